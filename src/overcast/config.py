@@ -1,0 +1,125 @@
+"""Settings: every knob of Overcast, built and validated once at the composition root.
+
+Sources, later ones winning: built-in defaults, a TOML config file (`--config FILE` or
+`OVERCAST_CONFIG`), `OVERCAST_*` environment variables, command-line flags. Nothing else in
+Overcast reads the environment; `server.py` passes these settings down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the setting and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    data_dir: Path = Path(".overcast")
+    # None: SQLite file in the data dir. Otherwise a postgresql:// URL (cluster store).
+    store_url: str | None = None
+    # None: start an embedded nats-server with JetStream storage in the data dir.
+    nats_url: str | None = None
+    default_account: str = DEFAULT_ACCOUNT
+    default_region: str = DEFAULT_REGION
+    # Largest request body the edge reads (Lambda's 50 MB zipped code, base64-encoded, fits).
+    max_request_bytes: int = 70 * 1024 * 1024
+    log_level: str = "warning"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "overcast.db"
+
+    @property
+    def nats_dir(self) -> Path:
+        return self.data_dir / "nats"
+
+
+_ENV_PREFIX = "OVERCAST_"
+
+
+def _coerce(name: str, raw: Any, kind: Any) -> Any:
+    kind_text = str(kind)
+    if raw is None:
+        return None
+    try:
+        if kind is int or kind_text == "int":
+            value = int(raw)
+            if name == "port" and not 0 <= value <= 65535:
+                raise ConfigError(f"setting 'port': {value} is not a TCP port (0-65535)")
+            if value < 0:
+                raise ConfigError(f"setting '{name}': must not be negative, got {value}")
+            return value
+        if kind is Path or kind_text == "Path":
+            return Path(str(raw)).expanduser()
+    except ValueError as exc:
+        raise ConfigError(f"setting '{name}': expected a whole number, got {raw!r}") from exc
+    return str(raw)
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge defaults < config file < environment < flags, and validate the result."""
+    env = os.environ if env is None else env
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    file_path = config_file or (Path(env[_ENV_PREFIX + "CONFIG"]) if env.get(_ENV_PREFIX + "CONFIG") else None)
+    if file_path is not None:
+        try:
+            data = tomllib.loads(file_path.read_text())
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {file_path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {file_path} is not valid TOML: {exc}") from exc
+        for key, raw in data.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise ConfigError(f"config file {file_path}: unknown setting '{key}'")
+            values[name] = raw
+
+    for key, raw in env.items():
+        if key.startswith(_ENV_PREFIX) and key != _ENV_PREFIX + "CONFIG":
+            name = key[len(_ENV_PREFIX) :].lower()
+            if name in known:
+                values[name] = raw
+
+    for name, raw in (flags or {}).items():
+        if raw is not None:
+            if name not in known:
+                raise ConfigError(f"unknown setting '{name}'")
+            values[name] = raw
+
+    coerced = {name: _coerce(name, raw, known[name].type) for name, raw in values.items()}
+    settings = Settings(**coerced)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if not (len(settings.default_account) == 12 and settings.default_account.isdigit()):
+        raise ConfigError(f"setting 'default_account': {settings.default_account!r} is not a 12-digit account id")
+    if settings.store_url is not None and not settings.store_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"setting 'store_url': {settings.store_url!r} is not a postgresql:// URL")
+    if settings.nats_url is not None and not settings.nats_url.startswith(("nats://", "tls://")):
+        raise ConfigError(f"setting 'nats_url': {settings.nats_url!r} is not a nats:// URL")
+    if settings.log_level not in {"critical", "error", "warning", "info", "debug", "trace"}:
+        raise ConfigError(f"setting 'log_level': {settings.log_level!r} is not a log level")
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)
