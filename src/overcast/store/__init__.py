@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Protocol
+
+from overcast.store.errors import Conflict, StoreFailure
+
+__all__ = ["Conflict", "Queries", "Row", "Store", "StoreFailure", "open_store"]
 
 Row = Mapping[str, Any]
 
@@ -37,3 +42,16 @@ class Store(Queries, Protocol):
     async def migrate(self, component: str, steps: Sequence[str]) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def open_store(url: str | None, sqlite_path: Path) -> Store:
+    """The store for these settings: None -> SQLite at `sqlite_path`; `postgresql://...` -> PostgreSQL."""
+    if url is None:
+        from overcast.store.sqlite import open_sqlite
+
+        return await open_sqlite(sqlite_path)
+    if url.startswith(("postgresql://", "postgres://")):
+        from overcast.store.postgres import open_postgres
+
+        return await open_postgres(url)
+    raise ValueError(f"store URL {url!r} is not a postgresql:// URL")

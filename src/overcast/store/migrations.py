@@ -1,0 +1,60 @@
+"""Schema migrations: per-component step lists, applied once each, in order, one transaction per step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from overcast.store.errors import StoreFailure
+from overcast.store.sql import split_statements
+
+from . import Queries
+
+BOOKKEEPING = "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)"
+
+# Runs first in every migration transaction; makes concurrent migrators (other processes) queue up.
+# SQLite needs nothing (its transactions begin with BEGIN IMMEDIATE, which takes the write lock);
+# PostgreSQL takes a transaction-scoped advisory lock.
+Lock = Callable[[Queries], Awaitable[None]]
+
+
+async def migrate(
+    transaction: Callable[[], AbstractAsyncContextManager[Queries]],
+    lock: Lock,
+    component: str,
+    steps: Sequence[str],
+) -> None:
+    """Run the steps of `component` not yet recorded in schema_migrations, each with its bookkeeping row.
+
+    A step is one SQL statement or several separated by `;`. Steps are identified by position, so a
+    released step must never change; add new steps at the end.
+    """
+    async with transaction() as tx:
+        await lock(tx)
+        await tx.execute(BOOKKEEPING)
+        start = await _version(tx, component, len(steps))
+    for index in range(start, len(steps)):
+        async with transaction() as tx:
+            await lock(tx)
+            if await _version(tx, component, len(steps)) > index:
+                continue  # another process ran this step meanwhile
+            step = steps[index]
+            for statement in split_statements(step):
+                await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_migrations (component, version) VALUES (?, ?) "
+                "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                component,
+                index + 1,
+            )
+
+
+async def _version(tx: Queries, component: str, known: int) -> int:
+    row = await tx.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", component)
+    version = 0 if row is None else int(row["version"])
+    if version > known:
+        raise StoreFailure(
+            f"the schema of component {component!r} is at version {version}, newer than the {known} "
+            "migration steps this Overcast knows; run a newer Overcast"
+        )
+    return version
