@@ -1,0 +1,48 @@
+"""Host capabilities: which kernel isolation features (cgroups v1/v2, namespaces, root) exist here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+_NAMESPACES = ("mnt", "pid", "net", "user", "uts", "ipc")
+
+
+@dataclass(frozen=True, slots=True)
+class Isolation:
+    root: bool
+    cgroup_version: int | None  # 2 (unified), 1 (legacy), or None
+    cgroup_writable: bool
+    namespaces: tuple[str, ...]
+
+    @property
+    def enforced(self) -> bool:
+        """True when function limits can be enforced by the kernel, not only by rlimits."""
+        return self.root and self.cgroup_version is not None and self.cgroup_writable and "mnt" in self.namespaces
+
+    def describe(self) -> str:
+        if self.enforced:
+            return f"kernel-enforced: cgroups v{self.cgroup_version}, namespaces {', '.join(self.namespaces)}"
+        missing = []
+        if not self.root:
+            missing.append("not running as root")
+        if self.cgroup_version is None:
+            missing.append("no cgroup filesystem")
+        elif not self.cgroup_writable:
+            missing.append("cgroups not writable")
+        if "mnt" not in self.namespaces:
+            missing.append("no mount namespaces")
+        return "degraded to rlimits (" + "; ".join(missing) + ")"
+
+
+def detect_isolation(cgroup_root: Path = Path("/sys/fs/cgroup")) -> Isolation:
+    if (cgroup_root / "cgroup.controllers").exists():
+        version: int | None = 2
+    elif (cgroup_root / "memory").is_dir():
+        version = 1
+    else:
+        version = None
+    writable = version is not None and os.access(cgroup_root if version == 2 else cgroup_root / "memory", os.W_OK)
+    namespaces = tuple(ns for ns in _NAMESPACES if Path(f"/proc/self/ns/{ns}").exists())
+    return Isolation(os.geteuid() == 0, version, writable, namespaces)

@@ -1,0 +1,32 @@
+"""FakeClock: time moves only when advanced, and sleepers wake in deadline order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from overcast.clock import FakeClock
+
+
+async def test_sleepers_wake_in_order_when_time_is_advanced() -> None:
+    clock = FakeClock(start=1000.0)
+    woke: list[tuple[str, float]] = []
+
+    async def sleeper(name: str, seconds: float) -> None:
+        await clock.sleep(seconds)
+        woke.append((name, clock.now()))
+
+    tasks = [asyncio.create_task(sleeper("late", 120)), asyncio.create_task(sleeper("early", 5))]
+    await asyncio.sleep(0)
+    assert clock.sleepers == 2
+    await clock.advance(60)
+    assert woke == [("early", 1005.0)]
+    await clock.advance(60)
+    assert woke == [("early", 1005.0), ("late", 1120.0)]
+    assert clock.monotonic() == 120.0
+    await asyncio.gather(*tasks)
+
+
+async def test_zero_sleep_yields_without_waiting() -> None:
+    clock = FakeClock()
+    await clock.sleep(0)
+    assert clock.monotonic() == 0.0

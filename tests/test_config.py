@@ -1,0 +1,54 @@
+"""Settings: defaults < file < environment < flags, validated once with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from overcast.config import ConfigError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings(env={})
+    assert (settings.host, settings.port, settings.default_account) == ("127.0.0.1", 4566, "000000000000")
+    assert settings.sqlite_path == Path(".overcast/overcast.db")
+
+
+def test_precedence_file_env_flags(tmp_path: Path) -> None:
+    config = tmp_path / "overcast.toml"
+    config.write_text('port = 5000\nhost = "0.0.0.0"\ndefault-region = "eu-west-1"\n')
+    env = {"OVERCAST_PORT": "6000", "OVERCAST_CONFIG": str(config), "OVERCAST_DATA_DIR": "/tmp/oc"}
+    settings = load_settings(flags={"port": 7000}, env=env)
+    assert settings.port == 7000
+    assert settings.host == "0.0.0.0"
+    assert settings.default_region == "eu-west-1"
+    assert settings.data_dir == Path("/tmp/oc")
+    assert load_settings(env=env).port == 6000
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OVERCAST_PORT": "abc"}, "setting 'port': expected a whole number, got 'abc'"),
+        ({"OVERCAST_PORT": "70000"}, "70000 is not a TCP port"),
+        ({"OVERCAST_DEFAULT_ACCOUNT": "12"}, "'12' is not a 12-digit account id"),
+        ({"OVERCAST_STORE_URL": "mysql://x"}, "is not a postgresql:// URL"),
+        ({"OVERCAST_NATS_URL": "http://x"}, "is not a nats:// URL"),
+        ({"OVERCAST_LOG_LEVEL": "loud"}, "is not a log level"),
+        ({"OVERCAST_CONFIG": "/nonexistent/overcast.toml"}, "does not exist"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_setting_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(env=env)
+
+
+def test_unknown_key_in_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("colour = 'blue'\n")
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        load_settings(env={}, config_file=config)
+    config.write_text("port = [\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(env={}, config_file=config)
