@@ -1,9 +1,157 @@
-"""The PostgreSQL engine (placeholder until the asyncpg engine lands)."""
+"""The PostgreSQL engine (the cluster store): an asyncpg pool speaking the shared SQL subset.
+
+Statements use `?` placeholders, rewritten once per distinct statement to `$1..$n`. A transaction
+holds one pooled connection from BEGIN to COMMIT at PostgreSQL's default isolation (READ
+COMMITTED): it is atomic, and single-statement read-modify-writes (`UPDATE ... SET n = n + 1`,
+`INSERT ... ON CONFLICT DO UPDATE`, `UPDATE ... WHERE version = ?`) never lose updates. A
+SELECT followed by an UPDATE of what it read is NOT protected against other nodes; write it as
+one statement. (SQLite serializes transactions, which is stronger; code correct here is correct there.)
+"""
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import asyncpg
 
-async def open_postgres(url: str) -> Any:
-    raise NotImplementedError("PostgreSQL store: not built yet")
+from overcast.store import Queries, Row
+from overcast.store.errors import Conflict, StoreFailure
+from overcast.store.migrations import migrate
+from overcast.store.sql import changed_rows, numbered_placeholders
+
+# The advisory lock every migration transaction takes, so nodes starting together migrate one at a time.
+MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"overcast.schema_migrations").digest()[:8], "big", signed=True)
+
+_current: contextvars.ContextVar[PostgresTransaction | None] = contextvars.ContextVar("postgres_tx", default=None)
+
+_FOREIGN = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, OverflowError)
+
+
+def _translate(exc: BaseException) -> Exception:
+    """The one place asyncpg's errors become Overcast's."""
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return Conflict(str(exc))
+    return StoreFailure(f"PostgreSQL store: {type(exc).__name__}: {exc}")
+
+
+def _row(record: asyncpg.Record) -> Row:
+    return dict(record.items())
+
+
+class _Connected:
+    """Queries on an asyncpg connection or pool (both have execute / fetchrow / fetch)."""
+
+    def __init__(self, target: asyncpg.Pool | asyncpg.Connection) -> None:
+        self._target = target
+
+    def _check(self) -> None:
+        """Refuse statements that must not run now (overridden)."""
+
+    async def execute(self, sql: str, *params: Any) -> int:
+        self._check()
+        try:
+            status: str = await self._target.execute(numbered_placeholders(sql), *params)
+        except _FOREIGN as exc:
+            raise _translate(exc) from exc
+        return changed_rows(status)
+
+    async def fetch_one(self, sql: str, *params: Any) -> Row | None:
+        self._check()
+        try:
+            record = await self._target.fetchrow(numbered_placeholders(sql), *params)
+        except _FOREIGN as exc:
+            raise _translate(exc) from exc
+        return None if record is None else _row(record)
+
+    async def fetch_all(self, sql: str, *params: Any) -> list[Row]:
+        self._check()
+        try:
+            records = await self._target.fetch(numbered_placeholders(sql), *params)
+        except _FOREIGN as exc:
+            raise _translate(exc) from exc
+        return [_row(r) for r in records]
+
+
+class PostgresTransaction(_Connected):
+    """The Queries of one open transaction, bound to the pooled connection that holds it."""
+
+    def __init__(self, store: PostgresStore, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self.store = store
+        self.open = True
+
+    def _check(self) -> None:
+        if not self.open:
+            raise StoreFailure("PostgreSQL store: this transaction has ended")
+
+
+class PostgresStore(_Connected):
+    """The cluster store: a pool of connections to one PostgreSQL database."""
+
+    engine = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
+        self._pool = pool
+
+    def _check(self) -> None:
+        tx = _current.get()
+        if tx is not None and tx.open and tx.store is self:
+            raise StoreFailure(
+                "PostgreSQL store: statement issued on the store inside one of its transactions; "
+                "use the transaction's Queries (it would deadlock on SQLite)"
+            )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Queries]:
+        self._check()
+        try:
+            conn = await self._pool.acquire()
+        except _FOREIGN as exc:
+            raise _translate(exc) from exc
+        tx = PostgresTransaction(self, conn)
+        token = _current.set(tx)
+        try:
+            transaction = conn.transaction()
+            try:
+                await transaction.start()
+            except _FOREIGN as exc:
+                raise _translate(exc) from exc
+            try:
+                yield tx
+            except BaseException:
+                tx.open = False
+                with suppress(*_FOREIGN):  # a broken connection is reset or discarded on release
+                    await transaction.rollback()
+                raise
+            tx.open = False
+            try:
+                await transaction.commit()
+            except _FOREIGN as exc:
+                raise _translate(exc) from exc
+        finally:
+            tx.open = False
+            _current.reset(token)
+            await self._pool.release(conn)
+
+    async def migrate(self, component: str, steps: Sequence[str]) -> None:
+        await migrate(self.transaction, _advisory_lock, component, steps)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def _advisory_lock(tx: Queries) -> None:
+    await tx.execute("SELECT pg_advisory_xact_lock(?)", MIGRATION_LOCK)
+
+
+async def open_postgres(url: str, *, max_connections: int = 10) -> PostgresStore:
+    try:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=max_connections)
+    except _FOREIGN as exc:
+        raise _translate(exc) from exc
+    return PostgresStore(pool)
