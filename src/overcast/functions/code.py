@@ -1,0 +1,114 @@
+"""Function and layer code: what an upload may be, and its content-addressed storage in the store.
+
+Zips are stored once per SHA-256 (table lambda_code) whoever uploads them, and dropped when no
+function version or layer version refers to them any more. A function may instead use a local
+directory for hot reloading, with the convention LocalStack users know:
+`Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path/to/dir"}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from overcast.functions import archives
+from overcast.functions.errors import InvalidParameterValue, RequestTooLarge
+from overcast.functions.records import CodeRef
+from overcast.functions.validation import CODE_SIZE_UNZIPPED, CODE_SIZE_ZIPPED, REQUEST_SIZE_LIMIT
+from overcast.store import Queries
+
+HOT_RELOAD_BUCKET = "hot-reload"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInput:
+    """Code as an upload names it (FunctionCode / UpdateFunctionCode / LayerVersionContentInput)."""
+
+    zip_file: bytes | None = None
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+    s3_object_version: str | None = None
+    image_uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCode:
+    """Checked code, ready to store: the reference a version keeps, and the zip bytes (None for a directory)."""
+
+    ref: CodeRef
+    data: bytes | None
+
+
+def prepare(code: CodeInput, operation: str, allow_local_dir: bool = True) -> PreparedCode:
+    """Check an upload completely (hostile zips are refused here, before anything is stored)."""
+    if code.image_uri is not None:
+        raise InvalidParameterValue("Container images (ImageUri) are not supported by Overcast yet; upload a .zip.")
+    if code.zip_file is not None:
+        if code.s3_bucket is not None or code.s3_key is not None:
+            raise InvalidParameterValue("Please provide a source for function code.")  # both given
+        if len(code.zip_file) > CODE_SIZE_ZIPPED:
+            # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 50 MB zipped, direct upload.
+            raise RequestTooLarge(
+                f"Request must be smaller than {REQUEST_SIZE_LIMIT} bytes for the {operation} operation"
+            )
+        summary = archives.inspect(code.zip_file)
+        return PreparedCode(CodeRef(summary.sha256_hex, summary.size, summary.unzipped_size), code.zip_file)
+    if code.s3_bucket == HOT_RELOAD_BUCKET and allow_local_dir:
+        path = code.s3_key or ""
+        if not os.path.isabs(path):
+            raise InvalidParameterValue(
+                f"When using hot reloading, the S3Key must be an absolute path to a local directory, got '{path}'."
+            )
+        if not os.path.isdir(path):
+            raise InvalidParameterValue(f"The hot-reload directory '{path}' does not exist or is not a directory.")
+        digest = hashlib.sha256(path.encode()).hexdigest()
+        return PreparedCode(CodeRef(digest, 0, 0, local_dir=path), None)
+    if code.s3_bucket is not None or code.s3_key is not None:
+        raise InvalidParameterValue(
+            "Code from S3 (S3Bucket/S3Key) is not supported by Overcast yet: upload the .zip as ZipFile"
+            + (
+                f", or use S3Bucket '{HOT_RELOAD_BUCKET}' with S3Key an absolute local directory."
+                if allow_local_dir
+                else "."
+            )
+        )
+    raise InvalidParameterValue("Please provide a source for function code.")
+
+
+def prepare_layer(code: CodeInput, operation: str = "PublishLayerVersion") -> PreparedCode:
+    prepared = prepare(code, operation, allow_local_dir=False)
+    if prepared.ref.unzipped_size >= CODE_SIZE_UNZIPPED:
+        raise InvalidParameterValue(f"Unzipped size must be smaller than {CODE_SIZE_UNZIPPED} bytes")
+    return prepared
+
+
+async def store_code(tx: Queries, prepared: PreparedCode) -> None:
+    if prepared.data is None:
+        return
+    await tx.execute(
+        "INSERT INTO lambda_code (sha, data, size, unzipped_size) VALUES (?, ?, ?, ?) ON CONFLICT (sha) DO NOTHING",
+        prepared.ref.sha256_hex,
+        prepared.data,
+        prepared.ref.size,
+        prepared.ref.unzipped_size,
+    )
+
+
+async def read_code(q: Queries, sha256_hex: str) -> bytes | None:
+    row = await q.fetch_one("SELECT data FROM lambda_code WHERE sha = ?", sha256_hex)
+    return None if row is None else bytes(row["data"])
+
+
+async def drop_unreferenced(tx: Queries, shas: Iterable[str]) -> None:
+    """Delete stored zips that no function version or layer version uses any more."""
+    for sha in set(shas):
+        await tx.execute(
+            "DELETE FROM lambda_code WHERE sha = ? "
+            "AND NOT EXISTS (SELECT 1 FROM lambda_versions WHERE code_sha = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_sha = ?)",
+            sha,
+            sha,
+            sha,
+        )

@@ -1,0 +1,34 @@
+"""The functions component's tables, as migration steps for `store.migrate("functions", STEPS)`.
+
+Steps are identified by position: never change a released step, append new ones.
+"""
+
+from __future__ import annotations
+
+STEPS: list[str] = [
+    # Content-addressed code: zips of functions and layers, keyed by the hex SHA-256 of the zip.
+    "CREATE TABLE lambda_code (sha TEXT PRIMARY KEY, data BYTEA NOT NULL, size BIGINT NOT NULL, "
+    "unzipped_size BIGINT NOT NULL)",
+    # One row per function; next_version numbers published versions (never reused while it exists).
+    "CREATE TABLE lambda_functions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "next_version BIGINT NOT NULL, tags TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, "
+    "PRIMARY KEY (account, region, name))",
+    # $LATEST (number 0) and published versions. config is FunctionConfig as JSON.
+    "CREATE TABLE lambda_versions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "version TEXT NOT NULL, number BIGINT NOT NULL, config TEXT NOT NULL, code_sha TEXT NOT NULL, "
+    "code_size BIGINT NOT NULL, unzipped_size BIGINT NOT NULL, local_dir TEXT, revision_id TEXT NOT NULL, "
+    "last_modified DOUBLE PRECISION NOT NULL, description TEXT NOT NULL, "
+    "PRIMARY KEY (account, region, name, number));"
+    "CREATE INDEX lambda_versions_code ON lambda_versions (code_sha)",
+    "CREATE TABLE lambda_aliases (account TEXT NOT NULL, region TEXT NOT NULL, function_name TEXT NOT NULL, "
+    "name TEXT NOT NULL, function_version TEXT NOT NULL, description TEXT NOT NULL, routing TEXT NOT NULL, "
+    "revision_id TEXT NOT NULL, PRIMARY KEY (account, region, function_name, name))",
+    # One row per layer name; next_version keeps numbers unique even after versions are deleted.
+    "CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "next_version BIGINT NOT NULL, PRIMARY KEY (account, region, name));"
+    "CREATE TABLE lambda_layer_versions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "version BIGINT NOT NULL, description TEXT NOT NULL, runtimes TEXT NOT NULL, architectures TEXT NOT NULL, "
+    "license TEXT, code_sha TEXT NOT NULL, code_size BIGINT NOT NULL, unzipped_size BIGINT NOT NULL, "
+    "created DOUBLE PRECISION NOT NULL, PRIMARY KEY (account, region, name, version));"
+    "CREATE INDEX lambda_layer_versions_code ON lambda_layer_versions (code_sha)",
+]
