@@ -1,0 +1,153 @@
+"""parse_request: one HTTP request to a known service -> its botocore operation and parameters.
+
+The protocol is read from the request itself, among those the service's model allows: a
+smithy-rpc-v2-cbor path (`/service/<Name>/operation/<Op>`), an `X-Amz-Target` header (json 1.0 /
+1.1), form fields with `Action` (query, also accepted from older SDKs by the services with the
+`awsQueryCompatible` trait: SQS, CloudWatch), else the rest route. The answer is written in the
+same protocol, so ParsedRequest says which one was used. Parameters are then validated against
+the model's constraints (validate.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from overcast.api.protocols import cbor
+from overcast.api.protocols.http import HttpRequest
+from overcast.api.protocols.models import load_service, protocols_of
+from overcast.api.protocols.parse_document import Converter, converter
+from overcast.api.protocols.parse_query import fold, form_pairs, parse_query_params, resolve_action
+from overcast.api.protocols.parse_rest import Reader, Route, RouteTable, compile_plan, read_request
+from overcast.api.protocols.validate import validate
+from overcast.errors import NotImplementedOperation, SerializationException, UnknownOperationException
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    operation: OperationModel
+    params: dict[str, Any]
+    protocol: str  # "json", "rest-json", "query" or "smithy-rpc-v2-cbor": the one to answer in
+
+
+def parse_request(service_name: str, request: HttpRequest) -> ParsedRequest:
+    """Which operation of `service_name` the request calls, with its validated parameters.
+
+    Raises AwsError subclasses as AWS answers them: UnknownOperationException / InvalidAction for
+    an operation the model does not have, SerializationException for a malformed body,
+    ValidationException / ValidationError for parameters breaking the model's constraints, and
+    NotImplemented for S3 (rest-xml is not implemented).
+    """
+    parsed = _service_parser(service_name).parse(request)
+    validate(parsed.operation, parsed.params)
+    return parsed
+
+
+@cache
+def _service_parser(service_name: str) -> _ServiceParser:
+    return _ServiceParser(load_service(service_name))
+
+
+class _ServiceParser:
+    """The compiled parsing state of one service: operation lookups and per-operation plans."""
+
+    def __init__(self, service: ServiceModel) -> None:
+        self.service = service
+        self.protocols = protocols_of(service)
+        self.rest = "rest-json" in self.protocols
+        self.json = "json" in self.protocols
+        self.query = "query" in self.protocols
+        self.cbor = "smithy-rpc-v2-cbor" in self.protocols
+        metadata = service.metadata
+        self.target_prefix = f"{metadata['targetPrefix']}." if "targetPrefix" in metadata else None
+        self._routes: RouteTable | None = None
+        self._rest_plans: dict[str, tuple[Reader, ...]] = {}
+        self._body_converters: dict[tuple[str, str], Converter | None] = {}
+
+    def parse(self, request: HttpRequest) -> ParsedRequest:
+        if "rest-xml" in self.protocols:
+            raise NotImplementedOperation(
+                f"Overcast does not implement {self.service.service_name}: its rest-xml protocol is not supported"
+            )
+        if self.cbor and request.path.startswith("/service/"):
+            return self._parse_cbor(request)
+        if self.json and "x-amz-target" in request.headers:
+            return self._parse_json(request)
+        if self.query:
+            fields = fold(form_pairs(request))
+            if "Action" in fields or not self.json:
+                operation = resolve_action(self.service, fields)
+                return ParsedRequest(operation, parse_query_params(operation, fields), "query")
+        if self.rest:
+            return self._parse_rest(request)
+        raise UnknownOperationException()
+
+    # json 1.0 / 1.1 -------------------------------------------------------------------------------
+    def _parse_json(self, request: HttpRequest) -> ParsedRequest:
+        target = request.headers["x-amz-target"]
+        prefix = self.target_prefix
+        name = target[len(prefix) :] if prefix and target.startswith(prefix) else None
+        operation = self._operation(name)
+        body = request.body
+        params: dict[str, Any] = {}
+        convert = self._converter(operation, "json")
+        if convert is not None and body.strip():
+            try:
+                document = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                raise SerializationException() from None  # AWS answers a bare SerializationException
+            params = convert(document)
+        return ParsedRequest(operation, params, "json")
+
+    # smithy-rpc-v2-cbor ----------------------------------------------------------------------------
+    def _parse_cbor(self, request: HttpRequest) -> ParsedRequest:
+        # https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html#requests
+        parts = request.path.split("/")
+        name = parts[4] if len(parts) == 5 and parts[3] == "operation" else None
+        operation = self._operation(name, status=404)
+        params: dict[str, Any] = {}
+        convert = self._converter(operation, "cbor")
+        if convert is not None and request.body:
+            try:
+                document = cbor.decode(request.body)
+            except (ValueError, UnicodeDecodeError):
+                raise SerializationException("Unable to decode the CBOR request body") from None
+            params = convert(document)
+        return ParsedRequest(operation, params, "smithy-rpc-v2-cbor")
+
+    # rest-json -------------------------------------------------------------------------------------
+    def _parse_rest(self, request: HttpRequest) -> ParsedRequest:
+        if self._routes is None:
+            self._routes = RouteTable(self.service)
+        route, labels, query = self._routes.match(request)
+        plan = self._rest_plans.get(route.operation.name)
+        if plan is None:
+            plan = self._rest_plans[route.operation.name] = compile_plan(route)
+        return ParsedRequest(route.operation, read_request(route, plan, request, labels, query), "rest-json")
+
+    def route(self, request: HttpRequest) -> Route:
+        """The rest route a request takes (exposed for tests and benchmarks)."""
+        if self._routes is None:
+            self._routes = RouteTable(self.service)
+        return self._routes.match(request)[0]
+
+    # shared ----------------------------------------------------------------------------------------
+    def _operation(self, name: str | None, status: int | None = None) -> OperationModel:
+        if name and name in self._operation_names():
+            return self.service.operation_model(name)
+        raise UnknownOperationException(status=status)
+
+    @cache  # noqa: B019 - one parser per service, alive as long as the process
+    def _operation_names(self) -> frozenset[str]:
+        return frozenset(self.service.operation_names)
+
+    def _converter(self, operation: OperationModel, wire: str) -> Converter | None:
+        key = (operation.name, wire)
+        if key not in self._body_converters:
+            shape = operation.input_shape
+            self._body_converters[key] = None if shape is None else converter(shape, wire)
+        return self._body_converters[key]
