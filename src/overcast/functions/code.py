@@ -102,13 +102,19 @@ async def read_code(q: Queries, sha256_hex: str) -> bytes | None:
 
 
 async def drop_unreferenced(tx: Queries, shas: Iterable[str]) -> None:
-    """Delete stored zips that no function version or layer version uses any more."""
+    """Delete stored zips that no function version or layer version uses any more.
+
+    A function version keeps the zips of its layers alive too (Lambda lets a function keep using a
+    deleted layer version); those references live in the version's config JSON, hence the LIKE.
+    """
     for sha in set(shas):
         await tx.execute(
             "DELETE FROM lambda_code WHERE sha = ? "
             "AND NOT EXISTS (SELECT 1 FROM lambda_versions WHERE code_sha = ?) "
-            "AND NOT EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_sha = ?)",
+            "AND NOT EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_sha = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM lambda_versions WHERE config LIKE ?)",
             sha,
             sha,
             sha,
+            f"%{sha}%",
         )

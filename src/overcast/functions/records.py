@@ -40,6 +40,7 @@ class LayerRef:
     arn: str
     code_size: int
     unzipped_size: int
+    sha256_hex: str  # the layer zip's, so the zip outlives a DeleteLayerVersion while functions use it
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,6 @@ class FunctionVersion:
     code: CodeRef
     revision_id: str
     last_modified: float  # epoch seconds
-    description_of_version: str = ""  # unused for $LATEST; PublishVersion's Description otherwise
     state: str = "Active"
     last_update_status: str = "Successful"
 

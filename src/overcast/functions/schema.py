@@ -17,7 +17,7 @@ STEPS: list[str] = [
     "CREATE TABLE lambda_versions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
     "version TEXT NOT NULL, number BIGINT NOT NULL, config TEXT NOT NULL, code_sha TEXT NOT NULL, "
     "code_size BIGINT NOT NULL, unzipped_size BIGINT NOT NULL, local_dir TEXT, revision_id TEXT NOT NULL, "
-    "last_modified DOUBLE PRECISION NOT NULL, description TEXT NOT NULL, "
+    "last_modified DOUBLE PRECISION NOT NULL, "
     "PRIMARY KEY (account, region, name, number));"
     "CREATE INDEX lambda_versions_code ON lambda_versions (code_sha)",
     "CREATE TABLE lambda_aliases (account TEXT NOT NULL, region TEXT NOT NULL, function_name TEXT NOT NULL, "

@@ -1,0 +1,238 @@
+"""Aliases of a function: names pointing at a version, optionally routing a share of traffic to a second one.
+
+Rules (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html and
+https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html): at most one
+additional version, with a weight between 0.0 and 1.0; both versions must exist (published); an
+alias routing traffic cannot point at $LATEST; the additional version differs from the primary.
+The caller (Registry) has checked that the function exists, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+from overcast.context import RequestContext
+from overcast.functions import validation
+from overcast.functions.errors import (
+    InvalidParameterValue,
+    ResourceConflict,
+    ResourceNotFound,
+    ValidationException,
+    revision_mismatch,
+)
+from overcast.functions.names import function_arn
+from overcast.functions.pages import decode_marker, encode_marker, page_size
+from overcast.functions.records import LATEST, Alias
+from overcast.store import Conflict, Queries, Row
+
+_COLUMNS = "account, region, function_name, name, function_version, description, routing, revision_id"
+
+
+def _from_row(row: Row) -> Alias:
+    return Alias(
+        account=row["account"],
+        region=row["region"],
+        function_name=row["function_name"],
+        name=row["name"],
+        function_version=row["function_version"],
+        description=row["description"],
+        routing={key: float(value) for key, value in json.loads(row["routing"]).items()},
+        revision_id=row["revision_id"],
+    )
+
+
+def _alias_not_found(ctx: RequestContext, function_name: str, name: str) -> ResourceNotFound:
+    return ResourceNotFound(f"Alias not found: {function_arn(ctx.account_id, ctx.region, function_name, name)}")
+
+
+async def load(q: Queries, ctx: RequestContext, function_name: str, name: str) -> Alias | None:
+    row = await q.fetch_one(
+        f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
+        ctx.account_id,
+        ctx.region,
+        function_name,
+        name,
+    )
+    return None if row is None else _from_row(row)
+
+
+async def get(q: Queries, ctx: RequestContext, function_name: str, name: str) -> Alias:
+    alias = await load(q, ctx, function_name, name)
+    if alias is None:
+        raise _alias_not_found(ctx, function_name, name)
+    return alias
+
+
+async def _version_exists(q: Queries, ctx: RequestContext, function_name: str, version: str) -> None:
+    number = 0 if version == LATEST else int(version)
+    row = await q.fetch_one(
+        "SELECT 1 AS x FROM lambda_versions WHERE account = ? AND region = ? AND name = ? AND number = ?",
+        ctx.account_id,
+        ctx.region,
+        function_name,
+        number,
+    )
+    if row is None:
+        raise ResourceNotFound(
+            f"Function not found: {function_arn(ctx.account_id, ctx.region, function_name, version)}"
+        )
+
+
+async def _check_routing(
+    q: Queries, ctx: RequestContext, function_name: str, primary: str, routing: dict[str, float]
+) -> None:
+    if not routing:
+        return
+    if len(routing) > 1:
+        raise InvalidParameterValue("Number of items in AdditionalVersionWeights cannot be greater than 1")
+    for version, weight in routing.items():
+        if not version.isdigit():
+            raise ValidationException(
+                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy "
+                "constraint: [Member must have length less than or equal to 1024, Member must have length greater "
+                "than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"
+            )
+        if not 0.0 <= weight <= 1.0:
+            raise ValidationException(
+                f"1 validation error detected: Value '{{{version}={weight}}}' at "
+                "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy "
+                "constraint: [Member must have value less than or equal to 1.0, Member must have value greater "
+                "than or equal to 0.0]"
+            )
+        if version == primary:
+            raise InvalidParameterValue(
+                f"Invalid function version {primary}. Function version {primary} is already included in routing "
+                "configuration."
+            )
+        if primary == LATEST:
+            raise InvalidParameterValue("$LATEST is not supported for an alias pointing to more than 1 version")
+        await _version_exists(q, ctx, function_name, version)
+
+
+async def create(
+    tx: Queries,
+    ctx: RequestContext,
+    function_name: str,
+    name: str,
+    function_version: str,
+    description: str,
+    routing: dict[str, float],
+    revision_id: str,
+) -> Alias:
+    validation.alias_name(name)
+    validation.version(function_version)
+    validation.description(description)
+    if await load(tx, ctx, function_name, name) is not None:
+        raise ResourceConflict(f"Alias already exists: {function_arn(ctx.account_id, ctx.region, function_name, name)}")
+    await _version_exists(tx, ctx, function_name, function_version)
+    await _check_routing(tx, ctx, function_name, function_version, routing)
+    alias = Alias(ctx.account_id, ctx.region, function_name, name, function_version, description, routing, revision_id)
+    try:
+        await tx.execute(
+            f"INSERT INTO lambda_aliases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            alias.account,
+            alias.region,
+            alias.function_name,
+            alias.name,
+            alias.function_version,
+            alias.description,
+            json.dumps(alias.routing),
+            alias.revision_id,
+        )
+    except Conflict as exc:
+        raise ResourceConflict(f"Alias already exists: {alias.arn}") from exc
+    return alias
+
+
+async def update(
+    tx: Queries,
+    ctx: RequestContext,
+    function_name: str,
+    name: str,
+    function_version: str | None,
+    description: str | None,
+    routing: dict[str, float] | None,
+    revision_id: str | None,
+    new_revision_id: str,
+) -> Alias:
+    alias = await get(tx, ctx, function_name, name)
+    if revision_id is not None and revision_id != alias.revision_id:
+        raise revision_mismatch()
+    primary = alias.function_version if function_version is None else function_version
+    validation.version(primary)
+    if description is not None:
+        validation.description(description)
+    new_routing = alias.routing if routing is None else routing
+    if function_version is not None:
+        await _version_exists(tx, ctx, function_name, primary)
+    await _check_routing(tx, ctx, function_name, primary, new_routing)
+    updated = Alias(
+        alias.account,
+        alias.region,
+        alias.function_name,
+        alias.name,
+        primary,
+        alias.description if description is None else description,
+        new_routing,
+        new_revision_id,
+    )
+    await tx.execute(
+        "UPDATE lambda_aliases SET function_version = ?, description = ?, routing = ?, revision_id = ? "
+        "WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
+        updated.function_version,
+        updated.description,
+        json.dumps(updated.routing),
+        updated.revision_id,
+        ctx.account_id,
+        ctx.region,
+        function_name,
+        name,
+    )
+    return updated
+
+
+async def delete(tx: Queries, ctx: RequestContext, function_name: str, name: str) -> None:
+    deleted = await tx.execute(
+        "DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
+        ctx.account_id,
+        ctx.region,
+        function_name,
+        name,
+    )
+    if not deleted:
+        raise _alias_not_found(ctx, function_name, name)
+
+
+async def aliases_using(q: Queries, ctx: RequestContext, function_name: str, version: str) -> list[str]:
+    """Names of the aliases that point at `version` or route traffic to it."""
+    rows = await q.fetch_all(
+        f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? ORDER BY name",
+        ctx.account_id,
+        ctx.region,
+        function_name,
+    )
+    aliases = [_from_row(row) for row in rows]
+    return [a.name for a in aliases if a.function_version == version or version in a.routing]
+
+
+async def list_page(
+    q: Queries,
+    ctx: RequestContext,
+    function_name: str,
+    function_version: str | None,
+    marker: str | None,
+    max_items: int | None,
+) -> tuple[list[Alias], str | None]:
+    size = page_size(max_items)
+    after = decode_marker(marker, 1) or [""]
+    sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name > ?"
+    params: list[object] = [ctx.account_id, ctx.region, function_name, str(after[0])]
+    if function_version is not None:
+        sql += " AND function_version = ?"
+        params.append(function_version)
+    rows = await q.fetch_all(sql + " ORDER BY name LIMIT ?", *params, size + 1)
+    aliases = [_from_row(row) for row in rows]
+    if len(aliases) > size:
+        return aliases[:size], encode_marker([aliases[size - 1].name])
+    return aliases, None

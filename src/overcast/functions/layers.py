@@ -1,0 +1,232 @@
+"""Layers: versioned zips shared by functions (PublishLayerVersion, Get/List/Delete), and checking a
+function's layer list (https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html).
+
+Version numbers of a layer are never reused, even after versions are deleted (lambda_layers.next_version).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from overcast.context import RequestContext
+from overcast.functions import validation
+from overcast.functions.code import PreparedCode, drop_unreferenced, store_code
+from overcast.functions.errors import InvalidParameterValue, ResourceNotFound
+from overcast.functions.names import constraint_error, parse_layer_name, parse_layer_version_arn
+from overcast.functions.pages import decode_marker, encode_marker, page_size
+from overcast.functions.records import CodeRef, LayerRef, LayerVersion
+from overcast.store import Queries, Row
+
+_COLUMNS = (
+    "account, region, name, version, description, runtimes, architectures, license, code_sha, code_size, "
+    "unzipped_size, created"
+)
+_NOT_FOUND = "The resource you requested does not exist."
+
+
+def _from_row(row: Row) -> LayerVersion:
+    return LayerVersion(
+        account=row["account"],
+        region=row["region"],
+        name=row["name"],
+        version=int(row["version"]),
+        description=row["description"],
+        compatible_runtimes=tuple(json.loads(row["runtimes"])),
+        compatible_architectures=tuple(json.loads(row["architectures"])),
+        license_info=row["license"],
+        code=CodeRef(row["code_sha"], int(row["code_size"]), int(row["unzipped_size"])),
+        created=float(row["created"]),
+    )
+
+
+async def publish(
+    tx: Queries,
+    ctx: RequestContext,
+    layer_name: str,
+    prepared: PreparedCode,
+    description: str,
+    runtimes: Sequence[str],
+    architectures: Sequence[str],
+    license_info: str | None,
+    now: float,
+) -> LayerVersion:
+    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+    validation.description(description)
+    validation.layer_runtimes(runtimes)
+    if len(architectures) > 2:
+        raise constraint_error(
+            list(architectures), "compatibleArchitectures", "Member must have length less than or equal to 2"
+        )
+    for arch in architectures:
+        if arch not in validation.ARCHITECTURES:
+            raise constraint_error(
+                arch, "compatibleArchitectures", "Member must satisfy enum value set: [x86_64, arm64]"
+            )
+    if license_info is not None and len(license_info) > 512:
+        raise constraint_error(license_info, "licenseInfo", "Member must have length less than or equal to 512")
+    row = await tx.fetch_one(
+        "INSERT INTO lambda_layers (account, region, name, next_version) VALUES (?, ?, ?, 2) "
+        "ON CONFLICT (account, region, name) DO UPDATE SET next_version = lambda_layers.next_version + 1 "
+        "RETURNING next_version",
+        ctx.account_id,
+        ctx.region,
+        name,
+    )
+    assert row is not None
+    layer = LayerVersion(
+        account=ctx.account_id,
+        region=ctx.region,
+        name=name,
+        version=int(row["next_version"]) - 1,
+        description=description,
+        compatible_runtimes=tuple(runtimes),
+        compatible_architectures=tuple(architectures),
+        license_info=license_info,
+        code=prepared.ref,
+        created=now,
+    )
+    await store_code(tx, prepared)
+    await tx.execute(
+        f"INSERT INTO lambda_layer_versions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        layer.account,
+        layer.region,
+        layer.name,
+        layer.version,
+        layer.description,
+        json.dumps(list(layer.compatible_runtimes)),
+        json.dumps(list(layer.compatible_architectures)),
+        layer.license_info,
+        layer.code.sha256_hex,
+        layer.code.size,
+        layer.code.unzipped_size,
+        layer.created,
+    )
+    return layer
+
+
+async def _load(q: Queries, account: str, region: str, name: str, version: int) -> LayerVersion | None:
+    row = await q.fetch_one(
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
+        account,
+        region,
+        name,
+        version,
+    )
+    return None if row is None else _from_row(row)
+
+
+async def get(q: Queries, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
+    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+    layer = await _load(q, ctx.account_id, ctx.region, name, version)
+    if layer is None:
+        raise ResourceNotFound(_NOT_FOUND)
+    return layer
+
+
+async def get_by_arn(q: Queries, ctx: RequestContext, arn: str) -> LayerVersion:
+    ref = parse_layer_version_arn(arn)
+    layer = None if ref.region != ctx.region else await _load(q, ref.account, ref.region, ref.name, ref.version)
+    if layer is None:
+        raise ResourceNotFound(_NOT_FOUND)
+    return layer
+
+
+async def delete(tx: Queries, ctx: RequestContext, layer_name: str, version: int) -> None:
+    """DeleteLayerVersion; deleting a version that does not exist succeeds, as in Lambda. Functions using
+    the version keep its code."""
+    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+    layer = await _load(tx, ctx.account_id, ctx.region, name, version)
+    if layer is None:
+        return
+    await tx.execute(
+        "DELETE FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
+        ctx.account_id,
+        ctx.region,
+        name,
+        version,
+    )
+    await drop_unreferenced(tx, [layer.code.sha256_hex])
+
+
+def _matches(layer: LayerVersion, runtime: str | None, architecture: str | None) -> bool:
+    return (runtime is None or runtime in layer.compatible_runtimes) and (
+        architecture is None or architecture in layer.compatible_architectures
+    )
+
+
+async def list_layers(
+    q: Queries,
+    ctx: RequestContext,
+    runtime: str | None,
+    architecture: str | None,
+    marker: str | None,
+    max_items: int | None,
+) -> tuple[list[LayerVersion], str | None]:
+    size = page_size(max_items)
+    after = decode_marker(marker, 1) or [""]
+    rows = await q.fetch_all(
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name > ? "
+        "ORDER BY name, version DESC",
+        ctx.account_id,
+        ctx.region,
+        str(after[0]),
+    )
+    latest: dict[str, LayerVersion] = {}
+    for layer in map(_from_row, rows):
+        if layer.name not in latest and _matches(layer, runtime, architecture):
+            latest[layer.name] = layer
+    found = list(latest.values())
+    if len(found) > size:
+        return found[:size], encode_marker([found[size - 1].name])
+    return found, None
+
+
+async def list_versions(
+    q: Queries,
+    ctx: RequestContext,
+    layer_name: str,
+    runtime: str | None,
+    architecture: str | None,
+    marker: str | None,
+    max_items: int | None,
+) -> tuple[list[LayerVersion], str | None]:
+    """A layer's versions, newest first (an unknown layer has none)."""
+    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+    size = page_size(max_items)
+    after = decode_marker(marker, 1)
+    rows = await q.fetch_all(
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version < ? "
+        "ORDER BY version DESC",
+        ctx.account_id,
+        ctx.region,
+        name,
+        int(after[0]) if after else 2**62,
+    )
+    found = [layer for layer in map(_from_row, rows) if _matches(layer, runtime, architecture)]
+    if len(found) > size:
+        return found[:size], encode_marker([found[size - 1].version])
+    return found, None
+
+
+async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[str]) -> list[LayerRef]:
+    """The layer versions a function lists, checked as CreateFunction / UpdateFunctionConfiguration check them."""
+    refs: list[LayerRef] = []
+    seen: dict[tuple[str, str], str] = {}
+    for arn in arns:
+        ref = parse_layer_version_arn(arn, member="layers")
+        if ref.region != ctx.region:
+            raise InvalidParameterValue(
+                f"Layers are not in the same region as the function. Layers are expected to be in region {ctx.region}."
+            )
+        if (ref.account, ref.name) in seen:
+            raise InvalidParameterValue(
+                "Two different versions of the same layer are not allowed to be referenced in the same function. "
+                f"{seen[(ref.account, ref.name)]} and {arn} are versions of the same layer."
+            )
+        seen[(ref.account, ref.name)] = arn
+        layer = await _load(q, ref.account, ref.region, ref.name, ref.version)
+        if layer is None:
+            raise InvalidParameterValue(f"Layer version {arn} does not exist.")
+        refs.append(LayerRef(layer.arn, layer.code.size, layer.code.unzipped_size, layer.code.sha256_hex))
+    return refs
