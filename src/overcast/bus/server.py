@@ -39,8 +39,11 @@ import sys
 import sysconfig
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import psutil
 
 BINARY_NAME = "nats-server"
 DEFAULT_MAX_PAYLOAD = 8 * 1024 * 1024  # NATS's recommended ceiling; Lambda's 6 MB sync payloads fit
@@ -123,6 +126,20 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """The embedded server as `overcast status` shows it."""
+
+    running: bool
+    pid: int | None
+    url: str | None
+    version: str | None
+    started_in: float | None  # seconds from spawn to accepting connections
+    rss_bytes: int | None
+    store_dir: Path
+    log_path: Path
+
+
 class EmbeddedNats:
     """One nats-server child process with JetStream file storage under `store_dir`."""
 
@@ -165,6 +182,22 @@ class EmbeddedNats:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None
+
+    def status(self) -> ServerStatus:
+        rss: int | None = None
+        if self.running and self.pid is not None:
+            with contextlib.suppress(psutil.Error):
+                rss = int(psutil.Process(self.pid).memory_info().rss)
+        return ServerStatus(
+            running=self.running,
+            pid=self.pid if self.running else None,
+            url=self.url,
+            version=self.version,
+            started_in=self.started_in,
+            rss_bytes=rss,
+            store_dir=self.store_dir,
+            log_path=self.log_path,
+        )
 
     async def start(self) -> str:
         """Start the server and return its client URL once it accepts connections."""

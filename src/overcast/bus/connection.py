@@ -1,0 +1,535 @@
+"""Bus: Overcast's one connection to NATS, and the JetStream and core operations services build on.
+
+Streams store messages durably (queues, Kinesis streams, async invocations, event delivery);
+durable pull consumers deliver them with acks and redelivery; direct gets read them by sequence
+or arrival time; KV buckets hold small shared state; core request/reply carries node-to-node
+calls. Every nats-py exception is translated to an AwsError here (see `overcast.bus.errors`).
+
+Streams created here always allow direct gets (`read`, `get`): they answer from any replica in
+one round trip, which is what Kinesis-style polling needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import nats
+import nats.errors
+import nats.js.api as api
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription as NatsSubscription
+
+from overcast.bus.errors import RemoteError, translated
+from overcast.bus.kv import KeyValue
+from overcast.bus.messages import (
+    ConsumerState,
+    Envelope,
+    Message,
+    Reply,
+    StoredMessage,
+    StreamState,
+    delivered,
+    format_time,
+    nak_payload,
+    settle,
+    stored,
+)
+from overcast.errors import AwsError, InternalFailure, InvalidParameterValue, ResourceNotFound, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+Retention = Literal["limits", "workqueue", "interest"]
+Storage = Literal["file", "memory"]
+DeliverPolicy = Literal["all", "last", "new", "last_per_subject"]
+Handler = Callable[[Envelope], Awaitable["Reply | bytes | None"]]
+
+MSG_ID = "Nats-Msg-Id"
+ERROR_CODE = "Overcast-Error-Code"  # headers carrying an AwsError back over request/reply
+ERROR_STATUS = "Overcast-Error-Status"
+_STATUS = "Status"
+SHORT_POLL = 0.02  # seconds a fetch with timeout=0 still waits for a message
+
+
+@dataclass(frozen=True, slots=True)
+class BusHealth:
+    """What `overcast status` and the health endpoint show about the bus."""
+
+    connected: bool
+    url: str | None
+    server_version: str | None
+    server_name: str | None
+    reconnects: int
+    last_error: str | None
+    jetstream: bool
+    storage_bytes: int | None  # JetStream file storage used by this account
+    memory_bytes: int | None
+    streams: int | None
+    consumers: int | None
+    rtt_ms: float | None
+
+
+class Subscription:
+    """A core subscription whose handler runs concurrently for each message."""
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        self._sub: NatsSubscription | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def close(self) -> None:
+        """Stop receiving; wait for handlers already running."""
+        if self._sub is not None:
+            sub, self._sub = self._sub, None
+            with contextlib.suppress(nats.errors.Error):
+                await sub.unsubscribe()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class Bus:
+    """A connection to NATS with JetStream. Create with `await Bus.connect(url)`."""
+
+    def __init__(self, client: Client, timeout: float) -> None:
+        self._nc = client
+        self._js = client.jetstream(timeout=timeout)
+        self._timeout = timeout
+        self._kvs: dict[str, KeyValue] = {}
+        self.reconnects = 0
+        self.last_error: str | None = None
+
+    @classmethod
+    async def connect(cls, url: str, *, name: str = "overcast", timeout: float = 5.0) -> Bus:
+        """Connect (retrying for up to `timeout` seconds); afterwards reconnect forever on loss."""
+        bus: Bus | None = None
+        last: list[BaseException] = []
+
+        async def on_error(exc: Exception) -> None:
+            last.append(exc)
+            if bus is not None:
+                bus.last_error = f"{type(exc).__name__}: {exc}"
+
+        async def on_reconnect() -> None:
+            if bus is not None:
+                bus.reconnects += 1
+
+        client = Client()
+        try:
+            await asyncio.wait_for(
+                client.connect(
+                    url,
+                    name=name,
+                    error_cb=on_error,
+                    reconnected_cb=on_reconnect,
+                    connect_timeout=max(1, int(timeout)),
+                    reconnect_time_wait=0.25,  # type: ignore[arg-type]  # seconds, float accepted
+                    max_reconnect_attempts=-1,
+                ),
+                timeout,
+            )
+        except (TimeoutError, OSError, nats.errors.Error) as exc:
+            with contextlib.suppress(Exception):
+                await client.close()
+            cause = last[-1] if last else exc
+            raise ServiceUnavailable(f"cannot connect to NATS at {url}: {type(cause).__name__}: {cause}") from exc
+        bus = cls(client, timeout)
+        return bus
+
+    async def close(self) -> None:
+        """Finish pending work (drain subscriptions, flush publishes), then disconnect."""
+        if self._nc.is_closed:
+            return
+        try:
+            await asyncio.wait_for(self._nc.drain(), self._timeout)
+        except (TimeoutError, nats.errors.Error):
+            pass
+        finally:
+            if not self._nc.is_closed:
+                await self._nc.close()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._nc.is_connected)
+
+    @property
+    def max_payload(self) -> int:
+        return int(self._nc.max_payload)
+
+    async def health(self) -> BusHealth:
+        """Connection state, server version and JetStream usage; never raises."""
+        info = self._nc._server_info or {}
+        url = self._nc.connected_url
+        account: api.AccountInfo | None = None
+        rtt: float | None = None
+        if self.connected:
+            with contextlib.suppress(Exception):
+                rtt = await self._nc.rtt(timeout=int(max(1, self._timeout))) * 1000
+                account = await self._js.account_info()
+        return BusHealth(
+            connected=self.connected,
+            url=url.geturl() if url else None,
+            server_version=info.get("version"),
+            server_name=info.get("server_name"),
+            reconnects=self.reconnects,
+            last_error=self.last_error,
+            jetstream=account is not None,
+            storage_bytes=account.storage if account else None,
+            memory_bytes=account.memory if account else None,
+            streams=account.streams if account else None,
+            consumers=account.consumers if account else None,
+            rtt_ms=rtt,
+        )
+
+    # --- core NATS: not persisted, for node-to-node calls and notifications ---
+
+    async def send(self, subject: str, data: bytes = b"", headers: Mapping[str, str] | None = None) -> None:
+        """Fire and forget (core NATS: delivered to whoever listens now, not stored)."""
+        with translated(f"sending to {subject}"):
+            await self._nc.publish(subject, data, headers=dict(headers) if headers else None)
+
+    async def request(
+        self, subject: str, data: bytes = b"", *, headers: Mapping[str, str] | None = None, timeout: float = 5.0
+    ) -> Reply:
+        """Send and wait for one Reply. An AwsError raised by the remote handler is raised here."""
+        with translated(f"request to {subject}"):
+            msg = await self._nc.request(subject, data, timeout=timeout, headers=dict(headers) if headers else None)
+        reply_headers = dict(msg.headers or {})
+        code = reply_headers.get(ERROR_CODE)
+        if code:
+            status = int(reply_headers.get(ERROR_STATUS, "500"))
+            raise RemoteError(msg.data.decode(errors="replace"), code=code, status=status)
+        return Reply(bytes(msg.data), reply_headers)
+
+    async def subscribe(self, subject: str, handler: Handler, *, queue: str = "") -> Subscription:
+        """Run `handler` for each message on `subject` (wildcards allowed), concurrently.
+
+        With `queue`, each message goes to one member of the queue group (load balancing across
+        nodes). If the sender waits for a reply, the handler's return value is sent back; an
+        AwsError it raises reaches the requester as the same error.
+        """
+        subscription = Subscription(subject)
+
+        async def respond(msg: Msg) -> None:
+            envelope = Envelope(msg.subject, bytes(msg.data), dict(msg.headers or {}), msg.reply or "")
+            try:
+                result = await handler(envelope)
+                headers: dict[str, str] | None = None
+                if isinstance(result, Reply):
+                    data, headers = result.data, dict(result.headers) or None
+                else:
+                    data = result or b""
+            except Exception as exc:  # a handler's failure must reach the requester, not kill us
+                error = exc if isinstance(exc, AwsError) else InternalFailure(f"{type(exc).__name__}: {exc}")
+                if not isinstance(exc, AwsError):
+                    log.exception("bus handler for %s failed", subject)
+                data = error.message.encode()
+                headers = {ERROR_CODE: error.code, ERROR_STATUS: str(error.status)}
+            if msg.reply:
+                with contextlib.suppress(nats.errors.Error):
+                    await self._nc.publish(msg.reply, data, headers=headers)
+
+        async def dispatch(msg: Msg) -> None:
+            task = asyncio.create_task(respond(msg))
+            subscription._tasks.add(task)
+            task.add_done_callback(subscription._tasks.discard)
+
+        with translated(f"subscribing to {subject}"):
+            subscription._sub = await self._nc.subscribe(subject, queue=queue, cb=dispatch)
+        return subscription
+
+    # --- JetStream streams ---
+
+    async def ensure_stream(
+        self,
+        name: str,
+        subjects: Sequence[str],
+        *,
+        retention: Retention = "limits",
+        storage: Storage = "file",
+        max_age: float | None = None,
+        max_msgs: int | None = None,
+        max_bytes: int | None = None,
+        max_msg_size: int | None = None,
+        max_msgs_per_subject: int | None = None,
+        duplicate_window: float | None = None,
+        discard: Literal["old", "new"] = "old",
+        replicas: int = 1,
+    ) -> StreamState:
+        """Create the stream, or update it if its configuration differs. Idempotent.
+
+        max_age and duplicate_window are seconds; None leaves the server's default (no age limit;
+        a 2-minute de-duplication window). Retention and storage cannot change after creation.
+        """
+        config = api.StreamConfig(
+            name=name,
+            subjects=list(subjects),
+            retention=api.RetentionPolicy(retention),
+            storage=api.StorageType(storage),
+            max_age=max_age,
+            max_msgs=max_msgs,
+            max_bytes=max_bytes,
+            max_msg_size=max_msg_size,
+            max_msgs_per_subject=-1 if max_msgs_per_subject is None else max_msgs_per_subject,
+            duplicate_window=duplicate_window or 0,
+            discard=api.DiscardPolicy(discard),
+            num_replicas=replicas,
+            allow_direct=True,
+        )
+        with translated(f"creating stream {name}"):
+            try:
+                info = await self._js.add_stream(config)
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code != 10058:  # exists with a different configuration
+                    raise
+                info = await self._js.update_stream(config)
+        return _stream_state(info)
+
+    async def stream_state(self, name: str) -> StreamState:
+        with translated(f"reading stream {name}"):
+            return _stream_state(await self._js.stream_info(name))
+
+    async def delete_stream(self, name: str) -> bool:
+        """Delete the stream and its consumers; False if it did not exist."""
+        with translated(f"deleting stream {name}"):
+            try:
+                return bool(await self._js.delete_stream(name))
+            except nats.js.errors.NotFoundError:
+                return False
+
+    async def purge_stream(self, name: str, subject: str | None = None) -> None:
+        """Remove every message (only those on `subject`, when given)."""
+        with translated(f"purging stream {name}"):
+            await self._js.purge_stream(name, subject=subject)
+
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        msg_id: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        """Store a message; return its stream sequence once the server has it on disk.
+
+        With `msg_id`, a second publish of the same id within the stream's duplicate window stores
+        nothing and returns the first one's sequence.
+        """
+        all_headers = dict(headers or {})
+        if msg_id is not None:
+            all_headers[MSG_ID] = msg_id
+        with translated(f"publishing to {subject}"):
+            ack = await self._js.publish(subject, data, timeout=timeout or self._timeout, headers=all_headers or None)
+        return int(ack.seq)
+
+    async def get(self, stream: str, sequence: int) -> StoredMessage | None:
+        """The message at `sequence`, or None if there is none (never stored, deleted, expired)."""
+        messages = await self.read(stream, start_sequence=sequence, limit=1)
+        return messages[0] if messages and messages[0].sequence == sequence else None
+
+    async def delete_message(self, stream: str, sequence: int) -> bool:
+        """Remove one message; False if it was not there."""
+        with translated(f"deleting message {sequence} from stream {stream}"):
+            try:
+                return bool(await self._js.delete_msg(stream, sequence))
+            except nats.js.errors.NotFoundError:
+                return False
+
+    async def read(
+        self,
+        stream: str,
+        *,
+        start_sequence: int | None = None,
+        start_time: float | None = None,
+        subject: str | None = None,
+        limit: int = 100,
+        max_bytes: int | None = None,
+    ) -> list[StoredMessage]:
+        """Up to `limit` stored messages in sequence order, from `start_sequence` (default 1) or
+        from the first stored at or after `start_time` (epoch seconds), optionally only those on
+        `subject` (wildcards allowed). Empty when there are none yet. Stateless: no consumer.
+        """
+        if limit < 1:
+            raise InvalidParameterValue(f"limit must be at least 1, got {limit}")
+        request: dict[str, Any] = {"batch": limit}
+        if start_time is not None:
+            request["start_time"] = format_time(start_time)
+        else:
+            request["seq"] = max(1, start_sequence or 1)
+        if subject:
+            request["next_by_subj"] = subject
+        if max_bytes:
+            request["max_bytes"] = max_bytes
+        messages, status = await self._exchange(f"$JS.API.DIRECT.GET.{stream}", request, limit, wait=0.0)
+        if status == "503":
+            raise ResourceNotFound(f"stream {stream} does not exist")
+        if status not in ("", "204", "404"):  # 204: end of batch; 404: nothing (more) there
+            raise InternalFailure(f"reading stream {stream}: status {status}")
+        return [stored(stream, msg) for msg in messages]
+
+    # --- JetStream durable pull consumers ---
+
+    async def ensure_consumer(
+        self,
+        stream: str,
+        durable: str,
+        *,
+        filter_subject: str | None = None,
+        ack_wait: float = 30.0,
+        max_deliver: int = -1,
+        max_ack_pending: int | None = None,
+        backoff: Sequence[float] | None = None,
+        deliver_policy: DeliverPolicy = "all",
+        start_sequence: int | None = None,
+        start_time: float | None = None,
+        inactive_threshold: float | None = None,
+    ) -> ConsumerState:
+        """Create the durable pull consumer, or update the settings that may change. Idempotent.
+
+        ack_wait: seconds a delivery stays unacknowledged before redelivery (a visibility timeout);
+        max_deliver: deliveries before the server gives up (-1: never), announcing it on
+        `max_deliveries_subject(stream, durable)`; backoff: per-redelivery ack_wait values;
+        start_sequence / start_time (epoch seconds) override deliver_policy.
+        """
+        policy = api.DeliverPolicy(deliver_policy)
+        if start_sequence is not None:
+            policy = api.DeliverPolicy.BY_START_SEQUENCE
+        elif start_time is not None:
+            policy = api.DeliverPolicy.BY_START_TIME
+        config = api.ConsumerConfig(
+            name=durable,
+            durable_name=durable,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=ack_wait,
+            max_deliver=max_deliver,
+            max_ack_pending=max_ack_pending,
+            backoff=list(backoff) if backoff else None,
+            filter_subject=filter_subject,
+            deliver_policy=policy,
+            opt_start_seq=start_sequence,
+            opt_start_time=format_time(start_time) if start_time is not None else None,  # type: ignore[arg-type]
+            inactive_threshold=inactive_threshold,
+        )
+        with translated(f"creating consumer {durable} on stream {stream}"):
+            return _consumer_state(await self._js.add_consumer(stream, config))
+
+    async def consumer_state(self, stream: str, durable: str) -> ConsumerState:
+        with translated(f"reading consumer {durable} on stream {stream}"):
+            return _consumer_state(await self._js.consumer_info(stream, durable))
+
+    async def delete_consumer(self, stream: str, durable: str) -> bool:
+        with translated(f"deleting consumer {durable} on stream {stream}"):
+            try:
+                return bool(await self._js.delete_consumer(stream, durable))
+            except nats.js.errors.NotFoundError:
+                return False
+
+    async def fetch(self, stream: str, durable: str, batch: int = 1, timeout: float = 0.0) -> list[Message]:
+        """Up to `batch` messages for the consumer; waits up to `timeout` seconds for the first one.
+
+        Returns as soon as at least one message is available (what is available then, up to
+        `batch`), or an empty list when `timeout` (at least SHORT_POLL) passes: SQS's long polling.
+        Each message must be settled (ack, nak, term) or it is redelivered after the ack_wait.
+        """
+        if batch < 1:
+            raise InvalidParameterValue(f"batch must be at least 1, got {batch}")
+        # no_wait with expires: the server waits up to `expires` for the first message, then
+        # returns at once with what is available (measured with v2.15.1). A plain no_wait request can
+        # miss a message acknowledged a moment earlier, so even a short poll waits SHORT_POLL.
+        wait = max(timeout, SHORT_POLL)
+        request = {"batch": batch, "no_wait": True, "expires": int(wait * 1e9)}
+        messages, status = await self._exchange(f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", request, batch, wait)
+        if status == "503":
+            raise ResourceNotFound(f"consumer {durable} on stream {stream} does not exist")
+        if status not in ("", "404", "408"):  # 404: no (more) messages; 408: the pull request expired
+            raise ServiceUnavailable(f"fetching from consumer {durable} on stream {stream}: status {status}")
+        return [delivered(msg) for msg in messages]
+
+    async def _exchange(self, subject: str, request: dict[str, Any], limit: int, wait: float) -> tuple[list[Msg], str]:
+        """Send a JetStream request answered by several messages; collect them until `limit` or a
+        status message (returned as the status code, "" if none came)."""
+        inbox = self._nc.new_inbox()
+        messages: list[Msg] = []
+        with translated(f"requesting {subject}"):
+            sub = await self._nc.subscribe(inbox)
+            try:
+                await self._nc.publish(subject, json.dumps(request).encode(), reply=inbox)
+                while len(messages) < limit:
+                    msg = await sub.next_msg(timeout=wait + self._timeout)
+                    status = (msg.headers or {}).get(_STATUS, "") if not msg.data else ""
+                    if status:
+                        return messages, status
+                    messages.append(msg)
+            finally:
+                with contextlib.suppress(nats.errors.Error):
+                    await sub.unsubscribe()
+        return messages, ""
+
+    async def ack(self, ack_subject: str) -> None:
+        """Acknowledge a delivery by its `Message.ack_subject` (a receipt handle)."""
+        await settle(self._nc, ack_subject, b"+ACK")
+
+    async def nak(self, ack_subject: str, delay: float = 0.0) -> None:
+        """Redeliver after `delay` seconds: SQS's ChangeMessageVisibility."""
+        await settle(self._nc, ack_subject, nak_payload(delay))
+
+    async def term(self, ack_subject: str) -> None:
+        await settle(self._nc, ack_subject, b"+TERM")
+
+    async def in_progress(self, ack_subject: str) -> None:
+        await settle(self._nc, ack_subject, b"+WPI")
+
+    # --- KV buckets ---
+
+    async def kv(self, bucket: str, *, history: int = 1, ttl: float | None = None) -> KeyValue:
+        """The KV bucket, created (file storage) if it does not exist."""
+        if bucket not in self._kvs:
+            with translated(f"opening bucket {bucket}"):
+                try:
+                    handle = await self._js.key_value(bucket)
+                except nats.js.errors.BucketNotFoundError:
+                    handle = await self._js.create_key_value(
+                        bucket=bucket, history=history, ttl=ttl, storage=api.StorageType.FILE, direct=True
+                    )
+            self._kvs[bucket] = KeyValue(bucket, handle)
+        return self._kvs[bucket]
+
+
+def max_deliveries_subject(stream: str, durable: str) -> str:
+    """Where the server announces a message that reached the consumer's max_deliver (JSON, `stream_seq`)."""
+    return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{durable}"
+
+
+def _stream_state(info: api.StreamInfo) -> StreamState:
+    config, state = info.config, info.state
+    retention = config.retention.value if isinstance(config.retention, api.RetentionPolicy) else config.retention
+    return StreamState(
+        name=str(config.name),
+        subjects=tuple(config.subjects or ()),
+        retention=str(retention),
+        messages=state.messages,
+        bytes=state.bytes,
+        first_sequence=state.first_seq,
+        last_sequence=state.last_seq,
+        consumer_count=state.consumer_count,
+    )
+
+
+def _consumer_state(info: api.ConsumerInfo) -> ConsumerState:
+    return ConsumerState(
+        stream=info.stream_name,
+        name=info.name,
+        num_pending=info.num_pending or 0,
+        num_ack_pending=info.num_ack_pending or 0,
+        num_redelivered=info.num_redelivered or 0,
+        num_waiting=info.num_waiting or 0,
+        delivered_sequence=info.delivered.stream_seq if info.delivered else 0,
+        ack_floor_sequence=info.ack_floor.stream_seq if info.ack_floor else 0,
+    )
