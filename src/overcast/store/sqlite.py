@@ -34,7 +34,7 @@ BUSY_TIMEOUT_MS = 10_000
 _current: contextvars.ContextVar[SqliteTransaction | None] = contextvars.ContextVar("sqlite_tx", default=None)
 
 
-def _translate(exc: sqlite3.Error) -> Exception:
+def _translate(exc: sqlite3.Error | OverflowError) -> Exception:
     """The one place SQLite's errors become Overcast's."""
     if isinstance(exc, sqlite3.IntegrityError):
         return Conflict(str(exc))
@@ -105,7 +105,7 @@ class _Worker:
             error: Exception | None = None
             try:
                 result = job(conn)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OverflowError) as exc:
                 error = _translate(exc)
                 error.__cause__ = exc
             except Exception as exc:
@@ -163,6 +163,7 @@ class SqliteTransaction:
     def __init__(self, store: SqliteStore, jobs: _Queue) -> None:
         self.store = store
         self.open = True
+        self.task = asyncio.current_task()  # the task that opened it (misuse checks apply to it)
         self._jobs = jobs
 
     def _submit(self, job: Job) -> asyncio.Future[Any]:
@@ -214,7 +215,7 @@ class SqliteStore:
 
     def _guard(self) -> None:
         tx = _current.get()
-        if tx is not None and tx.open and tx.store is self:
+        if tx is not None and tx.open and tx.store is self and tx.task is asyncio.current_task():
             raise StoreFailure(
                 "SQLite store: statement issued on the store inside one of its transactions; "
                 "use the transaction's Queries (it would deadlock on SQLite)"
