@@ -46,9 +46,10 @@ def translate(exc: BaseException, doing: str) -> AwsError:
     if isinstance(exc, AwsError):
         return exc
     if isinstance(exc, nats.js.errors.APIError):
-        description = exc.description or type(exc).__name__
-        detail = f"{doing}: {description} (JetStream error {exc.err_code})"
-        if exc.err_code in _CONFLICT_CODES:
+        code = getattr(exc, "err_code", None)  # some nats-py subclasses never set it
+        description = getattr(exc, "description", None) or type(exc).__name__
+        detail = f"{doing}: {description} (JetStream error {code})"
+        if code in _CONFLICT_CODES or isinstance(exc, nats.js.errors.KeyWrongLastSequenceError):
             return ResourceConflict(detail)
         if isinstance(exc, nats.js.errors.NotFoundError):
             return ResourceNotFound(detail)

@@ -7,7 +7,14 @@ the message later, from any node, with `Bus.ack(ack_subject)` and friends.
 SQS-style work queues map onto these fields: the visibility timeout is the consumer's ack_wait
 (changed per message with `nak(delay)`; extended to a full ack_wait with `in_progress()`), the
 receive count is `num_delivered`, and a dead-letter move is "publish a copy, then ack" once
-`num_delivered` passes maxReceiveCount. Kinesis-style reads use `StoredMessage.sequence` (ordered
+`num_delivered` passes maxReceiveCount.
+
+Durability of settling (measured with nats-server 2.15.1, kill -9 right after a confirmed ack):
+on a "workqueue" (or "interest") stream an ack deletes the message, a stream write fsynced like a
+publish, so it survives a crash. On a "limits" stream only the consumer's state records the ack,
+and the server writes that state about once a second: acks from the last second before a crash
+are lost and those messages are delivered again (at-least-once). Queues whose deletes must stick
+(SQS DeleteMessage) therefore use workqueue retention. Kinesis-style reads use `StoredMessage.sequence` (ordered
 per stream) and `time` (arrival time).
 """
 
