@@ -41,3 +41,23 @@ async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
         yield registry
     finally:
         await store.close()
+
+
+# PostgreSQL: the store's session server, reused (moved to tests/conftest.py one day, then found there).
+try:
+    from tests.store.conftest import new_database, postgres_server  # noqa: F401
+except ImportError:  # pragma: no cover
+    from tests.conftest import new_database  # type: ignore[attr-defined,no-redef]
+
+
+@pytest.fixture
+async def pg_registry(postgres_server: object, tmp_path: Path) -> AsyncIterator[Registry]:
+    async with new_database(postgres_server) as url:
+        store = await open_store(url, tmp_path / "unused.db")
+        ids = itertools.count(1)
+        registry = Registry(store, FakeClock(), new_id=lambda: f"rev-{next(ids):04d}")
+        await registry.start()
+        try:
+            yield registry
+        finally:
+            await store.close()
