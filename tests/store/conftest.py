@@ -1,7 +1,8 @@
 """Fixtures for store tests: one embedded PostgreSQL per session, and a fresh store per test on each engine.
 
-`postgres_server` and `postgres_url` know nothing about the store; to share them with other
-packages, move them (with `new_database` and `_database_names`) into tests/conftest.py unchanged.
+`postgres_server`, `postgres_database`, `new_schema` and `postgres_url` know nothing about the
+store; to share them with other packages, move them (and `_kill_servers_in`, `_schema_names`)
+into tests/conftest.py unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 
 from overcast.store import Store, open_store
 
-_database_names = (f"test_{n}" for n in itertools.count(1))
+_schema_names = (f"test_{n}" for n in itertools.count(1))
 
 
 @pytest.fixture(scope="session")
@@ -60,25 +61,35 @@ def _kill_servers_in(home: Path) -> None:
                 proc.wait(10)
 
 
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: Any) -> str:
+    """The URL of the session's test database (created once; the server's deletion drops it)."""
+    postgres_server.psql("CREATE DATABASE overcast_tests")
+    return str(postgres_server.get_uri("overcast_tests"))
+
+
 @asynccontextmanager
-async def new_database(server: Any) -> AsyncIterator[str]:
-    """The URL of a new, empty database on `server`, dropped (connections and all) at exit."""
-    name = next(_database_names)
-    admin = await asyncpg.connect(server.get_uri())
+async def new_schema(database_url: str) -> AsyncIterator[str]:
+    """A URL whose connections see only a new, empty schema of the database; dropped at exit.
+
+    Per-test isolation costs ~1 ms this way; a CREATE DATABASE per test costs 50-700 ms here.
+    """
+    name = next(_schema_names)
+    admin = await asyncpg.connect(database_url)
     try:
-        await admin.execute(f"CREATE DATABASE {name}")
+        await admin.execute(f"CREATE SCHEMA {name}")
         try:
-            yield server.get_uri(name)
+            yield f"{database_url}{'&' if '?' in database_url else '?'}search_path={name}"
         finally:
-            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+            await admin.execute(f"DROP SCHEMA {name} CASCADE")
     finally:
         await admin.close()
 
 
 @pytest.fixture
-async def postgres_url(postgres_server: Any) -> AsyncIterator[str]:
-    """The URL of a new, empty database on the session's server, dropped after the test."""
-    async with new_database(postgres_server) as url:
+async def postgres_url(postgres_database: str) -> AsyncIterator[str]:
+    """A PostgreSQL URL for one test: a fresh, empty schema in the session's test database."""
+    async with new_schema(postgres_database) as url:
         yield url
 
 
@@ -88,7 +99,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     async with AsyncExitStack() as stack:
         url = None
         if request.param == "postgres":
-            url = await stack.enter_async_context(new_database(request.getfixturevalue("postgres_server")))
+            url = await stack.enter_async_context(new_schema(request.getfixturevalue("postgres_database")))
         opened = await open_store(url, tmp_path / "overcast.db")
         stack.push_async_callback(opened.close)
         yield opened
