@@ -455,22 +455,29 @@ class Bus:
     async def _exchange(self, subject: str, request: dict[str, Any], limit: int, wait: float) -> tuple[list[Msg], str]:
         """Send a JetStream request answered by several messages; collect them until `limit` or a
         status message (returned as the status code, "" if none came)."""
-        inbox = self._nc.new_inbox()
         messages: list[Msg] = []
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def collect(msg: Msg) -> None:  # a callback: ~10x cheaper per message than next_msg()
+            if done.done():
+                return
+            status = (msg.headers or {}).get(_STATUS, "") if not msg.data else ""
+            if status:
+                done.set_result(status)
+                return
+            messages.append(msg)
+            if len(messages) >= limit:
+                done.set_result("")
+
         with translated(f"requesting {subject}"):
-            sub = await self._nc.subscribe(inbox)
+            sub = await self._nc.subscribe(self._nc.new_inbox(), cb=collect)
             try:
-                await self._nc.publish(subject, json.dumps(request).encode(), reply=inbox)
-                while len(messages) < limit:
-                    msg = await sub.next_msg(timeout=wait + self._timeout)
-                    status = (msg.headers or {}).get(_STATUS, "") if not msg.data else ""
-                    if status:
-                        return messages, status
-                    messages.append(msg)
+                await self._nc.publish(subject, json.dumps(request).encode(), reply=sub.subject)
+                status = await asyncio.wait_for(done, wait + self._timeout)
             finally:
                 with contextlib.suppress(nats.errors.Error):
                     await sub.unsubscribe()
-        return messages, ""
+        return messages, status
 
     async def ack(self, ack_subject: str) -> None:
         """Acknowledge a delivery by its `Message.ack_subject` (a receipt handle)."""

@@ -315,7 +315,7 @@ class EmbeddedNats:
                     f"its log ({self.log_path}) ends with:\n{self._log_tail()}"
                 )
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.005)
 
     @staticmethod
     async def _probe(url: str) -> dict[str, Any] | None:
