@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +94,20 @@ async def postgres_url(postgres_database: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+async def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[str | None, Path]]:
+    """The `open_store` arguments of an empty database on each engine."""
+    if request.param == "sqlite":
+        yield None, tmp_path / "overcast.db"
+    else:
+        async with new_schema(request.getfixturevalue("postgres_database")) as url:
+            yield url, tmp_path / "overcast.db"
+
+
+@pytest.fixture
+async def store(store_target: tuple[str | None, Path]) -> AsyncIterator[Store]:
     """An open, empty store on each engine."""
-    async with AsyncExitStack() as stack:
-        url = None
-        if request.param == "postgres":
-            url = await stack.enter_async_context(new_schema(request.getfixturevalue("postgres_database")))
-        opened = await open_store(url, tmp_path / "overcast.db")
-        stack.push_async_callback(opened.close)
+    opened = await open_store(*store_target)
+    try:
         yield opened
+    finally:
+        await opened.close()
