@@ -250,16 +250,17 @@ async def test_request_reply(bus: Bus, name: str) -> None:
 async def test_request_carries_remote_aws_errors_back(bus: Bus, name: str) -> None:
     async def failing(envelope: Envelope) -> bytes:
         if envelope.data == b"missing":
-            raise ResourceNotFound("Function not found: f")
+            raise ResourceNotFound("Function not found: f", fields={"Type": "User"})
         raise RuntimeError("boom")
 
     subscription = await bus.subscribe(name, failing)
     with pytest.raises(AwsError) as missing:
         await bus.request(name, b"missing")
-    assert (missing.value.code, missing.value.status, missing.value.message) == (
+    assert (missing.value.code, missing.value.status, missing.value.message, missing.value.fields) == (
         "ResourceNotFoundException",
         404,
         "Function not found: f",
+        {"Type": "User"},
     )
     with pytest.raises(AwsError) as crashed:
         await bus.request(name, b"crash")

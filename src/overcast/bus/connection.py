@@ -54,6 +54,7 @@ Handler = Callable[[Envelope], Awaitable["Reply | bytes | None"]]
 MSG_ID = "Nats-Msg-Id"
 ERROR_CODE = "Overcast-Error-Code"  # headers carrying an AwsError back over request/reply
 ERROR_STATUS = "Overcast-Error-Status"
+ERROR_FIELDS = "Overcast-Error-Fields"  # JSON of AwsError.fields, when there are any
 _STATUS = "Status"
 SHORT_POLL = 0.02  # seconds a fetch with timeout=0 still waits for a message
 
@@ -109,16 +110,21 @@ class Bus:
     async def connect(cls, url: str, *, name: str = "overcast", timeout: float = 5.0) -> Bus:
         """Connect (retrying for up to `timeout` seconds); afterwards reconnect forever on loss."""
         bus: Bus | None = None
-        last: list[BaseException] = []
+        last: list[BaseException] = []  # the latest error while connecting
 
         async def on_error(exc: Exception) -> None:
-            last.append(exc)
+            last[:] = [exc]
             if bus is not None:
                 bus.last_error = f"{type(exc).__name__}: {exc}"
+
+        async def on_disconnect() -> None:
+            if bus is not None and not client.is_closed:
+                log.warning("lost the connection to NATS at %s; reconnecting", url)
 
         async def on_reconnect() -> None:
             if bus is not None:
                 bus.reconnects += 1
+                log.warning("reconnected to NATS at %s", url)
 
         client = Client()
         try:
@@ -127,6 +133,7 @@ class Bus:
                     url,
                     name=name,
                     error_cb=on_error,
+                    disconnected_cb=on_disconnect,
                     reconnected_cb=on_reconnect,
                     connect_timeout=max(1, int(timeout)),
                     reconnect_time_wait=0.25,  # type: ignore[arg-type]  # seconds, float accepted
@@ -197,14 +204,16 @@ class Bus:
     async def request(
         self, subject: str, data: bytes = b"", *, headers: Mapping[str, str] | None = None, timeout: float = 5.0
     ) -> Reply:
-        """Send and wait for one Reply. An AwsError raised by the remote handler is raised here."""
+        """Send and wait for one Reply. An AwsError raised by the remote handler is raised here as a
+        RemoteError with the same code, status, message and fields."""
         with translated(f"request to {subject}"):
             msg = await self._nc.request(subject, data, timeout=timeout, headers=dict(headers) if headers else None)
         reply_headers = dict(msg.headers or {})
         code = reply_headers.get(ERROR_CODE)
         if code:
             status = int(reply_headers.get(ERROR_STATUS, "500"))
-            raise RemoteError(msg.data.decode(errors="replace"), code=code, status=status)
+            fields = json.loads(reply_headers.get(ERROR_FIELDS, "{}"))
+            raise RemoteError(msg.data.decode(errors="replace"), code=code, status=status, fields=fields)
         return Reply(bytes(msg.data), reply_headers)
 
     async def subscribe(self, subject: str, handler: Handler, *, queue: str = "") -> Subscription:
@@ -231,6 +240,8 @@ class Bus:
                     log.exception("bus handler for %s failed", subject)
                 data = error.message.encode()
                 headers = {ERROR_CODE: error.code, ERROR_STATUS: str(error.status)}
+                if error.fields:
+                    headers[ERROR_FIELDS] = json.dumps(error.fields, default=str)
             if msg.reply:
                 with contextlib.suppress(nats.errors.Error):
                     await self._nc.publish(msg.reply, data, headers=headers)
