@@ -43,21 +43,23 @@ async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
         await store.close()
 
 
-# PostgreSQL: the store's session server, reused (moved to tests/conftest.py one day, then found there).
+# PostgreSQL: the store tests' session server and per-test schema, reused when they are there.
 try:
-    from tests.store.conftest import new_database, postgres_server  # noqa: F401
-except ImportError:  # pragma: no cover
-    from tests.conftest import new_database  # type: ignore[attr-defined,no-redef]
+    from tests.store.conftest import postgres_database, postgres_server, postgres_url  # noqa: F401
+except ImportError:  # pragma: no cover - the store's fixtures moved: the PostgreSQL test skips
+
+    @pytest.fixture
+    def postgres_url() -> str:  # type: ignore[misc]
+        pytest.skip("the store tests' PostgreSQL fixtures are not where they were")
 
 
 @pytest.fixture
-async def pg_registry(postgres_server: object, tmp_path: Path) -> AsyncIterator[Registry]:
-    async with new_database(postgres_server) as url:
-        store = await open_store(url, tmp_path / "unused.db")
-        ids = itertools.count(1)
-        registry = Registry(store, FakeClock(), new_id=lambda: f"rev-{next(ids):04d}")
-        await registry.start()
-        try:
-            yield registry
-        finally:
-            await store.close()
+async def pg_registry(postgres_url: str, tmp_path: Path) -> AsyncIterator[Registry]:
+    store = await open_store(postgres_url, tmp_path / "unused.db")
+    ids = itertools.count(1)
+    registry = Registry(store, FakeClock(), new_id=lambda: f"rev-{next(ids):04d}")
+    await registry.start()
+    try:
+        yield registry
+    finally:
+        await store.close()

@@ -20,52 +20,27 @@ from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import validation
+from overcast.functions import tags as tag_ops
+from overcast.functions import validation, versions
 from overcast.functions.code import CodeInput, PreparedCode
 from overcast.functions.errors import (
-    CodeStorageExceeded,
     InvalidParameterValue,
     ResourceConflict,
-    ResourceNotFound,
     revision_mismatch,
 )
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import parse_function_ref
 from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import (
     LATEST,
     AccountUsage,
     Alias,
-    CodeRef,
     FunctionConfig,
     FunctionVersion,
     LayerVersion,
-    config_from_json,
-    config_to_json,
 )
 from overcast.functions.schema import STEPS
-from overcast.store import Conflict, Queries, Row, Store
-
-_VERSION_COLUMNS = (
-    "account, region, name, version, number, config, code_sha, code_size, unzipped_size, local_dir, "
-    "revision_id, last_modified"
-)
-
-
-def version_from_row(row: Row) -> FunctionVersion:
-    return FunctionVersion(
-        account=row["account"],
-        region=row["region"],
-        name=row["name"],
-        version=row["version"],
-        config=config_from_json(row["config"]),
-        code=CodeRef(row["code_sha"], int(row["code_size"]), int(row["unzipped_size"]), row["local_dir"]),
-        revision_id=row["revision_id"],
-        last_modified=float(row["last_modified"]),
-    )
-
-
-def not_found(ctx: RequestContext, name: str, qualifier: str | None = None) -> ResourceNotFound:
-    return ResourceNotFound(f"Function not found: {function_arn(ctx.account_id, ctx.region, name, qualifier)}")
+from overcast.functions.usage import check_storage, usage
+from overcast.store import Conflict, Queries, Store
 
 
 def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
@@ -105,36 +80,13 @@ class Registry:
     ) -> FunctionVersion:
         """The version a FunctionName (+ Qualifier: $LATEST, a number or an alias) designates."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
-        return await self._resolve(self.store, ctx, ref.name, ref.qualifier)
-
-    async def _resolve(self, q: Queries, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
-        number: int
-        if qualifier is None or qualifier == LATEST:
-            number = 0
-        elif qualifier.isdigit():
-            number = int(qualifier)
-        else:
-            alias = await alias_ops.load(q, ctx, name, qualifier)
-            if alias is None:
-                raise not_found(ctx, name, qualifier)
-            number = 0 if alias.function_version == LATEST else int(alias.function_version)
-        row = await q.fetch_one(
-            f"SELECT {_VERSION_COLUMNS} FROM lambda_versions "
-            "WHERE account = ? AND region = ? AND name = ? AND number = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-            number,
-        )
-        if row is None:
-            raise not_found(ctx, name, qualifier if qualifier != LATEST else None)
-        return version_from_row(row)
+        return await versions.resolve(self.store, ctx, ref.name, ref.qualifier)
 
     async def _latest(self, q: Queries, ctx: RequestContext, function_name: str) -> FunctionVersion:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         if ref.qualifier not in (None, LATEST):
             raise InvalidParameterValue("Only the $LATEST version of a function can be updated.")
-        return await self._resolve(q, ctx, ref.name, None)
+        return await versions.resolve(q, ctx, ref.name, None)
 
     async def list_functions(
         self, ctx: RequestContext, all_versions: bool = False, marker: str | None = None, max_items: int | None = None
@@ -143,7 +95,7 @@ class Registry:
         size = page_size(max_items)
         after = decode_marker(marker, 2) or ["", -1]
         rows = await self.store.fetch_all(
-            f"SELECT {_VERSION_COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? "
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? "
             + ("" if all_versions else "AND number = 0 ")
             + "AND (name > ? OR (name = ? AND number > ?)) ORDER BY name, number LIMIT ?",
             ctx.account_id,
@@ -153,18 +105,18 @@ class Registry:
             int(after[1]),
             size + 1,
         )
-        return _paged([version_from_row(r) for r in rows], size, lambda v: [v.name, _number(v.version)])
+        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [v.name, versions.number(v.version)])
 
     async def list_versions(
         self, ctx: RequestContext, function_name: str, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[FunctionVersion], str | None]:
         """$LATEST, then the published versions in order."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        await self._resolve(self.store, ctx, ref.name, None)
+        await versions.resolve(self.store, ctx, ref.name, None)
         size = page_size(max_items)
         after = decode_marker(marker, 1) or [-1]
         rows = await self.store.fetch_all(
-            f"SELECT {_VERSION_COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? "
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? "
             "AND number > ? ORDER BY number LIMIT ?",
             ctx.account_id,
             ctx.region,
@@ -172,10 +124,10 @@ class Registry:
             int(after[0]),
             size + 1,
         )
-        return _paged([version_from_row(r) for r in rows], size, lambda v: [_number(v.version)])
+        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [versions.number(v.version)])
 
     async def list_tags(self, ctx: RequestContext, resource: str) -> dict[str, str]:
-        name = _taggable(ctx, resource)
+        name = tag_ops.taggable(ctx, resource)
         row = await self.store.fetch_one(
             "SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
             ctx.account_id,
@@ -183,12 +135,12 @@ class Registry:
             name,
         )
         if row is None:
-            raise not_found(ctx, name)
+            raise versions.not_found(ctx, name)
         tags: dict[str, str] = json.loads(row["tags"])
         return tags
 
     async def account_usage(self, ctx: RequestContext) -> AccountUsage:
-        return await _usage(self.store, ctx)
+        return await usage(self.store, ctx)
 
     # --- functions -------------------------------------------------------------------------------
 
@@ -224,7 +176,7 @@ class Registry:
                 )
                 if exists is not None:
                     raise ResourceConflict(f"Function already exist: {name}")
-                await _check_storage(tx, ctx, prepared.ref.size)
+                await check_storage(tx, ctx, prepared.ref.size)
                 await tx.execute(
                     "INSERT INTO lambda_functions (account, region, name, next_version, tags, created) "
                     "VALUES (?, ?, ?, 1, ?, ?)",
@@ -248,9 +200,9 @@ class Registry:
                     last_modified=now,
                 )
                 await code_ops.store_code(tx, prepared)
-                await _insert_version(tx, latest, 0)
+                await versions.insert(tx, latest, 0)
                 if publish:
-                    return await self._publish(tx, latest, None)
+                    return await versions.publish(tx, latest, None, self.new_id(), self.clock.now())
         except Conflict as exc:  # a concurrent CreateFunction of the same name won
             raise ResourceConflict(f"Function already exist: {name}") from exc
         return dataclasses.replace(latest, state="Pending", last_update_status="")
@@ -286,12 +238,12 @@ class Registry:
             )
             if dry_run:
                 return dataclasses.replace(updated, revision_id=latest.revision_id, last_modified=latest.last_modified)
-            await _check_storage(tx, ctx, prepared.ref.size - latest.code.size)
+            await check_storage(tx, ctx, prepared.ref.size - latest.code.size)
             await code_ops.store_code(tx, prepared)
-            await self._replace_latest(tx, latest, updated)
+            await versions.replace_latest(tx, latest, updated)
             await code_ops.drop_unreferenced(tx, [latest.code.sha256_hex])
             if publish:
-                return await self._publish(tx, updated, None)
+                return await versions.publish(tx, updated, None, self.new_id(), self.clock.now())
         return dataclasses.replace(updated, last_update_status="InProgress")
 
     async def update_function_configuration(
@@ -323,39 +275,15 @@ class Registry:
             updated = dataclasses.replace(
                 latest, config=config, revision_id=self.new_id(), last_modified=self.clock.now()
             )
-            await self._replace_latest(tx, latest, updated)
+            await versions.replace_latest(tx, latest, updated)
         return dataclasses.replace(updated, last_update_status="InProgress")
-
-    async def _replace_latest(self, tx: Queries, old: FunctionVersion, new: FunctionVersion) -> None:
-        changed = await tx.execute(
-            "UPDATE lambda_versions SET config = ?, code_sha = ?, code_size = ?, unzipped_size = ?, local_dir = ?, "
-            "revision_id = ?, last_modified = ? "
-            "WHERE account = ? AND region = ? AND name = ? AND number = 0 AND revision_id = ?",
-            config_to_json(new.config),
-            new.code.sha256_hex,
-            new.code.size,
-            new.code.unzipped_size,
-            new.code.local_dir,
-            new.revision_id,
-            new.last_modified,
-            old.account,
-            old.region,
-            old.name,
-            old.revision_id,
-        )
-        if changed != 1:
-            # Another update committed between our read and our write (possible on PostgreSQL).
-            raise ResourceConflict(
-                "The operation cannot be performed at this time. An update is in progress for resource: "
-                + old.function_arn
-            )
 
     async def delete_function(self, ctx: RequestContext, function_name: str, qualifier: str | None = None) -> None:
         """DeleteFunction: the whole function (versions, aliases, tags), or one published version."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
         async with self.store.transaction() as tx:
             if ref.qualifier == LATEST:
-                await self._resolve(tx, ctx, ref.name, None)
+                await versions.resolve(tx, ctx, ref.name, None)
                 # https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html
                 raise InvalidParameterValue("$LATEST version cannot be deleted without deleting the function.")
             if ref.qualifier is not None:
@@ -368,7 +296,7 @@ class Registry:
             if not await tx.execute(
                 "DELETE FROM lambda_functions WHERE account = ? AND region = ? AND name = ?", *keys
             ):
-                raise not_found(ctx, ref.name)
+                raise versions.not_found(ctx, ref.name)
             await tx.execute("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ?", *keys)
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
@@ -378,7 +306,7 @@ class Registry:
             raise InvalidParameterValue(
                 f"Qualifier '{qualifier}' is an alias, not a version: delete an alias with DeleteAlias."
             )
-        version = await self._resolve(tx, ctx, name, qualifier)
+        version = await versions.resolve(tx, ctx, name, qualifier)
         users = await alias_ops.aliases_using(tx, ctx, name, qualifier)
         if users:
             raise ResourceConflict(
@@ -417,77 +345,25 @@ class Registry:
                 )
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
-            return await self._publish(tx, latest, description)
-
-    async def _publish(self, tx: Queries, latest: FunctionVersion, description: str | None) -> FunctionVersion:
-        last = await tx.fetch_one(
-            f"SELECT {_VERSION_COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? "
-            "AND number > 0 ORDER BY number DESC LIMIT 1",
-            latest.account,
-            latest.region,
-            latest.name,
-        )
-        if last is not None:
-            previous = version_from_row(last)
-            if previous.code.sha256_hex == latest.code.sha256_hex and _same_settings(previous.config, latest.config):
-                return previous
-        row = await tx.fetch_one(
-            "UPDATE lambda_functions SET next_version = next_version + 1 "
-            "WHERE account = ? AND region = ? AND name = ? RETURNING next_version",
-            latest.account,
-            latest.region,
-            latest.name,
-        )
-        assert row is not None  # the function row exists while its $LATEST does
-        number = int(row["next_version"]) - 1
-        config = latest.config
-        if description is not None:
-            config = dataclasses.replace(config, description=description)
-        version = dataclasses.replace(
-            latest, version=str(number), config=config, revision_id=self.new_id(), last_modified=self.clock.now()
-        )
-        await _check_storage(tx, RequestContext(latest.account, latest.region), version.code.size)
-        await _insert_version(tx, version, number)
-        return version
+            return await versions.publish(tx, latest, description, self.new_id(), self.clock.now())
 
     # --- tags ------------------------------------------------------------------------------------
 
     async def tag_resource(self, ctx: RequestContext, resource: str, tags: Mapping[str, str]) -> None:
-        name = _taggable(ctx, resource)
+        name = tag_ops.taggable(ctx, resource)
         async with self.store.transaction() as tx:
-            current = await self._tags_for_update(tx, ctx, name)
+            current = await tag_ops.load(tx, ctx, name)
             current.update(tags)
             validation.tags(current)
-            await self._save_tags(tx, ctx, name, current)
+            await tag_ops.save(tx, ctx, name, current)
 
     async def untag_resource(self, ctx: RequestContext, resource: str, keys: Sequence[str]) -> None:
-        name = _taggable(ctx, resource)
+        name = tag_ops.taggable(ctx, resource)
         async with self.store.transaction() as tx:
-            current = await self._tags_for_update(tx, ctx, name)
+            current = await tag_ops.load(tx, ctx, name)
             for key in keys:
                 current.pop(key, None)
-            await self._save_tags(tx, ctx, name, current)
-
-    async def _tags_for_update(self, tx: Queries, ctx: RequestContext, name: str) -> dict[str, str]:
-        row = await tx.fetch_one(
-            "SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-        )
-        if row is None:
-            raise not_found(ctx, name)
-        tags: dict[str, str] = json.loads(row["tags"])
-        return tags
-
-    async def _save_tags(self, tx: Queries, ctx: RequestContext, name: str, tags: dict[str, str]) -> None:
-        await tx.execute(
-            "UPDATE lambda_functions SET tags = ? WHERE account = ? AND region = ? AND name = ?",
-            json.dumps(tags),
-            ctx.account_id,
-            ctx.region,
-            name,
-        )
+            await tag_ops.save(tx, ctx, name, current)
 
     # --- aliases (see aliases.py) ------------------------------------------------------------------
 
@@ -502,14 +378,14 @@ class Registry:
     ) -> Alias:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         async with self.store.transaction() as tx:
-            await self._resolve(tx, ctx, ref.name, None)
+            await versions.resolve(tx, ctx, ref.name, None)
             return await alias_ops.create(
                 tx, ctx, ref.name, name, function_version, description, dict(routing or {}), self.new_id()
             )
 
     async def get_alias(self, ctx: RequestContext, function_name: str, name: str) -> Alias:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        await self._resolve(self.store, ctx, ref.name, None)
+        await versions.resolve(self.store, ctx, ref.name, None)
         return await alias_ops.get(self.store, ctx, ref.name, name)
 
     async def update_alias(
@@ -525,7 +401,7 @@ class Registry:
     ) -> Alias:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         async with self.store.transaction() as tx:
-            await self._resolve(tx, ctx, ref.name, None)
+            await versions.resolve(tx, ctx, ref.name, None)
             return await alias_ops.update(
                 tx, ctx, ref.name, name, function_version, description,
                 None if routing is None else dict(routing), revision_id, self.new_id(),
@@ -534,7 +410,7 @@ class Registry:
     async def delete_alias(self, ctx: RequestContext, function_name: str, name: str) -> None:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         async with self.store.transaction() as tx:
-            await self._resolve(tx, ctx, ref.name, None)
+            await versions.resolve(tx, ctx, ref.name, None)
             await alias_ops.delete(tx, ctx, ref.name, name)
 
     async def list_aliases(
@@ -546,7 +422,7 @@ class Registry:
         max_items: int | None = None,
     ) -> tuple[list[Alias], str | None]:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        await self._resolve(self.store, ctx, ref.name, None)
+        await versions.resolve(self.store, ctx, ref.name, None)
         return await alias_ops.list_page(self.store, ctx, ref.name, function_version, marker, max_items)
 
     # --- layers (see layers.py) --------------------------------------------------------------------
@@ -564,7 +440,7 @@ class Registry:
     ) -> LayerVersion:
         prepared: PreparedCode = code_ops.prepare_layer(content)
         async with self.store.transaction() as tx:
-            await _check_storage(tx, ctx, prepared.ref.size)
+            await check_storage(tx, ctx, prepared.ref.size)
             return await layer_ops.publish(
                 tx, ctx, layer_name, prepared, description, compatible_runtimes, compatible_architectures,
                 license_info, self.clock.now(),
@@ -607,72 +483,8 @@ class Registry:
         )
 
 
-# --- helpers -------------------------------------------------------------------------------------------
-
-
-def _number(version: str) -> int:
-    return 0 if version == LATEST else int(version)
-
-
-def _paged(items: list[Any], size: int, key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
+def paged(items: list[Any], size: int, key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
     if len(items) > size:
         items = items[:size]
         return items, encode_marker(key(items[-1]))
     return items, None
-
-
-def _same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
-    """Same configuration, a version's own Description aside."""
-    return dataclasses.replace(a, description="") == dataclasses.replace(b, description="")
-
-
-def _taggable(ctx: RequestContext, resource: str) -> str:
-    """The function name of a taggable function ARN (tags live on the function, not its versions)."""
-    if not resource.startswith("arn:"):
-        raise InvalidParameterValue(f"Invalid ARN: {resource}")
-    ref = parse_function_ref(resource, ctx.account_id, ctx.region)
-    if ref.qualifier is not None:
-        raise InvalidParameterValue(
-            "Tags on function aliases and versions are not supported. Please specify a function ARN."
-        )
-    return ref.name
-
-
-async def _insert_version(tx: Queries, version: FunctionVersion, number: int) -> None:
-    await tx.execute(
-        f"INSERT INTO lambda_versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        version.account,
-        version.region,
-        version.name,
-        version.version,
-        number,
-        config_to_json(version.config),
-        version.code.sha256_hex,
-        version.code.size,
-        version.code.unzipped_size,
-        version.code.local_dir,
-        version.revision_id,
-        version.last_modified,
-    )
-
-
-async def _usage(q: Queries, ctx: RequestContext) -> AccountUsage:
-    keys = (ctx.account_id, ctx.region)
-    functions = await q.fetch_one("SELECT COUNT(*) AS n FROM lambda_functions WHERE account = ? AND region = ?", *keys)
-    code = await q.fetch_one(
-        "SELECT COALESCE(SUM(code_size), 0) AS n FROM lambda_versions WHERE account = ? AND region = ?", *keys
-    )
-    layer_code = await q.fetch_one(
-        "SELECT COALESCE(SUM(code_size), 0) AS n FROM lambda_layer_versions WHERE account = ? AND region = ?", *keys
-    )
-    assert functions is not None and code is not None and layer_code is not None
-    return AccountUsage(total_code_size=int(code["n"]) + int(layer_code["n"]), function_count=int(functions["n"]))
-
-
-async def _check_storage(q: Queries, ctx: RequestContext, added: int) -> None:
-    if added <= 0:
-        return
-    usage = await _usage(q, ctx)
-    if usage.total_code_size + added > validation.TOTAL_CODE_SIZE:
-        # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 75 GB of code storage.
-        raise CodeStorageExceeded("Code storage limit exceeded.")
