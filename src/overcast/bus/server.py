@@ -98,7 +98,7 @@ def render_config(store_dir: Path, host: str, port: int, max_payload: int) -> st
             f"port: {port if port else -1}",  # -1: the server picks a free port and reports it
             f"max_payload: {max_payload}",
             "jetstream {",
-            f"  store_dir: {json.dumps(str(store_dir))}",
+            f"  store_dir: {json.dumps(str(store_dir), ensure_ascii=False)}",
             "  sync_interval: always",
             "}",
             "",
