@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
 from overcast.errors import InternalFailure, ResourceConflict
-from overcast.store import Conflict, Store, StoreFailure
+from overcast.store import Conflict, Store, StoreFailure, open_store
 
 SCHEMA = [
     """
@@ -261,3 +262,13 @@ async def test_engine_errors_become_internal_failures(db: Store, sql: str) -> No
 async def test_integer_out_of_range_is_a_store_failure(db: Store) -> None:
     with pytest.raises(StoreFailure):
         await db.execute("INSERT INTO items (k, n) VALUES (?, ?)", "huge", 2**64)
+
+
+async def test_closed_store_refuses_work(store_target: tuple[str | None, Path]) -> None:
+    store = await open_store(*store_target)
+    await store.close()
+    await store.close()  # closing twice is harmless
+    with pytest.raises(StoreFailure):
+        await store.fetch_all("SELECT 1 AS one")
+    with pytest.raises(StoreFailure):
+        await store.execute("SELECT 1 AS one")

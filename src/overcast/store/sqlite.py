@@ -62,6 +62,7 @@ class _Worker:
     def __init__(self, name: str, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
         self._jobs: _Queue = queue.SimpleQueue()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> asyncio.Future[None]:
@@ -71,11 +72,14 @@ class _Worker:
 
     async def join(self) -> None:
         """Stop after the jobs already queued, close the connection, and wait for the thread to end."""
+        self._stopped = True
         self._jobs.put(None)
         if self._thread.is_alive():
             await asyncio.to_thread(self._thread.join)
 
     def submit(self, job: Callable[[sqlite3.Connection], T], jobs: _Queue | None = None) -> asyncio.Future[T]:
+        if self._stopped:
+            raise StoreFailure("SQLite store: the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         (jobs or self._jobs).put((job, loop, future))
@@ -210,8 +214,12 @@ class SqliteStore:
 
     async def start(self) -> None:
         """Open the writer first (it creates the file and switches it to WAL), then the reader."""
-        await self._writer.start()
-        await self._reader.start()
+        try:
+            await self._writer.start()
+            await self._reader.start()
+        except BaseException:
+            await self.close()
+            raise
 
     def _guard(self) -> None:
         tx = _current.get()
