@@ -244,8 +244,6 @@ class EmbeddedNats:
                 except TimeoutError:
                     self._signal_group(process.pid, signal.SIGKILL)
                     await process.wait()
-            elif process is not None:
-                self._signal_group(process.pid, signal.SIGKILL)  # anything it left in its group
         finally:
             self.url = None
             if self._lock is not None:
