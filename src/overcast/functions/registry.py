@@ -201,11 +201,12 @@ class Registry:
                 )
                 await code_ops.store_code(tx, prepared)
                 await versions.insert(tx, latest, 0)
+                answer = latest
                 if publish:
-                    return await versions.publish(tx, latest, None, self.new_id(), self.clock.now())
+                    answer = await versions.publish(tx, latest, None, self.new_id(), self.clock.now())
         except Conflict as exc:  # a concurrent CreateFunction of the same name won
             raise ResourceConflict(f"Function already exist: {name}") from exc
-        return dataclasses.replace(latest, state="Pending", last_update_status="")
+        return dataclasses.replace(answer, state="Pending", last_update_status="")
 
     async def update_function_code(
         self,
