@@ -1,0 +1,120 @@
+"""`make demo`: start Overcast, then create, list, update, version, alias and delete a function with boto3.
+
+Each step prints what it did and what Overcast answered. Overcast runs on a free port with a
+throw-away data dir and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+HERE = Path(__file__).parent
+
+
+def zipped(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def step(title: str) -> None:
+    print(f"\n\033[1m== {title}\033[0m")
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="overcast-demo-"))
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline().strip()
+    if not line.startswith("Overcast ready on "):
+        print(f"Overcast did not start: {line!r}")
+        return 1
+    url = line.removeprefix("Overcast ready on ")
+    print(f"Overcast is up at {url} after {(time.perf_counter() - started) * 1000:.0f} ms (data dir {data_dir})")
+    try:
+        run(url)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+        print("\nOvercast stopped.")
+    return 0
+
+
+def run(url: str) -> None:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    lam = boto3.client(
+        "lambda", endpoint_url=url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
+    )
+    source = (HERE / "hello" / "app.py").read_text()
+    role = "arn:aws:iam::000000000000:role/demo-role"
+
+    step("CreateFunction hello (python3.12, 128 MB)")
+    created = lam.create_function(
+        FunctionName="hello",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zipped(source)},
+        Description="Greets whoever the event names",
+    )
+    print(f"  {created['FunctionArn']}  State={created['State']}  CodeSha256={created['CodeSha256']}")
+
+    step("ListFunctions")
+    for function in lam.list_functions()["Functions"]:
+        print(f"  {function['FunctionName']:<12} {function['Runtime']:<12} {function['MemorySize']} MB")
+
+    step("UpdateFunctionConfiguration: 512 MB, 10 s, an environment variable")
+    lam.update_function_configuration(
+        FunctionName="hello", MemorySize=512, Timeout=10, Environment={"Variables": {"GREETING": "Hello"}}
+    )
+    config = lam.get_function_configuration(FunctionName="hello")
+    print(f"  MemorySize={config['MemorySize']} Timeout={config['Timeout']}", end=" ")
+    print(f"LastUpdateStatus={config['LastUpdateStatus']}")
+
+    step("PublishVersion 1, then update the code and publish version 2")
+    v1 = lam.publish_version(FunctionName="hello", Description="first")
+    lam.update_function_code(FunctionName="hello", ZipFile=zipped(source.replace("Hello", "Hi")))
+    v2 = lam.publish_version(FunctionName="hello", Description="second")
+    for version in lam.list_versions_by_function(FunctionName="hello")["Versions"]:
+        print(f"  version {version['Version']:<8} CodeSha256={version['CodeSha256']}")
+
+    step("CreateAlias live -> 1, sending 10 % of traffic to 2")
+    alias = lam.create_alias(
+        FunctionName="hello",
+        Name="live",
+        FunctionVersion=v1["Version"],
+        RoutingConfig={"AdditionalVersionWeights": {v2["Version"]: 0.1}},
+    )
+    print(f"  {alias['AliasArn']} -> {alias['FunctionVersion']} {alias['RoutingConfig']}")
+
+    step("GetFunction of a missing function: AWS's error")
+    try:
+        lam.get_function(FunctionName="nope")
+    except lam.exceptions.ResourceNotFoundException as error:
+        print(f"  {error.response['Error']['Code']}: {error.response['Error']['Message']}")
+
+    step("DeleteFunction hello")
+    lam.delete_function(FunctionName="hello")
+    print(f"  functions left: {len(lam.list_functions()['Functions'])}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

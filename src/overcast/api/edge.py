@@ -1,0 +1,150 @@
+"""The edge: the one ASGI application that answers every AWS API and Overcast's own endpoints.
+
+It turns an ASGI request into an HttpRequest (refusing bodies over the configured size with an
+AWS-shaped 413 before reading them), answers Overcast's own paths (`/_overcast/...`, and the
+health path test tools poll at `/_localstack/health`), and hands everything else to the
+Dispatcher. Pure ASGI, so another ASGI server can replace uvicorn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from overcast.api.dispatch import Dispatcher
+from overcast.api.protocols.http import HttpRequest, HttpResponse
+from overcast.arn import new_request_id
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+# An internal route answers a GET under /_overcast/<name>/...; it gets the rest of the path.
+InternalRoute = Callable[[str], Awaitable[HttpResponse]]
+HealthReport = Callable[[], Awaitable[dict[str, Any]]]
+
+HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Edge:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        max_request_bytes: int,
+        health: HealthReport,
+        routes: Mapping[str, InternalRoute] | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.max_request_bytes = max_request_bytes
+        self.health = health
+        self.routes = dict(routes or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await _lifespan(receive, send)
+            return
+        path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
+            await _send(send, await self._internal(scope["method"], path))
+            return
+        try:
+            body = await _read_body(receive, self._declared_length(scope), self.max_request_bytes)
+        except BodyTooLarge:
+            await _send(send, _too_large(self.max_request_bytes))
+            return
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        request = HttpRequest(
+            method=scope["method"],
+            path=path,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        await _send(send, await self.dispatcher.dispatch(request))
+
+    def _declared_length(self, scope: Scope) -> int | None:
+        for name, value in scope["headers"]:
+            if name.lower() == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+        return None
+
+    async def _internal(self, method: str, path: str) -> HttpResponse:
+        if path in HEALTH_PATHS:
+            return _json(200, await self.health())
+        parts = path.split("/", 3)  # ['', '_overcast', name, rest]
+        route = self.routes.get(parts[2]) if len(parts) > 2 else None
+        if route is None or method not in ("GET", "HEAD"):
+            return _json(404, {"error": f"no such Overcast endpoint: {method} {path}"})
+        return await route(parts[3] if len(parts) > 3 else "")
+
+
+async def _read_body(receive: Receive, declared: int | None, limit: int) -> bytes:
+    """The whole body; over `limit`, the rest is drained unread (so the client sees our answer,
+    not a reset connection) and BodyTooLarge raised."""
+    too_large = declared is not None and declared > limit
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            too_large = True
+            chunks.clear()
+        if not too_large:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    if too_large:
+        raise BodyTooLarge
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> HttpResponse:
+    # Lambda's wording for an oversize request, e.g. "Request must be smaller than 70167211 bytes
+    # for the CreateFunction operation" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+    body = {"__type": "RequestEntityTooLargeException", "message": f"Request must be smaller than {limit} bytes"}
+    response = _json(413, body)
+    response.headers.append(("x-amzn-errortype", "RequestEntityTooLargeException"))
+    return response
+
+
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(
+        status,
+        [("content-type", "application/json"), ("x-amzn-requestid", new_request_id())],
+        json.dumps(body).encode(),
+    )
+
+
+async def _send(send: Send, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    if not any(k.lower() == "content-length" for k, _ in response.headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,233 @@
+"""The composition root: settings -> data dir lock, bus, store, domain services, edge, HTTP server.
+
+The only module that wires everything together. `serve()` runs Overcast until SIGINT/SIGTERM and
+then shuts it down in reverse order: HTTP server, domain services, store, bus (and the embedded
+nats-server with it), so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import uvicorn
+
+from overcast import __version__
+from overcast.api.dispatch import Dispatcher
+from overcast.api.edge import Edge, InternalRoute
+from overcast.api.protocols.http import HttpResponse
+from overcast.api.protocols.models import SERVICES
+from overcast.api.services import OperationTable
+from overcast.config import Settings
+from overcast.functions.registry import Registry
+
+log = logging.getLogger("overcast")
+
+STATE_FILE = "overcast.json"
+LOCK_FILE = "overcast.lock"
+
+
+class AlreadyRunning(Exception):
+    """Another Overcast owns this data dir."""
+
+
+@dataclass
+class DataDirLock:
+    """An exclusive lock on the data dir, held for the life of the server (released by the kernel
+    even when the process is killed with -9)."""
+
+    path: Path
+    handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the server's lifetime
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            owner = read_state(self.path.parent)
+            where = f" (pid {owner.get('pid')}, {owner.get('url')})" if owner else ""
+            raise AlreadyRunning(
+                f"Overcast is already running on data dir {self.path.parent}{where}. "
+                "Stop it first, or start this one with another --data-dir."
+            ) from None
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+def read_state(data_dir: Path) -> dict[str, Any]:
+    """What the running (or last) server wrote about itself: url, pid, versions."""
+    try:
+        return dict(json.loads((data_dir / STATE_FILE).read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class Overcast:
+    """A running Overcast: everything `serve` started, in start order."""
+
+    settings: Settings
+    url: str  # the edge's base URL, for links Overcast hands out (e.g. code download locations)
+    tables: dict[str, OperationTable] = field(default_factory=dict)
+    registry: Registry | None = None
+    edge: Edge | None = None
+    closers: list[Callable[[], Any]] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+
+    async def health(self) -> dict[str, Any]:
+        services = {name: ("available" if self.tables.get(name) else "disabled") for name in SERVICES}
+        return {"services": services, "edition": "overcast", "version": __version__, "overcast": self.status}
+
+    async def close(self) -> None:
+        for closer in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                result = closer()
+                if asyncio.iscoroutine(result):
+                    await result
+        self.closers.clear()
+
+
+async def start(settings: Settings, url: str) -> Overcast:
+    """Start every component below the HTTP server; on any failure, stop what already started."""
+    system = Overcast(settings, url)
+    try:
+        await _compose(system)
+    except BaseException:
+        await system.close()
+        raise
+    return system
+
+
+async def _compose(system: Overcast) -> None:
+    from overcast.bus import Bus, EmbeddedNats
+    from overcast.store import open_store
+
+    settings = system.settings
+    nats_url = settings.nats_url
+    if nats_url is None:
+        nats = EmbeddedNats(settings.nats_dir)
+        nats_url = await nats.start()
+        system.closers.append(nats.stop)
+        system.status["nats_server"] = {"url": nats_url, "version": nats.version, "embedded": True}
+    else:
+        system.status["nats_server"] = {"url": nats_url, "embedded": False}
+    bus = await Bus.connect(nats_url)
+    system.closers.append(bus.close)
+
+    store = await open_store(settings.store_url, settings.sqlite_path)
+    system.closers.append(store.close)
+    system.status["store"] = {"engine": store.engine}
+
+    system.tables.update(await _services(system, store, bus))
+    dispatcher = Dispatcher(system.tables, settings.default_account, settings.default_region)
+    system.edge = Edge(
+        dispatcher,
+        max_request_bytes=settings.max_request_bytes,
+        health=system.health,
+        routes=_routes(system),
+    )
+
+
+async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, OperationTable]:
+    """Build the domain services and their operation tables."""
+    from overcast.api.services import lambda_, sts
+
+    registry = Registry(store)
+    await registry.start()
+    system.registry = registry
+    return {
+        "lambda": lambda_.operations(registry, code_url=lambda sha: f"{system.url}/_overcast/code/{sha}"),
+        "sts": sts.operations(),
+    }
+
+
+def _routes(system: Overcast) -> dict[str, InternalRoute]:
+    async def code(sha256_hex: str) -> HttpResponse:
+        # Where GetFunction's Code.Location points: the function's deployment package.
+        data = await system.registry.read_code(sha256_hex) if system.registry else None
+        if data is None:
+            return HttpResponse(404, [("content-type", "text/plain")], b"no such code\n")
+        return HttpResponse(200, [("content-type", "application/zip")], data)
+
+    return {"code": code}
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class _HttpServer(uvicorn.Server):
+    """uvicorn, minus its own signal handling: `serve` owns the signals and the shutdown order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings, on_ready: Callable[[str], None] | None = None) -> None:
+    """Run Overcast until SIGINT or SIGTERM, then shut everything down."""
+    started = time.monotonic()
+    lock = DataDirLock(settings.data_dir / LOCK_FILE)
+    lock.acquire()
+    system: Overcast | None = None
+    try:
+        sock = _bind(settings.host, settings.port)
+        host, port = sock.getsockname()[:2]
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # a wildcard is no address to call
+        url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
+        system = await start(settings, url)
+        config = uvicorn.Config(
+            system.edge,  # type: ignore[arg-type]
+            lifespan="off",
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+            date_header=False,
+        )
+        server = _HttpServer(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.005)
+        if serving.done():
+            serving.result()
+        ready = time.monotonic() - started
+        system.status.update({"url": url, "pid": os.getpid(), "ready_seconds": round(ready, 3)})
+        state = {"url": url, "pid": os.getpid(), "version": __version__, "data_dir": str(settings.data_dir)}
+        state.update(system.status)
+        (settings.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        if on_ready is not None:
+            on_ready(url)
+        await serving
+    finally:
+        if system is not None:
+            await system.close()
+        with contextlib.suppress(OSError):
+            (settings.data_dir / STATE_FILE).unlink()
+        lock.release()

@@ -1,0 +1,108 @@
+"""Fixtures shared by the whole suite: a real Overcast server and real AWS clients pointed at it.
+
+The server runs as `python -m overcast up --port 0` in a temporary data dir, exactly as a user
+starts it; tests talk to it only through boto3 and the AWS CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+# Clients must never find a developer's real AWS configuration or credentials.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+READY_PREFIX = "Overcast ready on "
+
+
+@dataclass
+class RunningServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[str]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+def start_server(data_dir: Path, *extra: str, timeout: float = 30) -> RunningServer:
+    """Start `overcast up` on a free port and wait for its ready line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", str(data_dir), *extra],
+        stdout=subprocess.PIPE,
+        stderr=open(data_dir.parent / f"{data_dir.name}.stderr.log", "a"),  # noqa: SIM115
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # blocks until ready, or EOF if it died
+    if not line.startswith(READY_PREFIX):
+        process.kill()
+        log = (data_dir.parent / f"{data_dir.name}.stderr.log").read_text()
+        raise RuntimeError(f"overcast up did not start: {line!r}\n{log[-4000:]}")
+    return RunningServer(line[len(READY_PREFIX) :].strip(), data_dir, process)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    with tempfile.TemporaryDirectory(prefix="overcast-test-") as tmp:
+        running = start_server(Path(tmp) / "data")
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture(scope="session")
+def aws(server: RunningServer) -> ClientFactory:
+    """`aws("lambda")` -> a boto3 client for the test server; keyword arguments pass through."""
+
+    def make(service: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
+        return boto3.client(service, endpoint_url=server.url, **kwargs)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def aws_cli(server: RunningServer) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real AWS CLI against the test server: `aws_cli("lambda", "list-functions")`."""
+    aws = str(Path(sys.executable).parent / "aws")
+
+    def run(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [aws, "--endpoint-url", server.url, "--output", "json", *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+    return run

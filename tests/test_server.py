@@ -1,0 +1,120 @@
+"""`overcast up` and `overcast status` as a user runs them: start, health, refusal, clean stops."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import RunningServer, start_server
+
+
+def _children(server: RunningServer) -> list[psutil.Process]:
+    return psutil.Process(server.process.pid).children(recursive=True)
+
+
+def _gone(processes: list[psutil.Process], within: float = 10.0) -> bool:
+    """Poll until every process has exited (a liveness check, not a timing assertion)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _get_json(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return dict(json.loads(response.read()))
+
+
+def test_health_is_answered_on_both_paths(server: RunningServer) -> None:
+    for path in ("/_overcast/health", "/_localstack/health"):
+        health = _get_json(server.url + path)
+        services = health["services"]
+        assert isinstance(services, dict)
+        assert services["lambda"] == "available"
+        assert set(services) >= {"sqs", "stepfunctions", "iam", "s3"}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_everything_it_started(tmp_path: Path, sig: int) -> None:
+    server = start_server(tmp_path / "data")
+    children = _children(server)
+    assert any("nats-server" in p.name() for p in children), [p.name() for p in children]
+    assert server.stop(sig) == 0
+    assert _gone(children), "a child outlived the server"
+    assert not (tmp_path / "data" / "overcast.json").exists()
+
+
+def test_a_second_up_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", str(tmp_path / "data")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1
+        assert "already running on data dir" in second.stderr
+        assert server.url in second.stderr
+        assert server.process.poll() is None
+    finally:
+        server.stop()
+
+
+def test_kill_9_leaves_no_orphans_and_the_data_dir_restarts(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    children = _children(server)
+    server.stop(signal.SIGKILL)
+    assert _gone(children), "nats-server outlived a killed server"
+    again = start_server(tmp_path / "data")
+    assert again.stop() == 0
+
+
+def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "overcast", "status", "--json", "--data-dir", str(server.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    status = json.loads(result.stdout)
+    assert status["running"] is True
+    assert status["url"] == server.url
+    assert status["versions"]["nats_server"]
+    assert status["store"]["engine"] == "sqlite"
+    assert status["isolation"]["summary"]
+    assert "cgroups" in status["isolation"]
+
+
+def test_status_of_a_stopped_data_dir(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "overcast", "status", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert "not running" in result.stdout
+
+
+def test_bad_settings_fail_at_start_with_a_clear_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "overcast", "up", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"OVERCAST_DEFAULT_ACCOUNT": "abc", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "'abc' is not a 12-digit account id" in result.stderr
