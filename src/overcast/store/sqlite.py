@@ -5,7 +5,8 @@ submission order, so writes never contend for SQLite's lock inside one process. 
 holds the writer from BEGIN IMMEDIATE to COMMIT: other writes and transactions queue behind it
 (transactions are serializable). Plain SELECTs outside transactions run on a second, read-only
 connection on its own thread and see everything committed. An await on a write returns after its
-COMMIT, which with synchronous=FULL has reached the disk.
+COMMIT, which with synchronous=FULL has reached the disk; concurrent autocommit writes share one
+COMMIT (see sqlite_thread), so throughput grows with concurrency instead of being one fsync each.
 """
 
 from __future__ import annotations
@@ -14,112 +15,20 @@ import asyncio
 import contextvars
 import queue
 import sqlite3
-import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from overcast.store import Queries, Row
-from overcast.store.errors import Conflict, StoreFailure
+from overcast.store.errors import StoreFailure
 from overcast.store.migrations import migrate
 from overcast.store.sql import is_read_only
-
-T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], Any]
-_Queue = queue.SimpleQueue[tuple[Job, asyncio.AbstractEventLoop, asyncio.Future[Any]] | None]
+from overcast.store.sqlite_thread import ConnectionThread, Job, Jobs
 
 BUSY_TIMEOUT_MS = 10_000
 
 _current: contextvars.ContextVar[SqliteTransaction | None] = contextvars.ContextVar("sqlite_tx", default=None)
-
-
-def _translate(exc: sqlite3.Error | OverflowError) -> Exception:
-    """The one place SQLite's errors become Overcast's."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return Conflict(str(exc))
-    return StoreFailure(f"SQLite store: {exc}")
-
-
-def _deliver(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # the awaiting task was cancelled; the job ran anyway
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
-def _reply(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any, error: Exception | None) -> None:
-    """Hand a job's outcome back to the event loop (from the worker thread)."""
-    with suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-        loop.call_soon_threadsafe(_deliver, future, result, error)
-
-
-class _Worker:
-    """One thread that owns one sqlite3 connection and runs jobs from a queue, in order."""
-
-    def __init__(self, name: str, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-        self._jobs: _Queue = queue.SimpleQueue()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> asyncio.Future[None]:
-        """Start the thread; the future resolves once the connection is open (or fails to open)."""
-        self._thread.start()
-        return self.submit(lambda conn: None)
-
-    async def join(self) -> None:
-        """Stop after the jobs already queued, close the connection, and wait for the thread to end."""
-        self._stopped = True
-        self._jobs.put(None)
-        if self._thread.is_alive():
-            await asyncio.to_thread(self._thread.join)
-
-    def submit(self, job: Callable[[sqlite3.Connection], T], jobs: _Queue | None = None) -> asyncio.Future[T]:
-        if self._stopped:
-            raise StoreFailure("SQLite store: the store is closed")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        (jobs or self._jobs).put((job, loop, future))
-        return future
-
-    def drain(self, conn: sqlite3.Connection, jobs: _Queue) -> None:
-        """Run jobs from `jobs` until its end marker (used while a transaction holds this thread)."""
-        self._serve(conn, jobs)
-        if conn.in_transaction:  # defensive: a transaction never outlives its context manager
-            conn.rollback()
-
-    def _run(self) -> None:
-        try:
-            conn = self._connect()
-        except sqlite3.Error as exc:
-            self._fail_all(_translate(exc))
-            return
-        try:
-            self._serve(conn, self._jobs)
-        finally:
-            conn.close()
-
-    def _serve(self, conn: sqlite3.Connection, jobs: _Queue) -> None:
-        while (item := jobs.get()) is not None:
-            job, loop, future = item
-            result: Any = None
-            error: Exception | None = None
-            try:
-                result = job(conn)
-            except (sqlite3.Error, OverflowError) as exc:
-                error = _translate(exc)
-                error.__cause__ = exc
-            except Exception as exc:
-                error = exc
-            _reply(loop, future, result, error)
-
-    def _fail_all(self, error: Exception) -> None:
-        while (item := self._jobs.get()) is not None:
-            _, loop, future = item
-            _reply(loop, future, None, error)
 
 
 def _rows(cursor: sqlite3.Cursor, limit: int | None = None) -> list[Row]:
@@ -164,7 +73,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 class SqliteTransaction:
     """The Queries of one open transaction; every statement runs on the writer, inside BEGIN ... COMMIT."""
 
-    def __init__(self, store: SqliteStore, jobs: _Queue) -> None:
+    def __init__(self, store: SqliteStore, jobs: Jobs) -> None:
         self.store = store
         self.open = True
         self.task = asyncio.current_task()  # the task that opened it (misuse checks apply to it)
@@ -195,8 +104,8 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer = _Worker("overcast-sqlite-writer", self._connect_writer)
-        self._reader = _Worker("overcast-sqlite-reader", self._connect_reader)
+        self._writer = ConnectionThread("overcast-sqlite-writer", self._connect_writer)
+        self._reader = ConnectionThread("overcast-sqlite-reader", self._connect_reader)
 
     def _connect_writer(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -231,28 +140,32 @@ class SqliteStore:
 
     async def execute(self, sql: str, *params: Any) -> int:
         self._guard()
-        result: int = await self._writer.submit(_execute(sql, params))
+        result: int = await self._writer.submit(_execute(sql, params), groupable=True)
         return result
 
     async def fetch_one(self, sql: str, *params: Any) -> Row | None:
         self._guard()
-        worker = self._reader if is_read_only(sql) else self._writer
-        rows: list[Row] = await worker.submit(_fetch(sql, params, 1))
+        if is_read_only(sql):
+            rows: list[Row] = await self._reader.submit(_fetch(sql, params, 1))
+        else:
+            rows = await self._writer.submit(_fetch(sql, params, 1), groupable=True)
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, *params: Any) -> list[Row]:
         self._guard()
-        worker = self._reader if is_read_only(sql) else self._writer
-        rows: list[Row] = await worker.submit(_fetch(sql, params, None))
+        if is_read_only(sql):
+            rows: list[Row] = await self._reader.submit(_fetch(sql, params, None))
+        else:
+            rows = await self._writer.submit(_fetch(sql, params, None), groupable=True)
         return rows
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
         self._guard()
-        jobs: _Queue = queue.SimpleQueue()
+        jobs: Jobs = queue.SimpleQueue()
         tx = SqliteTransaction(self, jobs)
         # The writer picks this up in turn and then serves only this transaction until its end marker.
-        self._writer.submit(lambda conn: self._writer.drain(conn, jobs))
+        self._writer.submit(lambda conn: self._writer.serve_transaction(conn, jobs))
         token = _current.set(tx)
         try:
             await self._writer.submit(lambda conn: conn.execute("BEGIN IMMEDIATE"), jobs)
