@@ -281,6 +281,13 @@ async def test_engine_errors_become_internal_failures(db: Store, sql: str) -> No
     assert raised.value.status == 500
 
 
+async def test_one_statement_at_a_time(db: Store) -> None:
+    with pytest.raises(StoreFailure):
+        await db.execute("INSERT INTO parents (id) VALUES ('a'); INSERT INTO parents (id) VALUES ('b')")
+    assert await db.fetch_all("SELECT id FROM parents") == []
+    assert await db.execute("INSERT INTO parents (id) VALUES ('a');") == 1  # a trailing semicolon is fine
+
+
 async def test_integer_out_of_range_is_a_store_failure(db: Store) -> None:
     with pytest.raises(StoreFailure):
         await db.execute("INSERT INTO items (k, n) VALUES (?, ?)", "huge", 2**64)

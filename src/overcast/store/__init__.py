@@ -8,6 +8,22 @@ SQL is a small subset both engines accept: `?` placeholders (rewritten to `$n` f
 types TEXT, BIGINT, DOUBLE PRECISION, BYTEA (bytes), no AUTOINCREMENT/SERIAL, `INSERT ...
 ON CONFLICT ... DO UPDATE/NOTHING`, `RETURNING`. Rows come back as read-only mappings from column
 name to value.
+
+The rules that keep code correct on both engines (the store tests run every behaviour on both):
+- One statement per call (a migration step may hold several, separated by `;`).
+- Pass values of the column's type (PostgreSQL refuses an int for TEXT; SQLite would not).
+- Name computed columns (`COUNT(*) AS n`): the engines name them differently.
+- TEXT holds no NUL character and DOUBLE PRECISION no NaN (PostgreSQL refuses the first,
+  SQLite stores the second as NULL); BIGINT is 64-bit signed.
+- Read-modify-write is one statement (`SET n = n + 1`, ON CONFLICT DO UPDATE, `UPDATE ... WHERE
+  version = ?` and check the count). SQLite runs transactions one at a time; PostgreSQL runs them
+  concurrently at READ COMMITTED, where a SELECT-then-UPDATE inside a transaction can lose updates.
+- Inside `async with store.transaction() as tx`, use `tx` only: the store refuses statements and
+  nested transactions from the same task (on SQLite they would wait for the transaction forever).
+
+Errors: a broken constraint (UNIQUE, PRIMARY KEY, NOT NULL, FOREIGN KEY, CHECK) raises
+`Conflict` (a ResourceConflict, 409); anything else the engine reports raises `StoreFailure` (an
+InternalFailure, 500). Once an await on a write has returned, the write is durable.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -22,7 +23,7 @@ import asyncpg
 from overcast.store import Queries, Row
 from overcast.store.errors import Conflict, StoreFailure
 from overcast.store.migrations import migrate
-from overcast.store.sql import changed_rows, numbered_placeholders
+from overcast.store.sql import changed_rows, numbered_placeholders, split_statements
 
 # The advisory lock every migration transaction takes, so nodes starting together migrate one at a time.
 MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"overcast.schema_migrations").digest()[:8], "big", signed=True)
@@ -37,6 +38,14 @@ def _translate(exc: BaseException) -> Exception:
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         return Conflict(str(exc))
     return StoreFailure(f"PostgreSQL store: {type(exc).__name__}: {exc}")
+
+
+@functools.lru_cache(maxsize=2048)
+def _postgres_sql(sql: str) -> str:
+    """The statement as PostgreSQL takes it; one statement only, as on SQLite."""
+    if len(split_statements(sql)) > 1:
+        raise StoreFailure("PostgreSQL store: one statement at a time (SQLite refuses several too)")
+    return numbered_placeholders(sql)
 
 
 def _row(record: asyncpg.Record) -> Row:
@@ -55,7 +64,7 @@ class _Connected:
     async def execute(self, sql: str, *params: Any) -> int:
         self._check()
         try:
-            status: str = await self._target.execute(numbered_placeholders(sql), *params)
+            status: str = await self._target.execute(_postgres_sql(sql), *params)
         except _FOREIGN as exc:
             raise _translate(exc) from exc
         return changed_rows(status)
@@ -63,7 +72,7 @@ class _Connected:
     async def fetch_one(self, sql: str, *params: Any) -> Row | None:
         self._check()
         try:
-            record = await self._target.fetchrow(numbered_placeholders(sql), *params)
+            record = await self._target.fetchrow(_postgres_sql(sql), *params)
         except _FOREIGN as exc:
             raise _translate(exc) from exc
         return None if record is None else _row(record)
@@ -71,7 +80,7 @@ class _Connected:
     async def fetch_all(self, sql: str, *params: Any) -> list[Row]:
         self._check()
         try:
-            records = await self._target.fetch(numbered_placeholders(sql), *params)
+            records = await self._target.fetch(_postgres_sql(sql), *params)
         except _FOREIGN as exc:
             raise _translate(exc) from exc
         return [_row(r) for r in records]
