@@ -62,6 +62,33 @@ async def test_concurrent_writes_share_commits(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_transactions_run_one_at_a_time(tmp_path: Path) -> None:
+    """SQLite serializes whole transactions, so even SELECT-then-UPDATE loses nothing (not so on PostgreSQL)."""
+    store = await open_store(None, tmp_path / "overcast.db")
+    try:
+        await store.execute("CREATE TABLE counter (n BIGINT NOT NULL)")
+        await store.execute("INSERT INTO counter (n) VALUES (0)")
+        first_read, release = asyncio.Event(), asyncio.Event()
+
+        async def increment(hold: bool) -> None:
+            async with store.transaction() as tx:
+                row = await tx.fetch_one("SELECT n FROM counter")
+                assert row is not None
+                if hold:
+                    first_read.set()
+                    await release.wait()
+                await tx.execute("UPDATE counter SET n = ?", row["n"] + 1)
+
+        holder = asyncio.create_task(increment(hold=True))
+        await first_read.wait()
+        other = asyncio.create_task(increment(hold=False))  # queues behind the open transaction
+        release.set()
+        await asyncio.gather(holder, other)
+        assert await store.fetch_one("SELECT n FROM counter") == {"n": 2}
+    finally:
+        await store.close()
+
+
 async def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "overcast.db"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)

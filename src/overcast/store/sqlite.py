@@ -16,7 +16,7 @@ import contextvars
 import queue
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +172,8 @@ class SqliteStore:
             try:
                 yield tx
             except BaseException:
-                await self._writer.submit(_rollback, jobs)
+                with suppress(StoreFailure):  # the body's exception is the one to report
+                    await self._writer.submit(_rollback, jobs)
                 raise
             await self._writer.submit(_commit, jobs)
         finally:
