@@ -82,6 +82,9 @@ async def test_transactions_run_one_at_a_time(tmp_path: Path) -> None:
         holder = asyncio.create_task(increment(hold=True))
         await first_read.wait()
         other = asyncio.create_task(increment(hold=False))  # queues behind the open transaction
+        for _ in range(10):
+            await asyncio.sleep(0)  # let it get as far as it can
+        assert not other.done()
         release.set()
         await asyncio.gather(holder, other)
         assert await store.fetch_one("SELECT n FROM counter") == {"n": 2}
