@@ -50,12 +50,13 @@ class ModeledError:
 
 @cache
 def _error_index(service: ServiceModel) -> dict[str, ModeledError]:
-    index: dict[str, ModeledError] = {}
-    for shape in service.error_shapes:
-        code = str(shape.error_code)
-        modeled = ModeledError(shape, code, query_error_code(service, shape.name, code))
-        for key in (modeled.query_code, code, shape.name):  # the shape's own name wins a clash
-            index[key] = modeled
+    modeled = [
+        ModeledError(shape, str(shape.error_code), query_error_code(service, shape.name, str(shape.error_code)))
+        for shape in service.error_shapes
+    ]
+    index = {error.query_code: error for error in modeled}
+    index.update((error.code, error) for error in modeled)
+    index.update((error.shape.name, error) for error in modeled)  # a shape's own name wins a clash
     return index
 
 
