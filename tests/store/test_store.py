@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from overcast.errors import InternalFailure, ResourceConflict
 from overcast.store import Conflict, Store, StoreFailure, open_store
@@ -301,3 +303,17 @@ async def test_closed_store_refuses_work(store_target: tuple[str | None, Path]) 
         await store.fetch_all("SELECT 1 AS one")
     with pytest.raises(StoreFailure):
         await store.execute("SELECT 1 AS one")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=200),
+    blob=st.binary(max_size=300),
+    number=st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    real=st.floats(allow_nan=False),
+)
+async def test_any_value_round_trips(db: Store, text: str, blob: bytes, number: int, real: float) -> None:
+    await db.execute("DELETE FROM items")
+    await db.execute("INSERT INTO items (k, n, f, b, s) VALUES (?, ?, ?, ?, ?)", text, number, real, blob, text)
+    row = await db.fetch_one("SELECT k, n, f, b, s FROM items WHERE k = ?", text)
+    assert row == {"k": text, "n": number, "f": real, "b": blob, "s": text}
