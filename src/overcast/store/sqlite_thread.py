@@ -66,6 +66,13 @@ def _reply(item: _Item, result: Any, error: Exception | None) -> None:
         item.loop.call_soon_threadsafe(_deliver, item.future, result, error)
 
 
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Roll back whatever is open; if even that fails, the next BEGIN will say so."""
+    with suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 class ConnectionThread:
     """One thread, one sqlite3 connection, one queue of jobs run in order."""
 
@@ -104,7 +111,7 @@ class ConnectionThread:
         while (item := jobs.get()) is not None:
             self._run_one(conn, item)
         if conn.in_transaction:  # defensive: a transaction never outlives its context manager
-            conn.rollback()
+            _rollback_quietly(conn)
 
     def _run(self) -> None:
         try:
@@ -114,6 +121,10 @@ class ConnectionThread:
             return
         try:
             self._serve(conn)
+        except BaseException as exc:  # a bug: answer every job from now on instead of leaving it hanging
+            self._stopped = True
+            self._fail_all(StoreFailure(f"SQLite store: {self._thread.name} thread failed: {exc!r}"))
+            raise
         finally:
             conn.close()
 
@@ -163,8 +174,7 @@ class ConnectionThread:
             conn.execute("COMMIT")
             self.grouped_writes += len(group)
         except Exception as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback_quietly(conn)
             failure = translate(exc)
             outcomes = [(None, failure)] * len(group)
         for item, (result, error) in zip(group, outcomes, strict=True):
