@@ -172,9 +172,11 @@ class SqliteStore:
             try:
                 yield tx
             except BaseException:
+                tx.open = False  # nothing may follow the ROLLBACK into this queue (it would autocommit)
                 with suppress(StoreFailure):  # the body's exception is the one to report
                     await self._writer.submit(_rollback, jobs)
                 raise
+            tx.open = False
             await self._writer.submit(_commit, jobs)
         finally:
             tx.open = False
