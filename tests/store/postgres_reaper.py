@@ -54,7 +54,8 @@ def _has_cwd_in(proc: psutil.Process, home: Path) -> bool:
 
 def _is_postmaster(proc: psutil.Process) -> bool:
     try:
-        return proc.parent() is None or proc.parent().name() != "postgres"  # type: ignore[union-attr]
+        parent = proc.parent()
+        return parent is None or parent.name() != "postgres"
     except psutil.Error:
         return False
 
