@@ -20,6 +20,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.postgres import postgres_database, postgres_server, postgres_url  # noqa: F401 - fixtures
+
 # Clients must never find a developer's real AWS configuration or credentials.
 os.environ.update(
     {

@@ -43,16 +43,6 @@ async def registry(tmp_path: Path) -> AsyncIterator[Registry]:
         await store.close()
 
 
-# PostgreSQL: the store tests' session server and per-test schema, reused when they are there.
-try:
-    from tests.store.conftest import postgres_database, postgres_server, postgres_url  # noqa: F401
-except ImportError:  # pragma: no cover - the store's fixtures moved: the PostgreSQL test skips
-
-    @pytest.fixture
-    def postgres_url() -> str:  # type: ignore[misc]
-        pytest.skip("the store tests' PostgreSQL fixtures are not where they were")
-
-
 @pytest.fixture
 async def pg_registry(postgres_url: str, tmp_path: Path) -> AsyncIterator[Registry]:
     store = await open_store(postgres_url, tmp_path / "unused.db")
