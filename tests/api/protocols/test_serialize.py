@@ -369,3 +369,12 @@ def test_protocols_boto3_does_not_pick_still_name_the_exception(
     assert exceptions.from_code(parsed["Error"]["Code"]).__name__ == exception
     assert parsed["Error"]["Message"] == "gone"
     assert parsed["ResponseMetadata"]["RequestId"] == "r"
+
+
+def test_text_utf8_cannot_carry_still_serializes() -> None:
+    # Lone surrogates can arrive through JSON \u escapes; they cannot be UTF-8 encoded.
+    operation = load_service("sqs").operation_model("ReceiveMessage")
+    output = {"Messages": [{"Body": "a\ud800b"}]}
+    assert json.loads(serialize_response(operation, output, "json", "r").body)["Messages"][0]["Body"] == "a\ud800b"
+    body = serialize_response(operation, output, "query", "r").body
+    assert b"<Body>a\xef\xbf\xbdb</Body>" in body  # U+FFFD: XML 1.0 has no way to write a surrogate

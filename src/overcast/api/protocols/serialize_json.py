@@ -137,7 +137,12 @@ def _structure(form: BodyForm, shape: StructureShape, skip_located: bool) -> Con
 
 
 def dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact UTF-8 JSON; text holding lone surrogates (which UTF-8 cannot carry) goes as \\u escapes."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 # -- the json protocol ----------------------------------------------------------------------------
@@ -147,6 +152,7 @@ def dumps(value: Any) -> bytes:
 class _JsonPlan:
     convert: Converter | None
     has_output: bool
+    content_type: str
 
 
 _plans: dict[int, tuple[OperationModel, _JsonPlan]] = {}
@@ -157,7 +163,11 @@ def _plan(operation: OperationModel) -> _JsonPlan:
     if entry is not None and entry[0] is operation:
         return entry[1]
     shape = operation.output_shape
-    plan = _JsonPlan(convert=None if shape is None else compile_shape(JSON_FORM, shape), has_output=shape is not None)
+    plan = _JsonPlan(
+        convert=None if shape is None else compile_shape(JSON_FORM, shape),
+        has_output=shape is not None,
+        content_type=content_type(operation),
+    )
     _plans[id(operation)] = (operation, plan)
     return plan
 
@@ -176,7 +186,7 @@ def json_response(operation: OperationModel, output: dict[str, Any], request_id:
     body = dumps(output if plan.convert is None else plan.convert(output)) if plan.has_output else b"{}"
     headers = [
         ("x-amzn-RequestId", request_id),
-        ("Content-Type", content_type(operation)),
+        ("Content-Type", plan.content_type),
     ]
     return HttpResponse(200, headers, body)
 

@@ -152,6 +152,18 @@ def rest_json_response(operation: OperationModel, output: dict[str, Any], reques
     return HttpResponse(status, headers, body)
 
 
+_error_plans: dict[int, tuple[StructureShape, tuple[tuple[str, str, Callable[[Any], str]], ...]]] = {}
+
+
+def _error_headers(shape: StructureShape) -> tuple[tuple[str, str, Callable[[Any], str]], ...]:
+    """The error shape's header-bound members: (member, header name, to text)."""
+    entry = _error_plans.get(id(shape))
+    if entry is None or entry[0] is not shape:
+        entry = (shape, compile_plan(shape, 0).headers)
+        _error_plans[id(shape)] = entry
+    return entry[1]
+
+
 def rest_json_error(
     code: str,
     message: str,
@@ -167,8 +179,7 @@ def rest_json_error(
     """
     headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
     if error_shape is not None and fields:
-        plan = compile_plan(error_shape, status)
-        for member, header, text in plan.headers:
+        for member, header, text in _error_headers(error_shape):
             value = fields.get(member)
             if value is not None:
                 headers.append((header, text(value)))

@@ -100,12 +100,15 @@ def boolean_text(value: Any) -> str:
 
 # XML 1.0 can carry tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF
 # (https://www.w3.org/TR/xml/#charsets). Anything else is replaced, so the document stays parseable.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", '"': "&quot;"})
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
 
 
 def xml_text(value: str) -> str:
     """`value` escaped for XML character data; CR is kept as a reference so parsers do not fold it."""
+    if _XML_SPECIAL.search(value) is None:
+        return value
     if _XML_INVALID.search(value):
         value = _XML_INVALID.sub("\ufffd", value)
     return value.translate(_XML_ESCAPES)
