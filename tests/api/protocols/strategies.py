@@ -15,7 +15,8 @@ What it deliberately does not generate, so that every value can cross the wire a
   are whole seconds (botocore writes headers at second precision);
 - strings in headers are printable ASCII without surrounding spaces, header-map keys lower case
   (HTTP header names are case-insensitive), URI labels non-empty;
-- query-string map keys never equal a sibling query-string member's name.
+- query-string map keys never equal a sibling query-string member's name;
+- required lists and maps in the query string or headers are never empty (nothing is sent then).
 Collections are kept small (0-3 items unless `min` asks for more) and nesting is depth-limited:
 past MAX_DEPTH only required members are generated.
 """
@@ -208,7 +209,10 @@ def _structure(shape: StructureShape, depth: int) -> st.SearchStrategy[dict[str,
     def member_strategy(name: str, member: Shape) -> st.SearchStrategy[Any]:
         location = member.serialization.get("location")
         avoid = querystring_names if location == "querystring" and member.type_name == "map" else frozenset()
-        return value_for_shape(member, depth=depth + 1, location=location, avoid_keys=avoid)
+        strategy = value_for_shape(member, depth=depth + 1, location=location, avoid_keys=avoid)
+        if location in ("querystring", "header", "headers") and name in shape.required_members:
+            strategy = strategy.filter(lambda v: v != [] and v != {})  # an empty one is never sent
+        return strategy
 
     if shape.is_tagged_union:
         return st.one_of(

@@ -48,11 +48,11 @@ def parse_request(service_name: str, request: HttpRequest) -> ParsedRequest:
 
 
 @cache
-def _service_parser(service_name: str) -> _ServiceParser:
-    return _ServiceParser(load_service(service_name))
+def _service_parser(service_name: str) -> ServiceParser:
+    return ServiceParser(load_service(service_name))
 
 
-class _ServiceParser:
+class ServiceParser:
     """The compiled parsing state of one service: operation lookups and per-operation plans."""
 
     def __init__(self, service: ServiceModel) -> None:
@@ -127,7 +127,7 @@ class _ServiceParser:
         plan = self._rest_plans.get(route.operation.name)
         if plan is None:
             plan = self._rest_plans[route.operation.name] = compile_plan(route)
-        return ParsedRequest(route.operation, read_request(route, plan, request, labels, query), "rest-json")
+        return ParsedRequest(route.operation, read_request(self._routes, plan, request, labels, query), "rest-json")
 
     def route(self, request: HttpRequest) -> Route:
         """The rest route a request takes (exposed for tests and benchmarks)."""

@@ -18,6 +18,7 @@ from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Sh
 
 from overcast.api.protocols.http import HttpRequest
 from overcast.api.protocols.parse_scalars import text_parser
+from overcast.api.protocols.validate import ValidationError
 from overcast.errors import AwsError, InvalidAction
 
 Node = dict[Any, Any]  # segment -> Node; the key None holds the field's own value, if it was sent
@@ -26,12 +27,6 @@ Reader = Callable[[Node, str], Any]  # (node, field name for messages) -> value
 
 class MissingAction(AwsError):
     code, status = "MissingAction", 400
-
-
-class MalformedQueryValue(AwsError):
-    """A form field whose text does not read as its member's type."""
-
-    code, status = "ValidationError", 400
 
 
 def form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
@@ -157,10 +152,10 @@ def _build(shape: Shape) -> Reader:
     def read_scalar(node: Node, field: str) -> Any:
         text = node.get(None)
         if text is None:
-            raise MalformedQueryValue(f"Invalid value for parameter {field}: a {type_name} was expected")
+            raise ValidationError(f"Invalid value for parameter {field}: a {type_name} was expected")
         try:
             return parse(text)
         except ValueError:
-            raise MalformedQueryValue(f"Invalid {type_name} value '{text}' for parameter {field}") from None
+            raise ValidationError(f"Invalid {type_name} value '{text}' for parameter {field}") from None
 
     return read_scalar

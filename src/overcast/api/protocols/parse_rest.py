@@ -54,6 +54,8 @@ class RouteTable:
         for routes in groups.values():
             routes.sort(key=lambda r: r.rank, reverse=True)
         self._groups = groups
+        # Lambda words body errors as InvalidRequestContentException; the others as SerializationException.
+        self.body_error = InvalidRequestContent if "InvalidRequestContentException" in service.shape_names else None
 
     def match(self, request: HttpRequest) -> tuple[Route, dict[str, str], dict[str, list[str]]]:
         path = request.path
@@ -107,7 +109,7 @@ def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
         pos = found.end()
     tail = path[pos:]
     literal_chars += len(tail)
-    regex.append(re.escape(tail.rstrip("/")) + "/?$" if tail.endswith("/") else re.escape(tail) + "$")
+    regex.append(re.escape(tail.rstrip("/")) + "/?$")  # with or without a trailing slash, as AWS accepts
     segments = path.split("/")
     first = segments[1] if len(segments) > 1 and "{" not in segments[1] else None
     route = Route(
@@ -306,21 +308,21 @@ def compile_plan(route: Route) -> tuple[Reader, ...]:
 
 
 def read_request(
-    route: Route, plan: tuple[Reader, ...], request: HttpRequest, labels: dict[str, str], query: dict[str, list[str]]
+    table: RouteTable,
+    plan: tuple[Reader, ...],
+    request: HttpRequest,
+    labels: dict[str, str],
+    query: dict[str, list[str]],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         for read in plan:
             read(request, labels, query, out)
     except SerializationException as exc:
-        if "InvalidRequestContentException" in _error_codes(route.operation):
-            message = exc.message
-            if not message.startswith("Could not parse request body into json"):
-                message = f"Could not parse request body into json: {message}"
-            raise InvalidRequestContent(message) from None
-        raise
+        if table.body_error is None:
+            raise
+        message = exc.message
+        if not message.startswith("Could not parse request body into json"):
+            message = f"Could not parse request body into json: {message}"
+        raise table.body_error(message) from None
     return out
-
-
-def _error_codes(operation: OperationModel) -> set[str]:
-    return {shape.name for shape in operation.error_shapes}

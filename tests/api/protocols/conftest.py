@@ -1,0 +1,33 @@
+"""Shared by the wire-layer tests: a terminal summary of what the parse property test covered."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many operations and protocol variants test_parse_roundtrip checked, and what it skipped."""
+    covered: Counter[str] = Counter()
+    variants: set[tuple[str, str]] = set()
+    skipped: dict[str, str] = {}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if "test_parse_roundtrip.py::" not in nodeid or "[" not in nodeid:
+                continue
+            variant = nodeid.split("[", 1)[1].rstrip("]").rsplit("-", 1)[0]  # operation names have no dash
+            service, protocol = variant.split("-", 1)
+            if outcome == "skipped":
+                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                skipped[service] = reason.removeprefix("Skipped: ")
+            else:
+                covered[f"{service} ({protocol})"] += 1
+                variants.add((service, protocol))
+    if not covered and not skipped:
+        return
+    write = terminalreporter.write_line
+    write(f"parse round trip: {sum(covered.values())} operation variants over {len(variants)} service/protocol pairs")
+    write("  " + ", ".join(f"{name}: {count}" for name, count in sorted(covered.items())))
+    for service, reason in sorted(skipped.items()):
+        write(f"  skipped {service}: {reason}")
