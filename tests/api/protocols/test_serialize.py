@@ -197,7 +197,7 @@ def test_rest_json_error_carries_type_header_message_casing_and_header_members()
     }
     # ResourceNotFoundException models its message as `Message`.
     body = json.loads(serialize_error(service, ResourceNotFound("Function not found"), "rest-json", "r").body)
-    assert body == {"Message": "Function not found"}
+    assert body == {"Message": "Function not found", "Type": "User"}
 
 
 def test_query_compatible_json_error_names_the_shape_and_the_query_code() -> None:
@@ -224,11 +224,13 @@ def test_query_error_document() -> None:
     )
 
 
-def test_unmodeled_errors_keep_their_own_code() -> None:
+def test_unmodeled_errors_keep_their_own_code_and_the_services_message_casing() -> None:
     error = AwsError("no handler", code="NotImplemented", status=501)
     response = serialize_error(load_service("kinesis"), error, "json", "r")
     assert response.status == 501
     assert json.loads(response.body) == {"__type": "NotImplemented", "message": "no handler"}
+    response = serialize_error(load_service("scheduler"), error, "rest-json", "r")
+    assert json.loads(response.body) == {"Message": "no handler"}
 
 
 # -- real clients raise the named exception ---------------------------------------------------------

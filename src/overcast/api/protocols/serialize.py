@@ -15,7 +15,7 @@ from botocore.model import OperationModel, ServiceModel, StructureShape
 
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.serialize_cbor import cbor_error, cbor_response
-from overcast.api.protocols.serialize_json import content_type, dumps, error_body, json_response
+from overcast.api.protocols.serialize_json import content_type, dumps, error_body, json_response, message_member
 from overcast.api.protocols.serialize_query import query_error, query_response
 from overcast.api.protocols.serialize_query_compat import query_error_code, query_view
 from overcast.api.protocols.serialize_rest import rest_json_error, rest_json_response
@@ -65,14 +65,26 @@ def modeled_error(service: ServiceModel, code: str) -> ModeledError | None:
     return _error_index(service).get(code)
 
 
+@cache
+def _message_casing(service: ServiceModel) -> str:
+    """How `service` spells the message of errors it does not model: as most of its error shapes do."""
+    names = [message_member(shape) for shape in service.error_shapes]
+    return "Message" if names.count("Message") > names.count("message") else "message"
+
+
 def serialize_error(service: ServiceModel, error: AwsError, protocol: str, request_id: str) -> HttpResponse:
     """The HTTP response for `error` as `service` answers in `protocol`."""
     modeled = modeled_error(service, error.code)
     shape = modeled.shape if modeled is not None else None
     code = modeled.code if modeled is not None else error.code
     fields = error.fields
+    message_key = (message_member(shape) if shape is not None else None) or _message_casing(service)
+    if shape is not None and "Type" in shape.members and "Type" not in fields:
+        # Lambda's errors say whose fault they are: `User` or `Service`.
+        # https://docs.aws.amazon.com/lambda/latest/api/API_ResourceNotFoundException.html
+        fields = {**fields, "Type": "User" if error.sender_fault else "Service"}
     if protocol == "rest-json":
-        return rest_json_error(code, error.message, error.status, shape, fields, error.headers, request_id)
+        return rest_json_error(code, message_key, error.message, error.status, shape, fields, error.headers, request_id)
     if protocol == "query":
         view = query_view(service)
         if view is not service:
@@ -95,10 +107,12 @@ def serialize_error(service: ServiceModel, error: AwsError, protocol: str, reque
         headers.append(("x-amzn-query-error", f"{query_code};{'Sender' if error.sender_fault else 'Receiver'}"))
     extra = list(error.headers.items())
     if protocol == "json":
-        body = {"__type": type_name, **error_body(shape, error.message, fields)}
+        body = {"__type": type_name, **error_body(shape, message_key, error.message, fields)}
         headers.append(("x-amzn-ErrorType", type_name))
         headers.append(("Content-Type", content_type(service.metadata.get("jsonVersion", "1.0"))))
         return HttpResponse(error.status, headers + extra, dumps(body))
     if protocol == "smithy-rpc-v2-cbor":
-        return cbor_error(type_name, error.message, error.status, shape, fields, headers[1:] + extra, request_id)
+        return cbor_error(
+            type_name, message_key, error.message, error.status, shape, fields, headers[1:] + extra, request_id
+        )
     raise ValueError(f"no error serializer for protocol {protocol!r}")

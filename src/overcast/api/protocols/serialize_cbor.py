@@ -13,7 +13,7 @@ from botocore.model import OperationModel, StructureShape
 
 from overcast.api.protocols import cbor
 from overcast.api.protocols.http import HttpResponse
-from overcast.api.protocols.serialize_json import BodyForm, Converter, compile_shape, message_member
+from overcast.api.protocols.serialize_json import BodyForm, Converter, compile_shape
 from overcast.api.protocols.serialize_scalars import as_bytes, as_datetime
 
 CONTENT_TYPE = "application/cbor"
@@ -61,6 +61,7 @@ def cbor_response(operation: OperationModel, output: dict[str, Any], request_id:
 
 def cbor_error(
     type_name: str,
+    message_key: str,
     message: str,
     status: int,
     error_shape: StructureShape | None,
@@ -72,10 +73,9 @@ def cbor_error(
 
     https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html#operation-error-serialization
     """
-    key = message_member(error_shape)
-    body: dict[str, Any] = {"__type": type_name, key: message}
+    body: dict[str, Any] = {"__type": type_name, message_key: message}
     if error_shape is not None and fields:
-        extra = {k: v for k, v in fields.items() if k != key}
+        extra = {k: v for k, v in fields.items() if k != message_key}
         convert = compile_shape(CBOR_FORM, error_shape)
         body.update(extra if convert is None else convert(extra))
     return HttpResponse(status, [*_headers(request_id), *extra_headers], cbor.encode(body))

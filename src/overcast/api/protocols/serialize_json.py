@@ -192,25 +192,28 @@ def json_response(operation: OperationModel, output: dict[str, Any], request_id:
 
 
 def error_body(
-    error_shape: StructureShape | None, message: str, fields: dict[str, Any], *, skip_located: bool = False
+    error_shape: StructureShape | None,
+    message_key: str,
+    message: str,
+    fields: dict[str, Any],
+    *,
+    skip_located: bool = False,
 ) -> dict[str, Any]:
-    """The error members as a JSON object: the message under the casing the shape uses, then the rest.
+    """The error members as a JSON object: the message under `message_key`, then the other members.
 
-    Most services name the member `message`, some `Message`; botocore reads either, and the modeled
-    error parse reads the member by its own name. https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html#operation-error-serialization
+    https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html#operation-error-serialization
     """
-    key = message_member(error_shape)
-    body: dict[str, Any] = {key: message}
+    body: dict[str, Any] = {message_key: message}
     if error_shape is not None and fields:
         convert = compile_shape(JSON_FORM, error_shape, skip_located=skip_located)
-        extra = {k: v for k, v in fields.items() if k != key}
+        extra = {k: v for k, v in fields.items() if k != message_key}
         body.update(extra if convert is None else convert(extra))
     return body
 
 
-def message_member(error_shape: StructureShape | None) -> str:
-    if error_shape is not None:
-        for name in error_shape.members:
-            if name.lower() == "message":
-                return name
-    return "message"
+def message_member(error_shape: StructureShape) -> str | None:
+    """The member holding an error's message: most services call it `message`, some `Message`."""
+    for name in error_shape.members:
+        if name.lower() == "message":
+            return name
+    return None

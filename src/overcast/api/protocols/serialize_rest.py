@@ -166,6 +166,7 @@ def _error_headers(shape: StructureShape) -> tuple[tuple[str, str, Callable[[Any
 
 def rest_json_error(
     code: str,
+    message_key: str,
     message: str,
     status: int,
     error_shape: StructureShape | None,
@@ -185,5 +186,5 @@ def rest_json_error(
                 headers.append((header, text(value)))
     headers.append(("Content-Type", JSON_CONTENT_TYPE))
     headers.extend(extra_headers.items())
-    body = dumps(error_body(error_shape, message, fields, skip_located=True))
+    body = dumps(error_body(error_shape, message_key, message, fields, skip_located=True))
     return HttpResponse(status, headers, body)
