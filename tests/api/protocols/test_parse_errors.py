@@ -184,10 +184,56 @@ def test_other_rest_services_answer_serialization_exception() -> None:
     assert error.status == 400
 
 
-def test_wrong_type_in_the_query_string() -> None:
+def test_wrong_type_in_the_query_string_is_not_blamed_on_the_body() -> None:
     request = HttpRequest("GET", "/2015-03-31/functions/", query_string="MaxItems=lots")
-    error = _raises("lambda", request, AwsError)
-    assert error.status == 400
+    error = _raises("lambda", request, SerializationException)
+    assert error.message == "STRING_VALUE can not be converted to an Integer"
+
+
+@pytest.mark.parametrize("body", [b"null", b"", b"  "])
+def test_null_or_empty_bodies_carry_no_members(body: bytes) -> None:
+    assert parse_request("kinesis", _json("Kinesis_20131202.ListStreams", body)).params == {}
+    request = HttpRequest("POST", "/2015-03-31/functions/f/invocations", body=body)
+    assert parse_request("lambda", request).params == (
+        {"FunctionName": "f", "Payload": body} if body else {"FunctionName": "f"}
+    )
+    assert parse_request("lambda", HttpRequest("PUT", "/2015-03-31/functions/f/configuration", body=body)).params == {
+        "FunctionName": "f"
+    }
+
+
+def test_gzip_bodies_are_decompressed() -> None:
+    # botocore gzips large bodies of operations with the requestcompression trait (CloudWatch PutMetricData).
+    from botocore.compress import maybe_compress_request
+    from botocore.config import Config
+    from wire import client_request
+
+    from overcast.api.protocols.models import load_service
+
+    operation = load_service("cloudwatch").operation_model("PutMetricData")
+    params = {"Namespace": "ns", "MetricData": [{"MetricName": f"m{i}", "Value": float(i)} for i in range(400)]}
+    for protocol in ("smithy-rpc-v2-cbor", "json", "query"):
+        plain = client_request(protocol, operation, params)
+        request_dict = {"body": plain.body, "headers": {}, "url_path": "/", "method": "POST", "query_string": ""}
+        config = Config(request_min_compression_size_bytes=10240, disable_request_compression=False)
+        maybe_compress_request(config, request_dict, operation)
+        assert request_dict["headers"]["Content-Encoding"] == "gzip"
+        compressed = HttpRequest(
+            plain.method,
+            plain.path,
+            plain.query_string,
+            {**plain.headers, "content-encoding": "gzip"},
+            request_dict["body"],
+        )
+        assert parse_request("cloudwatch", compressed).params == params
+
+
+def test_broken_gzip_is_a_serialization_exception() -> None:
+    request = _json("Kinesis_20131202.ListStreams", b"not gzip")
+    request = HttpRequest(
+        request.method, request.path, headers={**request.headers, "content-encoding": "gzip"}, body=request.body
+    )
+    _raises("kinesis", request, SerializationException)
 
 
 def test_lambda_invoke_reads_uri_query_headers_and_raw_payload() -> None:

@@ -10,8 +10,10 @@ the model's constraints (validate.py).
 
 from __future__ import annotations
 
+import gzip
 import json
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -42,9 +44,29 @@ def parse_request(service_name: str, request: HttpRequest) -> ParsedRequest:
     ValidationException / ValidationError for parameters breaking the model's constraints, and
     NotImplemented for S3 (rest-xml is not implemented).
     """
+    encoding = request.headers.get("content-encoding")
+    if encoding and request.body:
+        request = _decoded(request, encoding)
     parsed = _service_parser(service_name).parse(request)
     validate(parsed.operation, parsed.params)
     return parsed
+
+
+def _decoded(request: HttpRequest, encoding: str) -> HttpRequest:
+    """The request with its body decompressed: botocore gzips large bodies of operations with the
+    `requestcompression` trait (CloudWatch PutMetricData), and says so in Content-Encoding."""
+    codings = [c.strip().lower() for c in encoding.split(",")]
+    if "gzip" not in codings:
+        return request
+    try:
+        body = gzip.decompress(request.body)
+    except (OSError, EOFError, zlib.error):
+        raise SerializationException("The request body is not valid gzip data") from None
+    rest = ", ".join(c for c in codings if c != "gzip")
+    headers = {k: v for k, v in request.headers.items() if k != "content-encoding"}
+    if rest:
+        headers["content-encoding"] = rest
+    return replace(request, body=body, headers=headers)
 
 
 @cache
@@ -100,7 +122,8 @@ class ServiceParser:
                 document = json.loads(body)
             except (ValueError, UnicodeDecodeError):
                 raise SerializationException() from None  # AWS answers a bare SerializationException
-            params = convert(document)
+            if document is not None:
+                params = convert(document)
         return ParsedRequest(operation, params, "json")
 
     # smithy-rpc-v2-cbor ----------------------------------------------------------------------------
@@ -116,7 +139,8 @@ class ServiceParser:
                 document = cbor.decode(request.body)
             except (ValueError, UnicodeDecodeError):
                 raise SerializationException("Unable to decode the CBOR request body") from None
-            params = convert(document)
+            if document is not None:
+                params = convert(document)
         return ParsedRequest(operation, params, "smithy-rpc-v2-cbor")
 
     # rest-json -------------------------------------------------------------------------------------
@@ -126,8 +150,8 @@ class ServiceParser:
         route, labels, query = self._routes.match(request)
         plan = self._rest_plans.get(route.operation.name)
         if plan is None:
-            plan = self._rest_plans[route.operation.name] = compile_plan(route)
-        return ParsedRequest(route.operation, read_request(self._routes, plan, request, labels, query), "rest-json")
+            plan = self._rest_plans[route.operation.name] = compile_plan(route, self._routes.body_error)
+        return ParsedRequest(route.operation, read_request(plan, request, labels, query), "rest-json")
 
     def route(self, request: HttpRequest) -> Route:
         """The rest route a request takes (exposed for tests and benchmarks)."""

@@ -33,6 +33,9 @@ class InvalidRequestContent(AwsError):
     code, status = "InvalidRequestContentException", 400
 
 
+BodyError = type[AwsError] | None  # the error a service answers a malformed body with, if not SerializationException
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     operation: OperationModel
@@ -230,7 +233,7 @@ def _json_body(request: HttpRequest) -> Any:
         raise SerializationException(f"Could not parse request body into json: {exc}") from None
 
 
-def _payload_reader(name: str, shape: Shape, required: bool) -> Reader:
+def _payload_reader(name: str, shape: Shape, required: bool, body_error: BodyError) -> Reader:
     kind = shape.type_name
     if kind in ("blob", "string"):
         as_text = kind == "string"
@@ -251,22 +254,41 @@ def _payload_reader(name: str, shape: Shape, required: bool) -> Reader:
             if required:
                 out[name] = {}
             return
-        value = convert(_json_body(request))
+        try:
+            document = _json_body(request)
+            value = {} if document is None and shape.type_name == "structure" else convert(document)
+        except SerializationException as exc:
+            raise _body_error(body_error, exc) from None
         if value or required or shape.type_name != "structure":
             out[name] = value
 
     return read_json
 
 
-def _body_reader(convert: Converter) -> Reader:
+def _body_reader(convert: Converter, body_error: BodyError) -> Reader:
     def read(request: HttpRequest, labels: dict[str, str], query: dict[str, list[str]], out: dict[str, Any]) -> None:
         if request.body.strip():
-            out.update(convert(_json_body(request)))
+            try:
+                document = _json_body(request)
+                if document is not None:
+                    out.update(convert(document))
+            except SerializationException as exc:
+                raise _body_error(body_error, exc) from None
 
     return read
 
 
-def compile_plan(route: Route) -> tuple[Reader, ...]:
+def _body_error(body_error: BodyError, exc: SerializationException) -> AwsError:
+    """A body's SerializationException as the service words it (Lambda: InvalidRequestContentException)."""
+    if body_error is None:
+        return exc
+    message = exc.message
+    if not message.startswith("Could not parse request body into json"):
+        message = f"Could not parse request body into json: {message}"
+    return body_error(message)
+
+
+def compile_plan(route: Route, body_error: BodyError = None) -> tuple[Reader, ...]:
     """The readers that together rebuild the operation's params from one request."""
     operation = route.operation
     shape = operation.input_shape
@@ -299,30 +321,18 @@ def compile_plan(route: Route) -> tuple[Reader, ...]:
         elif location == "headers":
             readers.append(_header_map_reader(member_name, wire.lower()))
         elif member_name == payload:
-            readers.append(_payload_reader(member_name, member, member_name in shape.required_members))
+            readers.append(_payload_reader(member_name, member, member_name in shape.required_members, body_error))
         elif location is None and payload is None:
             has_body_members = True
     if has_body_members:
-        readers.append(_body_reader(converter(shape, "json", body_only=True)))
+        readers.append(_body_reader(converter(shape, "json", body_only=True), body_error))
     return tuple(readers)
 
 
 def read_request(
-    table: RouteTable,
-    plan: tuple[Reader, ...],
-    request: HttpRequest,
-    labels: dict[str, str],
-    query: dict[str, list[str]],
+    plan: tuple[Reader, ...], request: HttpRequest, labels: dict[str, str], query: dict[str, list[str]]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    try:
-        for read in plan:
-            read(request, labels, query, out)
-    except SerializationException as exc:
-        if table.body_error is None:
-            raise
-        message = exc.message
-        if not message.startswith("Could not parse request body into json"):
-            message = f"Could not parse request body into json: {message}"
-        raise table.body_error(message) from None
+    for read in plan:
+        read(request, labels, query, out)
     return out

@@ -28,13 +28,17 @@ class ValidationError(AwsError):
 
 Check = Callable[[Any, str, list[str]], None]  # (value, path, errors out)
 
+# Operation models live as long as their cached service model; the model is kept to rule out id reuse.
+_by_operation: dict[int, tuple[OperationModel, Check | None]] = {}
+
 
 def validate(operation: OperationModel, params: dict[str, Any]) -> None:
     """Raise ValidationException (ValidationError for query services) listing every broken constraint."""
-    shape = operation.input_shape
-    if shape is None:
-        return
-    check = _check(shape)
+    hit = _by_operation.get(id(operation))
+    if hit is None or hit[0] is not operation:
+        shape = operation.input_shape
+        hit = _by_operation[id(operation)] = (operation, None if shape is None else _check(shape))
+    check = hit[1]
     if check is None:
         return
     errors: list[str] = []
