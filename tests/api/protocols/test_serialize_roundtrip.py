@@ -36,7 +36,7 @@ from overcast.api.protocols.serialize_query_compat import query_view
 from overcast.errors import AwsError
 
 SKIPPED_PROTOCOLS = {"rest-xml": "rest-xml comes later"}
-EXAMPLES = 3
+EXAMPLES = 5
 _SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
