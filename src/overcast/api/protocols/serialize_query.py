@@ -238,3 +238,19 @@ def query_error(
     out.append(f"</Error><RequestId>{xml_text(request_id)}</RequestId></ErrorResponse>")
     headers = [("x-amzn-RequestId", request_id), ("Content-Type", CONTENT_TYPE), *extra_headers.items()]
     return HttpResponse(status, headers, "".join(out).encode("utf-8"))
+
+
+def rest_xml_error(
+    code: str, message: str, status: int, extra_headers: dict[str, str], request_id: str
+) -> HttpResponse:
+    """S3's `<Error><Code/><Message/><RequestId/></Error>`; rest-xml responses come with S3 itself.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#RESTErrorResponses
+    """
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Error><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message>"
+        f"<RequestId>{xml_text(request_id)}</RequestId></Error>"
+    )
+    headers = [("x-amz-request-id", request_id), ("Content-Type", "application/xml"), *extra_headers.items()]
+    return HttpResponse(status, headers, body.encode("utf-8"))
