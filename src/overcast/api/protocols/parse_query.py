@@ -94,27 +94,56 @@ def _indexed(node: Node) -> list[Node]:
     return [child for _, child in numbered]
 
 
-def _wire_name(member_name: str, member: Shape) -> str:
+def _wire_names(member_name: str, member: Shape) -> tuple[str, ...]:
+    """The field names a member may arrive under, the current model's first.
+
+    SQS's query API, as older SDKs still send it, names flattened members in the singular
+    (`AttributeName.1`, `Attribute.1.Name`, `Tag.1.Key`, `SendMessageBatchRequestEntry.1.Id`);
+    botocore's current JSON model of SQS only keeps the `flattened` trait. Those old names are
+    accepted too when the current one is absent.
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+    """
+    wire = str(member.serialization.get("name", member_name))
     if member.type_name == "list" and member.serialization.get("flattened"):
         assert isinstance(member, ListShape)
         inner = member.member.serialization.get("name")
         if inner:
-            return str(inner)
-    return str(member.serialization.get("name", member_name))
+            wire = str(inner)
+    names = [wire]
+    if member.serialization.get("flattened"):
+        names.append(_OLD_SQS_NAMES.get(wire, ""))
+        if isinstance(member, ListShape) and member.member.type_name == "structure":
+            names.append(member.member.name)
+        singular = wire[:-1] if wire.endswith("s") else wire
+        names += [singular, singular[:1].upper() + singular[1:]]
+    aliases = (n for n in names[1:] if n and n not in _RESERVED)
+    return tuple(dict.fromkeys([names[0], *aliases]))
+
+
+_OLD_SQS_NAMES = {"Actions": "ActionName"}
+_RESERVED = frozenset({"Action", "Version"})
+
+
+def _first(node: Node, names: tuple[str, ...]) -> Node | None:
+    for name in names:
+        child = node.get(name)
+        if child is not None:
+            return child
+    return None
 
 
 def _build(shape: Shape) -> Reader:
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
-        members = [(name, _wire_name(name, member), reader(member)) for name, member in shape.members.items()]
+        members = [(name, _wire_names(name, member), reader(member)) for name, member in shape.members.items()]
 
         def read_structure(node: Node, field: str) -> dict[str, Any]:
             out: dict[str, Any] = {}
-            for name, wire, read in members:
-                child = node.get(wire)
+            for name, wires, read in members:
+                child = node.get(wires[0]) if len(wires) == 1 else _first(node, wires)
                 if child is not None:
-                    out[name] = read(child, f"{field}.{wire}" if field else wire)
+                    out[name] = read(child, f"{field}.{wires[0]}" if field else wires[0])
             return out
 
         return read_structure
@@ -132,15 +161,18 @@ def _build(shape: Shape) -> Reader:
     if kind == "map":
         assert isinstance(shape, MapShape)
         read_key, read_value = reader(shape.key), reader(shape.value)
-        key_name = shape.key.serialization.get("name", "key")
-        value_name = shape.value.serialization.get("name", "value")
         flattened = bool(shape.serialization.get("flattened"))
+        key_names: tuple[str, ...] = (shape.key.serialization.get("name", "key"),)
+        value_names: tuple[str, ...] = (shape.value.serialization.get("name", "value"),)
+        if flattened:  # older SDKs' SQS: Attribute.1.Name / Attribute.1.Value, Tag.1.Key / Tag.1.Value
+            key_names = (*key_names, "Name", "Key")
+            value_names = (*value_names, "Value")
 
         def read_map(node: Node, field: str) -> dict[Any, Any]:
             entries = node if flattened else node.get("entry", {})
             out: dict[Any, Any] = {}
             for entry in _indexed(entries):
-                key_node, value_node = entry.get(key_name), entry.get(value_name)
+                key_node, value_node = _first(entry, key_names), _first(entry, value_names)
                 if key_node is not None and value_node is not None:
                     out[read_key(key_node, field)] = read_value(value_node, field)
             return out

@@ -1,4 +1,4 @@
-"""Requests AWS refuses, and the AWS-shaped errors parse_request answers them with."""
+"""parse_request: which protocol a request used, the quirks of real clients, and the AWS-shaped errors."""
 
 from __future__ import annotations
 
@@ -115,6 +115,55 @@ def test_sqs_answers_json_and_query_and_says_which() -> None:
     by_query = parse_request("sqs", _form("Action=GetQueueUrl&Version=2012-11-05&QueueName=q"))
     assert (by_json.protocol, by_json.params) == ("json", {"QueueName": "q"})
     assert (by_query.protocol, by_query.params) == ("query", {"QueueName": "q"})
+
+
+@pytest.mark.parametrize(
+    ("form", "operation", "params"),
+    [  # as older SDKs send them, from the SQS query API reference
+        (
+            "Action=SetQueueAttributes&QueueUrl=u&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=30",
+            "SetQueueAttributes",
+            {"QueueUrl": "u", "Attributes": {"VisibilityTimeout": "30"}},
+        ),
+        (
+            "Action=ReceiveMessage&QueueUrl=u&AttributeName.1=All&MessageAttributeName.1=a&MessageAttributeName.2=b",
+            "ReceiveMessage",
+            {"QueueUrl": "u", "AttributeNames": ["All"], "MessageAttributeNames": ["a", "b"]},
+        ),
+        (
+            "Action=CreateQueue&QueueName=q&Tag.1.Key=team&Tag.1.Value=core",
+            "CreateQueue",
+            {"QueueName": "q", "tags": {"team": "core"}},
+        ),
+        ("Action=UntagQueue&QueueUrl=u&TagKey.1=team", "UntagQueue", {"QueueUrl": "u", "TagKeys": ["team"]}),
+        (
+            "Action=AddPermission&QueueUrl=u&Label=l&AWSAccountId.1=111122223333&ActionName.1=SendMessage",
+            "AddPermission",
+            {"QueueUrl": "u", "Label": "l", "AWSAccountIds": ["111122223333"], "Actions": ["SendMessage"]},
+        ),
+        (
+            "Action=SendMessageBatch&QueueUrl=u&SendMessageBatchRequestEntry.1.Id=a"
+            "&SendMessageBatchRequestEntry.1.MessageBody=hi"
+            "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Name=n"
+            "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue=v"
+            "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType=String",
+            "SendMessageBatch",
+            {
+                "QueueUrl": "u",
+                "Entries": [
+                    {
+                        "Id": "a",
+                        "MessageBody": "hi",
+                        "MessageAttributes": {"n": {"StringValue": "v", "DataType": "String"}},
+                    }
+                ],
+            },
+        ),
+    ],
+)
+def test_sqs_query_names_of_older_sdks(form: str, operation: str, params: dict) -> None:
+    parsed = parse_request("sqs", _form(f"{form}&Version=2012-11-05"))
+    assert (parsed.operation.name, parsed.protocol, parsed.params) == (operation, "query", params)
 
 
 def test_cloudwatch_answers_cbor_json_and_query() -> None:
