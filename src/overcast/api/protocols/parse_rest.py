@@ -1,12 +1,13 @@
 """The rest-json protocol (Lambda, API Gateway, Scheduler, X-Ray, ...): route, then read each location.
 
-A routing table is compiled once per service: routes grouped by HTTP method and first path
-segment, each a regex over the raw (percent-encoded) path plus any query literals of the
-`requestUri` (`?List=ALL`), most specific first. Each operation's reading plan is compiled on
-first use: URI labels (`{Name}`, greedy `{Key+}`), query-string members (scalars, lists, and a
-`location: querystring` map taking the remaining keys), headers (lists, timestamps as RFC 822,
-base64 `jsonvalue`), header maps by prefix, and the body: a `payload` member (blob or string =
-the raw body, structure = a JSON object) or the JSON object of the remaining members.
+A routing table is compiled once per service: routes grouped by HTTP method, first path segment
+and number of segments (routes with a greedy label apart), each a regex over the raw
+(percent-encoded) path plus any query literals of the `requestUri` (`?List=ALL`), most specific
+first. Each operation's reading plan is compiled on first use: URI labels (`{Name}`, greedy
+`{Key+}`), query-string members (scalars, lists, and a `location: querystring` map taking the
+remaining keys), headers (lists, timestamps as RFC 822, base64 `jsonvalue`), header maps by
+prefix, and the body: a `payload` member (blob or string = the raw body, structure = a JSON
+object) or the JSON object of the remaining members.
 https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html
 """
 
@@ -49,11 +50,11 @@ class RouteTable:
     """Every operation of one rest service, found by method and path in a dict lookup and a few regexes."""
 
     def __init__(self, service: ServiceModel) -> None:
-        groups: dict[tuple[str, str | None], list[Route]] = {}
+        groups: dict[tuple[str, str | None, int | None], list[Route]] = {}
         for name in service.operation_names:
             operation = service.operation_model(name)
-            route, first = _compile_route(operation)
-            groups.setdefault((operation.http.get("method", "POST"), first), []).append(route)
+            route, first, depth = _compile_route(operation)
+            groups.setdefault((operation.http.get("method", "POST"), first, depth), []).append(route)
         for routes in groups.values():
             routes.sort(key=lambda r: r.rank, reverse=True)
         self._groups = groups
@@ -68,7 +69,14 @@ class RouteTable:
         if request.query_string:
             for key, value in parse_qsl(request.query_string, keep_blank_values=True):
                 query.setdefault(key, []).append(value)
-        for group in (self._groups.get((request.method, first)), self._groups.get((request.method, None))):
+        depth = path.rstrip("/").count("/")
+        method, groups = request.method, self._groups
+        for group in (
+            groups.get((method, first, depth)),
+            groups.get((method, first, None)),
+            groups.get((method, None, depth)),
+            groups.get((method, None, None)),
+        ):
             for route in group or ():
                 found = route.pattern.match(path)
                 if found is None or not _has_literals(query, route.query_literals):
@@ -89,7 +97,8 @@ def _has_literals(query: dict[str, list[str]], literals: tuple[tuple[str, str | 
 _LABEL = re.compile(r"\{([^}]+)\}")
 
 
-def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
+def _compile_route(operation: OperationModel) -> tuple[Route, str | None, int | None]:
+    """The route, its literal first path segment (None: a label) and its segment count (None: greedy)."""
     template = operation.http["requestUri"]
     path, _, literal_query = template.partition("?")
     literals: list[tuple[str, str | None]] = []
@@ -122,7 +131,7 @@ def _compile_route(operation: OperationModel) -> tuple[Route, str | None]:
         query_literals=tuple(literals),
         rank=(len(literals), literal_chars, -greedy),
     )
-    return route, first
+    return route, first, None if greedy else path.rstrip("/").count("/")
 
 
 # -- reading one request --------------------------------------------------------------------------
