@@ -132,7 +132,7 @@ def text_parser(shape: Shape, default_timestamp_format: str) -> TextParser:
     """How to read `shape`'s scalar value from text, or raise ValueError."""
     kind = shape.type_name
     if kind == "string":
-        if shape.serialization.get("jsonvalue"):
+        if shape.serialization.get("jsonvalue") and shape.serialization.get("location") == "header":
             return lambda text: json.loads(base64.b64decode(text))
         return str
     if kind == "boolean":
