@@ -8,7 +8,7 @@ import pytest
 
 from overcast.api.protocols import cbor
 from overcast.api.protocols.http import HttpRequest
-from overcast.api.protocols.parse import parse_request
+from overcast.api.protocols.parse import parse_request, request_protocol
 from overcast.api.protocols.validate import ValidationError
 from overcast.errors import (
     AwsError,
@@ -189,6 +189,24 @@ def test_cloudwatch_answers_cbor_json_and_query() -> None:
         ),
     )
     assert (by_query.protocol, by_query.params) == ("query", expected)
+
+
+@pytest.mark.parametrize(
+    ("service", "request_", "protocol"),
+    [
+        ("sqs", HttpRequest("POST", "/", body=b"Action=Nope&Version=2012-11-05"), "query"),
+        ("sqs", HttpRequest("POST", "/", headers={"x-amz-target": "AmazonSQS.Nope"}), "json"),
+        ("sqs", HttpRequest("POST", "/"), "json"),
+        ("cloudwatch", HttpRequest("POST", "/service/X/operation/Nope"), "smithy-rpc-v2-cbor"),
+        ("iam", HttpRequest("POST", "/"), "query"),
+        ("lambda", HttpRequest("GET", "/nowhere"), "rest-json"),
+        ("s3", HttpRequest("GET", "/bucket"), "rest-xml"),
+    ],
+)
+def test_request_protocol_names_the_protocol_to_answer_errors_in(
+    service: str, request_: HttpRequest, protocol: str
+) -> None:
+    assert request_protocol(service, request_) == protocol
 
 
 # -- smithy-rpc-v2-cbor -----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from strategies import value_for_shape
 from wire import client_request
 
 from overcast.api.protocols.models import SERVICES, load_service, protocols_of
-from overcast.api.protocols.parse import parse_request
+from overcast.api.protocols.parse import parse_request, request_protocol
 from overcast.api.protocols.validate import validate
 from overcast.errors import AwsError
 
@@ -98,7 +98,7 @@ def _roundtrip(service_name: str, protocol: str, operation: OperationModel, para
         return
     parsed = parse_request(service_name, request)
     assert parsed.operation.name == operation.name
-    assert parsed.protocol == protocol
+    assert parsed.protocol == protocol == request_protocol(service_name, request)
     assert parsed.params == expected
 
 

@@ -69,6 +69,15 @@ def _decoded(request: HttpRequest, encoding: str) -> HttpRequest:
     return replace(request, body=body, headers=headers)
 
 
+def request_protocol(service_name: str, request: HttpRequest) -> str:
+    """The protocol `request` speaks, as parse_request would decide it, without parsing it.
+
+    For answering an error raised before a ParsedRequest exists in the protocol of the request
+    (an old SDK's query call to SQS gets a query error, not a JSON one).
+    """
+    return _service_parser(service_name).protocol_of(request)
+
+
 @cache
 def _service_parser(service_name: str) -> ServiceParser:
     return ServiceParser(load_service(service_name))
@@ -89,6 +98,20 @@ class ServiceParser:
         self._routes: RouteTable | None = None
         self._rest_plans: dict[str, tuple[Reader, ...]] = {}
         self._body_converters: dict[tuple[str, str], Converter | None] = {}
+
+    def protocol_of(self, request: HttpRequest) -> str:
+        """The protocol parse() reads `request` with (the same decisions, in the same order)."""
+        if "rest-xml" in self.protocols:
+            return "rest-xml"
+        if self.cbor and request.path.startswith("/service/"):
+            return "smithy-rpc-v2-cbor"
+        if self.json and "x-amz-target" in request.headers:
+            return "json"
+        if self.query and (not self.json or any(key == "Action" for key, _ in form_pairs(request))):
+            return "query"
+        if self.rest:
+            return "rest-json"
+        return self.protocols[0]
 
     def parse(self, request: HttpRequest) -> ParsedRequest:
         if "rest-xml" in self.protocols:
