@@ -111,3 +111,18 @@ def test_oversize_body_is_413_and_the_server_keeps_serving(server: RunningServer
     assert status == 413
     assert body["__type"] == "RequestEntityTooLargeException"
     assert aws("lambda").list_functions()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_parse_error_answers_in_the_protocol_the_request_used(server: RunningServer) -> None:
+    # CloudWatch's default protocol is CBOR; an older SDK's query request still gets query XML.
+    request = urllib.request.Request(
+        server.url + "/",
+        data=b"Action=NoSuchAction&Version=2010-08-01",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 400
+    body = caught.value.read()
+    assert b"<ErrorResponse" in body and b"<Code>InvalidAction</Code>" in body

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from overcast.api.protocols.http import HttpRequest, HttpResponse
 from overcast.api.protocols.models import load_service
-from overcast.api.protocols.parse import parse_request
+from overcast.api.protocols.parse import parse_request, request_protocol
 from overcast.api.protocols.serialize import serialize_error, serialize_response
 from overcast.api.routing import resolve
 from overcast.api.services import OperationTable
@@ -40,10 +40,10 @@ class Dispatcher:
         if scope.service is None:
             return _unresolved(request_id)
         service = load_service(scope.service)
-        protocol = service.protocol
+        # Errors, even those found while parsing, answer in the protocol the request used.
+        protocol = request_protocol(scope.service, request)
         try:
             parsed = parse_request(scope.service, request)
-            protocol = parsed.protocol
             operation = parsed.operation
             context = RequestContext(
                 account_id=account_for_access_key(scope.access_key_id, self.default_account),
