@@ -1,4 +1,4 @@
-"""Shared by the wire-layer tests: a terminal summary of what the parse property test covered."""
+"""Shared by the wire-layer tests: a terminal summary of what the property tests covered."""
 
 from __future__ import annotations
 
@@ -31,3 +31,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     write("  " + ", ".join(f"{name}: {count}" for name, count in sorted(covered.items())))
     for service, reason in sorted(skipped.items()):
         write(f"  skipped {service}: {reason}")
+
+    outputs = errors = 0
+    pairs = 0
+    event_streams: list[str] = []
+    for report in terminalreporter.stats.get("passed", []):
+        properties = dict(getattr(report, "user_properties", []))
+        if "serialized_operations" in properties:
+            pairs += 1
+            outputs += int(properties["serialized_operations"])
+            event_streams += list(properties.get("serialize_skipped", []))
+        errors += int(properties.get("serialized_errors", 0))
+    if pairs:
+        write(
+            f"serialize round trip: {outputs} operation outputs and {errors} modeled errors over {pairs}"
+            " service/protocol pairs; skipped s3 (rest-xml comes later) and event-stream outputs: "
+            + ", ".join(sorted(set(event_streams)))
+        )

@@ -15,6 +15,7 @@ What the wire cannot carry, and is therefore normalized before comparing:
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -191,7 +192,9 @@ def _check_output(protocol: str, operation: OperationModel) -> None:
 
 
 @pytest.mark.parametrize(("service_name", "protocol"), _cases())
-def test_every_output_round_trips_through_botocore(service_name: str, protocol: str) -> None:
+def test_every_output_round_trips_through_botocore(
+    service_name: str, protocol: str, record_property: Callable[[str, object], None]
+) -> None:
     service = load_service(service_name)
     covered, skipped, failures = 0, [], []
     for name in service.operation_names:
@@ -205,6 +208,8 @@ def test_every_output_round_trips_through_botocore(service_name: str, protocol: 
             failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:2000]}")
         covered += 1
     note = f", {len(skipped)} skipped (event streams need the event-stream codec): {skipped}" if skipped else ""
+    record_property("serialized_operations", covered)
+    record_property("serialize_skipped", skipped)
     print(f"\n{service_name} ({protocol}): {covered} operations round-tripped{note}")
     assert not failures, "\n".join(failures)
 
@@ -248,7 +253,9 @@ def _check_error(service: ServiceModel, protocol: str, shape: StructureShape) ->
 
 
 @pytest.mark.parametrize(("service_name", "protocol"), _cases())
-def test_every_modeled_error_round_trips_through_botocore(service_name: str, protocol: str) -> None:
+def test_every_modeled_error_round_trips_through_botocore(
+    service_name: str, protocol: str, record_property: Callable[[str, object], None]
+) -> None:
     service = load_service(service_name)
     operation_errors = {e.name for name in service.operation_names for e in service.operation_model(name).error_shapes}
     shapes = {shape.name: shape for shape in service.error_shapes}
@@ -259,6 +266,7 @@ def test_every_modeled_error_round_trips_through_botocore(service_name: str, pro
             _check_error(service, protocol, shape)
         except Exception as exc:
             failures.append(f"{shape.name}: {type(exc).__name__}: {str(exc)[:2000]}")
+    record_property("serialized_errors", len(shapes))
     print(f"\n{service_name} ({protocol}): {len(shapes)} modeled errors round-tripped")
     assert not failures, "\n".join(failures)
 
