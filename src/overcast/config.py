@@ -36,6 +36,20 @@ class Settings:
     # Largest request body the edge reads (Lambda's 50 MB zipped code, base64-encoded, fits).
     max_request_bytes: int = 70 * 1024 * 1024
     log_level: str = "warning"
+    # --- Lambda execution (issue 3) ---
+    # Account-wide concurrent executions (AWS's default quota).
+    concurrency_limit: int = 1000
+    # Memory that buys one full CPU: CPU quota = MemorySize / this, of one core.
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+    mb_per_cpu: int = 1769
+    # Seconds an idle instance is kept warm before it is reaped (scale to zero).
+    idle_seconds: int = 600
+    # Largest synchronous Invoke payload, request and response (AWS: 6 MB).
+    max_sync_payload_bytes: int = 6 * 1024 * 1024
+    # When the exact pythonX.Y for a runtime is missing, run the nearest available one (logged).
+    nearest_python: bool = False
+    # Billing granularity in ms: 1 (AWS today) or 100 (AWS until December 2020).
+    billing_granularity_ms: int = 1
 
     @property
     def sqlite_path(self) -> Path:
@@ -63,6 +77,15 @@ def _coerce(name: str, raw: Any, kind: Any) -> Any:
             return value
         if kind is Path or kind_text == "Path":
             return Path(str(raw)).expanduser()
+        if kind is bool or kind_text == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"setting '{name}': expected true or false, got {raw!r}")
     except ValueError as exc:
         raise ConfigError(f"setting '{name}': expected a whole number, got {raw!r}") from exc
     return str(raw)
@@ -117,6 +140,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"setting 'store_url': {settings.store_url!r} is not a postgresql:// URL")
     if settings.nats_url is not None and not settings.nats_url.startswith(("nats://", "tls://")):
         raise ConfigError(f"setting 'nats_url': {settings.nats_url!r} is not a nats:// URL")
+    if settings.billing_granularity_ms not in (1, 100):
+        raise ConfigError(f"setting 'billing_granularity_ms': must be 1 or 100, got {settings.billing_granularity_ms}")
+    if settings.mb_per_cpu < 1 or settings.concurrency_limit < 1:
+        raise ConfigError("settings 'mb_per_cpu' and 'concurrency_limit' must be at least 1")
     if settings.log_level not in {"critical", "error", "warning", "info", "debug", "trace"}:
         raise ConfigError(f"setting 'log_level': {settings.log_level!r} is not a log level")
 
