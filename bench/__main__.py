@@ -1,5 +1,10 @@
-"""`python -m bench` (`make bench`): run every benchmark and print its ratios."""
+"""`python -m bench [NAME ...]` (`make bench`): run the benchmarks (all, or those named) and print their ratios."""
 
-from bench import startup
+import sys
 
-startup.run()
+from bench import invoke, startup
+
+BENCHMARKS = {"startup": startup.run, "invoke": invoke.run}
+
+for name in sys.argv[1:] or list(BENCHMARKS):
+    BENCHMARKS[name]()

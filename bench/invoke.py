@@ -1,0 +1,282 @@
+"""Lambda invoke: warm latency, cold start, throughput, CPU share by memory, idle instance memory.
+
+Every figure is printed next to a limit measured in the same run: a bare round trip to a minimal
+raw ASGI app on uvicorn (latency, throughput) and `python -I -S -c pass` (cold start).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from typing import Any
+
+import boto3
+import psutil
+from botocore.config import Config
+
+from bench.limits import python_startup_seconds
+from bench.raw_http import RawClient
+
+WARMUP, SAMPLES = 300, 3000
+CLIENTS, PER_CLIENT = 8, 400
+ROLE = "arn:aws:iam::000000000000:role/bench"
+
+ECHO = "def handler(event, context):\n    return event\n"
+PRIMES = """
+def handler(event, context):
+    limit, rounds = event["limit"], event["rounds"]
+    for _ in range(rounds):
+        sieve = bytearray([1]) * (limit + 1)
+        sieve[0:2] = b"\\x00\\x00"
+        for i in range(2, int(limit ** 0.5) + 1):
+            if sieve[i]:
+                sieve[i * i :: i] = bytearray(len(range(i * i, limit + 1, i)))
+        count = sum(sieve)
+    return {"primes": count}
+"""
+# AWS's published table: all primes up to 1,000,000, 1,000 times
+# (https://docs.aws.amazon.com/lambda/latest/operatorguide/computing-power.html).
+AWS_TABLE = {128: (11.72, 0.024628), 256: (6.68, 0.028035), 512: (3.19, 0.026830), 1024: (1.47, 0.024638)}
+PRICE_PER_GB_SECOND, PRICE_PER_REQUEST = 0.0000166667, 0.20 / 1_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def _latencies(port: int, raw: bytes, samples: int = SAMPLES) -> list[float]:
+    client = RawClient("127.0.0.1", port)
+    for _ in range(WARMUP):
+        client.send(raw)
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        status, _ = client.send(raw)
+        times.append(time.perf_counter() - started)
+        assert status == 200, status
+    client.close()
+    return times
+
+
+def _client_worker(args: tuple[int, bytes, int]) -> int:
+    port, raw, count = args
+    client = RawClient("127.0.0.1", port)
+    for _ in range(count):
+        client.send(raw)
+    client.close()
+    return count
+
+
+def _throughput(port: int, raw: bytes) -> float:
+    _client_worker((port, raw, 50))
+    with multiprocessing.Pool(CLIENTS) as pool:
+        started = time.perf_counter()
+        done = sum(pool.map(_client_worker, [(port, raw, PER_CLIENT)] * CLIENTS))
+        return done / (time.perf_counter() - started)
+
+
+def _p(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))]
+
+
+def _zip(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def _line(name: str, value: str, ratio: float, budget: str, ok: bool) -> None:
+    print(f"{name:<46} {value:>14}  = {ratio:6.2f} x limit   budget {budget}: {'OK' if ok else 'OVER'}")
+
+
+class Overcast:
+    def __init__(self) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="overcast-bench-")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", f"{self.tmp}/data"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("Overcast ready on "):
+            raise SystemExit(f"overcast up failed: {line!r}")
+        self.url = line.removeprefix("Overcast ready on ").strip()
+        self.port = int(self.url.rsplit(":", 1)[1])
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+        self.lam = boto3.client(
+            "lambda",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            config=Config(retries={"max_attempts": 1}, read_timeout=900),
+        )
+
+    def create(self, name: str, source: str, memory: int = 128, timeout: int = 60) -> None:
+        self.lam.create_function(
+            FunctionName=name,
+            Runtime=f"python{sys.version_info.major}.{sys.version_info.minor}",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": _zip(source)},
+            MemorySize=memory,
+            Timeout=timeout,
+        )
+
+    def invoke(self, name: str, event: Any, tail: bool = False) -> tuple[Any, str]:
+        response = self.lam.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail" if tail else "None")
+        log = base64.b64decode(response.get("LogResult", "")).decode() if tail else ""
+        return json.loads(response["Payload"].read()), log
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def _invoke_raw(name: str) -> bytes:
+    return RawClient.request_bytes(
+        "POST", f"/2015-03-31/functions/{name}/invocations", b"{}", {"Content-Type": "application/json"}
+    )
+
+
+def run() -> None:
+    print("\n== Lambda invoke ==")
+    limit_port = _free_port()
+    minimal = subprocess.Popen([sys.executable, "-m", "bench.minimal_asgi", str(limit_port)])
+    try:
+        _wait_port(limit_port)
+        bare = RawClient.request_bytes("POST", "/", b"{}")
+        limit = _latencies(limit_port, bare)
+        limit_rps = _throughput(limit_port, bare)
+    finally:
+        minimal.terminate()
+        minimal.wait()
+    limit_p50, limit_p99 = _p(limit, 0.5), _p(limit, 0.99)
+    print(
+        f"limit: minimal ASGI round trip p50 {limit_p50 * 1e3:.3f} ms, p99 {limit_p99 * 1e3:.3f} ms,"
+        f" {limit_rps:,.0f} req/s with {CLIENTS} clients"
+    )
+    python_limit = python_startup_seconds()
+    print(f"limit: python -I -S -c pass {python_limit * 1e3:.1f} ms")
+
+    oc = Overcast()
+    try:
+        oc.create("echo", ECHO)
+        oc.invoke("echo", {})
+        warm = _latencies(oc.port, _invoke_raw("echo"))
+        p50, p99 = _p(warm, 0.5), _p(warm, 0.99)
+        _line(
+            "warm invoke p50 (Invoke API)", f"{p50 * 1e3:.3f} ms", p50 / limit_p50, "<= 2.5 x", p50 / limit_p50 <= 2.5
+        )
+        _line("warm invoke p99 (Invoke API)", f"{p99 * 1e3:.3f} ms", p99 / limit_p99, "<= 8 x", p99 / limit_p99 <= 8)
+
+        rps = _throughput(oc.port, _invoke_raw("echo"))
+        _line(
+            f"throughput, {CLIENTS} clients", f"{rps:,.0f} req/s", rps / limit_rps, ">= 0.35 x", rps / limit_rps >= 0.35
+        )
+
+        inits, colds = _cold_starts(oc)
+        init_p50 = statistics.median(inits)
+        _line(
+            "cold start: Init Duration p50",
+            f"{init_p50:.1f} ms",
+            init_p50 / 1e3 / python_limit,
+            "<= 1.0 x",
+            init_p50 / 1e3 <= python_limit,
+        )
+        cold_p50 = statistics.median(colds)
+        print(
+            f"{'cold invoke, whole round trip p50':<46} {cold_p50 * 1e3:>11.1f} ms  = "
+            f"{cold_p50 / python_limit:6.2f} x limit"
+        )
+
+        uss = _idle_instance_uss(oc)
+        if uss is not None:
+            print(
+                f"{'idle warm Python instance, USS':<46} {uss / 2**20:>11.1f} MB  budget < 8 MB:"
+                f" {'OK' if uss < 8 * 2**20 else 'OVER'}"
+            )
+        _cpu_table(oc)
+    finally:
+        oc.stop()
+
+
+def _cold_starts(oc: Overcast, runs: int = 15) -> tuple[list[float], list[float]]:
+    oc.create("cold", ECHO)
+    inits, colds = [], []
+    for index in range(runs):
+        # A configuration change retires the warm instances, so the next invoke starts cold.
+        oc.lam.update_function_configuration(FunctionName="cold", Description=f"run {index}")
+        started = time.perf_counter()
+        _, log = oc.invoke("cold", {}, tail=True)
+        colds.append(time.perf_counter() - started)
+        match = re.search(r"Init Duration: ([\d.]+) ms", log)
+        if match:
+            inits.append(float(match.group(1)))
+    if not inits:
+        raise SystemExit("no REPORT line carried an Init Duration")
+    return inits, colds
+
+
+def _idle_instance_uss(oc: Overcast) -> int | None:
+    """USS of the instance that ran `echo`: the server's descendants that are not nats-server or a zygote."""
+    time.sleep(0.5)
+    candidates = []
+    for process in psutil.Process(oc.process.pid).children(recursive=True):
+        try:
+            line = " ".join(process.cmdline())
+            if "nats-server" in line or "zygote" in line:
+                continue
+            candidates.append(process.memory_full_info().uss)
+        except psutil.Error:
+            continue
+    return min(candidates) if candidates else None
+
+
+def _cpu_table(oc: Overcast) -> None:
+    # Scaled down 50x from AWS's experiment (primes to 1,000,000 x 1,000) to keep the bench short.
+    event = {"limit": 1_000_000, "rounds": 20}
+    print("\nCPU follows memory: primes up to 1,000,000, 20 times (AWS's table: 1,000 times)")
+    print(f"{'memory':>8} {'duration':>10} {'cost / 1000 runs':>18}   AWS: {'duration':>9} {'cost / 1000 runs':>17}")
+    durations: dict[int, float] = {}
+    for memory in (128, 256, 512, 1024):
+        name = f"primes-{memory}"
+        oc.create(name, PRIMES, memory=memory, timeout=900)
+        oc.invoke(name, {"limit": 10, "rounds": 1})  # warm
+        _, log = oc.invoke(name, event, tail=True)
+        match = re.search(r"Billed Duration: (\d+) ms", log)
+        billed_ms = int(match.group(1)) if match else 0
+        durations[memory] = billed_ms / 1000
+        cost = 1000 * (memory / 1024 * billed_ms / 1000 * PRICE_PER_GB_SECOND + PRICE_PER_REQUEST)
+        aws_duration, aws_cost = AWS_TABLE[memory]
+        print(f"{memory:>6} MB {billed_ms / 1000:>9.3f}s {cost:>17.6f}$   {aws_duration:>8.3f}s {aws_cost:>16.6f}$")
+    ratio = durations[128] / durations[1024] if durations.get(1024) else 0.0
+    ok = abs(ratio - 8.0) <= 0.15 * 8.0
+    print(f"duration(128) / duration(1024) = {ratio:.2f}   budget within 15 % of 8.0: {'OK' if ok else 'OVER'}")
