@@ -1,0 +1,1 @@
+"""Billing: invocation metering and Lambda's pricing (power tuning comes later)."""

@@ -1,0 +1,45 @@
+"""Lambda's platform log lines: the START, END and REPORT texts written for every invocation.
+
+Pure functions; the invoke service writes their results to the instance's log stream. AWS's
+format (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html and
+https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html):
+
+    START RequestId: 6bc28136-xmpl-4365-b021-0ce6b2e64ab0 Version: $LATEST
+    END RequestId: 6bc28136-xmpl-4365-b021-0ce6b2e64ab0
+    REPORT RequestId: 6bc28136-xmpl-4365-b021-0ce6b2e64ab0\tDuration: 2.05 ms\tBilled Duration: 3 ms\t
+    Memory Size: 128 MB\tMax Memory Used: 76 MB\tInit Duration: 333.05 ms\t
+
+(the REPORT line is one line: each field is followed by a tab, the last one too). Durations show
+two decimals, sizes whole megabytes; Init Duration appears only on a cold start. The texts carry
+no trailing newline: the log event's message is the line itself.
+"""
+
+from __future__ import annotations
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None,
+) -> str:
+    fields = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed_ms} ms",
+        f"Memory Size: {memory_mb} MB",
+        f"Max Memory Used: {max_used_mb} MB",
+    ]
+    if init_ms is not None:
+        fields.append(f"Init Duration: {init_ms:.2f} ms")
+    return "\t".join(fields) + "\t"

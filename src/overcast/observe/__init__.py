@@ -1,0 +1,1 @@
+"""Observability: CloudWatch Logs (log groups, streams, events); metrics and traces come later."""

@@ -1,0 +1,509 @@
+"""LogStore: durable CloudWatch Logs state — log groups, log streams and their events, per account and region.
+
+Events are ordered by (timestamp, sequence) inside a stream, the sequence numbering the events of
+a stream in the order they were stored. Reads hide events older than the group's retention
+(https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention);
+`expire()` deletes them for good. The wire shapes (tokens, field names) live in api/services/logs.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from overcast.clock import Clock
+from overcast.observe.errors import LogsResourceAlreadyExists, group_not_found, stream_not_found
+from overcast.observe.log_schema import STEPS
+from overcast.store import Conflict, Queries, Row, Store
+
+# Each event costs its message's UTF-8 bytes plus 26 bytes, as PutLogEvents counts a batch
+# (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
+EVENT_OVERHEAD_BYTES = 26
+_ROWS_PER_INSERT = 500  # 8 parameters a row stays far below PostgreSQL's 32767 per statement
+_SCAN_BATCH = 1000
+DAY_MS = 86_400_000
+
+StreamCursor = tuple[int, int]  # (timestamp_ms, seq) of an event in one stream
+GroupCursor = tuple[int, str, int]  # (timestamp_ms, stream, seq) of an event in a group
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One event to store. `ingestion_ms` 0 means: the time it is stored."""
+
+    timestamp_ms: int
+    message: str
+    ingestion_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    stream: str
+    seq: int
+    timestamp_ms: int
+    ingestion_ms: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogGroup:
+    account: str
+    region: str
+    name: str
+    created_ms: int
+    retention_days: int | None
+    stored_bytes: int
+
+    @property
+    def arn(self) -> str:
+        """The group's ARN without the trailing `:*` (DescribeLogGroups' logGroupArn)."""
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class LogStream:
+    account: str
+    region: str
+    group: str
+    name: str
+    created_ms: int
+    first_event_ms: int | None
+    last_event_ms: int | None
+    last_ingestion_ms: int | None
+    stored_bytes: int
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.group}:log-stream:{self.name}"
+
+
+def lambda_stream_name(clock: Clock, version: str) -> str:
+    """A Lambda instance's log stream name, e.g. `2026/01/01/[$LATEST]` + 32 hex digits
+    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(clock.now()))
+    return f"{day}/[{version}]{secrets.token_hex(16)}"
+
+
+def lambda_log_group(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def _group(row: Row) -> LogGroup:
+    retention = row["retention_days"]
+    return LogGroup(
+        row["account"],
+        row["region"],
+        row["name"],
+        int(row["created"]),
+        None if retention is None else int(retention),
+        int(row["stored_bytes"]),
+    )
+
+
+def _stream(row: Row) -> LogStream:
+    def opt(key: str) -> int | None:
+        return None if row[key] is None else int(row[key])
+
+    return LogStream(
+        row["account"],
+        row["region"],
+        row["grp"],
+        row["name"],
+        int(row["created"]),
+        opt("first_event"),
+        opt("last_event"),
+        opt("last_ingestion"),
+        int(row["stored_bytes"]),
+    )
+
+
+def _event(row: Row) -> StoredEvent:
+    return StoredEvent(row["stream"], int(row["seq"]), int(row["ts"]), int(row["ingestion"]), row["message"])
+
+
+_GROUP_COLUMNS = "account, region, name, created, retention_days, stored_bytes"
+_STREAM_COLUMNS = "account, region, grp, name, created, first_event, last_event, last_ingestion, stored_bytes"
+_EVENT_COLUMNS = "stream, seq, ts, ingestion, message"
+
+
+class LogStore:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def start(self) -> None:
+        await self.store.migrate("logs", STEPS)
+
+    def _now_ms(self) -> int:
+        return int(self.clock.now() * 1000)
+
+    # --- groups ---
+
+    async def create_group(self, account: str, region: str, name: str, retention_days: int | None = None) -> LogGroup:
+        try:
+            await self.store.execute(
+                "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
+                "VALUES (?, ?, ?, ?, ?, 0)",
+                account,
+                region,
+                name,
+                self._now_ms(),
+                retention_days,
+            )
+        except Conflict:
+            raise LogsResourceAlreadyExists("The specified log group already exists") from None
+        return await self.group(account, region, name)
+
+    async def group(self, account: str, region: str, name: str) -> LogGroup:
+        row = await self.store.fetch_one(
+            f"SELECT {_GROUP_COLUMNS} FROM log_groups WHERE account = ? AND region = ? AND name = ?",
+            account,
+            region,
+            name,
+        )
+        if row is None:
+            raise group_not_found()
+        return _group(row)
+
+    async def delete_group(self, account: str, region: str, name: str) -> None:
+        async with self.store.transaction() as tx:
+            key = (account, region, name)
+            if not await tx.execute("DELETE FROM log_groups WHERE account = ? AND region = ? AND name = ?", *key):
+                raise group_not_found()
+            await tx.execute("DELETE FROM log_streams WHERE account = ? AND region = ? AND grp = ?", *key)
+            await tx.execute("DELETE FROM log_events WHERE account = ? AND region = ? AND grp = ?", *key)
+
+    async def groups(
+        self,
+        account: str,
+        region: str,
+        prefix: str | None = None,
+        pattern: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> tuple[list[LogGroup], str | None]:
+        """Groups by name; `pattern` matches a case-insensitive substring. Returns the page and the
+        name to continue after (None on the last page)."""
+        sql = f"SELECT {_GROUP_COLUMNS} FROM log_groups WHERE account = ? AND region = ?"
+        params: list[Any] = [account, region]
+        if prefix:
+            sql += " AND substr(name, 1, ?) = ?"
+            params += [len(prefix), prefix]
+        if after is not None:
+            sql += " AND name > ?"
+            params.append(after)
+        rows = await self.store.fetch_all(sql + " ORDER BY name", *params)
+        found = [_group(r) for r in rows]
+        if pattern:
+            needle = pattern.lower()
+            found = [g for g in found if needle in g.name.lower()]
+        page = found[:limit]
+        return page, (page[-1].name if len(found) > limit else None)
+
+    async def put_retention(self, account: str, region: str, name: str, days: int | None) -> None:
+        changed = await self.store.execute(
+            "UPDATE log_groups SET retention_days = ? WHERE account = ? AND region = ? AND name = ?",
+            days,
+            account,
+            region,
+            name,
+        )
+        if not changed:
+            raise group_not_found()
+
+    # --- streams ---
+
+    async def create_stream(self, account: str, region: str, group: str, name: str) -> None:
+        await self.group(account, region, group)
+        try:
+            await self.store.execute(
+                "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
+                "VALUES (?, ?, ?, ?, ?, 0, 0)",
+                account,
+                region,
+                group,
+                name,
+                self._now_ms(),
+            )
+        except Conflict:
+            raise LogsResourceAlreadyExists("The specified log stream already exists") from None
+
+    async def delete_stream(self, account: str, region: str, group: str, name: str) -> None:
+        await self.group(account, region, group)
+        async with self.store.transaction() as tx:
+            key = (account, region, group, name)
+            row = await tx.fetch_one(
+                "DELETE FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ? "
+                "RETURNING stored_bytes",
+                *key,
+            )
+            if row is None:
+                raise stream_not_found()
+            await tx.execute("DELETE FROM log_events WHERE account = ? AND region = ? AND grp = ? AND stream = ?", *key)
+            await tx.execute(
+                "UPDATE log_groups SET stored_bytes = stored_bytes - ? WHERE account = ? AND region = ? AND name = ?",
+                int(row["stored_bytes"]),
+                account,
+                region,
+                group,
+            )
+
+    async def stream(self, account: str, region: str, group: str, name: str) -> LogStream:
+        row = await self.store.fetch_one(
+            f"SELECT {_STREAM_COLUMNS} FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
+            account,
+            region,
+            group,
+            name,
+        )
+        if row is None:
+            await self.group(account, region, group)
+            raise stream_not_found()
+        return _stream(row)
+
+    async def streams(
+        self,
+        account: str,
+        region: str,
+        group: str,
+        prefix: str | None = None,
+        by_last_event: bool = False,
+        descending: bool = False,
+        after: tuple[int, str] | None = None,
+        limit: int = 50,
+    ) -> tuple[list[LogStream], tuple[int, str] | None]:
+        """Streams by name, or by last event time (streams without events count as 0) then name.
+        `after` is the (last event time, name) key to continue after; the second item of the
+        result is the key to continue after, None on the last page."""
+        await self.group(account, region, group)
+        sort = "COALESCE(last_event, 0)" if by_last_event else "0"
+        sql = (
+            f"SELECT {_STREAM_COLUMNS}, {sort} AS sort_key FROM log_streams "
+            "WHERE account = ? AND region = ? AND grp = ?"
+        )
+        params: list[Any] = [account, region, group]
+        if prefix:
+            sql += " AND substr(name, 1, ?) = ?"
+            params += [len(prefix), prefix]
+        if after is not None:
+            sql += f" AND ({sort}, name) {'<' if descending else '>'} (CAST(? AS BIGINT), ?)"
+            params += list(after)
+        direction = "DESC" if descending else "ASC"
+        sql += f" ORDER BY sort_key {direction}, name {direction} LIMIT ?"
+        rows = await self.store.fetch_all(sql, *params, limit + 1)
+        page = [_stream(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        next_key = (int(rows[limit - 1]["sort_key"]), page[-1].name) if more and page else None
+        return page, next_key
+
+    # --- events ---
+
+    async def put_events(self, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        """Store events, creating the group and the stream if missing (as Lambda does)."""
+        if not events:
+            return
+        async with self.store.transaction() as tx:
+            now = self._now_ms()
+            await tx.execute(
+                "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
+                "VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (account, region, name) DO NOTHING",
+                account,
+                region,
+                group,
+                now,
+            )
+            await tx.execute(
+                "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
+                "VALUES (?, ?, ?, ?, ?, 0, 0) ON CONFLICT (account, region, grp, name) DO NOTHING",
+                account,
+                region,
+                group,
+                stream,
+                now,
+            )
+            await _append(tx, account, region, group, stream, events, now)
+
+    async def append(self, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
+        """Store events in an existing stream (PutLogEvents); the caller has checked the batch."""
+        async with self.store.transaction() as tx:
+            if not await _append(tx, account, region, group, stream, events, self._now_ms()):
+                exists = await tx.fetch_one(
+                    "SELECT name FROM log_groups WHERE account = ? AND region = ? AND name = ?", account, region, group
+                )
+                raise stream_not_found() if exists else group_not_found()
+
+    async def _floor(self, group: LogGroup, start_ms: int | None) -> int | None:
+        """The earliest timestamp a read may return: `start_ms`, raised to the retention cutoff."""
+        if group.retention_days is None:
+            return start_ms
+        cutoff = self._now_ms() - group.retention_days * DAY_MS
+        return cutoff if start_ms is None else max(start_ms, cutoff)
+
+    async def read_stream(
+        self,
+        account: str,
+        region: str,
+        group: str,
+        stream: str,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        after: StreamCursor | None = None,
+        before: StreamCursor | None = None,
+        from_head: bool = False,
+        limit: int = 10_000,
+    ) -> list[StoredEvent]:
+        """Events of one stream in [start_ms, end_ms), oldest first: the first `limit` after
+        `after`; else the last `limit` before `before`; else the first (from_head) or last `limit`."""
+        found = await self.group(account, region, group)
+        await self.stream(account, region, group, stream)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM log_events WHERE account = ? AND region = ? AND grp = ? AND stream = ?"
+        params: list[Any] = [account, region, group, stream]
+        start_ms = await self._floor(found, start_ms)
+        if start_ms is not None:
+            sql += " AND ts >= ?"
+            params.append(start_ms)
+        if end_ms is not None:
+            sql += " AND ts < ?"
+            params.append(end_ms)
+        ascending = True
+        if after is not None:
+            sql += " AND (ts, seq) > (CAST(? AS BIGINT), CAST(? AS BIGINT))"
+            params += list(after)
+        elif before is not None:
+            sql += " AND (ts, seq) < (CAST(? AS BIGINT), CAST(? AS BIGINT))"
+            params += list(before)
+            ascending = False
+        else:
+            ascending = from_head
+        order = "ASC" if ascending else "DESC"
+        rows = await self.store.fetch_all(sql + f" ORDER BY ts {order}, seq {order} LIMIT ?", *params, limit)
+        events = [_event(r) for r in rows]
+        return events if ascending else events[::-1]
+
+    async def filter_events(
+        self,
+        account: str,
+        region: str,
+        group: str,
+        *,
+        streams: Sequence[str] | None = None,
+        stream_prefix: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        after: GroupCursor | None = None,
+        match: Callable[[str], bool] | None = None,
+        limit: int = 10_000,
+        scan_limit: int = 10_000,
+    ) -> tuple[list[StoredEvent], GroupCursor | None]:
+        """Matching events of a group, oldest first across streams, and the cursor to continue
+        after (None when nothing is left). At most `scan_limit` events are examined per call, so
+        a sparse match may return fewer than `limit` events and still a cursor, as AWS does."""
+        found = await self.group(account, region, group)
+        base = f"SELECT {_EVENT_COLUMNS} FROM log_events WHERE account = ? AND region = ? AND grp = ?"
+        params: list[Any] = [account, region, group]
+        if streams:
+            base += f" AND stream IN ({', '.join('?' for _ in streams)})"
+            params += list(streams)
+        if stream_prefix:
+            base += " AND substr(stream, 1, ?) = ?"
+            params += [len(stream_prefix), stream_prefix]
+        start_ms = await self._floor(found, start_ms)
+        if start_ms is not None:
+            base += " AND ts >= ?"
+            params.append(start_ms)
+        if end_ms is not None:
+            base += " AND ts < ?"
+            params.append(end_ms)
+        matched: list[StoredEvent] = []
+        scanned = 0
+        cursor = after
+        while True:
+            sql, args = base, list(params)
+            if cursor is not None:
+                sql += " AND (ts, stream, seq) > (CAST(? AS BIGINT), ?, CAST(? AS BIGINT))"
+                args += list(cursor)
+            batch = min(_SCAN_BATCH, scan_limit - scanned)
+            rows = await self.store.fetch_all(sql + " ORDER BY ts, stream, seq LIMIT ?", *args, batch)
+            for row in rows:
+                event = _event(row)
+                scanned += 1
+                cursor = (event.timestamp_ms, event.stream, event.seq)
+                if match is None or match(event.message):
+                    matched.append(event)
+                    if len(matched) == limit:
+                        return matched, cursor
+            if len(rows) < batch:
+                return matched, None
+            if scanned >= scan_limit:
+                return matched, cursor
+
+    async def expire(self) -> int:
+        """Delete events older than their group's retention; the number deleted."""
+        now = self._now_ms()
+        deleted = 0
+        rows = await self.store.fetch_all(
+            "SELECT account, region, name, retention_days FROM log_groups WHERE retention_days IS NOT NULL"
+        )
+        for row in rows:
+            cutoff = now - int(row["retention_days"]) * DAY_MS
+            deleted += await self.store.execute(
+                "DELETE FROM log_events WHERE account = ? AND region = ? AND grp = ? AND ts < ?",
+                row["account"],
+                row["region"],
+                row["name"],
+                cutoff,
+            )
+        return deleted
+
+
+async def _append(
+    tx: Queries, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent], now: int
+) -> bool:
+    """Number the events and insert them; False when the stream does not exist."""
+    size = sum(len(e.message.encode()) + EVENT_OVERHEAD_BYTES for e in events)
+    first = min(e.timestamp_ms for e in events)
+    last = max(e.timestamp_ms for e in events)
+    row = await tx.fetch_one(
+        "UPDATE log_streams SET next_seq = next_seq + ?, stored_bytes = stored_bytes + ?, last_ingestion = ?, "
+        "first_event = CASE WHEN first_event IS NULL OR first_event > ? THEN CAST(? AS BIGINT) ELSE first_event END, "
+        "last_event = CASE WHEN last_event IS NULL OR last_event < ? THEN CAST(? AS BIGINT) ELSE last_event END "
+        "WHERE account = ? AND region = ? AND grp = ? AND name = ? RETURNING next_seq",
+        len(events),
+        size,
+        now,
+        first,
+        first,
+        last,
+        last,
+        account,
+        region,
+        group,
+        stream,
+    )
+    if row is None:
+        return False
+    await tx.execute(
+        "UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE account = ? AND region = ? AND name = ?",
+        size,
+        account,
+        region,
+        group,
+    )
+    seq = int(row["next_seq"]) - len(events)
+    for chunk_start in range(0, len(events), _ROWS_PER_INSERT):
+        chunk = events[chunk_start : chunk_start + _ROWS_PER_INSERT]
+        values: list[Any] = []
+        for event in chunk:
+            ingestion = event.ingestion_ms or now
+            values += [account, region, group, stream, seq, event.timestamp_ms, ingestion, event.message]
+            seq += 1
+        await tx.execute(
+            "INSERT INTO log_events (account, region, grp, stream, seq, ts, ingestion, message) VALUES "
+            + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
+            *values,
+        )
+    return True

@@ -1,0 +1,146 @@
+"""LogStore on both engines: groups, streams, ordered events, retention, isolation by account and region."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from overcast.clock import FakeClock
+from overcast.observe.errors import LogsResourceAlreadyExists, LogsResourceNotFound
+from overcast.observe.logs import DAY_MS, LogEvent, LogStore, lambda_stream_name
+
+A, B, R = "111111111111", "222222222222", "us-east-1"
+T0 = 1_767_225_600_000  # the FakeClock's start, in ms
+
+
+def events(*pairs: tuple[int, str]) -> list[LogEvent]:
+    return [LogEvent(T0 + offset, message) for offset, message in pairs]
+
+
+async def test_put_events_creates_group_and_stream_and_reads_in_order(logs: LogStore) -> None:
+    await logs.put_events(A, R, "/aws/lambda/f", "s1", events((5, "c"), (1, "a"), (3, "b")))
+    await logs.put_events(A, R, "/aws/lambda/f", "s1", events((3, "b2"), (9, "d")))
+    read = await logs.read_stream(A, R, "/aws/lambda/f", "s1", from_head=True)
+    assert [e.message for e in read] == ["a", "b", "b2", "c", "d"]  # by time, then by arrival
+    assert [e.seq for e in read] == [1, 2, 3, 0, 4]
+    assert all(e.ingestion_ms == T0 for e in read)
+    stream = await logs.stream(A, R, "/aws/lambda/f", "s1")
+    assert (stream.first_event_ms, stream.last_event_ms, stream.last_ingestion_ms) == (T0 + 1, T0 + 9, T0)
+    assert stream.stored_bytes == 6 + 5 * 26
+    group = await logs.group(A, R, "/aws/lambda/f")
+    assert group.stored_bytes == stream.stored_bytes and group.retention_days is None
+    assert group.arn == f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/f"
+    assert stream.arn == f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/f:log-stream:s1"
+
+
+async def test_read_stream_windows_and_cursors(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "s", events(*((i, f"m{i}") for i in range(10))))
+    tail = await logs.read_stream(A, R, "g", "s", limit=3)
+    assert [e.message for e in tail] == ["m7", "m8", "m9"]
+    head = await logs.read_stream(A, R, "g", "s", from_head=True, limit=3)
+    assert [e.message for e in head] == ["m0", "m1", "m2"]
+    after = await logs.read_stream(A, R, "g", "s", after=(head[-1].timestamp_ms, head[-1].seq), limit=2)
+    assert [e.message for e in after] == ["m3", "m4"]
+    before = await logs.read_stream(A, R, "g", "s", before=(tail[0].timestamp_ms, tail[0].seq), limit=2)
+    assert [e.message for e in before] == ["m5", "m6"]
+    window = await logs.read_stream(A, R, "g", "s", start_ms=T0 + 2, end_ms=T0 + 5, from_head=True)
+    assert [e.message for e in window] == ["m2", "m3", "m4"]
+
+
+async def test_filter_events_across_streams(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "b", events((2, "ERROR two"), (4, "four")))
+    await logs.put_events(A, R, "g", "a", events((1, "one"), (2, "ERROR also two"), (3, "three")))
+    found, cursor = await logs.filter_events(A, R, "g")
+    assert [(e.stream, e.message) for e in found] == [
+        ("a", "one"),
+        ("a", "ERROR also two"),
+        ("b", "ERROR two"),
+        ("a", "three"),
+        ("b", "four"),
+    ]
+    assert cursor is None
+    errors, _ = await logs.filter_events(A, R, "g", match=lambda m: "ERROR" in m)
+    assert [e.message for e in errors] == ["ERROR also two", "ERROR two"]
+    first, cursor = await logs.filter_events(A, R, "g", limit=2)
+    rest, end = await logs.filter_events(A, R, "g", after=cursor)
+    assert [e.message for e in first + rest] == [e.message for e in found] and end is None
+    only_b, _ = await logs.filter_events(A, R, "g", streams=["b"], start_ms=T0 + 3)
+    assert [e.message for e in only_b] == ["four"]
+    by_prefix, _ = await logs.filter_events(A, R, "g", stream_prefix="a", end_ms=T0 + 2)
+    assert [e.message for e in by_prefix] == ["one"]
+    sparse, cursor = await logs.filter_events(A, R, "g", match=lambda m: m == "four", scan_limit=2)
+    assert sparse == [] and cursor is not None  # scanned two, found none yet, more to come
+    later, _ = await logs.filter_events(A, R, "g", match=lambda m: m == "four", after=cursor)
+    assert [e.message for e in later] == ["four"]
+
+
+async def test_accounts_and_regions_are_isolated(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "s", events((1, "a-east")))
+    await logs.put_events(B, R, "g", "s", events((1, "b-east")))
+    await logs.put_events(A, "eu-west-1", "g", "s", events((1, "a-west")))
+    for account, region, message in [(A, R, "a-east"), (B, R, "b-east"), (A, "eu-west-1", "a-west")]:
+        read = await logs.read_stream(account, region, "g", "s")
+        assert [e.message for e in read] == [message]
+    await logs.delete_group(A, R, "g")
+    with pytest.raises(LogsResourceNotFound, match=r"The specified log group does not exist\."):
+        await logs.read_stream(A, R, "g", "s")
+    assert [e.message for e in await logs.read_stream(B, R, "g", "s")] == ["b-east"]
+
+
+async def test_groups_streams_and_errors(logs: LogStore, clock: FakeClock) -> None:
+    for name in ["app-b", "app-a", "other"]:
+        await logs.create_group(A, R, name)
+    with pytest.raises(LogsResourceAlreadyExists):
+        await logs.create_group(A, R, "app-a")
+    page, after = await logs.groups(A, R, prefix="app", limit=1)
+    assert [g.name for g in page] == ["app-a"] and after == "app-a"
+    page, after = await logs.groups(A, R, prefix="app", after=after, limit=1)
+    assert [g.name for g in page] == ["app-b"] and after is None
+    assert [g.name for g in (await logs.groups(A, R, pattern="THE"))[0]] == ["other"]
+    with pytest.raises(LogsResourceNotFound, match="log group"):
+        await logs.create_stream(A, R, "missing", "s")
+    await logs.create_stream(A, R, "app-a", "s2")
+    await clock.advance(1)
+    await logs.create_stream(A, R, "app-a", "s1")
+    with pytest.raises(LogsResourceAlreadyExists):
+        await logs.create_stream(A, R, "app-a", "s1")
+    with pytest.raises(LogsResourceNotFound, match=r"The specified log stream does not exist\."):
+        await logs.read_stream(A, R, "app-a", "nope")
+    await logs.append(A, R, "app-a", "s2", events((50, "late")))
+    await logs.append(A, R, "app-a", "s1", events((10, "early")))
+    with pytest.raises(LogsResourceNotFound, match="log stream"):
+        await logs.append(A, R, "app-a", "nope", events((1, "x")))
+    by_name, _ = await logs.streams(A, R, "app-a")
+    assert [s.name for s in by_name] == ["s1", "s2"]
+    newest, key = await logs.streams(A, R, "app-a", by_last_event=True, descending=True, limit=1)
+    assert [s.name for s in newest] == ["s2"] and key == (T0 + 50, "s2")
+    rest, key = await logs.streams(A, R, "app-a", by_last_event=True, descending=True, after=key, limit=1)
+    assert [s.name for s in rest] == ["s1"] and key is None
+    await logs.delete_stream(A, R, "app-a", "s2")
+    assert (await logs.group(A, R, "app-a")).stored_bytes == len("early") + 26
+
+
+async def test_retention_hides_then_expire_deletes(logs: LogStore, clock: FakeClock) -> None:
+    await logs.put_events(A, R, "g", "s", events((0, "old"), (3 * DAY_MS, "new")))
+    await clock.advance(3 * 86400 + 1)
+    await logs.put_retention(A, R, "g", 1)
+    assert [e.message for e in await logs.read_stream(A, R, "g", "s")] == ["new"]
+    assert [e.message for e in (await logs.filter_events(A, R, "g"))[0]] == ["new"]
+    assert await logs.expire() == 1
+    await logs.put_retention(A, R, "g", None)
+    assert [e.message for e in await logs.read_stream(A, R, "g", "s")] == ["new"]
+    with pytest.raises(LogsResourceNotFound):
+        await logs.put_retention(A, R, "missing", 1)
+
+
+async def test_many_events_in_one_batch(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "s", [LogEvent(T0 + i // 7, f"e{i}") for i in range(1203)])
+    read = await logs.read_stream(A, R, "g", "s", from_head=True)
+    assert [e.message for e in read] == [f"e{i}" for i in range(1203)]
+
+
+def test_lambda_stream_name() -> None:
+    name = lambda_stream_name(FakeClock(), "$LATEST")
+    assert re.fullmatch(r"2026/01/01/\[\$LATEST\][0-9a-f]{32}", name)
+    assert lambda_stream_name(FakeClock(), "3").startswith("2026/01/01/[3]")
