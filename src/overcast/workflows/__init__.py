@@ -1,0 +1,1 @@
+"""Step Functions: the Amazon States Language (asl/) and the engine that runs executions (engine/)."""
