@@ -14,9 +14,12 @@ from typing import Any
 
 from overcast.api.services import OperationTable, Output, Params
 from overcast.context import RequestContext
+from overcast.errors import NotImplementedOperation
 from overcast.functions import validation
 from overcast.functions.code import CodeInput
+from overcast.functions.concurrency import ProvisionedConfig
 from overcast.functions.errors import InvalidParameterValue
+from overcast.functions.invoke import InvokeService
 from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.records import Alias, FunctionConfig, FunctionVersion, LayerVersion, LoggingConfig
 from overcast.functions.registry import Registry
@@ -161,8 +164,23 @@ def _qualified_arn(ctx: RequestContext, version: FunctionVersion, params: Params
     return function_arn(ctx.account_id, ctx.region, version.name, ref.qualifier) if ref.qualifier else None
 
 
-def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
-    """The Lambda operation table over `registry`."""
+def provisioned_out(config: ProvisionedConfig, with_arn: bool = False) -> Output:
+    out: Output = {
+        "RequestedProvisionedConcurrentExecutions": config.requested,
+        "AvailableProvisionedConcurrentExecutions": config.available,
+        "AllocatedProvisionedConcurrentExecutions": config.allocated,
+        "Status": config.status.value,
+        "LastModified": lambda_time(config.last_modified),
+    }
+    if config.status_reason:
+        out["StatusReason"] = config.status_reason
+    if with_arn:
+        out = {"FunctionArn": config.arn, **out}
+    return out
+
+
+def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | None = None) -> OperationTable:
+    """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too."""
 
     async def create_function(ctx: RequestContext, params: Params) -> Output:
         package_type = params.get("PackageType", "Zip")
@@ -210,6 +228,10 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
         tags = await registry.list_tags(ctx, version.function_arn)
         if tags:
             out["Tags"] = tags
+        if invoker is not None:
+            reserved = await invoker.concurrency.get_reserved(ctx, version.name)
+            if reserved is not None:
+                out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return out
 
     async def get_function_configuration(ctx: RequestContext, params: Params) -> Output:
@@ -231,6 +253,8 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
             architectures=params.get("Architectures"),
             dry_run=bool(params.get("DryRun")),
         )
+        if invoker is not None and not params.get("DryRun"):
+            invoker.pool.retire(ctx.account_id, ctx.region, version.name, "$LATEST")
         return configuration(version)
 
     async def update_function_configuration(ctx: RequestContext, params: Params) -> Output:
@@ -260,10 +284,16 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
         version = await registry.update_function_configuration(
             ctx, params["FunctionName"], changes, layers=params.get("Layers"), revision_id=params.get("RevisionId")
         )
+        if invoker is not None:
+            invoker.pool.retire(ctx.account_id, ctx.region, version.name, "$LATEST")
         return configuration(version)
 
     async def delete_function(ctx: RequestContext, params: Params) -> Output:
         await registry.delete_function(ctx, params["FunctionName"], params.get("Qualifier"))
+        if invoker is not None:
+            ref = parse_function_ref(params["FunctionName"], ctx.account_id, ctx.region, params.get("Qualifier"))
+            invoker.pool.retire(ctx.account_id, ctx.region, ref.name, ref.qualifier)
+            await invoker.concurrency.function_deleted(ctx, params["FunctionName"], params.get("Qualifier"))
         return {}
 
     async def publish_version(ctx: RequestContext, params: Params) -> Output:
@@ -310,6 +340,8 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
 
     async def delete_alias(ctx: RequestContext, params: Params) -> Output:
         await registry.delete_alias(ctx, params["FunctionName"], params["Name"])
+        if invoker is not None:
+            await invoker.concurrency.function_deleted(ctx, params["FunctionName"], params["Name"])
         return {}
 
     async def list_aliases(ctx: RequestContext, params: Params) -> Output:
@@ -388,20 +420,24 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
 
     async def get_account_settings(ctx: RequestContext, params: Params) -> Output:
         usage = await registry.account_usage(ctx)
-        # https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html; no reserved
-        # concurrency exists yet, so all of it is unreserved.
+        # https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html: the unreserved share
+        # is the limit minus reserved concurrency and the provisioned concurrency of unreserved functions.
+        limit, unreserved = validation.CONCURRENT_EXECUTIONS, validation.CONCURRENT_EXECUTIONS
+        if invoker is not None:
+            limit = invoker.concurrency.limit
+            unreserved = invoker.concurrency.unreserved(ctx.account_id, ctx.region)
         return {
             "AccountLimit": {
                 "TotalCodeSize": validation.TOTAL_CODE_SIZE,
                 "CodeSizeUnzipped": validation.CODE_SIZE_UNZIPPED,
                 "CodeSizeZipped": validation.CODE_SIZE_ZIPPED,
-                "ConcurrentExecutions": validation.CONCURRENT_EXECUTIONS,
-                "UnreservedConcurrentExecutions": validation.CONCURRENT_EXECUTIONS,
+                "ConcurrentExecutions": limit,
+                "UnreservedConcurrentExecutions": unreserved,
             },
             "AccountUsage": {"TotalCodeSize": usage.total_code_size, "FunctionCount": usage.function_count},
         }
 
-    return {
+    table: OperationTable = {
         "CreateFunction": create_function,
         "GetFunction": get_function,
         "GetFunctionConfiguration": get_function_configuration,
@@ -426,4 +462,79 @@ def operations(registry: Registry, code_url: CodeUrl) -> OperationTable:
         "UntagResource": untag_resource,
         "ListTags": list_tags,
         "GetAccountSettings": get_account_settings,
+    }
+    if invoker is not None:
+        table.update(_execution_operations(invoker))
+    return table
+
+
+def _execution_operations(invoker: InvokeService) -> OperationTable:
+    """Invoke and the concurrency operations."""
+    concurrency = invoker.concurrency
+
+    async def invoke(ctx: RequestContext, params: Params) -> Output:
+        result = await invoker.invoke(
+            ctx,
+            params["FunctionName"],
+            params.get("Payload") or b"",
+            qualifier=params.get("Qualifier"),
+            invocation_type=params.get("InvocationType") or "RequestResponse",
+            log_type=params.get("LogType") or "None",
+            client_context=params.get("ClientContext"),
+        )
+        out: Output = {"StatusCode": result.status_code, "ExecutedVersion": result.executed_version}
+        if result.status_code != 204:
+            out["Payload"] = result.payload
+        if result.function_error is not None:
+            out["FunctionError"] = result.function_error
+        if result.log_result is not None:
+            out["LogResult"] = result.log_result
+        return out
+
+    async def invoke_async(ctx: RequestContext, params: Params) -> Output:
+        # https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html (deprecated): comes with the
+        # asynchronous invocation queue.
+        raise NotImplementedOperation("InvokeAsync (asynchronous invocation) is not implemented by Overcast yet.")
+
+    async def put_function_concurrency(ctx: RequestContext, params: Params) -> Output:
+        reserved = await concurrency.put_reserved(ctx, params["FunctionName"], params["ReservedConcurrentExecutions"])
+        return {"ReservedConcurrentExecutions": reserved}
+
+    async def get_function_concurrency(ctx: RequestContext, params: Params) -> Output:
+        reserved = await concurrency.get_reserved(ctx, params["FunctionName"])
+        return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+    async def delete_function_concurrency(ctx: RequestContext, params: Params) -> Output:
+        await concurrency.delete_reserved(ctx, params["FunctionName"])
+        return {}
+
+    async def put_provisioned(ctx: RequestContext, params: Params) -> Output:
+        config = await concurrency.put_provisioned(
+            ctx, params["FunctionName"], params.get("Qualifier"), params["ProvisionedConcurrentExecutions"]
+        )
+        return provisioned_out(config)
+
+    async def get_provisioned(ctx: RequestContext, params: Params) -> Output:
+        return provisioned_out(await concurrency.get_provisioned(ctx, params["FunctionName"], params.get("Qualifier")))
+
+    async def delete_provisioned(ctx: RequestContext, params: Params) -> Output:
+        await concurrency.delete_provisioned(ctx, params["FunctionName"], params.get("Qualifier"))
+        return {}
+
+    async def list_provisioned(ctx: RequestContext, params: Params) -> Output:
+        found, marker = await concurrency.list_provisioned(
+            ctx, params["FunctionName"], params.get("Marker"), params.get("MaxItems")
+        )
+        return _paged("ProvisionedConcurrencyConfigs", [provisioned_out(c, with_arn=True) for c in found], marker)
+
+    return {
+        "Invoke": invoke,
+        "InvokeAsync": invoke_async,
+        "PutFunctionConcurrency": put_function_concurrency,
+        "GetFunctionConcurrency": get_function_concurrency,
+        "DeleteFunctionConcurrency": delete_function_concurrency,
+        "PutProvisionedConcurrencyConfig": put_provisioned,
+        "GetProvisionedConcurrencyConfig": get_provisioned,
+        "DeleteProvisionedConcurrencyConfig": delete_provisioned,
+        "ListProvisionedConcurrencyConfigs": list_provisioned,
     }

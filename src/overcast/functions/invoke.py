@@ -1,0 +1,422 @@
+"""The invoke service: synchronous invocation of a function version on a pooled instance, within its concurrency.
+
+`InvokeService.invoke` is what the Lambda Invoke API, Step Functions' Lambda tasks and (later)
+event sources call. It resolves the function (name, partial or full ARN, $LATEST, version or
+alias, alias weights honoured), checks the payload and the function's state, admits the call
+against concurrency (provisioned instances first, then reserved or unreserved concurrency),
+runs it on a warm instance or a cold one, and answers like AWS
+(https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). Every invocation's log (START,
+the function's lines, END, REPORT) goes to the instance's log stream, and its billable facts to
+the Meter; both are written in the background (`flush` waits for them), as Lambda's logs are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import random
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from overcast.billing.metering import InvocationRecord, Meter
+from overcast.clock import Clock
+from overcast.context import RequestContext
+from overcast.errors import AwsError, NotImplementedOperation
+from overcast.functions import aliases as alias_ops
+from overcast.functions import report, versions
+from overcast.functions.concurrency import Concurrency, ProvisionedConfig, ProvisionedKey, ProvisionedStatus
+from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
+from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
+from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.packages import Packages
+from overcast.functions.pool import Lease, Pool, PoolKey
+from overcast.functions.records import LATEST, FunctionVersion
+from overcast.functions.registry import Registry
+from overcast.observe.logs import LogEvent, LogStore, lambda_log_group, lambda_stream_name
+
+log = logging.getLogger("overcast.functions.invoke")
+
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+LOG_TAIL_BYTES = 4096  # X-Amz-Log-Result: "The last 4 KB of the execution log"
+# How long past its deadline an instance may take to report a timeout before it is killed here.
+TIMEOUT_GRACE_S = 2.0
+
+
+class RequestTooLargeException(AwsError):
+    code, status = "RequestTooLargeException", 413
+
+
+class InvalidRequestContent(AwsError):
+    code, status = "InvalidRequestContentException", 400
+
+
+class ResourceNotReady(AwsError):
+    code, status = "ResourceNotReadyException", 502
+    sender_fault = False
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeOutput:
+    status_code: int  # 200 RequestResponse, 204 DryRun (202 Event, later)
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the function failed
+    executed_version: str
+    log_result: str | None  # base64 of the last 4 KB of the invocation's log, with LogType Tail
+
+
+def check_state(version: FunctionVersion) -> None:
+    """Only an Active function runs (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html)."""
+    if version.state == "Active":
+        return
+    if version.state == "Inactive":
+        raise ResourceNotReady(
+            "The function is currently in the Inactive state and cannot be invoked. Lambda is restoring the "
+            "function's resources; try again shortly."
+        )
+    raise ResourceConflict(
+        f"The operation cannot be performed at this time. The function is currently in the following state: "
+        f"{version.state}"
+    )
+
+
+def error_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def log_tail(lines: list[str]) -> str:
+    data = "".join(line + "\n" for line in lines).encode()
+    return base64.b64encode(data[-LOG_TAIL_BYTES:]).decode()
+
+
+def outcome(result: InvocationResult) -> str:
+    if result.function_error is None:
+        return "success"
+    if result.error_type == "Sandbox.Timedout":
+        return "timeout"
+    return "crash" if result.instance_lost else "error"
+
+
+class InvokeService:
+    def __init__(
+        self,
+        registry: Registry,
+        pool: Pool,
+        concurrency: Concurrency,
+        packages: Packages,
+        logs: LogStore | None,
+        meter: Meter | None,
+        clock: Clock,
+        *,
+        max_payload_bytes: int = 6 * 1024 * 1024,
+        random_source: Callable[[], float] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = registry.store
+        self.pool = pool
+        self.concurrency = concurrency
+        self.packages = packages
+        self.logs = logs
+        self.meter = meter
+        self.clock = clock
+        self.max_payload_bytes = max_payload_bytes
+        self.random = random_source or random.random
+        self._background: set[asyncio.Task[Any]] = set()
+        concurrency.listener = self._provisioned_changed
+
+    async def start(self) -> None:
+        """Start the reaper and bring provisioned concurrency back up (in the background)."""
+        self.pool.start()
+        for config in self.concurrency.provisioned_configs():
+            self._spawn(self._provision(config))
+
+    # --- the invocation ------------------------------------------------------------------------------
+
+    async def invoke(
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        invocation_type: str = "RequestResponse",
+        log_type: str = "None",
+        client_context: str | None = None,
+        trace_id: str | None = None,
+    ) -> InvokeOutput:
+        if invocation_type not in INVOCATION_TYPES:
+            raise ValidationException(
+                f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
+                "constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+            )
+        if log_type not in ("None", "Tail"):
+            raise ValidationException(
+                f"1 validation error detected: Value '{log_type}' at 'logType' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [None, Tail]"
+            )
+        if len(payload) > self.max_payload_bytes:
+            # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 6 MB each way, synchronous.
+            raise RequestTooLargeException(
+                f"Request must be smaller than {self.max_payload_bytes} bytes for the InvokeFunction operation"
+            )
+        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
+        version = await self._resolve(ctx, ref.name, ref.qualifier)
+        check_state(version)
+        if invocation_type == "DryRun":
+            return InvokeOutput(204, b"", None, version.version, None)
+        if invocation_type == "Event":
+            raise NotImplementedOperation(
+                "Asynchronous invocation (InvocationType Event) is not implemented by Overcast yet; "
+                "use RequestResponse."
+            )
+        if payload.strip():
+            try:
+                json.loads(payload)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidRequestContent(
+                    f"Could not parse request body into json: Could not parse payload into json: {exc}"
+                ) from None
+        else:
+            payload = b"{}"
+        request_id = ctx.request_id or str(uuid.uuid4())
+        invoked_arn = function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier)
+        return await self._run(ctx, version, ref.qualifier, payload, request_id, invoked_arn, log_type,
+                               client_context, trace_id)  # fmt: skip
+
+    async def _resolve(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
+        """The version to run: alias weights pick between an alias' two versions
+        (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html)."""
+        if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+            return await versions.resolve(self.store, ctx, name, qualifier)
+        alias = await alias_ops.load(self.store, ctx, name, qualifier)
+        if alias is None:
+            raise versions.not_found(ctx, name, qualifier)
+        chosen = alias.function_version
+        for other, weight in alias.routing.items():
+            if self.random() < weight:
+                chosen = other
+        return await versions.resolve(self.store, ctx, name, chosen)
+
+    async def _run(
+        self,
+        ctx: RequestContext,
+        version: FunctionVersion,
+        qualifier: str | None,
+        payload: bytes,
+        request_id: str,
+        invoked_arn: str,
+        log_type: str,
+        client_context: str | None,
+        trace_id: str | None,
+    ) -> InvokeOutput:
+        account, region, name = ctx.account_id, ctx.region, version.name
+        lease: Lease | None = None
+        provisioned = self.concurrency.provisioned_for(account, region, name, qualifier, version.version)
+        if provisioned is None and qualifier is not None and not qualifier.isdigit() and qualifier != LATEST:
+            self._follow_alias(account, region, name, qualifier, version.version)
+        if provisioned is not None:
+            lease = self.pool.acquire_provisioned(provisioned.key)
+        slot = self.concurrency.admit(account, region, name) if lease is None else None
+        try:
+            if lease is None:
+                key = PoolKey(account, region, name, version.version, version.code.sha256_hex, version.revision_id)
+                lease = await self.pool.acquire(key, lambda: self._spec(version), version.last_modified)
+            started_ms = int(self.clock.now() * 1000)
+            invocation = Invocation(
+                request_id=request_id,
+                payload=payload,
+                deadline_ms=started_ms + version.config.timeout * 1000,
+                invoked_function_arn=invoked_arn,
+                trace_id=trace_id,
+                client_context=client_context,
+            )
+            result = await self._call(lease, invocation, version.config.timeout)
+        finally:
+            if slot is not None:
+                slot.release()
+        return self._answer(ctx, version, lease, result, request_id, started_ms, log_type)
+
+    async def _call(self, lease: Lease, invocation: Invocation, timeout_s: int) -> InvocationResult:
+        """Run on the leased instance; the lease goes back (or the instance is stopped) in every case,
+        cancellation included."""
+        lost = True
+        try:
+            async with asyncio.timeout(timeout_s + TIMEOUT_GRACE_S):
+                result = await lease.instance.invoke(invocation)
+            lost = result.instance_lost
+            return result
+        except TimeoutError:
+            return InvocationResult(
+                payload=error_payload(
+                    "Sandbox.Timedout",
+                    f"RequestId: {invocation.request_id} Error: Task timed out after {timeout_s:.2f} seconds",
+                ),
+                function_error="Unhandled",
+                error_type="Sandbox.Timedout",
+                duration_ms=timeout_s * 1000.0,
+                max_memory_used_mb=0,
+                instance_lost=True,
+            )
+        except Exception:
+            log.exception("instance %s failed to run invocation %s", lease.instance.id, invocation.request_id)
+            return InvocationResult(
+                payload=error_payload(
+                    "Runtime.ExitError",
+                    f"RequestId: {invocation.request_id} Error: Runtime exited without providing a reason",
+                ),
+                function_error="Unhandled",
+                error_type="Runtime.ExitError",
+                duration_ms=0.0,
+                max_memory_used_mb=0,
+                instance_lost=True,
+            )
+        finally:
+            self.pool.release(lease, lost=lost)
+
+    def _answer(
+        self,
+        ctx: RequestContext,
+        version: FunctionVersion,
+        lease: Lease,
+        result: InvocationResult,
+        request_id: str,
+        started_ms: int,
+        log_type: str,
+    ) -> InvokeOutput:
+        payload, function_error = result.payload, result.function_error
+        if len(payload) > self.max_payload_bytes:
+            # What Lambda answers for a response over the 6 MB limit (the function did run).
+            payload = error_payload(
+                "Function.ResponseSizeTooLarge",
+                f"Response payload size exceeded maximum allowed payload size ({self.max_payload_bytes} bytes).",
+            )
+            function_error = "Unhandled"
+        # Provisioned instances were initialized ahead: no Init Duration, and init is not billed on demand.
+        init_ms = None if lease.group is not None else result.init_duration_ms
+        billed = (
+            self.meter.billed_ms(result.duration_ms, init_ms=init_ms) if self.meter else int(result.duration_ms) + 1
+        )
+        config = version.config
+        end_ms = max(started_ms, int(self.clock.now() * 1000))
+        before = [line for line in result.log if line.timestamp_ms < started_ms]
+        during = [line for line in result.log if line.timestamp_ms >= started_ms]
+        lines = [
+            *before,
+            LogLine(started_ms, report.start_line(request_id, version.version)),
+            *during,
+            LogLine(end_ms, report.end_line(request_id)),
+            LogLine(
+                end_ms,
+                report.report_line(
+                    request_id, result.duration_ms, billed, config.memory_size, result.max_memory_used_mb, init_ms
+                ),
+            ),
+        ]
+        spec = lease.instance.spec
+        if self.logs is not None:
+            events = [LogEvent(line.timestamp_ms, line.message) for line in lines]
+            self._spawn(self.logs.put_events(ctx.account_id, ctx.region, spec.log_group, spec.log_stream, events))
+        if self.meter is not None:
+            record = InvocationRecord(
+                account=ctx.account_id,
+                region=ctx.region,
+                function_name=version.name,
+                version=version.version,
+                request_id=request_id,
+                started_ms=started_ms,
+                duration_ms=result.duration_ms,
+                billed_duration_ms=billed,
+                memory_mb=config.memory_size,
+                init_duration_ms=init_ms,
+                cold=lease.cold and lease.group is None,
+                outcome=outcome(result),
+                architecture=config.architectures[0] if config.architectures else "x86_64",
+            )
+            self._spawn(self.meter.record(record))
+        tail = log_tail([line.message for line in lines]) if log_type == "Tail" else None
+        return InvokeOutput(200, payload, function_error, version.version, tail)
+
+    async def _spec(self, version: FunctionVersion) -> InstanceSpec:
+        config = version.config
+        return InstanceSpec(
+            account_id=version.account,
+            region=version.region,
+            function_name=version.name,
+            function_arn=version.function_arn,
+            version=version.version,
+            runtime=config.runtime,
+            handler=config.handler,
+            memory_mb=config.memory_size,
+            timeout_s=config.timeout,
+            code_dir=await self.packages.code_dir(version),
+            code_sha256=version.code.sha256_hex,
+            log_group=config.logging.log_group or lambda_log_group(version.name),
+            log_stream=lambda_stream_name(self.clock, version.version),
+            ephemeral_storage_mb=config.ephemeral_storage,
+            environment=dict(config.environment),
+            layer_dirs=await self.packages.layer_dirs(version),
+            architecture=config.architectures[0] if config.architectures else "x86_64",
+        )
+
+    # --- provisioned concurrency ---------------------------------------------------------------------
+
+    async def _provisioned_changed(self, config: ProvisionedConfig | None, key: ProvisionedKey) -> None:
+        if config is None:
+            await self.pool.unprovision(key)
+        else:
+            self._spawn(self._provision(config))
+
+    def _follow_alias(self, account: str, region: str, name: str, alias: str, version: str) -> None:
+        """An alias with provisioned concurrency now points at another version: provision that one."""
+        for config in self.concurrency.provisioned_configs():
+            if config.key == (account, region, name, alias) and config.version != version:
+                self.concurrency.set_provisioned_version(config.key, version)
+                self._spawn(self._provision(config))
+
+    async def _provision(self, config: ProvisionedConfig) -> None:
+        ctx = RequestContext(config.account, config.region)
+        try:
+            if config.qualifier.isdigit():
+                target = config.qualifier
+            else:
+                alias = await alias_ops.load(self.store, ctx, config.function_name, config.qualifier)
+                if alias is None:
+                    raise InvalidParameterValue(f"The alias {config.qualifier} no longer exists.")
+                target = alias.function_version
+            self.concurrency.set_provisioned_version(config.key, target)
+            version = await versions.resolve(self.store, ctx, config.function_name, target)
+            key = PoolKey(config.account, config.region, config.function_name, version.version,
+                          version.code.sha256_hex, version.revision_id)  # fmt: skip
+            self.concurrency.set_provisioned_state(config.key, ProvisionedStatus.IN_PROGRESS, 0)
+            allocated = await self.pool.provision(config.key, key, config.requested, lambda: self._spec(version))
+            self.concurrency.set_provisioned_state(config.key, ProvisionedStatus.READY, allocated)
+        except Exception as exc:
+            log.warning("provisioning %s failed: %s", config.arn, exc)
+            reason = exc.message if isinstance(exc, AwsError) else str(exc)
+            self.concurrency.set_provisioned_state(
+                config.key, ProvisionedStatus.FAILED, 0, reason or type(exc).__name__
+            )
+
+    # --- background work -----------------------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work of the invoke service failed", exc_info=task.exception())
+
+    async def flush(self) -> None:
+        """Wait for the logs, meter records and provisioning started so far."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.flush()
+        await self.pool.close()
