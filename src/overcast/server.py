@@ -29,8 +29,10 @@ from overcast.api.edge import Edge, InternalRoute
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable
+from overcast.billing.metering import Meter
 from overcast.config import Settings
 from overcast.functions.registry import Registry
+from overcast.observe.logs import LogStore
 
 log = logging.getLogger("overcast")
 
@@ -88,6 +90,8 @@ class Overcast:
     url: str  # the edge's base URL, for links Overcast hands out (e.g. code download locations)
     tables: dict[str, OperationTable] = field(default_factory=dict)
     registry: Registry | None = None
+    logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
+    meter: Meter | None = None  # every invocation's billable facts
     edge: Edge | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
@@ -148,13 +152,19 @@ async def _compose(system: Overcast) -> None:
 
 async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, OperationTable]:
     """Build the domain services and their operation tables."""
-    from overcast.api.services import lambda_, sts
+    from overcast.api.services import lambda_, logs, sts
+    from overcast.clock import SystemClock
 
     registry = Registry(store)
     await registry.start()
     system.registry = registry
+    system.logs = LogStore(store, SystemClock())
+    await system.logs.start()
+    system.meter = Meter(store, SystemClock(), system.settings.billing_granularity_ms)
+    await system.meter.start()
     return {
         "lambda": lambda_.operations(registry, code_url=lambda sha: f"{system.url}/_overcast/code/{sha}"),
+        "logs": logs.operations(system.logs),
         "sts": sts.operations(),
     }
 
@@ -167,7 +177,18 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
             return HttpResponse(404, [("content-type", "text/plain")], b"no such code\n")
         return HttpResponse(200, [("content-type", "application/zip")], data)
 
-    return {"code": code}
+    async def usage(rest: str) -> HttpResponse:
+        # Invocation totals per function, as JSON; filters as path segments: /since_ms=<epoch ms>/account=<id>
+        query = dict(part.partition("=")[::2] for part in rest.split("/") if "=" in part)
+        try:
+            since = int(query["since_ms"]) if query.get("since_ms") else None
+        except ValueError:
+            return HttpResponse(400, [("content-type", "text/plain")], b"since_ms must be epoch milliseconds\n")
+        found = await system.meter.usage(query.get("account") or None, since) if system.meter else []
+        body = json.dumps({"functions": [u.as_dict() for u in found]}).encode()
+        return HttpResponse(200, [("content-type", "application/json")], body)
+
+    return {"code": code, "usage": usage}
 
 
 def _bind(host: str, port: int) -> socket.socket:
