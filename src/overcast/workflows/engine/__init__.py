@@ -1,0 +1,33 @@
+"""The Step Functions engine: state machines, durable Standard and in-memory Express executions, history,
+timers, integrations; `build(store, clock, invoker)` assembles it for the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from overcast.clock import Clock
+from overcast.store import Store
+
+
+@dataclass
+class Engine:
+    machines: Any
+    executions: Any
+    tasks: Any
+
+
+async def build(store: Store, clock: Clock, invoker: Any = None) -> Engine:
+    """Migrate the tables, wire the parts together and resume RUNNING Standard executions."""
+    from overcast.workflows.asl import validate_definition
+    from overcast.workflows.engine.executions import Executions
+    from overcast.workflows.engine.integrations import Integrations
+    from overcast.workflows.engine.machines import Machines
+    from overcast.workflows.engine.tasks import Tasks
+
+    machines = Machines(store, clock, validate_definition)
+    await machines.start()
+    tasks = Tasks(store, clock)
+    executions = Executions(store, clock, machines, Integrations(clock, tasks, invoker), validate_definition)
+    await executions.resume()
+    return Engine(machines, executions, tasks)

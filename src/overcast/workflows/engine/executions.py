@@ -1,0 +1,454 @@
+"""Executions: starting, running, stopping, describing and listing executions; resuming them after a crash.
+
+Standard executions are durable: the record is written before StartExecution answers, every run
+uses a Journal (see `journal`), and `resume()` at server start replays each RUNNING execution.
+Express executions run in memory (at least once, at most 5 minutes) with the same interpreter.
+https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from overcast.clock import Clock
+from overcast.context import RequestContext
+from overcast.store import Conflict, Queries, Row, Store
+from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
+from overcast.workflows.engine import history, names, pages
+from overcast.workflows.engine.errors import (
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    InvalidExecutionInput,
+    StateMachineTypeNotSupported,
+    ValidationException,
+)
+from overcast.workflows.engine.integrations import Integrations
+from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
+from overcast.workflows.engine.machines import Machines, config_from, config_json
+from overcast.workflows.engine.records import (
+    EXPRESS,
+    STANDARD,
+    Event,
+    Execution,
+    ExecutionEvent,
+    ExecutionStatus,
+    MachineConfig,
+    next_status,
+)
+
+log = logging.getLogger("overcast.workflows")
+
+EXPRESS_MAX_SECONDS = 300.0  # https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html
+Parse = Callable[[str], Any]
+
+
+def no_execution(arn: str) -> ExecutionDoesNotExist:
+    return ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+
+
+def _execution(row: Row) -> Execution:
+    return Execution(
+        arn=row["arn"],
+        machine_arn=row["machine_arn"],
+        name=row["name"],
+        type=row["type"],
+        status=ExecutionStatus(row["status"]),
+        input=row["input"],
+        start=row["start_date"],
+        config=config_from(row["config"]),
+        version_arn=row["version_arn"],
+        alias_arn=row["alias_arn"],
+        output=row["output"],
+        error=row["error"],
+        cause=row["cause"],
+        stop=row["stop_date"],
+        trace_header=row["trace_header"],
+        redrive_count=int(row["redrive_count"]),
+        redrive_date=row["redrive_date"],
+    )
+
+
+class Executions:
+    def __init__(
+        self, store: Store, clock: Clock, machines: Machines, integrations: Integrations, parse: Parse
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.machines = machines
+        self.integrations = integrations
+        self.parse = parse
+        self._parsed: dict[str, Any] = {}
+        self._runs: dict[str, tuple[asyncio.Task[None], Journal]] = {}
+        self._finished: dict[str, asyncio.Event] = {}
+        self._express: dict[str, tuple[Execution, Journal]] = {}
+        integrations.start_child = self._start_child
+        integrations.await_child = self._await_child
+
+    # --- lifecycle of the service --------------------------------------------------------------------
+
+    async def resume(self) -> int:
+        """Replay every RUNNING Standard execution (after a restart or crash); how many resumed."""
+        rows = await self.store.fetch_all(
+            "SELECT * FROM sfn_executions WHERE status = ? AND type = ?", "RUNNING", STANDARD
+        )
+        for row in rows:
+            self._spawn(_execution(row))
+        return len(rows)
+
+    async def close(self) -> None:
+        """Stop running (without changing any record: a restart resumes them)."""
+        runs = [task for task, _ in self._runs.values()]
+        for task in runs:
+            task.cancel()
+        for task in runs:
+            with contextlib.suppress(BaseException):
+                await task
+
+    # --- starting -----------------------------------------------------------------------------------------
+
+    async def _resolve(self, arn: str) -> tuple[str, MachineConfig, str | None, str | None]:
+        ref = names.parse_machine_ref(arn)
+        if ref.version is not None:
+            version = await self.machines.version(arn)
+            return ref.machine_arn, version.config, version.arn, None
+        if ref.alias is not None:
+            alias = await self.machines.alias(arn)
+            pick, total = random.uniform(0, 100), 0
+            target = alias.routing[-1][0]
+            for version_arn, weight in alias.routing:
+                total += weight
+                if pick < total:
+                    target = version_arn
+                    break
+            version = await self.machines.version(target)
+            return ref.machine_arn, version.config, version.arn, alias.arn
+        machine = await self.machines.get(arn)
+        return machine.arn, machine.config, None, None
+
+    async def start(
+        self,
+        ctx: RequestContext,
+        machine_arn: str,
+        name: str | None,
+        input_text: str | None,
+        trace_header: str | None = None,
+        sync: bool = False,
+    ) -> Execution:
+        base, config, version_arn, alias_arn = await self._resolve(machine_arn)
+        if sync and config.type != EXPRESS:
+            raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
+        input_text = "{}" if input_text is None else input_text
+        try:
+            json.loads(input_text)
+        except ValueError:
+            raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{input_text}'") from None
+        if name is not None:
+            names.check_name(name)
+        name = name or str(uuid.uuid4())
+        now = self.clock.now()
+        if config.type == EXPRESS:
+            arn = names.execution_arn(base, name, express=True) + f":{uuid.uuid4()}"
+            execution = Execution(
+                arn,
+                base,
+                name,
+                EXPRESS,
+                ExecutionStatus.RUNNING,
+                input_text,
+                now,
+                config,
+                version_arn,
+                alias_arn,
+                trace_header=trace_header,
+            )
+            return await self._start_express(execution, wait=sync)
+        arn = names.execution_arn(base, name)
+        execution = Execution(
+            arn,
+            base,
+            name,
+            STANDARD,
+            ExecutionStatus.RUNNING,
+            input_text,
+            now,
+            config,
+            version_arn,
+            alias_arn,
+            trace_header=trace_header,
+        )
+        try:
+            await self.store.execute(
+                "INSERT INTO sfn_executions (arn, machine_arn, name, type, status, input, start_date, config,"
+                " version_arn, alias_arn, trace_header, redrive_count, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arn,
+                base,
+                name,
+                STANDARD,
+                "RUNNING",
+                input_text,
+                now,
+                config_json(config),
+                version_arn,
+                alias_arn,
+                trace_header,
+                0,
+                int(now * 1_000_000),
+            )
+        except Conflict:
+            existing = await self.describe(arn)
+            # Same name and input while running: the same execution; otherwise ExecutionAlreadyExists
+            # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+            if existing.status == ExecutionStatus.RUNNING and existing.input == input_text:
+                return existing
+            raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'") from None
+        self._spawn(execution)
+        return execution
+
+    def _spawn(self, execution: Execution) -> None:
+        journal = Journal(self.store, self.clock, execution.arn, self.integrations.run)
+        self._finished.setdefault(execution.arn, asyncio.Event())
+        task = asyncio.get_running_loop().create_task(self._run(execution, journal), name=f"sfn:{execution.arn}")
+        self._runs[execution.arn] = (task, journal)
+
+    def _machine(self, definition: str) -> Any:
+        parsed = self._parsed.get(definition)
+        if parsed is None:
+            if len(self._parsed) > 512:
+                self._parsed.clear()
+            parsed = self._parsed[definition] = self.parse(definition)
+        return parsed
+
+    def _context(self, execution: Execution) -> ExecutionContext:
+        parts = execution.machine_arn.split(":")
+        return ExecutionContext(
+            execution_arn=execution.arn,
+            execution_name=execution.name,
+            state_machine_arn=execution.machine_arn,
+            state_machine_name=parts[6],
+            role_arn=execution.config.role_arn,
+            start_time=execution.start,
+            redrive_count=execution.redrive_count,
+            state_machine_version_arn=execution.version_arn,
+            state_machine_alias_arn=execution.alias_arn,
+            partition=parts[1],
+            region=parts[3],
+            account_id=parts[4],
+        )
+
+    async def _outcome(self, execution: Execution, journal: Journal) -> ExecutionOutcome:
+        try:
+            await journal.load()
+            return await run_execution(
+                self._machine(execution.config.definition),
+                json.loads(execution.input),
+                self._context(execution),
+                journal,
+            )
+        except HistoryLimitExceeded:
+            cause = f"The execution reached the maximum number of history events ({journal.max_events})."
+            outcome = ExecutionOutcome("FAILED", error="States.Runtime", cause=cause)
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            log.exception("execution %s failed inside Overcast", execution.arn)
+            outcome = ExecutionOutcome("FAILED", error="States.Runtime", cause=f"Internal error: {exc}")
+        last = max((e.id for e in journal.events.values()), default=0)
+        journal.max_events += 1  # room for the closing event
+        journal.append_event(
+            "execution/failed", "ExecutionFailed", last, {"error": outcome.error, "cause": outcome.cause}
+        )
+        return outcome
+
+    async def _run(self, execution: Execution, journal: Journal) -> None:
+        try:
+            outcome = await self._outcome(execution, journal)
+            event = {
+                "SUCCEEDED": ExecutionEvent.SUCCEED,
+                "FAILED": ExecutionEvent.FAIL,
+                "TIMED_OUT": ExecutionEvent.TIME_OUT,
+            }[outcome.status]
+            await self._finish(execution, journal, event, outcome.output_text, outcome.error, outcome.cause)
+        finally:
+            self._runs.pop(execution.arn, None)
+
+    async def _finish(
+        self,
+        execution: Execution,
+        journal: Journal,
+        event: ExecutionEvent,
+        output: str | None,
+        error: str | None,
+        cause: str | None,
+    ) -> None:
+        status = next_status(execution.status, event)
+        stop = self.clock.now()
+
+        async def record(q: Queries) -> None:
+            await q.execute(
+                "UPDATE sfn_executions SET status = ?, output = ?, error = ?, cause = ?, stop_date = ?"
+                " WHERE arn = ? AND status = ?",
+                status.value,
+                output,
+                error,
+                cause,
+                stop,
+                execution.arn,
+                execution.status.value,
+            )
+            await q.execute("UPDATE sfn_tasks SET status = 'DONE' WHERE execution_arn = ?", execution.arn)
+
+        await journal.flush(record)
+        done = self._finished.pop(execution.arn, None)
+        if done is not None:
+            done.set()
+
+    # --- Express ----------------------------------------------------------------------------------------
+
+    async def _start_express(self, execution: Execution, wait: bool) -> Execution:
+        journal = Journal(None, self.clock, execution.arn, self.integrations.run, durable=False)
+        self._express[execution.arn] = (execution, journal)
+        task = asyncio.get_running_loop().create_task(self._run_express(execution, journal))
+        if not wait:
+            return execution
+        await task
+        return self._express[execution.arn][0]
+
+    async def _run_express(self, execution: Execution, journal: Journal) -> None:
+        run = asyncio.ensure_future(self._outcome(execution, journal))
+        limit = asyncio.ensure_future(self.clock.sleep(EXPRESS_MAX_SECONDS))
+        await asyncio.wait({run, limit}, return_when=asyncio.FIRST_COMPLETED)
+        if run.done():
+            limit.cancel()
+            outcome = run.result()
+        else:
+            run.cancel()
+            outcome = ExecutionOutcome(
+                "TIMED_OUT",
+                error="States.Timeout",
+                cause="The execution ran longer than the 5 minutes an Express execution may.",
+            )
+        event = {
+            "SUCCEEDED": ExecutionEvent.SUCCEED,
+            "FAILED": ExecutionEvent.FAIL,
+            "TIMED_OUT": ExecutionEvent.TIME_OUT,
+        }[outcome.status]
+        done = dataclasses.replace(
+            execution,
+            status=next_status(execution.status, event),
+            output=outcome.output_text,
+            error=outcome.error,
+            cause=outcome.cause,
+            stop=self.clock.now(),
+        )
+        self._express[execution.arn] = (done, journal)
+        # TODO(logs): deliver `journal.event_list` per LoggingConfiguration once overcast.observe.logs exists.
+        if len(self._express) > 10_000:
+            for arn in list(self._express)[:1000]:
+                del self._express[arn]
+
+    # --- reading and stopping ---------------------------------------------------------------------------
+
+    async def describe(self, arn: str) -> Execution:
+        names.check_execution_arn(arn)
+        if arn in self._express:
+            return self._express[arn][0]
+        row = await self.store.fetch_one("SELECT * FROM sfn_executions WHERE arn = ?", arn)
+        if row is None:
+            raise no_execution(arn)
+        return _execution(row)
+
+    async def listing(
+        self, machine_arn: str, status: str | None, max_results: int | None, token: str | None
+    ) -> tuple[list[Execution], str | None]:
+        ref = names.parse_machine_ref(machine_arn)
+        machine = await self.machines.get(ref.machine_arn)
+        if machine.config.type == EXPRESS:
+            raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
+        column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"
+        scope = f"executions:{machine_arn}:{status}"
+        size, offset = pages.page_size(max_results), pages.decode(token, scope)
+        sql = f"SELECT * FROM sfn_executions WHERE {column} = ?"
+        args: list[Any] = [machine_arn]
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        rows = await self.store.fetch_all(sql + " ORDER BY seq DESC LIMIT ? OFFSET ?", *args, size + 1, offset)
+        more = len(rows) > size
+        return [_execution(r) for r in rows[:size]], pages.encode(offset + size, scope) if more else None
+
+    async def history(
+        self, arn: str, max_results: int | None, token: str | None, reverse: bool, include_data: bool
+    ) -> tuple[list[Event], str | None]:
+        execution = await self.describe(arn)
+        if execution.type == EXPRESS:
+            raise ValidationException("This operation is not supported by EXPRESS state machines.")
+        return await history.page(self.store, arn, max_results, token, reverse, include_data)
+
+    async def stop(self, arn: str, error: str | None, cause: str | None) -> float:
+        execution = await self.describe(arn)
+        if execution.type == EXPRESS:
+            raise ValidationException("This operation is not supported by EXPRESS state machines.")
+        if execution.finished:
+            return execution.stop or self.clock.now()
+        run = self._runs.pop(arn, None)
+        journal = run[1] if run else Journal(self.store, self.clock, arn, self.integrations.run)
+        if run is not None:
+            run[0].cancel()
+            with contextlib.suppress(BaseException):
+                await run[0]
+        else:
+            await journal.load()
+        last = max((e.id for e in journal.events.values()), default=0)
+        details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+        journal.max_events += 1
+        journal.append_event("execution/aborted", "ExecutionAborted", last, details)
+        await self._finish(execution, journal, ExecutionEvent.ABORT, None, error, cause)
+        return (await self.describe(arn)).stop or self.clock.now()
+
+    async def wait(self, arn: str) -> Execution:
+        """The execution once it has finished."""
+        done = self._finished.get(arn)
+        if done is not None:
+            await done.wait()
+        while arn in self._express and not self._express[arn][0].finished:
+            await asyncio.sleep(0.01)
+        return await self.describe(arn)
+
+    # --- nested executions (states:startExecution) ----------------------------------------------------------
+
+    async def _start_child(
+        self, parent_arn: str, machine_arn: str, name: str | None, input_text: str
+    ) -> tuple[str, float]:
+        parts = parent_arn.split(":")
+        ctx = RequestContext(account_id=parts[4], region=parts[3])
+        child = await self.start(ctx, machine_arn, name, input_text)
+        return child.arn, child.start
+
+    async def _await_child(self, arn: str) -> dict[str, Any]:
+        child = await self.wait(arn)
+        out: dict[str, Any] = {
+            "ExecutionArn": child.arn,
+            "StateMachineArn": child.machine_arn,
+            "Name": child.name,
+            "Status": child.status.value,
+            "StartDate": child.start,
+            "StopDate": child.stop,
+            "Input": child.input,
+            "InputDetails": {"Included": True},
+        }
+        if child.output is not None:
+            out["Output"], out["OutputDetails"] = child.output, {"Included": True}
+        if child.error is not None:
+            out["Error"] = child.error
+        if child.cause is not None:
+            out["Cause"] = child.cause
+        return out

@@ -1,0 +1,82 @@
+"""History: the persisted events of an execution, read back in pages as GetExecutionHistory answers.
+
+Events are written by the run's journal (see `journal`); this module reads them and writes batches.
+A Standard execution's history holds at most 25,000 events; the engine fails the execution when it
+would grow past that (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
+"Maximum execution history size").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from overcast.store import Queries
+from overcast.workflows.engine import pages
+from overcast.workflows.engine.records import Event
+
+MAX_EVENTS = 25_000
+_DATA_MEMBERS = ("input", "output")
+
+
+async def append(q: Queries, execution_arn: str, events: Sequence[tuple[Event, str]]) -> None:
+    """Persist events, each with its replay key (stored with the details so a replay finds it)."""
+    for event, key in events:
+        stored: dict[str, Any] = {"key": key, "details": event.details}
+        await q.execute(
+            "INSERT INTO sfn_history (execution_arn, id, type, ts, previous_id, details) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (execution_arn, id) DO NOTHING",
+            execution_arn,
+            event.id,
+            event.type,
+            event.timestamp,
+            event.previous_id,
+            json.dumps(stored),
+        )
+
+
+async def keyed(q: Queries, execution_arn: str) -> dict[str, Event]:
+    """Every persisted event of an execution by its replay key."""
+    rows = await q.fetch_all("SELECT * FROM sfn_history WHERE execution_arn = ? ORDER BY id", execution_arn)
+    out: dict[str, Event] = {}
+    for row in rows:
+        stored = json.loads(row["details"])
+        out[stored["key"]] = Event(int(row["id"]), row["type"], row["ts"], int(row["previous_id"]), stored["details"])
+    return out
+
+
+async def page(
+    q: Queries,
+    execution_arn: str,
+    max_results: int | None,
+    token: str | None,
+    reverse: bool = False,
+    include_data: bool = True,
+) -> tuple[list[Event], str | None]:
+    size, offset = pages.page_size(max_results), pages.decode(token, f"history:{execution_arn}:{reverse}")
+    order = "DESC" if reverse else "ASC"
+    rows = await q.fetch_all(
+        f"SELECT * FROM sfn_history WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?",
+        execution_arn,
+        size + 1,
+        offset,
+    )
+    events = []
+    for row in rows[:size]:
+        stored = json.loads(row["details"])
+        details = stored["details"]
+        if details is not None and not include_data:
+            details = {k: v for k, v in details.items() if k not in _DATA_MEMBERS}
+        events.append(Event(int(row["id"]), row["type"], row["ts"], int(row["previous_id"]), details))
+    more = len(rows) > size
+    return events, pages.encode(offset + size, f"history:{execution_arn}:{reverse}") if more else None
+
+
+def wire(event: Event, member: str | None) -> dict[str, Any]:
+    """A HistoryEvent as GetExecutionHistory returns it (botocore member names)."""
+    out: dict[str, Any] = {"timestamp": event.timestamp, "type": event.type, "id": event.id}
+    out["previousEventId"] = event.previous_id
+    if member is not None and event.details is not None:
+        out[member] = event.details
+    return out

@@ -1,0 +1,173 @@
+"""Journal: the Effects a run of an execution uses — every result journaled, so a replay repeats nothing.
+
+A Standard execution runs the pure interpreter with a Journal. Each effect result (task results,
+random draws, uuids, task tokens) is kept under the effect's deterministic key, each history event
+under its key. `emit` and the draws are synchronous, so they collect in memory and are written in
+one transaction at the next asynchronous effect: before a task starts its work, before a timer
+sleeps, and with the final status. After a crash, the engine replays the interpreter from the start
+with the journal loaded: journaled tasks answer at once (never re-run), persisted events keep their
+ids and timestamps and are not written twice, timers that have passed return at once and pending
+ones sleep only for what remains. Express executions use a Journal with `durable=False`: the same
+code, nothing written. Time comes only from the injected Clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random as random_module
+import uuid as uuid_module
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from overcast.clock import Clock
+from overcast.store import Queries, Store
+from overcast.workflows.asl import EventStamp, HistoryEvent, TaskRequest, TaskResult
+from overcast.workflows.engine import history
+from overcast.workflows.engine.records import Event
+
+# Runs one task attempt: (journal, key, request) -> result. The integrations module provides it.
+TaskRunner = Callable[["Journal", str, TaskRequest], Awaitable[TaskResult]]
+
+
+class HistoryLimitExceeded(BaseException):
+    """The history would pass 25,000 events. A BaseException so no state's Catch can handle it."""
+
+
+class Journal:
+    def __init__(
+        self,
+        store: Store | None,
+        clock: Clock,
+        execution_arn: str,
+        run_task: TaskRunner,
+        durable: bool = True,
+        max_events: int = history.MAX_EVENTS,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.execution_arn = execution_arn
+        self.run_task = run_task
+        self.durable = durable and store is not None
+        self.max_events = max_events
+        self.events: dict[str, Event] = {}
+        self.values: dict[str, str] = {}
+        self.pending_events: list[tuple[Event, str]] = []
+        self.pending_values: list[tuple[str, str]] = []
+        self.next_id = 1
+        self.replayed_tasks = 0
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Read what a previous run of this execution persisted (nothing for a new execution)."""
+        if not self.durable:
+            return
+        assert self.store is not None
+        self.events = await history.keyed(self.store, self.execution_arn)
+        self.next_id = max((e.id for e in self.events.values()), default=0) + 1
+        rows = await self.store.fetch_all(
+            "SELECT effect_key, value FROM sfn_journal WHERE execution_arn = ?", self.execution_arn
+        )
+        self.values = {r["effect_key"]: r["value"] for r in rows}
+
+    # --- history -------------------------------------------------------------------------------------
+
+    def emit(self, event: HistoryEvent) -> EventStamp:
+        known = self.events.get(event.key)
+        if known is not None:
+            return EventStamp(known.id, known.timestamp)
+        if self.next_id > self.max_events:
+            raise HistoryLimitExceeded()
+        record = Event(self.next_id, event.type, self.clock.now(), event.previous_event_id, dict(event.details))
+        self.next_id += 1
+        self.events[event.key] = record
+        self.pending_events.append((record, event.key))
+        return EventStamp(record.id, record.timestamp)
+
+    def append_event(self, key: str, event_type: str, previous_id: int, details: dict[str, Any] | None) -> Event:
+        """An engine-made event (task, abort, ...) under `key`; returns it (the persisted one on replay)."""
+        self.emit(HistoryEvent(event_type, key, previous_id, details or {}))
+        return self.events[key]
+
+    @property
+    def event_list(self) -> list[Event]:
+        return sorted(self.events.values(), key=lambda e: e.id)
+
+    # --- draws ------------------------------------------------------------------------------------------
+
+    def _draw(self, key: str, make: Callable[[], Any]) -> Any:
+        if key in self.values:
+            return json.loads(self.values[key])
+        value = make()
+        text = json.dumps(value)
+        self.values[key] = text
+        self.pending_values.append((key, text))
+        return value
+
+    def random(self, key: str) -> float:
+        return float(self._draw("random:" + key, random_module.random))
+
+    def uuid(self, key: str) -> str:
+        return str(self._draw("uuid:" + key, lambda: str(uuid_module.uuid4())))
+
+    def task_token(self, key: str) -> str:
+        return str(self._draw("token:" + key, lambda: uuid_module.uuid4().hex + uuid_module.uuid4().hex))
+
+    # --- asynchronous effects ---------------------------------------------------------------------------
+
+    async def task(self, key: str, request: TaskRequest) -> TaskResult:
+        done = self.values.get("task:" + key)
+        if done is not None:
+            self.replayed_tasks += 1
+            return TaskResult(**json.loads(done))
+        await self.flush()
+        result = await self.run_task(self, key, request)
+        text = json.dumps(
+            {
+                "output": result.output,
+                "error": result.error,
+                "cause": result.cause,
+                "last_event_id": result.last_event_id,
+            }
+        )
+        self.values["task:" + key] = text
+        self.pending_values.append(("task:" + key, text))
+        await self.flush()
+        return result
+
+    async def wait_until(self, key: str, epoch_seconds: float) -> None:
+        await self.flush()
+        remaining = epoch_seconds - self.clock.now()
+        if remaining > 0:
+            await self.clock.sleep(remaining)
+
+    async def flush(self, extra: Callable[[Queries], Awaitable[None]] | None = None) -> None:
+        """Write what collected since the last flush (and `extra`'s statements) in one transaction."""
+        if not self.durable:
+            self.pending_events.clear()
+            self.pending_values.clear()
+            if extra is not None and self.store is not None:
+                await extra(self.store)
+            return
+        assert self.store is not None
+        async with self._lock:
+            events, values = self.pending_events, self.pending_values
+            self.pending_events, self.pending_values = [], []
+            if not events and not values and extra is None:
+                return
+            try:
+                async with self.store.transaction() as tx:
+                    await history.append(tx, self.execution_arn, events)
+                    for key, value in values:
+                        await tx.execute(
+                            "INSERT INTO sfn_journal (execution_arn, effect_key, value) VALUES (?, ?, ?)"
+                            " ON CONFLICT (execution_arn, effect_key) DO NOTHING",
+                            self.execution_arn,
+                            key,
+                            value,
+                        )
+                    if extra is not None:
+                        await extra(tx)
+            except BaseException:
+                self.pending_events[:0], self.pending_values[:0] = events, values
+                raise

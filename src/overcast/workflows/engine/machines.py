@@ -1,0 +1,448 @@
+"""Machines: the state machine registry — definitions, versions, aliases, activities — in the store.
+
+Everything is keyed by (account, region) through the ARNs. Each mutation is one transaction.
+Definitions are checked by the injected `validate(definition)` (the ASL validator), which raises
+InvalidDefinition with AWS's message.
+https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from overcast.clock import Clock
+from overcast.context import RequestContext
+from overcast.store import Conflict, Queries, Row, Store
+from overcast.workflows.engine import names, pages
+from overcast.workflows.engine.errors import (
+    ActivityAlreadyExists,
+    ActivityDoesNotExist,
+    ConflictException,
+    ResourceNotFound,
+    StateMachineAlreadyExists,
+    StateMachineDoesNotExist,
+    ValidationException,
+)
+from overcast.workflows.engine.records import (
+    EXPRESS,
+    STANDARD,
+    Activity,
+    MachineAlias,
+    MachineConfig,
+    MachineVersion,
+    StateMachine,
+)
+from overcast.workflows.engine.schema import STEPS
+
+Validate = Callable[[str], Any]
+
+
+def config_json(config: MachineConfig) -> str:
+    return json.dumps(dataclasses.asdict(config))
+
+
+def config_from(text: str) -> MachineConfig:
+    return MachineConfig(**json.loads(text))
+
+
+def no_machine(arn: str) -> StateMachineDoesNotExist:
+    return StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+
+
+def _machine(row: Row) -> StateMachine:
+    return StateMachine(
+        arn=row["arn"],
+        name=row["name"],
+        config=config_from(row["config"]),
+        created=row["created"],
+        updated=row["updated"],
+        revision_id=row["revision_id"],
+    )
+
+
+def _version(row: Row) -> MachineVersion:
+    return MachineVersion(
+        arn=row["arn"],
+        machine_arn=row["machine_arn"],
+        version=int(row["version"]),
+        config=config_from(row["config"]),
+        revision_id=row["revision_id"],
+        description=row["description"],
+        created=row["created"],
+    )
+
+
+def _alias(row: Row) -> MachineAlias:
+    routing = tuple((item[0], int(item[1])) for item in json.loads(row["routing"]))
+    return MachineAlias(
+        row["arn"], row["machine_arn"], row["name"], row["description"], routing, row["created"], row["updated"]
+    )
+
+
+class Machines:
+    def __init__(self, store: Store, clock: Clock, validate: Validate) -> None:
+        self.store = store
+        self.clock = clock
+        self.validate = validate
+
+    async def start(self) -> None:
+        await self.store.migrate("stepfunctions", STEPS)
+
+    # --- state machines ---------------------------------------------------------------------------
+
+    async def create(
+        self, ctx: RequestContext, name: str, config: MachineConfig, publish: bool = False, description: str = ""
+    ) -> tuple[StateMachine, MachineVersion | None]:
+        names.check_name(name)
+        if config.type not in (STANDARD, EXPRESS):
+            raise ValidationException(
+                f"1 validation error detected: Value '{config.type}' at 'type' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [STANDARD, EXPRESS]"
+            )
+        self.validate(config.definition)
+        arn = names.machine_arn(ctx, name)
+        now = self.clock.now()
+        existing = await self.find(arn)
+        if existing is not None:
+            # Idempotent when everything matches (AWS: "CreateStateMachine is an idempotent API").
+            if existing.config == config and not publish:
+                return existing, None
+            raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'")
+        machine = StateMachine(arn, name, config, now, now, str(uuid.uuid4()))
+        version = None
+        try:
+            async with self.store.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO sfn_machines (arn, account, region, name, config, created, updated, revision_id,"
+                    " next_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arn,
+                    ctx.account_id,
+                    ctx.region,
+                    name,
+                    config_json(config),
+                    now,
+                    now,
+                    machine.revision_id,
+                    1,
+                )
+                if publish:
+                    version = await self._publish(tx, machine, description)
+        except Conflict:
+            raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'") from None
+        return machine, version
+
+    async def find(self, arn: str) -> StateMachine | None:
+        row = await self.store.fetch_one("SELECT * FROM sfn_machines WHERE arn = ?", arn)
+        return None if row is None else _machine(row)
+
+    async def get(self, arn: str) -> StateMachine:
+        machine = await self.find(arn)
+        if machine is None:
+            raise no_machine(arn)
+        return machine
+
+    async def listing(
+        self, ctx: RequestContext, max_results: int | None, token: str | None
+    ) -> tuple[list[StateMachine], str | None]:
+        size, offset = pages.page_size(max_results), pages.decode(token, "machines")
+        rows = await self.store.fetch_all(
+            "SELECT * FROM sfn_machines WHERE account = ? AND region = ? ORDER BY name LIMIT ? OFFSET ?",
+            ctx.account_id,
+            ctx.region,
+            size + 1,
+            offset,
+        )
+        more = len(rows) > size
+        return [_machine(r) for r in rows[:size]], pages.encode(offset + size, "machines") if more else None
+
+    async def update(
+        self, arn: str, changes: dict[str, Any], publish: bool = False, description: str = ""
+    ) -> tuple[StateMachine, MachineVersion | None]:
+        machine = await self.get(arn)
+        if "definition" in changes:
+            self.validate(changes["definition"])
+        config = dataclasses.replace(machine.config, **changes)
+        updated = machine
+        if config != machine.config:
+            updated = dataclasses.replace(
+                machine, config=config, updated=self.clock.now(), revision_id=str(uuid.uuid4())
+            )
+        version = None
+        async with self.store.transaction() as tx:
+            if updated is not machine:
+                await tx.execute(
+                    "UPDATE sfn_machines SET config = ?, updated = ?, revision_id = ? WHERE arn = ?",
+                    config_json(config),
+                    updated.updated,
+                    updated.revision_id,
+                    arn,
+                )
+            if publish:
+                version = await self._publish(tx, updated, description)
+        return updated, version
+
+    async def delete(self, arn: str) -> None:
+        # Deleting an absent machine succeeds (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachine.html).
+        async with self.store.transaction() as tx:
+            for table in ("sfn_versions", "sfn_aliases"):
+                await tx.execute(
+                    f"DELETE FROM sfn_tags WHERE resource_arn IN (SELECT arn FROM {table} WHERE machine_arn = ?)", arn
+                )
+                await tx.execute(f"DELETE FROM {table} WHERE machine_arn = ?", arn)
+            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tx.execute("DELETE FROM sfn_machines WHERE arn = ?", arn)
+
+    # --- versions -----------------------------------------------------------------------------------
+
+    async def publish(self, arn: str, revision_id: str | None, description: str) -> MachineVersion:
+        machine = await self.get(arn)
+        if revision_id is not None and revision_id != machine.revision_id:
+            raise ConflictException(
+                f"Failed to publish the State Machine version for revision {revision_id}. "
+                f"The current State Machine revision is {machine.revision_id}."
+            )
+        async with self.store.transaction() as tx:
+            return await self._publish(tx, machine, description)
+
+    async def _publish(self, tx: Queries, machine: StateMachine, description: str) -> MachineVersion:
+        latest = await tx.fetch_one(
+            "SELECT * FROM sfn_versions WHERE machine_arn = ? ORDER BY version DESC LIMIT 1", machine.arn
+        )
+        if latest is not None and latest["revision_id"] == machine.revision_id:
+            return _version(latest)  # publishing an unchanged revision returns its version
+        row = await tx.fetch_one(
+            "UPDATE sfn_machines SET next_version = next_version + 1 WHERE arn = ? RETURNING next_version", machine.arn
+        )
+        if row is None:
+            raise no_machine(machine.arn)
+        number = int(row["next_version"]) - 1
+        version = MachineVersion(
+            f"{machine.arn}:{number}",
+            machine.arn,
+            number,
+            machine.config,
+            machine.revision_id,
+            description,
+            self.clock.now(),
+        )
+        await tx.execute(
+            "INSERT INTO sfn_versions (arn, machine_arn, version, config, revision_id, description, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            version.arn,
+            machine.arn,
+            number,
+            config_json(machine.config),
+            machine.revision_id,
+            description,
+            version.created,
+        )
+        return version
+
+    async def version(self, arn: str) -> MachineVersion:
+        row = await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn)
+        if row is None:
+            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+        return _version(row)
+
+    async def versions(
+        self, machine_arn: str, max_results: int | None, token: str | None
+    ) -> tuple[list[MachineVersion], str | None]:
+        await self.get(machine_arn)
+        size, offset = pages.page_size(max_results), pages.decode(token, "versions:" + machine_arn)
+        rows = await self.store.fetch_all(
+            "SELECT * FROM sfn_versions WHERE machine_arn = ? ORDER BY version DESC LIMIT ? OFFSET ?",
+            machine_arn,
+            size + 1,
+            offset,
+        )
+        more = len(rows) > size
+        return [_version(r) for r in rows[:size]], pages.encode(
+            offset + size, "versions:" + machine_arn
+        ) if more else None
+
+    async def delete_version(self, arn: str) -> None:
+        aliases = await self.store.fetch_all("SELECT * FROM sfn_aliases")
+        for alias in map(_alias, aliases):
+            if any(target == arn for target, _ in alias.routing):
+                raise ConflictException(
+                    f"Version to be deleted must not be referenced by an alias. Current list of aliases referencing "
+                    f"this version: [{alias.name}]"
+                )
+        async with self.store.transaction() as tx:
+            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tx.execute("DELETE FROM sfn_versions WHERE arn = ?", arn)
+
+    # --- aliases ------------------------------------------------------------------------------------
+
+    async def create_alias(
+        self, ctx: RequestContext, name: str, description: str, routing: list[tuple[str, int]]
+    ) -> MachineAlias:
+        names.check_name(name)
+        machine_arn = await self._check_routing(routing)
+        arn = f"{machine_arn}:{name}"
+        now = self.clock.now()
+        existing = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn)
+        if existing is not None:
+            alias = _alias(existing)
+            if alias.description == description and list(alias.routing) == routing:
+                return alias
+            raise ConflictException(f"Alias {name} already exists with different configuration.")
+        alias = MachineAlias(arn, machine_arn, name, description, tuple(routing), now, now)
+        await self.store.execute(
+            "INSERT INTO sfn_aliases (arn, machine_arn, name, description, routing, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arn,
+            machine_arn,
+            name,
+            description,
+            json.dumps(routing),
+            now,
+            now,
+        )
+        return alias
+
+    async def _check_routing(self, routing: list[tuple[str, int]]) -> str:
+        if not 1 <= len(routing) <= 2 or sum(w for _, w in routing) != 100:
+            raise ValidationException(
+                "Routing configuration must contain one or two versions whose weights sum to 100."
+            )
+        machines = set()
+        for target, _ in routing:
+            version = await self.version(target)
+            machines.add(version.machine_arn)
+        if len(machines) != 1 or len({t for t, _ in routing}) != len(routing):
+            raise ValidationException("Routing configuration must reference distinct versions of one state machine.")
+        return machines.pop()
+
+    async def alias(self, arn: str) -> MachineAlias:
+        row = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn)
+        if row is None:
+            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+        return _alias(row)
+
+    async def update_alias(
+        self, arn: str, description: str | None, routing: list[tuple[str, int]] | None
+    ) -> MachineAlias:
+        alias = await self.alias(arn)
+        if routing is not None:
+            await self._check_routing(routing)
+        alias = dataclasses.replace(
+            alias,
+            description=alias.description if description is None else description,
+            routing=alias.routing if routing is None else tuple(routing),
+            updated=self.clock.now(),
+        )
+        await self.store.execute(
+            "UPDATE sfn_aliases SET description = ?, routing = ?, updated = ? WHERE arn = ?",
+            alias.description,
+            json.dumps([list(r) for r in alias.routing]),
+            alias.updated,
+            arn,
+        )
+        return alias
+
+    async def delete_alias(self, arn: str) -> None:
+        async with self.store.transaction() as tx:
+            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tx.execute("DELETE FROM sfn_aliases WHERE arn = ?", arn)
+
+    async def aliases(
+        self, machine_arn: str, max_results: int | None, token: str | None
+    ) -> tuple[list[MachineAlias], str | None]:
+        await self.get(machine_arn)
+        size, offset = pages.page_size(max_results), pages.decode(token, "aliases:" + machine_arn)
+        rows = await self.store.fetch_all(
+            "SELECT * FROM sfn_aliases WHERE machine_arn = ? ORDER BY name LIMIT ? OFFSET ?",
+            machine_arn,
+            size + 1,
+            offset,
+        )
+        more = len(rows) > size
+        return [_alias(r) for r in rows[:size]], pages.encode(offset + size, "aliases:" + machine_arn) if more else None
+
+    # --- activities ---------------------------------------------------------------------------------
+
+    async def create_activity(self, ctx: RequestContext, name: str) -> Activity:
+        names.check_name(name)
+        arn = names.activity_arn(ctx, name)
+        row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn)
+        if row is not None:
+            return Activity(row["arn"], row["name"], row["created"])  # idempotent
+        activity = Activity(arn, name, self.clock.now())
+        try:
+            await self.store.execute(
+                "INSERT INTO sfn_activities (arn, account, region, name, created) VALUES (?, ?, ?, ?, ?)",
+                arn,
+                ctx.account_id,
+                ctx.region,
+                name,
+                activity.created,
+            )
+        except Conflict:
+            raise ActivityAlreadyExists(f"Activity Already Exists: '{arn}'") from None
+        return activity
+
+    async def activity(self, arn: str) -> Activity:
+        row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn)
+        if row is None:
+            raise ActivityDoesNotExist(f"Activity Does Not Exist: '{arn}'")
+        return Activity(row["arn"], row["name"], row["created"])
+
+    async def delete_activity(self, arn: str) -> None:
+        async with self.store.transaction() as tx:
+            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tx.execute("DELETE FROM sfn_activities WHERE arn = ?", arn)
+
+    async def activities(
+        self, ctx: RequestContext, max_results: int | None, token: str | None
+    ) -> tuple[list[Activity], str | None]:
+        size, offset = pages.page_size(max_results), pages.decode(token, "activities")
+        rows = await self.store.fetch_all(
+            "SELECT * FROM sfn_activities WHERE account = ? AND region = ? ORDER BY name LIMIT ? OFFSET ?",
+            ctx.account_id,
+            ctx.region,
+            size + 1,
+            offset,
+        )
+        more = len(rows) > size
+        items = [Activity(r["arn"], r["name"], r["created"]) for r in rows[:size]]
+        return items, pages.encode(offset + size, "activities") if more else None
+
+    # --- tags ---------------------------------------------------------------------------------------
+
+    async def _check_taggable(self, arn: str) -> None:
+        kind = names.resource_kind(arn)
+        table = {"stateMachine": "sfn_machines", "activity": "sfn_activities"}.get(kind)
+        if table == "sfn_machines" and arn.count(":") > 6:
+            table = "sfn_versions" if arn.rsplit(":", 1)[1].isdigit() else "sfn_aliases"
+        if table is None or await self.store.fetch_one(f"SELECT arn FROM {table} WHERE arn = ?", arn) is None:
+            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+
+    async def tag(self, arn: str, tags: dict[str, str]) -> None:
+        await self._check_taggable(arn)
+        async with self.store.transaction() as tx:
+            for key, value in tags.items():
+                await tx.execute(
+                    "INSERT INTO sfn_tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?)"
+                    " ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+                    arn,
+                    key,
+                    value,
+                )
+
+    async def untag(self, arn: str, keys: list[str]) -> None:
+        await self._check_taggable(arn)
+        async with self.store.transaction() as tx:
+            for key in keys:
+                await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ? AND tag_key = ?", arn, key)
+
+    async def tags(self, arn: str) -> dict[str, str]:
+        await self._check_taggable(arn)
+        rows = await self.store.fetch_all(
+            "SELECT tag_key, tag_value FROM sfn_tags WHERE resource_arn = ? ORDER BY tag_key", arn
+        )
+        return {r["tag_key"]: r["tag_value"] for r in rows}

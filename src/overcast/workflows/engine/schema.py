@@ -1,0 +1,108 @@
+"""The Step Functions tables (one schema on SQLite and PostgreSQL); steps never change once released.
+
+JSON-valued columns hold JSON text. Executions keep a copy of the config they run (what
+DescribeStateMachineForExecution reports). `sfn_journal` holds each effect result of a Standard
+execution by its deterministic key, so a replay after a crash never re-runs a completed effect.
+"""
+
+from __future__ import annotations
+
+STEPS: list[str] = [
+    """
+    CREATE TABLE sfn_machines (
+        arn TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        config TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL,
+        updated DOUBLE PRECISION NOT NULL,
+        revision_id TEXT NOT NULL,
+        next_version BIGINT NOT NULL
+    );
+    CREATE INDEX sfn_machines_scope ON sfn_machines (account, region, name);
+    CREATE TABLE sfn_versions (
+        arn TEXT PRIMARY KEY,
+        machine_arn TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        config TEXT NOT NULL,
+        revision_id TEXT NOT NULL,
+        description TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX sfn_versions_machine ON sfn_versions (machine_arn, version);
+    CREATE TABLE sfn_aliases (
+        arn TEXT PRIMARY KEY,
+        machine_arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        routing TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL,
+        updated DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX sfn_aliases_machine ON sfn_aliases (machine_arn, name);
+    CREATE TABLE sfn_tags (
+        resource_arn TEXT NOT NULL,
+        tag_key TEXT NOT NULL,
+        tag_value TEXT NOT NULL,
+        PRIMARY KEY (resource_arn, tag_key)
+    );
+    CREATE TABLE sfn_activities (
+        arn TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE sfn_executions (
+        arn TEXT PRIMARY KEY,
+        machine_arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT NOT NULL,
+        start_date DOUBLE PRECISION NOT NULL,
+        config TEXT NOT NULL,
+        version_arn TEXT,
+        alias_arn TEXT,
+        output TEXT,
+        error TEXT,
+        cause TEXT,
+        stop_date DOUBLE PRECISION,
+        trace_header TEXT,
+        redrive_count BIGINT NOT NULL,
+        redrive_date DOUBLE PRECISION,
+        seq BIGINT NOT NULL
+    );
+    CREATE INDEX sfn_executions_machine ON sfn_executions (machine_arn, seq);
+    CREATE INDEX sfn_executions_status ON sfn_executions (status);
+    CREATE TABLE sfn_history (
+        execution_arn TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        ts DOUBLE PRECISION NOT NULL,
+        previous_id BIGINT NOT NULL,
+        details TEXT,
+        PRIMARY KEY (execution_arn, id)
+    );
+    CREATE TABLE sfn_journal (
+        execution_arn TEXT NOT NULL,
+        effect_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (execution_arn, effect_key)
+    );
+    CREATE TABLE sfn_tasks (
+        token TEXT PRIMARY KEY,
+        execution_arn TEXT NOT NULL,
+        effect_key TEXT NOT NULL,
+        activity_arn TEXT,
+        input TEXT,
+        status TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL,
+        worker TEXT,
+        result TEXT
+    );
+    CREATE INDEX sfn_tasks_activity ON sfn_tasks (activity_arn, status, created);
+    CREATE INDEX sfn_tasks_execution ON sfn_tasks (execution_arn)
+    """,
+]
