@@ -162,9 +162,15 @@ async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, Operati
     await system.logs.start()
     system.meter = Meter(store, SystemClock(), system.settings.billing_granularity_ms)
     await system.meter.start()
+    from overcast.api.services import stepfunctions
+    from overcast.workflows import engine as workflows
+
+    sfn = await workflows.build(store, SystemClock(), getattr(system, "invoker", None))
+    system.closers.append(sfn.executions.close)
     return {
         "lambda": lambda_.operations(registry, code_url=lambda sha: f"{system.url}/_overcast/code/{sha}"),
         "logs": logs.operations(system.logs),
+        "stepfunctions": stepfunctions.operations(sfn.machines, sfn.executions, sfn.tasks),
         "sts": sts.operations(),
     }
 
