@@ -1,0 +1,37 @@
+"""An instance process before it is claimed: wait for the setup frame, confine, then run or exec."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import traceback
+
+from . import confine, frames, loop
+
+
+def main(channel_fd: int) -> None:
+    """Never returns: the process becomes the Python runtime loop or the exec'd program, or exits."""
+    sock = socket.socket(fileno=channel_fd)
+    try:
+        header, _body, _fds = frames.recv(sock)
+    except EOFError:
+        os._exit(0)  # never claimed: the pool was closed
+    try:
+        confine.apply(header.get("confine") or {})
+    except Exception as exc:
+        frames.send(sock, {"op": "failed", "message": f"sandbox setup failed: {exc}"})
+        os._exit(126)
+    if header["op"] == "exec":
+        argv = header["argv"]
+        try:
+            os.execve(argv[0], argv, header["environment"])
+        except OSError as exc:
+            os.write(2, f"exec {argv[0]}: {exc.strerror}\n".encode())
+            os._exit(127)
+    try:
+        loop.serve(sock, header["init"])
+    except BaseException:
+        traceback.print_exc(file=sys.__stderr__)
+        os._exit(1)
+    os._exit(0)

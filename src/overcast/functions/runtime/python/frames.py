@@ -1,0 +1,60 @@
+"""Frames: the lean channel's wire format, a length-prefixed JSON header plus raw body bytes."""
+
+from __future__ import annotations
+
+import array
+import json
+import socket
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+PREFIX = struct.Struct("!II")  # header length, body length
+MAX_FDS = 8
+
+
+def encode(header: dict[str, Any], body: bytes = b"") -> bytes:
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return PREFIX.pack(len(head), len(body)) + head + body
+
+
+def decode_prefix(prefix: bytes) -> tuple[int, int]:
+    head_len, body_len = PREFIX.unpack(prefix)
+    return head_len, body_len
+
+
+def send(sock: socket.socket, header: dict[str, Any], body: bytes = b"", fds: Sequence[int] = ()) -> None:
+    data = encode(header, body)
+    if fds:
+        sent = sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+        data = data[sent:]
+    if data:
+        sock.sendall(data)
+
+
+def _recv_exactly(sock: socket.socket, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = sock.recv(min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("channel closed")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
+    """One frame (blocking); the file descriptors that came with its first bytes, if any."""
+    fds: list[int] = []
+    prefix, ancdata, _flags, _addr = sock.recvmsg(PREFIX.size, socket.CMSG_SPACE(MAX_FDS * 4))
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.extend(array.array("i", data[: len(data) - len(data) % 4]))
+    if not prefix:
+        raise EOFError("channel closed")
+    if len(prefix) < PREFIX.size:
+        prefix += _recv_exactly(sock, PREFIX.size - len(prefix))
+    head_len, body_len = decode_prefix(prefix)
+    head = _recv_exactly(sock, head_len)
+    body = _recv_exactly(sock, body_len) if body_len else b""
+    return json.loads(head), body, fds

@@ -1,0 +1,212 @@
+"""The runtime loop of a Python instance: init (import the handler), then invocations over the channel.
+
+Output written through sys.stdout/sys.stderr (print, logging) is captured line by line with its
+timestamp and sent back with the invocation's result, so every line lands in the right invocation.
+"""
+
+from __future__ import annotations
+
+import base64
+import decimal
+import json
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import frames, handlers
+from .lambdacontext import LambdaContext
+
+LogEntry = tuple[int, str]
+
+
+class LineSink:
+    """A text stream that turns writes into timestamped lines (AWS's runtime is unbuffered)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, lines: list[LogEntry]) -> None:
+        self.lines = lines
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        data = self._partial + text
+        *complete, self._partial = data.split("\n")
+        if complete:
+            now = int(time.time() * 1000)
+            self.lines.extend((now, line) for line in complete)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self.lines.append((int(time.time() * 1000), self._partial))
+            self._partial = ""
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError("the Lambda log stream has no file descriptor")
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+
+class RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = RequestIdFilter.request_id
+        return True
+
+
+def _install_logging(sink: LineSink) -> None:
+    """The root logger handler of AWS's runtime: `[LEVEL]\\t<time>Z\\t<request id>\\t<message>`."""
+    logging.Formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+    )
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+def _encode_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def marshal(response: Any, ensure_ascii: bool) -> bytes:
+    if isinstance(response, bytes):
+        return response
+    try:
+        return json.dumps(response, default=_encode_default, ensure_ascii=ensure_ascii).encode()
+    except Exception as exc:  # as AWS: any failure to serialize is a MarshalError
+        raise handlers.Fault(handlers.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
+
+
+def _maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _decode_json_header(value: str | None, base64_encoded: bool) -> dict[str, Any] | None:
+    if not value:
+        return None
+    try:
+        text = base64.b64decode(value).decode() if base64_encoded else value
+        document = json.loads(text)
+    except Exception:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def serve(sock: socket.socket, init: dict[str, Any]) -> None:
+    """Initialize from the setup frame's `init`, report `ready`, then answer invocations until EOF."""
+    started = time.monotonic()
+    os.environ.clear()
+    os.environ.update(init["environment"])
+    sys.path[:0] = [p for p in init["sys_path"] if p not in sys.path]
+    lines: list[LogEntry] = list((int(ts), str(msg)) for ts, msg in init.get("notices", []))
+    sink = LineSink(lines)
+    sys.stdout = sink
+    sys.stderr = sink
+    _install_logging(sink)
+    ensure_ascii = init.get("ensure_ascii", True)
+    handler: Callable[..., Any] | None = None
+    error: dict[str, Any] | None = None
+    try:
+        handler = handlers.load(init["handler"])
+    except Exception as exc:
+        error = handlers.exception_document(exc)
+    except BaseException as exc:  # SystemExit or KeyboardInterrupt raised by the module
+        error = handlers.exception_document(exc)
+    sink.flush()
+    if error is not None:
+        lines.append((int(time.time() * 1000), handlers.log_record(error)))
+    init_ms = (time.monotonic() - started) * 1000.0
+    frames.send(sock, {"op": "ready", "init_ms": init_ms, "error": error, "log": lines[:], "maxrss": _maxrss_bytes()})
+    del lines[:]
+    if handler is None:
+        os._exit(1)  # as AWS's runtime: an init failure ends the runtime
+    while True:
+        try:
+            header, body, _fds = frames.recv(sock)
+        except EOFError:
+            os._exit(0)
+        _invoke(sock, handler, header, body, sink, lines, ensure_ascii)
+
+
+def _invoke(
+    sock: socket.socket,
+    handler: Callable[..., Any],
+    header: dict[str, Any],
+    body: bytes,
+    sink: LineSink,
+    lines: list[LogEntry],
+    ensure_ascii: bool,
+) -> None:
+    request_id = header["request_id"]
+    RequestIdFilter.request_id = request_id
+    if header.get("trace_id"):
+        os.environ["_X_AMZN_TRACE_ID"] = header["trace_id"]
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    error: dict[str, Any] | None = None
+    result = b""
+    try:
+        context = LambdaContext(
+            request_id,
+            int(header["deadline_ms"]),
+            header["invoked_function_arn"],
+            _decode_json_header(header.get("client_context"), True),
+            _decode_json_header(header.get("cognito_identity"), False),
+        )
+        try:
+            event = json.loads(body) if body else None
+        except ValueError as exc:
+            raise handlers.Fault(handlers.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}") from None
+        result = marshal(handler(event, context), ensure_ascii)
+    except Exception as exc:
+        error = handlers.exception_document(exc, request_id)
+    except SystemExit as exc:  # sys.exit() in a handler ends the runtime, as on AWS
+        sink.flush()
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        os._exit(code)
+    sink.flush()
+    if error is not None:
+        lines.append((int(time.time() * 1000), handlers.log_record(error)))
+        result = json.dumps(error).encode()
+    frames.send(
+        sock,
+        {
+            "op": "result",
+            "error_type": error["errorType"] if error else None,
+            "log": lines[:],
+            "maxrss": _maxrss_bytes(),
+        },
+        result,
+    )
+    del lines[:]

@@ -1,0 +1,211 @@
+"""Local sandboxes: start function instances on this host, each in its own kernel sandbox.
+
+`LocalSandboxes` implements `overcast.functions.instances.Sandboxes`. Python runtimes run the
+Python instance (functions/sandbox/python.py); other runtimes are started by
+`overcast.functions.runtime.custom.start_custom_instance` on top of `spawn`, the primitive that
+runs any program inside a sandbox. Where the host cannot enforce limits with cgroups (not root,
+no writable cgroups), instances fall back to rlimits and say so in their log and in `isolation`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from overcast.config import Settings
+from overcast.functions.instances import Instance, InstanceSpec
+from overcast.functions.sandbox.cgroups import CgroupLayout
+from overcast.functions.sandbox.environment import lambda_environment, python_version
+from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
+from overcast.functions.sandbox.mounts import TASK_ROOT, mount_plan, real_prefix
+from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
+from overcast.functions.sandbox.python import PythonInstance
+from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
+from overcast.functions.sandbox.users import function_uid
+from overcast.functions.sandbox.zygote import spawn_vessel
+from overcast.host import Isolation, detect_isolation
+
+__all__ = ["LocalSandboxes", "MissingInterpreter", "SandboxedProcess", "available_python"]
+
+log = logging.getLogger(__name__)
+
+# AWS Lambda's limit on processes and threads in one execution environment.
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+DEFAULT_PIDS_MAX = 1024
+
+
+class LocalSandboxes:
+    """Starts instances on this host. One per Overcast process (server.py builds it)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        *,
+        pids_max: int = DEFAULT_PIDS_MAX,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.pids_max = pids_max
+        self.endpoint_url = endpoint_url or _endpoint(settings)
+        detected = detect_isolation()
+        self.layout: CgroupLayout | None = None
+        if detected.enforced:
+            try:
+                layout = CgroupLayout.detect()
+                if layout is not None:
+                    layout.prepare()
+                    layout.sweep_stale()
+                    self.layout = layout
+            except OSError as exc:
+                log.warning("cgroups unusable (%s); instances fall back to rlimits", exc)
+        cgroups_ok = self.layout is not None
+        self.isolation = Isolation(
+            detected.root, detected.cgroup_version, detected.cgroup_writable and cgroups_ok, detected.namespaces
+        )
+        self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
+        self._processes: set[SandboxedProcess] = set()
+        self._instances: set[Instance] = set()
+        self._ids = itertools.count(1)
+
+    # --- the public surface -------------------------------------------------------------------
+
+    def available_python(self, runtime: str) -> Path | None:
+        return available_python(runtime)
+
+    async def start(self, spec: InstanceSpec) -> Instance:
+        if python_version(spec.runtime) is not None:
+            return await self._start_python(spec)
+        if spec.runtime.startswith(("nodejs", "provided")):
+            from overcast.functions.runtime.custom import start_custom_instance  # type: ignore[import-not-found,unused-ignore]
+
+            instance: Instance = await start_custom_instance(self, spec)
+            self._instances.add(instance)
+            return instance
+        raise MissingInterpreter(f"Runtime {spec.runtime} is not supported by this Overcast host")
+
+    async def spawn(
+        self,
+        spec: InstanceSpec,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        *,
+        reveal: Sequence[Path] = (),
+    ) -> SandboxedProcess:
+        """Run `argv` (absolute path, as seen inside the sandbox) in a new sandbox for `spec`.
+
+        The program sees the code at /var/task, layers at /opt, a private /tmp, and runs as the
+        function's uid within its cgroup. `reveal` keeps host directories (e.g. an interpreter's
+        prefix under a home directory) visible and readable."""
+        vessel = await self._vessel(available_python(_host_runtime()) or Path(os.path.realpath(sys.executable)))
+        setup = {
+            "op": "exec",
+            "argv": list(argv),
+            "environment": dict(env),
+            "confine": self._confinement(spec, cwd, reveal),
+        }
+        return await self._claim(vessel, spec, setup)
+
+    async def close(self) -> None:
+        for instance in list(self._instances):
+            with contextlib.suppress(Exception):
+                await instance.stop()
+        for process in list(self._processes):
+            with contextlib.suppress(Exception):
+                await process.release()
+        self._instances.clear()
+        self._processes.clear()
+
+    def notices(self, spec: InstanceSpec) -> list[str]:
+        """Lines every instance of `spec` writes to its log at init about how it is isolated."""
+        if self.layout is not None and self.confined:
+            return []
+        return [
+            f"Overcast: limits are not kernel-enforced on this host ({self.isolation.describe()}): "
+            f"memory is bounded by RLIMIT_DATA, processes by RLIMIT_NPROC, CPU share is not enforced"
+        ]
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _task_root(self, spec: InstanceSpec) -> str:
+        return str(TASK_ROOT) if self.confined else str(spec.code_dir)
+
+    def _confinement(self, spec: InstanceSpec, cwd: Path, reveal: Sequence[Path] = ()) -> dict[str, Any]:
+        plan: dict[str, Any] = {"cwd": str(cwd)}
+        if self.confined:
+            plan["mounts"] = mount_plan(
+                spec.code_dir, spec.layer_dirs, spec.ephemeral_storage_mb, (self.data_dir.resolve(),), tuple(reveal)
+            )
+            uid = function_uid(spec.account_id, spec.region, spec.function_name)
+            plan["uid"], plan["gid"] = uid, uid
+        if self.layout is not None:
+            plan["rlimits"] = enforced_rlimits()
+        else:
+            plan["rlimits"] = fallback_rlimits(spec.memory_mb, self.pids_max, own_uid=self.confined)
+        return plan
+
+    async def _vessel(self, interpreter: Path) -> Vessel:
+        return await spawn_vessel(interpreter, self.layout)
+
+    async def _claim(self, vessel: Vessel, spec: InstanceSpec, setup: dict[str, Any]) -> SandboxedProcess:
+        try:
+            if vessel.cgroup is not None:
+                await asyncio.to_thread(
+                    vessel.cgroup.set_limits, spec.memory_mb, self.settings.mb_per_cpu, self.pids_max
+                )
+            process = await claim(vessel, setup)
+        except BaseException:
+            vessel.discard()
+            if vessel.cgroup is not None:
+                await asyncio.to_thread(vessel.cgroup.remove)
+            raise
+        self._processes.add(process)
+        return process
+
+    async def _start_python(self, spec: InstanceSpec) -> Instance:
+        started = time.monotonic()
+        interpreter, notice = resolve_python(spec.runtime, self.settings.nearest_python)
+        vessel = await self._vessel(interpreter)
+        task_root = self._task_root(spec)
+        version = python_version(spec.runtime) or ""
+        environment = lambda_environment(
+            spec, task_root=task_root, runtime_api="127.0.0.1:9001", endpoint_url=self.endpoint_url
+        )
+        now = int(time.time() * 1000)
+        notices = [[now, line] for line in ([notice] if notice else []) + self.notices(spec)]
+        init = {
+            "handler": spec.handler,
+            "environment": environment,
+            "sys_path": [task_root, "/opt/python", f"/opt/python/lib/python{version}/site-packages"],
+            "notices": notices,
+            "ensure_ascii": version not in ("3.9", "3.10", "3.11"),
+        }
+        reveal = (real_prefix(interpreter),)
+        setup = {"op": "python", "init": init, "confine": self._confinement(spec, Path(task_root), reveal)}
+        process = await self._claim(vessel, spec, setup)
+        instance = PythonInstance(f"{spec.function_name}-{uuid.uuid4().hex[:12]}", spec, process)
+        self._instances.add(instance)
+        await instance.initialize(started)
+        return instance
+
+
+def _host_runtime() -> str:
+    return f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _endpoint(settings: Settings) -> str | None:
+    if not settings.port:
+        return None
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}"

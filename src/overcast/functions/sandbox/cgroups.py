@@ -1,0 +1,228 @@
+"""Cgroups: one cgroup per instance, on cgroup v1 (a directory per controller) or v2 (one tree).
+
+Limits follow AWS's model: memory = MemorySize with no swap, CPU quota = MemorySize / mb_per_cpu
+of one core (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html), and a pids
+limit so a fork bomb stops. Overcast's cgroups live under the cgroup Overcast itself runs in
+(its own delegated subtree), in `overcast/<owner pid>-<n>`, so stale ones can be swept by owner.
+Everything here is blocking file I/O: callers run it in a thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import itertools
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+V1_CONTROLLERS = ("memory", "cpu", "pids")
+V2_CONTROLLERS = ("memory", "cpu", "pids")
+CFS_PERIOD_US = 100_000
+MIN_QUOTA_US = 1_000  # the kernel's floor for cpu.cfs_quota_us / cpu.max
+SUBTREE = "overcast"
+MB = 1024 * 1024
+
+
+def cpu_quota_us(memory_mb: int, mb_per_cpu: int, period_us: int = CFS_PERIOD_US) -> int:
+    """The CPU time per period an instance may use: MemorySize / mb_per_cpu of one core."""
+    return max(MIN_QUOTA_US, period_us * memory_mb // mb_per_cpu)
+
+
+def limit_writes(version: int, memory_mb: int, mb_per_cpu: int, pids_max: int) -> list[tuple[str, str, str]]:
+    """(controller, file, value) to write, in order, to set an instance's limits.
+
+    On v1 the memory+swap limit may not be below the memory limit, so memory goes first on a
+    fresh cgroup (both start unlimited); setting memsw to the same value turns swap off.
+    """
+    memory = str(memory_mb * MB)
+    quota = cpu_quota_us(memory_mb, mb_per_cpu)
+    if version == 1:
+        return [
+            ("memory", "memory.limit_in_bytes", memory),
+            ("memory", "memory.memsw.limit_in_bytes", memory),
+            ("memory", "memory.swappiness", "0"),
+            ("cpu", "cpu.cfs_period_us", str(CFS_PERIOD_US)),
+            ("cpu", "cpu.cfs_quota_us", str(quota)),
+            ("pids", "pids.max", str(pids_max)),
+        ]
+    return [
+        ("memory", "memory.max", memory),
+        ("memory", "memory.swap.max", "0"),
+        ("cpu", "cpu.max", f"{quota} {CFS_PERIOD_US}"),
+        ("pids", "pids.max", str(pids_max)),
+    ]
+
+
+def _own_paths(proc_self_cgroup: str) -> dict[str, str]:
+    """controller (or "" for the v2 tree) -> our cgroup path, from /proc/self/cgroup's text."""
+    paths: dict[str, str] = {}
+    for line in proc_self_cgroup.splitlines():
+        _hier, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            paths[controller] = path
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupLayout:
+    """Where this Overcast process creates instance cgroups: a base directory per controller."""
+
+    version: int
+    bases: dict[str, Path]  # v1: controller -> base dir; v2: {"": base dir}
+
+    @classmethod
+    def detect(cls, root: Path = Path("/sys/fs/cgroup"), proc_self_cgroup: str | None = None) -> CgroupLayout | None:
+        text = proc_self_cgroup if proc_self_cgroup is not None else Path("/proc/self/cgroup").read_text()
+        own = _own_paths(text)
+        if (root / "cgroup.controllers").exists():
+            return cls(2, {"": root / own.get("", "/").lstrip("/") / SUBTREE})
+        bases = {}
+        for controller in V1_CONTROLLERS:
+            mount = root / controller
+            if not mount.is_dir() or controller not in own:
+                return None
+            bases[controller] = mount / own[controller].lstrip("/") / SUBTREE
+        return cls(1, bases)
+
+    def prepare(self) -> None:
+        """Create the base directories (and on v2 delegate the controllers into them)."""
+        for base in self.bases.values():
+            base.mkdir(parents=True, exist_ok=True)
+        if self.version == 2:
+            base = self.bases[""]
+            enable = " ".join(f"+{c}" for c in V2_CONTROLLERS)
+            # A v2 cgroup with processes cannot hand controllers to children ("no internal
+            # processes"): the parent must already delegate them; then the base can too.
+            with contextlib.suppress(OSError):
+                (base.parent / "cgroup.subtree_control").write_text(enable)
+            (base / "cgroup.subtree_control").write_text(enable)
+
+    def dirs(self, name: str) -> dict[str, Path]:
+        return {controller: base / name for controller, base in self.bases.items()}
+
+    def sweep_stale(self) -> int:
+        """Remove cgroups left by Overcast processes that no longer exist. Returns how many."""
+        removed = 0
+        names: set[str] = set()
+        for base in self.bases.values():
+            if base.is_dir():
+                names.update(p.name for p in base.iterdir() if p.is_dir())
+        for name in names:
+            owner = name.split("-", 1)[0]
+            if owner.isdigit() and not _alive(int(owner)):
+                Cgroup(self, name).remove(kill=True)
+                removed += 1
+        return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_names = itertools.count(1)
+
+
+def new_name() -> str:
+    return f"{os.getpid()}-{next(_names)}"
+
+
+class Cgroup:
+    """One instance's cgroup (one directory per controller on v1)."""
+
+    def __init__(self, layout: CgroupLayout, name: str) -> None:
+        self.layout = layout
+        self.name = name
+        self.dirs = layout.dirs(name)
+
+    @classmethod
+    def create(cls, layout: CgroupLayout, name: str | None = None) -> Cgroup:
+        cgroup = cls(layout, name or new_name())
+        for path in cgroup.dirs.values():
+            path.mkdir()
+        return cgroup
+
+    def _dir(self, controller: str) -> Path:
+        return self.dirs[controller if self.layout.version == 1 else ""]
+
+    def add(self, pid: int) -> None:
+        """Move a process in (costly: keep it off the cold path)."""
+        for path in self.dirs.values():
+            (path / "cgroup.procs").write_text(str(pid))
+
+    def set_limits(self, memory_mb: int, mb_per_cpu: int, pids_max: int) -> None:
+        for controller, filename, value in limit_writes(self.layout.version, memory_mb, mb_per_cpu, pids_max):
+            target = self._dir(controller) / filename
+            try:
+                target.write_text(value)
+            except FileNotFoundError:
+                if filename not in ("memory.memsw.limit_in_bytes", "memory.swap.max", "memory.swappiness"):
+                    raise  # swap accounting may be compiled out; then there is no swap to turn off
+
+    def procs(self) -> set[int]:
+        pids: set[int] = set()
+        for path in self.dirs.values():
+            with contextlib.suppress(FileNotFoundError):
+                pids.update(int(p) for p in (path / "cgroup.procs").read_text().split())
+        return pids
+
+    def has_processes(self) -> bool:
+        return bool(self.procs())
+
+    def kill_all(self, timeout: float = 5.0) -> bool:
+        """SIGKILL every process until the cgroup is empty; True when it is."""
+        if self.layout.version == 2:
+            with contextlib.suppress(OSError):
+                (self.dirs[""] / "cgroup.kill").write_text("1")
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = self.procs()
+            if not pids:
+                return True
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.001)
+
+    def peak_memory_bytes(self) -> int:
+        names = ("memory.max_usage_in_bytes",) if self.layout.version == 1 else ("memory.peak", "memory.current")
+        for filename in names:
+            with contextlib.suppress(OSError, ValueError):
+                return int((self._dir("memory") / filename).read_text())
+        return 0
+
+    def oom_kills(self) -> int:
+        filename = "memory.oom_control" if self.layout.version == 1 else "memory.events"
+        with contextlib.suppress(OSError):
+            for line in (self._dir("memory") / filename).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
+    def remove(self, kill: bool = True, timeout: float = 5.0) -> None:
+        """Kill what is left and remove the directories (retrying while exiting tasks drain)."""
+        if kill:
+            self.kill_all(timeout)
+        deadline = time.monotonic() + timeout
+        for path in self.dirs.values():
+            while True:
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)

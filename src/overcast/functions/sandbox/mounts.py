@@ -1,0 +1,74 @@
+"""Mounts: the mount namespace plan of an instance (code at /var/task, layers at /opt, private /tmp).
+
+The plan is data, applied inside the new process by runtime/python/confine.py:
+- the code, read-only at /var/task;
+- layers merged read-only at /opt, later layers overriding earlier ones as in AWS
+  (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html); overlayfs lists the top first;
+- a private tmpfs at /tmp of EphemeralStorage MB;
+- Overcast's data dir masked, so no function sees another's code or the store;
+- directories only root can traverse (e.g. /root holding a pyenv interpreter) masked, with the
+  revealed paths (the interpreter's prefix) bound read-only inside, so the function's uid can import the stdlib.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+TASK_ROOT = Path("/var/task")
+OPT = Path("/opt")
+TMP = Path("/tmp")
+
+
+def _blocking_ancestor(path: Path) -> Path | None:
+    """The outermost ancestor of `path` that others cannot traverse, if any."""
+    for parent in reversed(path.parents):
+        if parent == Path("/"):
+            continue
+        try:
+            mode = parent.stat().st_mode
+        except OSError:
+            return None
+        if not mode & stat.S_IXOTH:
+            return parent
+    return None
+
+
+def mount_plan(
+    code_dir: Path,
+    layer_dirs: tuple[Path, ...],
+    ephemeral_storage_mb: int,
+    masked: tuple[Path, ...],
+    reveal: tuple[Path, ...] = (),
+) -> list[dict[str, Any]]:
+    plan: list[dict[str, Any]] = [
+        {"kind": "bind", "source": str(code_dir), "target": str(TASK_ROOT), "readonly": True},
+        {"kind": "tmpfs", "target": str(TMP), "size_mb": ephemeral_storage_mb, "mode": "1777"},
+    ]
+    if len(layer_dirs) == 1:
+        plan.append({"kind": "bind", "source": str(layer_dirs[0]), "target": str(OPT), "readonly": True})
+    elif layer_dirs:
+        plan.append({"kind": "overlay", "lowers": [str(d) for d in reversed(layer_dirs)], "target": str(OPT)})
+    else:
+        plan.append({"kind": "tmpfs", "target": str(OPT), "size_mb": 1, "mode": "0755", "readonly": True})
+    for path in masked:
+        if path.is_dir() and path not in (TMP, OPT) and TMP not in path.parents:
+            plan.append({"kind": "tmpfs", "target": str(path), "size_mb": 1, "mode": "0755", "readonly": True})
+    masks: dict[Path, list[str]] = {}
+    for path in reveal:
+        blocking = _blocking_ancestor(path)
+        if blocking is not None:
+            masks.setdefault(blocking, []).append(str(path.relative_to(blocking)))
+    for blocking, inside in masks.items():
+        plan.append({"kind": "tmpfs", "target": str(blocking), "size_mb": 1, "mode": "0755", "dirs": inside})
+    for path in reveal:
+        if _blocking_ancestor(path) is not None:
+            plan.append({"kind": "bind", "source": str(path), "target": str(path), "readonly": True})
+    return plan
+
+
+def real_prefix(interpreter: Path) -> Path:
+    """The installation prefix of an interpreter binary (…/bin/python3.X -> …)."""
+    return Path(os.path.realpath(interpreter)).parent.parent

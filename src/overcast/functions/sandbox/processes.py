@@ -1,0 +1,148 @@
+"""Processes: an instance's process tree as Overcast sees it, from birth (unclaimed) to teardown.
+
+A `Vessel` is a freshly born process that waits, already inside its own cgroup, for its setup
+frame; claiming it sends the frame (confinement plan plus what to run) and gives a
+`SandboxedProcess`: pid, stdout/stderr readers, exit status, peak memory, OOM flag, and a kill
+that takes the whole tree (every process in the cgroup, however it was forked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from overcast.functions.runtime.python import frames
+from overcast.functions.sandbox.cgroups import Cgroup
+
+
+@dataclass(eq=False)
+class Vessel:
+    pid: int
+    channel: socket.socket  # Overcast's end of the instance's socketpair (blocking)
+    stdout_fd: int  # read ends of the instance's stdout/stderr pipes
+    stderr_fd: int
+    exited: asyncio.Future[int]  # the return code: >= 0 exit status, < 0 killed by that signal
+    cgroup: Cgroup | None = None
+    born_ms: float = 0.0  # how long the birth took (fork + cgroup placement), for the record
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Kill and forget an unclaimed vessel (pool shutdown)."""
+        with contextlib.suppress(OSError):
+            self.channel.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        for fd in (self.stdout_fd, self.stderr_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def returncode(wait_status: int) -> int:
+    if os.WIFSIGNALED(wait_status):
+        return -os.WTERMSIG(wait_status)
+    return os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else 0
+
+
+def describe_exit(code: int) -> str:
+    """As the Lambda service words it: "signal: killed", "exit status 1"."""
+    if code < 0:
+        names = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}
+        sig = signal.Signals(-code) if -code in signal.Signals._value2member_map_ else None
+        return "signal: " + (names.get(sig, sig.name.lower().removeprefix("sig")) if sig else str(-code))
+    return f"exit status {code}"
+
+
+async def _reader(fd: int) -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    protocol = asyncio.StreamReaderProtocol(reader)
+    await loop.connect_read_pipe(lambda: protocol, os.fdopen(fd, "rb", buffering=0))
+    return reader
+
+
+class SandboxedProcess:
+    """A claimed instance process tree. Created by `claim`."""
+
+    def __init__(self, vessel: Vessel, stdout: asyncio.StreamReader, stderr: asyncio.StreamReader) -> None:
+        self.pid = vessel.pid
+        self.stdout = stdout
+        self.stderr = stderr
+        self.channel = vessel.channel
+        self.cgroup = vessel.cgroup
+        self._exited = vessel.exited
+        self._peak = 0
+        self._killed = False
+
+    @property
+    def returncode(self) -> int | None:
+        return self._exited.result() if self._exited.done() else None
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+    def _kill_now(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+        if not self._exited.done():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)  # the instance leads its own session
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    async def kill(self) -> None:
+        """SIGKILL every process of the instance (the cgroup's, or its process group without one)."""
+        self._killed = True
+        self.max_memory_bytes()
+        await asyncio.to_thread(self._kill_now)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._exited), 5)
+        if self.cgroup is not None:
+            await asyncio.to_thread(self.cgroup.kill_all)
+
+    def max_memory_bytes(self) -> int:
+        """Peak memory of the instance: its cgroup's high-water mark, else the main process's."""
+        peak = self.cgroup.peak_memory_bytes() if self.cgroup is not None else _vm_hwm(self.pid)
+        self._peak = max(self._peak, peak)
+        return self._peak
+
+    def note_peak(self, value: int) -> None:
+        """A peak measured by the instance itself (getrusage); used when no cgroup measures it."""
+        if self.cgroup is None:
+            self._peak = max(self._peak, value)
+
+    def oom_killed(self) -> bool:
+        return self.cgroup is not None and self.cgroup.oom_kills() > 0
+
+    async def release(self) -> None:
+        """Kill what is left and remove the cgroup. Idempotent."""
+        if not self._exited.done() or (self.cgroup is not None and self.cgroup.has_processes()):
+            await self.kill()
+        with contextlib.suppress(OSError):
+            self.channel.close()
+        if self.cgroup is not None:
+            cgroup, self.cgroup = self.cgroup, None
+            await asyncio.to_thread(cgroup.remove)
+
+
+def _vm_hwm(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+async def claim(vessel: Vessel, setup: dict[str, Any]) -> SandboxedProcess:
+    """Send the setup frame to a waiting vessel and take it over."""
+    frames.send(vessel.channel, setup)
+    stdout = await _reader(vessel.stdout_fd)
+    stderr = await _reader(vessel.stderr_fd)
+    return SandboxedProcess(vessel, stdout, stderr)

@@ -1,0 +1,225 @@
+"""The Python instance: a sandboxed process running the Python runtime loop, over the lean channel.
+
+Invocations travel as frames on a Unix socketpair (no HTTP). Failures are reported as AWS does
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html): a timeout kills the
+instance ("Sandbox.Timedout"), an OOM kill reports "Runtime.OutOfMemory", any other death
+"Runtime.ExitError"; each loses the instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import time
+from typing import Any
+
+from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
+from overcast.functions.runtime.python import frames
+from overcast.functions.sandbox.processes import SandboxedProcess, describe_exit
+
+MB = 1024 * 1024
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
+INIT_LIMIT_S = 10.0
+# Errors the platform (not the runtime) reports: the message names the request.
+_PLATFORM_ERRORS = ("Runtime.ExitError", "Runtime.OutOfMemory", "Sandbox.Timedout")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+class PythonInstance:
+    """One initialized (or failed-to-initialize) Python instance. See instances.Instance."""
+
+    def __init__(self, instance_id: str, spec: InstanceSpec, process: SandboxedProcess) -> None:
+        self.id = instance_id
+        self.spec = spec
+        self.process = process
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._init_error: dict[str, Any] | None = None
+        self._init_error_type: str | None = None
+        self._init_ms: float | None = None
+        self._pending_log: list[LogLine] = []
+        self._fd_log: list[LogLine] = []
+        self._pumps: list[asyncio.Task[None]] = []
+        self._stopped = False
+
+    async def initialize(self, started: float) -> None:
+        """Wait for the runtime's `ready` frame (the handler imported, or not)."""
+        self._pumps = [asyncio.create_task(self._pump(s)) for s in (self.process.stdout, self.process.stderr)]
+        self.process.channel.setblocking(False)
+        self._reader, self._writer = await asyncio.open_unix_connection(sock=self.process.channel)
+        try:
+            header, _body = await asyncio.wait_for(self._read_frame(), max(INIT_LIMIT_S, self.spec.timeout_s))
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as exc:
+            await self._lost_at_init(exc)
+            return
+        self._init_ms = (time.monotonic() - started) * 1000
+        self._pending_log.extend(LogLine(int(ts), msg) for ts, msg in header.get("log", []))
+        self.process.note_peak(int(header.get("maxrss", 0)))
+        if header.get("op") == "failed":
+            self._init_error = {"errorMessage": header.get("message", ""), "errorType": "Runtime.ExitError"}
+            self._init_error_type = "Runtime.ExitError"
+        elif header.get("error"):
+            self._init_error = header["error"]
+            self._init_error_type = header["error"].get("errorType") or "Runtime.Unknown"
+
+    async def _lost_at_init(self, exc: BaseException) -> None:
+        self._init_ms = None
+        if isinstance(exc, asyncio.TimeoutError):
+            await self.process.kill()
+            message = f"Init timed out after {max(INIT_LIMIT_S, self.spec.timeout_s):.2f} seconds"
+            self._init_error, self._init_error_type = (
+                {"errorType": "Sandbox.Timedout", "errorMessage": message},
+                "Sandbox.Timedout",
+            )
+            return
+        code = await self._exit_code()
+        kind = "Runtime.OutOfMemory" if self.process.oom_killed() else "Runtime.ExitError"
+        self._init_error = {"errorType": kind, "errorMessage": f"Runtime exited with error: {describe_exit(code)}"}
+        self._init_error_type = kind
+
+    async def _read_frame(self) -> tuple[dict[str, Any], bytes]:
+        assert self._reader is not None
+        prefix = await self._reader.readexactly(frames.PREFIX.size)
+        head_len, body_len = frames.decode_prefix(prefix)
+        head = await self._reader.readexactly(head_len)
+        body = await self._reader.readexactly(body_len) if body_len else b""
+        return json.loads(head), body
+
+    async def _pump(self, stream: asyncio.StreamReader) -> None:
+        """Output written straight to fd 1/2 (child processes, C code) joins the log as it comes."""
+        with contextlib.suppress(Exception):
+            while line := await stream.readline():
+                self._fd_log.append(LogLine(_now_ms(), line.decode(errors="replace").rstrip("\n")))
+
+    async def _exit_code(self) -> int:
+        try:
+            return await asyncio.wait_for(self.process.wait(), 5)
+        except TimeoutError:
+            await self.process.kill()
+            return await self.process.wait()
+
+    def _take_log(self, lines: list[Any]) -> tuple[LogLine, ...]:
+        log = self._pending_log + [LogLine(int(ts), msg) for ts, msg in lines] + self._fd_log
+        self._pending_log, self._fd_log = [], []
+        log.sort(key=lambda line: line.timestamp_ms)
+        return tuple(log)
+
+    def _max_memory_mb(self) -> int:
+        return math.ceil(self.process.max_memory_bytes() / MB)
+
+    async def invoke(self, invocation: Invocation) -> InvocationResult:
+        async with self._lock:
+            init_ms, self._init_ms = self._init_ms, None
+            if self._init_error is not None or self._stopped:
+                return await self._init_failure(invocation, init_ms)
+            started = time.monotonic()
+            assert self._writer is not None
+            header = {
+                "op": "invoke",
+                "request_id": invocation.request_id,
+                "deadline_ms": invocation.deadline_ms,
+                "invoked_function_arn": invocation.invoked_function_arn,
+                "trace_id": invocation.trace_id,
+                "client_context": invocation.client_context,
+                "cognito_identity": invocation.cognito_identity,
+            }
+            remaining = max(0.0, (invocation.deadline_ms - _now_ms()) / 1000)
+            try:
+                self._writer.write(frames.encode(header, invocation.payload))
+                reply, body = await asyncio.wait_for(self._read_frame(), remaining)
+            except TimeoutError:
+                return await self._timed_out(invocation, started, init_ms)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return await self._died(invocation, started, init_ms)
+            duration = (time.monotonic() - started) * 1000
+            self.process.note_peak(int(reply.get("maxrss", 0)))
+            await asyncio.sleep(0)  # let the pumps take output written just before returning
+            error_type = reply.get("error_type")
+            return InvocationResult(
+                payload=body,
+                function_error="Unhandled" if error_type else None,
+                error_type=error_type,
+                duration_ms=duration,
+                max_memory_used_mb=self._max_memory_mb(),
+                init_duration_ms=init_ms,
+                log=self._take_log(reply.get("log", [])),
+            )
+
+    async def _init_failure(self, invocation: Invocation, init_ms: float | None) -> InvocationResult:
+        document = dict(self._init_error or {"errorType": "Runtime.ExitError", "errorMessage": "instance stopped"})
+        error_type = document.get("errorType") or self._init_error_type
+        if error_type in _PLATFORM_ERRORS:
+            document["errorMessage"] = f"RequestId: {invocation.request_id} Error: {document['errorMessage']}"
+        await self.process.kill()
+        log = self._take_log([])
+        await self.stop()
+        return InvocationResult(
+            payload=json.dumps(document).encode(),
+            function_error="Unhandled",
+            error_type=error_type,
+            duration_ms=0.0,
+            max_memory_used_mb=self._max_memory_mb(),
+            init_duration_ms=init_ms,
+            log=log,
+            instance_lost=True,
+        )
+
+    async def _timed_out(self, invocation: Invocation, started: float, init_ms: float | None) -> InvocationResult:
+        await self.process.kill()
+        duration = (time.monotonic() - started) * 1000
+        seconds = f"{self.spec.timeout_s:.2f}"
+        # The Invoke response and the log line of a timed-out invocation, as the Lambda service words them.
+        document = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after {seconds} seconds",
+        }
+        now = _now_ms()
+        self._pending_log.append(
+            LogLine(now, f"{_iso(now)} {invocation.request_id} Task timed out after {seconds} seconds")
+        )
+        return await self._lost(document, duration, init_ms)
+
+    async def _died(self, invocation: Invocation, started: float, init_ms: float | None) -> InvocationResult:
+        code = await self._exit_code()
+        duration = (time.monotonic() - started) * 1000
+        kind = "Runtime.OutOfMemory" if self.process.oom_killed() else "Runtime.ExitError"
+        message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: {describe_exit(code)}"
+        self._pending_log.append(LogLine(_now_ms(), f"{message}\n{kind}"))
+        return await self._lost({"errorType": kind, "errorMessage": message}, duration, init_ms)
+
+    async def _lost(self, document: dict[str, Any], duration: float, init_ms: float | None) -> InvocationResult:
+        memory = self._max_memory_mb()
+        await asyncio.sleep(0)
+        log = self._take_log([])
+        await self.stop()
+        return InvocationResult(
+            payload=json.dumps(document).encode(),
+            function_error="Unhandled",
+            error_type=document["errorType"],
+            duration_ms=duration,
+            max_memory_used_mb=memory,
+            init_duration_ms=init_ms,
+            log=log,
+            instance_lost=True,
+        )
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        await self.process.release()
+        for pump in self._pumps:
+            pump.cancel()
