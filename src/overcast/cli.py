@@ -1,4 +1,4 @@
-"""The `overcast` command: `up` runs the server, `status` says what runs and what this host offers."""
+"""The `overcast` command: `up` runs the server, `status` says what runs, `logs` and `usage` read its functions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import platform
 import sys
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,156 @@ def status(data_dir: Path | None, config: Path | None, as_json: bool) -> None:
         available = sorted(n for n, s in report["services"].items() if s == "available")
         table.add_row("services", ", ".join(available) or "none")
     out.print(table)
+
+
+_DURATION_UNITS_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+
+
+def parse_since(text: str) -> int:
+    """`30s`, `10m`, `2h`, `1d`, `1w` as milliseconds."""
+    value, unit = text[:-1], text[-1:].lower()
+    if not value.isdigit() or unit not in _DURATION_UNITS_MS:
+        raise click.BadParameter(f"{text!r} is not a duration like 30s, 10m, 2h or 1d", param_hint="--since")
+    return int(value) * _DURATION_UNITS_MS[unit]
+
+
+def _server_url(data_dir: Path | None, config: Path | None) -> str:
+    from overcast.server import read_state
+
+    settings = _settings(config, data_dir=data_dir)
+    url = read_state(settings.data_dir).get("url")
+    if not url:
+        console.print(f"[red]Overcast is not running on data dir {settings.data_dir} (start it: overcast up)[/red]")
+        sys.exit(1)
+    return str(url)
+
+
+def log_line(event: dict[str, Any]) -> str:
+    """One event as `aws logs tail` prints it: ISO time, stream, message."""
+    from datetime import UTC, datetime
+
+    stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).isoformat(timespec="microseconds")
+    return f"{stamp} {event['logStreamName']} {event['message'].rstrip(chr(10))}"
+
+
+@dataclass
+class LogTail:
+    """Where `overcast logs` is in a log group: the newest timestamp printed and the events printed at it."""
+
+    group: str
+    start_ms: int
+    seen: set[str] = field(default_factory=set)
+
+    def poll(self, client: Any) -> list[dict[str, Any]]:
+        """The group's events from `start_ms` on that were not printed yet, oldest first."""
+        fresh: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"logGroupName": self.group, "startTime": self.start_ms}
+        while True:
+            page = client.filter_log_events(**kwargs)
+            fresh += [e for e in page["events"] if e["eventId"] not in self.seen]
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+        if fresh:
+            newest = max(e["timestamp"] for e in fresh)
+            if newest > self.start_ms:
+                self.start_ms, self.seen = newest, set()
+            self.seen |= {e["eventId"] for e in fresh if e["timestamp"] == newest}
+        return fresh
+
+
+@main.command()
+@click.argument("function_name")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they arrive.")
+@click.option("--since", default="10m", show_default=True, help="How far back to start: 30s, 10m, 2h, 1d.")
+@click.option("--region", default=None, help="The function's region (default: the server's default region).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
+@click.option("--config", type=click.Path(path_type=Path), default=None)
+def logs(
+    function_name: str, follow: bool, since: str, region: str | None, data_dir: Path | None, config: Path | None
+) -> None:
+    """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
+    import time
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    since_ms = parse_since(since)
+    url = _server_url(data_dir, config)
+    settings = _settings(config, data_dir=data_dir)
+    client = boto3.client(
+        "logs",
+        endpoint_url=url,
+        region_name=region or settings.default_region,
+        aws_access_key_id=settings.default_account,
+        aws_secret_access_key="overcast",
+    )
+    group = function_name if function_name.startswith("/") else f"/aws/lambda/{function_name}"
+    tail = LogTail(group, int(time.time() * 1000) - since_ms)
+    try:
+        while True:
+            try:
+                for event in tail.poll(client):
+                    click.echo(log_line(event))
+                sys.stdout.flush()
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ResourceNotFoundException" or not follow:
+                    console.print(f"[red]{exc.response['Error']['Message']} ({group})[/red]")
+                    sys.exit(1)
+            if not follow:
+                return
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return
+
+
+@main.command()
+@click.option("--since", default=None, help="Only invocations this recent: 30s, 10m, 2h, 1d (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the usage as JSON.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
+@click.option("--config", type=click.Path(path_type=Path), default=None)
+def usage(since: str | None, as_json: bool, data_dir: Path | None, config: Path | None) -> None:
+    """Invocations, GB-seconds and their cost at AWS's prices, per function."""
+    import time
+
+    path = "/_overcast/usage"
+    if since is not None:
+        path += f"/since_ms={int(time.time() * 1000) - parse_since(since)}"
+    url = _server_url(data_dir, config)
+    with urllib.request.urlopen(url + path, timeout=10) as response:
+        report = json.loads(response.read())
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title="Lambda usage" + (f" (last {since})" if since else ""))
+    for heading in ("function", "account", "region"):
+        table.add_column(heading)
+    for heading in ("requests", "cold", "errors", "GB-seconds", "cost", "after free tier"):
+        table.add_column(heading, justify="right")
+    rows = report["functions"]
+    for row in rows:
+        table.add_row(
+            row["function_name"],
+            row["account"],
+            row["region"],
+            f"{row['requests']:,}",
+            f"{row['cold_starts']:,}",
+            f"{row['errors']:,}",
+            f"{row['gb_seconds']:,.3f}",
+            f"${row['cost']:,.6f}",
+            f"${row['cost_after_free_tier']:,.6f}",
+        )
+    if rows:
+        table.add_row(
+            "total",
+            "",
+            "",
+            f"{sum(r['requests'] for r in rows):,}",
+            f"{sum(r['cold_starts'] for r in rows):,}",
+            f"{sum(r['errors'] for r in rows):,}",
+            f"{sum(r['gb_seconds'] for r in rows):,.3f}",
+            f"${sum(r['cost'] for r in rows):,.6f}",
+            f"${sum(r['cost_after_free_tier'] for r in rows):,.6f}",
+            style="bold",
+        )
+    Console(width=max(120, Console().width)).print(table)
