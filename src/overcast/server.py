@@ -31,6 +31,7 @@ from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable
 from overcast.billing.metering import Meter
 from overcast.config import Settings
+from overcast.functions.invoke import InvokeService
 from overcast.functions.registry import Registry
 from overcast.observe.logs import LogStore
 
@@ -92,6 +93,7 @@ class Overcast:
     registry: Registry | None = None
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
     meter: Meter | None = None  # every invocation's billable facts
+    invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
     edge: Edge | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
@@ -162,13 +164,29 @@ async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, Operati
     await system.logs.start()
     system.meter = Meter(store, SystemClock(), system.settings.billing_granularity_ms)
     await system.meter.start()
+    from overcast.functions.concurrency import Concurrency
+    from overcast.functions.packages import Packages
+    from overcast.functions.pool import Pool
+    from overcast.functions.sandbox import LocalSandboxes
+
+    settings, clock = system.settings, SystemClock()
+    sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
+    system.closers.append(sandboxes.close)
+    concurrency = Concurrency(store, registry, clock, settings.concurrency_limit)
+    await concurrency.start()
+    system.invoker = InvokeService(
+        registry, Pool(sandboxes, clock, settings.idle_seconds), concurrency, Packages(registry, settings.data_dir),
+        system.logs, system.meter, clock, max_payload_bytes=settings.max_sync_payload_bytes,
+    )  # fmt: skip
+    system.closers.append(system.invoker.close)
+    await system.invoker.start()
     from overcast.api.services import stepfunctions
     from overcast.workflows import engine as workflows
 
     sfn = await workflows.build(store, SystemClock(), getattr(system, "invoker", None))
     system.closers.append(sfn.executions.close)
     return {
-        "lambda": lambda_.operations(registry, code_url=lambda sha: f"{system.url}/_overcast/code/{sha}"),
+        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", system.invoker),
         "logs": logs.operations(system.logs),
         "stepfunctions": stepfunctions.operations(sfn.machines, sfn.executions, sfn.tasks),
         "sts": sts.operations(),
