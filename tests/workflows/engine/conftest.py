@@ -1,0 +1,59 @@
+"""Fixtures for the engine tests: the engine's parts over a real store (SQLite, or PostgreSQL too)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from overcast.clock import FakeClock
+from overcast.context import RequestContext
+from overcast.store import Store, open_store
+from overcast.workflows.asl import validate_definition
+from overcast.workflows.engine.machines import Machines
+from overcast.workflows.engine.tasks import Tasks
+
+CTX = RequestContext(account_id="111111111111", region="us-east-1")
+ROLE = "arn:aws:iam::111111111111:role/sfn"
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await open_store(None, tmp_path / "overcast.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def pg_store(postgres_url: str, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await open_store(postgres_url, tmp_path / "unused.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture(params=["sqlite_store", "pg_store"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same tests on both engines (one SQL schema, two engines)."""
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def machines(store: Store, clock: FakeClock) -> Machines:
+    registry = Machines(store, clock, validate_definition)
+    await registry.start()
+    return registry
+
+
+@pytest.fixture
+def tasks(store: Store, clock: FakeClock, machines: Machines) -> Tasks:
+    return Tasks(store, clock)

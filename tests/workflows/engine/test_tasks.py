@@ -1,0 +1,51 @@
+"""Task tokens and activity tasks on both store engines: SendTask* errors as AWS, long poll by the Clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from overcast.clock import FakeClock
+from overcast.errors import AwsError
+from overcast.workflows.engine.tasks import Outcome, Tasks
+
+ARN = "arn:aws:states:us-east-1:111111111111:execution:sm:e1"
+ACTIVITY = "arn:aws:states:us-east-1:111111111111:activity:work"
+TOKEN = "ab" * 32
+
+
+async def test_callback_completes_once(tasks: Tasks) -> None:
+    fresh, outcome = await tasks.open(TOKEN, ARN, "/T#0/a0")
+    assert fresh and outcome is None
+    future = tasks.done_future(TOKEN)
+    await tasks.heartbeat(TOKEN)
+    await tasks.complete(TOKEN, Outcome(output='{"ok":true}'))
+    assert (await future).output == '{"ok":true}'
+    with pytest.raises(AwsError) as late:
+        await tasks.complete(TOKEN, Outcome(output="{}"))
+    assert late.value.code == "TaskTimedOut"
+    again, stored = await tasks.open(TOKEN, ARN, "/T#0/a0")  # a replay finds the stored result
+    assert not again and stored == Outcome(output='{"ok":true}')
+
+
+async def test_unknown_and_malformed_tokens(tasks: Tasks) -> None:
+    with pytest.raises(AwsError) as malformed:
+        await tasks.complete("nope", Outcome(output="{}"))
+    assert malformed.value.code == "InvalidToken"
+    with pytest.raises(AwsError) as unknown:
+        await tasks.heartbeat("cd" * 32)
+    assert unknown.value.code == "TaskDoesNotExist"
+
+
+async def test_activity_long_poll_waits_for_work_and_times_out_by_the_clock(tasks: Tasks, clock: FakeClock) -> None:
+    poll = asyncio.ensure_future(tasks.next_activity_task(ACTIVITY, "w1"))
+    await asyncio.sleep(0.05)
+    assert not poll.done()
+    await tasks.open(TOKEN, ARN, "/A#0/a0", ACTIVITY, '{"job":1}')
+    assert await asyncio.wait_for(poll, 5) == (TOKEN, '{"job":1}')
+    assert await tasks.started_worker(TOKEN) == "w1"
+    empty = asyncio.ensure_future(tasks.next_activity_task(ACTIVITY, "w2"))
+    await asyncio.sleep(0.05)
+    await clock.advance(60)
+    assert await asyncio.wait_for(empty, 5) is None
