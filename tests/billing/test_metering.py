@@ -30,7 +30,7 @@ def record(n: int, **changes: object) -> InvocationRecord:
         outcome="success",
         architecture="x86_64",
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **changes)
 
 
 async def test_records_are_stored_once_and_read_back(meter: Meter) -> None:
@@ -78,25 +78,23 @@ async def test_aws_pricing_example_without_free_tier(meter: Meter) -> None:
 
 
 async def test_free_tier_applies_per_account_month_across_functions(meter: Meter) -> None:
-    """The classic pricing-page example: 512 MB, 3M invocations of 1 s in a month ->
-    1,500,000 GB-s - 400,000 free = 1,100,000 x $0.0000166667 = $18.33; 3M - 1M free = 2M x $0.20/M
-    = $0.40; total $18.73. Here 2 functions share it (1,500,000 GB-s as 3 x 1000 s at 512 MB... scaled
-    by recording fewer, longer invocations), with the request counts set by a price table that charges
-    the remaining requests exactly as 3M would."""
-    prices = PriceTable(free_requests=1)  # 3 recorded requests, 1 free: the same 2/3 share as 2M of 3M
+    """The pricing page's free-tier example (512 MB, 3M invocations of 1 s: $18.73), with its
+    1,500,000 GB-seconds recorded as 3 long invocations of two functions and the requests scaled
+    down (3 recorded, 1 free: the same 2/3 charged as 2M of 3M, at a price 1M times higher)."""
+    prices = PriceTable(free_requests=1, request_price_per_million=0.2 * 1_000_000)
     meter = Meter(meter.store, meter.clock, 1, prices)
-    half = 1_500_000 / 2 * 2 * 1000  # ms at 512 MB giving 750,000 GB-s per function
-    await meter.record(record(1, function_name="a", memory_mb=512, billed_duration_ms=int(half)))
-    await meter.record(record(2, function_name="b", memory_mb=512, billed_duration_ms=int(half) // 2))
-    await meter.record(record(3, function_name="b", memory_mb=512, billed_duration_ms=int(half) // 2))
+    ms_for_750k = 750_000 * 2 * 1000  # billed ms at 512 MB giving 750,000 GB-s
+    await meter.record(record(1, function_name="a", memory_mb=512, billed_duration_ms=ms_for_750k))
+    await meter.record(record(2, function_name="b", memory_mb=512, billed_duration_ms=ms_for_750k // 2))
+    await meter.record(record(3, function_name="b", memory_mb=512, billed_duration_ms=ms_for_750k // 2))
     usage = await meter.usage()
-    total_gb_s = sum(u.gb_seconds for u in usage)
-    assert total_gb_s == pytest.approx(1_500_000)
-    net_compute = 1_100_000 * 0.0000166667
-    assert round(net_compute, 2) == 18.33
+    assert sum(u.gb_seconds for u in usage) == pytest.approx(1_500_000)
+    assert sum(u.requests for u in usage) == 3
     net = sum(u.cost_after_free_tier for u in usage)
-    assert net == pytest.approx(net_compute + 2 * 0.2e-6)
+    assert net == pytest.approx(1_100_000 * 0.0000166667 + 2 * 0.2)
+    assert round(net, 2) == 18.73
     a, b = usage
+    assert a.cost == pytest.approx(b.cost - 0.2)  # same GB-seconds, one request fewer
     assert a.cost_after_free_tier / a.cost == pytest.approx(b.cost_after_free_tier / b.cost)
 
 
