@@ -31,7 +31,7 @@ from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
 from overcast.functions.sandbox.python import PythonInstance
 from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
 from overcast.functions.sandbox.users import function_uid
-from overcast.functions.sandbox.zygote import spawn_vessel
+from overcast.functions.sandbox.zygote import Zygote, ZygoteError, spawn_vessel
 from overcast.host import Isolation, detect_isolation
 
 __all__ = ["LocalSandboxes", "MissingInterpreter", "SandboxedProcess", "available_python"]
@@ -53,6 +53,7 @@ class LocalSandboxes:
         *,
         pids_max: int = DEFAULT_PIDS_MAX,
         endpoint_url: str | None = None,
+        pool_size: int = 2,
     ) -> None:
         self.settings = settings
         self.data_dir = Path(data_dir)
@@ -77,6 +78,9 @@ class LocalSandboxes:
         self._processes: set[SandboxedProcess] = set()
         self._instances: set[Instance] = set()
         self._ids = itertools.count(1)
+        self.pool_size = pool_size
+        self._zygotes: dict[Path, Zygote] = {}
+        self._zygote_lock = asyncio.Lock()
 
     # --- the public surface -------------------------------------------------------------------
 
@@ -126,6 +130,9 @@ class LocalSandboxes:
                 await process.release()
         self._instances.clear()
         self._processes.clear()
+        zygotes, self._zygotes = list(self._zygotes.values()), {}
+        for zygote in zygotes:
+            await zygote.close()
 
     def notices(self, spec: InstanceSpec) -> list[str]:
         """Lines every instance of `spec` writes to its log at init about how it is isolated."""
@@ -155,8 +162,30 @@ class LocalSandboxes:
             plan["rlimits"] = fallback_rlimits(spec.memory_mb, self.pids_max, own_uid=self.confined)
         return plan
 
+    async def warm(self, runtimes: Sequence[str] = ()) -> None:
+        """Start the zygotes (and their pools) for these runtimes now, not at the first cold start."""
+        for runtime in runtimes or [_host_runtime()]:
+            interpreter = available_python(runtime)
+            if interpreter is not None:
+                await self._zygote(interpreter)
+
+    async def _zygote(self, interpreter: Path) -> Zygote:
+        async with self._zygote_lock:
+            zygote = self._zygotes.get(interpreter)
+            if zygote is None or not zygote.alive:
+                zygote = Zygote(interpreter, self.layout, self.pool_size)
+                await zygote.start()
+                self._zygotes[interpreter] = zygote
+            return zygote
+
     async def _vessel(self, interpreter: Path) -> Vessel:
-        return await spawn_vessel(interpreter, self.layout)
+        """A process waiting in its own fresh cgroup: forked from the warm zygote when possible."""
+        try:
+            zygote = await self._zygote(interpreter)
+            return await zygote.take()
+        except ZygoteError as exc:
+            log.warning("zygote unavailable (%s); starting a fresh interpreter", exc)
+            return await spawn_vessel(interpreter, self.layout)
 
     async def _claim(self, vessel: Vessel, spec: InstanceSpec, setup: dict[str, Any]) -> SandboxedProcess:
         try:
