@@ -77,5 +77,5 @@ def test_report(duration: float, billed: int, memory: int, used: int, init: floa
     ],
 )
 def test_billed_ms(granularity: int, duration: float, init: float | None, billed: int) -> None:
-    meter = Meter(None, FakeClock(), granularity)  # type: ignore[arg-type]  # billed_ms needs no store
+    meter = Meter(None, FakeClock(), granularity)  # billed_ms needs no store
     assert meter.billed_ms(duration, init_ms=init) == billed
