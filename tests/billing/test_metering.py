@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 FEB = 1_769_904_000_000  # 2026-02-01T00:00:00Z
 
 
-def record(n: int, **changes: object) -> InvocationRecord:
+def record(n: int, **changes: Any) -> InvocationRecord:
     base = InvocationRecord(
         account=A,
         region="us-east-1",
@@ -31,6 +32,11 @@ def record(n: int, **changes: object) -> InvocationRecord:
         architecture="x86_64",
     )
     return dataclasses.replace(base, **changes)
+
+
+async def test_billed_ms_uses_the_meter_granularity(meter: Meter) -> None:
+    assert meter.billed_ms(12.34) == 13 and meter.billed_ms(4.42, init_ms=333.05) == 338
+    assert Meter(meter.store, meter.clock, 100).billed_ms(12.34) == 100
 
 
 async def test_records_are_stored_once_and_read_back(meter: Meter) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from overcast.billing.metering import Meter
-from overcast.clock import FakeClock
+from overcast.billing.metering import billed_duration_ms
 from overcast.functions.report import end_line, report_line, start_line
 
 RID = "6bc28136-xmpl-4365-b021-0ce6b2e64ab0"
@@ -77,5 +76,4 @@ def test_report(duration: float, billed: int, memory: int, used: int, init: floa
     ],
 )
 def test_billed_ms(granularity: int, duration: float, init: float | None, billed: int) -> None:
-    meter = Meter(None, FakeClock(), granularity)  # billed_ms needs no store
-    assert meter.billed_ms(duration, init_ms=init) == billed
+    assert billed_duration_ms(duration, granularity, init_ms=init) == billed

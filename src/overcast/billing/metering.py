@@ -77,6 +77,14 @@ class FunctionUsage:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+def billed_duration_ms(duration_ms: float, granularity_ms: int, init_ms: float | None = None) -> int:
+    """Duration (plus init, when given) rounded up to the granularity; at least one unit."""
+    total = duration_ms + (init_ms or 0.0)
+    # Round away float noise first (12.000000001 ms is 12 ms, not 13).
+    units = math.ceil(round(total / granularity_ms, 6))
+    return max(1, units) * granularity_ms
+
+
 def month_of(epoch_ms: int) -> str:
     return time.strftime("%Y-%m", time.gmtime(epoch_ms / 1000))
 
@@ -94,11 +102,8 @@ class Meter:
         await self.store.migrate("billing", STEPS)
 
     def billed_ms(self, duration_ms: float, init_ms: float | None = None) -> int:
-        """Duration (plus init, when given) rounded up to the granularity; at least one unit."""
-        total = duration_ms + (init_ms or 0.0)
-        # Round away float noise first (12.000000001 ms is 12 ms, not 13).
-        units = math.ceil(round(total / self.granularity_ms, 6))
-        return max(1, units) * self.granularity_ms
+        """Duration (plus init, when given) rounded up to the billing granularity."""
+        return billed_duration_ms(duration_ms, self.granularity_ms, init_ms)
 
     async def record(self, record: InvocationRecord) -> None:
         """Store one invocation; recording the same one twice keeps one row."""
