@@ -13,11 +13,14 @@ Every effect call carries a `key` that is deterministic and unique per occurrenc
 
     key   := scope "/" StateName "#" entry [ "/" suffix ]
     scope := ""                                  (the top level)
-           | scope "/" ParallelName "#" entry "/b" branchIndex
-           | scope "/" MapName "#" entry "/i" itemIndex
+           | scope "/" ParallelName "#" entry [ "." attempt ] "/b" branchIndex
+           | scope "/" MapName "#" entry [ "." attempt ] "/i" itemIndex
+                                  (".attempt" only for a retried Parallel / Map, attempt >= 1)
     entry := how many times this scope had entered that state before (0, 1, ...: loops)
     suffix:= "a" attempt        task(): attempt 0 is the first try, n the n-th retry
            | "retry" attempt    wait_until(): the backoff before retry `attempt` (1-based)
+           | "jitter" attempt   random(): the FULL jitter draw for that backoff
+           | "maprun"           uuid(): a distributed Map run's id
            | "wait"             wait_until(): a Wait state
            | "rnd" n | "uuid" n random()/uuid(): the n-th draw (0-based) in that state entry
            | "token" attempt    task_token(): the callback token of one attempt
@@ -163,7 +166,16 @@ class Effects(Protocol):
         ...
 
     async def wait_until(self, key: str, epoch_seconds: float) -> None:
-        """Return once the engine's clock reaches `epoch_seconds` (a durable timer)."""
+        """Return once the engine's clock reaches `epoch_seconds` (a durable timer).
+
+        Persist the deadline on the first call for a key; on replay a fired timer returns at
+        once and a pending one keeps its persisted deadline (a Retry backoff's deadline is
+        computed from `now()`, which differs on replay).
+        """
+        ...
+
+    def now(self) -> float:
+        """The engine's clock (epoch seconds); used only to compute Retry backoff deadlines."""
         ...
 
     def random(self, key: str) -> float:

@@ -142,14 +142,33 @@ def compile_reference_path(text: str) -> tuple[str | int, ...]:
     return path.steps
 
 
-@dataclass(slots=True)
 class Env:
-    """What paths, templates and intrinsic functions may read while evaluating one state."""
+    """What paths, templates and intrinsic functions may read while evaluating one state.
 
-    context: Any  # the context object, `$$`
-    variables: Mapping[str, Any]
-    random: Callable[[], float]
-    uuid: Callable[[], str]
+    The context object `$$` is built on first use (most states never read it).
+    """
+
+    __slots__ = ("_context", "_make_context", "random", "uuid", "variables")
+
+    def __init__(
+        self,
+        context: Callable[[], Any] | Any,
+        variables: Mapping[str, Any],
+        random: Callable[[], float],
+        uuid: Callable[[], str],
+    ) -> None:
+        self._make_context = context if callable(context) else None
+        self._context = None if callable(context) else context
+        self.variables = variables
+        self.random = random
+        self.uuid = uuid
+
+    @property
+    def context(self) -> Any:
+        if self._make_context is not None:
+            self._context = self._make_context()
+            self._make_context = None
+        return self._context
 
 
 def select(text: str, data: Any, env: Env) -> Any:

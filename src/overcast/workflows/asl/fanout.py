@@ -1,0 +1,257 @@
+"""Parallel branches and Map iterations: concurrent child scopes, their events and their limits.
+
+Each branch / iteration is a child Scope run as an asyncio task (Map honours MaxConcurrency);
+events carry per-scope keys, so their interleaving does not change ids on replay.
+https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html
+https://docs.aws.amazon.com/step-functions/latest/dg/state-map.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Awaitable
+from typing import Any
+
+from overcast.workflows.asl import errors as e
+from overcast.workflows.asl import jsonata as jn
+from overcast.workflows.asl.execution import to_json
+from overcast.workflows.asl.model import ABSENT, MapState, ParallelState
+from overcast.workflows.asl.paths import NoMatch, UndefinedVariable, select
+from overcast.workflows.asl.scope import Frame, Scope, error_output
+
+
+def _suffix(number: int) -> str:
+    return f".{number}" if number else ""
+
+
+async def parallel_attempt(frame: Frame, number: int) -> Any:
+    state = frame.state
+    assert isinstance(state, ParallelState)
+    scope = frame.scope
+    if frame.jsonata:
+        bindings = frame.bindings()
+        effective = frame.input if state.arguments is ABSENT else frame.evaluate(
+            state.arguments, "Arguments", bindings)
+    else:
+        effective = frame.path("InputPath", state.input_path, frame.input)
+        if state.parameters is not ABSENT:
+            effective = frame.template(state.parameters, effective)
+    scope.emit("ParallelStateStarted")
+    children = [
+        scope.child(f"{frame.key}{_suffix(number)}/b{i}", branch)
+        for i, branch in enumerate(state.branches)
+    ]
+    run = scope.run
+    try:
+        results = await _all([run.run_scope(child, effective) for child in children])
+    except e.StateFailure:
+        scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
+        scope.emit("ParallelStateFailed")
+        raise
+    scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
+    scope.emit("ParallelStateSucceeded")
+    return frame.finish_result(results)
+
+
+async def _all(coroutines: list[Awaitable[Any]]) -> list[Any]:
+    """Run all; on the first failure cancel the rest and raise it (lowest index wins ties)."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
+    if failed:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise failed[0].exception()  # type: ignore[misc]
+    return [t.result() for t in tasks]
+
+
+# -- Map ---------------------------------------------------------------------------------------
+
+
+def _number(frame: Frame, value: Any, path: str | None, field: str, data: Any,
+            bindings: jn.Bindings | None) -> float | None:
+    if path is not None:
+        try:
+            value = select(path, data, frame.env)
+        except (NoMatch, UndefinedVariable):
+            raise frame.runtime(f"The {field} field does not reference an input value: {path}") from None
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise frame.runtime(f"The {field} field references an invalid value: {path}") from None
+    elif value is ABSENT:
+        return None
+    elif bindings is not None and jn.is_expression(value):
+        value = frame.evaluate(value, field, bindings)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise frame.runtime(f"The {field} field must be a non-negative number, but was {to_json(value)}")
+    return float(value)
+
+
+async def map_attempt(frame: Frame, number: int) -> Any:
+    state = frame.state
+    assert isinstance(state, MapState)
+    scope = frame.scope
+    run = scope.run
+    bindings = frame.bindings() if frame.jsonata else None
+    if bindings is not None:
+        effective = frame.input
+        items = effective if state.items is ABSENT else frame.evaluate(state.items, "Items", bindings)
+        if not isinstance(items, list):
+            raise frame.query_failure(jn.QueryError(
+                f"The Items field must evaluate to a JSON array, but was '{to_json(items)}'."))
+    else:
+        effective = frame.path("InputPath", state.input_path, frame.input)
+        items = frame.path("ItemsPath", state.items_path, effective)
+        if not isinstance(items, list):
+            raise frame.runtime(
+                f"Invalid input '{to_json(items)}' for the field 'ItemsPath': it must reference a "
+                "JSON array"
+            )
+    if state.item_reader is not ABSENT:
+        raise e.StateFailure(
+            e.ITEM_READER_FAILED,
+            "ItemReader is not supported by Overcast yet: it reads from object storage (S3).",
+        )
+    if state.result_writer is not ABSENT:
+        raise e.StateFailure(
+            e.RESULT_WRITER_FAILED,
+            "ResultWriter is not supported by Overcast yet: it writes to object storage (S3).",
+        )
+    concurrency = _number(frame, state.max_concurrency, state.max_concurrency_path,
+                          "MaxConcurrencyPath", effective, bindings)
+    tolerated_count = _number(frame, state.tolerated_failure_count, state.tolerated_failure_count_path,
+                              "ToleratedFailureCountPath", effective, bindings)
+    tolerated_pct = _number(frame, state.tolerated_failure_percentage,
+                            state.tolerated_failure_percentage_path,
+                            "ToleratedFailurePercentagePath", effective, bindings)
+    inputs = [_item_input(frame, state, index, item, effective) for index, item in enumerate(items)]
+    if state.item_batcher is not ABSENT:
+        inputs = _batches(frame, state.item_batcher, inputs, effective)
+    frame.map_item = None
+    frame.fresh_env()
+    distributed = state.mode == "DISTRIBUTED"
+    scope.emit("MapStateStarted", {"length": len(inputs)})
+    if distributed:
+        run_id = run.effects.uuid(f"{frame.key}{_suffix(number)}/maprun")
+        context = run.context
+        label = state.label or state.name
+        scope.emit("MapRunStarted", {
+            "mapRunArn": f"arn:{context.partition}:states:{context.region}:{context.account_id}:"
+                         f"mapRun:{context.state_machine_name}/{label}:{run_id}"
+        })
+    limit = int(concurrency or 0) or len(inputs)
+    tolerant = tolerated_count is not None or tolerated_pct is not None
+    outcomes: list[Any] = [None] * len(inputs)
+    failures: list[e.StateFailure | None] = [None] * len(inputs)
+    children: list[Scope] = []
+
+    async def iterate(index: int) -> None:
+        child = scope.child(f"{frame.key}{_suffix(number)}/i{index}", state.processor,
+                            isolated=distributed, silent=distributed)
+        children.append(child)
+        details = {"name": state.name, "index": index}
+        child.emit("MapIterationStarted", details)
+        try:
+            outcomes[index] = await run.run_scope(child, inputs[index])
+        except e.StateFailure as failure:
+            child.emit("MapIterationFailed", details)
+            failures[index] = failure
+            if not tolerant:
+                raise
+            return
+        except asyncio.CancelledError:
+            child.emit("MapIterationAborted", details)
+            raise
+        child.emit("MapIterationSucceeded", details)
+
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < len(inputs):
+            index = next_index
+            next_index += 1
+            await iterate(index)
+
+    try:
+        if limit >= len(inputs):
+            await _all([iterate(i) for i in range(len(inputs))])
+        else:
+            await _all([worker() for _ in range(limit)])
+    except e.StateFailure as failure:
+        scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
+        if distributed:
+            scope.emit("MapRunFailed", {"error": failure.error, "cause": failure.cause})
+        scope.emit("MapStateFailed")
+        raise
+    scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
+    failed = sum(1 for f in failures if f is not None)
+    if tolerant and failed:
+        over_count = tolerated_count is not None and failed > tolerated_count
+        over_pct = tolerated_pct is not None and failed * 100.0 / max(1, len(inputs)) > tolerated_pct
+        if (over_count or tolerated_count is None) and (over_pct or tolerated_pct is None):
+            cause = "The specified tolerated failure threshold was exceeded"
+            if distributed:
+                scope.emit("MapRunFailed", {"error": e.EXCEED_TOLERATED_FAILURE_THRESHOLD, "cause": cause})
+            scope.emit("MapStateFailed")
+            raise e.StateFailure(e.EXCEED_TOLERATED_FAILURE_THRESHOLD, cause)
+        for index, problem in enumerate(failures):
+            if problem is not None:
+                outcomes[index] = error_output(problem.error, problem.cause)
+    if distributed:
+        scope.emit("MapRunSucceeded")
+    scope.emit("MapStateSucceeded")
+    return frame.finish_result(outcomes)
+
+
+def _item_input(frame: Frame, state: MapState, index: int, item: Any, effective: Any) -> Any:
+    if state.item_selector is ABSENT:
+        return item
+    frame.map_item = {"Index": index, "Value": item}
+    frame.fresh_env()
+    if frame.jsonata:
+        return frame.evaluate(state.item_selector, "ItemSelector", frame.bindings())
+    return frame.template(state.item_selector, effective)
+
+
+def _batches(frame: Frame, batcher: Any, items: list[Any], effective: Any) -> list[Any]:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html
+    if not isinstance(batcher, dict):
+        return items
+    max_items = batcher.get("MaxItemsPerBatch")
+    if "MaxItemsPerBatchPath" in batcher:
+        max_items = frame.path("MaxItemsPerBatchPath", batcher["MaxItemsPerBatchPath"], effective)
+    max_bytes = batcher.get("MaxInputBytesPerBatch")
+    if "MaxInputBytesPerBatchPath" in batcher:
+        max_bytes = frame.path("MaxInputBytesPerBatchPath", batcher["MaxInputBytesPerBatchPath"], effective)
+    batch_input = batcher.get("BatchInput", {})
+    if frame.jsonata:
+        batch_input = frame.evaluate(batch_input, "ItemBatcher/BatchInput", frame.bindings())
+    else:
+        batch_input = frame.template(batch_input, effective)
+    size = int(max_items) if isinstance(max_items, (int, float)) and max_items > 0 else math.inf
+    byte_limit = int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else math.inf
+    batches: list[Any] = []
+    current: list[Any] = []
+    current_bytes = 0
+    for item in items:
+        item_bytes = len(json.dumps(item, separators=(",", ":")).encode("utf-8"))
+        if current and (len(current) >= size or current_bytes + item_bytes > byte_limit):
+            batches.append({**batch_input, "Items": current} if batch_input else {"Items": current})
+            current, current_bytes = [], 0
+        current.append(item)
+        current_bytes += item_bytes
+    if current:
+        batches.append({**batch_input, "Items": current} if batch_input else {"Items": current})
+    return batches
