@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,15 @@ class LocalSandboxes:
         pids_max: int = DEFAULT_PIDS_MAX,
         endpoint_url: str | None = None,
         pool_size: int = 2,
+        isolation: Isolation | None = None,
     ) -> None:
+        """`isolation` overrides what the host offers (e.g. a degraded one to force the rlimit
+        fallback); by default it is detected."""
         self.settings = settings
         self.data_dir = Path(data_dir)
         self.pids_max = pids_max
         self.endpoint_url = endpoint_url or _endpoint(settings)
-        detected = detect_isolation()
+        detected = isolation or detect_isolation()
         self.layout: CgroupLayout | None = None
         if detected.enforced:
             try:
@@ -75,8 +79,9 @@ class LocalSandboxes:
             detected.root, detected.cgroup_version, detected.cgroup_writable and cgroups_ok, detected.namespaces
         )
         self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
-        self._processes: set[SandboxedProcess] = set()
-        self._instances: set[Instance] = set()
+        # Weak: an instance the pool has stopped and dropped is gone from here too.
+        self._processes: weakref.WeakSet[SandboxedProcess] = weakref.WeakSet()
+        self._instances: weakref.WeakSet[Any] = weakref.WeakSet()
         self._ids = itertools.count(1)
         self.pool_size = pool_size
         self._zygotes: dict[Path, Zygote] = {}

@@ -179,9 +179,10 @@ class Cgroup:
 
     def kill_all(self, timeout: float = 5.0) -> bool:
         """SIGKILL every process until the cgroup is empty; True when it is."""
-        if self.layout.version == 2:
+        kill_file = self.dirs.get("", Path("/nonexistent")) / "cgroup.kill"  # v2, Linux >= 5.14
+        if kill_file.exists():
             with contextlib.suppress(OSError):
-                (self.dirs[""] / "cgroup.kill").write_text("1")
+                kill_file.write_text("1")
         deadline = time.monotonic() + timeout
         while True:
             pids = self.procs()

@@ -1,0 +1,116 @@
+"""Cgroup layout and limit files, for v1 and v2 (v2 on a directory tree shaped like cgroupfs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout, cpu_quota_us, limit_writes
+
+
+def test_cpu_quota_is_memory_over_mb_per_cpu_of_one_core() -> None:
+    assert cpu_quota_us(1769, 1769) == 100_000
+    assert cpu_quota_us(128, 1769) == 7_235
+    assert cpu_quota_us(10240, 1769) == 578_858  # more than one core, as AWS gives up to 6 vCPUs
+    assert cpu_quota_us(1, 1769) == 1_000  # the kernel's floor
+
+
+def test_v1_limits_turn_swap_off_after_setting_memory() -> None:
+    writes = limit_writes(1, 128, 1769, 1024)
+    assert writes == [
+        ("memory", "memory.limit_in_bytes", str(128 * 1024 * 1024)),
+        ("memory", "memory.memsw.limit_in_bytes", str(128 * 1024 * 1024)),
+        ("memory", "memory.swappiness", "0"),
+        ("cpu", "cpu.cfs_period_us", "100000"),
+        ("cpu", "cpu.cfs_quota_us", "7235"),
+        ("pids", "pids.max", "1024"),
+    ]
+
+
+def test_v2_limits() -> None:
+    assert limit_writes(2, 1024, 1769, 64) == [
+        ("memory", "memory.max", str(1024 * 1024 * 1024)),
+        ("memory", "memory.swap.max", "0"),
+        ("cpu", "cpu.max", "57885 100000"),
+        ("pids", "pids.max", "64"),
+    ]
+
+
+V1_SELF = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu,cpuacct:/\n0::/\n"
+
+
+def test_v1_layout_lives_under_our_own_cgroup(tmp_path: Path) -> None:
+    for controller in ("memory", "cpu", "pids"):
+        (tmp_path / controller).mkdir()
+    layout = CgroupLayout.detect(tmp_path, V1_SELF)
+    assert layout is not None and layout.version == 1
+    assert layout.bases == {
+        "memory": tmp_path / "memory/process_api/abc/overcast",
+        "cpu": tmp_path / "cpu/overcast",
+        "pids": tmp_path / "pids/overcast",
+    }
+    assert CgroupLayout.detect(tmp_path / "nothing", V1_SELF) is None
+
+
+def _fake_v2(root: Path) -> Path:
+    (root / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    own = root / "system.slice/overcast.service"
+    own.mkdir(parents=True)
+    return own
+
+
+def test_v2_layout_and_cgroup_files(tmp_path: Path) -> None:
+    own = _fake_v2(tmp_path)
+    layout = CgroupLayout.detect(tmp_path, "0::/system.slice/overcast.service\n")
+    assert layout is not None and layout.version == 2
+    assert layout.bases == {"": own / "overcast"}
+    layout.prepare()
+    assert (own / "overcast/cgroup.subtree_control").read_text() == "+memory +cpu +pids"
+    cgroup = Cgroup.create(layout, "123-1")
+    path = own / "overcast/123-1"
+    assert cgroup.dirs == {"": path}
+    cgroup.set_limits(256, 1769, 100)
+    assert (path / "memory.max").read_text() == str(256 * 1024 * 1024)
+    assert (path / "memory.swap.max").read_text() == "0"
+    assert (path / "cpu.max").read_text() == "14471 100000"
+    assert (path / "pids.max").read_text() == "100"
+    (path / "memory.peak").write_text("5242880\n")
+    (path / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    assert cgroup.peak_memory_bytes() == 5 * 1024 * 1024
+    assert cgroup.oom_kills() == 1
+    (path / "cgroup.procs").write_text("")
+    assert cgroup.procs() == set()
+
+
+def test_v1_cgroup_statistics_files(tmp_path: Path) -> None:
+    for controller in ("memory", "cpu", "pids"):
+        (tmp_path / controller).mkdir()
+    layout = CgroupLayout.detect(tmp_path, V1_SELF)
+    assert layout is not None
+    layout.prepare()
+    cgroup = Cgroup.create(layout, "1-1")
+    memory = cgroup.dirs["memory"]
+    (memory / "memory.max_usage_in_bytes").write_text("209715200\n")
+    (memory / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+    assert cgroup.peak_memory_bytes() == 200 * 1024 * 1024
+    assert cgroup.oom_kills() == 2
+
+
+def test_sweep_removes_only_cgroups_of_dead_owners(tmp_path: Path) -> None:
+    own = _fake_v2(tmp_path)
+    layout = CgroupLayout.detect(tmp_path, "0::/system.slice/overcast.service\n")
+    assert layout is not None
+    layout.prepare()
+    dead_pid = 2**22 + 12345  # above any pid_max default: never alive
+    for name in (f"{dead_pid}-1", f"{os.getpid()}-7"):
+        (own / "overcast" / name).mkdir()
+    assert layout.sweep_stale() == 1
+    assert sorted(p.name for p in (own / "overcast").iterdir() if p.is_dir()) == [f"{os.getpid()}-7"]
+
+
+@pytest.mark.skipif(not Path("/sys/fs/cgroup/unified/cgroup.controllers").exists(), reason="no v2 mount")
+def test_the_hybrid_hosts_v2_mount_is_detected_as_v2() -> None:
+    layout = CgroupLayout.detect(Path("/sys/fs/cgroup/unified"), "0::/\n")
+    assert layout is not None and layout.version == 2

@@ -1,0 +1,67 @@
+"""Without cgroups (not root, or no cgroup filesystem) instances run under rlimits and say so."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from overcast.config import Settings
+from overcast.functions.instances import InstanceSpec
+from overcast.functions.sandbox import LocalSandboxes
+from overcast.host import Isolation
+from tests.functions.sandbox.conftest import invocation
+
+
+@pytest.fixture
+async def degraded(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
+    isolation = Isolation(root=False, cgroup_version=None, cgroup_writable=False, namespaces=("mnt",))
+    boxes = LocalSandboxes(Settings(data_dir=tmp_path), tmp_path, isolation=isolation, pool_size=1)
+    try:
+        yield boxes
+    finally:
+        await boxes.close()
+
+
+async def test_fallback_runs_under_rlimits_and_says_so(
+    degraded: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    assert degraded.layout is None and not degraded.isolation.enforced
+    assert degraded.isolation.describe().startswith("degraded to rlimits")
+    code = """
+import os, resource
+
+def handler(event, context):
+    if event.get("mb"):
+        b"x" * (event["mb"] * 1024 * 1024)
+    return {"task_root": os.environ["LAMBDA_TASK_ROOT"], "data": resource.getrlimit(resource.RLIMIT_DATA)[0]}
+"""
+    spec = make_spec({"app.py": code}, memory_mb=128)
+    instance = await degraded.start(spec)
+    try:
+        result = await instance.invoke(invocation(spec))
+        body = json.loads(result.payload)
+        assert body["task_root"] == str(spec.code_dir)
+        assert body["data"] == (128 + 32) * 1024 * 1024
+        assert any("not kernel-enforced" in line.message for line in result.log)
+        assert result.max_memory_used_mb > 0
+        too_much = await instance.invoke(invocation(spec, b'{"mb": 400}'))
+        assert too_much.function_error == "Unhandled" and too_much.error_type == "MemoryError"
+    finally:
+        await instance.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the degraded path is the only one without root")
+async def test_fallback_timeout_still_kills_the_process_group(
+    degraded: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    spec = make_spec({"app.py": "import time\ndef handler(e, c):\n    time.sleep(30)\n"}, timeout_s=1)
+    instance = await degraded.start(spec)
+    pid = instance.process.pid  # type: ignore[attr-defined]
+    result = await instance.invoke(invocation(spec, timeout_s=0.5))
+    assert result.error_type == "Sandbox.Timedout" and result.instance_lost
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
