@@ -150,7 +150,8 @@ class LocalSandboxes:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _task_root(self, spec: InstanceSpec) -> str:
+    def task_root(self, spec: InstanceSpec) -> str:
+        """Where the code is, as the instance sees it: /var/task, or the code dir without a mount namespace."""
         return str(TASK_ROOT) if self.confined else str(spec.code_dir)
 
     def _confinement(self, spec: InstanceSpec, cwd: Path, reveal: Sequence[Path] = ()) -> dict[str, Any]:
@@ -211,7 +212,7 @@ class LocalSandboxes:
         started = time.monotonic()
         interpreter, notice = resolve_python(spec.runtime, self.settings.nearest_python)
         vessel = await self._vessel(interpreter)
-        task_root = self._task_root(spec)
+        task_root = self.task_root(spec)
         version = python_version(spec.runtime) or ""
         environment = lambda_environment(
             spec, task_root=task_root, runtime_api="127.0.0.1:9001", endpoint_url=self.endpoint_url
