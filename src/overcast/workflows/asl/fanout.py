@@ -40,15 +40,15 @@ async def parallel_attempt(frame: Frame, number: int) -> Any:
             effective = frame.template(state.parameters, effective)
     scope.emit("ParallelStateStarted")
     children = [
-        scope.child(f"{frame.key}{_suffix(number)}/b{i}", branch)
+        scope.child(f"{frame.key}{_suffix(number)}/b{i}", branch, branch=True)
         for i, branch in enumerate(state.branches)
     ]
     run = scope.run
     try:
         results = await _all([run.run_scope(child, effective) for child in children])
     except e.StateFailure:
+        # ParallelStateFailed comes from attempts(), and only once no Retry takes over.
         scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
-        scope.emit("ParallelStateFailed")
         raise
     scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
     scope.emit("ParallelStateSucceeded")

@@ -140,10 +140,29 @@ async def run_scope(scope: Scope, data: Any) -> Any:
         state = states[name]
         key = scope.enter(name)
         handler = _HANDLERS[type(state)]
-        following, data = await handler(scope, state, key, data)
+        if scope.branch:
+            following, data = await _aborting(handler, scope, state, key, data)
+        else:
+            following, data = await handler(scope, state, key, data)
         if following is None:
             return data
         name = following
+
+
+async def _aborting(
+    handler: Callable[[Scope, Any, str, Any], Awaitable[tuple[str | None, Any]]],
+    scope: Scope,
+    state: AnyState,
+    key: str,
+    data: Any,
+) -> tuple[str | None, Any]:
+    """In a Parallel branch, a state that fails or is cancelled ends with {Type}StateAborted."""
+    try:
+        return await handler(scope, state, key, data)
+    except (e.StateFailure, asyncio.CancelledError):
+        if not isinstance(state, FailState):
+            scope.emit(f"{state.type}StateAborted", {"name": state.name})
+        raise
 
 
 def _enter(scope: Scope, state: AnyState, key: str, data: Any) -> Frame:
@@ -393,6 +412,8 @@ async def attempts(
                     number += 1
                     await effects.wait_until(f"{frame.key}/retry{number}", effects.now() + delay)
                     continue
+            if isinstance(state, ParallelState):
+                frame.scope.emit("ParallelStateFailed")
             catch = e.first_match(state.catch, failure.error)
             if catch is None:
                 raise

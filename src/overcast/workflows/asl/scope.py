@@ -74,7 +74,7 @@ class Run:
 class Scope:
     """A sequential run of states: entry counts, event numbering, variables."""
 
-    __slots__ = ("entries", "last_event_id", "machine", "prefix", "run", "seq", "silent", "variables")
+    __slots__ = ("branch", "entries", "last_event_id", "machine", "prefix", "run", "seq", "silent", "variables")
 
     def __init__(
         self,
@@ -85,8 +85,10 @@ class Scope:
         last_event_id: int,
         *,
         silent: bool = False,
+        branch: bool = False,
     ) -> None:
         self.run = run
+        self.branch = branch  # a Parallel branch: failing states end with {Type}StateAborted
         self.prefix = prefix
         self.machine = machine
         self.variables = variables
@@ -96,10 +98,10 @@ class Scope:
         self.silent = silent  # distributed Map iterations: their history is a child execution's
 
     def child(self, prefix: str, machine: StateMachine, *, isolated: bool = False,
-              silent: bool = False) -> Scope:
+              silent: bool = False, branch: bool = False) -> Scope:
         variables: MutableMapping[str, Any] = {} if isolated else ChainMap({}, self.variables)
         return Scope(self.run, prefix, machine, variables, self.last_event_id,
-                     silent=silent or self.silent)
+                     silent=silent or self.silent, branch=branch)
 
     def emit(self, event_type: str, details: dict[str, Any] | None = None) -> EventStamp:
         key = f"{self.prefix}!{self.seq}"
