@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -28,11 +29,28 @@ def overcast(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def readline(process: subprocess.Popen[str], timeout: float = 30) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], timeout)
-    assert ready, "no output from overcast logs --follow"
-    return process.stdout.readline()
+class Lines:
+    """The lines a process prints, read by a thread (select() cannot see what a text stream buffered)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.queue.put(line)
+
+    def next(self, timeout: float = 30) -> str:
+        try:
+            return self.queue.get(timeout=timeout).rstrip("\n")
+        except queue.Empty:
+            self.process.kill()
+            assert self.process.stderr is not None
+            raise AssertionError(
+                f"no output from overcast logs --follow; stderr: {self.process.stderr.read()}"
+            ) from None
 
 
 def put(client: Any, group: str, stream: str, *messages: str, at: int | None = None) -> None:
@@ -95,11 +113,12 @@ def test_logs_follow(server: RunningServer, aws: ClientFactory) -> None:
         # The group does not exist yet: --follow waits for it, as for a function not yet invoked.
         client.create_log_group(logGroupName=group)
         client.create_log_stream(logGroupName=group, logStreamName="s")
+        lines = Lines(process)
         put(client, group, "s", "first")
-        assert readline(process).rstrip("\n").endswith(" s first")
+        assert lines.next().endswith(" s first")
         put(client, group, "s", "second", "third")
-        assert readline(process).rstrip("\n").endswith(" s second")
-        assert readline(process).rstrip("\n").endswith(" s third")
+        assert lines.next().endswith(" s second")
+        assert lines.next().endswith(" s third")
     finally:
         process.terminate()
         process.wait(timeout=20)
