@@ -70,15 +70,15 @@ async def test_usage_totals_per_function(meter: Meter) -> None:
 async def test_aws_pricing_example_without_free_tier(meter: Meter) -> None:
     """https://aws.amazon.com/lambda/pricing/ (x86 example): 3M requests a month, 120 ms each, 1536 MB:
     540,000 GB-s x $0.0000166667 = $9.00 compute + 3M x $0.20/M = $0.60 requests = $9.60.
-    Recorded as 3,000 invocations of 120,000 ms each (the same GB-seconds) plus the requests."""
+    Recorded as 300 invocations of 1,200,000 ms each: the same GB-seconds."""
     prices = PriceTable(free_requests=0, free_gb_seconds=0)
     meter = Meter(meter.store, meter.clock, 1, prices)
-    for n in range(3000):
-        await meter.record(record(n, memory_mb=1536, billed_duration_ms=120_000, duration_ms=120_000.0))
+    for n in range(300):
+        await meter.record(record(n, memory_mb=1536, billed_duration_ms=1_200_000, duration_ms=1_200_000.0))
     (fn,) = await meter.usage()
     assert fn.gb_seconds == pytest.approx(540_000)
     compute = 540_000 * 0.0000166667
-    requests = 3000 * 0.2 / 1_000_000
+    requests = 300 * 0.2 / 1_000_000
     assert fn.cost == pytest.approx(compute + requests) and fn.cost_after_free_tier == pytest.approx(fn.cost)
     assert round(compute, 2) == 9.00
 

@@ -8,16 +8,36 @@ a stream in the order they were stored. Reads hide events older than the group's
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from overcast.clock import Clock
 from overcast.observe.errors import LogsResourceAlreadyExists, group_not_found, stream_not_found
+from overcast.observe.log_records import (
+    LogEvent,
+    LogGroup,
+    LogStream,
+    StoredEvent,
+    event_from_row,
+    group_from_row,
+    lambda_log_group,
+    lambda_stream_name,
+    stream_from_row,
+)
 from overcast.observe.log_schema import STEPS
-from overcast.store import Conflict, Queries, Row, Store
+from overcast.store import Conflict, Queries, Store
+
+__all__ = [
+    "DAY_MS",
+    "EVENT_OVERHEAD_BYTES",
+    "LogEvent",
+    "LogGroup",
+    "LogStore",
+    "LogStream",
+    "StoredEvent",
+    "lambda_log_group",
+    "lambda_stream_name",
+]
 
 # Each event costs its message's UTF-8 bytes plus 26 bytes, as PutLogEvents counts a batch
 # (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
@@ -28,100 +48,6 @@ DAY_MS = 86_400_000
 
 StreamCursor = tuple[int, int]  # (timestamp_ms, seq) of an event in one stream
 GroupCursor = tuple[int, str, int]  # (timestamp_ms, stream, seq) of an event in a group
-
-
-@dataclass(frozen=True, slots=True)
-class LogEvent:
-    """One event to store. `ingestion_ms` 0 means: the time it is stored."""
-
-    timestamp_ms: int
-    message: str
-    ingestion_ms: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    stream: str
-    seq: int
-    timestamp_ms: int
-    ingestion_ms: int
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class LogGroup:
-    account: str
-    region: str
-    name: str
-    created_ms: int
-    retention_days: int | None
-    stored_bytes: int
-
-    @property
-    def arn(self) -> str:
-        """The group's ARN without the trailing `:*` (DescribeLogGroups' logGroupArn)."""
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class LogStream:
-    account: str
-    region: str
-    group: str
-    name: str
-    created_ms: int
-    first_event_ms: int | None
-    last_event_ms: int | None
-    last_ingestion_ms: int | None
-    stored_bytes: int
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.group}:log-stream:{self.name}"
-
-
-def lambda_stream_name(clock: Clock, version: str) -> str:
-    """A Lambda instance's log stream name, e.g. `2026/01/01/[$LATEST]` + 32 hex digits
-    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)."""
-    day = time.strftime("%Y/%m/%d", time.gmtime(clock.now()))
-    return f"{day}/[{version}]{secrets.token_hex(16)}"
-
-
-def lambda_log_group(function_name: str) -> str:
-    return f"/aws/lambda/{function_name}"
-
-
-def _group(row: Row) -> LogGroup:
-    retention = row["retention_days"]
-    return LogGroup(
-        row["account"],
-        row["region"],
-        row["name"],
-        int(row["created"]),
-        None if retention is None else int(retention),
-        int(row["stored_bytes"]),
-    )
-
-
-def _stream(row: Row) -> LogStream:
-    def opt(key: str) -> int | None:
-        return None if row[key] is None else int(row[key])
-
-    return LogStream(
-        row["account"],
-        row["region"],
-        row["grp"],
-        row["name"],
-        int(row["created"]),
-        opt("first_event"),
-        opt("last_event"),
-        opt("last_ingestion"),
-        int(row["stored_bytes"]),
-    )
-
-
-def _event(row: Row) -> StoredEvent:
-    return StoredEvent(row["stream"], int(row["seq"]), int(row["ts"]), int(row["ingestion"]), row["message"])
 
 
 _GROUP_COLUMNS = "account, region, name, created, retention_days, stored_bytes"
@@ -166,7 +92,7 @@ class LogStore:
         )
         if row is None:
             raise group_not_found()
-        return _group(row)
+        return group_from_row(row)
 
     async def delete_group(self, account: str, region: str, name: str) -> None:
         async with self.store.transaction() as tx:
@@ -196,7 +122,7 @@ class LogStore:
             sql += " AND name > ?"
             params.append(after)
         rows = await self.store.fetch_all(sql + " ORDER BY name", *params)
-        found = [_group(r) for r in rows]
+        found = [group_from_row(r) for r in rows]
         if pattern:
             needle = pattern.lower()
             found = [g for g in found if needle in g.name.lower()]
@@ -262,7 +188,7 @@ class LogStore:
         if row is None:
             await self.group(account, region, group)
             raise stream_not_found()
-        return _stream(row)
+        return stream_from_row(row)
 
     async def streams(
         self,
@@ -294,7 +220,7 @@ class LogStore:
         direction = "DESC" if descending else "ASC"
         sql += f" ORDER BY sort_key {direction}, name {direction} LIMIT ?"
         rows = await self.store.fetch_all(sql, *params, limit + 1)
-        page = [_stream(r) for r in rows[:limit]]
+        page = [stream_from_row(r) for r in rows[:limit]]
         more = len(rows) > limit
         next_key = (int(rows[limit - 1]["sort_key"]), page[-1].name) if more and page else None
         return page, next_key
@@ -381,7 +307,7 @@ class LogStore:
             ascending = from_head
         order = "ASC" if ascending else "DESC"
         rows = await self.store.fetch_all(sql + f" ORDER BY ts {order}, seq {order} LIMIT ?", *params, limit)
-        events = [_event(r) for r in rows]
+        events = [event_from_row(r) for r in rows]
         return events if ascending else events[::-1]
 
     async def filter_events(
@@ -429,7 +355,7 @@ class LogStore:
             batch = min(_SCAN_BATCH, scan_limit - scanned)
             rows = await self.store.fetch_all(sql + " ORDER BY ts, stream, seq LIMIT ?", *args, batch)
             for row in rows:
-                event = _event(row)
+                event = event_from_row(row)
                 scanned += 1
                 cursor = (event.timestamp_ms, event.stream, event.seq)
                 if match is None or match(event.message):
