@@ -153,7 +153,8 @@ class _Parser:
         while self.pos < len(text):
             c = text[self.pos]
             if c == "\\" and self.pos + 1 < len(text):
-                out.append(text[self.pos + 1])
+                escaped = text[self.pos + 1]
+                out.append(_ESCAPED.get(escaped, escaped))
                 self.pos += 2
                 continue
             if c == "'":
@@ -162,6 +163,11 @@ class _Parser:
             out.append(c)
             self.pos += 1
         raise IntrinsicError("unterminated string literal")
+
+
+# Escaped braces stay distinct from States.Format's {} placeholders until formatting is done.
+_ESCAPED = {"{": "\ue000", "}": "\ue001"}
+_UNESCAPE = str.maketrans({"\ue000": "{", "\ue001": "}"})
 
 
 def evaluate_intrinsic(text: str, data: Any, env: Env) -> Any:
@@ -174,10 +180,12 @@ def evaluate_intrinsic(text: str, data: Any, env: Env) -> Any:
 
 def _evaluate(node: Any, data: Any, env: Env) -> Any:
     if isinstance(node, Literal):
-        return node.value
+        return node.value.translate(_UNESCAPE) if isinstance(node.value, str) else node.value
     if isinstance(node, PathArg):
         return select(node.text, data, env)  # NoMatch / UndefinedVariable go up
     args = [_evaluate(arg, data, env) for arg in node.args]
+    if node.name == "States.Format" and node.args and isinstance(node.args[0], Literal):
+        args[0] = node.args[0].value  # keeps escaped braces apart from placeholders
     function, arity = FUNCTIONS[node.name]
     low, high = arity
     if len(args) < low or (high is not None and len(args) > high):
@@ -234,7 +242,7 @@ def _format(env: Env, template: Any, *args: Any) -> str:
         i += 1
     if n != len(args):
         raise IntrinsicFailure("Number of arguments in States.Format do not match the occurrences of {}")
-    return "".join(out)
+    return "".join(out).translate(_UNESCAPE)
 
 
 def _string_to_json(env: Env, text: Any) -> Any:

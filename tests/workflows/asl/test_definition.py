@@ -1,0 +1,81 @@
+"""validate_definition: the model it builds and AWS's diagnostics for broken definitions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from overcast.workflows.asl import InvalidDefinition, validate_definition
+from overcast.workflows.asl.definition import analyse
+from overcast.workflows.asl.model import JSONATA, MapState, PassState, TaskState
+
+
+def _text(doc: Any) -> str:
+    return json.dumps(doc)
+
+
+def test_builds_the_model() -> None:
+    machine = validate_definition(_text({
+        "QueryLanguage": "JSONata", "StartAt": "A", "TimeoutSeconds": 5,
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}], "Next": "C"},
+            "C": {"Type": "Map", "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Succeed"}}},
+                  "End": True},
+        },
+    }))
+    assert machine.start_at == "A" and machine.timeout_seconds == 5
+    assert isinstance(machine.states["A"], PassState) and machine.states["A"].query_language == JSONATA
+    task = machine.states["B"]
+    assert isinstance(task, TaskState) and task.retry[0].max_attempts == 0
+    assert isinstance(machine.states["C"], MapState) and machine.states["C"].mode == "INLINE"
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ({"States": {"A": {"Type": "Succeed"}}},
+         "SCHEMA_VALIDATION_FAILED: Missing required property 'StartAt' at /"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "X"}}},
+         "MISSING_TRANSITION_TARGET: Missing 'Next' target: X at /States/A/Next"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}}},
+         'MISSING_TRANSITION_TARGET: State "B" is not reachable. at /States/B'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass"}}},
+         "SCHEMA_VALIDATION_FAILED: These fields are required: [End, Next] at /States/A"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a[", "End": True}}},
+         "INVALID_JSON_PATH"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Nope", "End": True}}},
+         "SCHEMA_VALIDATION_FAILED"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                                           "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}],
+                                           "End": True}}},
+         "SCHEMA_VALIDATION_FAILED: Retrier with 'States.ALL' must be the last one at /States/A/Retry[0]"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Bogus": 1, "End": True}}},
+         "SCHEMA_VALIDATION_FAILED: Field 'Bogus' is not supported at /States/A/Bogus"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "States.Nope(1)"},
+                                           "End": True}}},
+         "SCHEMA_VALIDATION_FAILED"),
+    ],
+)
+def test_invalid_definitions(doc: dict[str, Any], expected: str) -> None:
+    with pytest.raises(InvalidDefinition) as raised:
+        validate_definition(_text(doc))
+    assert raised.value.message.startswith("Invalid State Machine Definition: '")
+    assert expected in raised.value.message
+    assert raised.value.code == "InvalidDefinition" and raised.value.status == 400
+
+
+def test_diagnostics_have_code_message_location_severity() -> None:
+    machine, diagnostics = analyse(_text({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Z"}}}))
+    assert machine is None
+    first = diagnostics[0]
+    assert (first.code, first.location, first.severity) == (
+        "MISSING_TRANSITION_TARGET", "/States/A/Next", "ERROR")
+
+
+def test_not_json() -> None:
+    with pytest.raises(InvalidDefinition, match="INVALID_JSON_DESCRIPTION"):
+        validate_definition("{nope")
