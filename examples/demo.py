@@ -6,7 +6,9 @@ throw-away data dir and is stopped at the end.
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import signal
 import subprocess
@@ -76,6 +78,13 @@ def run(url: str) -> None:
         Description="Greets whoever the event names",
     )
     print(f"  {created['FunctionArn']}  State={created['State']}  CodeSha256={created['CodeSha256']}")
+
+    step("Invoke hello (RequestResponse, LogType=Tail)")
+    lam.get_waiter("function_active_v2").wait(FunctionName="hello")
+    response = lam.invoke(FunctionName="hello", Payload=json.dumps({"name": "Overcast"}), LogType="Tail")
+    print(f"  StatusCode={response['StatusCode']}  Payload={response['Payload'].read().decode()}")
+    for line in base64.b64decode(response["LogResult"]).decode().splitlines():
+        print(f"  | {line}")
 
     step("ListFunctions")
     for function in lam.list_functions()["Functions"]:
