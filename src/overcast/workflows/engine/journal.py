@@ -136,10 +136,16 @@ class Journal:
         return result
 
     async def wait_until(self, key: str, epoch_seconds: float) -> None:
+        """A durable timer: the first deadline given for `key` is journaled and kept on every replay
+        (a Retry backoff's deadline is computed from `now()`, which differs on replay)."""
+        deadline = float(self._draw("timer:" + key, lambda: epoch_seconds))
         await self.flush()
-        remaining = epoch_seconds - self.clock.now()
+        remaining = deadline - self.clock.now()
         if remaining > 0:
             await self.clock.sleep(remaining)
+
+    def now(self) -> float:
+        return self.clock.now()
 
     async def flush(self, extra: Callable[[Queries], Awaitable[None]] | None = None) -> None:
         """Write what collected since the last flush (and `extra`'s statements) in one transaction."""
