@@ -120,3 +120,12 @@ async def test_arm64_price(meter: Meter) -> None:
     await meter.record(record(1, architecture="arm64", memory_mb=2048, billed_duration_ms=1000))
     (fn,) = await meter.usage()
     assert fn.cost == pytest.approx(0.2e-6 + 2 * 0.0000133334)
+
+
+async def test_record_many_in_chunks_keeps_one_row_per_invocation(meter: Meter) -> None:
+    batch = [record(n) for n in range(450)]  # more rows than one INSERT carries
+    await meter.record_many(batch + batch[:3])
+    async with meter.store.transaction() as tx:
+        await meter.record_many([record(1000, account=B)], tx)
+    assert await meter.records(account=A) == batch
+    assert [r.request_id for r in await meter.records(account=B)] == ["req-1000"]

@@ -8,7 +8,7 @@ import pytest
 
 from overcast.clock import FakeClock
 from overcast.observe.errors import LogsResourceAlreadyExists, LogsResourceNotFound
-from overcast.observe.logs import DAY_MS, LogEvent, LogStore, lambda_stream_name
+from overcast.observe.logs import DAY_MS, LogEvent, LogStore, StreamEvents, lambda_stream_name
 
 A, B, R = "111111111111", "222222222222", "us-east-1"
 T0 = 1_767_225_600_000  # the FakeClock's start, in ms
@@ -144,3 +144,27 @@ def test_lambda_stream_name() -> None:
     name = lambda_stream_name(FakeClock(), "$LATEST")
     assert re.fullmatch(r"2026/01/01/\[\$LATEST\][0-9a-f]{32}", name)
     assert lambda_stream_name(FakeClock(), "3").startswith("2026/01/01/[3]")
+
+
+async def test_put_many_writes_several_streams_in_the_callers_transaction(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "old", events((1, "first")))
+    batches = [
+        StreamEvents(A, R, "g", "old", events((2, "second"), (3, "third"))),
+        StreamEvents(A, R, "g2", "new", events((1, "created with its group"))),
+        StreamEvents(A, R, "g", "empty", []),  # nothing to store: no stream either
+    ]
+    async with logs.store.transaction() as tx:
+        await logs.put_many(batches, tx)
+    old = await logs.read_stream(A, R, "g", "old", from_head=True)
+    assert [(e.seq, e.message) for e in old] == [(0, "first"), (1, "second"), (2, "third")]
+    assert [e.message for e in await logs.read_stream(A, R, "g2", "new")] == ["created with its group"]
+    assert [s.name for s in (await logs.streams(A, R, "g"))[0]] == ["old"]
+    assert (await logs.stream(A, R, "g", "old")).stored_bytes == sum(len(m) + 26 for m in ("first", "second", "third"))
+
+
+async def test_put_many_recreates_a_deleted_stream(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "s", events((1, "before")))
+    await logs.delete_stream(A, R, "g", "s")
+    await logs.put_many([StreamEvents(A, R, "g", "s", events((2, "after")))])
+    assert [e.message for e in await logs.read_stream(A, R, "g", "s")] == ["after"]
+    assert (await logs.group(A, R, "g")).stored_bytes == len("after") + 26

@@ -7,7 +7,8 @@ against concurrency (provisioned instances first, then reserved or unreserved co
 runs it on a warm instance or a cold one, and answers like AWS
 (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). Every invocation's log (START,
 the function's lines, END, REPORT) goes to the instance's log stream, and its billable facts to
-the Meter; both are written in the background (`flush` waits for them), as Lambda's logs are.
+the Meter; both are written in batches shortly after the response by the Outbox (`flush` writes
+them at once), as Lambda delivers its logs asynchronously.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from overcast.functions.concurrency import Concurrency, ProvisionedConfig, Provi
 from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
 from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.outbox import Outbox
 from overcast.functions.packages import Packages
 from overcast.functions.pool import Lease, Pool, PoolKey
 from overcast.functions.records import LATEST, FunctionVersion
@@ -124,6 +126,7 @@ class InvokeService:
         self.clock = clock
         self.max_payload_bytes = max_payload_bytes
         self.random = random_source or random.random
+        self.outbox = Outbox(self.store, logs, meter, clock)
         self._background: set[asyncio.Task[Any]] = set()
         concurrency.listener = self._provisioned_changed
 
@@ -316,9 +319,7 @@ class InvokeService:
             ),
         ]
         spec = lease.instance.spec
-        if self.logs is not None:
-            events = [LogEvent(line.timestamp_ms, line.message) for line in lines]
-            self._spawn(self.logs.put_events(ctx.account_id, ctx.region, spec.log_group, spec.log_stream, events))
+        record: InvocationRecord | None = None
         if self.meter is not None:
             record = InvocationRecord(
                 account=ctx.account_id,
@@ -335,7 +336,8 @@ class InvokeService:
                 outcome=outcome(result),
                 architecture=config.architectures[0] if config.architectures else "x86_64",
             )
-            self._spawn(self.meter.record(record))
+        events = [LogEvent(line.timestamp_ms, line.message) for line in lines] if self.logs is not None else []
+        self.outbox.add((ctx.account_id, ctx.region, spec.log_group, spec.log_stream), events, record)
         tail = log_tail([line.message for line in lines]) if log_type == "Tail" else None
         return InvokeOutput(200, payload, function_error, version.version, tail)
 
@@ -413,7 +415,8 @@ class InvokeService:
             log.error("background work of the invoke service failed", exc_info=task.exception())
 
     async def flush(self) -> None:
-        """Wait for the logs, meter records and provisioning started so far."""
+        """Store the logs and meter records of the invocations so far; wait for the provisioning started so far."""
+        await self.outbox.flush()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 

@@ -9,6 +9,7 @@ a stream in the order they were stored. Reads hide events older than the group's
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from overcast.clock import Clock
@@ -35,6 +36,7 @@ __all__ = [
     "LogStore",
     "LogStream",
     "StoredEvent",
+    "StreamEvents",
     "lambda_log_group",
     "lambda_stream_name",
 ]
@@ -53,6 +55,17 @@ GroupCursor = tuple[int, str, int]  # (timestamp_ms, stream, seq) of an event in
 _GROUP_COLUMNS = "account, region, name, created, retention_days, stored_bytes"
 _STREAM_COLUMNS = "account, region, grp, name, created, first_event, last_event, last_ingestion, stored_bytes"
 _EVENT_COLUMNS = "stream, seq, ts, ingestion, message"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvents:
+    """Events for one log stream, for `LogStore.put_many`."""
+
+    account: str
+    region: str
+    group: str
+    stream: str
+    events: Sequence[LogEvent]
 
 
 class LogStore:
@@ -229,28 +242,41 @@ class LogStore:
 
     async def put_events(self, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         """Store events, creating the group and the stream if missing (as Lambda does)."""
-        if not events:
+        await self.put_many([StreamEvents(account, region, group, stream, events)])
+
+    async def put_many(self, batches: Sequence[StreamEvents], tx: Queries | None = None) -> None:
+        """`put_events` for several streams at once, in one transaction: the caller's `tx` when given
+        (so other writes can share its commit), else one of its own."""
+        batches = [batch for batch in batches if batch.events]
+        if not batches:
             return
-        async with self.store.transaction() as tx:
-            now = self._now_ms()
+        if tx is None:
+            async with self.store.transaction() as own:
+                await self.put_many(batches, own)
+            return
+        now = self._now_ms()
+        for b in batches:
+            # The stream nearly always exists already: try the append first, create only when it is missing.
+            if await _append(tx, b.account, b.region, b.group, b.stream, b.events, now):
+                continue
             await tx.execute(
                 "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
                 "VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (account, region, name) DO NOTHING",
-                account,
-                region,
-                group,
+                b.account,
+                b.region,
+                b.group,
                 now,
             )
             await tx.execute(
                 "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
                 "VALUES (?, ?, ?, ?, ?, 0, 0) ON CONFLICT (account, region, grp, name) DO NOTHING",
-                account,
-                region,
-                group,
-                stream,
+                b.account,
+                b.region,
+                b.group,
+                b.stream,
                 now,
             )
-            await _append(tx, account, region, group, stream, events, now)
+            await _append(tx, b.account, b.region, b.group, b.stream, b.events, now)
 
     async def append(self, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         """Store events in an existing stream (PutLogEvents); the caller has checked the batch."""
