@@ -193,15 +193,15 @@ class InvokeService:
         """The version to run: alias weights pick between an alias' two versions
         (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html)."""
         if qualifier is None or qualifier == LATEST or qualifier.isdigit():
-            return await versions.resolve(self.store, ctx, name, qualifier)
-        alias = await alias_ops.load(self.store, ctx, name, qualifier)
+            return await self.registry.version(ctx, name, qualifier)
+        alias = await self.registry.alias(ctx, name, qualifier)
         if alias is None:
             raise versions.not_found(ctx, name, qualifier)
         chosen = alias.function_version
         for other, weight in alias.routing.items():
             if self.random() < weight:
                 chosen = other
-        return await versions.resolve(self.store, ctx, name, chosen)
+        return await self.registry.version(ctx, name, chosen)
 
     async def _run(
         self,

@@ -4,7 +4,8 @@ Everything lives in the store, keyed by (account, region): the same name in two 
 regions is two functions. Every mutation runs in one store transaction, so it is applied whole or
 not at all. Uploaded code is checked completely (see `archives`) before the transaction starts.
 Aliases and layers are in their own modules; the Registry is the one facade the API and the
-execution engine use.
+execution engine use. The invoke path reads versions and aliases through the version cache
+(`version`, `alias`), which every mutation drops once its transaction has ended.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from overcast.clock import Clock, SystemClock
@@ -40,6 +42,7 @@ from overcast.functions.records import (
 )
 from overcast.functions.schema import STEPS
 from overcast.functions.usage import check_storage, usage
+from overcast.functions.version_cache import VersionCache
 from overcast.store import Conflict, Queries, Store
 
 
@@ -65,6 +68,16 @@ class Registry:
         self.store = store
         self.clock = clock or SystemClock()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
+        self.cache = VersionCache()
+
+    @asynccontextmanager
+    async def _changing(self) -> AsyncIterator[Queries]:
+        """The transaction of a mutation; the version cache is dropped once it has committed (or failed)."""
+        try:
+            async with self.store.transaction() as tx:
+                yield tx
+        finally:
+            self.cache.clear()
 
     async def start(self) -> None:
         await self.store.migrate("functions", STEPS)
@@ -81,6 +94,17 @@ class Registry:
         """The version a FunctionName (+ Qualifier: $LATEST, a number or an alias) designates."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
         return await versions.resolve(self.store, ctx, ref.name, ref.qualifier)
+
+    async def version(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
+        """$LATEST (qualifier None or "$LATEST") or a published version of function `name`, from the
+        version cache (the invoke path's read)."""
+        key = (ctx.account_id, ctx.region, name, qualifier or LATEST)
+        return await self.cache.get(("version", *key), lambda: versions.resolve(self.store, ctx, name, qualifier))
+
+    async def alias(self, ctx: RequestContext, function_name: str, name: str) -> Alias | None:
+        """Alias `name` of function `function_name` (None when there is none), from the version cache."""
+        key = (ctx.account_id, ctx.region, function_name, name)
+        return await self.cache.get(("alias", *key), lambda: alias_ops.load(self.store, ctx, function_name, name))
 
     async def _latest(self, q: Queries, ctx: RequestContext, function_name: str) -> FunctionVersion:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
@@ -165,7 +189,7 @@ class Registry:
         prepared = code_ops.prepare(code, "CreateFunction")
         now = self.clock.now()
         try:
-            async with self.store.transaction() as tx:
+            async with self._changing() as tx:
                 layer_refs = await layer_ops.resolve_for_function(tx, ctx, layers)
                 validation.unzipped_size(prepared.ref.unzipped_size + sum(layer.unzipped_size for layer in layer_refs))
                 exists = await tx.fetch_one(
@@ -225,7 +249,7 @@ class Registry:
         if architectures is not None:
             validation.architectures(architectures)
         prepared = code_ops.prepare(code, "UpdateFunctionCode")
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
@@ -263,7 +287,7 @@ class Registry:
             raise ValueError(f"not settable FunctionConfig fields: {sorted(set(changes) - settable)}")
         if layers is not None:
             validation.layer_count(len(layers))
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
@@ -282,7 +306,7 @@ class Registry:
     async def delete_function(self, ctx: RequestContext, function_name: str, qualifier: str | None = None) -> None:
         """DeleteFunction: the whole function (versions, aliases, tags), or one published version."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             if ref.qualifier == LATEST:
                 await versions.resolve(tx, ctx, ref.name, None)
                 # https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html
@@ -337,7 +361,7 @@ class Registry:
         answer (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html)."""
         if description is not None:
             validation.description(description)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             latest = await self._latest(tx, ctx, function_name)
             if code_sha256 is not None and code_sha256 != latest.code.code_sha256:
                 raise InvalidParameterValue(
@@ -352,7 +376,7 @@ class Registry:
 
     async def tag_resource(self, ctx: RequestContext, resource: str, tags: Mapping[str, str]) -> None:
         name = tag_ops.taggable(ctx, resource)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             current = await tag_ops.load(tx, ctx, name)
             current.update(tags)
             validation.tags(current)
@@ -360,7 +384,7 @@ class Registry:
 
     async def untag_resource(self, ctx: RequestContext, resource: str, keys: Sequence[str]) -> None:
         name = tag_ops.taggable(ctx, resource)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             current = await tag_ops.load(tx, ctx, name)
             for key in keys:
                 current.pop(key, None)
@@ -378,7 +402,7 @@ class Registry:
         routing: Mapping[str, float] | None = None,
     ) -> Alias:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             await versions.resolve(tx, ctx, ref.name, None)
             return await alias_ops.create(
                 tx, ctx, ref.name, name, function_version, description, dict(routing or {}), self.new_id()
@@ -401,7 +425,7 @@ class Registry:
         revision_id: str | None = None,
     ) -> Alias:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             await versions.resolve(tx, ctx, ref.name, None)
             return await alias_ops.update(
                 tx, ctx, ref.name, name, function_version, description,
@@ -410,7 +434,7 @@ class Registry:
 
     async def delete_alias(self, ctx: RequestContext, function_name: str, name: str) -> None:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             await versions.resolve(tx, ctx, ref.name, None)
             await alias_ops.delete(tx, ctx, ref.name, name)
 
@@ -440,7 +464,7 @@ class Registry:
         license_info: str | None = None,
     ) -> LayerVersion:
         prepared: PreparedCode = code_ops.prepare_layer(content)
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             await check_storage(tx, ctx, prepared.ref.size)
             return await layer_ops.publish(
                 tx, ctx, layer_name, prepared, description, compatible_runtimes, compatible_architectures,
@@ -454,7 +478,7 @@ class Registry:
         return await layer_ops.get_by_arn(self.store, ctx, arn)
 
     async def delete_layer_version(self, ctx: RequestContext, layer_name: str, version: int) -> None:
-        async with self.store.transaction() as tx:
+        async with self._changing() as tx:
             await layer_ops.delete(tx, ctx, layer_name, version)
 
     async def list_layers(

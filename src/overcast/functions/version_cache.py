@@ -1,0 +1,44 @@
+"""The version cache: function versions and aliases the invoke path resolved, kept in memory until the registry changes.
+
+A warm invoke used to read its version (and alias) from the store every time: a round trip to
+the store's reader thread that cost more than running the function. The Registry drops the
+whole cache after every mutation (functions, code, configuration, versions, aliases, layers,
+tags), so a read that follows an acknowledged change never sees the old record. A read that was
+already under way when a change landed may have fetched the old record: the generation counter
+keeps it out of the cache (the invocation itself may still run the old version, as one that
+raced the update on AWS may).
+
+The cache is per node. In a cluster each node must also drop it when another node changes the
+registry: publish the change on the bus after the commit (e.g. a `lambda.registry.changed`
+subject every node subscribes to), or compare a per-function revision read from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+Key = tuple[str, ...]
+
+
+class VersionCache:
+    def __init__(self) -> None:
+        self._entries: dict[Key, object] = {}
+        self._generation = 0
+
+    async def get(self, key: Key, load: Callable[[], Awaitable[T]]) -> T:
+        """The cached value for `key`, else `load()`'s (cached unless the registry changed meanwhile).
+        A failed load (not found) is not cached."""
+        if key in self._entries:
+            return self._entries[key]  # type: ignore[return-value]
+        generation = self._generation
+        value = await load()
+        if generation == self._generation:
+            self._entries[key] = value
+        return value
+
+    def clear(self) -> None:
+        """The registry changed: forget everything, including what reads under way are about to return."""
+        self._entries.clear()
+        self._generation += 1
