@@ -142,6 +142,7 @@ class Cgroup:
         self.layout = layout
         self.name = name
         self.dirs = layout.dirs(name)
+        self._peak_fd: int | None = None  # the high-water mark file, open while the cgroup lives
 
     @classmethod
     def create(cls, layout: CgroupLayout, name: str | None = None) -> Cgroup:
@@ -196,11 +197,27 @@ class Cgroup:
             time.sleep(0.001)
 
     def peak_memory_bytes(self) -> int:
-        names = ("memory.max_usage_in_bytes",) if self.layout.version == 1 else ("memory.peak", "memory.current")
-        for filename in names:
-            with contextlib.suppress(OSError, ValueError):
-                return int((self._dir("memory") / filename).read_text())
+        """The memory high-water mark. It is read after every invocation (Max Memory Used), so its file
+        stays open: a read at offset 0 returns the current value, and costs ~1 us where opening the
+        file each time cost tens of microseconds (more than the rest of the invoke's bookkeeping)."""
+        if self._peak_fd is None:
+            names = ("memory.max_usage_in_bytes",) if self.layout.version == 1 else ("memory.peak", "memory.current")
+            for filename in names:
+                with contextlib.suppress(OSError):
+                    self._peak_fd = os.open(self._dir("memory") / filename, os.O_RDONLY | os.O_CLOEXEC)
+                    break
+            else:
+                return 0
+        assert self._peak_fd is not None
+        with contextlib.suppress(OSError, ValueError):
+            return int(os.pread(self._peak_fd, 64, 0))
         return 0
+
+    def _close_peak(self) -> None:
+        if self._peak_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._peak_fd)
+            self._peak_fd = None
 
     def oom_kills(self) -> int:
         filename = "memory.oom_control" if self.layout.version == 1 else "memory.events"
@@ -213,6 +230,7 @@ class Cgroup:
 
     def remove(self, kill: bool = True, timeout: float = 5.0) -> None:
         """Kill what is left and remove the directories (retrying while exiting tasks drain)."""
+        self._close_peak()
         if kill:
             self.kill_all(timeout)
         deadline = time.monotonic() + timeout

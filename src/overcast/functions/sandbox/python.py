@@ -136,7 +136,9 @@ class PythonInstance:
             remaining = max(0.0, (invocation.deadline_ms - _now_ms()) / 1000)
             try:
                 self._writer.write(frames.encode(header, invocation.payload))
-                reply, body = await asyncio.wait_for(self._read_frame(), remaining)
+                # asyncio.timeout, not wait_for: wait_for wraps the read in a task of its own on every invoke.
+                async with asyncio.timeout(remaining):
+                    reply, body = await self._read_frame()
             except TimeoutError:
                 return await self._timed_out(invocation, started, init_ms)
             except (asyncio.IncompleteReadError, ConnectionError):
