@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import platform
 import sys
@@ -45,7 +44,7 @@ def up(host: str | None, port: int | None, data_dir: Path | None, config: Path |
     """Start Overcast in the foreground; Ctrl-C stops it and everything it started."""
     import logging
 
-    from overcast.server import AlreadyRunning, serve
+    from overcast.server import AlreadyRunning, run
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir, log_level=log_level)
     logging.basicConfig(level=settings.log_level.upper() if settings.log_level != "trace" else "DEBUG")
@@ -55,7 +54,7 @@ def up(host: str | None, port: int | None, data_dir: Path | None, config: Path |
         print(f"Overcast ready on {url}", flush=True)
 
     try:
-        asyncio.run(serve(settings, on_ready=ready))
+        run(settings, on_ready=ready)
     except AlreadyRunning as exc:
         console.print(f"[red]{exc}[/red]")
         sys.exit(1)
