@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import orders_demo
 from botocore.config import Config
 
 HERE = Path(__file__).parent
@@ -123,6 +124,15 @@ def run(url: str) -> None:
     step("DeleteFunction hello")
     lam.delete_function(FunctionName="hello")
     print(f"  functions left: {len(lam.list_functions()['Functions'])}")
+
+    step("Step Functions: an order workflow (Map, Choice, Parallel, Retry/Catch, Lambda tasks)")
+    sfn = boto3.client(
+        "stepfunctions", endpoint_url=url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
+    )
+    machine = orders_demo.deploy(lam, sfn)
+    print(f"  {machine}")
+    orders_demo.run(sfn, machine, "order-1", {"lines": [{"sku": "book", "qty": 2}, {"sku": "pen", "qty": 4}]})
+    orders_demo.run(sfn, machine, "order-2", {"lines": [{"sku": "lamp", "qty": 40}]})
 
 
 if __name__ == "__main__":
