@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -38,6 +39,27 @@ def test_frames_round_trip_with_descriptors() -> None:
     finally:
         for fd in (read_end, write_end):
             os.close(fd)
+        right.close()
+
+
+def test_frame_reader_splits_frames_that_arrive_together_or_in_pieces() -> None:
+    left, right = socket.socketpair()
+    try:
+        reader = frames.Reader(right)
+        left.sendall(frames.encode({"n": 1}) + frames.encode({"n": 2}, b"two"))  # two frames in one write
+        assert reader.next() == ({"n": 1}, b"")
+        assert reader.next() == ({"n": 2}, b"two")
+        big = os.urandom(3 * 2**20)  # larger than one recv
+        data = frames.encode({"n": 3}, big)
+        left.sendall(data[:5])  # not even a whole prefix yet
+        sender = threading.Thread(target=left.sendall, args=(data[5:],))
+        sender.start()
+        assert reader.next() == ({"n": 3}, big)
+        sender.join()
+        left.close()
+        with pytest.raises(EOFError):
+            reader.next()
+    finally:
         right.close()
 
 

@@ -58,3 +58,33 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     head = _recv_exactly(sock, head_len)
     body = _recv_exactly(sock, body_len) if body_len else b""
     return json.loads(head), body, fds
+
+
+class Reader:
+    """Frames from one socket through a buffer: one recv per frame as a rule, where `recv` makes three
+    (and a recvmsg). The runtime loop reads every invocation with it: inside a 128 MB instance each
+    syscall comes out of a CPU quota of 7.2 ms per 100 ms. Frames read this way carry no fds."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def next(self) -> tuple[dict[str, Any], bytes]:
+        """The next frame (blocking); EOFError when the other end has closed the channel."""
+        while True:
+            if len(self.buffer) >= PREFIX.size:
+                head_len, body_len = PREFIX.unpack_from(self.buffer)
+                head_end = PREFIX.size + head_len
+                end = head_end + body_len
+                if len(self.buffer) >= end:
+                    head = self.buffer[PREFIX.size : head_end]
+                    body = bytes(self.buffer[head_end:end])
+                    del self.buffer[:end]
+                    return json.loads(head), body
+                wanted = end - len(self.buffer)
+            else:
+                wanted = PREFIX.size - len(self.buffer)
+            chunk = self.sock.recv(max(wanted, 1 << 16))
+            if not chunk:
+                raise EOFError("channel closed")
+            self.buffer += chunk

@@ -151,9 +151,10 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
     del lines[:]
     if handler is None:
         os._exit(1)  # as AWS's runtime: an init failure ends the runtime
+    reader = frames.Reader(sock)
     while True:
         try:
-            header, body, _fds = frames.recv(sock)
+            header, body = reader.next()
         except EOFError:
             os._exit(0)
         _invoke(sock, handler, header, body, sink, lines, ensure_ascii)
