@@ -16,6 +16,7 @@ A function error becomes the error named by the function's errorType, its cause 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
@@ -127,8 +128,8 @@ class Integrations:
                 if beat_event is not None and beat_event.is_set():
                     continue  # a heartbeat arrived: start a new heartbeat period
                 if deadline is not None and self.clock.monotonic() >= deadline - 1e-9:
-                    raise _Failed("States.Timeout", None)
-                raise _Failed("States.HeartbeatTimeout", None)
+                    raise _Failed("States.Timeout", "")
+                raise _Failed("States.HeartbeatTimeout", "")
         finally:
             for timer in timers:
                 timer.cancel()
@@ -144,6 +145,7 @@ class Integrations:
         payload: Any,
         qualifier: str | None = None,
         invocation_type: str = "RequestResponse",
+        compact: bool = False,
     ) -> tuple[Any, dict[str, Any]]:
         """(response payload parsed, Invoke output as lambda:invoke returns it). Raises _Failed."""
         if self.invoker is None:
@@ -174,6 +176,9 @@ class Integrations:
                 error_type = str(json.loads(text).get("errorType") or "Exception")
             except (ValueError, AttributeError):
                 error_type = "Lambda.Unknown"
+            if compact:  # lambda:invoke re-serializes the error payload; a plain function ARN keeps it as is
+                with contextlib.suppress(ValueError):
+                    text = _text(json.loads(text))
             raise _Failed(error_type, text)
         try:
             parsed = json.loads(text) if text else None
@@ -291,6 +296,7 @@ class Integrations:
                 params.get("Payload"),
                 params.get("Qualifier"),
                 str(params.get("InvocationType", "RequestResponse")),
+                compact=True,
             )
             result: Any = response
         elif service == "states" and action == "startExecution":
