@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random as random_module
+import sys
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,7 +50,10 @@ class Journal:
         self.execution_arn = execution_arn
         self.run_task = run_task
         self.durable = durable and store is not None
-        self.max_events = max_events
+        # The 25,000-event cap is a Standard quota; Express executions keep no history in AWS,
+        # so theirs (kept only for logging) has none.
+        # https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+        self.max_events = max_events if self.durable else sys.maxsize
         self.events: dict[str, Event] = {}
         self.values: dict[str, str] = {}
         self.pending_events: list[tuple[Event, str]] = []
