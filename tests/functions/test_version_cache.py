@@ -17,6 +17,7 @@ async def test_cached_versions_follow_every_change(registry: Registry) -> None:
     await registry.create_function(CTX, "fn", config(), zip_code())
     first = await registry.version(CTX, "fn", None)
     assert await registry.version(CTX, "fn", "$LATEST") is first  # served from memory
+    assert len(registry.cache) == 1
 
     await registry.update_function_configuration(CTX, "fn", {"memory_size": 256})
     updated = await registry.version(CTX, "fn", None)
@@ -30,6 +31,7 @@ async def test_cached_versions_follow_every_change(registry: Registry) -> None:
         await registry.version(CTX, "fn", "1")  # a miss is not remembered...
     await registry.publish_version(CTX, "fn")
     assert (await registry.version(CTX, "fn", "1")).version == "1"  # ...so a publish shows at once
+    assert await registry.version(CTX, "fn", "001") is await registry.version(CTX, "fn", "1")
 
     await registry.delete_function(CTX, "fn", "1")
     with pytest.raises(AwsError, match="Function not found"):
@@ -44,6 +46,7 @@ async def test_cached_aliases_follow_every_change(registry: Registry) -> None:
     await registry.update_function_configuration(CTX, "fn", {"timeout": 9})
     await registry.publish_version(CTX, "fn")
     assert await registry.alias(CTX, "fn", "live") is None
+    assert len(registry.cache) == 0  # names that do not exist are not remembered
     await registry.create_alias(CTX, "fn", "live", "1")
     live = await registry.alias(CTX, "fn", "live")
     assert live is not None and live.function_version == "1"

@@ -98,7 +98,9 @@ class Registry:
     async def version(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
         """$LATEST (qualifier None or "$LATEST") or a published version of function `name`, from the
         version cache (the invoke path's read)."""
-        key = (ctx.account_id, ctx.region, name, qualifier or LATEST)
+        # One key per version however the number is spelled ("01" is version 1).
+        number = str(int(qualifier)) if qualifier is not None and qualifier.isdigit() else qualifier or LATEST
+        key = (ctx.account_id, ctx.region, name, number)
         return await self.cache.get(("version", *key), lambda: versions.resolve(self.store, ctx, name, qualifier))
 
     async def alias(self, ctx: RequestContext, function_name: str, name: str) -> Alias | None:

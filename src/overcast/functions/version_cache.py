@@ -29,14 +29,18 @@ class VersionCache:
 
     async def get(self, key: Key, load: Callable[[], Awaitable[T]]) -> T:
         """The cached value for `key`, else `load()`'s (cached unless the registry changed meanwhile).
-        A failed load (not found) is not cached."""
+        A load that finds nothing (None, or an error such as not found) is not cached, so names that
+        do not exist cannot fill the cache."""
         if key in self._entries:
             return self._entries[key]  # type: ignore[return-value]
         generation = self._generation
         value = await load()
-        if generation == self._generation:
+        if value is not None and generation == self._generation:
             self._entries[key] = value
         return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         """The registry changed: forget everything, including what reads under way are about to return."""
