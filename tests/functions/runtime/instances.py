@@ -80,4 +80,3 @@ def messages(result: object) -> list[str]:
 
 def is_root() -> bool:
     return os.geteuid() == 0
-

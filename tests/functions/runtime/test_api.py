@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from overcast.clock import FakeClock
 from overcast.functions.instances import Invocation
 from overcast.functions.runtime.api import MAX_RESPONSE_BYTES, RuntimeApi, RuntimeExited
 
@@ -334,14 +335,13 @@ async def test_an_invocation_queued_before_next_is_delivered_on_next(api: Runtim
     client.close()
 
 
-async def test_wait_initialized_times_out_on_the_clock(api: RuntimeApi) -> None:
-    from overcast.clock import FakeClock
-
+async def test_wait_initialized_times_out_on_the_clock() -> None:
     clock = FakeClock()
     slow = await RuntimeApi.start(clock=clock)
     try:
         waiter = asyncio.ensure_future(slow.wait_initialized(10))
-        await asyncio.sleep(0)
+        while clock.sleepers == 0:
+            await asyncio.sleep(0)
         await clock.advance(10)
         assert (await waiter).status == "timeout"
     finally:

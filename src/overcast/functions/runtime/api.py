@@ -59,6 +59,10 @@ _ACCEPTED = b'{"status":"OK"}\n'
 class RuntimeExited(Exception):
     """The runtime process went away while an invocation was waiting for its answer."""
 
+    def __init__(self, delivered: bool = False) -> None:
+        super().__init__("the runtime exited")
+        self.delivered = delivered  # False: the runtime never took the event from /next
+
 
 @dataclass(frozen=True, slots=True)
 class InitOutcome:
@@ -284,7 +288,7 @@ class RuntimeApi:
         if not self._init.done():
             self._init.set_result(InitOutcome("exited", at=self.clock.monotonic()))
         if self._reply is not None and not self._reply.done():
-            self._reply.set_exception(RuntimeExited())
+            self._reply.set_exception(RuntimeExited(delivered=self._current is not None))
 
     async def close(self) -> None:
         self.runtime_exited()

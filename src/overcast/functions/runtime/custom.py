@@ -288,25 +288,30 @@ class CustomInstance:
 
     # --- invocations ---
     async def invoke(self, invocation: Invocation) -> InvocationResult:
-        if not self._stopped and self._failure is None and self._runtime_gone():
-            await self._teardown()  # the runtime exited between invocations: a fresh init, as AWS does
-            await self.boot()
         started = self._clock.monotonic()
-        remaining = invocation.deadline_ms / 1000.0 - self._clock.now()
-        api = self._api
-        if api is None:
-            return self._lost_result(invocation, "Runtime.ExitError", "Runtime exited with error: signal: killed")
-        try:
-            if not self._initialized and self._failure is None:
-                self._settle(await self._within(api.wait_initialized(), remaining), started)
-            if self._failure is not None:
-                return await self._init_failed(invocation, started)
-            reply = await self._within(api.invoke(invocation), invocation.deadline_ms / 1000.0 - self._clock.now())
-        except TimeoutError:
-            return await self._timed_out(invocation, started)
-        except RuntimeExited:
-            return await self._crashed(invocation, started)
-        return await self._answered(reply)
+        for _attempt in range(2):
+            if not self._stopped and self._failure is None and self._runtime_gone():
+                await self._teardown()  # the runtime exited between invocations: a fresh init, as AWS does
+                await self.boot()
+            api = self._api
+            if api is None:
+                return self._lost_result(invocation, "Runtime.ExitError", "Runtime exited with error: signal: killed")
+            try:
+                if not self._initialized and self._failure is None:
+                    remaining = invocation.deadline_ms / 1000.0 - self._clock.now()
+                    self._settle(await self._within(api.wait_initialized(), remaining), started)
+                if self._failure is not None:
+                    return await self._init_failed(invocation, started)
+                remaining = invocation.deadline_ms / 1000.0 - self._clock.now()
+                reply = await self._within(api.invoke(invocation), remaining)
+            except TimeoutError:
+                return await self._timed_out(invocation, started)
+            except RuntimeExited as exited:
+                if not exited.delivered and self._initialized:
+                    continue  # it died before taking the event (e.g. right after the last one): retry fresh
+                return await self._crashed(invocation, started)
+            return await self._answered(reply)
+        return await self._crashed(invocation, started)
 
     async def _within(self, awaitable: Awaitable[T], seconds: float) -> T:
         if isinstance(self._clock, SystemClock):
@@ -345,21 +350,20 @@ class CustomInstance:
         else:
             text = f"RequestId: {invocation.request_id} Error: {failure.message}"
             payload = _error_document(text, failure.error_type)
-            self._note(text, failure.error_type)
+            return await self._lose(payload, failure.error_type, started, text, failure.error_type)
         return await self._lose(payload, failure.error_type, started)
 
     async def _timed_out(self, invocation: Invocation, started: float) -> InvocationResult:
         seconds = f"{self.spec.timeout_s:.2f}"
-        self._note(f"{_iso(self._clock.now())} {invocation.request_id} Task timed out after {seconds} seconds")
+        line = f"{_iso(self._clock.now())} {invocation.request_id} Task timed out after {seconds} seconds"
         text = f"RequestId: {invocation.request_id} Error: Task timed out after {seconds} seconds"
-        return await self._lose(_error_document(text, "Sandbox.Timedout"), "Sandbox.Timedout", started)
+        return await self._lose(_error_document(text, "Sandbox.Timedout"), "Sandbox.Timedout", started, line)
 
     async def _crashed(self, invocation: Invocation, started: float) -> InvocationResult:
         code = await self._exit_code if self._exit_code is not None else -9
         error_type = self._exit_error_type()
         text = f"RequestId: {invocation.request_id} Error: Runtime exited with error: {exit_status(code)}"
-        self._note(text, error_type)
-        return await self._lose(_error_document(text, error_type), error_type, started)
+        return await self._lose(_error_document(text, error_type), error_type, started, text, error_type)
 
     def _lost_result(self, invocation: Invocation, error_type: str, message: str) -> InvocationResult:
         text = f"RequestId: {invocation.request_id} Error: {message}"
@@ -367,13 +371,16 @@ class CustomInstance:
             _error_document(text, error_type), "Unhandled", error_type, 0.0, self._memory_mb(), instance_lost=True
         )
 
-    async def _lose(self, payload: bytes, error_type: str, started: float) -> InvocationResult:
-        """End the instance after a failure and report it; the pool will not reuse it."""
+    async def _lose(self, payload: bytes, error_type: str, started: float, *notes: str) -> InvocationResult:
+        """End the instance after a failure and report it (AWS's lines last); the pool will not reuse it."""
         process = self._process
         if process is not None:
             with contextlib.suppress(Exception):
                 await process.kill()
-        await self._drain()
+        pumps = [task for task in self._tasks[:2] if not task.done()]
+        if pumps:  # the pipes close once the tree is dead: everything it wrote is in the log then
+            await asyncio.wait(pumps, timeout=2.0)
+        self._note(*notes)
         memory = self._memory_mb()
         log = self._take_log()
         init_ms = self._take_init_ms()
