@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -82,6 +83,10 @@ FILES = {
     "syntax.js": "exports.handler = async () => { return 1 +; };\n",
     "init.js": "console.log('initializing');\nexports.handler = async () => 'ok';\n",
 }
+def node_version() -> str:
+    return subprocess.run([str(node_binary()), "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
 
@@ -295,6 +300,8 @@ async def test_timeout_kills_node(sandboxes: LocalSandboxes, code_root: Path) ->
         await asyncio.sleep(0)
     await clock.advance(5)
     result = await running
+    if not node_version().startswith("v22."):
+        assert messages(result)[0] == f"Overcast: nodejs22.x runs on this host's Node.js {node_version()}"
     assert json.loads(result.payload) == {
         "errorMessage": f"RequestId: {call.request_id} Error: Task timed out after 5.00 seconds",
         "errorType": "Sandbox.Timedout",
