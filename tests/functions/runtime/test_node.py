@@ -82,6 +82,14 @@ FILES = {
     "src/deep/app.js": "module.exports.main = async () => 'from src/deep';\n",
     "syntax.js": "exports.handler = async () => { return 1 +; };\n",
     "init.js": "console.log('initializing');\nexports.handler = async () => 'ok';\n",
+    "streaming.mjs": """
+        import { pipeline } from 'node:stream/promises';
+        import { Readable } from 'node:stream';
+        export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          responseStream.write('hello ');
+          await pipeline(Readable.from(['streamed ', 'world']), responseStream);
+        });
+    """,
 }
 def node_version() -> str:
     return subprocess.run([str(node_binary()), "--version"], capture_output=True, text=True, check=True).stdout.strip()
@@ -195,6 +203,14 @@ async def test_handler_styles(
     try:
         assert result.function_error is None, result.payload
         assert json.loads(result.payload) == expected
+    finally:
+        await instance.stop()
+
+
+async def test_streaming_handler_answers_its_whole_stream(sandboxes: LocalSandboxes, code_root: Path) -> None:
+    _, instance, result = await run(sandboxes, code_root, "streaming.handler")
+    try:
+        assert (result.function_error, result.payload) == (None, b"hello streamed world")
     finally:
         await instance.stop()
 

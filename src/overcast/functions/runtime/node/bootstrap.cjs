@@ -12,6 +12,7 @@
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
+const stream = require('stream');
 const url = require('url');
 const util = require('util');
 
@@ -153,7 +154,7 @@ class ApiConnection {
       if (body === undefined) {
         socket.write(head + '\r\n');
       } else {
-        const payload = Buffer.from(body, 'utf8');
+        const payload = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
         head += `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
         socket.write(payload.length < 65536 ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : head);
         if (payload.length >= 65536) socket.write(payload);
@@ -251,6 +252,41 @@ async function loadHandler(appRoot, fullHandler) {
   return handler;
 }
 
+// --- response streaming, buffered ----------------------------------------------------------
+// `awslambda.streamifyResponse(handler)` handlers write to a stream. Invoke returns such a
+// function's whole response at once (https://docs.aws.amazon.com/lambda/latest/dg/
+// configuration-response-streaming.html), which is what Overcast does: the stream is buffered.
+
+const RAW = Symbol('overcast.raw-response'); // a response body posted as-is, not as JSON
+
+function streamifyResponse(handler) {
+  return async function streamingHandler(event, context) {
+    const chunks = [];
+    const responseStream = new stream.Writable({
+      write(chunk, encoding, done) {
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
+        done();
+      },
+    });
+    responseStream.setContentType = () => {};
+    const finished = new Promise((resolve, reject) => {
+      responseStream.on('finish', resolve);
+      responseStream.on('error', reject);
+    });
+    const result = handler(event, responseStream, context);
+    if (!result || typeof result.then !== 'function') throw new Error('Streaming does not support non-async handlers.');
+    await result;
+    if (!responseStream.writableFinished) throw new Error('Response stream is not finished.');
+    await finished;
+    return { [RAW]: Buffer.concat(chunks) };
+  };
+}
+
+globalThis.awslambda = {
+  streamifyResponse,
+  HttpResponseStream: { from: (responseStream) => responseStream },
+};
+
 // --- the invoke loop --------------------------------------------------------------------------
 
 let onBeforeExit = null; // what to do when the event loop empties (callback-style completion)
@@ -291,7 +327,7 @@ async function invokeOnce(handler) {
   const respond = (result) => {
     let body;
     try {
-      body = JSON.stringify(result === undefined ? null : result);
+      body = result && result[RAW] ? result[RAW] : JSON.stringify(result === undefined ? null : result);
     } catch (_) {
       return fail(new Error('Unable to stringify response body'));
     }
