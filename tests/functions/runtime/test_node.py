@@ -91,6 +91,8 @@ FILES = {
         });
     """,
 }
+
+
 def node_version() -> str:
     return subprocess.run([str(node_binary()), "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
