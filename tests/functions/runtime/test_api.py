@@ -346,3 +346,24 @@ async def test_wait_initialized_times_out_on_the_clock() -> None:
         assert (await waiter).status == "timeout"
     finally:
         await slow.close()
+
+
+def test_serves_on_uvloop_as_the_server_runs_it() -> None:
+    uvloop = pytest.importorskip("uvloop")
+
+    async def exchange() -> bytes:
+        api = await RuntimeApi.start()
+        try:
+            client = await Raw.connect(api.address)
+            task = asyncio.ensure_future(api.invoke(invocation("id-uv", {"uv": True})))
+            await client.send("GET", f"{BASE}/invocation/next")
+            status, _, body = await client.receive()
+            assert (status, json.loads(body)) == (200, {"uv": True})
+            await client.request("POST", f"{BASE}/invocation/id-uv/response", b'"loop"')
+            client.close()
+            return (await task).payload
+        finally:
+            await api.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(exchange()) == b'"loop"'
