@@ -209,6 +209,9 @@ class ExecutionOutcome:
         return None if self.status != "SUCCEEDED" else to_json(self.output)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def to_json(value: Any) -> str:
     """JSON text as Step Functions writes it (compact, non-ASCII kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)

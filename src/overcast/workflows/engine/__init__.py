@@ -1,5 +1,6 @@
 """The Step Functions engine: state machines, durable Standard and in-memory Express executions, history,
-timers, integrations; `build(store, clock, invoker)` assembles it for the composition root."""
+timers, integrations; `build(store, clock, invoker, log_sink)` assembles it for the composition root (log_sink: the
+LogStore that executions with a LoggingConfiguration write to)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class Engine:
     tasks: Any
 
 
-async def build(store: Store, clock: Clock, invoker: Any = None) -> Engine:
+async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any = None) -> Engine:
     """Migrate the tables, wire the parts together and resume RUNNING Standard executions."""
     from overcast.workflows.asl import validate_definition
     from overcast.workflows.engine.executions import Executions
@@ -28,6 +29,8 @@ async def build(store: Store, clock: Clock, invoker: Any = None) -> Engine:
     machines = Machines(store, clock, validate_definition)
     await machines.start()
     tasks = Tasks(store, clock)
-    executions = Executions(store, clock, machines, Integrations(clock, tasks, invoker), validate_definition)
+    executions = Executions(
+        store, clock, machines, Integrations(clock, tasks, invoker), validate_definition, log_sink
+    )
     await executions.resume()
     return Engine(machines, executions, tasks)

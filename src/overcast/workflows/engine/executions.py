@@ -22,7 +22,7 @@ from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.store import Conflict, Queries, Row, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
-from overcast.workflows.engine import history, names, pages
+from overcast.workflows.engine import history, logs, names, pages
 from overcast.workflows.engine.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
@@ -78,7 +78,13 @@ def _execution(row: Row) -> Execution:
 
 class Executions:
     def __init__(
-        self, store: Store, clock: Clock, machines: Machines, integrations: Integrations, parse: Parse
+        self,
+        store: Store,
+        clock: Clock,
+        machines: Machines,
+        integrations: Integrations,
+        parse: Parse,
+        log_sink: logs.LogSink | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -88,7 +94,8 @@ class Executions:
         self._parsed: dict[str, Any] = {}
         self._runs: dict[str, tuple[asyncio.Task[None], Journal]] = {}
         self._finished: dict[str, asyncio.Event] = {}
-        self._express: dict[str, tuple[Execution, Journal]] = {}
+        self._express: dict[str, Execution] = {}
+        self.log_sink = log_sink
         integrations.start_child = self._start_child
         integrations.await_child = self._await_child
 
@@ -213,8 +220,14 @@ class Executions:
         self._spawn(execution)
         return execution
 
+    def _log(self, execution: Execution) -> logs.EventLog | None:
+        return logs.destination(
+            self.log_sink, execution.config.logging, execution.arn, execution.machine_arn.split(":")[6],
+            execution.redrive_count, execution.start,
+        )  # fmt: skip
+
     def _spawn(self, execution: Execution) -> None:
-        journal = Journal(self.store, self.clock, execution.arn, self.integrations.run)
+        journal = Journal(self.store, self.clock, execution.arn, self.integrations.run, log=self._log(execution))
         self._finished.setdefault(execution.arn, asyncio.Event())
         task = asyncio.get_running_loop().create_task(self._run(execution, journal), name=f"sfn:{execution.arn}")
         self._runs[execution.arn] = (task, journal)
@@ -261,7 +274,7 @@ class Executions:
         except Exception as exc:
             log.exception("execution %s failed inside Overcast", execution.arn)
             outcome = ExecutionOutcome("FAILED", error="States.Runtime", cause=f"Internal error: {exc}")
-        last = max((e.id for e in journal.events.values()), default=0)
+        last = journal.last_event_id
         journal.max_events += 1  # room for the closing event
         journal.append_event(
             "execution/failed", "ExecutionFailed", last, {"error": outcome.error, "cause": outcome.cause}
@@ -314,13 +327,15 @@ class Executions:
     # --- Express ----------------------------------------------------------------------------------------
 
     async def _start_express(self, execution: Execution, wait: bool) -> Execution:
-        journal = Journal(None, self.clock, execution.arn, self.integrations.run, durable=False)
-        self._express[execution.arn] = (execution, journal)
+        journal = Journal(
+            None, self.clock, execution.arn, self.integrations.run, durable=False, log=self._log(execution)
+        )
+        self._express[execution.arn] = execution
         task = asyncio.get_running_loop().create_task(self._run_express(execution, journal))
         if not wait:
             return execution
         await task
-        return self._express[execution.arn][0]
+        return self._express[execution.arn]
 
     async def _run_express(self, execution: Execution, journal: Journal) -> None:
         run = asyncio.ensure_future(self._outcome(execution, journal))
@@ -349,8 +364,12 @@ class Executions:
             cause=outcome.cause,
             stop=self.clock.now(),
         )
-        self._express[execution.arn] = (done, journal)
-        # TODO(logs): deliver `journal.event_list` per LoggingConfiguration once overcast.observe.logs exists.
+        self._express[execution.arn] = done
+        try:
+            await journal.flush()  # the last events to the log destination
+        except Exception:
+            # Log delivery is best effort (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
+            log.exception("execution %s: log delivery failed", execution.arn)
         if len(self._express) > 10_000:
             for arn in list(self._express)[:1000]:
                 del self._express[arn]
@@ -360,7 +379,7 @@ class Executions:
     async def describe(self, arn: str) -> Execution:
         names.check_execution_arn(arn)
         if arn in self._express:
-            return self._express[arn][0]
+            return self._express[arn]
         row = await self.store.fetch_one("SELECT * FROM sfn_executions WHERE arn = ?", arn)
         if row is None:
             raise no_execution(arn)
@@ -407,7 +426,7 @@ class Executions:
                 await run[0]
         else:
             await journal.load()
-        last = max((e.id for e in journal.events.values()), default=0)
+        last = journal.last_event_id
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         journal.max_events += 1
         journal.append_event("execution/aborted", "ExecutionAborted", last, details)
@@ -419,7 +438,7 @@ class Executions:
         done = self._finished.get(arn)
         if done is not None:
             await done.wait()
-        while arn in self._express and not self._express[arn][0].finished:
+        while arn in self._express and not self._express[arn].finished:
             await asyncio.sleep(0.01)
         return await self.describe(arn)
 

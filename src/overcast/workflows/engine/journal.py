@@ -18,7 +18,7 @@ import json
 import random as random_module
 import sys
 import uuid as uuid_module
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from overcast.clock import Clock
@@ -29,6 +29,9 @@ from overcast.workflows.engine.records import Event
 
 # Runs one task attempt: (journal, key, request) -> result. The integrations module provides it.
 TaskRunner = Callable[["Journal", str, TaskRequest], Awaitable[TaskResult]]
+# Receives each batch of new events as the journal flushes them (see overcast.workflows.engine.logging).
+# (events, the transaction persisting them for a Standard execution, None for an Express one).
+EventLog = Callable[[Sequence[Event], Queries | None], Awaitable[None]]
 
 
 class HistoryLimitExceeded(BaseException):
@@ -44,6 +47,7 @@ class Journal:
         run_task: TaskRunner,
         durable: bool = True,
         max_events: int = history.MAX_EVENTS,
+        log: EventLog | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -60,6 +64,8 @@ class Journal:
         self.pending_values: list[tuple[str, str]] = []
         self.next_id = 1
         self.replayed_tasks = 0
+        self.log = log  # where events go besides the history (a CloudWatch Logs destination)
+        self.keep_events = log is not None
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -77,25 +83,33 @@ class Journal:
     # --- history -------------------------------------------------------------------------------------
 
     def emit(self, event: HistoryEvent) -> EventStamp:
-        known = self.events.get(event.key)
-        if known is not None:
-            return EventStamp(known.id, known.timestamp)
+        record = self._record(event.key, event.type, event.previous_event_id, event.details)
+        return EventStamp(record.id, record.timestamp)
+
+    def _record(self, key: str, event_type: str, previous_id: int, details: dict[str, Any]) -> Event:
+        if self.durable:
+            known = self.events.get(key)
+            if known is not None:
+                return known
         if self.next_id > self.max_events:
             raise HistoryLimitExceeded()
-        record = Event(self.next_id, event.type, self.clock.now(), event.previous_event_id, dict(event.details))
+        record = Event(self.next_id, event_type, self.clock.now(), previous_id, details)
         self.next_id += 1
-        self.events[event.key] = record
-        self.pending_events.append((record, event.key))
-        return EventStamp(record.id, record.timestamp)
+        # An Express run never replays: it keeps its events only for a log destination.
+        if self.durable:
+            self.events[key] = record
+            self.pending_events.append((record, key))
+        elif self.keep_events:
+            self.pending_events.append((record, key))
+        return record
 
     def append_event(self, key: str, event_type: str, previous_id: int, details: dict[str, Any] | None) -> Event:
         """An engine-made event (task, abort, ...) under `key`; returns it (the persisted one on replay)."""
-        self.emit(HistoryEvent(event_type, key, previous_id, details or {}))
-        return self.events[key]
+        return self._record(key, event_type, previous_id, details or {})
 
     @property
-    def event_list(self) -> list[Event]:
-        return sorted(self.events.values(), key=lambda e: e.id)
+    def last_event_id(self) -> int:
+        return self.next_id - 1
 
     # --- draws ------------------------------------------------------------------------------------------
 
@@ -154,8 +168,11 @@ class Journal:
     async def flush(self, extra: Callable[[Queries], Awaitable[None]] | None = None) -> None:
         """Write what collected since the last flush (and `extra`'s statements) in one transaction."""
         if not self.durable:
-            self.pending_events.clear()
+            events = self.pending_events
+            self.pending_events = []
             self.pending_values.clear()
+            if events and self.log is not None:
+                await self.log([record for record, _ in events], None)
             if extra is not None and self.store is not None:
                 await extra(self.store)
             return
@@ -168,6 +185,8 @@ class Journal:
             try:
                 async with self.store.transaction() as tx:
                     await history.append(tx, self.execution_arn, events)
+                    if events and self.log is not None:
+                        await self.log([record for record, _ in events], tx)
                     for key, value in values:
                         await tx.execute(
                             "INSERT INTO sfn_journal (execution_arn, effect_key, value) VALUES (?, ?, ?)"

@@ -17,7 +17,7 @@ from typing import Any
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.store import Conflict, Queries, Row, Store
-from overcast.workflows.engine import names, pages
+from overcast.workflows.engine import logs, names, pages
 from overcast.workflows.engine.errors import (
     ActivityAlreadyExists,
     ActivityDoesNotExist,
@@ -104,6 +104,7 @@ class Machines:
                 "Member must satisfy enum value set: [STANDARD, EXPRESS]"
             )
         self.validate(config.definition)
+        logs.check(config.logging)
         arn = names.machine_arn(ctx, name)
         now = self.clock.now()
         existing = await self.find(arn)
@@ -165,6 +166,8 @@ class Machines:
         machine = await self.get(arn)
         if "definition" in changes:
             self.validate(changes["definition"])
+        if "logging" in changes:
+            logs.check(changes["logging"])
         config = dataclasses.replace(machine.config, **changes)
         updated = machine
         if config != machine.config:
