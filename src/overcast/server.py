@@ -184,7 +184,7 @@ async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, Operati
     from overcast.api.services import stepfunctions
     from overcast.workflows import engine as workflows
 
-    sfn = await workflows.build(store, SystemClock(), getattr(system, "invoker", None))
+    sfn = await workflows.build(store, SystemClock(), getattr(system, "invoker", None), system.logs)
     system.closers.append(sfn.executions.close)
     return {
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", system.invoker),
