@@ -58,6 +58,24 @@ def test_builds_the_model() -> None:
         ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "States.Nope(1)"},
                                            "End": True}}},
          "SCHEMA_VALIDATION_FAILED"),
+        # Custom errors may not take the service's `States.` names.
+        ({"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "States.X"}}},
+         "SCHEMA_VALIDATION_FAILED: Custom error names may not start with 'States.': States.X at /States/A/Error"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                                           "Retry": [{"ErrorEquals": ["Mine", "States.X"]}], "End": True}}},
+         "SCHEMA_VALIDATION_FAILED: Custom error names may not start with 'States.': States.X"
+         " at /States/A/Retry[0]/ErrorEquals[1]"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                                           "Catch": [{"ErrorEquals": ["States.X"], "Next": "B"}], "End": True},
+                                     "B": {"Type": "Succeed"}}},
+         "at /States/A/Catch[0]/ErrorEquals[0]"),
+        ({"QueryLanguage": "JSONata", "StartAt": "A",
+          "States": {"A": {"Type": "Pass", "Output": {"v": "{% $states.input. %}"}, "End": True}}},
+         "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Output/v"),
+        ({"QueryLanguage": "JSONata", "StartAt": "A",
+          "States": {"A": {"Type": "Choice", "Choices": [{"Condition": "{% 1 + %}", "Next": "B"}]},
+                     "B": {"Type": "Succeed"}}},
+         "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Choices[0]/Condition"),
     ],
 )
 def test_invalid_definitions(doc: dict[str, Any], expected: str) -> None:
@@ -79,3 +97,12 @@ def test_diagnostics_have_code_message_location_severity() -> None:
 def test_not_json() -> None:
     with pytest.raises(InvalidDefinition, match="INVALID_JSON_DESCRIPTION"):
         validate_definition("{nope")
+
+
+def test_the_service_errors_are_valid_error_names() -> None:
+    catchers = [{"ErrorEquals": ["States.Runtime", "States.TaskFailed"], "Next": "B"},
+                {"ErrorEquals": ["States.ALL"], "Next": "B"}]
+    validate_definition(_text({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "Catch": catchers, "End": True},
+        "B": {"Type": "Fail", "Error": "States.Timeout"},
+    }}))

@@ -155,3 +155,27 @@ def test_express_sync_execution(sfn: Any, aws: Any, runs: bool) -> None:
     with pytest.raises(ClientError) as wrong:
         sync.start_sync_execution(stateMachineArn=standard["stateMachineArn"])
     assert _code(wrong.value) == "StateMachineTypeNotSupported"
+
+
+@pytest.mark.parametrize(
+    ("definition", "expected"),
+    [
+        ({"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "States.X"}}},
+         "SCHEMA_VALIDATION_FAILED: Custom error names may not start with 'States.': States.X at /States/A/Error"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                                           "Retry": [{"ErrorEquals": ["States.X"]}], "End": True}}},
+         "at /States/A/Retry[0]/ErrorEquals[0]"),
+        ({"QueryLanguage": "JSONata", "StartAt": "A",
+          "States": {"A": {"Type": "Pass", "Output": "{% $states.input. %}", "End": True}}},
+         "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Output"),
+    ],
+)
+def test_invalid_definitions_are_refused(sfn: Any, definition: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        sfn.create_state_machine(name="bad-" + uuid.uuid4().hex[:8], definition=json.dumps(definition), roleArn=ROLE)
+    assert _code(refused.value) == "InvalidDefinition"
+    message = refused.value.response["Error"]["Message"]
+    assert message.startswith("Invalid State Machine Definition: '") and expected in message
+    validated = sfn.validate_state_machine_definition(definition=json.dumps(definition))
+    assert validated["result"] == "FAIL"
+    assert validated["diagnostics"][0]["code"] in ("SCHEMA_VALIDATION_FAILED", "INVALID_JSONATA_EXPRESSION")

@@ -85,6 +85,33 @@ _FIELDS: dict[str, dict[str, set[str]]] = {
     },
 }
 _STATE_NAME_MAX = 80
+# The errors Step Functions itself raises; a custom error may not take a `States.` name of its own.
+# https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-handling-error-representation
+_STATES_ERRORS = frozenset({
+    "States.ALL",
+    "States.DataLimitExceeded",
+    "States.ExceedToleratedFailureThreshold",
+    "States.HeartbeatTimeout",
+    "States.Http.Socket",
+    "States.IntrinsicFailure",
+    "States.ItemReaderFailed",
+    "States.NoChoiceMatched",
+    "States.ParameterPathFailure",
+    "States.Permissions",
+    "States.QueryEvaluationError",
+    "States.ResultPathMatchFailure",
+    "States.ResultWriterFailed",
+    "States.Runtime",
+    "States.TaskFailed",
+    "States.Timeout",
+    "States.BranchFailed",
+})
+# Fields whose strings may hold `{% %}` JSONata expressions (checked when the definition is created).
+_JSONATA_FIELDS = (
+    "Arguments", "Output", "Assign", "Items", "ItemSelector", "Seconds", "Timestamp", "TimeoutSeconds",
+    "HeartbeatSeconds", "Error", "Cause", "MaxConcurrency", "ToleratedFailurePercentage",
+    "ToleratedFailureCount", "Credentials",
+)
 _RESERVED_VARIABLE = "states"
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -278,6 +305,16 @@ class _Parser:
             return None
         build = getattr(self, f"_{kind.lower()}")
         result: m.AnyState | None = build(doc, at, language, common)
+        if language == JSONATA:
+            for key in _JSONATA_FIELDS:
+                if key in doc:
+                    self.jsonata(doc[key], f"{at}/{key}")
+            for list_key, fields in (("Choices", ("Condition", "Output", "Assign")), ("Catch", ("Output", "Assign"))):
+                items = doc.get(list_key)
+                for i, item in enumerate(items if isinstance(items, list) else []):
+                    for key in fields:
+                        if isinstance(item, dict) and key in item:
+                            self.jsonata(item[key], f"{at}/{list_key}[{i}]/{key}")
         return result
 
     def common(
@@ -339,6 +376,9 @@ class _Parser:
                 self.schema(f"Only one of the following fields may be set: [{a}, {b}]", at)
             if b in doc:
                 self.path(doc[b], f"{at}/{b}", intrinsic=True)
+        error = doc.get("Error")
+        if isinstance(error, str) and not _is_jsonata(error):
+            self.error_name(error, f"{at}/Error")
         return m.FailState(
             error=doc.get("Error", ABSENT),
             error_path=doc.get("ErrorPath"),
@@ -592,6 +632,8 @@ class _Parser:
         if not isinstance(doc, list) or not doc or not all(isinstance(e, str) for e in doc):
             self.schema("These fields are required: [ErrorEquals]", at)
             return ()
+        for i, name in enumerate(doc):
+            self.error_name(name, f"{at}/ErrorEquals[{i}]")
         if "States.ALL" in doc:
             # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
             if len(doc) != 1:
@@ -600,7 +642,29 @@ class _Parser:
                 self.schema(f"{kind} with 'States.ALL' must be the last one", f"{at}/ErrorEquals")
         return tuple(doc)
 
+    def error_name(self, name: str, at: str) -> None:
+        """A custom error may not use the `States.` prefix: those names are the service's own."""
+        if name.startswith("States.") and name not in _STATES_ERRORS:
+            self.schema(f"Custom error names may not start with 'States.': {name}", at)
+
     # -- expressions ----------------------------------------------------------------------
+
+    def jsonata(self, doc: Any, at: str) -> None:
+        """INVALID_JSONATA_EXPRESSION for every `{% %}` string in `doc` that does not parse."""
+        from overcast.workflows.asl import jsonata as jn
+
+        if isinstance(doc, dict):
+            for key, value in doc.items():
+                self.jsonata(value, f"{at}/{key}")
+        elif isinstance(doc, list):
+            for i, value in enumerate(doc):
+                self.jsonata(value, f"{at}[{i}]")
+        elif _is_jsonata(doc):
+            try:
+                jn.compile_expression(jn.expression_text(doc))
+            except jn.ExpressionSyntaxError as exc:
+                # AWS gives the parser's message without JSONata's code (S0207: ...).
+                self.error("INVALID_JSONATA_EXPRESSION", re.sub(r"^[A-Z]\d{4}: ", "", str(exc)), at)
 
     def path(self, value: Any, at: str, *, reference: bool = False, intrinsic: bool = False) -> None:
         from overcast.workflows.asl.paths import PathError, compile_path
