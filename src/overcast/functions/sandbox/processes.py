@@ -111,9 +111,10 @@ class SandboxedProcess:
         return self._peak
 
     def note_peak(self, value: int) -> None:
-        """A peak measured by the instance itself (getrusage); used when no cgroup measures it."""
-        if self.cgroup is None:
-            self._peak = max(self._peak, value)
+        """A peak measured by the instance itself (getrusage's peak RSS). It counts the pages the
+        instance inherited from its zygote, which stay charged to the zygote's cgroup on v1, so
+        Max Memory Used is what the instance really uses, as on AWS, not only what it allocated."""
+        self._peak = max(self._peak, value)
 
     def oom_killed(self) -> bool:
         return self.cgroup is not None and self.cgroup.oom_kills() > 0
