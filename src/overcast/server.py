@@ -172,6 +172,7 @@ async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, Operati
 
     settings, clock = system.settings, SystemClock()
     sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
+    registry.runtime_check = sandboxes.check_runtime
     system.closers.append(sandboxes.close)
     concurrency = Concurrency(store, registry, clock, settings.concurrency_limit)
     await concurrency.start()

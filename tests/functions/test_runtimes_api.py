@@ -175,3 +175,16 @@ def test_provided_al2023_with_awslambdaric(aws: ClientFactory) -> None:
     assert "awslambdaric says hi" in log and "REPORT RequestId: " + result["request_id"] in log
     again, _ = _invoke(lam, name, {"hello": "provided.al2023"})  # warm: the same runtime process answers
     assert again["stream"] == result["stream"]
+
+
+def test_a_runtime_this_host_cannot_run_is_refused_at_create(aws: ClientFactory) -> None:
+    lam = aws("lambda")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
+        lam.create_function(
+            FunctionName=f"rt-{uuid.uuid4().hex[:10]}",
+            Runtime="java21",
+            Role=ROLE,
+            Handler="example.Handler::handleRequest",
+            Code={"ZipFile": _zip({"x.class": b"\xca\xfe"})},
+        )
+    assert "Overcast cannot run the java21 runtime yet" in str(refused.value)

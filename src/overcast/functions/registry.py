@@ -64,11 +64,20 @@ def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
 
 
 class Registry:
-    def __init__(self, store: Store, clock: Clock | None = None, new_id: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        new_id: Callable[[], str] | None = None,
+        runtime_check: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
         self.cache = VersionCache()
+        # Whether this host can run a runtime (raises an AwsError naming what is missing); given by
+        # the composition root from the sandboxes, so a function that could never run is refused at once.
+        self.runtime_check = runtime_check
 
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[Queries]:
@@ -186,6 +195,8 @@ class Registry:
         (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html)."""
         validation.function_name(name)
         check_config(config)
+        if self.runtime_check is not None:
+            self.runtime_check(config.runtime)
         validation.tags(tags or {})
         validation.layer_count(len(layers))
         prepared = code_ops.prepare(code, "CreateFunction")
@@ -295,6 +306,8 @@ class Registry:
                 raise revision_mismatch()
             config = dataclasses.replace(latest.config, **changes)
             check_config(config, check_runtime="runtime" in changes)
+            if "runtime" in changes and self.runtime_check is not None:
+                self.runtime_check(config.runtime)
             if layers is not None:
                 layer_refs = await layer_ops.resolve_for_function(tx, ctx, layers)
                 validation.unzipped_size(latest.code.unzipped_size + sum(layer.unzipped_size for layer in layer_refs))

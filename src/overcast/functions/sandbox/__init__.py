@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from overcast.config import Settings
+from overcast.errors import InvalidParameterValue
 from overcast.functions.instances import Instance, InstanceSpec
 from overcast.functions.sandbox.cgroups import CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
@@ -91,6 +93,20 @@ class LocalSandboxes:
 
     def available_python(self, runtime: str) -> Path | None:
         return available_python(runtime)
+
+    def check_runtime(self, runtime: str) -> None:
+        """Refuse, at CreateFunction, a runtime this host cannot run, naming what is missing."""
+        if runtime.startswith("python3."):
+            try:
+                resolve_python(runtime, self.settings.nearest_python)
+            except MissingInterpreter as exc:
+                raise InvalidParameterValue(str(exc)) from None
+        elif runtime.startswith("nodejs") and shutil.which("node") is None:
+            raise InvalidParameterValue(f"Runtime {runtime} needs Node.js, and this Overcast host has no `node`.")
+        elif not runtime.startswith(("python3.", "nodejs", "provided")):
+            raise InvalidParameterValue(
+                f"Overcast cannot run the {runtime} runtime yet: use a python3.x, nodejs or provided runtime."
+            )
 
     async def start(self, spec: InstanceSpec) -> Instance:
         if python_version(spec.runtime) is not None:
