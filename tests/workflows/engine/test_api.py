@@ -179,3 +179,28 @@ def test_invalid_definitions_are_refused(sfn: Any, definition: dict[str, Any], e
     validated = sfn.validate_state_machine_definition(definition=json.dumps(definition))
     assert validated["result"] == "FAIL"
     assert validated["diagnostics"][0]["code"] in ("SCHEMA_VALIDATION_FAILED", "INVALID_JSONATA_EXPRESSION")
+
+
+def test_redrive_execution(sfn: Any, runs: bool) -> None:
+    fail = _definition({"F": {"Type": "Fail", "Error": "No", "Cause": "never"}}, "F")
+    arn = sfn.create_state_machine(name="rd-" + uuid.uuid4().hex[:8], definition=fail, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    failed = _finish(sfn, execution)
+    assert failed["status"] == "FAILED" and failed["redriveStatus"] == "REDRIVABLE" and failed["redriveCount"] == 0
+    assert sfn.redrive_execution(executionArn=execution)["redriveDate"]
+    again = _finish(sfn, execution)
+    assert again["status"] == "FAILED" and again["redriveCount"] == 1 and "redriveDate" in again
+    events = sfn.get_execution_history(executionArn=execution)["events"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted", "FailStateEntered", "ExecutionFailed",
+        "ExecutionRedriven", "FailStateEntered", "ExecutionFailed",
+    ]
+    assert events[3]["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    ok = sfn.create_state_machine(name="rd-" + uuid.uuid4().hex[:8], definition=PASS, roleArn=ROLE)["stateMachineArn"]
+    done = sfn.start_execution(stateMachineArn=ok)["executionArn"]
+    assert _finish(sfn, done)["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
+    with pytest.raises(ClientError) as refused:
+        sfn.redrive_execution(executionArn=done)
+    assert _code(refused.value) == "ExecutionNotRedrivable"

@@ -67,7 +67,7 @@ def _member(event_type: str) -> str | None:
     return member if member in _HISTORY_MEMBERS else None
 
 
-def _describe_execution(e: Execution) -> Output:
+def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = ("NOT_REDRIVABLE", None)) -> Output:
     out: Output = {
         "executionArn": e.arn,
         "stateMachineArn": e.machine_arn,
@@ -91,13 +91,13 @@ def _describe_execution(e: Execution) -> Output:
     ):
         if value is not None:
             out[key] = value
-    if e.type == STANDARD and e.finished:
-        out["redriveStatus"] = "NOT_REDRIVABLE"
-        out["redriveStatusReason"] = (
-            "Execution is SUCCEEDED and cannot be redriven"
-            if e.status.value == "SUCCEEDED"
-            else "Redrive is not supported by Overcast yet"
-        )
+    if e.redrive_date is not None:
+        out["redriveDate"] = e.redrive_date
+    if e.type == STANDARD:
+        status, reason = redrive_status
+        out["redriveStatus"] = status
+        if reason is not None:
+            out["redriveStatusReason"] = reason
     return out
 
 
@@ -301,7 +301,12 @@ def operations(machines: Machines, executions: Executions, tasks: Tasks) -> Oper
         return out
 
     async def describe_execution(ctx: RequestContext, p: Params) -> Output:
-        return _describe_execution(await executions.describe(p["executionArn"]))
+        e = await executions.describe(p["executionArn"])
+        return _describe_execution(e, executions.redrive_status(e))
+
+    async def redrive_execution(ctx: RequestContext, p: Params) -> Output:
+        e = await executions.redrive(p["executionArn"])
+        return {"redriveDate": e.redrive_date}
 
     async def describe_state_machine_for_execution(ctx: RequestContext, p: Params) -> Output:
         e = await executions.describe(p["executionArn"])
@@ -434,6 +439,7 @@ def operations(machines: Machines, executions: Executions, tasks: Tasks) -> Oper
         "DescribeStateMachineForExecution": describe_state_machine_for_execution,
         "ListExecutions": list_executions,
         "StopExecution": stop_execution,
+        "RedriveExecution": redrive_execution,
         "GetExecutionHistory": get_execution_history,
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,

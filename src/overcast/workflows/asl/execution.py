@@ -24,7 +24,8 @@ Every effect call carries a `key` that is deterministic and unique per occurrenc
            | "wait"             wait_until(): a Wait state
            | "rnd" n | "uuid" n random()/uuid(): the n-th draw (0-based) in that state entry
            | "token" attempt    task_token(): the callback token of one attempt
-    execution timeout: wait_until("execution/timeout", start + TimeoutSeconds)
+    execution timeout: wait_until("execution/timeout", start + TimeoutSeconds); after the n-th redrive
+                       wait_until("execution/timeout/r<n>", redrive time + TimeoutSeconds)
 
 e.g. `/Loop#2/a1` (second try of the third entry into Loop), `/Fan#0/b1/Work#0/a0`,
 `/Each#0/i17/Step#0/retry2`. Each scope runs sequentially, so entry counts do not depend on how
@@ -71,6 +72,7 @@ class ExecutionContext:
     role_arn: str
     start_time: float  # epoch seconds
     redrive_count: int = 0
+    redrive_time: float | None = None  # epoch seconds of the last redrive: TimeoutSeconds counts from it
     state_machine_version_arn: str | None = None
     state_machine_alias_arn: str | None = None
     partition: str = "aws"

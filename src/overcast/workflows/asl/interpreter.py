@@ -94,9 +94,11 @@ async def run_execution(
     if machine.timeout_seconds is None:
         return await _finish(top, input)
     main = asyncio.ensure_future(_finish(top, input))
-    timer = asyncio.ensure_future(
-        effects.wait_until(EXECUTION_TIMEOUT_KEY, context.start_time + machine.timeout_seconds)
-    )
+    # A redriven execution has its TimeoutSeconds again, counted from the redrive.
+    timeout_key, since = EXECUTION_TIMEOUT_KEY, context.start_time
+    if context.redrive_count and context.redrive_time is not None:
+        timeout_key, since = f"{EXECUTION_TIMEOUT_KEY}/r{context.redrive_count}", context.redrive_time
+    timer = asyncio.ensure_future(effects.wait_until(timeout_key, since + machine.timeout_seconds))
     try:
         await asyncio.wait((main, timer), return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:

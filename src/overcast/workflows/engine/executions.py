@@ -22,10 +22,11 @@ from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.store import Conflict, Queries, Row, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
-from overcast.workflows.engine import history, logs, names, pages
+from overcast.workflows.engine import history, logs, names, pages, redrive
 from overcast.workflows.engine.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
+    ExecutionNotRedrivable,
     InvalidExecutionInput,
     StateMachineTypeNotSupported,
     ValidationException,
@@ -250,6 +251,7 @@ class Executions:
             role_arn=execution.config.role_arn,
             start_time=execution.start,
             redrive_count=execution.redrive_count,
+            redrive_time=execution.redrive_date,
             state_machine_version_arn=execution.version_arn,
             state_machine_alias_arn=execution.alias_arn,
             partition=parts[1],
@@ -432,6 +434,49 @@ class Executions:
         journal.append_event("execution/aborted", "ExecutionAborted", last, details)
         await self._finish(execution, journal, ExecutionEvent.ABORT, None, error, cause)
         return (await self.describe(arn)).stop or self.clock.now()
+
+    # --- redrive -------------------------------------------------------------------------------------------
+
+    def redrive_status(self, execution: Execution) -> tuple[str, str | None]:
+        """DescribeExecution's (redriveStatus, redriveStatusReason)."""
+        reason = redrive.not_redrivable(execution, self.clock.now())
+        return ("NOT_REDRIVABLE", reason) if reason else ("REDRIVABLE", None)
+
+    async def redrive(self, arn: str) -> Execution:
+        """RedriveExecution: run a FAILED / TIMED_OUT / ABORTED Standard execution again from its
+        unsuccessful states; its history goes on after an ExecutionRedriven event."""
+        execution = await self.describe(arn)
+        if execution.type == EXPRESS:
+            raise ValidationException("This operation is not supported by EXPRESS state machines.")
+        reason = redrive.not_redrivable(execution, self.clock.now())
+        if reason is not None:
+            raise ExecutionNotRedrivable(f"Execution cannot be redriven: {reason}")
+        events = await history.keyed(self.store, arn)
+        plan = redrive.plan(events)
+        rows = await self.store.fetch_all("SELECT effect_key FROM sfn_journal WHERE execution_arn = ?", arn)
+        dropped = [r["effect_key"] for r in rows if plan.drops(r["effect_key"])]
+        count, now = execution.redrive_count + 1, self.clock.now()
+        last = max((e.id for e in events.values()), default=0)
+        async with self.store.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
+                " redrive_count = ?, redrive_date = ? WHERE arn = ? AND status = ?",
+                "RUNNING", count, now, arn, execution.status.value,
+            )  # fmt: skip
+            if not changed:
+                raise ExecutionNotRedrivable("Execution cannot be redriven: it changed meanwhile")
+            for key, event in redrive.superseded(events, plan.first_event):
+                await history.rekey(tx, arn, event, f"~redrive{count}{key}")
+            for effect_key in dropped:
+                await tx.execute("DELETE FROM sfn_journal WHERE execution_arn = ? AND effect_key = ?", arn, effect_key)
+            redriven = Event(last + 1, "ExecutionRedriven", now, last, {"redriveCount": count})
+            await history.append(tx, arn, [(redriven, f"execution/redriven{count}")])
+        again = dataclasses.replace(
+            execution, status=ExecutionStatus.RUNNING, output=None, error=None, cause=None, stop=None,
+            redrive_count=count, redrive_date=now,
+        )  # fmt: skip
+        self._spawn(again)
+        return again
 
     async def wait(self, arn: str) -> Execution:
         """The execution once it has finished."""

@@ -36,6 +36,16 @@ async def append(q: Queries, execution_arn: str, events: Sequence[tuple[Event, s
         )
 
 
+async def rekey(q: Queries, execution_arn: str, event: Event, key: str) -> None:
+    """Give a persisted event another replay key (a redrive retires the keys of what runs again)."""
+    await q.execute(
+        "UPDATE sfn_history SET details = ? WHERE execution_arn = ? AND id = ?",
+        json.dumps({"key": key, "details": event.details}),
+        execution_arn,
+        event.id,
+    )
+
+
 async def keyed(q: Queries, execution_arn: str) -> dict[str, Event]:
     """Every persisted event of an execution by its replay key."""
     rows = await q.fetch_all("SELECT * FROM sfn_history WHERE execution_arn = ? ORDER BY id", execution_arn)

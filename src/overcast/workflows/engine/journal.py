@@ -64,6 +64,7 @@ class Journal:
         self.pending_values: list[tuple[str, str]] = []
         self.next_id = 1
         self.replayed_tasks = 0
+        self.redriven_id = 0
         self.log = log  # where events go besides the history (a CloudWatch Logs destination)
         self.keep_events = log is not None
         self._lock = asyncio.Lock()
@@ -75,6 +76,8 @@ class Journal:
         assert self.store is not None
         self.events = await history.keyed(self.store, self.execution_arn)
         self.next_id = max((e.id for e in self.events.values()), default=0) + 1
+        # After a redrive, what runs again follows the ExecutionRedriven event, not the replayed ones.
+        self.redriven_id = max((e.id for e in self.events.values() if e.type == "ExecutionRedriven"), default=0)
         rows = await self.store.fetch_all(
             "SELECT effect_key, value FROM sfn_journal WHERE execution_arn = ?", self.execution_arn
         )
@@ -93,6 +96,8 @@ class Journal:
                 return known
         if self.next_id > self.max_events:
             raise HistoryLimitExceeded()
+        if previous_id < self.redriven_id:
+            previous_id = self.redriven_id
         record = Event(self.next_id, event_type, self.clock.now(), previous_id, details)
         self.next_id += 1
         # An Express run never replays: it keeps its events only for a log destination.

@@ -116,14 +116,15 @@ class Tasks:
         """GetActivityTask: the oldest scheduled task of the activity, waiting up to 60 s for one."""
         deadline = self.clock.monotonic() + POLL_SECONDS
         while True:
+            # Cleared before looking, so a task scheduled while the claim queries the store still wakes us.
+            event = self._activity_waiters.setdefault(activity_arn, asyncio.Event())
+            event.clear()
             claimed = await self._claim(activity_arn, worker)
             if claimed is not None:
                 return claimed
             remaining = deadline - self.clock.monotonic()
             if remaining <= 0:
                 return None
-            event = self._activity_waiters.setdefault(activity_arn, asyncio.Event())
-            event.clear()
             sleeper = asyncio.ensure_future(self.clock.sleep(remaining))
             waiter = asyncio.ensure_future(event.wait())
             try:

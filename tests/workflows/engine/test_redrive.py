@@ -1,0 +1,107 @@
+"""RedriveExecution: a failed Standard execution resumes at its failed state, keeps its history, and
+AWS's rules for what may be redriven (status, the 14-day window)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from overcast.clock import FakeClock
+from overcast.errors import AwsError
+from overcast.store import Store
+from overcast.workflows.asl import validate_definition
+from overcast.workflows.engine import history
+from overcast.workflows.engine.executions import Executions
+from overcast.workflows.engine.integrations import Integrations
+from overcast.workflows.engine.machines import Machines
+from overcast.workflows.engine.records import Execution, MachineConfig
+from overcast.workflows.engine.tasks import Outcome, Tasks
+
+from .conftest import CTX, ROLE
+
+ACTIVITY = "arn:aws:states:us-east-1:111111111111:activity:work"
+MACHINE = json.dumps({
+    "StartAt": "Prep",
+    "States": {
+        "Prep": {"Type": "Pass", "Result": "prepared", "ResultPath": "$.prep", "Next": "Work"},
+        "Work": {"Type": "Task", "Resource": ACTIVITY, "ResultPath": "$.work", "Next": "Done"},
+        "Done": {"Type": "Pass", "Parameters": {"redrives.$": "$$.Execution.RedriveCount", "work.$": "$.work"},
+                 "End": True},
+    },
+})
+
+
+async def _finished(executions: Executions, arn: str) -> Execution:
+    for _ in range(500):
+        execution = await executions.describe(arn)
+        if execution.finished:
+            return execution
+        await asyncio.sleep(0.01)
+    raise AssertionError("the execution did not finish")
+
+
+async def _work(tasks: Tasks, outcome: Outcome) -> str:
+    found = await asyncio.wait_for(tasks.next_activity_task(ACTIVITY, "w"), 5)
+    assert found is not None
+    await tasks.complete(found[0], outcome)
+    return found[1]
+
+
+async def test_redrive_resumes_at_the_failed_state(
+    store: Store, clock: FakeClock, machines: Machines, tasks: Tasks
+) -> None:
+    executions = Executions(store, clock, machines, Integrations(clock, tasks), validate_definition)
+    await machines.create_activity(CTX, "work")
+    machine, _ = await machines.create(CTX, "sm", MachineConfig(MACHINE, ROLE))
+    execution = await executions.start(CTX, machine.arn, "e1", '{"n":1}')
+    assert json.loads(await _work(tasks, Outcome(error="Boom", cause="broken"))) == {"n": 1, "prep": "prepared"}
+    failed = await _finished(executions, execution.arn)
+    assert failed.status == "FAILED" and failed.error == "Boom"
+    assert executions.redrive_status(failed) == ("REDRIVABLE", None)
+
+    redriven = await executions.redrive(execution.arn)
+    assert redriven.status == "RUNNING" and redriven.redrive_count == 1 and redriven.redrive_date == clock.now()
+    await _work(tasks, Outcome(output='{"ok":true}'))
+    done = await _finished(executions, execution.arn)
+    assert done.status == "SUCCEEDED" and done.redrive_count == 1
+    assert json.loads(done.output or "") == {"redrives": 1, "work": {"ok": True}}
+
+    events, _ = await history.page(store, execution.arn, 1000, None)
+    types = [e.type for e in events]
+    assert types == [
+        "ExecutionStarted", "PassStateEntered", "PassStateExited",
+        "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivityFailed", "ExecutionFailed",
+        "ExecutionRedriven",
+        "TaskStateEntered", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+        "PassStateEntered", "PassStateExited", "ExecutionSucceeded",
+    ]
+    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    redrive_event = events[8]
+    assert redrive_event.details == {"redriveCount": 1} and redrive_event.previous_id == 8
+    assert events[9].previous_id == 9  # the re-entered state follows ExecutionRedriven
+
+    with pytest.raises(AwsError) as succeeded:
+        await executions.redrive(execution.arn)
+    assert succeeded.value.code == "ExecutionNotRedrivable"
+    assert "Execution is SUCCEEDED and cannot be redriven" in succeeded.value.message
+
+
+async def test_redrive_only_within_14_days_of_the_end(
+    store: Store, clock: FakeClock, machines: Machines, tasks: Tasks
+) -> None:
+    executions = Executions(store, clock, machines, Integrations(clock, tasks), validate_definition)
+    fail = json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "No"}}})
+    machine, _ = await machines.create(CTX, "sm", MachineConfig(fail, ROLE))
+    execution = await executions.start(CTX, machine.arn, "old", "{}")
+    failed = await _finished(executions, execution.arn)
+    assert failed.status == "FAILED"
+    await clock.advance(14 * 86_400 + 1)
+    assert executions.redrive_status(failed) == ("NOT_REDRIVABLE", "Execution redrivable period exceeded")
+    with pytest.raises(AwsError) as late:
+        await executions.redrive(execution.arn)
+    assert late.value.code == "ExecutionNotRedrivable"
+    with pytest.raises(AwsError) as missing:
+        await executions.redrive(execution.arn + "x")
+    assert missing.value.code == "ExecutionDoesNotExist"
