@@ -12,7 +12,9 @@ from overcast.api.services import OperationTable, Output, Params
 from overcast.context import RequestContext
 from overcast.workflows.asl.definition import analyse
 from overcast.workflows.asl.execution import details_member
-from overcast.workflows.engine import history
+from overcast.workflows.asl.inspection import Mock
+from overcast.workflows.asl.model import ABSENT
+from overcast.workflows.engine import history, state_tests
 from overcast.workflows.engine.errors import InvalidOutput, TooManyTags, ValidationException
 from overcast.workflows.engine.executions import Executions
 from overcast.workflows.engine.machines import Machines
@@ -304,6 +306,31 @@ def operations(machines: Machines, executions: Executions, tasks: Tasks) -> Oper
         e = await executions.describe(p["executionArn"])
         return _describe_execution(e, executions.redrive_status(e))
 
+    async def test_state(ctx: RequestContext, p: Params) -> Output:
+        mocked = p.get("mock")
+        mock = None
+        if mocked is not None:
+            problem = mocked.get("errorOutput") or {}
+            mock = Mock(mocked.get("result"), problem.get("error"), problem.get("cause"))
+        found = await state_tests.run_test_state(
+            ctx, executions.clock, executions.integrations, p["definition"], p.get("roleArn", ""), p.get("input"),
+            state_name=p.get("stateName"), variables=p.get("variables"),
+            retry_count=int((p.get("stateConfiguration") or {}).get("retrierRetryCount", 0)), mock=mock,
+        )  # fmt: skip
+        out: Output = {"status": found.status}
+        if found.output is not ABSENT:
+            out["output"] = json.dumps(found.output, separators=(",", ":"), ensure_ascii=False)
+        if found.error is not None:
+            out["error"] = found.error
+        if found.cause is not None:
+            out["cause"] = found.cause
+        if found.next_state is not None:
+            out["nextState"] = found.next_state
+        # INFO: the outcome only; DEBUG and TRACE add the data flow (TRACE's HTTP exchange: no HTTP Task here).
+        if p.get("inspectionLevel", "INFO") != "INFO":
+            out["inspectionData"] = found.data
+        return out
+
     async def redrive_execution(ctx: RequestContext, p: Params) -> Output:
         e = await executions.redrive(p["executionArn"])
         return {"redriveDate": e.redrive_date}
@@ -440,6 +467,7 @@ def operations(machines: Machines, executions: Executions, tasks: Tasks) -> Oper
         "ListExecutions": list_executions,
         "StopExecution": stop_execution,
         "RedriveExecution": redrive_execution,
+        "TestState": test_state,
         "GetExecutionHistory": get_execution_history,
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,
