@@ -118,6 +118,6 @@ def test_case(case: dict[str, Any], runner: Any, ready: bool) -> None:
         return
     if case["id"] in KNOWN_FAILURES:
         RESULTS["known"].append(case["id"])
-        pytest.xfail(KNOWN_FAILURES[case["id"]])
+        pytest.xfail(f"{KNOWN_FAILURES[case['id']]} [{'; '.join(diffs[:3])}]")
     RESULTS["failed"].append(case["id"])
     pytest.fail("; ".join(diffs[:5]))
