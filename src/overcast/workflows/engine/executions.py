@@ -218,7 +218,7 @@ class Executions:
             if existing.status == ExecutionStatus.RUNNING and existing.input == input_text:
                 return existing
             raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'") from None
-        self._spawn(execution)
+        self._spawn(execution, fresh=True)
         return execution
 
     def _log(self, execution: Execution) -> logs.EventLog | None:
@@ -227,8 +227,10 @@ class Executions:
             execution.redrive_count, execution.start,
         )  # fmt: skip
 
-    def _spawn(self, execution: Execution) -> None:
+    def _spawn(self, execution: Execution, fresh: bool = False) -> None:
+        """Run (or resume) an execution; a `fresh` one has nothing persisted to load yet."""
         journal = Journal(self.store, self.clock, execution.arn, self.integrations.run, log=self._log(execution))
+        journal.loaded = fresh
         self._finished.setdefault(execution.arn, asyncio.Event())
         task = asyncio.get_running_loop().create_task(self._run(execution, journal), name=f"sfn:{execution.arn}")
         self._runs[execution.arn] = (task, journal)

@@ -17,22 +17,24 @@ from overcast.workflows.engine import pages
 from overcast.workflows.engine.records import Event
 
 MAX_EVENTS = 25_000
+_ROWS_PER_INSERT = 500  # 6 parameters a row stays far below PostgreSQL's 32767 per statement
 _DATA_MEMBERS = ("input", "output")
 
 
 async def append(q: Queries, execution_arn: str, events: Sequence[tuple[Event, str]]) -> None:
-    """Persist events, each with its replay key (stored with the details so a replay finds it)."""
-    for event, key in events:
-        stored: dict[str, Any] = {"key": key, "details": event.details}
+    """Persist events, each with its replay key (stored with the details so a replay finds it), in
+    multi-row INSERTs (one store round trip per 500 events rather than one per event)."""
+    for start in range(0, len(events), _ROWS_PER_INSERT):
+        chunk = events[start : start + _ROWS_PER_INSERT]
+        values: list[Any] = []
+        for event, key in chunk:
+            stored = {"key": key, "details": event.details}
+            values += [execution_arn, event.id, event.type, event.timestamp, event.previous_id, json.dumps(stored)]
         await q.execute(
-            "INSERT INTO sfn_history (execution_arn, id, type, ts, previous_id, details) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (execution_arn, id) DO NOTHING",
-            execution_arn,
-            event.id,
-            event.type,
-            event.timestamp,
-            event.previous_id,
-            json.dumps(stored),
+            "INSERT INTO sfn_history (execution_arn, id, type, ts, previous_id, details) VALUES "
+            + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in chunk)
+            + " ON CONFLICT (execution_arn, id) DO NOTHING",
+            *values,
         )
 
 

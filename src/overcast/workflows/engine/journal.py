@@ -65,15 +65,17 @@ class Journal:
         self.next_id = 1
         self.replayed_tasks = 0
         self.redriven_id = 0
+        self.loaded = False  # True: nothing to read (a new execution), or read already
         self.log = log  # where events go besides the history (a CloudWatch Logs destination)
         self.keep_events = log is not None
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         """Read what a previous run of this execution persisted (nothing for a new execution)."""
-        if not self.durable:
+        if not self.durable or self.loaded:
             return
         assert self.store is not None
+        self.loaded = True
         self.events = await history.keyed(self.store, self.execution_arn)
         self.next_id = max((e.id for e in self.events.values()), default=0) + 1
         # After a redrive, what runs again follows the ExecutionRedriven event, not the replayed ones.
@@ -192,13 +194,13 @@ class Journal:
                     await history.append(tx, self.execution_arn, events)
                     if events and self.log is not None:
                         await self.log([record for record, _ in events], tx)
-                    for key, value in values:
+                    for start in range(0, len(values), 500):
+                        chunk = values[start : start + 500]
                         await tx.execute(
-                            "INSERT INTO sfn_journal (execution_arn, effect_key, value) VALUES (?, ?, ?)"
-                            " ON CONFLICT (execution_arn, effect_key) DO NOTHING",
-                            self.execution_arn,
-                            key,
-                            value,
+                            "INSERT INTO sfn_journal (execution_arn, effect_key, value) VALUES "
+                            + ", ".join("(?, ?, ?)" for _ in chunk)
+                            + " ON CONFLICT (execution_arn, effect_key) DO NOTHING",
+                            *[item for key, value in chunk for item in (self.execution_arn, key, value)],
                         )
                     if extra is not None:
                         await extra(tx)
