@@ -98,7 +98,8 @@ def status(data_dir: Path | None, config: Path | None, as_json: bool) -> None:
             "cgroups": f"v{isolation.cgroup_version}" if isolation.cgroup_version else None,
             "cgroups_writable": isolation.cgroup_writable,
             "namespaces": list(isolation.namespaces),
-            "summary": isolation.describe(),
+            # What the running server's sandboxes really use, else what this host offers.
+            "summary": state.get("isolation") or isolation.describe(),
         },
         "services": health.get("services", {}),
     }
@@ -116,7 +117,7 @@ def status(data_dir: Path | None, config: Path | None, as_json: bool) -> None:
             table.add_row(f"{name} version", str(version))
     if report["store"]:
         table.add_row("store", str(report["store"].get("engine")))
-    table.add_row("isolation", isolation.describe())
+    table.add_row("isolation", report["isolation"]["summary"])
     if report["services"]:
         available = sorted(n for n, s in report["services"].items() if s == "available")
         table.add_row("services", ", ".join(available) or "none")

@@ -29,12 +29,20 @@ from overcast.api.dispatch import Dispatcher
 from overcast.api.edge import Edge, InternalRoute
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
-from overcast.api.services import OperationTable
+from overcast.api.services import OperationTable, lambda_, logs, stepfunctions, sts
 from overcast.billing.metering import Meter
+from overcast.bus import Bus, EmbeddedNats
+from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
+from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
+from overcast.functions.packages import Packages
+from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
+from overcast.functions.sandbox import LocalSandboxes
 from overcast.observe.logs import LogStore
+from overcast.store import Store, open_store
+from overcast.workflows import engine as workflows
 
 log = logging.getLogger("overcast")
 
@@ -90,6 +98,7 @@ class Overcast:
 
     settings: Settings
     url: str  # the edge's base URL, for links Overcast hands out (e.g. code download locations)
+    clock: Clock = field(default_factory=SystemClock)
     tables: dict[str, OperationTable] = field(default_factory=dict)
     registry: Registry | None = None
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
@@ -97,6 +106,7 @@ class Overcast:
     invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
     edge: Edge | None = None
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
     status: dict[str, Any] = field(default_factory=dict)
 
     async def health(self) -> dict[str, Any]:
@@ -104,6 +114,8 @@ class Overcast:
         return {"services": services, "edition": "overcast", "version": __version__, "overcast": self.status}
 
     async def close(self) -> None:
+        for task in self.background:
+            task.cancel()
         for closer in reversed(self.closers):
             with contextlib.suppress(Exception):
                 result = closer()
@@ -124,9 +136,6 @@ async def start(settings: Settings, url: str) -> Overcast:
 
 
 async def _compose(system: Overcast) -> None:
-    from overcast.bus import Bus, EmbeddedNats
-    from overcast.store import open_store
-
     settings = system.settings
     nats_url = settings.nats_url
     if nats_url is None:
@@ -153,46 +162,50 @@ async def _compose(system: Overcast) -> None:
     )
 
 
-async def _services(system: Overcast, store: Any, bus: Any) -> dict[str, OperationTable]:
-    """Build the domain services and their operation tables."""
-    from overcast.api.services import lambda_, logs, sts
-    from overcast.clock import SystemClock
-
-    registry = Registry(store)
-    await registry.start()
-    system.registry = registry
-    system.logs = LogStore(store, SystemClock())
+async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, OperationTable]:
+    """Build the domain services, in dependency order, and their operation tables."""
+    settings, clock = system.settings, system.clock
+    system.logs = LogStore(store, clock)
     await system.logs.start()
-    system.meter = Meter(store, SystemClock(), system.settings.billing_granularity_ms)
+    system.meter = Meter(store, clock, settings.billing_granularity_ms)
     await system.meter.start()
-    from overcast.functions.concurrency import Concurrency
-    from overcast.functions.packages import Packages
-    from overcast.functions.pool import Pool
-    from overcast.functions.sandbox import LocalSandboxes
-
-    settings, clock = system.settings, SystemClock()
-    sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
-    registry.runtime_check = sandboxes.check_runtime
-    system.closers.append(sandboxes.close)
-    concurrency = Concurrency(store, registry, clock, settings.concurrency_limit)
-    await concurrency.start()
-    system.invoker = InvokeService(
-        registry, Pool(sandboxes, clock, settings.idle_seconds), concurrency, Packages(registry, settings.data_dir),
-        system.logs, system.meter, clock, max_payload_bytes=settings.max_sync_payload_bytes,
-    )  # fmt: skip
-    system.closers.append(system.invoker.close)
-    await system.invoker.start()
-    from overcast.api.services import stepfunctions
-    from overcast.workflows import engine as workflows
-
-    sfn = await workflows.build(store, SystemClock(), getattr(system, "invoker", None), system.logs)
+    registry = system.registry = Registry(store, clock)
+    await registry.start()
+    invoker = system.invoker = await _lambda(system, store, registry)
+    sfn = await workflows.build(store, clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     return {
-        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", system.invoker),
+        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),
         "stepfunctions": stepfunctions.operations(sfn.machines, sfn.executions, sfn.tasks),
         "sts": sts.operations(),
     }
+
+
+async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
+    """Function execution: sandboxes, the warm instance pool, concurrency, the invoke service."""
+    settings, clock = system.settings, system.clock
+    sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
+    system.closers.append(sandboxes.close)
+    system.status["isolation"] = sandboxes.isolation.describe()
+    registry.runtime_check = sandboxes.check_runtime
+    concurrency = Concurrency(store, registry, clock, settings.concurrency_limit)
+    await concurrency.start()
+    invoker = InvokeService(
+        registry,
+        Pool(sandboxes, clock, settings.idle_seconds),
+        concurrency,
+        Packages(registry, settings.data_dir),
+        system.logs,
+        system.meter,
+        clock,
+        max_payload_bytes=settings.max_sync_payload_bytes,
+    )
+    system.closers.append(invoker.close)
+    await invoker.start()
+    # The host interpreter's zygote starts in the background, so the first cold start is a fork.
+    system.background.append(asyncio.create_task(sandboxes.warm()))
+    return invoker
 
 
 def _routes(system: Overcast) -> dict[str, InternalRoute]:
