@@ -77,6 +77,10 @@ async def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[L
         await boxes.close()
 
 
+# The interpreter's installation and the venv that holds awslambdaric, visible inside the sandbox.
+VENV = [real_prefix(Path(sys.executable)), Path(sys.prefix)]
+
+
 def ric_bootstrap() -> str:
     return f'#!/bin/sh\nexec {sys.executable} -m awslambdaric "$_HANDLER"\n'
 
@@ -107,7 +111,7 @@ async def test_awslambdaric_bootstrap_sees_aws_context_and_environment(
         tmp_path, "provided.al2", {"bootstrap": ric_bootstrap(), "app.py": RIC_APP}, "app.handler",
         environment={"GREETING": "hello", "LD_LIBRARY_PATH": "/custom/lib"},
     )  # fmt: skip
-    instance = await start_custom_instance(sandboxes, spec, reveal=[real_prefix(Path(sys.executable))])
+    instance = await start_custom_instance(sandboxes, spec, reveal=VENV)
     try:
         call = invocation(spec, b'{"k": "v"}')
         result = await instance.invoke(call)
@@ -153,7 +157,7 @@ async def test_awslambdaric_bootstrap_sees_aws_context_and_environment(
 
 async def test_runtime_init_error_is_reported_on_first_invoke(sandboxes: LocalSandboxes, tmp_path: Path) -> None:
     spec = make_spec(tmp_path, "provided.al2023", {"bootstrap": ric_bootstrap(), "app.py": RIC_APP}, "nope.handler")
-    instance = await start_custom_instance(sandboxes, spec, reveal=[real_prefix(Path(sys.executable))])
+    instance = await start_custom_instance(sandboxes, spec, reveal=VENV)
     result = await instance.invoke(invocation(spec))
     assert (result.function_error, result.error_type) == ("Unhandled", "Runtime.ImportModuleError")
     document = json.loads(result.payload)

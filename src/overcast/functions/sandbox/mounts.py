@@ -64,7 +64,9 @@ def mount_plan(
     for blocking, inside in masks.items():
         plan.append({"kind": "tmpfs", "target": str(blocking), "size_mb": 1, "mode": "0755", "dirs": inside})
     for path in reveal:
-        if _blocking_ancestor(path) is not None:
+        # Revealed paths under /tmp (Overcast installed or cloned there) are hidden by the private
+        # /tmp like everything else there, so they are bound back too.
+        if _blocking_ancestor(path) is not None or TMP in path.parents:
             plan.append({"kind": "bind", "source": str(path), "target": str(path), "readonly": True})
     return plan
 
