@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, Coroutine, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +53,7 @@ class Run:
         input: Any,
         context: ExecutionContext,
         effects: Effects,
-        run_scope: Callable[[Scope, Any], Awaitable[Any]],
+        run_scope: Callable[[Scope, Any], Coroutine[Any, Any, Any]],
     ) -> None:
         self.machine = machine
         self.input = input
