@@ -105,3 +105,33 @@ async def test_redrive_only_within_14_days_of_the_end(
     with pytest.raises(AwsError) as missing:
         await executions.redrive(execution.arn + "x")
     assert missing.value.code == "ExecutionDoesNotExist"
+
+
+async def test_task_timers_keep_counting_across_a_replay(
+    store: Store, clock: FakeClock, machines: Machines, tasks: Tasks
+) -> None:
+    """A crash (close, then a new engine that resumes) does not restart TimeoutSeconds / HeartbeatSeconds."""
+    executions = Executions(store, clock, machines, Integrations(clock, tasks), validate_definition)
+    await machines.create_activity(CTX, "work")
+    beats = json.dumps({"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": ACTIVITY, "TimeoutSeconds": 100, "HeartbeatSeconds": 30, "End": True},
+    }})
+    machine, _ = await machines.create(CTX, "beats", MachineConfig(beats, ROLE))
+    execution = await executions.start(CTX, machine.arn, "e1", "{}")
+    found = await asyncio.wait_for(tasks.next_activity_task(ACTIVITY, "w"), 5)
+    assert found is not None
+    await clock.advance(20)
+    await tasks.heartbeat(found[0])
+    await clock.advance(5)
+    await executions.close()  # the process dies 25 s in, 5 s after the heartbeat
+
+    again_tasks = Tasks(store, clock)
+    again = Executions(store, clock, machines, Integrations(clock, again_tasks), validate_definition)
+    assert await again.resume() == 1
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    await clock.advance(24)  # 49 s: 29 s after the heartbeat
+    assert (await again.describe(execution.arn)).status == "RUNNING"
+    await clock.advance(2)  # 51 s: the heartbeat period (from 20 s) is over
+    failed = await _finished(again, execution.arn)
+    assert failed.status == "FAILED" and failed.error == "States.HeartbeatTimeout"

@@ -95,21 +95,40 @@ class Integrations:
             self.n += 1
             self.last = event.id
 
+    async def _started(self, journal: Journal, key: str, request: TaskRequest) -> float:
+        """When this attempt started, journaled (and written at once) when it has a timeout or a
+        heartbeat: a replay after a crash keeps counting from it instead of starting over."""
+        if not request.timeout_seconds and not request.heartbeat_seconds:
+            return self.clock.now()
+        fresh = f"timer:{key}/started" not in journal.values
+        started = journal.started(key)
+        if fresh:
+            await journal.flush()
+        return started
+
     async def _timed(
         self,
         work: Coroutine[Any, Any, Any],
         seconds: int | None,
         heartbeat: str | None = None,
         heartbeat_seconds: int | None = None,
+        started: float | None = None,
     ) -> Any:
-        """Run `work`, failing with States.Timeout / States.HeartbeatTimeout when the Clock says so."""
+        """Run `work`, failing with States.Timeout / States.HeartbeatTimeout when the Clock says so.
+
+        Both count from `started` (the journaled start of the attempt); a heartbeat period from
+        the last SendTaskHeartbeat, whether it arrived before a replay (persisted) or during it."""
         task = asyncio.ensure_future(work)
         timers: list[asyncio.Future[Any]] = []
         try:
-            deadline = None if not seconds else self.clock.monotonic() + seconds
+            begun = self.clock.now() if started is None else started
+            deadline = None if not seconds else begun + seconds
+            period_from = begun
+            if heartbeat is not None and heartbeat_seconds:
+                period_from = max(begun, await self.tasks.last_beat(heartbeat) or begun)
             while True:
                 waits: set[asyncio.Future[Any]] = {task}
-                limit = None if deadline is None else deadline - self.clock.monotonic()
+                limit = None if deadline is None else deadline - self.clock.now()
                 beat_event = None
                 if heartbeat is not None and heartbeat_seconds:
                     beat_event = self.tasks.heartbeat_event(heartbeat)
@@ -117,7 +136,8 @@ class Integrations:
                     beat = asyncio.ensure_future(beat_event.wait())
                     timers.append(beat)
                     waits.add(beat)
-                    limit = heartbeat_seconds if limit is None else min(limit, heartbeat_seconds)
+                    beat_left = period_from + heartbeat_seconds - self.clock.now()
+                    limit = beat_left if limit is None else min(limit, beat_left)
                 if limit is not None:
                     sleeper = asyncio.ensure_future(self.clock.sleep(max(0.0, limit)))
                     timers.append(sleeper)
@@ -126,8 +146,9 @@ class Integrations:
                 if task in done:
                     return task.result()
                 if beat_event is not None and beat_event.is_set():
-                    continue  # a heartbeat arrived: start a new heartbeat period
-                if deadline is not None and self.clock.monotonic() >= deadline - 1e-9:
+                    period_from = self.clock.now()  # a heartbeat arrived: a new heartbeat period
+                    continue
+                if deadline is not None and self.clock.now() >= deadline - 1e-6:
                     raise _Failed("States.Timeout", "")
                 raise _Failed("States.HeartbeatTimeout", "")
         finally:
@@ -219,9 +240,11 @@ class Integrations:
             scheduled["timeoutInSeconds"] = request.timeout_seconds
         chain.add("LambdaFunctionScheduled", scheduled)
         chain.add("LambdaFunctionStarted")
+        started = await self._started(journal, key, request)
         try:
             parsed, _ = await self._timed(
-                self._invoke(journal.execution_arn, request.resource, request.parameters), request.timeout_seconds
+                self._invoke(journal.execution_arn, request.resource, request.parameters), request.timeout_seconds,
+                started=started,
             )
         except _Failed as failed:
             kind = "LambdaFunctionTimedOut" if failed.error == "States.Timeout" else "LambdaFunctionFailed"
@@ -253,12 +276,14 @@ class Integrations:
         chain.add("TaskScheduled", scheduled)
         chain.add("TaskStarted", {"resourceType": service, "resource": resource})
         names = {"resourceType": service, "resource": resource}
+        started = await self._started(journal, key, request)
         try:
             output = await self._timed(
                 self._call(journal, key, request, service, action, pattern, chain),
                 request.timeout_seconds,
                 request.task_token,
                 request.heartbeat_seconds,
+                started,
             )
         except _Failed as failed:
             if request.task_token:
@@ -363,7 +388,10 @@ class Integrations:
             return await self.tasks.done_future(token)
 
         try:
-            result = await self._timed(work(), request.timeout_seconds, token, request.heartbeat_seconds)
+            result = await self._timed(
+                work(), request.timeout_seconds, token, request.heartbeat_seconds,
+                await self._started(journal, key, request),
+            )  # fmt: skip
         except _Failed as failed:
             await self.tasks.close(token)
             chain.add("ActivityTimedOut", _error_details(failed.error, failed.cause))

@@ -172,6 +172,10 @@ class Journal:
     def now(self) -> float:
         return self.clock.now()
 
+    def started(self, key: str) -> float:
+        """When the task attempt `key` first started (journaled: the same on every replay)."""
+        return float(self._draw(f"timer:{key}/started", self.clock.now))
+
     async def flush(self, extra: Callable[[Queries], Awaitable[None]] | None = None) -> None:
         """Write what collected since the last flush (and `extra`'s statements) in one transaction."""
         if not self.durable:

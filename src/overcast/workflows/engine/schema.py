@@ -105,4 +105,8 @@ STEPS: list[str] = [
     CREATE INDEX sfn_tasks_activity ON sfn_tasks (activity_arn, status, created);
     CREATE INDEX sfn_tasks_execution ON sfn_tasks (execution_arn)
     """,
+    # The last SendTaskHeartbeat of a waiting task, so a replay keeps counting HeartbeatSeconds from it.
+    """
+    ALTER TABLE sfn_tasks ADD COLUMN beat DOUBLE PRECISION
+    """,
 ]

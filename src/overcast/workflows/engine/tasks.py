@@ -110,7 +110,13 @@ class Tasks:
 
     async def heartbeat(self, token: str) -> None:
         await self._live(token)
+        await self.store.execute("UPDATE sfn_tasks SET beat = ? WHERE token = ?", self.clock.now(), token)
         self.heartbeat_event(token).set()
+
+    async def last_beat(self, token: str) -> float | None:
+        """When the task's last heartbeat arrived (None: none yet, or no such task)."""
+        row = await self.store.fetch_one("SELECT beat FROM sfn_tasks WHERE token = ?", token)
+        return None if row is None or row["beat"] is None else float(row["beat"])
 
     async def next_activity_task(self, activity_arn: str, worker: str | None) -> tuple[str, str] | None:
         """GetActivityTask: the oldest scheduled task of the activity, waiting up to 60 s for one."""
