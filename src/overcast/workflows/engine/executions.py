@@ -1,4 +1,4 @@
-"""Executions: starting, running, stopping, describing and listing executions; resuming them after a crash.
+"""Executions: starting, running, stopping, redriving, describing and listing executions; resuming them after a crash.
 
 Standard executions are durable: the record is written before StartExecution answers, every run
 uses a Journal (see `journal`), and `resume()` at server start replays each RUNNING execution.
