@@ -129,6 +129,9 @@ class Integrations:
             while True:
                 waits: set[asyncio.Future[Any]] = {task}
                 limit = None if deadline is None else deadline - self.clock.now()
+                # Which limit the sleep below is for: decided here, not by re-reading the clock when
+                # it wakes (a loop's timer may fire a hair before the deadline it was given).
+                expiry = "States.Timeout"
                 beat_event = None
                 if heartbeat is not None and heartbeat_seconds:
                     beat_event = self.tasks.heartbeat_event(heartbeat)
@@ -137,7 +140,8 @@ class Integrations:
                     timers.append(beat)
                     waits.add(beat)
                     beat_left = period_from + heartbeat_seconds - self.clock.now()
-                    limit = beat_left if limit is None else min(limit, beat_left)
+                    if limit is None or beat_left < limit:
+                        limit, expiry = beat_left, "States.HeartbeatTimeout"
                 if limit is not None:
                     sleeper = asyncio.ensure_future(self.clock.sleep(max(0.0, limit)))
                     timers.append(sleeper)
@@ -148,9 +152,7 @@ class Integrations:
                 if beat_event is not None and beat_event.is_set():
                     period_from = self.clock.now()  # a heartbeat arrived: a new heartbeat period
                     continue
-                if deadline is not None and self.clock.now() >= deadline - 1e-6:
-                    raise _Failed("States.Timeout", "")
-                raise _Failed("States.HeartbeatTimeout", "")
+                raise _Failed(expiry, "")
         finally:
             for timer in timers:
                 timer.cancel()
