@@ -26,10 +26,6 @@ _HEADERS = (
     " placeholder texts 'date' and 'X-Amzn-Trace-Id', which no real header value (an HTTP date, a list)"
     " can match"
 )
-_NOT_FOUND = (
-    "Lambda's Invoke error names the function ARN without the ':$LATEST' qualifier AWS puts in"
-    " 'Function not found: ...' (the message comes from overcast.functions.invoke)"
-)
 _BASE = "tests/aws/services/stepfunctions/v2/"
 # case id -> why it fails (each one a named, documented exception).
 KNOWN_FAILURES: dict[str, str] = {
@@ -41,9 +37,6 @@ KNOWN_FAILURES: dict[str, str] = {
     _BASE + "evaluate_jsonata/test_base_evaluate_expressions.py::TestBaseEvaluateJsonata::"
     "test_base_task_from_input[HEARTBEAT_SECONDS]": _HEADERS,
     _BASE + "outputdecl/test_output.py::TestArgumentsBase::test_base_task_lambda[BASE_TASK_LAMBDA]": _HEADERS,
-    _BASE + "error_handling/test_task_service_lambda.py::TestTaskServiceLambda::test_no_such_function": _NOT_FOUND,
-    _BASE
-    + "error_handling/test_task_service_lambda.py::TestTaskServiceLambda::test_no_such_function_catch": _NOT_FOUND,
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from overcast.billing.metering import InvocationRecord, Meter
 from overcast.clock import Clock
 from overcast.context import RequestContext
-from overcast.errors import AwsError, NotImplementedOperation
+from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
 from overcast.functions import aliases as alias_ops
 from overcast.functions import report, versions
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig, ProvisionedKey, ProvisionedStatus
@@ -193,7 +193,12 @@ class InvokeService:
         """The version to run: alias weights pick between an alias' two versions
         (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html)."""
         if qualifier is None or qualifier == LATEST or qualifier.isdigit():
-            return await self.registry.version(ctx, name, qualifier)
+            try:
+                return await self.registry.version(ctx, name, qualifier)
+            except ResourceNotFound:
+                # Invoke names what it looked for: an unqualified call looks for $LATEST (as AWS's
+                # recorded "Function not found: arn:...:function:name:$LATEST" shows).
+                raise versions.not_found(ctx, name, qualifier or LATEST) from None
         alias = await self.registry.alias(ctx, name, qualifier)
         if alias is None:
             raise versions.not_found(ctx, name, qualifier)
