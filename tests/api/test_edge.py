@@ -53,18 +53,23 @@ def test_every_response_carries_a_request_id(aws: ClientFactory) -> None:
     assert len(response["ResponseMetadata"]["RequestId"]) == 36
 
 
-def test_cloudwatch_query_protocol_from_older_sdks_gets_xml(server: RunningServer) -> None:
-    # Older SDKs send CloudWatch as form-encoded query; the answer must be query-shaped too.
+def _query_form(server: RunningServer, form: bytes) -> tuple[int, bytes]:
+    """POST a query-protocol form as older SDKs send it; the error status and raw body."""
     request = urllib.request.Request(
         server.url + "/",
-        data=b"Action=ListMetrics&Version=2010-08-01",
+        data=form,
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
-    assert caught.value.code == 501
-    body = caught.value.read()
+    return caught.value.code, caught.value.read()
+
+
+def test_cloudwatch_query_protocol_from_older_sdks_gets_xml(server: RunningServer) -> None:
+    # Older SDKs send CloudWatch as form-encoded query; the answer must be query-shaped too.
+    status, body = _query_form(server, b"Action=ListMetrics&Version=2010-08-01")
+    assert status == 501
     assert body.startswith(b"<") and b"<Code>NotImplemented</Code>" in body
 
 
@@ -115,14 +120,6 @@ def test_oversize_body_is_413_and_the_server_keeps_serving(server: RunningServer
 
 def test_a_parse_error_answers_in_the_protocol_the_request_used(server: RunningServer) -> None:
     # CloudWatch's default protocol is CBOR; an older SDK's query request still gets query XML.
-    request = urllib.request.Request(
-        server.url + "/",
-        data=b"Action=NoSuchAction&Version=2010-08-01",
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-        method="POST",
-    )
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=10)
-    assert caught.value.code == 400
-    body = caught.value.read()
+    status, body = _query_form(server, b"Action=NoSuchAction&Version=2010-08-01")
+    assert status == 400
     assert b"<ErrorResponse" in body and b"<Code>InvalidAction</Code>" in body
