@@ -125,3 +125,25 @@ class DeployedApi:
     access_log_format: str = ""
     access_log_destination: str = ""  # a log group ARN
     disable_execute_api_endpoint: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A usage plan's quota: `limit` requests per `period` ("DAY" | "WEEK" | "MONTH"), `offset` days in."""
+
+    limit: int
+    period: str
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlan:
+    """An enabled API key and the usage plan that grants it one API stage."""
+
+    key_id: str
+    key_value: str
+    plan_id: str
+    throttle: Throttle | None = None  # the plan's throttle for this key
+    quota: Quota | None = None
+    # per-method throttles the plan sets for this stage: "/pets/{id}/GET" -> Throttle
+    method_throttles: tuple[tuple[str, Throttle], ...] = ()
