@@ -30,6 +30,7 @@ from overcast.api.edge import Edge, InternalRoute
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, stepfunctions, sts
+from overcast.api.services.lambda_invoke import InvokePath
 from overcast.billing.metering import Meter
 from overcast.bus import Bus, EmbeddedNats
 from overcast.clock import Clock, SystemClock
@@ -159,6 +160,9 @@ async def _compose(system: Overcast) -> None:
         max_request_bytes=settings.max_request_bytes,
         health=system.health,
         routes=_routes(system),
+        invoke_path=InvokePath(system.invoker, settings.default_account, settings.default_region).answer
+        if system.invoker is not None
+        else None,
     )
 
 

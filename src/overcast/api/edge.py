@@ -22,6 +22,9 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # An internal route answers a GET under /_overcast/<name>/...; it gets the rest of the path.
 InternalRoute = Callable[[str], Awaitable[HttpResponse]]
 HealthReport = Callable[[], Awaitable[dict[str, Any]]]
+# A request's own path past the generic dispatcher (path, raw query, raw headers, body): its answer,
+# or None to dispatch it generically. See api/services/lambda_invoke.py.
+FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes], Awaitable[HttpResponse | None]]
 
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
 
@@ -38,11 +41,13 @@ class Edge:
         max_request_bytes: int,
         health: HealthReport,
         routes: Mapping[str, InternalRoute] | None = None,
+        invoke_path: FastPath | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.max_request_bytes = max_request_bytes
         self.health = health
         self.routes = dict(routes or {})
+        self.invoke_path = invoke_path  # Lambda's Invoke (POST .../invocations), the hot request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,6 +63,11 @@ class Edge:
         except BodyTooLarge:
             await _send(send, _too_large(self.max_request_bytes))
             return
+        if self.invoke_path is not None and scope["method"] == "POST" and path.endswith("/invocations"):
+            answer = await self.invoke_path(path, scope.get("query_string", b""), scope["headers"], body)
+            if answer is not None:
+                await _send(send, answer)
+                return
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1").lower()
