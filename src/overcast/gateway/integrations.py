@@ -1,0 +1,220 @@
+"""Integrations: how a route reaches its backend — Lambda (AWS_PROXY), an HTTP endpoint (HTTP_PROXY), or a MOCK.
+
+The integration timeout (REST 50..29,000 ms, HTTP APIs 50..30,000 ms) bounds each call; past it the
+caller answers INTEGRATION_TIMEOUT (REST 504, HTTP API 503).
+https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+import httpx
+
+from overcast.arn import parse_arn
+from overcast.context import RequestContext
+from overcast.errors import AwsError
+from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
+from overcast.gateway.request import GatewayRequest, RouteMatch
+
+# Headers that belong to one connection, never forwarded (RFC 9110 section 7.6.1), plus the ones
+# the forwarding client sets itself.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+_STATUS_IN_TEMPLATE = re.compile(r'"statusCode"\s*:\s*(\d{3})')
+
+
+class IntegrationTimeout(Exception):
+    """The backend did not answer within the integration's timeout."""
+
+
+class IntegrationFailure(Exception):
+    """The backend could not be reached or refused the call (not a function error)."""
+
+
+class Invoker(Protocol):
+    async def invoke(
+        self, ctx: RequestContext, function_name: str, payload: bytes, *, qualifier: str | None = None
+    ) -> _InvokeOutput: ...
+
+
+class _InvokeOutput(Protocol):
+    @property
+    def payload(self) -> bytes: ...
+
+    @property
+    def function_error(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaReply:
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the function failed
+
+
+@dataclass(frozen=True, slots=True)
+class BackendReply:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def substitute_stage_variables(text: str, stage_variables: Mapping[str, str]) -> str:
+    """`${stageVariables.name}` in an integration URI, as API Gateway resolves it at request time."""
+    if "${" not in text:
+        return text
+    return _STAGE_VARIABLE.sub(lambda m: stage_variables.get(m.group(1), ""), text)
+
+
+def lambda_function_arn(uri: str) -> str:
+    """The function an AWS_PROXY integration invokes: from an `arn:aws:apigateway:<region>:lambda:path/
+    2015-03-31/functions/<function ARN>/invocations` URI, or a plain function ARN (HTTP APIs)."""
+    start = uri.find("/functions/")
+    if start >= 0:
+        end = uri.find("/invocations", start)
+        return uri[start + len("/functions/") : end if end >= 0 else len(uri)]
+    return uri
+
+
+class Integrations:
+    def __init__(self, invoker: Invoker, http: httpx.AsyncClient | None = None) -> None:
+        self.invoker = invoker
+        self._http = http
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            # Redirects are the client's business: HTTP_PROXY passes 3xx answers through.
+            self._http = httpx.AsyncClient(follow_redirects=False, timeout=None)
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
+        """Invoke the integration's function synchronously with `event`."""
+        target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
+        arn = parse_arn(target)
+        account, region = api.account_id, api.region
+        if arn is not None and arn.service == "lambda":
+            account, region = arn.account or account, arn.region or region
+        ctx = RequestContext(account_id=account, region=region, service="apigateway", operation="Invoke")
+        try:
+            async with asyncio.timeout(integration.timeout_ms / 1000):
+                output = await self.invoker.invoke(ctx, target, event)
+        except TimeoutError:
+            raise IntegrationTimeout(target) from None
+        except AwsError as exc:
+            raise IntegrationFailure(f"{exc.code}: {exc.message}") from exc
+        return LambdaReply(output.payload, output.function_error)
+
+    async def forward(self, match: RouteMatch, request: GatewayRequest) -> BackendReply:
+        """HTTP_PROXY: pass the request through to the endpoint and its answer back unchanged."""
+        integration = match.route.integration
+        url = http_proxy_url(match, request)
+        method = request.method if integration.http_method in ("ANY", "") else integration.http_method
+        headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
+        try:
+            async with asyncio.timeout(integration.timeout_ms / 1000):
+                response = await self.http.request(method, url, headers=headers, content=request.body)
+        except TimeoutError:
+            raise IntegrationTimeout(url) from None
+        except httpx.HTTPError as exc:
+            raise IntegrationFailure(f"{type(exc).__name__}: {exc}") from exc
+        out = tuple(
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in response.headers.raw
+            if k.decode("latin-1").lower() not in HOP_BY_HOP
+        )
+        return BackendReply(response.status_code, out, response.content)
+
+
+def http_proxy_url(match: RouteMatch, request: GatewayRequest) -> str:
+    """The backend URL: `{name}` placeholders filled from path parameters (re-encoded; `{proxy}` keeps
+    its slashes), stage variables resolved, the query string passed on. An HTTP API's `$default`
+    route sends the full request path to the integration
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html)."""
+    api, integration = match.api, match.route.integration
+    url = substitute_stage_variables(integration.uri, dict(api.stage_variables))
+    params = dict(match.path_parameters)
+    for destination, source in integration.request_parameters:
+        # REST: "integration.request.path.proxy" <- "method.request.path.proxy"
+        if destination.startswith("integration.request.path.") and source.startswith("method.request.path."):
+            value = match.path_parameters.get(source.removeprefix("method.request.path."))
+            if value is not None:
+                params[destination.removeprefix("integration.request.path.")] = value
+    for name, value in params.items():
+        placeholder = "{" + name + "}"
+        if placeholder in url:
+            url = url.replace(placeholder, quote(value, safe="/" if name == "proxy" else ""))
+        url = url.replace("{" + name + "+}", quote(value, safe="/"))
+    if api.kind is ApiKind.HTTP and match.route.path == "$default":
+        url = url.rstrip("/") + request.path
+    if request.raw_query:
+        url += ("&" if "?" in url else "?") + request.raw_query
+    return url
+
+
+def mock_reply(integration: Integration, request: GatewayRequest) -> BackendReply:
+    """MOCK: the request template names a status code; the integration response whose selection
+    pattern matches it (else the default one, pattern "") answers with its headers and body.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html"""
+    status = _mock_status(integration, request)
+    text = str(status)
+    chosen = None
+    for pattern, response_status, headers, body in integration.responses:
+        if pattern and re.fullmatch(pattern, text):
+            chosen = (response_status, headers, body)
+            break
+        if not pattern and chosen is None:
+            chosen = (response_status, headers, body)
+    if chosen is None:
+        return BackendReply(status, (("content-type", "application/json"),), b"")
+    response_status, headers, body = chosen
+    out = [("content-type", "application/json")]
+    for name, value in headers:
+        name = name.removeprefix("method.response.header.")
+        if len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1]
+        if name.lower() == "content-type":
+            out[0] = (name, value)
+        else:
+            out.append((name, value))
+    return BackendReply(response_status, tuple(out), body.encode())
+
+
+def _mock_status(integration: Integration, request: GatewayRequest) -> int:
+    templates = dict(integration.request_templates)
+    if not templates:
+        return 200
+    content_type = (request.header("content-type") or "application/json").split(";")[0].strip().lower()
+    template = templates.get(content_type) or templates.get("application/json") or next(iter(templates.values()))
+    try:
+        value = json.loads(template)
+        if isinstance(value, dict) and isinstance(value.get("statusCode"), int):
+            return int(value["statusCode"])
+    except ValueError:
+        pass
+    found = _STATUS_IN_TEMPLATE.search(template)
+    return int(found.group(1)) if found else 200
