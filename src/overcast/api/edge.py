@@ -3,7 +3,9 @@
 It turns an ASGI request into an HttpRequest (refusing bodies over the configured size with an
 AWS-shaped 413 before reading them), answers Overcast's own paths (`/_overcast/...`, and the
 health path test tools poll at `/_localstack/health`), and hands everything else to the
-Dispatcher. Pure ASGI, so another ASGI server can replace uvicorn.
+Dispatcher. Requests for API Gateway's execute-api endpoints — Host `<apiId>.execute-api.localhost`,
+or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own.
+Pure ASGI, so another ASGI server can replace uvicorn.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ HealthReport = Callable[[], Awaitable[dict[str, Any]]]
 # or None to dispatch it generically. See api/services/lambda_invoke.py.
 FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes], Awaitable[HttpResponse | None]]
 
+# The gateway serves one execute-api request: (api id, the raw path after the api id, scope, receive, send).
+ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
+
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
+EXECUTE_API_PATH = "/_aws/execute-api/"
+EXECUTE_API_HOST = b".execute-api.localhost"
 
 
 class BodyTooLarge(Exception):
@@ -42,12 +49,14 @@ class Edge:
         health: HealthReport,
         routes: Mapping[str, InternalRoute] | None = None,
         invoke_path: FastPath | None = None,
+        gateway: ExecuteApi | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.max_request_bytes = max_request_bytes
         self.health = health
         self.routes = dict(routes or {})
         self.invoke_path = invoke_path  # Lambda's Invoke (POST .../invocations), the hot request
+        self.gateway = gateway  # API Gateway's data plane (execute-api requests)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,6 +67,11 @@ class Edge:
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
             await _send(send, await self._internal(scope["method"], path))
             return
+        if self.gateway is not None:
+            target = execute_api_target(scope, path)
+            if target is not None:
+                await self.gateway(target[0], target[1], scope, receive, send)
+                return
         try:
             body = await _read_body(receive, self._declared_length(scope), self.max_request_bytes)
         except BodyTooLarge:
@@ -99,6 +113,21 @@ class Edge:
         if route is None or method not in ("GET", "HEAD"):
             return _json(404, {"error": f"no such Overcast endpoint: {method} {path}"})
         return await route(parts[3] if len(parts) > 3 else "")
+
+
+def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
+    """(api id, raw path after it) for an execute-api request, else None: one look at the Host header."""
+    if path.startswith(EXECUTE_API_PATH):
+        api_id, _, rest = path[len(EXECUTE_API_PATH) :].partition("/")
+        return (api_id, "/" + rest) if api_id else None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value
+            if host.lower().endswith(EXECUTE_API_HOST):
+                api_id = host[: -len(EXECUTE_API_HOST)].decode("latin-1")
+                return (api_id, path) if api_id and "." not in api_id else None
+            return None
+    return None
 
 
 async def _read_body(receive: Receive, declared: int | None, limit: int) -> bytes:
