@@ -1,0 +1,290 @@
+"""Lambda proxy events: the event API Gateway hands a function for one request, in payload formats 1.0 and 2.0.
+
+Format 1.0 is what REST APIs always send and what HTTP APIs send for integrations with
+payloadFormatVersion "1.0"; format 2.0 is HTTP APIs' own. Both are built from the matched route and
+the request alone (pure functions); the authorizer's output arrives already shaped as it appears
+under requestContext.authorizer (REST Lambda authorizer: principalId, integrationLatency and the
+context; HTTP API: {"jwt": {...}}, {"lambda": {...}} or {"iam": {...}} in 2.0).
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from overcast.gateway.binary import encode_body, is_http_api_text, matches_binary_media_types
+from overcast.gateway.deployed import ApiKind, DeployedApi, Route
+from overcast.gateway.request import GatewayRequest, RouteMatch
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_PROTOCOL = "HTTP/1.1"
+
+
+def request_time(epoch_ms: int) -> str:
+    """API Gateway's CLF request time, "09/Apr/2015:12:34:56 +0000" (English months whatever the locale)."""
+    t = time.gmtime(epoch_ms // 1000)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year:04d}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def domain_name(host: str) -> str:
+    """requestContext.domainName: the Host header's name without its port (AWS is always on 443)."""
+    host = host.strip()
+    if host.startswith("["):  # an IPv6 literal, "[::1]:4566"
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def domain_prefix(domain: str) -> str:
+    """requestContext.domainPrefix: the domain's first label (the API id on execute-api hosts)."""
+    return domain.split(".", 1)[0]
+
+
+def route_key(route: Route) -> str:
+    """An HTTP API route's key: "GET /pets/{id}", "ANY /{proxy+}" or "$default"."""
+    return "$default" if route.path == "$default" else f"{route.method} {route.path}"
+
+
+def stage_path_prefix(api: DeployedApi) -> str:
+    """The path segment naming the stage in a request URL: "/prod", or "" for an HTTP API's $default stage."""
+    return "" if api.stage == "$default" else f"/{api.stage}"
+
+
+def extended_request_id(request_id: str) -> str:
+    """A REST API's extendedRequestId: a short base64 id of the request (e.g. "BQGojGkQjoEFZ8Q=")."""
+    return base64.b64encode(hashlib.sha256(request_id.encode()).digest()[:11]).decode("ascii")
+
+
+def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    # Format 1.0: the single-value map keeps the last value of a repeated name, the multi-value map all of
+    # them in order; both are null when the request had none.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#apigateway-multivalue-headers-and-parameters
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return (single or None), (multi or None)
+
+
+def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    # Format 2.0 has no multi-value maps: repeats are joined with commas, in order.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    lists: dict[str, list[str]] = {}
+    for name, value in pairs:
+        lists.setdefault(name, []).append(value)
+    return {name: ",".join(values) for name, values in lists.items()}
+
+
+def _event_body(api: DeployedApi, request: GatewayRequest) -> tuple[str | None, bool]:
+    content_types = request.header_values("content-type")
+    content_type = content_types[0] if content_types else None
+    if api.kind is ApiKind.REST:
+        # REST APIs base64-encode only bodies whose Content-Type is one of the API's binaryMediaTypes.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+        binary = matches_binary_media_types(content_type, api.binary_media_types)
+    else:
+        binary = not is_http_api_text(content_type)
+    return encode_body(request.body, binary=binary)
+
+
+def _identity_v1(
+    api: DeployedApi,
+    request: GatewayRequest,
+    identity: Mapping[str, Any] | None,
+    api_key_id: str | None,
+    api_key: str | None,
+) -> dict[str, Any]:
+    user_agent = request.header("user-agent")
+    if api.kind is ApiKind.REST:
+        fields: dict[str, Any] = {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": user_agent,
+            "user": None,
+            "clientCert": None,  # only with mutual TLS, which local endpoints do not offer
+        }
+        if api_key_id is not None:
+            # $context.identity.apiKey / apiKeyId: present when the method required an API key.
+            # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference
+            fields["apiKey"] = api_key if api_key is not None else request.header("x-api-key")
+            fields["apiKeyId"] = api_key_id
+    else:
+        # HTTP APIs' 1.0 identity as AWS sends it (cognitoAmr, no API keys, an empty user agent when none).
+        fields = {
+            "accessKey": None,
+            "accountId": None,
+            "caller": None,
+            "cognitoAmr": None,
+            "cognitoAuthenticationProvider": None,
+            "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None,
+            "cognitoIdentityPoolId": None,
+            "principalOrgId": None,
+            "sourceIp": request.source_ip,
+            "user": None,
+            "userAgent": user_agent or "",
+            "userArn": None,
+        }
+    if identity:
+        # AWS_IAM and Cognito fill the caller's fields; the authorizer module passes them in.
+        fields.update(identity)
+    return fields
+
+
+def proxy_event_v1(
+    match: RouteMatch,
+    request: GatewayRequest,
+    *,
+    authorizer: Mapping[str, Any] | None,
+    api_key_id: str | None = None,
+    api_key: str | None = None,
+    identity: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The payload format 1.0 event: a REST API's Lambda proxy event, or an HTTP API's with payload 1.0.
+
+    `api_key` is the key's value for identity.apiKey (defaults to the x-api-key header when `api_key_id`
+    is given); `identity` overlays identity fields (AWS_IAM callers, Cognito).
+    """
+    api, route = match.api, match.route
+    rest = api.kind is ApiKind.REST
+    prefix = stage_path_prefix(api)
+    headers, multi_headers = _single_and_multi(request.headers)
+    query, multi_query = _single_and_multi(request.query())
+    body, is_base64 = _event_body(api, request)
+
+    context: dict[str, Any] = {
+        # HTTP APIs name the route in resourceId ("ANY /pets/{id}", "$default"); REST the resource's id.
+        "resourceId": route.resource_id if rest else route_key(route),
+        "resourcePath": route.path,
+        "httpMethod": request.method,
+        # HTTP APIs use one id for both; REST's extended id is a second, shorter one.
+        "extendedRequestId": extended_request_id(request.request_id) if rest else request.request_id,
+        "requestTime": request_time(request.time_epoch_ms),
+        # requestContext.path includes the stage ("/prod/pets/1"); REST's top-level path does not.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+        "path": prefix + request.path,
+        "accountId": api.account_id,
+        "protocol": _PROTOCOL,
+        "stage": api.stage,
+        "domainPrefix": domain_prefix(domain_name(request.host)),
+        "requestTimeEpoch": request.time_epoch_ms,
+        "requestId": request.request_id,
+        "identity": _identity_v1(api, request, identity, api_key_id, api_key),
+        "domainName": domain_name(request.host),
+        "apiId": api.api_id,
+    }
+    if authorizer is not None:
+        # Present only when the route has an authorizer ($context.authorizer.*).
+        context["authorizer"] = dict(authorizer)
+
+    event: dict[str, Any] = {}
+    if not rest:
+        # HTTP APIs mark the format; REST events carry no version key.
+        event["version"] = "1.0"
+    event.update(
+        {
+            "resource": route.path,
+            # REST: the path after the stage; HTTP APIs' 1.0 path keeps the stage segment.
+            "path": request.path if rest else prefix + request.path,
+            "httpMethod": request.method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": query,
+            "multiValueQueryStringParameters": multi_query,
+            "requestContext": context,
+            "pathParameters": dict(match.path_parameters) or None,
+            "stageVariables": dict(api.stage_variables) or None,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+    )
+    return event
+
+
+def _cookies(request: GatewayRequest) -> list[str]:
+    # Format 2.0 moves Cookie headers out of `headers` into `cookies`, one entry per cookie.
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    cookies: list[str] = []
+    for value in request.header_values("cookie"):
+        cookies.extend(part.strip() for part in value.split(";") if part.strip())
+    return cookies
+
+
+def proxy_event_v2(
+    match: RouteMatch, request: GatewayRequest, *, authorizer: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The payload format 2.0 event an HTTP API sends a Lambda proxy integration.
+
+    Optional parts (cookies, queryStringParameters, pathParameters, stageVariables, body,
+    requestContext.authorizer) are left out when empty, as AWS does.
+    """
+    api, route = match.api, match.route
+    # rawPath and http.path keep the stage segment of a named stage ("/prod/pets"), as AWS sends them.
+    path = stage_path_prefix(api) + request.path
+    key = route_key(route)
+    domain = domain_name(request.host)
+    body, is_base64 = _event_body(api, request)
+    cookies = _cookies(request)
+    query = _joined(request.query())
+
+    context: dict[str, Any] = {
+        "accountId": api.account_id,
+        "apiId": api.api_id,
+    }
+    if authorizer is not None:
+        context["authorizer"] = dict(authorizer)
+    context.update(
+        {
+            "domainName": domain,
+            "domainPrefix": domain_prefix(domain),
+            "http": {
+                "method": request.method,
+                "path": path,
+                "protocol": _PROTOCOL,
+                "sourceIp": request.source_ip,
+                "userAgent": request.header("user-agent") or "",
+            },
+            "requestId": request.request_id,
+            "routeKey": key,
+            "stage": api.stage,
+            "time": request_time(request.time_epoch_ms),
+            "timeEpoch": request.time_epoch_ms,
+        }
+    )
+
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": key,
+        "rawPath": path,
+        "rawQueryString": request.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = _joined((name, value) for name, value in request.headers if name != "cookie")
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = context
+    if body is not None:
+        event["body"] = body
+    if match.path_parameters:
+        event["pathParameters"] = dict(match.path_parameters)
+    event["isBase64Encoded"] = is_base64
+    if api.stage_variables:
+        event["stageVariables"] = dict(api.stage_variables)
+    return event
