@@ -125,6 +125,7 @@ class DeployedApi:
     access_log_format: str = ""
     access_log_destination: str = ""  # a log group ARN
     disable_execute_api_endpoint: bool = False
+    api_name: str = ""  # the API's name: REST APIs' metrics go under the ApiName dimension
 
 
 @dataclass(frozen=True, slots=True)
