@@ -206,8 +206,9 @@ def operations(apis: HttpApis) -> OperationTable:
         fields = _fields(params, _API)
         if "CorsConfiguration" in params:
             fields["cors"] = _cors_in(params["CorsConfiguration"])
-        if "RouteSelectionExpression" in params and params["RouteSelectionExpression"] != rec.ROUTE_SELECTION:
-            raise BadRequest("RouteSelectionExpression must be ${request.method} ${request.path} for HTTP APIs.")
+        expression = params.get("RouteSelectionExpression", rec.ROUTE_SELECTION)
+        if params["ProtocolType"] == "HTTP" and expression != rec.ROUTE_SELECTION:
+            raise BadRequest(f"RouteSelectionExpression must be {rec.ROUTE_SELECTION} for HTTP APIs.")
         draft = rec.Api(
             "", "", "", created=0.0, protocol_type=params["ProtocolType"], tags=params.get("Tags", {}), **fields
         )
