@@ -29,7 +29,7 @@ from overcast.api.dispatch import Dispatcher
 from overcast.api.edge import Edge, InternalRoute
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
-from overcast.api.services import OperationTable, apigatewayv2, lambda_, logs, stepfunctions, sts
+from overcast.api.services import OperationTable, apigateway, apigatewayv2, lambda_, logs, stepfunctions, sts
 from overcast.api.services.lambda_invoke import InvokePath
 from overcast.billing.metering import Meter
 from overcast.bus import Bus, EmbeddedNats
@@ -42,6 +42,7 @@ from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.gateway.httpapi import HttpApis, endpoint_for
+from overcast.gateway.restapi import RestApis
 from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
 from overcast.workflows import engine as workflows
@@ -181,7 +182,10 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
     system.closers.append(sfn.executions.close)
     httpapis = HttpApis(store, clock, endpoint_for(system.url))
     await httpapis.start()
+    restapis = RestApis(store, clock)
+    await restapis.start()
     return {
+        "apigateway": apigateway.operations(restapis),
         "apigatewayv2": apigatewayv2.operations(httpapis),
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),
