@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
+import random
 from dataclasses import dataclass
+
+# Request ids need to be unique, not secret: a PRNG seeded from the OS, not os.urandom per id (a
+# syscall that cost ~5 % of a warm invoke's CPU).
+_ids = random.Random()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,4 +35,7 @@ def format_arn(service: str, region: str, account: str, resource: str, partition
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random version-4 UUID, the form AWS request ids take."""
+    bits = _ids.getrandbits(128) & ~(0xF000 << 64 | 0xC000 << 48) | (0x4000 << 64 | 0x8000 << 48)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

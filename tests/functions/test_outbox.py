@@ -1,4 +1,4 @@
-"""The invocation outbox: logs and billing records are stored together, after a short delay or on flush."""
+"""The invocation outbox: finished invocations become log lines and billing records, stored after a delay."""
 
 from __future__ import annotations
 
@@ -8,19 +8,47 @@ from pathlib import Path
 
 import pytest
 
-from overcast.billing.metering import InvocationRecord, Meter
+from overcast.billing.metering import Meter
 from overcast.clock import FakeClock
-from overcast.functions.outbox import Outbox
+from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
+from overcast.functions.outbox import Finished, Outbox
 from overcast.observe.logs import LogEvent, LogStore
 from overcast.store import Store, open_store
 
 A, R = "111111111111", "us-east-1"
 STREAM = (A, R, "/aws/lambda/fn", "2026/01/01/[$LATEST]0123")
 T0 = 1_767_225_600_000
+REPORT_FIELDS = "Duration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 42 MB\t"
+SPEC = InstanceSpec(A, R, "fn", f"arn:aws:lambda:{R}:{A}:function:fn", "$LATEST", "python3.12", "app.handler", 128, 3,
+                    Path("/nonexistent"), "0" * 64, STREAM[2], STREAM[3])  # fmt: skip
 
 
-def record(n: int) -> InvocationRecord:
-    return InvocationRecord(A, R, "fn", "$LATEST", f"req-{n}", T0 + n, 1.5, 2, 128, None, False, "success", "x86_64")
+class MeasuredInstance:
+    """An instance as far as the outbox sees one: its spec and its memory high-water mark."""
+
+    id = "i-1"
+    spec = SPEC
+
+    def __init__(self, peak_mb: int) -> None:
+        self.peak_mb = peak_mb
+        self.reads = 0
+
+    def max_memory_mb(self) -> int:
+        self.reads += 1
+        return self.peak_mb
+
+    async def invoke(self, invocation: Invocation) -> InvocationResult:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        pass
+
+
+def finished(
+    n: int, instance: MeasuredInstance, *, log: tuple[LogLine, ...] = (), memory: int | None = None
+) -> Finished:
+    return Finished(A, R, "fn", "$LATEST", f"req-{n}", instance, T0 + 10 * n, T0 + 10 * n + 2, 1.5, 2, 128, memory,
+                    None, False, "success", "x86_64", log)  # fmt: skip
 
 
 @pytest.fixture
@@ -43,37 +71,65 @@ async def messages(logs: LogStore) -> list[str]:
 async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
     outbox = Outbox(store, logs, meter, clock, delay_s=0.005)
-    outbox.add(STREAM, [LogEvent(T0, "START 1"), LogEvent(T0 + 1, "END 1")], record(1))
-    outbox.add(STREAM, [LogEvent(T0 + 2, "START 2")], record(2))
+    instance = MeasuredInstance(42)
+    outbox.add(finished(1, instance, log=(LogLine(T0 + 11, "hello"),)))
+    outbox.add(finished(2, instance))
     await clock.advance(0.004)
     assert await meter.records() == []
     await clock.advance(0.001)
     await outbox.flush()  # waits for the write the delay started
-    assert await messages(logs) == ["START 1", "END 1", "START 2"]
+    assert await messages(logs) == [
+        "START RequestId: req-1 Version: $LATEST",
+        "hello",
+        "END RequestId: req-1",
+        f"REPORT RequestId: req-1\t{REPORT_FIELDS}",
+        "START RequestId: req-2 Version: $LATEST",
+        "END RequestId: req-2",
+        f"REPORT RequestId: req-2\t{REPORT_FIELDS}",
+    ]
+    assert instance.reads == 1  # one high-water mark read per instance per batch
     assert [r.request_id for r in await meter.records()] == ["req-1", "req-2"]
-    outbox.add(STREAM, [LogEvent(T0 + 3, "END 2")], None)  # the next batch gets a delay of its own
+    outbox.add_events(STREAM, [LogEvent(T0 + 99, "a notice")])  # the next batch gets a delay of its own
     await asyncio.sleep(0)
     assert clock.sleepers == 1
     await clock.advance(0.005)
     await outbox.flush()
-    assert await messages(logs) == ["START 1", "END 1", "START 2", "END 2"]
+    assert (await messages(logs))[-1] == "a notice"
+
+
+async def test_a_measured_peak_is_reported_as_measured(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
+    store, logs, meter, clock = parts
+    outbox = Outbox(store, logs, meter, clock, delay_s=60)
+    instance = MeasuredInstance(42)
+    outbox.add(finished(1, instance, memory=77))
+    await outbox.flush()
+    assert "Max Memory Used: 77 MB" in (await messages(logs))[-1]
+    assert instance.reads == 0
+
+
+async def test_init_output_comes_before_start(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
+    store, logs, meter, clock = parts
+    outbox = Outbox(store, logs, meter, clock, delay_s=60)
+    outbox.add(finished(1, MeasuredInstance(1), log=(LogLine(T0, "init says hi"), LogLine(T0 + 10, "handler says hi"))))
+    await outbox.flush()
+    assert (await messages(logs))[:3] == ["init says hi", "START RequestId: req-1 Version: $LATEST", "handler says hi"]
 
 
 async def test_flush_writes_at_once(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
     outbox = Outbox(store, logs, meter, clock, delay_s=60)
-    outbox.add(STREAM, [LogEvent(T0, "line")], record(1))
+    outbox.add(finished(1, MeasuredInstance(1)))
     await outbox.flush()
-    assert await messages(logs) == ["line"]
+    assert len(await messages(logs)) == 3
     assert [r.request_id for r in await meter.records()] == ["req-1"]
     await outbox.flush()  # nothing left: nothing written twice
     assert len(await meter.records()) == 1
 
 
-async def test_without_logs_or_meter_nothing_is_buffered(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
-    store, _logs, _meter, clock = parts
+async def test_without_logs_or_meter_nothing_is_stored(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
+    store, logs, meter, clock = parts
     outbox = Outbox(store, None, None, clock)
-    outbox.add(STREAM, [LogEvent(T0, "line")], record(1))
-    await asyncio.sleep(0)
-    assert clock.sleepers == 0
+    outbox.add(finished(1, MeasuredInstance(1)))
     await outbox.flush()
+    assert await logs.groups(A, R) == ([], None)
+    assert await meter.records() == []

@@ -64,7 +64,8 @@ class InvocationResult:
     function_error: str | None  # None, or "Unhandled" (the X-Amz-Function-Error header's value)
     error_type: str | None  # e.g. "Runtime.ImportModuleError", "Sandbox.Timedout", "Runtime.OutOfMemory"
     duration_ms: float  # handler time only, as REPORT's Duration
-    max_memory_used_mb: int  # the instance's peak so far, as REPORT's Max Memory Used
+    # the instance's peak so far, as REPORT's Max Memory Used; None: ask `Instance.max_memory_mb()` later
+    max_memory_used_mb: int | None
     init_duration_ms: float | None = None  # set on the first invocation of a fresh instance
     log: tuple[LogLine, ...] = ()  # what the instance wrote for this invocation (plus init, when cold)
     instance_lost: bool = False  # the instance died or was killed (timeout, OOM, crash): not reusable
@@ -76,6 +77,9 @@ class Instance(Protocol):
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         """Run one invocation. Never raises for function failures; see InvocationResult."""
+
+    def max_memory_mb(self) -> int:
+        """The instance's peak memory so far, in whole MB (the last one measured once it is stopped)."""
 
     async def stop(self) -> None:
         """Kill the instance's whole process tree and release its sandbox. Idempotent."""

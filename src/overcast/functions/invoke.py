@@ -23,22 +23,22 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.billing.metering import InvocationRecord, Meter
+from overcast.billing.metering import Meter
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
 from overcast.functions import aliases as alias_ops
-from overcast.functions import report, versions
+from overcast.functions import versions
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig, ProvisionedKey, ProvisionedStatus
 from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
-from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
+from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
 from overcast.functions.names import function_arn, parse_function_ref
-from overcast.functions.outbox import Outbox
+from overcast.functions.outbox import Finished, Outbox
 from overcast.functions.packages import Packages
 from overcast.functions.pool import Lease, Pool, PoolKey
 from overcast.functions.records import LATEST, FunctionVersion
 from overcast.functions.registry import Registry
-from overcast.observe.logs import LogEvent, LogStore, lambda_log_group, lambda_stream_name
+from overcast.observe.logs import LogStore, lambda_log_group, lambda_stream_name
 
 log = logging.getLogger("overcast.functions.invoke")
 
@@ -294,6 +294,7 @@ class InvokeService:
         started_ms: int,
         log_type: str,
     ) -> InvokeOutput:
+        """The response; the invocation's log lines and billing record go to the outbox, made when it writes."""
         payload, function_error = result.payload, result.function_error
         if len(payload) > self.max_payload_bytes:
             # What Lambda answers for a response over the 6 MB limit (the function did run).
@@ -308,42 +309,32 @@ class InvokeService:
             self.meter.billed_ms(result.duration_ms, init_ms=init_ms) if self.meter else int(result.duration_ms) + 1
         )
         config = version.config
-        end_ms = max(started_ms, int(self.clock.now() * 1000))
-        before = [line for line in result.log if line.timestamp_ms < started_ms]
-        during = [line for line in result.log if line.timestamp_ms >= started_ms]
-        lines = [
-            *before,
-            LogLine(started_ms, report.start_line(request_id, version.version)),
-            *during,
-            LogLine(end_ms, report.end_line(request_id)),
-            LogLine(
-                end_ms,
-                report.report_line(
-                    request_id, result.duration_ms, billed, config.memory_size, result.max_memory_used_mb, init_ms
-                ),
-            ),
-        ]
-        spec = lease.instance.spec
-        record: InvocationRecord | None = None
-        if self.meter is not None:
-            record = InvocationRecord(
-                account=ctx.account_id,
-                region=ctx.region,
-                function_name=version.name,
-                version=version.version,
-                request_id=request_id,
-                started_ms=started_ms,
-                duration_ms=result.duration_ms,
-                billed_duration_ms=billed,
-                memory_mb=config.memory_size,
-                init_duration_ms=init_ms,
-                cold=lease.cold and lease.group is None,
-                outcome=outcome(result),
-                architecture=config.architectures[0] if config.architectures else "x86_64",
-            )
-        events = [LogEvent(line.timestamp_ms, line.message) for line in lines] if self.logs is not None else []
-        self.outbox.add((ctx.account_id, ctx.region, spec.log_group, spec.log_stream), events, record)
-        tail = log_tail([line.message for line in lines]) if log_type == "Tail" else None
+        finished = Finished(
+            account=ctx.account_id,
+            region=ctx.region,
+            function_name=version.name,
+            version=version.version,
+            request_id=request_id,
+            instance=lease.instance,
+            started_ms=started_ms,
+            end_ms=max(started_ms, int(self.clock.now() * 1000)),
+            duration_ms=result.duration_ms,
+            billed_ms=billed,
+            memory_mb=config.memory_size,
+            max_memory_mb=result.max_memory_used_mb,
+            init_ms=init_ms,
+            cold=lease.cold and lease.group is None,
+            outcome=outcome(result),
+            architecture=config.architectures[0] if config.architectures else "x86_64",
+            log=result.log,
+        )
+        tail = None
+        if log_type == "Tail":
+            memory = finished.max_memory_mb
+            if memory is None:
+                memory = lease.instance.max_memory_mb()
+            tail = log_tail([line.message for line in finished.lines(memory)])
+        self.outbox.add(finished)
         return InvokeOutput(200, payload, function_error, version.version, tail)
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:

@@ -7,6 +7,13 @@ everything buffered in one transaction, `delay_s` after the first item arrived (
 `flush`). What an Invoke response acknowledges is the function's result, not its log or meter
 rows: a crash of the platform (kill -9, power loss) loses the invocations that finished in the
 last `delay_s` plus the duration of the write in progress. A clean shutdown flushes (`close`).
+
+An invocation arrives as a `Finished` record, the facts as the response left them; the START,
+END and REPORT lines and the billing record are made from it when the batch is written, off the
+response's path. Max Memory Used is read from the instance then (once per instance per batch),
+unless the instance reported it already: the instance's high-water mark a few milliseconds after
+the invocation, which is what AWS's REPORT shows unless the next invocation on the same instance,
+in the same few milliseconds, raised it.
 """
 
 from __future__ import annotations
@@ -14,9 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from overcast.billing.metering import InvocationRecord, Meter
 from overcast.clock import Clock
+from overcast.functions import report
+from overcast.functions.instances import Instance, LogLine
 from overcast.observe.logs import LogEvent, LogStore, StreamEvents
 from overcast.store import Store
 
@@ -25,6 +35,62 @@ log = logging.getLogger("overcast.functions.outbox")
 DELAY_S = 0.005  # long enough to gather a burst of invocations into one commit, short next to a human reader
 
 StreamKey = tuple[str, str, str, str]  # (account, region, log group, log stream)
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """One finished invocation: what its log lines and billing record are made of."""
+
+    account: str
+    region: str
+    function_name: str
+    version: str
+    request_id: str
+    instance: Instance
+    started_ms: int
+    end_ms: int
+    duration_ms: float
+    billed_ms: int
+    memory_mb: int
+    max_memory_mb: int | None  # None: read from `instance` when written
+    init_ms: float | None  # REPORT's Init Duration (None when warm or provisioned)
+    cold: bool
+    outcome: str  # "success" | "error" | "timeout" | "crash"
+    architecture: str
+    log: tuple[LogLine, ...]  # what the function wrote
+
+    def lines(self, max_memory_mb: int) -> list[LogLine]:
+        """START, the function's lines, END and REPORT, in AWS's order (init output before START)."""
+        started, end, request_id = self.started_ms, self.end_ms, self.request_id
+        before = [line for line in self.log if line.timestamp_ms < started]
+        during = [line for line in self.log if line.timestamp_ms >= started]
+        report_text = report.report_line(
+            request_id, self.duration_ms, self.billed_ms, self.memory_mb, max_memory_mb, self.init_ms
+        )
+        return [
+            *before,
+            LogLine(started, report.start_line(request_id, self.version)),
+            *during,
+            LogLine(end, report.end_line(request_id)),
+            LogLine(end, report_text),
+        ]
+
+    def record(self) -> InvocationRecord:
+        return InvocationRecord(
+            account=self.account,
+            region=self.region,
+            function_name=self.function_name,
+            version=self.version,
+            request_id=self.request_id,
+            started_ms=self.started_ms,
+            duration_ms=self.duration_ms,
+            billed_duration_ms=self.billed_ms,
+            memory_mb=self.memory_mb,
+            init_duration_ms=self.init_ms,
+            cold=self.cold,
+            outcome=self.outcome,
+            architecture=self.architecture,
+        )
 
 
 class Outbox:
@@ -37,17 +103,23 @@ class Outbox:
         self.clock = clock
         self.delay_s = delay_s
         self._events: dict[StreamKey, list[LogEvent]] = {}
-        self._records: list[InvocationRecord] = []
+        self._finished: list[Finished] = []
         self._writer: asyncio.Task[None] | None = None  # the scheduled write, while one is pending
         self._lock = asyncio.Lock()  # one write at a time, so a stream's events are stored in order
 
-    def add(self, stream: StreamKey, events: Sequence[LogEvent], record: InvocationRecord | None) -> None:
-        """Buffer one invocation's log events (for `stream`) and billing record; written within `delay_s`."""
+    def add(self, finished: Finished) -> None:
+        """Buffer one finished invocation; its log events and billing record are written within `delay_s`."""
+        self._finished.append(finished)
+        self._schedule()
+
+    def add_events(self, stream: StreamKey, events: Sequence[LogEvent]) -> None:
+        """Buffer log events for `stream` that belong to no invocation (an instance's own notices)."""
         if self.logs is not None and events:
             self._events.setdefault(stream, []).extend(events)
-        if self.meter is not None and record is not None:
-            self._records.append(record)
-        if self._writer is None and (self._events or self._records):
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_later())
 
     async def _write_later(self) -> None:
@@ -61,9 +133,10 @@ class Outbox:
     async def _write(self) -> None:
         async with self._lock:
             events, self._events = self._events, {}
-            records, self._records = self._records, []
-            if not events and not records:
+            finished, self._finished = self._finished, []
+            if not events and not finished:
                 return
+            records = self._materialize(finished, events)
             try:
                 async with self.store.transaction() as tx:
                     if self.logs is not None and events:
@@ -75,6 +148,25 @@ class Outbox:
                 # The store refused (disk full, closed): these logs and records are lost; say so.
                 count = sum(len(batch) for batch in events.values())
                 log.exception("storing %d log events and %d billing records failed", count, len(records))
+
+    def _materialize(self, finished: list[Finished], events: dict[StreamKey, list[LogEvent]]) -> list[InvocationRecord]:
+        """Turn finished invocations into log events (added to `events`) and billing records."""
+        peaks: dict[int, int] = {}
+        records: list[InvocationRecord] = []
+        for item in finished:
+            if self.logs is not None:
+                memory = item.max_memory_mb
+                if memory is None:
+                    key = id(item.instance)
+                    memory = peaks.get(key)
+                    if memory is None:
+                        memory = peaks[key] = item.instance.max_memory_mb()
+                spec = item.instance.spec
+                stream = events.setdefault((item.account, item.region, spec.log_group, spec.log_stream), [])
+                stream.extend(LogEvent(line.timestamp_ms, line.message) for line in item.lines(memory))
+            if self.meter is not None:
+                records.append(item.record())
+        return records
 
     async def flush(self) -> None:
         """Write everything buffered so far now, and wait until it is stored."""

@@ -337,7 +337,7 @@ class CustomInstance:
             function_error="Unhandled" if reply.error_type is not None else None,
             error_type=reply.error_type,
             duration_ms=reply.duration_ms,
-            max_memory_used_mb=self._memory_mb(),
+            max_memory_used_mb=self.max_memory_mb(),
             init_duration_ms=self._take_init_ms(),
             log=self._take_log(),
         )
@@ -368,7 +368,7 @@ class CustomInstance:
     def _lost_result(self, invocation: Invocation, error_type: str, message: str) -> InvocationResult:
         text = f"RequestId: {invocation.request_id} Error: {message}"
         return InvocationResult(
-            _error_document(text, error_type), "Unhandled", error_type, 0.0, self._memory_mb(), instance_lost=True
+            _error_document(text, error_type), "Unhandled", error_type, 0.0, self.max_memory_mb(), instance_lost=True
         )
 
     async def _lose(self, payload: bytes, error_type: str, started: float, *notes: str) -> InvocationResult:
@@ -381,7 +381,7 @@ class CustomInstance:
         if pumps:  # the pipes close once the tree is dead: everything it wrote is in the log then
             await asyncio.wait(pumps, timeout=2.0)
         self._note(*notes)
-        memory = self._memory_mb()
+        memory = self.max_memory_mb()
         log = self._take_log()
         init_ms = self._take_init_ms()
         await self._teardown()
@@ -397,7 +397,7 @@ class CustomInstance:
         process = self._process
         return "Runtime.OutOfMemory" if process is not None and process.oom_killed() else "Runtime.ExitError"
 
-    def _memory_mb(self) -> int:
+    def max_memory_mb(self) -> int:
         process = self._process
         if process is None:
             return 0
