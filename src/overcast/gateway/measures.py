@@ -80,5 +80,4 @@ def record_api_request(
     if integration_latency_ms is not None:
         values.append(("IntegrationLatency", integration_latency_ms, "Milliseconds"))
     for dimensions in api_dimensions(kind, api_name, api_id, stage, method, resource, route_key):
-        for name, value, unit in values:
-            metrics.record(NAMESPACE, name, dimensions, value, unit, account=account, region=region)
+        metrics.record_many(NAMESPACE, dimensions, values, account=account, region=region)

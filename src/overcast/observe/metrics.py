@@ -138,15 +138,33 @@ class Metrics:
         timestamp_ms: int | None = None,
     ) -> None:
         """Add one value to its minute's statistic set (now, on the injected clock, unless `timestamp_ms`)."""
+        self.record_many(
+            namespace, dimensions, ((name, value, unit),), account=account, region=region, timestamp_ms=timestamp_ms
+        )
+
+    def record_many(
+        self,
+        namespace: str,
+        dimensions: Dimensions,
+        data: Iterable[tuple[str, float, str]],
+        *,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        timestamp_ms: int | None = None,
+    ) -> None:
+        """Add (metric name, value, unit) data of one namespace and dimension set at once."""
         dims = self._dims.get(dimensions)
         if dims is None:
             dims = self._dims[dimensions] = dimensions_key(dimensions)
         ts = int(self.clock.now() * 1000) if timestamp_ms is None else timestamp_ms
-        key = (account, region, namespace, name, dims, unit, ts - ts % MINUTE_MS)
-        statistic_set = self._sets.get(key)
-        if statistic_set is None:
-            statistic_set = self._sets[key] = StatisticSet()
-        statistic_set.add(value)
+        minute = ts - ts % MINUTE_MS
+        sets = self._sets
+        for name, value, unit in data:
+            key = (account, region, namespace, name, dims, unit, minute)
+            statistic_set = sets.get(key)
+            if statistic_set is None:
+                statistic_set = sets[key] = StatisticSet()
+            statistic_set.add(value)
 
     async def _flush_every_interval(self) -> None:
         while True:
