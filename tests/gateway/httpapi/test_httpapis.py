@@ -23,12 +23,27 @@ INVOCATIONS = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{F
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await open_store(None, tmp_path / "overcast.db")
     try:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+async def pg_store(postgres_url: str, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await open_store(postgres_url, tmp_path / "unused.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture(params=["sqlite_store", "pg_store"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same tests on both engines (one SQL schema, two engines)."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture
@@ -38,8 +53,8 @@ async def apis(store: Store) -> HttpApis:
     return made
 
 
-def draft(name: str = "pets", **kw: object) -> rec.Api:
-    return rec.Api("", "", "", name, 0.0, **kw)
+def draft(name: str = "pets", cors: rec.CorsConfig | None = None) -> rec.Api:
+    return rec.Api("", "", "", name, 0.0, cors=cors)
 
 
 async def test_quick_create_publishes_the_default_stage(apis: HttpApis) -> None:
@@ -241,3 +256,26 @@ async def test_bad_input_changes_nothing(apis: HttpApis, store: Store) -> None:
     with pytest.raises(NotFound, match=f"Invalid API identifier specified 222222222222:{api.api_id}"):
         await apis.api(RequestContext(account_id="222222222222", region="eu-west-1"), api.api_id)
     assert await store.fetch_all("SELECT kind, part_id, body FROM httpapi_parts ORDER BY kind, part_id") == rows
+
+
+async def test_switching_a_route_to_none_detaches_its_authorizer(apis: HttpApis) -> None:
+    api = await apis.create_api(CTX, draft(), target=FN)
+    (route,) = await apis.parts(CTX, api.api_id, ROUTE)
+    jwt = await apis.create_authorizer(
+        CTX,
+        api.api_id,
+        {
+            "name": "j",
+            "authorizer_type": "JWT",
+            "identity_source": ("$request.header.Authorization",),
+            "jwt_issuer": "https://i",
+        },
+    )
+    secured = await apis.update_route(
+        CTX, api.api_id, route.route_id, {"authorization_type": "JWT", "authorizer_id": jwt.authorizer_id}
+    )
+    assert secured.authorizer_id == jwt.authorizer_id
+    opened = await apis.update_route(CTX, api.api_id, route.route_id, {"authorization_type": "NONE"})
+    assert (opened.authorizer_id, opened.authorization_scopes) == (None, None)
+    snap = await apis.deployed(api.api_id, "$default")
+    assert snap is not None and snap.routes[0].authorizer is None

@@ -218,6 +218,9 @@ class HttpApis:
     async def update_route(self, ctx: RequestContext, api_id: str, route_id: str, changes: dict[str, Any]) -> rec.Route:
         async with self._changing(ctx, api_id) as (tx, api):
             route = dataclasses.replace(await tables.part(tx, api_id, ROUTE, route_id), **changes)
+            if route.authorization_type in ("NONE", "AWS_IAM") and "authorizer_id" not in changes:
+                # Switching a route to NONE or AWS_IAM detaches its authorizer and scopes.
+                route = dataclasses.replace(route, authorizer_id=None, authorization_scopes=None)
             await self._check_route(tx, api_id, route)
             for other in await tables.parts(tx, api_id, ROUTE):
                 if other.route_key == route.route_key and other.route_id != route_id:
