@@ -131,7 +131,13 @@ def _stage_of(key: str) -> tuple[str, str]:
 
 
 class ResponseCache:
-    """Every REST stage's response cache, in this process's memory."""
+    """Every REST stage's response cache, in this process's memory.
+
+    For a method with caching on, the data plane computes `key_for`, asks `invalidation(...)`:
+    FORBIDDEN answers 403; INVALIDATE calls `invalidate(key)` first; then `get(key)` — a hit is
+    answered from the cache (CacheHitCount), a miss (CacheMissCount) calls the integration and
+    `put`s its response. Call `get` only for methods that cache: every call counts.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
