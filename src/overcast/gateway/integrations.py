@@ -12,13 +12,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
 
 from overcast.arn import parse_arn
-from overcast.context import RequestContext
+from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import AwsError
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
 from overcast.gateway.request import GatewayRequest, RouteMatch
@@ -112,17 +112,23 @@ class Integrations:
             await self._http.aclose()
             self._http = None
 
-    async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
-        """Invoke the integration's function synchronously with `event`."""
-        target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
-        arn = parse_arn(target)
-        account, region = api.account_id, api.region
+    async def invoke_function(self, function_arn: str, payload: bytes) -> Any:
+        """Invoke a function by its ARN, as API Gateway does (Lambda authorizers use this too)."""
+        arn = parse_arn(function_arn)
+        account, region = DEFAULT_ACCOUNT, DEFAULT_REGION
         if arn is not None and arn.service == "lambda":
             account, region = arn.account or account, arn.region or region
         ctx = RequestContext(account_id=account, region=region, service="apigateway", operation="Invoke")
+        return await self.invoker.invoke(ctx, function_arn, payload)
+
+    async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
+        """Invoke the integration's function synchronously with `event`."""
+        target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
+        if not target.startswith("arn:"):
+            target = f"arn:aws:lambda:{api.region}:{api.account_id}:function:{target}"
         try:
             async with asyncio.timeout(integration.timeout_ms / 1000):
-                output = await self.invoker.invoke(ctx, target, event)
+                output = await self.invoke_function(target, event)
         except TimeoutError:
             raise IntegrationTimeout(target) from None
         except AwsError as exc:

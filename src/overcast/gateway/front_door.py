@@ -1,0 +1,443 @@
+"""Gateway: API Gateway's data plane — one execute-api request from the edge through the whole pipeline.
+
+find the API and stage -> payload limit -> CORS preflight (HTTP APIs) -> route -> authorizer ->
+API key and usage plan -> throttles -> quota -> cache (REST) -> integration -> response mapping ->
+CORS headers -> gateway responses (REST customisations) -> request id headers -> metrics and access log.
+
+Stage selection: a REST API's first path segment names the stage; an HTTP API's names it when a
+stage of that name exists, else the request goes to the `$default` stage with its whole path
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from overcast.clock import Clock
+from overcast.gateway import cache as caching
+from overcast.gateway.authorizers import Authorizers, AuthResult
+from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
+from overcast.gateway.events import extended_request_id, proxy_event_v1, proxy_event_v2
+from overcast.gateway.gateway_responses import Failure, customise, failure
+from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
+from overcast.gateway.measures import record_api_request
+from overcast.gateway.request import GatewayRequest, RouteMatch
+from overcast.gateway.responses import (
+    GatewayResult,
+    function_error_result,
+    map_response_http_v1,
+    map_response_v1,
+    map_response_v2,
+)
+from overcast.gateway.routing import match_route
+from overcast.gateway.throttles import Throttles, request_limits
+from overcast.gateway.usage import Usage
+from overcast.observe.metrics import Metrics
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# API Gateway's payload limit, both kinds: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_ALLOWED = AuthResult(allowed=True)
+_NOT_FOUND = b'{"message":"Not Found"}'
+
+
+class StageSource(Protocol):
+    """A control plane's published stages: HttpApis or RestApis (`deployed` may be sync or async)."""
+
+    def deployed(self, api_id: str, stage: str) -> Any: ...
+
+
+class KeyPlans(Protocol):
+    """RestApis: the enabled key with this value and its usage plan for the stage, or None."""
+
+    def key_plan(self, api_id: str, stage: str, key_value: str) -> Any: ...
+
+
+class Observer(Protocol):
+    """Metrics and access logs: told about every request the gateway answered for an API stage."""
+
+    def observe(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None: ...
+
+
+class Trace:
+    """What happened to one request, for metrics and access logs ($context variables)."""
+
+    __slots__ = ("auth", "cache_hit", "error", "integration_latency_ms", "integration_status", "latency_ms", "match")
+
+    def __init__(self) -> None:
+        self.match: RouteMatch | None = None
+        self.auth: AuthResult | None = None
+        self.integration_latency_ms: int | None = None
+        self.integration_status: int | None = None
+        self.cache_hit: bool | None = None  # None: the cache was not consulted
+        self.error = ""  # $context.error.message
+        self.latency_ms = 0
+
+
+async def _maybe(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class Gateway:
+    def __init__(
+        self,
+        sources: Sequence[StageSource],
+        integrations: Integrations,
+        clock: Clock,
+        *,
+        authorizers: Authorizers | None = None,
+        throttles: Throttles | None = None,
+        key_plans: KeyPlans | None = None,
+        usage: Usage | None = None,
+        cache: caching.ResponseCache | None = None,
+        metrics: Metrics | None = None,
+        observers: Sequence[Observer] = (),
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+    ) -> None:
+        self.sources = list(sources)
+        self.integrations = integrations
+        self.clock = clock
+        self.authorizers = authorizers
+        self.throttles = throttles
+        self.key_plans = key_plans
+        self.usage = usage
+        self.cache = cache
+        self.metrics = metrics
+        self.observers = list(observers)
+        self.max_payload_bytes = max_payload_bytes
+
+    # --- the edge's seam (ASGI) ------------------------------------------------------------------------
+
+    async def __call__(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        body, too_large = await _read_body(receive, self.max_payload_bytes)
+        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
+        host = next((v for k, v in headers if k == "host"), "")
+        client = scope.get("client")
+        result = await self.handle(
+            api_id,
+            scope["method"],
+            path,
+            scope.get("query_string", b"").decode("latin-1"),
+            headers,
+            body,
+            client[0] if client else "127.0.0.1",
+            host,
+            too_large=too_large,
+        )
+        out = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in result.headers]
+        out.append((b"content-length", str(len(result.body)).encode()))
+        await send({"type": "http.response.start", "status": result.status, "headers": out})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
+
+    # --- the pipeline ----------------------------------------------------------------------------------
+
+    async def find(self, api_id: str, path: str) -> tuple[DeployedApi, str, str] | None:
+        """(the stage's snapshot, the stage prefix, the path after it) for a request path, or None."""
+        first, _, rest = path[1:].partition("/")
+        if first:
+            for source in self.sources:
+                api = await _maybe(source.deployed(api_id, first))
+                if api is not None and api.stage != "$default":
+                    return api, "/" + first, "/" + rest
+        for source in self.sources:
+            api = await _maybe(source.deployed(api_id, "$default"))
+            if api is not None and api.kind is ApiKind.HTTP:
+                return api, "", path or "/"
+        return None
+
+    async def handle(
+        self,
+        api_id: str,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        source_ip: str,
+        host: str,
+        *,
+        too_large: bool = False,
+    ) -> GatewayResult:
+        started = self.clock.monotonic()
+        found = await self.find(api_id, path)
+        if found is None:
+            # No API, or no such stage and no $default stage: HTTP APIs answer Not Found.
+            request_id = str(uuid.uuid4())
+            return GatewayResult(
+                404, [("content-type", "application/json"), ("x-amzn-RequestId", request_id)], _NOT_FOUND
+            )
+        api, prefix, rest = found
+        rest_kind = api.kind is ApiKind.REST
+        request_id = str(uuid.uuid4()) if rest_kind else _http_request_id()
+        request = GatewayRequest(
+            method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix
+        )
+        trace = Trace()
+        result = await self._pipeline(api, request, trace, too_large)
+        if api.cors is not None and request.header("origin") is not None:
+            result = _with_cors(api, request, result)
+        if rest_kind:
+            result.headers.append(("x-amzn-RequestId", request_id))
+            result.headers.append(("x-amz-apigw-id", extended_request_id(request_id)))
+        else:
+            result.headers.append(("apigw-requestid", request_id))
+        trace.latency_ms = int((self.clock.monotonic() - started) * 1000)
+        if self.metrics is not None:
+            self._measure(api, request, result, trace)
+        for observer in self.observers:
+            observer.observe(api, request, result, trace)
+        return result
+
+    def _measure(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None:
+        """AWS/ApiGateway metrics by API and by API + stage (detailed per-route metrics are off by default)."""
+        assert self.metrics is not None
+        record_api_request(
+            self.metrics,
+            api.kind,
+            api.api_name or api.api_id,
+            api.api_id,
+            api.stage,
+            result.status,
+            trace.latency_ms,
+            trace.integration_latency_ms,
+            trace.cache_hit,
+            response_bytes=len(result.body),
+            request_bytes=len(request.body),
+            account=api.account_id,
+            region=api.region,
+        )
+
+    def _fail(self, api: DeployedApi, request: GatewayRequest, trace: Trace, answer: Failure) -> GatewayResult:
+        trace.error = answer.message
+        status, headers, body = customise(api, answer, request.request_id)
+        out = [("content-type", "application/json")]
+        out.extend(headers)
+        return GatewayResult(status, out, body)
+
+    async def _pipeline(
+        self, api: DeployedApi, request: GatewayRequest, trace: Trace, too_large: bool
+    ) -> GatewayResult:
+        kind = api.kind
+        if too_large:
+            return self._fail(api, request, trace, failure(kind, "REQUEST_TOO_LARGE"))
+        if kind is ApiKind.HTTP and api.cors is not None and _is_preflight(request):
+            return _preflight(api, request)
+        match = match_route(api, request.method, request.path)
+        if match is None:
+            return self._fail(api, request, trace, failure(kind, "MISSING_AUTHENTICATION_TOKEN"))
+        trace.match = match
+        route = match.route
+        auth = _ALLOWED
+        if route.authorization_type not in ("NONE", ""):
+            if self.authorizers is None:  # never skip an authorizer: without one, no request passes
+                return self._fail(api, request, trace, failure(kind, "DEFAULT_5XX"))
+            auth = trace.auth = await self.authorizers.authorize(match, request)
+            if not auth.allowed:
+                return self._fail(api, request, trace, _auth_failure(auth))
+        plan: KeyPlan | None = None
+        if route.api_key_required:
+            # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html
+            key = auth.usage_identifier_key if api.api_key_source == "AUTHORIZER" else request.header("x-api-key")
+            if key and self.key_plans is not None:
+                plan = await _maybe(self.key_plans.key_plan(api.api_id, api.stage, key))
+            if plan is None:
+                return self._fail(api, request, trace, failure(kind, "INVALID_API_KEY"))
+        if self.throttles is not None and not self.throttles.check(request_limits(api, route, plan)):
+            return self._fail(api, request, trace, failure(kind, "THROTTLED"))
+        if (
+            plan is not None
+            and plan.quota is not None
+            and self.usage is not None
+            and not await self.usage.consume(plan)
+        ):
+            return self._fail(api, request, trace, failure(kind, "QUOTA_EXCEEDED"))
+        if kind is ApiKind.REST and self.cache is not None and api.cache_cluster_enabled:
+            return await self._cached(match, request, trace, auth, plan)
+        return await self._integrate(match, request, trace, auth, plan)
+
+    async def _cached(
+        self, match: RouteMatch, request: GatewayRequest, trace: Trace, auth: AuthResult, plan: KeyPlan | None
+    ) -> GatewayResult:
+        """REST stage caching: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html"""
+        api, route = match.api, match.route
+        settings = route.cache if route.cache is not None else api.cache
+        if self.cache is None or not settings.enabled or (route.cache is None and request.method != "GET"):
+            return await self._integrate(match, request, trace, auth, plan)
+        wanted = caching.invalidation(request, settings.require_authorization_for_invalidation)
+        if wanted is caching.Invalidation.FORBIDDEN:
+            return self._fail(api, request, trace, Failure(403, b'{"message":"Forbidden"}', (), "ACCESS_DENIED"))
+        key = self.cache.key_for(
+            api.api_id, api.stage, request.method, route.path, request, match.path_parameters, settings.key_parameters
+        )
+        if wanted is caching.Invalidation.INVALIDATE:
+            self.cache.invalidate(key)
+        else:
+            hit = self.cache.get(key)
+            trace.cache_hit = hit is not None
+            if hit is not None:
+                return GatewayResult(hit.status, list(hit.headers), hit.body)
+        result = await self._integrate(match, request, trace, auth, plan)
+        if trace.integration_status is not None:
+            self.cache.put(key, result.status, tuple(result.headers), result.body, settings.ttl_seconds)
+        if wanted is caching.Invalidation.IGNORE_WITH_WARNING:
+            result.headers.append(caching.UNAUTHORIZED_WARNING)
+        return result
+
+    async def _integrate(
+        self, match: RouteMatch, request: GatewayRequest, trace: Trace, auth: AuthResult, plan: KeyPlan | None
+    ) -> GatewayResult:
+        api, integration = match.api, match.route.integration
+        kind = api.kind
+        began = self.clock.monotonic()
+        try:
+            if integration.type == "AWS_PROXY":
+                result = await self._lambda_proxy(match, request, auth, plan)
+            elif integration.type == "HTTP_PROXY":
+                reply = await self.integrations.forward(match, request)
+                result = GatewayResult(reply.status, list(reply.headers), reply.body)
+            elif integration.type == "MOCK":
+                reply = mock_reply(integration, request)
+                result = GatewayResult(reply.status, list(reply.headers), reply.body)
+            else:
+                trace.error = f"integration type {integration.type} is not implemented by Overcast yet"
+                return self._fail(api, request, trace, failure(kind, "API_CONFIGURATION_ERROR"))
+        except IntegrationTimeout:
+            return self._fail(api, request, trace, failure(kind, "INTEGRATION_TIMEOUT"))
+        except IntegrationFailure as exc:
+            answer = failure(kind, "INTEGRATION_FAILURE" if kind is ApiKind.HTTP else "DEFAULT_5XX")
+            result = self._fail(api, request, trace, answer)
+            trace.error = str(exc)
+            return result
+        finally:
+            trace.integration_latency_ms = int((self.clock.monotonic() - began) * 1000)
+        trace.integration_status = result.status
+        return result
+
+    async def _lambda_proxy(
+        self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
+    ) -> GatewayResult:
+        api, integration = match.api, match.route.integration
+        if integration.payload_format_version == "2.0" and api.kind is ApiKind.HTTP:
+            event = proxy_event_v2(match, request, authorizer=auth.request_context_authorizer)
+        else:
+            event = proxy_event_v1(
+                match,
+                request,
+                authorizer=auth.request_context_authorizer,
+                api_key_id=plan.key_id if plan is not None else None,
+                api_key=plan.key_value if plan is not None else None,
+            )
+        reply = await self.integrations.invoke_lambda(api, integration, json.dumps(event).encode())
+        if reply.function_error is not None:
+            return function_error_result(api.kind)
+        if api.kind is ApiKind.REST:
+            return map_response_v1(
+                reply.payload, binary_media_types=api.binary_media_types, accept=request.header("accept")
+            )
+        if integration.payload_format_version == "2.0":
+            return map_response_v2(reply.payload)
+        return map_response_http_v1(reply.payload)
+
+
+def _auth_failure(auth: AuthResult) -> Failure:
+    message = ""
+    try:
+        value = json.loads(auth.body) if auth.body else None
+        if isinstance(value, dict):
+            message = str(value.get("message") or value.get("Message") or "")
+    except ValueError:
+        pass
+    return Failure(auth.status, auth.body, auth.headers, auth.gateway_response_type, message)
+
+
+def _http_request_id() -> str:
+    """An HTTP API's request id, as AWS shapes it (e.g. "JKJaXmPLvHcESHA=")."""
+    return base64.b64encode(os.urandom(11)).decode("ascii")
+
+
+# --- CORS for HTTP APIs: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html ---
+
+
+def _is_preflight(request: GatewayRequest) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and request.header("origin") is not None
+        and request.header("access-control-request-method") is not None
+    )
+
+
+def _allowed_origin(api: DeployedApi, origin: str) -> str | None:
+    assert api.cors is not None
+    origins = api.cors.allow_origins
+    if "*" in origins:
+        return "*"
+    return origin if origin in origins else None
+
+
+def _preflight(api: DeployedApi, request: GatewayRequest) -> GatewayResult:
+    """API Gateway answers preflight requests itself when CORS is configured, whatever the routes."""
+    cors = api.cors
+    assert cors is not None
+    headers: list[tuple[str, str]] = []
+    origin = _allowed_origin(api, request.header("origin") or "")
+    if origin is not None:
+        headers.append(("access-control-allow-origin", origin))
+        if cors.allow_methods:
+            headers.append(("access-control-allow-methods", ",".join(cors.allow_methods)))
+        if cors.allow_headers:
+            headers.append(("access-control-allow-headers", ",".join(cors.allow_headers)))
+        if cors.max_age is not None:
+            headers.append(("access-control-max-age", str(cors.max_age)))
+        if cors.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+    return GatewayResult(204, headers, b"")
+
+
+def _with_cors(api: DeployedApi, request: GatewayRequest, result: GatewayResult) -> GatewayResult:
+    """The configured CORS headers replace any the integration sent."""
+    if api.kind is not ApiKind.HTTP or (result.status == 204 and _is_preflight(request)):
+        return result
+    cors = api.cors
+    assert cors is not None
+    headers = [(k, v) for k, v in result.headers if not k.lower().startswith("access-control-")]
+    origin = _allowed_origin(api, request.header("origin") or "")
+    if origin is not None:
+        headers.append(("access-control-allow-origin", origin))
+        if cors.expose_headers:
+            headers.append(("access-control-expose-headers", ",".join(cors.expose_headers)))
+        if cors.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+    return GatewayResult(result.status, headers, result.body)
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The whole body, or (b"", True) past `limit` (the rest drained, so the client reads our 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    too_large = False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            too_large = True
+            chunks.clear()
+        elif not too_large:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return (b"", True) if too_large else (b"".join(chunks), False)
+
+
+__all__ = ["MAX_PAYLOAD_BYTES", "Gateway", "KeyPlans", "Observer", "StageSource", "Trace"]
