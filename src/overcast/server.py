@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import uvicorn
 import uvloop
 
@@ -41,9 +42,16 @@ from overcast.functions.packages import Packages
 from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
+from overcast.gateway.authorizers import Authorizers
+from overcast.gateway.cache import ResponseCache
+from overcast.gateway.front_door import Gateway
 from overcast.gateway.httpapi import HttpApis, endpoint_for
+from overcast.gateway.integrations import Integrations
 from overcast.gateway.restapi import RestApis
+from overcast.gateway.throttles import Throttles
+from overcast.gateway.usage import Usage
 from overcast.observe.logs import LogStore
+from overcast.observe.metrics import Metrics
 from overcast.store import Store, open_store
 from overcast.workflows import engine as workflows
 
@@ -108,6 +116,7 @@ class Overcast:
     meter: Meter | None = None  # every invocation's billable facts
     invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
     edge: Edge | None = None
+    gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
     status: dict[str, Any] = field(default_factory=dict)
@@ -165,6 +174,7 @@ async def _compose(system: Overcast) -> None:
         invoke_path=InvokePath(system.invoker, settings.default_account, settings.default_region).answer
         if system.invoker is not None
         else None,
+        gateway=system.gateway,
     )
 
 
@@ -184,6 +194,7 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
     await httpapis.start()
     restapis = RestApis(store, clock)
     await restapis.start()
+    system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
     return {
         "apigateway": apigateway.operations(restapis),
         "apigatewayv2": apigatewayv2.operations(httpapis),
@@ -192,6 +203,33 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
         "stepfunctions": stepfunctions.operations(sfn.machines, sfn.executions, sfn.tasks),
         "sts": sts.operations(),
     }
+
+
+async def _gateway(
+    system: Overcast, store: Store, invoker: InvokeService, restapis: RestApis, httpapis: HttpApis
+) -> Gateway:
+    """API Gateway's data plane over both control planes' published stages."""
+    clock = system.clock
+    http = httpx.AsyncClient(follow_redirects=False, timeout=None)  # HTTP_PROXY backends and JWKS, shared
+    integrations = Integrations(invoker, http)
+    system.closers.append(integrations.close)
+    usage = Usage(store, clock)
+    await usage.start()
+    system.closers.append(usage.close)
+    metrics = Metrics(store, clock)
+    await metrics.start()
+    system.closers.append(metrics.close)
+    return Gateway(
+        [restapis, httpapis],
+        integrations,
+        clock,
+        authorizers=Authorizers(integrations.invoke_function, clock, http),
+        throttles=Throttles(clock),
+        key_plans=restapis,
+        usage=usage,
+        cache=ResponseCache(clock),
+        metrics=metrics,
+    )
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
