@@ -142,7 +142,9 @@ def _method_setting(s: Doc, op: PatchOperation) -> bool:
     if setting is None:
         raise BadRequest(f"Invalid method setting path: {op.path}")
     member, kind = setting
-    entry = s["methodSettings"].setdefault(key, dict(METHOD_SETTING_DEFAULTS))
+    # A method's own entry starts from the stage's (`*/*`) settings, as the console's override does.
+    inherited = s["methodSettings"].get("*/*", {}) if key != "*/*" else {}
+    entry = s["methodSettings"].setdefault(key, {**METHOD_SETTING_DEFAULTS, **inherited})
     if op.op == "remove":
         entry.pop(member, None)
     elif op.op in ("add", "replace"):
