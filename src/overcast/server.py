@@ -194,9 +194,14 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
     await httpapis.start()
     restapis = RestApis(store, clock)
     await restapis.start()
-    system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
+    gateway = system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
+
+    async def flush(api_id: str, stage: str) -> None:  # FlushStageCache
+        if gateway.cache is not None:
+            gateway.cache.flush(api_id, stage)
+
     return {
-        "apigateway": apigateway.operations(restapis),
+        "apigateway": apigateway.operations(restapis, flush=flush, usage=gateway.usage),
         "apigatewayv2": apigatewayv2.operations(httpapis),
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),
