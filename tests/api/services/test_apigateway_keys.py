@@ -182,6 +182,8 @@ def test_usage_plans_and_keys(apigw: Any, deployed: tuple[str, str]) -> None:
     assert apigw.get_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])["id"] == key["id"]
     assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]] == [key["id"]]
     assert [p["id"] for p in apigw.get_usage_plans(keyId=key["id"])["items"]] == [plan["id"]]
+    usage = apigw.get_usage(usagePlanId=plan["id"], startDate="2026-01-01", endDate="2026-01-02")
+    assert usage["items"] == {key["id"]: [[0, 1000], [0, 1000]]}
     apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
     assert apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"] == []
 
