@@ -162,3 +162,46 @@ def test_cors_preflight_is_answered_by_the_gateway(
     plain = by_host(server, http, api_id, "GET", "/items", headers={"origin": "https://app.example"})
     assert plain.status_code == 200 and plain.headers["access-control-allow-origin"] == "https://app.example"
     assert json.loads(plain.text)["rawPath"] == "/items"
+
+
+def test_rest_api_lambda_proxy_mock_and_missing_token(
+    aws: ClientFactory, server: RunningServer, http: httpx.Client, function_arn: str
+) -> None:
+    apigw = aws("apigateway")
+    api_id = apigw.create_rest_api(name="rest")["id"]
+    root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+    pet = apigw.create_resource(restApiId=api_id, parentId=pets, pathPart="{petId}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=pet, httpMethod="GET", authorizationType="NONE")
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    apigw.put_integration(
+        restApiId=api_id, resourceId=pet, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST", uri=uri
+    )
+    apigw.put_method(restApiId=api_id, resourceId=pets, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api_id, resourceId=pets, httpMethod="GET", type="MOCK",
+        requestTemplates={"application/json": '{"statusCode": 200}'},
+    )  # fmt: skip
+    apigw.put_method_response(restApiId=api_id, resourceId=pets, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(
+        restApiId=api_id, resourceId=pets, httpMethod="GET", statusCode="200",
+        responseTemplates={"application/json": '{"mocked": true}'},
+    )  # fmt: skip
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+
+    response = by_host(server, http, api_id, "GET", "/prod/pets/7?a=1")
+    assert response.status_code == 200, response.text
+    assert response.headers["x-amzn-RequestId"]
+    event = response.json()
+    assert event["resource"] == "/pets/{petId}" and event["path"] == "/pets/7"
+    assert event["pathParameters"] == {"petId": "7"} and event["queryStringParameters"] == {"a": "1"}
+    assert event["requestContext"]["stage"] == "prod" and event["requestContext"]["resourceId"] == pet
+    assert event["requestContext"]["requestId"] == response.headers["x-amzn-RequestId"]
+
+    mocked = by_path(server, http, api_id, "GET", "/prod/pets")
+    assert (mocked.status_code, mocked.json()) == (200, {"mocked": True})
+
+    for method, path in (("POST", "/prod/pets"), ("GET", "/prod/cats")):
+        missing = by_host(server, http, api_id, method, path)
+        assert (missing.status_code, missing.json()) == (403, {"message": "Missing Authentication Token"})
+        assert missing.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
