@@ -162,6 +162,73 @@ async def test_conflict_in_transaction_rolls_back_earlier_statements(db: Store) 
     assert await db.fetch_all("SELECT id FROM parents") == [{"id": "taken"}]
 
 
+async def test_execute_batch_runs_statements_in_order_and_commits_them(db: Store) -> None:
+    await db.execute_batch(
+        [
+            ("INSERT INTO parents (id) VALUES (?)", ["p"]),
+            ("INSERT INTO counters (name, value) VALUES (?, ?)", ("c", 1)),
+            ("INSERT INTO children (id, parent, size) VALUES (?, ?, ?)", ("c1", "p", 1)),
+            ("INSERT INTO children (id, parent, size) VALUES (?, ?, ?)", ("c2", "p", 2)),  # same SQL in a run
+            ("UPDATE counters SET value = value + ? WHERE name = ?", (10, "c")),  # sees the earlier ones
+            ("INSERT INTO counters (name, value) SELECT ?, SUM(size) FROM children", ("sum",)),
+        ]
+    )
+    await db.execute_batch([])
+    assert await db.fetch_all("SELECT name, value FROM counters ORDER BY name") == [
+        {"name": "c", "value": 11},
+        {"name": "sum", "value": 3},
+    ]
+    assert await db.fetch_all("SELECT id FROM children ORDER BY id") == [{"id": "c1"}, {"id": "c2"}]
+
+
+async def test_failing_execute_batch_leaves_nothing(db: Store) -> None:
+    await db.execute("INSERT INTO parents (id) VALUES (?)", "taken")
+    batch = [
+        ("INSERT INTO counters (name, value) VALUES (?, ?)", ("c", 1)),
+        ("INSERT INTO parents (id) VALUES (?)", ("new",)),
+        ("INSERT INTO parents (id) VALUES (?)", ("taken",)),
+    ]
+    with pytest.raises(Conflict):
+        await db.execute_batch(batch)
+    assert await db.fetch_all("SELECT id FROM parents") == [{"id": "taken"}]
+    assert await db.fetch_all("SELECT name FROM counters") == []
+    # Concurrent writers: the failing batch fails alone, the others commit.
+    good = [[("INSERT INTO counters (name, value) VALUES (?, ?)", (f"g{i}", i))] for i in range(5)]
+    outcomes = await asyncio.gather(
+        *(db.execute_batch(b) for b in good), db.execute_batch(batch), return_exceptions=True
+    )
+    assert outcomes[:5] == [None] * 5 and isinstance(outcomes[5], Conflict)
+    assert len(await db.fetch_all("SELECT name FROM counters")) == 5
+    assert await db.fetch_all("SELECT id FROM parents") == [{"id": "taken"}]
+
+
+async def test_execute_batch_in_a_transaction(db: Store) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO parents (id) VALUES (?)", "p")
+        await tx.execute_batch(
+            [("INSERT INTO children (id, parent, size) VALUES (?, ?, ?)", (f"c{i}", "p", i)) for i in range(3)]
+        )
+        assert await tx.fetch_one("SELECT COUNT(*) AS n FROM children") == {"n": 3}
+        assert await asyncio.create_task(db.fetch_all("SELECT id FROM children")) == []  # not committed yet
+    assert await db.fetch_one("SELECT COUNT(*) AS n FROM children") == {"n": 3}
+    with pytest.raises(KeyError):
+        async with db.transaction() as tx:
+            await tx.execute_batch([("INSERT INTO parents (id) VALUES (?)", ("q",))])
+            raise KeyError("boom")
+    assert await db.fetch_all("SELECT id FROM parents") == [{"id": "p"}]
+    with pytest.raises(Conflict):
+        async with db.transaction() as tx:
+            await tx.execute_batch(
+                [("INSERT INTO parents (id) VALUES (?)", ("r",)), ("INSERT INTO parents (id) VALUES (?)", ("p",))]
+            )
+    assert await db.fetch_all("SELECT id FROM parents") == [{"id": "p"}]
+    with pytest.raises(StoreFailure, match="inside one of its transactions"):
+        async with db.transaction():
+            await db.execute_batch([("INSERT INTO parents (id) VALUES (?)", ("x",))])
+    with pytest.raises(StoreFailure, match="transaction has ended"):
+        await tx.execute_batch([("INSERT INTO parents (id) VALUES (?)", ("y",))])
+
+
 async def test_uncommitted_writes_are_invisible_outside(db: Store) -> None:
     async with db.transaction() as tx:
         await tx.execute("INSERT INTO parents (id) VALUES (?)", "p")

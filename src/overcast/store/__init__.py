@@ -10,7 +10,8 @@ ON CONFLICT ... DO UPDATE/NOTHING`, `RETURNING`. Rows come back as read-only map
 name to value.
 
 The rules that keep code correct on both engines (the store tests run every behaviour on both):
-- One statement per call (a migration step may hold several, separated by `;`).
+- One statement per call (a migration step may hold several, separated by `;`). To run several
+  statements at the cost of one, pass them to `execute_batch` (below).
 - Pass values of the column's type (PostgreSQL refuses an int for TEXT; SQLite would not).
 - Name computed columns (`COUNT(*) AS n`): the engines name them differently.
 - TEXT holds no NUL character and DOUBLE PRECISION no NaN (PostgreSQL refuses the first,
@@ -20,6 +21,14 @@ The rules that keep code correct on both engines (the store tests run every beha
   concurrently at READ COMMITTED, where a SELECT-then-UPDATE inside a transaction can lose updates.
 - Inside `async with store.transaction() as tx`, use `tx` only: the store refuses statements and
   nested transactions from the same task (on SQLite they would wait for the transaction forever).
+
+Batches: `execute_batch([(sql, params), ...])` runs statements in order as one unit: all of them
+or none (outside a transaction they commit together; inside one, a failing batch leaves none of
+its statements' effects on SQLite, and aborts the transaction on PostgreSQL as any failed
+statement does). It returns nothing: it is for writes whose counts and rows nobody reads, such as
+appending log events. On SQLite the whole batch is one job for the writer thread (one hand-off and
+one loop wakeup instead of one per statement) and, outside a transaction, it shares the commit of
+concurrent writes; on PostgreSQL consecutive statements with the same SQL go as one `executemany`.
 
 Errors: a broken constraint (UNIQUE, PRIMARY KEY, NOT NULL, FOREIGN KEY, CHECK) raises
 `Conflict` (a ResourceConflict, 409); anything else the engine reports raises `StoreFailure` (an
@@ -35,14 +44,18 @@ from typing import Any, Protocol
 
 from overcast.store.errors import Conflict, StoreFailure
 
-__all__ = ["Conflict", "Queries", "Row", "Store", "StoreFailure", "open_store"]
+__all__ = ["Conflict", "Queries", "Row", "Statement", "Store", "StoreFailure", "open_store"]
 
 Row = Mapping[str, Any]
+Statement = tuple[str, Sequence[Any]]  # one statement and its parameters, for `execute_batch`
 
 
 class Queries(Protocol):
     async def execute(self, sql: str, *params: Any) -> int:
         """Run one statement; the number of rows it changed."""
+
+    async def execute_batch(self, statements: Sequence[Statement]) -> None:
+        """Run the statements in order, as one unit: all of them take effect, or none."""
 
     async def fetch_one(self, sql: str, *params: Any) -> Row | None: ...
 

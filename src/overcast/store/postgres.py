@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from overcast.store import Queries, Row
+from overcast.store import Queries, Row, Statement
 from overcast.store.errors import Conflict, StoreFailure
 from overcast.store.migrations import migrate
 from overcast.store.sql import changed_rows, numbered_placeholders, split_statements
@@ -69,6 +69,25 @@ class _Connected:
             raise _translate(exc) from exc
         return changed_rows(status)
 
+    async def execute_batch(self, statements: Sequence[Statement]) -> None:
+        """In order; a run of consecutive statements with the same SQL goes as one `executemany`.
+        Overridden by the store, which runs the batch in a transaction of its own."""
+        self._check()
+        index = 0
+        try:
+            while index < len(statements):
+                sql, params = statements[index]
+                end = index + 1
+                while end < len(statements) and statements[end][0] == sql:
+                    end += 1
+                if end - index == 1:
+                    await self._target.execute(_postgres_sql(sql), *params)
+                else:
+                    await self._target.executemany(_postgres_sql(sql), [p for _, p in statements[index:end]])
+                index = end
+        except _FOREIGN as exc:
+            raise _translate(exc) from exc
+
     async def fetch_one(self, sql: str, *params: Any) -> Row | None:
         self._check()
         try:
@@ -116,6 +135,12 @@ class PostgresStore(_Connected):
                 "PostgreSQL store: statement issued on the store inside one of its transactions; "
                 "use the transaction's Queries (it would deadlock on SQLite)"
             )
+
+    async def execute_batch(self, statements: Sequence[Statement]) -> None:
+        self._check()
+        if statements:
+            async with self.transaction() as tx:
+                await tx.execute_batch(statements)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:

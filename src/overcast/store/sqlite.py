@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from overcast.store import Queries, Row
+from overcast.store import Queries, Row, Statement
 from overcast.store.errors import StoreFailure
 from overcast.store.migrations import migrate
 from overcast.store.sql import is_read_only
@@ -48,6 +48,35 @@ def _execute(sql: str, params: Sequence[Any]) -> Job:
             return max(cursor.rowcount, 0)
         finally:
             cursor.close()
+
+    return job
+
+
+def _batch(statements: Sequence[Statement]) -> Job:
+    """All the statements in one job: inside a savepoint when a transaction (or a group of writes)
+    is open, else in a transaction of their own, so that they take effect together or not at all."""
+
+    def job(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT batch")
+            try:
+                for sql, params in statements:
+                    conn.execute(sql, params)
+            except BaseException:
+                if conn.in_transaction:  # else SQLite has rolled back everything itself
+                    conn.execute("ROLLBACK TO batch")
+                    conn.execute("RELEASE batch")
+                raise
+            conn.execute("RELEASE batch")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                conn.execute(sql, params)
+        except BaseException:
+            _rollback(conn)
+            raise
+        _commit(conn)
 
     return job
 
@@ -87,6 +116,10 @@ class SqliteTransaction:
     async def execute(self, sql: str, *params: Any) -> int:
         result: int = await self._submit(_execute(sql, params))
         return result
+
+    async def execute_batch(self, statements: Sequence[Statement]) -> None:
+        if statements:
+            await self._submit(_batch(tuple(statements)))
 
     async def fetch_one(self, sql: str, *params: Any) -> Row | None:
         rows: list[Row] = await self._submit(_fetch(sql, params, 1))
@@ -142,6 +175,11 @@ class SqliteStore:
         self._guard()
         result: int = await self._writer.submit(_execute(sql, params), groupable=True)
         return result
+
+    async def execute_batch(self, statements: Sequence[Statement]) -> None:
+        self._guard()
+        if statements:
+            await self._writer.submit(_batch(tuple(statements)), groupable=True)
 
     async def fetch_one(self, sql: str, *params: Any) -> Row | None:
         self._guard()
