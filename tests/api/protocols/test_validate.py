@@ -119,6 +119,14 @@ def test_json_services_raise_validation_exception_and_query_services_validation_
     )
 
 
+@pytest.mark.parametrize(("service", "operation"), [("apigateway", "GetRestApi"), ("apigatewayv2", "GetApi")])
+def test_api_gateway_says_bad_request(service: str, operation: str) -> None:
+    with pytest.raises(AwsError) as caught:
+        validate(load_service(service).operation_model(operation), {})
+    assert (caught.value.code, caught.value.status) == ("BadRequestException", 400)
+    assert caught.value.message.startswith("1 validation error detected: Value null at ")
+
+
 def test_map_key_and_value_constraints() -> None:
     message = _message("lambda", "TagResource", {"Resource": "r", "Tags": {"": "v"}})
     assert message == (

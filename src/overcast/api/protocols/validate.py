@@ -26,6 +26,17 @@ class ValidationError(AwsError):
     code, status = "ValidationError", 400
 
 
+class BadRequest(AwsError):
+    """API Gateway's (v1 and v2) name for a request that breaks the model's constraints."""
+
+    code, status = "BadRequestException", 400
+
+
+# Services that answer a broken constraint with their own error code, e.g. API Gateway's
+# "BadRequestException: 1 validation error detected: ..."
+# (https://docs.aws.amazon.com/apigateway/latest/api/CommonErrors.html).
+_SERVICE_ERRORS: dict[str, type[AwsError]] = {"apigateway": BadRequest, "apigatewayv2": BadRequest}
+
 Check = Callable[[Any, str, list[str]], None]  # (value, path, errors out)
 
 # Operation models live as long as their cached service model; the model is kept to rule out id reuse.
@@ -49,7 +60,7 @@ def validate(operation: OperationModel, params: dict[str, Any]) -> None:
         message = f"{count} validation {noun} detected: {'; '.join(errors)}"
         if operation.metadata.get("protocol") == "query":
             raise ValidationError(message)
-        raise ValidationException(message)
+        raise _SERVICE_ERRORS.get(operation.service_model.service_name, ValidationException)(message)
 
 
 def describe(value: Any) -> str:
