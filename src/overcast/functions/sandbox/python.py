@@ -218,7 +218,9 @@ class PythonInstance:
                 return await self._died(invocation, started, init_ms)
             duration = (time.monotonic() - started) * 1000
             self.process.note_peak(int(reply.get("maxrss", 0)))
-            await asyncio.sleep(0)  # let the pumps take output written just before returning
+            # Output written straight to fd 1/2 (C code, child processes) joins the log when its pipe is
+            # read: with this invocation if it came in first, else with the next one (no extra loop turn
+            # per invoke to wait for it).
             error_type = reply.get("error_type")
             return InvocationResult(
                 payload=body,
