@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from overcast.clock import FakeClock
 from overcast.observe.errors import LogsResourceAlreadyExists, LogsResourceNotFound
 from overcast.observe.logs import DAY_MS, LogEvent, LogStore, StreamEvents, lambda_stream_name
+from overcast.store import Conflict
 
 A, B, R = "111111111111", "222222222222", "us-east-1"
 T0 = 1_767_225_600_000  # the FakeClock's start, in ms
@@ -168,3 +170,52 @@ async def test_put_many_recreates_a_deleted_stream(logs: LogStore) -> None:
     await logs.put_many([StreamEvents(A, R, "g", "s", events((2, "after")))])
     assert [e.message for e in await logs.read_stream(A, R, "g", "s")] == ["after"]
     assert (await logs.group(A, R, "g")).stored_bytes == len("after") + 26
+
+
+async def test_concurrent_appenders_number_a_stream_without_gaps_or_collisions(logs: LogStore) -> None:
+    await logs.put_events(A, R, "g", "s", events((0, "first")))
+
+    async def writer(n: int) -> None:
+        for i in range(5):
+            if i % 2:
+                await logs.append(A, R, "g", "s", events((i, f"w{n}-{i}")))
+            else:
+                await logs.put_many([StreamEvents(A, R, "g", "s", events((i, f"w{n}-{i}a"), (i, f"w{n}-{i}b")))])
+
+    await asyncio.gather(*(writer(n) for n in range(4)))
+    read = await logs.read_stream(A, R, "g", "s", from_head=True)
+    assert sorted(e.seq for e in read) == list(range(1 + 4 * 8))
+    for n in range(4):  # one writer's events keep their order
+        mine = [e.message for e in sorted(read, key=lambda e: e.seq) if e.message.startswith(f"w{n}-")]
+        assert mine == [f"w{n}-0a", f"w{n}-0b", f"w{n}-1", f"w{n}-2a", f"w{n}-2b", f"w{n}-3", f"w{n}-4a", f"w{n}-4b"]
+    stream = await logs.stream(A, R, "g", "s")
+    assert stream.stored_bytes == sum(len(e.message) + 26 for e in read)
+    assert (await logs.group(A, R, "g")).stored_bytes == stream.stored_bytes
+
+
+async def test_put_statements_share_one_batch_with_other_writes(logs: LogStore) -> None:
+    await logs.store.execute("CREATE TABLE other (k TEXT PRIMARY KEY)")
+    statements = logs.put_statements(
+        [
+            StreamEvents(A, R, "g", "s2", events((1, "b"))),
+            StreamEvents(A, R, "g", "s1", events((1, "a"))),
+            StreamEvents(A, R, "g", "s2", events((2, "c"))),  # the same stream twice: kept in order
+            StreamEvents(B, R, "g", "s1", events((1, "other account"))),
+        ]
+    )
+    await logs.store.execute_batch([*statements, ("INSERT INTO other (k) VALUES (?)", ("x",))])
+    assert [(e.seq, e.message) for e in await logs.read_stream(A, R, "g", "s2")] == [(0, "b"), (1, "c")]
+    assert [e.message for e in await logs.read_stream(A, R, "g", "s1")] == ["a"]
+    assert [e.message for e in await logs.read_stream(B, R, "g", "s1")] == ["other account"]
+    assert (await logs.group(A, R, "g")).stored_bytes == 3 + 3 * 26
+    assert logs.put_statements([StreamEvents(A, R, "g", "s", [])]) == []
+    # A failing batch stores none of its log events.
+    with pytest.raises(Conflict):
+        await logs.store.execute_batch(
+            [
+                *logs.put_statements([StreamEvents(A, R, "g", "s1", events((3, "lost")))]),
+                ("INSERT INTO other (k) VALUES (?)", ("x",)),
+            ]
+        )
+    assert [e.message for e in await logs.read_stream(A, R, "g", "s1")] == ["a"]
+    assert (await logs.group(A, R, "g")).stored_bytes == 3 + 3 * 26

@@ -9,6 +9,7 @@ start's billed duration covers Init Duration + Duration: `billed_ms(duration, in
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import Any
 
 from overcast.billing.pricing import DEFAULT_PRICES, MB_PER_GB, PriceTable, duration_cost, monthly_bill
 from overcast.clock import Clock
-from overcast.store import Queries, Store
+from overcast.store import Queries, Statement, Store
 
 OUTCOMES = ("success", "error", "timeout", "crash")
 # 15 parameters a row: 200 rows stay far below PostgreSQL's 32767 parameters per statement.
@@ -88,8 +89,52 @@ def billed_duration_ms(duration_ms: float, granularity_ms: int, init_ms: float |
     return max(1, units) * granularity_ms
 
 
+def record_statements(records: Sequence[InvocationRecord]) -> list[Statement]:
+    """The statements `Meter.record_many` runs, for a caller's own `execute_batch` (so that other
+    writes, such as the invocations' log events, can go in the same one)."""
+    statements: list[Statement] = []
+    for start in range(0, len(records), _ROWS_PER_INSERT):
+        chunk = records[start : start + _ROWS_PER_INSERT]
+        values: list[Any] = []
+        for record in chunk:
+            values += (
+                record.account,
+                record.region,
+                record.function_name,
+                record.version,
+                record.request_id,
+                record.started_ms,
+                month_of(record.started_ms),
+                float(record.duration_ms),
+                record.billed_duration_ms,
+                record.memory_mb,
+                record.memory_mb * record.billed_duration_ms,
+                None if record.init_duration_ms is None else float(record.init_duration_ms),
+                1 if record.cold else 0,
+                record.outcome,
+                record.architecture,
+            )
+        statements.append((_insert_sql(len(chunk)), values))
+    return statements
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_sql(rows: int) -> str:
+    return (
+        "INSERT INTO billing_invocations (account, region, function_name, version, request_id, started_ms, "
+        "month, duration_ms, billed_ms, memory_mb, mb_ms, init_ms, cold, outcome, architecture) VALUES "
+        + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in range(rows))
+        + " ON CONFLICT (account, region, function_name, request_id, started_ms) DO NOTHING"
+    )
+
+
 def month_of(epoch_ms: int) -> str:
-    return time.strftime("%Y-%m", time.gmtime(epoch_ms / 1000))
+    return _month_of_day(epoch_ms // 86_400_000)  # months begin at a UTC midnight
+
+
+@functools.lru_cache(maxsize=64)
+def _month_of_day(day: int) -> str:
+    return time.strftime("%Y-%m", time.gmtime(day * 86_400))
 
 
 class Meter:
@@ -113,36 +158,11 @@ class Meter:
         await self.record_many([record])
 
     async def record_many(self, records: Sequence[InvocationRecord], tx: Queries | None = None) -> None:
-        """Store invocations with multi-row INSERTs, in the caller's transaction `tx` when given."""
-        q: Queries = self.store if tx is None else tx
-        for start in range(0, len(records), _ROWS_PER_INSERT):
-            chunk = records[start : start + _ROWS_PER_INSERT]
-            values: list[Any] = []
-            for record in chunk:
-                values += [
-                    record.account,
-                    record.region,
-                    record.function_name,
-                    record.version,
-                    record.request_id,
-                    record.started_ms,
-                    month_of(record.started_ms),
-                    float(record.duration_ms),
-                    record.billed_duration_ms,
-                    record.memory_mb,
-                    record.memory_mb * record.billed_duration_ms,
-                    None if record.init_duration_ms is None else float(record.init_duration_ms),
-                    1 if record.cold else 0,
-                    record.outcome,
-                    record.architecture,
-                ]
-            await q.execute(
-                "INSERT INTO billing_invocations (account, region, function_name, version, request_id, started_ms, "
-                "month, duration_ms, billed_ms, memory_mb, mb_ms, init_ms, cold, outcome, architecture) VALUES "
-                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
-                + " ON CONFLICT (account, region, function_name, request_id, started_ms) DO NOTHING",
-                *values,
-            )
+        """Store invocations with multi-row INSERTs (one `execute_batch`), in the caller's transaction
+        `tx` when given."""
+        statements = record_statements(records)
+        if statements:
+            await (self.store if tx is None else tx).execute_batch(statements)
 
     async def records(self, account: str | None = None, since_ms: int | None = None) -> list[InvocationRecord]:
         sql, params = _where(account, since_ms)

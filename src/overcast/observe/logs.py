@@ -8,6 +8,7 @@ a stream in the order they were stored. Reads hide events older than the group's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from overcast.observe.log_records import (
     stream_from_row,
 )
 from overcast.observe.log_schema import STEPS
-from overcast.store import Conflict, Queries, Store
+from overcast.store import Conflict, Queries, Statement, Store
 
 __all__ = [
     "DAY_MS",
@@ -44,7 +45,7 @@ __all__ = [
 # Each event costs its message's UTF-8 bytes plus 26 bytes, as PutLogEvents counts a batch
 # (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
 EVENT_OVERHEAD_BYTES = 26
-_ROWS_PER_INSERT = 500  # 8 parameters a row stays far below PostgreSQL's 32767 per statement
+_ROWS_PER_INSERT = 500  # 4 parameters a row stays far below PostgreSQL's 32767 per statement
 _SCAN_BATCH = 1000
 DAY_MS = 86_400_000
 
@@ -245,47 +246,54 @@ class LogStore:
         await self.put_many([StreamEvents(account, region, group, stream, events)])
 
     async def put_many(self, batches: Sequence[StreamEvents], tx: Queries | None = None) -> None:
-        """`put_events` for several streams at once, in one transaction: the caller's `tx` when given
-        (so other writes can share its commit), else one of its own."""
-        batches = [batch for batch in batches if batch.events]
-        if not batches:
-            return
-        if tx is None:
-            async with self.store.transaction() as own:
-                await self.put_many(batches, own)
-            return
-        now = self._now_ms()
+        """`put_events` for several streams at once, as one unit: in the caller's transaction `tx` when
+        given (so other writes can share its commit), else on its own (one `execute_batch`)."""
+        statements = self.put_statements(batches)
+        if statements:
+            await (self.store if tx is None else tx).execute_batch(statements)
+
+    def put_statements(self, batches: Sequence[StreamEvents]) -> list[Statement]:
+        """The statements that store `batches` as `put_many` does, for the caller's own `execute_batch`
+        (so that other writes can go in the same one).
+
+        Groups and streams that are missing are created (ON CONFLICT DO NOTHING, so a stream deleted
+        meanwhile, even by another node, comes back). Each stream's sequence numbers are taken from
+        its row by the INSERT itself (right after the UPDATE that reserves them and locks the row), so
+        there is no round trip to read them, and concurrent appenders on any node never collide.
+        Streams and groups are written in key order, so concurrent batches lock rows in one order.
+        """
+        streams: dict[tuple[str, str, str, str], list[LogEvent]] = {}
         for b in batches:
-            # The stream nearly always exists already: try the append first, create only when it is missing.
-            if await _append(tx, b.account, b.region, b.group, b.stream, b.events, now):
-                continue
-            await tx.execute(
-                "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
-                "VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (account, region, name) DO NOTHING",
-                b.account,
-                b.region,
-                b.group,
-                now,
-            )
-            await tx.execute(
-                "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
-                "VALUES (?, ?, ?, ?, ?, 0, 0) ON CONFLICT (account, region, grp, name) DO NOTHING",
-                b.account,
-                b.region,
-                b.group,
-                b.stream,
-                now,
-            )
-            await _append(tx, b.account, b.region, b.group, b.stream, b.events, now)
+            if b.events:
+                streams.setdefault((b.account, b.region, b.group, b.stream), []).extend(b.events)
+        if not streams:
+            return []
+        now = self._now_ms()
+        groups: dict[tuple[str, str, str], int] = {}
+        statements: list[Statement] = []
+        for key in sorted(streams):
+            group = key[:3]
+            if group not in groups:
+                groups[group] = 0
+                statements.append((_ENSURE_GROUP, (*group, now)))
+            statements.append((_ENSURE_STREAM, (*key, now)))
+            update, inserts, size = _append_statements(key, streams[key], now)
+            statements.append(update)
+            statements += inserts
+            groups[group] += size
+        statements += [(_ADD_GROUP_BYTES, (size, *group)) for group, size in groups.items()]
+        return statements
 
     async def append(self, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent]) -> None:
         """Store events in an existing stream (PutLogEvents); the caller has checked the batch."""
+        update, inserts, size = _append_statements((account, region, group, stream), events, self._now_ms())
         async with self.store.transaction() as tx:
-            if not await _append(tx, account, region, group, stream, events, self._now_ms()):
+            if not await tx.execute(update[0], *update[1]):
                 exists = await tx.fetch_one(
                     "SELECT name FROM log_groups WHERE account = ? AND region = ? AND name = ?", account, region, group
                 )
                 raise stream_not_found() if exists else group_not_found()
+            await tx.execute_batch([*inserts, (_ADD_GROUP_BYTES, (size, account, region, group))])
 
     async def _floor(self, group: LogGroup, start_ms: int | None) -> int | None:
         """The earliest timestamp a read may return: `start_ms`, raised to the retention cutoff."""
@@ -412,50 +420,56 @@ class LogStore:
         return deleted
 
 
-async def _append(
-    tx: Queries, account: str, region: str, group: str, stream: str, events: Sequence[LogEvent], now: int
-) -> bool:
-    """Number the events and insert them; False when the stream does not exist."""
-    size = sum(len(e.message.encode()) + EVENT_OVERHEAD_BYTES for e in events)
+_ENSURE_GROUP = (
+    "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
+    "VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (account, region, name) DO NOTHING"
+)
+_ENSURE_STREAM = (
+    "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
+    "VALUES (?, ?, ?, ?, ?, 0, 0) ON CONFLICT (account, region, grp, name) DO NOTHING"
+)
+_ADD_GROUP_BYTES = "UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE account = ? AND region = ? AND name = ?"
+# Reserves the sequence numbers of `count` events (and locks the row until the end of the transaction).
+_RESERVE = (
+    "UPDATE log_streams SET next_seq = next_seq + ?, stored_bytes = stored_bytes + ?, last_ingestion = ?, "
+    "first_event = CASE WHEN first_event IS NULL OR first_event > ? THEN CAST(? AS BIGINT) ELSE first_event END, "
+    "last_event = CASE WHEN last_event IS NULL OR last_event < ? THEN CAST(? AS BIGINT) ELSE last_event END "
+    "WHERE account = ? AND region = ? AND grp = ? AND name = ?"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_events_sql(rows: int) -> str:
+    """INSERT of `rows` events of one stream, numbered from the sequence numbers `_RESERVE` just
+    reserved: event k (0-based in the append) gets next_seq - count + k. Parameters: count, then
+    (k, ts, ingestion, message) per event, then the stream's key."""
+    values = ", ".join("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), ?)" for _ in range(rows))
+    return (
+        "INSERT INTO log_events (account, region, grp, stream, seq, ts, ingestion, message) "
+        "SELECT s.account, s.region, s.grp, s.name, s.next_seq - CAST(? AS BIGINT) + v.column1, v.column2, "
+        f"v.column3, v.column4 FROM log_streams s, (VALUES {values}) AS v "
+        "WHERE s.account = ? AND s.region = ? AND s.grp = ? AND s.name = ?"
+    )
+
+
+def _append_statements(
+    key: tuple[str, str, str, str], events: Sequence[LogEvent], now: int
+) -> tuple[Statement, list[Statement], int]:
+    """The UPDATE that reserves sequence numbers for `events` in stream `key` (it changes no row
+    when the stream does not exist), the INSERTs that must follow it, and the bytes they add."""
+    size = sum(len(e.message.encode()) for e in events) + EVENT_OVERHEAD_BYTES * len(events)
     first = min(e.timestamp_ms for e in events)
     last = max(e.timestamp_ms for e in events)
-    row = await tx.fetch_one(
-        "UPDATE log_streams SET next_seq = next_seq + ?, stored_bytes = stored_bytes + ?, last_ingestion = ?, "
-        "first_event = CASE WHEN first_event IS NULL OR first_event > ? THEN CAST(? AS BIGINT) ELSE first_event END, "
-        "last_event = CASE WHEN last_event IS NULL OR last_event < ? THEN CAST(? AS BIGINT) ELSE last_event END "
-        "WHERE account = ? AND region = ? AND grp = ? AND name = ? RETURNING next_seq",
-        len(events),
-        size,
-        now,
-        first,
-        first,
-        last,
-        last,
-        account,
-        region,
-        group,
-        stream,
-    )
-    if row is None:
-        return False
-    await tx.execute(
-        "UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE account = ? AND region = ? AND name = ?",
-        size,
-        account,
-        region,
-        group,
-    )
-    seq = int(row["next_seq"]) - len(events)
-    for chunk_start in range(0, len(events), _ROWS_PER_INSERT):
-        chunk = events[chunk_start : chunk_start + _ROWS_PER_INSERT]
-        values: list[Any] = []
+    count = len(events)
+    update: Statement = (_RESERVE, (count, size, now, first, first, last, last, *key))
+    inserts: list[Statement] = []
+    for start in range(0, count, _ROWS_PER_INSERT):
+        chunk = events[start : start + _ROWS_PER_INSERT]
+        values: list[Any] = [count]
+        k = start
         for event in chunk:
-            ingestion = event.ingestion_ms or now
-            values += [account, region, group, stream, seq, event.timestamp_ms, ingestion, event.message]
-            seq += 1
-        await tx.execute(
-            "INSERT INTO log_events (account, region, grp, stream, seq, ts, ingestion, message) VALUES "
-            + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
-            *values,
-        )
-    return True
+            values += (k, event.timestamp_ms, event.ingestion_ms or now, event.message)
+            k += 1
+        values += key
+        inserts.append((_insert_events_sql(len(chunk)), values))
+    return update, inserts, size
