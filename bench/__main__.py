@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import invoke, startup, workflows
+from bench import gateway, invoke, startup, workflows
 
-BENCHMARKS = {"startup": startup.run, "invoke": invoke.run, "workflows": workflows.run}
+BENCHMARKS = {"startup": startup.run, "invoke": invoke.run, "workflows": workflows.run, "gateway": gateway.run}
 
 for name in sys.argv[1:] or list(BENCHMARKS):
     BENCHMARKS[name]()
