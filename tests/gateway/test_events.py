@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.events import (
+    canonical_header_name,
     domain_name,
     domain_prefix,
     extended_request_id,
@@ -373,8 +374,9 @@ def test_rest_event_values() -> None:
     assert event["resource"] == "/pets/{id}"
     assert event["path"] == "/pets/42"  # REST: without the stage
     assert event["httpMethod"] == "GET"
-    assert event["headers"] == {"accept": "*/*", "x-multi": "2", "user-agent": "curl/8"}
-    assert event["multiValueHeaders"] == {"accept": ["*/*"], "x-multi": ["1", "2"], "user-agent": ["curl/8"]}
+    # 1.0 header names in their common capitalisation (ASGI lowercased what the client sent)
+    assert event["headers"] == {"Accept": "*/*", "X-Multi": "2", "User-Agent": "curl/8"}
+    assert event["multiValueHeaders"] == {"Accept": ["*/*"], "X-Multi": ["1", "2"], "User-Agent": ["curl/8"]}
     assert event["queryStringParameters"] == {"a": "2", "b": "x y", "c": ""}
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x y"], "c": [""]}
     assert event["pathParameters"] == {"id": "42"}
@@ -610,8 +612,9 @@ def test_v1_headers_keep_every_value_and_the_last_wins(headers: list[tuple[str, 
         return
     for name in {n for n, _ in headers}:
         values = [v for n, v in headers if n == name]
-        assert event["multiValueHeaders"][name] == values
-        assert event["headers"][name] == values[-1]
+        shown = canonical_header_name(name)
+        assert event["multiValueHeaders"][shown] == values
+        assert event["headers"][shown] == values[-1]
 
 
 @given(headers=_headers)
@@ -656,3 +659,11 @@ def test_any_binary_body_round_trips_through_the_event(body: bytes) -> None:
     event = proxy_event_v1(match(api), request, authorizer=None)
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == body
+
+
+def test_canonical_header_names() -> None:
+    assert canonical_header_name("content-type") == "Content-Type"
+    assert canonical_header_name("x-api-key") == "X-Api-Key"
+    assert canonical_header_name("x-amzn-trace-id") == "X-Amzn-Trace-Id"
+    assert canonical_header_name("accept") == "Accept"
+    assert canonical_header_name("-odd--name-") == "-Odd--Name-"

@@ -74,6 +74,18 @@ def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] 
     return (single or None), (multi or None)
 
 
+def canonical_header_name(name: str) -> str:
+    """A header name as clients commonly write it: each dash-separated word capitalised ("X-Api-Key").
+
+    Payload 1.0 events carry header names as the client sent them, but the ASGI server hands us
+    lowercased names (HTTP/1.1 names are case-insensitive, RFC 9110 section 5.1), so the original case
+    is lost; the common capitalisation is the best approximation of what a client (curl, browsers,
+    SDKs) sent. Payload 2.0 events carry lowercased names, as AWS sends them.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    """
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
 def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     # Format 2.0 has no multi-value maps: repeats are joined with commas, in order.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
@@ -164,7 +176,7 @@ def proxy_event_v1(
     api, route = match.api, match.route
     rest = api.kind is ApiKind.REST
     prefix = stage_path_prefix(api)
-    headers, multi_headers = _single_and_multi(request.headers)
+    headers, multi_headers = _single_and_multi((canonical_header_name(k), v) for k, v in request.headers)
     query, multi_query = _single_and_multi(request.query())
     body, is_base64 = _event_body(api, request)
 

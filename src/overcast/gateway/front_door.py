@@ -48,6 +48,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
+_FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 
 
 class StageSource(Protocol):
@@ -122,6 +123,13 @@ class Gateway:
         headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
         host = next((v for k, v in headers if k == "host"), "")
         client = scope.get("client")
+        server = scope.get("server")
+        headers = self.forwarded(
+            headers,
+            client[0] if client else "127.0.0.1",
+            server[1] if server and len(server) > 1 and server[1] else 80,
+            scope.get("scheme", "http"),
+        )
         result = await self.handle(
             api_id,
             scope["method"],
@@ -137,6 +145,26 @@ class Gateway:
         out.append((b"content-length", str(len(result.body)).encode()))
         await send({"type": "http.response.start", "status": result.status, "headers": out})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
+
+    def forwarded(
+        self, headers: tuple[tuple[str, str], ...], source_ip: str, port: int, scheme: str
+    ) -> tuple[tuple[str, str], ...]:
+        """The request headers API Gateway adds before routing: X-Forwarded-For (the client's own value,
+        if any, then the source IP), X-Forwarded-Port, X-Forwarded-Proto and X-Amzn-Trace-Id (a new
+        trace id unless the client sent one). Integrations and authorizers see them as AWS's do.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+        https://docs.aws.amazon.com/xray/latest/devguide/xray-services-apigateway.html
+        """
+        forwarded_for = [v for k, v in headers if k == "x-forwarded-for"]
+        kept = [(k, v) for k, v in headers if k not in _FORWARDED]
+        trace = next((v for k, v in headers if k == "x-amzn-trace-id"), None)
+        if trace is None:
+            trace = f"Root=1-{int(self.clock.now()):08x}-{os.urandom(12).hex()}"
+        kept.append(("x-forwarded-for", ", ".join([*forwarded_for, source_ip])))
+        kept.append(("x-forwarded-port", str(port)))
+        kept.append(("x-forwarded-proto", scheme))
+        kept.append(("x-amzn-trace-id", trace))
+        return tuple(kept)
 
     # --- the pipeline ----------------------------------------------------------------------------------
 
