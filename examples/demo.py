@@ -1,5 +1,8 @@
 """`make demo`: start Overcast, then create, list, update, version, alias and delete a function with boto3.
 
+Then an order workflow on Step Functions, and an HTTP API in front of a function called with httpx,
+with its stage throttle and a Lambda authorizer at work.
+
 Each step prints what it did and what Overcast answered. Overcast runs on a free port with a
 throw-away data dir and is stopped at the end.
 """
@@ -19,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import gateway_demo
 import orders_demo
 from botocore.config import Config
 
@@ -133,6 +137,11 @@ def run(url: str) -> None:
     print(f"  {machine}")
     orders_demo.run(sfn, machine, "order-1", {"lines": [{"sku": "book", "qty": 2}, {"sku": "pen", "qty": 4}]})
     orders_demo.run(sfn, machine, "order-2", {"lines": [{"sku": "lamp", "qty": 40}]})
+
+    v2 = boto3.client(
+        "apigatewayv2", endpoint_url=url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
+    )
+    gateway_demo.run(url, lam, v2, step)
 
 
 if __name__ == "__main__":
