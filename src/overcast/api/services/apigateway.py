@@ -16,7 +16,7 @@ from overcast.api.services import Handler, OperationTable, Output, Params
 from overcast.context import RequestContext
 from overcast.errors import NotImplementedOperation
 from overcast.gateway.deployed import Quota
-from overcast.gateway.restapi import RestApis, definition, resources, stages
+from overcast.gateway.restapi import RestApis, definition, exports, openapi, resources, stages
 from overcast.gateway.restapi.errors import BadRequest, NotImplementedFeature
 from overcast.gateway.restapi.keys import key_view, quota_of
 from overcast.gateway.restapi.patch import operations as patch_ops
@@ -66,6 +66,39 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
         if p.get("cloneFrom"):
             raise NotImplementedFeature("CreateRestApi with cloneFrom is not supported by Overcast yet")
         return await apis.create(ctx, p)
+
+    # -- OpenAPI import and export
+    async def import_rest_api(ctx: RequestContext, p: Params) -> Output:
+        spec = openapi.parse(p.get("body") or b"")
+        blank = definition.new_api({"name": "imported"}, "", apis.clock.now())
+        doc, warnings = openapi.build(
+            spec, blank, parameters=p.get("parameters"), fail_on_warnings=bool(p.get("failOnWarnings"))
+        )
+        api = await apis.create(ctx, {}, doc)
+        return {**api, "warnings": warnings} if warnings else api
+
+    async def put_rest_api(ctx: RequestContext, p: Params) -> Output:
+        spec = openapi.parse(p.get("body") or b"")
+        kw = {"mode": (p.get("mode") or "merge").lower(), "parameters": p.get("parameters"),
+              "fail_on_warnings": bool(p.get("failOnWarnings"))}  # fmt: skip
+        warnings = await apis.change(ctx, p["restApiId"], lambda doc: openapi.put(doc, spec, **kw))
+        api = (await apis.read(ctx, p["restApiId"]))["api"]
+        return {**api, "warnings": warnings} if warnings else api
+
+    async def get_export(ctx: RequestContext, p: Params) -> Output:
+        wanted = exports.extensions(p.get("parameters"))
+        doc, stage, deployment = await apis.stage_deployment(ctx, p["restApiId"], p["stageName"])
+        export_type = p["exportType"]
+        found = exports.export(
+            doc["api"], stage, deployment["frozen"], deployment["createdDate"], ctx.region, export_type, wanted
+        )
+        body, suffix = exports.render(found, p.get("accepts"))
+        name = f"{export_type}_{exports.iso(deployment['createdDate'])}.{suffix}"
+        return {
+            "contentType": "application/octet-stream",
+            "contentDisposition": f'attachment; filename="{name}"',
+            "body": body,
+        }
 
     async def get_rest_apis(ctx: RequestContext, p: Params) -> Output:
         return {"items": await apis.all(ctx)}
@@ -239,6 +272,9 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
         "GetRestApis": get_rest_apis,
         "UpdateRestApi": on_doc(lambda doc, p: D.update_api(doc, ops(p))),
         "DeleteRestApi": delete_rest_api,
+        "ImportRestApi": import_rest_api,
+        "PutRestApi": put_rest_api,
+        "GetExport": get_export,
         "CreateResource": on_doc(lambda doc, p: R.create_resource(doc, p["parentId"], p.get("pathPart", ""))),
         "GetResource": read_doc(lambda doc, p: R.view(R.resource(doc, p["resourceId"]), embeds(p))),
         "GetResources": get_resources,

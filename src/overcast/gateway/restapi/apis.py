@@ -220,6 +220,17 @@ class RestApis:
         dep.pop("frozen")
         return dep
 
+    async def stage_deployment(self, ctx: RequestContext, api_id: str, stage_name: str) -> tuple[Doc, Doc, Doc]:
+        """(the API's document, the stage, its deployment with the `frozen` snapshot it serves)."""
+        doc = await self.read(ctx, api_id)
+        stage = stages.stage(doc, stage_name)
+        row = await self.store.fetch_one(
+            "SELECT doc FROM apigw_deployments WHERE api_id = ? AND id = ?", api_id, stage["deploymentId"]
+        )
+        if row is None:  # pragma: no cover - a stage always points at a deployment
+            raise NotFound("Invalid Deployment identifier specified")
+        return doc, stage, json.loads(row["doc"])
+
     async def deployments(self, ctx: RequestContext, api_id: str) -> list[Doc]:
         await self.read(ctx, api_id)
         rows = await self.store.fetch_all(
