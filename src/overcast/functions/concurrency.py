@@ -160,7 +160,8 @@ class Concurrency:
             return Slot(self, key, unreserved=False)
         pool = (account, region)
         used = counters.unreserved_in_flight.get(pool, 0)
-        if used >= self.unreserved(account, region):
+        # Without any reservation the unreserved pool is the whole limit: no sums on the hot path.
+        if used >= self.limit or ((self._reserved or self._provisioned) and used >= self.unreserved(account, region)):
             raise throttled("ConcurrentInvocationLimitExceeded")
         counters.in_flight[key] = in_flight + 1
         counters.unreserved_in_flight[pool] = used + 1

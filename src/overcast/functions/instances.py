@@ -76,7 +76,8 @@ class Instance(Protocol):
     spec: InstanceSpec
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
-        """Run one invocation. Never raises for function failures; see InvocationResult."""
+        """Run one invocation. Never raises for function failures; see InvocationResult. Returns by the
+        invocation's deadline: past it, the instance kills itself and reports "Sandbox.Timedout"."""
 
     def max_memory_mb(self) -> int:
         """The instance's peak memory so far, in whole MB (the last one measured once it is stopped)."""

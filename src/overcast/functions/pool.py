@@ -142,7 +142,7 @@ class Pool:
         current = self._current.get(key.version_key)
         if current is None:
             self._current[key.version_key] = (modified, key)
-        elif current[1] != key and modified >= current[0]:
+        elif current[1] is not key and current[1] != key and modified >= current[0]:
             self._current[key.version_key] = (modified, key)
             self._retire_where(lambda k: k.version_key == key.version_key and k != key)
 
