@@ -1,0 +1,205 @@
+"""ImportRestApi, PutRestApi and GetExport through boto3 against a real server, and an imported API
+serving requests through the data plane."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+
+from tests.conftest import RunningServer
+from tests.functions.zips import handler_zip
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+ECHO = """
+import json
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event)}
+"""
+
+
+@pytest.fixture(scope="module")
+def apigw(aws: Callable[..., Any]) -> Any:
+    return aws("apigateway")
+
+
+@pytest.fixture(scope="module")
+def function_arn(aws: Callable[..., Any]) -> str:
+    lam = aws("lambda")
+    name = f"openapi-echo-{uuid.uuid4().hex[:8]}"
+    made = lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+        Code={"ZipFile": handler_zip(ECHO)}, Timeout=10,
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return str(made["FunctionArn"])
+
+
+def petstore(function_arn: str) -> dict[str, Any]:
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    proxy = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri, "passthroughBehavior": "when_no_match"}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "PetStore", "version": "2024-01-01"},
+        "paths": {
+            "/pets": {
+                "get": {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": proxy},
+                "post": {
+                    "responses": {"200": {"description": "ok"}},
+                    "security": [{"api_key": []}],
+                    "x-amazon-apigateway-integration": proxy,
+                },
+            },
+            "/pets/{petId}": {
+                "get": {
+                    "parameters": [{"name": "petId", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": proxy,
+                }
+            },
+            "/health": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {
+                            "default": {"statusCode": "200", "responseTemplates": {"application/json": '{"up": true}'}}
+                        },
+                    },
+                }
+            },
+            "/{proxy+}": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": proxy}},
+        },
+        "components": {"securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+        "x-amazon-apigateway-gateway-responses": {
+            "MISSING_AUTHENTICATION_TOKEN": {
+                "statusCode": 404,
+                "responseTemplates": {"application/json": '{"message": "no such route"}'},
+            }
+        },
+    }
+
+
+def error(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def routes(apigw: Any, api_id: str) -> dict[str, Any]:
+    """path+method -> (auth, api key, integration type/uri/method, integration responses) as GetResources shows."""
+    out = {}
+    for res in apigw.get_resources(restApiId=api_id, embed=["methods"])["items"]:
+        for name, m in (res.get("resourceMethods") or {}).items():
+            i = m.get("methodIntegration", {})
+            out[f"{name} {res['path']}"] = (
+                m["authorizationType"], m["apiKeyRequired"], i.get("type"), i.get("uri"), i.get("httpMethod"),
+                i.get("integrationResponses"), i.get("requestTemplates"),
+            )  # fmt: skip
+    return out
+
+
+def test_imported_petstore_serves_through_the_data_plane(apigw: Any, server: RunningServer, function_arn: str) -> None:
+    imported = apigw.import_rest_api(body=json.dumps(petstore(function_arn)).encode())
+    api_id = imported["id"]
+    assert imported["name"] == "PetStore" and imported["version"] == "2024-01-01"
+    assert "warnings" not in imported
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    base = f"{server.url}/_aws/execute-api/{api_id}/prod"
+    with httpx.Client(timeout=30) as http:
+        listing = http.get(f"{base}/pets?type=dog")
+        assert listing.status_code == 200, listing.text
+        event = listing.json()
+        assert event["resource"] == "/pets" and event["queryStringParameters"] == {"type": "dog"}
+        one = http.get(f"{base}/pets/7").json()
+        assert one["resource"] == "/pets/{petId}" and one["pathParameters"] == {"petId": "7"}
+        greedy = http.delete(f"{base}/a/b/c").json()
+        assert greedy["resource"] == "/{proxy+}" and greedy["pathParameters"] == {"proxy": "a/b/c"}
+        health = http.get(f"{base}/health")
+        assert (health.status_code, health.json()) == (200, {"up": True})
+        no_key = http.post(f"{base}/pets", content=b"{}")
+        assert (no_key.status_code, no_key.json()) == (403, {"message": "Forbidden"})
+
+
+def test_export_then_import_gives_the_same_routes(apigw: Any, function_arn: str) -> None:
+    api_id = apigw.import_rest_api(body=json.dumps(petstore(function_arn)).encode())["id"]
+    apigw.create_deployment(restApiId=api_id, stageName="v1")
+    exported = apigw.get_export(
+        restApiId=api_id, stageName="v1", exportType="oas30", parameters={"extensions": "apigateway"},
+        accepts="application/yaml",
+    )  # fmt: skip
+    assert exported["contentDisposition"].startswith('attachment; filename="oas30_')
+    assert exported["contentDisposition"].endswith('.yaml"')
+    body = exported["body"].read()
+    definition = yaml.safe_load(body)
+    assert definition["servers"][0]["variables"]["basePath"]["default"] == "/v1"
+    again = apigw.import_rest_api(body=body)["id"]
+    assert routes(apigw, again) == routes(apigw, api_id)
+    responses = apigw.get_gateway_response(restApiId=again, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert responses["statusCode"] == "404"
+
+    swagger = json.loads(apigw.get_export(restApiId=api_id, stageName="v1", exportType="swagger")["body"].read())
+    assert swagger["swagger"] == "2.0" and swagger["basePath"] == "/v1"
+    assert "x-amazon-apigateway-integration" not in swagger["paths"]["/pets"]["get"]
+    assert error(apigw.get_export, restApiId=api_id, stageName="nope", exportType="oas30")[0] == "NotFoundException"
+
+
+def test_put_rest_api_overwrite_and_merge(apigw: Any, function_arn: str) -> None:
+    api_id = apigw.import_rest_api(body=json.dumps(petstore(function_arn)).encode())["id"]
+    before = routes(apigw, api_id)
+    extra = {"openapi": "3.0.1", "info": {"title": "PetStore"}, "paths": {"/extra": {"get": {"responses": {}}}}}
+    merged = apigw.put_rest_api(restApiId=api_id, mode="merge", body=json.dumps(extra).encode())
+    assert merged["id"] == api_id
+    assert set(routes(apigw, api_id)) == {*before, "GET /extra"}
+    apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=json.dumps(extra).encode())
+    assert set(routes(apigw, api_id)) == {"GET /extra"}
+    assert len(apigw.get_resources(restApiId=api_id)["items"]) == 2
+
+
+def test_warnings_errors_and_nothing_half_applied(apigw: Any, function_arn: str) -> None:
+    no_responses = {
+        "openapi": "3.0.1", "info": {"title": "W"},
+        "paths": {"/w": {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}},
+    }  # fmt: skip
+    made = apigw.import_rest_api(body=yaml.safe_dump(no_responses).encode())
+    assert made["warnings"] == ["Parse issue: attribute paths.'/w'(get).responses is missing"]
+    count = len(apigw.get_rest_apis()["items"])
+    code, message = error(apigw.import_rest_api, body=yaml.safe_dump(no_responses).encode(), failOnWarnings=True)
+    assert code == "BadRequestException" and message.startswith("Warnings found during import:")
+    bad = petstore(function_arn)
+    bad["paths"]["/zzz"] = {"get": {"responses": {}, "x-amazon-apigateway-integration": {"type": "aws_proxy"}}}
+    code, message = error(apigw.import_rest_api, body=json.dumps(bad).encode())
+    assert code == "BadRequestException" and message.startswith("Errors found during import:\n\t")
+    assert error(apigw.import_rest_api, body=b"this is: [not openapi") == (
+        "BadRequestException",
+        "Invalid OpenAPI input.",
+    )
+    assert len(apigw.get_rest_apis()["items"]) == count
+
+    api_id = made["id"]
+    before = routes(apigw, api_id)
+    code, _ = error(apigw.put_rest_api, restApiId=api_id, mode="overwrite", body=json.dumps(bad).encode())
+    assert code == "BadRequestException" and routes(apigw, api_id) == before
+    assert error(apigw.put_rest_api, restApiId="nosuchapi0", body=json.dumps(no_responses).encode())[0] == (
+        "NotFoundException"
+    )
+
+
+def test_import_parameters(apigw: Any) -> None:
+    spec = {
+        "swagger": "2.0", "info": {"title": "P"}, "basePath": "/api",
+        "paths": {"/a": {"get": {"responses": {}}}},
+    }  # fmt: skip
+    made = apigw.import_rest_api(
+        body=json.dumps(spec).encode(), parameters={"endpointConfigurationTypes": "REGIONAL", "basepath": "prepend"}
+    )
+    assert made["endpointConfiguration"]["types"] == ["REGIONAL"]
+    paths = sorted(r["path"] for r in apigw.get_resources(restApiId=made["id"])["items"])
+    assert paths == ["/", "/api", "/api/a"]
