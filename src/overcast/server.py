@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote
 
 import httpx
 import uvicorn
@@ -282,7 +283,38 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
         body = json.dumps({"functions": [u.as_dict() for u in found]}).encode()
         return HttpResponse(200, [("content-type", "application/json")], body)
 
-    return {"code": code, "usage": usage}
+    async def metrics(rest: str) -> HttpResponse:
+        # Overcast's own window on its CloudWatch metrics until a metrics API serves them, as JSON:
+        # GET /_overcast/metrics/namespace=AWS%2FApiGateway/name=CacheHitCount/dimension=ApiName%3Dpets
+        #     [/dimension=Stage%3Dprod][/since_ms=<epoch ms>][/until_ms=<epoch ms>][/period_s=60][/account=<id>]
+        # answers {"datapoints": [...]} as Metrics.statistics gives them (values percent-encoded).
+        query: dict[str, str] = {}
+        dimensions: list[tuple[str, str]] = []
+        for part in rest.split("/"):
+            key, _, value = part.partition("=")
+            if key == "dimension":
+                name, _, dim_value = unquote(value).partition("=")
+                dimensions.append((name, dim_value))
+            elif key:
+                query[key] = unquote(value)
+        source = system.gateway.metrics if system.gateway is not None else None
+        if source is None or not query.get("namespace") or not query.get("name"):
+            return HttpResponse(400, [("content-type", "text/plain")], b"namespace= and name= are required\n")
+        try:
+            now_ms = int(system.clock.now() * 1000)
+            since = int(query.get("since_ms") or now_ms - 3_600_000)
+            until = int(query.get("until_ms") or now_ms + 60_000)
+            period = int(query.get("period_s") or 60)
+        except ValueError:
+            return HttpResponse(400, [("content-type", "text/plain")], b"times and periods are integers\n")
+        points = await source.statistics(
+            query["namespace"], query["name"], tuple(dimensions), since, until, max(period, 1),
+            account=query.get("account") or system.settings.default_account,
+            region=query.get("region") or system.settings.default_region,
+        )  # fmt: skip
+        return HttpResponse(200, [("content-type", "application/json")], json.dumps({"datapoints": points}).encode())
+
+    return {"code": code, "usage": usage, "metrics": metrics}
 
 
 def _bind(host: str, port: int) -> socket.socket:
