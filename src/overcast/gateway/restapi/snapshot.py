@@ -43,6 +43,8 @@ def freeze(doc: Doc) -> Doc:
         "binaryMediaTypes": list(doc["api"].get("binaryMediaTypes") or []),
         "apiKeySource": doc["api"].get("apiKeySource", "HEADER"),
         "disableExecuteApiEndpoint": bool(doc["api"].get("disableExecuteApiEndpoint")),
+        # the name REST APIs' CloudWatch metrics are dimensioned by (ApiName)
+        "name": doc["api"].get("name", ""),
     }
 
 
@@ -174,4 +176,5 @@ def deployed_api(account: str, region: str, api_id: str, stage: Doc, frozen: Doc
         access_log_format=logs.get("format", ""),
         access_log_destination=logs.get("destinationArn", ""),
         disable_execute_api_endpoint=frozen["disableExecuteApiEndpoint"],
+        api_name=frozen.get("name", ""),
     )
