@@ -9,8 +9,9 @@ import pytest
 
 from overcast.clock import FakeClock
 from overcast.observe.errors import LogsResourceAlreadyExists, LogsResourceNotFound
+from overcast.observe.log_schema import STEPS
 from overcast.observe.logs import DAY_MS, LogEvent, LogStore, StreamEvents, lambda_stream_name
-from overcast.store import Conflict
+from overcast.store import Conflict, Store
 
 A, B, R = "111111111111", "222222222222", "us-east-1"
 T0 = 1_767_225_600_000  # the FakeClock's start, in ms
@@ -219,3 +220,56 @@ async def test_put_statements_share_one_batch_with_other_writes(logs: LogStore) 
         )
     assert [e.message for e in await logs.read_stream(A, R, "g", "s1")] == ["a"]
     assert (await logs.group(A, R, "g")).stored_bytes == 3 + 3 * 26
+
+
+async def test_events_stored_before_the_integer_ids_survive_the_migration(store: Store, clock: FakeClock) -> None:
+    await store.migrate("logs", STEPS[:1])  # the first layout: events keyed by four text columns
+    for account, group, stream, messages in [
+        (A, "g", "s1", ["a", "b"]),
+        (A, "g", "s2", ["c"]),
+        (B, "g", "s1", ["other account"]),
+        (A, "h", "s1", ["other group"]),
+    ]:
+        await store.execute(
+            "INSERT INTO log_groups (account, region, name, created, retention_days, stored_bytes) "
+            "VALUES (?, ?, ?, 0, NULL, 0) ON CONFLICT (account, region, name) DO NOTHING",
+            account,
+            R,
+            group,
+        )
+        await store.execute(
+            "INSERT INTO log_streams (account, region, grp, name, created, stored_bytes, next_seq) "
+            "VALUES (?, ?, ?, ?, 0, 0, ?)",
+            account,
+            R,
+            group,
+            stream,
+            len(messages),
+        )
+        for seq, message in enumerate(messages):
+            await store.execute(
+                "INSERT INTO log_events (account, region, grp, stream, seq, ts, ingestion, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                account,
+                R,
+                group,
+                stream,
+                seq,
+                T0 + 1,
+                T0,
+                message,
+            )
+    logs = LogStore(store, clock)
+    await logs.start()
+    assert [(e.seq, e.message) for e in await logs.read_stream(A, R, "g", "s1")] == [(0, "a"), (1, "b")]
+    found, _ = await logs.filter_events(A, R, "g")
+    assert [(e.stream, e.message) for e in found] == [("s1", "a"), ("s1", "b"), ("s2", "c")]
+    assert [e.message for e in (await logs.filter_events(B, R, "g"))[0]] == ["other account"]
+    await logs.put_events(A, R, "g", "s1", events((2, "after")))
+    await logs.put_events(A, R, "g", "new", events((2, "new stream")))
+    assert [(e.seq, e.message) for e in await logs.read_stream(A, R, "g", "s1")][-1] == (2, "after")
+    found, _ = await logs.filter_events(A, R, "g")
+    assert [e.message for e in found] == ["a", "b", "c", "new stream", "after"]
+    await logs.delete_group(A, R, "g")
+    assert [e.message for e in (await logs.filter_events(A, R, "h"))[0]] == ["other group"]
+    assert [e.message for e in (await logs.filter_events(B, R, "g"))[0]] == ["other account"]
