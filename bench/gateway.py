@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
+import statistics
 import subprocess
 import sys
 import time
@@ -115,7 +116,7 @@ class Apis:
         return str(self.v2.create_api(Name=name, ProtocolType="HTTP", Target=self.function_arn)["ApiId"])
 
     def rest_api(self, name: str, *, api_key_required: bool = False) -> str:
-        """GET /echo with a Lambda proxy integration, deployed to stage `prod`."""
+        """GET /echo with a Lambda proxy integration and GET /mock with a MOCK one, deployed to stage `prod`."""
         api_id = str(self.v1.create_rest_api(name=name)["id"])
         root = next(r["id"] for r in self.v1.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
         echo = self.v1.create_resource(restApiId=api_id, parentId=root, pathPart="echo")["id"]
@@ -130,6 +131,23 @@ class Apis:
         self.v1.put_integration(
             restApiId=api_id, resourceId=echo, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST", uri=uri
         )
+        mock = self.v1.create_resource(restApiId=api_id, parentId=root, pathPart="mock")["id"]
+        self.v1.put_method(restApiId=api_id, resourceId=mock, httpMethod="GET", authorizationType="NONE")
+        self.v1.put_integration(
+            restApiId=api_id,
+            resourceId=mock,
+            httpMethod="GET",
+            type="MOCK",
+            requestTemplates={"application/json": '{"statusCode": 200}'},
+        )
+        self.v1.put_method_response(restApiId=api_id, resourceId=mock, httpMethod="GET", statusCode="200")
+        self.v1.put_integration_response(
+            restApiId=api_id,
+            resourceId=mock,
+            httpMethod="GET",
+            statusCode="200",
+            responseTemplates={"application/json": "{}"},
+        )
         self.v1.create_deployment(restApiId=api_id, stageName="prod")
         return api_id
 
@@ -140,11 +158,16 @@ def run() -> None:
     minimal = subprocess.Popen([sys.executable, "-m", "bench.minimal_asgi", str(limit_port)])
     try:
         _wait_port(limit_port)
-        limit_rps = _throughput(limit_port, RawClient.request_bytes("POST", "/", b"{}"))
+        bare = RawClient.request_bytes("POST", "/", b"{}")
+        limit = _interleaved(limit_port, {"asgi": bare})["asgi"]
+        limit_rps = _throughput(limit_port, bare)
     finally:
         minimal.terminate()
         minimal.wait()
-    print(f"limit: minimal ASGI {limit_rps:,.0f} req/s with {CLIENTS} clients")
+    print(
+        f"limit: minimal ASGI round trip p50 {_p(limit, 0.5) * 1e3:.3f} ms, p99 {_p(limit, 0.99) * 1e3:.3f} ms,"
+        f" {limit_rps:,.0f} req/s with {CLIENTS} clients"
+    )
 
     oc = Overcast()
     try:
@@ -155,25 +178,22 @@ def run() -> None:
         oc.invoke("echo", {})
         apis = Apis(oc, oc.lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"])
         http_id, rest_id = apis.http_api("bench-http"), apis.rest_api("bench-rest")
-        direct = _invoke_raw("echo")
-        http = _get(apis.host(http_id), "/echo")
-        _latency(oc.port, direct, http, _get(apis.host(rest_id), "/prod/echo"))
-
-        http_rps = _throughput(oc.port, http)
-        direct_rps = _throughput(oc.port, direct)
-        print(
-            f"{f'throughput, {CLIENTS} clients, HTTP API':<46} {http_rps:>10,.0f} req/s"
-            f"  = {http_rps / limit_rps:6.2f} x limit"
-            f"   ({http_rps / direct_rps:.2f} x direct Invoke's {direct_rps:,.0f} req/s)"
-        )
+        targets = {
+            "direct": _invoke_raw("echo"),
+            "http": _get(apis.host(http_id), "/echo"),
+            "rest": _get(apis.host(rest_id), "/prod/echo"),
+            "mock": _get(apis.host(rest_id), "/prod/mock"),
+        }
+        _latency(oc.port, targets, _p(limit, 0.5))
+        _rates(oc.port, targets["http"], targets["direct"], limit_rps)
         _throttling(apis)
         _quota(apis)
     finally:
         oc.stop()
 
 
-def _latency(port: int, direct: bytes, http: bytes, rest: bytes) -> None:
-    times = _interleaved(port, {"direct": direct, "http": http, "rest": rest})
+def _latency(port: int, targets: dict[str, bytes], asgi_p50: float) -> None:
+    times = _interleaved(port, targets)
     d50, d99 = _p(times["direct"], 0.5), _p(times["direct"], 0.99)
     print(f"limit: direct Invoke round trip p50 {d50 * 1e3:.3f} ms, p99 {d99 * 1e3:.3f} ms")
     for name, label in (("http", "HTTP API (quick create, 2.0)"), ("rest", "REST API (Lambda proxy)")):
@@ -181,6 +201,24 @@ def _latency(port: int, direct: bytes, http: bytes, rest: bytes) -> None:
         ok = p50 / d50 <= LATENCY_BUDGET
         _line(f"GET p50, {label}", f"{p50 * 1e3:.3f} ms", p50 / d50, f"<= {LATENCY_BUDGET} x", ok)
         print(f"{f'GET p99, {label}':<46} {p99 * 1e3:>11.3f} ms  = {p99 / d99:6.2f} x limit")
+    # Where the time goes: the gateway's own pipeline with no function behind it, against the bare ASGI trip.
+    mock = _p(times["mock"], 0.5)
+    label = "GET p50, REST API MOCK (no function)"
+    print(f"{label:<46} {mock * 1e3:>11.3f} ms  = {mock / asgi_p50:6.2f} x minimal ASGI")
+
+
+def _rates(port: int, http: bytes, direct: bytes, limit_rps: float, rounds: int = 3) -> None:
+    """Throughput through the HTTP API and by direct Invoke, in alternating rounds; the median of each."""
+    measured: dict[str, list[float]] = {"http": [], "direct": []}
+    for _ in range(rounds):
+        measured["http"].append(_throughput(port, http))
+        measured["direct"].append(_throughput(port, direct))
+    http_rps, direct_rps = statistics.median(measured["http"]), statistics.median(measured["direct"])
+    print(
+        f"{f'throughput, {CLIENTS} clients, HTTP API':<46} {http_rps:>10,.0f} req/s"
+        f"  = {http_rps / limit_rps:6.2f} x limit"
+        f"   ({http_rps / direct_rps:.2f} x direct Invoke's {direct_rps:,.0f} req/s)"
+    )
 
 
 def _throttling(apis: Apis) -> None:
