@@ -2,8 +2,9 @@
 
 Every figure is printed next to a limit measured in the same run with the same raw keep-alive
 client: a direct Invoke of the same function through the Lambda Invoke API (the gateway's added
-latency), and the minimal raw ASGI app on uvicorn (throughput). Throttling and quotas are
-compared with what the configured rate, burst and quota allow.
+latency), and the minimal raw ASGI app on uvicorn (throughput, and a REST MOCK route's latency:
+the gateway's own pipeline with no function behind it). Throttling and quotas are compared with
+what the configured rate, burst and quota allow.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from bench.invoke import (
 )
 from bench.raw_http import RawClient
 
-# One function behind every route: a constant proxy response, valid for payload 1.0 (REST) and
-# 2.0 (HTTP APIs) alike, so the direct Invoke and both gateways run exactly the same code.
+# One function behind every route and the direct Invoke: a constant proxy response, valid for payload
+# 1.0 (REST) and 2.0 (HTTP APIs) alike. bench/invoke.py's echo (`return event`) would not do: a REST
+# API answers 502 to a function returning its own event, and an HTTP API would send the whole event
+# back as the body, so the figures would compare different amounts of work.
 ECHO = 'def handler(event, context):\n    return {"statusCode": 200, "body": "{}"}\n'
 ROUNDS, PER_ROUND = 6, 500  # latency samples taken in interleaved rounds, so noise hits every target alike
 RATE, BURST, THROTTLE_SECONDS = 200.0, 50, 10.0
