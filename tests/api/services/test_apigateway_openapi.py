@@ -203,3 +203,82 @@ def test_import_parameters(apigw: Any) -> None:
     assert made["endpointConfiguration"]["types"] == ["REGIONAL"]
     paths = sorted(r["path"] for r in apigw.get_resources(restApiId=made["id"])["items"])
     assert paths == ["/", "/api", "/api/a"]
+
+
+def http_api_spec(function_arn: str) -> dict[str, Any]:
+    proxy = {"type": "aws_proxy", "httpMethod": "POST", "uri": function_arn, "payloadFormatVersion": "2.0"}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "HttpPets", "version": "1"},
+        "paths": {
+            "/pets/{id}": {"get": {"x-amazon-apigateway-integration": proxy}},
+            "/secret": {"get": {"x-amazon-apigateway-integration": proxy, "security": [{"jwt": ["read"]}]}},
+        },
+        "components": {
+            "securitySchemes": {
+                "jwt": {
+                    "type": "oauth2",
+                    "flows": {},
+                    "x-amazon-apigateway-authorizer": {
+                        "type": "jwt",
+                        "identitySource": "$request.header.Authorization",
+                        "jwtConfiguration": {"issuer": "https://issuer.example", "audience": ["pets"]},
+                    },
+                }
+            }
+        },
+        "x-amazon-apigateway-cors": {"allowOrigins": ["https://app.example"], "allowMethods": ["GET"]},
+    }
+
+
+def test_http_api_import_serves_exports_and_reimports(
+    aws: Callable[..., Any], server: RunningServer, function_arn: str
+) -> None:
+    v2 = aws("apigatewayv2")
+    made = v2.import_api(Body=json.dumps(http_api_spec(function_arn)))
+    api_id = made["ApiId"]
+    assert made["Name"] == "HttpPets" and made["CorsConfiguration"]["AllowOrigins"] == ["https://app.example"]
+    keys = {r["RouteKey"]: r for r in v2.get_routes(ApiId=api_id)["Items"]}
+    assert set(keys) == {"GET /pets/{id}", "GET /secret"}
+    assert keys["GET /secret"]["AuthorizationType"] == "JWT" and keys["GET /secret"]["AuthorizationScopes"] == ["read"]
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    with httpx.Client(timeout=30) as http:
+        event = http.get(f"{server.url}/_aws/execute-api/{api_id}/pets/9").json()
+        assert event["routeKey"] == "GET /pets/{id}" and event["pathParameters"] == {"id": "9"}
+        assert http.get(f"{server.url}/_aws/execute-api/{api_id}/secret").status_code == 401
+
+    exported = v2.export_api(ApiId=api_id, Specification="OAS30", OutputType="YAML", StageName="$default")
+    definition = yaml.safe_load(exported["body"].read())
+    assert set(definition["paths"]) == {"/pets/{id}", "/secret"}
+    again = v2.import_api(Body=yaml.safe_dump(definition))["ApiId"]
+
+    def shape(api: str) -> dict[str, Any]:
+        integrations = {i["IntegrationId"]: i for i in v2.get_integrations(ApiId=api)["Items"]}
+        return {
+            r["RouteKey"]: (
+                r["AuthorizationType"],
+                integrations[r["Target"].split("/")[1]]["IntegrationUri"],
+                integrations[r["Target"].split("/")[1]]["PayloadFormatVersion"],
+            )
+            for r in v2.get_routes(ApiId=api)["Items"]
+        }
+
+    assert shape(again) == shape(api_id)
+
+    smaller = http_api_spec(function_arn)
+    del smaller["paths"]["/secret"], smaller["components"]
+    reimported = v2.reimport_api(ApiId=api_id, Body=json.dumps(smaller))
+    assert reimported["ApiId"] == api_id
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=api_id)["Items"]] == ["GET /pets/{id}"]
+    assert v2.get_authorizers(ApiId=api_id)["Items"] == []
+    with httpx.Client(timeout=30) as http:  # the AutoDeploy stage serves the reimported definition
+        assert http.get(f"{server.url}/_aws/execute-api/{api_id}/secret").status_code == 404
+
+    bad = http_api_spec(function_arn)
+    bad["paths"]["/x"] = {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}
+    count = len(v2.get_apis()["Items"])
+    code, message = error(v2.import_api, Body=json.dumps(bad))
+    assert code == "BadRequestException" and message.startswith("Errors found during import:")
+    code, _ = error(v2.reimport_api, ApiId=api_id, Body=json.dumps(bad))
+    assert code == "BadRequestException" and len(v2.get_routes(ApiId=api_id)["Items"]) == 1
+    assert len(v2.get_apis()["Items"]) == count

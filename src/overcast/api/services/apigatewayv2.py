@@ -10,10 +10,12 @@ from typing import Any
 
 from overcast.api.services import Handler, OperationTable, Output, Params
 from overcast.context import RequestContext
-from overcast.gateway.httpapi import HttpApis
+from overcast.gateway.httpapi import HttpApis, openapi
 from overcast.gateway.httpapi import records as rec
 from overcast.gateway.httpapi.errors import BadRequest
 from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
+from overcast.gateway.restapi.exports import render as render_definition
+from overcast.gateway.restapi.openapi import parse as parse_openapi
 
 # (wire member, record field) of the members copied as they are, per record.
 _API = [("Name", "name"), ("Description", "description"), ("Version", "version"),
@@ -239,6 +241,38 @@ def operations(apis: HttpApis) -> OperationTable:
         await apis.delete_cors(ctx, params["ApiId"])
         return {}
 
+    def imported(params: Params) -> openapi.Definition:
+        spec = parse_openapi(params.get("Body") or "")
+        basepath = {"basepath": params["Basepath"]} if params.get("Basepath") else None
+        definition = openapi.build(spec, apis.new_id, basepath)
+        if definition.warnings and params.get("FailOnWarnings"):
+            raise BadRequest("Warnings found during import:" + "".join(f"\n\t{w}" for w in definition.warnings))
+        return definition
+
+    def with_warnings(out: Output, definition: openapi.Definition) -> Output:
+        return out | {"Warnings": list(definition.warnings)} if definition.warnings else out
+
+    async def import_api(ctx: RequestContext, params: Params) -> Output:
+        definition = imported(params)
+        return with_warnings(_api_out(apis, await apis.import_api(ctx, definition)), definition)
+
+    async def reimport_api(ctx: RequestContext, params: Params) -> Output:
+        definition = imported(params)
+        return with_warnings(_api_out(apis, await apis.reimport_api(ctx, params["ApiId"], definition)), definition)
+
+    async def export_api(ctx: RequestContext, params: Params) -> Output:
+        if params["Specification"] != "OAS30":
+            raise BadRequest(f"Invalid specification {params['Specification']}. Must be OAS30")
+        if params["OutputType"] not in ("JSON", "YAML"):
+            raise BadRequest(f"Invalid output type {params['OutputType']}. Must be one of [JSON, YAML]")
+        api, snap = await apis.definition(ctx, params["ApiId"], params.get("StageName"))
+        found = openapi.export(
+            api, snap.routes, snap.integrations, snap.authorizers, snap.cors,
+            stage=params.get("StageName"), include_extensions=params.get("IncludeExtensions", True),
+        )  # fmt: skip
+        body, _ = render_definition(found, "application/" + params["OutputType"].lower())
+        return {"body": body}
+
     async def tag_resource(ctx: RequestContext, params: Params) -> Output:
         await apis.tag(ctx, params["ResourceArn"], params.get("Tags", {}))
         return {}
@@ -328,6 +362,9 @@ def operations(apis: HttpApis) -> OperationTable:
 
     return {
         "CreateApi": create_api,
+        "ImportApi": import_api,
+        "ReimportApi": reimport_api,
+        "ExportApi": export_api,
         "GetApi": get_api,
         "GetApis": get_apis,
         "UpdateApi": update_api,

@@ -181,6 +181,64 @@ class HttpApis:
         async with self._changing(ctx, api_id) as (tx, _):
             await tables.delete_api(tx, api_id)
 
+    # -- OpenAPI (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-open-api.html) --
+
+    async def import_api(self, ctx: RequestContext, definition: Any) -> rec.Api:
+        """A new API holding an imported `openapi.Definition`, written in one transaction."""
+        api = rec.Api(
+            new_api_id(), ctx.account_id, ctx.region, definition.name, self.clock.now(),
+            description=definition.description, version=definition.version, cors=definition.cors,
+        )  # fmt: skip
+        async with self.store.transaction() as tx:
+            await tables.insert_api(tx, api)
+            await self._insert_definition(tx, api.api_id, definition)
+        self._invalidate(api.api_id)
+        return api
+
+    async def reimport_api(self, ctx: RequestContext, api_id: str, definition: Any) -> rec.Api:
+        """ReimportApi: the definition replaces the API's routes, integrations, authorizers and CORS;
+        stages stay, and AutoDeploy stages deploy the result."""
+        async with self._changing(ctx, api_id) as (tx, api):
+            for kind in (ROUTE, INTEGRATION, AUTHORIZER):
+                for part in await tables.parts(tx, api_id, kind):
+                    await tables.delete_part(tx, api_id, kind, _part_id(part))
+            api = dataclasses.replace(
+                api, name=definition.name, description=definition.description, version=definition.version,
+                cors=definition.cors,
+            )  # fmt: skip
+            await tables.update_api(tx, api)
+            await self._insert_definition(tx, api_id, definition)
+            await self._auto_deploy(tx, api)
+        return api
+
+    async def _insert_definition(self, tx: Queries, api_id: str, definition: Any) -> None:
+        now = self.clock.now()
+        for a in definition.authorizers:
+            await tables.insert_part(tx, api_id, AUTHORIZER, a.authorizer_id, a.authorizer_id, a, now)
+        for i in definition.integrations:
+            await tables.insert_part(tx, api_id, INTEGRATION, i.integration_id, i.integration_id, i, now)
+        for r in definition.routes:
+            await tables.insert_part(tx, api_id, ROUTE, r.route_id, r.route_key, r, now)
+
+    async def definition(
+        self, ctx: RequestContext, api_id: str, stage_name: str | None
+    ) -> tuple[rec.Api, rec.Snapshot]:
+        """The API and what it serves: a stage's deployed snapshot, or (no stage) its current records."""
+        async with self.store.transaction() as tx:
+            api = await tables.api(tx, ctx.account_id, ctx.region, api_id)
+            if stage_name is None:
+                return api, rec.Snapshot(
+                    routes=tuple(await tables.parts(tx, api_id, ROUTE)),
+                    integrations=tuple(await tables.parts(tx, api_id, INTEGRATION)),
+                    authorizers=tuple(await tables.parts(tx, api_id, AUTHORIZER)),
+                    cors=api.cors,
+                )
+            stage: rec.Stage = await tables.part(tx, api_id, STAGE, stage_name)
+            if stage.deployment_id is None:
+                raise BadRequest(f"Stage {stage_name} has no deployment to export")
+            deployment: rec.Deployment = await tables.part(tx, api_id, DEPLOYMENT, stage.deployment_id)
+            return api, deployment.snapshot
+
     # -- tags (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging.html) --
 
     async def tags(self, ctx: RequestContext, arn: str) -> dict[str, str]:
@@ -472,6 +530,14 @@ def _quick_integration(integration_id: str, target: str) -> rec.Integration:
         payload_format_version="2.0",
         api_gateway_managed=True,
     )
+
+
+def _part_id(part: Any) -> str:
+    if isinstance(part, rec.Route):
+        return part.route_id
+    if isinstance(part, rec.Integration):
+        return part.integration_id
+    return str(part.authorizer_id)
 
 
 def _duplicate_route(route_key: str) -> Conflict:

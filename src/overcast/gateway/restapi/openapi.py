@@ -85,7 +85,7 @@ def base_path(spec: Doc) -> str:
     return "/" + path.strip("/")
 
 
-def _full_path(path: str, base: str, mode: str) -> str:
+def full_path(path: str, base: str, mode: str) -> str:
     # basepath=prepend puts the whole base path before every path, split drops its first segment.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html
     segments = [s for s in base.split("/") if s]
@@ -256,7 +256,7 @@ class _Importer:
         return current
 
     def _path(self, raw_path: str, item: Doc) -> None:
-        path = _full_path(raw_path, self.base, self.basepath_mode)
+        path = full_path(raw_path, self.base, self.basepath_mode)
         res = self._resource(path)
         shared = item.get("parameters") or []
         for key, operation in item.items():
