@@ -57,7 +57,7 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     head_len, body_len = decode_prefix(prefix)
     head = _recv_exactly(sock, head_len)
     body = _recv_exactly(sock, body_len) if body_len else b""
-    return json.loads(head), body, fds
+    return json.loads(head.decode()), body, fds
 
 
 class Reader:
@@ -80,7 +80,7 @@ class Reader:
                     head = self.buffer[PREFIX.size : head_end]
                     body = bytes(self.buffer[head_end:end])
                     del self.buffer[:end]
-                    return json.loads(head), body
+                    return json.loads(head.decode()), body
                 wanted = end - len(self.buffer)
             else:
                 wanted = PREFIX.size - len(self.buffer)

@@ -38,6 +38,25 @@ class ClientContext:
         self.client = Client(client) if isinstance(client, dict) else None
 
 
+_PLATFORM_VARIABLES = (
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+)
+_platform: dict[str, str | None] = {}
+
+
+def _platform_environment() -> dict[str, str | None]:
+    """The platform's variables the context reports, read once: the Lambda service sets them at init
+    and reserves them (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+    and reading os.environ on every invocation cost more than the rest of making the context."""
+    if not _platform:
+        _platform.update((name, os.environ.get(name)) for name in _PLATFORM_VARIABLES)
+    return _platform
+
+
 class LambdaContext:
     def __init__(
         self,
@@ -47,7 +66,7 @@ class LambdaContext:
         client_context: dict[str, Any] | None = None,
         cognito_identity: dict[str, Any] | None = None,
     ) -> None:
-        env = os.environ
+        env = _platform_environment()
         self.aws_request_id = request_id
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")

@@ -173,8 +173,8 @@ def _invoke(
     RequestIdFilter.request_id = request_id
     if header.get("trace_id"):
         os.environ["_X_AMZN_TRACE_ID"] = header["trace_id"]
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    elif "_X_AMZN_TRACE_ID" in os.environ:
+        del os.environ["_X_AMZN_TRACE_ID"]
     error: dict[str, Any] | None = None
     result = b""
     try:
@@ -186,8 +186,8 @@ def _invoke(
             _decode_json_header(header.get("cognito_identity"), False),
         )
         try:
-            event = json.loads(body) if body else None
-        except ValueError as exc:
+            event = json.loads(body.decode()) if body else None
+        except ValueError as exc:  # UnicodeDecodeError included
             raise handlers.Fault(handlers.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}") from None
         result = marshal(handler(event, context), ensure_ascii)
     except Exception as exc:
