@@ -43,8 +43,10 @@ from overcast.functions.packages import Packages
 from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
+from overcast.gateway.access_logs import AccessLogs
 from overcast.gateway.authorizers import Authorizers
 from overcast.gateway.cache import ResponseCache
+from overcast.gateway.endpoints import endpoints
 from overcast.gateway.front_door import Gateway
 from overcast.gateway.httpapi import HttpApis, endpoint_for
 from overcast.gateway.integrations import Integrations
@@ -111,6 +113,7 @@ class Overcast:
     settings: Settings
     url: str  # the edge's base URL, for links Overcast hands out (e.g. code download locations)
     clock: Clock = field(default_factory=SystemClock)
+    store: Store | None = None
     tables: dict[str, OperationTable] = field(default_factory=dict)
     registry: Registry | None = None
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
@@ -161,7 +164,7 @@ async def _compose(system: Overcast) -> None:
     bus = await Bus.connect(nats_url)
     system.closers.append(bus.close)
 
-    store = await open_store(settings.store_url, settings.sqlite_path)
+    store = system.store = await open_store(settings.store_url, settings.sqlite_path)
     system.closers.append(store.close)
     system.status["store"] = {"engine": store.engine}
 
@@ -225,6 +228,11 @@ async def _gateway(
     metrics = Metrics(store, clock)
     await metrics.start()
     system.closers.append(metrics.close)
+    observers = []
+    if system.logs is not None:  # stages' access logs go to their log groups
+        access_logs = AccessLogs(system.logs, clock)
+        system.closers.append(access_logs.close)
+        observers.append(access_logs)
     return Gateway(
         [restapis, httpapis],
         integrations,
@@ -235,6 +243,8 @@ async def _gateway(
         usage=usage,
         cache=ResponseCache(clock),
         metrics=metrics,
+        observers=observers,
+        rest_api_exists=restapis.exists,
     )
 
 
@@ -314,7 +324,13 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
         )  # fmt: skip
         return HttpResponse(200, [("content-type", "application/json")], json.dumps({"datapoints": points}).encode())
 
-    return {"code": code, "usage": usage, "metrics": metrics}
+    async def apis(rest: str) -> HttpResponse:
+        # Every API stage and its two URLs (host form, path form), as JSON: what `overcast apis` prints.
+        found = await endpoints(system.store, system.url) if system.store is not None else []
+        body = json.dumps({"endpoints": [e.as_dict() for e in found]}).encode()
+        return HttpResponse(200, [("content-type", "application/json")], body)
+
+    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis}
 
 
 def _bind(host: str, port: int) -> socket.socket:
