@@ -1,4 +1,4 @@
-"""Access logs: a stage's access log format filled with a request's `$context` variables.
+"""Access logs: a stage's access log format filled with a request's `$context` variables, written to its log group.
 
 A stage's `accessLogSettings.format` names `$context.<variable>`s (case-sensitive) in free text,
 CLF, JSON, XML or CSV; each is replaced by the request's value, and a variable without a value
@@ -13,13 +13,28 @@ outside one a number or boolean stays bare and anything else (including "-") bec
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["clf_time", "context_variables", "format_access_log"]
+from overcast.clock import Clock
+from overcast.gateway.deployed import ApiKind, DeployedApi
+from overcast.gateway.events import extended_request_id, route_key
+from overcast.gateway.request import GatewayRequest
+from overcast.gateway.responses import GatewayResult
+from overcast.observe.logs import LogEvent, LogStore, StreamEvents
+
+if TYPE_CHECKING:
+    from overcast.gateway.front_door import Trace
+
+__all__ = ["AccessLogs", "clf_time", "context_variables", "format_access_log", "log_group_of", "request_variables"]
+
+log = logging.getLogger("overcast.gateway.access_logs")
 
 _TOKENS = re.compile(r'\\.|"|\$context\.([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*)')
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -164,3 +179,121 @@ def context_variables(
 
 def _ms(value: float | None) -> int | None:
     return None if value is None else round(value)
+
+
+# --- the writer: one line per request into the stage's log group ------------------------------------
+
+FLUSH_DELAY_S = 0.05  # gather a burst of requests into one store write; short next to a human reader
+
+
+def log_group_of(destination_arn: str) -> tuple[str, str, str] | None:
+    """(account, region, log group name) of a log group ARN ("...:log-group:name" with or without ":*")."""
+    parts = destination_arn.split(":", 6)
+    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "logs" or parts[5] != "log-group":
+        return None
+    name = parts[6].removesuffix(":*")
+    return (parts[4], parts[3], name) if name else None
+
+
+def stream_name(api_id: str, stage: str) -> str:
+    """The log stream an API stage's access log lines go to. AWS does not document its stream names;
+    Overcast uses one stream per API stage, named after them."""
+    return f"{api_id}_{stage}"
+
+
+class AccessLogs:
+    """The data plane's access-log observer: for a stage with accessLogSettings, each request's line is
+    buffered and written to the destination log group through the LogStore, in batches (like Lambda's
+    own logs, delivery is asynchronous; `close` writes what is left).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+    """
+
+    def __init__(self, logs: LogStore, clock: Clock, delay_s: float = FLUSH_DELAY_S) -> None:
+        self.logs = logs
+        self.clock = clock
+        self.delay_s = delay_s
+        self._pending: dict[tuple[str, str, str, str], list[LogEvent]] = {}
+        self._flusher: asyncio.Task[None] | None = None
+
+    def observe(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None:
+        if not api.access_log_destination or not api.access_log_format:
+            return
+        group = log_group_of(api.access_log_destination)
+        if group is None:
+            return
+        line = format_access_log(api.access_log_format, request_variables(api, request, result, trace))
+        key = (*group, stream_name(api.api_id, api.stage))
+        self._pending.setdefault(key, []).append(LogEvent(request.time_epoch_ms, line))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await self.clock.sleep(self.delay_s)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write every buffered line now."""
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        batches = [StreamEvents(a, r, g, s, events) for (a, r, g, s), events in pending.items()]
+        try:
+            await self.logs.put_many(batches)
+        except Exception:
+            # The store refused (disk full, closed): these lines are lost; say so.
+            log.exception("writing %d access log lines failed", sum(len(e) for e in pending.values()))
+
+    async def close(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
+
+
+def request_variables(api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> dict[str, Any]:
+    """The `$context` variables of one answered request, from what the pipeline recorded in `trace`."""
+    rest = api.kind is ApiKind.REST
+    route = trace.match.route if trace.match is not None else None
+    auth = trace.auth
+    shaped = dict(auth.request_context_authorizer or {}) if auth is not None else {}
+    claims: Mapping[str, Any] | None = None
+    context: Mapping[str, Any] | None = None
+    if isinstance(shaped.get("jwt"), dict):  # HTTP API JWT, payload 2.0
+        claims = shaped["jwt"].get("claims")
+    elif isinstance(shaped.get("lambda"), dict):  # HTTP API Lambda authorizer, payload 2.0
+        context = shaped["lambda"]
+    elif isinstance(shaped.get("claims"), dict):  # JWT, payload 1.0
+        claims = shaped["claims"]
+    else:
+        context = shaped
+    domain = request.host.rsplit(":", 1)[0] if ":" in request.host and not request.host.endswith("]") else request.host
+    return context_variables(
+        account_id=api.account_id,
+        api_id=api.api_id,
+        stage=api.stage,
+        request_id=request.request_id,
+        http_method=request.method,
+        path=request.stage_prefix + request.path,
+        source_ip=request.source_ip,
+        domain_name=domain,
+        status=result.status,
+        response_length=len(result.body),
+        request_time_epoch_ms=request.time_epoch_ms,
+        user_agent=request.header("user-agent"),
+        extended_request_id=extended_request_id(request.request_id) if rest else request.request_id,
+        resource_path=route.path if route is not None and rest else None,
+        resource_id=route.resource_id if route is not None and rest else None,
+        route_key=route_key(route) if route is not None and not rest else None,
+        response_latency_ms=trace.latency_ms,
+        integration_latency_ms=trace.integration_latency_ms,
+        integration_status=trace.integration_status,
+        error_message=trace.error or None,
+        error_response_type=trace.error_type or None,
+        authorizer_error=(auth.error or None) if auth is not None else None,
+        authorizer_principal_id=auth.principal_id if auth is not None else None,
+        authorizer_context=context,
+        authorizer_claims=claims,
+        api_key_id=trace.api_key_id,
+        data_processed=None if rest else len(request.body) + len(result.body),
+    )

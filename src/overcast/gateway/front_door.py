@@ -48,6 +48,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
+_FORBIDDEN = b'{"message":"Forbidden"}'
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 
 
@@ -72,7 +73,17 @@ class Observer(Protocol):
 class Trace:
     """What happened to one request, for metrics and access logs ($context variables)."""
 
-    __slots__ = ("auth", "cache_hit", "error", "integration_latency_ms", "integration_status", "latency_ms", "match")
+    __slots__ = (
+        "api_key_id",
+        "auth",
+        "cache_hit",
+        "error",
+        "error_type",
+        "integration_latency_ms",
+        "integration_status",
+        "latency_ms",
+        "match",
+    )
 
     def __init__(self) -> None:
         self.match: RouteMatch | None = None
@@ -81,6 +92,8 @@ class Trace:
         self.integration_status: int | None = None
         self.cache_hit: bool | None = None  # None: the cache was not consulted
         self.error = ""  # $context.error.message
+        self.error_type = ""  # $context.error.responseType
+        self.api_key_id: str | None = None  # $context.identity.apiKeyId
         self.latency_ms = 0
 
 
@@ -103,6 +116,7 @@ class Gateway:
         metrics: Metrics | None = None,
         observers: Sequence[Observer] = (),
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        rest_api_exists: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self.sources = list(sources)
         self.integrations = integrations
@@ -115,6 +129,7 @@ class Gateway:
         self.metrics = metrics
         self.observers = list(observers)
         self.max_payload_bytes = max_payload_bytes
+        self.rest_api_exists = rest_api_exists
 
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
@@ -198,8 +213,14 @@ class Gateway:
         started = self.clock.monotonic()
         found = await self.find(api_id, path)
         if found is None:
-            # No API, or no such stage and no $default stage: HTTP APIs answer Not Found.
             request_id = str(uuid.uuid4())
+            if self.rest_api_exists is not None and await self.rest_api_exists(api_id):
+                # A REST API called without one of its stages answers 403 Forbidden (ForbiddenException):
+                # https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden
+                answer = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
+                answer.append(("x-amzn-ErrorType", "ForbiddenException"))
+                return GatewayResult(403, answer, _FORBIDDEN)
+            # No API, or no such stage and no $default stage: HTTP APIs answer Not Found.
             return GatewayResult(
                 404, [("content-type", "application/json"), ("x-amzn-RequestId", request_id)], _NOT_FOUND
             )
@@ -246,6 +267,7 @@ class Gateway:
 
     def _fail(self, api: DeployedApi, request: GatewayRequest, trace: Trace, answer: Failure) -> GatewayResult:
         trace.error = answer.message
+        trace.error_type = answer.response_type or ""
         status, headers, body = customise(api, answer, request.request_id)
         out = [("content-type", "application/json")]
         out.extend(headers)
@@ -279,6 +301,7 @@ class Gateway:
                 plan = await _maybe(self.key_plans.key_plan(api.api_id, api.stage, key))
             if plan is None:
                 return self._fail(api, request, trace, failure(kind, "INVALID_API_KEY"))
+            trace.api_key_id = plan.key_id
         if self.throttles is not None and not self.throttles.check(request_limits(api, route, plan)):
             return self._fail(api, request, trace, failure(kind, "THROTTLED"))
         if (

@@ -64,6 +64,10 @@ class RestApis:
             self._deployed[(api_id, stage)] = result
         return result
 
+    async def exists(self, api_id: str) -> bool:
+        """Whether a REST API of this id exists (the data plane's answer to a stage it does not have)."""
+        return await self.store.fetch_one("SELECT id FROM apigw_apis WHERE id = ?", api_id) is not None
+
     async def key_plan(self, api_id: str, stage: str, key_value: str) -> KeyPlan | None:
         """The enabled API key with this value and the usage plan granting it this API stage."""
         found = self._key_plans.get((api_id, stage, key_value), _MISSING)
