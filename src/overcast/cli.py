@@ -275,3 +275,23 @@ def usage(since: str | None, as_json: bool, data_dir: Path | None, config: Path 
             style="bold",
         )
     Console(width=max(120, Console().width)).print(table)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the endpoints as JSON.")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
+@click.option("--config", type=click.Path(path_type=Path), default=None)
+def apis(as_json: bool, data_dir: Path | None, config: Path | None) -> None:
+    """API Gateway stages and their URLs: by Host, and by path for clients that cannot set Host."""
+    url = _server_url(data_dir, config)
+    with urllib.request.urlopen(url + "/_overcast/apis", timeout=10) as response:
+        found = json.loads(response.read())["endpoints"]
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    table = Table(title="API Gateway endpoints")
+    for heading in ("api", "id", "type", "stage", "URL (Host)", "URL (path)"):
+        table.add_column(heading)
+    for e in found:
+        table.add_row(e["name"], e["api_id"], e["kind"], e["stage"], e["host_url"], e["path_url"])
+    Console(width=max(160, Console().width)).print(table)
