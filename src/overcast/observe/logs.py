@@ -4,6 +4,11 @@ Events are ordered by (timestamp, sequence) inside a stream, the sequence number
 a stream in the order they were stored. Reads hide events older than the group's retention
 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention);
 `expire()` deletes them for good. The wire shapes (tokens, field names) live in api/services/logs.py.
+
+Storing events is the hot path (every Lambda invocation writes three or more), so it is built to
+cost one store job: `put_statements` gives the statements of an append for one `execute_batch`
+(the stream's sequence numbers are reserved and used inside SQL, with no round trip to read them),
+and events are keyed by integer group and stream ids rather than by their names.
 """
 
 from __future__ import annotations
