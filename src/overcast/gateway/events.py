@@ -26,16 +26,37 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _PROTOCOL = "HTTP/1.1"
 
 
+_last_time: tuple[int, str] = (-1, "")  # the last second formatted: requests come many to a second
+
+
 def request_time(epoch_ms: int) -> str:
     """API Gateway's CLF request time, "09/Apr/2015:12:34:56 +0000" (English months whatever the locale)."""
-    t = time.gmtime(epoch_ms // 1000)
-    return (
-        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year:04d}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
-    )
+    global _last_time
+    second = epoch_ms // 1000
+    if _last_time[0] == second:
+        return _last_time[1]
+    t = time.gmtime(second)
+    day = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year:04d}"
+    text = f"{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    _last_time = (second, text)
+    return text
+
+
+_domains: dict[str, str] = {}  # Host header -> domain name: an API is called under few hosts
+_MEMO_LIMIT = 4096
 
 
 def domain_name(host: str) -> str:
     """requestContext.domainName: the Host header's name without its port (AWS is always on 443)."""
+    found = _domains.get(host)
+    if found is None:
+        if len(_domains) >= _MEMO_LIMIT:
+            _domains.clear()
+        found = _domains[host] = _domain_name(host)
+    return found
+
+
+def _domain_name(host: str) -> str:
     host = host.strip()
     if host.startswith("["):  # an IPv6 literal, "[::1]:4566"
         return host[: host.find("]") + 1] if "]" in host else host
@@ -57,9 +78,17 @@ def stage_path_prefix(api: DeployedApi) -> str:
     return "" if api.stage == "$default" else f"/{api.stage}"
 
 
+_last_extended: tuple[str, str] = ("", "")  # a request's extended id is asked for up to three times in a row
+
+
 def extended_request_id(request_id: str) -> str:
     """A REST API's extendedRequestId: a short base64 id of the request (e.g. "BQGojGkQjoEFZ8Q=")."""
-    return base64.b64encode(hashlib.sha256(request_id.encode()).digest()[:11]).decode("ascii")
+    global _last_extended
+    if _last_extended[0] == request_id:
+        return _last_extended[1]
+    extended = base64.b64encode(hashlib.sha256(request_id.encode()).digest()[:11]).decode("ascii")
+    _last_extended = (request_id, extended)
+    return extended
 
 
 def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -83,7 +112,15 @@ def canonical_header_name(name: str) -> str:
     SDKs) sent. Payload 2.0 events carry lowercased names, as AWS sends them.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     """
-    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+    found = _canonical.get(name)
+    if found is None:
+        if len(_canonical) >= _MEMO_LIMIT:
+            _canonical.clear()
+        found = _canonical[name] = "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+    return found
+
+
+_canonical: dict[str, str] = {}  # header name -> its common capitalisation: clients send few distinct names
 
 
 def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -95,9 +132,8 @@ def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name: ",".join(values) for name, values in lists.items()}
 
 
-def _event_body(api: DeployedApi, request: GatewayRequest) -> tuple[str | None, bool]:
-    content_types = request.header_values("content-type")
-    content_type = content_types[0] if content_types else None
+def _event_body(api: DeployedApi, request: GatewayRequest, content_type: str | None) -> tuple[str | None, bool]:
+    # `content_type`: the request's first Content-Type header, if any
     if api.kind is ApiKind.REST:
         # REST APIs base64-encode only bodies whose Content-Type is one of the API's binaryMediaTypes.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
@@ -107,14 +143,18 @@ def _event_body(api: DeployedApi, request: GatewayRequest) -> tuple[str | None, 
     return encode_body(request.body, binary=binary)
 
 
+def _query(request: GatewayRequest) -> list[tuple[str, str]]:
+    return request.query() if request.raw_query else []
+
+
 def _identity_v1(
     api: DeployedApi,
     request: GatewayRequest,
     identity: Mapping[str, Any] | None,
     api_key_id: str | None,
     api_key: str | None,
+    user_agent: str | None,
 ) -> dict[str, Any]:
-    user_agent = request.header("user-agent")
     if api.kind is ApiKind.REST:
         fields: dict[str, Any] = {
             "cognitoIdentityPoolId": None,
@@ -176,9 +216,27 @@ def proxy_event_v1(
     api, route = match.api, match.route
     rest = api.kind is ApiKind.REST
     prefix = stage_path_prefix(api)
-    headers, multi_headers = _single_and_multi((canonical_header_name(k), v) for k, v in request.headers)
-    query, multi_query = _single_and_multi(request.query())
-    body, is_base64 = _event_body(api, request)
+    # One pass over the headers: both maps (payload 1.0 names), the first Content-Type, the User-Agent.
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    content_type: str | None = None
+    agents: list[str] = []
+    for name, value in request.headers:
+        canonical = _canonical.get(name) or canonical_header_name(name)
+        headers[canonical] = value
+        values = multi_headers.get(canonical)
+        if values is None:
+            multi_headers[canonical] = [value]
+        else:
+            values.append(value)
+        if name == "content-type":
+            if content_type is None:
+                content_type = value
+        elif name == "user-agent":
+            agents.append(value)
+    query, multi_query = _single_and_multi(_query(request))
+    body, is_base64 = _event_body(api, request, content_type)
+    domain = domain_name(request.host)
 
     context: dict[str, Any] = {
         # HTTP APIs name the route in resourceId ("ANY /pets/{id}", "$default"); REST the resource's id.
@@ -194,11 +252,11 @@ def proxy_event_v1(
         "accountId": api.account_id,
         "protocol": _PROTOCOL,
         "stage": api.stage,
-        "domainPrefix": domain_prefix(domain_name(request.host)),
+        "domainPrefix": domain_prefix(domain),
         "requestTimeEpoch": request.time_epoch_ms,
         "requestId": request.request_id,
-        "identity": _identity_v1(api, request, identity, api_key_id, api_key),
-        "domainName": domain_name(request.host),
+        "identity": _identity_v1(api, request, identity, api_key_id, api_key, ",".join(agents) if agents else None),
+        "domainName": domain,
         "apiId": api.api_id,
     }
     if authorizer is not None:
@@ -215,8 +273,8 @@ def proxy_event_v1(
             # REST: the path after the stage; HTTP APIs' 1.0 path keeps the stage segment.
             "path": request.path if rest else prefix + request.path,
             "httpMethod": request.method,
-            "headers": headers,
-            "multiValueHeaders": multi_headers,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi_query,
             "requestContext": context,
@@ -229,11 +287,11 @@ def proxy_event_v1(
     return event
 
 
-def _cookies(request: GatewayRequest) -> list[str]:
+def _cookies(values: list[str]) -> list[str]:
     # Format 2.0 moves Cookie headers out of `headers` into `cookies`, one entry per cookie.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     cookies: list[str] = []
-    for value in request.header_values("cookie"):
+    for value in values:
         cookies.extend(part.strip() for part in value.split(";") if part.strip())
     return cookies
 
@@ -251,9 +309,21 @@ def proxy_event_v2(
     path = stage_path_prefix(api) + request.path
     key = route_key(route)
     domain = domain_name(request.host)
-    body, is_base64 = _event_body(api, request)
-    cookies = _cookies(request)
-    query = _joined(request.query())
+    # One pass over the headers: repeats joined with commas, Cookie headers apart, the first Content-Type.
+    headers: dict[str, str] = {}
+    cookie_values: list[str] = []
+    content_type: str | None = None
+    for name, value in request.headers:
+        if name == "cookie":
+            cookie_values.append(value)
+            continue
+        previous = headers.get(name)
+        headers[name] = value if previous is None else f"{previous},{value}"
+        if name == "content-type" and content_type is None:
+            content_type = value
+    body, is_base64 = _event_body(api, request, content_type)
+    cookies = _cookies(cookie_values) if cookie_values else []
+    query = _joined(_query(request))
 
     context: dict[str, Any] = {
         "accountId": api.account_id,
@@ -270,7 +340,7 @@ def proxy_event_v2(
                 "path": path,
                 "protocol": _PROTOCOL,
                 "sourceIp": request.source_ip,
-                "userAgent": request.header("user-agent") or "",
+                "userAgent": headers.get("user-agent") or "",
             },
             "requestId": request.request_id,
             "routeKey": key,
@@ -288,7 +358,7 @@ def proxy_event_v2(
     }
     if cookies:
         event["cookies"] = cookies
-    event["headers"] = _joined((name, value) for name, value in request.headers if name != "cookie")
+    event["headers"] = headers
     if query:
         event["queryStringParameters"] = query
     event["requestContext"] = context

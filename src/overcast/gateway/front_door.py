@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import inspect
 import json
-import os
-import uuid
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway.authorizers import Authorizers, AuthResult
@@ -26,7 +26,8 @@ from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
 from overcast.gateway.events import extended_request_id, proxy_event_v1, proxy_event_v2
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
-from overcast.gateway.measures import record_api_request
+from overcast.gateway.measures import NAMESPACE, request_data
+from overcast.gateway.prepared import prepared
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.responses import (
     GatewayResult,
@@ -50,6 +51,12 @@ _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
+# Ids need to be unique, not secret: a PRNG seeded from the OS once costs far less than os.urandom per request.
+_ids = random.Random()
+_names: dict[bytes, str] = {}  # raw header name -> its lowercased text: clients send few distinct names
+_NAMES_LIMIT = 4096
+# The JSON text of an event: compact (less for the function to read), otherwise json.dumps' defaults.
+_event_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class StageSource(Protocol):
@@ -97,8 +104,22 @@ class Trace:
         self.latency_ms = 0
 
 
-async def _maybe(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+class Answer:
+    """A request's result, and (for a request an API stage answered) what metrics and access logs need."""
+
+    __slots__ = ("api", "request", "result", "trace")
+
+    def __init__(
+        self,
+        result: GatewayResult,
+        api: DeployedApi | None = None,
+        request: GatewayRequest | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        self.result = result
+        self.api = api
+        self.request = request
+        self.trace = trace
 
 
 class Gateway:
@@ -135,31 +156,65 @@ class Gateway:
 
     async def __call__(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         body, too_large = await _read_body(receive, self.max_payload_bytes)
-        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
-        host = next((v for k, v in headers if k == "host"), "")
         client = scope.get("client")
+        source_ip = client[0] if client else "127.0.0.1"
         server = scope.get("server")
-        headers = self.forwarded(
-            headers,
-            client[0] if client else "127.0.0.1",
-            server[1] if server and len(server) > 1 and server[1] else 80,
-            scope.get("scheme", "http"),
-        )
-        result = await self.handle(
+        port = server[1] if server and len(server) > 1 and server[1] else 80
+        headers, host = self._request_headers(scope["headers"], source_ip, port, scope.get("scheme", "http"))
+        method = scope["method"]
+        answer = await self._answer(
             api_id,
-            scope["method"],
+            method,
             path,
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             body,
-            client[0] if client else "127.0.0.1",
+            source_ip,
             host,
-            too_large=too_large,
+            too_large,
         )
+        result = answer.result
         out = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in result.headers]
         out.append((b"content-length", str(len(result.body)).encode()))
         await send({"type": "http.response.start", "status": result.status, "headers": out})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else result.body})
+        # Metrics and the access log once the client has its answer: the response waits for neither.
+        self._record(answer)
+
+    def _request_headers(
+        self, raw: list[tuple[bytes, bytes]], source_ip: str, port: int, scheme: str
+    ) -> tuple[tuple[tuple[str, str], ...], str]:
+        """`forwarded` over the ASGI headers decoded (names lowercased), in one pass; and the Host header."""
+        names = _names
+        kept: list[tuple[str, str]] = []
+        forwarded_for: list[str] = []
+        trace: str | None = None
+        host: str | None = None
+        for key, raw_value in raw:
+            name = names.get(key)
+            if name is None:
+                if len(names) >= _NAMES_LIMIT:
+                    names.clear()
+                name = names[key] = key.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            if name in _FORWARDED:
+                if name == "x-forwarded-for":
+                    forwarded_for.append(value)
+                elif name == "x-amzn-trace-id" and trace is None:
+                    trace = value
+                continue
+            if name == "host" and host is None:
+                host = value
+            kept.append((name, value))
+        kept.append(("x-forwarded-for", ", ".join([*forwarded_for, source_ip]) if forwarded_for else source_ip))
+        kept.append(("x-forwarded-port", str(port)))
+        kept.append(("x-forwarded-proto", scheme))
+        kept.append(("x-amzn-trace-id", trace if trace is not None else self._trace_id()))
+        return tuple(kept), host or ""
+
+    def _trace_id(self) -> str:
+        """A new X-Ray trace id: https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids"""
+        return f"Root=1-{int(self.clock.now()):08x}-{_ids.getrandbits(96):024x}"
 
     def forwarded(
         self, headers: tuple[tuple[str, str], ...], source_ip: str, port: int, scheme: str
@@ -174,7 +229,7 @@ class Gateway:
         kept = [(k, v) for k, v in headers if k not in _FORWARDED]
         trace = next((v for k, v in headers if k == "x-amzn-trace-id"), None)
         if trace is None:
-            trace = f"Root=1-{int(self.clock.now()):08x}-{os.urandom(12).hex()}"
+            trace = self._trace_id()
         kept.append(("x-forwarded-for", ", ".join([*forwarded_for, source_ip])))
         kept.append(("x-forwarded-port", str(port)))
         kept.append(("x-forwarded-proto", scheme))
@@ -188,11 +243,15 @@ class Gateway:
         first, _, rest = path[1:].partition("/")
         if first:
             for source in self.sources:
-                api = await _maybe(source.deployed(api_id, first))
+                api = source.deployed(api_id, first)
+                if inspect.isawaitable(api):
+                    api = await api
                 if api is not None and api.stage != "$default":
                     return api, "/" + first, "/" + rest
         for source in self.sources:
-            api = await _maybe(source.deployed(api_id, "$default"))
+            api = source.deployed(api_id, "$default")
+            if inspect.isawaitable(api):
+                api = await api
             if api is not None and api.kind is ApiKind.HTTP:
                 return api, "", path or "/"
         return None
@@ -210,23 +269,40 @@ class Gateway:
         *,
         too_large: bool = False,
     ) -> GatewayResult:
+        """One request's answer, its metrics and access log recorded."""
+        answer = await self._answer(api_id, method, path, raw_query, headers, body, source_ip, host, too_large)
+        self._record(answer)
+        return answer.result
+
+    async def _answer(
+        self,
+        api_id: str,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        source_ip: str,
+        host: str,
+        too_large: bool,
+    ) -> Answer:
         started = self.clock.monotonic()
         found = await self.find(api_id, path)
         if found is None:
-            request_id = str(uuid.uuid4())
+            request_id = new_request_id()
             if self.rest_api_exists is not None and await self.rest_api_exists(api_id):
                 # A REST API called without one of its stages answers 403 Forbidden (ForbiddenException):
                 # https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden
                 answer = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
                 answer.append(("x-amzn-ErrorType", "ForbiddenException"))
-                return GatewayResult(403, answer, _FORBIDDEN)
+                return Answer(GatewayResult(403, answer, _FORBIDDEN))
             # No API, or no such stage and no $default stage: HTTP APIs answer Not Found.
-            return GatewayResult(
-                404, [("content-type", "application/json"), ("x-amzn-RequestId", request_id)], _NOT_FOUND
+            return Answer(
+                GatewayResult(404, [("content-type", "application/json"), ("x-amzn-RequestId", request_id)], _NOT_FOUND)
             )
         api, prefix, rest = found
         rest_kind = api.kind is ApiKind.REST
-        request_id = str(uuid.uuid4()) if rest_kind else _http_request_id()
+        request_id = new_request_id() if rest_kind else _http_request_id()
         request = GatewayRequest(
             method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix
         )
@@ -240,30 +316,29 @@ class Gateway:
         else:
             result.headers.append(("apigw-requestid", request_id))
         trace.latency_ms = int((self.clock.monotonic() - started) * 1000)
+        return Answer(result, api, request, trace)
+
+    def _record(self, answer: Answer) -> None:
+        """Metrics and access logs for an answered request of an API stage."""
+        api, request, trace = answer.api, answer.request, answer.trace
+        if api is None or request is None or trace is None:
+            return
+        result = answer.result
         if self.metrics is not None:
-            self._measure(api, request, result, trace)
+            # AWS/ApiGateway metrics by API and by API + stage (detailed per-route metrics are off by default).
+            data = request_data(
+                api.kind,
+                result.status,
+                trace.latency_ms,
+                trace.integration_latency_ms,
+                trace.cache_hit,
+                len(result.body),
+                len(request.body),
+            )
+            keys = prepared(api).metric_keys
+            self.metrics.record_sets(NAMESPACE, keys, data, account=api.account_id, region=api.region)
         for observer in self.observers:
             observer.observe(api, request, result, trace)
-        return result
-
-    def _measure(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None:
-        """AWS/ApiGateway metrics by API and by API + stage (detailed per-route metrics are off by default)."""
-        assert self.metrics is not None
-        record_api_request(
-            self.metrics,
-            api.kind,
-            api.api_name or api.api_id,
-            api.api_id,
-            api.stage,
-            result.status,
-            trace.latency_ms,
-            trace.integration_latency_ms,
-            trace.cache_hit,
-            response_bytes=len(result.body),
-            request_bytes=len(request.body),
-            account=api.account_id,
-            region=api.region,
-        )
 
     def _fail(self, api: DeployedApi, request: GatewayRequest, trace: Trace, answer: Failure) -> GatewayResult:
         trace.error = answer.message
@@ -298,11 +373,13 @@ class Gateway:
             # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html
             key = auth.usage_identifier_key if api.api_key_source == "AUTHORIZER" else request.header("x-api-key")
             if key and self.key_plans is not None:
-                plan = await _maybe(self.key_plans.key_plan(api.api_id, api.stage, key))
+                found = self.key_plans.key_plan(api.api_id, api.stage, key)
+                plan = await found if inspect.isawaitable(found) else found
             if plan is None:
                 return self._fail(api, request, trace, failure(kind, "INVALID_API_KEY"))
             trace.api_key_id = plan.key_id
-        if self.throttles is not None and not self.throttles.check(request_limits(api, route, plan)):
+        limits = prepared(api).limits(route) if plan is None else request_limits(api, route, plan)
+        if self.throttles is not None and not self.throttles.check(limits):
             return self._fail(api, request, trace, failure(kind, "THROTTLED"))
         if (
             plan is not None
@@ -387,7 +464,7 @@ class Gateway:
                 api_key_id=plan.key_id if plan is not None else None,
                 api_key=plan.key_value if plan is not None else None,
             )
-        reply = await self.integrations.invoke_lambda(api, integration, json.dumps(event).encode())
+        reply = await self.integrations.invoke_lambda(api, integration, _event_json(event).encode())
         if reply.function_error is not None:
             return function_error_result(api.kind)
         if api.kind is ApiKind.REST:
@@ -412,7 +489,7 @@ def _auth_failure(auth: AuthResult) -> Failure:
 
 def _http_request_id() -> str:
     """An HTTP API's request id, as AWS shapes it (e.g. "JKJaXmPLvHcESHA=")."""
-    return base64.b64encode(os.urandom(11)).decode("ascii")
+    return base64.b64encode(_ids.getrandbits(88).to_bytes(11, "big")).decode("ascii")
 
 
 # --- CORS for HTTP APIs: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html ---

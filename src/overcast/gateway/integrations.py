@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from overcast.arn import parse_arn
+from overcast.arn import new_request_id, parse_arn
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import AwsError
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
@@ -95,10 +95,17 @@ def lambda_function_arn(uri: str) -> str:
     return uri
 
 
+_CACHE_LIMIT = 4096
+
+
 class Integrations:
     def __init__(self, invoker: Invoker, http: httpx.AsyncClient | None = None) -> None:
         self.invoker = invoker
         self._http = http
+        # what follows from configuration alone, worked out once: (uri, stage variables, region, account)
+        # -> the function's ARN; a function ARN -> the (account, Region) it is invoked in
+        self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str, str], str] = {}
+        self._scopes: dict[str, tuple[str, str]] = {}
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -114,18 +121,35 @@ class Integrations:
 
     async def invoke_function(self, function_arn: str, payload: bytes) -> Any:
         """Invoke a function by its ARN, as API Gateway does (Lambda authorizers use this too)."""
-        arn = parse_arn(function_arn)
-        account, region = DEFAULT_ACCOUNT, DEFAULT_REGION
-        if arn is not None and arn.service == "lambda":
-            account, region = arn.account or account, arn.region or region
-        ctx = RequestContext(account_id=account, region=region, service="apigateway", operation="Invoke")
+        scope = self._scopes.get(function_arn)
+        if scope is None:
+            arn = parse_arn(function_arn)
+            account, region = DEFAULT_ACCOUNT, DEFAULT_REGION
+            if arn is not None and arn.service == "lambda":
+                account, region = arn.account or account, arn.region or region
+            if len(self._scopes) >= _CACHE_LIMIT:
+                self._scopes.clear()
+            scope = self._scopes[function_arn] = (account, region)
+        ctx = RequestContext(
+            account_id=scope[0], region=scope[1], request_id=new_request_id(), service="apigateway", operation="Invoke"
+        )
         return await self.invoker.invoke(ctx, function_arn, payload)
+
+    def _target(self, api: DeployedApi, integration: Integration) -> str:
+        key = (integration.uri, api.stage_variables, api.region, api.account_id)
+        target = self._targets.get(key)
+        if target is None:
+            target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
+            if not target.startswith("arn:"):
+                target = f"arn:aws:lambda:{api.region}:{api.account_id}:function:{target}"
+            if len(self._targets) >= _CACHE_LIMIT:
+                self._targets.clear()
+            self._targets[key] = target
+        return target
 
     async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
         """Invoke the integration's function synchronously with `event`."""
-        target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
-        if not target.startswith("arn:"):
-            target = f"arn:aws:lambda:{api.region}:{api.account_id}:function:{target}"
+        target = self._target(api, integration)
         try:
             async with asyncio.timeout(integration.timeout_ms / 1000):
                 output = await self.invoke_function(target, event)

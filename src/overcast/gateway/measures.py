@@ -15,7 +15,7 @@ from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION
 from overcast.gateway.deployed import ApiKind
 from overcast.observe.metrics import Metrics
 
-__all__ = ["NAMESPACE", "api_dimensions", "record_api_request"]
+__all__ = ["NAMESPACE", "api_dimensions", "record_api_request", "request_data"]
 
 NAMESPACE = "AWS/ApiGateway"
 
@@ -35,6 +35,41 @@ def api_dimensions(
     if route_key:
         sets.append((("ApiId", api_id), ("Route", route_key), ("Stage", stage)))
     return sets
+
+
+def request_data(
+    kind: ApiKind,
+    status: int,
+    latency_ms: float,
+    integration_latency_ms: float | None = None,
+    cache_hit: bool | None = None,
+    response_bytes: int = 0,
+    request_bytes: int = 0,
+) -> list[tuple[str, float, str]]:
+    """One request's (metric name, value, unit) data, the same under each of its dimension sets."""
+    client_error, server_error = int(400 <= status < 500), int(500 <= status < 600)
+    values: list[tuple[str, float, str]]
+    if kind is ApiKind.REST:
+        values = [
+            ("Count", 1.0, "Count"),
+            ("Latency", latency_ms, "Milliseconds"),
+            ("4XXError", client_error, "Count"),
+            ("5XXError", server_error, "Count"),
+        ]
+        if cache_hit is not None:
+            values.append(("CacheHitCount", int(cache_hit), "Count"))
+            values.append(("CacheMissCount", int(not cache_hit), "Count"))
+    else:
+        values = [
+            ("Count", 1.0, "Count"),
+            ("Latency", latency_ms, "Milliseconds"),
+            ("4xx", client_error, "Count"),
+            ("5xx", server_error, "Count"),
+            ("DataProcessed", request_bytes + response_bytes, "Bytes"),
+        ]
+    if integration_latency_ms is not None:
+        values.append(("IntegrationLatency", integration_latency_ms, "Milliseconds"))
+    return values
 
 
 def record_api_request(
@@ -58,26 +93,8 @@ def record_api_request(
 ) -> None:
     """Record one request's metrics. `integration_latency_ms` None: no integration was called (a cache
     hit, a throttled or unauthorized request); `cache_hit` None: the method does not cache."""
-    client_error, server_error = int(400 <= status < 500), int(500 <= status < 600)
-    if kind is ApiKind.REST:
-        values: list[tuple[str, float, str]] = [
-            ("Count", 1.0, "Count"),
-            ("Latency", latency_ms, "Milliseconds"),
-            ("4XXError", client_error, "Count"),
-            ("5XXError", server_error, "Count"),
-        ]
-        if cache_hit is not None:
-            values.append(("CacheHitCount", int(cache_hit), "Count"))
-            values.append(("CacheMissCount", int(not cache_hit), "Count"))
-    else:
-        values = [
-            ("Count", 1.0, "Count"),
-            ("Latency", latency_ms, "Milliseconds"),
-            ("4xx", client_error, "Count"),
-            ("5xx", server_error, "Count"),
-            ("DataProcessed", request_bytes + response_bytes, "Bytes"),
-        ]
-    if integration_latency_ms is not None:
-        values.append(("IntegrationLatency", integration_latency_ms, "Milliseconds"))
-    for dimensions in api_dimensions(kind, api_name, api_id, stage, method, resource, route_key):
-        metrics.record_many(NAMESPACE, dimensions, values, account=account, region=region)
+    keys = tuple(
+        metrics.dimensions_key(d) for d in api_dimensions(kind, api_name, api_id, stage, method, resource, route_key)
+    )
+    data = request_data(kind, status, latency_ms, integration_latency_ms, cache_hit, response_bytes, request_bytes)
+    metrics.record_sets(NAMESPACE, keys, data, account=account, region=region)

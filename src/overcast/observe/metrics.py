@@ -1,9 +1,10 @@
 """Metrics: CloudWatch metric data — one-minute statistic sets gathered in memory, stored in batches, read by period.
 
 A datum is (namespace, metric name, dimensions, unit, value) in an account and Region. `record`
-adds it to the statistic set of its minute (SampleCount, Sum, Minimum, Maximum, and a log-scale
-histogram with 1 % wide buckets for percentiles) without touching the disk; a writer stores every
-set gathered so far once a second, in one transaction, and `close` stores the rest. Each write
+notes it (one append: recording sits on request paths) and the notes are folded into the statistic
+set of their minute (SampleCount, Sum, Minimum, Maximum, and a log-scale histogram with 1 % wide
+buckets for percentiles) when they are stored or read, never on the recording caller's path; a writer
+stores every set gathered so far once a second, in one transaction, and `close` stores the rest. Each write
 adds rows (never read-modify-write), so several nodes can write the same minute and a read sums
 them. `statistics` answers like GetMetricStatistics, counting sets not yet stored too.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
@@ -29,7 +30,7 @@ from overcast.clock import Clock
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION
 from overcast.store import Store
 
-__all__ = ["FLUSH_INTERVAL_S", "STEPS", "Metrics", "StatisticSet"]
+__all__ = ["FLUSH_INTERVAL_S", "STEPS", "Metrics", "StatisticSet", "bucket_of"]
 
 log = logging.getLogger("overcast.observe.metrics")
 
@@ -39,6 +40,7 @@ _ROWS_PER_INSERT = 200  # 14 parameters a row stays far below PostgreSQL's 32767
 _BASE = 1.01  # histogram buckets: values within 1 % share one
 _LOG_BASE = math.log(_BASE)
 _NON_POSITIVE = -(2**31)  # the bucket of zero and negative values
+_FOLD_AT = 8192  # notes kept unfolded at most (memory bound between two writes)
 
 STEPS: list[str] = [
     # One row per statistic set a writer stored: a minute (ts, epoch ms) of one metric's data.
@@ -53,6 +55,8 @@ STEPS: list[str] = [
 
 Dimensions = tuple[tuple[str, str], ...]
 SeriesKey = tuple[str, str, str, str, str, str, int]  # account, region, namespace, name, dims JSON, unit, minute
+# A recorded note: account, region, namespace, the dimension sets' stored forms, epoch ms, (name, value, unit)s
+Note = tuple[str, str, str, tuple[str, ...], int, Iterable[tuple[str, float, str]]]
 
 
 @dataclass(slots=True)
@@ -63,14 +67,16 @@ class StatisticSet:
     maximum: float = -math.inf
     histogram: dict[int, int] = field(default_factory=dict)
 
-    def add(self, value: float) -> None:
+    def add(self, value: float, bucket: int | None = None) -> None:
+        """Add one value (`bucket`: its histogram bucket, when the caller knows it)."""
         self.sample_count += 1
         self.total += value
         if value < self.minimum:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
-        bucket = math.floor(math.log(value) / _LOG_BASE) if value > 0 else _NON_POSITIVE
+        if bucket is None:
+            bucket = bucket_of(value)
         self.histogram[bucket] = self.histogram.get(bucket, 0) + 1
 
     def copy(self) -> StatisticSet:
@@ -96,6 +102,11 @@ class StatisticSet:
         return self.maximum
 
 
+def bucket_of(value: float) -> int:
+    """The histogram bucket of a value: values within 1 % share one."""
+    return math.floor(math.log(value) / _LOG_BASE) if value > 0 else _NON_POSITIVE
+
+
 def dimensions_key(dimensions: Iterable[tuple[str, str]]) -> str:
     """Dimensions in their stored form: a JSON list of [name, value] pairs sorted by name."""
     return json.dumps(sorted(dimensions), separators=(",", ":"))
@@ -107,6 +118,7 @@ class Metrics:
         self.clock = clock
         self.interval_s = interval_s
         self._sets: dict[SeriesKey, StatisticSet] = {}
+        self._notes: list[Note] = []  # recorded, not yet folded into _sets
         self._dims: dict[Dimensions, str] = {}  # the stored form of dimension tuples seen, to skip re-encoding
         self._writer_id = os.urandom(8).hex()
         self._seq = 0
@@ -153,18 +165,52 @@ class Metrics:
         timestamp_ms: int | None = None,
     ) -> None:
         """Add (metric name, value, unit) data of one namespace and dimension set at once."""
+        self.record_sets(
+            namespace, (self.dimensions_key(dimensions),), data, account=account, region=region, timestamp_ms=timestamp_ms
+        )
+
+    def dimensions_key(self, dimensions: Dimensions) -> str:
+        """A dimension set's stored form (remembered: callers may keep it and pass it to `record_sets`)."""
         dims = self._dims.get(dimensions)
         if dims is None:
             dims = self._dims[dimensions] = dimensions_key(dimensions)
+        return dims
+
+    def record_sets(
+        self,
+        namespace: str,
+        dimension_keys: tuple[str, ...],
+        data: Iterable[tuple[str, float, str]],
+        *,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        timestamp_ms: int | None = None,
+    ) -> None:
+        """The same data under several dimension sets (in their `dimensions_key` form); `data` must not change
+        afterwards. Costs one append: the data is folded into statistic sets later."""
         ts = int(self.clock.now() * 1000) if timestamp_ms is None else timestamp_ms
-        minute = ts - ts % MINUTE_MS
+        notes = self._notes
+        notes.append((account, region, namespace, dimension_keys, ts, data))
+        if len(notes) >= _FOLD_AT:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Fold the notes recorded so far into their minutes' statistic sets."""
+        notes, self._notes = self._notes, []
         sets = self._sets
-        for name, value, unit in data:
-            key = (account, region, namespace, name, dims, unit, minute)
-            statistic_set = sets.get(key)
-            if statistic_set is None:
-                statistic_set = sets[key] = StatisticSet()
-            statistic_set.add(value)
+        buckets: dict[float, int] = {}  # request metrics repeat few values (counts, whole milliseconds)
+        for account, region, namespace, dimension_keys, ts, data in notes:
+            minute = ts - ts % MINUTE_MS
+            for name, value, unit in data:
+                bucket = buckets.get(value)
+                if bucket is None:
+                    bucket = buckets[value] = bucket_of(value)
+                for dims in dimension_keys:
+                    key = (account, region, namespace, name, dims, unit, minute)
+                    statistic_set = sets.get(key)
+                    if statistic_set is None:
+                        statistic_set = sets[key] = StatisticSet()
+                    statistic_set.add(value, bucket)
 
     async def _flush_every_interval(self) -> None:
         while True:
@@ -174,6 +220,7 @@ class Metrics:
     async def flush(self) -> None:
         """Store every statistic set gathered so far, and wait until it is stored."""
         async with self._lock:
+            self._fold()
             sets, self._sets = self._sets, {}
             if not sets:
                 return
@@ -224,6 +271,7 @@ class Metrics:
         found: list[tuple[int, str, StatisticSet]] = []
         async with self._lock:  # no write in flight: every set is either stored or still here, once
             found.extend(await self._stored_sets(account, region, namespace, name, dims, first_minute, end_ms))
+            self._fold()
             for (acc, reg, ns, metric, d, set_unit, ts), s in self._sets.items():
                 if (acc, reg, ns, metric, d) == (
                     account,
