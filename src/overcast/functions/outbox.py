@@ -23,12 +23,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from overcast.billing.metering import InvocationRecord, Meter
+from overcast.billing.metering import InvocationRecord, Meter, record_statements
 from overcast.clock import Clock
 from overcast.functions import report
 from overcast.functions.instances import Instance, LogLine
 from overcast.observe.logs import LogEvent, LogStore, StreamEvents
-from overcast.store import Store
+from overcast.store import Statement, Store
 
 log = logging.getLogger("overcast.functions.outbox")
 
@@ -138,12 +138,14 @@ class Outbox:
                 return
             records = self._materialize(finished, events)
             try:
-                async with self.store.transaction() as tx:
-                    if self.logs is not None and events:
-                        batches = [StreamEvents(*key, batch) for key, batch in events.items()]
-                        await self.logs.put_many(batches, tx)
-                    if self.meter is not None and records:
-                        await self.meter.record_many(records, tx)
+                # One job for the store's writer, committed with whatever other writes are queued.
+                statements: list[Statement] = []
+                if self.logs is not None and events:
+                    batches = [StreamEvents(*key, batch) for key, batch in events.items()]
+                    statements += self.logs.put_statements(batches)
+                if self.meter is not None and records:
+                    statements += record_statements(records)
+                await self.store.execute_batch(statements)  # all of them, or none
             except Exception:
                 # The store refused (disk full, closed): these logs and records are lost; say so.
                 count = sum(len(batch) for batch in events.values())
