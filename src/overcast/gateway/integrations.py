@@ -20,6 +20,7 @@ import httpx
 from overcast.arn import new_request_id, parse_arn
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import AwsError
+from overcast.gateway.deadlines import Deadlines
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
@@ -106,6 +107,7 @@ class Integrations:
         # -> the function's ARN; a function ARN -> the (account, Region) it is invoked in
         self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str, str], str] = {}
         self._scopes: dict[str, tuple[str, str]] = {}
+        self.deadlines = Deadlines()
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -150,13 +152,17 @@ class Integrations:
     async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
         """Invoke the integration's function synchronously with `event`."""
         target = self._target(api, integration)
+        call = self.deadlines.start(integration.timeout_ms / 1000)
         try:
-            async with asyncio.timeout(integration.timeout_ms / 1000):
-                output = await self.invoke_function(target, event)
-        except TimeoutError:
-            raise IntegrationTimeout(target) from None
+            output = await self.invoke_function(target, event)
+        except asyncio.CancelledError:
+            if self.deadlines.finish(call):
+                raise IntegrationTimeout(target) from None
+            raise
         except AwsError as exc:
             raise IntegrationFailure(f"{exc.code}: {exc.message}") from exc
+        finally:
+            self.deadlines.finish(call)
         return LambdaReply(output.payload, output.function_error)
 
     async def forward(self, match: RouteMatch, request: GatewayRequest) -> BackendReply:
@@ -165,13 +171,17 @@ class Integrations:
         url = http_proxy_url(match, request)
         method = request.method if integration.http_method in ("ANY", "") else integration.http_method
         headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
+        call = self.deadlines.start(integration.timeout_ms / 1000)
         try:
-            async with asyncio.timeout(integration.timeout_ms / 1000):
-                response = await self.http.request(method, url, headers=headers, content=request.body)
-        except TimeoutError:
-            raise IntegrationTimeout(url) from None
+            response = await self.http.request(method, url, headers=headers, content=request.body)
+        except asyncio.CancelledError:
+            if self.deadlines.finish(call):
+                raise IntegrationTimeout(url) from None
+            raise
         except httpx.HTTPError as exc:
             raise IntegrationFailure(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            self.deadlines.finish(call)
         out = tuple(
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in response.headers.raw

@@ -67,17 +67,17 @@ class StatisticSet:
     maximum: float = -math.inf
     histogram: dict[int, int] = field(default_factory=dict)
 
-    def add(self, value: float, bucket: int | None = None) -> None:
-        """Add one value (`bucket`: its histogram bucket, when the caller knows it)."""
-        self.sample_count += 1
-        self.total += value
+    def add(self, value: float, bucket: int | None = None, count: int = 1) -> None:
+        """Add a value `count` times (`bucket`: its histogram bucket, when the caller knows it)."""
+        self.sample_count += count
+        self.total += value if count == 1 else value * count
         if value < self.minimum:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
         if bucket is None:
             bucket = bucket_of(value)
-        self.histogram[bucket] = self.histogram.get(bucket, 0) + 1
+        self.histogram[bucket] = self.histogram.get(bucket, 0) + count
 
     def copy(self) -> StatisticSet:
         return StatisticSet(self.sample_count, self.total, self.minimum, self.maximum, dict(self.histogram))
@@ -165,9 +165,8 @@ class Metrics:
         timestamp_ms: int | None = None,
     ) -> None:
         """Add (metric name, value, unit) data of one namespace and dimension set at once."""
-        self.record_sets(
-            namespace, (self.dimensions_key(dimensions),), data, account=account, region=region, timestamp_ms=timestamp_ms
-        )
+        keys = (self.dimensions_key(dimensions),)
+        self.record_sets(namespace, keys, tuple(data), account=account, region=region, timestamp_ms=timestamp_ms)
 
     def dimensions_key(self, dimensions: Dimensions) -> str:
         """A dimension set's stored form (remembered: callers may keep it and pass it to `record_sets`)."""
@@ -197,20 +196,25 @@ class Metrics:
     def _fold(self) -> None:
         """Fold the notes recorded so far into their minutes' statistic sets."""
         notes, self._notes = self._notes, []
-        sets = self._sets
-        buckets: dict[float, int] = {}  # request metrics repeat few values (counts, whole milliseconds)
+        # Request metrics repeat themselves (the same counts and whole milliseconds request after
+        # request): identical notes of a minute are counted first, then added once with their count.
+        alike: dict[tuple[str, str, str, tuple[str, ...], int, tuple[tuple[str, float, str], ...]], int] = {}
         for account, region, namespace, dimension_keys, ts, data in notes:
-            minute = ts - ts % MINUTE_MS
+            key = (account, region, namespace, dimension_keys, ts - ts % MINUTE_MS, tuple(data))
+            alike[key] = alike.get(key, 0) + 1
+        sets = self._sets
+        buckets: dict[float, int] = {}
+        for (account, region, namespace, dimension_keys, minute, data), count in alike.items():
             for name, value, unit in data:
                 bucket = buckets.get(value)
                 if bucket is None:
                     bucket = buckets[value] = bucket_of(value)
                 for dims in dimension_keys:
-                    key = (account, region, namespace, name, dims, unit, minute)
-                    statistic_set = sets.get(key)
+                    series = (account, region, namespace, name, dims, unit, minute)
+                    statistic_set = sets.get(series)
                     if statistic_set is None:
-                        statistic_set = sets[key] = StatisticSet()
-                    statistic_set.add(value, bucket)
+                        statistic_set = sets[series] = StatisticSet()
+                    statistic_set.add(value, bucket, count)
 
     async def _flush_every_interval(self) -> None:
         while True:
