@@ -16,6 +16,7 @@ import inspect
 import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from overcast.arn import new_request_id
@@ -55,8 +56,25 @@ _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-prot
 _ids = random.Random()
 _names: dict[bytes, str] = {}  # raw header name -> its lowercased text: clients send few distinct names
 _NAMES_LIMIT = 4096
-# The JSON text of an event: compact (less for the function to read), otherwise json.dumps' defaults.
-_event_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _not_serializable(value: object) -> object:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+# The JSON text of an event, compact (less for the function to read), otherwise as json.dumps writes it;
+# json's C encoder made once (JSONEncoder.encode makes one per call), without the circular-reference
+# check (an event is a tree built here).
+_encoder = (
+    c_make_encoder(None, _not_serializable, encode_basestring_ascii, None, ":", ",", False, False, True)
+    if c_make_encoder is not None
+    else None  # an interpreter without json's C accelerator
+)
+_compact = json.JSONEncoder(separators=(",", ":"))
+
+
+def _event_json(event: dict[str, Any]) -> str:
+    return "".join(_encoder(event, 0)) if _encoder is not None else _compact.encode(event)
 
 
 class StageSource(Protocol):
