@@ -132,8 +132,8 @@ def _joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name: ",".join(values) for name, values in lists.items()}
 
 
-def _event_body(api: DeployedApi, request: GatewayRequest, content_type: str | None) -> tuple[str | None, bool]:
-    # `content_type`: the request's first Content-Type header, if any
+def event_body(api: DeployedApi, request: GatewayRequest, content_type: str | None) -> tuple[str | None, bool]:
+    """The event's (body, isBase64Encoded) for a request whose first Content-Type is `content_type`."""
     if api.kind is ApiKind.REST:
         # REST APIs base64-encode only bodies whose Content-Type is one of the API's binaryMediaTypes.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
@@ -147,7 +147,58 @@ def _query(request: GatewayRequest) -> list[tuple[str, str]]:
     return request.query() if request.raw_query else []
 
 
-def _identity_v1(
+def headers_v1(
+    request: GatewayRequest,
+) -> tuple[dict[str, str] | None, dict[str, list[str]] | None, str | None, str | None]:
+    """Format 1.0's header maps (single: the last value of a name; multi: all of them) under the names'
+    common capitalisation, both None without headers; the first Content-Type; the User-Agent (joined)."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    content_type: str | None = None
+    agents: list[str] = []
+    for name, value in request.headers:
+        canonical = _canonical.get(name) or canonical_header_name(name)
+        headers[canonical] = value
+        values = multi_headers.get(canonical)
+        if values is None:
+            multi_headers[canonical] = [value]
+        else:
+            values.append(value)
+        if name == "content-type":
+            if content_type is None:
+                content_type = value
+        elif name == "user-agent":
+            agents.append(value)
+    return headers or None, multi_headers or None, content_type, ",".join(agents) if agents else None
+
+
+def headers_v2(request: GatewayRequest) -> tuple[dict[str, str], list[str], str | None]:
+    """Format 2.0's headers (repeats joined with commas, Cookie headers apart), its cookies, the first Content-Type."""
+    headers: dict[str, str] = {}
+    cookie_values: list[str] = []
+    content_type: str | None = None
+    for name, value in request.headers:
+        if name == "cookie":
+            cookie_values.append(value)
+            continue
+        previous = headers.get(name)
+        headers[name] = value if previous is None else f"{previous},{value}"
+        if name == "content-type" and content_type is None:
+            content_type = value
+    return headers, _cookies(cookie_values) if cookie_values else [], content_type
+
+
+def query_v1(request: GatewayRequest) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """Format 1.0's query string maps (single and multi-value), both None without a query."""
+    return _single_and_multi(_query(request))
+
+
+def query_v2(request: GatewayRequest) -> dict[str, str]:
+    """Format 2.0's query string parameters (repeats joined with commas)."""
+    return _joined(_query(request))
+
+
+def identity_v1(
     api: DeployedApi,
     request: GatewayRequest,
     identity: Mapping[str, Any] | None,
@@ -155,6 +206,7 @@ def _identity_v1(
     api_key: str | None,
     user_agent: str | None,
 ) -> dict[str, Any]:
+    """requestContext.identity of a format 1.0 event."""
     if api.kind is ApiKind.REST:
         fields: dict[str, Any] = {
             "cognitoIdentityPoolId": None,
@@ -216,26 +268,9 @@ def proxy_event_v1(
     api, route = match.api, match.route
     rest = api.kind is ApiKind.REST
     prefix = stage_path_prefix(api)
-    # One pass over the headers: both maps (payload 1.0 names), the first Content-Type, the User-Agent.
-    headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = {}
-    content_type: str | None = None
-    agents: list[str] = []
-    for name, value in request.headers:
-        canonical = _canonical.get(name) or canonical_header_name(name)
-        headers[canonical] = value
-        values = multi_headers.get(canonical)
-        if values is None:
-            multi_headers[canonical] = [value]
-        else:
-            values.append(value)
-        if name == "content-type":
-            if content_type is None:
-                content_type = value
-        elif name == "user-agent":
-            agents.append(value)
+    headers, multi_headers, content_type, user_agent = headers_v1(request)
     query, multi_query = _single_and_multi(_query(request))
-    body, is_base64 = _event_body(api, request, content_type)
+    body, is_base64 = event_body(api, request, content_type)
     domain = domain_name(request.host)
 
     context: dict[str, Any] = {
@@ -255,7 +290,7 @@ def proxy_event_v1(
         "domainPrefix": domain_prefix(domain),
         "requestTimeEpoch": request.time_epoch_ms,
         "requestId": request.request_id,
-        "identity": _identity_v1(api, request, identity, api_key_id, api_key, ",".join(agents) if agents else None),
+        "identity": identity_v1(api, request, identity, api_key_id, api_key, user_agent),
         "domainName": domain,
         "apiId": api.api_id,
     }
@@ -273,8 +308,8 @@ def proxy_event_v1(
             # REST: the path after the stage; HTTP APIs' 1.0 path keeps the stage segment.
             "path": request.path if rest else prefix + request.path,
             "httpMethod": request.method,
-            "headers": headers or None,
-            "multiValueHeaders": multi_headers or None,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi_query,
             "requestContext": context,
@@ -309,20 +344,8 @@ def proxy_event_v2(
     path = stage_path_prefix(api) + request.path
     key = route_key(route)
     domain = domain_name(request.host)
-    # One pass over the headers: repeats joined with commas, Cookie headers apart, the first Content-Type.
-    headers: dict[str, str] = {}
-    cookie_values: list[str] = []
-    content_type: str | None = None
-    for name, value in request.headers:
-        if name == "cookie":
-            cookie_values.append(value)
-            continue
-        previous = headers.get(name)
-        headers[name] = value if previous is None else f"{previous},{value}"
-        if name == "content-type" and content_type is None:
-            content_type = value
-    body, is_base64 = _event_body(api, request, content_type)
-    cookies = _cookies(cookie_values) if cookie_values else []
+    headers, cookies, content_type = headers_v2(request)
+    body, is_base64 = event_body(api, request, content_type)
     query = _joined(_query(request))
 
     context: dict[str, Any] = {

@@ -16,7 +16,6 @@ import inspect
 import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from overcast.arn import new_request_id
@@ -24,7 +23,8 @@ from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway.authorizers import Authorizers, AuthResult
 from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
-from overcast.gateway.events import extended_request_id, proxy_event_v1, proxy_event_v2
+from overcast.gateway.event_text import event_json_v1, event_json_v2
+from overcast.gateway.events import extended_request_id
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
 from overcast.gateway.measures import NAMESPACE, request_data
@@ -56,25 +56,6 @@ _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-prot
 _ids = random.Random()
 _names: dict[bytes, str] = {}  # raw header name -> its lowercased text: clients send few distinct names
 _NAMES_LIMIT = 4096
-
-
-def _not_serializable(value: object) -> object:
-    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
-
-
-# The JSON text of an event, compact (less for the function to read), otherwise as json.dumps writes it;
-# json's C encoder made once (JSONEncoder.encode makes one per call), without the circular-reference
-# check (an event is a tree built here).
-_encoder = (
-    c_make_encoder(None, _not_serializable, encode_basestring_ascii, None, ":", ",", False, False, True)
-    if c_make_encoder is not None
-    else None  # an interpreter without json's C accelerator
-)
-_compact = json.JSONEncoder(separators=(",", ":"))
-
-
-def _event_json(event: dict[str, Any]) -> str:
-    return "".join(_encoder(event, 0)) if _encoder is not None else _compact.encode(event)
 
 
 class StageSource(Protocol):
@@ -473,16 +454,16 @@ class Gateway:
     ) -> GatewayResult:
         api, integration = match.api, match.route.integration
         if integration.payload_format_version == "2.0" and api.kind is ApiKind.HTTP:
-            event = proxy_event_v2(match, request, authorizer=auth.request_context_authorizer)
+            event = event_json_v2(match, request, authorizer=auth.request_context_authorizer)
         else:
-            event = proxy_event_v1(
+            event = event_json_v1(
                 match,
                 request,
                 authorizer=auth.request_context_authorizer,
                 api_key_id=plan.key_id if plan is not None else None,
                 api_key=plan.key_value if plan is not None else None,
             )
-        reply = await self.integrations.invoke_lambda(api, integration, _event_json(event).encode())
+        reply = await self.integrations.invoke_lambda(api, integration, event.encode())
         if reply.function_error is not None:
             return function_error_result(api.kind)
         if api.kind is ApiKind.REST:
