@@ -54,6 +54,8 @@ _compact = json.JSONEncoder(separators=(",", ":"))
 
 def event_json(value: Any) -> str:
     """Compact JSON text, as `json.dumps(value, separators=(",", ":"))` writes it."""
+    if value is None:
+        return "null"
     return "".join(_encoder(value, 0)) if _encoder is not None else _compact.encode(value)
 
 
@@ -163,7 +165,7 @@ def event_json_v1(
             ',"apiId":',
             _text(api.api_id),
             '},"pathParameters":',
-            event_json(dict(match.path_parameters) or None),
+            event_json(match.path_parameters) if match.path_parameters else "null",
             ',"stageVariables":',
             parts.stage_variables,
             ',"body":',
