@@ -147,7 +147,10 @@ class InvokeService:
         log_type: str = "None",
         client_context: str | None = None,
         trace_id: str | None = None,
+        json_payload: bool = False,
     ) -> InvokeOutput:
+        """Invoke as the Invoke API does. `json_payload`: the caller wrote the payload as JSON itself
+        (API Gateway's events), so it is not parsed again to check it."""
         if invocation_type not in INVOCATION_TYPES:
             raise ValidationException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
@@ -173,15 +176,15 @@ class InvokeService:
                 "Asynchronous invocation (InvocationType Event) is not implemented by Overcast yet; "
                 "use RequestResponse."
             )
-        if payload.strip():
+        if not payload.strip():
+            payload = b"{}"
+        elif not json_payload:
             try:
                 json.loads(payload.decode())  # text, not bytes: json's encoding detection costs more than the parse
             except (ValueError, UnicodeDecodeError) as exc:
                 raise InvalidRequestContent(
                     f"Could not parse request body into json: Could not parse payload into json: {exc}"
                 ) from None
-        else:
-            payload = b"{}"
         request_id = ctx.request_id or str(uuid.uuid4())
         invoked_arn = function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier)
         return await self._run(ctx, version, ref.qualifier, payload, request_id, invoked_arn, log_type,

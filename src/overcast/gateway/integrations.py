@@ -54,7 +54,13 @@ class IntegrationFailure(Exception):
 
 class Invoker(Protocol):
     async def invoke(
-        self, ctx: RequestContext, function_name: str, payload: bytes, *, qualifier: str | None = None
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        json_payload: bool = False,
     ) -> _InvokeOutput: ...
 
 
@@ -122,7 +128,8 @@ class Integrations:
             self._http = None
 
     async def invoke_function(self, function_arn: str, payload: bytes) -> Any:
-        """Invoke a function by its ARN, as API Gateway does (Lambda authorizers use this too)."""
+        """Invoke a function by its ARN, as API Gateway does (Lambda authorizers use this too), with an
+        event the gateway wrote as JSON itself."""
         scope = self._scopes.get(function_arn)
         if scope is None:
             arn = parse_arn(function_arn)
@@ -135,7 +142,7 @@ class Integrations:
         ctx = RequestContext(
             account_id=scope[0], region=scope[1], request_id=new_request_id(), service="apigateway", operation="Invoke"
         )
-        return await self.invoker.invoke(ctx, function_arn, payload)
+        return await self.invoker.invoke(ctx, function_arn, payload, json_payload=True)
 
     def _target(self, api: DeployedApi, integration: Integration) -> str:
         key = (integration.uri, api.stage_variables, api.region, api.account_id)
