@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
-import statistics
 import subprocess
 import sys
 import time
@@ -22,7 +21,6 @@ from botocore.config import Config
 
 from bench.invoke import (
     CLIENTS,
-    WARMUP,
     Overcast,
     _free_port,
     _invoke_raw,
@@ -30,6 +28,8 @@ from bench.invoke import (
     _p,
     _throughput,
     _wait_port,
+    alternating_throughput,
+    interleaved,
 )
 from bench.raw_http import RawClient
 
@@ -49,26 +49,6 @@ def _get(host: str, path: str, headers: dict[str, str] | None = None) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Content-Length: 0"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def _interleaved(port: int, targets: dict[str, bytes]) -> dict[str, list[float]]:
-    """Round-trip times per target, measured in alternating rounds on one keep-alive client each."""
-    clients = {name: RawClient("127.0.0.1", port) for name in targets}
-    for name, raw in targets.items():
-        for _ in range(WARMUP):
-            clients[name].send(raw)
-    times: dict[str, list[float]] = {name: [] for name in targets}
-    for _ in range(ROUNDS):
-        for name, raw in targets.items():
-            client, samples = clients[name], times[name]
-            for _ in range(PER_ROUND):
-                started = time.perf_counter()
-                status, body = client.send(raw)
-                samples.append(time.perf_counter() - started)
-                assert status == 200, (name, status, body)
-    for client in clients.values():
-        client.close()
-    return times
 
 
 def _offer(args: tuple[int, bytes, float, float]) -> dict[int, int]:
@@ -162,7 +142,7 @@ def run() -> None:
     try:
         _wait_port(limit_port)
         bare = RawClient.request_bytes("POST", "/", b"{}")
-        limit = _interleaved(limit_port, {"asgi": bare})["asgi"]
+        limit = interleaved({"asgi": (limit_port, bare)}, ROUNDS, PER_ROUND)["asgi"]
         limit_rps = _throughput(limit_port, bare)
     finally:
         minimal.terminate()
@@ -196,7 +176,7 @@ def run() -> None:
 
 
 def _latency(port: int, targets: dict[str, bytes], asgi_p50: float) -> None:
-    times = _interleaved(port, targets)
+    times = interleaved({name: (port, raw) for name, raw in targets.items()}, ROUNDS, PER_ROUND)
     d50, d99 = _p(times["direct"], 0.5), _p(times["direct"], 0.99)
     print(f"limit: direct Invoke round trip p50 {d50 * 1e3:.3f} ms, p99 {d99 * 1e3:.3f} ms")
     for name, label in (("http", "HTTP API (quick create, 2.0)"), ("rest", "REST API (Lambda proxy)")):
@@ -212,11 +192,8 @@ def _latency(port: int, targets: dict[str, bytes], asgi_p50: float) -> None:
 
 def _rates(port: int, http: bytes, direct: bytes, limit_rps: float, rounds: int = 3) -> None:
     """Throughput through the HTTP API and by direct Invoke, in alternating rounds; the median of each."""
-    measured: dict[str, list[float]] = {"http": [], "direct": []}
-    for _ in range(rounds):
-        measured["http"].append(_throughput(port, http))
-        measured["direct"].append(_throughput(port, direct))
-    http_rps, direct_rps = statistics.median(measured["http"]), statistics.median(measured["direct"])
+    rates = alternating_throughput({"http": (port, http), "direct": (port, direct)}, rounds)
+    http_rps, direct_rps = rates["http"], rates["direct"]
     print(
         f"{f'throughput, {CLIENTS} clients, HTTP API':<46} {http_rps:>10,.0f} req/s"
         f"  = {http_rps / limit_rps:6.2f} x limit"
