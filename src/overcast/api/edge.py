@@ -16,6 +16,7 @@ from typing import Any
 
 from overcast.api.dispatch import Dispatcher
 from overcast.api.protocols.http import HttpRequest, HttpResponse
+from overcast.api.request_body import read_body
 from overcast.arn import new_request_id
 
 Scope = dict[str, Any]
@@ -34,10 +35,6 @@ ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
 EXECUTE_API_PATH = "/_aws/execute-api/"
 EXECUTE_API_HOST = b".execute-api.localhost"
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class Edge:
@@ -72,9 +69,8 @@ class Edge:
             if target is not None:
                 await self.gateway(target[0], target[1], scope, receive, send)
                 return
-        try:
-            body = await _read_body(receive, self._declared_length(scope), self.max_request_bytes)
-        except BodyTooLarge:
+        body = await read_body(receive, self.max_request_bytes, self._declared_length(scope))
+        if body is None:
             await _send(send, _too_large(self.max_request_bytes))
             return
         if self.invoke_path is not None and scope["method"] == "POST" and path.endswith("/invocations"):
@@ -128,30 +124,6 @@ def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
                 return (api_id, path) if api_id and "." not in api_id else None
             return None
     return None
-
-
-async def _read_body(receive: Receive, declared: int | None, limit: int) -> bytes:
-    """The whole body; over `limit`, the rest is drained unread (so the client sees our answer,
-    not a reset connection) and BodyTooLarge raised."""
-    too_large = declared is not None and declared > limit
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            too_large = True
-            chunks.clear()
-        if not too_large:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    if too_large:
-        raise BodyTooLarge
-    return b"".join(chunks)
 
 
 def _too_large(limit: int) -> HttpResponse:

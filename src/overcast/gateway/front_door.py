@@ -18,6 +18,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from overcast.api.request_body import read_body
 from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
@@ -154,7 +155,8 @@ class Gateway:
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
     async def __call__(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        body, too_large = await _read_body(receive, self.max_payload_bytes)
+        read = await read_body(receive, self.max_payload_bytes)
+        body, too_large = (b"", True) if read is None else (read, False)
         client = scope.get("client")
         source_ip = client[0] if client else "127.0.0.1"
         server = scope.get("server")
@@ -544,27 +546,6 @@ def _with_cors(api: DeployedApi, request: GatewayRequest, result: GatewayResult)
         if cors.allow_credentials:
             headers.append(("access-control-allow-credentials", "true"))
     return GatewayResult(result.status, headers, result.body)
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The whole body, or (b"", True) past `limit` (the rest drained, so the client reads our 413)."""
-    chunks: list[bytes] = []
-    size = 0
-    too_large = False
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            too_large = True
-            chunks.clear()
-        elif not too_large:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return (b"", True) if too_large else (b"".join(chunks), False)
 
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Gateway", "KeyPlans", "Observer", "StageSource", "Trace"]
