@@ -54,6 +54,12 @@ class UnknownOperationException(AwsError):
     code, status = "UnknownOperationException", 400
 
 
+class BadRequest(AwsError):
+    """API Gateway's (v1, v2) and other services' name for a request they refuse as malformed."""
+
+    code, status = "BadRequestException", 400
+
+
 class InvalidAction(AwsError):
     """Query protocols' answer to an Action the service does not have."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from overcast.errors import BadRequest
 from overcast.gateway.httpapi import validation
-from overcast.gateway.httpapi.errors import BadRequest
 from overcast.gateway.httpapi.records import Authorizer, Integration
 from overcast.gateway.httpapi.snapshots import function_arn
 

@@ -9,10 +9,11 @@ import pytest
 
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.gateway import deployed as d
+from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import HttpApis, endpoint_for
 from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.errors import BadRequest, Conflict, NotFound
 from overcast.gateway.httpapi.tables import DEPLOYMENT, ROUTE, STAGE
 from overcast.store import Store, open_store
 

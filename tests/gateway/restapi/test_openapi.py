@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from overcast.errors import BadRequest
 from overcast.gateway.restapi import definition, exports, openapi, snapshot
-from overcast.gateway.restapi.errors import BadRequest
 
 FN = "arn:aws:lambda:us-east-1:000000000000:function:pets"
 AUTH_FN = "arn:aws:lambda:us-east-1:000000000000:function:auth"

@@ -17,19 +17,13 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
-from overcast.errors import AwsError, ValidationException
+from overcast.errors import AwsError, BadRequest, ValidationException
 
 
 class ValidationError(AwsError):
     """The query protocols' (IAM, STS, CloudFormation) name for a ValidationException."""
 
     code, status = "ValidationError", 400
-
-
-class BadRequest(AwsError):
-    """API Gateway's (v1 and v2) name for a request that breaks the model's constraints."""
-
-    code, status = "BadRequestException", 400
 
 
 # Services that answer a broken constraint with their own error code, e.g. API Gateway's

@@ -14,10 +14,9 @@ from typing import Any, Protocol
 
 from overcast.api.services import Handler, OperationTable, Output, Params
 from overcast.context import RequestContext
-from overcast.errors import NotImplementedOperation
+from overcast.errors import BadRequest, NotImplementedOperation
 from overcast.gateway.deployed import Quota
 from overcast.gateway.restapi import RestApis, definition, exports, openapi, resources, stages
-from overcast.gateway.restapi.errors import BadRequest, NotImplementedFeature
 from overcast.gateway.restapi.keys import key_view, quota_of
 from overcast.gateway.restapi.patch import operations as patch_ops
 
@@ -64,7 +63,7 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
     # -- REST APIs
     async def create_rest_api(ctx: RequestContext, p: Params) -> Output:
         if p.get("cloneFrom"):
-            raise NotImplementedFeature("CreateRestApi with cloneFrom is not supported by Overcast yet")
+            raise NotImplementedOperation("CreateRestApi with cloneFrom is not supported by Overcast yet")
         return await apis.create(ctx, p)
 
     # -- OpenAPI import and export
@@ -152,7 +151,7 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
     async def flush_stage_cache(ctx: RequestContext, p: Params) -> Output:
         stages.stage(await apis.read(ctx, p["restApiId"]), p["stageName"])
         if flush is None:
-            raise NotImplementedFeature("Stage caches are not available in this Overcast")
+            raise NotImplementedOperation("Stage caches are not available in this Overcast")
         await flush(p["restApiId"], p["stageName"])
         return {}
 
@@ -179,7 +178,7 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
     # -- API keys
     async def create_api_key(ctx: RequestContext, p: Params) -> Output:
         if p.get("stageKeys"):
-            raise NotImplementedFeature("stageKeys are not supported by Overcast; add the key to a usage plan")
+            raise NotImplementedOperation("stageKeys are not supported by Overcast; add the key to a usage plan")
         return await keys.create_key(ctx, p)
 
     async def get_api_key(ctx: RequestContext, p: Params) -> Output:

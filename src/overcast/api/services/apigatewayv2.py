@@ -10,9 +10,9 @@ from typing import Any
 
 from overcast.api.services import Handler, OperationTable, Output, Params
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.gateway.httpapi import HttpApis, openapi
 from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.errors import BadRequest
 from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
 from overcast.gateway.restapi.exports import render as render_definition
 from overcast.gateway.restapi.openapi import parse as parse_openapi

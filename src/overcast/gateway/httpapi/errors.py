@@ -1,27 +1,11 @@
-"""The errors API Gateway's v2 API answers with: NotFoundException, BadRequestException, ConflictException.
+"""The HTTP API control plane's not-found errors, worded as API Gateway words them.
 
 https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html (Errors)
 """
 
 from __future__ import annotations
 
-from overcast.errors import AwsError
-
-
-class NotFound(AwsError):
-    code, status = "NotFoundException", 404
-
-
-class BadRequest(AwsError):
-    code, status = "BadRequestException", 400
-
-
-class Conflict(AwsError):
-    code, status = "ConflictException", 409
-
-
-class TooManyRequests(AwsError):
-    code, status = "TooManyRequestsException", 429
+from overcast.gateway.errors import NotFound
 
 
 def api_not_found(account: str, api_id: str) -> NotFound:

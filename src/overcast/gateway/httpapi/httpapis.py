@@ -16,10 +16,12 @@ from typing import Any
 
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.gateway.deployed import DeployedApi
+from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import records as rec
 from overcast.gateway.httpapi import tables, validation
-from overcast.gateway.httpapi.errors import BadRequest, Conflict, NotFound, not_found
+from overcast.gateway.httpapi.errors import not_found
 from overcast.gateway.httpapi.ids import new_api_id, new_part_id
 from overcast.gateway.httpapi.schema import STEPS
 from overcast.gateway.httpapi.snapshots import deployed_api

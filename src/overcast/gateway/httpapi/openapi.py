@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from overcast.errors import AwsError
+from overcast.errors import AwsError, BadRequest
 from overcast.gateway.httpapi import records as rec
 from overcast.gateway.httpapi import validation
-from overcast.gateway.httpapi.errors import BadRequest
 from overcast.gateway.restapi.openapi import OPERATIONS, base_path, full_path, options
 
 Doc = dict[str, Any]

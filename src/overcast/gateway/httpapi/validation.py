@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from overcast.gateway.httpapi.errors import BadRequest
+from overcast.errors import BadRequest
 from overcast.gateway.httpapi.records import (
     DEFAULT_ROUTE,
     DEFAULT_STAGE,

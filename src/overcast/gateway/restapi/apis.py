@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 from overcast.arn import parse_arn
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.gateway.deployed import DeployedApi, KeyPlan
+from overcast.gateway.errors import NotFound
 from overcast.gateway.restapi import definition, snapshot, stages
-from overcast.gateway.restapi.errors import BadRequest, NotFound
 from overcast.gateway.restapi.ids import new_id
 from overcast.gateway.restapi.keys import Keys
 from overcast.gateway.restapi.patch import PatchOperation

@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from overcast.errors import BadRequest
+from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.restapi import patch, resources
-from overcast.gateway.restapi.errors import BadRequest, Conflict, NotFound
 from overcast.gateway.restapi.ids import new_id
 from overcast.gateway.restapi.patch import Field
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from overcast.gateway.restapi.errors import BadRequest
+from overcast.errors import BadRequest
 
 Doc = dict[str, Any]
 

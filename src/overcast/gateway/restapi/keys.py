@@ -15,9 +15,10 @@ from typing import Any
 
 from overcast.clock import Clock
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.gateway.deployed import KeyPlan, Quota, Throttle
+from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.restapi import patch
-from overcast.gateway.restapi.errors import BadRequest, Conflict, NotFound
 from overcast.gateway.restapi.ids import new_id, new_key_value
 from overcast.gateway.restapi.patch import Field, PatchOperation
 from overcast.store import Store

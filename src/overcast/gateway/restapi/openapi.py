@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from overcast.errors import AwsError
+from overcast.errors import AwsError, BadRequest
 from overcast.gateway.restapi import definition, resources
-from overcast.gateway.restapi.errors import BadRequest
 
 Doc = dict[str, Any]
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.gateway.restapi.errors import BadRequest
+from overcast.errors import BadRequest
 
 OPS = ("add", "remove", "replace", "move", "copy", "test")
 

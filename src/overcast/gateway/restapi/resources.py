@@ -13,8 +13,9 @@ import copy
 import re
 from typing import Any
 
+from overcast.errors import BadRequest
+from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.restapi import patch
-from overcast.gateway.restapi.errors import BadRequest, Conflict, NotFound
 from overcast.gateway.restapi.ids import new_id
 from overcast.gateway.restapi.patch import Field
 

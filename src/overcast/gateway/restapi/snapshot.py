@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from overcast.errors import BadRequest
 from overcast.gateway.deployed import (
     ApiKind,
     Authorizer,
@@ -21,7 +22,6 @@ from overcast.gateway.deployed import (
     Route,
     Throttle,
 )
-from overcast.gateway.restapi.errors import BadRequest
 from overcast.gateway.restapi.resources import LAMBDA_URI
 from overcast.gateway.restapi.stages import setting_key
 
