@@ -22,6 +22,7 @@ from overcast.api.request_body import read_body
 from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
+from overcast.gateway import cors
 from overcast.gateway.authorizers import Authorizers, AuthResult
 from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
 from overcast.gateway.event_text import event_json_v1, event_json_v2
@@ -310,7 +311,7 @@ class Gateway:
         trace = Trace()
         result = await self._pipeline(api, request, trace, too_large)
         if api.cors is not None and request.header("origin") is not None:
-            result = _with_cors(api, request, result)
+            result = cors.with_headers(api, request, result)
         if rest_kind:
             result.headers.append(("x-amzn-RequestId", request_id))
             result.headers.append(("x-amz-apigw-id", extended_request_id(request_id)))
@@ -355,8 +356,8 @@ class Gateway:
         kind = api.kind
         if too_large:
             return self._fail(api, request, trace, failure(kind, "REQUEST_TOO_LARGE"))
-        if kind is ApiKind.HTTP and api.cors is not None and _is_preflight(request):
-            return _preflight(api, request)
+        if kind is ApiKind.HTTP and api.cors is not None and cors.is_preflight(request):
+            return cors.preflight(api, request)
         match = match_route(api, request.method, request.path)
         if match is None:
             return self._fail(api, request, trace, failure(kind, "MISSING_AUTHENTICATION_TOKEN"))
@@ -491,61 +492,6 @@ def _auth_failure(auth: AuthResult) -> Failure:
 def _http_request_id() -> str:
     """An HTTP API's request id, as AWS shapes it (e.g. "JKJaXmPLvHcESHA=")."""
     return base64.b64encode(_ids.getrandbits(88).to_bytes(11, "big")).decode("ascii")
-
-
-# --- CORS for HTTP APIs: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html ---
-
-
-def _is_preflight(request: GatewayRequest) -> bool:
-    return (
-        request.method == "OPTIONS"
-        and request.header("origin") is not None
-        and request.header("access-control-request-method") is not None
-    )
-
-
-def _allowed_origin(api: DeployedApi, origin: str) -> str | None:
-    assert api.cors is not None
-    origins = api.cors.allow_origins
-    if "*" in origins:
-        return "*"
-    return origin if origin in origins else None
-
-
-def _preflight(api: DeployedApi, request: GatewayRequest) -> GatewayResult:
-    """API Gateway answers preflight requests itself when CORS is configured, whatever the routes."""
-    cors = api.cors
-    assert cors is not None
-    headers: list[tuple[str, str]] = []
-    origin = _allowed_origin(api, request.header("origin") or "")
-    if origin is not None:
-        headers.append(("access-control-allow-origin", origin))
-        if cors.allow_methods:
-            headers.append(("access-control-allow-methods", ",".join(cors.allow_methods)))
-        if cors.allow_headers:
-            headers.append(("access-control-allow-headers", ",".join(cors.allow_headers)))
-        if cors.max_age is not None:
-            headers.append(("access-control-max-age", str(cors.max_age)))
-        if cors.allow_credentials:
-            headers.append(("access-control-allow-credentials", "true"))
-    return GatewayResult(204, headers, b"")
-
-
-def _with_cors(api: DeployedApi, request: GatewayRequest, result: GatewayResult) -> GatewayResult:
-    """The configured CORS headers replace any the integration sent."""
-    if api.kind is not ApiKind.HTTP or (result.status == 204 and _is_preflight(request)):
-        return result
-    cors = api.cors
-    assert cors is not None
-    headers = [(k, v) for k, v in result.headers if not k.lower().startswith("access-control-")]
-    origin = _allowed_origin(api, request.header("origin") or "")
-    if origin is not None:
-        headers.append(("access-control-allow-origin", origin))
-        if cors.expose_headers:
-            headers.append(("access-control-expose-headers", ",".join(cors.expose_headers)))
-        if cors.allow_credentials:
-            headers.append(("access-control-allow-credentials", "true"))
-    return GatewayResult(result.status, headers, result.body)
 
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Gateway", "KeyPlans", "Observer", "StageSource", "Trace"]
