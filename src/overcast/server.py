@@ -29,6 +29,7 @@ import uvloop
 from overcast import __version__
 from overcast.api.dispatch import Dispatcher
 from overcast.api.edge import Edge, InternalRoute
+from overcast.api.http_protocol import HttpProtocol
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, apigateway, apigatewayv2, lambda_, logs, stepfunctions, sts
@@ -374,14 +375,14 @@ async def serve(settings: Settings, on_ready: Callable[[str], None] | None = Non
         system = await start(settings, url)
         config = uvicorn.Config(
             system.edge,  # type: ignore[arg-type]
-            http="httptools",
+            http=HttpProtocol,  # httptools, a response's head and body in one write
             lifespan="off",
             log_level=settings.log_level,
             access_log=False,
             server_header=False,
             date_header=False,
-            # No X-Forwarded-For rewriting: nothing reads the client address, and the middleware
-            # is one more ASGI layer on every request.
+            # No X-Forwarded-For rewriting: the gateway reads the client's own address, and the
+            # middleware is one more ASGI layer on every request.
             proxy_headers=False,
         )
         server = _HttpServer(config)
