@@ -51,9 +51,11 @@ class Channel(asyncio.Protocol):
         self._frames: collections.deque[Frame] = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.WriteTransport subclass
+        self._loop = asyncio.get_running_loop()  # once: each call costs a getpid() system call
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -96,7 +98,7 @@ class Channel(asyncio.Protocol):
         if not self._frames:
             if self._closed:
                 raise ConnectionError("the instance's channel is closed")
-            loop = asyncio.get_running_loop()
+            loop = self._loop
             waiter = self._waiter = loop.create_future()
             timer = loop.call_later(timeout_s, self._expire, waiter)
             try:
