@@ -79,8 +79,10 @@ def test_rest_request_event() -> None:
     assert_shape(ours, aws, deep=frozenset({"requestContext", "identity"}))
     assert "version" not in ours
     assert ours["methodArn"] == "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/pets/42"
-    assert ours["headers"]["header2"] == "v2"
-    assert ours["multiValueHeaders"]["header2"] == ["v1", "v2"]
+    # Header names as in the proxy events' payload 1.0: in their common capitalisation, so that an
+    # authorizer reading event["headers"]["Authorization"] finds it (see gateway/events.py).
+    assert ours["headers"]["Header2"] == "v2"
+    assert ours["multiValueHeaders"]["Header2"] == ["v1", "v2"]
     assert ours["queryStringParameters"] == {"parameter1": "value2", "parameter2": "value"}
     assert ours["multiValueQueryStringParameters"]["parameter1"] == ["value1", "value2"]
     assert ours["pathParameters"] == {"id": "42"}

@@ -7,36 +7,18 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-aut
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from overcast.gateway.authorizers.identity import route_key
+from overcast.gateway.events import domain_name, domain_prefix, headers_v1, headers_v2, query_v1, query_v2, request_time
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def request_time(epoch_ms: int) -> str:
-    """`20/Aug/2021:14:36:50 +0000`, in English whatever the locale."""
-    t = time.gmtime(epoch_ms / 1000)
-    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
-
-
-def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
-    """Payload 1.0's two views of repeated names: the last value, and every value."""
-    if not pairs:
-        return None, None
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, value in pairs:
-        single[name] = value
-        multi.setdefault(name, []).append(value)
-    return single, multi
+__all__ = ["http_v1_event", "http_v2_event", "request_time", "rest_request_event", "token_event"]
 
 
 def _domain(request: GatewayRequest) -> tuple[str, str]:
-    domain = request.host.split(":")[0]
-    return domain, domain.split(".")[0]
+    domain = domain_name(request.host)
+    return domain, domain_prefix(domain)
 
 
 def _v1_request_context(match: RouteMatch, request: GatewayRequest, resource_id: str | None) -> dict[str, Any]:
@@ -77,8 +59,8 @@ def _v1_request_context(match: RouteMatch, request: GatewayRequest, resource_id:
 
 
 def _v1_body(match: RouteMatch, request: GatewayRequest) -> dict[str, Any]:
-    headers, multi_headers = _single_and_multi(list(request.headers))
-    query, multi_query = _single_and_multi(request.query())
+    headers, multi_headers, _, _ = headers_v1(request)
+    query, multi_query = query_v1(request)
     return {
         "resource": match.route.path,
         "path": request.path,
@@ -125,18 +107,8 @@ def http_v2_event(match: RouteMatch, request: GatewayRequest, arn: str, identity
     api = match.api
     domain, prefix = _domain(request)
     key = route_key(match.route)
-    cookies: list[str] = []
-    headers: dict[str, str] = {}
-    for name, value in request.headers:
-        if name == "cookie":  # payload 2.0 moves cookies out of the headers
-            cookies.extend(c.strip() for c in value.split(";") if c.strip())
-        elif name in headers:
-            headers[name] += "," + value
-        else:
-            headers[name] = value
-    query: dict[str, str] = {}
-    for name, value in request.query():
-        query[name] = f"{query[name]},{value}" if name in query else value
+    headers, cookies, _ = headers_v2(request)  # payload 2.0 moves cookies out of the headers
+    query = query_v2(request)
     path = request.stage_prefix + request.path
     event: dict[str, Any] = {
         "version": "2.0",
