@@ -12,7 +12,7 @@ from overcast.billing.metering import Meter
 from overcast.clock import FakeClock
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
 from overcast.functions.outbox import Finished, Outbox
-from overcast.observe.logs import LogEvent, LogStore
+from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
 
 A, R = "111111111111", "us-east-1"
@@ -89,12 +89,12 @@ async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, Lo
     ]
     assert instance.reads == 1  # one high-water mark read per instance per batch
     assert [r.request_id for r in await meter.records()] == ["req-1", "req-2"]
-    outbox.add_events(STREAM, [LogEvent(T0 + 99, "a notice")])  # the next batch gets a delay of its own
+    outbox.add(finished(3, instance))  # the next batch gets a delay of its own
     await asyncio.sleep(0)
     assert clock.sleepers == 1
     await clock.advance(0.005)
     await outbox.flush()
-    assert (await messages(logs))[-1] == "a notice"
+    assert (await messages(logs))[-1].startswith("REPORT RequestId: req-3\t")
 
 
 async def test_a_measured_peak_is_reported_as_measured(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from overcast.billing.metering import InvocationRecord, Meter, record_statements
@@ -102,7 +101,6 @@ class Outbox:
         self.meter = meter
         self.clock = clock
         self.delay_s = delay_s
-        self._events: dict[StreamKey, list[LogEvent]] = {}
         self._finished: list[Finished] = []
         self._writer: asyncio.Task[None] | None = None  # the scheduled write, while one is pending
         self._lock = asyncio.Lock()  # one write at a time, so a stream's events are stored in order
@@ -110,15 +108,6 @@ class Outbox:
     def add(self, finished: Finished) -> None:
         """Buffer one finished invocation; its log events and billing record are written within `delay_s`."""
         self._finished.append(finished)
-        self._schedule()
-
-    def add_events(self, stream: StreamKey, events: Sequence[LogEvent]) -> None:
-        """Buffer log events for `stream` that belong to no invocation (an instance's own notices)."""
-        if self.logs is not None and events:
-            self._events.setdefault(stream, []).extend(events)
-            self._schedule()
-
-    def _schedule(self) -> None:
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_later())
 
@@ -132,10 +121,10 @@ class Outbox:
 
     async def _write(self) -> None:
         async with self._lock:
-            events, self._events = self._events, {}
             finished, self._finished = self._finished, []
-            if not events and not finished:
+            if not finished:
                 return
+            events: dict[StreamKey, list[LogEvent]] = {}
             records = self._materialize(finished, events)
             try:
                 # One job for the store's writer, committed with whatever other writes are queued.
