@@ -84,6 +84,27 @@ async def test_the_writer_stores_every_second_and_close_stores_the_rest(store: S
     await reopened.close()
 
 
+async def test_a_closed_minute_keeps_one_row_per_writer(store: Store, clock: FakeClock) -> None:  # noqa: F811
+    m = Metrics(store, clock)
+    await m.start()
+    for value in (1.0, 2.0, 3.0):  # three flushes in one minute: three rows while it is open
+        m.record("AWS/ApiGateway", "Latency", DIMS, value, "Milliseconds")
+        await m.flush()
+    assert len(await store.fetch_all("SELECT seq FROM metric_sets")) == 3
+    await clock.advance(120.0)  # the minute has closed (late data for the previous one is still welcome)
+    m.record("AWS/ApiGateway", "Latency", DIMS, 10.0, "Milliseconds")
+    await m.flush()
+    rows = await store.fetch_all("SELECT ts, sample_count, total, minimum, maximum FROM metric_sets ORDER BY ts")
+    assert [(r["sample_count"], r["total"], r["minimum"], r["maximum"]) for r in rows] == [
+        (3.0, 6.0, 1.0, 3.0),
+        (1.0, 10.0, 10.0, 10.0),
+    ]
+    points = await m.statistics("AWS/ApiGateway", "Latency", DIMS, T0, T0 + 60_000, 60, percentiles=(50,))
+    assert [(p["SampleCount"], p["Sum"]) for p in points] == [(3.0, 6.0)]
+    assert abs(points[0]["ExtendedStatistics"]["p50"] - 2.0) <= 0.02
+    await m.close()
+
+
 @pytest.mark.parametrize(
     ("dimensions", "found"),
     [

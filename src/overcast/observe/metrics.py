@@ -5,8 +5,10 @@ notes it (one append: recording sits on request paths) and the notes are folded 
 set of their minute (SampleCount, Sum, Minimum, Maximum, and a log-scale histogram with 1 % wide
 buckets for percentiles) when they are stored or read, never on the recording caller's path; a writer
 stores every set gathered so far once a second, in one transaction, and `close` stores the rest. Each write
-adds rows (never read-modify-write), so several nodes can write the same minute and a read sums
-them. `statistics` answers like GetMetricStatistics, counting sets not yet stored too.
+adds rows, so several nodes can write the same minute and a read sums them; once a minute has
+closed, each writer merges its own rows of that minute into one (no other writer touches them),
+so a busy series keeps one row per minute per node, not sixty. `statistics` answers like
+GetMetricStatistics, counting sets not yet stored too.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Statistic
 
@@ -22,13 +24,13 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from overcast.clock import Clock
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION
-from overcast.store import Store
+from overcast.store import Queries, Store
 
 __all__ = ["FLUSH_INTERVAL_S", "STEPS", "Metrics", "StatisticSet", "bucket_of"]
 
@@ -122,6 +124,7 @@ class Metrics:
         self._dims: dict[Dimensions, str] = {}  # the stored form of dimension tuples seen, to skip re-encoding
         self._writer_id = os.urandom(8).hex()
         self._seq = 0
+        self._rows: dict[SeriesKey, int] = {}  # rows this writer stored per series and minute, while it is open
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -234,8 +237,13 @@ class Metrics:
                 hist = json.dumps(s.histogram, separators=(",", ":"))
                 key = (account, region, namespace, name, dims, unit, ts, self._writer_id, self._seq)
                 rows.append((*key, s.sample_count, s.total, s.minimum, s.maximum, hist))
+            for series in sets:
+                self._rows[series] = self._rows.get(series, 0) + 1
+            closed = self._closed_minutes()
             try:
                 async with self.store.transaction() as tx:
+                    for series in closed:
+                        await self._compact(tx, series)
                     for i in range(0, len(rows), _ROWS_PER_INSERT):
                         batch = rows[i : i + _ROWS_PER_INSERT]
                         await tx.execute(
@@ -247,6 +255,46 @@ class Metrics:
             except Exception:
                 # The store refused (disk full, closed): these data points are lost; say so.
                 log.exception("storing %d metric statistic sets failed", len(rows))
+
+    def _closed_minutes(self) -> list[SeriesKey]:
+        """This writer's series-minutes that have closed (a minute ago or more) and hold several rows."""
+        now_ms = int(self.clock.now() * 1000)
+        open_from = now_ms - now_ms % MINUTE_MS - MINUTE_MS  # the previous minute may still get late data
+        closed = [series for series in self._rows if series[6] < open_from]
+        several = [series for series in closed if self._rows[series] > 1]
+        for series in closed:
+            del self._rows[series]
+        return several
+
+    async def _compact(self, tx: Queries, series: SeriesKey) -> None:
+        """Merge this writer's rows of one closed series-minute into one row."""
+        where = (
+            "WHERE writer = ? AND account = ? AND region = ? AND namespace = ? AND name = ? AND dims = ? "
+            "AND unit = ? AND ts = ?"
+        )
+        params = (self._writer_id, *series)
+        rows = await tx.fetch_all(
+            f"SELECT sample_count, total, minimum, maximum, hist FROM metric_sets {where}", *params
+        )
+        if len(rows) < 2:
+            return
+        merged = StatisticSet()
+        for row in rows:
+            merged.merge(_stored_set(row))
+        await tx.execute(f"DELETE FROM metric_sets {where}", *params)
+        self._seq += 1
+        await tx.execute(
+            "INSERT INTO metric_sets (account, region, namespace, name, dims, unit, ts, writer, seq, "
+            "sample_count, total, minimum, maximum, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            *series,
+            self._writer_id,
+            self._seq,
+            merged.sample_count,
+            merged.total,
+            merged.minimum,
+            merged.maximum,
+            json.dumps(merged.histogram, separators=(",", ":")),
+        )
 
     async def statistics(
         self,
@@ -303,10 +351,13 @@ class Metrics:
             end_ms,
         )
         for row in rows:
-            hist = {int(k): int(v) for k, v in json.loads(row["hist"]).items()}
-            s = StatisticSet(row["sample_count"], row["total"], row["minimum"], row["maximum"], hist)
-            found.append((int(row["ts"]), row["unit"], s))
+            found.append((int(row["ts"]), row["unit"], _stored_set(row)))
         return found
+
+
+def _stored_set(row: Mapping[str, Any]) -> StatisticSet:
+    hist = {int(k): int(v) for k, v in json.loads(row["hist"]).items()}
+    return StatisticSet(row["sample_count"], row["total"], row["minimum"], row["maximum"], hist)
 
 
 def _datapoints(
