@@ -21,6 +21,7 @@ from overcast.gateway.deployed import DeployedApi
 from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import records as rec
 from overcast.gateway.httpapi import tables, validation
+from overcast.gateway.httpapi.deployments import Deployments
 from overcast.gateway.httpapi.errors import not_found
 from overcast.gateway.httpapi.ids import new_api_id, new_part_id
 from overcast.gateway.httpapi.schema import STEPS
@@ -53,6 +54,7 @@ class HttpApis:
         self.clock = clock or SystemClock()
         self.endpoint = endpoint or endpoint_for("http://127.0.0.1:4566")
         self.new_id = new_id
+        self.deployments = Deployments(self.clock, new_id)
         self._deployed: dict[tuple[str, str], DeployedApi | None] = {}
         self._stages: dict[str, list[str]] = {}
         self._generation = 0
@@ -157,7 +159,7 @@ class HttpApis:
                 await tables.insert_part(tx, api.api_id, ROUTE, route.route_id, route.route_key, route, now)
                 stage = rec.Stage(rec.DEFAULT_STAGE, now, now, auto_deploy=True, api_gateway_managed=True)
                 await tables.insert_part(tx, api.api_id, STAGE, stage.stage_name, stage.stage_name, stage, now)
-                await self._auto_deploy(tx, api)
+                await self.deployments.auto(tx, api)
         self._invalidate(api.api_id)
         return api
 
@@ -173,7 +175,7 @@ class HttpApis:
             validation.cors(updated.cors)
             await tables.update_api(tx, updated)
             if updated.cors != api.cors:
-                await self._auto_deploy(tx, updated)
+                await self.deployments.auto(tx, updated)
         return updated
 
     async def delete_cors(self, ctx: RequestContext, api_id: str) -> None:
@@ -210,7 +212,7 @@ class HttpApis:
             )  # fmt: skip
             await tables.update_api(tx, api)
             await self._insert_definition(tx, api_id, definition)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return api
 
     async def _insert_definition(self, tx: Queries, api_id: str, definition: Any) -> None:
@@ -272,7 +274,7 @@ class HttpApis:
             route = rec.Route(route_id=self.new_id(), **fields)
             await self._check_route(tx, api_id, route)
             await self._insert_named(tx, api_id, ROUTE, route.route_id, route.route_key, route)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return route
 
     async def update_route(self, ctx: RequestContext, api_id: str, route_id: str, changes: dict[str, Any]) -> rec.Route:
@@ -286,14 +288,14 @@ class HttpApis:
                 if other.route_key == route.route_key and other.route_id != route_id:
                     raise _duplicate_route(route.route_key)
             await tables.update_part(tx, api_id, ROUTE, route_id, route.route_key, route)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return route
 
     async def delete_route(self, ctx: RequestContext, api_id: str, route_id: str) -> None:
         async with self._changing(ctx, api_id) as (tx, api):
             await tables.part(tx, api_id, ROUTE, route_id)
             await tables.delete_part(tx, api_id, ROUTE, route_id)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
 
     async def create_integration(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Integration:
         integration = rec.Integration(integration_id=self.new_id(), **fields)
@@ -301,7 +303,7 @@ class HttpApis:
         async with self._changing(ctx, api_id) as (tx, api):
             iid = integration.integration_id
             await tables.insert_part(tx, api_id, INTEGRATION, iid, iid, integration, self.clock.now())
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return integration
 
     async def update_integration(
@@ -311,7 +313,7 @@ class HttpApis:
             integration = dataclasses.replace(await tables.part(tx, api_id, INTEGRATION, integration_id), **changes)
             validation.integration(integration)
             await tables.update_part(tx, api_id, INTEGRATION, integration_id, integration_id, integration)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return integration
 
     async def delete_integration(self, ctx: RequestContext, api_id: str, integration_id: str) -> None:
@@ -324,7 +326,7 @@ class HttpApis:
                         "detach it from the route first."
                     )
             await tables.delete_part(tx, api_id, INTEGRATION, integration_id)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
 
     async def create_authorizer(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Authorizer:
         authorizer = rec.Authorizer(authorizer_id=self.new_id(), **fields)
@@ -332,7 +334,7 @@ class HttpApis:
         async with self._changing(ctx, api_id) as (tx, api):
             aid = authorizer.authorizer_id
             await tables.insert_part(tx, api_id, AUTHORIZER, aid, aid, authorizer, self.clock.now())
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return authorizer
 
     async def update_authorizer(
@@ -345,7 +347,7 @@ class HttpApis:
                 if route.authorizer_id == authorizer_id:
                     validation.route(route, {authorizer_id: authorizer}, [route.integration_id or ""])
             await tables.update_part(tx, api_id, AUTHORIZER, authorizer_id, authorizer_id, authorizer)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
         return authorizer
 
     async def delete_authorizer(self, ctx: RequestContext, api_id: str, authorizer_id: str) -> None:
@@ -358,7 +360,7 @@ class HttpApis:
                         "change the route's authorization first."
                     )
             await tables.delete_part(tx, api_id, AUTHORIZER, authorizer_id)
-            await self._auto_deploy(tx, api)
+            await self.deployments.auto(tx, api)
 
     async def part(self, ctx: RequestContext, api_id: str, kind: str, part_id: str) -> Any:
         """One route, integration, authorizer, stage or deployment (kind as in `tables`)."""
@@ -382,7 +384,7 @@ class HttpApis:
                 raise Conflict(f"Stage already exists with name {stage.stage_name}")
             await self._insert_named(tx, api_id, STAGE, stage.stage_name, stage.stage_name, stage)
             if stage.auto_deploy:
-                await self._auto_deploy(tx, api, only=stage.stage_name)
+                await self.deployments.auto(tx, api, only=stage.stage_name)
             stage = await tables.part(tx, api_id, STAGE, stage.stage_name)
         return stage
 
@@ -395,7 +397,7 @@ class HttpApis:
             await self._check_stage(tx, api_id, stage)
             await tables.update_part(tx, api_id, STAGE, stage_name, stage_name, stage)
             if stage.auto_deploy and not old.auto_deploy:
-                await self._auto_deploy(tx, api, only=stage_name)
+                await self.deployments.auto(tx, api, only=stage_name)
                 stage = await tables.part(tx, api_id, STAGE, stage_name)
         return stage
 
@@ -424,9 +426,9 @@ class HttpApis:
             routes = await tables.parts(tx, api_id, ROUTE)
             if not routes:
                 raise BadRequest("Unable to deploy API because no routes exist in this API")
-            deployment = await self._deploy(tx, api, description=description, auto=False)
+            deployment = await self.deployments.deploy(tx, api, description=description, auto=False)
             if stage is not None:
-                await self._point(tx, api_id, stage, deployment, auto=False)
+                await self.deployments.point(tx, api_id, stage, deployment, auto=False)
         return deployment
 
     async def update_deployment(
@@ -476,46 +478,6 @@ class HttpApis:
             validation.route_settings(settings)
         if stage.deployment_id is not None:
             await tables.part(tx, api_id, DEPLOYMENT, stage.deployment_id)
-
-    async def _deploy(self, tx: Queries, api: rec.Api, *, description: str | None, auto: bool) -> rec.Deployment:
-        snapshot = rec.Snapshot(
-            routes=tuple(await tables.parts(tx, api.api_id, ROUTE)),
-            integrations=tuple(await tables.parts(tx, api.api_id, INTEGRATION)),
-            authorizers=tuple(await tables.parts(tx, api.api_id, AUTHORIZER)),
-            cors=api.cors,
-        )
-        deployment = rec.Deployment(
-            self.new_id(), self.clock.now(), description=description, auto_deployed=auto, snapshot=snapshot
-        )
-        did = deployment.deployment_id
-        await tables.insert_part(tx, api.api_id, DEPLOYMENT, did, did, deployment, deployment.created)
-        return deployment
-
-    async def _point(
-        self, tx: Queries, api_id: str, stage: rec.Stage, deployment: rec.Deployment, *, auto: bool
-    ) -> None:
-        # AWS reports an AutoDeploy stage's last deployment as "Successfully deployed stage with deployment ID '<id>'".
-        message = f"Successfully deployed stage with deployment ID '{deployment.deployment_id}'" if auto else None
-        updated = dataclasses.replace(
-            stage,
-            deployment_id=deployment.deployment_id,
-            last_deployment_status_message=message or stage.last_deployment_status_message,
-            last_updated=self.clock.now(),
-        )
-        await tables.update_part(tx, api_id, STAGE, stage.stage_name, stage.stage_name, updated)
-
-    async def _auto_deploy(self, tx: Queries, api: rec.Api, only: str | None = None) -> None:
-        """A new deployment for each AutoDeploy stage (or just `only`), as AWS makes on every change."""
-        stages = [
-            s
-            for s in await tables.parts(tx, api.api_id, STAGE)
-            if s.auto_deploy and (only is None or s.stage_name == only)
-        ]
-        if not stages or not await tables.parts(tx, api.api_id, ROUTE):
-            return
-        for stage in stages:
-            deployment = await self._deploy(tx, api, description=None, auto=True)
-            await self._point(tx, api.api_id, stage, deployment, auto=True)
 
 
 def _quick_integration(integration_id: str, target: str) -> rec.Integration:
