@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from overcast.store import Store, open_store
 from tests.postgres import postgres_database, postgres_server, postgres_url  # noqa: F401 - fixtures
 
 # Clients must never find a developer's real AWS configuration or credentials.
@@ -108,3 +109,24 @@ def aws_cli(server: RunningServer) -> Callable[..., subprocess.CompletedProcess[
         )
 
     return run
+
+
+# A store on each engine: a module that runs its tests on both declares
+#   @pytest.fixture(params=["sqlite_store", "pg_store"])
+#   def store(request): return request.getfixturevalue(request.param)
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await open_store(None, tmp_path / "overcast.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def pg_store(postgres_url: str, tmp_path: Path) -> AsyncIterator[Store]:  # noqa: F811 - the fixture above
+    opened = await open_store(postgres_url, tmp_path / "unused.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from overcast.clock import FakeClock
@@ -15,30 +12,12 @@ from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import HttpApis, endpoint_for
 from overcast.gateway.httpapi import records as rec
 from overcast.gateway.httpapi.tables import DEPLOYMENT, ROUTE, STAGE
-from overcast.store import Store, open_store
+from overcast.store import Store
 
 ACCOUNT_REGION = ("111111111111", "eu-west-1")
 CTX = RequestContext(account_id=ACCOUNT_REGION[0], region=ACCOUNT_REGION[1])
 FN = "arn:aws:lambda:eu-west-1:111111111111:function:pets"
 INVOCATIONS = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{FN}/invocations"
-
-
-@pytest.fixture
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(None, tmp_path / "overcast.db")
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
-async def pg_store(postgres_url: str, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(postgres_url, tmp_path / "unused.db")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture(params=["sqlite_store", "pg_store"])

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
-from overcast.store import Store, open_store
+from overcast.store import Store
 from overcast.workflows.asl import validate_definition
 from overcast.workflows.engine.machines import Machines
 from overcast.workflows.engine.tasks import Tasks
 
 CTX = RequestContext(account_id="111111111111", region="us-east-1")
 ROLE = "arn:aws:iam::111111111111:role/sfn"
-
-
-@pytest.fixture
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(None, tmp_path / "overcast.db")
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
-async def pg_store(postgres_url: str, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(postgres_url, tmp_path / "unused.db")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture(params=["sqlite_store", "pg_store"])
