@@ -17,6 +17,7 @@ from typing import Any
 
 from overcast.gateway.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.events import (
+    CALLER_FIELDS,
     domain_name,
     domain_prefix,
     event_body,
@@ -36,6 +37,8 @@ from overcast.gateway.request import GatewayRequest, RouteMatch
 __all__ = ["event_json", "event_json_v1", "event_json_v2"]
 
 _CACHE_LIMIT = 4096
+# A REST event's identity up to its source IP: the caller fields' nulls, as identity_v1 orders them.
+_REST_IDENTITY_START = ',"identity":{' + "".join(f'"{name}":null,' for name in CALLER_FIELDS) + '"sourceIp":'
 
 
 def _not_serializable(value: object) -> object:
@@ -154,13 +157,11 @@ def event_json_v1(
             epoch,
             ',"requestId":',
             request_id,
-            ',"identity":{"cognitoIdentityPoolId":null,"accountId":null,"cognitoIdentityId":null,"caller":null,'
-            '"sourceIp":',
+            _REST_IDENTITY_START,
             _text(request.source_ip),
-            ',"principalOrgId":null,"accessKey":null,"cognitoAuthenticationType":null,'
-            '"cognitoAuthenticationProvider":null,"userArn":null,"userAgent":',
+            ',"userAgent":',
             _optional(user_agent),
-            ',"user":null,"clientCert":null},"domainName":',
+            ',"clientCert":null},"domainName":',
             _text(domain),
             ',"apiId":',
             _text(api.api_id),

@@ -198,6 +198,21 @@ def query_v2(request: GatewayRequest) -> dict[str, str]:
     return _joined(_query(request))
 
 
+# requestContext.identity's caller fields: null unless AWS_IAM or Cognito fill them.
+CALLER_FIELDS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+    "user",
+    "userArn",
+)
+
+
 def identity_v1(
     api: DeployedApi,
     request: GatewayRequest,
@@ -207,22 +222,11 @@ def identity_v1(
     user_agent: str | None,
 ) -> dict[str, Any]:
     """requestContext.identity of a format 1.0 event."""
+    fields: dict[str, Any] = dict.fromkeys(CALLER_FIELDS)
+    fields["sourceIp"] = request.source_ip
     if api.kind is ApiKind.REST:
-        fields: dict[str, Any] = {
-            "cognitoIdentityPoolId": None,
-            "accountId": None,
-            "cognitoIdentityId": None,
-            "caller": None,
-            "sourceIp": request.source_ip,
-            "principalOrgId": None,
-            "accessKey": None,
-            "cognitoAuthenticationType": None,
-            "cognitoAuthenticationProvider": None,
-            "userArn": None,
-            "userAgent": user_agent,
-            "user": None,
-            "clientCert": None,  # only with mutual TLS, which local endpoints do not offer
-        }
+        fields["userAgent"] = user_agent
+        fields["clientCert"] = None  # only with mutual TLS, which local endpoints do not offer
         if api_key_id is not None:
             # $context.identity.apiKey / apiKeyId: present when the method required an API key.
             # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference
@@ -230,21 +234,8 @@ def identity_v1(
             fields["apiKeyId"] = api_key_id
     else:
         # HTTP APIs' 1.0 identity as AWS sends it (cognitoAmr, no API keys, an empty user agent when none).
-        fields = {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoAmr": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
-            "sourceIp": request.source_ip,
-            "user": None,
-            "userAgent": user_agent or "",
-            "userArn": None,
-        }
+        fields["cognitoAmr"] = None
+        fields["userAgent"] = user_agent or ""
     if identity:
         # AWS_IAM and Cognito fill the caller's fields; the authorizer module passes them in.
         fields.update(identity)

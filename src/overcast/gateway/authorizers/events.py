@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from overcast.gateway.authorizers.identity import route_key
-from overcast.gateway.events import domain_name, domain_prefix, headers_v1, headers_v2, query_v1, query_v2, request_time
+from overcast.gateway.events import (
+    CALLER_FIELDS,
+    domain_name,
+    domain_prefix,
+    headers_v1,
+    headers_v2,
+    query_v1,
+    query_v2,
+    request_time,
+)
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 __all__ = ["http_v1_event", "http_v2_event", "request_time", "rest_request_event", "token_event"]
@@ -32,20 +41,11 @@ def _v1_request_context(match: RouteMatch, request: GatewayRequest, resource_id:
         "extendedRequestId": request.request_id,
         "httpMethod": request.method.upper(),
         "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
+            **dict.fromkeys(CALLER_FIELDS),
             "cognitoAmr": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
             "apiKey": request.header("x-api-key"),
             "sourceIp": request.source_ip,
-            "user": None,
             "userAgent": request.header("user-agent"),
-            "userArn": None,
         },
         "path": request.stage_prefix + request.path,
         "protocol": "HTTP/1.1",
