@@ -40,6 +40,7 @@ from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
+from overcast.functions.outbox_process import WriterProcess
 from overcast.functions.packages import Packages
 from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
@@ -267,6 +268,7 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
         system.meter,
         clock,
         max_payload_bytes=settings.max_sync_payload_bytes,
+        outbox_writer=WriterProcess(settings.store_url, settings.sqlite_path),
     )
     system.closers.append(invoker.close)
     await invoker.start()

@@ -11,7 +11,7 @@ import pytest
 from overcast.billing.metering import Meter
 from overcast.clock import FakeClock
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
-from overcast.functions.outbox import Finished, Outbox
+from overcast.functions.outbox import Finished, Outbox, StoreWriter
 from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
 
@@ -44,11 +44,13 @@ class MeasuredInstance:
         pass
 
 
-def finished(
-    n: int, instance: MeasuredInstance, *, log: tuple[LogLine, ...] = (), memory: int | None = None
-) -> Finished:
-    return Finished(A, R, "fn", "$LATEST", f"req-{n}", instance, T0 + 10 * n, T0 + 10 * n + 2, 1.5, 2, 128, memory,
-                    None, False, "success", "x86_64", log)  # fmt: skip
+def finished(n: int, *, log: tuple[LogLine, ...] = (), memory: int | None = None) -> Finished:
+    return Finished(A, R, "fn", "$LATEST", f"req-{n}", STREAM[2], STREAM[3], T0 + 10 * n, T0 + 10 * n + 2, 1.5, 2,
+                    128, memory, None, False, "success", "x86_64", log)  # fmt: skip
+
+
+def outbox(store: Store, logs: LogStore | None, meter: Meter | None, clock: FakeClock, delay_s: float) -> Outbox:
+    return Outbox(StoreWriter(store, logs, meter is not None), clock, delay_s)
 
 
 @pytest.fixture
@@ -70,14 +72,14 @@ async def messages(logs: LogStore) -> list[str]:
 
 async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
-    outbox = Outbox(store, logs, meter, clock, delay_s=0.005)
+    box = outbox(store, logs, meter, clock, 0.005)
     instance = MeasuredInstance(42)
-    outbox.add(finished(1, instance, log=(LogLine(T0 + 11, "hello"),)))
-    outbox.add(finished(2, instance))
+    box.add(finished(1, log=(LogLine(T0 + 11, "hello"),)), instance)
+    box.add(finished(2), instance)
     await clock.advance(0.004)
     assert await meter.records() == []
     await clock.advance(0.001)
-    await outbox.flush()  # waits for the write the delay started
+    await box.flush()  # waits for the write the delay started
     assert await messages(logs) == [
         "START RequestId: req-1 Version: $LATEST",
         "hello",
@@ -89,47 +91,47 @@ async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, Lo
     ]
     assert instance.reads == 1  # one high-water mark read per instance per batch
     assert [r.request_id for r in await meter.records()] == ["req-1", "req-2"]
-    outbox.add(finished(3, instance))  # the next batch gets a delay of its own
+    box.add(finished(3), instance)  # the next batch gets a delay of its own
     await asyncio.sleep(0)
     assert clock.sleepers == 1
     await clock.advance(0.005)
-    await outbox.flush()
+    await box.flush()
     assert (await messages(logs))[-1].startswith("REPORT RequestId: req-3\t")
 
 
 async def test_a_measured_peak_is_reported_as_measured(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
-    outbox = Outbox(store, logs, meter, clock, delay_s=60)
+    box = outbox(store, logs, meter, clock, 60)
     instance = MeasuredInstance(42)
-    outbox.add(finished(1, instance, memory=77))
-    await outbox.flush()
+    box.add(finished(1, memory=77), instance)
+    await box.flush()
     assert "Max Memory Used: 77 MB" in (await messages(logs))[-1]
     assert instance.reads == 0
 
 
 async def test_init_output_comes_before_start(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
-    outbox = Outbox(store, logs, meter, clock, delay_s=60)
-    outbox.add(finished(1, MeasuredInstance(1), log=(LogLine(T0, "init says hi"), LogLine(T0 + 10, "handler says hi"))))
-    await outbox.flush()
+    box = outbox(store, logs, meter, clock, 60)
+    box.add(finished(1, log=(LogLine(T0, "init says hi"), LogLine(T0 + 10, "handler says hi"))), MeasuredInstance(1))
+    await box.flush()
     assert (await messages(logs))[:3] == ["init says hi", "START RequestId: req-1 Version: $LATEST", "handler says hi"]
 
 
 async def test_flush_writes_at_once(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
-    outbox = Outbox(store, logs, meter, clock, delay_s=60)
-    outbox.add(finished(1, MeasuredInstance(1)))
-    await outbox.flush()
+    box = outbox(store, logs, meter, clock, 60)
+    box.add(finished(1), MeasuredInstance(1))
+    await box.flush()
     assert len(await messages(logs)) == 3
     assert [r.request_id for r in await meter.records()] == ["req-1"]
-    await outbox.flush()  # nothing left: nothing written twice
+    await box.flush()  # nothing left: nothing written twice
     assert len(await meter.records()) == 1
 
 
 async def test_without_logs_or_meter_nothing_is_stored(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
-    outbox = Outbox(store, None, None, clock)
-    outbox.add(finished(1, MeasuredInstance(1)))
-    await outbox.flush()
+    box = outbox(store, None, None, clock, 0.005)
+    box.add(finished(1), MeasuredInstance(1))
+    await box.flush()
     assert await logs.groups(A, R) == ([], None)
     assert await meter.records() == []

@@ -33,7 +33,7 @@ from overcast.functions.concurrency import Concurrency, ProvisionedConfig, Provi
 from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
 from overcast.functions.names import function_arn, parse_function_ref
-from overcast.functions.outbox import Finished, Outbox
+from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
 from overcast.functions.pool import Lease, Pool, PoolKey
 from overcast.functions.records import LATEST, FunctionVersion
@@ -113,6 +113,7 @@ class InvokeService:
         *,
         max_payload_bytes: int = 6 * 1024 * 1024,
         random_source: Callable[[], float] | None = None,
+        outbox_writer: BatchWriter | None = None,
     ) -> None:
         self.registry = registry
         self.store = registry.store
@@ -124,12 +125,15 @@ class InvokeService:
         self.clock = clock
         self.max_payload_bytes = max_payload_bytes
         self.random = random_source or random.random
-        self.outbox = Outbox(self.store, logs, meter, clock)
+        # Where finished invocations' logs and billing records are made and stored: by default here,
+        # on this store; `overcast up` passes a WriterProcess (functions/outbox_process.py).
+        self.outbox = Outbox(outbox_writer or StoreWriter(self.store, logs, meter is not None), clock)
         self._background: set[asyncio.Task[Any]] = set()
         concurrency.listener = self._provisioned_changed
 
     async def start(self) -> None:
-        """Start the reaper and bring provisioned concurrency back up (in the background)."""
+        """Start the outbox's writer and the reaper, and bring provisioned concurrency back up (in the background)."""
+        await self.outbox.start()
         self.pool.start()
         for config in self.concurrency.provisioned_configs():
             self._spawn(self._provision(config))
@@ -304,7 +308,8 @@ class InvokeService:
             function_name=version.name,
             version=version.version,
             request_id=request_id,
-            instance=lease.instance,
+            log_group=lease.instance.spec.log_group,
+            log_stream=lease.instance.spec.log_stream,
             started_ms=started_ms,
             end_ms=max(started_ms, int(self.clock.now() * 1000)),
             duration_ms=result.duration_ms,
@@ -323,7 +328,7 @@ class InvokeService:
             if memory is None:
                 memory = lease.instance.max_memory_mb()
             tail = log_tail([line.message for line in finished.lines(memory)])
-        self.outbox.add(finished)
+        self.outbox.add(finished, lease.instance)
         return InvokeOutput(200, payload, function_error, version.version, tail)
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:
@@ -407,4 +412,5 @@ class InvokeService:
 
     async def close(self) -> None:
         await self.flush()
+        await self.outbox.close()
         await self.pool.close()

@@ -2,18 +2,21 @@
 
 Writing them one invocation at a time cost a store transaction (and an fsync) per invoke, and
 made every Invoke compete with them for the store's single writer. Lambda itself delivers a
-function's logs to CloudWatch asynchronously, so the outbox buffers them in memory and writes
-everything buffered in one transaction, `delay_s` after the first item arrived (or at once from
-`flush`). What an Invoke response acknowledges is the function's result, not its log or meter
-rows: a crash of the platform (kill -9, power loss) loses the invocations that finished in the
-last `delay_s` plus the duration of the write in progress. A clean shutdown flushes (`close`).
+function's logs to CloudWatch asynchronously, so the outbox buffers finished invocations in
+memory and hands everything buffered to its writer `delay_s` after the first one arrived (or at
+once from `flush`). What an Invoke response acknowledges is the function's result, not its log
+or meter rows: a crash of the platform (kill -9) loses the invocations that finished in the last
+`delay_s` plus the batch being written, and the writer of `overcast up` commits without waiting
+for the disk (functions/outbox_process.py), so a power loss can lose its last commits as well. A
+clean shutdown flushes (`close`).
 
-An invocation arrives as a `Finished` record, the facts as the response left them; the START,
-END and REPORT lines and the billing record are made from it when the batch is written, off the
-response's path. Max Memory Used is read from the instance then (once per instance per batch),
+An invocation arrives as a `Finished` record, the facts as the response left them. Max Memory
+Used is read from the instance when the batch is handed over (once per instance per batch),
 unless the instance reported it already: the instance's high-water mark a few milliseconds after
 the invocation, which is what AWS's REPORT shows unless the next invocation on the same instance,
-in the same few milliseconds, raised it.
+in the same few milliseconds, raised it. The writer makes the START, END and REPORT lines and the
+billing record from the records: `StoreWriter` in this process, or `WriterProcess` in a process
+of its own, so that neither the making nor the storing takes the server's CPU or its GIL.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from overcast.billing.metering import InvocationRecord, Meter, record_statements
+from overcast.billing.metering import InvocationRecord, record_statements
 from overcast.clock import Clock
 from overcast.functions import report
 from overcast.functions.instances import Instance, LogLine
@@ -31,9 +35,13 @@ from overcast.store import Statement, Store
 
 log = logging.getLogger("overcast.functions.outbox")
 
-DELAY_S = 0.005  # long enough to gather a burst of invocations into one commit, short next to a human reader
 
 StreamKey = tuple[str, str, str, str]  # (account, region, log group, log stream)
+
+
+# A Finished record as plain values (its fields in order, the log as (timestamp, message) pairs), as
+# writers receive batches: what marshal carries to a writer process unchanged.
+Wire = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +53,14 @@ class Finished:
     function_name: str
     version: str
     request_id: str
-    instance: Instance
+    log_group: str
+    log_stream: str
     started_ms: int
     end_ms: int
     duration_ms: float
     billed_ms: int
     memory_mb: int
-    max_memory_mb: int | None  # None: read from `instance` when written
+    max_memory_mb: int | None  # None: read from the instance when the batch is handed over
     init_ms: float | None  # REPORT's Init Duration (None when warm or provisioned)
     cold: bool
     outcome: str  # "success" | "error" | "timeout" | "crash"
@@ -91,23 +100,98 @@ class Finished:
             architecture=self.architecture,
         )
 
+    def wire(self, max_memory_mb: int) -> Wire:
+        """These facts as plain values, Max Memory Used settled."""
+        return (
+            self.account, self.region, self.function_name, self.version, self.request_id, self.log_group,
+            self.log_stream, self.started_ms, self.end_ms, self.duration_ms, self.billed_ms, self.memory_mb,
+            max_memory_mb, self.init_ms, self.cold, self.outcome, self.architecture,
+            tuple((line.timestamp_ms, line.message) for line in self.log),
+        )  # fmt: skip
 
-class Outbox:
-    def __init__(
-        self, store: Store, logs: LogStore | None, meter: Meter | None, clock: Clock, delay_s: float = DELAY_S
-    ) -> None:
+    @classmethod
+    def from_wire(cls, values: Wire) -> Finished:
+        (account, region, function_name, version, request_id, log_group, log_stream, started_ms, end_ms, duration_ms,
+         billed_ms, memory_mb, max_memory_mb, init_ms, cold, outcome, architecture, log) = values  # fmt: skip
+        return cls(
+            account, region, function_name, version, request_id, log_group, log_stream, started_ms, end_ms,
+            duration_ms, billed_ms, memory_mb, max_memory_mb, init_ms, cold, outcome, architecture,
+            tuple(LogLine(timestamp, message) for timestamp, message in log),
+        )  # fmt: skip
+
+
+class BatchWriter(Protocol):
+    """Where the outbox hands its batches: each is stored, or its loss is logged, when `write` returns."""
+
+    delay_s: float  # how long the outbox gathers invocations before it hands them over as one batch
+
+    async def start(self) -> None: ...
+
+    async def write(self, batch: list[Wire]) -> bool:
+        """True once stored; False when it was lost (and logged)."""
+
+    async def close(self) -> None: ...
+
+
+class StoreWriter:
+    """Makes a batch's log events and billing records and stores them in one `execute_batch`."""
+
+    # Long enough to gather a burst of invocations into one commit, short next to a human reader.
+    delay_s = 0.005
+
+    def __init__(self, store: Store, logs: LogStore | None, metered: bool) -> None:
         self.store = store
         self.logs = logs
-        self.meter = meter
+        self.metered = metered
+
+    async def start(self) -> None:
+        pass
+
+    async def write(self, batch: list[Wire]) -> bool:
+        events: dict[StreamKey, list[LogEvent]] = {}
+        records: list[InvocationRecord] = []
+        for values in batch:
+            item = Finished.from_wire(values)
+            if self.logs is not None:
+                stream = events.setdefault((item.account, item.region, item.log_group, item.log_stream), [])
+                memory = item.max_memory_mb or 0
+                stream.extend(LogEvent(line.timestamp_ms, line.message) for line in item.lines(memory))
+            if self.metered:
+                records.append(item.record())
+        statements: list[Statement] = []
+        if self.logs is not None and events:
+            statements += self.logs.put_statements([StreamEvents(*key, batch) for key, batch in events.items()])
+        if records:
+            statements += record_statements(records)
+        try:
+            await self.store.execute_batch(statements)  # all of them, or none
+        except Exception:
+            # The store refused (disk full, closed): these logs and records are lost; say so.
+            count = sum(len(stream) for stream in events.values())
+            log.exception("storing %d log events and %d billing records failed", count, len(records))
+            return False
+        return True
+
+    async def close(self) -> None:
+        pass
+
+
+class Outbox:
+    def __init__(self, writer: BatchWriter, clock: Clock, delay_s: float | None = None) -> None:
+        self.writer = writer
         self.clock = clock
-        self.delay_s = delay_s
-        self._finished: list[Finished] = []
+        self.delay_s = writer.delay_s if delay_s is None else delay_s
+        self._finished: list[tuple[Finished, Instance]] = []
         self._writer: asyncio.Task[None] | None = None  # the scheduled write, while one is pending
         self._lock = asyncio.Lock()  # one write at a time, so a stream's events are stored in order
 
-    def add(self, finished: Finished) -> None:
-        """Buffer one finished invocation; its log events and billing record are written within `delay_s`."""
-        self._finished.append(finished)
+    async def start(self) -> None:
+        await self.writer.start()
+
+    def add(self, finished: Finished, instance: Instance) -> None:
+        """Buffer one finished invocation (and the instance it ran on, for its peak memory); its log
+        events and billing record are handed to the writer within `delay_s`."""
+        self._finished.append((finished, instance))
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_later())
 
@@ -124,40 +208,16 @@ class Outbox:
             finished, self._finished = self._finished, []
             if not finished:
                 return
-            events: dict[StreamKey, list[LogEvent]] = {}
-            records = self._materialize(finished, events)
-            try:
-                # One job for the store's writer, committed with whatever other writes are queued.
-                statements: list[Statement] = []
-                if self.logs is not None and events:
-                    batches = [StreamEvents(*key, batch) for key, batch in events.items()]
-                    statements += self.logs.put_statements(batches)
-                if self.meter is not None and records:
-                    statements += record_statements(records)
-                await self.store.execute_batch(statements)  # all of them, or none
-            except Exception:
-                # The store refused (disk full, closed): these logs and records are lost; say so.
-                count = sum(len(batch) for batch in events.values())
-                log.exception("storing %d log events and %d billing records failed", count, len(records))
-
-    def _materialize(self, finished: list[Finished], events: dict[StreamKey, list[LogEvent]]) -> list[InvocationRecord]:
-        """Turn finished invocations into log events (added to `events`) and billing records."""
-        peaks: dict[int, int] = {}
-        records: list[InvocationRecord] = []
-        for item in finished:
-            if self.logs is not None:
+            peaks: dict[int, int] = {}
+            batch: list[Wire] = []
+            for item, instance in finished:
                 memory = item.max_memory_mb
                 if memory is None:
-                    key = id(item.instance)
-                    memory = peaks.get(key)
+                    memory = peaks.get(id(instance))
                     if memory is None:
-                        memory = peaks[key] = item.instance.max_memory_mb()
-                spec = item.instance.spec
-                stream = events.setdefault((item.account, item.region, spec.log_group, spec.log_stream), [])
-                stream.extend(LogEvent(line.timestamp_ms, line.message) for line in item.lines(memory))
-            if self.meter is not None:
-                records.append(item.record())
-        return records
+                        memory = peaks[id(instance)] = instance.max_memory_mb()
+                batch.append(item.wire(memory))
+            await self.writer.write(batch)
 
     async def flush(self) -> None:
         """Write everything buffered so far now, and wait until it is stored."""
@@ -167,3 +227,7 @@ class Outbox:
             self._writer.cancel()
             self._writer = None
         await self._write()
+
+    async def close(self) -> None:
+        await self.flush()
+        await self.writer.close()

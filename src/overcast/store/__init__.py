@@ -73,14 +73,19 @@ class Store(Queries, Protocol):
     async def close(self) -> None: ...
 
 
-async def open_store(url: str | None, sqlite_path: Path) -> Store:
-    """The store for these settings: None -> SQLite at `sqlite_path`; `postgresql://...` -> PostgreSQL."""
+async def open_store(url: str | None, sqlite_path: Path, *, durable: bool = True) -> Store:
+    """The store for these settings: None -> SQLite at `sqlite_path`; `postgresql://...` -> PostgreSQL.
+
+    `durable=False` opens a store whose commits return before they reach the disk (SQLite
+    synchronous=NORMAL in WAL mode, PostgreSQL synchronous_commit=off): a crash of the process
+    loses nothing, a power loss or kernel crash may lose its last commits, and the database stays
+    consistent either way. For data the platform writes in the background, such as invocation logs."""
     if url is None:
         from overcast.store.sqlite import open_sqlite
 
-        return await open_sqlite(sqlite_path)
+        return await open_sqlite(sqlite_path, durable=durable)
     if url.startswith(("postgresql://", "postgres://")):
         from overcast.store.postgres import open_postgres
 
-        return await open_postgres(url)
+        return await open_postgres(url, durable=durable)
     raise ValueError(f"store URL {url!r} is not a postgresql:// URL")

@@ -185,9 +185,10 @@ async def _advisory_lock(tx: Queries) -> None:
     await tx.execute("SELECT pg_advisory_xact_lock(?)", MIGRATION_LOCK)
 
 
-async def open_postgres(url: str, *, max_connections: int = 10) -> PostgresStore:
+async def open_postgres(url: str, *, max_connections: int = 10, durable: bool = True) -> PostgresStore:
+    settings = {} if durable else {"synchronous_commit": "off"}
     try:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=max_connections)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=max_connections, server_settings=settings)
     except _FOREIGN as exc:
         raise _translate(exc) from exc
     return PostgresStore(pool)

@@ -135,15 +135,16 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable  # False: synchronous=NORMAL, commits are not fsynced (see open_store)
         self._writer = ConnectionThread("overcast-sqlite-writer", self._connect_writer)
         self._reader = ConnectionThread("overcast-sqlite-reader", self._connect_reader)
 
     def _connect_writer(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA synchronous=FULL" if self.durable else "PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
@@ -233,8 +234,8 @@ async def _no_lock(tx: Queries) -> None:
     """BEGIN IMMEDIATE already holds SQLite's write lock for the whole transaction."""
 
 
-async def open_sqlite(path: Path) -> SqliteStore:
+async def open_sqlite(path: Path, *, durable: bool = True) -> SqliteStore:
     path.parent.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(path)
+    store = SqliteStore(path, durable=durable)
     await store.start()
     return store
