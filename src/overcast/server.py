@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import json
 import logging
 import os
@@ -401,6 +402,10 @@ async def serve(settings: Settings, on_ready: Callable[[str], None] | None = Non
         state = {"url": url, "pid": os.getpid(), "version": __version__, "data_dir": str(settings.data_dir)}
         state.update(system.status)
         (settings.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+        # What startup made (modules, models, services: ~70,000 tracked objects) lives as long as the
+        # server. Frozen, the collector no longer walks it: a full collection of it took ~30 ms here,
+        # a stall of every request in flight whenever the cyclic collector reached generation 2.
+        gc.freeze()
         if on_ready is not None:
             on_ready(url)
         await serving
