@@ -14,6 +14,7 @@ import pytest
 from overcast.billing.metering import Meter
 from overcast.clock import FakeClock, SystemClock
 from overcast.config import Settings
+from overcast.errors import ResourceNotFound
 from overcast.functions.code import CodeInput
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -86,6 +87,21 @@ async def test_alias_weights_pick_versions_with_the_injected_random_source(stack
     assert executed == ["2", "1", "1", "2"]
     answer = await invoker.invoke(CTX, "weighted:live", b"{}")
     assert json.loads(answer.payload) == {"v": answer.executed_version}
+
+
+async def test_a_resolved_name_is_reused_until_the_registry_changes(stack: Stack) -> None:
+    registry, invoker = stack.registry, stack.invoker
+    source = "import os\ndef handler(event, context):\n    return os.environ.get('STAGE')\n"
+    await registry.create_function(CTX, "resolved", config(runtime="python3.12"), zip_code(source))
+    assert (await invoker.invoke(CTX, "resolved", b"{}")).payload == b"null"
+    kept = invoker._targets[(ACCOUNT, REGION, "resolved", None)]
+    assert (await invoker.invoke(CTX, "resolved", b"{}")).payload == b"null"
+    assert invoker._targets[(ACCOUNT, REGION, "resolved", None)] is kept
+    await registry.update_function_configuration(CTX, "resolved", {"environment": {"STAGE": "2"}})
+    assert (await invoker.invoke(CTX, "resolved", b"{}")).payload == b'"2"'  # resolved again: the new revision
+    await registry.delete_function(CTX, "resolved")
+    with pytest.raises(ResourceNotFound):
+        await invoker.invoke(CTX, "resolved", b"{}")
 
 
 async def test_logs_and_metering(stack: Stack) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import FakeClock
-from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
+from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
 from overcast.functions.outbox import Finished, Outbox, StoreWriter
 from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
@@ -44,7 +44,7 @@ class MeasuredInstance:
         pass
 
 
-def finished(n: int, *, log: tuple[LogLine, ...] = (), memory: int | None = None) -> Finished:
+def finished(n: int, *, log: tuple[tuple[int, str], ...] = (), memory: int | None = None) -> Finished:
     return Finished(A, R, "fn", "$LATEST", f"req-{n}", STREAM[2], STREAM[3], T0 + 10 * n, T0 + 10 * n + 2, 1.5, 2,
                     128, memory, None, False, "success", "x86_64", log)  # fmt: skip
 
@@ -74,7 +74,7 @@ async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, Lo
     store, logs, meter, clock = parts
     box = outbox(store, logs, meter, clock, 0.005)
     instance = MeasuredInstance(42)
-    box.add(finished(1, log=(LogLine(T0 + 11, "hello"),)), instance)
+    box.add(finished(1, log=((T0 + 11, "hello"),)), instance)
     box.add(finished(2), instance)
     await clock.advance(0.004)
     assert await meter.records() == []
@@ -112,7 +112,7 @@ async def test_a_measured_peak_is_reported_as_measured(parts: tuple[Store, LogSt
 async def test_init_output_comes_before_start(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
     store, logs, meter, clock = parts
     box = outbox(store, logs, meter, clock, 60)
-    box.add(finished(1, log=(LogLine(T0, "init says hi"), LogLine(T0 + 10, "handler says hi"))), MeasuredInstance(1))
+    box.add(finished(1, log=((T0, "init says hi"), (T0 + 10, "handler says hi"))), MeasuredInstance(1))
     await box.flush()
     assert (await messages(logs))[:3] == ["init says hi", "START RequestId: req-1 Version: $LATEST", "handler says hi"]
 

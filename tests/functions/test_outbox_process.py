@@ -12,7 +12,6 @@ import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import SystemClock
-from overcast.functions.instances import LogLine
 from overcast.functions.outbox import Finished
 from overcast.functions.outbox_process import WriterProcess
 from overcast.observe.logs import LogStore
@@ -26,7 +25,7 @@ FIELDS = "Duration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t"
 
 def finished(n: int) -> Finished:
     return Finished(A, R, "fn", "$LATEST", f"req-{n}", GROUP, STREAM, T0 + 10 * n, T0 + 10 * n + 2, 1.5, 2, 128, None,
-                    None, False, "success", "x86_64", (LogLine(T0 + 10 * n + 1, f"line {n}"),))  # fmt: skip
+                    None, False, "success", "x86_64", ((T0 + 10 * n + 1, f"line {n}"),))  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

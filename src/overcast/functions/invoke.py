@@ -68,6 +68,21 @@ class InvokeOutput:
     log_result: str | None  # base64 of the last 4 KB of the invocation's log, with LogType Tail
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an Invoke's FunctionName and Qualifier resolved to, kept for the calls that name it alike."""
+
+    version: FunctionVersion
+    qualifier: str | None  # as resolved from the name and the Qualifier parameter
+    invoked_arn: str
+    pool_key: PoolKey
+    generation: int  # the version cache's generation it was resolved in: stale once that changes
+
+
+# Distinct (account, region, name, qualifier) spellings kept resolved; past it the cache starts over.
+MAX_TARGETS = 4096
+
+
 def check_state(version: FunctionVersion) -> None:
     """Only an Active function runs (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html)."""
     if version.state == "Active":
@@ -129,6 +144,7 @@ class InvokeService:
         # on this store; `overcast up` passes a WriterProcess (functions/outbox_process.py).
         self.outbox = Outbox(outbox_writer or StoreWriter(self.store, logs, meter is not None), clock)
         self._background: set[asyncio.Task[Any]] = set()
+        self._targets: dict[tuple[str, str, str, str | None], Target] = {}
         concurrency.listener = self._provisioned_changed
 
     async def start(self) -> None:
@@ -170,8 +186,10 @@ class InvokeService:
             raise RequestTooLargeException(
                 f"Request must be smaller than {self.max_payload_bytes} bytes for the InvokeFunction operation"
             )
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
-        version = await self._resolve(ctx, ref.name, ref.qualifier)
+        target = self._targets.get((ctx.account_id, ctx.region, function_name, qualifier))
+        if target is None or target.generation != self.registry.cache.generation:
+            target = await self._target(ctx, function_name, qualifier)
+        version = target.version
         check_state(version)
         if invocation_type == "DryRun":
             return InvokeOutput(204, b"", None, version.version, None)
@@ -190,16 +208,30 @@ class InvokeService:
                     f"Could not parse request body into json: Could not parse payload into json: {exc}"
                 ) from None
         request_id = ctx.request_id or str(uuid.uuid4())
-        invoked_arn = function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier)
-        return await self._run(ctx, version, ref.qualifier, payload, request_id, invoked_arn, log_type,
-                               client_context, trace_id)  # fmt: skip
+        return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id)
 
-    async def _resolve(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
-        """The version to run: alias weights pick between an alias' two versions
+    async def _target(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> Target:
+        """Resolve a FunctionName and Qualifier; kept for the next calls unless an alias' weights chose
+        the version (they choose again every time)."""
+        generation = self.registry.cache.generation
+        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
+        version, weighted = await self._resolve(ctx, ref.name, ref.qualifier)
+        pool_key = PoolKey(ctx.account_id, ctx.region, version.name, version.version, version.code.sha256_hex,
+                           version.revision_id)  # fmt: skip
+        invoked_arn = function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier)
+        target = Target(version, ref.qualifier, invoked_arn, pool_key, generation)
+        if not weighted:
+            if len(self._targets) >= MAX_TARGETS:
+                self._targets.clear()
+            self._targets[(ctx.account_id, ctx.region, function_name, qualifier)] = target
+        return target
+
+    async def _resolve(self, ctx: RequestContext, name: str, qualifier: str | None) -> tuple[FunctionVersion, bool]:
+        """The version to run, and whether an alias' weights picked it between the alias' two versions
         (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html)."""
         if qualifier is None or qualifier == LATEST or qualifier.isdigit():
             try:
-                return await self.registry.version(ctx, name, qualifier)
+                return await self.registry.version(ctx, name, qualifier), False
             except ResourceNotFound:
                 # Invoke names what it looked for: an unqualified call looks for $LATEST (as AWS's
                 # recorded "Function not found: arn:...:function:name:$LATEST" shows).
@@ -211,20 +243,19 @@ class InvokeService:
         for other, weight in alias.routing.items():
             if self.random() < weight:
                 chosen = other
-        return await self.registry.version(ctx, name, chosen)
+        return await self.registry.version(ctx, name, chosen), bool(alias.routing)
 
     async def _run(
         self,
         ctx: RequestContext,
-        version: FunctionVersion,
-        qualifier: str | None,
+        target: Target,
         payload: bytes,
         request_id: str,
-        invoked_arn: str,
         log_type: str,
         client_context: str | None,
         trace_id: str | None,
     ) -> InvokeOutput:
+        version, qualifier = target.version, target.qualifier
         account, region, name = ctx.account_id, ctx.region, version.name
         lease: Lease | None = None
         provisioned = self.concurrency.provisioned_for(account, region, name, qualifier, version.version)
@@ -235,14 +266,15 @@ class InvokeService:
         slot = self.concurrency.admit(account, region, name) if lease is None else None
         try:
             if lease is None:
-                key = PoolKey(account, region, name, version.version, version.code.sha256_hex, version.revision_id)
-                lease = await self.pool.acquire(key, lambda: self._spec(version), version.last_modified)
+                lease = self.pool.take_idle(target.pool_key, version.last_modified) or await self.pool.acquire(
+                    target.pool_key, lambda: self._spec(version), version.last_modified
+                )
             started_ms = int(self.clock.now() * 1000)
             invocation = Invocation(
                 request_id=request_id,
                 payload=payload,
                 deadline_ms=started_ms + version.config.timeout * 1000,
-                invoked_function_arn=invoked_arn,
+                invoked_function_arn=target.invoked_arn,
                 trace_id=trace_id,
                 client_context=client_context,
             )
@@ -320,7 +352,7 @@ class InvokeService:
             cold=lease.cold and lease.group is None,
             outcome=outcome(result),
             architecture=config.architectures[0] if config.architectures else "x86_64",
-            log=result.log,
+            log=tuple((line.timestamp_ms, line.message) for line in result.log),
         )
         tail = None
         if log_type == "Tail":

@@ -82,18 +82,25 @@ class Pool:
 
     # --- handing out instances ---------------------------------------------------------------------------
 
-    async def acquire(self, key: PoolKey, make_spec: SpecSource, modified: float = 0.0) -> Lease:
-        """An idle instance for `key` (LIFO) or a freshly started one. `modified` orders revisions of
-        one version: a newer one retires the instances of older ones."""
+    def take_idle(self, key: PoolKey, modified: float = 0.0) -> Lease | None:
+        """The most recently used idle instance for `key` (the warmest), or None. `modified` orders
+        revisions of one version: a newer one retires the instances of older ones."""
         self._note_revision(key, modified)
         stack = self._idle.get(key)
-        if stack:
-            lease = stack.pop()
-            if not stack:
-                del self._idle[key]
-            lease.cold = False
-            lease.returned = False
-            self._busy[lease.instance.id] = lease
+        if not stack:
+            return None
+        lease = stack.pop()
+        if not stack:
+            del self._idle[key]
+        lease.cold = False
+        lease.returned = False
+        self._busy[lease.instance.id] = lease
+        return lease
+
+    async def acquire(self, key: PoolKey, make_spec: SpecSource, modified: float = 0.0) -> Lease:
+        """An idle instance for `key` (see take_idle) or a freshly started one."""
+        lease = self.take_idle(key, modified)
+        if lease is not None:
             return lease
         if self._closed:
             raise RuntimeError("the instance pool is closed")

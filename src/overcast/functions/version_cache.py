@@ -39,6 +39,11 @@ class VersionCache:
             self._entries[key] = value
         return value
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever the cache is dropped: what was derived from its entries is stale then."""
+        return self._generation
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -36,6 +36,7 @@ def _iso(ms: int) -> str:
 
 
 Frame = tuple[dict[str, Any], bytes]
+_HEADER = json.JSONEncoder(separators=(",", ":"))  # frames.encode's, without json.dumps' argument checks
 
 
 class Channel(asyncio.Protocol):
@@ -125,7 +126,7 @@ class PythonInstance:
         self.id = instance_id
         self.spec = spec
         self.process = process
-        self._lock = asyncio.Lock()
+        self._busy = False
         self._channel = Channel()
         self._connected = False
         self._init_error: dict[str, Any] | None = None
@@ -196,43 +197,54 @@ class PythonInstance:
         return math.ceil(self.process.max_memory_bytes() / MB)
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
-        async with self._lock:
+        # The pool hands an instance to one invocation at a time; a second one at once is a bug.
+        if self._busy:
+            raise RuntimeError(f"instance {self.id} is already running an invocation")
+        self._busy = True
+        try:
             init_ms, self._init_ms = self._init_ms, None
             if self._init_error is not None or self._stopped:
                 return await self._init_failure(invocation, init_ms)
             started = time.monotonic()
-            header = {
-                "op": "invoke",
-                "request_id": invocation.request_id,
-                "deadline_ms": invocation.deadline_ms,
-                "invoked_function_arn": invocation.invoked_function_arn,
-                "trace_id": invocation.trace_id,
-                "client_context": invocation.client_context,
-                "cognito_identity": invocation.cognito_identity,
-            }
-            remaining = max(0.0, (invocation.deadline_ms - _now_ms()) / 1000)
+            header = _HEADER.encode(
+                {
+                    "op": "invoke",
+                    "request_id": invocation.request_id,
+                    "deadline_ms": invocation.deadline_ms,
+                    "invoked_function_arn": invocation.invoked_function_arn,
+                    "trace_id": invocation.trace_id,
+                    "client_context": invocation.client_context,
+                    "cognito_identity": invocation.cognito_identity,
+                }
+            ).encode()
+            payload = invocation.payload
+            remaining = max(0.0, invocation.deadline_ms / 1000 - time.time())
             try:
-                self._channel.write(frames.encode(header, invocation.payload))
+                self._channel.write(frames.PREFIX.pack(len(header), len(payload)) + header + payload)
                 reply, body = await self._channel.read(remaining)
             except TimeoutError:
                 return await self._timed_out(invocation, started, init_ms)
             except ConnectionError:
                 return await self._died(invocation, started, init_ms)
             duration = (time.monotonic() - started) * 1000
-            self.process.note_peak(int(reply.get("maxrss", 0)))
+            self.process.note_peak(reply["maxrss"])
             # Output written straight to fd 1/2 (C code, child processes) joins the log when its pipe is
             # read: with this invocation if it came in first, else with the next one (no extra loop turn
             # per invoke to wait for it).
-            error_type = reply.get("error_type")
+            lines = reply["log"]
+            log = self._take_log(lines) if lines or self._pending_log or self._fd_log else ()
+            error_type = reply["error_type"]
             return InvocationResult(
-                payload=body,
-                function_error="Unhandled" if error_type else None,
-                error_type=error_type,
-                duration_ms=duration,
-                max_memory_used_mb=None,  # read when the outbox writes the REPORT line, off the response's path
-                init_duration_ms=init_ms,
-                log=self._take_log(reply.get("log", [])),
+                body,
+                "Unhandled" if error_type else None,
+                error_type,
+                duration,
+                None,  # Max Memory Used: read when the outbox hands the REPORT line over, off the response's path
+                init_ms,
+                log,
             )
+        finally:
+            self._busy = False
 
     async def _init_failure(self, invocation: Invocation, init_ms: float | None) -> InvocationResult:
         document = dict(self._init_error or {"errorType": "Runtime.ExitError", "errorMessage": "instance stopped"})
