@@ -36,7 +36,6 @@ def _iso(ms: int) -> str:
 
 
 Frame = tuple[dict[str, Any], bytes]
-_HEADER = json.JSONEncoder(separators=(",", ":"))  # frames.encode's, without json.dumps' argument checks
 
 
 class Channel(asyncio.Protocol):
@@ -67,7 +66,7 @@ class Channel(asyncio.Protocol):
             end = head_end + body_len
             if len(buffer) < end:
                 break
-            header = json.loads(buffer[frames.PREFIX.size : head_end].decode())
+            header = frames.decode_header(buffer[frames.PREFIX.size : head_end])
             self._frames.append((header, bytes(buffer[head_end:end])))
             del buffer[:end]
         if self._frames:
@@ -206,7 +205,7 @@ class PythonInstance:
             if self._init_error is not None or self._stopped:
                 return await self._init_failure(invocation, init_ms)
             started = time.monotonic()
-            header = _HEADER.encode(
+            frame = frames.encode(
                 {
                     "op": "invoke",
                     "request_id": invocation.request_id,
@@ -215,12 +214,12 @@ class PythonInstance:
                     "trace_id": invocation.trace_id,
                     "client_context": invocation.client_context,
                     "cognito_identity": invocation.cognito_identity,
-                }
-            ).encode()
-            payload = invocation.payload
+                },
+                invocation.payload,
+            )
             remaining = max(0.0, invocation.deadline_ms / 1000 - time.time())
             try:
-                self._channel.write(frames.PREFIX.pack(len(header), len(payload)) + header + payload)
+                self._channel.write(frame)
                 reply, body = await self._channel.read(remaining)
             except TimeoutError:
                 return await self._timed_out(invocation, started, init_ms)

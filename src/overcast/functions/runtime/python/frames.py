@@ -11,11 +11,20 @@ from typing import Any
 
 PREFIX = struct.Struct("!II")  # header length, body length
 MAX_FDS = 8
+# Made once: json.dumps and json.loads build or check their arguments on every call (~1 us each, and
+# every invoke encodes and decodes a header at both ends).
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_DECODER = json.JSONDecoder()
 
 
 def encode(header: dict[str, Any], body: bytes = b"") -> bytes:
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = _ENCODER.encode(header).encode()
     return PREFIX.pack(len(head), len(body)) + head + body
+
+
+def decode_header(head: bytes | bytearray) -> dict[str, Any]:
+    document: dict[str, Any] = _DECODER.decode(head.decode())
+    return document
 
 
 def decode_prefix(prefix: bytes) -> tuple[int, int]:
@@ -57,7 +66,7 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
     head_len, body_len = decode_prefix(prefix)
     head = _recv_exactly(sock, head_len)
     body = _recv_exactly(sock, body_len) if body_len else b""
-    return json.loads(head.decode()), body, fds
+    return decode_header(head), body, fds
 
 
 class Reader:
@@ -80,7 +89,7 @@ class Reader:
                     head = self.buffer[PREFIX.size : head_end]
                     body = bytes(self.buffer[head_end:end])
                     del self.buffer[:end]
-                    return json.loads(head.decode()), body
+                    return decode_header(head), body
                 wanted = end - len(self.buffer)
             else:
                 wanted = PREFIX.size - len(self.buffer)

@@ -99,11 +99,15 @@ def _encode_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+# json.dumps(response, default=_encode_default, ensure_ascii=...) would build one per call.
+_ENCODERS = {flag: json.JSONEncoder(default=_encode_default, ensure_ascii=flag) for flag in (True, False)}
+
+
 def marshal(response: Any, ensure_ascii: bool) -> bytes:
     if isinstance(response, bytes):
         return response
     try:
-        return json.dumps(response, default=_encode_default, ensure_ascii=ensure_ascii).encode()
+        return _ENCODERS[ensure_ascii].encode(response).encode()
     except Exception as exc:  # as AWS: any failure to serialize is a MarshalError
         raise handlers.Fault(handlers.MARSHAL_ERROR, f"Unable to marshal response: {exc}") from None
 
