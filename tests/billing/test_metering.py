@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from overcast.billing.metering import InvocationRecord, Meter
+from overcast.billing.metering import STEPS, InvocationRecord, Meter
 from overcast.billing.pricing import PriceTable
+from overcast.clock import FakeClock
+from overcast.store import Store
+from tests.store.conftest import store, store_target  # noqa: F401 - fixtures on both engines
 
 A, B = "111111111111", "222222222222"
 JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -129,3 +132,13 @@ async def test_record_many_in_chunks_keeps_one_row_per_invocation(meter: Meter) 
         await meter.record_many([record(1000, account=B)], tx)
     assert await meter.records(account=A) == batch
     assert [r.request_id for r in await meter.records(account=B)] == ["req-1000"]
+
+
+async def test_records_stored_under_the_first_key_order_survive_the_time_ordered_key(store: Store) -> None:  # noqa: F811
+    await store.migrate("billing", STEPS[:1])  # the first layout: request id before start time in the key
+    await Meter(store, FakeClock(), 1).record(record(1))
+    meter = Meter(store, FakeClock(), 1)
+    await meter.start()  # the rest of the steps
+    assert await meter.records() == [record(1)]
+    await meter.record_many([record(1), record(2)])  # still one row per invocation
+    assert [r.request_id for r in await meter.records()] == ["req-1", "req-2"]

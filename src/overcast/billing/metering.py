@@ -35,6 +35,23 @@ STEPS: list[str] = [
     "architecture TEXT NOT NULL, PRIMARY KEY (account, region, function_name, request_id, started_ms));"
     "CREATE INDEX billing_invocations_time ON billing_invocations (started_ms);"
     "CREATE INDEX billing_invocations_account_time ON billing_invocations (account, started_ms)",
+    # The same key in time order: with the request id (random) before the start time, every insert
+    # landed on a random page of the key's index, which grew costlier with the table (measured: 12 ->
+    # 21 us a row over the first 100,000 rows, against a flat 7.5 in time order).
+    "CREATE TABLE billing_invocations_v2 (account TEXT NOT NULL, region TEXT NOT NULL, "
+    "function_name TEXT NOT NULL, version TEXT NOT NULL, request_id TEXT NOT NULL, started_ms BIGINT NOT NULL, "
+    "month TEXT NOT NULL, duration_ms DOUBLE PRECISION NOT NULL, billed_ms BIGINT NOT NULL, "
+    "memory_mb BIGINT NOT NULL, mb_ms BIGINT NOT NULL, init_ms DOUBLE PRECISION, cold BIGINT NOT NULL, "
+    "outcome TEXT NOT NULL, architecture TEXT NOT NULL, "
+    "PRIMARY KEY (account, region, function_name, started_ms, request_id));"
+    "INSERT INTO billing_invocations_v2 (account, region, function_name, version, request_id, started_ms, month, "
+    "duration_ms, billed_ms, memory_mb, mb_ms, init_ms, cold, outcome, architecture) "
+    "SELECT account, region, function_name, version, request_id, started_ms, month, duration_ms, billed_ms, "
+    "memory_mb, mb_ms, init_ms, cold, outcome, architecture FROM billing_invocations;"
+    "DROP TABLE billing_invocations;"
+    "ALTER TABLE billing_invocations_v2 RENAME TO billing_invocations;"
+    "CREATE INDEX billing_invocations_time ON billing_invocations (started_ms);"
+    "CREATE INDEX billing_invocations_account_time ON billing_invocations (account, started_ms)",
 ]
 
 
@@ -124,7 +141,7 @@ def _insert_sql(rows: int) -> str:
         "INSERT INTO billing_invocations (account, region, function_name, version, request_id, started_ms, "
         "month, duration_ms, billed_ms, memory_mb, mb_ms, init_ms, cold, outcome, architecture) VALUES "
         + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in range(rows))
-        + " ON CONFLICT (account, region, function_name, request_id, started_ms) DO NOTHING"
+        + " ON CONFLICT (account, region, function_name, started_ms, request_id) DO NOTHING"
     )
 
 
