@@ -12,6 +12,7 @@ import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import SystemClock
+from overcast.functions import outbox_process
 from overcast.functions.outbox import Finished
 from overcast.functions.outbox_process import WriterProcess
 from overcast.observe.logs import LogStore
@@ -119,3 +120,18 @@ async def test_a_store_that_is_not_durable_does_not_wait_for_the_disk(tmp_path: 
             assert row is not None and row["synchronous"] == synchronous
         finally:
             await store.close()
+
+
+async def test_the_child_runs_in_idle_time_unless_it_falls_behind(
+    target: tuple[Store, WriterProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store, writer = target
+    process = writer._process
+    assert process is not None
+    assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE
+    monkeypatch.setattr(outbox_process, "LAGGING_BATCH", 2)
+    assert await writer.write([finished(1).wire(42), finished(2).wire(42)])  # a batch that big: behind
+    assert os.sched_getscheduler(process.pid) == os.SCHED_OTHER
+    assert os.getpriority(os.PRIO_PROCESS, process.pid) == 19
+    assert await writer.write([finished(3).wire(42)])  # caught up
+    assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE
