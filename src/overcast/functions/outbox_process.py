@@ -94,11 +94,14 @@ class WriterProcess:
             return
         self._lagging = lagging
         try:
-            if lagging:
-                os.sched_setscheduler(pid, os.SCHED_OTHER, os.sched_param(0))
-                os.setpriority(os.PRIO_PROCESS, pid, 19)
-            else:
-                os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+            # Per thread: the child's threads (its store's among them) take the main thread's policy when
+            # they start, but a change reaches only the thread it names.
+            for tid in [int(t) for t in os.listdir(f"/proc/{pid}/task")]:
+                if lagging:
+                    os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+                    os.setpriority(os.PRIO_PROCESS, tid, 19)
+                else:
+                    os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
         except (OSError, AttributeError) as exc:  # not Linux, or the child is gone: its default priority
             log.debug("could not set the outbox writer's priority: %s", exc)
 
