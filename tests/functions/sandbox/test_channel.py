@@ -1,0 +1,50 @@
+"""The lean channel's server end: frames as they arrive, and polling for one before waiting on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from overcast.functions.runtime.python import frames
+from overcast.functions.sandbox.python import Channel
+
+
+async def connected() -> tuple[Channel, socket.socket]:
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    channel = Channel()
+    await asyncio.get_running_loop().create_unix_connection(lambda: channel, sock=ours)
+    return channel, theirs
+
+
+async def test_a_spin_sees_a_frame_waiting_and_the_read_returns_it() -> None:
+    channel, instance = await connected()
+    try:
+        instance.sendall(frames.encode({"op": "result"}, b"{}"))
+        assert channel.spin(1.0)  # returns as soon as the frame is readable, not after a second
+        assert await channel.read(5, spin_s=1.0) == ({"op": "result"}, b"{}")
+    finally:
+        channel.close()
+        instance.close()
+
+
+async def test_a_spin_gives_up_when_nothing_comes() -> None:
+    channel, instance = await connected()
+    try:
+        assert not channel.spin(0.0)
+        reading = asyncio.ensure_future(channel.read(5, spin_s=0.0001))  # then waits on the event loop
+        await asyncio.sleep(0)
+        instance.sendall(frames.encode({"op": "result"}, b"late"))
+        assert await reading == ({"op": "result"}, b"late")
+    finally:
+        channel.close()
+        instance.close()
+
+
+async def test_a_closed_channel_is_not_polled() -> None:
+    channel, instance = await connected()
+    instance.close()
+    while not channel._closed:  # until the event loop has seen the other end close
+        await asyncio.sleep(0)
+    assert not channel.spin(1.0)
+    channel.close()
