@@ -31,7 +31,7 @@ from overcast.functions import aliases as alias_ops
 from overcast.functions import versions
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig, ProvisionedKey, ProvisionedStatus
 from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
-from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
+from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult
 from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
@@ -319,7 +319,9 @@ class InvokeService:
         started_ms: int,
         log_type: str,
     ) -> InvokeOutput:
-        """The response; the invocation's log lines and billing record go to the outbox, made when it writes."""
+        """The response. The invocation's record for the outbox is made once the response has left (the
+        caller's task sends it before the event loop runs the next callback), unless the log's tail is
+        wanted in the response itself."""
         payload, function_error = result.payload, result.function_error
         if len(payload) > self.max_payload_bytes:
             # What Lambda answers for a response over the 6 MB limit (the function did run).
@@ -328,40 +330,77 @@ class InvokeService:
                 f"Response payload size exceeded maximum allowed payload size ({self.max_payload_bytes} bytes).",
             )
             function_error = "Unhandled"
+        end_ms = max(started_ms, int(self.clock.now() * 1000))
+        # Read now: the lease goes back to the pool and may be handed out again before the record is made.
+        instance, provisioned, cold = lease.instance, lease.group is not None, lease.cold
+        tail = None
+        if log_type == "Tail":
+            finished = self._finished(ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms)
+            memory = finished.max_memory_mb
+            if memory is None:
+                memory = instance.max_memory_mb()
+            tail = log_tail([line.message for line in finished.lines(memory)])
+            self.outbox.add(finished, instance)
+        else:
+            asyncio.get_running_loop().call_soon(
+                self._record, ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms
+            )
+        return InvokeOutput(200, payload, function_error, version.version, tail)
+
+    def _record(
+        self,
+        ctx: RequestContext,
+        version: FunctionVersion,
+        instance: Instance,
+        provisioned: bool,
+        cold: bool,
+        result: InvocationResult,
+        request_id: str,
+        started_ms: int,
+        end_ms: int,
+    ) -> None:
+        finished = self._finished(ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms)
+        self.outbox.add(finished, instance)
+
+    def _finished(
+        self,
+        ctx: RequestContext,
+        version: FunctionVersion,
+        instance: Instance,
+        provisioned: bool,
+        cold: bool,
+        result: InvocationResult,
+        request_id: str,
+        started_ms: int,
+        end_ms: int,
+    ) -> Finished:
+        """The invocation's facts for its log lines and billing record."""
         # Provisioned instances were initialized ahead: no Init Duration, and init is not billed on demand.
-        init_ms = None if lease.group is not None else result.init_duration_ms
+        init_ms = None if provisioned else result.init_duration_ms
         billed = (
             self.meter.billed_ms(result.duration_ms, init_ms=init_ms) if self.meter else int(result.duration_ms) + 1
         )
         config = version.config
-        finished = Finished(
+        return Finished(
             account=ctx.account_id,
             region=ctx.region,
             function_name=version.name,
             version=version.version,
             request_id=request_id,
-            log_group=lease.instance.spec.log_group,
-            log_stream=lease.instance.spec.log_stream,
+            log_group=instance.spec.log_group,
+            log_stream=instance.spec.log_stream,
             started_ms=started_ms,
-            end_ms=max(started_ms, int(self.clock.now() * 1000)),
+            end_ms=end_ms,
             duration_ms=result.duration_ms,
             billed_ms=billed,
             memory_mb=config.memory_size,
             max_memory_mb=result.max_memory_used_mb,
             init_ms=init_ms,
-            cold=lease.cold and lease.group is None,
+            cold=cold and not provisioned,
             outcome=outcome(result),
             architecture=config.architectures[0] if config.architectures else "x86_64",
-            log=tuple((line.timestamp_ms, line.message) for line in result.log),
+            log=tuple((line.timestamp_ms, line.message) for line in result.log) if result.log else (),
         )
-        tail = None
-        if log_type == "Tail":
-            memory = finished.max_memory_mb
-            if memory is None:
-                memory = lease.instance.max_memory_mb()
-            tail = log_tail([line.message for line in finished.lines(memory)])
-        self.outbox.add(finished, lease.instance)
-        return InvokeOutput(200, payload, function_error, version.version, tail)
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:
         config = version.config
@@ -429,15 +468,16 @@ class InvokeService:
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(self._background_done)
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background work of the invoke service failed", exc_info=task.exception())
 
     async def flush(self) -> None:
         """Store the logs and meter records of the invocations so far; wait for the provisioning started so far."""
+        await asyncio.sleep(0)  # the records of invocations that have answered are made first (see _answer)
         await self.outbox.flush()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
