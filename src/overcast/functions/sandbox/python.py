@@ -241,16 +241,13 @@ class PythonInstance:
             if self._init_error is not None or self._stopped:
                 return await self._init_failure(invocation, init_ms)
             started = time.monotonic()
-            frame = frames.encode(
-                {
-                    "op": "invoke",
-                    "request_id": invocation.request_id,
-                    "deadline_ms": invocation.deadline_ms,
-                    "invoked_function_arn": invocation.invoked_function_arn,
-                    "trace_id": invocation.trace_id,
-                    "client_context": invocation.client_context,
-                    "cognito_identity": invocation.cognito_identity,
-                },
+            frame = frames.encode_invoke(
+                invocation.request_id,
+                invocation.deadline_ms,
+                invocation.invoked_function_arn,
+                invocation.trace_id,
+                invocation.client_context,
+                invocation.cognito_identity,
                 invocation.payload,
             )
             remaining = max(0.0, invocation.deadline_ms / 1000 - time.time())

@@ -204,14 +204,5 @@ def _invoke(
     if error is not None:
         lines.append((int(time.time() * 1000), handlers.log_record(error)))
         result = json.dumps(error).encode()
-    frames.send(
-        sock,
-        {
-            "op": "result",
-            "error_type": error["errorType"] if error else None,
-            "log": lines[:],
-            "maxrss": _maxrss_bytes(),
-        },
-        result,
-    )
+    sock.sendall(frames.encode_result(error["errorType"] if error else None, lines, _maxrss_bytes(), result))
     del lines[:]
