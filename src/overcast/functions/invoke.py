@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import logging
 import random
@@ -333,34 +334,20 @@ class InvokeService:
         end_ms = max(started_ms, int(self.clock.now() * 1000))
         # Read now: the lease goes back to the pool and may be handed out again before the record is made.
         instance, provisioned, cold = lease.instance, lease.group is not None, lease.cold
+        finish = functools.partial(
+            self._finished, ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms
+        )
         tail = None
         if log_type == "Tail":
-            finished = self._finished(ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms)
+            finished = finish()
             memory = finished.max_memory_mb
             if memory is None:
                 memory = instance.max_memory_mb()
             tail = log_tail([line.message for line in finished.lines(memory)])
             self.outbox.add(finished, instance)
         else:
-            asyncio.get_running_loop().call_soon(
-                self._record, ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms
-            )
+            asyncio.get_running_loop().call_soon(lambda: self.outbox.add(finish(), instance))
         return InvokeOutput(200, payload, function_error, version.version, tail)
-
-    def _record(
-        self,
-        ctx: RequestContext,
-        version: FunctionVersion,
-        instance: Instance,
-        provisioned: bool,
-        cold: bool,
-        result: InvocationResult,
-        request_id: str,
-        started_ms: int,
-        end_ms: int,
-    ) -> None:
-        finished = self._finished(ctx, version, instance, provisioned, cold, result, request_id, started_ms, end_ms)
-        self.outbox.add(finished, instance)
 
     def _finished(
         self,
