@@ -20,23 +20,22 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from overcast.billing.metering import Meter
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
-from overcast.functions import aliases as alias_ops
 from overcast.functions import versions
-from overcast.functions.concurrency import Concurrency, ProvisionedConfig, ProvisionedKey, ProvisionedStatus
-from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ValidationException
+from overcast.functions.concurrency import Concurrency
+from overcast.functions.errors import ResourceConflict, ValidationException
 from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult
 from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
 from overcast.functions.pool import Lease, Pool, PoolKey
+from overcast.functions.provisioning import Provisioner
 from overcast.functions.records import LATEST, FunctionVersion
 from overcast.functions.registry import Registry
 from overcast.observe.logs import LogStore, lambda_log_group, lambda_stream_name
@@ -144,16 +143,15 @@ class InvokeService:
         # Where finished invocations' logs and billing records are made and stored: by default here,
         # on this store; `overcast up` passes a WriterProcess (functions/outbox_process.py).
         self.outbox = Outbox(outbox_writer or StoreWriter(self.store, logs, meter is not None), clock)
-        self._background: set[asyncio.Task[Any]] = set()
         self._targets: dict[tuple[str, str, str, str | None], Target] = {}
-        concurrency.listener = self._provisioned_changed
+        self.provisioner = Provisioner(self.store, concurrency, pool, self._spec)
+        concurrency.listener = self.provisioner.changed
 
     async def start(self) -> None:
         """Start the outbox's writer and the reaper, and bring provisioned concurrency back up (in the background)."""
         await self.outbox.start()
         self.pool.start()
-        for config in self.concurrency.provisioned_configs():
-            self._spawn(self._provision(config))
+        self.provisioner.start()
 
     # --- the invocation ------------------------------------------------------------------------------
 
@@ -261,7 +259,7 @@ class InvokeService:
         lease: Lease | None = None
         provisioned = self.concurrency.provisioned_for(account, region, name, qualifier, version.version)
         if provisioned is None and qualifier is not None and not qualifier.isdigit() and qualifier != LATEST:
-            self._follow_alias(account, region, name, qualifier, version.version)
+            self.provisioner.follow_alias(account, region, name, qualifier, version.version)
         if provisioned is not None:
             lease = self.pool.acquire_provisioned(provisioned.key)
         slot = self.concurrency.admit(account, region, name) if lease is None else None
@@ -411,63 +409,11 @@ class InvokeService:
             architecture=config.architectures[0] if config.architectures else "x86_64",
         )
 
-    # --- provisioned concurrency ---------------------------------------------------------------------
-
-    async def _provisioned_changed(self, config: ProvisionedConfig | None, key: ProvisionedKey) -> None:
-        if config is None:
-            await self.pool.unprovision(key)
-        else:
-            self._spawn(self._provision(config))
-
-    def _follow_alias(self, account: str, region: str, name: str, alias: str, version: str) -> None:
-        """An alias with provisioned concurrency now points at another version: provision that one."""
-        for config in self.concurrency.provisioned_configs():
-            if config.key == (account, region, name, alias) and config.version != version:
-                self.concurrency.set_provisioned_version(config.key, version)
-                self._spawn(self._provision(config))
-
-    async def _provision(self, config: ProvisionedConfig) -> None:
-        ctx = RequestContext(config.account, config.region)
-        try:
-            if config.qualifier.isdigit():
-                target = config.qualifier
-            else:
-                alias = await alias_ops.load(self.store, ctx, config.function_name, config.qualifier)
-                if alias is None:
-                    raise InvalidParameterValue(f"The alias {config.qualifier} no longer exists.")
-                target = alias.function_version
-            self.concurrency.set_provisioned_version(config.key, target)
-            version = await versions.resolve(self.store, ctx, config.function_name, target)
-            key = PoolKey(config.account, config.region, config.function_name, version.version,
-                          version.code.sha256_hex, version.revision_id)  # fmt: skip
-            self.concurrency.set_provisioned_state(config.key, ProvisionedStatus.IN_PROGRESS, 0)
-            allocated = await self.pool.provision(config.key, key, config.requested, lambda: self._spec(version))
-            self.concurrency.set_provisioned_state(config.key, ProvisionedStatus.READY, allocated)
-        except Exception as exc:
-            log.warning("provisioning %s failed: %s", config.arn, exc)
-            reason = exc.message if isinstance(exc, AwsError) else str(exc)
-            self.concurrency.set_provisioned_state(
-                config.key, ProvisionedStatus.FAILED, 0, reason or type(exc).__name__
-            )
-
-    # --- background work -----------------------------------------------------------------------------
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background_done)
-
-    def _background_done(self, task: asyncio.Task[Any]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background work of the invoke service failed", exc_info=task.exception())
-
     async def flush(self) -> None:
         """Store the logs and meter records of the invocations so far; wait for the provisioning started so far."""
         await asyncio.sleep(0)  # the records of invocations that have answered are made first (see _answer)
         await self.outbox.flush()
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.provisioner.flush()
 
     async def close(self) -> None:
         await self.flush()
