@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
+
 from overcast.functions.runtime.python import frames
 from overcast.functions.sandbox.python import Channel
 
@@ -22,6 +24,7 @@ async def test_a_spin_sees_a_frame_waiting_and_the_read_returns_it() -> None:
     try:
         instance.sendall(frames.encode({"op": "result"}, b"{}"))
         assert channel.spin(1.0)  # returns as soon as the frame is readable, not after a second
+        assert len(channel._frames) == 1  # read by the spin itself, not left for the event loop
         assert await channel.read(5, spin_s=1.0) == ({"op": "result"}, b"{}")
     finally:
         channel.close()
@@ -39,6 +42,15 @@ async def test_a_spin_gives_up_when_nothing_comes() -> None:
     finally:
         channel.close()
         instance.close()
+
+
+async def test_the_end_of_the_stream_is_left_to_the_event_loop() -> None:
+    channel, instance = await connected()
+    instance.close()
+    assert channel.spin(1.0)  # readable: the end of the stream
+    with pytest.raises(ConnectionError):
+        await channel.read(5)
+    channel.close()
 
 
 async def test_a_closed_channel_is_not_polled() -> None:

@@ -13,6 +13,7 @@ import collections
 import contextlib
 import json
 import math
+import os
 import select
 import time
 from typing import Any
@@ -34,6 +35,7 @@ _PLATFORM_ERRORS = ("Runtime.ExitError", "Runtime.OutOfMemory", "Sandbox.Timedou
 # (the last CALM_AFTER started with none other in flight): under concurrent load the server has
 # other work, and polling whenever a single invocation happened to be in flight cost throughput.
 SPIN_S = 120e-6
+READ_SIZE = 256 * 1024
 CALM_AFTER = 8
 
 
@@ -63,14 +65,16 @@ class Channel(asyncio.Protocol):
         self._closed = False
         self._loop: asyncio.AbstractEventLoop
         self._poll: select.poll | None = None
+        self._fd = -1
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.WriteTransport subclass
         self._loop = asyncio.get_running_loop()  # once: each call costs a getpid() system call
         sock = transport.get_extra_info("socket")
         if sock is not None:
+            self._fd = sock.fileno()
             self._poll = select.poll()
-            self._poll.register(sock.fileno(), select.POLLIN)
+            self._poll.register(self._fd, select.POLLIN)
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -110,13 +114,18 @@ class Channel(asyncio.Protocol):
 
     def spin(self, seconds: float) -> bool:
         """Poll the channel (without the event loop) until it has something to read or `seconds` have
-        passed: whether it has. What it has is still read by the event loop, at once."""
+        passed: whether it had. What it had is read at once, here: a turn of the event loop fewer
+        (the end of the stream, or an error, is left to the event loop's own read)."""
         if self._poll is None or self._closed:
             return False
         until = time.perf_counter() + seconds
         while not self._poll.poll(0):
             if time.perf_counter() >= until:
                 return False
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            data = os.read(self._fd, READ_SIZE)
+            if data:
+                self.data_received(data)
         return True
 
     async def read(self, timeout_s: float, *, spin_s: float = 0.0) -> Frame:
