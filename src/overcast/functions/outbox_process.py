@@ -104,8 +104,9 @@ class WriterProcess:
                     os.setpriority(os.PRIO_PROCESS, tid, 19)
                 else:
                     os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
-        except (OSError, AttributeError) as exc:  # not Linux, or the child is gone: its default priority
-            log.debug("could not set the outbox writer's priority: %s", exc)
+        except (OSError, AttributeError) as exc:  # not Linux, not allowed, or the child is gone
+            # Behind, in idle time only, it may never catch up on a busy host: that is worth a warning.
+            (log.warning if lagging else log.debug)("could not set the outbox writer's priority: %s", exc)
 
     async def write(self, batch: list[Wire]) -> bool:
         data = marshal.dumps(batch)
