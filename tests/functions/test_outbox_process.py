@@ -7,14 +7,15 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import SystemClock
 from overcast.functions import outbox_process
-from overcast.functions.outbox import Finished
-from overcast.functions.outbox_process import WriterProcess
+from overcast.functions.outbox import Finished, StoreWriter
+from overcast.functions.outbox_process import Priority, WriterProcess
 from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
 
@@ -122,21 +123,44 @@ async def test_a_store_that_is_not_durable_does_not_wait_for_the_disk(tmp_path: 
             await store.close()
 
 
-async def test_the_child_runs_in_idle_time_unless_it_falls_behind(
+async def test_the_child_works_in_idle_time_unless_it_falls_behind(tmp_path: Path) -> None:
+    store = await open_store(None, tmp_path / "overcast.db")
+    await LogStore(store, SystemClock()).start()
+    await Meter(store, SystemClock(), 1).start()
+    writer = WriterProcess(None, tmp_path / "overcast.db", lagging_batch=2)
+    try:
+        assert await writer.write([finished(1).wire(42)])  # its store's threads are running by now
+        process = writer._process
+        assert process is not None
+
+        def policies() -> set[int]:
+            return {os.sched_getscheduler(int(tid)) for tid in os.listdir(f"/proc/{process.pid}/task")}
+
+        assert policies() == {os.SCHED_IDLE}  # between batches, and while it makes statements
+        assert await writer.write([finished(2).wire(42), finished(3).wire(42)])  # a batch that big: behind
+        assert policies() == {os.SCHED_OTHER}
+        assert await writer.write([finished(4).wire(42)])  # caught up
+        assert policies() == {os.SCHED_IDLE}
+        assert len([m for m in await messages(store) if m.startswith("START")]) == 4
+    finally:
+        await writer.close()
+        await store.close()
+
+
+async def test_a_batch_is_stored_in_transactions_of_a_bounded_size(
     target: tuple[Store, WriterProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store, writer = target
-    process = writer._process
-    assert process is not None
-    assert await writer.write([finished(1).wire(42)])  # its store's threads are running by now
+    store, _writer = target
+    batches: list[int] = []
+    real = store.execute_batch
 
-    def policies() -> set[int]:
-        return {os.sched_getscheduler(int(tid)) for tid in os.listdir(f"/proc/{process.pid}/task")}
+    async def counting(statements: Any) -> None:
+        batches.append(len(statements))
+        await real(statements)
 
-    assert policies() == {os.SCHED_IDLE}
-    monkeypatch.setattr(outbox_process, "LAGGING_BATCH", 2)
-    assert await writer.write([finished(2).wire(42), finished(3).wire(42)])  # a batch that big: behind
-    assert policies() == {os.SCHED_OTHER}
-    assert {os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir(f"/proc/{process.pid}/task")} == {19}
-    assert await writer.write([finished(4).wire(42)])  # caught up
-    assert policies() == {os.SCHED_IDLE}
+    monkeypatch.setattr(store, "execute_batch", counting)
+    writer = StoreWriter(store, LogStore(store, SystemClock()), True)
+    monkeypatch.setattr(outbox_process, "PER_TRANSACTION", 2)
+    assert await outbox_process._store(writer, [finished(n).wire(42) for n in range(5)], Priority(), 100)
+    assert len(batches) == 3  # 2 + 2 + 1 invocations
+    assert len([m for m in await messages(store) if m.startswith("START")]) == 5

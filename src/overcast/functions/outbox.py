@@ -134,6 +134,11 @@ class StoreWriter:
         pass
 
     async def write(self, batch: list[Wire]) -> bool:
+        return await self.store_statements(*self.statements(batch))
+
+    def statements(self, batch: list[Wire]) -> tuple[list[Statement], str]:
+        """The statements that store a batch's log events and billing records, and what they hold (for
+        the message that says they were lost, if they are)."""
         events: dict[StreamKey, list[LogEvent]] = {}
         records: list[InvocationRecord] = []
         for values in batch:
@@ -149,12 +154,16 @@ class StoreWriter:
             statements += self.logs.put_statements([StreamEvents(*key, batch) for key, batch in events.items()])
         if records:
             statements += record_statements(records)
+        count = sum(len(stream) for stream in events.values())
+        return statements, f"{count} log events and {len(records)} billing records"
+
+    async def store_statements(self, statements: list[Statement], what: str) -> bool:
+        """Run them in one transaction: True once committed, False (logged) when the store refused."""
         try:
             await self.store.execute_batch(statements)  # all of them, or none
         except Exception:
             # The store refused (disk full, closed): these logs and records are lost; say so.
-            count = sum(len(stream) for stream in events.values())
-            log.exception("storing %d log events and %d billing records failed", count, len(records))
+            log.exception("storing %s failed", what)
             return False
         return True
 

@@ -12,7 +12,8 @@ same database: SQLite (WAL, so the server's reads never wait for it) or PostgreS
 Frames both ways are a 4-byte big-endian length and a body. A batch frame's body is
 `marshal.dumps(list of outbox.Wire)`; the child answers each batch with one byte, 0 once it is
 stored, 1 if storing it failed (the child has logged why, on the stderr it shares with the server).
-The child runs only in the CPUs' idle time (SCHED_IDLE), unless a batch shows it has fallen behind.
+The child makes statements only in the CPUs' idle time and stores them at a normal priority (see
+Priority), in transactions of a bounded size.
 The child ends when its stdin closes: when `close` closes it, or when the server dies, so it never
 outlives the server. If the child dies, the batch in flight is lost (and logged) and the next
 batch starts a new one.
@@ -42,8 +43,11 @@ LENGTH = struct.Struct("!I")
 STORED, FAILED = b"\x00", b"\x01"
 CLOSE_TIMEOUT_S = 30.0
 # A batch this large means the child has fallen behind (seconds of invocations at full speed): it then
-# runs at the lowest normal priority instead of only in idle time, until it has caught up.
+# works at a normal priority instead of only in idle time, until it has caught up.
 LAGGING_BATCH = 20_000
+# Invocations stored per transaction: each holds the database's write lock, which the server's own
+# writes wait for, for a few milliseconds at most (~13 us of SQL an invocation).
+PER_TRANSACTION = 500
 
 
 class WriterProcess:
@@ -55,16 +59,25 @@ class WriterProcess:
     # second is still well inside the seconds Lambda takes to deliver a function's logs to CloudWatch.
     delay_s = 0.5
 
-    def __init__(self, store_url: str | None, sqlite_path: Path, *, logs: bool = True, metered: bool = True) -> None:
+    def __init__(
+        self,
+        store_url: str | None,
+        sqlite_path: Path,
+        *,
+        logs: bool = True,
+        metered: bool = True,
+        lagging_batch: int = LAGGING_BATCH,
+    ) -> None:
         self.store_url = store_url
         self.sqlite_path = sqlite_path
         self.logs = logs
         self.metered = metered
+        self.lagging_batch = lagging_batch
         self._process: asyncio.subprocess.Process | None = None
-        self._lagging: bool | None = None  # the priority the child was given (see _prioritize)
 
     def _arguments(self) -> list[str]:
-        arguments = ["-m", "overcast.functions.outbox_process", "--sqlite-path", str(self.sqlite_path)]
+        arguments = ["-m", "overcast.functions.outbox_process", "--sqlite-path", str(self.sqlite_path),
+                     "--lagging-batch", str(self.lagging_batch)]  # fmt: skip
         if self.store_url is not None:
             arguments += ["--store-url", self.store_url]
         if not self.logs:
@@ -84,29 +97,6 @@ class WriterProcess:
                 stderr=None,  # the server's: what the child logs appears in the server's log
                 close_fds=True,
             )
-            self._lagging = None
-            self._prioritize(self._process.pid, lagging=False)
-
-    def _prioritize(self, pid: int, *, lagging: bool) -> None:
-        """The child's work waits without harm, the functions' and the server's does not: it runs only
-        in the CPUs' idle time (SCHED_IDLE), unless it has fallen behind. At the default priority, its
-        batch (one every 50 ms then) delayed the warm invokes running beside it for 2-4 ms (the woken instance
-        could not preempt it): warm invoke p99 ~1.3 ms against ~0.55 ms in idle time."""
-        if lagging == self._lagging:
-            return
-        self._lagging = lagging
-        try:
-            # Per thread: the child's threads (its store's among them) take the main thread's policy when
-            # they start, but a change reaches only the thread it names.
-            for tid in [int(t) for t in os.listdir(f"/proc/{pid}/task")]:
-                if lagging:
-                    os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
-                    os.setpriority(os.PRIO_PROCESS, tid, 19)
-                else:
-                    os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
-        except (OSError, AttributeError) as exc:  # not Linux, not allowed, or the child is gone
-            # Behind, in idle time only, it may never catch up on a busy host: that is worth a warning.
-            (log.warning if lagging else log.debug)("could not set the outbox writer's priority: %s", exc)
 
     async def write(self, batch: list[Wire]) -> bool:
         data = marshal.dumps(batch)
@@ -114,7 +104,6 @@ class WriterProcess:
             await self.start()
             process = self._process
             assert process is not None and process.stdin is not None and process.stdout is not None
-            self._prioritize(process.pid, lagging=len(batch) >= LAGGING_BATCH)
             process.stdin.write(LENGTH.pack(len(data)) + data)
             await process.stdin.drain()
             answer = await process.stdout.readexactly(1)
@@ -153,7 +142,60 @@ class WriterProcess:
 # --- the child ------------------------------------------------------------------------------------
 
 
-async def _serve(store_url: str | None, sqlite_path: Path, logs: bool, metered: bool) -> None:
+class Priority:
+    """The child's CPU priority, on each of its threads (a change reaches only the thread it names; its
+    store's writer thread does the SQL work).
+
+    Its work waits without harm, the functions' and the server's does not: it makes statements only in
+    the CPUs' idle time (SCHED_IDLE). At a normal priority, even nice 19, its batches held up the warm
+    invokes running beside it for 2-4 ms (a woken instance in its own CPU cgroup could not preempt it):
+    sequential warm invoke p99 ~1.0-1.3 ms, 0.49-0.78 ms in idle time. But it must not hold the
+    database's write lock in idle time: on a busy host it could then keep it for seconds, and the
+    server's writes, waiting for it, fail. So each transaction runs at the normal priority. Going back
+    up from SCHED_IDLE takes root (CAP_SYS_NICE); without it the child stays at nice 19 throughout."""
+
+    def __init__(self) -> None:
+        self.adjustable = hasattr(os, "SCHED_IDLE") and os.geteuid() == 0
+        if not self.adjustable:
+            with contextlib.suppress(OSError):
+                os.nice(19)
+
+    def background(self) -> None:
+        self._set(os.SCHED_IDLE if self.adjustable else None)
+
+    def foreground(self) -> None:
+        self._set(os.SCHED_OTHER if self.adjustable else None)
+
+    def _set(self, policy: int | None) -> None:
+        if policy is None:
+            return
+        try:
+            for tid in [int(t) for t in os.listdir("/proc/self/task")]:
+                os.sched_setscheduler(tid, policy, os.sched_param(0))
+        except OSError as exc:  # a thread ended meanwhile, or not allowed after all
+            log.debug("could not set the outbox writer's priority: %s", exc)
+
+
+async def _store(writer: StoreWriter, batch: list[Wire], priority: Priority, lagging_batch: int) -> bool:
+    """Store a batch, PER_TRANSACTION invocations a transaction; statements made in idle time unless
+    the batch shows the child is behind."""
+    lagging = len(batch) >= lagging_batch
+    stored = True
+    for start in range(0, len(batch), PER_TRANSACTION):
+        if lagging:
+            priority.foreground()
+        else:
+            priority.background()
+        statements, what = writer.statements(batch[start : start + PER_TRANSACTION])
+        priority.foreground()
+        stored = await writer.store_statements(statements, what) and stored
+    if not lagging:
+        priority.background()  # waiting for the next batch, and making its statements
+    return stored
+
+
+async def _serve(store_url: str | None, sqlite_path: Path, logs: bool, metered: bool, lagging_batch: int) -> None:
+    priority = Priority()
     store = await open_store(store_url, sqlite_path, durable=False)
     try:
         writer = StoreWriter(store, LogStore(store, SystemClock()) if logs else None, metered)
@@ -161,13 +203,14 @@ async def _serve(store_url: str | None, sqlite_path: Path, logs: bool, metered: 
         reader = asyncio.StreamReader(limit=1 << 20)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
         answers = sys.stdout.buffer
+        priority.background()
         while True:
             try:
                 (length,) = LENGTH.unpack(await reader.readexactly(LENGTH.size))
                 batch = marshal.loads(await reader.readexactly(length))
             except asyncio.IncompleteReadError:
                 return  # stdin closed: the server is done with us
-            answers.write(STORED if await writer.write(batch) else FAILED)
+            answers.write(STORED if await _store(writer, batch, priority, lagging_batch) else FAILED)
             answers.flush()
     finally:
         await store.close()
@@ -179,13 +222,14 @@ def main() -> None:
     parser.add_argument("--store-url")
     parser.add_argument("--no-logs", action="store_true")
     parser.add_argument("--no-meter", action="store_true")
+    parser.add_argument("--lagging-batch", type=int, default=LAGGING_BATCH)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:%(name)s (outbox writer %(process)d):%(message)s")
     # Its life is bound to its stdin: a Ctrl-C or a SIGTERM sent to the server's process group ends
     # the server, whose shutdown flushes the outbox through this process and then closes its stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    asyncio.run(_serve(args.store_url, args.sqlite_path, not args.no_logs, not args.no_meter))
+    asyncio.run(_serve(args.store_url, args.sqlite_path, not args.no_logs, not args.no_meter, args.lagging_batch))
 
 
 if __name__ == "__main__":
