@@ -11,42 +11,10 @@ after the other, it is lost in the noise.
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
-
-import boto3
-from botocore.config import Config
 
 from bench.invoke import ECHO, Overcast, _invoke_raw, _p, _throughput, interleaved
-
-
-class TreeOvercast(Overcast):
-    """`overcast up` importing Overcast from the source tree `src` (PYTHONPATH), not the installed one."""
-
-    def __init__(self, src: str) -> None:
-        self.tmp = tempfile.mkdtemp(prefix="overcast-compare-")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", f"{self.tmp}/data"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "PYTHONPATH": os.path.abspath(src)},
-            cwd=tempfile.gettempdir(),  # so that the working directory's packages do not shadow it
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("Overcast ready on "):
-            raise SystemExit(f"overcast up from {src} failed: {line!r}")
-        self.url = line.removeprefix("Overcast ready on ").strip()
-        self.port = int(self.url.rsplit(":", 1)[1])
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-        self.lam = boto3.client(
-            "lambda", endpoint_url=self.url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
-        )
 
 
 def main() -> None:
@@ -54,10 +22,10 @@ def main() -> None:
         raise SystemExit(__doc__)
     trees = {"old": sys.argv[1], "new": sys.argv[2]}
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    servers: dict[str, TreeOvercast] = {}
+    servers: dict[str, Overcast] = {}
     try:
         for name, src in trees.items():
-            servers[name] = TreeOvercast(src)
+            servers[name] = Overcast(src)
             servers[name].create("echo", ECHO, memory=1769)
             servers[name].invoke("echo", {})
         targets = {name: (server.port, _invoke_raw("echo")) for name, server in servers.items()}

@@ -137,13 +137,18 @@ def _line(name: str, value: str, ratio: float, budget: str, ok: bool) -> None:
 
 
 class Overcast:
-    def __init__(self) -> None:
+    """`overcast up` on a free port: the installed Overcast, or the one in source tree `src`."""
+
+    def __init__(self, src: str | None = None) -> None:
         self.tmp = tempfile.mkdtemp(prefix="overcast-bench-")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", f"{self.tmp}/data"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            # A tree on PYTHONPATH, from a directory whose own packages cannot shadow it.
+            env={**os.environ, "PYTHONPATH": os.path.abspath(src)} if src else None,
+            cwd=tempfile.gettempdir() if src else None,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
