@@ -113,4 +113,7 @@ def test_case(case: dict[str, Any], runner: Any, ready: bool) -> None:
         RESULTS["known"].append(case["id"])
         pytest.xfail(f"{KNOWN_FAILURES[case['id']]} [{'; '.join(diffs[:3])}]")
     RESULTS["failed"].append(case["id"])
-    pytest.fail("; ".join(diffs[:5]))
+    why = ""
+    if actual.get("status") == "FAILED":  # what failed it, so that a rare failure says why in CI's output
+        why = f" [the execution's error: {actual.get('error')}; cause: {str(actual.get('cause'))[:500]}]"
+    pytest.fail("; ".join(diffs[:5]) + why)
