@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout, cpu_quota_us, limit_writes
+from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout, cpu_quota_us, limit_writes, new_name
 
 
 def test_cpu_quota_is_memory_over_mb_per_cpu_of_one_core() -> None:
@@ -96,6 +96,19 @@ def test_v1_cgroup_statistics_files(tmp_path: Path) -> None:
     (memory / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
     assert cgroup.peak_memory_bytes() == 200 * 1024 * 1024
     assert cgroup.oom_kills() == 2
+
+
+def test_names_do_not_repeat_those_an_earlier_process_with_our_pid_left(tmp_path: Path) -> None:
+    own = _fake_v2(tmp_path)
+    layout = CgroupLayout.detect(tmp_path, "0::/system.slice/overcast.service\n")
+    assert layout is not None
+    layout.prepare()
+    for n in range(1, 4):  # what an earlier process with our pid would have named its first cgroups
+        (own / "overcast" / f"{os.getpid()}-{n}").mkdir()
+    name = new_name()
+    assert name.split("-", 1)[0] == str(os.getpid())  # whose it is, for sweep_stale
+    Cgroup.create(layout, name)
+    assert (own / "overcast" / name).is_dir()
 
 
 def test_sweep_removes_only_cgroups_of_dead_owners(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import itertools
 import os
+import secrets
 import signal
 import time
 from dataclasses import dataclass
@@ -129,10 +130,15 @@ def _alive(pid: int) -> bool:
 
 
 _names = itertools.count(1)
+# Drawn once per process. Names are "<owner pid>-<this token>-<n>": the pid says whose a cgroup is (for
+# sweep_stale), the token keeps a process whose pid an earlier Overcast had from colliding with the
+# cgroups that one left behind (killed, it removed none; alive now, that pid is no longer swept).
+# Without it, a long test run with hundreds of servers hit "[Errno 17] File exists" on a cold start.
+_RUN = secrets.token_hex(4)
 
 
 def new_name() -> str:
-    return f"{os.getpid()}-{next(_names)}"
+    return f"{os.getpid()}-{_RUN}-{next(_names)}"
 
 
 class Cgroup:
