@@ -117,10 +117,13 @@ def test_sweep_removes_only_cgroups_of_dead_owners(tmp_path: Path) -> None:
     assert layout is not None
     layout.prepare()
     dead_pid = 2**22 + 12345  # above any pid_max default: never alive
-    for name in (f"{dead_pid}-1", f"{os.getpid()}-7"):
+    ours = new_name()
+    live_other = f"{os.getppid()}-0123abcd-7"  # a live process's: not ours to remove
+    before_us = (f"{os.getpid()}-7", f"{os.getpid()}-0123abcd-7")  # an earlier process's with our pid
+    for name in (f"{dead_pid}-1", f"{dead_pid}-0123abcd-1", ours, live_other, *before_us):
         (own / "overcast" / name).mkdir()
-    assert layout.sweep_stale() == 1
-    assert sorted(p.name for p in (own / "overcast").iterdir() if p.is_dir()) == [f"{os.getpid()}-7"]
+    assert layout.sweep_stale() == 4
+    assert sorted(p.name for p in (own / "overcast").iterdir() if p.is_dir()) == sorted([ours, live_other])
 
 
 @pytest.mark.skipif(not Path("/sys/fs/cgroup/unified/cgroup.controllers").exists(), reason="no v2 mount")

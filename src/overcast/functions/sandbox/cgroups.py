@@ -105,15 +105,20 @@ class CgroupLayout:
         return {controller: base / name for controller, base in self.bases.items()}
 
     def sweep_stale(self) -> int:
-        """Remove cgroups left by Overcast processes that no longer exist. Returns how many."""
+        """Remove cgroups left by Overcast processes that no longer exist: their owner pid is dead, or it
+        is ours and the token is not (an earlier process had our pid: a restarted container's Overcast
+        often runs as pid 1 again). Returns how many."""
         removed = 0
         names: set[str] = set()
         for base in self.bases.values():
             if base.is_dir():
                 names.update(p.name for p in base.iterdir() if p.is_dir())
         for name in names:
-            owner = name.split("-", 1)[0]
-            if owner.isdigit() and not _alive(int(owner)):
+            owner, _, rest = name.partition("-")
+            if not owner.isdigit():
+                continue
+            ours_before = int(owner) == os.getpid() and not rest.startswith(f"{_RUN}-")
+            if ours_before or not _alive(int(owner)):
                 Cgroup(self, name).remove(kill=True)
                 removed += 1
         return removed
