@@ -300,10 +300,7 @@ class HttpApis:
     async def create_integration(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Integration:
         integration = rec.Integration(integration_id=self.new_id(), **fields)
         validation.integration(integration)
-        async with self._changing(ctx, api_id) as (tx, api):
-            iid = integration.integration_id
-            await tables.insert_part(tx, api_id, INTEGRATION, iid, iid, integration, self.clock.now())
-            await self.deployments.auto(tx, api)
+        await self._add_part(ctx, api_id, INTEGRATION, integration.integration_id, integration)
         return integration
 
     async def update_integration(
@@ -331,10 +328,7 @@ class HttpApis:
     async def create_authorizer(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Authorizer:
         authorizer = rec.Authorizer(authorizer_id=self.new_id(), **fields)
         validation.authorizer(authorizer)
-        async with self._changing(ctx, api_id) as (tx, api):
-            aid = authorizer.authorizer_id
-            await tables.insert_part(tx, api_id, AUTHORIZER, aid, aid, authorizer, self.clock.now())
-            await self.deployments.auto(tx, api)
+        await self._add_part(ctx, api_id, AUTHORIZER, authorizer.authorizer_id, authorizer)
         return authorizer
 
     async def update_authorizer(
@@ -450,6 +444,12 @@ class HttpApis:
             await tables.delete_part(tx, api_id, DEPLOYMENT, deployment_id)
 
     # -- inside a transaction --------------------------------------------------------------------
+
+    async def _add_part(self, ctx: RequestContext, api_id: str, kind: str, part_id: str, record: Any) -> None:
+        """Store a part known by its id alone (an integration, an authorizer); auto-deploy stages see it."""
+        async with self._changing(ctx, api_id) as (tx, api):
+            await tables.insert_part(tx, api_id, kind, part_id, part_id, record, self.clock.now())
+            await self.deployments.auto(tx, api)
 
     async def _insert_named(self, tx: Queries, api_id: str, kind: str, part_id: str, name: str, record: Any) -> None:
         try:
