@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from overcast.store import Store, StoreFailure, open_store
+from overcast.store import Queries, Store, StoreFailure, open_store
 
 STEPS = [
     "CREATE TABLE log (step BIGINT NOT NULL); INSERT INTO log (step) VALUES (1)",
@@ -85,3 +85,15 @@ async def test_concurrent_migrators_apply_each_step_once(store: Store, twin: Sto
     for c in components:
         assert await store.fetch_all(f"SELECT k FROM {c}") == [{"k": "only-once"}]
     assert await _versions(twin) == dict.fromkeys(components, 2)
+
+
+async def test_a_step_may_be_a_function_run_in_its_transaction(store: Store) -> None:
+    async def copy_rows(tx: Queries) -> None:
+        for row in await tx.fetch_all("SELECT step FROM log"):
+            await tx.execute("INSERT INTO extra (k) VALUES (?)", f"step-{row['step']}")
+
+    await store.migrate("log", [*STEPS, copy_rows])
+    await store.migrate("log", [*STEPS, copy_rows])
+    rows = await store.fetch_all("SELECT k FROM extra ORDER BY k")
+    assert [r["k"] for r in rows] == ["step-1", "step-2", "step-3"]
+    assert (await _versions(store))["log"] == 4

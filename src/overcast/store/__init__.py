@@ -37,14 +37,14 @@ InternalFailure, 500). Once an await on a write has returned, the write is durab
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
 from overcast.store.errors import Conflict, StoreFailure
 
-__all__ = ["Conflict", "Queries", "Row", "Statement", "Store", "StoreFailure", "open_store"]
+__all__ = ["Conflict", "MigrationStep", "Queries", "Row", "Statement", "Store", "StoreFailure", "open_store"]
 
 Row = Mapping[str, Any]
 Statement = tuple[str, Sequence[Any]]  # one statement and its parameters, for `execute_batch`
@@ -62,13 +62,17 @@ class Queries(Protocol):
     async def fetch_all(self, sql: str, *params: Any) -> list[Row]: ...
 
 
+# A migration step: SQL (statements separated by `;`), or a function run in the step's transaction.
+MigrationStep = str | Callable[[Queries], Awaitable[None]]
+
+
 class Store(Queries, Protocol):
     engine: str  # "sqlite" or "postgres"
 
     def transaction(self) -> AbstractAsyncContextManager[Queries]:
         """All statements run through the yielded Queries commit together, or not at all."""
 
-    async def migrate(self, component: str, steps: Sequence[str]) -> None: ...
+    async def migrate(self, component: str, steps: Sequence[MigrationStep]) -> None: ...
 
     async def close(self) -> None: ...
 

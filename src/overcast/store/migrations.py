@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from overcast.store.errors import StoreFailure
 from overcast.store.sql import split_statements
 
-from . import Queries
+from . import MigrationStep, Queries
 
 BOOKKEEPING = "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT PRIMARY KEY, version BIGINT NOT NULL)"
 
@@ -22,11 +22,13 @@ async def migrate(
     transaction: Callable[[], AbstractAsyncContextManager[Queries]],
     lock: Lock,
     component: str,
-    steps: Sequence[str],
+    steps: Sequence[MigrationStep],
 ) -> None:
     """Run the steps of `component` not yet recorded in schema_migrations, each with its bookkeeping row.
 
-    A step is one SQL statement or several separated by `;`. Steps are identified by position, so a
+    A step is one SQL statement or several separated by `;`, or a function run inside the step's
+    transaction (for what one SQL text cannot say on both engines, such as moving JSON-held values
+    into rows). Steps are identified by position, so a
     released step must never change; add new steps at the end.
     """
     async with transaction() as tx:
@@ -39,8 +41,11 @@ async def migrate(
             if await _version(tx, component, len(steps)) > index:
                 continue  # another process ran this step meanwhile
             step = steps[index]
-            for statement in split_statements(step):
-                await tx.execute(statement)
+            if callable(step):
+                await step(tx)
+            else:
+                for statement in split_statements(step):
+                    await tx.execute(statement)
             await tx.execute(
                 "INSERT INTO schema_migrations (component, version) VALUES (?, ?) "
                 "ON CONFLICT (component) DO UPDATE SET version = excluded.version",

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from overcast.store import Queries, Row, Statement
+from overcast.store import MigrationStep, Queries, Row, Statement
 from overcast.store.errors import Conflict, StoreFailure
 from overcast.store.migrations import migrate
 from overcast.store.sql import changed_rows, numbered_placeholders, split_statements
@@ -174,7 +174,7 @@ class PostgresStore(_Connected):
             _current.reset(token)
             await self._pool.release(conn)
 
-    async def migrate(self, component: str, steps: Sequence[str]) -> None:
+    async def migrate(self, component: str, steps: Sequence[MigrationStep]) -> None:
         await migrate(self.transaction, _advisory_lock, component, steps)
 
     async def close(self) -> None:

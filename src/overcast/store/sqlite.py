@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from overcast.store import Queries, Row, Statement
+from overcast.store import MigrationStep, Queries, Row, Statement
 from overcast.store.errors import StoreFailure
 from overcast.store.migrations import migrate
 from overcast.store.sql import is_read_only
@@ -222,7 +222,7 @@ class SqliteStore:
             _current.reset(token)
             jobs.put(None)
 
-    async def migrate(self, component: str, steps: Sequence[str]) -> None:
+    async def migrate(self, component: str, steps: Sequence[MigrationStep]) -> None:
         await migrate(self.transaction, _no_lock, component, steps)
 
     async def close(self) -> None:
