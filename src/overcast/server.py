@@ -212,7 +212,7 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
         "apigatewayv2": apigatewayv2.operations(httpapis),
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),
-        "stepfunctions": stepfunctions.operations(sfn.machines, sfn.executions, sfn.tasks),
+        "stepfunctions": stepfunctions.operations(sfn),
         "sts": sts.operations(),
     }
 

@@ -8,7 +8,9 @@ from overcast.clock import FakeClock
 from overcast.context import RequestContext
 from overcast.store import Store
 from overcast.workflows.asl import validate_definition
-from overcast.workflows.engine.machines import Machines
+from overcast.workflows.engine import history
+from overcast.workflows.engine.machines import Machines, paging
+from overcast.workflows.engine.records import Event
 from overcast.workflows.engine.tasks import Tasks
 
 CTX = RequestContext(account_id="111111111111", region="us-east-1")
@@ -36,3 +38,11 @@ async def machines(store: Store, clock: FakeClock) -> Machines:
 @pytest.fixture
 def tasks(store: Store, clock: FakeClock, machines: Machines) -> Tasks:
     return Tasks(store, clock)
+
+
+async def history_page(
+    store: Store, arn: str, size: int | None, token: str | None, reverse: bool = False, include_data: bool = True
+) -> tuple[list[Event], str | None]:
+    """A page of an execution's history as GetExecutionHistory reads it for CTX."""
+    page = paging(CTX, history.by_id(reverse), size, token, arn, reverse)
+    return await history.page(store, arn, page, reverse, include_data)

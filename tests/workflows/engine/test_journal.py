@@ -13,6 +13,8 @@ from overcast.workflows.engine import history
 from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
 from overcast.workflows.engine.machines import Machines
 
+from .conftest import history_page
+
 ARN = "arn:aws:states:us-east-1:111111111111:execution:sm:e1"
 
 
@@ -52,7 +54,7 @@ async def test_replay_repeats_no_task_and_writes_no_event_twice(
     assert second.random("/T#0/rnd0") == draw and second.task_token("/T#0/token0") == token
     second.emit(HistoryEvent("ExecutionSucceeded", "!2", 3, {"output": "{}"}))
     await second.flush()
-    events, _ = await history.page(store, ARN, None, None)
+    events, _ = await history_page(store, ARN, None, None)
     assert [(e.id, e.type) for e in events] == [
         (1, "ExecutionStarted"),
         (2, "TaskStateEntered"),
@@ -104,11 +106,11 @@ async def test_history_pages_forward_and_backward(store: Store, clock: FakeClock
     for n in range(5):
         journal.emit(HistoryEvent("PassStateEntered", f"!{n}", n, {"name": "P", "input": "{}"}))
     await journal.flush()
-    page, token = await history.page(store, ARN, 2, None)
-    more, token2 = await history.page(store, ARN, 2, token)
-    last, end = await history.page(store, ARN, 2, token2)
+    page, token = await history_page(store, ARN, 2, None)
+    more, token2 = await history_page(store, ARN, 2, token)
+    last, end = await history_page(store, ARN, 2, token2)
     assert [e.id for e in page + more + last] == [1, 2, 3, 4, 5] and end is None
-    backwards, _ = await history.page(store, ARN, 3, None, reverse=True, include_data=False)
+    backwards, _ = await history_page(store, ARN, 3, None, reverse=True, include_data=False)
     assert [e.id for e in backwards] == [5, 4, 3] and backwards[0].details == {"name": "P"}
 
 

@@ -44,32 +44,32 @@ async def test_invalid_definition_has_the_validators_message(machines: Machines)
 async def test_versions_aliases_and_tags(machines: Machines) -> None:
     machine, v1 = await machines.create(CTX, "sm", MachineConfig(PASS, ROLE), publish=True, description="one")
     assert v1 is not None and v1.arn == ARN + ":1" and v1.description == "one"
-    assert (await machines.publish(ARN, None, "")).arn == v1.arn  # unchanged revision: same version
-    updated, v2 = await machines.update(ARN, {"definition": PASS2}, publish=True)
+    assert (await machines.publish(CTX, ARN, None, "")).arn == v1.arn  # unchanged revision: same version
+    updated, v2 = await machines.update(CTX, ARN, {"definition": PASS2}, publish=True)
     assert v2 is not None and v2.version == 2 and updated.revision_id != machine.revision_id
     with pytest.raises(AwsError) as conflict:
-        await machines.publish(ARN, machine.revision_id, "")
+        await machines.publish(CTX, ARN, machine.revision_id, "")
     assert conflict.value.code == "ConflictException"
-    listed, token = await machines.versions(ARN, 1, None)
+    listed, token = await machines.versions(CTX, ARN, 1, None)
     assert [v.version for v in listed] == [2] and token is not None
-    assert [v.version for v in (await machines.versions(ARN, 1, token))[0]] == [1]
+    assert [v.version for v in (await machines.versions(CTX, ARN, 1, token))[0]] == [1]
     alias = await machines.create_alias(CTX, "live", "", [(v1.arn, 50), (v2.arn, 50)])
     assert alias.arn == ARN + ":live"
     with pytest.raises(AwsError) as in_use:
-        await machines.delete_version(v1.arn)
+        await machines.delete_version(CTX, v1.arn)
     assert in_use.value.code == "ConflictException"
-    await machines.update_alias(alias.arn, "moved", [(v2.arn, 100)])
-    await machines.delete_version(v1.arn)
-    assert (await machines.alias(alias.arn)).description == "moved"
-    await machines.tag(ARN, {"team": "a", "env": "dev"})
-    await machines.untag(ARN, ["env"])
-    assert await machines.tags(ARN) == {"team": "a"}
-    await machines.delete(ARN)
+    await machines.update_alias(CTX, alias.arn, "moved", [(v2.arn, 100)])
+    await machines.delete_version(CTX, v1.arn)
+    assert (await machines.alias(CTX, alias.arn)).description == "moved"
+    await machines.tagging.tag(CTX, ARN, {"team": "a", "env": "dev"})
+    await machines.tagging.untag(CTX, ARN, ["env"])
+    assert await machines.tagging.tags(CTX, ARN) == {"team": "a"}
+    await machines.delete(CTX, ARN)
     with pytest.raises(AwsError) as gone:
-        await machines.get(ARN)
+        await machines.get(CTX, ARN)
     assert gone.value.code == "StateMachineDoesNotExist"
     with pytest.raises(AwsError):
-        await machines.alias(alias.arn)
+        await machines.alias(CTX, alias.arn)
 
 
 async def test_listing_pages_and_activities(machines: Machines) -> None:
@@ -81,7 +81,7 @@ async def test_listing_pages_and_activities(machines: Machines) -> None:
     activity = await machines.create_activity(CTX, "work")
     assert (await machines.create_activity(CTX, "work")).created == activity.created
     assert [a.name for a in (await machines.activities(CTX, None, None))[0]] == ["work"]
-    await machines.delete_activity(activity.arn)
+    await machines.delete_activity(CTX, activity.arn)
     with pytest.raises(AwsError) as gone:
-        await machines.activity(activity.arn)
+        await machines.activity(CTX, activity.arn)
     assert gone.value.code == "ActivityDoesNotExist"

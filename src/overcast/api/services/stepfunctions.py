@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import json
 
-from overcast.api.services import OperationTable, Output, Params
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.context import RequestContext
+from overcast.kit import tags
 from overcast.workflows.asl.definition import analyse
 from overcast.workflows.asl.execution import details_member
 from overcast.workflows.asl.inspection import Mock
 from overcast.workflows.asl.model import ABSENT
-from overcast.workflows.engine import history, state_tests
-from overcast.workflows.engine.errors import InvalidOutput, TooManyTags, ValidationException
-from overcast.workflows.engine.executions import Executions
-from overcast.workflows.engine.machines import Machines
+from overcast.workflows.engine import Engine, history, names, state_tests
+from overcast.workflows.engine.errors import InvalidOutput, ValidationException
 from overcast.workflows.engine.records import STANDARD, Execution, MachineAlias, MachineConfig, MachineVersion
-from overcast.workflows.engine.tasks import Outcome, Tasks
+from overcast.workflows.engine.tasks import Outcome
 
 # HistoryEvent members that exist in AWS's model (some event types carry no details).
 _HISTORY_MEMBERS = {
@@ -61,7 +60,6 @@ _HISTORY_MEMBERS = {
     "mapRunRedrivenEventDetails",
     "evaluationFailedEventDetails",
 }
-MAX_TAGS = 50
 
 
 def _member(event_type: str) -> str | None:
@@ -117,7 +115,7 @@ def _config_out(config: MachineConfig) -> Output:
 def _version_out(v: MachineVersion) -> Output:
     out = {
         "stateMachineArn": v.arn,
-        "name": v.machine_arn.rsplit(":", 1)[1],
+        "name": names.machine_name(v.machine_arn),
         "status": "ACTIVE",
         "creationDate": v.created,
         "revisionId": v.revision_id,
@@ -139,6 +137,10 @@ def _alias_out(a: MachineAlias) -> Output:
     }
 
 
+def _tags(p: Params) -> dict[str, str]:
+    return tags.from_pairs(p.get("tags", []), "key", "value")
+
+
 def _routing(params: Params) -> list[tuple[str, int]] | None:
     items = params.get("routingConfiguration")
     return None if items is None else [(i["stateMachineVersionArn"], int(i["weight"])) for i in items]
@@ -155,329 +157,350 @@ def _validation(definition: str, max_results: int | None) -> Output:
     return {"result": "FAIL" if failed else "OK", "diagnostics": items[:limit], "truncated": len(items) > limit}
 
 
-def operations(machines: Machines, executions: Executions, tasks: Tasks) -> OperationTable:
-    """The Step Functions operation table over the engine's services."""
+async def create_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    config = MachineConfig(
+        p["definition"],
+        p["roleArn"],
+        p.get("type", STANDARD),
+        p.get("loggingConfiguration") or {},
+        p.get("tracingConfiguration") or {"enabled": False},
+    )
+    machine, version = await s.machines.create(
+        ctx, p["name"], config, bool(p.get("publish")), p.get("versionDescription", ""), _tags(p)
+    )
+    out: Output = {"stateMachineArn": machine.arn, "creationDate": machine.created}
+    if version is not None:
+        out["stateMachineVersionArn"] = version.arn
+    return out
 
-    async def create_state_machine(ctx: RequestContext, p: Params) -> Output:
-        tags = {t["key"]: t.get("value", "") for t in p.get("tags", [])}
-        if len(tags) > MAX_TAGS:
-            raise TooManyTags("Too many tags", fields={"resourceName": p["name"]})
-        config = MachineConfig(
-            p["definition"],
-            p["roleArn"],
-            p.get("type", STANDARD),
-            p.get("loggingConfiguration") or {},
-            p.get("tracingConfiguration") or {"enabled": False},
-        )
-        machine, version = await machines.create(
-            ctx, p["name"], config, bool(p.get("publish")), p.get("versionDescription", "")
-        )
-        if tags:
-            await machines.tag(machine.arn, tags)
-        out: Output = {"stateMachineArn": machine.arn, "creationDate": machine.created}
-        if version is not None:
-            out["stateMachineVersionArn"] = version.arn
-        return out
 
-    async def describe_state_machine(ctx: RequestContext, p: Params) -> Output:
-        arn = p["stateMachineArn"]
-        if arn.count(":") == 7 and arn.rsplit(":", 1)[1].isdigit():
-            return _version_out(await machines.version(arn))
-        m = await machines.get(arn)
-        return {
-            "stateMachineArn": m.arn,
-            "name": m.name,
-            "status": m.status,
-            "creationDate": m.created,
-            "revisionId": m.revision_id,
-            **_config_out(m.config),
-        }
-
-    async def list_state_machines(ctx: RequestContext, p: Params) -> Output:
-        items, token = await machines.listing(ctx, p.get("maxResults"), p.get("nextToken"))
-        out: Output = {
-            "stateMachines": [
-                {"stateMachineArn": m.arn, "name": m.name, "type": m.config.type, "creationDate": m.created}
-                for m in items
-            ]
-        }
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def update_state_machine(ctx: RequestContext, p: Params) -> Output:
-        changes = {
-            k: p[w]
-            for k, w in (
-                ("definition", "definition"),
-                ("role_arn", "roleArn"),
-                ("logging", "loggingConfiguration"),
-                ("tracing", "tracingConfiguration"),
-            )
-            if w in p
-        }
-        if not changes and not p.get("publish"):
-            raise ValidationException(
-                "Request must contain at least one of: definition, roleArn, loggingConfiguration, tracingConfiguration"
-            )
-        m, version = await machines.update(
-            p["stateMachineArn"], changes, bool(p.get("publish")), p.get("versionDescription", "")
-        )
-        out: Output = {"updateDate": m.updated, "revisionId": m.revision_id}
-        if version is not None:
-            out["stateMachineVersionArn"] = version.arn
-        return out
-
-    async def delete_state_machine(ctx: RequestContext, p: Params) -> Output:
-        await machines.delete(p["stateMachineArn"])
-        return {}
-
-    async def validate_state_machine_definition(ctx: RequestContext, p: Params) -> Output:
-        return _validation(p["definition"], p.get("maxResults"))
-
-    async def publish_state_machine_version(ctx: RequestContext, p: Params) -> Output:
-        v = await machines.publish(p["stateMachineArn"], p.get("revisionId"), p.get("description", ""))
-        return {"creationDate": v.created, "stateMachineVersionArn": v.arn}
-
-    async def list_state_machine_versions(ctx: RequestContext, p: Params) -> Output:
-        items, token = await machines.versions(p["stateMachineArn"], p.get("maxResults"), p.get("nextToken"))
-        out: Output = {
-            "stateMachineVersions": [{"stateMachineVersionArn": v.arn, "creationDate": v.created} for v in items]
-        }
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def delete_state_machine_version(ctx: RequestContext, p: Params) -> Output:
-        await machines.delete_version(p["stateMachineVersionArn"])
-        return {}
-
-    async def create_state_machine_alias(ctx: RequestContext, p: Params) -> Output:
-        a = await machines.create_alias(ctx, p["name"], p.get("description", ""), _routing(p) or [])
-        return {"stateMachineAliasArn": a.arn, "creationDate": a.created}
-
-    async def describe_state_machine_alias(ctx: RequestContext, p: Params) -> Output:
-        return _alias_out(await machines.alias(p["stateMachineAliasArn"]))
-
-    async def update_state_machine_alias(ctx: RequestContext, p: Params) -> Output:
-        a = await machines.update_alias(p["stateMachineAliasArn"], p.get("description"), _routing(p))
-        return {"updateDate": a.updated}
-
-    async def delete_state_machine_alias(ctx: RequestContext, p: Params) -> Output:
-        await machines.delete_alias(p["stateMachineAliasArn"])
-        return {}
-
-    async def list_state_machine_aliases(ctx: RequestContext, p: Params) -> Output:
-        items, token = await machines.aliases(p["stateMachineArn"], p.get("maxResults"), p.get("nextToken"))
-        out: Output = {
-            "stateMachineAliases": [{"stateMachineAliasArn": a.arn, "creationDate": a.created} for a in items]
-        }
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def start_execution(ctx: RequestContext, p: Params) -> Output:
-        e = await executions.start(ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"))
-        return {"executionArn": e.arn, "startDate": e.start}
-
-    async def start_sync_execution(ctx: RequestContext, p: Params) -> Output:
-        e = await executions.start(
-            ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"), sync=True
-        )
-        out = _describe_execution(e)
-        for key in (
-            "redriveCount",
-            "redriveStatus",
-            "redriveStatusReason",
-            "stateMachineVersionArn",
-            "stateMachineAliasArn",
-        ):
-            out.pop(key, None)
-        duration_ms = round(((e.stop or e.start) - e.start) * 1000)
-        # Express billing: duration rounded up to 100 ms, memory 64 MB blocks
-        # (https://aws.amazon.com/step-functions/pricing/).
-        out["billingDetails"] = {
-            "billedMemoryUsedInMB": 64,
-            "billedDurationInMilliseconds": max(100, -(-duration_ms // 100) * 100),
-        }
-        return out
-
-    async def describe_execution(ctx: RequestContext, p: Params) -> Output:
-        e = await executions.describe(p["executionArn"])
-        return _describe_execution(e, executions.redrive_status(e))
-
-    async def test_state(ctx: RequestContext, p: Params) -> Output:
-        mocked = p.get("mock")
-        mock = None
-        if mocked is not None:
-            problem = mocked.get("errorOutput") or {}
-            mock = Mock(mocked.get("result"), problem.get("error"), problem.get("cause"))
-        found = await state_tests.run_test_state(
-            ctx, executions.clock, executions.integrations, p["definition"], p.get("roleArn", ""), p.get("input"),
-            state_name=p.get("stateName"), variables=p.get("variables"),
-            retry_count=int((p.get("stateConfiguration") or {}).get("retrierRetryCount", 0)), mock=mock,
-        )  # fmt: skip
-        out: Output = {"status": found.status}
-        if found.output is not ABSENT:
-            out["output"] = json.dumps(found.output, separators=(",", ":"), ensure_ascii=False)
-        if found.error is not None:
-            out["error"] = found.error
-        if found.cause is not None:
-            out["cause"] = found.cause
-        if found.next_state is not None:
-            out["nextState"] = found.next_state
-        # INFO: the outcome only; DEBUG and TRACE add the data flow (TRACE's HTTP exchange: no HTTP Task here).
-        if p.get("inspectionLevel", "INFO") != "INFO":
-            out["inspectionData"] = found.data
-        return out
-
-    async def redrive_execution(ctx: RequestContext, p: Params) -> Output:
-        e = await executions.redrive(p["executionArn"])
-        return {"redriveDate": e.redrive_date}
-
-    async def describe_state_machine_for_execution(ctx: RequestContext, p: Params) -> Output:
-        e = await executions.describe(p["executionArn"])
-        out: Output = {
-            "stateMachineArn": e.machine_arn,
-            "name": e.machine_arn.rsplit(":", 1)[1],
-            "updateDate": e.start,
-            **_config_out(e.config),
-        }
-        out.pop("type", None)
-        return out
-
-    async def list_executions(ctx: RequestContext, p: Params) -> Output:
-        items, token = await executions.listing(
-            p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
-        )
-        out: Output = {"executions": []}
-        for e in items:
-            item: Output = {
-                "executionArn": e.arn,
-                "stateMachineArn": e.machine_arn,
-                "name": e.name,
-                "status": e.status.value,
-                "startDate": e.start,
-            }
-            if e.stop is not None:
-                item["stopDate"] = e.stop
-            if e.version_arn:
-                item["stateMachineVersionArn"] = e.version_arn
-            if e.alias_arn:
-                item["stateMachineAliasArn"] = e.alias_arn
-            out["executions"].append(item)
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def stop_execution(ctx: RequestContext, p: Params) -> Output:
-        return {"stopDate": await executions.stop(p["executionArn"], p.get("error"), p.get("cause"))}
-
-    async def get_execution_history(ctx: RequestContext, p: Params) -> Output:
-        events, token = await executions.history(
-            p["executionArn"],
-            p.get("maxResults"),
-            p.get("nextToken"),
-            bool(p.get("reverseOrder")),
-            p.get("includeExecutionData", True),
-        )
-        out: Output = {"events": [history.wire(e, _member(e.type)) for e in events]}
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def send_task_success(ctx: RequestContext, p: Params) -> Output:
-        try:
-            json.loads(p["output"])
-        except ValueError:
-            raise InvalidOutput(f"Invalid Output: '{p['output']}'") from None
-        await tasks.complete(p["taskToken"], Outcome(output=p["output"]))
-        return {}
-
-    async def send_task_failure(ctx: RequestContext, p: Params) -> Output:
-        await tasks.complete(p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
-        return {}
-
-    async def send_task_heartbeat(ctx: RequestContext, p: Params) -> Output:
-        await tasks.heartbeat(p["taskToken"])
-        return {}
-
-    async def create_activity(ctx: RequestContext, p: Params) -> Output:
-        a = await machines.create_activity(ctx, p["name"])
-        tags = {t["key"]: t.get("value", "") for t in p.get("tags", [])}
-        if tags:
-            await machines.tag(a.arn, tags)
-        return {"activityArn": a.arn, "creationDate": a.created}
-
-    async def describe_activity(ctx: RequestContext, p: Params) -> Output:
-        a = await machines.activity(p["activityArn"])
-        return {"activityArn": a.arn, "name": a.name, "creationDate": a.created}
-
-    async def delete_activity(ctx: RequestContext, p: Params) -> Output:
-        await machines.delete_activity(p["activityArn"])
-        return {}
-
-    async def list_activities(ctx: RequestContext, p: Params) -> Output:
-        items, token = await machines.activities(ctx, p.get("maxResults"), p.get("nextToken"))
-        out: Output = {"activities": [{"activityArn": a.arn, "name": a.name, "creationDate": a.created} for a in items]}
-        if token:
-            out["nextToken"] = token
-        return out
-
-    async def get_activity_task(ctx: RequestContext, p: Params) -> Output:
-        await machines.activity(p["activityArn"])
-        found = await tasks.next_activity_task(p["activityArn"], p.get("workerName"))
-        return {} if found is None else {"taskToken": found[0], "input": found[1]}
-
-    async def tag_resource(ctx: RequestContext, p: Params) -> Output:
-        tags = {t["key"]: t.get("value", "") for t in p.get("tags", [])}
-        current = await machines.tags(p["resourceArn"])
-        if len(set(current) | set(tags)) > MAX_TAGS:
-            raise TooManyTags("Too many tags", fields={"resourceName": p["resourceArn"]})
-        await machines.tag(p["resourceArn"], tags)
-        return {}
-
-    async def untag_resource(ctx: RequestContext, p: Params) -> Output:
-        await machines.untag(p["resourceArn"], list(p.get("tagKeys", [])))
-        return {}
-
-    async def list_tags_for_resource(ctx: RequestContext, p: Params) -> Output:
-        tags = await machines.tags(p["resourceArn"])
-        return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
-
+async def describe_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    arn = p["stateMachineArn"]
+    if names.is_version(arn):
+        return _version_out(await s.machines.version(ctx, arn))
+    m = await s.machines.get(ctx, arn)
     return {
-        "CreateStateMachine": create_state_machine,
-        "DescribeStateMachine": describe_state_machine,
-        "ListStateMachines": list_state_machines,
-        "UpdateStateMachine": update_state_machine,
-        "DeleteStateMachine": delete_state_machine,
-        "ValidateStateMachineDefinition": validate_state_machine_definition,
-        "PublishStateMachineVersion": publish_state_machine_version,
-        "ListStateMachineVersions": list_state_machine_versions,
-        "DeleteStateMachineVersion": delete_state_machine_version,
-        "CreateStateMachineAlias": create_state_machine_alias,
-        "DescribeStateMachineAlias": describe_state_machine_alias,
-        "UpdateStateMachineAlias": update_state_machine_alias,
-        "DeleteStateMachineAlias": delete_state_machine_alias,
-        "ListStateMachineAliases": list_state_machine_aliases,
-        "StartExecution": start_execution,
-        "StartSyncExecution": start_sync_execution,
-        "DescribeExecution": describe_execution,
-        "DescribeStateMachineForExecution": describe_state_machine_for_execution,
-        "ListExecutions": list_executions,
-        "StopExecution": stop_execution,
-        "RedriveExecution": redrive_execution,
-        "TestState": test_state,
-        "GetExecutionHistory": get_execution_history,
-        "SendTaskSuccess": send_task_success,
-        "SendTaskFailure": send_task_failure,
-        "SendTaskHeartbeat": send_task_heartbeat,
-        "CreateActivity": create_activity,
-        "DescribeActivity": describe_activity,
-        "DeleteActivity": delete_activity,
-        "ListActivities": list_activities,
-        "GetActivityTask": get_activity_task,
-        "TagResource": tag_resource,
-        "UntagResource": untag_resource,
-        "ListTagsForResource": list_tags_for_resource,
+        "stateMachineArn": m.arn,
+        "name": m.name,
+        "status": m.status,
+        "creationDate": m.created,
+        "revisionId": m.revision_id,
+        **_config_out(m.config),
     }
+
+
+async def list_state_machines(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.machines.listing(ctx, p.get("maxResults"), p.get("nextToken"))
+    out: Output = {
+        "stateMachines": [
+            {"stateMachineArn": m.arn, "name": m.name, "type": m.config.type, "creationDate": m.created} for m in items
+        ]
+    }
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def update_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    changes = {
+        k: p[w]
+        for k, w in (
+            ("definition", "definition"),
+            ("role_arn", "roleArn"),
+            ("logging", "loggingConfiguration"),
+            ("tracing", "tracingConfiguration"),
+        )
+        if w in p
+    }
+    if not changes and not p.get("publish"):
+        raise ValidationException(
+            "Request must contain at least one of: definition, roleArn, loggingConfiguration, tracingConfiguration"
+        )
+    m, version = await s.machines.update(
+        ctx, p["stateMachineArn"], changes, bool(p.get("publish")), p.get("versionDescription", "")
+    )
+    out: Output = {"updateDate": m.updated, "revisionId": m.revision_id}
+    if version is not None:
+        out["stateMachineVersionArn"] = version.arn
+    return out
+
+
+async def delete_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.delete(ctx, p["stateMachineArn"])
+    return {}
+
+
+async def validate_state_machine_definition(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    return _validation(p["definition"], p.get("maxResults"))
+
+
+async def publish_state_machine_version(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    v = await s.machines.publish(ctx, p["stateMachineArn"], p.get("revisionId"), p.get("description", ""))
+    return {"creationDate": v.created, "stateMachineVersionArn": v.arn}
+
+
+async def list_state_machine_versions(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.machines.versions(ctx, p["stateMachineArn"], p.get("maxResults"), p.get("nextToken"))
+    out: Output = {
+        "stateMachineVersions": [{"stateMachineVersionArn": v.arn, "creationDate": v.created} for v in items]
+    }
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def delete_state_machine_version(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.delete_version(ctx, p["stateMachineVersionArn"])
+    return {}
+
+
+async def create_state_machine_alias(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    a = await s.machines.create_alias(ctx, p["name"], p.get("description", ""), _routing(p) or [])
+    return {"stateMachineAliasArn": a.arn, "creationDate": a.created}
+
+
+async def describe_state_machine_alias(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    return _alias_out(await s.machines.alias(ctx, p["stateMachineAliasArn"]))
+
+
+async def update_state_machine_alias(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    a = await s.machines.update_alias(ctx, p["stateMachineAliasArn"], p.get("description"), _routing(p))
+    return {"updateDate": a.updated}
+
+
+async def delete_state_machine_alias(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.delete_alias(ctx, p["stateMachineAliasArn"])
+    return {}
+
+
+async def list_state_machine_aliases(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.machines.aliases(ctx, p["stateMachineArn"], p.get("maxResults"), p.get("nextToken"))
+    out: Output = {"stateMachineAliases": [{"stateMachineAliasArn": a.arn, "creationDate": a.created} for a in items]}
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def start_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.start(ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"))
+    return {"executionArn": e.arn, "startDate": e.start}
+
+
+async def start_sync_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.start(
+        ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"), sync=True
+    )
+    out = _describe_execution(e)
+    for key in (
+        "redriveCount",
+        "redriveStatus",
+        "redriveStatusReason",
+        "stateMachineVersionArn",
+        "stateMachineAliasArn",
+    ):
+        out.pop(key, None)
+    duration_ms = round(((e.stop or e.start) - e.start) * 1000)
+    # Express billing: duration rounded up to 100 ms, memory 64 MB blocks
+    # (https://aws.amazon.com/step-functions/pricing/).
+    out["billingDetails"] = {
+        "billedMemoryUsedInMB": 64,
+        "billedDurationInMilliseconds": max(100, -(-duration_ms // 100) * 100),
+    }
+    return out
+
+
+async def describe_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.describe(ctx, p["executionArn"])
+    return _describe_execution(e, s.executions.redrive_status(e))
+
+
+async def test_state(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    mocked = p.get("mock")
+    mock = None
+    if mocked is not None:
+        problem = mocked.get("errorOutput") or {}
+        mock = Mock(mocked.get("result"), problem.get("error"), problem.get("cause"))
+    found = await state_tests.run_test_state(
+        ctx, s.executions.clock, s.executions.integrations, p["definition"], p.get("roleArn", ""), p.get("input"),
+        state_name=p.get("stateName"), variables=p.get("variables"),
+        retry_count=int((p.get("stateConfiguration") or {}).get("retrierRetryCount", 0)), mock=mock,
+    )  # fmt: skip
+    out: Output = {"status": found.status}
+    if found.output is not ABSENT:
+        out["output"] = json.dumps(found.output, separators=(",", ":"), ensure_ascii=False)
+    if found.error is not None:
+        out["error"] = found.error
+    if found.cause is not None:
+        out["cause"] = found.cause
+    if found.next_state is not None:
+        out["nextState"] = found.next_state
+    # INFO: the outcome only; DEBUG and TRACE add the data flow (TRACE's HTTP exchange: no HTTP Task here).
+    if p.get("inspectionLevel", "INFO") != "INFO":
+        out["inspectionData"] = found.data
+    return out
+
+
+async def redrive_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.redrive(ctx, p["executionArn"])
+    return {"redriveDate": e.redrive_date}
+
+
+async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.describe(ctx, p["executionArn"])
+    out: Output = {
+        "stateMachineArn": e.machine_arn,
+        "name": names.machine_name(e.machine_arn),
+        "updateDate": e.start,
+        **_config_out(e.config),
+    }
+    out.pop("type", None)
+    return out
+
+
+async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.executions.listing(
+        ctx, p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
+    )
+    out: Output = {"executions": []}
+    for e in items:
+        item: Output = {
+            "executionArn": e.arn,
+            "stateMachineArn": e.machine_arn,
+            "name": e.name,
+            "status": e.status.value,
+            "startDate": e.start,
+        }
+        if e.stop is not None:
+            item["stopDate"] = e.stop
+        if e.version_arn:
+            item["stateMachineVersionArn"] = e.version_arn
+        if e.alias_arn:
+            item["stateMachineAliasArn"] = e.alias_arn
+        out["executions"].append(item)
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def stop_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    return {"stopDate": await s.executions.stop(ctx, p["executionArn"], p.get("error"), p.get("cause"))}
+
+
+async def get_execution_history(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    events, token = await s.executions.history(
+        ctx,
+        p["executionArn"],
+        p.get("maxResults"),
+        p.get("nextToken"),
+        bool(p.get("reverseOrder")),
+        p.get("includeExecutionData", True),
+    )
+    out: Output = {"events": [history.wire(e, _member(e.type)) for e in events]}
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def send_task_success(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    try:
+        json.loads(p["output"])
+    except ValueError:
+        raise InvalidOutput(f"Invalid Output: '{p['output']}'") from None
+    await s.tasks.complete(p["taskToken"], Outcome(output=p["output"]))
+    return {}
+
+
+async def send_task_failure(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.tasks.complete(p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
+    return {}
+
+
+async def send_task_heartbeat(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.tasks.heartbeat(p["taskToken"])
+    return {}
+
+
+async def create_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    a = await s.machines.create_activity(ctx, p["name"], _tags(p))
+    return {"activityArn": a.arn, "creationDate": a.created}
+
+
+async def describe_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    a = await s.machines.activity(ctx, p["activityArn"])
+    return {"activityArn": a.arn, "name": a.name, "creationDate": a.created}
+
+
+async def delete_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.delete_activity(ctx, p["activityArn"])
+    return {}
+
+
+async def list_activities(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.machines.activities(ctx, p.get("maxResults"), p.get("nextToken"))
+    out: Output = {"activities": [{"activityArn": a.arn, "name": a.name, "creationDate": a.created} for a in items]}
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def get_activity_task(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.activity(ctx, p["activityArn"])
+    found = await s.tasks.next_activity_task(p["activityArn"], p.get("workerName"))
+    return {} if found is None else {"taskToken": found[0], "input": found[1]}
+
+
+async def tag_resource(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.tagging.tag(ctx, p["resourceArn"], _tags(p))
+    return {}
+
+
+async def untag_resource(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.machines.tagging.untag(ctx, p["resourceArn"], p.get("tagKeys", []))
+    return {}
+
+
+async def list_tags_for_resource(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    return {"tags": tags.to_pairs(await s.machines.tagging.tags(ctx, p["resourceArn"]), "key", "value")}
+
+
+HANDLERS: dict[str, Unbound[Engine]] = {
+    "CreateStateMachine": create_state_machine,
+    "DescribeStateMachine": describe_state_machine,
+    "ListStateMachines": list_state_machines,
+    "UpdateStateMachine": update_state_machine,
+    "DeleteStateMachine": delete_state_machine,
+    "ValidateStateMachineDefinition": validate_state_machine_definition,
+    "PublishStateMachineVersion": publish_state_machine_version,
+    "ListStateMachineVersions": list_state_machine_versions,
+    "DeleteStateMachineVersion": delete_state_machine_version,
+    "CreateStateMachineAlias": create_state_machine_alias,
+    "DescribeStateMachineAlias": describe_state_machine_alias,
+    "UpdateStateMachineAlias": update_state_machine_alias,
+    "DeleteStateMachineAlias": delete_state_machine_alias,
+    "ListStateMachineAliases": list_state_machine_aliases,
+    "StartExecution": start_execution,
+    "StartSyncExecution": start_sync_execution,
+    "DescribeExecution": describe_execution,
+    "DescribeStateMachineForExecution": describe_state_machine_for_execution,
+    "ListExecutions": list_executions,
+    "StopExecution": stop_execution,
+    "RedriveExecution": redrive_execution,
+    "TestState": test_state,
+    "GetExecutionHistory": get_execution_history,
+    "SendTaskSuccess": send_task_success,
+    "SendTaskFailure": send_task_failure,
+    "SendTaskHeartbeat": send_task_heartbeat,
+    "CreateActivity": create_activity,
+    "DescribeActivity": describe_activity,
+    "DeleteActivity": delete_activity,
+    "ListActivities": list_activities,
+    "GetActivityTask": get_activity_task,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
+}
+
+
+def operations(engine: Engine) -> OperationTable:
+    """The Step Functions operation table over the engine's services."""
+    return bind(HANDLERS, engine)

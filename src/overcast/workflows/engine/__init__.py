@@ -5,17 +5,24 @@ LogStore that executions with a LoggingConfiguration write to)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.clock import Clock
 from overcast.store import Store
 
+if TYPE_CHECKING:  # the engine's modules are imported when it is built, not when Overcast starts
+    from overcast.workflows.engine.executions import Executions
+    from overcast.workflows.engine.machines import Machines
+    from overcast.workflows.engine.tasks import Tasks
 
-@dataclass
+
+@dataclass(frozen=True, slots=True)
 class Engine:
-    machines: Any
-    executions: Any
-    tasks: Any
+    """The Step Functions API's services object: what its operations call."""
+
+    machines: Machines
+    executions: Executions
+    tasks: Tasks
 
 
 async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any = None) -> Engine:
@@ -29,8 +36,6 @@ async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any =
     machines = Machines(store, clock, validate_definition)
     await machines.start()
     tasks = Tasks(store, clock)
-    executions = Executions(
-        store, clock, machines, Integrations(clock, tasks, invoker), validate_definition, log_sink
-    )
+    executions = Executions(store, clock, machines, Integrations(clock, tasks, invoker), validate_definition, log_sink)
     await executions.resume()
     return Engine(machines, executions, tasks)

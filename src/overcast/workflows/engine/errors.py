@@ -95,3 +95,9 @@ class TooManyTags(SfnError):
 
 class ValidationException(SfnError):
     code = "ValidationException"
+
+
+class AccessDenied(SfnError):
+    """Another account's resource: without IAM's cross-account policies, the caller may not reach it."""
+
+    code = "AccessDeniedException"

@@ -18,11 +18,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
+from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Conflict, Queries, Row, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
-from overcast.workflows.engine import history, logs, names, pages, redrive
+from overcast.workflows.engine import history, logs, names, redrive
 from overcast.workflows.engine.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
@@ -33,7 +35,7 @@ from overcast.workflows.engine.errors import (
 )
 from overcast.workflows.engine.integrations import Integrations
 from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
-from overcast.workflows.engine.machines import Machines, config_from, config_json
+from overcast.workflows.engine.machines import Machines, config_from, config_json, paging
 from overcast.workflows.engine.records import (
     EXPRESS,
     STANDARD,
@@ -47,6 +49,7 @@ from overcast.workflows.engine.records import (
 
 log = logging.getLogger("overcast.workflows")
 
+BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first
 EXPRESS_MAX_SECONDS = 300.0  # https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html
 Parse = Callable[[str], Any]
 
@@ -122,13 +125,13 @@ class Executions:
 
     # --- starting -----------------------------------------------------------------------------------------
 
-    async def _resolve(self, arn: str) -> tuple[str, MachineConfig, str | None, str | None]:
+    async def _resolve(self, ctx: RequestContext, arn: str) -> tuple[str, MachineConfig, str | None, str | None]:
         ref = names.parse_machine_ref(arn)
         if ref.version is not None:
-            version = await self.machines.version(arn)
+            version = await self.machines.version(ctx, arn)
             return ref.machine_arn, version.config, version.arn, None
         if ref.alias is not None:
-            alias = await self.machines.alias(arn)
+            alias = await self.machines.alias(ctx, arn)
             pick, total = random.uniform(0, 100), 0
             target = alias.routing[-1][0]
             for version_arn, weight in alias.routing:
@@ -136,9 +139,9 @@ class Executions:
                 if pick < total:
                     target = version_arn
                     break
-            version = await self.machines.version(target)
+            version = await self.machines.version(ctx, target)
             return ref.machine_arn, version.config, version.arn, alias.arn
-        machine = await self.machines.get(arn)
+        machine = await self.machines.get(ctx, arn)
         return machine.arn, machine.config, None, None
 
     async def start(
@@ -150,7 +153,7 @@ class Executions:
         trace_header: str | None = None,
         sync: bool = False,
     ) -> Execution:
-        base, config, version_arn, alias_arn = await self._resolve(machine_arn)
+        base, config, version_arn, alias_arn = await self._resolve(ctx, machine_arn)
         if sync and config.type != EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         input_text = "{}" if input_text is None else input_text
@@ -212,7 +215,7 @@ class Executions:
                 int(now * 1_000_000),
             )
         except Conflict:
-            existing = await self.describe(arn)
+            existing = await self.describe(ctx, arn)
             # Same name and input while running: the same execution; otherwise ExecutionAlreadyExists
             # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
             if existing.status == ExecutionStatus.RUNNING and existing.input == input_text:
@@ -223,7 +226,7 @@ class Executions:
 
     def _log(self, execution: Execution) -> logs.EventLog | None:
         return logs.destination(
-            self.log_sink, execution.config.logging, execution.arn, execution.machine_arn.split(":")[6],
+            self.log_sink, execution.config.logging, execution.arn, names.machine_name(execution.machine_arn),
             execution.redrive_count, execution.start,
         )  # fmt: skip
 
@@ -244,21 +247,22 @@ class Executions:
         return parsed
 
     def _context(self, execution: Execution) -> ExecutionContext:
-        parts = execution.machine_arn.split(":")
+        parts = parse_arn(execution.machine_arn)
+        assert parts is not None  # made by names.machine_arn
         return ExecutionContext(
             execution_arn=execution.arn,
             execution_name=execution.name,
             state_machine_arn=execution.machine_arn,
-            state_machine_name=parts[6],
+            state_machine_name=parts.fields()[1],
             role_arn=execution.config.role_arn,
             start_time=execution.start,
             redrive_count=execution.redrive_count,
             redrive_time=execution.redrive_date,
             state_machine_version_arn=execution.version_arn,
             state_machine_alias_arn=execution.alias_arn,
-            partition=parts[1],
-            region=parts[3],
-            account_id=parts[4],
+            partition=parts.partition,
+            region=parts.region,
+            account_id=parts.account,
         )
 
     async def _outcome(self, execution: Execution, journal: Journal) -> ExecutionOutcome:
@@ -380,8 +384,13 @@ class Executions:
 
     # --- reading and stopping ---------------------------------------------------------------------------
 
-    async def describe(self, arn: str) -> Execution:
+    async def describe(self, ctx: RequestContext, arn: str) -> Execution:
         names.check_execution_arn(arn)
+        if not names.owns(ctx, arn):
+            raise no_execution(arn)
+        return await self._read(arn)
+
+    async def _read(self, arn: str) -> Execution:
         if arn in self._express:
             return self._express[arn]
         row = await self.store.fetch_one("SELECT * FROM sfn_executions WHERE arn = ?", arn)
@@ -390,34 +399,39 @@ class Executions:
         return _execution(row)
 
     async def listing(
-        self, machine_arn: str, status: str | None, max_results: int | None, token: str | None
+        self, ctx: RequestContext, machine_arn: str, status: str | None, max_results: int | None, token: str | None
     ) -> tuple[list[Execution], str | None]:
         ref = names.parse_machine_ref(machine_arn)
-        machine = await self.machines.get(ref.machine_arn)
+        machine = await self.machines.get(ctx, ref.machine_arn)
         if machine.config.type == EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"
-        scope = f"executions:{machine_arn}:{status}"
-        size, offset = pages.page_size(max_results), pages.decode(token, scope)
         sql = f"SELECT * FROM sfn_executions WHERE {column} = ?"
         args: list[Any] = [machine_arn]
         if status:
             sql += " AND status = ?"
             args.append(status)
-        rows = await self.store.fetch_all(sql + " ORDER BY seq DESC LIMIT ? OFFSET ?", *args, size + 1, offset)
-        more = len(rows) > size
-        return [_execution(r) for r in rows[:size]], pages.encode(offset + size, scope) if more else None
+        page = paging(ctx, BY_START, max_results, token, machine_arn, status)
+        rows, next_token = await fetch_page(self.store, sql, args, BY_START, page)
+        return [_execution(r) for r in rows], next_token
 
     async def history(
-        self, arn: str, max_results: int | None, token: str | None, reverse: bool, include_data: bool
+        self,
+        ctx: RequestContext,
+        arn: str,
+        max_results: int | None,
+        token: str | None,
+        reverse: bool,
+        include_data: bool,
     ) -> tuple[list[Event], str | None]:
-        execution = await self.describe(arn)
+        execution = await self.describe(ctx, arn)
         if execution.type == EXPRESS:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
-        return await history.page(self.store, arn, max_results, token, reverse, include_data)
+        page = paging(ctx, history.by_id(reverse), max_results, token, arn, reverse)
+        return await history.page(self.store, arn, page, reverse, include_data)
 
-    async def stop(self, arn: str, error: str | None, cause: str | None) -> float:
-        execution = await self.describe(arn)
+    async def stop(self, ctx: RequestContext, arn: str, error: str | None, cause: str | None) -> float:
+        execution = await self.describe(ctx, arn)
         if execution.type == EXPRESS:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
         if execution.finished:
@@ -435,7 +449,7 @@ class Executions:
         journal.max_events += 1
         journal.append_event("execution/aborted", "ExecutionAborted", last, details)
         await self._finish(execution, journal, ExecutionEvent.ABORT, None, error, cause)
-        return (await self.describe(arn)).stop or self.clock.now()
+        return (await self._read(arn)).stop or self.clock.now()
 
     # --- redrive -------------------------------------------------------------------------------------------
 
@@ -444,10 +458,10 @@ class Executions:
         reason = redrive.not_redrivable(execution, self.clock.now())
         return ("NOT_REDRIVABLE", reason) if reason else ("REDRIVABLE", None)
 
-    async def redrive(self, arn: str) -> Execution:
+    async def redrive(self, ctx: RequestContext, arn: str) -> Execution:
         """RedriveExecution: run a FAILED / TIMED_OUT / ABORTED Standard execution again from its
         unsuccessful states; its history goes on after an ExecutionRedriven event."""
-        execution = await self.describe(arn)
+        execution = await self.describe(ctx, arn)
         if execution.type == EXPRESS:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
         reason = redrive.not_redrivable(execution, self.clock.now())
@@ -487,16 +501,14 @@ class Executions:
             await done.wait()
         while arn in self._express and not self._express[arn].finished:
             await asyncio.sleep(0.01)
-        return await self.describe(arn)
+        return await self._read(arn)
 
     # --- nested executions (states:startExecution) ----------------------------------------------------------
 
     async def _start_child(
         self, parent_arn: str, machine_arn: str, name: str | None, input_text: str
     ) -> tuple[str, float]:
-        parts = parent_arn.split(":")
-        ctx = RequestContext(account_id=parts[4], region=parts[3])
-        child = await self.start(ctx, machine_arn, name, input_text)
+        child = await self.start(names.context_of(parent_arn), machine_arn, name, input_text)
         return child.arn, child.start
 
     async def _await_child(self, arn: str) -> dict[str, Any]:

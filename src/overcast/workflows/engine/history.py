@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from overcast.kit.pages import Keyset, Paging, fetch_page
 from overcast.store import Queries
-from overcast.workflows.engine import pages
 from overcast.workflows.engine.records import Event
 
 MAX_EVENTS = 25_000
@@ -58,31 +58,25 @@ async def keyed(q: Queries, execution_arn: str) -> dict[str, Event]:
     return out
 
 
+def by_id(reverse: bool) -> Keyset:
+    """History in event order, or newest first with reverseOrder."""
+    return Keyset.of(("-id" if reverse else "id", int))
+
+
 async def page(
-    q: Queries,
-    execution_arn: str,
-    max_results: int | None,
-    token: str | None,
-    reverse: bool = False,
-    include_data: bool = True,
+    q: Queries, execution_arn: str, paging: Paging, reverse: bool = False, include_data: bool = True
 ) -> tuple[list[Event], str | None]:
-    size, offset = pages.page_size(max_results), pages.decode(token, f"history:{execution_arn}:{reverse}")
-    order = "DESC" if reverse else "ASC"
-    rows = await q.fetch_all(
-        f"SELECT * FROM sfn_history WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?",
-        execution_arn,
-        size + 1,
-        offset,
+    rows, token = await fetch_page(
+        q, "SELECT * FROM sfn_history WHERE execution_arn = ?", [execution_arn], by_id(reverse), paging
     )
     events = []
-    for row in rows[:size]:
+    for row in rows:
         stored = json.loads(row["details"])
         details = stored["details"]
         if details is not None and not include_data:
             details = {k: v for k, v in details.items() if k not in _DATA_MEMBERS}
         events.append(Event(int(row["id"]), row["type"], row["ts"], int(row["previous_id"]), details))
-    more = len(rows) > size
-    return events, pages.encode(offset + size, f"history:{execution_arn}:{reverse}") if more else None
+    return events, token
 
 
 def wire(event: Event, member: str | None) -> dict[str, Any]:

@@ -16,15 +16,20 @@ from typing import Any
 
 from overcast.clock import Clock
 from overcast.context import RequestContext
+from overcast.kit import tags
+from overcast.kit.pages import Keyset, PageLimits, Paging, fetch_page, scope_of
+from overcast.kit.tags import Tagging, TagRules
 from overcast.store import Conflict, Queries, Row, Store
-from overcast.workflows.engine import logs, names, pages
+from overcast.workflows.engine import logs, names
 from overcast.workflows.engine.errors import (
     ActivityAlreadyExists,
     ActivityDoesNotExist,
     ConflictException,
+    InvalidToken,
     ResourceNotFound,
     StateMachineAlreadyExists,
     StateMachineDoesNotExist,
+    TooManyTags,
     ValidationException,
 )
 from overcast.workflows.engine.records import (
@@ -39,6 +44,30 @@ from overcast.workflows.engine.records import (
 from overcast.workflows.engine.schema import STEPS
 
 Validate = Callable[[str], Any]
+
+# maxResults: "0 ... uses the default", 100; at most 1000
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html).
+PAGES = PageLimits(default=100, most=1000, zero_is_default=True)
+BY_NAME = Keyset.of(("name", str))
+BY_VERSION = Keyset.of(("-version", int))
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_TagResource.html: 50 tags; TooManyTags
+# names the resource.
+TAG_RULES = TagRules(
+    too_many=lambda arn: TooManyTags("Too many tags", fields={"resourceName": arn}),
+    invalid=lambda message: ValidationException(message),
+)
+
+
+def invalid_token(token: str) -> InvalidToken:
+    return InvalidToken(f"Invalid Token: '{token}'")
+
+
+def paging(ctx: RequestContext, keyset: Keyset, max_results: int | None, token: str | None, *scope: object) -> Paging:
+    """A page of one of this service's lists, its token bound to the operation, the caller and `scope`."""
+    return Paging.start(
+        PAGES, max_results, token, scope_of("states", ctx.operation, ctx.account_id, ctx.region, *scope),
+        invalid_token, keyset.kinds,
+    )  # fmt: skip
 
 
 def config_json(config: MachineConfig) -> str:
@@ -84,19 +113,30 @@ def _alias(row: Row) -> MachineAlias:
 
 
 class Machines:
+    """Every lookup takes the caller's context and stays in its account and region (`names.owns`)."""
+
     def __init__(self, store: Store, clock: Clock, validate: Validate) -> None:
         self.store = store
         self.clock = clock
         self.validate = validate
+        self.tagging = Tagging(store, self._taggable, TAG_RULES)
 
     async def start(self) -> None:
+        await tags.migrate(self.store)
         await self.store.migrate("stepfunctions", STEPS)
 
     # --- state machines ---------------------------------------------------------------------------
 
     async def create(
-        self, ctx: RequestContext, name: str, config: MachineConfig, publish: bool = False, description: str = ""
+        self,
+        ctx: RequestContext,
+        name: str,
+        config: MachineConfig,
+        publish: bool = False,
+        description: str = "",
+        tagged: dict[str, str] | None = None,
     ) -> tuple[StateMachine, MachineVersion | None]:
+        tagged = tagged or {}
         names.check_name(name)
         if config.type not in (STANDARD, EXPRESS):
             raise ValidationException(
@@ -107,7 +147,7 @@ class Machines:
         logs.check(config.logging)
         arn = names.machine_arn(ctx, name)
         now = self.clock.now()
-        existing = await self.find(arn)
+        existing = await self.find(ctx, arn)
         if existing is not None:
             # Idempotent when everything matches (AWS: "CreateStateMachine is an idempotent API").
             if existing.config == config and not publish:
@@ -132,16 +172,19 @@ class Machines:
                 )
                 if publish:
                     version = await self._publish(tx, machine, description)
+                await tags.add(tx, arn, tagged, TAG_RULES)
         except Conflict:
             raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'") from None
         return machine, version
 
-    async def find(self, arn: str) -> StateMachine | None:
+    async def find(self, ctx: RequestContext, arn: str) -> StateMachine | None:
+        if not names.owns(ctx, arn):
+            return None
         row = await self.store.fetch_one("SELECT * FROM sfn_machines WHERE arn = ?", arn)
         return None if row is None else _machine(row)
 
-    async def get(self, arn: str) -> StateMachine:
-        machine = await self.find(arn)
+    async def get(self, ctx: RequestContext, arn: str) -> StateMachine:
+        machine = await self.find(ctx, arn)
         if machine is None:
             raise no_machine(arn)
         return machine
@@ -149,21 +192,19 @@ class Machines:
     async def listing(
         self, ctx: RequestContext, max_results: int | None, token: str | None
     ) -> tuple[list[StateMachine], str | None]:
-        size, offset = pages.page_size(max_results), pages.decode(token, "machines")
-        rows = await self.store.fetch_all(
-            "SELECT * FROM sfn_machines WHERE account = ? AND region = ? ORDER BY name LIMIT ? OFFSET ?",
-            ctx.account_id,
-            ctx.region,
-            size + 1,
-            offset,
+        rows, next_token = await fetch_page(
+            self.store,
+            "SELECT * FROM sfn_machines WHERE account = ? AND region = ?",
+            [ctx.account_id, ctx.region],
+            BY_NAME,
+            paging(ctx, BY_NAME, max_results, token),
         )
-        more = len(rows) > size
-        return [_machine(r) for r in rows[:size]], pages.encode(offset + size, "machines") if more else None
+        return [_machine(r) for r in rows], next_token
 
     async def update(
-        self, arn: str, changes: dict[str, Any], publish: bool = False, description: str = ""
+        self, ctx: RequestContext, arn: str, changes: dict[str, Any], publish: bool = False, description: str = ""
     ) -> tuple[StateMachine, MachineVersion | None]:
-        machine = await self.get(arn)
+        machine = await self.get(ctx, arn)
         if "definition" in changes:
             self.validate(changes["definition"])
         if "logging" in changes:
@@ -188,21 +229,22 @@ class Machines:
                 version = await self._publish(tx, updated, description)
         return updated, version
 
-    async def delete(self, arn: str) -> None:
+    async def delete(self, ctx: RequestContext, arn: str) -> None:
         # Deleting an absent machine succeeds (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachine.html).
+        if not names.owns(ctx, arn):
+            return
         async with self.store.transaction() as tx:
             for table in ("sfn_versions", "sfn_aliases"):
-                await tx.execute(
-                    f"DELETE FROM sfn_tags WHERE resource_arn IN (SELECT arn FROM {table} WHERE machine_arn = ?)", arn
-                )
+                for row in await tx.fetch_all(f"SELECT arn FROM {table} WHERE machine_arn = ?", arn):
+                    await tags.drop(tx, row["arn"])
                 await tx.execute(f"DELETE FROM {table} WHERE machine_arn = ?", arn)
-            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tags.drop(tx, arn)
             await tx.execute("DELETE FROM sfn_machines WHERE arn = ?", arn)
 
     # --- versions -----------------------------------------------------------------------------------
 
-    async def publish(self, arn: str, revision_id: str | None, description: str) -> MachineVersion:
-        machine = await self.get(arn)
+    async def publish(self, ctx: RequestContext, arn: str, revision_id: str | None, description: str) -> MachineVersion:
+        machine = await self.get(ctx, arn)
         if revision_id is not None and revision_id != machine.revision_id:
             raise ConflictException(
                 f"Failed to publish the State Machine version for revision {revision_id}. "
@@ -245,30 +287,35 @@ class Machines:
         )
         return version
 
-    async def version(self, arn: str) -> MachineVersion:
-        row = await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn)
+    async def version(self, ctx: RequestContext, arn: str) -> MachineVersion:
+        row = (
+            await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn)
+            if names.owns(ctx, arn)
+            else None
+        )
         if row is None:
-            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+            raise not_found(arn)
         return _version(row)
 
     async def versions(
-        self, machine_arn: str, max_results: int | None, token: str | None
+        self, ctx: RequestContext, machine_arn: str, max_results: int | None, token: str | None
     ) -> tuple[list[MachineVersion], str | None]:
-        await self.get(machine_arn)
-        size, offset = pages.page_size(max_results), pages.decode(token, "versions:" + machine_arn)
-        rows = await self.store.fetch_all(
-            "SELECT * FROM sfn_versions WHERE machine_arn = ? ORDER BY version DESC LIMIT ? OFFSET ?",
-            machine_arn,
-            size + 1,
-            offset,
+        await self.get(ctx, machine_arn)
+        rows, next_token = await fetch_page(
+            self.store,
+            "SELECT * FROM sfn_versions WHERE machine_arn = ?",
+            [machine_arn],
+            BY_VERSION,
+            paging(ctx, BY_VERSION, max_results, token, machine_arn),
         )
-        more = len(rows) > size
-        return [_version(r) for r in rows[:size]], pages.encode(
-            offset + size, "versions:" + machine_arn
-        ) if more else None
+        return [_version(r) for r in rows], next_token
 
-    async def delete_version(self, arn: str) -> None:
-        aliases = await self.store.fetch_all("SELECT * FROM sfn_aliases")
+    async def delete_version(self, ctx: RequestContext, arn: str) -> None:
+        if not names.owns(ctx, arn):
+            return
+        aliases = await self.store.fetch_all(
+            "SELECT * FROM sfn_aliases WHERE machine_arn = ?", names.parse_machine_ref(arn).machine_arn
+        )
         for alias in map(_alias, aliases):
             if any(target == arn for target, _ in alias.routing):
                 raise ConflictException(
@@ -276,7 +323,7 @@ class Machines:
                     f"this version: [{alias.name}]"
                 )
         async with self.store.transaction() as tx:
-            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tags.drop(tx, arn)
             await tx.execute("DELETE FROM sfn_versions WHERE arn = ?", arn)
 
     # --- aliases ------------------------------------------------------------------------------------
@@ -285,7 +332,7 @@ class Machines:
         self, ctx: RequestContext, name: str, description: str, routing: list[tuple[str, int]]
     ) -> MachineAlias:
         names.check_name(name)
-        machine_arn = await self._check_routing(routing)
+        machine_arn = await self._check_routing(ctx, routing)
         arn = f"{machine_arn}:{name}"
         now = self.clock.now()
         existing = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn)
@@ -308,31 +355,33 @@ class Machines:
         )
         return alias
 
-    async def _check_routing(self, routing: list[tuple[str, int]]) -> str:
+    async def _check_routing(self, ctx: RequestContext, routing: list[tuple[str, int]]) -> str:
         if not 1 <= len(routing) <= 2 or sum(w for _, w in routing) != 100:
             raise ValidationException(
                 "Routing configuration must contain one or two versions whose weights sum to 100."
             )
         machines = set()
         for target, _ in routing:
-            version = await self.version(target)
+            version = await self.version(ctx, target)
             machines.add(version.machine_arn)
         if len(machines) != 1 or len({t for t, _ in routing}) != len(routing):
             raise ValidationException("Routing configuration must reference distinct versions of one state machine.")
         return machines.pop()
 
-    async def alias(self, arn: str) -> MachineAlias:
-        row = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn)
+    async def alias(self, ctx: RequestContext, arn: str) -> MachineAlias:
+        row = (
+            await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn) if names.owns(ctx, arn) else None
+        )
         if row is None:
-            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+            raise not_found(arn)
         return _alias(row)
 
     async def update_alias(
-        self, arn: str, description: str | None, routing: list[tuple[str, int]] | None
+        self, ctx: RequestContext, arn: str, description: str | None, routing: list[tuple[str, int]] | None
     ) -> MachineAlias:
-        alias = await self.alias(arn)
+        alias = await self.alias(ctx, arn)
         if routing is not None:
-            await self._check_routing(routing)
+            await self._check_routing(ctx, routing)
         alias = dataclasses.replace(
             alias,
             description=alias.description if description is None else description,
@@ -348,104 +397,93 @@ class Machines:
         )
         return alias
 
-    async def delete_alias(self, arn: str) -> None:
+    async def delete_alias(self, ctx: RequestContext, arn: str) -> None:
+        if not names.owns(ctx, arn):
+            return
         async with self.store.transaction() as tx:
-            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tags.drop(tx, arn)
             await tx.execute("DELETE FROM sfn_aliases WHERE arn = ?", arn)
 
     async def aliases(
-        self, machine_arn: str, max_results: int | None, token: str | None
+        self, ctx: RequestContext, machine_arn: str, max_results: int | None, token: str | None
     ) -> tuple[list[MachineAlias], str | None]:
-        await self.get(machine_arn)
-        size, offset = pages.page_size(max_results), pages.decode(token, "aliases:" + machine_arn)
-        rows = await self.store.fetch_all(
-            "SELECT * FROM sfn_aliases WHERE machine_arn = ? ORDER BY name LIMIT ? OFFSET ?",
-            machine_arn,
-            size + 1,
-            offset,
+        await self.get(ctx, machine_arn)
+        rows, next_token = await fetch_page(
+            self.store,
+            "SELECT * FROM sfn_aliases WHERE machine_arn = ?",
+            [machine_arn],
+            BY_NAME,
+            paging(ctx, BY_NAME, max_results, token, machine_arn),
         )
-        more = len(rows) > size
-        return [_alias(r) for r in rows[:size]], pages.encode(offset + size, "aliases:" + machine_arn) if more else None
+        return [_alias(r) for r in rows], next_token
 
     # --- activities ---------------------------------------------------------------------------------
 
-    async def create_activity(self, ctx: RequestContext, name: str) -> Activity:
+    async def create_activity(self, ctx: RequestContext, name: str, tagged: dict[str, str] | None = None) -> Activity:
         names.check_name(name)
+        tagged = tagged or {}
         arn = names.activity_arn(ctx, name)
         row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn)
         if row is not None:
             return Activity(row["arn"], row["name"], row["created"])  # idempotent
         activity = Activity(arn, name, self.clock.now())
         try:
-            await self.store.execute(
-                "INSERT INTO sfn_activities (arn, account, region, name, created) VALUES (?, ?, ?, ?, ?)",
-                arn,
-                ctx.account_id,
-                ctx.region,
-                name,
-                activity.created,
-            )
+            async with self.store.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO sfn_activities (arn, account, region, name, created) VALUES (?, ?, ?, ?, ?)",
+                    arn,
+                    ctx.account_id,
+                    ctx.region,
+                    name,
+                    activity.created,
+                )
+                await tags.add(tx, arn, tagged, TAG_RULES)
         except Conflict:
             raise ActivityAlreadyExists(f"Activity Already Exists: '{arn}'") from None
         return activity
 
-    async def activity(self, arn: str) -> Activity:
-        row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn)
+    async def activity(self, ctx: RequestContext, arn: str) -> Activity:
+        found = names.owns(ctx, arn)
+        row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn) if found else None
         if row is None:
             raise ActivityDoesNotExist(f"Activity Does Not Exist: '{arn}'")
         return Activity(row["arn"], row["name"], row["created"])
 
-    async def delete_activity(self, arn: str) -> None:
+    async def delete_activity(self, ctx: RequestContext, arn: str) -> None:
+        if not names.owns(ctx, arn):
+            return
         async with self.store.transaction() as tx:
-            await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ?", arn)
+            await tags.drop(tx, arn)
             await tx.execute("DELETE FROM sfn_activities WHERE arn = ?", arn)
 
     async def activities(
         self, ctx: RequestContext, max_results: int | None, token: str | None
     ) -> tuple[list[Activity], str | None]:
-        size, offset = pages.page_size(max_results), pages.decode(token, "activities")
-        rows = await self.store.fetch_all(
-            "SELECT * FROM sfn_activities WHERE account = ? AND region = ? ORDER BY name LIMIT ? OFFSET ?",
-            ctx.account_id,
-            ctx.region,
-            size + 1,
-            offset,
+        rows, next_token = await fetch_page(
+            self.store,
+            "SELECT * FROM sfn_activities WHERE account = ? AND region = ?",
+            [ctx.account_id, ctx.region],
+            BY_NAME,
+            paging(ctx, BY_NAME, max_results, token),
         )
-        more = len(rows) > size
-        items = [Activity(r["arn"], r["name"], r["created"]) for r in rows[:size]]
-        return items, pages.encode(offset + size, "activities") if more else None
+        return [Activity(r["arn"], r["name"], r["created"]) for r in rows], next_token
 
-    # --- tags ---------------------------------------------------------------------------------------
+    # --- tags (the kit's table; these are what can carry them) --------------------------------------------
 
-    async def _check_taggable(self, arn: str) -> None:
+    async def _taggable(self, tx: Queries, ctx: RequestContext, arn: str) -> str:
         kind = names.resource_kind(arn)
-        table = {"stateMachine": "sfn_machines", "activity": "sfn_activities"}.get(kind)
-        if table == "sfn_machines" and arn.count(":") > 6:
-            table = "sfn_versions" if arn.rsplit(":", 1)[1].isdigit() else "sfn_aliases"
-        if table is None or await self.store.fetch_one(f"SELECT arn FROM {table} WHERE arn = ?", arn) is None:
-            raise ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})
+        if kind == "stateMachine":
+            ref = names.parse_machine_ref(arn)
+            table = "sfn_machines" if ref.version is None and ref.alias is None else "sfn_versions"
+            table = "sfn_aliases" if ref.alias is not None else table
+        elif kind == "activity":
+            table = "sfn_activities"
+        else:
+            raise not_found(arn)
+        if not names.owns(ctx, arn) or await tx.fetch_one(f"SELECT arn FROM {table} WHERE arn = ?", arn) is None:
+            raise not_found(arn)
+        return arn
 
-    async def tag(self, arn: str, tags: dict[str, str]) -> None:
-        await self._check_taggable(arn)
-        async with self.store.transaction() as tx:
-            for key, value in tags.items():
-                await tx.execute(
-                    "INSERT INTO sfn_tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?)"
-                    " ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
-                    arn,
-                    key,
-                    value,
-                )
 
-    async def untag(self, arn: str, keys: list[str]) -> None:
-        await self._check_taggable(arn)
-        async with self.store.transaction() as tx:
-            for key in keys:
-                await tx.execute("DELETE FROM sfn_tags WHERE resource_arn = ? AND tag_key = ?", arn, key)
-
-    async def tags(self, arn: str) -> dict[str, str]:
-        await self._check_taggable(arn)
-        rows = await self.store.fetch_all(
-            "SELECT tag_key, tag_value FROM sfn_tags WHERE resource_arn = ? ORDER BY tag_key", arn
-        )
-        return {r["tag_key"]: r["tag_value"] for r in rows}
+def not_found(arn: str) -> ResourceNotFound:
+    return ResourceNotFound(f"Resource not found: '{arn}'", fields={"resourceName": arn})

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from overcast.arn import format_arn, parse_arn
+from overcast.arn import Arn, format_arn, parse_arn
 from overcast.context import RequestContext
-from overcast.workflows.engine.errors import InvalidArn, InvalidName
+from overcast.workflows.engine.errors import AccessDenied, InvalidArn, InvalidName
 
 _BAD = re.compile(r"[\s?*<>{}\[\]\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
@@ -31,11 +31,47 @@ def activity_arn(ctx: RequestContext, name: str) -> str:
 
 def execution_arn(machine: str, name: str, express: bool = False) -> str:
     """`...:execution:<machine>:<name>`, or `...:express:<machine>:<name>:<id>` handled by the caller."""
-    parts = parse_arn(machine)
-    assert parts is not None
-    machine_name = parts.resource.split(":")[1]
+    parts = _states_arn(machine)
     kind = "express" if express else "execution"
-    return format_arn("states", parts.region, parts.account, f"{kind}:{machine_name}:{name}", parts.partition)
+    return format_arn("states", parts.region, parts.account, f"{kind}:{parts.fields()[1]}:{name}", parts.partition)
+
+
+def machine_name(arn: str) -> str:
+    """The state machine's name in its ARN (or in one of its versions', aliases' or executions' ARNs)."""
+    return _states_arn(arn).fields()[1]
+
+
+def is_version(arn: str) -> bool:
+    """Whether a state machine ARN names one of its versions (`...:stateMachine:<name>:<number>`)."""
+    fields = _states_arn(arn).fields()
+    return len(fields) == 3 and fields[2].isdigit()
+
+
+def owns(ctx: RequestContext, arn: str) -> bool:
+    """Whether an ARN of this service names a resource of the caller's region; another account's is refused.
+
+    Without IAM's resource-based policies, nothing of another account can be reached: AWS answers
+    AccessDeniedException there. An ARN of another region names nothing the caller can see."""
+    parts = _states_arn(arn)
+    if parts.account != ctx.account_id:
+        raise AccessDenied(
+            f"User: arn:{parts.partition}:iam::{ctx.account_id}:root is not authorized to perform: "
+            f"states:{ctx.operation or 'access'} on resource: {arn}"
+        )
+    return parts.region == ctx.region
+
+
+def context_of(arn: str) -> RequestContext:
+    """The account and region a resource lives in, for what the engine does on its behalf (nested executions)."""
+    parts = _states_arn(arn)
+    return RequestContext(account_id=parts.account, region=parts.region)
+
+
+def _states_arn(arn: str) -> Arn:
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "states" or len(parts.fields()) < 2:
+        raise InvalidArn(f"Invalid Arn: '{arn}'")
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +87,7 @@ def parse_machine_ref(arn: str, ctx: RequestContext | None = None) -> MachineRef
     parts = parse_arn(arn)
     if parts is None or parts.service != "states" or not parts.resource.startswith("stateMachine:"):
         raise InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {arn}'")
-    pieces = parts.resource.split(":")
+    pieces = parts.fields()
     if len(pieces) < 2 or not pieces[1] or len(pieces) > 3:
         raise InvalidArn(f"Invalid Arn: '{arn}'")
     base = format_arn("states", parts.region, parts.account, f"stateMachine:{pieces[1]}", parts.partition)
@@ -68,7 +104,7 @@ def resource_kind(arn: str) -> str:
     parts = parse_arn(arn)
     if parts is None or parts.service != "states":
         raise InvalidArn(f"Invalid Arn: '{arn}'")
-    return parts.resource.split(":", 1)[0]
+    return parts.resource_type
 
 
 def check_execution_arn(arn: str) -> None:

@@ -109,4 +109,9 @@ STEPS: list[str] = [
     """
     ALTER TABLE sfn_tasks ADD COLUMN beat DOUBLE PRECISION
     """,
+    # Tags move to the kit's table, shared by every service (its component, "tags", migrates first).
+    """
+    INSERT INTO resource_tags (arn, tag_key, tag_value) SELECT resource_arn, tag_key, tag_value FROM sfn_tags;
+    DROP TABLE sfn_tags
+    """,
 ]

@@ -18,6 +18,7 @@ from overcast.workflows.asl import ExecutionContext, validate_definition
 from overcast.workflows.asl.definition import Diagnostic, InvalidDefinition
 from overcast.workflows.asl.inspection import Inspection, Mock, Unsupported, inspect
 from overcast.workflows.asl.model import AnyState, StateMachine
+from overcast.workflows.engine import names
 from overcast.workflows.engine.errors import InvalidExecutionInput, ValidationException
 from overcast.workflows.engine.integrations import Integrations
 from overcast.workflows.engine.journal import Journal
@@ -80,8 +81,8 @@ async def run_test_state(
     except ValueError:
         raise ValidationException(f"Invalid variables: '{variables}'") from None
     name = str(uuid.uuid4())
-    machine_arn = f"arn:aws:states:{ctx.region}:{ctx.account_id}:stateMachine:{MACHINE_NAME}"
-    execution_arn = f"arn:aws:states:{ctx.region}:{ctx.account_id}:execution:{MACHINE_NAME}:{name}"
+    machine_arn = names.machine_arn(ctx, MACHINE_NAME)
+    execution_arn = names.execution_arn(machine_arn, name)
     context = ExecutionContext(
         execution_arn=execution_arn,
         execution_name=name,
