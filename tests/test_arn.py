@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from overcast.arn import format_arn, integration_function, parse_arn, partition_of
+from overcast.arn import format_arn, integration_function, log_group_of, parse_arn, partition_of
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,14 @@ def test_fields_type_and_owner() -> None:
 )
 def test_the_function_inside_an_integration_uri(uri: str, function: str | None) -> None:
     assert integration_function(uri) == function
+
+
+def test_log_group_of_destination_arns() -> None:
+    assert log_group_of("arn:aws:logs:us-east-1:123456789012:log-group:my/group") == (
+        "123456789012",
+        "us-east-1",
+        "my/group",
+    )
+    assert log_group_of("arn:aws:logs:eu-west-1:123456789012:log-group:g:*") == ("123456789012", "eu-west-1", "g")
+    for bad in ("", "arn:aws:s3:::bucket", "arn:aws:logs:us-east-1:123456789012:log-group:", "not-an-arn"):
+        assert log_group_of(bad) is None, bad

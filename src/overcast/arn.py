@@ -86,6 +86,22 @@ def integration_function(uri: str) -> str | None:
     return function or None
 
 
+def log_group_of(arn: str) -> tuple[str, str, str] | None:
+    """(account, region, log group name) of a CloudWatch Logs group ARN, with or without the `:*` that
+    API Gateway and Step Functions accept at its end."""
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "logs" or parts.resource_type != "log-group":
+        return None
+    name = parts.resource.partition(":")[2].removesuffix(":*")
+    return (parts.account, parts.region, name) if name else None
+
+
+def function_in_uri(uri: str) -> str:
+    """The function a Lambda integration or authorizer URI names: the ARN inside an API Gateway
+    integration URI (`integration_function`), or the URI itself (HTTP APIs take a function ARN)."""
+    return integration_function(uri) or uri
+
+
 def new_request_id() -> str:
     """A random version-4 UUID, the form AWS request ids take."""
     bits = _ids.getrandbits(128) & ~(0xF000 << 64 | 0xC000 << 48) | (0x4000 << 64 | 0x8000 << 48)

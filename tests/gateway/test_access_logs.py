@@ -111,15 +111,3 @@ def test_error_message_string_is_quoted_for_json() -> None:
 def test_clf_time(epoch_ms: int, expected: str) -> None:
     assert clf_time(epoch_ms) == expected
 
-
-def test_log_group_of_destination_arns() -> None:
-    from overcast.gateway.access_logs import log_group_of
-
-    assert log_group_of("arn:aws:logs:us-east-1:123456789012:log-group:my/group") == (
-        "123456789012",
-        "us-east-1",
-        "my/group",
-    )
-    assert log_group_of("arn:aws:logs:eu-west-1:123456789012:log-group:g:*") == ("123456789012", "eu-west-1", "g")
-    for bad in ("", "arn:aws:s3:::bucket", "arn:aws:logs:us-east-1:123456789012:log-group:", "not-an-arn"):
-        assert log_group_of(bad) is None, bad

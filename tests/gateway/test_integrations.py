@@ -6,11 +6,11 @@ import json
 
 import httpx
 
+from overcast.arn import function_in_uri
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.integrations import (
     Integrations,
     http_proxy_url,
-    lambda_function_arn,
     mock_reply,
     substitute_stage_variables,
 )
@@ -32,8 +32,8 @@ def matched(integration: Integration, path: str, params: dict[str, str], kind: A
 def test_lambda_targets() -> None:
     fn = "arn:aws:lambda:us-east-1:000000000000:function:f:live"
     uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn}/invocations"
-    assert lambda_function_arn(uri) == fn
-    assert lambda_function_arn(fn) == fn
+    assert function_in_uri(uri) == fn
+    assert function_in_uri(fn) == fn
     assert substitute_stage_variables("f:${stageVariables.alias}", {"alias": "prod"}) == "f:prod"
 
 

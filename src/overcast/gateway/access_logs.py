@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.arn import log_group_of
 from overcast.clock import Clock
 from overcast.gateway.deployed import ApiKind, DeployedApi
 from overcast.gateway.events import extended_request_id, route_key
@@ -32,7 +33,7 @@ from overcast.observe.logs import LogEvent, LogStore, StreamEvents
 if TYPE_CHECKING:
     from overcast.gateway.front_door import Trace
 
-__all__ = ["AccessLogs", "clf_time", "context_variables", "format_access_log", "log_group_of", "request_variables"]
+__all__ = ["AccessLogs", "clf_time", "context_variables", "format_access_log", "request_variables"]
 
 log = logging.getLogger("overcast.gateway.access_logs")
 
@@ -184,15 +185,6 @@ def _ms(value: float | None) -> int | None:
 # --- the writer: one line per request into the stage's log group ------------------------------------
 
 FLUSH_DELAY_S = 0.05  # gather a burst of requests into one store write; short next to a human reader
-
-
-def log_group_of(destination_arn: str) -> tuple[str, str, str] | None:
-    """(account, region, log group name) of a log group ARN ("...:log-group:name" with or without ":*")."""
-    parts = destination_arn.split(":", 6)
-    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "logs" or parts[5] != "log-group":
-        return None
-    name = parts[6].removesuffix(":*")
-    return (parts[4], parts[3], name) if name else None
 
 
 def stream_name(api_id: str, stage: str) -> str:

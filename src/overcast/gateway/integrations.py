@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from overcast.arn import new_request_id, parse_arn
+from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import AwsError
 from overcast.gateway.deadlines import Deadlines
@@ -92,16 +92,6 @@ def substitute_stage_variables(text: str, stage_variables: Mapping[str, str]) ->
     return _STAGE_VARIABLE.sub(lambda m: stage_variables.get(m.group(1), ""), text)
 
 
-def lambda_function_arn(uri: str) -> str:
-    """The function an AWS_PROXY integration invokes: from an `arn:aws:apigateway:<region>:lambda:path/
-    2015-03-31/functions/<function ARN>/invocations` URI, or a plain function ARN (HTTP APIs)."""
-    start = uri.find("/functions/")
-    if start >= 0:
-        end = uri.find("/invocations", start)
-        return uri[start + len("/functions/") : end if end >= 0 else len(uri)]
-    return uri
-
-
 _CACHE_LIMIT = 4096
 
 
@@ -148,9 +138,9 @@ class Integrations:
         key = (integration.uri, api.stage_variables, api.region, api.account_id)
         target = self._targets.get(key)
         if target is None:
-            target = lambda_function_arn(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
+            target = function_in_uri(substitute_stage_variables(integration.uri, dict(api.stage_variables)))
             if not target.startswith("arn:"):
-                target = f"arn:aws:lambda:{api.region}:{api.account_id}:function:{target}"
+                target = format_arn("lambda", api.region, api.account_id, f"function:{target}")
             if len(self._targets) >= _CACHE_LIMIT:
                 self._targets.clear()
             self._targets[key] = target

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from overcast.arn import function_in_uri as function_arn
 from overcast.errors import BadRequest
 from overcast.gateway.httpapi import validation
 from overcast.gateway.httpapi.records import Authorizer, Integration
-from overcast.gateway.httpapi.snapshots import function_arn
 
 FN = "arn:aws:lambda:us-east-1:000000000000:function:f"
 

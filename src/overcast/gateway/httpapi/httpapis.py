@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -510,12 +511,12 @@ def _duplicate_route(route_key: str) -> Conflict:
 
 def _tagged(ctx: RequestContext, arn: str) -> tuple[str, str | None]:
     """(api id, stage name or None) of an `arn:aws:apigateway:<region>::/apis/<id>[/stages/<name>]` ARN."""
-    resource = arn.split("::", 1)[1] if "::" in arn else ""
-    parts = resource.strip("/").split("/")
-    if arn.startswith("arn:") and len(parts) == 2 and parts[0] == "apis":
-        return parts[1], None
-    if arn.startswith("arn:") and len(parts) == 4 and parts[0] == "apis" and parts[2] == "stages":
-        return parts[1], parts[3]
+    parsed = parse_arn(arn)
+    fields = parsed.fields("/") if parsed is not None and parsed.service == "apigateway" else []
+    if len(fields) == 2 and fields[0] == "apis":
+        return fields[1], None
+    if len(fields) == 4 and fields[0] == "apis" and fields[2] == "stages":
+        return fields[1], fields[3]
     raise BadRequest(f"Invalid resource ARN {arn}")
 
 

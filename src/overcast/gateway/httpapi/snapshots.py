@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.htm
 
 from __future__ import annotations
 
+from overcast.arn import function_in_uri
 from overcast.gateway import deployed as d
 from overcast.gateway.httpapi.records import (
     DEFAULT_ROUTE,
@@ -19,17 +20,6 @@ from overcast.gateway.httpapi.records import (
     Stage,
 )
 from overcast.gateway.httpapi.validation import split_route_key
-
-_LAMBDA_PATH = ":lambda:path/2015-03-31/functions/"
-
-
-def function_arn(uri: str) -> str:
-    """The Lambda function ARN in an integration or authorizer URI: either the ARN itself, or
-    `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<functionArn>/invocations`."""
-    if uri.startswith("arn:") and _LAMBDA_PATH in uri:
-        inner = uri.split(_LAMBDA_PATH, 1)[1]
-        return inner.removesuffix("/invocations")
-    return uri
 
 
 def throttle(settings: RouteSettings, default: d.Throttle | None = None) -> d.Throttle | None:
@@ -51,7 +41,7 @@ def _integration(i: Integration) -> d.Integration:
     uri = i.integration_uri or ""
     return d.Integration(
         type=i.integration_type,
-        uri=function_arn(uri) if i.integration_type == "AWS_PROXY" else uri,
+        uri=function_in_uri(uri) if i.integration_type == "AWS_PROXY" else uri,
         http_method=i.integration_method or "ANY",
         payload_format_version=i.payload_format_version,
         timeout_ms=i.timeout_in_millis,
@@ -64,7 +54,7 @@ def _authorizer(a: Authorizer) -> d.Authorizer:
         id=a.authorizer_id,
         name=a.name,
         type=a.authorizer_type,
-        function_arn=function_arn(a.authorizer_uri or ""),
+        function_arn=function_in_uri(a.authorizer_uri or ""),
         identity_sources=a.identity_source,
         # HTTP API Lambda authorizers cache for 300 s unless told otherwise; JWT authorizers do not cache.
         result_ttl_seconds=(a.result_ttl_seconds if a.result_ttl_seconds is not None else 300)

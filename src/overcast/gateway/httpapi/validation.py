@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from overcast.arn import log_group_of
 from overcast.errors import BadRequest
 from overcast.gateway.httpapi.records import (
     DEFAULT_ROUTE,
@@ -192,7 +193,7 @@ def route_settings(settings: RouteSettings) -> None:
 def access_log(log: AccessLog | None) -> None:
     if log is None:
         return
-    if log.destination_arn is not None and not log.destination_arn.startswith("arn:aws:logs:"):
+    if log.destination_arn is not None and log_group_of(log.destination_arn) is None:
         raise BadRequest(f"Invalid ARN specified in the request. ARN: {log.destination_arn}")
     if (log.destination_arn is None) != (log.format is None):
         raise BadRequest("AccessLogSettings needs both DestinationArn and Format.")

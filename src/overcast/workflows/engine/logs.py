@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from overcast.arn import log_group_of
 from overcast.observe.logs import LogEvent, StreamEvents
 from overcast.store import Queries
 from overcast.workflows.engine.errors import InvalidLoggingConfiguration
@@ -71,16 +72,8 @@ def check(config: dict[str, Any]) -> None:
         raise InvalidLoggingConfiguration("Invalid Logging Configuration: Must specify exactly one Log Destination.")
     for destination in destinations:
         arn = ((destination or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or ""
-        if _group(arn) is None:
+        if log_group_of(arn) is None:
             raise InvalidLoggingConfiguration(f"Invalid Logging Configuration: Invalid Log Destination: '{arn}'.")
-
-
-def _group(arn: str) -> tuple[str, str, str] | None:
-    """(account, region, log group name) of `arn:aws:logs:<region>:<account>:log-group:<name>[:*]`."""
-    parts = arn.split(":")
-    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "logs" or parts[5] != "log-group" or not parts[6]:
-        return None
-    return parts[4], parts[3], parts[6]
 
 
 def _wanted(level: str, event_type: str) -> bool:
@@ -122,7 +115,7 @@ def destination(
     destinations = config.get("destinations") or []
     if sink is None or level == "OFF" or not destinations:
         return None
-    where = _group((destinations[0].get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or "")
+    where = log_group_of((destinations[0].get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or "")
     if where is None:
         return None
     account, region, group = where
