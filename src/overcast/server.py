@@ -207,8 +207,14 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
         if gateway.cache is not None:
             gateway.cache.flush(api_id, stage)
 
+    async def flush_authorizers(api_id: str, stage: str) -> None:  # FlushStageAuthorizersCache
+        if gateway.authorizers is not None:
+            gateway.authorizers.flush(api_id, stage)
+
     return {
-        "apigateway": apigateway.operations(restapis, flush=flush, usage=gateway.usage),
+        "apigateway": apigateway.operations(
+            restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
+        ),
         "apigatewayv2": apigatewayv2.operations(httpapis),
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),
