@@ -39,6 +39,7 @@ from overcast.billing.metering import Meter
 from overcast.bus import Bus, EmbeddedNats
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
+from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
 from overcast.functions.outbox_process import WriterProcess
@@ -192,7 +193,9 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
     await system.logs.start()
     system.meter = Meter(store, clock, settings.billing_granularity_ms)
     await system.meter.start()
-    registry = system.registry = Registry(store, clock)
+    registry = system.registry = Registry(
+        store, clock, hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir)
+    )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
     sfn = await workflows.build(store, clock, invoker, system.logs)
