@@ -30,3 +30,23 @@ async def test_zero_sleep_yields_without_waiting() -> None:
     clock = FakeClock()
     await clock.sleep(0)
     assert clock.monotonic() == 0.0
+
+
+async def test_sleeping_returns_once_tasks_have_reached_their_sleep() -> None:
+    clock = FakeClock()
+    reached = asyncio.Event()
+
+    async def sleeper() -> None:
+        await reached.wait()  # something slow before the sleep (a store write, say)
+        await clock.sleep(10)
+
+    task = asyncio.create_task(sleeper())
+    waiting = asyncio.create_task(clock.sleeping(1))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    reached.set()
+    await asyncio.wait_for(waiting, 5)
+    assert clock.sleepers == 1
+    await clock.sleeping(1)  # already so: returns at once
+    await clock.advance(10)
+    await task

@@ -52,3 +52,13 @@ def test_unknown_key_in_config_file(tmp_path: Path) -> None:
     config.write_text("port = [\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(env={}, config_file=config)
+
+
+def test_hot_reload_roots(tmp_path: Path) -> None:
+    assert load_settings(env={}).hot_reload_roots == (Path.cwd(), Path.home())  # where Overcast started, and ~
+    env = {"OVERCAST_HOT_RELOAD_ROOTS": "/srv/code:~/work"}
+    assert load_settings(env=env).hot_reload_roots == (Path("/srv/code"), Path.home() / "work")
+    config = tmp_path / "overcast.toml"
+    config.write_text('hot-reload-roots = ["/srv/a", "b"]\n')
+    assert load_settings(env={}, config_file=config).hot_reload_roots == (Path("/srv/a"), Path.cwd() / "b")
+    assert load_settings(env={"OVERCAST_HOT_RELOAD_ROOTS": ""}).hot_reload_roots == ()  # hot reloading off

@@ -43,6 +43,7 @@ class FakeClock:
         self._mono = 0.0
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._ids = itertools.count()
+        self._watchers: list[asyncio.Future[None]] = []
 
     def now(self) -> float:
         return self._now
@@ -56,7 +57,19 @@ class FakeClock:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._mono + seconds, next(self._ids), future))
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            if not watcher.done():
+                watcher.set_result(None)
         await future
+
+    async def sleeping(self, count: int = 1) -> None:
+        """Return once at least `count` tasks sleep on this clock: how a test waits for a task to reach
+        its sleep before it advances time (instead of sleeping for real and hoping)."""
+        while self.sleepers < count:
+            watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._watchers.append(watcher)
+            await watcher
 
     async def advance(self, seconds: float) -> None:
         """Move time forward, waking sleepers in deadline order and letting each of them run."""

@@ -11,7 +11,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,10 @@ class Settings:
     nearest_python: bool = False
     # Billing granularity in ms: 1 (AWS today) or 100 (AWS until December 2020).
     billing_granularity_ms: int = 1
+    # Where a function's code may be a local directory (hot reload, S3Bucket "hot-reload"): under these
+    # (default: the directory Overcast started in, and the user's home), never `/` nor the data dir.
+    # Environment and flags: paths separated by os.pathsep (":"); an empty value turns hot reloading off.
+    hot_reload_roots: tuple[Path, ...] = field(default_factory=lambda: (Path.cwd(), Path.home()))
 
     @property
     def sqlite_path(self) -> Path:
@@ -77,6 +81,9 @@ def _coerce(name: str, raw: Any, kind: Any) -> Any:
             return value
         if kind is Path or kind_text == "Path":
             return Path(str(raw)).expanduser()
+        if kind_text == "tuple[Path, ...]":
+            items = raw.split(os.pathsep) if isinstance(raw, str) else list(raw)
+            return tuple(Path(str(item)).expanduser().absolute() for item in items if str(item))
         if kind is bool or kind_text == "bool":
             if isinstance(raw, bool):
                 return raw

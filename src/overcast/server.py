@@ -39,6 +39,7 @@ from overcast.billing.metering import Meter
 from overcast.bus import Bus, EmbeddedNats
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
+from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
 from overcast.functions.outbox_process import WriterProcess
@@ -192,7 +193,9 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
     await system.logs.start()
     system.meter = Meter(store, clock, settings.billing_granularity_ms)
     await system.meter.start()
-    registry = system.registry = Registry(store, clock)
+    registry = system.registry = Registry(
+        store, clock, hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir)
+    )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
     sfn = await workflows.build(store, clock, invoker, system.logs)
@@ -207,8 +210,14 @@ async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, Opera
         if gateway.cache is not None:
             gateway.cache.flush(api_id, stage)
 
+    async def flush_authorizers(api_id: str, stage: str) -> None:  # FlushStageAuthorizersCache
+        if gateway.authorizers is not None:
+            gateway.authorizers.flush(api_id, stage)
+
     return {
-        "apigateway": apigateway.operations(restapis, flush=flush, usage=gateway.usage),
+        "apigateway": apigateway.operations(
+            restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
+        ),
         "apigatewayv2": apigatewayv2.operations(httpapis),
         "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
         "logs": logs.operations(system.logs),

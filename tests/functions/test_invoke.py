@@ -15,7 +15,7 @@ from overcast.billing.metering import Meter
 from overcast.clock import FakeClock, SystemClock
 from overcast.config import Settings
 from overcast.errors import ResourceNotFound
-from overcast.functions.code import CodeInput
+from overcast.functions.code import CodeInput, HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
 from overcast.functions.packages import Packages
@@ -45,7 +45,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     data.mkdir()
     store = await open_store(None, data / "overcast.db")
     clock = SystemClock()  # sandboxes keep real deadlines; the pool's idle time is tested in test_pool
-    registry = Registry(store, clock)
+    registry = Registry(store, clock, hot_reload=HotReloadRoots((tmp_path,), data))
     await registry.start()
     logs, meter = LogStore(store, clock), Meter(store, clock, 1)
     await logs.start()

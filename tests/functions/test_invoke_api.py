@@ -63,7 +63,8 @@ def create(lam: Any, timeout: int = 10, publish: bool = False, code: dict[str, A
 
 @pytest.fixture
 def hot_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="overcast-hot-"))
+    # Under the user's home: one of the roots a hot-reload directory may be under by default.
+    path = Path(tempfile.mkdtemp(prefix=".overcast-hot-", dir=Path.home()))
     path.chmod(0o755)
     (path / "index.py").write_text(HANDLER)
     (path / "index.py").chmod(0o644)

@@ -1,7 +1,5 @@
 import base64
 import hashlib
-import os
-from pathlib import Path
 
 import pytest
 
@@ -231,12 +229,3 @@ async def test_account_usage(registry: Registry) -> None:
     assert usage.function_count == 2
     assert usage.total_code_size == 2 * first.code.size + second.code.size  # $LATEST and version 1 of "a"
 
-
-async def test_hot_reload_directory(registry: Registry, tmp_path: Path) -> None:
-    code = CodeInput(s3_bucket="hot-reload", s3_key=str(tmp_path))
-    created = await registry.create_function(CTX, "dev", config(), code)
-    assert created.code.local_dir == str(tmp_path) and created.code.size == 0
-    relative = CodeInput(s3_bucket="hot-reload", s3_key="relative/dir")
-    assert "absolute path" in await codes(registry.create_function(CTX, "dev2", config(), relative))
-    missing = CodeInput(s3_bucket="hot-reload", s3_key=os.path.join(str(tmp_path), "missing"))
-    assert "does not exist" in await codes(registry.create_function(CTX, "dev3", config(), missing))

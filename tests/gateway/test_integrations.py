@@ -75,6 +75,17 @@ def test_mock_selects_the_integration_response_by_status() -> None:
     assert reply.status == 200 and ("X-Mock", "yes") in reply.headers
 
 
+def test_a_stored_pattern_that_cannot_compile_matches_nothing_and_never_raises() -> None:
+    # Patterns are checked when put; one stored before that check existed must not fail every request.
+    integration = Integration(
+        "MOCK",
+        request_templates=(("application/json", '{"statusCode": 500}'),),
+        responses=(("", 200, (), "default"), ("(5", 500, (), "broken"), ("5\\p{Digit}+", 502, (), "java")),
+    )
+    reply = mock_reply(integration, request())
+    assert (reply.status, reply.body) == (502, b"java")
+
+
 async def test_forward_passes_status_headers_and_body_through() -> None:
     seen: list[httpx.Request] = []
 

@@ -3,7 +3,8 @@
 Zips are stored once per SHA-256 (table lambda_code) whoever uploads them, and dropped when no
 function version or layer version refers to them any more. A function may instead use a local
 directory for hot reloading, with the convention LocalStack users know:
-`Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path/to/dir"}`.
+`Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path/to/dir"}`, only under the roots the
+`hot_reload_roots` setting allows (`HotReloadRoots`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from overcast.functions import archives
 from overcast.functions.errors import InvalidParameterValue, RequestTooLarge
@@ -41,7 +43,45 @@ class PreparedCode:
     data: bytes | None
 
 
-def prepare(code: CodeInput, operation: str, allow_local_dir: bool = True) -> PreparedCode:
+@dataclass(frozen=True, slots=True)
+class HotReloadRoots:
+    """Where a hot-reload directory may be: under one of `roots` once every symlink is resolved, and
+    never `/` nor the data dir, inside it or above it (its database holds every function's environment)."""
+
+    roots: tuple[Path, ...]
+    data_dir: Path
+
+    def resolve(self, path: str) -> str:
+        """The real directory `path` names, if a function may run from it; InvalidParameterValue if not."""
+        if not os.path.isabs(path):
+            raise InvalidParameterValue(
+                f"When using hot reloading, the S3Key must be an absolute path to a local directory, got '{path}'."
+            )
+        if not os.path.isdir(path):
+            raise InvalidParameterValue(f"The hot-reload directory '{path}' does not exist or is not a directory.")
+        real = Path(os.path.realpath(path))
+        shown = f"'{path}'" if str(real) == path else f"'{path}' (that is '{real}')"
+        if real.parent == real:
+            raise InvalidParameterValue(f"The hot-reload directory {shown} is the root of the file system.")
+        data = Path(os.path.realpath(self.data_dir))
+        if real == data or data in real.parents or real in data.parents:
+            raise InvalidParameterValue(
+                f"The hot-reload directory {shown} is or holds Overcast's data dir '{data}', whose database "
+                "holds every function's environment variables. Use a directory outside it."
+            )
+        roots = [Path(os.path.realpath(root)) for root in self.roots]
+        if not any(real == root or root in real.parents for root in roots):
+            allowed = ", ".join(f"'{root}'" for root in roots) or "none"
+            raise InvalidParameterValue(
+                f"The hot-reload directory {shown} is not under a directory Overcast allows (allowed: {allowed}); "
+                "the hot_reload_roots setting (OVERCAST_HOT_RELOAD_ROOTS) names them."
+            )
+        return str(real)
+
+
+def prepare(
+    code: CodeInput, operation: str, allow_local_dir: bool = True, hot_reload: HotReloadRoots | None = None
+) -> PreparedCode:
     """Check an upload completely (hostile zips are refused here, before anything is stored)."""
     if code.image_uri is not None:
         raise InvalidParameterValue("Container images (ImageUri) are not supported by Overcast yet; upload a .zip.")
@@ -56,13 +96,9 @@ def prepare(code: CodeInput, operation: str, allow_local_dir: bool = True) -> Pr
         summary = archives.inspect(code.zip_file)
         return PreparedCode(CodeRef(summary.sha256_hex, summary.size, summary.unzipped_size), code.zip_file)
     if code.s3_bucket == HOT_RELOAD_BUCKET and allow_local_dir:
-        path = code.s3_key or ""
-        if not os.path.isabs(path):
-            raise InvalidParameterValue(
-                f"When using hot reloading, the S3Key must be an absolute path to a local directory, got '{path}'."
-            )
-        if not os.path.isdir(path):
-            raise InvalidParameterValue(f"The hot-reload directory '{path}' does not exist or is not a directory.")
+        if hot_reload is None:
+            raise InvalidParameterValue("Hot reloading (S3Bucket 'hot-reload') is not enabled in this Overcast.")
+        path = hot_reload.resolve(code.s3_key or "")
         digest = hashlib.sha256(path.encode()).hexdigest()
         return PreparedCode(CodeRef(digest, 0, 0, local_dir=path), None)
     if code.s3_bucket is not None or code.s3_key is not None:

@@ -70,11 +70,13 @@ class Registry:
         clock: Clock | None = None,
         new_id: Callable[[], str] | None = None,
         runtime_check: Callable[[str], None] | None = None,
+        hot_reload: code_ops.HotReloadRoots | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
         self.cache = VersionCache()
+        self.hot_reload = hot_reload  # where code directories may be; None: hot reloading is off
         # Whether this host can run a runtime (raises an AwsError naming what is missing); given by
         # the composition root from the sandboxes, so a function that could never run is refused at once.
         self.runtime_check = runtime_check
@@ -199,7 +201,7 @@ class Registry:
             self.runtime_check(config.runtime)
         validation.tags(tags or {})
         validation.layer_count(len(layers))
-        prepared = code_ops.prepare(code, "CreateFunction")
+        prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload)
         now = self.clock.now()
         try:
             async with self._changing() as tx:
@@ -261,7 +263,7 @@ class Registry:
         (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html#functions-states-updating)."""
         if architectures is not None:
             validation.architectures(architectures)
-        prepared = code_ops.prepare(code, "UpdateFunctionCode")
+        prepared = code_ops.prepare(code, "UpdateFunctionCode", hot_reload=self.hot_reload)
         async with self._changing() as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:

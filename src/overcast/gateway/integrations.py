@@ -23,6 +23,7 @@ from overcast.errors import AwsError
 from overcast.gateway.deadlines import Deadlines
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
 from overcast.gateway.request import GatewayRequest, RouteMatch
+from overcast.gateway.restapi import selection
 
 # Headers that belong to one connection, never forwarded (RFC 9110 section 7.6.1), plus the ones
 # the forwarding client sets itself.
@@ -215,13 +216,14 @@ def http_proxy_url(match: RouteMatch, request: GatewayRequest) -> str:
 
 def mock_reply(integration: Integration, request: GatewayRequest) -> BackendReply:
     """MOCK: the request template names a status code; the integration response whose selection
-    pattern matches it (else the default one, pattern "") answers with its headers and body.
+    pattern (a Java regex, see `selection`) matches it (else the default one, pattern "") answers with
+    its headers and body.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html"""
     status = _mock_status(integration, request)
     text = str(status)
     chosen = None
     for pattern, response_status, headers, body in integration.responses:
-        if pattern and re.fullmatch(pattern, text):
+        if pattern and selection.matches(pattern, text):
             chosen = (response_status, headers, body)
             break
         if not pattern and chosen is None:

@@ -61,8 +61,9 @@ def token_authorizer(ttl: int = 300, expression: str = "") -> Authorizer:
     )
 
 
-def rest(authorizer: Authorizer, **kwargs: Any) -> Any:
-    return match(route(authorization_type="CUSTOM", authorizer=authorizer, payload="1.0", **kwargs), kind=ApiKind.REST)
+def rest(authorizer: Authorizer, stage: str = "prod", **kwargs: Any) -> Any:
+    the_route = route(authorization_type="CUSTOM", authorizer=authorizer, payload="1.0", **kwargs)
+    return match(the_route, kind=ApiKind.REST, stage=stage)
 
 
 def token(value: str) -> tuple[tuple[str, str], ...]:
@@ -209,6 +210,18 @@ async def test_results_are_cached_for_the_ttl() -> None:
     await clock.advance(1)
     assert (await subject.authorize(the_match, request(headers=token("allow")))).allowed
     assert len(function.events) == 2
+
+
+async def test_flushing_a_stage_forgets_its_answers_and_no_other_stage_s() -> None:
+    subject, function, _ = setup(by_token)
+    prod, beta = rest(token_authorizer()), rest(token_authorizer(), stage="beta")
+    for the_match in (prod, beta, prod, beta):
+        assert (await subject.authorize(the_match, request(headers=token("allow")))).allowed
+    assert len(function.events) == 2
+    subject.flush("a1b2c3d4e5", "prod")  # FlushStageAuthorizersCache
+    assert (await subject.authorize(prod, request(headers=token("allow")))).allowed
+    assert (await subject.authorize(beta, request(headers=token("allow")))).allowed
+    assert len(function.events) == 3  # prod asked its authorizer again; beta still answered from its cache
 
 
 async def test_each_identity_has_its_own_cache_entry() -> None:

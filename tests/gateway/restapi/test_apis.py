@@ -171,6 +171,14 @@ async def test_key_plan(apis: RestApis) -> None:
     )
     assert await apis.key_plan(api_id, "prod", "k" * 24) is None  # the change dropped the warm answer
 
+    # A key attached to the stage itself (stageKeys) is let through, with no plan, throttle or quota.
+    await call(
+        table, "UpdateApiKey", apiKey=loose["id"],
+        patchOperations=[{"op": "add", "path": "/stages", "value": f"{api_id}/prod"}],
+    )  # fmt: skip
+    assert await apis.key_plan(api_id, "prod", loose["value"]) == KeyPlan(loose["id"], loose["value"], plan_id="")
+    assert await apis.key_plan(api_id, "other", loose["value"]) is None
+
 
 async def test_flush_hook_and_usage(apis: RestApis, store: Store) -> None:  # noqa: F811
     flushed: list[tuple[str, str]] = []
@@ -210,3 +218,33 @@ async def test_flush_hook_and_usage(apis: RestApis, store: Store) -> None:  # no
     with pytest.raises(AwsError) as raised:
         await call(without, "GetUsage", usagePlanId=plan["id"], startDate=today, endDate=today)
     assert raised.value.status == 501
+
+
+async def test_flush_authorizers_hook(apis: RestApis) -> None:
+    flushed: list[tuple[str, str]] = []
+
+    async def flush_authorizers(api_id: str, stage: str) -> None:
+        flushed.append((api_id, stage))
+
+    table = operations(apis, flush_authorizers=flush_authorizers)
+    api_id, _ = await build(table)
+    assert await call(table, "FlushStageAuthorizersCache", restApiId=api_id, stageName="prod") == {}
+    assert flushed == [(api_id, "prod")]
+    with pytest.raises(AwsError) as raised:
+        await call(operations(apis), "FlushStageAuthorizersCache", restApiId=api_id, stageName="prod")
+    assert raised.value.status == 501  # never a success that flushes nothing
+
+
+async def test_clone_from_refuses_an_integration_overcast_no_longer_accepts(apis: RestApis) -> None:
+    table = operations(apis)
+    api_id, pet = await build(table)
+
+    def legacy(doc: dict[str, Any]) -> None:  # an HTTP integration stored before they were refused
+        doc["resources"][pet]["resourceMethods"]["GET"]["methodIntegration"]["type"] = "HTTP"
+
+    await apis.change(CTX, api_id, legacy)
+    before = len(await apis.all(CTX))
+    with pytest.raises(AwsError) as raised:
+        await call(table, "CreateRestApi", name="copy", cloneFrom=api_id)
+    assert raised.value.code == "BadRequestException" and "'HTTP' are not supported" in raised.value.message
+    assert len(await apis.all(CTX)) == before

@@ -69,10 +69,7 @@ async def test_timers_sleep_on_the_clock_and_elapsed_ones_return_at_once(
     journal = Journal(store, clock, ARN, Calls())
     deadline = clock.now() + 3600  # a one-hour Wait
     waiting = asyncio.ensure_future(journal.wait_until("/W#0/wait", deadline))
-    for _ in range(500):  # the deadline is journaled (a store write) before the timer sleeps
-        if clock.sleepers:
-            break
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(clock.sleeping(1), 5)  # the deadline is journaled (a store write) before the sleep
     assert not waiting.done() and clock.sleepers == 1
     await clock.advance(3599)
     assert not waiting.done()
@@ -89,14 +86,14 @@ async def test_a_pending_timer_keeps_its_first_deadline_on_replay(
 ) -> None:
     first = Journal(store, clock, ARN, Calls())
     backoff = asyncio.ensure_future(first.wait_until("/T#0/retry1", first.now() + 10))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(clock.sleeping(1), 5)
     backoff.cancel()  # the server died during the backoff
     await clock.advance(4)
     replay = Journal(store, clock, ARN, Calls())
     await replay.load()
     # The interpreter computes the deadline again from now(), 4 s later; the journaled one wins.
     waiting = asyncio.ensure_future(replay.wait_until("/T#0/retry1", replay.now() + 10))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(clock.sleeping(1), 5)
     await clock.advance(6)
     await asyncio.wait_for(waiting, 5)
 

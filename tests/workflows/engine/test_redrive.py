@@ -38,12 +38,9 @@ MACHINE = json.dumps(
 
 
 async def _finished(executions: Executions, arn: str) -> Execution:
-    for _ in range(500):
-        execution = await executions.describe(CTX, arn)
-        if execution.finished:
-            return execution
-        await asyncio.sleep(0.01)
-    raise AssertionError("the execution did not finish")
+    execution = await asyncio.wait_for(executions.wait(arn), 5)
+    assert execution.finished, f"the execution did not finish: {execution}"
+    return execution
 
 
 async def _work(tasks: Tasks, outcome: Outcome) -> str:
@@ -155,8 +152,7 @@ async def test_task_timers_keep_counting_across_a_replay(
     again_tasks = Tasks(store, clock)
     again = Executions(store, clock, machines, Integrations(clock, again_tasks), validate_definition)
     assert await again.resume() == 1
-    for _ in range(20):
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(clock.sleeping(1), 5)  # the replayed task waits on its timers again
     await clock.advance(24)  # 49 s: 29 s after the heartbeat
     assert (await again.describe(CTX, execution.arn)).status == "RUNNING"
     await clock.advance(2)  # 51 s: the heartbeat period (from 20 s) is over

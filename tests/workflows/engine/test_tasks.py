@@ -40,12 +40,12 @@ async def test_unknown_and_malformed_tokens(tasks: Tasks) -> None:
 
 async def test_activity_long_poll_waits_for_work_and_times_out_by_the_clock(tasks: Tasks, clock: FakeClock) -> None:
     poll = asyncio.ensure_future(tasks.next_activity_task(ACTIVITY, "w1"))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(clock.sleeping(1), 5)  # the long poll waits on the clock
     assert not poll.done()
     await tasks.open(TOKEN, ARN, "/A#0/a0", ACTIVITY, '{"job":1}')
     assert await asyncio.wait_for(poll, 5) == (TOKEN, '{"job":1}')
     assert await tasks.started_worker(TOKEN) == "w1"
     empty = asyncio.ensure_future(tasks.next_activity_task(ACTIVITY, "w2"))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(clock.sleeping(1), 5)
     await clock.advance(60)
     assert await asyncio.wait_for(empty, 5) is None

@@ -1,7 +1,8 @@
 """API Gateway (v1, REST APIs) operations: botocore-named parameters in, RestApis called, outputs out.
 
 Lists answer in one page (`items`), as AWS does for up to `limit` items; `position` is not needed
-for the sizes a local API has. FlushStageCache calls the data plane's cache through `flush`;
+for the sizes a local API has. FlushStageCache calls the data plane's cache through `flush`,
+FlushStageAuthorizersCache its authorizers' result cache through `flush_authorizers`;
 GetUsage / UpdateUsage ask the quota counters (`usage`); without them those operations answer
 AWS-shaped "not implemented".
 """
@@ -38,7 +39,9 @@ def _date(text: str, name: str) -> datetime.date:
         raise BadRequest(f"Invalid {name} specified, must be in the format YYYY-MM-DD") from None
 
 
-def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None = None) -> OperationTable:
+def operations(
+    apis: RestApis, flush: Flush | None = None, usage: Usage | None = None, flush_authorizers: Flush | None = None
+) -> OperationTable:
     keys = apis.keys
 
     def on_doc(fn: Callable[[dict[str, Any], Params], Any]) -> Handler:
@@ -63,7 +66,8 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
     # -- REST APIs
     async def create_rest_api(ctx: RequestContext, p: Params) -> Output:
         if p.get("cloneFrom"):
-            raise NotImplementedOperation("CreateRestApi with cloneFrom is not supported by Overcast yet")
+            source = await apis.read(ctx, p["cloneFrom"])
+            return await apis.create(ctx, {}, definition.clone(source, p, apis.clock.now()))
         return await apis.create(ctx, p)
 
     # -- OpenAPI import and export
@@ -157,6 +161,9 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
 
     async def flush_authorizers_cache(ctx: RequestContext, p: Params) -> Output:
         stages.stage(await apis.read(ctx, p["restApiId"]), p["stageName"])
+        if flush_authorizers is None:
+            raise NotImplementedOperation("Authorizer caches are not available in this Overcast")
+        await flush_authorizers(p["restApiId"], p["stageName"])
         return {}
 
     # -- gateway responses
@@ -177,8 +184,6 @@ def operations(apis: RestApis, flush: Flush | None = None, usage: Usage | None =
 
     # -- API keys
     async def create_api_key(ctx: RequestContext, p: Params) -> Output:
-        if p.get("stageKeys"):
-            raise NotImplementedOperation("stageKeys are not supported by Overcast; add the key to a usage plan")
         return await keys.create_key(ctx, p)
 
     async def get_api_key(ctx: RequestContext, p: Params) -> Output:

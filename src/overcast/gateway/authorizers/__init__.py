@@ -26,6 +26,11 @@ class Authorizers:
         """Close the HTTP client this made for itself (a client passed in stays open)."""
         await self.jwt.jwks.aclose()
 
+    def flush(self, api_id: str, stage: str) -> None:
+        """FlushStageAuthorizersCache: the stage's cached Lambda authorizer answers are gone; the next
+        request of each identity invokes its authorizer again. (JWT authorizers cache only public keys.)"""
+        self.lambdas.flush(api_id, stage)
+
     async def authorize(self, match: RouteMatch, request: GatewayRequest) -> AuthResult:
         route = match.route
         kind = match.api.kind

@@ -129,6 +129,10 @@ class LambdaAuthorizers:
         self.cache: ResultCache[LambdaAnswer] = ResultCache(clock, cache_entries)
         self.invocations = 0
 
+    def flush(self, api_id: str, stage: str) -> None:
+        """Forget the cached answers of every authorizer of this API stage (FlushStageAuthorizersCache)."""
+        self.cache.drop((api_id, stage))
+
     def _identity(self, authorizer: Authorizer, match: RouteMatch, request: GatewayRequest) -> list[str] | None:
         if match.api.kind is ApiKind.REST and authorizer.type == "TOKEN":
             sources = authorizer.identity_sources or ("method.request.header.Authorization",)

@@ -112,6 +112,42 @@ def new_api(params: dict[str, Any], api_id: str, created: float) -> Doc:
     }
 
 
+def clone(source: Doc, params: dict[str, Any], created: float) -> Doc:
+    """CreateRestApi with cloneFrom: a new API with the source's resources, methods, integrations and
+    their responses, authorizers, gateway responses and settings (those the request names win), under
+    new ids. Stages, deployments and tags stay with the source.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html#apigw-CreateRestApi-request-cloneFrom
+    """
+    inherited = {key: source["api"][key] for key in _CLONED if key in source["api"] and params.get(key) is None}
+    doc = new_api({**inherited, **params}, "", created)
+    authorizers = {old: new_id(6) for old in source["authorizers"]}
+    for old, a in source["authorizers"].items():
+        doc["authorizers"][authorizers[old]] = {**copy.deepcopy(a), "id": authorizers[old]}
+    ids = {source["api"]["rootResourceId"]: doc["api"]["rootResourceId"]}
+    ids.update({old: new_id() for old in source["resources"] if old not in ids})
+    for old, res in source["resources"].items():
+        made = {**copy.deepcopy(res), "id": ids[old]}
+        if "parentId" in made:
+            made["parentId"] = ids[made["parentId"]]
+        for m in made["resourceMethods"].values():
+            if m.get("authorizerId"):
+                m["authorizerId"] = authorizers[m["authorizerId"]]
+            integration = m.get("methodIntegration")
+            if integration is not None:
+                resources.check_integration(integration)  # one stored before a check existed is not copied
+                if integration.get("cacheNamespace") == old:
+                    integration["cacheNamespace"] = ids[old]
+        doc["resources"][ids[old]] = made
+    doc["gatewayResponses"] = copy.deepcopy(source["gatewayResponses"])
+    return doc
+
+
+_CLONED = (
+    "description", "version", "policy", "minimumCompressionSize", "binaryMediaTypes", "apiKeySource",
+    "endpointConfiguration", "disableExecuteApiEndpoint",
+)  # fmt: skip
+
+
 def check_api(api: Doc) -> None:
     if api["apiKeySource"] not in API_KEY_SOURCES:
         raise BadRequest(f"Invalid API key source specified. Must be one of: [{', '.join(API_KEY_SOURCES)}]")

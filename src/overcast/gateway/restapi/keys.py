@@ -101,6 +101,12 @@ class Keys:
 
     # -- API keys -------------------------------------------------------------------------------
 
+    async def _check_stage_keys(self, ctx: RequestContext, stage_keys: list[str]) -> None:
+        for stage_key in stage_keys:
+            api_id, _, stage = stage_key.partition("/")
+            if not await self._stage_exists(ctx, api_id, stage):
+                raise NotFound(f"Invalid stage identifier specified: {api_id}:{stage}")
+
     async def create_key(self, ctx: RequestContext, params: dict[str, Any]) -> Doc:
         value = params.get("value") or new_key_value()
         if len(value) < 20 or len(value) > 128:
@@ -113,12 +119,13 @@ class Keys:
             "enabled": bool(params.get("enabled", False)),
             "createdDate": now,
             "lastUpdatedDate": now,
-            "stageKeys": [],
+            "stageKeys": _stage_keys(params.get("stageKeys") or []),
             "tags": dict(params.get("tags") or {}),
         }
         for name in ("name", "description", "customerId"):
             if params.get(name) is not None:
                 key[name] = params[name]
+        await self._check_stage_keys(ctx, key["stageKeys"])
         if await self.store.fetch_one(
             "SELECT id FROM apigw_keys WHERE value = ? AND account = ? AND region = ?",
             value,
@@ -158,19 +165,12 @@ class Keys:
         return found
 
     async def update_key(self, ctx: RequestContext, key_id: str, ops: list[PatchOperation]) -> Doc:
-        async with self.store.transaction() as tx:
-            row = await tx.fetch_one(
-                "SELECT doc FROM apigw_keys WHERE id = ? AND account = ? AND region = ?",
-                key_id,
-                ctx.account_id,
-                ctx.region,
-            )
-            if row is None:
-                raise NotFound("Invalid API Key identifier specified")
-            key = json.loads(row["doc"])
-            patch.apply(key, ops, KEY_SPEC)
-            key["lastUpdatedDate"] = self.clock.now()
-            await tx.execute("UPDATE apigw_keys SET doc = ? WHERE id = ?", json.dumps(key), key_id)
+        key = await self.key(ctx, key_id)
+        before = set(key.setdefault("stageKeys", []))
+        patch.apply(key, ops, KEY_SPEC, _stage_key_op)
+        await self._check_stage_keys(ctx, [k for k in key["stageKeys"] if k not in before])
+        key["lastUpdatedDate"] = self.clock.now()
+        await self.store.execute("UPDATE apigw_keys SET doc = ? WHERE id = ?", json.dumps(key), key_id)
         self._on_change()
         return key
 
@@ -302,6 +302,9 @@ class Keys:
     # -- the data plane's question --------------------------------------------------------------
 
     async def key_plan(self, account: str, region: str, api_id: str, stage: str, value: str) -> KeyPlan | None:
+        """The usage plan granting the key this stage; else, if the key is attached to the stage itself
+        (its stageKeys), a grant with no plan, throttle or quota: "callers with the API key can make
+        requests to that stage" (https://docs.aws.amazon.com/apigateway/latest/api/API_ApiKey.html)."""
         rows = await self.store.fetch_all(
             "SELECT doc FROM apigw_keys WHERE value = ? AND account = ? AND region = ?", value, account, region
         )
@@ -331,6 +334,8 @@ class Keys:
                             quota=quota_of(plan),
                             method_throttles=methods,
                         )
+            if f"{api_id}/{stage}" in key.get("stageKeys", []):
+                return KeyPlan(key_id=key["id"], key_value=value, plan_id="")
         return None
 
     # -- tags -----------------------------------------------------------------------------------
@@ -354,6 +359,38 @@ def _plan_key(key: Doc) -> Doc:
     if key.get("name") is not None:
         out["name"] = key["name"]
     return out
+
+
+def _stage_keys(given: list[dict[str, Any]]) -> list[str]:
+    """CreateApiKey's StageKey structures as ApiKey.stageKeys: "restApiId/stageName", each once."""
+    found: list[str] = []
+    for stage_key in given:
+        api_id, stage = stage_key.get("restApiId") or "", stage_key.get("stageName") or ""
+        if not api_id or not stage:
+            raise BadRequest("Invalid stage key: both restApiId and stageName are required")
+        if f"{api_id}/{stage}" not in found:
+            found.append(f"{api_id}/{stage}")
+    return found
+
+
+def _stage_key_op(key: Doc, op: PatchOperation) -> bool:
+    """`/stages` with value "restApiId/stageName": attach the key to a stage, or detach it."""
+    if op.path != "/stages":
+        return False
+    api_id, _, stage = (op.value or "").partition("/")
+    if not api_id or not stage:
+        raise BadRequest("Invalid stage key: the value must be <restApiId>/<stageName>")
+    stage_key = f"{api_id}/{stage}"
+    if op.op == "add":
+        if stage_key not in key["stageKeys"]:
+            key["stageKeys"].append(stage_key)
+    elif op.op == "remove":
+        if stage_key not in key["stageKeys"]:
+            raise NotFound(f"Invalid stage identifier specified: {api_id}:{stage}")
+        key["stageKeys"].remove(stage_key)
+    else:
+        raise BadRequest(f"Invalid patch operation specified for path {op.path}")
+    return True
 
 
 def _api_stage_op(plan: Doc, op: PatchOperation) -> bool:
