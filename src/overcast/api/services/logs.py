@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.context import RequestContext
+from overcast.kit.tags import Tagging
 from overcast.observe.logs import LogEvent, LogGroup, LogStore, LogStream, StoredEvent, group_name
 
 
@@ -165,32 +166,29 @@ async def filter_log_events(s: Services, ctx: RequestContext, p: Params) -> Outp
     return out | {"searchedLogStreams": []}
 
 
-async def tag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.logs.tags_by_arn.tag(ctx, p["resourceArn"], p["tags"])
+def _tagged(s: Services, p: Params) -> tuple[Tagging, str]:
+    """Whose tags a request names: a resourceArn (TagResource, UntagResource, ListTagsForResource) or a
+    logGroupName (TagLogGroup, UntagLogGroup, ListTagsLogGroup, the older style)."""
+    if "resourceArn" in p:
+        return s.logs.tags_by_arn, p["resourceArn"]
+    return s.logs.tags_by_name, p["logGroupName"]
+
+
+async def tag(s: Services, ctx: RequestContext, p: Params) -> Output:
+    tagging, target = _tagged(s, p)
+    await tagging.tag(ctx, target, p["tags"])
     return {}
 
 
-async def untag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.logs.tags_by_arn.untag(ctx, p["resourceArn"], p["tagKeys"])
+async def untag(s: Services, ctx: RequestContext, p: Params) -> Output:
+    tagging, target = _tagged(s, p)
+    await tagging.untag(ctx, target, p["tagKeys"] if "tagKeys" in p else p["tags"])
     return {}
 
 
-async def list_tags_for_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return {"tags": await s.logs.tags_by_arn.tags(ctx, p["resourceArn"])}
-
-
-async def tag_log_group(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.logs.tags_by_name.tag(ctx, p["logGroupName"], p["tags"])
-    return {}
-
-
-async def untag_log_group(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.logs.tags_by_name.untag(ctx, p["logGroupName"], p["tags"])
-    return {}
-
-
-async def list_tags_log_group(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return {"tags": await s.logs.tags_by_name.tags(ctx, p["logGroupName"])}
+async def list_tags(s: Services, ctx: RequestContext, p: Params) -> Output:
+    tagging, target = _tagged(s, p)
+    return {"tags": await tagging.tags(ctx, target)}
 
 
 HANDLERS: dict[str, Unbound[Services]] = {
@@ -205,12 +203,12 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "PutLogEvents": put_log_events,
     "GetLogEvents": get_log_events,
     "FilterLogEvents": filter_log_events,
-    "TagResource": tag_resource,
-    "UntagResource": untag_resource,
-    "ListTagsForResource": list_tags_for_resource,
-    "TagLogGroup": tag_log_group,
-    "UntagLogGroup": untag_log_group,
-    "ListTagsLogGroup": list_tags_log_group,
+    "TagResource": tag,
+    "UntagResource": untag,
+    "ListTagsForResource": list_tags,
+    "TagLogGroup": tag,
+    "UntagLogGroup": untag,
+    "ListTagsLogGroup": list_tags,
 }
 
 
