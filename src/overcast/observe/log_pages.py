@@ -3,8 +3,9 @@
 Pages and tokens come from the kit (`overcast.kit.pages`): sizes with each operation's default and
 most, keyset positions, and tokens bound to their scope, so that a token read back for another
 group, stream, filter, account or region is refused with "InvalidParameterException: The
-specified nextToken is invalid.". The caller (LogStore) has found the group and the stream in the
-caller's account and region and gives their ids and the scope.
+specified nextToken is invalid.". The caller (LogStore) starts a page with `start` (which checks the
+token before anything is looked up), finds the group and the stream in the caller's account and
+region, and reads the page by their ids.
 
 Events pages hold at most 1 MB of events (each counted as its message's bytes plus 26, as
 PutLogEvents counts them) and at most `limit` events, as GetLogEvents' and FilterLogEvents' do
