@@ -111,12 +111,12 @@ async def test_logs_and_metering(stack: Stack) -> None:
     warm = await invoker.invoke(CTX, "logged", b'{"x": 1}')
     assert cold.log_result is not None and warm.log_result is None
     await invoker.flush()
-    streams, _ = await stack.logs.streams(ACCOUNT, REGION, "/aws/lambda/logged")
+    streams, _ = await stack.logs.streams(CTX, "/aws/lambda/logged")
     assert len(streams) == 1 and streams[0].name.endswith("]" + streams[0].name[-32:])
     assert "/[$LATEST]" in streams[0].name
     events = [
         e.message
-        for e in await stack.logs.read_stream(ACCOUNT, REGION, "/aws/lambda/logged", streams[0].name, from_head=True)
+        for e in (await stack.logs.stream_events(CTX, "/aws/lambda/logged", streams[0].name, from_head=True)).events
     ]
     starts = [m for m in events if m.startswith("START RequestId: ")]
     reports = [m for m in events if m.startswith("REPORT RequestId: ")]

@@ -10,6 +10,7 @@ import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import FakeClock
+from overcast.context import RequestContext
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
 from overcast.functions.outbox import Finished, Outbox, StoreWriter
 from overcast.observe.logs import LogStore
@@ -67,7 +68,8 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[Store, LogStore, Meter, F
 
 
 async def messages(logs: LogStore) -> list[str]:
-    return [e.message for e in await logs.read_stream(*STREAM, from_head=True)]
+    page = await logs.stream_events(RequestContext(A, R), *STREAM[2:], from_head=True)
+    return [e.message for e in page.events]
 
 
 async def test_written_together_once_the_delay_has_passed(parts: tuple[Store, LogStore, Meter, FakeClock]) -> None:
@@ -133,5 +135,5 @@ async def test_without_logs_or_meter_nothing_is_stored(parts: tuple[Store, LogSt
     box = outbox(store, None, None, clock, 0.005)
     box.add(finished(1), MeasuredInstance(1))
     await box.flush()
-    assert await logs.groups(A, R) == ([], None)
+    assert await logs.groups(RequestContext(A, R)) == ([], None)
     assert await meter.records() == []

@@ -13,6 +13,7 @@ import pytest
 
 from overcast.billing.metering import Meter
 from overcast.clock import SystemClock
+from overcast.context import RequestContext
 from overcast.functions import outbox_process
 from overcast.functions.outbox import Finished, StoreWriter
 from overcast.functions.outbox_process import Priority, WriterProcess
@@ -52,7 +53,8 @@ async def target(url: str | None, tmp_path: Path) -> AsyncIterator[tuple[Store, 
 
 
 async def messages(store: Store) -> list[str]:
-    return [e.message for e in await LogStore(store, SystemClock()).read_stream(A, R, GROUP, STREAM, from_head=True)]
+    page = await LogStore(store, SystemClock()).stream_events(RequestContext(A, R), GROUP, STREAM, from_head=True)
+    return [e.message for e in page.events]
 
 
 async def test_a_batch_is_stored_by_the_child(target: tuple[Store, WriterProcess]) -> None:

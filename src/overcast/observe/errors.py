@@ -20,9 +20,17 @@ class LogsInvalidParameter(AwsError):
     code, status = "InvalidParameterException", 400
 
 
+class LogsTooManyTags(AwsError):
+    code, status = "TooManyTagsException", 400
+
+
 def group_not_found() -> LogsResourceNotFound:
     return LogsResourceNotFound("The specified log group does not exist.")
 
 
 def stream_not_found() -> LogsResourceNotFound:
     return LogsResourceNotFound("The specified log stream does not exist.")
+
+
+def invalid_token(token: str) -> LogsInvalidParameter:
+    return LogsInvalidParameter("The specified nextToken is invalid.")

@@ -1,11 +1,13 @@
-"""Log records: events, stored events, log groups and streams, and the names Lambda gives them."""
+"""Log records: events, stored events, log groups and streams, their ARNs, and the names Lambda gives them."""
 
 from __future__ import annotations
 
 import secrets
 import time
+import zlib
 from dataclasses import dataclass
 
+from overcast.arn import format_arn
 from overcast.clock import Clock
 from overcast.store import Row
 
@@ -27,6 +29,11 @@ class StoredEvent:
     ingestion_ms: int
     message: str
 
+    @property
+    def event_id(self) -> str:
+        """A 56-digit id, unique in the group, as long as AWS's."""
+        return f"{self.timestamp_ms:020d}{zlib.crc32(self.stream.encode()):010d}{self.seq:026d}"
+
 
 @dataclass(frozen=True, slots=True)
 class LogGroup:
@@ -40,7 +47,7 @@ class LogGroup:
     @property
     def arn(self) -> str:
         """The group's ARN without the trailing `:*` (DescribeLogGroups' logGroupArn)."""
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.name}"
+        return group_arn(self.account, self.region, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +64,29 @@ class LogStream:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.group}:log-stream:{self.name}"
+        return format_arn("logs", self.region, self.account, f"log-group:{self.group}:log-stream:{self.name}")
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of a stream's events (GetLogEvents), oldest first, and where to read on in each direction."""
+
+    events: list[StoredEvent]
+    forward_token: str
+    backward_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The events of a PutLogEvents batch that were not stored, by index (None: none of that kind)."""
+
+    too_new_start: int | None = None
+    too_old_end: int | None = None
+    expired_end: int | None = None
+
+
+def group_arn(account: str, region: str, name: str) -> str:
+    return format_arn("logs", region, account, f"log-group:{name}")
 
 
 def lambda_stream_name(clock: Clock, version: str) -> str:

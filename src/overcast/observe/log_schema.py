@@ -1,4 +1,4 @@
-"""The logs component's tables, as migration steps for `store.migrate("logs", STEPS)`.
+"""The logs component's tables, as migration steps for `store.migrate("logs", STEPS)`, and the columns it reads.
 
 Steps are identified by position: never change a released step, append new ones. Times are
 epoch milliseconds.
@@ -47,3 +47,7 @@ STEPS: list[str] = [
     # GetLogEvents reads one stream by time (the primary key); FilterLogEvents and retention a group.
     "CREATE INDEX log_events_by_group ON log_events (gid, ts, stream, seq)",
 ]
+
+GROUP_COLUMNS = "account, region, name, created, retention_days, stored_bytes"
+STREAM_COLUMNS = "account, region, grp, name, created, first_event, last_event, last_ingestion, stored_bytes"
+EVENT_COLUMNS = "stream, seq, ts, ingestion, message"

@@ -46,12 +46,18 @@ def test_groups_create_describe_paginate_delete(logs: Any) -> None:
     assert abs(group["creationTime"] - now_ms()) < 60_000 and group["storedBytes"] == 0
     assert "retentionInDays" not in group
     logs.put_retention_policy(logGroupName=base + "/a", retentionInDays=7)
-    described = logs.describe_log_groups(logGroupNamePattern=base[6:].upper())["logGroups"]
+    described = logs.describe_log_groups(logGroupNamePrefix=base)["logGroups"]
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in described] == [
         (base + "/a", 7),
         (base + "/b", None),
         (base + "/c", None),
     ]
+    # logGroupNamePattern: a case-sensitive substring, and only arn, creationTime and logGroupName
+    # (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html).
+    matched = logs.describe_log_groups(logGroupNamePattern=base[6:])["logGroups"]
+    assert [g["logGroupName"] for g in matched] == [base + "/a", base + "/b", base + "/c"]
+    assert set(matched[0]) == {"logGroupName", "creationTime", "arn"}
+    assert logs.describe_log_groups(logGroupNamePattern=base[6:].upper())["logGroups"] == []
     logs.delete_retention_policy(logGroupName=base + "/a")
     assert "retentionInDays" not in logs.describe_log_groups(logGroupNamePrefix=base + "/a")["logGroups"][0]
     logs.delete_log_group(logGroupName=base + "/a")
@@ -207,3 +213,176 @@ def test_accounts_are_isolated(aws: ClientFactory) -> None:
     one.delete_log_group(logGroupName=group)
     assert [g["logGroupName"] for g in two.describe_log_groups(logGroupNamePrefix=group)["logGroups"]] == [group]
     assert one.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
+
+
+BAD_TOKEN = ("InvalidParameterException", "The specified nextToken is invalid.")
+
+
+def test_pages_hold_aws_defaults_and_paginators_walk_them(logs: Any) -> None:
+    base = unique()
+    for i in range(52):
+        logs.create_log_group(logGroupName=f"{base}/{i:02d}")
+    first = logs.describe_log_groups(logGroupNamePrefix=base)  # "the default is up to 50 items"
+    assert len(first["logGroups"]) == 50
+    rest = logs.describe_log_groups(logGroupNamePrefix=base, nextToken=first["nextToken"])
+    assert [g["logGroupName"] for g in rest["logGroups"]] == [f"{base}/50", f"{base}/51"] and "nextToken" not in rest
+    with pytest.raises(ClientError):  # limit is 1-50
+        logs.describe_log_groups(logGroupNamePrefix=base, limit=51)
+    pages = logs.get_paginator("describe_log_groups").paginate(
+        logGroupNamePrefix=base, PaginationConfig={"PageSize": 7}
+    )
+    assert [g["logGroupName"] for p in pages for g in p["logGroups"]] == [f"{base}/{i:02d}" for i in range(52)]
+    group = f"{base}/00"
+    for i in range(5):
+        logs.create_log_stream(logGroupName=group, logStreamName=f"s{i}")
+    pages = logs.get_paginator("describe_log_streams").paginate(
+        logGroupName=group, descending=True, PaginationConfig={"PageSize": 2}
+    )
+    assert [s["logStreamName"] for p in pages for s in p["logStreams"]] == ["s4", "s3", "s2", "s1", "s0"]
+
+
+def test_tokens_are_refused_for_another_group_stream_filter_account_or_region(aws: ClientFactory) -> None:
+    one = aws("logs", aws_access_key_id="111111111111", aws_secret_access_key="x")
+    two = aws("logs", aws_access_key_id="222222222222", aws_secret_access_key="x")
+    one_west = aws("logs", aws_access_key_id="111111111111", aws_secret_access_key="x", region_name="eu-west-1")
+    group, other = unique(), unique()
+    t0 = now_ms() - 60_000
+    for client in (one, two, one_west):
+        for name in (group, other):
+            client.create_log_group(logGroupName=name)
+            for stream in ("s1", "s2"):
+                client.create_log_stream(logGroupName=name, logStreamName=stream)
+                client.put_log_events(
+                    logGroupName=name,
+                    logStreamName=stream,
+                    logEvents=[
+                        {"timestamp": t0 + i, "message": f"{'ERROR' if i % 2 else 'INFO'} {i}"} for i in range(4)
+                    ],
+                )
+    groups = one.describe_log_groups(logGroupNamePrefix="/test/", limit=1)["nextToken"]
+    streams = one.describe_log_streams(logGroupName=group, limit=1)["nextToken"]
+    events = one.get_log_events(logGroupName=group, logStreamName="s1", limit=1, startFromHead=True)
+    filtered = one.filter_log_events(logGroupName=group, filterPattern="ERROR", limit=1)["nextToken"]
+    # Each token reads on in its own list...
+    assert one.describe_log_groups(logGroupNamePrefix="/test/", limit=1, nextToken=groups)["logGroups"]
+    assert [
+        s["logStreamName"] for s in one.describe_log_streams(logGroupName=group, nextToken=streams)["logStreams"]
+    ] == ["s2"]
+    forward = events["nextForwardToken"]
+    assert [
+        e["message"] for e in one.get_log_events(logGroupName=group, logStreamName="s1", nextToken=forward)["events"]
+    ] == [
+        "ERROR 1",
+        "INFO 2",
+        "ERROR 3",
+    ]
+    page = one.filter_log_events(logGroupName=group, filterPattern="ERROR", nextToken=filtered)
+    assert [(e["logStreamName"], e["message"]) for e in page["events"]] == [
+        ("s2", "ERROR 1"),
+        ("s1", "ERROR 3"),
+        ("s2", "ERROR 3"),
+    ]
+    # ... and nowhere else: another account or region, group, stream or filter.
+    elsewhere = [
+        lambda c: c.describe_log_groups(logGroupNamePrefix="/test/", limit=1, nextToken=groups),
+        lambda c: c.describe_log_streams(logGroupName=group, nextToken=streams),
+        lambda c: c.get_log_events(logGroupName=group, logStreamName="s1", nextToken=forward),
+        lambda c: c.filter_log_events(logGroupName=group, filterPattern="ERROR", nextToken=filtered),
+    ]
+    for call in elsewhere:
+        for client in (two, one_west):
+            with pytest.raises(ClientError) as exc:
+                call(client)
+            assert error_of(exc) == BAD_TOKEN
+    for call in [
+        lambda: one.describe_log_groups(logGroupNamePrefix=group, limit=1, nextToken=groups),
+        lambda: one.describe_log_streams(logGroupName=other, nextToken=streams),
+        lambda: one.describe_log_streams(logGroupName=group, orderBy="LastEventTime", nextToken=streams),
+        lambda: one.get_log_events(logGroupName=group, logStreamName="s2", nextToken=forward),
+        lambda: one.get_log_events(logGroupName=other, logStreamName="s1", nextToken=forward),
+        lambda: one.filter_log_events(logGroupName=group, filterPattern="INFO", nextToken=filtered),
+        lambda: one.filter_log_events(logGroupName=other, filterPattern="ERROR", nextToken=filtered),
+        lambda: one.filter_log_events(
+            logGroupName=group, filterPattern="ERROR", logStreamNames=["s1"], nextToken=filtered
+        ),
+        lambda: one.filter_log_events(logGroupName=group, nextToken=forward),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == BAD_TOKEN
+
+
+def test_filter_log_events_newest_first(logs: Any) -> None:
+    group = unique()
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    t0 = now_ms() - 60_000
+    logs.put_log_events(
+        logGroupName=group, logStreamName="s", logEvents=[{"timestamp": t0 + i, "message": f"m{i}"} for i in range(5)]
+    )
+    newest = logs.filter_log_events(logGroupName=group, startTime=t0, startFromHead=False, limit=2)
+    assert [e["message"] for e in newest["events"]] == ["m4", "m3"]
+    # "On subsequent requests, the nextToken determines the sort direction" (API_FilterLogEvents.html).
+    older = logs.filter_log_events(logGroupName=group, startTime=t0, startFromHead=True, nextToken=newest["nextToken"])
+    assert [e["message"] for e in older["events"]] == ["m2", "m1", "m0"] and "nextToken" not in older
+    with pytest.raises(ClientError) as exc:  # newest first only from 2024 on
+        logs.filter_log_events(logGroupName=group, startTime=1_600_000_000_000, startFromHead=False)
+    assert error_of(exc)[0] == "InvalidParameterException"
+
+
+def test_a_log_group_arn_of_another_account_reaches_nothing(aws: ClientFactory) -> None:
+    one = aws("logs", aws_access_key_id="111111111111", aws_secret_access_key="x")
+    two = aws("logs", aws_access_key_id="222222222222", aws_secret_access_key="x")
+    group = unique()
+    for client, message in [(one, "one's secret"), (two, "two's own")]:  # the same name in both accounts
+        client.create_log_group(logGroupName=group, tags={"owner": message})
+        client.create_log_stream(logGroupName=group, logStreamName="s")
+        client.put_log_events(
+            logGroupName=group, logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": message}]
+        )
+    arn = one.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupArn"]
+    assert arn == f"arn:aws:logs:us-east-1:111111111111:log-group:{group}"
+    assert [e["message"] for e in one.get_log_events(logGroupIdentifier=arn, logStreamName="s")["events"]] == [
+        "one's secret"
+    ]
+    for call in [
+        lambda: two.get_log_events(logGroupIdentifier=arn, logStreamName="s"),
+        lambda: two.filter_log_events(logGroupIdentifier=arn),
+        lambda: two.describe_log_streams(logGroupIdentifier=arn),
+        lambda: two.list_tags_for_resource(resourceArn=arn),
+        lambda: two.tag_resource(resourceArn=arn, tags={"taken": "yes"}),
+        lambda: two.untag_resource(resourceArn=arn, tagKeys=["owner"]),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == ("ResourceNotFoundException", "The specified log group does not exist.")
+    assert one.list_tags_for_resource(resourceArn=arn)["tags"] == {"owner": "one's secret"}
+
+
+def test_tags_in_both_api_styles(logs: Any) -> None:
+    group = unique()
+    logs.create_log_group(logGroupName=group, tags={"team": "core", "env": "dev"})
+    arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupArn"]
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "dev", "team": "core"}
+    logs.tag_resource(resourceArn=arn, tags={"env": "prod", "cost-center": "42"})
+    logs.untag_log_group(logGroupName=group, tags=["team", "not-there"])
+    assert logs.list_tags_log_group(logGroupName=group)["tags"] == {"cost-center": "42", "env": "prod"}
+    logs.tag_log_group(logGroupName=group, tags={"team": "web"})
+    logs.untag_resource(resourceArn=arn, tagKeys=["cost-center"])
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "prod", "team": "web"}
+    with pytest.raises(ClientError) as exc:
+        logs.tag_resource(resourceArn=arn, tags={f"k{i}": "v" for i in range(49)})
+    assert error_of(exc) == ("TooManyTagsException", "A resource can have no more than 50 tags.")
+    assert exc.value.response["resourceName"] == arn
+    with pytest.raises(ClientError) as exc:
+        logs.tag_resource(resourceArn=arn, tags={"aws:cloudformation:stack-name": "x"})
+    assert error_of(exc)[0] == "InvalidParameterException"
+    with pytest.raises(ClientError) as exc:
+        logs.list_tags_log_group(logGroupName=unique())
+    assert error_of(exc) == ("ResourceNotFoundException", "The specified log group does not exist.")
+    logs.delete_log_group(logGroupName=group)  # DeleteLogGroup drops the group's tags
+    with pytest.raises(ClientError) as exc:
+        logs.list_tags_for_resource(resourceArn=arn)
+    assert error_of(exc)[0] == "ResourceNotFoundException"
+    logs.create_log_group(logGroupName=group)
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {}
