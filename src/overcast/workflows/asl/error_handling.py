@@ -5,6 +5,7 @@ https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.htm
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from overcast.workflows.asl import model as m
@@ -35,19 +36,32 @@ _STATES_ERRORS = frozenset({
 })
 
 
-def retriers(f: Findings, doc: Any, at: str) -> tuple[m.Retrier, ...]:
+def retry_and_catch(f: Findings, doc: dict[str, Any], at: str, language: str) -> dict[str, Any]:
+    """The `retry` and `catch` fields of a Task, Parallel or Map state's record."""
+    return {
+        "retry": retriers(f, doc.get("Retry"), f"{at}/Retry"),
+        "catch": catchers(f, doc.get("Catch"), f"{at}/Catch", language),
+    }
+
+
+def _entries(f: Findings, doc: Any, at: str) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """A Retry or Catch list's objects, in order: (location, object, whether it is the last entry)."""
     if doc is None:
-        return ()
+        return
     if not isinstance(doc, list):
         f.schema("Expected value of type: Array", at)
-        return ()
+        return
+    for i, entry in enumerate(doc):
+        if isinstance(entry, dict):
+            yield f"{at}[{i}]", entry, i == len(doc) - 1
+        else:
+            f.schema("Expected value of type: Object", f"{at}[{i}]")
+
+
+def retriers(f: Findings, doc: Any, at: str) -> tuple[m.Retrier, ...]:
     out = []
-    for i, r in enumerate(doc):
-        where = f"{at}[{i}]"
-        if not isinstance(r, dict):
-            f.schema("Expected value of type: Object", where)
-            continue
-        errors = error_equals(f, r.get("ErrorEquals"), where, last=i == len(doc) - 1, kind="Retrier")
+    for where, r, last in _entries(f, doc, at):
+        errors = error_equals(f, r.get("ErrorEquals"), where, last=last, kind="Retrier")
         interval = r.get("IntervalSeconds", 1)
         attempts = r.get("MaxAttempts", 3)
         backoff = r.get("BackoffRate", 2.0)
@@ -73,18 +87,9 @@ def retriers(f: Findings, doc: Any, at: str) -> tuple[m.Retrier, ...]:
 
 
 def catchers(f: Findings, doc: Any, at: str, language: str) -> tuple[m.Catcher, ...]:
-    if doc is None:
-        return ()
-    if not isinstance(doc, list):
-        f.schema("Expected value of type: Array", at)
-        return ()
     out = []
-    for i, cdoc in enumerate(doc):
-        where = f"{at}[{i}]"
-        if not isinstance(cdoc, dict):
-            f.schema("Expected value of type: Object", where)
-            continue
-        errors = error_equals(f, cdoc.get("ErrorEquals"), where, last=i == len(doc) - 1, kind="Catcher")
+    for where, cdoc, last in _entries(f, doc, at):
+        errors = error_equals(f, cdoc.get("ErrorEquals"), where, last=last, kind="Catcher")
         nxt = cdoc.get("Next")
         if not isinstance(nxt, str):
             f.schema("These fields are required: [Next]", where)

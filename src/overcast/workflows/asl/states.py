@@ -13,7 +13,7 @@ from typing import Any
 from overcast.workflows.asl import model as m
 from overcast.workflows.asl.choice import parse_rule
 from overcast.workflows.asl.diagnostics import Findings
-from overcast.workflows.asl.error_handling import catchers, check_error_name, retriers
+from overcast.workflows.asl.error_handling import check_error_name, retry_and_catch
 from overcast.workflows.asl.expressions import (
     check_assign,
     check_jsonata,
@@ -270,8 +270,7 @@ class StateParser:
             heartbeat_seconds=doc.get("HeartbeatSeconds", ABSENT),
             heartbeat_seconds_path=doc.get("HeartbeatSecondsPath"),
             credentials=doc.get("Credentials", ABSENT),
-            retry=retriers(f, doc.get("Retry"), f"{at}/Retry"),
-            catch=catchers(f, doc.get("Catch"), f"{at}/Catch", language),
+            **retry_and_catch(f, doc, at, language),
             **c,
         )
 
@@ -288,8 +287,7 @@ class StateParser:
                 branches.append(branch)
         return m.ParallelState(
             branches=tuple(branches),
-            retry=retriers(f, doc.get("Retry"), f"{at}/Retry"),
-            catch=catchers(f, doc.get("Catch"), f"{at}/Catch", language),
+            **retry_and_catch(f, doc, at, language),
             **c,
         )
 
@@ -331,8 +329,7 @@ class StateParser:
             tolerated_failure_count=doc.get("ToleratedFailureCount", ABSENT),
             tolerated_failure_count_path=doc.get("ToleratedFailureCountPath"),
             label=doc.get("Label"),
-            retry=retriers(f, doc.get("Retry"), f"{at}/Retry"),
-            catch=catchers(f, doc.get("Catch"), f"{at}/Catch", language),
+            **retry_and_catch(f, doc, at, language),
             **c,
         )
 
