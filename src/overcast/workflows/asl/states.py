@@ -132,7 +132,7 @@ class StateParser:
         if kind is None:
             f.schema("These fields are required: [Type]", at)
             return None
-        if kind not in _TYPES:
+        if not isinstance(kind, str) or kind not in _TYPES:  # a list or object is no name (nor hashable)
             f.schema(f"Value is not one of the allowed values {list(_TYPES)}: {kind}", f"{at}/Type")
             return None
         language = query_language(f, doc, at, inherited)
@@ -368,4 +368,8 @@ class StateParser:
                     comment=cdoc.get("Comment"),
                 )
             )
-        return m.ChoiceState(choices=tuple(choices), default=doc.get("Default"), **c)
+        default = doc.get("Default")
+        if default is not None and not isinstance(default, str):
+            f.schema("Expected value of type: String", f"{at}/Default")
+            default = None
+        return m.ChoiceState(choices=tuple(choices), default=default, **c)
