@@ -1,8 +1,9 @@
 """Definition text -> StateMachine, with AWS's validation diagnostics (InvalidDefinition).
 
 The machine level lives here (StartAt, States, transitions, reachability, a terminal state);
-each state's fields are parsed in states.py, Retry and Catch in error_handling.py, the expressions
-inside fields checked in expressions.py; diagnostics.py has AWS's diagnostic and error shapes.
+each state's fields are parsed in states.py (Choice rules in choice.py), Retry and Catch in
+error_handling.py, the expressions inside fields checked in expressions.py; diagnostics.py has
+AWS's diagnostic and error shapes.
 """
 
 from __future__ import annotations
