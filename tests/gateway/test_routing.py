@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
-from overcast.gateway.routing import match_route, route_table
+from overcast.gateway.routing import match_route
 
 LAMBDA = Integration("AWS_PROXY", "arn:aws:lambda:us-east-1:000000000000:function:f")
 
@@ -112,8 +112,3 @@ def test_rest_without_proxy_has_no_match_for_unknown_paths() -> None:
     small = api(ApiKind.REST, "GET /pets")
     assert match_route(small, "GET", "/dogs") is None
 
-
-def test_route_tables_are_compiled_once_per_snapshot() -> None:
-    assert route_table(HTTP) is route_table(HTTP)
-    other = api(ApiKind.HTTP, "GET /pets/dog/1")
-    assert route_table(other) is not route_table(HTTP)

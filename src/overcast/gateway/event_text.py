@@ -34,9 +34,8 @@ from overcast.gateway.events import (
 )
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
-__all__ = ["event_json", "event_json_v1", "event_json_v2"]
+__all__ = ["RouteText", "event_json", "event_json_v1", "event_json_v2"]
 
-_CACHE_LIMIT = 4096
 # A REST event's identity up to its source IP: the caller fields' nulls, as identity_v1 orders them.
 _REST_IDENTITY_START = ',"identity":{' + "".join(f'"{name}":null,' for name in CALLER_FIELDS) + '"sourceIp":'
 
@@ -69,8 +68,9 @@ def _optional(value: str | None) -> str:
     return "null" if value is None else _text(value)
 
 
-class _Fragments:
-    """What one route of one snapshot writes the same way into every event."""
+class RouteText:
+    """What one route of one snapshot writes the same way into every event (the gateway keeps one per
+    route with the snapshot's prepared data, prepared.py)."""
 
     __slots__ = ("api", "context_tail", "head", "key", "route", "stage_variables", "v2_context_head", "v2_stage")
 
@@ -88,19 +88,6 @@ class _Fragments:
         self.v2_stage = '"stage":' + _text(api.stage)
 
 
-_fragments: dict[int, _Fragments] = {}
-
-
-def _for(api: DeployedApi, route: Route) -> _Fragments:
-    found = _fragments.get(id(route))
-    if found is not None and found.route is route and found.api is api:
-        return found
-    if len(_fragments) >= _CACHE_LIMIT:
-        _fragments.clear()
-    found = _fragments[id(route)] = _Fragments(api, route)
-    return found
-
-
 def event_json_v1(
     match: RouteMatch,
     request: GatewayRequest,
@@ -108,13 +95,14 @@ def event_json_v1(
     authorizer: Mapping[str, Any] | None,
     api_key_id: str | None = None,
     api_key: str | None = None,
+    text: RouteText | None = None,
 ) -> str:
-    """`event_json(proxy_event_v1(...))`, the same text."""
+    """`event_json(proxy_event_v1(...))`, the same text (`text`: the route's, when the caller keeps it)."""
     api, route = match.api, match.route
     if authorizer is not None or api_key_id is not None or api.kind is not ApiKind.REST:
         event = proxy_event_v1(match, request, authorizer=authorizer, api_key_id=api_key_id, api_key=api_key)
         return event_json(event)
-    parts = _for(api, route)
+    parts = text if text is not None else RouteText(api, route)
     prefix = stage_path_prefix(api)
     headers, multi_headers, content_type, user_agent = headers_v1(request)
     query, multi_query = query_v1(request)
@@ -178,12 +166,14 @@ def event_json_v1(
     )
 
 
-def event_json_v2(match: RouteMatch, request: GatewayRequest, *, authorizer: Mapping[str, Any] | None) -> str:
-    """`event_json(proxy_event_v2(...))`, the same text."""
+def event_json_v2(
+    match: RouteMatch, request: GatewayRequest, *, authorizer: Mapping[str, Any] | None, text: RouteText | None = None
+) -> str:
+    """`event_json(proxy_event_v2(...))`, the same text (`text`: the route's, when the caller keeps it)."""
     api, route = match.api, match.route
     if authorizer is not None:
         return event_json(proxy_event_v2(match, request, authorizer=authorizer))
-    parts = _for(api, route)
+    parts = text if text is not None else RouteText(api, route)
     path = _text(stage_path_prefix(api) + request.path)
     domain = domain_name(request.host)
     headers, cookies, content_type = headers_v2(request)

@@ -30,7 +30,7 @@ from overcast.gateway.events import extended_request_id
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
 from overcast.gateway.measures import NAMESPACE, request_data
-from overcast.gateway.prepared import prepared
+from overcast.gateway.prepared import PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.responses import (
     GatewayResult,
@@ -39,7 +39,6 @@ from overcast.gateway.responses import (
     map_response_v1,
     map_response_v2,
 )
-from overcast.gateway.routing import match_route
 from overcast.gateway.throttles import Throttles, request_limits
 from overcast.gateway.usage import Usage
 from overcast.observe.metrics import Metrics
@@ -152,6 +151,7 @@ class Gateway:
         self.observers = list(observers)
         self.max_payload_bytes = max_payload_bytes
         self.rest_api_exists = rest_api_exists
+        self.prepared = PreparedApis()  # this gateway's own: route tables, throttle buckets, event text
 
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
@@ -337,7 +337,7 @@ class Gateway:
                 len(result.body),
                 len(request.body),
             )
-            keys = prepared(api).metric_keys
+            keys = self.prepared.of(api).metric_keys
             self.metrics.record_sets(NAMESPACE, keys, data, account=api.account_id, region=api.region)
         for observer in self.observers:
             observer.observe(api, request, result, trace)
@@ -358,7 +358,8 @@ class Gateway:
             return self._fail(api, request, trace, failure(kind, "REQUEST_TOO_LARGE"))
         if kind is ApiKind.HTTP and api.cors is not None and cors.is_preflight(request):
             return cors.preflight(api, request)
-        match = match_route(api, request.method, request.path)
+        snapshot = self.prepared.of(api)
+        match = snapshot.match(request.method, request.path)
         if match is None:
             return self._fail(api, request, trace, failure(kind, "MISSING_AUTHENTICATION_TOKEN"))
         trace.match = match
@@ -380,7 +381,7 @@ class Gateway:
             if plan is None:
                 return self._fail(api, request, trace, failure(kind, "INVALID_API_KEY"))
             trace.api_key_id = plan.key_id
-        limits = prepared(api).limits(route) if plan is None else request_limits(api, route, plan)
+        limits = snapshot.route(route).limits if plan is None else request_limits(api, route, plan)
         if self.throttles is not None and not self.throttles.check(limits):
             return self._fail(api, request, trace, failure(kind, "THROTTLED"))
         if (
@@ -456,8 +457,9 @@ class Gateway:
         self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
     ) -> GatewayResult:
         api, integration = match.api, match.route.integration
+        text = self.prepared.of(api).route(match.route).text
         if integration.payload_format_version == "2.0" and api.kind is ApiKind.HTTP:
-            event = event_json_v2(match, request, authorizer=auth.request_context_authorizer)
+            event = event_json_v2(match, request, authorizer=auth.request_context_authorizer, text=text)
         else:
             event = event_json_v1(
                 match,
@@ -465,6 +467,7 @@ class Gateway:
                 authorizer=auth.request_context_authorizer,
                 api_key_id=plan.key_id if plan is not None else None,
                 api_key=plan.key_value if plan is not None else None,
+                text=text,
             )
         reply = await self.integrations.invoke_lambda(api, integration, event.encode())
         if reply.function_error is not None:

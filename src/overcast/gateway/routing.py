@@ -6,8 +6,9 @@ then the `$default` route; a method beats `ANY`. REST APIs pick the most specifi
 path matches and then its method (or `ANY`); a resource without that method is no match at all
 (403 Missing Authentication Token, not a fall back to a less specific resource).
 
-Each DeployedApi is compiled once into a RouteTable (cached on the snapshot's identity), so a warm
-request costs a dict lookup for literal paths and a short scan of the parameterised ones.
+Each DeployedApi is compiled once into a RouteTable (the gateway keeps it with the snapshot's other
+prepared data, prepared.py), so a warm request costs a dict lookup for literal paths and a short
+scan of the parameterised ones.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from overcast.gateway.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.request import RouteMatch
 
 _LITERAL, _PARAM, _GREEDY = 2, 1, 0
-_CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,7 @@ def _resource_has_no(table: RouteTable, resource_path: str, method: str) -> bool
 
 
 def compile_routes(api: DeployedApi) -> RouteTable:
+    """The snapshot's routes compiled for matching (once per snapshot: see prepared.py)."""
     table = RouteTable(api.kind)
     for route in api.routes:
         if route.path == "$default":
@@ -109,29 +110,15 @@ def compile_routes(api: DeployedApi) -> RouteTable:
     return table
 
 
-_tables: dict[int, tuple[DeployedApi, RouteTable]] = {}
-
-
-def route_table(api: DeployedApi) -> RouteTable:
-    """The compiled table for this snapshot (snapshots are immutable, so identity is the cache key)."""
-    cached = _tables.get(id(api))
-    if cached is not None and cached[0] is api:
-        return cached[1]
-    if len(_tables) >= _CACHE_LIMIT:
-        _tables.clear()
-    table = compile_routes(api)
-    _tables[id(api)] = (api, table)
-    return table
-
-
 def match_route(api: DeployedApi, method: str, raw_path: str) -> RouteMatch | None:
     """The route serving `method raw_path` (the path after the stage prefix), or None.
 
     None means: HTTP API -> 404 {"message":"Not Found"}; REST API -> 403 Missing Authentication Token
     (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
     Path parameters are percent-decoded; a greedy `{proxy+}` takes the rest of the path.
+    Compiles the table on every call: the gateway matches through its prepared snapshots instead.
     """
-    return route_table(api).match(api, method, raw_path)
+    return compile_routes(api).match(api, method, raw_path)
 
 
 def _parse(path: str) -> tuple[tuple[str | None, ...], tuple[str, ...], str | None]:

@@ -86,6 +86,26 @@ def test_invalid_definitions(doc: dict[str, Any], expected: str) -> None:
     assert raised.value.code == "InvalidDefinition" and raised.value.status == 400
 
 
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ({"StartAt": "A", "States": {"A": {"Type": ["Pass"], "End": True}}},
+         "SCHEMA_VALIDATION_FAILED: Value is not one of the allowed values"),
+        ({"StartAt": "A", "States": {"A": {"Type": {"Pass": 1}, "End": True}}},
+         "{'Pass': 1} at /States/A/Type"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True,
+                                                                          "Next": "B"}], "Default": ["B"]},
+                                     "B": {"Type": "Succeed"}}},
+         "SCHEMA_VALIDATION_FAILED: Expected value of type: String at /States/A/Default"),
+    ],
+)
+def test_a_field_of_the_wrong_json_type_is_a_diagnostic_not_a_crash(doc: dict[str, Any], expected: str) -> None:
+    # A list or object where a name belongs could not be looked up (unhashable): it failed with a TypeError.
+    with pytest.raises(InvalidDefinition) as raised:
+        validate_definition(_text(doc))
+    assert expected in raised.value.message
+
+
 def test_diagnostics_have_code_message_location_severity() -> None:
     machine, diagnostics = analyse(_text({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Z"}}}))
     assert machine is None

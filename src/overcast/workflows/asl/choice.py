@@ -1,4 +1,5 @@
-"""Choice rules (JSONPath): every comparison operator, And/Or/Not, as one pure `holds` function.
+"""Choice rules (JSONPath): parsed from a definition's Choices, and every comparison operator,
+And/Or/Not, evaluated by one pure `holds` function.
 
 https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
 A comparison of values of the wrong type is false, not an error; a Variable that selects
@@ -12,6 +13,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from overcast.workflows.asl.diagnostics import Findings
+from overcast.workflows.asl.expressions import check_path
 from overcast.workflows.asl.model import Combination, Comparison, Rule
 from overcast.workflows.asl.paths import Env, NoMatch, UndefinedVariable, select
 
@@ -22,6 +25,43 @@ OPERATORS: frozenset[str] = frozenset(
     + ["BooleanEquals", "BooleanEqualsPath", "StringMatches"]
     + ["IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"]
 )
+
+
+def parse_rule(f: Findings, doc: Any, at: str) -> Rule | None:
+    """A rule of a definition's Choices: a comparison, or And / Or / Not over rules (None when invalid)."""
+    if not isinstance(doc, dict):
+        f.schema("Expected value of type: Object", at)
+        return None
+    for combinator in ("And", "Or"):
+        if combinator in doc:
+            subs = doc[combinator]
+            if not isinstance(subs, list) or not subs:
+                f.schema("Expected value of type: non-empty Array", f"{at}/{combinator}")
+                return None
+            rules = [parse_rule(f, s, f"{at}/{combinator}[{i}]") for i, s in enumerate(subs)]
+            return Combination(combinator, tuple(r for r in rules if r is not None))
+    if "Not" in doc:
+        sub = parse_rule(f, doc["Not"], f"{at}/Not")
+        return Combination("Not", (sub,) if sub else ())
+    variable = doc.get("Variable")
+    ops = [k for k in doc if k in OPERATORS]
+    unknown = [k for k in doc if k not in OPERATORS and k != "Variable"]
+    for k in unknown:
+        f.schema(f"Field '{k}' is not supported", f"{at}/{k}")
+    if not isinstance(variable, str):
+        f.schema("These fields are required: [Variable]", at)
+        return None
+    if len(ops) != 1:
+        f.schema("A choice rule must have exactly one comparison operator", at)
+        return None
+    check_path(f, variable, f"{at}/Variable")
+    op = ops[0]
+    if op.endswith("Path"):
+        if not isinstance(doc[op], str):
+            f.schema("Expected value of type: String", f"{at}/{op}")
+        else:
+            check_path(f, doc[op], f"{at}/{op}")
+    return Comparison(variable, op, doc[op])
 
 
 class ChoicePathError(LookupError):

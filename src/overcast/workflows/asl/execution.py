@@ -217,3 +217,8 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 def to_json(value: Any) -> str:
     """JSON text as Step Functions writes it (compact, non-ASCII kept)."""
     return _ENCODER.encode(value)
+
+
+def as_text(value: Any) -> str:
+    """A string as it is, any other value as its JSON text (how AWS quotes values in its messages)."""
+    return value if isinstance(value, str) else to_json(value)

@@ -1,7 +1,8 @@
 """The execution semantics of the Amazon States Language: run_execution over a StateMachine.
 
-One coroutine per scope walks states in order; each state type is one function below (Parallel
-and Map live in fanout.py). Retry and Catch wrap the attempts of Task, Parallel and Map.
+One coroutine per scope walks states in order; each state type is one function: Pass, Succeed,
+Fail, Choice and Wait below; Task, and Retry and Catch around the attempts of Task, Parallel and
+Map, in attempts.py (Parallel's and Map's attempts in fanout.py).
 https://docs.aws.amazon.com/step-functions/latest/dg/concepts-states.html
 """
 
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from overcast.workflows.asl import errors as e
-from overcast.workflows.asl import fanout
 from overcast.workflows.asl import jsonata as jn
+from overcast.workflows.asl.attempts import run_map, run_parallel, run_task
 from overcast.workflows.asl.choice import ChoicePathError, holds, parse_timestamp
 from overcast.workflows.asl.execution import (
     Effects,
@@ -25,6 +25,7 @@ from overcast.workflows.asl.execution import (
     HistoryEvent,
     TaskRequest,
     TaskResult,
+    as_text,
     to_json,
 )
 from overcast.workflows.asl.intrinsics import IntrinsicFailure, evaluate_intrinsic
@@ -43,14 +44,7 @@ from overcast.workflows.asl.model import (
     WaitState,
 )
 from overcast.workflows.asl.paths import NoMatch, UndefinedVariable, select
-from overcast.workflows.asl.scope import (
-    Frame,
-    Run,
-    Scope,
-    check_size,
-    error_output,
-    exit_details,
-)
+from overcast.workflows.asl.scope import Frame, Run, Scope, enter_state, exit_state
 
 __all__ = [
     "Effects",
@@ -167,54 +161,37 @@ async def _aborting(
         raise
 
 
-def _enter(scope: Scope, state: AnyState, key: str, data: Any) -> Frame:
-    stamp = scope.emit(
-        f"{state.type}StateEntered",
-        {"name": state.name, "input": to_json(data), "inputDetails": {"truncated": False}},
-    )
-    return Frame(scope, state, key, data, stamp)
-
-
-def _exit(frame: Frame, output: Any) -> tuple[str | None, Any]:
-    assigned = frame.commit_assignments()
-    details = exit_details(frame.state.name, output, assigned)
-    check_size(frame, details["output"])
-    frame.scope.emit(f"{frame.state.type}StateExited", details)
-    state = frame.state
-    return (None if state.end else state.next), output
-
-
 # -- Pass, Succeed, Fail, Choice, Wait ----------------------------------------------------------
 
 
 async def _pass(scope: Scope, state: PassState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
+    frame = enter_state(scope, state, key, data)
     if state.query_language == JSONATA:
         bindings = frame.bindings()
         output = data if state.output is ABSENT else frame.evaluate(state.output, "Output", bindings)
         frame.assign(state.assign, None, bindings)
-        return _exit(frame, output)
+        return exit_state(frame, output)
     effective = frame.path("InputPath", state.input_path, data)
     if state.parameters is not ABSENT:
         effective = frame.template(state.parameters, effective)
     result = effective if state.result is ABSENT else state.result
     frame.assign(state.assign, result)
     output = frame.result_path(state.result_path, data, result)
-    return _exit(frame, frame.path("OutputPath", state.output_path, output))
+    return exit_state(frame, frame.path("OutputPath", state.output_path, output))
 
 
 async def _succeed(scope: Scope, state: SucceedState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
+    frame = enter_state(scope, state, key, data)
     if state.query_language == JSONATA:
         output = data if state.output is ABSENT else frame.evaluate(state.output, "Output", frame.bindings())
     else:
         output = frame.path("OutputPath", state.output_path, frame.path("InputPath", state.input_path, data))
-    _exit(frame, output)
+    exit_state(frame, output)
     return None, output
 
 
 async def _fail(scope: Scope, state: FailState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
+    frame = enter_state(scope, state, key, data)
     if state.query_language == JSONATA:
         bindings = frame.bindings()
         error = None if state.error is ABSENT else frame.evaluate(state.error, "Error", bindings)
@@ -223,7 +200,7 @@ async def _fail(scope: Scope, state: FailState, key: str, data: Any) -> tuple[st
         error = _fail_field(frame, "ErrorPath", state.error, state.error_path, data)
         cause = _fail_field(frame, "CausePath", state.cause, state.cause_path, data)
     raise e.StateFailure(
-        None if error is None else _text(error), None if cause is None else _text(cause)
+        None if error is None else as_text(error), None if cause is None else as_text(cause)
     )
 
 
@@ -246,12 +223,8 @@ def _fail_field(frame: Frame, field: str, value: Any, path: str | None, data: An
         ) from None
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else to_json(value)
-
-
 async def _choice(scope: Scope, state: ChoiceState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
+    frame = enter_state(scope, state, key, data)
     if state.query_language == JSONATA:
         bindings = frame.bindings()
         for index, rule in enumerate(state.choices):
@@ -266,12 +239,12 @@ async def _choice(scope: Scope, state: ChoiceState, key: str, data: Any) -> tupl
                 output_template = rule.output if rule.output is not ABSENT else state.output
                 output = data if output_template is ABSENT else frame.evaluate(output_template, "Output", bindings)
                 frame.assign(rule.assign if rule.assign is not ABSENT else state.assign, None, bindings)
-                _exit(frame, output)
+                exit_state(frame, output)
                 return rule.next, output
         following = _default(frame, state)
         output = data if state.output is ABSENT else frame.evaluate(state.output, "Output", bindings)
         frame.assign(state.assign, None, bindings)
-        _exit(frame, output)
+        exit_state(frame, output)
         return following, output
     effective = frame.path("InputPath", state.input_path, data)
     chosen = None
@@ -293,7 +266,7 @@ async def _choice(scope: Scope, state: ChoiceState, key: str, data: Any) -> tupl
         following = _default(frame, state)
         frame.assign(state.assign, effective)
     output = frame.path("OutputPath", state.output_path, effective)
-    _exit(frame, output)
+    exit_state(frame, output)
     return following, output
 
 
@@ -307,7 +280,7 @@ def _default(frame: Frame, state: ChoiceState) -> str:
 
 
 async def _wait(scope: Scope, state: WaitState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
+    frame = enter_state(scope, state, key, data)
     start = frame.entered.timestamp
     if state.query_language == JSONATA:
         bindings = frame.bindings()
@@ -340,7 +313,7 @@ async def _wait(scope: Scope, state: WaitState, key: str, data: Any) -> tuple[st
         frame.assign(state.assign, effective)
         output = frame.path("OutputPath", state.output_path, effective)
     await scope.run.effects.wait_until(f"{key}/wait", deadline)
-    return _exit(frame, output)
+    return exit_state(frame, output)
 
 
 def _deadline(frame: Frame, state: WaitState, data: Any, start: float) -> float:
@@ -360,11 +333,11 @@ def _deadline(frame: Frame, state: WaitState, data: Any, start: float) -> float:
             isinstance(value, float) and not value.is_integer()
         ):
             raise frame.runtime(
-                f"The SecondsPath parameter cannot be parsed as a long value: {path} == {_text(value)}"
+                f"The SecondsPath parameter cannot be parsed as a long value: {path} == {as_text(value)}"
             )
         if value < 0:
             raise frame.runtime(
-                f"The SecondsPath parameter references a negative value: {path} == {_text(value)}"
+                f"The SecondsPath parameter references a negative value: {path} == {as_text(value)}"
             )
         return start + int(value)
     path = state.timestamp_path or "$"
@@ -376,169 +349,18 @@ def _deadline(frame: Frame, state: WaitState, data: Any, start: float) -> float:
     if moment is None:
         raise frame.runtime(
             "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-            f"date-time format string: {path} == {_text(value)}"
+            f"date-time format string: {path} == {as_text(value)}"
         )
     return moment.timestamp()
 
 
-# -- Task, and Retry / Catch for Task, Parallel and Map ------------------------------------------
-
-
-Attempt = Callable[[Frame, int], Awaitable[Any]]
-
-
-async def attempts(
-    frame: Frame, state: TaskState | ParallelState | MapState, attempt: Attempt
-) -> tuple[str | None, Any]:
-    """Run `attempt` until it succeeds, Retry gives up, or Catch takes over.
-
-    https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
-    """
-    effects = frame.scope.run.effects
-    counts = [0] * len(state.retry)
-    number = 0
-    while True:
-        try:
-            output = await attempt(frame, number)
-        except e.StateFailure as failure:
-            retry = e.first_match(state.retry, failure.error)
-            if retry is not None:
-                index, retrier = retry
-                if counts[index] < retrier.max_attempts:
-                    delay = retrier.interval_seconds * retrier.backoff_rate ** counts[index]
-                    if retrier.max_delay_seconds is not None:
-                        delay = min(delay, retrier.max_delay_seconds)
-                    if retrier.jitter_strategy == "FULL":
-                        delay *= effects.random(f"{frame.key}/jitter{number + 1}")
-                    counts[index] += 1
-                    number += 1
-                    await effects.wait_until(f"{frame.key}/retry{number}", effects.now() + delay)
-                    continue
-            if isinstance(state, ParallelState):
-                frame.scope.emit("ParallelStateFailed")
-            catch = e.first_match(state.catch, failure.error)
-            if catch is None:
-                raise
-            return _caught(frame, catch[1], failure)
-        return _exit(frame, output)
-
-
-def _caught(frame: Frame, catcher: Any, failure: e.StateFailure) -> tuple[str | None, Any]:
-    problem = error_output(failure.error, failure.cause)
-    frame.assigned = None
-    if frame.jsonata:
-        bindings = frame.bindings(error_output=problem)
-        output = problem if catcher.output is ABSENT else frame.evaluate(catcher.output, "Output", bindings)
-        frame.assign(catcher.assign, None, bindings)
-    else:
-        output = frame.result_path(catcher.result_path, frame.input, problem)
-        frame.assign(catcher.assign, problem)
-    assigned = frame.commit_assignments()
-    details = exit_details(frame.state.name, output, assigned)
-    frame.scope.emit(f"{frame.state.type}StateExited", details)
-    return catcher.next, output
-
-
-def _needs_token(resource: str) -> bool:
-    return resource.endswith(".waitForTaskToken") or ":activity:" in resource
-
-
-async def _task(scope: Scope, state: TaskState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
-    return await attempts(frame, state, _task_attempt)
-
-
-async def _task_attempt(frame: Frame, number: int) -> Any:
-    state = frame.state
-    assert isinstance(state, TaskState)
-    effects = frame.scope.run.effects
-    frame.retry_count = number
-    if _needs_token(state.resource):
-        frame.task_token = effects.task_token(f"{frame.key}/token{number}")
-    frame.fresh_env()
-    data = frame.input
-    if state.query_language == JSONATA:
-        bindings = frame.bindings()
-        payload = data if state.arguments is ABSENT else frame.evaluate(state.arguments, "Arguments", bindings)
-        timeout = _seconds(frame, state.timeout_seconds, "TimeoutSeconds", bindings)
-        heartbeat = _seconds(frame, state.heartbeat_seconds, "HeartbeatSeconds", bindings)
-        credentials = (
-            None if state.credentials is ABSENT else frame.evaluate(state.credentials, "Credentials", bindings)
-        )
-    else:
-        effective = frame.path("InputPath", state.input_path, data)
-        payload = effective if state.parameters is ABSENT else frame.template(state.parameters, effective)
-        timeout = _seconds_path(
-            frame, state.timeout_seconds, state.timeout_seconds_path, "TimeoutSecondsPath", effective
-        )
-        heartbeat = _seconds_path(
-            frame, state.heartbeat_seconds, state.heartbeat_seconds_path, "HeartbeatSecondsPath", effective
-        )
-        credentials = None if state.credentials is ABSENT else frame.template(state.credentials, effective)
-    request = TaskRequest(
-        state_name=state.name,
-        resource=state.resource,
-        parameters=payload,
-        timeout_seconds=timeout,
-        heartbeat_seconds=heartbeat,
-        credentials=credentials,
-        task_token=frame.task_token,
-        attempt=number,
-        previous_event_id=frame.scope.last_event_id,
-    )
-    result = await effects.task(f"{frame.key}/a{number}", request)
-    if result.last_event_id is not None:
-        frame.scope.last_event_id = result.last_event_id
-    if result.error is not None:
-        raise e.StateFailure(result.error, result.cause)
-    return frame.finish_result(result.output)
-
-
-def _seconds(frame: Frame, value: Any, field: str, bindings: jn.Bindings) -> int | None:
-    if value is ABSENT:
-        return None
-    if jn.is_expression(value):
-        value = frame.evaluate(value, field, bindings)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise frame.query_failure(jn.QueryError(
-            f"The {field} field must evaluate to a positive integer, but was '{to_json(value)}'."))
-    return value
-
-
-def _seconds_path(frame: Frame, value: Any, path: str | None, field: str, data: Any) -> int | None:
-    if path is None:
-        return None if value is ABSENT else int(value)
-    try:
-        found = select(path, data, frame.env)
-    except (NoMatch, UndefinedVariable):
-        raise frame.runtime(f"The {field} parameter does not reference an input value: {path}") from None
-    if isinstance(found, bool) or not isinstance(found, (int, float)) or found <= 0 or (
-        isinstance(found, float) and not math.isfinite(found)
-    ):
-        raise frame.runtime(f"The {field} parameter references an invalid value: {path} == {_text(found)}")
-    return int(found)
-
-
-async def _parallel(scope: Scope, state: ParallelState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
-    return await attempts(frame, state, fanout.parallel_attempt)
-
-
-async def _map(scope: Scope, state: MapState, key: str, data: Any) -> tuple[str | None, Any]:
-    frame = _enter(scope, state, key, data)
-    return await attempts(frame, state, fanout.map_attempt)
-
-
-
 _HANDLERS: dict[type, Callable[[Scope, Any, str, Any], Awaitable[tuple[str | None, Any]]]] = {
     PassState: _pass,
-    TaskState: _task,
+    TaskState: run_task,
     ChoiceState: _choice,
     WaitState: _wait,
     SucceedState: _succeed,
     FailState: _fail,
-    ParallelState: _parallel,
-    MapState: _map,
+    ParallelState: run_parallel,
+    MapState: run_map,
 }

@@ -310,6 +310,25 @@ class Frame:
         return assigned
 
 
+def enter_state(scope: Scope, state: AnyState, key: str, data: Any) -> Frame:
+    """A state entered: its {Type}StateEntered event, and the frame of this entry."""
+    stamp = scope.emit(
+        f"{state.type}StateEntered",
+        {"name": state.name, "input": to_json(data), "inputDetails": {"truncated": False}},
+    )
+    return Frame(scope, state, key, data, stamp)
+
+
+def exit_state(frame: Frame, output: Any) -> tuple[str | None, Any]:
+    """A state left with `output`: its assignments committed, {Type}StateExited; (the next state or None, output)."""
+    assigned = frame.commit_assignments()
+    details = exit_details(frame.state.name, output, assigned)
+    check_size(frame, details["output"])
+    frame.scope.emit(f"{frame.state.type}StateExited", details)
+    state = frame.state
+    return (None if state.end else state.next), output
+
+
 def exit_details(name: str, output: Any, assigned: dict[str, Any] | None) -> dict[str, Any]:
     text = to_json(output)
     details: dict[str, Any] = {"name": name, "output": text, "outputDetails": {"truncated": False}}
