@@ -6,110 +6,14 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.ht
 
 from __future__ import annotations
 
-import json
-
-from overcast.api.services import OperationTable, Output, Params, Unbound, bind
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind, stepfunctions_executions
+from overcast.api.services.stepfunctions_executions import config_out
 from overcast.context import RequestContext
 from overcast.kit import tags
 from overcast.workflows.asl.definition import analyse
-from overcast.workflows.asl.execution import details_member
-from overcast.workflows.asl.inspection import Mock
-from overcast.workflows.asl.model import ABSENT
-from overcast.workflows.engine import Engine, history, names, state_tests
-from overcast.workflows.engine.errors import InvalidOutput, ValidationException
-from overcast.workflows.engine.records import STANDARD, Execution, MachineAlias, MachineConfig, MachineVersion
-from overcast.workflows.engine.tasks import Outcome
-
-# HistoryEvent members that exist in AWS's model (some event types carry no details).
-_HISTORY_MEMBERS = {
-    "activityFailedEventDetails",
-    "activityScheduleFailedEventDetails",
-    "activityScheduledEventDetails",
-    "activityStartedEventDetails",
-    "activitySucceededEventDetails",
-    "activityTimedOutEventDetails",
-    "taskFailedEventDetails",
-    "taskScheduledEventDetails",
-    "taskStartFailedEventDetails",
-    "taskStartedEventDetails",
-    "taskSubmitFailedEventDetails",
-    "taskSubmittedEventDetails",
-    "taskSucceededEventDetails",
-    "taskTimedOutEventDetails",
-    "executionFailedEventDetails",
-    "executionStartedEventDetails",
-    "executionSucceededEventDetails",
-    "executionAbortedEventDetails",
-    "executionTimedOutEventDetails",
-    "executionRedrivenEventDetails",
-    "mapStateStartedEventDetails",
-    "mapIterationStartedEventDetails",
-    "mapIterationSucceededEventDetails",
-    "mapIterationFailedEventDetails",
-    "mapIterationAbortedEventDetails",
-    "lambdaFunctionFailedEventDetails",
-    "lambdaFunctionScheduleFailedEventDetails",
-    "lambdaFunctionScheduledEventDetails",
-    "lambdaFunctionStartFailedEventDetails",
-    "lambdaFunctionSucceededEventDetails",
-    "lambdaFunctionTimedOutEventDetails",
-    "stateEnteredEventDetails",
-    "stateExitedEventDetails",
-    "mapRunStartedEventDetails",
-    "mapRunFailedEventDetails",
-    "mapRunRedrivenEventDetails",
-    "evaluationFailedEventDetails",
-}
-
-
-def _member(event_type: str) -> str | None:
-    member = details_member(event_type)
-    return member if member in _HISTORY_MEMBERS else None
-
-
-def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = ("NOT_REDRIVABLE", None)) -> Output:
-    out: Output = {
-        "executionArn": e.arn,
-        "stateMachineArn": e.machine_arn,
-        "name": e.name,
-        "status": e.status.value,
-        "startDate": e.start,
-        "input": e.input,
-        "inputDetails": {"included": True},
-        "redriveCount": e.redrive_count,
-    }
-    if e.stop is not None:
-        out["stopDate"] = e.stop
-    if e.output is not None:
-        out["output"], out["outputDetails"] = e.output, {"included": True}
-    for key, value in (
-        ("error", e.error),
-        ("cause", e.cause),
-        ("traceHeader", e.trace_header),
-        ("stateMachineVersionArn", e.version_arn),
-        ("stateMachineAliasArn", e.alias_arn),
-    ):
-        if value is not None:
-            out[key] = value
-    if e.redrive_date is not None:
-        out["redriveDate"] = e.redrive_date
-    if e.type == STANDARD:
-        status, reason = redrive_status
-        out["redriveStatus"] = status
-        if reason is not None:
-            out["redriveStatusReason"] = reason
-    return out
-
-
-def _config_out(config: MachineConfig) -> Output:
-    out: Output = {
-        "definition": config.definition,
-        "roleArn": config.role_arn,
-        "type": config.type,
-        "loggingConfiguration": config.logging or {"level": "OFF", "includeExecutionData": False},
-        "tracingConfiguration": config.tracing,
-    }
-    return out
+from overcast.workflows.engine import Engine, names
+from overcast.workflows.engine.errors import ValidationException
+from overcast.workflows.engine.records import STANDARD, MachineAlias, MachineConfig, MachineVersion
 
 
 def _version_out(v: MachineVersion) -> Output:
@@ -119,7 +23,7 @@ def _version_out(v: MachineVersion) -> Output:
         "status": "ACTIVE",
         "creationDate": v.created,
         "revisionId": v.revision_id,
-        **_config_out(v.config),
+        **config_out(v.config),
     }
     if v.description:
         out["description"] = v.description
@@ -185,7 +89,7 @@ async def describe_state_machine(s: Engine, ctx: RequestContext, p: Params) -> O
         "status": m.status,
         "creationDate": m.created,
         "revisionId": m.revision_id,
-        **_config_out(m.config),
+        **config_out(m.config),
     }
 
 
@@ -281,145 +185,6 @@ async def list_state_machine_aliases(s: Engine, ctx: RequestContext, p: Params) 
     return out
 
 
-async def start_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    e = await s.executions.start(ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"))
-    return {"executionArn": e.arn, "startDate": e.start}
-
-
-async def start_sync_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    e = await s.executions.start(
-        ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"), sync=True
-    )
-    out = _describe_execution(e)
-    for key in (
-        "redriveCount",
-        "redriveStatus",
-        "redriveStatusReason",
-        "stateMachineVersionArn",
-        "stateMachineAliasArn",
-    ):
-        out.pop(key, None)
-    duration_ms = round(((e.stop or e.start) - e.start) * 1000)
-    # Express billing: duration rounded up to 100 ms, memory 64 MB blocks
-    # (https://aws.amazon.com/step-functions/pricing/).
-    out["billingDetails"] = {
-        "billedMemoryUsedInMB": 64,
-        "billedDurationInMilliseconds": max(100, -(-duration_ms // 100) * 100),
-    }
-    return out
-
-
-async def describe_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    e = await s.executions.describe(ctx, p["executionArn"])
-    return _describe_execution(e, s.executions.redrive_status(e))
-
-
-async def test_state(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    mocked = p.get("mock")
-    mock = None
-    if mocked is not None:
-        problem = mocked.get("errorOutput") or {}
-        mock = Mock(mocked.get("result"), problem.get("error"), problem.get("cause"))
-    found = await state_tests.run_test_state(
-        ctx, s.executions.clock, s.executions.integrations, p["definition"], p.get("roleArn", ""), p.get("input"),
-        state_name=p.get("stateName"), variables=p.get("variables"),
-        retry_count=int((p.get("stateConfiguration") or {}).get("retrierRetryCount", 0)), mock=mock,
-    )  # fmt: skip
-    out: Output = {"status": found.status}
-    if found.output is not ABSENT:
-        out["output"] = json.dumps(found.output, separators=(",", ":"), ensure_ascii=False)
-    if found.error is not None:
-        out["error"] = found.error
-    if found.cause is not None:
-        out["cause"] = found.cause
-    if found.next_state is not None:
-        out["nextState"] = found.next_state
-    # INFO: the outcome only; DEBUG and TRACE add the data flow (TRACE's HTTP exchange: no HTTP Task here).
-    if p.get("inspectionLevel", "INFO") != "INFO":
-        out["inspectionData"] = found.data
-    return out
-
-
-async def redrive_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    e = await s.executions.redrive(ctx, p["executionArn"])
-    return {"redriveDate": e.redrive_date}
-
-
-async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    e = await s.executions.describe(ctx, p["executionArn"])
-    out: Output = {
-        "stateMachineArn": e.machine_arn,
-        "name": names.machine_name(e.machine_arn),
-        "updateDate": e.start,
-        **_config_out(e.config),
-    }
-    out.pop("type", None)
-    return out
-
-
-async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    items, token = await s.executions.listing(
-        ctx, p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
-    )
-    out: Output = {"executions": []}
-    for e in items:
-        item: Output = {
-            "executionArn": e.arn,
-            "stateMachineArn": e.machine_arn,
-            "name": e.name,
-            "status": e.status.value,
-            "startDate": e.start,
-        }
-        if e.stop is not None:
-            item["stopDate"] = e.stop
-        if e.version_arn:
-            item["stateMachineVersionArn"] = e.version_arn
-        if e.alias_arn:
-            item["stateMachineAliasArn"] = e.alias_arn
-        out["executions"].append(item)
-    if token:
-        out["nextToken"] = token
-    return out
-
-
-async def stop_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    return {"stopDate": await s.executions.stop(ctx, p["executionArn"], p.get("error"), p.get("cause"))}
-
-
-async def get_execution_history(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    events, token = await s.executions.history(
-        ctx,
-        p["executionArn"],
-        p.get("maxResults"),
-        p.get("nextToken"),
-        bool(p.get("reverseOrder")),
-        p.get("includeExecutionData", True),
-    )
-    out: Output = {"events": [history.wire(e, _member(e.type)) for e in events]}
-    if token:
-        out["nextToken"] = token
-    return out
-
-
-async def send_task_success(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    try:
-        json.loads(p["output"])
-    except ValueError:
-        raise InvalidOutput(f"Invalid Output: '{p['output']}'") from None
-    await s.tasks.complete(p["taskToken"], Outcome(output=p["output"]))
-    return {}
-
-
-async def send_task_failure(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    await s.tasks.complete(p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
-    return {}
-
-
-async def send_task_heartbeat(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    await s.tasks.heartbeat(p["taskToken"])
-    return {}
-
-
 async def create_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
     a = await s.machines.create_activity(ctx, p["name"], _tags(p))
     return {"activityArn": a.arn, "creationDate": a.created}
@@ -464,6 +229,7 @@ async def list_tags_for_resource(s: Engine, ctx: RequestContext, p: Params) -> O
 
 
 HANDLERS: dict[str, Unbound[Engine]] = {
+    **stepfunctions_executions.HANDLERS,
     "CreateStateMachine": create_state_machine,
     "DescribeStateMachine": describe_state_machine,
     "ListStateMachines": list_state_machines,
@@ -478,18 +244,6 @@ HANDLERS: dict[str, Unbound[Engine]] = {
     "UpdateStateMachineAlias": update_state_machine_alias,
     "DeleteStateMachineAlias": delete_state_machine_alias,
     "ListStateMachineAliases": list_state_machine_aliases,
-    "StartExecution": start_execution,
-    "StartSyncExecution": start_sync_execution,
-    "DescribeExecution": describe_execution,
-    "DescribeStateMachineForExecution": describe_state_machine_for_execution,
-    "ListExecutions": list_executions,
-    "StopExecution": stop_execution,
-    "RedriveExecution": redrive_execution,
-    "TestState": test_state,
-    "GetExecutionHistory": get_execution_history,
-    "SendTaskSuccess": send_task_success,
-    "SendTaskFailure": send_task_failure,
-    "SendTaskHeartbeat": send_task_heartbeat,
     "CreateActivity": create_activity,
     "DescribeActivity": describe_activity,
     "DeleteActivity": delete_activity,

@@ -1,0 +1,265 @@
+"""Step Functions' execution operations: starting, describing, listing, stopping and redriving executions,
+their history, task tokens and TestState; wire names only (the engine holds the rules).
+
+https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html
+"""
+
+from __future__ import annotations
+
+import json
+
+from overcast.api.services import Output, Params, Unbound
+from overcast.context import RequestContext
+from overcast.workflows.asl.execution import details_member
+from overcast.workflows.asl.inspection import Mock
+from overcast.workflows.asl.model import ABSENT
+from overcast.workflows.engine import Engine, history, names, state_tests
+from overcast.workflows.engine.errors import InvalidOutput
+from overcast.workflows.engine.records import STANDARD, Execution, MachineConfig
+from overcast.workflows.engine.tasks import Outcome
+
+# HistoryEvent members that exist in AWS's model (some event types carry no details).
+_HISTORY_MEMBERS = {
+    "activityFailedEventDetails",
+    "activityScheduleFailedEventDetails",
+    "activityScheduledEventDetails",
+    "activityStartedEventDetails",
+    "activitySucceededEventDetails",
+    "activityTimedOutEventDetails",
+    "taskFailedEventDetails",
+    "taskScheduledEventDetails",
+    "taskStartFailedEventDetails",
+    "taskStartedEventDetails",
+    "taskSubmitFailedEventDetails",
+    "taskSubmittedEventDetails",
+    "taskSucceededEventDetails",
+    "taskTimedOutEventDetails",
+    "executionFailedEventDetails",
+    "executionStartedEventDetails",
+    "executionSucceededEventDetails",
+    "executionAbortedEventDetails",
+    "executionTimedOutEventDetails",
+    "executionRedrivenEventDetails",
+    "mapStateStartedEventDetails",
+    "mapIterationStartedEventDetails",
+    "mapIterationSucceededEventDetails",
+    "mapIterationFailedEventDetails",
+    "mapIterationAbortedEventDetails",
+    "lambdaFunctionFailedEventDetails",
+    "lambdaFunctionScheduleFailedEventDetails",
+    "lambdaFunctionScheduledEventDetails",
+    "lambdaFunctionStartFailedEventDetails",
+    "lambdaFunctionSucceededEventDetails",
+    "lambdaFunctionTimedOutEventDetails",
+    "stateEnteredEventDetails",
+    "stateExitedEventDetails",
+    "mapRunStartedEventDetails",
+    "mapRunFailedEventDetails",
+    "mapRunRedrivenEventDetails",
+    "evaluationFailedEventDetails",
+}
+
+
+def _member(event_type: str) -> str | None:
+    member = details_member(event_type)
+    return member if member in _HISTORY_MEMBERS else None
+
+
+def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = ("NOT_REDRIVABLE", None)) -> Output:
+    out: Output = {
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "status": e.status.value,
+        "startDate": e.start,
+        "input": e.input,
+        "inputDetails": {"included": True},
+        "redriveCount": e.redrive_count,
+    }
+    if e.stop is not None:
+        out["stopDate"] = e.stop
+    if e.output is not None:
+        out["output"], out["outputDetails"] = e.output, {"included": True}
+    for key, value in (
+        ("error", e.error),
+        ("cause", e.cause),
+        ("traceHeader", e.trace_header),
+        ("stateMachineVersionArn", e.version_arn),
+        ("stateMachineAliasArn", e.alias_arn),
+    ):
+        if value is not None:
+            out[key] = value
+    if e.redrive_date is not None:
+        out["redriveDate"] = e.redrive_date
+    if e.type == STANDARD:
+        status, reason = redrive_status
+        out["redriveStatus"] = status
+        if reason is not None:
+            out["redriveStatusReason"] = reason
+    return out
+
+
+def config_out(config: MachineConfig) -> Output:
+    out: Output = {
+        "definition": config.definition,
+        "roleArn": config.role_arn,
+        "type": config.type,
+        "loggingConfiguration": config.logging or {"level": "OFF", "includeExecutionData": False},
+        "tracingConfiguration": config.tracing,
+    }
+    return out
+
+
+async def start_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.start(ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"))
+    return {"executionArn": e.arn, "startDate": e.start}
+
+
+async def start_sync_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.start(
+        ctx, p["stateMachineArn"], p.get("name"), p.get("input"), p.get("traceHeader"), sync=True
+    )
+    out = _describe_execution(e)
+    for key in (
+        "redriveCount",
+        "redriveStatus",
+        "redriveStatusReason",
+        "stateMachineVersionArn",
+        "stateMachineAliasArn",
+    ):
+        out.pop(key, None)
+    duration_ms = round(((e.stop or e.start) - e.start) * 1000)
+    # Express billing: duration rounded up to 100 ms, memory 64 MB blocks
+    # (https://aws.amazon.com/step-functions/pricing/).
+    out["billingDetails"] = {
+        "billedMemoryUsedInMB": 64,
+        "billedDurationInMilliseconds": max(100, -(-duration_ms // 100) * 100),
+    }
+    return out
+
+
+async def describe_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.describe(ctx, p["executionArn"])
+    return _describe_execution(e, s.executions.redrive_status(e))
+
+
+async def test_state(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    mocked = p.get("mock")
+    mock = None
+    if mocked is not None:
+        problem = mocked.get("errorOutput") or {}
+        mock = Mock(mocked.get("result"), problem.get("error"), problem.get("cause"))
+    found = await state_tests.run_test_state(
+        ctx, s.executions.clock, s.executions.integrations, p["definition"], p.get("roleArn", ""), p.get("input"),
+        state_name=p.get("stateName"), variables=p.get("variables"),
+        retry_count=int((p.get("stateConfiguration") or {}).get("retrierRetryCount", 0)), mock=mock,
+    )  # fmt: skip
+    out: Output = {"status": found.status}
+    if found.output is not ABSENT:
+        out["output"] = json.dumps(found.output, separators=(",", ":"), ensure_ascii=False)
+    if found.error is not None:
+        out["error"] = found.error
+    if found.cause is not None:
+        out["cause"] = found.cause
+    if found.next_state is not None:
+        out["nextState"] = found.next_state
+    # INFO: the outcome only; DEBUG and TRACE add the data flow (TRACE's HTTP exchange: no HTTP Task here).
+    if p.get("inspectionLevel", "INFO") != "INFO":
+        out["inspectionData"] = found.data
+    return out
+
+
+async def redrive_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.redrive(ctx, p["executionArn"])
+    return {"redriveDate": e.redrive_date}
+
+
+async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    e = await s.executions.describe(ctx, p["executionArn"])
+    out: Output = {
+        "stateMachineArn": e.machine_arn,
+        "name": names.machine_name(e.machine_arn),
+        "updateDate": e.start,
+        **config_out(e.config),
+    }
+    out.pop("type", None)
+    return out
+
+
+async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    items, token = await s.executions.listing(
+        ctx, p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
+    )
+    out: Output = {"executions": []}
+    for e in items:
+        item: Output = {
+            "executionArn": e.arn,
+            "stateMachineArn": e.machine_arn,
+            "name": e.name,
+            "status": e.status.value,
+            "startDate": e.start,
+        }
+        if e.stop is not None:
+            item["stopDate"] = e.stop
+        if e.version_arn:
+            item["stateMachineVersionArn"] = e.version_arn
+        if e.alias_arn:
+            item["stateMachineAliasArn"] = e.alias_arn
+        out["executions"].append(item)
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def stop_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    return {"stopDate": await s.executions.stop(ctx, p["executionArn"], p.get("error"), p.get("cause"))}
+
+
+async def get_execution_history(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    events, token = await s.executions.history(
+        ctx,
+        p["executionArn"],
+        p.get("maxResults"),
+        p.get("nextToken"),
+        bool(p.get("reverseOrder")),
+        p.get("includeExecutionData", True),
+    )
+    out: Output = {"events": [history.wire(e, _member(e.type)) for e in events]}
+    if token:
+        out["nextToken"] = token
+    return out
+
+
+async def send_task_success(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    try:
+        json.loads(p["output"])
+    except ValueError:
+        raise InvalidOutput(f"Invalid Output: '{p['output']}'") from None
+    await s.tasks.complete(p["taskToken"], Outcome(output=p["output"]))
+    return {}
+
+
+async def send_task_failure(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.tasks.complete(p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
+    return {}
+
+
+async def send_task_heartbeat(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    await s.tasks.heartbeat(p["taskToken"])
+    return {}
+
+
+HANDLERS: dict[str, Unbound[Engine]] = {
+    "StartExecution": start_execution,
+    "StartSyncExecution": start_sync_execution,
+    "DescribeExecution": describe_execution,
+    "DescribeStateMachineForExecution": describe_state_machine_for_execution,
+    "ListExecutions": list_executions,
+    "StopExecution": stop_execution,
+    "RedriveExecution": redrive_execution,
+    "TestState": test_state,
+    "GetExecutionHistory": get_execution_history,
+    "SendTaskSuccess": send_task_success,
+    "SendTaskFailure": send_task_failure,
+    "SendTaskHeartbeat": send_task_heartbeat,
+}
