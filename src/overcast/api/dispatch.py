@@ -2,11 +2,13 @@
 
 resolve the service -> build the RequestContext -> parse with the service's botocore model ->
 call the operation's handler -> serialize the output, or the AwsError, in the protocol the
-request used. Anything unexpected becomes an AWS-shaped InternalFailure (never a traceback).
+request used. Anything unexpected propagates to the edge, the one boundary of the AWS
+APIs, which answers `internal_failure` instead (and logs the traceback, never sending it).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +25,12 @@ from overcast.errors import AwsError, InternalFailure, NotImplementedOperation
 
 log = logging.getLogger("overcast.api")
 
+# AWS's words for InternalFailure (https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html),
+# and where to look: the traceback is in Overcast's log under the request id, never in the answer.
+INTERNAL_FAILURE_MESSAGE = (
+    "The request processing has failed because of an unknown error, exception or failure."
+    " Overcast's log has the details under this request id."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +39,10 @@ class Dispatcher:
     default_account: str
     default_region: str
 
-    def resolves(self, request: HttpRequest) -> bool:
-        return resolve(request).service is not None
-
-    async def dispatch(self, request: HttpRequest) -> HttpResponse:
-        request_id = new_request_id()
+    async def dispatch(self, request: HttpRequest, request_id: str | None = None) -> HttpResponse:
+        """The answer to `request`: its operation's output, or the AwsError it raised, in the
+        request's protocol. Other exceptions propagate (see `internal_failure`)."""
+        request_id = request_id or new_request_id()
         scope = resolve(request)
         if scope.service is None:
             return _unresolved(request_id)
@@ -62,23 +69,33 @@ class Dispatcher:
             return serialize_response(operation, output, protocol, request_id)
         except AwsError as error:
             return serialize_error(service, error, protocol, request_id)
-        except Exception:
-            log.exception("request %s to %s failed", request_id, scope.service)
-            failure = InternalFailure("An internal error occurred. The request id names it in the Overcast log.")
-            return serialize_error(service, failure, protocol, request_id)
+
+
+def internal_failure(request: HttpRequest, request_id: str) -> HttpResponse:
+    """`InternalFailure` (500) for a request whose answer failed unexpectedly, in the protocol the
+    request used, so its client raises the error with this request id. JSON when even the request's
+    service cannot be told (it never raises)."""
+    failure = InternalFailure(INTERNAL_FAILURE_MESSAGE)
+    try:
+        scope = resolve(request)
+        if scope.service is not None:
+            protocol = request_protocol(scope.service, request)
+            return serialize_error(load_service(scope.service), failure, protocol, request_id)
+    except Exception:
+        log.exception("request %s: its InternalFailure could not be written in its protocol", request_id)
+    body = {"__type": failure.code, "message": failure.message}
+    return _json_error(failure.status, body, request_id)
 
 
 def _unresolved(request_id: str) -> HttpResponse:
-    body = (
-        b'{"__type":"UnknownServiceException","message":"The request names no AWS service Overcast knows:'
-        b' sign it with SigV4 or send X-Amz-Target."}'
-    )
-    return HttpResponse(
-        400,
-        [
-            ("content-type", "application/json"),
-            ("x-amzn-requestid", request_id),
-            ("x-amzn-errortype", "UnknownServiceException"),
-        ],
-        body,
-    )
+    message = "The request names no AWS service Overcast knows: sign it with SigV4 or send X-Amz-Target."
+    return _json_error(400, {"__type": "UnknownServiceException", "message": message}, request_id)
+
+
+def _json_error(status: int, body: dict[str, str], request_id: str) -> HttpResponse:
+    headers = [
+        ("content-type", "application/json"),
+        ("x-amzn-requestid", request_id),
+        ("x-amzn-errortype", body["__type"]),
+    ]
+    return HttpResponse(status, headers, json.dumps(body).encode())
