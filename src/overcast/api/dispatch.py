@@ -2,7 +2,8 @@
 
 resolve the service -> build the RequestContext -> parse with the service's botocore model ->
 call the operation's handler -> serialize the output, or the AwsError, in the protocol the
-request used. Anything unexpected propagates to the edge, the one boundary of the AWS
+request used. A request for a service Overcast does not serve gets `NotImplemented` in that
+service's own protocol. Anything unexpected propagates to the edge, the one boundary of the AWS
 APIs, which answers `internal_failure` instead (and logs the traceback, never sending it).
 """
 
@@ -13,11 +14,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from overcast.api.catalog import operation_named
 from overcast.api.protocols.http import HttpRequest, HttpResponse
 from overcast.api.protocols.models import load_service
-from overcast.api.protocols.parse import parse_request, request_protocol
+from overcast.api.protocols.parse import ServiceParser, parse_request, request_protocol
 from overcast.api.protocols.serialize import serialize_error, serialize_response
-from overcast.api.routing import resolve
+from overcast.api.routing import Scope, resolve
 from overcast.api.services import OperationTable
 from overcast.arn import new_request_id
 from overcast.context import RequestContext, account_for_access_key
@@ -45,7 +47,7 @@ class Dispatcher:
         request_id = request_id or new_request_id()
         scope = resolve(request)
         if scope.service is None:
-            return _unresolved(request_id)
+            return _unserved(scope, request, request_id)
         service = load_service(scope.service)
         # Errors, even those found while parsing, answer in the protocol the request used.
         protocol = request_protocol(scope.service, request)
@@ -87,9 +89,28 @@ def internal_failure(request: HttpRequest, request_id: str) -> HttpResponse:
     return _json_error(failure.status, body, request_id)
 
 
-def _unresolved(request_id: str) -> HttpResponse:
-    message = "The request names no AWS service Overcast knows: sign it with SigV4 or send X-Amz-Target."
-    return _json_error(400, {"__type": "UnknownServiceException", "message": message}, request_id)
+def _unserved(scope: Scope, request: HttpRequest, request_id: str) -> HttpResponse:
+    """NotImplemented in the protocol of the service the request names; or, when it names none, a 400."""
+    entry = scope.unserved
+    if entry is None:
+        if scope.signing_name:
+            message = f"The request is signed for '{scope.signing_name}', which names no AWS service Overcast knows."
+        else:
+            message = (
+                "The request names no AWS service: sign it with SigV4 (its credential scope names the service)"
+                " or send X-Amz-Target."
+            )
+        return _json_error(400, {"__type": "UnknownServiceException", "message": message}, request_id)
+    model = entry.model()
+    operation = operation_named(request)
+    if operation:
+        message = f"The operation {operation} of service {entry.name} is not implemented in Overcast yet"
+    else:
+        message = f"The service {entry.name} is not implemented in Overcast yet"
+    # 501 NotImplemented in the service's own protocol (botocore's model says which), so that its
+    # client shows the message rather than failing to parse the answer.
+    protocol = ServiceParser(model).protocol_of(request)
+    return serialize_error(model, NotImplementedOperation(message), protocol, request_id)
 
 
 def _json_error(status: int, body: dict[str, str], request_id: str) -> HttpResponse:
