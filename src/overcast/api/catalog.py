@@ -8,7 +8,8 @@ protocol. The catalog says which service it is and hands a metadata-only model o
 serializers (loading a full model, EC2's runs to megabytes, to answer one error would be waste).
 
 The index is built on the first such request from the `metadata` object that opens each of
-botocore's `service-2` files (~65 ms for every service, against ~3 s for whole models).
+botocore's `service-2` files: 65 ms for all 445 services on an idle 2-core machine here, ~250 ms
+under load, against ~3 s to load whole models.
 """
 
 from __future__ import annotations
