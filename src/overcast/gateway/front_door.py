@@ -181,8 +181,7 @@ class Gateway:
             await self._answer(answer, api_id, method, path, query, headers, body, source_ip, host, too_large)
             start = response_start(answer.result.status, answer.result.headers, answer.result.body)
         except Exception:
-            self._internal_error(answer)
-            start = response_start(answer.result.status, answer.result.headers, answer.result.body)
+            start = self._internal_error(answer)
         await send(start)
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else answer.result.body})
         # Metrics and the access log once the client has its answer: the response waits for neither.
@@ -191,23 +190,28 @@ class Gateway:
         except Exception:
             log.exception("recording execute-api request %s failed", _request_id(answer))
 
-    def _internal_error(self, answer: Answer) -> None:
+    def _internal_error(self, answer: Answer) -> dict[str, Any]:
         """Answer a request that failed unexpectedly with a 500, as API Gateway answers its own
-        failures; what is known of the request is kept for its metrics and access log."""
+        failures (the ASGI start of it); what is known of the request is kept for its metrics and
+        access log."""
         request_id = _request_id(answer)
         log.exception("execute-api request %s failed", request_id)
         api, request, trace = answer.api, answer.request, answer.trace
-        answer.result = GatewayResult(500, [("content-type", "application/json")], _INTERNAL_ERROR)
+        ids = _id_headers(api, request_id) if api is not None else (("x-amzn-RequestId", request_id),)
+        answer.result = GatewayResult(500, [("content-type", "application/json"), *ids], _INTERNAL_ERROR)
         if api is None or request is None or trace is None:
-            answer.result.headers.append(("x-amzn-RequestId", request_id))
-            return
+            return response_start(answer.result.status, answer.result.headers, answer.result.body)
         trace.latency_ms = int((self.clock.monotonic() - answer.started) * 1000)
-        try:  # a REST API's DEFAULT_5XX gateway response may be customised
-            answer.result = self._fail(api, request, trace, failure(api.kind, "DEFAULT_5XX"))
+        trace.error, trace.error_type = "Internal server error", "DEFAULT_5XX"
+        try:  # a REST API's DEFAULT_5XX gateway response may be customised, and so fail in turn
+            result = self._fail(api, request, trace, failure(api.kind, "DEFAULT_5XX"))
+            result.headers.extend(ids)
+            start = response_start(result.status, result.headers, result.body)
         except Exception:
             log.exception("execute-api request %s: its DEFAULT_5XX gateway response failed", request_id)
-            trace.error, trace.error_type = "Internal server error", "DEFAULT_5XX"
-        answer.result.headers.extend(_id_headers(api, request_id))
+            return response_start(answer.result.status, answer.result.headers, answer.result.body)
+        answer.result = result
+        return start
 
     def _request_headers(
         self, raw: list[tuple[bytes, bytes]], source_ip: str, port: int, scheme: str
