@@ -52,10 +52,12 @@ class RunningServer:
         return self.process.wait(timeout=timeout)
 
 
-def start_server(data_dir: Path, *extra: str, timeout: float = 30) -> RunningServer:
-    """Start `overcast up` on a free port and wait for its ready line."""
+def start_server(
+    data_dir: Path, *extra: str, timeout: float = 30, program: tuple[str, ...] = ("-m", "overcast")
+) -> RunningServer:
+    """Start `overcast up` (or another `program` taking its arguments) on a free port and wait for its ready line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", str(data_dir), *extra],
+        [sys.executable, *program, "up", "--port", "0", "--data-dir", str(data_dir), *extra],
         stdout=subprocess.PIPE,
         stderr=open(data_dir.parent / f"{data_dir.name}.stderr.log", "a"),  # noqa: SIM115
         text=True,

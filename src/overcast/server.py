@@ -366,15 +366,24 @@ class _HttpServer(uvicorn.Server):
         yield
 
 
-def run(settings: Settings, on_ready: Callable[[str], None] | None = None) -> None:
+def run(
+    settings: Settings,
+    on_ready: Callable[[str], None] | None = None,
+    prepare: Callable[[Overcast], None] | None = None,
+) -> None:
     """Run `serve` on uvloop (from uvicorn[standard]). The loop is chosen here, not by uvicorn, because
     Overcast owns it: asyncio's own loop cost ~15 % more per warm invoke (select, transports)."""
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(serve(settings, on_ready))
+        runner.run(serve(settings, on_ready, prepare))
 
 
-async def serve(settings: Settings, on_ready: Callable[[str], None] | None = None) -> None:
-    """Run Overcast until SIGINT or SIGTERM, then shut everything down."""
+async def serve(
+    settings: Settings,
+    on_ready: Callable[[str], None] | None = None,
+    prepare: Callable[[Overcast], None] | None = None,
+) -> None:
+    """Run Overcast until SIGINT or SIGTERM, then shut everything down. `prepare` sees the composed
+    system before it serves (tests inject faults with it)."""
     started = time.monotonic()
     lock = DataDirLock(settings.data_dir / LOCK_FILE)
     lock.acquire()
@@ -385,6 +394,8 @@ async def serve(settings: Settings, on_ready: Callable[[str], None] | None = Non
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # a wildcard is no address to call
         url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
         system = await start(settings, url)
+        if prepare is not None:
+            prepare(system)
         config = uvicorn.Config(
             system.edge,  # type: ignore[arg-type]
             http=HttpProtocol,  # httptools, a response's head and body in one write

@@ -6,17 +6,24 @@ health path test tools poll at `/_localstack/health`), and hands everything else
 Dispatcher. Requests for API Gateway's execute-api endpoints — Host `<apiId>.execute-api.localhost`,
 or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own.
 Pure ASGI, so another ASGI server can replace uvicorn.
+
+No exception reaches the HTTP server (whose answer would be a plain-text 500): each surface has one
+boundary that logs the traceback under the request id and answers in the surface's own shape —
+here the AWS APIs (`InternalFailure` in the request's protocol, see `_aws`) and Overcast's own
+paths (a JSON error, see `_overcast`); the gateway keeps its own (gateway/front_door.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from overcast.api.dispatch import Dispatcher
+from overcast.api.dispatch import Dispatcher, internal_failure
 from overcast.api.protocols.http import HttpRequest, HttpResponse
 from overcast.api.request_body import read_body
+from overcast.api.response_head import response_start
 from overcast.arn import new_request_id
 
 Scope = dict[str, Any]
@@ -25,9 +32,9 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # An internal route answers a GET under /_overcast/<name>/...; it gets the rest of the path.
 InternalRoute = Callable[[str], Awaitable[HttpResponse]]
 HealthReport = Callable[[], Awaitable[dict[str, Any]]]
-# A request's own path past the generic dispatcher (path, raw query, raw headers, body): its answer,
-# or None to dispatch it generically. See api/services/lambda_invoke.py.
-FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes], Awaitable[HttpResponse | None]]
+# A request's own path past the generic dispatcher (path, raw query, raw headers, body, request id):
+# its answer, or None to dispatch it generically. See api/services/lambda_invoke.py.
+FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes, str], Awaitable[HttpResponse | None]]
 
 # The gateway serves one execute-api request: (api id, the raw path after the api id, scope, receive, send).
 ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
@@ -35,6 +42,8 @@ ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
 EXECUTE_API_PATH = "/_aws/execute-api/"
 EXECUTE_API_HOST = b".execute-api.localhost"
+
+log = logging.getLogger("overcast.api")
 
 
 class Edge:
@@ -59,38 +68,56 @@ class Edge:
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
                 await _lifespan(receive, send)
+            elif scope["type"] == "websocket":
+                await _refuse_websocket(receive, send)
             return
         path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
-            await _send(send, await self._internal(scope["method"], path))
+            await self._overcast(scope["method"], path, send)
             return
         if self.gateway is not None:
             target = execute_api_target(scope, path)
             if target is not None:
                 await self.gateway(target[0], target[1], scope, receive, send)
                 return
-        body = await read_body(receive, self.max_request_bytes, self._declared_length(scope))
-        if body is None:
-            await _send(send, _too_large(self.max_request_bytes))
-            return
-        if self.invoke_path is not None and scope["method"] == "POST" and path.endswith("/invocations"):
-            answer = await self.invoke_path(path, scope.get("query_string", b""), scope["headers"], body)
-            if answer is not None:
-                await _send(send, answer)
-                return
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        request = HttpRequest(
-            method=scope["method"],
-            path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=body,
-        )
-        await _send(send, await self.dispatcher.dispatch(request))
+        await self._aws(scope, receive, send, path)
+
+    async def _aws(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """One AWS API request, and the AWS APIs' one error boundary: whatever fails while reading,
+        answering (the Invoke fast path included) or encoding answers InternalFailure."""
+        request_id = new_request_id()
+        body: bytes | None = b""
+        try:
+            body = await read_body(receive, self.max_request_bytes, self._declared_length(scope))
+            response: HttpResponse | None = None
+            if body is None:
+                response = _too_large(self.max_request_bytes, request_id)
+            elif self.invoke_path is not None and scope["method"] == "POST" and path.endswith("/invocations"):
+                query = scope.get("query_string", b"")
+                response = await self.invoke_path(path, query, scope["headers"], body, request_id)
+            if response is None:
+                response = await self.dispatcher.dispatch(_request(scope, path, body or b""), request_id)
+            start = _start(response)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            response = internal_failure(_request(scope, path, body or b""), request_id)
+            start = _start(response)
+        await send(start)
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _overcast(self, method: str, path: str, send: Send) -> None:
+        """One request for Overcast's own paths, and their error boundary: a JSON error naming the request."""
+        request_id = new_request_id()
+        try:
+            response = await self._internal(method, path)
+            start = _start(response)
+        except Exception:
+            log.exception("request %s for %s %s failed", request_id, method, path)
+            error = f"Overcast failed to answer {method} {path}: its log has the details under this request id"
+            response = _json(500, {"error": error, "requestId": request_id}, request_id)
+            start = _start(response)
+        await send(start)
+        await send({"type": "http.response.body", "body": response.body})
 
     def _declared_length(self, scope: Scope) -> int | None:
         for name, value in scope["headers"]:
@@ -126,29 +153,41 @@ def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _too_large(limit: int) -> HttpResponse:
+def _too_large(limit: int, request_id: str) -> HttpResponse:
     # Lambda's wording for an oversize request, e.g. "Request must be smaller than 70167211 bytes
     # for the CreateFunction operation" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
     body = {"__type": "RequestEntityTooLargeException", "message": f"Request must be smaller than {limit} bytes"}
-    response = _json(413, body)
+    response = _json(413, body, request_id)
     response.headers.append(("x-amzn-errortype", "RequestEntityTooLargeException"))
     return response
 
 
-def _json(status: int, body: dict[str, Any]) -> HttpResponse:
-    return HttpResponse(
-        status,
-        [("content-type", "application/json"), ("x-amzn-requestid", new_request_id())],
-        json.dumps(body).encode(),
-    )
+def _json(status: int, body: dict[str, Any], request_id: str | None = None) -> HttpResponse:
+    headers = [("content-type", "application/json"), ("x-amzn-requestid", request_id or new_request_id())]
+    return HttpResponse(status, headers, json.dumps(body).encode())
 
 
-async def _send(send: Send, response: HttpResponse) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    if not any(k.lower() == "content-length" for k, _ in response.headers):
-        headers.append((b"content-length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+def _request(scope: Scope, path: str, body: bytes) -> HttpRequest:
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    query = scope.get("query_string", b"").decode("latin-1")
+    return HttpRequest(method=scope["method"], path=path, query_string=query, headers=headers, body=body)
+
+
+def _start(response: HttpResponse) -> dict[str, Any]:
+    """The ASGI start of `response` (raises for a header HTTP cannot carry: inside the boundaries, on purpose)."""
+    return response_start(response.status, response.headers, response.body)
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    """No Overcast surface speaks WebSocket yet (API Gateway's WebSocket APIs are not implemented):
+    refuse the handshake (the server answers 403) rather than leave it to fail as a 500."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

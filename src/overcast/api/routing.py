@@ -6,6 +6,8 @@ Authorization header or a presigned query), by `X-Amz-Target` (json protocols), 
 smithy-rpc-v2 path (`/service/<Name>/operation/<Op>`), by `Action` + `Version` (query
 protocols), or, for unsigned requests, by the path prefix of a rest service. The tables below
 are checked against botocore's models by tests/api/test_routing.py, so that they stay the spec's.
+A request naming a service Overcast does not serve is found in botocore's catalog (catalog.py),
+so that it can be answered in that service's own protocol.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from overcast.api.catalog import CatalogEntry, named_service
 from overcast.api.protocols.http import HttpRequest
 
 # SigV4 signing name -> botocore service names signed with it (apigateway signs both versions).
@@ -83,9 +86,12 @@ _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/[^/]+$")
 class Scope:
     """What the request says about itself: its service and the signer's key and region."""
 
-    service: str | None
+    service: str | None  # a service Overcast serves, or None
     access_key_id: str = ""
     region: str | None = None
+    signing_name: str = ""
+    # When `service` is None: the service it names that Overcast does not serve, if any.
+    unserved: CatalogEntry | None = None
 
 
 def credential_scope(request: HttpRequest) -> tuple[str, str, str] | None:
@@ -104,7 +110,10 @@ def resolve(request: HttpRequest) -> Scope:
     """The service a request is for (None when nothing in it names one) and its signer's scope."""
     scope = credential_scope(request)
     key, region, signing_name = scope if scope else ("", None, "")
-    return Scope(_service(request, signing_name), key, region)
+    service = _service(request, signing_name)
+    if service is None:
+        return Scope(None, key, region, signing_name, named_service(request, signing_name))
+    return Scope(service, key, region, signing_name)
 
 
 def _service(request: HttpRequest, signing_name: str) -> str | None:
@@ -113,6 +122,8 @@ def _service(request: HttpRequest, signing_name: str) -> str | None:
         return candidates[0]
     if candidates is not None:  # apigateway: v2 lives under /v2/
         return "apigatewayv2" if request.path.startswith("/v2/") else "apigateway"
+    if signing_name:  # signed for a service Overcast does not serve (Route 53's paths start with a date too)
+        return None
 
     target = request.headers.get("x-amz-target")
     if target:

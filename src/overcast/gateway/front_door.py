@@ -7,6 +7,11 @@ CORS headers -> gateway responses (REST customisations) -> request id headers ->
 Stage selection: a REST API's first path segment names the stage; an HTTP API's names it when a
 stage of that name exists, else the request goes to the `$default` stage with its whole path
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+
+Error boundary: whatever fails unexpectedly while answering (a bug, a store that refuses, a header
+that cannot be encoded) answers 500 with API Gateway's own `{"message": "Internal server error"}`
+(a REST API's DEFAULT_5XX gateway response), logged with its traceback under the request id, and
+the request is still counted in the stage's metrics and access log (see `__call__`).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from overcast.api.request_body import read_body
+from overcast.api.response_head import response_start
 from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
@@ -52,11 +59,15 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
+# REST APIs' wording, for a failure before the request's API is known (an HTTP API's is capitalised).
+_INTERNAL_ERROR = b'{"message":"Internal server error"}'
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 # Ids need to be unique, not secret: a PRNG seeded from the OS once costs far less than os.urandom per request.
 _ids = random.Random()
 _names: dict[bytes, str] = {}  # raw header name -> its lowercased text: clients send few distinct names
 _NAMES_LIMIT = 4096
+
+log = logging.getLogger("overcast.gateway")
 
 
 class StageSource(Protocol):
@@ -105,21 +116,20 @@ class Trace:
 
 
 class Answer:
-    """A request's result, and (for a request an API stage answered) what metrics and access logs need."""
+    """A request's result, and (for a request an API stage answered) what metrics and access logs need.
 
-    __slots__ = ("api", "request", "result", "trace")
+    Filled in as the request goes through the gateway, so that a request that fails half-way is
+    still answered, counted and logged with what is known of it.
+    """
 
-    def __init__(
-        self,
-        result: GatewayResult,
-        api: DeployedApi | None = None,
-        request: GatewayRequest | None = None,
-        trace: Trace | None = None,
-    ) -> None:
-        self.result = result
-        self.api = api
-        self.request = request
-        self.trace = trace
+    __slots__ = ("api", "request", "result", "started", "trace")
+
+    def __init__(self, started: float) -> None:
+        self.started = started  # the clock's monotonic time when the gateway received the request
+        self.result = GatewayResult(500, [("content-type", "application/json")], _INTERNAL_ERROR)
+        self.api: DeployedApi | None = None
+        self.request: GatewayRequest | None = None
+        self.trace: Trace | None = None
 
 
 class Gateway:
@@ -156,32 +166,52 @@ class Gateway:
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
     async def __call__(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        read = await read_body(receive, self.max_payload_bytes)
-        body, too_large = (b"", True) if read is None else (read, False)
-        client = scope.get("client")
-        source_ip = client[0] if client else "127.0.0.1"
-        server = scope.get("server")
-        port = server[1] if server and len(server) > 1 and server[1] else 80
-        headers, host = self._request_headers(scope["headers"], source_ip, port, scope.get("scheme", "http"))
+        """One execute-api request, and the data plane's one error boundary."""
         method = scope["method"]
-        answer = await self._answer(
-            api_id,
-            method,
-            path,
-            scope.get("query_string", b"").decode("latin-1"),
-            headers,
-            body,
-            source_ip,
-            host,
-            too_large,
-        )
-        result = answer.result
-        out = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in result.headers]
-        out.append((b"content-length", str(len(result.body)).encode()))
-        await send({"type": "http.response.start", "status": result.status, "headers": out})
-        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else result.body})
+        answer = Answer(self.clock.monotonic())
+        try:
+            read = await read_body(receive, self.max_payload_bytes)
+            body, too_large = (b"", True) if read is None else (read, False)
+            client = scope.get("client")
+            source_ip = client[0] if client else "127.0.0.1"
+            server = scope.get("server")
+            port = server[1] if server and len(server) > 1 and server[1] else 80
+            headers, host = self._request_headers(scope["headers"], source_ip, port, scope.get("scheme", "http"))
+            query = scope.get("query_string", b"").decode("latin-1")
+            await self._answer(answer, api_id, method, path, query, headers, body, source_ip, host, too_large)
+            start = response_start(answer.result.status, answer.result.headers, answer.result.body)
+        except Exception:
+            start = self._internal_error(answer)
+        await send(start)
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else answer.result.body})
         # Metrics and the access log once the client has its answer: the response waits for neither.
-        self._record(answer)
+        try:
+            self._record(answer)
+        except Exception:
+            log.exception("recording execute-api request %s failed", _request_id(answer))
+
+    def _internal_error(self, answer: Answer) -> dict[str, Any]:
+        """Answer a request that failed unexpectedly with a 500, as API Gateway answers its own
+        failures (the ASGI start of it); what is known of the request is kept for its metrics and
+        access log."""
+        request_id = _request_id(answer)
+        log.exception("execute-api request %s failed", request_id)
+        api, request, trace = answer.api, answer.request, answer.trace
+        ids = _id_headers(api, request_id) if api is not None else (("x-amzn-RequestId", request_id),)
+        answer.result = GatewayResult(500, [("content-type", "application/json"), *ids], _INTERNAL_ERROR)
+        if api is None or request is None or trace is None:
+            return response_start(answer.result.status, answer.result.headers, answer.result.body)
+        trace.latency_ms = int((self.clock.monotonic() - answer.started) * 1000)
+        trace.error, trace.error_type = "Internal server error", "DEFAULT_5XX"
+        try:  # a REST API's DEFAULT_5XX gateway response may be customised, and so fail in turn
+            result = self._fail(api, request, trace, failure(api.kind, "DEFAULT_5XX"))
+            result.headers.extend(ids)
+            start = response_start(result.status, result.headers, result.body)
+        except Exception:
+            log.exception("execute-api request %s: its DEFAULT_5XX gateway response failed", request_id)
+            return response_start(answer.result.status, answer.result.headers, answer.result.body)
+        answer.result = result
+        return start
 
     def _request_headers(
         self, raw: list[tuple[bytes, bytes]], source_ip: str, port: int, scheme: str
@@ -272,12 +302,14 @@ class Gateway:
         too_large: bool = False,
     ) -> GatewayResult:
         """One request's answer, its metrics and access log recorded."""
-        answer = await self._answer(api_id, method, path, raw_query, headers, body, source_ip, host, too_large)
+        answer = Answer(self.clock.monotonic())
+        await self._answer(answer, api_id, method, path, raw_query, headers, body, source_ip, host, too_large)
         self._record(answer)
         return answer.result
 
     async def _answer(
         self,
+        answer: Answer,
         api_id: str,
         method: str,
         path: str,
@@ -287,21 +319,21 @@ class Gateway:
         source_ip: str,
         host: str,
         too_large: bool,
-    ) -> Answer:
-        started = self.clock.monotonic()
+    ) -> None:
         found = await self.find(api_id, path)
         if found is None:
             request_id = new_request_id()
             if self.rest_api_exists is not None and await self.rest_api_exists(api_id):
                 # A REST API called without one of its stages answers 403 Forbidden (ForbiddenException):
                 # https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden
-                answer = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
-                answer.append(("x-amzn-ErrorType", "ForbiddenException"))
-                return Answer(GatewayResult(403, answer, _FORBIDDEN))
+                out = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
+                out.append(("x-amzn-ErrorType", "ForbiddenException"))
+                answer.result = GatewayResult(403, out, _FORBIDDEN)
+                return
             # No API, or no such stage and no $default stage: HTTP APIs answer Not Found.
-            return Answer(
-                GatewayResult(404, [("content-type", "application/json"), ("x-amzn-RequestId", request_id)], _NOT_FOUND)
-            )
+            out = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
+            answer.result = GatewayResult(404, out, _NOT_FOUND)
+            return
         api, prefix, rest = found
         rest_kind = api.kind is ApiKind.REST
         request_id = new_request_id() if rest_kind else _http_request_id()
@@ -309,16 +341,13 @@ class Gateway:
             method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix
         )
         trace = Trace()
+        answer.api, answer.request, answer.trace = api, request, trace
         result = await self._pipeline(api, request, trace, too_large)
         if api.cors is not None and request.header("origin") is not None:
             result = cors.with_headers(api, request, result)
-        if rest_kind:
-            result.headers.append(("x-amzn-RequestId", request_id))
-            result.headers.append(("x-amz-apigw-id", extended_request_id(request_id)))
-        else:
-            result.headers.append(("apigw-requestid", request_id))
-        trace.latency_ms = int((self.clock.monotonic() - started) * 1000)
-        return Answer(result, api, request, trace)
+        result.headers.extend(_id_headers(api, request_id))
+        trace.latency_ms = int((self.clock.monotonic() - answer.started) * 1000)
+        answer.result = result
 
     def _record(self, answer: Answer) -> None:
         """Metrics and access logs for an answered request of an API stage."""
@@ -490,6 +519,17 @@ def _auth_failure(auth: AuthResult) -> Failure:
     except ValueError:
         pass
     return Failure(auth.status, auth.body, auth.headers, auth.gateway_response_type, message)
+
+
+def _id_headers(api: DeployedApi, request_id: str) -> tuple[tuple[str, str], ...]:
+    """The request id headers of an API's answers: REST's two, an HTTP API's one."""
+    if api.kind is ApiKind.REST:
+        return (("x-amzn-RequestId", request_id), ("x-amz-apigw-id", extended_request_id(request_id)))
+    return (("apigw-requestid", request_id),)
+
+
+def _request_id(answer: Answer) -> str:
+    return answer.request.request_id if answer.request is not None else new_request_id()
 
 
 def _http_request_id() -> str:

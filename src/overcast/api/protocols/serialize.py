@@ -16,7 +16,7 @@ from botocore.model import OperationModel, ServiceModel, StructureShape
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.serialize_cbor import cbor_error, cbor_response
 from overcast.api.protocols.serialize_json import content_type, dumps, error_body, json_response, message_member
-from overcast.api.protocols.serialize_query import query_error, query_response, rest_xml_error
+from overcast.api.protocols.serialize_query import ec2_error, query_error, query_response, rest_xml_error
 from overcast.api.protocols.serialize_query_compat import query_error_code, query_view
 from overcast.api.protocols.serialize_rest import rest_json_error, rest_json_response
 from overcast.errors import AwsError
@@ -87,6 +87,8 @@ def serialize_error(service: ServiceModel, error: AwsError, protocol: str, reque
         return rest_json_error(code, message_key, error.message, error.status, shape, fields, error.headers, request_id)
     if protocol == "rest-xml":
         return rest_xml_error(code, error.message, error.status, error.headers, request_id)
+    if protocol == "ec2":
+        return ec2_error(code, error.message, error.status, error.headers, request_id)
     if protocol == "query":
         view = query_view(service)
         if view is not service:

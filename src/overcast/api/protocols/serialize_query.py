@@ -254,3 +254,17 @@ def rest_xml_error(
     )
     headers = [("x-amz-request-id", request_id), ("Content-Type", "application/xml"), *extra_headers.items()]
     return HttpResponse(status, headers, body.encode("utf-8"))
+
+
+def ec2_error(code: str, message: str, status: int, extra_headers: dict[str, str], request_id: str) -> HttpResponse:
+    """EC2's `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`.
+
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html#api-error-response
+    """
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Errors><Error><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message>"
+        f"</Error></Errors><RequestID>{xml_text(request_id)}</RequestID></Response>"
+    )
+    headers = [("x-amzn-RequestId", request_id), ("Content-Type", CONTENT_TYPE), *extra_headers.items()]
+    return HttpResponse(status, headers, body.encode("utf-8"))

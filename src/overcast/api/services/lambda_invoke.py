@@ -7,7 +7,9 @@ synchronous Invoke only — `POST /2015-03-31/functions/<name>/invocations`, an 
 `Qualifier`, `X-Amz-Log-Type`, a SigV4 scope for Lambda or none — and calls InvokeService
 directly. Anything else it declines (returns None) and the generic path answers, so every
 validation error keeps coming from the model. Errors raised by the invocation are serialized by
-the generic serializer. tests/api/services/test_lambda_invoke.py checks that both paths answer alike.
+the generic serializer; anything unexpected is left to the edge's boundary, which answers it as it
+answers every AWS API (InternalFailure, tests/api/test_internal_failure.py).
+tests/api/services/test_lambda_invoke.py checks that both paths answer alike.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Iterable
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import load_service
 from overcast.api.protocols.serialize import serialize_error
-from overcast.arn import new_request_id
 from overcast.context import RequestContext, account_for_access_key
 from overcast.errors import AwsError
 from overcast.functions.invoke import InvokeService
@@ -41,7 +42,7 @@ class InvokePath:
         self.default_region = default_region
 
     async def answer(
-        self, path: str, query: bytes, headers: Iterable[tuple[bytes, bytes]], body: bytes
+        self, path: str, query: bytes, headers: Iterable[tuple[bytes, bytes]], body: bytes, request_id: str
     ) -> HttpResponse | None:
         """The answer to a plain synchronous Invoke, or None to send the request the generic way."""
         if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
@@ -72,7 +73,6 @@ class InvokePath:
             if scope is None or scope.group(3) != "lambda":
                 return None
             access_key, region = scope.group(1), scope.group(2)
-        request_id = new_request_id()
         ctx = RequestContext(
             account_id=account_for_access_key(access_key, self.default_account),
             region=region,
