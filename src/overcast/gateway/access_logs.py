@@ -31,7 +31,7 @@ from overcast.gateway.responses import GatewayResult
 from overcast.observe.logs import LogEvent, LogStore, StreamEvents
 
 if TYPE_CHECKING:
-    from overcast.gateway.front_door import Trace
+    from overcast.gateway.trace import Trace
 
 __all__ = ["AccessLogs", "clf_time", "context_variables", "format_access_log", "request_variables"]
 

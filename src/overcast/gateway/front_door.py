@@ -16,7 +16,6 @@ the request is still counted in the stage's metrics and access log (see `__call_
 
 from __future__ import annotations
 
-import base64
 import inspect
 import json
 import logging
@@ -33,12 +32,12 @@ from overcast.gateway import cors
 from overcast.gateway.authorizers import Authorizers, AuthResult
 from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
 from overcast.gateway.event_text import event_json_v1, event_json_v2
-from overcast.gateway.events import extended_request_id
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
 from overcast.gateway.measures import NAMESPACE, request_data
 from overcast.gateway.prepared import PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
+from overcast.gateway.request_ids import http_request_id, id_headers, request_id_of
 from overcast.gateway.responses import (
     GatewayResult,
     function_error_result,
@@ -47,6 +46,7 @@ from overcast.gateway.responses import (
     map_response_v2,
 )
 from overcast.gateway.throttles import Throttles, request_limits
+from overcast.gateway.trace import INTERNAL_ERROR, Answer, Observer, Trace
 from overcast.gateway.usage import Usage
 from overcast.observe.metrics import Metrics
 
@@ -59,11 +59,9 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
-# REST APIs' wording, for a failure before the request's API is known (an HTTP API's is capitalised).
-_INTERNAL_ERROR = b'{"message":"Internal server error"}'
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 # Ids need to be unique, not secret: a PRNG seeded from the OS once costs far less than os.urandom per request.
-_ids = random.Random()
+_ids = random.Random()  # trace ids
 _names: dict[bytes, str] = {}  # raw header name -> its lowercased text: clients send few distinct names
 _NAMES_LIMIT = 4096
 
@@ -80,56 +78,6 @@ class KeyPlans(Protocol):
     """RestApis: the enabled key with this value and its usage plan for the stage, or None."""
 
     def key_plan(self, api_id: str, stage: str, key_value: str) -> Any: ...
-
-
-class Observer(Protocol):
-    """Metrics and access logs: told about every request the gateway answered for an API stage."""
-
-    def observe(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None: ...
-
-
-class Trace:
-    """What happened to one request, for metrics and access logs ($context variables)."""
-
-    __slots__ = (
-        "api_key_id",
-        "auth",
-        "cache_hit",
-        "error",
-        "error_type",
-        "integration_latency_ms",
-        "integration_status",
-        "latency_ms",
-        "match",
-    )
-
-    def __init__(self) -> None:
-        self.match: RouteMatch | None = None
-        self.auth: AuthResult | None = None
-        self.integration_latency_ms: int | None = None
-        self.integration_status: int | None = None
-        self.cache_hit: bool | None = None  # None: the cache was not consulted
-        self.error = ""  # $context.error.message
-        self.error_type = ""  # $context.error.responseType
-        self.api_key_id: str | None = None  # $context.identity.apiKeyId
-        self.latency_ms = 0
-
-
-class Answer:
-    """A request's result, and (for a request an API stage answered) what metrics and access logs need.
-
-    Filled in as the request goes through the gateway, so that a request that fails half-way is
-    still answered, counted and logged with what is known of it.
-    """
-
-    __slots__ = ("api", "request", "result", "started", "trace")
-
-    def __init__(self, started: float) -> None:
-        self.started = started  # the clock's monotonic time when the gateway received the request
-        self.result = GatewayResult(500, [("content-type", "application/json")], _INTERNAL_ERROR)
-        self.api: DeployedApi | None = None
-        self.request: GatewayRequest | None = None
-        self.trace: Trace | None = None
 
 
 class Gateway:
@@ -188,17 +136,17 @@ class Gateway:
         try:
             self._record(answer)
         except Exception:
-            log.exception("recording execute-api request %s failed", _request_id(answer))
+            log.exception("recording execute-api request %s failed", request_id_of(answer))
 
     def _internal_error(self, answer: Answer) -> dict[str, Any]:
         """Answer a request that failed unexpectedly with a 500, as API Gateway answers its own
         failures (the ASGI start of it); what is known of the request is kept for its metrics and
         access log."""
-        request_id = _request_id(answer)
+        request_id = request_id_of(answer)
         log.exception("execute-api request %s failed", request_id)
         api, request, trace = answer.api, answer.request, answer.trace
-        ids = _id_headers(api, request_id) if api is not None else (("x-amzn-RequestId", request_id),)
-        answer.result = GatewayResult(500, [("content-type", "application/json"), *ids], _INTERNAL_ERROR)
+        ids = id_headers(api, request_id) if api is not None else (("x-amzn-RequestId", request_id),)
+        answer.result = GatewayResult(500, [("content-type", "application/json"), *ids], INTERNAL_ERROR)
         if api is None or request is None or trace is None:
             return response_start(answer.result.status, answer.result.headers, answer.result.body)
         trace.latency_ms = int((self.clock.monotonic() - answer.started) * 1000)
@@ -336,7 +284,7 @@ class Gateway:
             return
         api, prefix, rest = found
         rest_kind = api.kind is ApiKind.REST
-        request_id = new_request_id() if rest_kind else _http_request_id()
+        request_id = new_request_id() if rest_kind else http_request_id()
         request = GatewayRequest(
             method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix
         )
@@ -345,7 +293,7 @@ class Gateway:
         result = await self._pipeline(api, request, trace, too_large)
         if api.cors is not None and request.header("origin") is not None:
             result = cors.with_headers(api, request, result)
-        result.headers.extend(_id_headers(api, request_id))
+        result.headers.extend(id_headers(api, request_id))
         trace.latency_ms = int((self.clock.monotonic() - answer.started) * 1000)
         answer.result = result
 
@@ -519,22 +467,6 @@ def _auth_failure(auth: AuthResult) -> Failure:
     except ValueError:
         pass
     return Failure(auth.status, auth.body, auth.headers, auth.gateway_response_type, message)
-
-
-def _id_headers(api: DeployedApi, request_id: str) -> tuple[tuple[str, str], ...]:
-    """The request id headers of an API's answers: REST's two, an HTTP API's one."""
-    if api.kind is ApiKind.REST:
-        return (("x-amzn-RequestId", request_id), ("x-amz-apigw-id", extended_request_id(request_id)))
-    return (("apigw-requestid", request_id),)
-
-
-def _request_id(answer: Answer) -> str:
-    return answer.request.request_id if answer.request is not None else new_request_id()
-
-
-def _http_request_id() -> str:
-    """An HTTP API's request id, as AWS shapes it (e.g. "JKJaXmPLvHcESHA=")."""
-    return base64.b64encode(_ids.getrandbits(88).to_bytes(11, "big")).decode("ascii")
 
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Gateway", "KeyPlans", "Observer", "StageSource", "Trace"]
