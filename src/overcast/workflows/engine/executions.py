@@ -33,11 +33,13 @@ from overcast.workflows.engine.errors import (
     StateMachineTypeNotSupported,
     ValidationException,
 )
+from overcast.workflows.engine.express import ExpressRuns
 from overcast.workflows.engine.integrations import Integrations
 from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
 from overcast.workflows.engine.machines import Machines, config_from, config_json, paging
 from overcast.workflows.engine.records import (
     EXPRESS,
+    OUTCOME_EVENTS,
     STANDARD,
     Event,
     Execution,
@@ -50,7 +52,6 @@ from overcast.workflows.engine.records import (
 log = logging.getLogger("overcast.workflows")
 
 BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first
-EXPRESS_MAX_SECONDS = 300.0  # https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html
 Parse = Callable[[str], Any]
 
 
@@ -98,7 +99,7 @@ class Executions:
         self._parsed: dict[str, Any] = {}
         self._runs: dict[str, tuple[asyncio.Task[None], Journal]] = {}
         self._finished: dict[str, asyncio.Event] = {}
-        self._express: dict[str, Execution] = {}
+        self._express = ExpressRuns(clock)
         self.log_sink = log_sink
         integrations.start_child = self._start_child
         integrations.await_child = self._await_child
@@ -292,11 +293,7 @@ class Executions:
     async def _run(self, execution: Execution, journal: Journal) -> None:
         try:
             outcome = await self._outcome(execution, journal)
-            event = {
-                "SUCCEEDED": ExecutionEvent.SUCCEED,
-                "FAILED": ExecutionEvent.FAIL,
-                "TIMED_OUT": ExecutionEvent.TIME_OUT,
-            }[outcome.status]
+            event = OUTCOME_EVENTS[outcome.status]
             await self._finish(execution, journal, event, outcome.output_text, outcome.error, outcome.cause)
         finally:
             self._runs.pop(execution.arn, None)
@@ -338,49 +335,7 @@ class Executions:
         journal = Journal(
             None, self.clock, execution.arn, self.integrations.run, durable=False, log=self._log(execution)
         )
-        self._express[execution.arn] = execution
-        task = asyncio.get_running_loop().create_task(self._run_express(execution, journal))
-        if not wait:
-            return execution
-        await task
-        return self._express[execution.arn]
-
-    async def _run_express(self, execution: Execution, journal: Journal) -> None:
-        run = asyncio.ensure_future(self._outcome(execution, journal))
-        limit = asyncio.ensure_future(self.clock.sleep(EXPRESS_MAX_SECONDS))
-        await asyncio.wait({run, limit}, return_when=asyncio.FIRST_COMPLETED)
-        if run.done():
-            limit.cancel()
-            outcome = run.result()
-        else:
-            run.cancel()
-            outcome = ExecutionOutcome(
-                "TIMED_OUT",
-                error="States.Timeout",
-                cause="The execution ran longer than the 5 minutes an Express execution may.",
-            )
-        event = {
-            "SUCCEEDED": ExecutionEvent.SUCCEED,
-            "FAILED": ExecutionEvent.FAIL,
-            "TIMED_OUT": ExecutionEvent.TIME_OUT,
-        }[outcome.status]
-        done = dataclasses.replace(
-            execution,
-            status=next_status(execution.status, event),
-            output=outcome.output_text,
-            error=outcome.error,
-            cause=outcome.cause,
-            stop=self.clock.now(),
-        )
-        self._express[execution.arn] = done
-        try:
-            await journal.flush()  # the last events to the log destination
-        except Exception:
-            # Log delivery is best effort (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
-            log.exception("execution %s: log delivery failed", execution.arn)
-        if len(self._express) > 10_000:
-            for arn in list(self._express)[:1000]:
-                del self._express[arn]
+        return await self._express.start(execution, self._outcome(execution, journal), journal, wait)
 
     # --- reading and stopping ---------------------------------------------------------------------------
 
@@ -391,8 +346,9 @@ class Executions:
         return await self._read(arn)
 
     async def _read(self, arn: str) -> Execution:
-        if arn in self._express:
-            return self._express[arn]
+        express = self._express.get(arn)
+        if express is not None:
+            return express
         row = await self.store.fetch_one("SELECT * FROM sfn_executions WHERE arn = ?", arn)
         if row is None:
             raise no_execution(arn)
@@ -499,8 +455,7 @@ class Executions:
         done = self._finished.get(arn)
         if done is not None:
             await done.wait()
-        while arn in self._express and not self._express[arn].finished:
-            await asyncio.sleep(0.01)
+        await self._express.wait(arn)
         return await self._read(arn)
 
     # --- nested executions (states:startExecution) ----------------------------------------------------------

@@ -82,6 +82,14 @@ class ExecutionEvent(enum.StrEnum):
     REDRIVE = "redrive"
 
 
+# The event that ends an execution, by the interpreter's outcome status.
+OUTCOME_EVENTS = {
+    "SUCCEEDED": ExecutionEvent.SUCCEED,
+    "FAILED": ExecutionEvent.FAIL,
+    "TIMED_OUT": ExecutionEvent.TIME_OUT,
+}
+
+
 class IllegalTransition(Exception):
     """An event that the execution's status does not allow (e.g. stopping a finished execution)."""
 
