@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from overcast.arn import format_arn
 from overcast.gateway.deployed import ApiKind, Authorizer, Route
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
@@ -19,10 +20,8 @@ def method_arn(match: RouteMatch, request: GatewayRequest) -> str:
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
     """
     api = match.api
-    return (
-        f"arn:aws:execute-api:{api.region}:{api.account_id}:{api.api_id}/{api.stage}/"
-        f"{request.method.upper()}/{request.path.lstrip('/')}"
-    )
+    resource = f"{api.api_id}/{api.stage}/{request.method.upper()}/{request.path.lstrip('/')}"
+    return format_arn("execute-api", api.region, api.account_id, resource)
 
 
 def _last(values: list[str]) -> str | None:

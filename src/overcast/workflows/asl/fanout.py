@@ -14,6 +14,7 @@ import math
 from collections.abc import Coroutine, Generator
 from typing import Any
 
+from overcast.arn import format_arn
 from overcast.workflows.asl import errors as e
 from overcast.workflows.asl import jsonata as jn
 from overcast.workflows.asl.execution import to_json
@@ -246,10 +247,9 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         run_id = run.effects.uuid(f"{frame.key}{_suffix(number)}/maprun")
         context = run.context
         label = state.label or state.name
-        scope.emit("MapRunStarted", {
-            "mapRunArn": f"arn:{context.partition}:states:{context.region}:{context.account_id}:"
-                         f"mapRun:{context.state_machine_name}/{label}:{run_id}"
-        })
+        resource = f"mapRun:{context.state_machine_name}/{label}:{run_id}"
+        map_run = format_arn("states", context.region, context.account_id, resource, context.partition)
+        scope.emit("MapRunStarted", {"mapRunArn": map_run})
     limit = int(concurrency or 0) or len(inputs)
     tolerant = tolerated_count is not None or tolerated_pct is not None
     outcomes: list[Any] = [None] * len(inputs)
