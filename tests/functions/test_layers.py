@@ -107,3 +107,15 @@ async def test_layers_are_per_account_and_region(registry: Registry) -> None:
     west = RequestContext(account_id="111111111111", region="us-west-2")
     assert (await registry.list_layers(west))[0] == []
     assert "does not exist" in await error(registry.get_layer_version(west, "deps", 1))
+
+
+async def test_another_accounts_layer_is_refused(registry: Registry) -> None:
+    other = RequestContext(account_id="222222222222", region="us-east-1")
+    theirs = await registry.publish_layer_version(other, "deps", layer_zip())
+    denied = (
+        "AccessDeniedException: User: arn:aws:iam::111111111111:root is not authorized to perform: "
+        f"lambda:GetLayerVersion on resource: {theirs.arn}"
+    )
+    assert await error(registry.get_layer_version_by_arn(CTX, theirs.arn)) == denied
+    assert await error(registry.create_function(CTX, "fn", config(), zip_code(), layers=[theirs.arn])) == denied
+    assert "does not exist" in await error(registry.get_layer_version(CTX, theirs.layer_arn, 1))

@@ -229,3 +229,11 @@ async def test_account_usage(registry: Registry) -> None:
     assert usage.function_count == 2
     assert usage.total_code_size == 2 * first.code.size + second.code.size  # $LATEST and version 1 of "a"
 
+
+async def test_arns_are_in_the_regions_partition(registry: Registry) -> None:
+    china = RequestContext(account_id="111111111111", region="cn-north-1")
+    created = await registry.create_function(china, "fn", config(), zip_code(), publish=True)
+    assert created.arn == "arn:aws-cn:lambda:cn-north-1:111111111111:function:fn:1"
+    assert (await registry.get_function(china, created.function_arn)).version == "$LATEST"
+    denied = await codes(registry.get_function(china, "arn:aws-cn:lambda:cn-north-1:222222222222:function:fn"))
+    assert denied.startswith("AccessDeniedException: User: arn:aws-cn:iam::111111111111:root is not authorized")

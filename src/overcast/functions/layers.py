@@ -13,7 +13,7 @@ from overcast.context import RequestContext
 from overcast.functions import validation
 from overcast.functions.code import PreparedCode, drop_unreferenced, store_code
 from overcast.functions.errors import InvalidParameterValue, ResourceNotFound
-from overcast.functions.names import constraint_error, parse_layer_name, parse_layer_version_arn
+from overcast.functions.names import constraint_error, layer_denied, parse_layer_name, parse_layer_version_arn
 from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import CodeRef, LayerRef, LayerVersion
 from overcast.store import Queries, Row
@@ -126,7 +126,11 @@ async def get(q: Queries, ctx: RequestContext, layer_name: str, version: int) ->
 
 async def get_by_arn(q: Queries, ctx: RequestContext, arn: str) -> LayerVersion:
     ref = parse_layer_version_arn(arn)
-    layer = None if ref.region != ctx.region else await _load(q, ref.account, ref.region, ref.name, ref.version)
+    if ref.region != ctx.region:
+        raise ResourceNotFound(_NOT_FOUND)
+    if ref.account != ctx.account_id:
+        raise layer_denied(ctx.account_id, ctx.region, arn)
+    layer = await _load(q, ref.account, ref.region, ref.name, ref.version)
     if layer is None:
         raise ResourceNotFound(_NOT_FOUND)
     return layer
@@ -219,6 +223,8 @@ async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[s
             raise InvalidParameterValue(
                 f"Layers are not in the same region as the function. Layers are expected to be in region {ctx.region}."
             )
+        if ref.account != ctx.account_id:
+            raise layer_denied(ctx.account_id, ctx.region, arn)
         if (ref.account, ref.name) in seen:
             raise InvalidParameterValue(
                 "Two different versions of the same layer are not allowed to be referenced in the same function. "
