@@ -21,10 +21,11 @@ from overcast.functions.errors import (
     revision_mismatch,
 )
 from overcast.functions.names import function_arn
-from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import LATEST, Alias
+from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Conflict, Queries, Row
 
+_BY_NAME = Keyset.of(("name", str))
 _COLUMNS = "account, region, function_name, name, function_version, description, routing, revision_id"
 
 
@@ -224,15 +225,11 @@ async def list_page(
     marker: str | None,
     max_items: int | None,
 ) -> tuple[list[Alias], str | None]:
-    size = page_size(max_items)
-    after = decode_marker(marker, 1) or [""]
-    sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name > ?"
-    params: list[object] = [ctx.account_id, ctx.region, function_name, str(after[0])]
+    paging = validation.paging(ctx, "ListAliases", marker, max_items, _BY_NAME.kinds, function_name, function_version)
+    sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?"
+    params: list[object] = [ctx.account_id, ctx.region, function_name]
     if function_version is not None:
         sql += " AND function_version = ?"
         params.append(function_version)
-    rows = await q.fetch_all(sql + " ORDER BY name LIMIT ?", *params, size + 1)
-    aliases = [_from_row(row) for row in rows]
-    if len(aliases) > size:
-        return aliases[:size], encode_marker([aliases[size - 1].name])
-    return aliases, None
+    rows, token = await fetch_page(q, sql, params, _BY_NAME, paging)
+    return [_from_row(row) for row in rows], token

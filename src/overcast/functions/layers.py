@@ -14,8 +14,8 @@ from overcast.functions import validation
 from overcast.functions.code import PreparedCode, drop_unreferenced, store_code
 from overcast.functions.errors import InvalidParameterValue, ResourceNotFound
 from overcast.functions.names import constraint_error, layer_denied, parse_layer_name, parse_layer_version_arn
-from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import CodeRef, LayerRef, LayerVersion
+from overcast.kit.pages import page_of
 from overcast.store import Queries, Row
 
 _COLUMNS = (
@@ -167,23 +167,18 @@ async def list_layers(
     marker: str | None,
     max_items: int | None,
 ) -> tuple[list[LayerVersion], str | None]:
-    size = page_size(max_items)
-    after = decode_marker(marker, 1) or [""]
+    """Each layer's latest version matching the filters, by layer name."""
+    paging = validation.paging(ctx, "ListLayers", marker, max_items, (str,), runtime, architecture)
     rows = await q.fetch_all(
-        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name > ? "
-        "ORDER BY name, version DESC",
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? ORDER BY name, version DESC",
         ctx.account_id,
         ctx.region,
-        str(after[0]),
     )
     latest: dict[str, LayerVersion] = {}
     for layer in map(_from_row, rows):
         if layer.name not in latest and _matches(layer, runtime, architecture):
             latest[layer.name] = layer
-    found = list(latest.values())
-    if len(found) > size:
-        return found[:size], encode_marker([found[size - 1].name])
-    return found, None
+    return page_of(list(latest.values()), paging, lambda layer: [layer.name])
 
 
 async def list_versions(
@@ -197,20 +192,16 @@ async def list_versions(
 ) -> tuple[list[LayerVersion], str | None]:
     """A layer's versions, newest first (an unknown layer has none)."""
     name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
-    size = page_size(max_items)
-    after = decode_marker(marker, 1)
+    paging = validation.paging(ctx, "ListLayerVersions", marker, max_items, (int,), name, runtime, architecture)
     rows = await q.fetch_all(
-        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version < ? "
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? "
         "ORDER BY version DESC",
         ctx.account_id,
         ctx.region,
         name,
-        int(after[0]) if after else 2**62,
     )
     found = [layer for layer in map(_from_row, rows) if _matches(layer, runtime, architecture)]
-    if len(found) > size:
-        return found[:size], encode_marker([found[size - 1].version])
-    return found, None
+    return page_of(found, paging, lambda layer: [-layer.version])
 
 
 async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[str]) -> list[LayerRef]:

@@ -31,7 +31,6 @@ from overcast.functions.errors import (
     revision_mismatch,
 )
 from overcast.functions.names import parse_function_ref
-from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import (
     LATEST,
     AccountUsage,
@@ -43,7 +42,12 @@ from overcast.functions.records import (
 from overcast.functions.schema import STEPS
 from overcast.functions.usage import check_storage, usage
 from overcast.functions.version_cache import VersionCache
+from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Conflict, Queries, Store
+
+# The orders of ListFunctions (name, then $LATEST before the published versions) and ListVersionsByFunction.
+_BY_NAME = Keyset.of(("name", str), ("number", int))
+_BY_NUMBER = Keyset.of(("number", int))
 
 
 def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
@@ -129,20 +133,16 @@ class Registry:
         self, ctx: RequestContext, all_versions: bool = False, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[FunctionVersion], str | None]:
         """Functions ($LATEST only, or every version with FunctionVersion=ALL) by name, a page at a time."""
-        size = page_size(max_items)
-        after = decode_marker(marker, 2) or ["", -1]
-        rows = await self.store.fetch_all(
-            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? "
-            + ("" if all_versions else "AND number = 0 ")
-            + "AND (name > ? OR (name = ? AND number > ?)) ORDER BY name, number LIMIT ?",
-            ctx.account_id,
-            ctx.region,
-            str(after[0]),
-            str(after[0]),
-            int(after[1]),
-            size + 1,
+        paging = validation.paging(ctx, "ListFunctions", marker, max_items, _BY_NAME.kinds, all_versions)
+        rows, token = await fetch_page(
+            self.store,
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ?"
+            + ("" if all_versions else " AND number = 0"),
+            [ctx.account_id, ctx.region],
+            _BY_NAME,
+            paging,
         )
-        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [v.name, versions.number(v.version)])
+        return [versions.version_from_row(r) for r in rows], token
 
     async def list_versions(
         self, ctx: RequestContext, function_name: str, marker: str | None = None, max_items: int | None = None
@@ -150,18 +150,15 @@ class Registry:
         """$LATEST, then the published versions in order."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         await versions.resolve(self.store, ctx, ref.name, None)
-        size = page_size(max_items)
-        after = decode_marker(marker, 1) or [-1]
-        rows = await self.store.fetch_all(
-            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? "
-            "AND number > ? ORDER BY number LIMIT ?",
-            ctx.account_id,
-            ctx.region,
-            ref.name,
-            int(after[0]),
-            size + 1,
+        paging = validation.paging(ctx, "ListVersionsByFunction", marker, max_items, _BY_NUMBER.kinds, ref.name)
+        rows, token = await fetch_page(
+            self.store,
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ?",
+            [ctx.account_id, ctx.region, ref.name],
+            _BY_NUMBER,
+            paging,
         )
-        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [versions.number(v.version)])
+        return [versions.version_from_row(r) for r in rows], token
 
     async def list_tags(self, ctx: RequestContext, resource: str) -> dict[str, str]:
         name = tag_ops.taggable(ctx, resource)
@@ -524,9 +521,3 @@ class Registry:
             self.store, ctx, layer_name, compatible_runtime, compatible_architecture, marker, max_items
         )
 
-
-def paged(items: list[Any], size: int, key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
-    if len(items) > size:
-        items = items[:size]
-        return items, encode_marker(key(items[-1]))
-    return items, None
