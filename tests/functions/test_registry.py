@@ -214,12 +214,12 @@ async def test_list_functions_paginates(registry: Registry) -> None:
 
 async def test_tags(registry: Registry) -> None:
     await registry.create_function(CTX, "fn", config(), zip_code(), tags={"team": "a"})
-    await registry.tag_resource(CTX, ARN, {"env": "dev"})
-    assert await registry.list_tags(CTX, ARN) == {"team": "a", "env": "dev"}
-    await registry.untag_resource(CTX, ARN, ["team", "absent"])
-    assert await registry.list_tags(CTX, ARN) == {"env": "dev"}
-    assert "not supported" in await codes(registry.tag_resource(CTX, f"{ARN}:1", {"a": "b"}))
-    assert "Function not found" in await codes(registry.list_tags(CTX, ARN.replace(":fn", ":nope")))
+    await registry.tagging.tag(CTX, ARN, {"env": "dev"})
+    assert await registry.tagging.tags(CTX, ARN) == {"team": "a", "env": "dev"}
+    await registry.tagging.untag(CTX, ARN, ["team", "absent"])
+    assert await registry.tagging.tags(CTX, ARN) == {"env": "dev"}
+    assert "not supported" in await codes(registry.tagging.tag(CTX, f"{ARN}:1", {"a": "b"}))
+    assert "Function not found" in await codes(registry.tagging.tags(CTX, ARN.replace(":fn", ":nope")))
 
 
 async def test_account_usage(registry: Registry) -> None:

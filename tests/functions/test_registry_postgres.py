@@ -41,9 +41,9 @@ async def test_scenario_on_postgres(pg_registry: Registry) -> None:
     rest, _ = await r.list_functions(CTX, all_versions=True, marker=marker)
     assert len(page) + len(rest) == 4
     assert [v.version for v in (await r.list_versions(CTX, "fn"))[0]] == ["$LATEST", "1", "2"]
-    await r.tag_resource(CTX, ARN, {"u": "2"})
-    await r.untag_resource(CTX, ARN, ["t"])
-    assert await r.list_tags(CTX, ARN) == {"u": "2"}
+    await r.tagging.tag(CTX, ARN, {"u": "2"})
+    await r.tagging.untag(CTX, ARN, ["t"])
+    assert await r.tagging.tags(CTX, ARN) == {"u": "2"}
     assert (await r.list_layers(CTX))[0][0].version == 2
     assert [v.version for v in (await r.list_layer_versions(CTX, "deps"))[0]] == [2, 1]
     await r.delete_layer_version(CTX, "deps", 1)

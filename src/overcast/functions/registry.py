@@ -11,18 +11,17 @@ execution engine use. The invoke path reads versions and aliases through the ver
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import tags as tag_ops
 from overcast.functions import validation, versions
 from overcast.functions.code import CodeInput, PreparedCode
 from overcast.functions.errors import (
@@ -30,7 +29,7 @@ from overcast.functions.errors import (
     ResourceConflict,
     revision_mismatch,
 )
-from overcast.functions.names import parse_function_ref
+from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.records import (
     LATEST,
     AccountUsage,
@@ -42,7 +41,9 @@ from overcast.functions.records import (
 from overcast.functions.schema import STEPS
 from overcast.functions.usage import check_storage, usage
 from overcast.functions.version_cache import VersionCache
+from overcast.kit import tags as kit_tags
 from overcast.kit.pages import Keyset, fetch_page
+from overcast.kit.tags import Tagging
 from overcast.store import Conflict, Queries, Store
 
 # The orders of ListFunctions (name, then $LATEST before the published versions) and ListVersionsByFunction.
@@ -67,6 +68,20 @@ def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
     validation.environment(config.environment)
 
 
+async def taggable(q: Queries, ctx: RequestContext, resource: str) -> str:
+    """The ARN a function's tags are kept under, from TagResource's Resource: the unqualified ARN of a
+    function of the caller's account and region (tags live on the function, not its versions or aliases)."""
+    if parse_arn(resource) is None:
+        raise InvalidParameterValue(f"Invalid ARN: {resource}")
+    ref = parse_function_ref(resource, ctx.account_id, ctx.region)
+    if ref.qualifier is not None:
+        raise InvalidParameterValue(
+            "Tags on function aliases and versions are not supported. Please specify a function ARN."
+        )
+    await versions.resolve(q, ctx, ref.name, None)
+    return function_arn(ctx.account_id, ctx.region, ref.name)
+
+
 class Registry:
     def __init__(
         self,
@@ -84,6 +99,8 @@ class Registry:
         # Whether this host can run a runtime (raises an AwsError naming what is missing); given by
         # the composition root from the sandboxes, so a function that could never run is refused at once.
         self.runtime_check = runtime_check
+        # TagResource / UntagResource / ListTags, over the kit's one tags table.
+        self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
     @asynccontextmanager
     async def _changing(self) -> AsyncIterator[Queries]:
@@ -95,6 +112,7 @@ class Registry:
             self.cache.clear()
 
     async def start(self) -> None:
+        await kit_tags.migrate(self.store)  # before the functions' steps, which move tags into it
         await self.store.migrate("functions", STEPS)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -160,19 +178,6 @@ class Registry:
         )
         return [versions.version_from_row(r) for r in rows], token
 
-    async def list_tags(self, ctx: RequestContext, resource: str) -> dict[str, str]:
-        name = tag_ops.taggable(ctx, resource)
-        row = await self.store.fetch_one(
-            "SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-        )
-        if row is None:
-            raise versions.not_found(ctx, name)
-        tags: dict[str, str] = json.loads(row["tags"])
-        return tags
-
     async def account_usage(self, ctx: RequestContext) -> AccountUsage:
         return await usage(self.store, ctx)
 
@@ -196,7 +201,6 @@ class Registry:
         check_config(config)
         if self.runtime_check is not None:
             self.runtime_check(config.runtime)
-        validation.tags(tags or {})
         validation.layer_count(len(layers))
         prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload)
         now = self.clock.now()
@@ -215,13 +219,13 @@ class Registry:
                 await check_storage(tx, ctx, prepared.ref.size)
                 await tx.execute(
                     "INSERT INTO lambda_functions (account, region, name, next_version, tags, created) "
-                    "VALUES (?, ?, ?, 1, ?, ?)",
+                    "VALUES (?, ?, ?, 1, '{}', ?)",
                     ctx.account_id,
                     ctx.region,
                     name,
-                    json.dumps(dict(tags or {})),
                     now,
                 )
+                await kit_tags.add(tx, function_arn(ctx.account_id, ctx.region, name), tags or {}, validation.TAG_RULES)
                 logging = config.logging
                 if not logging.log_group:
                     logging = dataclasses.replace(logging, log_group=f"/aws/lambda/{name}")
@@ -338,6 +342,7 @@ class Registry:
                 raise versions.not_found(ctx, ref.name)
             await tx.execute("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ?", *keys)
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
+            await kit_tags.drop(tx, function_arn(*keys))
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
 
     async def _delete_version(self, tx: Queries, ctx: RequestContext, name: str, qualifier: str) -> None:
@@ -385,24 +390,6 @@ class Registry:
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
             return await versions.publish(tx, latest, description, self.new_id(), self.clock.now())
-
-    # --- tags ------------------------------------------------------------------------------------
-
-    async def tag_resource(self, ctx: RequestContext, resource: str, tags: Mapping[str, str]) -> None:
-        name = tag_ops.taggable(ctx, resource)
-        async with self._changing() as tx:
-            current = await tag_ops.load(tx, ctx, name)
-            current.update(tags)
-            validation.tags(current)
-            await tag_ops.save(tx, ctx, name, current)
-
-    async def untag_resource(self, ctx: RequestContext, resource: str, keys: Sequence[str]) -> None:
-        name = tag_ops.taggable(ctx, resource)
-        async with self._changing() as tx:
-            current = await tag_ops.load(tx, ctx, name)
-            for key in keys:
-                current.pop(key, None)
-            await tag_ops.save(tx, ctx, name, current)
 
     # --- aliases (see aliases.py) ------------------------------------------------------------------
 

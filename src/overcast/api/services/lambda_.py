@@ -225,7 +225,7 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         if version.code.local_dir is None:
             code["Location"] = code_url(version.code.sha256_hex)
         out: Output = {"Configuration": configuration(version, _qualified_arn(ctx, version, params)), "Code": code}
-        tags = await registry.list_tags(ctx, version.function_arn)
+        tags = await registry.tagging.tags(ctx, version.function_arn)
         if tags:
             out["Tags"] = tags
         if invoker is not None:
@@ -408,15 +408,15 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return _paged("LayerVersions", [_layer_item(layer) for layer in found], marker)
 
     async def tag_resource(ctx: RequestContext, params: Params) -> Output:
-        await registry.tag_resource(ctx, params["Resource"], params.get("Tags") or {})
+        await registry.tagging.tag(ctx, params["Resource"], params.get("Tags") or {})
         return {}
 
     async def untag_resource(ctx: RequestContext, params: Params) -> Output:
-        await registry.untag_resource(ctx, params["Resource"], params.get("TagKeys") or [])
+        await registry.tagging.untag(ctx, params["Resource"], params.get("TagKeys") or [])
         return {}
 
     async def list_tags(ctx: RequestContext, params: Params) -> Output:
-        return {"Tags": await registry.list_tags(ctx, params["Resource"])}
+        return {"Tags": await registry.tagging.tags(ctx, params["Resource"])}
 
     async def get_account_settings(ctx: RequestContext, params: Params) -> Output:
         usage = await registry.account_usage(ctx)
