@@ -93,8 +93,8 @@ async def test_missing_function_and_qualified_name(registry: Registry) -> None:
 
 async def test_provisioned_rules(registry: Registry) -> None:
     await registry.create_function(CTX, "f", config(), zip_code(), publish=True)
-    await registry.create_alias(CTX, "f", "live", "1")
-    await registry.create_alias(CTX, "f", "edge", "$LATEST")
+    await registry.aliases.create(CTX, "f", "live", "1")
+    await registry.aliases.create(CTX, "f", "edge", "$LATEST")
     concurrency = await make(registry)
     for qualifier in ("$LATEST", "edge"):
         with pytest.raises(AwsError) as caught:

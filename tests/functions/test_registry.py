@@ -169,7 +169,7 @@ async def test_delete_versions_and_functions(registry: Registry) -> None:
     assert await codes(registry.delete_function(CTX, "fn", "$LATEST")) == (
         "InvalidParameterValueException: $LATEST version cannot be deleted without deleting the function."
     )
-    await registry.create_alias(CTX, "fn", "live", "2")
+    await registry.aliases.create(CTX, "fn", "live", "2")
     assert "aliases reference it: [live]" in await codes(registry.delete_function(CTX, "fn", "2"))
     await registry.delete_function(CTX, "fn:1")
     assert "Function not found" in await codes(registry.get_function(CTX, "fn", "1"))
@@ -180,7 +180,7 @@ async def test_delete_versions_and_functions(registry: Registry) -> None:
     # Recreated, it starts over: versions from 1, no aliases.
     await registry.create_function(CTX, "fn", config(), zip_code())
     assert (await registry.publish_version(CTX, "fn")).version == "1"
-    aliases, _ = await registry.list_aliases(CTX, "fn")
+    aliases, _ = await registry.aliases.list_aliases(CTX, "fn")
     assert aliases == []
 
 

@@ -283,7 +283,7 @@ class Concurrency:
             return name, qual, version.version
         await versions.resolve(self.store, ctx, name, None)
         try:
-            alias = await self.registry.get_alias(ctx, name, qual)
+            alias = await self.registry.aliases.get(ctx, name, qual)
         except ResourceNotFound:
             raise ResourceNotFound(
                 f"Cannot find alias arn: {function_arn(ctx.account_id, ctx.region, name, qual)}"

@@ -238,6 +238,7 @@ def unzipped_size(total: int) -> None:
     if total >= CODE_SIZE_UNZIPPED:
         raise InvalidParameterValue(f"Unzipped size must be smaller than {CODE_SIZE_UNZIPPED} bytes")
 
+
 def _invalid_marker(marker: str) -> AwsError:
     return InvalidParameterValue("Invalid pagination marker.")
 

@@ -313,7 +313,7 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return _paged("Versions", [configuration(v, states=False) for v in found], marker)
 
     async def create_alias(ctx: RequestContext, params: Params) -> Output:
-        alias = await registry.create_alias(
+        alias = await registry.aliases.create(
             ctx,
             params["FunctionName"],
             params["Name"],
@@ -324,10 +324,10 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return alias_out(alias)
 
     async def get_alias(ctx: RequestContext, params: Params) -> Output:
-        return alias_out(await registry.get_alias(ctx, params["FunctionName"], params["Name"]))
+        return alias_out(await registry.aliases.get(ctx, params["FunctionName"], params["Name"]))
 
     async def update_alias(ctx: RequestContext, params: Params) -> Output:
-        alias = await registry.update_alias(
+        alias = await registry.aliases.update(
             ctx,
             params["FunctionName"],
             params["Name"],
@@ -339,13 +339,13 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return alias_out(alias)
 
     async def delete_alias(ctx: RequestContext, params: Params) -> Output:
-        await registry.delete_alias(ctx, params["FunctionName"], params["Name"])
+        await registry.aliases.delete(ctx, params["FunctionName"], params["Name"])
         if invoker is not None:
             await invoker.concurrency.function_deleted(ctx, params["FunctionName"], params["Name"])
         return {}
 
     async def list_aliases(ctx: RequestContext, params: Params) -> Output:
-        found, marker = await registry.list_aliases(
+        found, marker = await registry.aliases.list_aliases(
             ctx, params["FunctionName"], params.get("FunctionVersion"), params.get("Marker"), params.get("MaxItems")
         )
         return _paged("Aliases", [alias_out(a) for a in found], marker)
@@ -361,7 +361,7 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return out
 
     async def publish_layer_version(ctx: RequestContext, params: Params) -> Output:
-        layer = await registry.publish_layer_version(
+        layer = await registry.layers.publish(
             ctx,
             params["LayerName"],
             _code_input(params.get("Content") or {}),
@@ -373,17 +373,17 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return layer_out(layer)
 
     async def get_layer_version(ctx: RequestContext, params: Params) -> Output:
-        return layer_out(await registry.get_layer_version(ctx, params["LayerName"], int(params["VersionNumber"])))
+        return layer_out(await registry.layers.get(ctx, params["LayerName"], int(params["VersionNumber"])))
 
     async def get_layer_version_by_arn(ctx: RequestContext, params: Params) -> Output:
-        return layer_out(await registry.get_layer_version_by_arn(ctx, params["Arn"]))
+        return layer_out(await registry.layers.get_by_arn(ctx, params["Arn"]))
 
     async def delete_layer_version(ctx: RequestContext, params: Params) -> Output:
-        await registry.delete_layer_version(ctx, params["LayerName"], int(params["VersionNumber"]))
+        await registry.layers.delete(ctx, params["LayerName"], int(params["VersionNumber"]))
         return {}
 
     async def list_layers(ctx: RequestContext, params: Params) -> Output:
-        found, marker = await registry.list_layers(
+        found, marker = await registry.layers.list_layers(
             ctx,
             params.get("CompatibleRuntime"),
             params.get("CompatibleArchitecture"),
@@ -397,7 +397,7 @@ def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | N
         return _paged("Layers", items, marker)
 
     async def list_layer_versions(ctx: RequestContext, params: Params) -> Output:
-        found, marker = await registry.list_layer_versions(
+        found, marker = await registry.layers.list_versions(
             ctx,
             params["LayerName"],
             params.get("CompatibleRuntime"),
