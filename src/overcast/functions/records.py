@@ -1,7 +1,7 @@
 """Records of the Lambda control plane: function versions, their code and configuration, aliases, layers.
 
 Records are frozen; change them with `dataclasses.replace`. A FunctionConfig is stored as JSON
-(`config_to_json` / `config_from_json`); the wire shapes live in `api/services/lambda_.py`.
+(`config_to_json` / `config_from_json`); the wire shapes live in `api/services/lambda_*.py`.
 """
 
 from __future__ import annotations
