@@ -225,3 +225,31 @@ def test_a_page_holds_at_most_fifty_items(backend: InProcess) -> None:
     assert [a["Name"] for a in rest["Aliases"]] == ["a50"] and "NextMarker" not in rest
     names = [a["Name"] for p in lam.get_paginator("list_aliases").paginate(FunctionName="many") for a in p["Aliases"]]
     assert names == [f"a{i:02d}" for i in range(51)]
+
+
+def test_another_accounts_arns_are_refused(backend: InProcess) -> None:
+    owner, other = lambda_client(backend, "444444444444"), lambda_client(backend, "555555555555")
+    owner.create_function(
+        FunctionName="owned", Runtime="python3.13", Role=ROLE, Handler="index.handler",
+        Code={"ZipFile": handler_zip()}, Tags={"team": "a"}, Publish=True,
+    )  # fmt: skip
+    fn = "arn:aws:lambda:us-east-1:444444444444:function:owned"
+    owner.create_alias(FunctionName="owned", Name="live", FunctionVersion="1")
+    layer = owner.publish_layer_version(LayerName="owned", Content={"ZipFile": make_zip({"python/o.py": "O = 1\n"})})
+    calls = [
+        (other.get_function, {"FunctionName": fn}),
+        (other.get_function_configuration, {"FunctionName": f"{fn}:live"}),
+        (other.list_versions_by_function, {"FunctionName": fn}),
+        (other.get_alias, {"FunctionName": fn, "Name": "live"}),
+        (other.list_tags, {"Resource": fn}),
+        (other.tag_resource, {"Resource": fn, "Tags": {"team": "b"}}),
+        (other.update_function_configuration, {"FunctionName": fn, "Timeout": 9}),
+        (other.delete_function, {"FunctionName": fn}),
+        (other.get_layer_version_by_arn, {"Arn": layer["LayerVersionArn"]}),
+    ]
+    for call, params in calls:
+        code, _, status = _error(call, **params)
+        assert (code, status) == ("AccessDeniedException", 403), call
+    assert owner.get_function(FunctionName="owned")["Tags"] == {"team": "a"}
+    assert owner.get_function_configuration(FunctionName="owned")["Timeout"] == 3
+    assert other.list_functions()["Functions"] == [] and other.list_layers()["Layers"] == []
