@@ -93,8 +93,8 @@ async def test_missing_function_and_qualified_name(registry: Registry) -> None:
 
 async def test_provisioned_rules(registry: Registry) -> None:
     await registry.create_function(CTX, "f", config(), zip_code(), publish=True)
-    await registry.create_alias(CTX, "f", "live", "1")
-    await registry.create_alias(CTX, "f", "edge", "$LATEST")
+    await registry.aliases.create(CTX, "f", "live", "1")
+    await registry.aliases.create(CTX, "f", "edge", "$LATEST")
     concurrency = await make(registry)
     for qualifier in ("$LATEST", "edge"):
         with pytest.raises(AwsError) as caught:
@@ -147,3 +147,19 @@ async def test_provisioned_rules(registry: Registry) -> None:
         await concurrency.get_provisioned(CTX, "f", "live")
     await concurrency.function_deleted(CTX, "f", None)
     assert concurrency.unreserved(ACCOUNT, REGION) == 1000
+
+
+async def test_provisioned_configs_are_listed_a_page_at_a_time(registry: Registry) -> None:
+    for name in ("f", "g"):
+        await registry.create_function(CTX, name, config(), zip_code(), publish=True)
+    await registry.update_function_configuration(CTX, "f", {"timeout": 9})
+    await registry.publish_version(CTX, "f")
+    concurrency = await make(registry)
+    for version in ("1", "2"):
+        await concurrency.put_provisioned(CTX, "f", version, 1)
+    page, marker = await concurrency.list_provisioned(CTX, "f", max_items=1)
+    assert [c.qualifier for c in page] == ["1"] and marker is not None
+    rest, last = await concurrency.list_provisioned(CTX, "f", marker=marker)
+    assert [c.qualifier for c in rest] == ["2"] and last is None
+    with pytest.raises(AwsError, match="Invalid pagination marker"):
+        await concurrency.list_provisioned(CTX, "g", marker=marker)  # a marker of another function's list

@@ -81,7 +81,7 @@ async def test_alias_weights_pick_versions_with_the_injected_random_source(stack
     await registry.create_function(CTX, "weighted", config(runtime="python3.12"), zip_code(VERSIONED), publish=True)
     await registry.update_function_configuration(CTX, "weighted", {"environment": {"STAGE": "2"}})
     await registry.publish_version(CTX, "weighted")
-    await registry.create_alias(CTX, "weighted", "live", "1", routing={"2": 0.2})
+    await registry.aliases.create(CTX, "weighted", "live", "1", routing={"2": 0.2})
     executed = [(await invoker.invoke(CTX, "weighted", b"{}", qualifier="live")).executed_version for _ in range(4)]
     # Draws 0.05, 0.95, 0.5, 0.15 against a weight of 0.2 for version 2.
     assert executed == ["2", "1", "1", "2"]

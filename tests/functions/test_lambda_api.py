@@ -79,15 +79,25 @@ class InProcess:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    backend = InProcess(tmp_path_factory.mktemp("lambda-api"))
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    served = InProcess(tmp_path_factory.mktemp("lambda-api"))
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def lambda_client(backend: InProcess, access_key: str = "test", region: str = "us-east-1") -> Any:
+    """A boto3 Lambda client; a 12-digit access key id names the caller's account."""
+    session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key="test", region_name=region)
     lam = session.client("lambda", endpoint_url="http://localhost:4566", config=Config(retries={"max_attempts": 1}))
     lam.meta.events.register("before-send.lambda", backend.send)
-    try:
-        yield lam
-    finally:
-        backend.close()
+    return lam
+
+
+@pytest.fixture(scope="module")
+def client(backend: InProcess) -> Any:
+    return lambda_client(backend)
 
 
 def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str, int]:
@@ -176,3 +186,70 @@ def test_layers_paginators_and_settings(client: Any) -> None:
     assert settings["AccountLimit"]["CodeSizeUnzipped"] == 262144000
     client.tag_resource(Resource=ARN.replace("api-fn", "pg-0"), Tags={"k": "v"})
     assert client.list_tags(Resource=ARN.replace("api-fn", "pg-0"))["Tags"] == {"k": "v"}
+
+
+def test_markers_serve_only_their_own_list(backend: InProcess) -> None:
+    first = lambda_client(backend, "111111111111")
+    for name in ("m-a", "m-b"):
+        first.create_function(
+            FunctionName=name, Runtime="python3.13", Role=ROLE, Handler="index.handler",
+            Code={"ZipFile": handler_zip()}, Publish=True,
+        )  # fmt: skip
+    page = first.list_functions(MaxItems=1)
+    assert [f["FunctionName"] for f in page["Functions"]] == ["m-a"]
+    marker = page["NextMarker"]
+    assert [f["FunctionName"] for f in first.list_functions(Marker=marker)["Functions"]] == ["m-b"]
+    refused = ("InvalidParameterValueException", "Invalid pagination marker.", 400)
+    # Another account (a 12-digit access key id), another region, another list, another filter.
+    assert _error(lambda_client(backend, "222222222222").list_functions, Marker=marker) == refused
+    assert _error(lambda_client(backend, "111111111111", "eu-west-1").list_functions, Marker=marker) == refused
+    assert _error(first.list_versions_by_function, FunctionName="m-a", Marker=marker) == refused
+    assert _error(first.list_aliases, FunctionName="m-a", Marker=marker) == refused
+    assert _error(first.list_layers, Marker=marker) == refused
+    assert _error(first.list_functions, FunctionVersion="ALL", Marker=marker) == refused
+    assert _error(first.list_functions, Marker="not a marker") == refused
+    versions = first.list_versions_by_function(FunctionName="m-a", MaxItems=1)
+    assert _error(first.list_versions_by_function, FunctionName="m-b", Marker=versions["NextMarker"]) == refused
+
+
+def test_a_page_holds_at_most_fifty_items(backend: InProcess) -> None:
+    lam = lambda_client(backend, "333333333333")
+    lam.create_function(
+        FunctionName="many", Runtime="python3.13", Role=ROLE, Handler="index.handler", Code={"ZipFile": handler_zip()}
+    )
+    for i in range(51):
+        lam.create_alias(FunctionName="many", Name=f"a{i:02d}", FunctionVersion="$LATEST")
+    page = lam.list_aliases(FunctionName="many", MaxItems=1000)
+    assert len(page["Aliases"]) == 50 and page["Aliases"][-1]["Name"] == "a49"
+    rest = lam.list_aliases(FunctionName="many", Marker=page["NextMarker"])
+    assert [a["Name"] for a in rest["Aliases"]] == ["a50"] and "NextMarker" not in rest
+    names = [a["Name"] for p in lam.get_paginator("list_aliases").paginate(FunctionName="many") for a in p["Aliases"]]
+    assert names == [f"a{i:02d}" for i in range(51)]
+
+
+def test_another_accounts_arns_are_refused(backend: InProcess) -> None:
+    owner, other = lambda_client(backend, "444444444444"), lambda_client(backend, "555555555555")
+    owner.create_function(
+        FunctionName="owned", Runtime="python3.13", Role=ROLE, Handler="index.handler",
+        Code={"ZipFile": handler_zip()}, Tags={"team": "a"}, Publish=True,
+    )  # fmt: skip
+    fn = "arn:aws:lambda:us-east-1:444444444444:function:owned"
+    owner.create_alias(FunctionName="owned", Name="live", FunctionVersion="1")
+    layer = owner.publish_layer_version(LayerName="owned", Content={"ZipFile": make_zip({"python/o.py": "O = 1\n"})})
+    calls = [
+        (other.get_function, {"FunctionName": fn}),
+        (other.get_function_configuration, {"FunctionName": f"{fn}:live"}),
+        (other.list_versions_by_function, {"FunctionName": fn}),
+        (other.get_alias, {"FunctionName": fn, "Name": "live"}),
+        (other.list_tags, {"Resource": fn}),
+        (other.tag_resource, {"Resource": fn, "Tags": {"team": "b"}}),
+        (other.update_function_configuration, {"FunctionName": fn, "Timeout": 9}),
+        (other.delete_function, {"FunctionName": fn}),
+        (other.get_layer_version_by_arn, {"Arn": layer["LayerVersionArn"]}),
+    ]
+    for call, params in calls:
+        code, _, status = _error(call, **params)
+        assert (code, status) == ("AccessDeniedException", 403), call
+    assert owner.get_function(FunctionName="owned")["Tags"] == {"team": "a"}
+    assert owner.get_function_configuration(FunctionName="owned")["Timeout"] == 3
+    assert other.list_functions()["Functions"] == [] and other.list_layers()["Layers"] == []

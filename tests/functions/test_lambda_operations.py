@@ -9,7 +9,8 @@ import pytest
 from botocore.validate import ParamValidator
 
 from overcast.api.services import OperationTable
-from overcast.api.services.lambda_ import lambda_time, operations
+from overcast.api.services.lambda_ import operations
+from overcast.api.services.lambda_functions import lambda_time
 from overcast.errors import AwsError
 from overcast.functions.registry import Registry
 

@@ -22,50 +22,50 @@ def layer_zip(text: str = "x") -> CodeInput:
 
 
 async def test_publish_get_list_delete(registry: Registry) -> None:
-    v1 = await registry.publish_layer_version(
+    v1 = await registry.layers.publish(
         CTX, "deps", layer_zip("1"), description="d", compatible_runtimes=["python3.13"],
         compatible_architectures=["arm64"], license_info="MIT",
     )  # fmt: skip
     assert (v1.version, v1.arn, v1.layer_arn) == (1, f"{LAYER_ARN}:1", LAYER_ARN)
-    v2 = await registry.publish_layer_version(CTX, LAYER_ARN, layer_zip("2"), compatible_runtimes=["nodejs22.x"])
+    v2 = await registry.layers.publish(CTX, LAYER_ARN, layer_zip("2"), compatible_runtimes=["nodejs22.x"])
     assert v2.version == 2
-    got = await registry.get_layer_version(CTX, "deps", 1)
+    got = await registry.layers.get(CTX, "deps", 1)
     assert (got.description, got.compatible_runtimes, got.license_info) == ("d", ("python3.13",), "MIT")
-    assert (await registry.get_layer_version_by_arn(CTX, f"{LAYER_ARN}:2")).code == v2.code
+    assert (await registry.layers.get_by_arn(CTX, f"{LAYER_ARN}:2")).code == v2.code
     assert await registry.read_code(v1.code.sha256_hex) is not None
-    versions, _ = await registry.list_layer_versions(CTX, "deps")
+    versions, _ = await registry.layers.list_versions(CTX, "deps")
     assert [v.version for v in versions] == [2, 1]
-    python, _ = await registry.list_layer_versions(CTX, "deps", compatible_runtime="python3.13")
+    python, _ = await registry.layers.list_versions(CTX, "deps", compatible_runtime="python3.13")
     assert [v.version for v in python] == [1]
-    layers, _ = await registry.list_layers(CTX)
+    layers, _ = await registry.layers.list_layers(CTX)
     assert [(layer.name, layer.version) for layer in layers] == [("deps", 2)]
-    arm, _ = await registry.list_layers(CTX, compatible_architecture="arm64")
+    arm, _ = await registry.layers.list_layers(CTX, compatible_architecture="arm64")
     assert [(layer.name, layer.version) for layer in arm] == [("deps", 1)]
-    await registry.delete_layer_version(CTX, "deps", 2)
-    await registry.delete_layer_version(CTX, "deps", 2)  # deleting again is fine, as in Lambda
-    assert await error(registry.get_layer_version(CTX, "deps", 2)) == (
+    await registry.layers.delete(CTX, "deps", 2)
+    await registry.layers.delete(CTX, "deps", 2)  # deleting again is fine, as in Lambda
+    assert await error(registry.layers.get(CTX, "deps", 2)) == (
         "ResourceNotFoundException: The resource you requested does not exist."
     )
-    v3 = await registry.publish_layer_version(CTX, "deps", layer_zip("3"))
+    v3 = await registry.layers.publish(CTX, "deps", layer_zip("3"))
     assert v3.version == 3  # numbers are never reused
 
 
 async def test_layer_refusals(registry: Registry) -> None:
-    assert "Could not unzip" in await error(registry.publish_layer_version(CTX, "deps", CodeInput(zip_file=b"no")))
+    assert "Could not unzip" in await error(registry.layers.publish(CTX, "deps", CodeInput(zip_file=b"no")))
     hostile = CodeInput(zip_file=make_zip({"/abs": "x"}))
-    assert "absolute path" in await error(registry.publish_layer_version(CTX, "deps", hostile))
+    assert "absolute path" in await error(registry.layers.publish(CTX, "deps", hostile))
     dir_code = CodeInput(s3_bucket="hot-reload", s3_key="/tmp")
-    assert "not supported" in await error(registry.publish_layer_version(CTX, "deps", dir_code))
-    bad_runtime = registry.publish_layer_version(CTX, "deps", layer_zip(), compatible_runtimes=["cobol"])
+    assert "not supported" in await error(registry.layers.publish(CTX, "deps", dir_code))
+    bad_runtime = registry.layers.publish(CTX, "deps", layer_zip(), compatible_runtimes=["cobol"])
     assert "ValidationException" in await error(bad_runtime)
-    layers, _ = await registry.list_layers(CTX)
+    layers, _ = await registry.layers.list_layers(CTX)
     assert layers == []
 
 
 async def test_function_layers(registry: Registry) -> None:
-    v1 = await registry.publish_layer_version(CTX, "deps", layer_zip("1"))
-    v2 = await registry.publish_layer_version(CTX, "deps", layer_zip("2"))
-    other = await registry.publish_layer_version(CTX, "more", layer_zip("3"))
+    v1 = await registry.layers.publish(CTX, "deps", layer_zip("1"))
+    v2 = await registry.layers.publish(CTX, "deps", layer_zip("2"))
+    other = await registry.layers.publish(CTX, "more", layer_zip("3"))
     fn = await registry.create_function(CTX, "fn", config(), zip_code(), layers=[v1.arn, other.arn])
     assert [layer.arn for layer in fn.config.layers] == [v1.arn, other.arn]
     assert fn.unzipped_size_with_layers == fn.code.unzipped_size + 2
@@ -85,7 +85,7 @@ async def test_function_layers(registry: Registry) -> None:
     updated = await registry.update_function_configuration(CTX, "fn", {}, layers=[v2.arn])
     assert [layer.arn for layer in updated.config.layers] == [v2.arn]
     # A function keeps a deleted layer version's code.
-    await registry.delete_layer_version(CTX, "deps", 2)
+    await registry.layers.delete(CTX, "deps", 2)
     assert await registry.read_code(v2.code.sha256_hex) is not None
     await registry.delete_function(CTX, "fn")
 
@@ -93,7 +93,7 @@ async def test_function_layers(registry: Registry) -> None:
 async def test_unzipped_limit_counts_layers(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     from overcast.functions import validation
 
-    layer = await registry.publish_layer_version(CTX, "deps", CodeInput(zip_file=make_zip({"big": "a" * 600})))
+    layer = await registry.layers.publish(CTX, "deps", CodeInput(zip_file=make_zip({"big": "a" * 600})))
     monkeypatch.setattr(validation, "CODE_SIZE_UNZIPPED", 1000)
     code = CodeInput(zip_file=make_zip({"index.py": "b" * 500}))
     assert await error(registry.create_function(CTX, "fn", config(), code, layers=[layer.arn])) == (
@@ -103,7 +103,19 @@ async def test_unzipped_limit_counts_layers(registry: Registry, monkeypatch: pyt
 
 
 async def test_layers_are_per_account_and_region(registry: Registry) -> None:
-    await registry.publish_layer_version(CTX, "deps", layer_zip())
+    await registry.layers.publish(CTX, "deps", layer_zip())
     west = RequestContext(account_id="111111111111", region="us-west-2")
-    assert (await registry.list_layers(west))[0] == []
-    assert "does not exist" in await error(registry.get_layer_version(west, "deps", 1))
+    assert (await registry.layers.list_layers(west))[0] == []
+    assert "does not exist" in await error(registry.layers.get(west, "deps", 1))
+
+
+async def test_another_accounts_layer_is_refused(registry: Registry) -> None:
+    other = RequestContext(account_id="222222222222", region="us-east-1")
+    theirs = await registry.layers.publish(other, "deps", layer_zip())
+    denied = (
+        "AccessDeniedException: User: arn:aws:iam::111111111111:root is not authorized to perform: "
+        f"lambda:GetLayerVersion on resource: {theirs.arn}"
+    )
+    assert await error(registry.layers.get_by_arn(CTX, theirs.arn)) == denied
+    assert await error(registry.create_function(CTX, "fn", config(), zip_code(), layers=[theirs.arn])) == denied
+    assert "does not exist" in await error(registry.layers.get(CTX, theirs.layer_arn, 1))

@@ -18,6 +18,12 @@ ACCOUNT, REGION = "123456789012", "eu-west-1"
         (f"{ACCOUNT}:function:fn:7", None, FunctionRef("fn", "7")),
         (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn", None, FunctionRef("fn", None)),
         (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn:live", None, FunctionRef("fn", "live")),
+        (f"arn:aws-cn:lambda:{REGION}:{ACCOUNT}:function:fn:3", "3", FunctionRef("fn", "3")),
+        # Forms the API's pattern allows, with parts left out.
+        (f"arn:aws:lambda:{REGION}:{ACCOUNT}:fn:live", None, FunctionRef("fn", "live")),
+        (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function", None, FunctionRef("function", None)),
+        (f"{REGION}:{ACCOUNT}:function:fn", None, FunctionRef("fn", None)),
+        ("arn:aws:lambda:fn", None, FunctionRef("fn", None)),
     ],
 )
 def test_function_refs(text: str, qualifier: str | None, expected: FunctionRef) -> None:

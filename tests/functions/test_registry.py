@@ -169,7 +169,7 @@ async def test_delete_versions_and_functions(registry: Registry) -> None:
     assert await codes(registry.delete_function(CTX, "fn", "$LATEST")) == (
         "InvalidParameterValueException: $LATEST version cannot be deleted without deleting the function."
     )
-    await registry.create_alias(CTX, "fn", "live", "2")
+    await registry.aliases.create(CTX, "fn", "live", "2")
     assert "aliases reference it: [live]" in await codes(registry.delete_function(CTX, "fn", "2"))
     await registry.delete_function(CTX, "fn:1")
     assert "Function not found" in await codes(registry.get_function(CTX, "fn", "1"))
@@ -180,7 +180,7 @@ async def test_delete_versions_and_functions(registry: Registry) -> None:
     # Recreated, it starts over: versions from 1, no aliases.
     await registry.create_function(CTX, "fn", config(), zip_code())
     assert (await registry.publish_version(CTX, "fn")).version == "1"
-    aliases, _ = await registry.list_aliases(CTX, "fn")
+    aliases, _ = await registry.aliases.list_aliases(CTX, "fn")
     assert aliases == []
 
 
@@ -214,12 +214,12 @@ async def test_list_functions_paginates(registry: Registry) -> None:
 
 async def test_tags(registry: Registry) -> None:
     await registry.create_function(CTX, "fn", config(), zip_code(), tags={"team": "a"})
-    await registry.tag_resource(CTX, ARN, {"env": "dev"})
-    assert await registry.list_tags(CTX, ARN) == {"team": "a", "env": "dev"}
-    await registry.untag_resource(CTX, ARN, ["team", "absent"])
-    assert await registry.list_tags(CTX, ARN) == {"env": "dev"}
-    assert "not supported" in await codes(registry.tag_resource(CTX, f"{ARN}:1", {"a": "b"}))
-    assert "Function not found" in await codes(registry.list_tags(CTX, ARN.replace(":fn", ":nope")))
+    await registry.tagging.tag(CTX, ARN, {"env": "dev"})
+    assert await registry.tagging.tags(CTX, ARN) == {"team": "a", "env": "dev"}
+    await registry.tagging.untag(CTX, ARN, ["team", "absent"])
+    assert await registry.tagging.tags(CTX, ARN) == {"env": "dev"}
+    assert "not supported" in await codes(registry.tagging.tag(CTX, f"{ARN}:1", {"a": "b"}))
+    assert "Function not found" in await codes(registry.tagging.tags(CTX, ARN.replace(":fn", ":nope")))
 
 
 async def test_account_usage(registry: Registry) -> None:
@@ -229,3 +229,11 @@ async def test_account_usage(registry: Registry) -> None:
     assert usage.function_count == 2
     assert usage.total_code_size == 2 * first.code.size + second.code.size  # $LATEST and version 1 of "a"
 
+
+async def test_arns_are_in_the_regions_partition(registry: Registry) -> None:
+    china = RequestContext(account_id="111111111111", region="cn-north-1")
+    created = await registry.create_function(china, "fn", config(), zip_code(), publish=True)
+    assert created.arn == "arn:aws-cn:lambda:cn-north-1:111111111111:function:fn:1"
+    assert (await registry.get_function(china, created.function_arn)).version == "$LATEST"
+    denied = await codes(registry.get_function(china, "arn:aws-cn:lambda:cn-north-1:222222222222:function:fn"))
+    assert denied.startswith("AccessDeniedException: User: arn:aws-cn:iam::111111111111:root is not authorized")

@@ -87,7 +87,9 @@ BAD = [
         "Unzipped size must be smaller than 262144000 bytes",
     ),
     (v.layer_count, 6, "InvalidParameterValueException", "more than 5 layers"),
-    (v.tags, {"aws:x": "y"}, "InvalidParameterValueException", "reserved"),
+    (v.TAG_RULES.check, {"aws:x": "y"}, "InvalidParameterValueException", "keys that start with 'aws:' are reserved"),
+    (v.TAG_RULES.check, {"k" * 129: "y"}, "ValidationException", "at 'tags' failed to satisfy constraint: Member must"),
+    (v.TAG_RULES.check, {"k": "v" * 257}, "ValidationException", "less than or equal to 256"),
 ]
 
 

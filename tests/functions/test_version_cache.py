@@ -47,13 +47,13 @@ async def test_cached_aliases_follow_every_change(registry: Registry) -> None:
     await registry.publish_version(CTX, "fn")
     assert await registry.alias(CTX, "fn", "live") is None
     assert len(registry.cache) == 0  # names that do not exist are not remembered
-    await registry.create_alias(CTX, "fn", "live", "1")
+    await registry.aliases.create(CTX, "fn", "live", "1")
     live = await registry.alias(CTX, "fn", "live")
     assert live is not None and live.function_version == "1"
-    await registry.update_alias(CTX, "fn", "live", function_version="2", routing={"1": 0.5})
+    await registry.aliases.update(CTX, "fn", "live", function_version="2", routing={"1": 0.5})
     moved = await registry.alias(CTX, "fn", "live")
     assert moved is not None and (moved.function_version, moved.routing) == ("2", {"1": 0.5})
-    await registry.delete_alias(CTX, "fn", "live")
+    await registry.aliases.delete(CTX, "fn", "live")
     assert await registry.alias(CTX, "fn", "live") is None
 
 

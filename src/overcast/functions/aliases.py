@@ -4,15 +4,18 @@ Rules (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.ht
 https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html): at most one
 additional version, with a weight between 0.0 and 1.0; both versions must exist (published); an
 alias routing traffic cannot point at $LATEST; the additional version differs from the primary.
-The caller (Registry) has checked that the function exists, inside the same transaction.
+`Aliases` serves CreateAlias & co. for functions of the caller's account and region; the invoke
+path reads aliases through the Registry's version cache, which every change here drops.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from overcast.context import RequestContext
-from overcast.functions import validation
+from overcast.functions import validation, versions
 from overcast.functions.errors import (
     InvalidParameterValue,
     ResourceConflict,
@@ -20,11 +23,13 @@ from overcast.functions.errors import (
     ValidationException,
     revision_mismatch,
 )
-from overcast.functions.names import function_arn
-from overcast.functions.pages import decode_marker, encode_marker, page_size
+from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.records import LATEST, Alias
-from overcast.store import Conflict, Queries, Row
+from overcast.functions.version_cache import VersionCache
+from overcast.kit.pages import Keyset, fetch_page
+from overcast.store import Conflict, Queries, Row, Store
 
+_BY_NAME = Keyset.of(("name", str))
 _COLUMNS = "account, region, function_name, name, function_version, description, routing, revision_id"
 
 
@@ -56,7 +61,7 @@ async def load(q: Queries, ctx: RequestContext, function_name: str, name: str) -
     return None if row is None else _from_row(row)
 
 
-async def get(q: Queries, ctx: RequestContext, function_name: str, name: str) -> Alias:
+async def _get(q: Queries, ctx: RequestContext, function_name: str, name: str) -> Alias:
     alias = await load(q, ctx, function_name, name)
     if alias is None:
         raise _alias_not_found(ctx, function_name, name)
@@ -110,100 +115,6 @@ async def _check_routing(
         await _version_exists(q, ctx, function_name, version)
 
 
-async def create(
-    tx: Queries,
-    ctx: RequestContext,
-    function_name: str,
-    name: str,
-    function_version: str,
-    description: str,
-    routing: dict[str, float],
-    revision_id: str,
-) -> Alias:
-    validation.alias_name(name)
-    validation.version(function_version)
-    validation.description(description)
-    if await load(tx, ctx, function_name, name) is not None:
-        raise ResourceConflict(f"Alias already exists: {function_arn(ctx.account_id, ctx.region, function_name, name)}")
-    await _version_exists(tx, ctx, function_name, function_version)
-    await _check_routing(tx, ctx, function_name, function_version, routing)
-    alias = Alias(ctx.account_id, ctx.region, function_name, name, function_version, description, routing, revision_id)
-    try:
-        await tx.execute(
-            f"INSERT INTO lambda_aliases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            alias.account,
-            alias.region,
-            alias.function_name,
-            alias.name,
-            alias.function_version,
-            alias.description,
-            json.dumps(alias.routing),
-            alias.revision_id,
-        )
-    except Conflict as exc:
-        raise ResourceConflict(f"Alias already exists: {alias.arn}") from exc
-    return alias
-
-
-async def update(
-    tx: Queries,
-    ctx: RequestContext,
-    function_name: str,
-    name: str,
-    function_version: str | None,
-    description: str | None,
-    routing: dict[str, float] | None,
-    revision_id: str | None,
-    new_revision_id: str,
-) -> Alias:
-    alias = await get(tx, ctx, function_name, name)
-    if revision_id is not None and revision_id != alias.revision_id:
-        raise revision_mismatch()
-    primary = alias.function_version if function_version is None else function_version
-    validation.version(primary)
-    if description is not None:
-        validation.description(description)
-    new_routing = alias.routing if routing is None else routing
-    if function_version is not None:
-        await _version_exists(tx, ctx, function_name, primary)
-    await _check_routing(tx, ctx, function_name, primary, new_routing)
-    updated = Alias(
-        alias.account,
-        alias.region,
-        alias.function_name,
-        alias.name,
-        primary,
-        alias.description if description is None else description,
-        new_routing,
-        new_revision_id,
-    )
-    await tx.execute(
-        "UPDATE lambda_aliases SET function_version = ?, description = ?, routing = ?, revision_id = ? "
-        "WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
-        updated.function_version,
-        updated.description,
-        json.dumps(updated.routing),
-        updated.revision_id,
-        ctx.account_id,
-        ctx.region,
-        function_name,
-        name,
-    )
-    return updated
-
-
-async def delete(tx: Queries, ctx: RequestContext, function_name: str, name: str) -> None:
-    deleted = await tx.execute(
-        "DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
-        ctx.account_id,
-        ctx.region,
-        function_name,
-        name,
-    )
-    if not deleted:
-        raise _alias_not_found(ctx, function_name, name)
-
-
 async def aliases_using(q: Queries, ctx: RequestContext, function_name: str, version: str) -> list[str]:
     """Names of the aliases that point at `version` or route traffic to it."""
     rows = await q.fetch_all(
@@ -216,23 +127,140 @@ async def aliases_using(q: Queries, ctx: RequestContext, function_name: str, ver
     return [a.name for a in aliases if a.function_version == version or version in a.routing]
 
 
-async def list_page(
-    q: Queries,
-    ctx: RequestContext,
-    function_name: str,
-    function_version: str | None,
-    marker: str | None,
-    max_items: int | None,
-) -> tuple[list[Alias], str | None]:
-    size = page_size(max_items)
-    after = decode_marker(marker, 1) or [""]
-    sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name > ?"
-    params: list[object] = [ctx.account_id, ctx.region, function_name, str(after[0])]
-    if function_version is not None:
-        sql += " AND function_version = ?"
-        params.append(function_version)
-    rows = await q.fetch_all(sql + " ORDER BY name LIMIT ?", *params, size + 1)
-    aliases = [_from_row(row) for row in rows]
-    if len(aliases) > size:
-        return aliases[:size], encode_marker([aliases[size - 1].name])
-    return aliases, None
+@dataclass(frozen=True, slots=True)
+class Aliases:
+    """CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases."""
+
+    store: Store
+    cache: VersionCache  # the Registry's: dropped after every change
+    new_id: Callable[[], str]  # RevisionIds
+
+    async def _function(self, q: Queries, ctx: RequestContext, function_name: str) -> str:
+        """The name of the caller's function that FunctionName designates, which must exist."""
+        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
+        await versions.resolve(q, ctx, ref.name, None)
+        return ref.name
+
+    async def create(
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        name: str,
+        function_version: str,
+        description: str = "",
+        routing: Mapping[str, float] | None = None,
+    ) -> Alias:
+        validation.alias_name(name)
+        validation.version(function_version)
+        validation.description(description)
+        async with self.cache.changing(self.store) as tx:
+            function = await self._function(tx, ctx, function_name)
+            if await load(tx, ctx, function, name) is not None:
+                raise ResourceConflict(
+                    f"Alias already exists: {function_arn(ctx.account_id, ctx.region, function, name)}"
+                )
+            await _version_exists(tx, ctx, function, function_version)
+            await _check_routing(tx, ctx, function, function_version, dict(routing or {}))
+            alias = Alias(
+                ctx.account_id, ctx.region, function, name, function_version, description, dict(routing or {}),
+                self.new_id(),
+            )  # fmt: skip
+            try:
+                await tx.execute(
+                    f"INSERT INTO lambda_aliases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    alias.account,
+                    alias.region,
+                    alias.function_name,
+                    alias.name,
+                    alias.function_version,
+                    alias.description,
+                    json.dumps(alias.routing),
+                    alias.revision_id,
+                )
+            except Conflict as exc:
+                raise ResourceConflict(f"Alias already exists: {alias.arn}") from exc
+        return alias
+
+    async def get(self, ctx: RequestContext, function_name: str, name: str) -> Alias:
+        function = await self._function(self.store, ctx, function_name)
+        return await _get(self.store, ctx, function, name)
+
+    async def update(
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        name: str,
+        *,
+        function_version: str | None = None,
+        description: str | None = None,
+        routing: Mapping[str, float] | None = None,
+        revision_id: str | None = None,
+    ) -> Alias:
+        async with self.cache.changing(self.store) as tx:
+            function = await self._function(tx, ctx, function_name)
+            alias = await _get(tx, ctx, function, name)
+            if revision_id is not None and revision_id != alias.revision_id:
+                raise revision_mismatch()
+            primary = alias.function_version if function_version is None else function_version
+            validation.version(primary)
+            if description is not None:
+                validation.description(description)
+            new_routing = alias.routing if routing is None else dict(routing)
+            if function_version is not None:
+                await _version_exists(tx, ctx, function, primary)
+            await _check_routing(tx, ctx, function, primary, new_routing)
+            updated = Alias(
+                alias.account,
+                alias.region,
+                alias.function_name,
+                alias.name,
+                primary,
+                alias.description if description is None else description,
+                new_routing,
+                self.new_id(),
+            )
+            await tx.execute(
+                "UPDATE lambda_aliases SET function_version = ?, description = ?, routing = ?, revision_id = ? "
+                "WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
+                updated.function_version,
+                updated.description,
+                json.dumps(updated.routing),
+                updated.revision_id,
+                ctx.account_id,
+                ctx.region,
+                function,
+                name,
+            )
+        return updated
+
+    async def delete(self, ctx: RequestContext, function_name: str, name: str) -> None:
+        async with self.cache.changing(self.store) as tx:
+            function = await self._function(tx, ctx, function_name)
+            deleted = await tx.execute(
+                "DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? AND name = ?",
+                ctx.account_id,
+                ctx.region,
+                function,
+                name,
+            )
+            if not deleted:
+                raise _alias_not_found(ctx, function, name)
+
+    async def list_aliases(
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        function_version: str | None = None,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> tuple[list[Alias], str | None]:
+        """A function's aliases by name (those of one version with `function_version`), a page at a time."""
+        function = await self._function(self.store, ctx, function_name)
+        paging = validation.paging(ctx, "ListAliases", marker, max_items, _BY_NAME.kinds, function, function_version)
+        sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?"
+        params: list[object] = [ctx.account_id, ctx.region, function]
+        if function_version is not None:
+            sql += " AND function_version = ?"
+            params.append(function_version)
+        rows, token = await fetch_page(self.store, sql, params, _BY_NAME, paging)
+        return [_from_row(row) for row in rows], token

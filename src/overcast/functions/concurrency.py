@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import AwsError
-from overcast.functions import versions
+from overcast.functions import validation, versions
 from overcast.functions.errors import InvalidParameterValue, ResourceConflict, ResourceNotFound
 from overcast.functions.names import constraint_error, function_arn, parse_function_ref
-from overcast.functions.pages import decode_marker, encode_marker, page_size
 from overcast.functions.records import LATEST
 from overcast.functions.registry import Registry
+from overcast.kit.pages import page_of
 from overcast.store import Store
 
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html: "The remaining 100 units of
@@ -283,7 +283,7 @@ class Concurrency:
             return name, qual, version.version
         await versions.resolve(self.store, ctx, name, None)
         try:
-            alias = await self.registry.get_alias(ctx, name, qual)
+            alias = await self.registry.aliases.get(ctx, name, qual)
         except ResourceNotFound:
             raise ResourceNotFound(
                 f"Cannot find alias arn: {function_arn(ctx.account_id, ctx.region, name, qual)}"
@@ -394,15 +394,12 @@ class Concurrency:
         self, ctx: RequestContext, function_name: str, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[ProvisionedConfig], str | None]:
         name = await self._function(ctx, function_name)
-        size = page_size(max_items)
-        after = str((decode_marker(marker, 1) or [""])[0])
+        paging = validation.paging(ctx, "ListProvisionedConcurrencyConfigs", marker, max_items, (str,), name)
         found = sorted(
-            (c for k, c in self._provisioned.items() if k[:3] == (ctx.account_id, ctx.region, name) and k[3] > after),
+            (c for k, c in self._provisioned.items() if k[:3] == (ctx.account_id, ctx.region, name)),
             key=lambda c: c.qualifier,
         )
-        if len(found) > size:
-            return found[:size], encode_marker([found[size - 1].qualifier])
-        return found, None
+        return page_of(found, paging, lambda c: [c.qualifier])
 
     async def function_deleted(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> None:
         """Forget the settings of a deleted function (or of a deleted version or alias)."""

@@ -2,21 +2,26 @@
 function's layer list (https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html).
 
 Version numbers of a layer are never reused, even after versions are deleted (lambda_layers.next_version).
+Every call reads and writes the caller's own layers: another account's layer version needs a grant
+Overcast does not keep yet, so it is refused as Lambda refuses it without one.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.functions import validation
-from overcast.functions.code import PreparedCode, drop_unreferenced, store_code
+from overcast.functions.code import CodeInput, drop_unreferenced, prepare_layer, store_code
 from overcast.functions.errors import InvalidParameterValue, ResourceNotFound
-from overcast.functions.names import constraint_error, parse_layer_name, parse_layer_version_arn
-from overcast.functions.pages import decode_marker, encode_marker, page_size
+from overcast.functions.names import constraint_error, layer_denied, parse_layer_name, parse_layer_version_arn
 from overcast.functions.records import CodeRef, LayerRef, LayerVersion
-from overcast.store import Queries, Row
+from overcast.functions.usage import check_storage
+from overcast.kit.pages import page_of
+from overcast.store import Queries, Row, Store
 
 _COLUMNS = (
     "account, region, name, version, description, runtimes, architectures, license, code_sha, code_size, "
@@ -40,18 +45,20 @@ def _from_row(row: Row) -> LayerVersion:
     )
 
 
-async def publish(
-    tx: Queries,
-    ctx: RequestContext,
-    layer_name: str,
-    prepared: PreparedCode,
-    description: str,
-    runtimes: Sequence[str],
-    architectures: Sequence[str],
-    license_info: str | None,
-    now: float,
-) -> LayerVersion:
-    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+async def _load(q: Queries, ctx: RequestContext, name: str, version: int) -> LayerVersion | None:
+    row = await q.fetch_one(
+        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
+        ctx.account_id,
+        ctx.region,
+        name,
+        version,
+    )
+    return None if row is None else _from_row(row)
+
+
+def _check_settings(
+    description: str, runtimes: Sequence[str], architectures: Sequence[str], license_info: str | None
+) -> None:
     validation.description(description)
     validation.layer_runtimes(runtimes)
     if len(architectures) > 2:
@@ -65,88 +72,6 @@ async def publish(
             )
     if license_info is not None and len(license_info) > 512:
         raise constraint_error(license_info, "licenseInfo", "Member must have length less than or equal to 512")
-    row = await tx.fetch_one(
-        "INSERT INTO lambda_layers (account, region, name, next_version) VALUES (?, ?, ?, 2) "
-        "ON CONFLICT (account, region, name) DO UPDATE SET next_version = lambda_layers.next_version + 1 "
-        "RETURNING next_version",
-        ctx.account_id,
-        ctx.region,
-        name,
-    )
-    assert row is not None
-    layer = LayerVersion(
-        account=ctx.account_id,
-        region=ctx.region,
-        name=name,
-        version=int(row["next_version"]) - 1,
-        description=description,
-        compatible_runtimes=tuple(runtimes),
-        compatible_architectures=tuple(architectures),
-        license_info=license_info,
-        code=prepared.ref,
-        created=now,
-    )
-    await store_code(tx, prepared)
-    await tx.execute(
-        f"INSERT INTO lambda_layer_versions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        layer.account,
-        layer.region,
-        layer.name,
-        layer.version,
-        layer.description,
-        json.dumps(list(layer.compatible_runtimes)),
-        json.dumps(list(layer.compatible_architectures)),
-        layer.license_info,
-        layer.code.sha256_hex,
-        layer.code.size,
-        layer.code.unzipped_size,
-        layer.created,
-    )
-    return layer
-
-
-async def _load(q: Queries, account: str, region: str, name: str, version: int) -> LayerVersion | None:
-    row = await q.fetch_one(
-        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
-        account,
-        region,
-        name,
-        version,
-    )
-    return None if row is None else _from_row(row)
-
-
-async def get(q: Queries, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
-    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
-    layer = await _load(q, ctx.account_id, ctx.region, name, version)
-    if layer is None:
-        raise ResourceNotFound(_NOT_FOUND)
-    return layer
-
-
-async def get_by_arn(q: Queries, ctx: RequestContext, arn: str) -> LayerVersion:
-    ref = parse_layer_version_arn(arn)
-    layer = None if ref.region != ctx.region else await _load(q, ref.account, ref.region, ref.name, ref.version)
-    if layer is None:
-        raise ResourceNotFound(_NOT_FOUND)
-    return layer
-
-
-async def delete(tx: Queries, ctx: RequestContext, layer_name: str, version: int) -> None:
-    """DeleteLayerVersion; deleting a version that does not exist succeeds, as in Lambda. Functions using
-    the version keep its code."""
-    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
-    layer = await _load(tx, ctx.account_id, ctx.region, name, version)
-    if layer is None:
-        return
-    await tx.execute(
-        "DELETE FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
-        ctx.account_id,
-        ctx.region,
-        name,
-        version,
-    )
-    await drop_unreferenced(tx, [layer.code.sha256_hex])
 
 
 def _matches(layer: LayerVersion, runtime: str | None, architecture: str | None) -> bool:
@@ -155,58 +80,148 @@ def _matches(layer: LayerVersion, runtime: str | None, architecture: str | None)
     )
 
 
-async def list_layers(
-    q: Queries,
-    ctx: RequestContext,
-    runtime: str | None,
-    architecture: str | None,
-    marker: str | None,
-    max_items: int | None,
-) -> tuple[list[LayerVersion], str | None]:
-    size = page_size(max_items)
-    after = decode_marker(marker, 1) or [""]
-    rows = await q.fetch_all(
-        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name > ? "
-        "ORDER BY name, version DESC",
-        ctx.account_id,
-        ctx.region,
-        str(after[0]),
-    )
-    latest: dict[str, LayerVersion] = {}
-    for layer in map(_from_row, rows):
-        if layer.name not in latest and _matches(layer, runtime, architecture):
-            latest[layer.name] = layer
-    found = list(latest.values())
-    if len(found) > size:
-        return found[:size], encode_marker([found[size - 1].name])
-    return found, None
+@dataclass(frozen=True, slots=True)
+class Layers:
+    """PublishLayerVersion, GetLayerVersion(ByArn), DeleteLayerVersion, ListLayers, ListLayerVersions."""
 
+    store: Store
+    clock: Clock
 
-async def list_versions(
-    q: Queries,
-    ctx: RequestContext,
-    layer_name: str,
-    runtime: str | None,
-    architecture: str | None,
-    marker: str | None,
-    max_items: int | None,
-) -> tuple[list[LayerVersion], str | None]:
-    """A layer's versions, newest first (an unknown layer has none)."""
-    name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
-    size = page_size(max_items)
-    after = decode_marker(marker, 1)
-    rows = await q.fetch_all(
-        f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version < ? "
-        "ORDER BY version DESC",
-        ctx.account_id,
-        ctx.region,
-        name,
-        int(after[0]) if after else 2**62,
-    )
-    found = [layer for layer in map(_from_row, rows) if _matches(layer, runtime, architecture)]
-    if len(found) > size:
-        return found[:size], encode_marker([found[size - 1].version])
-    return found, None
+    async def publish(
+        self,
+        ctx: RequestContext,
+        layer_name: str,
+        content: CodeInput,
+        *,
+        description: str = "",
+        compatible_runtimes: Sequence[str] = (),
+        compatible_architectures: Sequence[str] = (),
+        license_info: str | None = None,
+    ) -> LayerVersion:
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        _check_settings(description, compatible_runtimes, compatible_architectures, license_info)
+        prepared = prepare_layer(content)
+        async with self.store.transaction() as tx:
+            await check_storage(tx, ctx, prepared.ref.size)
+            row = await tx.fetch_one(
+                "INSERT INTO lambda_layers (account, region, name, next_version) VALUES (?, ?, ?, 2) "
+                "ON CONFLICT (account, region, name) DO UPDATE SET next_version = lambda_layers.next_version + 1 "
+                "RETURNING next_version",
+                ctx.account_id,
+                ctx.region,
+                name,
+            )
+            assert row is not None
+            layer = LayerVersion(
+                account=ctx.account_id,
+                region=ctx.region,
+                name=name,
+                version=int(row["next_version"]) - 1,
+                description=description,
+                compatible_runtimes=tuple(compatible_runtimes),
+                compatible_architectures=tuple(compatible_architectures),
+                license_info=license_info,
+                code=prepared.ref,
+                created=self.clock.now(),
+            )
+            await store_code(tx, prepared)
+            await tx.execute(
+                f"INSERT INTO lambda_layer_versions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                layer.account,
+                layer.region,
+                layer.name,
+                layer.version,
+                layer.description,
+                json.dumps(list(layer.compatible_runtimes)),
+                json.dumps(list(layer.compatible_architectures)),
+                layer.license_info,
+                layer.code.sha256_hex,
+                layer.code.size,
+                layer.code.unzipped_size,
+                layer.created,
+            )
+        return layer
+
+    async def get(self, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        layer = await _load(self.store, ctx, name, version)
+        if layer is None:
+            raise ResourceNotFound(_NOT_FOUND)
+        return layer
+
+    async def get_by_arn(self, ctx: RequestContext, arn: str) -> LayerVersion:
+        ref = parse_layer_version_arn(arn)
+        if ref.region != ctx.region:
+            raise ResourceNotFound(_NOT_FOUND)
+        if ref.account != ctx.account_id:
+            raise layer_denied(ctx.account_id, ctx.region, arn)
+        layer = await _load(self.store, ctx, ref.name, ref.version)
+        if layer is None:
+            raise ResourceNotFound(_NOT_FOUND)
+        return layer
+
+    async def delete(self, ctx: RequestContext, layer_name: str, version: int) -> None:
+        """DeleteLayerVersion; deleting a version that does not exist succeeds, as in Lambda. Functions using
+        the version keep its code."""
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        async with self.store.transaction() as tx:
+            layer = await _load(tx, ctx, name, version)
+            if layer is None:
+                return
+            await tx.execute(
+                "DELETE FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? AND version = ?",
+                ctx.account_id,
+                ctx.region,
+                name,
+                version,
+            )
+            await drop_unreferenced(tx, [layer.code.sha256_hex])
+
+    async def list_layers(
+        self,
+        ctx: RequestContext,
+        compatible_runtime: str | None = None,
+        compatible_architecture: str | None = None,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> tuple[list[LayerVersion], str | None]:
+        """Each layer's latest version matching the filters (ListLayers' LatestMatchingVersion), by layer name."""
+        runtime, architecture = compatible_runtime, compatible_architecture
+        paging = validation.paging(ctx, "ListLayers", marker, max_items, (str,), runtime, architecture)
+        rows = await self.store.fetch_all(
+            f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? "
+            "ORDER BY name, version DESC",
+            ctx.account_id,
+            ctx.region,
+        )
+        latest: dict[str, LayerVersion] = {}
+        for layer in map(_from_row, rows):
+            if layer.name not in latest and _matches(layer, runtime, architecture):
+                latest[layer.name] = layer
+        return page_of(list(latest.values()), paging, lambda layer: [layer.name])
+
+    async def list_versions(
+        self,
+        ctx: RequestContext,
+        layer_name: str,
+        compatible_runtime: str | None = None,
+        compatible_architecture: str | None = None,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> tuple[list[LayerVersion], str | None]:
+        """A layer's versions, newest first (an unknown layer has none)."""
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        runtime, architecture = compatible_runtime, compatible_architecture
+        paging = validation.paging(ctx, "ListLayerVersions", marker, max_items, (int,), name, runtime, architecture)
+        rows = await self.store.fetch_all(
+            f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? "
+            "ORDER BY version DESC",
+            ctx.account_id,
+            ctx.region,
+            name,
+        )
+        found = [layer for layer in map(_from_row, rows) if _matches(layer, runtime, architecture)]
+        return page_of(found, paging, lambda layer: [-layer.version])
 
 
 async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[str]) -> list[LayerRef]:
@@ -219,13 +234,15 @@ async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[s
             raise InvalidParameterValue(
                 f"Layers are not in the same region as the function. Layers are expected to be in region {ctx.region}."
             )
+        if ref.account != ctx.account_id:
+            raise layer_denied(ctx.account_id, ctx.region, arn)
         if (ref.account, ref.name) in seen:
             raise InvalidParameterValue(
                 "Two different versions of the same layer are not allowed to be referenced in the same function. "
                 f"{seen[(ref.account, ref.name)]} and {arn} are versions of the same layer."
             )
         seen[(ref.account, ref.name)] = arn
-        layer = await _load(q, ref.account, ref.region, ref.name, ref.version)
+        layer = await _load(q, ctx, ref.name, ref.version)
         if layer is None:
             raise InvalidParameterValue(f"Layer version {arn} does not exist.")
         refs.append(LayerRef(layer.arn, layer.code.size, layer.code.unzipped_size, layer.code.sha256_hex))

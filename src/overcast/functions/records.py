@@ -1,7 +1,7 @@
 """Records of the Lambda control plane: function versions, their code and configuration, aliases, layers.
 
 Records are frozen; change them with `dataclasses.replace`. A FunctionConfig is stored as JSON
-(`config_to_json` / `config_from_json`); the wire shapes live in `api/services/lambda_.py`.
+(`config_to_json` / `config_from_json`); the wire shapes live in `api/services/lambda_*.py`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import base64
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from overcast.functions.names import function_arn, layer_arn
 
 LATEST = "$LATEST"
 
@@ -92,12 +94,12 @@ class FunctionVersion:
     @property
     def function_arn(self) -> str:
         """The unqualified ARN."""
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
+        return function_arn(self.account, self.region, self.name)
 
     @property
     def arn(self) -> str:
         """FunctionArn as GetFunctionConfiguration reports it: unqualified for $LATEST, else `:N`."""
-        return self.function_arn if self.version == LATEST else f"{self.function_arn}:{self.version}"
+        return function_arn(self.account, self.region, self.name, None if self.version == LATEST else self.version)
 
     @property
     def unzipped_size_with_layers(self) -> int:
@@ -118,7 +120,7 @@ class Alias:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name}:{self.name}"
+        return function_arn(self.account, self.region, self.function_name, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +138,11 @@ class LayerVersion:
 
     @property
     def layer_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account}:layer:{self.name}"
+        return layer_arn(self.account, self.region, self.name)
 
     @property
     def arn(self) -> str:
-        return f"{self.layer_arn}:{self.version}"
+        return layer_arn(self.account, self.region, self.name, self.version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,49 +1,49 @@
-"""Registry: the Lambda control plane — functions, versions, aliases, layers, tags, account settings.
+"""Registry: the Lambda control plane — functions and their versions, with aliases, layers and tags beside them.
 
 Everything lives in the store, keyed by (account, region): the same name in two accounts or two
-regions is two functions. Every mutation runs in one store transaction, so it is applied whole or
-not at all. Uploaded code is checked completely (see `archives`) before the transaction starts.
-Aliases and layers are in their own modules; the Registry is the one facade the API and the
-execution engine use. The invoke path reads versions and aliases through the version cache
-(`version`, `alias`), which every mutation drops once its transaction has ended.
+regions is two functions, and every call reads and writes the caller's own (its RequestContext).
+Every mutation runs in one store transaction, so it is applied whole or not at all. Uploaded code
+is checked completely (see `archives`) before the transaction starts. The Registry is the one
+object the API and the execution engine hold: `aliases` (aliases.py), `layers` (layers.py) and
+`tagging` (the kit's tags) hang off it. The invoke path reads versions and aliases through the
+version cache (`version`, `alias`), which every mutation drops once its transaction has ended.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import tags as tag_ops
 from overcast.functions import validation, versions
-from overcast.functions.code import CodeInput, PreparedCode
+from overcast.functions.aliases import Aliases
+from overcast.functions.code import CodeInput
 from overcast.functions.errors import (
     InvalidParameterValue,
     ResourceConflict,
     revision_mismatch,
 )
-from overcast.functions.names import parse_function_ref
-from overcast.functions.pages import decode_marker, encode_marker, page_size
-from overcast.functions.records import (
-    LATEST,
-    AccountUsage,
-    Alias,
-    FunctionConfig,
-    FunctionVersion,
-    LayerVersion,
-)
+from overcast.functions.layers import Layers
+from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.records import LATEST, AccountUsage, Alias, FunctionConfig, FunctionVersion
 from overcast.functions.schema import STEPS
 from overcast.functions.usage import check_storage, usage
 from overcast.functions.version_cache import VersionCache
+from overcast.kit import tags as kit_tags
+from overcast.kit.pages import Keyset, fetch_page
+from overcast.kit.tags import Tagging
 from overcast.store import Conflict, Queries, Store
+
+# The orders of ListFunctions (name, then $LATEST before the published versions) and ListVersionsByFunction.
+_BY_NAME = Keyset.of(("name", str), ("number", int))
+_BY_NUMBER = Keyset.of(("number", int))
 
 
 def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
@@ -63,7 +63,23 @@ def check_config(config: FunctionConfig, check_runtime: bool = True) -> None:
     validation.environment(config.environment)
 
 
+async def taggable(q: Queries, ctx: RequestContext, resource: str) -> str:
+    """The ARN a function's tags are kept under, from TagResource's Resource: the unqualified ARN of a
+    function of the caller's account and region (tags live on the function, not its versions or aliases)."""
+    if parse_arn(resource) is None:
+        raise InvalidParameterValue(f"Invalid ARN: {resource}")
+    ref = parse_function_ref(resource, ctx.account_id, ctx.region)
+    if ref.qualifier is not None:
+        raise InvalidParameterValue(
+            "Tags on function aliases and versions are not supported. Please specify a function ARN."
+        )
+    await versions.resolve(q, ctx, ref.name, None)
+    return function_arn(ctx.account_id, ctx.region, ref.name)
+
+
 class Registry:
+    """CreateFunction & co.: functions, versions, account usage; aliases, layers and tags beside them."""
+
     def __init__(
         self,
         store: Store,
@@ -80,17 +96,13 @@ class Registry:
         # Whether this host can run a runtime (raises an AwsError naming what is missing); given by
         # the composition root from the sandboxes, so a function that could never run is refused at once.
         self.runtime_check = runtime_check
-
-    @asynccontextmanager
-    async def _changing(self) -> AsyncIterator[Queries]:
-        """The transaction of a mutation; the version cache is dropped once it has committed (or failed)."""
-        try:
-            async with self.store.transaction() as tx:
-                yield tx
-        finally:
-            self.cache.clear()
+        self.aliases = Aliases(store, self.cache, self.new_id)
+        self.layers = Layers(store, self.clock)
+        # TagResource / UntagResource / ListTags, over the kit's one tags table.
+        self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
     async def start(self) -> None:
+        await kit_tags.migrate(self.store)  # before the functions' steps, which move tags into it
         await self.store.migrate("functions", STEPS)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -129,20 +141,16 @@ class Registry:
         self, ctx: RequestContext, all_versions: bool = False, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[FunctionVersion], str | None]:
         """Functions ($LATEST only, or every version with FunctionVersion=ALL) by name, a page at a time."""
-        size = page_size(max_items)
-        after = decode_marker(marker, 2) or ["", -1]
-        rows = await self.store.fetch_all(
-            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? "
-            + ("" if all_versions else "AND number = 0 ")
-            + "AND (name > ? OR (name = ? AND number > ?)) ORDER BY name, number LIMIT ?",
-            ctx.account_id,
-            ctx.region,
-            str(after[0]),
-            str(after[0]),
-            int(after[1]),
-            size + 1,
+        paging = validation.paging(ctx, "ListFunctions", marker, max_items, _BY_NAME.kinds, all_versions)
+        rows, token = await fetch_page(
+            self.store,
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ?"
+            + ("" if all_versions else " AND number = 0"),
+            [ctx.account_id, ctx.region],
+            _BY_NAME,
+            paging,
         )
-        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [v.name, versions.number(v.version)])
+        return [versions.version_from_row(r) for r in rows], token
 
     async def list_versions(
         self, ctx: RequestContext, function_name: str, marker: str | None = None, max_items: int | None = None
@@ -150,31 +158,15 @@ class Registry:
         """$LATEST, then the published versions in order."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         await versions.resolve(self.store, ctx, ref.name, None)
-        size = page_size(max_items)
-        after = decode_marker(marker, 1) or [-1]
-        rows = await self.store.fetch_all(
-            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? "
-            "AND number > ? ORDER BY number LIMIT ?",
-            ctx.account_id,
-            ctx.region,
-            ref.name,
-            int(after[0]),
-            size + 1,
+        paging = validation.paging(ctx, "ListVersionsByFunction", marker, max_items, _BY_NUMBER.kinds, ref.name)
+        rows, token = await fetch_page(
+            self.store,
+            f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ?",
+            [ctx.account_id, ctx.region, ref.name],
+            _BY_NUMBER,
+            paging,
         )
-        return paged([versions.version_from_row(r) for r in rows], size, lambda v: [versions.number(v.version)])
-
-    async def list_tags(self, ctx: RequestContext, resource: str) -> dict[str, str]:
-        name = tag_ops.taggable(ctx, resource)
-        row = await self.store.fetch_one(
-            "SELECT tags FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-        )
-        if row is None:
-            raise versions.not_found(ctx, name)
-        tags: dict[str, str] = json.loads(row["tags"])
-        return tags
+        return [versions.version_from_row(r) for r in rows], token
 
     async def account_usage(self, ctx: RequestContext) -> AccountUsage:
         return await usage(self.store, ctx)
@@ -199,12 +191,11 @@ class Registry:
         check_config(config)
         if self.runtime_check is not None:
             self.runtime_check(config.runtime)
-        validation.tags(tags or {})
         validation.layer_count(len(layers))
         prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload)
         now = self.clock.now()
         try:
-            async with self._changing() as tx:
+            async with self.cache.changing(self.store) as tx:
                 layer_refs = await layer_ops.resolve_for_function(tx, ctx, layers)
                 validation.unzipped_size(prepared.ref.unzipped_size + sum(layer.unzipped_size for layer in layer_refs))
                 exists = await tx.fetch_one(
@@ -218,13 +209,13 @@ class Registry:
                 await check_storage(tx, ctx, prepared.ref.size)
                 await tx.execute(
                     "INSERT INTO lambda_functions (account, region, name, next_version, tags, created) "
-                    "VALUES (?, ?, ?, 1, ?, ?)",
+                    "VALUES (?, ?, ?, 1, '{}', ?)",
                     ctx.account_id,
                     ctx.region,
                     name,
-                    json.dumps(dict(tags or {})),
                     now,
                 )
+                await kit_tags.add(tx, function_arn(ctx.account_id, ctx.region, name), tags or {}, validation.TAG_RULES)
                 logging = config.logging
                 if not logging.log_group:
                     logging = dataclasses.replace(logging, log_group=f"/aws/lambda/{name}")
@@ -264,7 +255,7 @@ class Registry:
         if architectures is not None:
             validation.architectures(architectures)
         prepared = code_ops.prepare(code, "UpdateFunctionCode", hot_reload=self.hot_reload)
-        async with self._changing() as tx:
+        async with self.cache.changing(self.store) as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
@@ -302,7 +293,7 @@ class Registry:
             raise ValueError(f"not settable FunctionConfig fields: {sorted(set(changes) - settable)}")
         if layers is not None:
             validation.layer_count(len(layers))
-        async with self._changing() as tx:
+        async with self.cache.changing(self.store) as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
@@ -323,7 +314,7 @@ class Registry:
     async def delete_function(self, ctx: RequestContext, function_name: str, qualifier: str | None = None) -> None:
         """DeleteFunction: the whole function (versions, aliases, tags), or one published version."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
-        async with self._changing() as tx:
+        async with self.cache.changing(self.store) as tx:
             if ref.qualifier == LATEST:
                 await versions.resolve(tx, ctx, ref.name, None)
                 # https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html
@@ -341,6 +332,7 @@ class Registry:
                 raise versions.not_found(ctx, ref.name)
             await tx.execute("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ?", *keys)
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
+            await kit_tags.drop(tx, function_arn(*keys))
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
 
     async def _delete_version(self, tx: Queries, ctx: RequestContext, name: str, qualifier: str) -> None:
@@ -378,7 +370,7 @@ class Registry:
         answer (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html)."""
         if description is not None:
             validation.description(description)
-        async with self._changing() as tx:
+        async with self.cache.changing(self.store) as tx:
             latest = await self._latest(tx, ctx, function_name)
             if code_sha256 is not None and code_sha256 != latest.code.code_sha256:
                 raise InvalidParameterValue(
@@ -388,145 +380,3 @@ class Registry:
             if revision_id is not None and revision_id != latest.revision_id:
                 raise revision_mismatch()
             return await versions.publish(tx, latest, description, self.new_id(), self.clock.now())
-
-    # --- tags ------------------------------------------------------------------------------------
-
-    async def tag_resource(self, ctx: RequestContext, resource: str, tags: Mapping[str, str]) -> None:
-        name = tag_ops.taggable(ctx, resource)
-        async with self._changing() as tx:
-            current = await tag_ops.load(tx, ctx, name)
-            current.update(tags)
-            validation.tags(current)
-            await tag_ops.save(tx, ctx, name, current)
-
-    async def untag_resource(self, ctx: RequestContext, resource: str, keys: Sequence[str]) -> None:
-        name = tag_ops.taggable(ctx, resource)
-        async with self._changing() as tx:
-            current = await tag_ops.load(tx, ctx, name)
-            for key in keys:
-                current.pop(key, None)
-            await tag_ops.save(tx, ctx, name, current)
-
-    # --- aliases (see aliases.py) ------------------------------------------------------------------
-
-    async def create_alias(
-        self,
-        ctx: RequestContext,
-        function_name: str,
-        name: str,
-        function_version: str,
-        description: str = "",
-        routing: Mapping[str, float] | None = None,
-    ) -> Alias:
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self._changing() as tx:
-            await versions.resolve(tx, ctx, ref.name, None)
-            return await alias_ops.create(
-                tx, ctx, ref.name, name, function_version, description, dict(routing or {}), self.new_id()
-            )
-
-    async def get_alias(self, ctx: RequestContext, function_name: str, name: str) -> Alias:
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        await versions.resolve(self.store, ctx, ref.name, None)
-        return await alias_ops.get(self.store, ctx, ref.name, name)
-
-    async def update_alias(
-        self,
-        ctx: RequestContext,
-        function_name: str,
-        name: str,
-        *,
-        function_version: str | None = None,
-        description: str | None = None,
-        routing: Mapping[str, float] | None = None,
-        revision_id: str | None = None,
-    ) -> Alias:
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self._changing() as tx:
-            await versions.resolve(tx, ctx, ref.name, None)
-            return await alias_ops.update(
-                tx, ctx, ref.name, name, function_version, description,
-                None if routing is None else dict(routing), revision_id, self.new_id(),
-            )  # fmt: skip
-
-    async def delete_alias(self, ctx: RequestContext, function_name: str, name: str) -> None:
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        async with self._changing() as tx:
-            await versions.resolve(tx, ctx, ref.name, None)
-            await alias_ops.delete(tx, ctx, ref.name, name)
-
-    async def list_aliases(
-        self,
-        ctx: RequestContext,
-        function_name: str,
-        function_version: str | None = None,
-        marker: str | None = None,
-        max_items: int | None = None,
-    ) -> tuple[list[Alias], str | None]:
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
-        await versions.resolve(self.store, ctx, ref.name, None)
-        return await alias_ops.list_page(self.store, ctx, ref.name, function_version, marker, max_items)
-
-    # --- layers (see layers.py) --------------------------------------------------------------------
-
-    async def publish_layer_version(
-        self,
-        ctx: RequestContext,
-        layer_name: str,
-        content: CodeInput,
-        *,
-        description: str = "",
-        compatible_runtimes: Sequence[str] = (),
-        compatible_architectures: Sequence[str] = (),
-        license_info: str | None = None,
-    ) -> LayerVersion:
-        prepared: PreparedCode = code_ops.prepare_layer(content)
-        async with self._changing() as tx:
-            await check_storage(tx, ctx, prepared.ref.size)
-            return await layer_ops.publish(
-                tx, ctx, layer_name, prepared, description, compatible_runtimes, compatible_architectures,
-                license_info, self.clock.now(),
-            )  # fmt: skip
-
-    async def get_layer_version(self, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
-        return await layer_ops.get(self.store, ctx, layer_name, version)
-
-    async def get_layer_version_by_arn(self, ctx: RequestContext, arn: str) -> LayerVersion:
-        return await layer_ops.get_by_arn(self.store, ctx, arn)
-
-    async def delete_layer_version(self, ctx: RequestContext, layer_name: str, version: int) -> None:
-        async with self._changing() as tx:
-            await layer_ops.delete(tx, ctx, layer_name, version)
-
-    async def list_layers(
-        self,
-        ctx: RequestContext,
-        compatible_runtime: str | None = None,
-        compatible_architecture: str | None = None,
-        marker: str | None = None,
-        max_items: int | None = None,
-    ) -> tuple[list[LayerVersion], str | None]:
-        """Each layer's latest version matching the filters (ListLayers' LatestMatchingVersion)."""
-        return await layer_ops.list_layers(
-            self.store, ctx, compatible_runtime, compatible_architecture, marker, max_items
-        )
-
-    async def list_layer_versions(
-        self,
-        ctx: RequestContext,
-        layer_name: str,
-        compatible_runtime: str | None = None,
-        compatible_architecture: str | None = None,
-        marker: str | None = None,
-        max_items: int | None = None,
-    ) -> tuple[list[LayerVersion], str | None]:
-        return await layer_ops.list_versions(
-            self.store, ctx, layer_name, compatible_runtime, compatible_architecture, marker, max_items
-        )
-
-
-def paged(items: list[Any], size: int, key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
-    if len(items) > size:
-        items = items[:size]
-        return items, encode_marker(key(items[-1]))
-    return items, None

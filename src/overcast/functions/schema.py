@@ -1,11 +1,28 @@
 """The functions component's tables, as migration steps for `store.migrate("functions", STEPS)`.
 
-Steps are identified by position: never change a released step, append new ones.
+Steps are identified by position: never change a released step, append new ones. The kit's tags
+table must exist first (`overcast.kit.tags.migrate`).
 """
 
 from __future__ import annotations
 
-STEPS: list[str] = [
+import json
+
+from overcast.functions.names import function_arn
+from overcast.functions.validation import TAG_RULES
+from overcast.kit import tags
+from overcast.store import MigrationStep, Queries
+
+
+async def _move_tags(tx: Queries) -> None:
+    """Functions' tags move from the JSON column lambda_functions.tags to the kit's one tags table, under
+    each function's ARN; the column stays, holding '{}'."""
+    for row in await tx.fetch_all("SELECT account, region, name, tags FROM lambda_functions WHERE tags <> '{}'"):
+        await tags.add(tx, function_arn(row["account"], row["region"], row["name"]), json.loads(row["tags"]), TAG_RULES)
+    await tx.execute("UPDATE lambda_functions SET tags = '{}' WHERE tags <> '{}'")
+
+
+STEPS: list[MigrationStep] = [
     # Content-addressed code: zips of functions and layers, keyed by the hex SHA-256 of the zip.
     "CREATE TABLE lambda_code (sha TEXT PRIMARY KEY, data BYTEA NOT NULL, size BIGINT NOT NULL, "
     "unzipped_size BIGINT NOT NULL)",
@@ -31,4 +48,5 @@ STEPS: list[str] = [
     "license TEXT, code_sha TEXT NOT NULL, code_size BIGINT NOT NULL, unzipped_size BIGINT NOT NULL, "
     "created DOUBLE PRECISION NOT NULL, PRIMARY KEY (account, region, name, version));"
     "CREATE INDEX lambda_layer_versions_code ON lambda_layer_versions (code_sha)",
+    _move_tags,
 ]

@@ -12,8 +12,12 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
+from overcast.context import RequestContext
+from overcast.errors import AwsError
 from overcast.functions.errors import InvalidParameterValue, ValidationException
 from overcast.functions.names import constraint_error
+from overcast.kit.pages import Kinds, PageLimits, Paging, scope_of
+from overcast.kit.tags import TagRules
 
 # --- limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html) -----------------
 MEMORY_MIN, MEMORY_MAX = 128, 10240
@@ -27,9 +31,21 @@ ENVIRONMENT_BYTES = 4096
 MAX_LAYERS = 5
 FUNCTION_NAME_MAX = 64
 DESCRIPTION_MAX = 256
+# Lambda's List* operations serve at most 50 items a page, whatever MaxItems asks
+# (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html#API_ListFunctions_RequestSyntax).
+PAGE_LIMITS = PageLimits(
+    default=50, most=50, below_minimum=lambda n: InvalidParameterValue(f"MaxItems must be at least 1, got {n}.")
+)
 # CreateFunction's request-size answer for a too-large ZipFile, as Lambda words it (the number is the
 # base64-encoded 50 MB plus the request's envelope).
 REQUEST_SIZE_LIMIT = 70_167_211
+
+# Tags: 50 a function (https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html), keys
+# starting with `aws:` reserved, keys and values too long refused with the model's constraint text.
+TAG_RULES = TagRules(
+    bad_key=lambda key: constraint_error(key, "tags", "Member must have length less than or equal to 128"),
+    bad_value=lambda value: constraint_error(value, "tags", "Member must have length less than or equal to 256"),
+)
 
 # --- runtimes (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) -----------------------
 # Runtimes whose "block function create" and "block function update" dates have passed. Existing
@@ -223,14 +239,14 @@ def unzipped_size(total: int) -> None:
         raise InvalidParameterValue(f"Unzipped size must be smaller than {CODE_SIZE_UNZIPPED} bytes")
 
 
-def tags(values: Mapping[str, str]) -> None:
-    if len(values) > 50:
-        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html: 50 tags per resource.
-        raise InvalidParameterValue("Number of tags exceeds resource tag limit.")
-    for key, value in values.items():
-        if not 1 <= len(key) <= 128:
-            raise constraint_error(key, "tags", "Member must have length less than or equal to 128")
-        if key.lower().startswith("aws:"):
-            raise InvalidParameterValue("Tag keys that start with 'aws:' are reserved for AWS use.")
-        if len(value) > 256:
-            raise constraint_error(value, "tags", "Member must have length less than or equal to 256")
+def _invalid_marker(marker: str) -> AwsError:
+    return InvalidParameterValue("Invalid pagination marker.")
+
+
+def paging(
+    ctx: RequestContext, operation: str, marker: str | None, max_items: int | None, kinds: Kinds, *filters: object
+) -> Paging:
+    """The page a List* call asks for. Its Marker must come from the same list: the same operation,
+    account, region and filters (`filters`), else InvalidParameterValueException."""
+    scope = scope_of("lambda", operation, ctx.account_id, ctx.region, *filters)
+    return Paging.start(PAGE_LIMITS, max_items, marker, scope, _invalid_marker, kinds)

@@ -1,9 +1,9 @@
 """The version cache: function versions and aliases the invoke path resolved, kept in memory until the registry changes.
 
 A warm invoke used to read its version (and alias) from the store every time: a round trip to
-the store's reader thread that cost more than running the function. The Registry drops the
-whole cache after every mutation (functions, code, configuration, versions, aliases, layers,
-tags), so a read that follows an acknowledged change never sees the old record. A read that was
+the store's reader thread that cost more than running the function. Every change to functions,
+code, configuration, versions and aliases runs in `changing`, which drops the whole cache once
+its transaction has ended, so a read that follows an acknowledged change never sees the old record. A read that was
 already under way when a change landed may have fetched the old record: the generation counter
 keeps it out of the cache (the invocation itself may still run the old version, as one that
 raced the update on AWS may).
@@ -15,8 +15,11 @@ subject every node subscribes to), or compare a per-function revision read from 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
+
+from overcast.store import Queries, Store
 
 T = TypeVar("T")
 Key = tuple[str, ...]
@@ -46,6 +49,16 @@ class VersionCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @asynccontextmanager
+    async def changing(self, store: Store) -> AsyncIterator[Queries]:
+        """The transaction of a change to what the cache holds; the cache is dropped once it has ended
+        (committed or not)."""
+        try:
+            async with store.transaction() as tx:
+                yield tx
+        finally:
+            self.clear()
 
     def clear(self) -> None:
         """The registry changed: forget everything, including what reads under way are about to return."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from overcast.context import RequestContext
-from overcast.functions import aliases as alias_ops
 from overcast.functions.errors import ResourceConflict, ResourceNotFound
 from overcast.functions.names import function_arn
 from overcast.functions.records import (
@@ -52,22 +51,27 @@ def same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
 
 
 async def resolve(q: Queries, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
-    number: int
-    if qualifier is None or qualifier == LATEST:
-        number = 0
-    elif qualifier.isdigit():
-        number = int(qualifier)
-    else:
-        alias = await alias_ops.load(q, ctx, name, qualifier)
+    """The version of the caller's function `name` that a qualifier (none, $LATEST, a number, an alias) designates."""
+    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+        wanted = number(qualifier or LATEST)
+    else:  # an alias: the version it points at
+        alias = await q.fetch_one(
+            "SELECT function_version FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? "
+            "AND name = ?",
+            ctx.account_id,
+            ctx.region,
+            name,
+            qualifier,
+        )
         if alias is None:
             raise not_found(ctx, name, qualifier)
-        number = 0 if alias.function_version == LATEST else int(alias.function_version)
+        wanted = number(alias["function_version"])
     row = await q.fetch_one(
         f"SELECT {COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ? AND number = ?",
         ctx.account_id,
         ctx.region,
         name,
-        number,
+        wanted,
     )
     if row is None:
         raise not_found(ctx, name, qualifier if qualifier != LATEST else None)

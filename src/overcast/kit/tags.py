@@ -56,16 +56,24 @@ class TagRules:
     key_length: int = 128
     value_length: int = 256
     reserved_message: str = "Tag keys that start with 'aws:' are reserved for AWS use."
+    # A service that words a key or value of the wrong length its own way (given the key / the value);
+    # None: `invalid` with the text below.
+    bad_key: Callable[[str], AwsError] | None = None
+    bad_value: Callable[[str], AwsError] | None = None
 
     def check(self, tags: Mapping[str, str]) -> None:
         """Each tag on its own (the count is checked against what the resource already has)."""
         for key, value in tags.items():
             self.check_key(key)
             if len(value) > self.value_length:
+                if self.bad_value is not None:
+                    raise self.bad_value(value)
                 raise self.invalid(f"Tag value must be no longer than {self.value_length} characters: {value!r}")
 
     def check_key(self, key: str) -> None:
         if not 1 <= len(key) <= self.key_length:
+            if self.bad_key is not None:
+                raise self.bad_key(key)
             raise self.invalid(f"Tag key must be 1 to {self.key_length} characters long: {key!r}")
         if key.lower().startswith(RESERVED_PREFIX):
             raise self.invalid(self.reserved_message)

@@ -1,0 +1,111 @@
+"""Lambda's execution operations: Invoke (the generic path; see lambda_invoke.py for the fast one) and concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from overcast.api.services import Output, Params, Unbound
+from overcast.api.services.lambda_functions import lambda_time, listed
+from overcast.context import RequestContext
+from overcast.errors import NotImplementedOperation
+from overcast.functions.concurrency import Concurrency, ProvisionedConfig
+from overcast.functions.invoke import InvokeService
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """What the execution operations call: the invoke service and its concurrency limits."""
+
+    invoker: InvokeService
+    concurrency: Concurrency
+
+
+def provisioned_out(config: ProvisionedConfig, with_arn: bool = False) -> Output:
+    out: Output = {
+        "RequestedProvisionedConcurrentExecutions": config.requested,
+        "AvailableProvisionedConcurrentExecutions": config.available,
+        "AllocatedProvisionedConcurrentExecutions": config.allocated,
+        "Status": config.status.value,
+        "LastModified": lambda_time(config.last_modified),
+    }
+    if config.status_reason:
+        out["StatusReason"] = config.status_reason
+    if with_arn:
+        out = {"FunctionArn": config.arn, **out}
+    return out
+
+
+async def invoke(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    result = await s.invoker.invoke(
+        ctx,
+        p["FunctionName"],
+        p.get("Payload") or b"",
+        qualifier=p.get("Qualifier"),
+        invocation_type=p.get("InvocationType") or "RequestResponse",
+        log_type=p.get("LogType") or "None",
+        client_context=p.get("ClientContext"),
+    )
+    out: Output = {"StatusCode": result.status_code, "ExecutedVersion": result.executed_version}
+    if result.status_code != 204:
+        out["Payload"] = result.payload
+    if result.function_error is not None:
+        out["FunctionError"] = result.function_error
+    if result.log_result is not None:
+        out["LogResult"] = result.log_result
+    return out
+
+
+async def invoke_async(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    # https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html (deprecated): comes with the
+    # asynchronous invocation queue.
+    raise NotImplementedOperation("InvokeAsync (asynchronous invocation) is not implemented by Overcast yet.")
+
+
+async def put_function_concurrency(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    reserved = await s.concurrency.put_reserved(ctx, p["FunctionName"], p["ReservedConcurrentExecutions"])
+    return {"ReservedConcurrentExecutions": reserved}
+
+
+async def get_function_concurrency(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    reserved = await s.concurrency.get_reserved(ctx, p["FunctionName"])
+    return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+
+async def delete_function_concurrency(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    await s.concurrency.delete_reserved(ctx, p["FunctionName"])
+    return {}
+
+
+async def put_provisioned_concurrency_config(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    config = await s.concurrency.put_provisioned(
+        ctx, p["FunctionName"], p.get("Qualifier"), p["ProvisionedConcurrentExecutions"]
+    )
+    return provisioned_out(config)
+
+
+async def get_provisioned_concurrency_config(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    return provisioned_out(await s.concurrency.get_provisioned(ctx, p["FunctionName"], p.get("Qualifier")))
+
+
+async def delete_provisioned_concurrency_config(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    await s.concurrency.delete_provisioned(ctx, p["FunctionName"], p.get("Qualifier"))
+    return {}
+
+
+async def list_provisioned_concurrency_configs(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    found, marker = await s.concurrency.list_provisioned(ctx, p["FunctionName"], p.get("Marker"), p.get("MaxItems"))
+    return listed("ProvisionedConcurrencyConfigs", [provisioned_out(c, with_arn=True) for c in found], marker)
+
+
+HANDLERS: Mapping[str, Unbound[Execution]] = {
+    "Invoke": invoke,
+    "InvokeAsync": invoke_async,
+    "PutFunctionConcurrency": put_function_concurrency,
+    "GetFunctionConcurrency": get_function_concurrency,
+    "DeleteFunctionConcurrency": delete_function_concurrency,
+    "PutProvisionedConcurrencyConfig": put_provisioned_concurrency_config,
+    "GetProvisionedConcurrencyConfig": get_provisioned_concurrency_config,
+    "DeleteProvisionedConcurrencyConfig": delete_provisioned_concurrency_config,
+    "ListProvisionedConcurrencyConfigs": list_provisioned_concurrency_configs,
+}
