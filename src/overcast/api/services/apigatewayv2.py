@@ -6,16 +6,34 @@ https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/resources.html
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from overcast.api.services import Handler, OperationTable, Output, Params
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
 from overcast.gateway.httpapi import HttpApis, openapi
 from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
+from overcast.gateway.httpapi.pages import bad_size
+from overcast.gateway.httpapi.parts import Parts
+from overcast.gateway.httpapi.stages import Stages
+from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE
 from overcast.gateway.restapi.exports import render as render_definition
 from overcast.gateway.restapi.openapi import parse as parse_openapi
+from overcast.kit.tags import Tagging
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the handlers call: the APIs, their parts, stages and tags, and where an API answers."""
+
+    apis: HttpApis
+    parts: Parts
+    stages: Stages
+    tagging: Tagging
+    endpoint: Callable[[str], str]
+
 
 # (wire member, record field) of the members copied as they are, per record.
 _API = [("Name", "name"), ("Description", "description"), ("Version", "version"),
@@ -66,15 +84,16 @@ def _settings_in(value: dict[str, Any]) -> rec.RouteSettings:
     return rec.RouteSettings(**_fields(value, _SETTINGS))
 
 
-def _api_out(apis: HttpApis, a: rec.Api) -> Output:
+def _api_out(s: Services, tagged: rec.Tagged[rec.Api]) -> Output:
+    a = tagged.record
     out = _out(a, _API) | {
         "ApiId": a.api_id,
-        "ApiEndpoint": apis.endpoint(a.api_id),
+        "ApiEndpoint": s.endpoint(a.api_id),
         "ApiKeySelectionExpression": rec.API_KEY_SELECTION,
         "CreatedDate": a.created,
         "ProtocolType": a.protocol_type,
         "RouteSelectionExpression": rec.ROUTE_SELECTION,
-        "Tags": dict(a.tags),
+        "Tags": dict(tagged.tags),
     }
     if a.cors is not None:
         out["CorsConfiguration"] = _out(a.cors, _CORS)
@@ -106,14 +125,15 @@ def _authorizer_out(a: rec.Authorizer) -> Output:
     return out
 
 
-def _stage_out(s: rec.Stage) -> Output:
+def _stage_out(tagged: rec.Tagged[rec.Stage]) -> Output:
+    s = tagged.record
     out = _out(s, _STAGE) | {
         "CreatedDate": s.created,
         "LastUpdatedDate": s.last_updated,
         "DefaultRouteSettings": _out(s.default_route_settings, _SETTINGS),
         "RouteSettings": {k: _out(v, _SETTINGS) for k, v in s.route_settings.items()},
         "StageVariables": dict(s.stage_variables or {}),
-        "Tags": dict(s.tags),
+        "Tags": dict(tagged.tags),
         "ApiGatewayManaged": s.api_gateway_managed,
     }
     out["DefaultRouteSettings"].setdefault("DetailedMetricsEnabled", False)
@@ -138,20 +158,19 @@ def _deployment_out(d: rec.Deployment) -> Output:
     return out
 
 
-def _page(items: list[Output], params: Params) -> Output:
-    """Items from NextToken (an offset) on, at most MaxResults of them."""
-    token = params.get("NextToken")
+def _page(items: list[Output], token: str | None) -> Output:
+    return {"Items": items, "NextToken": token} if token else {"Items": items}
+
+
+def _size(p: Params) -> int | None:
+    """MaxResults, a string in the model, as a number (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html)."""
+    text = p.get("MaxResults")
+    if not text:
+        return None
     try:
-        start = int(token) if token else 0
+        return int(text)
     except ValueError:
-        raise BadRequest(f"Invalid NextToken {token}") from None
-    size = int(params.get("MaxResults") or 0) or len(items) or 1
-    if size < 1:
-        raise BadRequest("MaxResults must be a positive number")
-    out: Output = {"Items": items[start : start + size]}
-    if start + size < len(items):
-        out["NextToken"] = str(start + size)
-    return out
+        raise bad_size(text) from None
 
 
 def _route_fields(params: Params) -> dict[str, Any]:
@@ -203,189 +222,288 @@ def _stage_fields(params: Params) -> dict[str, Any]:
     return fields
 
 
+# -- APIs ----------------------------------------------------------------------------------------
+
+
+async def create_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    fields = _fields(p, _API)
+    if "CorsConfiguration" in p:
+        fields["cors"] = _cors_in(p["CorsConfiguration"])
+    expression = p.get("RouteSelectionExpression", rec.ROUTE_SELECTION)
+    if p["ProtocolType"] == "HTTP" and expression != rec.ROUTE_SELECTION:
+        raise BadRequest(f"RouteSelectionExpression must be {rec.ROUTE_SELECTION} for HTTP APIs.")
+    draft = rec.Api("", "", "", created=0.0, protocol_type=p["ProtocolType"], **fields)
+    created = await s.apis.create_api(ctx, draft, p.get("Tags"), target=p.get("Target"), route_key=p.get("RouteKey"))
+    return _api_out(s, created)
+
+
+async def get_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _api_out(s, await s.apis.api(ctx, p["ApiId"]))
+
+
+async def get_apis(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, token = await s.apis.apis(ctx, _size(p), p.get("NextToken"))
+    return _page([_api_out(s, a) for a in found], token)
+
+
+async def update_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    if "Target" in p or "RouteKey" in p or "CredentialsArn" in p:
+        raise BadRequest("Updating a quick create Target, RouteKey or CredentialsArn is not supported by Overcast yet.")
+    changes = _fields(p, _API)
+    if "CorsConfiguration" in p:
+        changes["cors"] = _cors_in(p["CorsConfiguration"])
+    return _api_out(s, await s.apis.update_api(ctx, p["ApiId"], changes))
+
+
+async def delete_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.delete_api(ctx, p["ApiId"])
+    return {}
+
+
+async def delete_cors_configuration(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.delete_cors(ctx, p["ApiId"])
+    return {}
+
+
+# -- OpenAPI -------------------------------------------------------------------------------------
+
+
+def _imported(s: Services, p: Params) -> openapi.Definition:
+    spec = parse_openapi(p.get("Body") or "")
+    basepath = {"basepath": p["Basepath"]} if p.get("Basepath") else None
+    definition = openapi.build(spec, s.apis.new_id, basepath)
+    if definition.warnings and p.get("FailOnWarnings"):
+        raise BadRequest("Warnings found during import:" + "".join(f"\n\t{w}" for w in definition.warnings))
+    return definition
+
+
+def _with_warnings(out: Output, definition: openapi.Definition) -> Output:
+    return out | {"Warnings": list(definition.warnings)} if definition.warnings else out
+
+
+async def import_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    definition = _imported(s, p)
+    return _with_warnings(_api_out(s, await s.apis.import_api(ctx, definition)), definition)
+
+
+async def reimport_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    definition = _imported(s, p)
+    return _with_warnings(_api_out(s, await s.apis.reimport_api(ctx, p["ApiId"], definition)), definition)
+
+
+async def export_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    if p["Specification"] != "OAS30":
+        raise BadRequest(f"Invalid specification {p['Specification']}. Must be OAS30")
+    if p["OutputType"] not in ("JSON", "YAML"):
+        raise BadRequest(f"Invalid output type {p['OutputType']}. Must be one of [JSON, YAML]")
+    api, snap = await s.apis.definition(ctx, p["ApiId"], p.get("StageName"))
+    found = openapi.export(
+        api, snap.routes, snap.integrations, snap.authorizers, snap.cors,
+        stage=p.get("StageName"), include_extensions=p.get("IncludeExtensions", True),
+    )  # fmt: skip
+    body, _ = render_definition(found, "application/" + p["OutputType"].lower())
+    return {"body": body}
+
+
+# -- tags (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging.html) ---
+
+
+async def tag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.tagging.tag(ctx, p["ResourceArn"], p.get("Tags", {}))
+    return {}
+
+
+async def untag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.tagging.untag(ctx, p["ResourceArn"], p.get("TagKeys", ()))
+    return {}
+
+
+async def get_tags(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return {"Tags": await s.tagging.tags(ctx, p["ResourceArn"])}
+
+
+# -- routes, integrations, authorizers -----------------------------------------------------------
+
+
+async def _get_part(s: Services, ctx: RequestContext, p: Params, kind: str, id_member: str) -> Any:
+    return await s.parts.get(ctx, p["ApiId"], kind, p[id_member])
+
+
+async def _parts_page(
+    s: Services, ctx: RequestContext, p: Params, kind: str, render: Callable[[Any], Output]
+) -> Output:
+    found, token = await s.parts.page(ctx, p["ApiId"], kind, _size(p), p.get("NextToken"))
+    return _page([render(x) for x in found], token)
+
+
+async def create_route(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _route_out(await s.parts.create_route(ctx, p["ApiId"], _route_fields(p)))
+
+
+async def get_route(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _route_out(await _get_part(s, ctx, p, ROUTE, "RouteId"))
+
+
+async def get_routes(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _parts_page(s, ctx, p, ROUTE, _route_out)
+
+
+async def update_route(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _route_out(await s.parts.update_route(ctx, p["ApiId"], p["RouteId"], _route_fields(p)))
+
+
+async def delete_route(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete_route(ctx, p["ApiId"], p["RouteId"])
+    return {}
+
+
+async def create_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _integration_out(await s.parts.create_integration(ctx, p["ApiId"], _integration_fields(p)))
+
+
+async def get_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _integration_out(await _get_part(s, ctx, p, INTEGRATION, "IntegrationId"))
+
+
+async def get_integrations(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _parts_page(s, ctx, p, INTEGRATION, _integration_out)
+
+
+async def update_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
+    changes = _integration_fields(p)
+    return _integration_out(await s.parts.update_integration(ctx, p["ApiId"], p["IntegrationId"], changes))
+
+
+async def delete_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete_integration(ctx, p["ApiId"], p["IntegrationId"])
+    return {}
+
+
+async def create_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _authorizer_out(await s.parts.create_authorizer(ctx, p["ApiId"], _authorizer_fields(p)))
+
+
+async def get_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _authorizer_out(await _get_part(s, ctx, p, AUTHORIZER, "AuthorizerId"))
+
+
+async def get_authorizers(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _parts_page(s, ctx, p, AUTHORIZER, _authorizer_out)
+
+
+async def update_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    changes = _authorizer_fields(p)
+    return _authorizer_out(await s.parts.update_authorizer(ctx, p["ApiId"], p["AuthorizerId"], changes))
+
+
+async def delete_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete_authorizer(ctx, p["ApiId"], p["AuthorizerId"])
+    return {}
+
+
+# -- stages and deployments ----------------------------------------------------------------------
+
+
+async def create_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _stage_out(await s.stages.create(ctx, p["ApiId"], _stage_fields(p), p.get("Tags")))
+
+
+async def get_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _stage_out(await s.stages.get(ctx, p["ApiId"], p["StageName"]))
+
+
+async def get_stages(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, token = await s.stages.page(ctx, p["ApiId"], _size(p), p.get("NextToken"))
+    return _page([_stage_out(x) for x in found], token)
+
+
+async def update_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    changes = _stage_fields(p)
+    changes.pop("stage_name", None)
+    return _stage_out(await s.stages.update(ctx, p["ApiId"], p["StageName"], changes))
+
+
+async def delete_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.stages.delete(ctx, p["ApiId"], p["StageName"])
+    return {}
+
+
+async def delete_route_settings(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.stages.delete_route_settings(ctx, p["ApiId"], p["StageName"], p["RouteKey"])
+    return {}
+
+
+async def delete_access_log_settings(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.stages.update(ctx, p["ApiId"], p["StageName"], {"access_log": None})
+    return {}
+
+
+async def create_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _deployment_out(await s.stages.deploy(ctx, p["ApiId"], p.get("Description"), p.get("StageName")))
+
+
+async def get_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return _deployment_out(await _get_part(s, ctx, p, DEPLOYMENT, "DeploymentId"))
+
+
+async def get_deployments(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _parts_page(s, ctx, p, DEPLOYMENT, _deployment_out)
+
+
+async def update_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    updated = await s.stages.update_deployment(ctx, p["ApiId"], p["DeploymentId"], p.get("Description"))
+    return _deployment_out(updated)
+
+
+async def delete_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.stages.delete_deployment(ctx, p["ApiId"], p["DeploymentId"])
+    return {}
+
+
+HANDLERS: dict[str, Unbound[Services]] = {
+    "CreateApi": create_api,
+    "ImportApi": import_api,
+    "ReimportApi": reimport_api,
+    "ExportApi": export_api,
+    "GetApi": get_api,
+    "GetApis": get_apis,
+    "UpdateApi": update_api,
+    "DeleteApi": delete_api,
+    "DeleteCorsConfiguration": delete_cors_configuration,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "GetTags": get_tags,
+    "CreateRoute": create_route,
+    "GetRoute": get_route,
+    "GetRoutes": get_routes,
+    "UpdateRoute": update_route,
+    "DeleteRoute": delete_route,
+    "CreateIntegration": create_integration,
+    "GetIntegration": get_integration,
+    "GetIntegrations": get_integrations,
+    "UpdateIntegration": update_integration,
+    "DeleteIntegration": delete_integration,
+    "CreateAuthorizer": create_authorizer,
+    "GetAuthorizer": get_authorizer,
+    "GetAuthorizers": get_authorizers,
+    "UpdateAuthorizer": update_authorizer,
+    "DeleteAuthorizer": delete_authorizer,
+    "CreateStage": create_stage,
+    "GetStage": get_stage,
+    "GetStages": get_stages,
+    "UpdateStage": update_stage,
+    "DeleteStage": delete_stage,
+    "DeleteRouteSettings": delete_route_settings,
+    "DeleteAccessLogSettings": delete_access_log_settings,
+    "CreateDeployment": create_deployment,
+    "GetDeployment": get_deployment,
+    "GetDeployments": get_deployments,
+    "UpdateDeployment": update_deployment,
+    "DeleteDeployment": delete_deployment,
+}
+
+
 def operations(apis: HttpApis) -> OperationTable:
-    async def create_api(ctx: RequestContext, params: Params) -> Output:
-        fields = _fields(params, _API)
-        if "CorsConfiguration" in params:
-            fields["cors"] = _cors_in(params["CorsConfiguration"])
-        expression = params.get("RouteSelectionExpression", rec.ROUTE_SELECTION)
-        if params["ProtocolType"] == "HTTP" and expression != rec.ROUTE_SELECTION:
-            raise BadRequest(f"RouteSelectionExpression must be {rec.ROUTE_SELECTION} for HTTP APIs.")
-        draft = rec.Api(
-            "", "", "", created=0.0, protocol_type=params["ProtocolType"], tags=params.get("Tags", {}), **fields
-        )
-        created = await apis.create_api(ctx, draft, target=params.get("Target"), route_key=params.get("RouteKey"))
-        return _api_out(apis, created)
-
-    async def get_api(ctx: RequestContext, params: Params) -> Output:
-        return _api_out(apis, await apis.api(ctx, params["ApiId"]))
-
-    async def get_apis(ctx: RequestContext, params: Params) -> Output:
-        return _page([_api_out(apis, a) for a in await apis.apis(ctx)], params)
-
-    async def update_api(ctx: RequestContext, params: Params) -> Output:
-        if "Target" in params or "RouteKey" in params or "CredentialsArn" in params:
-            raise BadRequest(
-                "Updating a quick create Target, RouteKey or CredentialsArn is not supported by Overcast yet."
-            )
-        changes = _fields(params, _API)
-        if "CorsConfiguration" in params:
-            changes["cors"] = _cors_in(params["CorsConfiguration"])
-        return _api_out(apis, await apis.update_api(ctx, params["ApiId"], changes))
-
-    async def delete_api(ctx: RequestContext, params: Params) -> Output:
-        await apis.delete_api(ctx, params["ApiId"])
-        return {}
-
-    async def delete_cors(ctx: RequestContext, params: Params) -> Output:
-        await apis.delete_cors(ctx, params["ApiId"])
-        return {}
-
-    def imported(params: Params) -> openapi.Definition:
-        spec = parse_openapi(params.get("Body") or "")
-        basepath = {"basepath": params["Basepath"]} if params.get("Basepath") else None
-        definition = openapi.build(spec, apis.new_id, basepath)
-        if definition.warnings and params.get("FailOnWarnings"):
-            raise BadRequest("Warnings found during import:" + "".join(f"\n\t{w}" for w in definition.warnings))
-        return definition
-
-    def with_warnings(out: Output, definition: openapi.Definition) -> Output:
-        return out | {"Warnings": list(definition.warnings)} if definition.warnings else out
-
-    async def import_api(ctx: RequestContext, params: Params) -> Output:
-        definition = imported(params)
-        return with_warnings(_api_out(apis, await apis.import_api(ctx, definition)), definition)
-
-    async def reimport_api(ctx: RequestContext, params: Params) -> Output:
-        definition = imported(params)
-        return with_warnings(_api_out(apis, await apis.reimport_api(ctx, params["ApiId"], definition)), definition)
-
-    async def export_api(ctx: RequestContext, params: Params) -> Output:
-        if params["Specification"] != "OAS30":
-            raise BadRequest(f"Invalid specification {params['Specification']}. Must be OAS30")
-        if params["OutputType"] not in ("JSON", "YAML"):
-            raise BadRequest(f"Invalid output type {params['OutputType']}. Must be one of [JSON, YAML]")
-        api, snap = await apis.definition(ctx, params["ApiId"], params.get("StageName"))
-        found = openapi.export(
-            api, snap.routes, snap.integrations, snap.authorizers, snap.cors,
-            stage=params.get("StageName"), include_extensions=params.get("IncludeExtensions", True),
-        )  # fmt: skip
-        body, _ = render_definition(found, "application/" + params["OutputType"].lower())
-        return {"body": body}
-
-    async def tag_resource(ctx: RequestContext, params: Params) -> Output:
-        await apis.tag(ctx, params["ResourceArn"], params.get("Tags", {}))
-        return {}
-
-    async def untag_resource(ctx: RequestContext, params: Params) -> Output:
-        await apis.tag(ctx, params["ResourceArn"], {}, tuple(params.get("TagKeys", ())))
-        return {}
-
-    async def get_tags(ctx: RequestContext, params: Params) -> Output:
-        return {"Tags": await apis.tags(ctx, params["ResourceArn"])}
-
-    def crud(kind: str, id_param: str, render: Any, fields: Any) -> dict[str, Handler]:
-        create_op, update_op, delete_op = {
-            ROUTE: (apis.create_route, apis.update_route, apis.delete_route),
-            INTEGRATION: (apis.create_integration, apis.update_integration, apis.delete_integration),
-            AUTHORIZER: (apis.create_authorizer, apis.update_authorizer, apis.delete_authorizer),
-        }[kind]
-
-        async def create(ctx: RequestContext, params: Params) -> Output:
-            return render(await create_op(ctx, params["ApiId"], fields(params)))
-
-        async def get(ctx: RequestContext, params: Params) -> Output:
-            return render(await apis.part(ctx, params["ApiId"], kind, params[id_param]))
-
-        async def get_all(ctx: RequestContext, params: Params) -> Output:
-            return _page([render(p) for p in await apis.parts(ctx, params["ApiId"], kind)], params)
-
-        async def update(ctx: RequestContext, params: Params) -> Output:
-            return render(await update_op(ctx, params["ApiId"], params[id_param], fields(params)))
-
-        async def delete(ctx: RequestContext, params: Params) -> Output:
-            await delete_op(ctx, params["ApiId"], params[id_param])
-            return {}
-
-        name = kind.capitalize()
-        return {f"Create{name}": create, f"Get{name}": get, f"Get{name}s": get_all, f"Update{name}": update,
-                f"Delete{name}": delete}  # fmt: skip
-
-    async def create_stage(ctx: RequestContext, params: Params) -> Output:
-        fields = _stage_fields(params)
-        fields["tags"] = params.get("Tags", {})
-        return _stage_out(await apis.create_stage(ctx, params["ApiId"], fields))
-
-    async def get_stage(ctx: RequestContext, params: Params) -> Output:
-        return _stage_out(await apis.part(ctx, params["ApiId"], STAGE, params["StageName"]))
-
-    async def get_stages(ctx: RequestContext, params: Params) -> Output:
-        return _page([_stage_out(s) for s in await apis.parts(ctx, params["ApiId"], STAGE)], params)
-
-    async def update_stage(ctx: RequestContext, params: Params) -> Output:
-        changes = _stage_fields(params)
-        changes.pop("stage_name", None)
-        if "RouteSettings" in params:  # merged into the stage's, as AWS does
-            current = await apis.part(ctx, params["ApiId"], STAGE, params["StageName"])
-            changes["route_settings"] = {**current.route_settings, **changes["route_settings"]}
-        return _stage_out(await apis.update_stage(ctx, params["ApiId"], params["StageName"], changes))
-
-    async def delete_stage(ctx: RequestContext, params: Params) -> Output:
-        await apis.delete_stage(ctx, params["ApiId"], params["StageName"])
-        return {}
-
-    async def delete_route_settings(ctx: RequestContext, params: Params) -> Output:
-        await apis.delete_route_settings(ctx, params["ApiId"], params["StageName"], params["RouteKey"])
-        return {}
-
-    async def delete_access_log_settings(ctx: RequestContext, params: Params) -> Output:
-        await apis.update_stage(ctx, params["ApiId"], params["StageName"], {"access_log": None})
-        return {}
-
-    async def create_deployment(ctx: RequestContext, params: Params) -> Output:
-        created = await apis.create_deployment(ctx, params["ApiId"], params.get("Description"), params.get("StageName"))
-        return _deployment_out(created)
-
-    async def get_deployment(ctx: RequestContext, params: Params) -> Output:
-        return _deployment_out(await apis.part(ctx, params["ApiId"], DEPLOYMENT, params["DeploymentId"]))
-
-    async def get_deployments(ctx: RequestContext, params: Params) -> Output:
-        return _page([_deployment_out(d) for d in await apis.parts(ctx, params["ApiId"], DEPLOYMENT)], params)
-
-    async def update_deployment(ctx: RequestContext, params: Params) -> Output:
-        updated = await apis.update_deployment(ctx, params["ApiId"], params["DeploymentId"], params.get("Description"))
-        return _deployment_out(updated)
-
-    async def delete_deployment(ctx: RequestContext, params: Params) -> Output:
-        await apis.delete_deployment(ctx, params["ApiId"], params["DeploymentId"])
-        return {}
-
-    return {
-        "CreateApi": create_api,
-        "ImportApi": import_api,
-        "ReimportApi": reimport_api,
-        "ExportApi": export_api,
-        "GetApi": get_api,
-        "GetApis": get_apis,
-        "UpdateApi": update_api,
-        "DeleteApi": delete_api,
-        "DeleteCorsConfiguration": delete_cors,
-        "TagResource": tag_resource,
-        "UntagResource": untag_resource,
-        "GetTags": get_tags,
-        **crud(ROUTE, "RouteId", _route_out, _route_fields),
-        **crud(INTEGRATION, "IntegrationId", _integration_out, _integration_fields),
-        **crud(AUTHORIZER, "AuthorizerId", _authorizer_out, _authorizer_fields),
-        "CreateStage": create_stage,
-        "GetStage": get_stage,
-        "GetStages": get_stages,
-        "UpdateStage": update_stage,
-        "DeleteStage": delete_stage,
-        "DeleteRouteSettings": delete_route_settings,
-        "DeleteAccessLogSettings": delete_access_log_settings,
-        "CreateDeployment": create_deployment,
-        "GetDeployment": get_deployment,
-        "GetDeployments": get_deployments,
-        "UpdateDeployment": update_deployment,
-        "DeleteDeployment": delete_deployment,
-    }
+    """The apigatewayv2 operation table over the HTTP API control plane's services."""
+    services = Services(apis, apis.parts, apis.stages, apis.tagging, apis.endpoint)
+    return bind(HANDLERS, services)
