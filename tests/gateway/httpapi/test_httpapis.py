@@ -13,7 +13,7 @@ from overcast.gateway import deployed as d
 from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import HttpApis, endpoint_for
 from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.tables import DEPLOYMENT, ROUTE, STAGE
+from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
 from overcast.store import Store
 
 ACCOUNT_REGION = ("111111111111", "eu-west-1")
@@ -69,14 +69,16 @@ async def test_quick_create_publishes_the_default_stage(apis: HttpApis) -> None:
 async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: HttpApis) -> None:
     cors = rec.CorsConfig(allow_origins=("https://a.example",), allow_methods=("GET",), max_age=60)
     api = await created(apis, draft(cors=cors))
-    lam = await apis.parts.create_integration(
+    lam = await apis.parts.create(
         CTX,
         api.api_id,
+        INTEGRATION,
         {"integration_type": "AWS_PROXY", "integration_uri": INVOCATIONS, "payload_format_version": "1.0"},
     )
-    web = await apis.parts.create_integration(
+    web = await apis.parts.create(
         CTX,
         api.api_id,
+        INTEGRATION,
         {
             "integration_type": "HTTP_PROXY",
             "integration_uri": "https://backend.example/{proxy}",
@@ -85,9 +87,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "request_parameters": {"append:header.x-stage": "$context.stage"},
         },
     )
-    jwt = await apis.parts.create_authorizer(
+    jwt = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "jwt",
             "authorizer_type": "JWT",
@@ -96,9 +99,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "jwt_audience": ("aud1",),
         },
     )
-    lam_auth = await apis.parts.create_authorizer(
+    lam_auth = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "fn",
             "authorizer_type": "REQUEST",
@@ -108,9 +112,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "identity_source": ("$request.header.X-Token",),
         },
     )
-    pets = await apis.parts.create_route(
+    pets = await apis.parts.create(
         CTX,
         api.api_id,
+        ROUTE,
         {
             "route_key": "ANY /pets/{proxy+}",
             "target": f"integrations/{lam.integration_id}",
@@ -119,9 +124,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "authorization_scopes": ("read",),
         },
     )
-    await apis.parts.create_route(
+    await apis.parts.create(
         CTX,
         api.api_id,
+        ROUTE,
         {
             "route_key": "$default",
             "target": f"integrations/{web.integration_id}",
@@ -181,17 +187,17 @@ async def test_a_manual_stage_serves_its_deployment_until_the_next_one(apis: Htt
     api = await created(apis, draft())
     with pytest.raises(BadRequest, match="no routes exist"):
         await apis.stages.deploy(CTX, api.api_id)
-    i = await apis.parts.create_integration(CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN})
-    await apis.parts.create_route(
-        CTX, api.api_id, {"route_key": "GET /a", "target": f"integrations/{i.integration_id}"}
+    i = await apis.parts.create(CTX, api.api_id, INTEGRATION, {"integration_type": "AWS_PROXY", "integration_uri": FN})
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "GET /a", "target": f"integrations/{i.integration_id}"}
     )
     await apis.stages.create(CTX, api.api_id, {"stage_name": "v1"})
     assert await apis.deployed(api.api_id, "v1") is None  # never deployed
     first = await apis.stages.deploy(CTX, api.api_id, "first", "v1")
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and snap.deployment_id == first.deployment_id
-    await apis.parts.create_route(
-        CTX, api.api_id, {"route_key": "GET /b", "target": f"integrations/{i.integration_id}"}
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "GET /b", "target": f"integrations/{i.integration_id}"}
     )
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and [r.path for r in snap.routes] == ["/a"]  # not auto-deployed
@@ -212,9 +218,9 @@ async def test_every_change_auto_deploys_and_the_warm_cache_follows(apis: HttpAp
     api = await created(apis, draft(), target=FN)
     before = await apis.deployed(api.api_id, "$default")
     assert before is not None and await apis.deployed(api.api_id, "$default") is before  # warm: the same object
-    i = await apis.parts.create_integration(CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN})
-    await apis.parts.create_route(
-        CTX, api.api_id, {"route_key": "POST /x", "target": f"integrations/{i.integration_id}"}
+    i = await apis.parts.create(CTX, api.api_id, INTEGRATION, {"integration_type": "AWS_PROXY", "integration_uri": FN})
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "POST /x", "target": f"integrations/{i.integration_id}"}
     )
     after = await apis.deployed(api.api_id, "$default")
     assert after is not None and after.deployment_id != before.deployment_id
@@ -236,19 +242,22 @@ async def test_bad_input_changes_nothing(apis: HttpApis, store: Store) -> None:
     rows = await store.fetch_all("SELECT kind, part_id, body FROM httpapi_parts ORDER BY kind, part_id")
     routes = await listed(apis, api.api_id, ROUTE)
     with pytest.raises(Conflict):
-        await apis.parts.create_route(CTX, api.api_id, {"route_key": "GET /pets", "target": routes[0].target})
+        await apis.parts.create(CTX, api.api_id, ROUTE, {"route_key": "GET /pets", "target": routes[0].target})
     with pytest.raises(BadRequest):
-        await apis.parts.create_route(CTX, api.api_id, {"route_key": "GET /pets/{proxy+}/x"})
+        await apis.parts.create(CTX, api.api_id, ROUTE, {"route_key": "GET /pets/{proxy+}/x"})
     with pytest.raises(BadRequest):
-        await apis.parts.update_route(CTX, api.api_id, routes[0].route_id, {"route_key": "FETCH /pets"})
+        await apis.parts.update(CTX, api.api_id, ROUTE, routes[0].route_id, {"route_key": "FETCH /pets"})
     with pytest.raises(BadRequest):
-        await apis.parts.create_integration(
-            CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN, "timeout_in_millis": 49}
+        await apis.parts.create(
+            CTX,
+            api.api_id,
+            INTEGRATION,
+            {"integration_type": "AWS_PROXY", "integration_uri": FN, "timeout_in_millis": 49},
         )
     with pytest.raises(NotFound, match="Unable to find Route by key GET /nope within the provided RouteSettings"):
         await apis.stages.update(CTX, api.api_id, "$default", {"route_settings": {"GET /nope": rec.RouteSettings()}})
     with pytest.raises(Conflict):
-        await apis.parts.delete_integration(CTX, api.api_id, routes[0].integration_id or "")
+        await apis.parts.delete(CTX, api.api_id, INTEGRATION, routes[0].integration_id or "")
     with pytest.raises(NotFound, match=f"Invalid API identifier specified 222222222222:{api.api_id}"):
         await apis.api(RequestContext(account_id="222222222222", region="eu-west-1"), api.api_id)
     assert await store.fetch_all("SELECT kind, part_id, body FROM httpapi_parts ORDER BY kind, part_id") == rows
@@ -257,9 +266,10 @@ async def test_bad_input_changes_nothing(apis: HttpApis, store: Store) -> None:
 async def test_switching_a_route_to_none_detaches_its_authorizer(apis: HttpApis) -> None:
     api = await created(apis, draft(), target=FN)
     (route,) = await listed(apis, api.api_id, ROUTE)
-    jwt = await apis.parts.create_authorizer(
+    jwt = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "j",
             "authorizer_type": "JWT",
@@ -267,11 +277,11 @@ async def test_switching_a_route_to_none_detaches_its_authorizer(apis: HttpApis)
             "jwt_issuer": "https://i",
         },
     )
-    secured = await apis.parts.update_route(
-        CTX, api.api_id, route.route_id, {"authorization_type": "JWT", "authorizer_id": jwt.authorizer_id}
+    secured = await apis.parts.update(
+        CTX, api.api_id, ROUTE, route.route_id, {"authorization_type": "JWT", "authorizer_id": jwt.authorizer_id}
     )
     assert secured.authorizer_id == jwt.authorizer_id
-    opened = await apis.parts.update_route(CTX, api.api_id, route.route_id, {"authorization_type": "NONE"})
+    opened = await apis.parts.update(CTX, api.api_id, ROUTE, route.route_id, {"authorization_type": "NONE"})
     assert (opened.authorizer_id, opened.authorization_scopes) == (None, None)
     snap = await apis.deployed(api.api_id, "$default")
     assert snap is not None and snap.routes[0].authorizer is None

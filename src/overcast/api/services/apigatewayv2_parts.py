@@ -5,7 +5,9 @@ https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/resources.html
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from overcast.api.services import Output, Params, Unbound
@@ -26,83 +28,52 @@ from overcast.api.services.apigatewayv2_shapes import (
 from overcast.context import RequestContext
 from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE
 
-# -- routes, integrations, authorizers -----------------------------------------------------------
+# -- routes, integrations, authorizers, and reading deployments -----------------------------------
 
 
-async def _get_part(s: Services, ctx: RequestContext, p: Params, kind: str, id_member: str) -> Any:
-    return await s.parts.get(ctx, p["ApiId"], kind, p[id_member])
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of an API's parts on the wire: its id member, its output, and its members in."""
+
+    kind: str
+    id_member: str
+    out: Callable[[Any], Output]
+    fields: Callable[[Params], dict[str, Any]] = lambda p: {}
 
 
-async def _parts_page(
-    s: Services, ctx: RequestContext, p: Params, kind: str, render: Callable[[Any], Output]
-) -> Output:
-    found, token = await s.parts.page(ctx, p["ApiId"], kind, page_size(p), p.get("NextToken"))
-    return page_out([render(x) for x in found], token)
+ROUTES = Kind(ROUTE, "RouteId", route_out, route_fields)
+INTEGRATIONS = Kind(INTEGRATION, "IntegrationId", integration_out, integration_fields)
+AUTHORIZERS = Kind(AUTHORIZER, "AuthorizerId", authorizer_out, authorizer_fields)
+DEPLOYMENTS = Kind(DEPLOYMENT, "DeploymentId", deployment_out)
 
 
-async def create_route(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return route_out(await s.parts.create_route(ctx, p["ApiId"], route_fields(p)))
+async def create_part(k: Kind, s: Services, ctx: RequestContext, p: Params) -> Output:
+    return k.out(await s.parts.create(ctx, p["ApiId"], k.kind, k.fields(p)))
 
 
-async def get_route(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return route_out(await _get_part(s, ctx, p, ROUTE, "RouteId"))
+async def get_part(k: Kind, s: Services, ctx: RequestContext, p: Params) -> Output:
+    return k.out(await s.parts.get(ctx, p["ApiId"], k.kind, p[k.id_member]))
 
 
-async def get_routes(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return await _parts_page(s, ctx, p, ROUTE, route_out)
+async def get_parts(k: Kind, s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, token = await s.parts.page(ctx, p["ApiId"], k.kind, page_size(p), p.get("NextToken"))
+    return page_out([k.out(x) for x in found], token)
 
 
-async def update_route(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return route_out(await s.parts.update_route(ctx, p["ApiId"], p["RouteId"], route_fields(p)))
+async def update_part(k: Kind, s: Services, ctx: RequestContext, p: Params) -> Output:
+    return k.out(await s.parts.update(ctx, p["ApiId"], k.kind, p[k.id_member], k.fields(p)))
 
 
-async def delete_route(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.parts.delete_route(ctx, p["ApiId"], p["RouteId"])
+async def delete_part(k: Kind, s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete(ctx, p["ApiId"], k.kind, p[k.id_member])
     return {}
 
 
-async def create_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return integration_out(await s.parts.create_integration(ctx, p["ApiId"], integration_fields(p)))
-
-
-async def get_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return integration_out(await _get_part(s, ctx, p, INTEGRATION, "IntegrationId"))
-
-
-async def get_integrations(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return await _parts_page(s, ctx, p, INTEGRATION, integration_out)
-
-
-async def update_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    changes = integration_fields(p)
-    return integration_out(await s.parts.update_integration(ctx, p["ApiId"], p["IntegrationId"], changes))
-
-
-async def delete_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.parts.delete_integration(ctx, p["ApiId"], p["IntegrationId"])
-    return {}
-
-
-async def create_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return authorizer_out(await s.parts.create_authorizer(ctx, p["ApiId"], authorizer_fields(p)))
-
-
-async def get_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return authorizer_out(await _get_part(s, ctx, p, AUTHORIZER, "AuthorizerId"))
-
-
-async def get_authorizers(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return await _parts_page(s, ctx, p, AUTHORIZER, authorizer_out)
-
-
-async def update_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
-    changes = authorizer_fields(p)
-    return authorizer_out(await s.parts.update_authorizer(ctx, p["ApiId"], p["AuthorizerId"], changes))
-
-
-async def delete_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.parts.delete_authorizer(ctx, p["ApiId"], p["AuthorizerId"])
-    return {}
+def _operations(name: str, k: Kind) -> dict[str, Unbound[Services]]:
+    """Create<Name>, Get<Name>, Get<Name>s, Update<Name> and Delete<Name>, each handler given its kind."""
+    handlers = (create_part, get_part, get_parts, update_part, delete_part)
+    names = (f"Create{name}", f"Get{name}", f"Get{name}s", f"Update{name}", f"Delete{name}")
+    return {op: functools.partial(handler, k) for op, handler in zip(names, handlers, strict=True)}
 
 
 # -- stages and deployments ----------------------------------------------------------------------
@@ -146,14 +117,6 @@ async def create_deployment(s: Services, ctx: RequestContext, p: Params) -> Outp
     return deployment_out(await s.stages.deploy(ctx, p["ApiId"], p.get("Description"), p.get("StageName")))
 
 
-async def get_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return deployment_out(await _get_part(s, ctx, p, DEPLOYMENT, "DeploymentId"))
-
-
-async def get_deployments(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return await _parts_page(s, ctx, p, DEPLOYMENT, deployment_out)
-
-
 async def update_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
     updated = await s.stages.update_deployment(ctx, p["ApiId"], p["DeploymentId"], p.get("Description"))
     return deployment_out(updated)
@@ -165,21 +128,9 @@ async def delete_deployment(s: Services, ctx: RequestContext, p: Params) -> Outp
 
 
 HANDLERS: dict[str, Unbound[Services]] = {
-    "CreateRoute": create_route,
-    "GetRoute": get_route,
-    "GetRoutes": get_routes,
-    "UpdateRoute": update_route,
-    "DeleteRoute": delete_route,
-    "CreateIntegration": create_integration,
-    "GetIntegration": get_integration,
-    "GetIntegrations": get_integrations,
-    "UpdateIntegration": update_integration,
-    "DeleteIntegration": delete_integration,
-    "CreateAuthorizer": create_authorizer,
-    "GetAuthorizer": get_authorizer,
-    "GetAuthorizers": get_authorizers,
-    "UpdateAuthorizer": update_authorizer,
-    "DeleteAuthorizer": delete_authorizer,
+    **_operations("Route", ROUTES),
+    **_operations("Integration", INTEGRATIONS),
+    **_operations("Authorizer", AUTHORIZERS),
     "CreateStage": create_stage,
     "GetStage": get_stage,
     "GetStages": get_stages,
@@ -188,8 +139,8 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "DeleteRouteSettings": delete_route_settings,
     "DeleteAccessLogSettings": delete_access_log_settings,
     "CreateDeployment": create_deployment,
-    "GetDeployment": get_deployment,
-    "GetDeployments": get_deployments,
+    "GetDeployment": functools.partial(get_part, DEPLOYMENTS),
+    "GetDeployments": functools.partial(get_parts, DEPLOYMENTS),
     "UpdateDeployment": update_deployment,
     "DeleteDeployment": delete_deployment,
 }

@@ -19,8 +19,6 @@ from overcast.gateway.httpapi.pages import paging
 from overcast.gateway.httpapi.tables import AUTHORIZER, INTEGRATION, PART_ORDER, ROUTE
 from overcast.store import Queries
 
-InUse = Callable[[rec.Route], Conflict | None]  # the error deleting a part answers while this route uses it
-
 
 class Parts:
     def __init__(self, changes: Changes) -> None:
@@ -39,111 +37,69 @@ class Parts:
         async with self.changes.reading(ctx, api_id) as (tx, api):
             return await tables.part_page(tx, api, kind, pages)
 
-    # -- routes ----------------------------------------------------------------------------------
-
-    async def create_route(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Route:
+    async def create(self, ctx: RequestContext, api_id: str, kind: str, fields: dict[str, Any]) -> Any:
+        """A new route, integration or authorizer of the API from `fields` (its id is assigned here)."""
+        record_type, id_field = _RECORDS[kind]
+        record = record_type(**{id_field: self.changes.new_id()}, **fields)
+        part_id = getattr(record, id_field)
+        if kind != ROUTE:
+            _CHECKS[kind](record)
         async with self.changes.on(ctx, api_id) as (tx, api):
-            route = rec.Route(route_id=self.changes.new_id(), **fields)
-            await _check_route(tx, api, route)
-            await self.changes.insert_named(tx, api, ROUTE, route.route_id, route.route_key, route)
+            if kind == ROUTE:
+                await _check_route(tx, api, record)
+                await self.changes.insert_named(tx, api, ROUTE, part_id, record.route_key, record)
+            else:
+                await tables.insert_part(tx, api, kind, part_id, part_id, record, self.changes.clock.now())
             await self.changes.deployments.auto(tx, api)
-        return route
+        return record
 
-    async def update_route(self, ctx: RequestContext, api_id: str, route_id: str, changes: dict[str, Any]) -> rec.Route:
+    async def update(self, ctx: RequestContext, api_id: str, kind: str, part_id: str, changes: dict[str, Any]) -> Any:
+        """Change a route, an integration or an authorizer (still fit for each route that uses it)."""
         async with self.changes.on(ctx, api_id) as (tx, api):
-            route = dataclasses.replace(await tables.part(tx, api, ROUTE, route_id), **changes)
-            if route.authorization_type in ("NONE", "AWS_IAM") and "authorizer_id" not in changes:
-                # Switching a route to NONE or AWS_IAM detaches its authorizer and scopes.
-                route = dataclasses.replace(route, authorizer_id=None, authorization_scopes=None)
-            await _check_route(tx, api, route)
-            await tables.update_part(tx, api, ROUTE, route_id, route.route_key, route)
+            record = dataclasses.replace(await tables.part(tx, api, kind, part_id), **changes)
+            name = part_id
+            if kind == ROUTE:
+                if record.authorization_type in ("NONE", "AWS_IAM") and "authorizer_id" not in changes:
+                    # Switching a route to NONE or AWS_IAM detaches its authorizer and scopes.
+                    record = dataclasses.replace(record, authorizer_id=None, authorization_scopes=None)
+                await _check_route(tx, api, record)
+                name = record.route_key
+            else:
+                _CHECKS[kind](record)
+            if kind == AUTHORIZER:
+                for route in await tables.parts(tx, api, ROUTE):
+                    if route.authorizer_id == part_id:
+                        validation.route(route, {part_id: record}, [route.integration_id or ""])
+            await tables.update_part(tx, api, kind, part_id, name, record)
             await self.changes.deployments.auto(tx, api)
-        return route
+        return record
 
-    async def delete_route(self, ctx: RequestContext, api_id: str, route_id: str) -> None:
-        await self._delete(ctx, api_id, ROUTE, route_id)
-
-    # -- integrations ----------------------------------------------------------------------------
-
-    async def create_integration(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Integration:
-        integration = rec.Integration(integration_id=self.changes.new_id(), **fields)
-        validation.integration(integration)
-        await self._add(ctx, api_id, INTEGRATION, integration.integration_id, integration)
-        return integration
-
-    async def update_integration(
-        self, ctx: RequestContext, api_id: str, integration_id: str, changes: dict[str, Any]
-    ) -> rec.Integration:
-        async with self.changes.on(ctx, api_id) as (tx, api):
-            integration = dataclasses.replace(await tables.part(tx, api, INTEGRATION, integration_id), **changes)
-            validation.integration(integration)
-            await tables.update_part(tx, api, INTEGRATION, integration_id, integration_id, integration)
-            await self.changes.deployments.auto(tx, api)
-        return integration
-
-    async def delete_integration(self, ctx: RequestContext, api_id: str, integration_id: str) -> None:
-        def in_use(route: rec.Route) -> Conflict | None:
-            if route.integration_id != integration_id:
-                return None
-            return Conflict(
-                f"Integration {integration_id} is the target of route {route.route_id} ({route.route_key}); "
-                "detach it from the route first."
-            )
-
-        await self._delete(ctx, api_id, INTEGRATION, integration_id, in_use)
-
-    # -- authorizers -----------------------------------------------------------------------------
-
-    async def create_authorizer(self, ctx: RequestContext, api_id: str, fields: dict[str, Any]) -> rec.Authorizer:
-        authorizer = rec.Authorizer(authorizer_id=self.changes.new_id(), **fields)
-        validation.authorizer(authorizer)
-        await self._add(ctx, api_id, AUTHORIZER, authorizer.authorizer_id, authorizer)
-        return authorizer
-
-    async def update_authorizer(
-        self, ctx: RequestContext, api_id: str, authorizer_id: str, changes: dict[str, Any]
-    ) -> rec.Authorizer:
-        async with self.changes.on(ctx, api_id) as (tx, api):
-            authorizer = dataclasses.replace(await tables.part(tx, api, AUTHORIZER, authorizer_id), **changes)
-            validation.authorizer(authorizer)
-            for route in await tables.parts(tx, api, ROUTE):
-                if route.authorizer_id == authorizer_id:
-                    validation.route(route, {authorizer_id: authorizer}, [route.integration_id or ""])
-            await tables.update_part(tx, api, AUTHORIZER, authorizer_id, authorizer_id, authorizer)
-            await self.changes.deployments.auto(tx, api)
-        return authorizer
-
-    async def delete_authorizer(self, ctx: RequestContext, api_id: str, authorizer_id: str) -> None:
-        def in_use(route: rec.Route) -> Conflict | None:
-            if route.authorizer_id != authorizer_id:
-                return None
-            return Conflict(
-                f"Authorizer {authorizer_id} is used by route {route.route_id} ({route.route_key}); "
-                "change the route's authorization first."
-            )
-
-        await self._delete(ctx, api_id, AUTHORIZER, authorizer_id, in_use)
-
-    # -- inside a transaction --------------------------------------------------------------------
-
-    async def _add(self, ctx: RequestContext, api_id: str, kind: str, part_id: str, record: Any) -> None:
-        """Store a part known by its id alone (an integration, an authorizer); auto-deploy stages see it."""
-        async with self.changes.on(ctx, api_id) as (tx, api):
-            await tables.insert_part(tx, api, kind, part_id, part_id, record, self.changes.clock.now())
-            await self.changes.deployments.auto(tx, api)
-
-    async def _delete(
-        self, ctx: RequestContext, api_id: str, kind: str, part_id: str, in_use: InUse | None = None
-    ) -> None:
-        """Delete a part, refused with `in_use`'s error while a route still uses it; auto-deploy stages drop it."""
+    async def delete(self, ctx: RequestContext, api_id: str, kind: str, part_id: str) -> None:
+        """Delete a route, or an integration or authorizer no route uses."""
         async with self.changes.on(ctx, api_id) as (tx, api):
             await tables.part(tx, api, kind, part_id)
-            if in_use is not None:
+            if kind != ROUTE:
                 for route in await tables.parts(tx, api, ROUTE):
-                    if (refused := in_use(route)) is not None:
-                        raise refused
+                    _not_in_use(kind, part_id, route)
             await tables.delete_part(tx, api, kind, part_id)
             await self.changes.deployments.auto(tx, api)
+
+
+# Each kind's record and the field holding its id; the checks of a record alone (a route's need its API).
+_RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
+    ROUTE: (rec.Route, "route_id"),
+    INTEGRATION: (rec.Integration, "integration_id"),
+    AUTHORIZER: (rec.Authorizer, "authorizer_id"),
+}
+_CHECKS: dict[str, Callable[[Any], None]] = {INTEGRATION: validation.integration, AUTHORIZER: validation.authorizer}
+
+
+def _not_in_use(kind: str, part_id: str, route: rec.Route) -> None:
+    where = f"route {route.route_id} ({route.route_key})"
+    if kind == INTEGRATION and route.integration_id == part_id:
+        raise Conflict(f"Integration {part_id} is the target of {where}; detach it from the route first.")
+    if kind == AUTHORIZER and route.authorizer_id == part_id:
+        raise Conflict(f"Authorizer {part_id} is used by {where}; change the route's authorization first.")
 
 
 async def _check_route(tx: Queries, api: rec.Api, route: rec.Route) -> None:
