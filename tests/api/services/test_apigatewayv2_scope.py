@@ -1,5 +1,7 @@
-"""apigatewayv2 through boto3: every lookup stays in the caller's account and region, NextTokens stay in the
-list they came from, and tags go through the kit's one table with API Gateway's limits."""
+"""apigatewayv2 through boto3: lookups stay in the caller's account and region, tokens in their list, tags in limits.
+
+Two 12-digit access key ids are two accounts; tags go through the kit's one table with API Gateway's limits.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Tags of HTTP APIs and stages in the kit's table: moved there from the records of an older data dir, written
-with the API or stage they belong to, and dropped in the transaction that deletes it."""
+"""Tags of HTTP APIs and stages in the kit's table: moved from an older data dir, written and dropped with them.
+
+They move from the records of an older data dir, are written with the API or stage they belong to, and
+are dropped in the transaction that deletes it.
+"""
 
 from __future__ import annotations
 

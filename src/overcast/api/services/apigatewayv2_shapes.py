@@ -1,5 +1,4 @@
-"""apigatewayv2's shapes: each record's botocore members in and out, pages, and the services object every
-handler of the operation table takes.
+"""apigatewayv2's shapes: each record's botocore members in and out, pages, and the Services handlers take.
 
 Only `api/services/apigatewayv2*.py` know these wire names; the records are `overcast.gateway.httpapi`'s.
 https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/resources.html

@@ -1,5 +1,4 @@
-"""Changes to one HTTP API: a store transaction on an API of the caller's, after which the data plane's cached
-snapshots of that API are dropped.
+"""Changes to one HTTP API: a transaction on one of the caller's APIs, then the data plane's cache of it dropped.
 
 Every mutation is one transaction: bad input raises before anything is written, and a change to
 routes, integrations, authorizers or CORS re-deploys each AutoDeploy stage in that same

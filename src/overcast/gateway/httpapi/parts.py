@@ -1,5 +1,6 @@
-"""The parts of an HTTP API: any of them read, and routes, integrations and authorizers created, changed and
-deleted, each in one transaction that re-deploys the API's AutoDeploy stages.
+"""An HTTP API's parts: any of them read; routes, integrations and authorizers created, changed and deleted.
+
+Each change is one transaction that re-deploys the API's AutoDeploy stages.
 
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop.html
 """
