@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from overcast.clock import FakeClock
@@ -11,7 +13,7 @@ from overcast.gateway import deployed as d
 from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.httpapi import HttpApis, endpoint_for
 from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.tables import DEPLOYMENT, ROUTE, STAGE
+from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
 from overcast.store import Store
 
 ACCOUNT_REGION = ("111111111111", "eu-west-1")
@@ -37,11 +39,19 @@ def draft(name: str = "pets", cors: rec.CorsConfig | None = None) -> rec.Api:
     return rec.Api("", "", "", name, 0.0, cors=cors)
 
 
+async def created(apis: HttpApis, api: rec.Api, **quick: str) -> rec.Api:
+    return (await apis.create_api(CTX, api, **quick)).record
+
+
+async def listed(apis: HttpApis, api_id: str, kind: str) -> list[Any]:
+    return (await apis.parts.page(CTX, api_id, kind, None, None))[0]
+
+
 async def test_quick_create_publishes_the_default_stage(apis: HttpApis) -> None:
-    api = await apis.create_api(CTX, draft(), target=FN, route_key="GET /pets/{id}")
+    api = await created(apis, draft(), target=FN, route_key="GET /pets/{id}")
     assert len(api.api_id) == 10 and api.api_id.isalnum() and api.api_id.islower()
     assert apis.endpoint(api.api_id) == f"http://{api.api_id}.execute-api.localhost:4566"
-    assert await apis.stages(api.api_id) == ["$default"]
+    assert await apis.stage_names(api.api_id) == ["$default"]
     snap = await apis.deployed(api.api_id, "$default")
     assert snap is not None
     assert (snap.kind, snap.stage, snap.account_id, snap.region) == (d.ApiKind.HTTP, "$default", *ACCOUNT_REGION)
@@ -50,7 +60,7 @@ async def test_quick_create_publishes_the_default_stage(apis: HttpApis) -> None:
     assert route.integration == d.Integration(
         type="AWS_PROXY", uri=FN, http_method="POST", payload_format_version="2.0", timeout_ms=30_000
     )
-    stage = await apis.part(CTX, api.api_id, STAGE, "$default")
+    stage = await apis.parts.get(CTX, api.api_id, STAGE, "$default")
     assert stage.deployment_id == snap.deployment_id
     message = f"Successfully deployed stage with deployment ID '{snap.deployment_id}'"
     assert stage.last_deployment_status_message == message
@@ -58,15 +68,17 @@ async def test_quick_create_publishes_the_default_stage(apis: HttpApis) -> None:
 
 async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: HttpApis) -> None:
     cors = rec.CorsConfig(allow_origins=("https://a.example",), allow_methods=("GET",), max_age=60)
-    api = await apis.create_api(CTX, draft(cors=cors))
-    lam = await apis.create_integration(
+    api = await created(apis, draft(cors=cors))
+    lam = await apis.parts.create(
         CTX,
         api.api_id,
+        INTEGRATION,
         {"integration_type": "AWS_PROXY", "integration_uri": INVOCATIONS, "payload_format_version": "1.0"},
     )
-    web = await apis.create_integration(
+    web = await apis.parts.create(
         CTX,
         api.api_id,
+        INTEGRATION,
         {
             "integration_type": "HTTP_PROXY",
             "integration_uri": "https://backend.example/{proxy}",
@@ -75,9 +87,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "request_parameters": {"append:header.x-stage": "$context.stage"},
         },
     )
-    jwt = await apis.create_authorizer(
+    jwt = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "jwt",
             "authorizer_type": "JWT",
@@ -86,9 +99,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "jwt_audience": ("aud1",),
         },
     )
-    lam_auth = await apis.create_authorizer(
+    lam_auth = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "fn",
             "authorizer_type": "REQUEST",
@@ -98,9 +112,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "identity_source": ("$request.header.X-Token",),
         },
     )
-    pets = await apis.create_route(
+    pets = await apis.parts.create(
         CTX,
         api.api_id,
+        ROUTE,
         {
             "route_key": "ANY /pets/{proxy+}",
             "target": f"integrations/{lam.integration_id}",
@@ -109,9 +124,10 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "authorization_scopes": ("read",),
         },
     )
-    await apis.create_route(
+    await apis.parts.create(
         CTX,
         api.api_id,
+        ROUTE,
         {
             "route_key": "$default",
             "target": f"integrations/{web.integration_id}",
@@ -119,7 +135,7 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
             "authorizer_id": lam_auth.authorizer_id,
         },
     )
-    await apis.create_stage(
+    await apis.stages.create(
         CTX,
         api.api_id,
         {
@@ -168,42 +184,48 @@ async def test_deployed_shape_with_stage_settings_authorizers_and_cors(apis: Htt
 
 
 async def test_a_manual_stage_serves_its_deployment_until_the_next_one(apis: HttpApis) -> None:
-    api = await apis.create_api(CTX, draft())
+    api = await created(apis, draft())
     with pytest.raises(BadRequest, match="no routes exist"):
-        await apis.create_deployment(CTX, api.api_id)
-    i = await apis.create_integration(CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN})
-    await apis.create_route(CTX, api.api_id, {"route_key": "GET /a", "target": f"integrations/{i.integration_id}"})
-    await apis.create_stage(CTX, api.api_id, {"stage_name": "v1"})
+        await apis.stages.deploy(CTX, api.api_id)
+    i = await apis.parts.create(CTX, api.api_id, INTEGRATION, {"integration_type": "AWS_PROXY", "integration_uri": FN})
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "GET /a", "target": f"integrations/{i.integration_id}"}
+    )
+    await apis.stages.create(CTX, api.api_id, {"stage_name": "v1"})
     assert await apis.deployed(api.api_id, "v1") is None  # never deployed
-    first = await apis.create_deployment(CTX, api.api_id, "first", "v1")
+    first = await apis.stages.deploy(CTX, api.api_id, "first", "v1")
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and snap.deployment_id == first.deployment_id
-    await apis.create_route(CTX, api.api_id, {"route_key": "GET /b", "target": f"integrations/{i.integration_id}"})
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "GET /b", "target": f"integrations/{i.integration_id}"}
+    )
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and [r.path for r in snap.routes] == ["/a"]  # not auto-deployed
-    await apis.update_stage(CTX, api.api_id, "v1", {"stage_variables": {"v": "2"}})
+    await apis.stages.update(CTX, api.api_id, "v1", {"stage_variables": {"v": "2"}})
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and snap.stage_variables == (("v", "2"),)  # stage settings apply at once
-    await apis.create_deployment(CTX, api.api_id, None, "v1")
+    await apis.stages.deploy(CTX, api.api_id, None, "v1")
     snap = await apis.deployed(api.api_id, "v1")
     assert snap is not None and sorted(r.path for r in snap.routes) == ["/a", "/b"]
     with pytest.raises(BadRequest, match="Active stages"):
-        await apis.delete_deployment(CTX, api.api_id, snap.deployment_id)
-    await apis.delete_deployment(CTX, api.api_id, first.deployment_id)
+        await apis.stages.delete_deployment(CTX, api.api_id, snap.deployment_id)
+    await apis.stages.delete_deployment(CTX, api.api_id, first.deployment_id)
     assert await apis.deployed(api.api_id, "nope") is None
     assert await apis.deployed("zzzzzzzzzz", "v1") is None
 
 
 async def test_every_change_auto_deploys_and_the_warm_cache_follows(apis: HttpApis) -> None:
-    api = await apis.create_api(CTX, draft(), target=FN)
+    api = await created(apis, draft(), target=FN)
     before = await apis.deployed(api.api_id, "$default")
     assert before is not None and await apis.deployed(api.api_id, "$default") is before  # warm: the same object
-    i = await apis.create_integration(CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN})
-    await apis.create_route(CTX, api.api_id, {"route_key": "POST /x", "target": f"integrations/{i.integration_id}"})
+    i = await apis.parts.create(CTX, api.api_id, INTEGRATION, {"integration_type": "AWS_PROXY", "integration_uri": FN})
+    await apis.parts.create(
+        CTX, api.api_id, ROUTE, {"route_key": "POST /x", "target": f"integrations/{i.integration_id}"}
+    )
     after = await apis.deployed(api.api_id, "$default")
     assert after is not None and after.deployment_id != before.deployment_id
     assert {r.path for r in after.routes} == {"$default", "/x"}
-    deployments = await apis.parts(CTX, api.api_id, DEPLOYMENT)
+    deployments = await listed(apis, api.api_id, DEPLOYMENT)
     assert len(deployments) == 3 and all(x.auto_deployed for x in deployments)
     await apis.update_api(CTX, api.api_id, {"cors": rec.CorsConfig(allow_origins=("*",))})
     with_cors = await apis.deployed(api.api_id, "$default")
@@ -212,38 +234,42 @@ async def test_every_change_auto_deploys_and_the_warm_cache_follows(apis: HttpAp
     again = await apis.deployed(api.api_id, "$default")
     assert again is not None and again.cors is None
     await apis.delete_api(CTX, api.api_id)
-    assert await apis.deployed(api.api_id, "$default") is None and await apis.stages(api.api_id) == []
+    assert await apis.deployed(api.api_id, "$default") is None and await apis.stage_names(api.api_id) == []
 
 
 async def test_bad_input_changes_nothing(apis: HttpApis, store: Store) -> None:
-    api = await apis.create_api(CTX, draft(), target=FN, route_key="GET /pets")
+    api = await created(apis, draft(), target=FN, route_key="GET /pets")
     rows = await store.fetch_all("SELECT kind, part_id, body FROM httpapi_parts ORDER BY kind, part_id")
-    routes = await apis.parts(CTX, api.api_id, ROUTE)
+    routes = await listed(apis, api.api_id, ROUTE)
     with pytest.raises(Conflict):
-        await apis.create_route(CTX, api.api_id, {"route_key": "GET /pets", "target": routes[0].target})
+        await apis.parts.create(CTX, api.api_id, ROUTE, {"route_key": "GET /pets", "target": routes[0].target})
     with pytest.raises(BadRequest):
-        await apis.create_route(CTX, api.api_id, {"route_key": "GET /pets/{proxy+}/x"})
+        await apis.parts.create(CTX, api.api_id, ROUTE, {"route_key": "GET /pets/{proxy+}/x"})
     with pytest.raises(BadRequest):
-        await apis.update_route(CTX, api.api_id, routes[0].route_id, {"route_key": "FETCH /pets"})
+        await apis.parts.update(CTX, api.api_id, ROUTE, routes[0].route_id, {"route_key": "FETCH /pets"})
     with pytest.raises(BadRequest):
-        await apis.create_integration(
-            CTX, api.api_id, {"integration_type": "AWS_PROXY", "integration_uri": FN, "timeout_in_millis": 49}
+        await apis.parts.create(
+            CTX,
+            api.api_id,
+            INTEGRATION,
+            {"integration_type": "AWS_PROXY", "integration_uri": FN, "timeout_in_millis": 49},
         )
     with pytest.raises(NotFound, match="Unable to find Route by key GET /nope within the provided RouteSettings"):
-        await apis.update_stage(CTX, api.api_id, "$default", {"route_settings": {"GET /nope": rec.RouteSettings()}})
+        await apis.stages.update(CTX, api.api_id, "$default", {"route_settings": {"GET /nope": rec.RouteSettings()}})
     with pytest.raises(Conflict):
-        await apis.delete_integration(CTX, api.api_id, routes[0].integration_id or "")
+        await apis.parts.delete(CTX, api.api_id, INTEGRATION, routes[0].integration_id or "")
     with pytest.raises(NotFound, match=f"Invalid API identifier specified 222222222222:{api.api_id}"):
         await apis.api(RequestContext(account_id="222222222222", region="eu-west-1"), api.api_id)
     assert await store.fetch_all("SELECT kind, part_id, body FROM httpapi_parts ORDER BY kind, part_id") == rows
 
 
 async def test_switching_a_route_to_none_detaches_its_authorizer(apis: HttpApis) -> None:
-    api = await apis.create_api(CTX, draft(), target=FN)
-    (route,) = await apis.parts(CTX, api.api_id, ROUTE)
-    jwt = await apis.create_authorizer(
+    api = await created(apis, draft(), target=FN)
+    (route,) = await listed(apis, api.api_id, ROUTE)
+    jwt = await apis.parts.create(
         CTX,
         api.api_id,
+        AUTHORIZER,
         {
             "name": "j",
             "authorizer_type": "JWT",
@@ -251,11 +277,11 @@ async def test_switching_a_route_to_none_detaches_its_authorizer(apis: HttpApis)
             "jwt_issuer": "https://i",
         },
     )
-    secured = await apis.update_route(
-        CTX, api.api_id, route.route_id, {"authorization_type": "JWT", "authorizer_id": jwt.authorizer_id}
+    secured = await apis.parts.update(
+        CTX, api.api_id, ROUTE, route.route_id, {"authorization_type": "JWT", "authorizer_id": jwt.authorizer_id}
     )
     assert secured.authorizer_id == jwt.authorizer_id
-    opened = await apis.update_route(CTX, api.api_id, route.route_id, {"authorization_type": "NONE"})
+    opened = await apis.parts.update(CTX, api.api_id, ROUTE, route.route_id, {"authorization_type": "NONE"})
     assert (opened.authorizer_id, opened.authorization_scopes) == (None, None)
     snap = await apis.deployed(api.api_id, "$default")
     assert snap is not None and snap.routes[0].authorizer is None

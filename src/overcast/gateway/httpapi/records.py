@@ -2,15 +2,17 @@
 
 Records are frozen; a change is a `replace()`. Each is stored as JSON (`dump` / `load_*`), so a
 new field needs a default and old rows still load. Optional settings AWS leaves out of an answer
-when unset are None here.
+when unset are None here. Tags are not part of a record: APIs and stages keep theirs in the kit's
+tags table, and a read that answers with them gives a `Tagged` record.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html: the expressions an
 # HTTP API always has (they are only settable for WebSocket APIs).
@@ -44,7 +46,6 @@ class Api:
     disable_execute_api_endpoint: bool = False
     disable_schema_validation: bool | None = None
     ip_address_type: str = "ipv4"
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,17 @@ class Stage:
     client_certificate_id: str | None = None
     last_deployment_status_message: str | None = None
     api_gateway_managed: bool = False
-    tags: dict[str, str] = field(default_factory=dict)
+
+
+R = TypeVar("R", Api, Stage)
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged(Generic[R]):
+    """An API or a stage as read, with the tags the kit's table holds for it."""
+
+    record: R
+    tags: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from overcast.arn import log_group_of
+from overcast.arn import log_group_of, parse_arn
 from overcast.errors import BadRequest
 from overcast.gateway.httpapi.records import (
     DEFAULT_ROUTE,
@@ -117,7 +117,7 @@ def integration(i: Integration) -> None:
     if i.integration_type == "AWS_PROXY":
         if i.payload_format_version not in ("1.0", "2.0"):
             raise BadRequest("PayloadFormatVersion must be 1.0 or 2.0 for Lambda proxy integrations.")
-        if not i.integration_uri.startswith("arn:"):
+        if parse_arn(i.integration_uri) is None:
             raise BadRequest(f"Invalid integration URI specified {i.integration_uri}")
     else:
         if not re.match(r"^https?://[^\s/]+", i.integration_uri):
