@@ -10,10 +10,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3
 import psutil
 import pytest
 
 from tests.conftest import RunningServer, start_server
+from tests.functions.zips import handler_zip
 
 
 def _children(server: RunningServer) -> list[psutil.Process]:
@@ -44,11 +46,51 @@ def test_health_is_answered_on_both_paths(server: RunningServer) -> None:
         assert set(services) >= {"sqs", "stepfunctions", "iam", "s3"}
 
 
+def _invoke_a_function(server: RunningServer) -> None:
+    """Create and invoke a Python function: what starts the zygote, an instance and the outbox's writer."""
+    lam = boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1")
+    lam.create_function(
+        FunctionName="hello", Runtime=f"python3.{sys.version_info.minor}", Role="arn:aws:iam::000000000000:role/r",
+        Handler="index.handler", Code={"ZipFile": handler_zip()},
+    )  # fmt: skip
+    assert lam.invoke(FunctionName="hello", Payload=b'{"a": 1}')["Payload"].read() == b'{"a": 1}'
+
+
+def _helpers(server: RunningServer) -> dict[str, object]:
+    """What the running server says runs besides itself, once the outbox's first batch has been handed over."""
+    deadline = time.monotonic() + 10
+    while True:  # a liveness poll: the writer starts as the first batch gathers (at most half a second)
+        running = _get_json(server.url + "/_overcast/health")["overcast"]
+        assert isinstance(running, dict)
+        if "running" in str(running["outbox_writer"]) or time.monotonic() > deadline:
+            return running
+        time.sleep(0.05)
+
+
+def test_an_idle_server_runs_no_helper_process(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    try:
+        assert _children(server) == []
+        running = _get_json(server.url + "/_overcast/health")["overcast"]
+        assert isinstance(running, dict)
+        assert running["bus"] == {"state": "not started (started on first use)", "embedded": True, "url": None}
+        assert running["outbox_writer"] == "not started (starts with the first invocation)"
+        assert str(running["zygotes"]).startswith("none")
+        assert not (tmp_path / "data" / "nats").exists()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_everything_it_started(tmp_path: Path, sig: int) -> None:
     server = start_server(tmp_path / "data")
+    _invoke_a_function(server)
+    running = _helpers(server)
+    assert str(running["outbox_writer"]).startswith("running (pid ")
     children = _children(server)
-    assert any("nats-server" in p.name() for p in children), [p.name() for p in children]
+    names = [" ".join(p.cmdline()) for p in children]
+    assert any("overcast.functions.outbox_process" in name for name in names), names
+    assert len(children) >= 3, names  # the writer, the zygote, the function's instance
     assert server.stop(sig) == 0
     assert _gone(children), "a child outlived the server"
     assert not (tmp_path / "data" / "overcast.json").exists()
@@ -73,9 +115,12 @@ def test_a_second_up_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
 
 def test_kill_9_leaves_no_orphans_and_the_data_dir_restarts(tmp_path: Path) -> None:
     server = start_server(tmp_path / "data")
+    _invoke_a_function(server)
+    _helpers(server)
     children = _children(server)
+    assert len(children) >= 3, [" ".join(p.cmdline()) for p in children]
     server.stop(signal.SIGKILL)
-    assert _gone(children), "nats-server outlived a killed server"
+    assert _gone(children), "a helper process outlived a killed server"
     again = start_server(tmp_path / "data")
     assert again.stop() == 0
 
@@ -91,7 +136,6 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     status = json.loads(result.stdout)
     assert status["running"] is True
     assert status["url"] == server.url
-    assert status["versions"]["nats_server"]
     assert status["store"]["engine"] == "sqlite"
     assert status["isolation"]["summary"]
     assert "cgroups" in status["isolation"]

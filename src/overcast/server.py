@@ -3,6 +3,11 @@
 The only module that wires everything together. `serve()` runs Overcast until SIGINT/SIGTERM and
 then shuts it down in reverse order: HTTP server, domain services, store, bus (and the embedded
 nats-server with it), so nothing is left running.
+
+Starting costs only what is used: the bus (and its nats-server) starts on its first use, the
+outbox's writer process with the first invocation, a Python runtime's zygote when a function of
+that runtime is created (or at its first cold start), the HTTP client of HTTP integrations and
+JWKS fetches on their first request. `health()` says which of them run.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote
 
-import httpx
 import uvicorn
 import uvloop
 
@@ -36,7 +40,7 @@ from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, apigateway, apigatewayv2, lambda_, logs, stepfunctions, sts
 from overcast.api.services.lambda_invoke import InvokePath
 from overcast.billing.metering import Meter
-from overcast.bus import Bus, EmbeddedNats
+from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.functions.code import HotReloadRoots
@@ -117,12 +121,15 @@ class Overcast:
     settings: Settings
     url: str  # the edge's base URL, for links Overcast hands out (e.g. code download locations)
     clock: Clock = field(default_factory=SystemClock)
+    bus: OnDemandBus | None = None  # started on first use
     store: Store | None = None
     tables: dict[str, OperationTable] = field(default_factory=dict)
     registry: Registry | None = None
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
     meter: Meter | None = None  # every invocation's billable facts
     invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
+    outbox_writer: WriterProcess | None = None  # started with the first invocation
+    sandboxes: LocalSandboxes | None = None
     edge: Edge | None = None
     gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -131,7 +138,18 @@ class Overcast:
 
     async def health(self) -> dict[str, Any]:
         services = {name: ("available" if self.tables.get(name) else "disabled") for name in SERVICES}
-        return {"services": services, "edition": "overcast", "version": __version__, "overcast": self.status}
+        return {"services": services, "edition": "overcast", "version": __version__, "overcast": self.running()}
+
+    def running(self) -> dict[str, Any]:
+        """What runs now: the start-up facts in `status`, and each part that starts on first need."""
+        now = dict(self.status)
+        if self.bus is not None:
+            now["bus"] = self.bus.describe()
+        if self.outbox_writer is not None:
+            now["outbox_writer"] = self.outbox_writer.describe()
+        if self.sandboxes is not None:
+            now["zygotes"] = self.sandboxes.describe_zygotes() or "none (started when a function is created)"
+        return now
 
     async def close(self) -> None:
         for task in self.background:
@@ -157,22 +175,14 @@ async def start(settings: Settings, url: str) -> Overcast:
 
 async def _compose(system: Overcast) -> None:
     settings = system.settings
-    nats_url = settings.nats_url
-    if nats_url is None:
-        nats = EmbeddedNats(settings.nats_dir)
-        nats_url = await nats.start()
-        system.closers.append(nats.stop)
-        system.status["nats_server"] = {"url": nats_url, "version": nats.version, "embedded": True}
-    else:
-        system.status["nats_server"] = {"url": nats_url, "embedded": False}
-    bus = await Bus.connect(nats_url)
+    bus = system.bus = OnDemandBus(settings.nats_url, settings.nats_dir)
     system.closers.append(bus.close)
 
     store = system.store = await open_store(settings.store_url, settings.sqlite_path)
     system.closers.append(store.close)
     system.status["store"] = {"engine": store.engine}
 
-    system.tables.update(await _services(system, store, bus))
+    system.tables.update(await _services(system, store))
     dispatcher = Dispatcher(system.tables, settings.default_account, settings.default_region)
     system.edge = Edge(
         dispatcher,
@@ -186,7 +196,7 @@ async def _compose(system: Overcast) -> None:
     )
 
 
-async def _services(system: Overcast, store: Store, bus: Bus) -> dict[str, OperationTable]:
+async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
     """Build the domain services, in dependency order, and their operation tables."""
     settings, clock = system.settings, system.clock
     system.logs = LogStore(store, clock)
@@ -231,9 +241,10 @@ async def _gateway(
 ) -> Gateway:
     """API Gateway's data plane over both control planes' published stages."""
     clock = system.clock
-    http = httpx.AsyncClient(follow_redirects=False, timeout=None)  # HTTP_PROXY backends and JWKS, shared
-    integrations = Integrations(invoker, http)
+    integrations = Integrations(invoker)  # its HTTP client (HTTP_PROXY backends) is made on first use
     system.closers.append(integrations.close)
+    authorizers = Authorizers(integrations.invoke_function, clock)  # so is the JWKS client
+    system.closers.append(authorizers.aclose)
     usage = Usage(store, clock)
     await usage.start()
     system.closers.append(usage.close)
@@ -249,7 +260,7 @@ async def _gateway(
         [restapis, httpapis],
         integrations,
         clock,
-        authorizers=Authorizers(integrations.invoke_function, clock, http),
+        authorizers=authorizers,
         throttles=Throttles(clock),
         key_plans=restapis,
         usage=usage,
@@ -263,11 +274,24 @@ async def _gateway(
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
     """Function execution: sandboxes, the warm instance pool, concurrency, the invoke service."""
     settings, clock = system.settings, system.clock
-    sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
+    sandboxes = system.sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
     system.closers.append(sandboxes.close)
     system.status["isolation"] = sandboxes.isolation.describe()
-    registry.runtime_check = sandboxes.check_runtime
+    warming: set[str] = set()
+
+    def check_runtime(runtime: str) -> None:
+        # CreateFunction (or a new runtime) refuses what this host cannot run, and starts that runtime's
+        # zygote in the background: the first cold start of the function is then a fork (decision 8),
+        # and a server with no Python function runs no zygote.
+        sandboxes.check_runtime(runtime)
+        if runtime not in warming:  # other runtimes' instances start from the host interpreter's zygote
+            warming.add(runtime)
+            warm = sandboxes.warm([runtime] if runtime.startswith("python3.") else [])
+            system.background.append(asyncio.create_task(warm))
+
+    registry.runtime_check = check_runtime
     concurrency = Concurrency(store, registry, clock, settings.concurrency_limit)
+    system.outbox_writer = WriterProcess(settings.store_url, settings.sqlite_path)
     await concurrency.start()
     invoker = InvokeService(
         registry,
@@ -278,12 +302,10 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
         system.meter,
         clock,
         max_payload_bytes=settings.max_sync_payload_bytes,
-        outbox_writer=WriterProcess(settings.store_url, settings.sqlite_path),
+        outbox_writer=system.outbox_writer,
     )
     system.closers.append(invoker.close)
     await invoker.start()
-    # The host interpreter's zygote starts in the background, so the first cold start is a fork.
-    system.background.append(asyncio.create_task(sandboxes.warm()))
     return invoker
 
 

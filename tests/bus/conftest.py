@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from overcast.bus import Bus, EmbeddedNats
+from overcast.bus.connection import Bus
+from overcast.bus.server import EmbeddedNats
 
 
 @pytest.fixture(scope="session")

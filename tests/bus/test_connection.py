@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from overcast.bus import Bus, Envelope, Reply, max_deliveries_subject
+from overcast.bus.connection import Bus, max_deliveries_subject
+from overcast.bus.messages import Envelope, Reply
 from overcast.errors import (
     AwsError,
     InvalidParameterValue,

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from overcast.bus import Bus, KvEntry
+from overcast.bus.connection import Bus
+from overcast.bus.kv import KvEntry
 from overcast.errors import InvalidParameterValue, ResourceConflict
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from overcast.bus import Bus, EmbeddedNats, EmbeddedNatsError, binary_version, nats_server_binary
+from overcast.bus.connection import Bus
+from overcast.bus.server import EmbeddedNats, EmbeddedNatsError, binary_version, nats_server_binary
 
 
 def gone(pid: int) -> bool:
@@ -87,7 +88,7 @@ async def test_killing_overcast_kills_its_nats_server(tmp_path: Path) -> None:
         f"""
         import asyncio, sys
         from pathlib import Path
-        from overcast.bus import EmbeddedNats
+        from overcast.bus.server import EmbeddedNats
 
         async def main():
             server = EmbeddedNats(Path({str(tmp_path)!r}))

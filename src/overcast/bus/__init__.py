@@ -1,32 +1,8 @@
 """The bus: NATS JetStream (streams, consumers, KV, request/reply) and the embedded nats-server.
 
-`Bus` is the connection every service uses; `EmbeddedNats` is the single-node server the
-composition root starts when no `nats_url` is configured (ARCHITECTURE decision 6).
+`connection.Bus` is the connection every service uses; `server.EmbeddedNats` is the single-node
+server started when no `nats_url` is configured (ARCHITECTURE decision 6); `on_demand.OnDemandBus`
+is how the composition root holds them, so that nothing starts until something uses the bus.
+Import each from its module: this package imports nothing, so that the server can hold an
+`OnDemandBus` without importing nats-py (~40 ms and ~3 MB at every start).
 """
-
-from overcast.bus.connection import Bus, BusHealth, Subscription, max_deliveries_subject
-from overcast.bus.errors import RemoteError
-from overcast.bus.kv import KeyValue, KvEntry, KvWatch
-from overcast.bus.messages import ConsumerState, Envelope, Message, Reply, StoredMessage, StreamState
-from overcast.bus.server import EmbeddedNats, EmbeddedNatsError, binary_version, nats_server_binary
-
-__all__ = [
-    "Bus",
-    "BusHealth",
-    "ConsumerState",
-    "EmbeddedNats",
-    "EmbeddedNatsError",
-    "Envelope",
-    "KeyValue",
-    "KvEntry",
-    "KvWatch",
-    "Message",
-    "RemoteError",
-    "Reply",
-    "StoredMessage",
-    "StreamState",
-    "Subscription",
-    "binary_version",
-    "max_deliveries_subject",
-    "nats_server_binary",
-]

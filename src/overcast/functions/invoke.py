@@ -148,8 +148,8 @@ class InvokeService:
         concurrency.listener = self.provisioner.changed
 
     async def start(self) -> None:
-        """Start the outbox's writer and the reaper, and bring provisioned concurrency back up (in the background)."""
-        await self.outbox.start()
+        """Start the reaper, and bring provisioned concurrency back up (in the background). The outbox's
+        writer starts with the first invocation."""
         self.pool.start()
         self.provisioner.start()
 

@@ -111,7 +111,8 @@ class BatchWriter(Protocol):
 
     delay_s: float  # how long the outbox gathers invocations before it hands them over as one batch
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Get ready for a batch: the outbox calls it as each batch begins to gather (cheap once ready)."""
 
     async def write(self, batch: list[Wire]) -> bool:
         """True once stored; False when it was lost (and logged)."""
@@ -180,9 +181,6 @@ class Outbox:
         self._writer: asyncio.Task[None] | None = None  # the scheduled write, while one is pending
         self._lock = asyncio.Lock()  # one write at a time, so a stream's events are stored in order
 
-    async def start(self) -> None:
-        await self.writer.start()
-
     def add(self, finished: Finished, instance: Instance) -> None:
         """Buffer one finished invocation (and the instance it ran on, for its peak memory); its log
         events and billing record are handed to the writer within `delay_s`."""
@@ -192,11 +190,21 @@ class Outbox:
 
     async def _write_later(self) -> None:
         try:
+            await self._start_writer()
             await self.clock.sleep(self.delay_s)
         finally:
             if self._writer is asyncio.current_task():
                 self._writer = None  # from here on, new items schedule the next write
         await self._write()
+
+    async def _start_writer(self) -> None:
+        """Start the writer, if this is the first batch (or its process has died): not earlier, so that a
+        server that runs no function runs no writer process; and not later, so that it gets ready while
+        the batch gathers."""
+        try:
+            await self.writer.start()
+        except Exception:
+            log.exception("the outbox's writer could not start; writing the batch tries again")
 
     async def _write(self) -> None:
         async with self._lock:

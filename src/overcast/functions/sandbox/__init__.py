@@ -184,6 +184,10 @@ class LocalSandboxes:
             plan["rlimits"] = fallback_rlimits(spec.memory_mb, self.pids_max, own_uid=self.confined)
         return plan
 
+    def describe_zygotes(self) -> dict[str, str]:
+        """Each zygote's interpreter and whether it runs, as `overcast status` shows them."""
+        return {str(path): f"running (pid {z.pid})" if z.alive else "stopped" for path, z in self._zygotes.items()}
+
     async def warm(self, runtimes: Sequence[str] = ()) -> None:
         """Start the zygotes (and their pools) for these runtimes now, not at the first cold start."""
         for runtime in runtimes or [_host_runtime()]:

@@ -6,13 +6,16 @@ throttling and the integration; an `AuthResult` that is not `allowed` is the res
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from overcast.clock import Clock
 from overcast.gateway.authorizers.jwt import JwtAuthorizers
 from overcast.gateway.authorizers.lambda_ import InvokeFunction, LambdaAuthorizers
 from overcast.gateway.authorizers.result import ALLOWED, AuthResult, authorizer_error, not_implemented
 from overcast.gateway.request import GatewayRequest, RouteMatch
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AuthResult", "Authorizers", "InvokeFunction"]
 

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
-import jwt as pyjwt
+from typing import TYPE_CHECKING, Any
 
 from overcast.clock import Clock
 from overcast.gateway.authorizers.identity import source_value
 from overcast.gateway.authorizers.result import AuthResult, forbidden_scopes, unauthorized
 from overcast.gateway.deployed import ApiKind, Authorizer
 from overcast.gateway.request import GatewayRequest, RouteMatch
+
+if TYPE_CHECKING:
+    # Both are imported when the first JWT is checked: PyJWT's cryptography alone costs ~30 ms and ~9 MB
+    # at every start otherwise.
+    import httpx
+    import jwt as pyjwt
 
 # "Currently, only RSA-based algorithms are supported" (the page above): HS* and "none" are refused.
 ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -61,6 +64,8 @@ class Jwks:
         if self._http is not None:
             return self._http
         if self._own_http is None:
+            import httpx
+
             self._own_http = httpx.AsyncClient(timeout=5.0)
         return self._own_http
 
@@ -70,6 +75,9 @@ class Jwks:
             self._own_http = None
 
     async def _fetch(self, issuer: str) -> dict[str, SigningKey]:
+        import httpx
+        import jwt as pyjwt
+
         self.fetches += 1
         client = self._client()
         try:
@@ -172,6 +180,8 @@ class JwtAuthorizers:
         return value or None
 
     async def _claims(self, authorizer: Authorizer, token: str) -> dict[str, Any]:
+        import jwt as pyjwt
+
         try:
             header = pyjwt.get_unverified_header(token)
         except pyjwt.PyJWTError:

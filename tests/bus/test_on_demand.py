@@ -1,0 +1,90 @@
+"""OnDemandBus against the real binary: nothing runs before its first use, one start for all, all stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+
+from overcast.bus.on_demand import NOT_CONNECTED, NOT_STARTED, OnDemandBus
+from overcast.bus.server import EmbeddedNats
+from tests.bus.test_server import gone, wait_until_gone
+
+
+def nats_servers_under(store_dir: Path) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name", "cmdline"]) if str(store_dir) in " ".join(p.info["cmdline"] or ())]
+
+
+async def test_the_embedded_server_starts_on_first_use_once_and_stops_on_close(tmp_path: Path) -> None:
+    store_dir = tmp_path / "nats"
+    bus = OnDemandBus(None, store_dir)
+    assert bus.describe() == {"state": NOT_STARTED, "embedded": True, "url": None}
+    assert not bus.started and not store_dir.exists() and not nats_servers_under(store_dir)
+
+    first, second = await asyncio.gather(bus.get(), bus.get())  # two first users: one server
+
+    assert first is second and bus.started
+    running = bus.describe()
+    assert running["state"] == "running" and running["version"] == "2.15.1"
+    assert running["url"].startswith("nats://127.0.0.1:")
+    assert [p.pid for p in nats_servers_under(store_dir)] == [running["pid"]]
+    assert (await first.health()).jetstream
+    assert await bus.get() is first
+
+    await bus.close()
+
+    assert await wait_until_gone(running["pid"])
+    assert bus.describe()["state"] == NOT_STARTED
+    await bus.close()  # idempotent
+
+
+async def test_a_configured_nats_is_connected_on_first_use_and_left_running(
+    nats_server: EmbeddedNats, tmp_path: Path
+) -> None:
+    bus = OnDemandBus(nats_server.url, tmp_path / "unused")
+    assert bus.describe() == {"state": NOT_CONNECTED, "embedded": False, "url": nats_server.url}
+
+    connection = await bus.get()
+
+    assert connection.connected
+    assert bus.describe() == {"state": "connected", "embedded": False, "url": nats_server.url}
+    assert not (tmp_path / "unused").exists()  # no nats-server of its own
+    await bus.close()
+    assert nats_server.running and not connection.connected
+
+
+async def test_killing_overcast_after_first_use_kills_the_nats_server_it_started(tmp_path: Path) -> None:
+    # First use happens in a request's task, long after start-up: the server must still die with Overcast.
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from pathlib import Path
+        from overcast.bus.on_demand import OnDemandBus
+
+        async def main():
+            bus = OnDemandBus(None, Path({str(tmp_path)!r}))
+            await asyncio.create_task(bus.get())
+            print(bus.describe()["pid"], flush=True)
+            await asyncio.Event().wait()
+
+        asyncio.run(main())
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(parent.stdout.readline), 30)
+        nats_pid = int(line)
+        assert not gone(nats_pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        assert await wait_until_gone(nats_pid), "nats-server outlived the process that started it"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
