@@ -136,6 +136,7 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     status = json.loads(result.stdout)
     assert status["running"] is True
     assert status["url"] == server.url
+    assert status["bus"]["state"] == "not started (started on first use)"
     assert status["store"]["engine"] == "sqlite"
     assert status["isolation"]["summary"]
     assert "cgroups" in status["isolation"]

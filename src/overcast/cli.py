@@ -1,24 +1,41 @@
-"""The `overcast` command: `up` runs the server, `status` says what runs, `logs` and `usage` read its functions."""
+"""The `overcast` command: `up` runs the server, `status` says what runs, `logs` and `usage` read its functions.
+
+Rich, boto3 and urllib are imported by the commands that print or ask with them: `overcast up`
+starts the server, and every module imported before it is time and memory the server pays.
+"""
 
 from __future__ import annotations
 
 import json
 import platform
 import sys
-import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from overcast import __version__
 from overcast.config import ConfigError, Settings, load_settings
+from overcast.discovery import Found, NotFound, find, places, url_for
 from overcast.host import detect_isolation
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _console(stderr: bool = False, width: int | None = None) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, width=width)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(message, err=True, fg="red")
+    sys.exit(code)
 
 
 def _settings(config: Path | None, **flags: Any) -> Settings:
@@ -56,72 +73,139 @@ def up(host: str | None, port: int | None, data_dir: Path | None, config: Path |
     try:
         run(settings, on_ready=ready)
     except AlreadyRunning as exc:
-        console.print(f"[red]{exc}[/red]")
-        sys.exit(1)
+        _fail(str(exc))
     except OSError as exc:
-        console.print(f"[red]Overcast could not start: {exc}[/red]")
-        sys.exit(1)
+        _fail(f"Overcast could not start: {exc}")
+
+
+_SERVER_OPTIONS = (
+    click.option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        show_envvar=True,
+        default=None,
+        help="The server's URL. From AWS_ENDPOINT_URL, it is asked after the data dir's server.",
+    ),
+    click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of its server."),
+    click.option("--config", type=click.Path(path_type=Path), default=None, help="A TOML file of settings."),
+)
+
+
+def server_options(command: Command) -> Command:
+    """The options that say which running server a command asks (see overcast.discovery for the order)."""
+    for option in reversed(_SERVER_OPTIONS):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The running server a command asks, or why none was found; and the settings it was looked for with."""
+
+    settings: Settings
+    found: Found | None
+    missing: NotFound | None
+
+    @property
+    def url(self) -> str:
+        if self.found is None:
+            _fail(str(self.missing))
+        assert self.found is not None
+        return self.found.url
+
+
+def _target(endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> Target:
+    settings = _settings(config, data_dir=data_dir)
+    source = click.get_current_context().get_parameter_source("endpoint_url")
+    from_environment = source is click.core.ParameterSource.ENVIRONMENT
+    how = "the default" if settings.data_dir == Settings().data_dir else "configured"
+    candidates = places(
+        endpoint_url=None if from_environment else endpoint_url,
+        data_dir=data_dir,
+        configured_data_dir=(settings.data_dir, how),
+        aws_endpoint_url=endpoint_url if from_environment else None,
+        listen_url=url_for(settings.host, settings.port) if settings.port else None,
+    )
+    try:
+        return Target(settings, find(candidates), None)
+    except NotFound as exc:
+        return Target(settings, None, exc)
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
-@click.option("--config", type=click.Path(path_type=Path), default=None)
+@server_options
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(data_dir: Path | None, config: Path | None, as_json: bool) -> None:
-    """What runs on a data dir, the versions, and the isolation this host offers."""
-    from overcast.server import read_state
+def status(endpoint_url: str | None, data_dir: Path | None, config: Path | None, as_json: bool) -> None:
+    """What runs (found by its data dir or URL), the versions, and the isolation this host offers."""
+    target = _target(endpoint_url, data_dir, config)
+    report = status_report(target)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
 
-    settings = _settings(config, data_dir=data_dir)
-    state = read_state(settings.data_dir)
-    health: dict[str, Any] = {}
-    if state.get("url"):
-        try:
-            with urllib.request.urlopen(state["url"] + "/_overcast/health", timeout=2) as response:
-                health = json.loads(response.read())
-        except OSError:
-            health = {}
+    table = Table(show_header=False, box=None)
+    table.add_row("state", "[green]running[/green]" if report["running"] else "[yellow]not running[/yellow]")
+    for key in ("url", "found_at", "pid", "data_dir"):
+        if report.get(key):
+            table.add_row(key.replace("_", " "), str(report[key]))
+    for looked in report.get("looked", []):
+        table.add_row("looked at", f"{looked['place']}: {looked['answer']}")
+    for name, version in report["versions"].items():
+        if version:
+            table.add_row(f"{name} version", str(version))
+    if report.get("store"):
+        table.add_row("store", str(report["store"].get("engine")))
+    if report.get("bus"):
+        bus = report["bus"]
+        table.add_row("bus", f"{bus['state']}" + (f", {bus['url']}" if bus.get("url") else ""))
+    for key in ("outbox_writer", "zygotes"):
+        value = report.get(key)
+        if isinstance(value, dict):
+            value = "; ".join(f"{name}: {state}" for name, state in value.items())
+        if value:
+            table.add_row(key.replace("_", " "), str(value))
+    table.add_row("isolation", report["isolation"]["summary"])
+    if report["services"]:
+        available = sorted(n for n, s in report["services"].items() if s == "available")
+        table.add_row("services", ", ".join(available) or "none")
+    _console().print(table)
+
+
+def status_report(target: Target) -> dict[str, Any]:
+    """`overcast status --json`: the server's own account of what runs, or where the command looked."""
     isolation = detect_isolation()
-    report = {
-        "running": bool(health),
-        "url": state.get("url"),
-        "pid": state.get("pid"),
-        "data_dir": str(settings.data_dir.resolve()),
+    running = target.found.running if target.found is not None else {}
+    health = target.found.health if target.found is not None else {}
+    bus = running.get("bus") or {}
+    report: dict[str, Any] = {
+        "running": target.found is not None,
+        "url": target.found.url if target.found is not None else None,
+        "found_at": str(target.found.place) if target.found is not None else None,
+        "pid": running.get("pid"),
+        "data_dir": running.get("data_dir") or str(target.settings.data_dir.resolve()),
         "versions": {
-            "overcast": __version__,
+            "overcast": health.get("version", __version__),
             "python": platform.python_version(),
-            "nats_server": (state.get("nats_server") or {}).get("version"),
+            "nats_server": bus.get("version"),
         },
-        "store": state.get("store"),
-        "bus": state.get("nats_server"),
+        "store": running.get("store"),
+        "bus": running.get("bus"),
+        "outbox_writer": running.get("outbox_writer"),
+        "zygotes": running.get("zygotes"),
         "isolation": {
             "root": isolation.root,
             "cgroups": f"v{isolation.cgroup_version}" if isolation.cgroup_version else None,
             "cgroups_writable": isolation.cgroup_writable,
             "namespaces": list(isolation.namespaces),
             # What the running server's sandboxes really use, else what this host offers.
-            "summary": state.get("isolation") or isolation.describe(),
+            "summary": running.get("isolation") or isolation.describe(),
         },
         "services": health.get("services", {}),
     }
-    if as_json:
-        click.echo(json.dumps(report, indent=2))
-        return
-    out = Console()
-    table = Table(show_header=False, box=None)
-    table.add_row("state", "[green]running[/green]" if report["running"] else "[yellow]not running[/yellow]")
-    for key in ("url", "pid", "data_dir"):
-        if report[key]:
-            table.add_row(key, str(report[key]))
-    for name, version in report["versions"].items():
-        if version:
-            table.add_row(f"{name} version", str(version))
-    if report["store"]:
-        table.add_row("store", str(report["store"].get("engine")))
-    table.add_row("isolation", report["isolation"]["summary"])
-    if report["services"]:
-        available = sorted(n for n, s in report["services"].items() if s == "available")
-        table.add_row("services", ", ".join(available) or "none")
-    out.print(table)
+    if target.missing is not None:
+        report["looked"] = [{"place": str(place), "answer": answer} for place, answer in target.missing.tried]
+    return report
 
 
 _DURATION_UNITS_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
@@ -135,15 +219,11 @@ def parse_since(text: str) -> int:
     return int(value) * _DURATION_UNITS_MS[unit]
 
 
-def _server_url(data_dir: Path | None, config: Path | None) -> str:
-    from overcast.server import read_state
+def _get_json(url: str) -> Any:
+    import urllib.request
 
-    settings = _settings(config, data_dir=data_dir)
-    url = read_state(settings.data_dir).get("url")
-    if not url:
-        console.print(f"[red]Overcast is not running on data dir {settings.data_dir} (start it: overcast up)[/red]")
-        sys.exit(1)
-    return str(url)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def log_line(event: dict[str, Any]) -> str:
@@ -185,10 +265,15 @@ class LogTail:
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--since", default="10m", show_default=True, help="How far back to start: 30s, 10m, 2h, 1d.")
 @click.option("--region", default=None, help="The function's region (default: the server's default region).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
-@click.option("--config", type=click.Path(path_type=Path), default=None)
+@server_options
 def logs(
-    function_name: str, follow: bool, since: str, region: str | None, data_dir: Path | None, config: Path | None
+    function_name: str,
+    follow: bool,
+    since: str,
+    region: str | None,
+    endpoint_url: str | None,
+    data_dir: Path | None,
+    config: Path | None,
 ) -> None:
     """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
     import time
@@ -197,11 +282,11 @@ def logs(
     from botocore.exceptions import ClientError
 
     since_ms = parse_since(since)
-    url = _server_url(data_dir, config)
-    settings = _settings(config, data_dir=data_dir)
+    target = _target(endpoint_url, data_dir, config)
+    settings = target.settings
     client = boto3.client(
         "logs",
-        endpoint_url=url,
+        endpoint_url=target.url,
         region_name=region or settings.default_region,
         aws_access_key_id=settings.default_account,
         aws_secret_access_key="overcast",
@@ -216,8 +301,7 @@ def logs(
                 sys.stdout.flush()
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ResourceNotFoundException" or not follow:
-                    console.print(f"[red]{exc.response['Error']['Message']} ({group})[/red]")
-                    sys.exit(1)
+                    _fail(f"{exc.response['Error']['Message']} ({group})")
             if not follow:
                 return
             time.sleep(1)
@@ -228,21 +312,22 @@ def logs(
 @main.command()
 @click.option("--since", default=None, help="Only invocations this recent: 30s, 10m, 2h, 1d (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the usage as JSON.")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
-@click.option("--config", type=click.Path(path_type=Path), default=None)
-def usage(since: str | None, as_json: bool, data_dir: Path | None, config: Path | None) -> None:
+@server_options
+def usage(
+    since: str | None, as_json: bool, endpoint_url: str | None, data_dir: Path | None, config: Path | None
+) -> None:
     """Invocations, GB-seconds and their cost at AWS's prices, per function."""
     import time
 
     path = "/_overcast/usage"
     if since is not None:
         path += f"/since_ms={int(time.time() * 1000) - parse_since(since)}"
-    url = _server_url(data_dir, config)
-    with urllib.request.urlopen(url + path, timeout=10) as response:
-        report = json.loads(response.read())
+    report = _get_json(_target(endpoint_url, data_dir, config).url + path)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="Lambda usage" + (f" (last {since})" if since else ""))
     for heading in ("function", "account", "region"):
         table.add_column(heading)
@@ -274,24 +359,23 @@ def usage(since: str | None, as_json: bool, data_dir: Path | None, config: Path 
             f"${sum(r['cost_after_free_tier'] for r in rows):,.6f}",
             style="bold",
         )
-    Console(width=max(120, Console().width)).print(table)
+    _console(width=max(120, _console().width)).print(table)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the endpoints as JSON.")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of the server to ask.")
-@click.option("--config", type=click.Path(path_type=Path), default=None)
-def apis(as_json: bool, data_dir: Path | None, config: Path | None) -> None:
+@server_options
+def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> None:
     """API Gateway stages and their URLs: by Host, and by path for clients that cannot set Host."""
-    url = _server_url(data_dir, config)
-    with urllib.request.urlopen(url + "/_overcast/apis", timeout=10) as response:
-        found = json.loads(response.read())["endpoints"]
+    found = _get_json(_target(endpoint_url, data_dir, config).url + "/_overcast/apis")["endpoints"]
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="API Gateway endpoints")
     for heading in ("api", "id", "type", "stage", "URL (Host)", "URL (path)"):
         table.add_column(heading)
     for e in found:
         table.add_row(e["name"], e["api_id"], e["kind"], e["stage"], e["host_url"], e["path_url"])
-    Console(width=max(160, Console().width)).print(table)
+    _console(width=max(160, _console().width)).print(table)

@@ -43,6 +43,7 @@ from overcast.billing.metering import Meter
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
+from overcast.discovery import STATE_FILE, read_state
 from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -68,7 +69,6 @@ from overcast.workflows import engine as workflows
 
 log = logging.getLogger("overcast")
 
-STATE_FILE = "overcast.json"
 LOCK_FILE = "overcast.lock"
 
 
@@ -104,14 +104,6 @@ class DataDirLock:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
             self.handle = None
-
-
-def read_state(data_dir: Path) -> dict[str, Any]:
-    """What the running (or last) server wrote about itself: url, pid, versions."""
-    try:
-        return dict(json.loads((data_dir / STATE_FILE).read_text()))
-    except (OSError, ValueError):
-        return {}
 
 
 @dataclass
@@ -440,9 +432,9 @@ async def serve(
         if serving.done():
             serving.result()
         ready = time.monotonic() - started
-        system.status.update({"url": url, "pid": os.getpid(), "ready_seconds": round(ready, 3)})
-        state = {"url": url, "pid": os.getpid(), "version": __version__, "data_dir": str(settings.data_dir)}
-        state.update(system.status)
+        data_dir = str(settings.data_dir.resolve())
+        system.status.update({"url": url, "pid": os.getpid(), "data_dir": data_dir, "ready_seconds": round(ready, 3)})
+        state = {"version": __version__, **system.running()}
         (settings.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
         # What startup made (modules, models, services: ~70,000 tracked objects) lives as long as the
         # server. Frozen, the collector no longer walks it: a full collection of it took ~30 ms here,
