@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -163,3 +164,61 @@ def test_bad_settings_fail_at_start_with_a_clear_message(tmp_path: Path) -> None
     )
     assert result.returncode == 2
     assert "'abc' is not a 12-digit account id" in result.stderr
+
+
+def _up(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "overcast", "up", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_up_on_a_busy_port_names_it_and_creates_nothing(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        process = _up(tmp_path / "data", port)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 1 and out == ""
+    assert f"port {port} is in use on 127.0.0.1" in err and "--port" in err
+    assert not (tmp_path / "data").exists()  # no data dir, so no lock file, database or nats store either
+
+
+def test_up_on_the_port_of_a_running_overcast_names_it(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        before = sorted(p.name for p in (tmp_path / "data").iterdir())
+        process = _up(tmp_path / "data", port)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 1
+        assert f"port {port} is in use: Overcast is already running there on data dir {tmp_path / 'data'}" in err
+        assert f"(pid {server.process.pid})" in err
+        assert sorted(p.name for p in (tmp_path / "data").iterdir()) == before
+        assert _get_json(server.url + "/_overcast/health")["edition"] == "overcast"
+    finally:
+        server.stop()
+
+
+def test_two_ups_racing_for_one_port_start_one_and_the_other_creates_nothing(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    racers = {name: _up(tmp_path / name, port) for name in ("a", "b")}  # both past any check at once
+    try:
+        assert racers["a"].stdout is not None and racers["b"].stdout is not None
+        lines = {name: process.stdout.readline() for name, process in racers.items()}  # type: ignore[union-attr]
+        winners = [name for name, line in lines.items() if line.startswith("Overcast ready on ")]
+        assert len(winners) == 1, lines
+        (loser,) = set(racers) - set(winners)
+        _, err = racers[loser].communicate(timeout=30)
+        assert racers[loser].returncode == 1 and f"port {port} is in use" in err
+        assert not (tmp_path / loser).exists()
+    finally:
+        for process in racers.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=20)

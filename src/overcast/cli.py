@@ -61,7 +61,7 @@ def up(host: str | None, port: int | None, data_dir: Path | None, config: Path |
     """Start Overcast in the foreground; Ctrl-C stops it and everything it started."""
     import logging
 
-    from overcast.server import AlreadyRunning, run
+    from overcast.server import AlreadyRunning, PortInUse, run
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir, log_level=log_level)
     logging.basicConfig(level=settings.log_level.upper() if settings.log_level != "trace" else "DEBUG")
@@ -72,7 +72,7 @@ def up(host: str | None, port: int | None, data_dir: Path | None, config: Path |
 
     try:
         run(settings, on_ready=ready)
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, PortInUse) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Overcast could not start: {exc}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import gc
 import json
@@ -43,7 +44,7 @@ from overcast.billing.metering import Meter
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
-from overcast.discovery import STATE_FILE, read_state
+from overcast.discovery import STATE_FILE, read_state, url_for
 from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -74,6 +75,25 @@ LOCK_FILE = "overcast.lock"
 
 class AlreadyRunning(Exception):
     """Another Overcast owns this data dir."""
+
+
+class PortInUse(Exception):
+    """Another program (perhaps another Overcast) listens on the port; the message names the port."""
+
+
+def _port_in_use(settings: Settings) -> str:
+    owner = read_state(settings.data_dir)  # only read: nothing is created before the port is ours
+    if owner.get("url") == url_for(settings.host, settings.port):
+        return (
+            f"port {settings.port} is in use: Overcast is already running there on data dir {settings.data_dir} "
+            f"(pid {owner.get('pid')}). Stop it first, or start this one with another --port."
+        )
+    url = url_for(settings.host, settings.port)
+    return (
+        f"port {settings.port} is in use on {settings.host}, by another Overcast or another program (`overcast "
+        f"status --endpoint-url {url}` tells which). Stop it, or start Overcast on another port with --port or "
+        "OVERCAST_PORT (0 picks a free one)."
+    )
 
 
 @dataclass
@@ -360,13 +380,20 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
     return {"code": code, "usage": usage, "metrics": metrics, "apis": apis}
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(settings: Settings) -> socket.socket:
+    host, port = settings.host, settings.port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it: without it, Nagle + delayed ACK add ~40 ms to every response.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(_port_in_use(settings)) from None
+        raise
     sock.listen(2048)
     sock.setblocking(False)
     return sock
@@ -399,14 +426,19 @@ async def serve(
     """Run Overcast until SIGINT or SIGTERM, then shut everything down. `prepare` sees the composed
     system before it serves (tests inject faults with it)."""
     started = time.monotonic()
+    # The port before anything else: on a busy port Overcast stops having created nothing (no data dir,
+    # lock, database or process). The socket is held from here on and served as it is, so no other
+    # program can take the port between this check and its use.
+    sock = _bind(settings)
     lock = DataDirLock(settings.data_dir / LOCK_FILE)
-    lock.acquire()
+    try:
+        lock.acquire()
+    except BaseException:
+        sock.close()
+        raise
     system: Overcast | None = None
     try:
-        sock = _bind(settings.host, settings.port)
-        host, port = sock.getsockname()[:2]
-        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # a wildcard is no address to call
-        url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}"
+        url = url_for(*sock.getsockname()[:2])
         system = await start(settings, url)
         if prepare is not None:
             prepare(system)
@@ -449,3 +481,4 @@ async def serve(
         with contextlib.suppress(OSError):
             (settings.data_dir / STATE_FILE).unlink()
         lock.release()
+        sock.close()
