@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -110,6 +109,8 @@ def load_settings(
 
     file_path = config_file or (Path(env[_ENV_PREFIX + "CONFIG"]) if env.get(_ENV_PREFIX + "CONFIG") else None)
     if file_path is not None:
+        import tomllib  # only with a config file: every `overcast up` pays for what it imports
+
         try:
             data = tomllib.loads(file_path.read_text())
         except FileNotFoundError as exc:

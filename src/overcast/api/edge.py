@@ -18,9 +18,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from overcast.api.dispatch import Dispatcher, internal_failure
 from overcast.api.protocols.http import HttpRequest, HttpResponse
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
@@ -39,6 +38,14 @@ FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes, str], Awaitab
 # The gateway serves one execute-api request: (api id, the raw path after the api id, scope, receive, send).
 ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 
+
+class Dispatches(Protocol):
+    """What answers the AWS APIs: api.dispatch.Dispatcher, which the composition root builds on the first
+    AWS request (with it come botocore and the wire protocols, which an idle server does not need)."""
+
+    async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse: ...
+
+
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
 EXECUTE_API_PATH = "/_aws/execute-api/"
 EXECUTE_API_HOST = b".execute-api.localhost"
@@ -49,7 +56,7 @@ log = logging.getLogger("overcast.api")
 class Edge:
     def __init__(
         self,
-        dispatcher: Dispatcher,
+        dispatcher: Dispatches,
         *,
         max_request_bytes: int,
         health: HealthReport,
@@ -99,6 +106,8 @@ class Edge:
                 response = await self.dispatcher.dispatch(_request(scope, path, body or b""), request_id)
             start = _start(response)
         except Exception:
+            from overcast.api.dispatch import internal_failure  # here: it imports botocore
+
             log.exception("request %s failed", request_id)
             response = internal_failure(_request(scope, path, body or b""), request_id)
             start = _start(response)
