@@ -4,7 +4,7 @@ Then an order workflow on Step Functions, and an HTTP API in front of a function
 with its stage throttle and a Lambda authorizer at work.
 
 Each step prints what it did and what Overcast answered. Overcast runs on a free port with a
-throw-away data dir and is stopped at the end.
+throw-away data dir; both are gone when the demo ends, however it ends (an error, Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import base64
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,26 +42,46 @@ def step(title: str) -> None:
 
 
 def main() -> int:
+    # Ctrl-C raises KeyboardInterrupt here; SIGTERM and SIGHUP end the demo as cleanly.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda number, frame: sys.exit(128 + number))
     data_dir = Path(tempfile.mkdtemp(prefix="overcast-demo-"))
+    try:
+        return demo(data_dir)
+    except KeyboardInterrupt:
+        print("\nInterrupted.")
+        return 130
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def demo(data_dir: Path) -> int:
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "overcast", "up", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         text=True,
+        # Its own session: a Ctrl-C reaches the demo only, which stops Overcast below, after its last
+        # request (in the terminal's process group, Overcast stopped under the request in flight).
+        start_new_session=True,
     )
-    assert server.stdout is not None
-    line = server.stdout.readline().strip()
-    if not line.startswith("Overcast ready on "):
-        print(f"Overcast did not start: {line!r}")
-        return 1
-    url = line.removeprefix("Overcast ready on ")
-    print(f"Overcast is up at {url} after {(time.perf_counter() - started) * 1000:.0f} ms (data dir {data_dir})")
     try:
+        assert server.stdout is not None
+        line = server.stdout.readline().strip()
+        if not line.startswith("Overcast ready on "):
+            print(f"Overcast did not start: {line!r}")
+            return 1
+        url = line.removeprefix("Overcast ready on ")
+        print(f"Overcast is up at {url} after {(time.perf_counter() - started) * 1000:.0f} ms")
         run(url)
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
-        print("\nOvercast stopped.")
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        print("\nOvercast stopped; its throw-away data dir is removed.")
     return 0
 
 
