@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import psutil
 
 from overcast.bus.on_demand import NOT_CONNECTED, NOT_STARTED, OnDemandBus
 from overcast.bus.server import EmbeddedNats
-from tests.bus.test_server import gone, wait_until_gone
+from tests.bus.test_server import assert_dies_with_its_starter, wait_until_gone
 
 
 def nats_servers_under(store_dir: Path) -> list[psutil.Process]:
@@ -60,31 +56,11 @@ async def test_a_configured_nats_is_connected_on_first_use_and_left_running(
 
 async def test_killing_overcast_after_first_use_kills_the_nats_server_it_started(tmp_path: Path) -> None:
     # First use happens in a request's task, long after start-up: the server must still die with Overcast.
-    script = textwrap.dedent(
+    await assert_dies_with_its_starter(
         f"""
-        import asyncio
-        from pathlib import Path
         from overcast.bus.on_demand import OnDemandBus
-
-        async def main():
-            bus = OnDemandBus(None, Path({str(tmp_path)!r}))
-            await asyncio.create_task(bus.get())
-            print(bus.describe()["pid"], flush=True)
-            await asyncio.Event().wait()
-
-        asyncio.run(main())
+        bus = OnDemandBus(None, Path({str(tmp_path)!r}))
+        await asyncio.create_task(bus.get())
+        print(bus.describe()["pid"], flush=True)
         """
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        assert parent.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(parent.stdout.readline), 30)
-        nats_pid = int(line)
-        assert not gone(nats_pid)
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(10)
-        assert await wait_until_gone(nats_pid), "nats-server outlived the process that started it"
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()

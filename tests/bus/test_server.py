@@ -83,22 +83,11 @@ async def test_start_failure_reports_the_log(tmp_path: Path) -> None:
     assert not server.running
 
 
-async def test_killing_overcast_kills_its_nats_server(tmp_path: Path) -> None:
-    script = textwrap.dedent(
-        f"""
-        import asyncio, sys
-        from pathlib import Path
-        from overcast.bus.server import EmbeddedNats
-
-        async def main():
-            server = EmbeddedNats(Path({str(tmp_path)!r}))
-            await server.start()
-            print(server.pid, flush=True)
-            await asyncio.Event().wait()
-
-        asyncio.run(main())
-        """
-    )
+async def assert_dies_with_its_starter(main: str) -> None:
+    """Run `main` (an async function's body that starts a nats-server and prints its pid) in a process of
+    its own, kill that process with SIGKILL, and check that the nats-server went with it."""
+    body = textwrap.indent(textwrap.dedent(main).strip() + "\nawait asyncio.Event().wait()\n", "    ")
+    script = f"import asyncio\nfrom pathlib import Path\n\nasync def main():\n{body}\nasyncio.run(main())\n"
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
@@ -112,6 +101,17 @@ async def test_killing_overcast_kills_its_nats_server(tmp_path: Path) -> None:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+async def test_killing_overcast_kills_its_nats_server(tmp_path: Path) -> None:
+    await assert_dies_with_its_starter(
+        f"""
+        from overcast.bus.server import EmbeddedNats
+        server = EmbeddedNats(Path({str(tmp_path)!r}))
+        await server.start()
+        print(server.pid, flush=True)
+        """
+    )
     async with EmbeddedNats(tmp_path) as restarted:  # the crashed node's store is reusable
         assert restarted.running
 
