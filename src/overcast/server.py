@@ -495,7 +495,7 @@ async def serve(
         ready = time.monotonic() - started
         data_dir = str(settings.data_dir.resolve())
         system.status.update({"url": url, "pid": os.getpid(), "data_dir": data_dir, "ready_seconds": round(ready, 3)})
-        state = {"version": __version__, **system.running()}
+        state = {"version": __version__, **system.status}  # facts of the start; health() tells what runs now
         (settings.data_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
         # What startup made (modules, models, services: ~70,000 tracked objects) lives as long as the
         # server. Frozen, the collector no longer walks it: a full collection of it took ~30 ms here,
