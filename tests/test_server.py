@@ -78,8 +78,36 @@ def test_an_idle_server_runs_no_helper_process(tmp_path: Path) -> None:
         assert running["outbox_writer"] == "not started (starts with the first invocation)"
         assert str(running["zygotes"]).startswith("none")
         assert not (tmp_path / "data" / "nats").exists()
+        not_started = "not started (started on its first request)"
+        assert running["services"] == dict.fromkeys(("stepfunctions", "apigateway", "apigatewayv2"), not_started)
     finally:
         server.stop()
+
+
+def _services(server: RunningServer) -> dict[str, str]:
+    running = _get_json(server.url + "/_overcast/health")["overcast"]
+    assert isinstance(running, dict)
+    return dict(running["services"])
+
+
+def test_a_service_starts_with_its_first_request_and_step_functions_again_at_restart(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    try:
+        sfn = boto3.client("stepfunctions", endpoint_url=server.url, region_name="us-east-1")
+        assert sfn.list_state_machines()["stateMachines"] == []  # answered once its part is built
+        assert _services(server)["stepfunctions"] == "running"
+        assert _services(server)["apigateway"] == "not started (started on its first request)"
+        apis = _get_json(server.url + "/_overcast/apis")  # API Gateway's tables: its part starts for them
+        assert apis == {"endpoints": []} and _services(server)["apigatewayv2"] == "running"
+    finally:
+        server.stop()
+    again = start_server(tmp_path / "data")  # Standard executions of the earlier run may wait to resume
+    try:
+        services = _services(again)
+        assert services["stepfunctions"] == "running"
+        assert services["apigateway"] == "not started (started on its first request)"
+    finally:
+        again.stop()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

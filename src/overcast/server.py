@@ -6,8 +6,10 @@ nats-server with it), so nothing is left running.
 
 Starting costs only what is used: the bus (and its nats-server) starts on its first use, the
 outbox's writer process with the first invocation, a Python runtime's zygote when a function of
-that runtime is created (or at its first cold start), the HTTP client of HTTP integrations and
-JWKS fetches on their first request. `health()` says which of them run.
+that runtime is created (or at its first cold start), Step Functions and API Gateway with their
+first request (Step Functions at start when the data dir holds executions it may have to resume),
+the generic AWS dispatcher and botocore with the first AWS request, the HTTP client of HTTP
+integrations and JWKS fetches on their first request. `health()` says which of them run.
 """
 
 from __future__ import annotations
@@ -26,18 +28,18 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import uvicorn
 import uvloop
 
 from overcast import __version__
-from overcast.api.edge import Dispatches, Edge, InternalRoute
+from overcast.api.edge import Edge, InternalRoute
 from overcast.api.http_protocol import HttpProtocol
-from overcast.api.protocols.http import HttpRequest, HttpResponse
+from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
-from overcast.api.services import OperationTable, apigateway, apigatewayv2, lambda_, logs, stepfunctions, sts
+from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.billing.metering import Meter
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
@@ -51,20 +53,15 @@ from overcast.functions.packages import Packages
 from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
-from overcast.gateway.access_logs import AccessLogs
-from overcast.gateway.authorizers import Authorizers
-from overcast.gateway.cache import ResponseCache
-from overcast.gateway.endpoints import endpoints
-from overcast.gateway.front_door import Gateway
-from overcast.gateway.httpapi import HttpApis, endpoint_for
-from overcast.gateway.integrations import Integrations
-from overcast.gateway.restapi import RestApis
-from overcast.gateway.throttles import Throttles
-from overcast.gateway.usage import Usage
 from overcast.observe.logs import LogStore
-from overcast.observe.metrics import Metrics
+from overcast.parts import AwsApis, Part, execute_api
 from overcast.store import Store, open_store
-from overcast.workflows import engine as workflows
+from overcast.store.migrations import components
+
+if TYPE_CHECKING:
+    from overcast.gateway.front_door import Gateway
+    from overcast.gateway.httpapi import HttpApis
+    from overcast.gateway.restapi import RestApis
 
 log = logging.getLogger("overcast")
 
@@ -141,13 +138,15 @@ class Overcast:
     outbox_writer: WriterProcess | None = None  # started with the first invocation
     sandboxes: LocalSandboxes | None = None
     edge: Edge | None = None
-    gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests
+    gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests (built on first use)
+    parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
     status: dict[str, Any] = field(default_factory=dict)
 
     async def health(self) -> dict[str, Any]:
-        services = {name: ("available" if self.tables.get(name) else "disabled") for name in SERVICES}
+        answered = {*self.tables, *self.parts}  # a part not built yet is built by the service's first request
+        services = {name: "available" if name in answered else "disabled" for name in SERVICES}
         return {"services": services, "edition": "overcast", "version": __version__, "overcast": self.running()}
 
     def running(self) -> dict[str, Any]:
@@ -159,11 +158,19 @@ class Overcast:
             now["outbox_writer"] = self.outbox_writer.describe()
         if self.sandboxes is not None:
             now["zygotes"] = self.sandboxes.describe_zygotes() or "none (started when a function is created)"
+        now["services"] = {name: part.describe() for name, part in self.parts.items()}
         return now
+
+    async def start_parts(self) -> None:
+        """Build every part now rather than on its first use (for what inspects or changes them all)."""
+        for part in {id(part): part for part in self.parts.values()}.values():
+            await part.ready()
 
     async def close(self) -> None:
         for task in self.background:
             task.cancel()
+        for part in self.parts.values():  # a part still being built stops before what it started is closed
+            await part.close()
         for closer in reversed(self.closers):
             with contextlib.suppress(Exception):
                 result = closer()
@@ -193,48 +200,15 @@ async def _compose(system: Overcast) -> None:
     system.status["store"] = {"engine": store.engine}
 
     system.tables.update(await _services(system, store))
-    aws = _AwsApis(system)
-    system.edge = Edge(
+    aws = AwsApis(system.tables, system.parts, system.invoker, settings.default_account, settings.default_region)
+    edge = system.edge = aws.edge = Edge(
         aws,
         max_request_bytes=settings.max_request_bytes,
         health=system.health,
         routes=_routes(system),
         invoke_path=aws.invoke if system.invoker is not None else None,
-        gateway=system.gateway,
     )
-
-
-class _AwsApis:
-    """The edge's way into the AWS APIs until the first AWS request, which builds the dispatcher and Lambda's
-    Invoke path and hands both to the edge. botocore and the wire protocols come with them: ~65 ms and
-    ~6.5 MB at every start otherwise, for a server that nobody has called yet."""
-
-    def __init__(self, system: Overcast) -> None:
-        self.system = system
-        self._dispatcher: Dispatches | None = None
-
-    def install(self) -> Dispatches:
-        from overcast.api.dispatch import Dispatcher
-        from overcast.api.services.lambda_invoke import InvokePath
-
-        system, settings, edge = self.system, self.system.settings, self.system.edge
-        assert edge is not None
-        if self._dispatcher is None:
-            self._dispatcher = Dispatcher(system.tables, settings.default_account, settings.default_region)
-            edge.dispatcher = self._dispatcher
-            if system.invoker is not None:
-                edge.invoke_path = InvokePath(system.invoker, settings.default_account, settings.default_region).answer
-        return self._dispatcher
-
-    async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        return await self.install().dispatch(request, request_id)
-
-    async def invoke(
-        self, path: str, query: bytes, headers: list[tuple[bytes, bytes]], body: bytes, request_id: str
-    ) -> HttpResponse | None:
-        self.install()
-        assert self.system.edge is not None and self.system.edge.invoke_path is not None
-        return await self.system.edge.invoke_path(path, query, headers, body, request_id)
+    edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
@@ -249,11 +223,38 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
-    sfn = await workflows.build(store, clock, invoker, system.logs)
+    system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
+    system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
+        "API Gateway", lambda: _api_gateway(system, store, invoker)
+    )
+    if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
+        await system.parts["stepfunctions"].ready()
+    return {
+        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
+        "logs": logs.operations(system.logs),
+        "sts": sts.operations(),
+    }
+
+
+async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
+    """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
+    from overcast.api.services import stepfunctions
+    from overcast.workflows import engine as workflows
+
+    sfn = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
-    httpapis = HttpApis(store, clock, endpoint_for(system.url))
+    system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
+    """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
+    from overcast.api.services import apigateway, apigatewayv2
+    from overcast.gateway.httpapi import HttpApis, endpoint_for
+    from overcast.gateway.restapi import RestApis
+
+    httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
     await httpapis.start()
-    restapis = RestApis(store, clock)
+    restapis = RestApis(store, system.clock)
     await restapis.start()
     gateway = system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
 
@@ -265,22 +266,25 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
         if gateway.authorizers is not None:
             gateway.authorizers.flush(api_id, stage)
 
-    return {
-        "apigateway": apigateway.operations(
-            restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
-        ),
-        "apigatewayv2": apigatewayv2.operations(httpapis),
-        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
-        "logs": logs.operations(system.logs),
-        "stepfunctions": stepfunctions.operations(sfn),
-        "sts": sts.operations(),
-    }
+    system.tables["apigateway"] = apigateway.operations(
+        restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
+    )
+    system.tables["apigatewayv2"] = apigatewayv2.operations(httpapis)
 
 
 async def _gateway(
     system: Overcast, store: Store, invoker: InvokeService, restapis: RestApis, httpapis: HttpApis
 ) -> Gateway:
     """API Gateway's data plane over both control planes' published stages."""
+    from overcast.gateway.access_logs import AccessLogs
+    from overcast.gateway.authorizers import Authorizers
+    from overcast.gateway.cache import ResponseCache
+    from overcast.gateway.front_door import Gateway
+    from overcast.gateway.integrations import Integrations
+    from overcast.gateway.throttles import Throttles
+    from overcast.gateway.usage import Usage
+    from overcast.observe.metrics import Metrics
+
     clock = system.clock
     integrations = Integrations(invoker)  # its HTTP client (HTTP_PROXY backends) is made on first use
     system.closers.append(integrations.close)
@@ -383,6 +387,7 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
                 dimensions.append((name, dim_value))
             elif key:
                 query[key] = unquote(value)
+        await system.parts["apigateway"].ready()  # its metrics, kept by its data plane
         source = system.gateway.metrics if system.gateway is not None else None
         if source is None or not query.get("namespace") or not query.get("name"):
             return HttpResponse(400, [("content-type", "text/plain")], b"namespace= and name= are required\n")
@@ -402,6 +407,9 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
 
     async def apis(rest: str) -> HttpResponse:
         # Every API stage and its two URLs (host form, path form), as JSON: what `overcast apis` prints.
+        from overcast.gateway.endpoints import endpoints
+
+        await system.parts["apigateway"].ready()  # its tables
         found = await endpoints(system.store, system.url) if system.store is not None else []
         body = json.dumps({"endpoints": [e.as_dict() for e in found]}).encode()
         return HttpResponse(200, [("content-type", "application/json")], body)
@@ -453,7 +461,7 @@ async def serve(
     prepare: Callable[[Overcast], None] | None = None,
 ) -> None:
     """Run Overcast until SIGINT or SIGTERM, then shut everything down. `prepare` sees the composed
-    system before it serves (tests inject faults with it)."""
+    system, every part built, before it serves (tests inject faults with it)."""
     started = time.monotonic()
     # The port before anything else: on a busy port Overcast stops having created nothing (no data dir,
     # lock, database or process). The socket is held from here on and served as it is, so no other
@@ -470,6 +478,7 @@ async def serve(
         url = url_for(*sock.getsockname()[:2])
         system = await start(settings, url)
         if prepare is not None:
+            await system.start_parts()
             prepare(system)
         config = uvicorn.Config(
             system.edge,  # type: ignore[arg-type]

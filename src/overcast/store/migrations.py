@@ -54,6 +54,12 @@ async def migrate(
             )
 
 
+async def components(queries: Queries) -> set[str]:
+    """The components that have tables in this store (migrated by this or an earlier run)."""
+    await queries.execute(BOOKKEEPING)
+    return {str(row["component"]) for row in await queries.fetch_all("SELECT component FROM schema_migrations")}
+
+
 async def _version(tx: Queries, component: str, known: int) -> int:
     row = await tx.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", component)
     version = 0 if row is None else int(row["version"])

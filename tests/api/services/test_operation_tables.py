@@ -24,6 +24,7 @@ async def tables(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict
     settings = Settings(data_dir=tmp_path_factory.mktemp("tables") / "data")
     system = await start(settings, "http://127.0.0.1:4566")
     try:
+        await system.start_parts()  # the services built on their first request, too
         yield dict(system.tables)
     finally:
         await system.close()
