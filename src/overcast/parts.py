@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.api.edge import Dispatches, ExecuteApi, Receive, Scope, Send
 from overcast.api.protocols.http import HttpRequest, HttpResponse
-from overcast.api.routing import resolve
 from overcast.api.services import OperationTable
 
 if TYPE_CHECKING:
@@ -101,6 +100,8 @@ class AwsApis:
         return self._dispatcher
 
     async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        from overcast.api.routing import resolve  # with botocore's service catalog: imported by _install too
+
         dispatcher = self._install()
         service = resolve(request).service
         part = self.parts.get(service) if service is not None else None
