@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import nats
@@ -30,17 +29,20 @@ from nats.aio.subscription import Subscription as NatsSubscription
 from overcast.bus.errors import RemoteError, translated
 from overcast.bus.kv import KeyValue
 from overcast.bus.messages import (
+    BusHealth,
     ConsumerState,
     Envelope,
     Message,
     Reply,
     StoredMessage,
     StreamState,
+    consumer_state,
     delivered,
     format_time,
     nak_payload,
     settle,
     stored,
+    stream_state,
 )
 from overcast.errors import AwsError, InternalFailure, InvalidParameterValue, ResourceNotFound, ServiceUnavailable
 
@@ -57,24 +59,6 @@ ERROR_STATUS = "Overcast-Error-Status"
 ERROR_FIELDS = "Overcast-Error-Fields"  # JSON of AwsError.fields, when there are any
 _STATUS = "Status"
 SHORT_POLL = 0.02  # seconds a fetch with timeout=0 still waits for a message
-
-
-@dataclass(frozen=True, slots=True)
-class BusHealth:
-    """What `overcast status` and the health endpoint show about the bus."""
-
-    connected: bool
-    url: str | None
-    server_version: str | None
-    server_name: str | None
-    reconnects: int
-    last_error: str | None
-    jetstream: bool
-    storage_bytes: int | None  # JetStream file storage used by this account
-    memory_bytes: int | None
-    streams: int | None
-    consumers: int | None
-    rtt_ms: float | None
 
 
 class Subscription:
@@ -300,11 +284,11 @@ class Bus:
                 if exc.err_code != 10058:  # exists with a different configuration
                     raise
                 info = await self._js.update_stream(config)
-        return _stream_state(info)
+        return stream_state(info)
 
     async def stream_state(self, name: str) -> StreamState:
         with translated(f"reading stream {name}"):
-            return _stream_state(await self._js.stream_info(name))
+            return stream_state(await self._js.stream_info(name))
 
     async def delete_stream(self, name: str) -> bool:
         """Delete the stream and its consumers; False if it did not exist."""
@@ -429,11 +413,11 @@ class Bus:
             inactive_threshold=inactive_threshold,
         )
         with translated(f"creating consumer {durable} on stream {stream}"):
-            return _consumer_state(await self._js.add_consumer(stream, config))
+            return consumer_state(await self._js.add_consumer(stream, config))
 
     async def consumer_state(self, stream: str, durable: str) -> ConsumerState:
         with translated(f"reading consumer {durable} on stream {stream}"):
-            return _consumer_state(await self._js.consumer_info(stream, durable))
+            return consumer_state(await self._js.consumer_info(stream, durable))
 
     async def delete_consumer(self, stream: str, durable: str) -> bool:
         with translated(f"deleting consumer {durable} on stream {stream}"):
@@ -523,31 +507,3 @@ class Bus:
 def max_deliveries_subject(stream: str, durable: str) -> str:
     """Where the server announces a message that reached the consumer's max_deliver (JSON, `stream_seq`)."""
     return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{durable}"
-
-
-def _stream_state(info: api.StreamInfo) -> StreamState:
-    config, state = info.config, info.state
-    retention = config.retention.value if isinstance(config.retention, api.RetentionPolicy) else config.retention
-    return StreamState(
-        name=str(config.name),
-        subjects=tuple(config.subjects or ()),
-        retention=str(retention),
-        messages=state.messages,
-        bytes=state.bytes,
-        first_sequence=state.first_seq,
-        last_sequence=state.last_seq,
-        consumer_count=state.consumer_count,
-    )
-
-
-def _consumer_state(info: api.ConsumerInfo) -> ConsumerState:
-    return ConsumerState(
-        stream=info.stream_name,
-        name=info.name,
-        num_pending=info.num_pending or 0,
-        num_ack_pending=info.num_ack_pending or 0,
-        num_redelivered=info.num_redelivered or 0,
-        num_waiting=info.num_waiting or 0,
-        delivered_sequence=info.delivered.stream_seq if info.delivered else 0,
-        ack_floor_sequence=info.ack_floor.stream_seq if info.ack_floor else 0,
-    )

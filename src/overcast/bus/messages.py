@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nats.js import api
+
 from overcast.bus.errors import translated
 from overcast.errors import InvalidParameterValue
 
@@ -113,6 +115,24 @@ class Envelope:
     data: bytes
     headers: Mapping[str, str]
     reply_to: str  # empty unless the sender waits for a Reply
+
+
+@dataclass(frozen=True, slots=True)
+class BusHealth:
+    """What `overcast status` and the health endpoint show about the bus."""
+
+    connected: bool
+    url: str | None
+    server_version: str | None
+    server_name: str | None
+    reconnects: int
+    last_error: str | None
+    jetstream: bool
+    storage_bytes: int | None  # JetStream file storage used by this account
+    memory_bytes: int | None
+    streams: int | None
+    consumers: int | None
+    rtt_ms: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +240,33 @@ def format_time(epoch: float) -> str:
     seconds, fraction = divmod(micros, 1_000_000)
     base = datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{base}.{fraction:06d}Z"
+
+
+def stream_state(info: api.StreamInfo) -> StreamState:
+    """A stream's state from the server's StreamInfo."""
+    config, state = info.config, info.state
+    retention = config.retention.value if isinstance(config.retention, api.RetentionPolicy) else config.retention
+    return StreamState(
+        name=str(config.name),
+        subjects=tuple(config.subjects or ()),
+        retention=str(retention),
+        messages=state.messages,
+        bytes=state.bytes,
+        first_sequence=state.first_seq,
+        last_sequence=state.last_seq,
+        consumer_count=state.consumer_count,
+    )
+
+
+def consumer_state(info: api.ConsumerInfo) -> ConsumerState:
+    """A durable consumer's state from the server's ConsumerInfo."""
+    return ConsumerState(
+        stream=info.stream_name,
+        name=info.name,
+        num_pending=info.num_pending or 0,
+        num_ack_pending=info.num_ack_pending or 0,
+        num_redelivered=info.num_redelivered or 0,
+        num_waiting=info.num_waiting or 0,
+        delivered_sequence=info.delivered.stream_seq if info.delivered else 0,
+        ack_floor_sequence=info.ack_floor.stream_seq if info.ack_floor else 0,
+    )
