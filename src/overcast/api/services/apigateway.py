@@ -1,7 +1,8 @@
 """API Gateway (v1, REST APIs) operations: botocore-named parameters in, RestApis called, outputs out.
 
-Rules and errors live in `overcast.gateway.restapi`; the wire shapes in `apigateway_wire`; API keys,
-usage plans and usage in `apigateway_keys`. Get* lists page through the kit (`limit`, `position`).
+Rules and errors live in `overcast.gateway.restapi`; the wire shapes in `apigateway_wire`; the
+operations on resources and methods in `apigateway_methods`, on API keys, usage plans and usage in
+`apigateway_keys`. Get* lists page through the kit (`limit`, `position`).
 FlushStageCache calls the data plane's cache through `flush`, FlushStageAuthorizersCache its
 authorizers' result cache through `flush_authorizers`; GetUsage / UpdateUsage ask the quota counters
 (`usage`); without them those operations answer AWS-shaped "not implemented".
@@ -17,20 +18,17 @@ from typing import Protocol
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_keys import KEY_HANDLERS
-from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, resource, tagged
+from overcast.api.services.apigateway_methods import METHOD_HANDLERS
+from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, tagged
 from overcast.context import RequestContext
 from overcast.errors import NotImplementedOperation
 from overcast.gateway.deployed import Quota
-from overcast.gateway.restapi import RestApis, definition, exports, openapi, resources, stages
+from overcast.gateway.restapi import RestApis, definition, exports, openapi, stages
 from overcast.gateway.restapi.paging import page_in_memory
 from overcast.gateway.restapi.records import (
     Authorizer,
     EndpointConfiguration,
     GatewayResponse,
-    Integration,
-    IntegrationResponse,
-    Method,
-    MethodResponse,
     RestApi,
 )
 from overcast.gateway.restapi.stages import StageRequest
@@ -141,158 +139,6 @@ async def get_export(s: Services, ctx: RequestContext, p: Params) -> Output:
         "contentDisposition": f'attachment; filename="{name}"',
         "body": body,
     }
-
-
-# -- resources, methods, integrations and their responses -----------------------------------------
-
-
-def _method(p: Params) -> tuple[str, str]:
-    """(resource id, HTTP method): which method an operation names."""
-    return p["resourceId"], p["httpMethod"]
-
-
-async def create_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    made = await s.apis.change(
-        ctx, p["restApiId"], lambda d: resources.create_resource(d, p["parentId"], p.get("pathPart", ""))
-    )
-    return resource(made, True)
-
-
-async def get_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return resource(resources.resource(d, p["resourceId"]), embeds(p, "methods"))
-
-
-async def get_resources(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    found, position = page_in_memory(
-        ctx, list(d.resources.values()), lambda r: r.path, p.get("limit"), p.get("position"), p["restApiId"]
-    )
-    return page([resource(r, embeds(p, "methods")) for r in found], position)
-
-
-async def update_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    changed = await s.apis.change(ctx, p["restApiId"], lambda d: resources.update_resource(d, p["resourceId"], ops(p)))
-    return resource(changed, True)
-
-
-async def delete_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(ctx, p["restApiId"], lambda d: resources.delete_resource(d, p["resourceId"]))
-    return {}
-
-
-async def put_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    requested = into(Method, p)
-    return out(await s.apis.change(ctx, p["restApiId"], lambda d: resources.put_method(d, p["resourceId"], requested)))
-
-
-async def get_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(resources.method(await s.apis.read(ctx, p["restApiId"]), p["resourceId"], p["httpMethod"]))
-
-
-async def update_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.update_method(d, p["resourceId"], p["httpMethod"], ops(p))
-        )
-    )
-
-
-async def delete_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(ctx, p["restApiId"], lambda d: resources.delete_method(d, p["resourceId"], p["httpMethod"]))
-    return {}
-
-
-async def put_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    # PutIntegration's httpMethod names the method; the integration's own is integrationHttpMethod.
-    requested = into(Integration, {**p, "httpMethod": p.get("integrationHttpMethod")})
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.put_integration(d, p["resourceId"], p["httpMethod"], requested)
-        )
-    )
-
-
-async def get_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(resources.integration(await s.apis.read(ctx, p["restApiId"]), p["resourceId"], p["httpMethod"]))
-
-
-async def update_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.update_integration(d, p["resourceId"], p["httpMethod"], ops(p))
-        )
-    )
-
-
-async def delete_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"], lambda d: resources.delete_integration(d, p["resourceId"], p["httpMethod"])
-    )
-    return {}
-
-
-async def put_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    requested = into(IntegrationResponse, p)
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.put_integration_response(d, p["resourceId"], p["httpMethod"], requested),
-        )
-    )  # fmt: skip
-
-
-async def get_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return out(resources.integration_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]))
-
-
-async def update_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.update_integration_response(d, *_method(p), p["statusCode"], ops(p)),
-        )
-    )  # fmt: skip
-
-
-async def delete_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"],
-        lambda d: resources.delete_integration_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]),
-    )  # fmt: skip
-    return {}
-
-
-async def put_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    requested = into(MethodResponse, p)
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.put_method_response(d, p["resourceId"], p["httpMethod"], requested)
-        )
-    )
-
-
-async def get_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return out(resources.method_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]))
-
-
-async def update_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.update_method_response(d, *_method(p), p["statusCode"], ops(p)),
-        )
-    )  # fmt: skip
-
-
-async def delete_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"],
-        lambda d: resources.delete_method_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]),
-    )  # fmt: skip
-    return {}
 
 
 # -- deployments and stages ------------------------------------------------------------------------
@@ -472,27 +318,6 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "ImportRestApi": import_rest_api,
     "PutRestApi": put_rest_api,
     "GetExport": get_export,
-    "CreateResource": create_resource,
-    "GetResource": get_resource,
-    "GetResources": get_resources,
-    "UpdateResource": update_resource,
-    "DeleteResource": delete_resource,
-    "PutMethod": put_method,
-    "GetMethod": get_method,
-    "UpdateMethod": update_method,
-    "DeleteMethod": delete_method,
-    "PutIntegration": put_integration,
-    "GetIntegration": get_integration,
-    "UpdateIntegration": update_integration,
-    "DeleteIntegration": delete_integration,
-    "PutIntegrationResponse": put_integration_response,
-    "GetIntegrationResponse": get_integration_response,
-    "UpdateIntegrationResponse": update_integration_response,
-    "DeleteIntegrationResponse": delete_integration_response,
-    "PutMethodResponse": put_method_response,
-    "GetMethodResponse": get_method_response,
-    "UpdateMethodResponse": update_method_response,
-    "DeleteMethodResponse": delete_method_response,
     "CreateDeployment": create_deployment,
     "GetDeployment": get_deployment,
     "GetDeployments": get_deployments,
@@ -518,6 +343,7 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "GetTags": get_tags,
+    **METHOD_HANDLERS,
     **KEY_HANDLERS,
 }
 
