@@ -214,20 +214,20 @@ async def delete_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
     return {}
 
 
-async def flush_stage_cache(s: Services, ctx: RequestContext, p: Params) -> Output:
+async def _flush(s: Services, ctx: RequestContext, p: Params, hook: Flush | None, caches: str) -> Output:
     stages.stage(await s.apis.read(ctx, p["restApiId"]), p["stageName"])
-    if s.flush is None:
-        raise NotImplementedOperation("Stage caches are not available in this Overcast")
-    await s.flush(p["restApiId"], p["stageName"])
+    if hook is None:
+        raise NotImplementedOperation(f"{caches} are not available in this Overcast")
+    await hook(p["restApiId"], p["stageName"])
     return {}
+
+
+async def flush_stage_cache(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _flush(s, ctx, p, s.flush, "Stage caches")
 
 
 async def flush_stage_authorizers_cache(s: Services, ctx: RequestContext, p: Params) -> Output:
-    stages.stage(await s.apis.read(ctx, p["restApiId"]), p["stageName"])
-    if s.flush_authorizers is None:
-        raise NotImplementedOperation("Authorizer caches are not available in this Overcast")
-    await s.flush_authorizers(p["restApiId"], p["stageName"])
-    return {}
+    return await _flush(s, ctx, p, s.flush_authorizers, "Authorizer caches")
 
 
 # -- authorizers and gateway responses -------------------------------------------------------------

@@ -6,14 +6,15 @@ https://docs.aws.amazon.com/apigateway/latest/api/API_Resource.html
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.apigateway_wire import embeds, into, ops, out, page, resource
 from overcast.context import RequestContext
 from overcast.gateway.restapi import resources
+from overcast.gateway.restapi.apis import Change
 from overcast.gateway.restapi.paging import page_in_memory
-from overcast.gateway.restapi.records import Integration, IntegrationResponse, Method, MethodResponse
+from overcast.gateway.restapi.records import Definition, Integration, IntegrationResponse, Method, MethodResponse
 
 if TYPE_CHECKING:
     from overcast.api.services.apigateway import Services
@@ -24,6 +25,16 @@ def _method(p: Params) -> tuple[str, str]:
     return p["resourceId"], p["httpMethod"]
 
 
+async def _read(s: Services, ctx: RequestContext, p: Params) -> Definition:
+    return await s.apis.read(ctx, p["restApiId"])
+
+
+async def _change(s: Services, ctx: RequestContext, p: Params, fn: Change[Any]) -> Output:
+    """Change the API's Definition; the record the change made as AWS's structure ({} for a deletion)."""
+    made = await s.apis.change(ctx, p["restApiId"], fn)
+    return {} if made is None else out(made)
+
+
 async def create_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
     made = await s.apis.change(
         ctx, p["restApiId"], lambda d: resources.create_resource(d, p["parentId"], p.get("pathPart", ""))
@@ -32,15 +43,12 @@ async def create_resource(s: Services, ctx: RequestContext, p: Params) -> Output
 
 
 async def get_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return resource(resources.resource(d, p["resourceId"]), embeds(p, "methods"))
+    return resource(resources.resource(await _read(s, ctx, p), p["resourceId"]), embeds(p, "methods"))
 
 
 async def get_resources(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    found, position = page_in_memory(
-        ctx, list(d.resources.values()), lambda r: r.path, p.get("limit"), p.get("position"), p["restApiId"]
-    )
+    every = list((await _read(s, ctx, p)).resources.values())
+    found, position = page_in_memory(ctx, every, lambda r: r.path, p.get("limit"), p.get("position"), p["restApiId"])
     return page([resource(r, embeds(p, "methods")) for r in found], position)
 
 
@@ -50,122 +58,80 @@ async def update_resource(s: Services, ctx: RequestContext, p: Params) -> Output
 
 
 async def delete_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(ctx, p["restApiId"], lambda d: resources.delete_resource(d, p["resourceId"]))
-    return {}
+    return await _change(s, ctx, p, lambda d: resources.delete_resource(d, p["resourceId"]))
 
 
 async def put_method(s: Services, ctx: RequestContext, p: Params) -> Output:
     requested = into(Method, p)
-    return out(await s.apis.change(ctx, p["restApiId"], lambda d: resources.put_method(d, p["resourceId"], requested)))
+    return await _change(s, ctx, p, lambda d: resources.put_method(d, p["resourceId"], requested))
 
 
 async def get_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(resources.method(await s.apis.read(ctx, p["restApiId"]), p["resourceId"], p["httpMethod"]))
+    return out(resources.method(await _read(s, ctx, p), *_method(p)))
 
 
 async def update_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.update_method(d, p["resourceId"], p["httpMethod"], ops(p))
-        )
-    )
+    return await _change(s, ctx, p, lambda d: resources.update_method(d, *_method(p), ops(p)))
 
 
 async def delete_method(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(ctx, p["restApiId"], lambda d: resources.delete_method(d, p["resourceId"], p["httpMethod"]))
-    return {}
+    return await _change(s, ctx, p, lambda d: resources.delete_method(d, *_method(p)))
 
 
 async def put_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
     # PutIntegration's httpMethod names the method; the integration's own is integrationHttpMethod.
     requested = into(Integration, {**p, "httpMethod": p.get("integrationHttpMethod")})
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.put_integration(d, p["resourceId"], p["httpMethod"], requested)
-        )
-    )
+    return await _change(s, ctx, p, lambda d: resources.put_integration(d, *_method(p), requested))
 
 
 async def get_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(resources.integration(await s.apis.read(ctx, p["restApiId"]), p["resourceId"], p["httpMethod"]))
+    return out(resources.integration(await _read(s, ctx, p), *_method(p)))
 
 
 async def update_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.update_integration(d, p["resourceId"], p["httpMethod"], ops(p))
-        )
-    )
+    return await _change(s, ctx, p, lambda d: resources.update_integration(d, *_method(p), ops(p)))
 
 
 async def delete_integration(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"], lambda d: resources.delete_integration(d, p["resourceId"], p["httpMethod"])
-    )
-    return {}
+    return await _change(s, ctx, p, lambda d: resources.delete_integration(d, *_method(p)))
 
 
 async def put_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
     requested = into(IntegrationResponse, p)
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.put_integration_response(d, p["resourceId"], p["httpMethod"], requested),
-        )
-    )  # fmt: skip
+    return await _change(s, ctx, p, lambda d: resources.put_integration_response(d, *_method(p), requested))
 
 
 async def get_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return out(resources.integration_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]))
+    return out(resources.integration_response(await _read(s, ctx, p), *_method(p), p["statusCode"]))
 
 
 async def update_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.update_integration_response(d, *_method(p), p["statusCode"], ops(p)),
-        )
-    )  # fmt: skip
+    code = p["statusCode"]
+    return await _change(s, ctx, p, lambda d: resources.update_integration_response(d, *_method(p), code, ops(p)))
 
 
 async def delete_integration_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"],
-        lambda d: resources.delete_integration_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]),
-    )  # fmt: skip
-    return {}
+    code = p["statusCode"]
+    return await _change(s, ctx, p, lambda d: resources.delete_integration_response(d, *_method(p), code))
 
 
 async def put_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
     requested = into(MethodResponse, p)
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"], lambda d: resources.put_method_response(d, p["resourceId"], p["httpMethod"], requested)
-        )
-    )
+    return await _change(s, ctx, p, lambda d: resources.put_method_response(d, *_method(p), requested))
 
 
 async def get_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    d = await s.apis.read(ctx, p["restApiId"])
-    return out(resources.method_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]))
+    return out(resources.method_response(await _read(s, ctx, p), *_method(p), p["statusCode"]))
 
 
 async def update_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return out(
-        await s.apis.change(
-            ctx, p["restApiId"],
-            lambda d: resources.update_method_response(d, *_method(p), p["statusCode"], ops(p)),
-        )
-    )  # fmt: skip
+    code = p["statusCode"]
+    return await _change(s, ctx, p, lambda d: resources.update_method_response(d, *_method(p), code, ops(p)))
 
 
 async def delete_method_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.apis.change(
-        ctx, p["restApiId"],
-        lambda d: resources.delete_method_response(d, p["resourceId"], p["httpMethod"], p["statusCode"]),
-    )  # fmt: skip
-    return {}
+    code = p["statusCode"]
+    return await _change(s, ctx, p, lambda d: resources.delete_method_response(d, *_method(p), code))
 
 
 METHOD_HANDLERS: dict[str, Unbound[Services]] = {
