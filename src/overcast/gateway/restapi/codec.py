@@ -30,30 +30,59 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def plain(value: Any) -> Any:
-    """A record (or a value holding records) as JSON-ready dicts, lists and scalars."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(v) for f in dataclasses.fields(value) if (v := getattr(value, f.name)) is not None}
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
-
-
 def dump(record: Any) -> str:
-    return json.dumps(plain(record), separators=(",", ":"))
+    return json.dumps(_dumper(type(record))(record), separators=(",", ":"))
 
 
-_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}  # each record class's fields and their type hints
+Convert = Callable[[Any], Any]
+_DUMPERS: dict[type, Convert] = {}  # a dumper per record class, made once
 
 
-def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
-    found = _FIELDS.get(cls)
+def _dumper(cls: type) -> Convert:
+    """A function from a record to its JSON dict (None fields left out): its fields' converters worked out once."""
+    found = _DUMPERS.get(cls)
     if found is None:
         hints = typing.get_type_hints(cls)
-        found = _FIELDS[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+        fields = [(f.name, _plain(hints[f.name])) for f in dataclasses.fields(cls)]
+
+        def found(record: Any) -> dict[str, Any]:
+            out = {}
+            for name, convert in fields:
+                value = getattr(record, name)
+                if value is not None:
+                    out[name] = value if convert is None else convert(value)
+            return out
+
+        _DUMPERS[cls] = found
     return found
+
+
+def _plain(hint: Any) -> Convert | None:
+    """How a field of type `hint` becomes JSON-ready (None: as it is; json writes tuples as lists)."""
+    hint = _optional(hint)
+    origin = typing.get_origin(hint)
+    if origin is tuple or origin is dict:
+        item = _plain(_item(hint))
+        if item is None:
+            return None
+        each: Convert = item
+        return (lambda v: [each(x) for x in v]) if origin is tuple else (lambda v: {k: each(x) for k, x in v.items()})
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dumper(hint)
+    return None
+
+
+def _item(hint: Any) -> Any:
+    """`X` of `tuple[X, ...]` or `dict[str, X]`."""
+    args = typing.get_args(hint)
+    return args[0] if typing.get_origin(hint) is tuple else args[1]
+
+
+def _optional(hint: Any) -> Any:
+    """`X` of `X | None`."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
+    return hint
 
 
 def load(cls: type[R], data: dict[str, Any] | str, names: Names = _same) -> R:
@@ -61,39 +90,56 @@ def load(cls: type[R], data: dict[str, Any] | str, names: Names = _same) -> R:
     if isinstance(data, str):
         data = json.loads(data)
     assert isinstance(data, dict)
-    given = {}
-    for name, hint in _fields(cls):
-        key = names(name)
-        if key in data and data[key] is not None:
-            given[name] = _value(hint, data[key], names)
-    return cls(**given)
+    found: R = _loader(cls, names)(data)
+    return found
 
 
-def _value(hint: Any, value: Any, names: Names) -> Any:
+_LOADERS: dict[tuple[type, Names], Convert] = {}  # a loader per record class and naming, made once
+
+
+def _loader(cls: type, names: Names) -> Convert:
+    """A function from a record's JSON dict to the record: its fields' keys and converters worked out once."""
+    found = _LOADERS.get((cls, names))
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        fields = [(f.name, names(f.name), _converter(hints[f.name], names)) for f in dataclasses.fields(cls)]
+
+        def found(data: dict[str, Any]) -> Any:
+            given = {}
+            for name, key, convert in fields:
+                value = data.get(key)
+                if value is not None:
+                    given[name] = value if convert is None else convert(value)
+            return cls(**given)
+
+        _LOADERS[(cls, names)] = found
+    return found
+
+
+def _converter(hint: Any, names: Names) -> Convert | None:
+    """How a JSON value becomes a field of type `hint` (None: as it is)."""
+    hint = _optional(hint)
     origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
-        return None if value is None else _value(inner, value, names)
-    if origin is tuple:
-        item = typing.get_args(hint)[0]
-        return tuple(_value(item, v, names) for v in value)
-    if origin is dict:
-        item = typing.get_args(hint)[1]
-        return {str(k): _value(item, v, names) for k, v in value.items()}
+    if origin is tuple or origin is dict:
+        item = _converter(_item(hint), names)
+        if item is None:
+            return tuple if origin is tuple else dict
+        each: Convert = item
+        if origin is tuple:
+            return lambda v: tuple(each(x) for x in v)
+        return lambda v: {k: each(x) for k, x in v.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return load(hint, value, names)
+        return _loader(hint, names)
     if hint is float:
-        return float(value)
-    if hint is int and not isinstance(value, bool):
-        return int(value)
-    return value
+        return float
+    if hint is int:
+        return int
+    return None
 
 
 def field_class(cls: type, name: str) -> type:
     """The record class a field of `cls` holds (through `| None`), to make a blank one of it."""
-    hint = dict(_fields(cls))[name]
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
+    hint = _optional(typing.get_type_hints(cls)[name])
     assert isinstance(hint, type) and dataclasses.is_dataclass(hint), f"{cls.__name__}.{name} holds no record"
     return hint
 
