@@ -23,7 +23,7 @@ from overcast.gateway.restapi.records import ApiKey
 from overcast.gateway.restapi.tagging import NO_KEY, TAG_RULES, key_arn
 from overcast.kit import tags
 from overcast.kit.pages import fetch_page
-from overcast.store import Queries, Row, Store
+from overcast.store import Row, Store
 
 StageExists = Callable[[RequestContext, str, str], Awaitable[bool]]
 
@@ -37,13 +37,6 @@ KEY_SPEC: patch.Spec = {
 
 def key_of(row: Row) -> ApiKey:
     return codec.load(ApiKey, row["doc"])
-
-
-async def save(q: Queries, key: ApiKey) -> None:
-    await q.execute(
-        "UPDATE apigw_keys SET doc = ?, name = ?, customer_id = ? WHERE id = ?",
-        codec.dump(key), key.name, key.customer_id, key.id,
-    )  # fmt: skip
 
 
 class Keys:
@@ -92,8 +85,8 @@ class Keys:
         self._on_change()
         return key
 
-    async def get(self, ctx: RequestContext, key_id: str, q: Queries | None = None) -> ApiKey:
-        row = await (q or self.store).fetch_one(
+    async def get(self, ctx: RequestContext, key_id: str) -> ApiKey:
+        row = await self.store.fetch_one(
             "SELECT doc FROM apigw_keys WHERE id = ? AND account = ? AND region = ?", key_id, ctx.account_id, ctx.region
         )
         if row is None:
@@ -129,7 +122,10 @@ class Keys:
         changed = patch.apply(key, ops, KEY_SPEC, _stage_key_op)
         await self._check_stage_keys(ctx, [k for k in changed.stage_keys if k not in key.stage_keys])
         changed = dataclasses.replace(changed, last_updated_date=self.clock.now())
-        await save(self.store, changed)
+        await self.store.execute(
+            "UPDATE apigw_keys SET doc = ?, name = ?, customer_id = ? WHERE id = ?",
+            codec.dump(changed), changed.name, changed.customer_id, key_id,
+        )  # fmt: skip
         self._on_change()
         return changed
 

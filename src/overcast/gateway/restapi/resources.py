@@ -104,11 +104,6 @@ def integration(d: Definition, resource_id: str, http_method: str) -> Integratio
     return found
 
 
-def by_path(d: Definition) -> list[Resource]:
-    """The API's resources in path order (GetResources' order)."""
-    return sorted(d.resources.values(), key=lambda r: r.path)
-
-
 def _with_resource(d: Definition, res: Resource) -> Definition:
     return dataclasses.replace(d, resources={**d.resources, res.id: res})
 
