@@ -24,7 +24,7 @@ from overcast.context import RequestContext
 from overcast.errors import NotImplementedOperation
 from overcast.gateway.deployed import Quota
 from overcast.gateway.restapi import RestApis, definition, exports, openapi, stages
-from overcast.gateway.restapi.paging import page_in_memory
+from overcast.gateway.restapi.pages import page_in_memory
 from overcast.gateway.restapi.records import (
     Authorizer,
     EndpointConfiguration,
@@ -32,7 +32,7 @@ from overcast.gateway.restapi.records import (
     RestApi,
 )
 from overcast.gateway.restapi.stages import StageRequest
-from overcast.gateway.restapi.tagging import api_arn, stage_arn
+from overcast.gateway.restapi.tags import api_arn, stage_arn
 
 Flush = Callable[[str, str], Awaitable[None]]
 

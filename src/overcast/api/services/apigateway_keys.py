@@ -15,7 +15,7 @@ from overcast.context import RequestContext
 from overcast.errors import BadRequest, NotImplementedOperation
 from overcast.gateway.restapi.plans import quota_of
 from overcast.gateway.restapi.records import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
-from overcast.gateway.restapi.tagging import key_arn, plan_arn
+from overcast.gateway.restapi.tags import key_arn, plan_arn
 
 if TYPE_CHECKING:
     from overcast.api.services.apigateway import Services

@@ -13,7 +13,7 @@ from overcast.api.services.apigateway_wire import embeds, into, ops, out, page, 
 from overcast.context import RequestContext
 from overcast.gateway.restapi import resources
 from overcast.gateway.restapi.apis import Change
-from overcast.gateway.restapi.paging import page_in_memory
+from overcast.gateway.restapi.pages import page_in_memory
 from overcast.gateway.restapi.records import Definition, Integration, IntegrationResponse, Method, MethodResponse
 
 if TYPE_CHECKING:

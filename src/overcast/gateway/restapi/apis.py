@@ -20,17 +20,17 @@ from overcast.context import RequestContext
 from overcast.errors import BadRequest
 from overcast.gateway.deployed import DeployedApi, KeyPlan
 from overcast.gateway.errors import NotFound
-from overcast.gateway.restapi import codec, snapshot, stages, tagging
+from overcast.gateway.restapi import codec, snapshot, stages
 from overcast.gateway.restapi.deployments import Deployments
 from overcast.gateway.restapi.ids import new_id
 from overcast.gateway.restapi.keys import Keys
-from overcast.gateway.restapi.paging import BY_CREATION, paging
+from overcast.gateway.restapi.pages import BY_CREATION, paging
 from overcast.gateway.restapi.patch import PatchOperation
 from overcast.gateway.restapi.plans import Plans
 from overcast.gateway.restapi.records import Definition, RestApi, Snapshot, Stage
 from overcast.gateway.restapi.schema import STEPS
 from overcast.gateway.restapi.stages import StageRequest
-from overcast.gateway.restapi.tagging import TAG_RULES, api_arn, no_api, stage_arn
+from overcast.gateway.restapi.tags import TAG_RULES, api_arn, no_api, resolve, stage_arn
 from overcast.kit import tags
 from overcast.kit.pages import fetch_page
 from overcast.kit.tags import Tagging
@@ -54,7 +54,7 @@ class RestApis:
         self.keys = Keys(store, self.clock, self._api_stage_exists, on_change=self._forget_keys)
         self.plans = Plans(store, self.clock, self.keys, self._api_stage_exists, on_change=self._forget_keys)
         self.deployments = Deployments(self)
-        self.tagging = Tagging(store, tagging.resolve, TAG_RULES)
+        self.tagging = Tagging(store, resolve, TAG_RULES)
         self._deployed: dict[tuple[str, str], DeployedApi | None] = {}
         self._key_plans: dict[tuple[str, str, str], KeyPlan | None] = {}
         self._generation = 0
@@ -210,7 +210,7 @@ class RestApis:
         self._forget()
 
     async def tags_of(self, arn: str) -> dict[str, str]:
-        """The tags of a resource this control plane has just read (its ARN from `tagging`)."""
+        """The tags of a resource this control plane has just read (its ARN from `restapi.tags`)."""
         return await tags.read(self.store, arn)
 
     # -- stages -----------------------------------------------------------------------------------

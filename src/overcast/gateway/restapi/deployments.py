@@ -14,7 +14,7 @@ from overcast.errors import BadRequest
 from overcast.gateway.errors import NotFound
 from overcast.gateway.restapi import codec, patch, snapshot, stages
 from overcast.gateway.restapi.ids import new_id
-from overcast.gateway.restapi.paging import BY_CREATION, paging
+from overcast.gateway.restapi.pages import BY_CREATION, paging
 from overcast.gateway.restapi.patch import Field, PatchOperation
 from overcast.gateway.restapi.records import Definition, Deployment, Snapshot, Stage
 from overcast.gateway.restapi.stages import StageRequest

@@ -17,10 +17,10 @@ from overcast.errors import BadRequest
 from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.restapi import codec, patch
 from overcast.gateway.restapi.ids import new_id, new_key_value
-from overcast.gateway.restapi.paging import BY_CREATION, paging
+from overcast.gateway.restapi.pages import BY_CREATION, paging
 from overcast.gateway.restapi.patch import Field, PatchOperation
 from overcast.gateway.restapi.records import ApiKey
-from overcast.gateway.restapi.tagging import NO_KEY, TAG_RULES, key_arn
+from overcast.gateway.restapi.tags import NO_KEY, TAG_RULES, key_arn
 from overcast.kit import tags
 from overcast.kit.pages import fetch_page
 from overcast.store import Row, Store

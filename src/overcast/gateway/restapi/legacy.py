@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from overcast.gateway.restapi import codec, tagging
+from overcast.gateway.restapi import codec
 from overcast.gateway.restapi.records import ApiKey, Definition, Deployment, Snapshot, UsagePlan
+from overcast.gateway.restapi.tags import api_arn, key_arn, plan_arn, stage_arn
 from overcast.store import Queries
 
 _SPELLED = {"provider_arns": "providerARNs"}  # the one member AWS does not spell as plain camelCase
@@ -38,9 +39,9 @@ async def _move_tags(tx: Queries, arn: str, found: Mapping[str, str] | None) -> 
 async def records_from_documents(tx: Queries) -> None:
     for row in await tx.fetch_all("SELECT id, region, doc FROM apigw_apis"):
         old = json.loads(row["doc"])
-        await _move_tags(tx, tagging.api_arn(row["region"], row["id"]), old["api"].get("tags"))
+        await _move_tags(tx, api_arn(row["region"], row["id"]), old["api"].get("tags"))
         for name, stage in (old.get("stages") or {}).items():
-            await _move_tags(tx, tagging.stage_arn(row["region"], row["id"], name), stage.get("tags"))
+            await _move_tags(tx, stage_arn(row["region"], row["id"], name), stage.get("tags"))
         d = codec.load(Definition, old, camel)
         await tx.execute("UPDATE apigw_apis SET doc = ? WHERE id = ?", codec.dump(d), row["id"])
     for row in await tx.fetch_all("SELECT api_id, id, doc FROM apigw_deployments"):
@@ -52,7 +53,7 @@ async def records_from_documents(tx: Queries) -> None:
         )  # fmt: skip
     for row in await tx.fetch_all("SELECT id, region, doc FROM apigw_keys"):
         old = json.loads(row["doc"])
-        await _move_tags(tx, tagging.key_arn(row["region"], row["id"]), old.get("tags"))
+        await _move_tags(tx, key_arn(row["region"], row["id"]), old.get("tags"))
         key = codec.load(ApiKey, old, camel)
         await tx.execute(
             "UPDATE apigw_keys SET doc = ?, name = ?, customer_id = ? WHERE id = ?",
@@ -60,6 +61,6 @@ async def records_from_documents(tx: Queries) -> None:
         )  # fmt: skip
     for row in await tx.fetch_all("SELECT id, region, doc FROM apigw_plans"):
         old = json.loads(row["doc"])
-        await _move_tags(tx, tagging.plan_arn(row["region"], row["id"]), old.get("tags"))
+        await _move_tags(tx, plan_arn(row["region"], row["id"]), old.get("tags"))
         plan = codec.dump(codec.load(UsagePlan, old, camel))
         await tx.execute("UPDATE apigw_plans SET doc = ? WHERE id = ?", plan, row["id"])

@@ -19,10 +19,10 @@ from overcast.gateway.errors import Conflict, NotFound
 from overcast.gateway.restapi import codec, patch
 from overcast.gateway.restapi.ids import new_id
 from overcast.gateway.restapi.keys import Keys, StageExists, key_of
-from overcast.gateway.restapi.paging import BY_CREATION, paging
+from overcast.gateway.restapi.pages import BY_CREATION, paging
 from overcast.gateway.restapi.patch import Field, PatchOperation
 from overcast.gateway.restapi.records import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
-from overcast.gateway.restapi.tagging import NO_PLAN, TAG_RULES, plan_arn
+from overcast.gateway.restapi.tags import NO_PLAN, TAG_RULES, plan_arn
 from overcast.kit import tags
 from overcast.kit.pages import fetch_page
 from overcast.store import Store

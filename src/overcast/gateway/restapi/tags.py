@@ -23,7 +23,7 @@ from overcast.store import Queries, Row
 # "Tag restrictions and usage conventions" (the page above): 50 tags a resource, keys of 128 and
 # values of 256 characters, `aws:` reserved; API Gateway refuses a bad tag with BadRequestException.
 TAG_RULES = TagRules(
-    too_many=lambda arn: BadRequest(f"Too many tags: a resource can have at most 50 tags ({arn})"),
+    too_many=lambda arn: BadRequest(f"Too many tags for resource {arn}: at most 50"),
     invalid=BadRequest,
 )
 
