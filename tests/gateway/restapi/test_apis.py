@@ -4,6 +4,7 @@ operations that call other components (FlushStageCache's hook, GetUsage / Update
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.gateway.deployed import ApiKind, Authorizer, CacheSettings, KeyPlan, Quota, Throttle
 from overcast.gateway.restapi import RestApis
+from overcast.gateway.restapi.records import Definition
 from overcast.gateway.usage import Usage
 from overcast.store import Store
 from tests.store.conftest import store, store_target  # noqa: F401 - fixtures on both engines
@@ -239,12 +241,16 @@ async def test_clone_from_refuses_an_integration_overcast_no_longer_accepts(apis
     table = operations(apis)
     api_id, pet = await build(table)
 
-    def legacy(doc: dict[str, Any]) -> None:  # an HTTP integration stored before they were refused
-        doc["resources"][pet]["resourceMethods"]["GET"]["methodIntegration"]["type"] = "HTTP"
+    def legacy(d: Definition) -> tuple[Definition, None]:  # an HTTP integration stored before they were refused
+        res = d.resources[pet]
+        m = res.resource_methods["GET"]
+        assert m.method_integration is not None
+        http = replace(m, method_integration=replace(m.method_integration, type="HTTP"))
+        return replace(d, resources={**d.resources, pet: replace(res, resource_methods={"GET": http})}), None
 
     await apis.change(CTX, api_id, legacy)
-    before = len(await apis.all(CTX))
+    before = len((await apis.page(CTX, 500, None))[0])
     with pytest.raises(AwsError) as raised:
         await call(table, "CreateRestApi", name="copy", cloneFrom=api_id)
     assert raised.value.code == "BadRequestException" and "'HTTP' are not supported" in raised.value.message
-    assert len(await apis.all(CTX)) == before
+    assert len((await apis.page(CTX, 500, None))[0]) == before

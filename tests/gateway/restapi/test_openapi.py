@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 
 from overcast.errors import BadRequest
 from overcast.gateway.restapi import definition, exports, openapi, snapshot
+from overcast.gateway.restapi.records import Definition, Method, Stage
 
 FN = "arn:aws:lambda:us-east-1:000000000000:function:pets"
 AUTH_FN = "arn:aws:lambda:us-east-1:000000000000:function:auth"
@@ -78,50 +80,55 @@ PETSTORE: dict[str, Any] = {
 }
 
 
-def blank() -> dict[str, Any]:
-    return definition.new_api({"name": "x"}, "api1", 0.0)
+STAGE = Stage(stage_name="prod", deployment_id="d1", created_date=0.0, last_updated_date=0.0)
 
 
-def imported(spec: dict[str, Any], **kw: Any) -> tuple[dict[str, Any], list[str]]:
+def blank() -> Definition:
+    made = definition.new_api({"name": "x"})
+    return dataclasses.replace(made, api=dataclasses.replace(made.api, id="api1"))
+
+
+def imported(spec: dict[str, Any], **kw: Any) -> tuple[Definition, list[str]]:
     return openapi.build(copy.deepcopy(spec), blank(), **kw)
 
 
-def methods(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f"{name} {r['path']}": m for r in doc["resources"].values() for name, m in r["resourceMethods"].items()}
+def methods(d: Definition) -> dict[str, Method]:
+    return {f"{name} {r.path}": m for r in d.resources.values() for name, m in r.resource_methods.items()}
 
 
 def test_petstore_becomes_resources_methods_integrations_and_authorizers() -> None:
-    doc, warnings = imported(PETSTORE)
+    d, warnings = imported(PETSTORE)
     assert warnings == []
-    api = doc["api"]
-    assert (api["name"], api["description"], api["version"]) == ("PetStore", "pets", "1.0")
-    assert api["binaryMediaTypes"] == ["image/png"] and api["apiKeySource"] == "HEADER"
-    assert sorted(r["path"] for r in doc["resources"].values()) == [
-        "/", "/mock", "/pets", "/pets/{petId}", "/{proxy+}",
-    ]  # fmt: skip
-    found = methods(doc)
+    api = d.api
+    assert (api.name, api.description, api.version) == ("PetStore", "pets", "1.0")
+    assert api.binary_media_types == ("image/png",) and api.api_key_source == "HEADER"
+    assert sorted(r.path for r in d.resources.values()) == ["/", "/mock", "/pets", "/pets/{petId}", "/{proxy+}"]
+    found = methods(d)
     assert sorted(found) == ["ANY /{proxy+}", "GET /mock", "GET /pets", "GET /pets/{petId}", "POST /pets"]
     listing = found["GET /pets"]
-    assert listing["apiKeyRequired"] is True and listing["authorizationType"] == "NONE"
-    assert listing["operationName"] == "ListPets"
-    assert listing["requestParameters"] == {"method.request.querystring.type": False}
-    assert listing["methodResponses"]["200"]["responseParameters"] == {"method.response.header.X-Count": False}
-    integration = listing["methodIntegration"]
-    assert (integration["type"], integration["httpMethod"], integration["uri"]) == ("AWS_PROXY", "POST", URI)
-    assert integration["passthroughBehavior"] == "WHEN_NO_MATCH"
-    assert found["GET /pets/{petId}"]["requestParameters"] == {"method.request.path.petId": True}
-    [authorizer] = doc["authorizers"].values()
-    assert authorizer["name"] == "auth" and authorizer["type"] == "TOKEN"
-    assert authorizer["identitySource"] == "method.request.header.Authorization"
-    assert authorizer["authorizerResultTtlInSeconds"] == 60 and authorizer["authType"] == "custom"
-    assert found["POST /pets"]["authorizationType"] == "CUSTOM"
-    assert found["POST /pets"]["authorizerId"] == authorizer["id"]
-    mock = found["GET /mock"]["methodIntegration"]
-    assert mock["type"] == "MOCK" and mock["integrationResponses"]["200"] == {
-        "statusCode": "200", "responseTemplates": {"application/json": "{}"},
-    }  # fmt: skip
-    assert doc["gatewayResponses"]["UNAUTHORIZED"]["statusCode"] == "401"
-    snapshot.freeze(doc)  # deployable as imported
+    assert listing.api_key_required is True and listing.authorization_type == "NONE"
+    assert listing.operation_name == "ListPets"
+    assert listing.request_parameters == {"method.request.querystring.type": False}
+    assert listing.method_responses is not None
+    assert listing.method_responses["200"].response_parameters == {"method.response.header.X-Count": False}
+    integration = listing.method_integration
+    assert integration is not None
+    assert (integration.type, integration.http_method, integration.uri) == ("AWS_PROXY", "POST", URI)
+    assert integration.passthrough_behavior == "WHEN_NO_MATCH"
+    assert found["GET /pets/{petId}"].request_parameters == {"method.request.path.petId": True}
+    [authorizer] = d.authorizers.values()
+    assert authorizer.name == "auth" and authorizer.type == "TOKEN"
+    assert authorizer.identity_source == "method.request.header.Authorization"
+    assert authorizer.authorizer_result_ttl_in_seconds == 60 and authorizer.auth_type == "custom"
+    assert found["POST /pets"].authorization_type == "CUSTOM"
+    assert found["POST /pets"].authorizer_id == authorizer.id
+    mock = found["GET /mock"].method_integration
+    assert mock is not None and mock.type == "MOCK" and mock.integration_responses is not None
+    assert (mock.integration_responses["200"].status_code, mock.integration_responses["200"].response_templates) == (
+        "200", {"application/json": "{}"},
+    )  # fmt: skip
+    assert d.gateway_responses["UNAUTHORIZED"].status_code == "401"
+    snapshot.freeze(d)  # deployable as imported
 
 
 def test_yaml_and_swagger_2_are_read() -> None:
@@ -134,8 +141,8 @@ def test_yaml_and_swagger_2_are_read() -> None:
         "security": [{"k": []}],
     }
     spec = openapi.parse(yaml.safe_dump(swagger).encode())
-    doc, _ = openapi.build(spec, blank())
-    assert methods(doc)["GET /a"]["apiKeyRequired"] is True  # global security applies
+    d, _ = openapi.build(spec, blank())
+    assert methods(d)["GET /a"].api_key_required is True  # global security applies
 
 
 @pytest.mark.parametrize(
@@ -149,8 +156,8 @@ def test_basepath_modes(mode: str, paths: list[str]) -> None:
         "basePath": "/api/v1",
         "paths": {"/a": {"get": {"responses": {}}}},
     }
-    doc, _ = openapi.build(spec, blank(), parameters={"basepath": mode})
-    assert sorted(r["path"] for r in doc["resources"].values()) == paths
+    d, _ = openapi.build(spec, blank(), parameters={"basepath": mode})
+    assert sorted(r.path for r in d.resources.values()) == paths
 
 
 def test_base_path_from_servers() -> None:
@@ -216,12 +223,12 @@ def test_invalid_definitions_are_errors(spec: dict[str, Any], fragment: str) -> 
 
 def test_warnings_and_fail_on_warnings() -> None:
     spec = _with({"get": {"x-amazon-apigateway-integration": PROXY}, "trace": {"responses": {}}})
-    doc, warnings = openapi.build(spec, blank())
+    d, warnings = openapi.build(spec, blank())
     assert warnings == [
         "Parse issue: attribute paths.'/p'(get).responses is missing",
         "Unsupported HTTP method 'TRACE' ignored on path '/p'",
     ]
-    assert "GET /p" in methods(doc)
+    assert "GET /p" in methods(d)
     with pytest.raises(BadRequest) as raised:
         openapi.build(spec, blank(), fail_on_warnings=True)
     assert raised.value.message.startswith("Warnings found during import:\n\tParse issue")
@@ -251,73 +258,68 @@ def test_request_authorizer_sigv4_and_cognito_scopes() -> None:
             "/i": {"get": {"responses": {}, "security": [{"sigv4": []}]}},
         },
     }
-    doc, _ = openapi.build(spec, blank())
-    found = methods(doc)
-    by_name = {a["name"]: a for a in doc["authorizers"].values()}
-    assert by_name["req"]["type"] == "REQUEST" and by_name["req"]["authorizerResultTtlInSeconds"] == 0
-    assert found["GET /r"]["authorizerId"] == by_name["req"]["id"]
-    assert found["GET /c"]["authorizationType"] == "COGNITO_USER_POOLS"
-    assert found["GET /c"]["authorizationScopes"] == ["email"]
-    assert found["GET /i"]["authorizationType"] == "AWS_IAM"
+    d, _ = openapi.build(spec, blank())
+    found = methods(d)
+    by_name = {a.name: a for a in d.authorizers.values()}
+    assert by_name["req"].type == "REQUEST" and by_name["req"].authorizer_result_ttl_in_seconds == 0
+    assert found["GET /r"].authorizer_id == by_name["req"].id
+    assert found["GET /c"].authorization_type == "COGNITO_USER_POOLS"
+    assert found["GET /c"].authorization_scopes == ("email",)
+    assert found["GET /i"].authorization_type == "AWS_IAM"
 
 
 def test_overwrite_replaces_and_merge_adds() -> None:
-    doc, _ = imported(PETSTORE)
-    doc["stages"]["prod"] = {"stageName": "prod", "deploymentId": "d1"}
+    d, _ = imported(PETSTORE)
+    d = dataclasses.replace(d, stages={"prod": STAGE})
     other = {"openapi": "3.0.1", "info": {"title": "Other"}, "paths": {"/new": {"get": {"responses": {}}}}}
-    over, _ = openapi.build(other, doc, mode="overwrite")
-    assert sorted(methods(over)) == ["GET /new"] and over["authorizers"] == {}
-    assert over["api"]["rootResourceId"] == doc["api"]["rootResourceId"] and "prod" in over["stages"]
-    assert over["api"]["name"] == "Other" and "binaryMediaTypes" not in over["api"]
-    merged, _ = openapi.build(other, doc, mode="merge")
-    assert sorted(methods(merged)) == sorted([*methods(doc), "GET /new"])
-    assert merged["authorizers"] == doc["authorizers"]
-    again, _ = openapi.build(PETSTORE, doc, mode="merge")  # the same definition merged in: same methods
-    assert sorted(methods(again)) == sorted(methods(doc))
-    assert [a["id"] for a in again["authorizers"].values()] == [a["id"] for a in doc["authorizers"].values()]
+    over, _ = openapi.build(other, d, mode="overwrite")
+    assert sorted(methods(over)) == ["GET /new"] and over.authorizers == {}
+    assert over.api.root_resource_id == d.api.root_resource_id and "prod" in over.stages
+    assert over.api.name == "Other" and over.api.binary_media_types is None
+    merged, _ = openapi.build(other, d, mode="merge")
+    assert sorted(methods(merged)) == sorted([*methods(d), "GET /new"])
+    assert merged.authorizers == d.authorizers
+    again, _ = openapi.build(PETSTORE, d, mode="merge")  # the same definition merged in: same methods
+    assert sorted(methods(again)) == sorted(methods(d))
+    assert [a.id for a in again.authorizers.values()] == [a.id for a in d.authorizers.values()]
     with pytest.raises(BadRequest):
-        openapi.build(other, doc, mode="replace")
+        openapi.build(other, d, mode="replace")
 
 
 def test_endpoint_configuration_types_parameter() -> None:
-    doc, _ = imported(PETSTORE, parameters={"endpointConfigurationTypes": "REGIONAL"})
-    assert doc["api"]["endpointConfiguration"]["types"] == ["REGIONAL"]
+    d, _ = imported(PETSTORE, parameters={"endpointConfigurationTypes": "REGIONAL"})
+    assert d.api.endpoint_configuration.types == ("REGIONAL",)
     with pytest.raises(BadRequest):
         imported(PETSTORE, parameters={"endpointConfigurationTypes": "MOON"})
     with pytest.raises(BadRequest):
         imported(PETSTORE, parameters={"basepath": "sideways"})
 
 
-STAGE = {"stageName": "prod", "deploymentId": "d1"}
-
-
-def export_of(doc: dict[str, Any], export_type: str, wanted: str) -> dict[str, Any]:
+def export_of(d: Definition, export_type: str, wanted: str) -> dict[str, Any]:
     return exports.export(
-        doc["api"], STAGE, snapshot.freeze(doc), 0.0, "us-east-1", export_type,
-        exports.extensions({"extensions": wanted}),
+        d.api, STAGE, snapshot.freeze(d), 0.0, "us-east-1", export_type, exports.extensions({"extensions": wanted}),
     )  # fmt: skip
 
 
-def shape(doc: dict[str, Any]) -> dict[str, Any]:
+def shape(d: Definition) -> dict[str, Any]:
     """What a round trip must keep: each method's auth, parameters, responses and integration."""
     out = {}
-    names = {a["id"]: a["name"] for a in doc["authorizers"].values()}
-    for key, m in methods(doc).items():
-        i = dict(m.get("methodIntegration") or {})
-        i.pop("cacheNamespace", None)
+    names = {a.id: a.name for a in d.authorizers.values()}
+    for key, m in methods(d).items():
+        i = m.method_integration
         out[key] = {
-            "auth": (m["authorizationType"], names.get(m.get("authorizerId", "")), m["apiKeyRequired"]),
-            "parameters": m.get("requestParameters"),
-            "responses": m.get("methodResponses"),
-            "integration": i,
+            "auth": (m.authorization_type, names.get(m.authorizer_id or ""), m.api_key_required),
+            "parameters": m.request_parameters,
+            "responses": m.method_responses,
+            "integration": dataclasses.replace(i, cache_namespace=None) if i is not None else None,
         }
     return out
 
 
 @pytest.mark.parametrize("export_type", ["oas30", "swagger"])
 def test_export_then_import_gives_the_same_api(export_type: str) -> None:
-    doc, _ = imported(PETSTORE)
-    out = export_of(doc, export_type, "apigateway")
+    d, _ = imported(PETSTORE)
+    out = export_of(d, export_type, "apigateway")
     if export_type == "oas30":
         assert out["servers"][0]["variables"]["basePath"]["default"] == "/prod"
         assert out["servers"][0]["url"] == "https://api1.execute-api.us-east-1.amazonaws.com/{basePath}"
@@ -326,29 +328,29 @@ def test_export_then_import_gives_the_same_api(export_type: str) -> None:
     assert out["x-amazon-apigateway-binary-media-types"] == ["image/png"]
     again, warnings = openapi.build(json.loads(json.dumps(out)), blank())
     assert warnings == []
-    assert shape(again) == shape(doc)
-    assert [(a["name"], a["type"], a["authorizerUri"], a["identitySource"]) for a in again["authorizers"].values()] == [
-        (a["name"], a["type"], a["authorizerUri"], a["identitySource"]) for a in doc["authorizers"].values()
+    assert shape(again) == shape(d)
+    assert [(a.name, a.type, a.authorizer_uri, a.identity_source) for a in again.authorizers.values()] == [
+        (a.name, a.type, a.authorizer_uri, a.identity_source) for a in d.authorizers.values()
     ]
-    assert again["gatewayResponses"]["UNAUTHORIZED"]["statusCode"] == "401"
+    assert again.gateway_responses["UNAUTHORIZED"].status_code == "401"
 
 
 def test_export_extensions_are_opt_in() -> None:
-    doc, _ = imported(PETSTORE)
-    plain = json.dumps(export_of(doc, "oas30", ""))
+    d, _ = imported(PETSTORE)
+    plain = json.dumps(export_of(d, "oas30", ""))
     assert "x-amazon-apigateway" not in plain.replace("x-amazon-apigateway-any-method", "").replace(
         "x-amazon-apigateway-authtype", ""
     )
-    integrations = export_of(doc, "oas30", "integrations")
+    integrations = export_of(d, "oas30", "integrations")
     assert "x-amazon-apigateway-integration" in integrations["paths"]["/pets"]["get"]
     assert "x-amazon-apigateway-authorizer" not in integrations["components"]["securitySchemes"]["auth"]
-    authorizers = export_of(doc, "oas30", "authorizers")
+    authorizers = export_of(d, "oas30", "authorizers")
     assert authorizers["components"]["securitySchemes"]["auth"]["x-amazon-apigateway-authorizer"]["type"] == "token"
     assert "x-amazon-apigateway-integration" not in authorizers["paths"]["/pets"]["get"]
     with pytest.raises(BadRequest):
         exports.extensions({"extensions": "everything"})
     with pytest.raises(BadRequest):
-        export_of(doc, "raml", "")
+        export_of(d, "raml", "")
 
 
 def test_render_json_and_yaml() -> None:

@@ -1,25 +1,38 @@
 """API Gateway (v1, REST APIs) operations: botocore-named parameters in, RestApis called, outputs out.
 
-Lists answer in one page (`items`), as AWS does for up to `limit` items; `position` is not needed
-for the sizes a local API has. FlushStageCache calls the data plane's cache through `flush`,
-FlushStageAuthorizersCache its authorizers' result cache through `flush_authorizers`;
-GetUsage / UpdateUsage ask the quota counters (`usage`); without them those operations answer
-AWS-shaped "not implemented".
+Rules and errors live in `overcast.gateway.restapi`; the wire shapes in `apigateway_wire`; the
+operations on resources and methods in `apigateway_methods`, on API keys, usage plans and usage in
+`apigateway_keys`. Get* lists page through the kit (`limit`, `position`).
+FlushStageCache calls the data plane's cache through `flush`, FlushStageAuthorizersCache its
+authorizers' result cache through `flush_authorizers`; GetUsage / UpdateUsage ask the quota counters
+(`usage`); without them those operations answer AWS-shaped "not implemented".
+https://docs.aws.amazon.com/apigateway/latest/api/API_Operations.html
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from overcast.api.services import Handler, OperationTable, Output, Params
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind
+from overcast.api.services.apigateway_keys import KEY_HANDLERS
+from overcast.api.services.apigateway_methods import METHOD_HANDLERS
+from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, tagged
 from overcast.context import RequestContext
-from overcast.errors import BadRequest, NotImplementedOperation
+from overcast.errors import NotImplementedOperation
 from overcast.gateway.deployed import Quota
-from overcast.gateway.restapi import RestApis, definition, exports, openapi, resources, stages
-from overcast.gateway.restapi.keys import key_view, quota_of
-from overcast.gateway.restapi.patch import operations as patch_ops
+from overcast.gateway.restapi import RestApis, definition, exports, openapi, stages
+from overcast.gateway.restapi.pages import page_in_memory
+from overcast.gateway.restapi.records import (
+    Authorizer,
+    EndpointConfiguration,
+    GatewayResponse,
+    RestApi,
+)
+from overcast.gateway.restapi.stages import StageRequest
+from overcast.gateway.restapi.tags import api_arn, stage_arn
 
 Flush = Callable[[str, str], Awaitable[None]]
 
@@ -32,328 +45,311 @@ class Usage(Protocol):
     async def adjust_remaining(self, plan_id: str, key_id: str, quota: Quota, remaining: int) -> None: ...
 
 
-def _date(text: str, name: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise BadRequest(f"Invalid {name} specified, must be in the format YYYY-MM-DD") from None
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the operations call: the control plane, and the data plane's hooks some operations need."""
+
+    apis: RestApis
+    flush: Flush | None = None
+    usage: Usage | None = None
+    flush_authorizers: Flush | None = None
+
+
+# -- REST APIs -------------------------------------------------------------------------------------
+
+
+def _api_attributes(p: Params) -> dict[str, object]:
+    """CreateRestApi's parameters as RestApi fields (None: not given)."""
+    endpoint = p.get("endpointConfiguration")
+    return {
+        "name": p.get("name"),
+        "description": p.get("description"),
+        "version": p.get("version"),
+        "binary_media_types": tuple(p["binaryMediaTypes"]) if p.get("binaryMediaTypes") else None,
+        "minimum_compression_size": p.get("minimumCompressionSize"),
+        "api_key_source": p.get("apiKeySource") or None,
+        "endpoint_configuration": into(EndpointConfiguration, endpoint) if endpoint else None,
+        "policy": p.get("policy"),
+        "disable_execute_api_endpoint": p.get("disableExecuteApiEndpoint"),
+    }
+
+
+async def _api_out(s: Services, ctx: RequestContext, api: RestApi, warnings: list[str] | None = None) -> Output:
+    return tagged(api, await s.apis.tags_of(api_arn(ctx.region, api.id)), warnings=warnings)
+
+
+async def create_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    attributes = _api_attributes(p)
+    if p.get("cloneFrom"):
+        made = definition.clone(await s.apis.read(ctx, p["cloneFrom"]), attributes)
+    else:
+        made = definition.new_api(attributes)
+    return await _api_out(s, ctx, await s.apis.create(ctx, made, p.get("tags") or {}))
+
+
+async def get_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _api_out(s, ctx, (await s.apis.read(ctx, p["restApiId"])).api)
+
+
+async def get_rest_apis(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, position = await s.apis.page(ctx, p.get("limit"), p.get("position"))
+    return page([await _api_out(s, ctx, api) for api in found], position)
+
+
+async def update_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    api = await s.apis.change(ctx, p["restApiId"], lambda d: definition.update_api(d, ops(p)))
+    return await _api_out(s, ctx, api)
+
+
+async def delete_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.delete(ctx, p["restApiId"])
+    return {}
+
+
+# -- OpenAPI import and export ---------------------------------------------------------------------
+
+
+async def import_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    spec = openapi.parse(p.get("body") or b"")
+    made, warnings = openapi.build(
+        spec, definition.new_api({"name": "imported"}), parameters=p.get("parameters"),
+        fail_on_warnings=bool(p.get("failOnWarnings")),
+    )  # fmt: skip
+    return await _api_out(s, ctx, await s.apis.create(ctx, made, {}), warnings)
+
+
+async def put_rest_api(s: Services, ctx: RequestContext, p: Params) -> Output:
+    spec = openapi.parse(p.get("body") or b"")
+    mode, parameters, strict = (p.get("mode") or "merge").lower(), p.get("parameters"), bool(p.get("failOnWarnings"))
+    warnings = await s.apis.change(
+        ctx, p["restApiId"], lambda d: openapi.build(spec, d, mode=mode, parameters=parameters, fail_on_warnings=strict)
+    )
+    return await _api_out(s, ctx, (await s.apis.read(ctx, p["restApiId"])).api, warnings)
+
+
+async def get_export(s: Services, ctx: RequestContext, p: Params) -> Output:
+    wanted = exports.extensions(p.get("parameters"))
+    d, stage, dep, frozen = await s.apis.deployments.serving(ctx, p["restApiId"], p["stageName"])
+    export_type = p["exportType"]
+    found = exports.export(d.api, stage, frozen, dep.created_date, ctx.region, export_type, wanted)
+    body, suffix = exports.render(found, p.get("accepts"))
+    name = f"{export_type}_{exports.iso(dep.created_date)}.{suffix}"
+    return {
+        "contentType": "application/octet-stream",
+        "contentDisposition": f'attachment; filename="{name}"',
+        "body": body,
+    }
+
+
+# -- deployments and stages ------------------------------------------------------------------------
+
+
+def _stage_request(p: Params, description: str | None) -> StageRequest:
+    return StageRequest(
+        description=description,
+        cache_cluster_enabled=p.get("cacheClusterEnabled"),
+        cache_cluster_size=p.get("cacheClusterSize"),
+        variables=p.get("variables"),
+        documentation_version=p.get("documentationVersion"),
+        tracing_enabled=p.get("tracingEnabled"),
+    )
+
+
+async def create_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    asked = _stage_request(p, p.get("stageDescription"))
+    made = await s.apis.deployments.create(ctx, p["restApiId"], p.get("description"), p.get("stageName"), asked)
+    return deployment(made)
+
+
+async def get_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, frozen = await s.apis.deployments.get(ctx, p["restApiId"], p["deploymentId"])
+    return deployment(found, frozen if embeds(p, "apisummary") else None)
+
+
+async def get_deployments(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found, position = await s.apis.deployments.page(ctx, p["restApiId"], p.get("limit"), p.get("position"))
+    return page([deployment(dep) for dep in found], position)
+
+
+async def update_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return deployment(await s.apis.deployments.update(ctx, p["restApiId"], p["deploymentId"], ops(p)))
+
+
+async def delete_deployment(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.deployments.delete(ctx, p["restApiId"], p["deploymentId"])
+    return {}
+
+
+async def _stage_out(s: Services, ctx: RequestContext, api_id: str, stage: stages.Stage) -> Output:
+    return tagged(stage, await s.apis.tags_of(stage_arn(ctx.region, api_id, stage.stage_name)))
+
+
+async def create_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    made = await s.apis.create_stage(
+        ctx, p["restApiId"], p.get("stageName") or "", p.get("deploymentId") or "",
+        _stage_request(p, p.get("description")), p.get("tags") or {},
+    )  # fmt: skip
+    return await _stage_out(s, ctx, p["restApiId"], made)
+
+
+async def get_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    found = stages.stage(await s.apis.read(ctx, p["restApiId"]), p["stageName"])
+    return await _stage_out(s, ctx, p["restApiId"], found)
+
+
+async def get_stages(s: Services, ctx: RequestContext, p: Params) -> Output:
+    d = await s.apis.read(ctx, p["restApiId"])
+    wanted = p.get("deploymentId")
+    found = [st for st in d.stages.values() if not wanted or st.deployment_id == wanted]
+    return {"item": [await _stage_out(s, ctx, p["restApiId"], st) for st in found]}
+
+
+async def update_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    changed = await s.apis.update_stage(ctx, p["restApiId"], p["stageName"], ops(p))
+    return await _stage_out(s, ctx, p["restApiId"], changed)
+
+
+async def delete_stage(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.delete_stage(ctx, p["restApiId"], p["stageName"])
+    return {}
+
+
+async def _flush(s: Services, ctx: RequestContext, p: Params, hook: Flush | None, caches: str) -> Output:
+    stages.stage(await s.apis.read(ctx, p["restApiId"]), p["stageName"])
+    if hook is None:
+        raise NotImplementedOperation(f"{caches} are not available in this Overcast")
+    await hook(p["restApiId"], p["stageName"])
+    return {}
+
+
+async def flush_stage_cache(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _flush(s, ctx, p, s.flush, "Stage caches")
+
+
+async def flush_stage_authorizers_cache(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return await _flush(s, ctx, p, s.flush_authorizers, "Authorizer caches")
+
+
+# -- authorizers and gateway responses -------------------------------------------------------------
+
+
+async def create_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    requested = into(Authorizer, {**p, "id": "", "name": p.get("name") or "", "type": p.get("type") or ""})
+    return out(await s.apis.change(ctx, p["restApiId"], lambda d: definition.create_authorizer(d, requested)))
+
+
+async def get_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return out(definition.authorizer(await s.apis.read(ctx, p["restApiId"]), p["authorizerId"]))
+
+
+async def get_authorizers(s: Services, ctx: RequestContext, p: Params) -> Output:
+    d = await s.apis.read(ctx, p["restApiId"])
+    found, position = page_in_memory(
+        ctx, list(d.authorizers.values()), lambda a: a.id, p.get("limit"), p.get("position"), p["restApiId"]
+    )
+    return page([out(a) for a in found], position)
+
+
+async def update_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return out(
+        await s.apis.change(ctx, p["restApiId"], lambda d: definition.update_authorizer(d, p["authorizerId"], ops(p)))
+    )
+
+
+async def delete_authorizer(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.change(ctx, p["restApiId"], lambda d: definition.delete_authorizer(d, p["authorizerId"]))
+    return {}
+
+
+async def put_gateway_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    requested = into(GatewayResponse, p)
+    return out(await s.apis.change(ctx, p["restApiId"], lambda d: definition.put_gateway_response(d, requested)))
+
+
+async def get_gateway_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return out(definition.gateway_response(await s.apis.read(ctx, p["restApiId"]), p["responseType"]))
+
+
+async def get_gateway_responses(s: Services, ctx: RequestContext, p: Params) -> Output:
+    every = definition.gateway_responses(await s.apis.read(ctx, p["restApiId"]))
+    found, position = page_in_memory(
+        ctx, every, lambda r: r.response_type, p.get("limit"), p.get("position"), p["restApiId"]
+    )
+    return page([out(r) for r in found], position)
+
+
+async def update_gateway_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return out(
+        await s.apis.change(
+            ctx, p["restApiId"], lambda d: definition.update_gateway_response(d, p["responseType"], ops(p))
+        )
+    )
+
+
+async def delete_gateway_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.change(ctx, p["restApiId"], lambda d: definition.delete_gateway_response(d, p["responseType"]))
+    return {}
+
+
+# -- tags ------------------------------------------------------------------------------------------
+
+
+async def tag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.tagging.tag(ctx, p["resourceArn"], p.get("tags") or {})
+    return {}
+
+
+async def untag_resource(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.apis.tagging.untag(ctx, p["resourceArn"], p.get("tagKeys") or [])
+    return {}
+
+
+async def get_tags(s: Services, ctx: RequestContext, p: Params) -> Output:
+    # GetTags takes limit and position but answers in one page: "(Not currently supported)" on AWS too.
+    return {"tags": await s.apis.tagging.tags(ctx, p["resourceArn"])}
+
+
+HANDLERS: dict[str, Unbound[Services]] = {
+    "CreateRestApi": create_rest_api,
+    "GetRestApi": get_rest_api,
+    "GetRestApis": get_rest_apis,
+    "UpdateRestApi": update_rest_api,
+    "DeleteRestApi": delete_rest_api,
+    "ImportRestApi": import_rest_api,
+    "PutRestApi": put_rest_api,
+    "GetExport": get_export,
+    "CreateDeployment": create_deployment,
+    "GetDeployment": get_deployment,
+    "GetDeployments": get_deployments,
+    "UpdateDeployment": update_deployment,
+    "DeleteDeployment": delete_deployment,
+    "CreateStage": create_stage,
+    "GetStage": get_stage,
+    "GetStages": get_stages,
+    "UpdateStage": update_stage,
+    "DeleteStage": delete_stage,
+    "FlushStageCache": flush_stage_cache,
+    "FlushStageAuthorizersCache": flush_stage_authorizers_cache,
+    "CreateAuthorizer": create_authorizer,
+    "GetAuthorizer": get_authorizer,
+    "GetAuthorizers": get_authorizers,
+    "UpdateAuthorizer": update_authorizer,
+    "DeleteAuthorizer": delete_authorizer,
+    "PutGatewayResponse": put_gateway_response,
+    "GetGatewayResponse": get_gateway_response,
+    "GetGatewayResponses": get_gateway_responses,
+    "UpdateGatewayResponse": update_gateway_response,
+    "DeleteGatewayResponse": delete_gateway_response,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "GetTags": get_tags,
+    **METHOD_HANDLERS,
+    **KEY_HANDLERS,
+}
 
 
 def operations(
     apis: RestApis, flush: Flush | None = None, usage: Usage | None = None, flush_authorizers: Flush | None = None
 ) -> OperationTable:
-    keys = apis.keys
-
-    def on_doc(fn: Callable[[dict[str, Any], Params], Any]) -> Handler:
-        """A mutation of one API's document: the pure function runs inside RestApis.change."""
-
-        async def handler(ctx: RequestContext, p: Params) -> Output:
-            result = await apis.change(ctx, p["restApiId"], lambda doc: fn(doc, p))
-            return dict(result) if isinstance(result, dict) else {}
-
-        return handler
-
-    def read_doc(fn: Callable[[dict[str, Any], Params], Any]) -> Handler:
-        async def handler(ctx: RequestContext, p: Params) -> Output:
-            result = fn(await apis.read(ctx, p["restApiId"]), p)
-            return dict(result)
-
-        return handler
-
-    def ops(p: Params) -> list[Any]:
-        return patch_ops(p.get("patchOperations"))
-
-    # -- REST APIs
-    async def create_rest_api(ctx: RequestContext, p: Params) -> Output:
-        if p.get("cloneFrom"):
-            source = await apis.read(ctx, p["cloneFrom"])
-            return await apis.create(ctx, {}, definition.clone(source, p, apis.clock.now()))
-        return await apis.create(ctx, p)
-
-    # -- OpenAPI import and export
-    async def import_rest_api(ctx: RequestContext, p: Params) -> Output:
-        spec = openapi.parse(p.get("body") or b"")
-        blank = definition.new_api({"name": "imported"}, "", apis.clock.now())
-        doc, warnings = openapi.build(
-            spec, blank, parameters=p.get("parameters"), fail_on_warnings=bool(p.get("failOnWarnings"))
-        )
-        api = await apis.create(ctx, {}, doc)
-        return {**api, "warnings": warnings} if warnings else api
-
-    async def put_rest_api(ctx: RequestContext, p: Params) -> Output:
-        spec = openapi.parse(p.get("body") or b"")
-        kw = {"mode": (p.get("mode") or "merge").lower(), "parameters": p.get("parameters"),
-              "fail_on_warnings": bool(p.get("failOnWarnings"))}  # fmt: skip
-        warnings = await apis.change(ctx, p["restApiId"], lambda doc: openapi.put(doc, spec, **kw))
-        api = (await apis.read(ctx, p["restApiId"]))["api"]
-        return {**api, "warnings": warnings} if warnings else api
-
-    async def get_export(ctx: RequestContext, p: Params) -> Output:
-        wanted = exports.extensions(p.get("parameters"))
-        doc, stage, deployment = await apis.stage_deployment(ctx, p["restApiId"], p["stageName"])
-        export_type = p["exportType"]
-        found = exports.export(
-            doc["api"], stage, deployment["frozen"], deployment["createdDate"], ctx.region, export_type, wanted
-        )
-        body, suffix = exports.render(found, p.get("accepts"))
-        name = f"{export_type}_{exports.iso(deployment['createdDate'])}.{suffix}"
-        return {
-            "contentType": "application/octet-stream",
-            "contentDisposition": f'attachment; filename="{name}"',
-            "body": body,
-        }
-
-    async def get_rest_apis(ctx: RequestContext, p: Params) -> Output:
-        return {"items": await apis.all(ctx)}
-
-    async def delete_rest_api(ctx: RequestContext, p: Params) -> Output:
-        await apis.delete(ctx, p["restApiId"])
-        return {}
-
-    # -- resources
-    def embeds(p: Params) -> bool:
-        return "methods" in (p.get("embed") or [])
-
-    async def get_resources(ctx: RequestContext, p: Params) -> Output:
-        doc = await apis.read(ctx, p["restApiId"])
-        items = sorted(doc["resources"].values(), key=lambda r: r["path"])
-        return {"items": [resources.view(r, embeds(p)) for r in items]}
-
-    # -- deployments and stages
-    async def create_deployment(ctx: RequestContext, p: Params) -> Output:
-        return await apis.create_deployment(ctx, p["restApiId"], p)
-
-    async def get_deployment(ctx: RequestContext, p: Params) -> Output:
-        dep = await apis.deployment(ctx, p["restApiId"], p["deploymentId"])
-        if "apisummary" not in [e.lower() for e in p.get("embed") or []]:
-            dep.pop("apiSummary", None)
-        return dep
-
-    async def get_deployments(ctx: RequestContext, p: Params) -> Output:
-        return {"items": await apis.deployments(ctx, p["restApiId"])}
-
-    async def update_deployment(ctx: RequestContext, p: Params) -> Output:
-        return await apis.update_deployment(ctx, p["restApiId"], p["deploymentId"], ops(p))
-
-    async def delete_deployment(ctx: RequestContext, p: Params) -> Output:
-        await apis.delete_deployment(ctx, p["restApiId"], p["deploymentId"])
-        return {}
-
-    async def create_stage(ctx: RequestContext, p: Params) -> Output:
-        return await apis.create_stage(ctx, p["restApiId"], p)
-
-    async def get_stages(ctx: RequestContext, p: Params) -> Output:
-        doc = await apis.read(ctx, p["restApiId"])
-        found = [
-            s for s in doc["stages"].values() if not p.get("deploymentId") or s["deploymentId"] == p["deploymentId"]
-        ]
-        return {"item": found}
-
-    async def update_stage(ctx: RequestContext, p: Params) -> Output:
-        return await apis.update_stage(ctx, p["restApiId"], p["stageName"], ops(p))
-
-    async def flush_stage_cache(ctx: RequestContext, p: Params) -> Output:
-        stages.stage(await apis.read(ctx, p["restApiId"]), p["stageName"])
-        if flush is None:
-            raise NotImplementedOperation("Stage caches are not available in this Overcast")
-        await flush(p["restApiId"], p["stageName"])
-        return {}
-
-    async def flush_authorizers_cache(ctx: RequestContext, p: Params) -> Output:
-        stages.stage(await apis.read(ctx, p["restApiId"]), p["stageName"])
-        if flush_authorizers is None:
-            raise NotImplementedOperation("Authorizer caches are not available in this Overcast")
-        await flush_authorizers(p["restApiId"], p["stageName"])
-        return {}
-
-    # -- gateway responses
-    async def get_gateway_responses(ctx: RequestContext, p: Params) -> Output:
-        return {"items": definition.gateway_responses(await apis.read(ctx, p["restApiId"]))}
-
-    # -- tags
-    async def tag_resource(ctx: RequestContext, p: Params) -> Output:
-        await apis.tag(ctx, p["resourceArn"], dict(p.get("tags") or {}), [])
-        return {}
-
-    async def untag_resource(ctx: RequestContext, p: Params) -> Output:
-        await apis.tag(ctx, p["resourceArn"], {}, list(p.get("tagKeys") or []))
-        return {}
-
-    async def get_tags(ctx: RequestContext, p: Params) -> Output:
-        return {"tags": await apis.tags(ctx, p["resourceArn"])}
-
-    # -- API keys
-    async def create_api_key(ctx: RequestContext, p: Params) -> Output:
-        return await keys.create_key(ctx, p)
-
-    async def get_api_key(ctx: RequestContext, p: Params) -> Output:
-        return key_view(await keys.key(ctx, p["apiKey"]), bool(p.get("includeValue")))
-
-    async def get_api_keys(ctx: RequestContext, p: Params) -> Output:
-        found = await keys.keys(ctx, p.get("nameQuery"), p.get("customerId"))
-        return {"items": [key_view(k, bool(p.get("includeValues"))) for k in found]}
-
-    async def update_api_key(ctx: RequestContext, p: Params) -> Output:
-        return key_view(await keys.update_key(ctx, p["apiKey"], ops(p)), False)
-
-    async def delete_api_key(ctx: RequestContext, p: Params) -> Output:
-        await keys.delete_key(ctx, p["apiKey"])
-        return {}
-
-    # -- usage plans and their keys
-    async def create_usage_plan(ctx: RequestContext, p: Params) -> Output:
-        return await keys.create_plan(ctx, p)
-
-    async def get_usage_plan(ctx: RequestContext, p: Params) -> Output:
-        return await keys.plan(ctx, p["usagePlanId"])
-
-    async def get_usage_plans(ctx: RequestContext, p: Params) -> Output:
-        return {"items": await keys.plans(ctx, p.get("keyId"))}
-
-    async def update_usage_plan(ctx: RequestContext, p: Params) -> Output:
-        return await keys.update_plan(ctx, p["usagePlanId"], ops(p))
-
-    async def delete_usage_plan(ctx: RequestContext, p: Params) -> Output:
-        await keys.delete_plan(ctx, p["usagePlanId"])
-        return {}
-
-    async def create_usage_plan_key(ctx: RequestContext, p: Params) -> Output:
-        return await keys.create_plan_key(ctx, p["usagePlanId"], p["keyId"], p.get("keyType", ""))
-
-    async def get_usage_plan_key(ctx: RequestContext, p: Params) -> Output:
-        return await keys.plan_key(ctx, p["usagePlanId"], p["keyId"])
-
-    async def get_usage_plan_keys(ctx: RequestContext, p: Params) -> Output:
-        return {"items": await keys.plan_keys(ctx, p["usagePlanId"], p.get("nameQuery"))}
-
-    async def delete_usage_plan_key(ctx: RequestContext, p: Params) -> Output:
-        await keys.delete_plan_key(ctx, p["usagePlanId"], p["keyId"])
-        return {}
-
-    async def get_usage(ctx: RequestContext, p: Params) -> Output:
-        if usage is None:
-            raise NotImplementedOperation(
-                "The operation GetUsage of service apigateway is not implemented in Overcast yet"
-            )
-        plan = await keys.plan(ctx, p["usagePlanId"])
-        start, end = _date(p.get("startDate", ""), "start date"), _date(p.get("endDate", ""), "end date")
-        if end < start:
-            raise BadRequest("The end date must not be before the start date")
-        key_ids = [k["id"] for k in await keys.plan_keys(ctx, plan["id"])]
-        if p.get("keyId"):
-            key_ids = [k for k in key_ids if k == p["keyId"]]
-        items = await usage.report(plan["id"], key_ids, quota_of(plan), start, end)
-        return {"usagePlanId": plan["id"], "startDate": start.isoformat(), "endDate": end.isoformat(), "items": items}
-
-    async def update_usage(ctx: RequestContext, p: Params) -> Output:
-        if usage is None:
-            raise NotImplementedOperation(
-                "The operation UpdateUsage of service apigateway is not implemented in Overcast yet"
-            )
-        plan = await keys.plan(ctx, p["usagePlanId"])
-        await keys.plan_key(ctx, plan["id"], p["keyId"])
-        quota = quota_of(plan)
-        if quota is None:
-            raise BadRequest("Usage plan has no quota to update")
-        remaining = None
-        for op in ops(p):
-            if op.op != "replace" or op.path != "/remaining" or op.value is None or not op.value.isdigit():
-                raise BadRequest(
-                    f"Invalid patch operation: only replace /remaining with a number is supported ({op.path})"
-                )
-            remaining = int(op.value)
-        if remaining is not None:
-            await usage.adjust_remaining(plan["id"], p["keyId"], quota, remaining)
-        today = datetime.datetime.fromtimestamp(apis.clock.now(), datetime.UTC).date()
-        items = await usage.report(plan["id"], [p["keyId"]], quota, today, today)
-        return {"usagePlanId": plan["id"], "startDate": today.isoformat(), "endDate": today.isoformat(), "items": items}
-
-    R = resources  # the pure document functions, each behind on_doc / read_doc
-    D = definition
-    table: OperationTable = {
-        "CreateRestApi": create_rest_api,
-        "GetRestApi": read_doc(lambda doc, p: doc["api"]),
-        "GetRestApis": get_rest_apis,
-        "UpdateRestApi": on_doc(lambda doc, p: D.update_api(doc, ops(p))),
-        "DeleteRestApi": delete_rest_api,
-        "ImportRestApi": import_rest_api,
-        "PutRestApi": put_rest_api,
-        "GetExport": get_export,
-        "CreateResource": on_doc(lambda doc, p: R.create_resource(doc, p["parentId"], p.get("pathPart", ""))),
-        "GetResource": read_doc(lambda doc, p: R.view(R.resource(doc, p["resourceId"]), embeds(p))),
-        "GetResources": get_resources,
-        "UpdateResource": on_doc(lambda doc, p: R.view(R.update_resource(doc, p["resourceId"], ops(p)), True)),
-        "DeleteResource": on_doc(lambda doc, p: R.delete_resource(doc, p["resourceId"])),
-        "PutMethod": on_doc(lambda doc, p: R.put_method(doc, p["resourceId"], p)),
-        "GetMethod": read_doc(lambda doc, p: R.method(doc, p["resourceId"], p["httpMethod"])),
-        "UpdateMethod": on_doc(lambda doc, p: R.update_method(doc, p["resourceId"], p["httpMethod"], ops(p))),
-        "DeleteMethod": on_doc(lambda doc, p: R.delete_method(doc, p["resourceId"], p["httpMethod"])),
-        "PutIntegration": on_doc(lambda doc, p: R.put_integration(doc, p["resourceId"], p["httpMethod"], p)),
-        "GetIntegration": read_doc(lambda doc, p: R.integration(doc, p["resourceId"], p["httpMethod"])),
-        "UpdateIntegration": on_doc(lambda doc, p: R.update_integration(doc, p["resourceId"], p["httpMethod"], ops(p))),
-        "DeleteIntegration": on_doc(lambda doc, p: R.delete_integration(doc, p["resourceId"], p["httpMethod"])),
-        "PutIntegrationResponse": on_doc(
-            lambda doc, p: R.put_integration_response(doc, p["resourceId"], p["httpMethod"], p)
-        ),
-        "GetIntegrationResponse": read_doc(
-            lambda doc, p: R.integration_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"])
-        ),
-        "UpdateIntegrationResponse": on_doc(
-            lambda doc, p: R.update_integration_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"], ops(p))
-        ),
-        "DeleteIntegrationResponse": on_doc(
-            lambda doc, p: R.delete_integration_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"])
-        ),
-        "PutMethodResponse": on_doc(lambda doc, p: R.put_method_response(doc, p["resourceId"], p["httpMethod"], p)),
-        "GetMethodResponse": read_doc(
-            lambda doc, p: R.method_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"])
-        ),
-        "UpdateMethodResponse": on_doc(
-            lambda doc, p: R.update_method_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"], ops(p))
-        ),
-        "DeleteMethodResponse": on_doc(
-            lambda doc, p: R.delete_method_response(doc, p["resourceId"], p["httpMethod"], p["statusCode"])
-        ),
-        "CreateDeployment": create_deployment,
-        "GetDeployment": get_deployment,
-        "GetDeployments": get_deployments,
-        "UpdateDeployment": update_deployment,
-        "DeleteDeployment": delete_deployment,
-        "CreateStage": create_stage,
-        "GetStage": read_doc(lambda doc, p: stages.stage(doc, p["stageName"])),
-        "GetStages": get_stages,
-        "UpdateStage": update_stage,
-        "DeleteStage": on_doc(lambda doc, p: stages.delete_stage(doc, p["stageName"])),
-        "FlushStageCache": flush_stage_cache,
-        "FlushStageAuthorizersCache": flush_authorizers_cache,
-        "CreateAuthorizer": on_doc(lambda doc, p: D.create_authorizer(doc, p)),
-        "GetAuthorizer": read_doc(lambda doc, p: D.authorizer(doc, p["authorizerId"])),
-        "GetAuthorizers": read_doc(lambda doc, p: {"items": list(doc["authorizers"].values())}),
-        "UpdateAuthorizer": on_doc(lambda doc, p: D.update_authorizer(doc, p["authorizerId"], ops(p))),
-        "DeleteAuthorizer": on_doc(lambda doc, p: D.delete_authorizer(doc, p["authorizerId"])),
-        "PutGatewayResponse": on_doc(lambda doc, p: D.put_gateway_response(doc, p["responseType"], p)),
-        "GetGatewayResponse": read_doc(lambda doc, p: D.gateway_response(doc, p["responseType"])),
-        "GetGatewayResponses": get_gateway_responses,
-        "UpdateGatewayResponse": on_doc(lambda doc, p: D.update_gateway_response(doc, p["responseType"], ops(p))),
-        "DeleteGatewayResponse": on_doc(lambda doc, p: D.delete_gateway_response(doc, p["responseType"])),
-        "TagResource": tag_resource,
-        "UntagResource": untag_resource,
-        "GetTags": get_tags,
-        "CreateApiKey": create_api_key,
-        "GetApiKey": get_api_key,
-        "GetApiKeys": get_api_keys,
-        "UpdateApiKey": update_api_key,
-        "DeleteApiKey": delete_api_key,
-        "CreateUsagePlan": create_usage_plan,
-        "GetUsagePlan": get_usage_plan,
-        "GetUsagePlans": get_usage_plans,
-        "UpdateUsagePlan": update_usage_plan,
-        "DeleteUsagePlan": delete_usage_plan,
-        "CreateUsagePlanKey": create_usage_plan_key,
-        "GetUsagePlanKey": get_usage_plan_key,
-        "GetUsagePlanKeys": get_usage_plan_keys,
-        "DeleteUsagePlanKey": delete_usage_plan_key,
-        "GetUsage": get_usage,
-        "UpdateUsage": update_usage,
-    }
-    return table
+    """The API Gateway (v1) operation table over the REST API control plane and the data plane's hooks."""
+    return bind(HANDLERS, Services(apis, flush, usage, flush_authorizers))

@@ -1,7 +1,7 @@
-"""OpenAPI 3.0 / Swagger 2.0 import into a REST API document (ImportRestApi, PutRestApi).
+"""OpenAPI 3.0 / Swagger 2.0 import into a REST API's Definition (ImportRestApi, PutRestApi).
 
-`build` is pure: it takes the parsed definition and, for PutRestApi, the API's current document,
-and returns the whole new document and the warnings, or raises BadRequest before anything is
+`build` is pure: it takes the parsed definition and, for PutRestApi, the API's current Definition,
+and returns the whole new Definition and the warnings, or raises BadRequest before anything is
 stored. Each resource, method, integration, authorizer and gateway response goes through the same
 checks as the operation that would create it (`resources`, `definition`), so an imported API obeys
 the rules of one built call by call.
@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +20,16 @@ from urllib.parse import urlsplit
 
 from overcast.errors import AwsError, BadRequest
 from overcast.gateway.restapi import definition, resources
+from overcast.gateway.restapi.records import (
+    Authorizer,
+    Definition,
+    GatewayResponse,
+    Integration,
+    IntegrationResponse,
+    Method,
+    MethodResponse,
+    Resource,
+)
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -110,25 +120,31 @@ def _is_api_key(scheme: Doc) -> bool:
     )
 
 
-def _authorizer_params(name: str, scheme: Doc) -> Doc:
+def _authorizer_params(name: str, scheme: Doc, existing: str) -> Authorizer:
+    """The authorizer a security scheme's extension describes (under the id `existing`, or a new one)."""
     ext = scheme[EXT + "authorizer"]
     if not isinstance(ext, dict):
         raise BadRequest(f"Invalid {EXT}authorizer in security scheme {name}")
     kind = AUTHORIZER_TYPES.get(str(ext.get("type", "")).lower())
     if kind is None:
         raise BadRequest(f"Invalid authorizer type '{ext.get('type')}' in security scheme {name}")
-    params: Doc = {"name": name, "type": kind}
-    for key in ("authorizerUri", "authorizerCredentials", "identitySource", "identityValidationExpression",
-                "providerARNs"):  # fmt: skip
-        if ext.get(key) is not None:
-            params[key] = ext[key]
-    if ext.get("authorizerResultTtlInSeconds") is not None:
-        params["authorizerResultTtlInSeconds"] = int(ext["authorizerResultTtlInSeconds"])
-    if kind == "TOKEN" and "identitySource" not in params and scheme.get("name"):
-        params["identitySource"] = f"method.request.header.{scheme['name']}"
-    if scheme.get(EXT + "authtype"):
-        params["authType"] = scheme[EXT + "authtype"]
-    return params
+    identity_source = ext.get("identitySource")
+    if kind == "TOKEN" and identity_source is None and scheme.get("name"):
+        identity_source = f"method.request.header.{scheme['name']}"
+    ttl = ext.get("authorizerResultTtlInSeconds")
+    providers = ext.get("providerARNs")
+    return Authorizer(
+        id=existing,
+        name=name,
+        type=kind,
+        authorizer_uri=ext.get("authorizerUri"),
+        authorizer_credentials=ext.get("authorizerCredentials"),
+        identity_source=identity_source,
+        identity_validation_expression=ext.get("identityValidationExpression"),
+        provider_arns=tuple(str(p) for p in providers) if providers is not None else None,
+        authorizer_result_ttl_in_seconds=int(ttl) if ttl is not None else None,
+        auth_type=scheme.get(EXT + "authtype") or None,
+    )
 
 
 def _step(what: str, fn: Callable[..., T], *args: Any) -> T:
@@ -142,11 +158,11 @@ def _step(what: str, fn: Callable[..., T], *args: Any) -> T:
 
 
 class _Importer:
-    """Applies one definition to a document (already reset for overwrite, or kept for merge)."""
+    """Applies one definition to an API's Definition (already reset for overwrite, or kept for merge)."""
 
-    def __init__(self, spec: Doc, doc: Doc, basepath_mode: str) -> None:
+    def __init__(self, spec: Doc, d: Definition, basepath_mode: str) -> None:
         self.spec = spec
-        self.doc = doc
+        self.d = d
         self.base = base_path(spec)
         self.basepath_mode = basepath_mode
         self.warnings: list[str] = []
@@ -172,82 +188,80 @@ class _Importer:
     # -- API-level extensions ------------------------------------------------------------------
 
     def _api_attributes(self) -> None:
-        api = self.doc["api"]
+        api = self.d.api
         info: Doc = self.spec["info"] if isinstance(self.spec.get("info"), dict) else {}
         title = info.get("title")
         if not title:
             raise ImportErrors(["Unable to create RestApi: Invalid REST API name specified (info.title is missing)"])
-        api["name"] = str(title)
+        changes: dict[str, Any] = {"name": str(title)}
         for key in ("description", "version"):
             if info.get(key) is not None:
-                api[key] = str(info[key])
+                changes[key] = str(info[key])
         if self.spec.get(EXT + "api-key-source") is not None:
-            api["apiKeySource"] = str(self.spec[EXT + "api-key-source"]).upper()
+            changes["api_key_source"] = str(self.spec[EXT + "api-key-source"]).upper()
         media = self.spec.get(EXT + "binary-media-types")
         if media:
-            merged = list(api.get("binaryMediaTypes") or [])
+            merged = list(api.binary_media_types or ())
             merged += [str(m) for m in media if str(m) not in merged]
-            api["binaryMediaTypes"] = merged
+            changes["binary_media_types"] = tuple(merged)
         if self.spec.get(EXT + "minimum-compression-size") is not None:
-            api["minimumCompressionSize"] = int(self.spec[EXT + "minimum-compression-size"])
+            changes["minimum_compression_size"] = int(self.spec[EXT + "minimum-compression-size"])
         if self.spec.get(EXT + "policy") is not None:
             policy = self.spec[EXT + "policy"]
-            api["policy"] = policy if isinstance(policy, str) else json.dumps(policy)
+            changes["policy"] = policy if isinstance(policy, str) else json.dumps(policy)
         endpoint = self.spec.get(EXT + "endpoint-configuration")
         if isinstance(endpoint, dict):
             if endpoint.get("types"):
-                api["endpointConfiguration"]["types"] = list(endpoint["types"])
+                types = tuple(str(t) for t in endpoint["types"])
+                changes["endpoint_configuration"] = dataclasses.replace(api.endpoint_configuration, types=types)
             if endpoint.get("disableExecuteApiEndpoint") is not None:
-                api["disableExecuteApiEndpoint"] = bool(endpoint["disableExecuteApiEndpoint"])
-        _step("Unable to update RestApi", definition.check_api, api)
+                changes["disable_execute_api_endpoint"] = bool(endpoint["disableExecuteApiEndpoint"])
+        checked = _step("Unable to update RestApi", definition.check_api, dataclasses.replace(api, **changes))
+        self.d = dataclasses.replace(self.d, api=checked)
 
     def _authorizers(self) -> None:
-        by_name = {a["name"]: a["id"] for a in self.doc["authorizers"].values()}
+        by_name = {a.name: a.id for a in self.d.authorizers.values()}
         for name, scheme in self.schemes.items():
             if not isinstance(scheme, dict) or EXT + "authorizer" not in scheme:
                 continue
-            params = _step(f"Unable to create authorizer '{name}'", _authorizer_params, name, scheme)
-            if name in by_name:  # merge: the definition's authorizer replaces the one of that name
-                del self.doc["authorizers"][by_name[name]]
-            made = _step(f"Unable to create authorizer '{name}'", definition.create_authorizer, self.doc, params)
-            if name in by_name:
-                del self.doc["authorizers"][made["id"]]
-                made["id"] = by_name[name]
-                self.doc["authorizers"][made["id"]] = made
-            self.authorizer_ids[name] = made["id"]
+            existing = by_name.get(name, "")  # merge: the definition's authorizer replaces the one of that name
+            requested = _step(f"Unable to create authorizer '{name}'", _authorizer_params, name, scheme, existing)
+            if existing:
+                kept = {k: a for k, a in self.d.authorizers.items() if k != existing}
+                self.d = dataclasses.replace(self.d, authorizers=kept)
+            self.d, made = _step(
+                f"Unable to create authorizer '{name}'", definition.create_authorizer, self.d, requested
+            )
+            self.authorizer_ids[name] = made.id
 
     def _gateway_responses(self) -> None:
         for kind, value in _str_keys(self.spec.get(EXT + "gateway-responses")).items():
             value = value if isinstance(value, dict) else {}
-            params: Doc = {
-                "responseParameters": _str_map(value.get("responseParameters")),
-                "responseTemplates": _str_map(value.get("responseTemplates")),
-            }
-            if value.get("statusCode") is not None:
-                params["statusCode"] = str(value["statusCode"])
-            _step(
-                f"Unable to put gateway response '{kind}'",
-                definition.put_gateway_response,
-                self.doc,
-                kind,
-                params,
+            requested = GatewayResponse(
+                response_type=kind,
+                status_code=str(value["statusCode"]) if value.get("statusCode") is not None else None,
+                response_parameters=_str_map(value.get("responseParameters")),
+                response_templates=_str_map(value.get("responseTemplates")),
+            )
+            self.d, _ = _step(
+                f"Unable to put gateway response '{kind}'", definition.put_gateway_response, self.d, requested
             )
 
     # -- paths ------------------------------------------------------------------------------------
 
-    def _resource(self, path: str) -> Doc:
+    def _resource(self, path: str) -> Resource:
         """The resource at `path`, creating the missing ones on the way."""
-        by_path = {r["path"]: r for r in self.doc["resources"].values()}
+        by_path = {r.path: r for r in self.d.resources.values()}
         current = by_path["/"]
         for part in [p for p in path.split("/") if p]:
-            child_path = ("" if current["path"] == "/" else current["path"]) + "/" + part
+            child_path = ("" if current.path == "/" else current.path) + "/" + part
             found = by_path.get(child_path)
             if found is None:
-                found = _step(
+                self.d, found = _step(
                     f"Unable to create resource at path '{child_path}'",
                     resources.create_resource,
-                    self.doc,
-                    current["id"],
+                    self.d,
+                    current.id,
                     part,
                 )
                 by_path[child_path] = found
@@ -268,31 +282,30 @@ class _Importer:
                 raise ImportErrors([f"Parse issue: attribute paths.'{raw_path}'({key}) is not an object"])
             self._method(res, raw_path, str(key), name, operation, shared)
 
-    def _method(self, res: Doc, raw_path: str, key: str, name: str, op: Doc, shared: list[Any]) -> None:
-        where = f"'{name} {res['path']}'"
+    def _method(self, res: Resource, raw_path: str, key: str, name: str, op: Doc, shared: list[Any]) -> None:
+        where = f"'{name} {res.path}'"
         if "responses" not in op and key != ANY_METHOD:
             self.warnings.append(f"Parse issue: attribute paths.'{raw_path}'({key}).responses is missing")
-        params: Doc = {"httpMethod": name, "authorizationType": "NONE", "apiKeyRequired": False}
-        if op.get("operationId"):
-            params["operationName"] = str(op["operationId"])
         request_parameters = self._request_parameters([*shared, *(op.get("parameters") or [])])
-        if request_parameters:
-            params["requestParameters"] = request_parameters
-        self._security(params, op.get("security", self.spec.get("security")) or [], where)
-        res["resourceMethods"].pop(name, None)  # merge: the definition's method replaces the old one
-        _step(f"Unable to put method {where}", resources.put_method, self.doc, res["id"], params)
+        requested = Method(
+            http_method=name,
+            operation_name=str(op["operationId"]) if op.get("operationId") else None,
+            request_parameters=request_parameters or None,
+        )
+        requested = self._security(requested, op.get("security", self.spec.get("security")) or [], where)
+        if name in resources.resource(self.d, res.id).resource_methods:
+            self.d, _ = resources.delete_method(self.d, res.id, name)  # merge: the definition's method replaces it
+        self.d, _ = _step(f"Unable to put method {where}", resources.put_method, self.d, res.id, requested)
         for code, response in _str_keys(op.get("responses")).items():
             if not re.fullmatch(r"[1-5]\d\d", code):
                 continue  # `default` and ranges have no method response in API Gateway
             headers = _str_keys((response or {}).get("headers") if isinstance(response, dict) else {})
-            mr: Doc = {"statusCode": code}
-            if headers:
-                mr["responseParameters"] = {f"method.response.header.{h}": False for h in headers}
-            _step(
+            mr = MethodResponse(code, {f"method.response.header.{h}": False for h in headers} or None)
+            self.d, _ = _step(
                 f"Unable to put method response {code} on {where}",
                 resources.put_method_response,
-                self.doc,
-                res["id"],
+                self.d,
+                res.id,
                 name,
                 mr,
             )
@@ -310,7 +323,7 @@ class _Importer:
                 out[f"method.request.{place}.{p['name']}"] = bool(p.get("required", place == "path"))
         return out
 
-    def _security(self, params: Doc, requirements: list[Any], where: str) -> None:
+    def _security(self, m: Method, requirements: list[Any], where: str) -> Method:
         for requirement in requirements:
             for scheme_name, scopes in _str_keys(requirement).items():
                 scheme = self.schemes.get(scheme_name)
@@ -319,65 +332,68 @@ class _Importer:
                         [f"Unable to put method {where}: security scheme '{scheme_name}' is not defined"]
                     )
                 if scheme_name in self.authorizer_ids:
-                    authorizer = self.doc["authorizers"][self.authorizer_ids[scheme_name]]
-                    params["authorizerId"] = authorizer["id"]
-                    params["authorizationType"] = (
-                        "COGNITO_USER_POOLS" if authorizer["type"] == "COGNITO_USER_POOLS" else "CUSTOM"
+                    authorizer = self.d.authorizers[self.authorizer_ids[scheme_name]]
+                    cognito = authorizer.type == "COGNITO_USER_POOLS"
+                    m = dataclasses.replace(
+                        m,
+                        authorizer_id=authorizer.id,
+                        authorization_type="COGNITO_USER_POOLS" if cognito else "CUSTOM",
+                        authorization_scopes=tuple(str(s) for s in scopes) if scopes else m.authorization_scopes,
                     )
-                    if scopes:
-                        params["authorizationScopes"] = [str(s) for s in scopes]
                 elif _is_api_key(scheme):
-                    params["apiKeyRequired"] = True
+                    m = dataclasses.replace(m, api_key_required=True)
                 elif str(scheme.get(EXT + "authtype", "")).lower() == "awssigv4":
-                    params["authorizationType"] = "AWS_IAM"
+                    m = dataclasses.replace(m, authorization_type="AWS_IAM")
                 else:
                     self.warnings.append(
                         f"Security scheme '{scheme_name}' on method {where} is not supported by API Gateway; ignored"
                     )
+        return m
 
-    def _integration(self, res: Doc, name: str, where: str, raw: Any) -> None:
+    def _integration(self, res: Resource, name: str, where: str, raw: Any) -> None:
         if not isinstance(raw, dict):
             raise ImportErrors([f"Unable to put integration on {where}: {EXT}integration is not an object"])
-        params: Doc = {"type": str(raw.get("type", "")).upper()}
-        if raw.get("httpMethod"):
-            params["integrationHttpMethod"] = str(raw["httpMethod"]).upper()
-        if raw.get("passthroughBehavior"):
-            params["passthroughBehavior"] = str(raw["passthroughBehavior"]).upper()
-        if raw.get("contentHandling"):
-            params["contentHandling"] = str(raw["contentHandling"]).upper()
+        given: dict[str, Any] = {}
+        for field, value in (
+            ("http_method", raw.get("httpMethod")),
+            ("passthrough_behavior", raw.get("passthroughBehavior")),
+            ("content_handling", raw.get("contentHandling")),
+        ):
+            if value:
+                given[field] = str(value).upper()
         if raw.get("timeoutInMillis") is not None:
-            params["timeoutInMillis"] = int(raw["timeoutInMillis"])
-        for key in ("uri", "credentials", "cacheNamespace", "connectionType", "connectionId"):
+            given["timeout_in_millis"] = int(raw["timeoutInMillis"])
+        for field, key in (
+            ("uri", "uri"), ("credentials", "credentials"), ("cache_namespace", "cacheNamespace"),
+            ("connection_type", "connectionType"), ("connection_id", "connectionId"),
+        ):  # fmt: skip
             if raw.get(key) is not None:
-                params[key] = str(raw[key])
-        for key in ("requestParameters", "requestTemplates"):
+                given[field] = str(raw[key])
+        for field, key in (("request_parameters", "requestParameters"), ("request_templates", "requestTemplates")):
             if raw.get(key):
-                params[key] = _str_map(raw[key])
+                given[field] = _str_map(raw[key])
         if raw.get("cacheKeyParameters"):
-            params["cacheKeyParameters"] = [str(k) for k in raw["cacheKeyParameters"]]
-        _step(
-            f"Unable to put integration on {where}",
-            resources.put_integration,
-            self.doc,
-            res["id"],
-            name,
-            params,
+            given["cache_key_parameters"] = tuple(str(k) for k in raw["cacheKeyParameters"])
+        requested = Integration(type=str(raw.get("type", "")).upper(), **given)
+        self.d, _ = _step(
+            f"Unable to put integration on {where}", resources.put_integration, self.d, res.id, name, requested
         )
         for pattern, response in _str_keys(raw.get("responses")).items():
             response = response if isinstance(response, dict) else {}
-            ir: Doc = {"statusCode": str(response.get("statusCode", ""))}
-            if pattern != "default":
-                ir["selectionPattern"] = pattern
-            for key in ("responseParameters", "responseTemplates"):
-                if response.get(key):
-                    ir[key] = _str_map(response[key])
-            if response.get("contentHandling"):
-                ir["contentHandling"] = str(response["contentHandling"]).upper()
-            _step(
+            ir = IntegrationResponse(
+                status_code=str(response.get("statusCode", "")),
+                selection_pattern=pattern if pattern != "default" else None,
+                response_parameters=_str_map(response["responseParameters"])
+                if response.get("responseParameters") else None,
+                response_templates=_str_map(response["responseTemplates"])
+                if response.get("responseTemplates") else None,
+                content_handling=str(response["contentHandling"]).upper() if response.get("contentHandling") else None,
+            )  # fmt: skip
+            self.d, _ = _step(
                 f"Unable to put integration response on {where} for pattern '{pattern}'",
                 resources.put_integration_response,
-                self.doc,
-                res["id"],
+                self.d,
+                res.id,
                 name,
                 ir,
             )
@@ -397,23 +413,15 @@ def options(parameters: dict[str, str] | None) -> tuple[str, list[str]]:
     return mode, types
 
 
-def put(doc: Doc, spec: Doc, **kw: Any) -> list[str]:
-    """PutRestApi inside RestApis.change: `doc` becomes the built document, or stays as it was."""
-    built, warnings = build(spec, doc, **kw)
-    doc.clear()
-    doc.update(built)
-    return warnings
-
-
 def build(
     spec: Doc,
-    current: Doc,
+    current: Definition,
     *,
     mode: str = "overwrite",
     parameters: dict[str, str] | None = None,
     fail_on_warnings: bool = False,
-) -> tuple[Doc, list[str]]:
-    """The document `current` becomes with `spec` applied (a new one: `current` is not changed).
+) -> tuple[Definition, list[str]]:
+    """The Definition `current` becomes with `spec` applied, and the import's warnings.
 
     overwrite replaces resources, methods, authorizers and gateway responses and keeps the API's
     id, root resource, stages and tags; merge adds the definition's to what is there, a method or
@@ -423,18 +431,19 @@ def build(
     if mode not in MODES:
         raise BadRequest(f"Invalid mode specified. Must be one of: [{', '.join(MODES)}]")
     basepath_mode, types = options(parameters)
-    doc = copy.deepcopy(current)
+    d = current
     if mode == "overwrite":
-        root_id = doc["api"]["rootResourceId"]
-        doc["resources"] = {root_id: resources.root(root_id)}
-        doc["authorizers"] = {}
-        doc["gatewayResponses"] = {}
-        for key in ("description", "version", "binaryMediaTypes", "minimumCompressionSize", "policy"):
-            doc["api"].pop(key, None)
+        root_id = d.api.root_resource_id
+        kept = dataclasses.replace(
+            d.api, description=None, version=None, binary_media_types=None, minimum_compression_size=None, policy=None
+        )
+        d = dataclasses.replace(d, api=kept, resources={root_id: resources.root(root_id)}, authorizers={},
+                                gateway_responses={})  # fmt: skip
     if types:
-        doc["api"]["endpointConfiguration"] = {**doc["api"]["endpointConfiguration"], "types": types}
-    importer = _Importer(spec, doc, basepath_mode)
+        endpoint = dataclasses.replace(d.api.endpoint_configuration, types=tuple(types))
+        d = dataclasses.replace(d, api=dataclasses.replace(d.api, endpoint_configuration=endpoint))
+    importer = _Importer(spec, d, basepath_mode)
     importer.run()
     if importer.warnings and fail_on_warnings:
         raise ImportErrors(importer.warnings, "Warnings found during import:")
-    return doc, importer.warnings
+    return importer.d, importer.warnings

@@ -1,21 +1,28 @@
-"""Patch operations (`op`, `path`, `value`) as API Gateway applies them to its documents.
+"""Patch operations (`op`, `path`, `value`) as API Gateway applies them to its records.
 
 Every Update* call of API Gateway takes a list of patch operations on paths of the updated
 object; which paths exist and what their values mean is per object, so each object declares a
-`Spec` (path -> Field) and `apply` does the rest. Operations apply in order to a copy the caller
-owns; the first bad one raises BadRequest before anything is stored.
+`Spec` (path -> Field: which record field, nested through records, the path lands on) and `apply`
+does the rest, returning the changed record (records are frozen: each step is a `replace`).
+Operations apply in order; the first bad one raises BadRequest before anything is stored.
 https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from overcast.errors import BadRequest
+from overcast.gateway.restapi import codec
 
-OPS = ("add", "remove", "replace", "move", "copy", "test")
+OPS = ("add", "remove", "replace")
+ALL_OPS = (*OPS, "move", "copy", "test")
+SCALARS = ("str", "bool", "int", "float", "single")
+MEMBERS = ("map", "map_bool", "set")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +35,26 @@ class PatchOperation:
     @property
     def segments(self) -> list[str]:
         """The path's segments, `~1` and `~0` unescaped (JSON Pointer)."""
-        return [s.replace("~1", "/").replace("~0", "~") for s in self.path.split("/")[1:]]
+        return [unescape(s) for s in self.path.split("/")[1:]]
+
+
+def unescape(segment: str) -> str:
+    return segment.replace("~1", "/").replace("~0", "~")
+
+
+def escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """Where a patch path lands in the document and what its value is.
+    """Where a patch path lands and what its value is.
 
-    kind: "str", "bool", "int", "float" (scalars at `key`); "map" / "map_bool" (the path's last
-    segment is a key of the map at `key`); "set" (the path's last segment is an item of the list).
+    key: the record field, through nested records (`("throttle", "rate_limit")`). kind: "str",
+    "bool", "int", "float" (a scalar); "single" (a list holding only the value, as
+    `/endpointConfiguration/types/0`); "map" / "map_bool" (the path's last segment is a key of
+    the map); "set" (the path's last segment is an item of the list); "object" (a nested record,
+    removable whole).
     """
 
     key: tuple[str, ...]
@@ -46,43 +64,47 @@ class Field:
 
 
 Spec = Mapping[str, Field]
-Special = Callable[[dict[str, Any], PatchOperation], bool]
+Special = Callable[[Any, PatchOperation], Any]  # the changed record, or None when the path is not its
 
 
 def operations(raw: list[dict[str, Any]] | None) -> list[PatchOperation]:
     ops = []
     for item in raw or []:
         op, path = item.get("op"), item.get("path")
-        if op not in OPS:
-            raise BadRequest(f"Invalid patch operation specified. Must be one of: [{', '.join(OPS)}]")
+        if op not in ALL_OPS:
+            raise BadRequest(f"Invalid patch operation specified. Must be one of: [{', '.join(ALL_OPS)}]")
         if not path or not str(path).startswith("/"):
             raise BadRequest(f"Invalid patch path '{path or ''}' specified for op '{op}'")
         ops.append(PatchOperation(op, path, item.get("value"), item.get("from")))
     return ops
 
 
-def apply(doc: dict[str, Any], ops: list[PatchOperation], spec: Spec, special: Special | None = None) -> None:
-    """Apply `ops` to `doc` in place; paths not in `spec` (and not taken by `special`) are refused."""
+def apply(record: R, ops: list[PatchOperation], spec: Spec, special: Special | None = None) -> R:
+    """`record` with `ops` applied; paths not in `spec` (and not taken by `special`) are refused."""
     for op in ops:
-        if special is not None and special(doc, op):
-            continue
-        if op.op not in ("add", "remove", "replace"):
+        if special is not None:
+            changed = special(record, op)
+            if changed is not None:
+                record = changed
+                continue
+        if op.op not in OPS:
             raise BadRequest(f"Invalid patch operation specified. Must be 'add'|'remove'|'replace' for path {op.path}")
         segs = op.segments
         whole = spec.get(op.path)
-        if whole is not None and whole.kind in ("str", "bool", "int", "float"):
-            _scalar(doc, op, whole)
+        if whole is not None and whole.kind in SCALARS:
+            record = _scalar(record, op, whole)
             continue
-        parent = spec.get("/" + "/".join(s.replace("~", "~0").replace("/", "~1") for s in segs[:-1]))
-        if parent is not None and parent.kind in ("map", "map_bool", "set") and len(segs) >= 2:
-            _member(doc, op, parent, segs[-1])
+        parent = spec.get("/" + "/".join(escape(s) for s in segs[:-1]))
+        if parent is not None and parent.kind in MEMBERS and len(segs) >= 2:
+            record = _member(record, op, parent, segs[-1])
             continue
-        if whole is not None and whole.kind in ("map", "map_bool", "set") and op.op == "remove":
-            _pop(doc, whole.key)
+        if whole is not None and op.op == "remove":
+            record = _clear(record, whole.key)
             continue
         raise BadRequest(
             f"Invalid patch path '{op.path}' specified for op '{op.op}'. Must be one of: [{', '.join(spec)}]"
         )
+    return record
 
 
 def convert(field: Field, path: str, value: str | None) -> Any:
@@ -104,40 +126,47 @@ def convert(field: Field, path: str, value: str | None) -> Any:
     return value
 
 
-def _container(doc: dict[str, Any], key: tuple[str, ...], create: bool) -> dict[str, Any] | None:
-    node: dict[str, Any] | None = doc
-    for part in key[:-1]:
-        assert node is not None
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            if not create:
-                return None
-            nxt = node[part] = {}
-        node = nxt
-    return node
+def get(record: Any, key: tuple[str, ...]) -> Any:
+    """The value at `key` through nested records, None when a record on the way is unset."""
+    for name in key:
+        if record is None:
+            return None
+        record = getattr(record, name)
+    return record
 
 
-def _pop(doc: dict[str, Any], key: tuple[str, ...]) -> None:
-    node = _container(doc, key, create=False)
-    if node is not None:
-        node.pop(key[-1], None)
+def put(record: R, key: tuple[str, ...], value: Any) -> R:
+    """`record` with `value` at `key`, making the nested records on the way that are unset."""
+    name = key[0]
+    if len(key) == 1:
+        return dataclasses.replace(record, **{name: value})  # type: ignore[type-var]
+    child = getattr(record, name)
+    if child is None:
+        child = codec.field_class(type(record), name)()
+    return dataclasses.replace(record, **{name: put(child, key[1:], value)})  # type: ignore[type-var]
 
 
-def _scalar(doc: dict[str, Any], op: PatchOperation, field: Field) -> None:
+def _clear(record: R, key: tuple[str, ...]) -> R:
+    """`record` with the field at `key` back to its default; nothing changes when a record on the way is unset."""
+    holder = get(record, key[:-1])
+    if holder is None:
+        return record
+    return put(record, key, codec.default_of(type(holder), key[-1]))
+
+
+def _scalar(record: R, op: PatchOperation, field: Field) -> R:
     if op.op == "remove":
         if not field.removable:
             raise BadRequest(f"Invalid patch path '{op.path}' specified for op 'remove'")
-        _pop(doc, field.key)
-        return
-    node = _container(doc, field.key, create=True)
-    assert node is not None
-    node[field.key[-1]] = convert(field, op.path, op.value)
+        return _clear(record, field.key)
+    value = convert(field, op.path, op.value)
+    return put(record, field.key, (value,) if field.kind == "single" else value)
 
 
-def _member(doc: dict[str, Any], op: PatchOperation, field: Field, name: str) -> None:
-    node = _container(doc, field.key, create=op.op != "remove")
+def _member(record: R, op: PatchOperation, field: Field, name: str) -> R:
+    current = get(record, field.key)
     if field.kind == "set":
-        items: list[str] = list(node.get(field.key[-1]) or []) if node is not None else []
+        items = list(current or ())
         if op.op == "remove":
             if name not in items:
                 raise BadRequest(f"Invalid patch path '{op.path}': {name} is not present")
@@ -149,13 +178,10 @@ def _member(doc: dict[str, Any], op: PatchOperation, field: Field, name: str) ->
             if name not in items or not op.value:
                 raise BadRequest(f"Invalid patch path '{op.path}' specified for op 'replace'")
             items[items.index(name)] = op.value
-        if node is not None:
-            node[field.key[-1]] = items
-        return
+        return put(record, field.key, tuple(items))
     if op.op == "remove":
-        if node is not None and isinstance(node.get(field.key[-1]), dict):
-            node[field.key[-1]].pop(name, None)
-        return
-    assert node is not None
-    members = node.setdefault(field.key[-1], {})
-    members[name] = convert(field, op.path, op.value) if field.kind == "map_bool" else (op.value or "")
+        if not isinstance(current, dict):
+            return record
+        return put(record, field.key, {k: v for k, v in current.items() if k != name})
+    value = convert(field, op.path, op.value) if field.kind == "map_bool" else (op.value or "")
+    return put(record, field.key, {**(current or {}), name: value})
