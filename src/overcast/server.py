@@ -59,9 +59,9 @@ from overcast.store import Store, open_store
 from overcast.store.migrations import components
 
 if TYPE_CHECKING:
+    from overcast.apis.httpapi import HttpApis
+    from overcast.apis.restapi import RestApis
     from overcast.gateway.front_door import Gateway
-    from overcast.gateway.httpapi import HttpApis
-    from overcast.gateway.restapi import RestApis
 
 log = logging.getLogger("overcast")
 
@@ -249,8 +249,8 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
 async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
     from overcast.api.services import apigateway, apigatewayv2
-    from overcast.gateway.httpapi import HttpApis, endpoint_for
-    from overcast.gateway.restapi import RestApis
+    from overcast.apis.httpapi import HttpApis, endpoint_for
+    from overcast.apis.restapi import RestApis
 
     httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
     await httpapis.start()

@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.event_text import event_json, event_json_v1, event_json_v2
 from overcast.gateway.events import proxy_event_v1, proxy_event_v2
 from overcast.gateway.request import GatewayRequest, RouteMatch

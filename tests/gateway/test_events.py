@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.events import (
     canonical_header_name,
     domain_name,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from overcast.clock import FakeClock
-from overcast.gateway.deployed import (
+from overcast.apis.deployed import (
     ApiKind,
     Cors,
     DeployedApi,
@@ -20,6 +19,7 @@ from overcast.gateway.deployed import (
     Route,
     Throttle,
 )
+from overcast.clock import FakeClock
 from overcast.gateway.front_door import Gateway
 from overcast.gateway.integrations import Integrations
 from overcast.gateway.responses import GatewayResult

@@ -6,8 +6,8 @@ import json
 
 import httpx
 
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.arn import function_in_uri
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.integrations import (
     Integrations,
     http_proxy_url,

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from overcast.apis.deployed import ApiKind
 from overcast.clock import FakeClock
-from overcast.gateway.deployed import ApiKind
 from overcast.gateway.measures import NAMESPACE, api_dimensions, record_api_request
 from overcast.observe.metrics import Metrics
 from overcast.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from overcast.gateway.deployed import ApiKind
+from overcast.apis.deployed import ApiKind
 from overcast.gateway.prepared import PreparedApis
 from overcast.gateway.throttles import request_limits
 from tests.gateway.test_front_door import api, call, gateway, route

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.events import proxy_event_v1, proxy_event_v2
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.responses import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
 from overcast.gateway.routing import match_route
 
 LAMBDA = Integration("AWS_PROXY", "arn:aws:lambda:us-east-1:000000000000:function:f")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, KeyPlan, Route, Throttle
 from overcast.clock import FakeClock
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration, KeyPlan, Route, Throttle
 from overcast.gateway.throttles import ACCOUNT_DEFAULT, Throttles, request_limits
 
 

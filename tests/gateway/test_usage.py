@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from overcast.apis.deployed import KeyPlan, Quota
 from overcast.clock import FakeClock
-from overcast.gateway.deployed import KeyPlan, Quota
 from overcast.gateway.usage import Usage, period_start
 from overcast.store import Store
 from tests.store.conftest import store, store_target  # noqa: F401 - fixtures on both engines

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import pytest
 
+from overcast.context import RequestContext
 from overcast.errors import AwsError, ValidationException
 from overcast.kit import pages
-from overcast.kit.pages import Keyset, PageLimits, Paging, fetch_page, page_of, scope_of
+from overcast.kit.pages import Keyset, Lists, PageLimits, Paging, fetch_page, page_of, scope_of
 from overcast.store import Store
 
 
@@ -87,6 +89,28 @@ def test_start_reads_size_and_token() -> None:
     assert page_of([1, 2, 3, 4, 5], second, lambda n: [n]) == ([3, 4], second.token([4]))
     last = Paging.start(SFN, 2, second.token([4]), scope, invalid, (int,))
     assert page_of([1, 2, 3, 4, 5], last, lambda n: [n]) == ([5], None)
+
+
+def test_a_services_lists_bind_tokens_to_the_operation_the_caller_and_the_filters() -> None:
+    lists = Lists("states", SFN, invalid, per_operation=(("GetExecutionHistory", LAMBDA),))
+    alice = RequestContext(account_id="111111111111", region="eu-west-1", operation="ListStateMachines")
+    first = lists.start(alice, (int,), 2, None, "filter")
+    _, token = page_of([1, 2, 3], first, lambda n: [n])
+    assert token is not None
+    assert lists.start(alice, (int,), 2, token, "filter").after == [2]
+    elsewhere = [
+        (dataclasses.replace(alice, account_id="222222222222"), ("filter",)),  # another account
+        (dataclasses.replace(alice, region="us-east-1"), ("filter",)),  # another region
+        (dataclasses.replace(alice, operation="ListActivities"), ("filter",)),  # another operation
+        (alice, ("other",)),  # another filter
+    ]
+    for ctx, filters in elsewhere:
+        with pytest.raises(InvalidToken):
+            lists.start(ctx, (int,), 2, token, *filters)
+    with pytest.raises(InvalidToken):  # the operation named overrides the request's
+        lists.start(alice, (int,), 2, token, "filter", operation="ListActivities")
+    assert lists.start(alice, (int,), None, None).size == 100
+    assert lists.start(alice, (int,), None, None, operation="GetExecutionHistory").size == 50
 
 
 async def _rows(store: Store) -> None:

@@ -1,1 +1,1 @@
-"""API Gateway: the REST (v1) and HTTP (v2) control planes and the data plane that serves them."""
+"""API Gateway's data plane (execute-api): it serves the stages the control planes in `apis/` deploy."""

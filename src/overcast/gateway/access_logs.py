@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.apis.deployed import ApiKind, DeployedApi
 from overcast.arn import log_group_of
 from overcast.clock import Clock
-from overcast.gateway.deployed import ApiKind, DeployedApi
 from overcast.gateway.events import extended_request_id, route_key
 from overcast.gateway.request import GatewayRequest
 from overcast.gateway.responses import GatewayResult

@@ -6,7 +6,7 @@ with OPTIONS methods of their own instead).
 
 from __future__ import annotations
 
-from overcast.gateway.deployed import ApiKind, DeployedApi
+from overcast.apis.deployed import ApiKind, DeployedApi
 from overcast.gateway.request import GatewayRequest
 from overcast.gateway.responses import GatewayResult
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from overcast.gateway.httpapi.httpapis import endpoint_for
+from overcast.apis.httpapi.httpapis import endpoint_for
 from overcast.store import Queries
 
 PATH_FORM = "/_aws/execute-api/"

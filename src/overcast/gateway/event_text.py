@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.events import (
     CALLER_FIELDS,
     domain_name,

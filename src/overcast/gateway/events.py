@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from overcast.apis.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.binary import encode_body, is_http_api_text, matches_binary_media_types
-from overcast.gateway.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

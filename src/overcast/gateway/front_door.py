@@ -25,12 +25,12 @@ from typing import Any, Protocol
 
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
+from overcast.apis.deployed import ApiKind, DeployedApi, KeyPlan
 from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway import cors
 from overcast.gateway.authorizers import Authorizers, AuthResult
-from overcast.gateway.deployed import ApiKind, DeployedApi, KeyPlan
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply

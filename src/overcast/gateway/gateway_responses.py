@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, GatewayResponse
+from overcast.apis.deployed import ApiKind, DeployedApi, GatewayResponse
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration
+from overcast.apis.restapi import selection
 from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
 from overcast.errors import AwsError
 from overcast.gateway.deadlines import Deadlines
-from overcast.gateway.deployed import ApiKind, DeployedApi, Integration
 from overcast.gateway.request import GatewayRequest, RouteMatch
-from overcast.gateway.restapi import selection
 
 if TYPE_CHECKING:
     import httpx  # imported on the first HTTP_PROXY request: ~60 ms and ~5 MB that most servers never use

@@ -11,8 +11,8 @@ Every request adds 1 or 0 to the error metrics, so their Average is the error ra
 
 from __future__ import annotations
 
+from overcast.apis.deployed import ApiKind
 from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION
-from overcast.gateway.deployed import ApiKind
 from overcast.observe.metrics import Metrics
 
 __all__ = ["NAMESPACE", "api_dimensions", "record_api_request", "request_data"]

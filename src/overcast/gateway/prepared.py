@@ -9,7 +9,7 @@ new snapshot replaces its old one, so what is kept follows the deployed stages.
 
 from __future__ import annotations
 
-from overcast.gateway.deployed import DeployedApi, Route, Throttle
+from overcast.apis.deployed import DeployedApi, Route, Throttle
 from overcast.gateway.event_text import RouteText
 from overcast.gateway.measures import api_dimensions
 from overcast.gateway.request import RouteMatch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from overcast.gateway.deployed import DeployedApi, Route
+from overcast.apis.deployed import DeployedApi, Route
 
 
 @dataclass(frozen=True, slots=True)

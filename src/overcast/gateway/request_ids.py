@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import random
 
+from overcast.apis.deployed import ApiKind, DeployedApi
 from overcast.arn import new_request_id
-from overcast.gateway.deployed import ApiKind, DeployedApi
 from overcast.gateway.events import extended_request_id
 from overcast.gateway.trace import Answer
 

@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.apis.deployed import ApiKind
 from overcast.gateway.binary import decode_base64, first_accept, matches_binary_media_types
-from overcast.gateway.deployed import ApiKind
 
 
 @dataclass(frozen=True, slots=True)

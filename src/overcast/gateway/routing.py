@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from overcast.gateway.deployed import ApiKind, DeployedApi, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Route
 from overcast.gateway.request import RouteMatch
 
 _LITERAL, _PARAM, _GREEDY = 2, 1, 0

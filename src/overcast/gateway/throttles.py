@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from overcast.apis.deployed import DeployedApi, KeyPlan, Route, Throttle
 from overcast.clock import Clock
-from overcast.gateway.deployed import DeployedApi, KeyPlan, Route, Throttle
 
 __all__ = ["ACCOUNT_DEFAULT", "Bucket", "Throttles", "request_limits"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from overcast.apis.deployed import DeployedApi
 from overcast.gateway.authorizers import AuthResult
-from overcast.gateway.deployed import DeployedApi
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.responses import GatewayResult
 

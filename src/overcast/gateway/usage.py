@@ -23,8 +23,8 @@ import calendar
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+from overcast.apis.deployed import KeyPlan, Quota
 from overcast.clock import Clock
-from overcast.gateway.deployed import KeyPlan, Quota
 from overcast.store import Store
 
 __all__ = ["DELAY_S", "STEPS", "Usage", "period_start"]

@@ -7,7 +7,9 @@ or none on the last page. Here, once for every service:
 - `PageLimits` says how an operation reads its size: its default, the most it serves in one page,
   and what it does with 0 (Step Functions' default) or a size above the most (Lambda serves 50).
 - `Paging.start(...)` checks the size and the token and gives a `Paging`: the size to read, the
-  position after which the page starts, and how to make the next page's token.
+  position after which the page starts, and how to make the next page's token. A service names
+  its lists once, `Lists(service, limits, invalid)`, and starts each page from the request
+  context with `Lists.start(ctx, kinds, size, token, *filters)`.
 - A token is opaque text bound to its *scope*: the service, the operation, the caller's account
   and region and anything else that selects the list (a state machine's ARN, a filter). A token
   read back in another scope (another list, another account, another filter) is refused with
@@ -29,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.store import Queries, Row
 
@@ -90,6 +93,32 @@ class Paging:
             items = items[: self.size]
             return items, self.token(key(items[-1]))
         return items, None
+
+
+@dataclass(frozen=True, slots=True)
+class Lists:
+    """One service's lists: its name in their tokens, its page sizes and its error for a token it cannot use."""
+
+    service: str  # as in the ARN: "lambda", "states", "apigateway"...
+    limits: PageLimits
+    invalid: InvalidToken
+    per_operation: tuple[tuple[str, PageLimits], ...] = ()  # operations whose sizes differ from `limits`
+
+    def start(
+        self,
+        ctx: RequestContext,
+        kinds: Kinds,
+        asked: int | None,
+        token: str | None,
+        *filters: object,
+        operation: str | None = None,
+    ) -> Paging:
+        """The page `asked` and `token` name in the list the operation (the request's, unless named)
+        gives for `filters` in the caller's account and region: a token of any other list is refused."""
+        operation = operation or ctx.operation
+        limits = dict(self.per_operation).get(operation, self.limits)
+        scope = scope_of(self.service, operation, ctx.account_id, ctx.region, *filters)
+        return Paging.start(limits, asked, token, scope, self.invalid, kinds)
 
 
 def _digest(scope: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from overcast.gateway.httpapi import HttpApis
+from overcast.apis.httpapi import HttpApis
 from overcast.store import open_store
 from tests.conftest import start_server
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from overcast.gateway.deployed import ApiKind, Authorizer, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, Authorizer, DeployedApi, Integration, Route
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 ACCOUNT = "123456789012"

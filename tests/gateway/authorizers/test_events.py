@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from overcast.apis.deployed import ApiKind
 from overcast.gateway.authorizers.events import (
     http_v1_event,
     http_v2_event,
@@ -14,7 +15,6 @@ from overcast.gateway.authorizers.events import (
     token_event,
 )
 from overcast.gateway.authorizers.identity import method_arn
-from overcast.gateway.deployed import ApiKind
 
 from .apis import match, request, route
 

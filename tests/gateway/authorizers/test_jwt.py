@@ -12,11 +12,11 @@ from typing import Any
 import jwt
 import pytest
 
+from overcast.apis.deployed import Authorizer
 from overcast.clock import FakeClock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import Authorizers
 from overcast.gateway.authorizers.jwt import flatten_claim
-from overcast.gateway.deployed import Authorizer
 
 from .apis import match, request, route
 from .conftest import Issuer

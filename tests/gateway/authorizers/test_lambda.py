@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from overcast.apis.deployed import ApiKind, Authorizer
 from overcast.clock import FakeClock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import Authorizers
-from overcast.gateway.deployed import ApiKind, Authorizer
 
 from .apis import FUNCTION, match, request, route
 

@@ -1,6 +1,6 @@
 """API Gateway (v1, REST APIs) operations: botocore-named parameters in, RestApis called, outputs out.
 
-Rules and errors live in `overcast.gateway.restapi`; the wire shapes in `apigateway_wire`; the
+Rules and errors live in `overcast.apis.restapi`; the wire shapes in `apigateway_wire`; the
 operations on resources and methods in `apigateway_methods`, on API keys, usage plans and usage in
 `apigateway_keys`. Get* lists page through the kit (`limit`, `position`).
 FlushStageCache calls the data plane's cache through `flush`, FlushStageAuthorizersCache its
@@ -20,19 +20,19 @@ from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_keys import KEY_HANDLERS
 from overcast.api.services.apigateway_methods import METHOD_HANDLERS
 from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, tagged
-from overcast.context import RequestContext
-from overcast.errors import NotImplementedOperation
-from overcast.gateway.deployed import Quota
-from overcast.gateway.restapi import RestApis, definition, exports, openapi, stages
-from overcast.gateway.restapi.pages import page_in_memory
-from overcast.gateway.restapi.records import (
+from overcast.apis.deployed import Quota
+from overcast.apis.restapi import RestApis, definition, exports, openapi, stages
+from overcast.apis.restapi.pages import page_in_memory
+from overcast.apis.restapi.records import (
     Authorizer,
     EndpointConfiguration,
     GatewayResponse,
     RestApi,
 )
-from overcast.gateway.restapi.stages import StageRequest
-from overcast.gateway.restapi.tags import api_arn, stage_arn
+from overcast.apis.restapi.stages import StageRequest
+from overcast.apis.restapi.tags import api_arn, stage_arn
+from overcast.context import RequestContext
+from overcast.errors import NotImplementedOperation
 
 Flush = Callable[[str, str], Awaitable[None]]
 

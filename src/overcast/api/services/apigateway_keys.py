@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.apigateway_wire import api_key, into, ops, page, plan_key, tagged
+from overcast.apis.restapi.plans import quota_of
+from overcast.apis.restapi.records import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
+from overcast.apis.restapi.tags import key_arn, plan_arn
 from overcast.context import RequestContext
 from overcast.errors import BadRequest, NotImplementedOperation
-from overcast.gateway.restapi.plans import quota_of
-from overcast.gateway.restapi.records import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
-from overcast.gateway.restapi.tags import key_arn, plan_arn
 
 if TYPE_CHECKING:
     from overcast.api.services.apigateway import Services

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.apigateway_wire import embeds, into, ops, out, page, resource
+from overcast.apis.restapi import resources
+from overcast.apis.restapi.apis import Change
+from overcast.apis.restapi.pages import page_in_memory
+from overcast.apis.restapi.records import Definition, Integration, IntegrationResponse, Method, MethodResponse
 from overcast.context import RequestContext
-from overcast.gateway.restapi import resources
-from overcast.gateway.restapi.apis import Change
-from overcast.gateway.restapi.pages import page_in_memory
-from overcast.gateway.restapi.records import Definition, Integration, IntegrationResponse, Method, MethodResponse
 
 if TYPE_CHECKING:
     from overcast.api.services.apigateway import Services

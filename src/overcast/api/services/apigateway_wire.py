@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from overcast.api.services import Output, Params
-from overcast.gateway.restapi import codec
-from overcast.gateway.restapi.patch import PatchOperation, operations
-from overcast.gateway.restapi.records import ApiKey, Deployment, Resource, Snapshot
+from overcast.apis.restapi import codec
+from overcast.apis.restapi.patch import PatchOperation, operations
+from overcast.apis.restapi.records import ApiKey, Deployment, Resource, Snapshot
 
 R = TypeVar("R")
 _SPELLED = {"provider_arns": "providerARNs"}

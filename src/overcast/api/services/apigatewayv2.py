@@ -2,7 +2,7 @@
 
 The wire names (ApiId, RouteKey, ...) live only in `apigatewayv2*.py`: APIs, OpenAPI and tags here, an
 API's parts in `apigatewayv2_parts`, the shapes of records in `apigatewayv2_shapes`; rules and errors
-live in `overcast.gateway.httpapi`.
+live in `overcast.apis.httpapi`.
 https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/resources.html
 """
 
@@ -18,12 +18,12 @@ from overcast.api.services.apigatewayv2_shapes import (
     page_out,
     page_size,
 )
+from overcast.apis.httpapi import HttpApis, openapi
+from overcast.apis.httpapi import records as rec
+from overcast.apis.restapi.exports import render as render_definition
+from overcast.apis.restapi.openapi import parse as parse_openapi
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
-from overcast.gateway.httpapi import HttpApis, openapi
-from overcast.gateway.httpapi import records as rec
-from overcast.gateway.restapi.exports import render as render_definition
-from overcast.gateway.restapi.openapi import parse as parse_openapi
 
 # -- APIs ----------------------------------------------------------------------------------------
 

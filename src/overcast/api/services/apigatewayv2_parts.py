@@ -25,8 +25,8 @@ from overcast.api.services.apigatewayv2_shapes import (
     stage_fields,
     stage_out,
 )
+from overcast.apis.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE
 from overcast.context import RequestContext
-from overcast.gateway.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE
 
 # -- routes, integrations, authorizers, and reading deployments -----------------------------------
 

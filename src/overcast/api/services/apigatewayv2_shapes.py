@@ -1,6 +1,6 @@
 """apigatewayv2's shapes: each record's botocore members in and out, pages, and the Services handlers take.
 
-Only `api/services/apigatewayv2*.py` know these wire names; the records are `overcast.gateway.httpapi`'s.
+Only `api/services/apigatewayv2*.py` know these wire names; the records are `overcast.apis.httpapi`'s.
 https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/resources.html
 """
 
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from overcast.api.services import Output, Params
+from overcast.apis.httpapi import HttpApis
+from overcast.apis.httpapi import records as rec
+from overcast.apis.httpapi.pages import bad_size
+from overcast.apis.httpapi.parts import Parts
+from overcast.apis.httpapi.stages import Stages
 from overcast.errors import BadRequest
-from overcast.gateway.httpapi import HttpApis
-from overcast.gateway.httpapi import records as rec
-from overcast.gateway.httpapi.pages import bad_size
-from overcast.gateway.httpapi.parts import Parts
-from overcast.gateway.httpapi.stages import Stages
 from overcast.kit.tags import Tagging
 
 

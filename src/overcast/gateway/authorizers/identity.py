@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from overcast.apis.deployed import ApiKind, Authorizer, Route
 from overcast.arn import format_arn
-from overcast.gateway.deployed import ApiKind, Authorizer, Route
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 

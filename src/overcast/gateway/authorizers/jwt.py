@@ -9,10 +9,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from overcast.apis.deployed import ApiKind, Authorizer
 from overcast.clock import Clock
 from overcast.gateway.authorizers.identity import source_value
 from overcast.gateway.authorizers.result import AuthResult, forbidden_scopes, unauthorized
-from overcast.gateway.deployed import ApiKind, Authorizer
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from overcast.apis.deployed import ApiKind, Authorizer
 from overcast.clock import Clock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import events
@@ -24,7 +25,6 @@ from overcast.gateway.authorizers.result import (
     authorizer_error,
     unauthorized,
 )
-from overcast.gateway.deployed import ApiKind, Authorizer
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
 # (function ARN, payload) -> the invocation's output; the data plane binds the account.

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.gateway.deployed import ApiKind
+from overcast.apis.deployed import ApiKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,0 @@
-"""The REST API (apigateway v1) control plane: RestApis, and the DeployedApi snapshots it publishes."""
-
-from overcast.gateway.restapi.apis import RestApis
-
-__all__ = ["RestApis"]
