@@ -256,7 +256,9 @@ class Aliases:
     ) -> tuple[list[Alias], str | None]:
         """A function's aliases by name (those of one version with `function_version`), a page at a time."""
         function = await self._function(self.store, ctx, function_name)
-        paging = validation.paging(ctx, "ListAliases", marker, max_items, _BY_NAME.kinds, function, function_version)
+        paging = validation.LISTS.start(
+            ctx, _BY_NAME.kinds, max_items, marker, function, function_version, operation="ListAliases"
+        )
         sql = f"SELECT {_COLUMNS} FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?"
         params: list[object] = [ctx.account_id, ctx.region, function]
         if function_version is not None:

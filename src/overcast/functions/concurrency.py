@@ -394,7 +394,9 @@ class Concurrency:
         self, ctx: RequestContext, function_name: str, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[ProvisionedConfig], str | None]:
         name = await self._function(ctx, function_name)
-        paging = validation.paging(ctx, "ListProvisionedConcurrencyConfigs", marker, max_items, (str,), name)
+        paging = validation.LISTS.start(
+            ctx, (str,), max_items, marker, name, operation="ListProvisionedConcurrencyConfigs"
+        )
         found = sorted(
             (c for k, c in self._provisioned.items() if k[:3] == (ctx.account_id, ctx.region, name)),
             key=lambda c: c.qualifier,

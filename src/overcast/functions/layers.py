@@ -187,7 +187,7 @@ class Layers:
     ) -> tuple[list[LayerVersion], str | None]:
         """Each layer's latest version matching the filters (ListLayers' LatestMatchingVersion), by layer name."""
         runtime, architecture = compatible_runtime, compatible_architecture
-        paging = validation.paging(ctx, "ListLayers", marker, max_items, (str,), runtime, architecture)
+        paging = validation.LISTS.start(ctx, (str,), max_items, marker, runtime, architecture, operation="ListLayers")
         rows = await self.store.fetch_all(
             f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? "
             "ORDER BY name, version DESC",
@@ -212,7 +212,9 @@ class Layers:
         """A layer's versions, newest first (an unknown layer has none)."""
         name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
         runtime, architecture = compatible_runtime, compatible_architecture
-        paging = validation.paging(ctx, "ListLayerVersions", marker, max_items, (int,), name, runtime, architecture)
+        paging = validation.LISTS.start(
+            ctx, (int,), max_items, marker, name, runtime, architecture, operation="ListLayerVersions"
+        )
         rows = await self.store.fetch_all(
             f"SELECT {_COLUMNS} FROM lambda_layer_versions WHERE account = ? AND region = ? AND name = ? "
             "ORDER BY version DESC",

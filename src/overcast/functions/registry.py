@@ -141,7 +141,7 @@ class Registry:
         self, ctx: RequestContext, all_versions: bool = False, marker: str | None = None, max_items: int | None = None
     ) -> tuple[list[FunctionVersion], str | None]:
         """Functions ($LATEST only, or every version with FunctionVersion=ALL) by name, a page at a time."""
-        paging = validation.paging(ctx, "ListFunctions", marker, max_items, _BY_NAME.kinds, all_versions)
+        paging = validation.LISTS.start(ctx, _BY_NAME.kinds, max_items, marker, all_versions, operation="ListFunctions")
         rows, token = await fetch_page(
             self.store,
             f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ?"
@@ -158,7 +158,9 @@ class Registry:
         """$LATEST, then the published versions in order."""
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
         await versions.resolve(self.store, ctx, ref.name, None)
-        paging = validation.paging(ctx, "ListVersionsByFunction", marker, max_items, _BY_NUMBER.kinds, ref.name)
+        paging = validation.LISTS.start(
+            ctx, _BY_NUMBER.kinds, max_items, marker, ref.name, operation="ListVersionsByFunction"
+        )
         rows, token = await fetch_page(
             self.store,
             f"SELECT {versions.COLUMNS} FROM lambda_versions WHERE account = ? AND region = ? AND name = ?",

@@ -12,11 +12,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.functions.errors import InvalidParameterValue, ValidationException
 from overcast.functions.names import constraint_error
-from overcast.kit.pages import Kinds, PageLimits, Paging, scope_of
+from overcast.kit.pages import Lists, PageLimits
 from overcast.kit.tags import TagRules
 
 # --- limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html) -----------------
@@ -33,7 +32,7 @@ FUNCTION_NAME_MAX = 64
 DESCRIPTION_MAX = 256
 # Lambda's List* operations serve at most 50 items a page, whatever MaxItems asks
 # (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html#API_ListFunctions_RequestSyntax).
-PAGE_LIMITS = PageLimits(
+_PAGE_LIMITS = PageLimits(
     default=50, most=50, below_minimum=lambda n: InvalidParameterValue(f"MaxItems must be at least 1, got {n}.")
 )
 # CreateFunction's request-size answer for a too-large ZipFile, as Lambda words it (the number is the
@@ -243,10 +242,6 @@ def _invalid_marker(marker: str) -> AwsError:
     return InvalidParameterValue("Invalid pagination marker.")
 
 
-def paging(
-    ctx: RequestContext, operation: str, marker: str | None, max_items: int | None, kinds: Kinds, *filters: object
-) -> Paging:
-    """The page a List* call asks for. Its Marker must come from the same list: the same operation,
-    account, region and filters (`filters`), else InvalidParameterValueException."""
-    scope = scope_of("lambda", operation, ctx.account_id, ctx.region, *filters)
-    return Paging.start(PAGE_LIMITS, max_items, marker, scope, _invalid_marker, kinds)
+# A List* call's Marker must come from the same list: the same operation, account, region and filters,
+# else InvalidParameterValueException.
+LISTS = Lists("lambda", _PAGE_LIMITS, _invalid_marker)

@@ -19,8 +19,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from overcast.context import RequestContext
-from overcast.kit.pages import Keyset, Kinds, PageLimits, Paging, Position, fetch_page, scope_of
+from overcast.kit.pages import Keyset, Kinds, Lists, PageLimits, Paging, Position, fetch_page
 from overcast.observe.errors import invalid_token
 from overcast.observe.log_ingestion import EVENT_OVERHEAD_BYTES
 from overcast.observe.log_records import (
@@ -38,12 +37,15 @@ from overcast.store import Queries
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html and
 # API_DescribeLogStreams.html: limit 1-50, "the default is up to 50 items"; API_GetLogEvents.html and
 # API_FilterLogEvents.html: up to 10,000 events, the default.
-_LIMITS = {
-    "DescribeLogGroups": PageLimits(default=50, most=50),
-    "DescribeLogStreams": PageLimits(default=50, most=50),
-    "GetLogEvents": PageLimits(default=10_000, most=10_000),
-    "FilterLogEvents": PageLimits(default=10_000, most=10_000),
-}
+LISTS = Lists(
+    "logs",
+    PageLimits(default=50, most=50),  # DescribeLogGroups, DescribeLogStreams
+    invalid_token,
+    per_operation=(
+        ("GetLogEvents", PageLimits(default=10_000, most=10_000)),
+        ("FilterLogEvents", PageLimits(default=10_000, most=10_000)),
+    ),
+)
 PAGE_BYTES = 1_048_576
 SCAN_LIMIT = 10_000  # events FilterLogEvents examines per call: a sparse match may give an empty page and a token
 _SCAN_BATCH = 1000
@@ -70,15 +72,6 @@ GROUP_EVENT_POSITION: Kinds = (str, *_IN_GROUP[FORWARD].kinds)
 
 def stream_position(by_last_event: bool, descending: bool) -> Kinds:
     return _STREAMS_BY[by_last_event, descending].kinds
-
-
-def start(
-    ctx: RequestContext, operation: str, kinds: Kinds, filters: tuple[object, ...], limit: int | None, token: str | None
-) -> Paging:
-    """The page `limit` and `token` ask for, of the list `operation` gives for `filters` in the caller's
-    account and region: a token of any other list is refused."""
-    scope = scope_of("logs", operation, ctx.account_id, ctx.region, *filters)
-    return Paging.start(_LIMITS[operation], limit, token, scope, invalid_token, kinds)
 
 
 async def groups(

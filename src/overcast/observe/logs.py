@@ -222,7 +222,9 @@ class LogStore:
             raise LogsInvalidParameter(
                 "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
             )
-        paging = log_pages.start(ctx, "DescribeLogGroups", log_pages.GROUP_POSITION, (prefix, pattern), limit, token)
+        paging = log_pages.LISTS.start(
+            ctx, log_pages.GROUP_POSITION, limit, token, prefix, pattern, operation="DescribeLogGroups"
+        )
         return await log_pages.groups(
             self.store, paging, account=ctx.account_id, region=ctx.region, prefix=prefix, pattern=pattern
         )
@@ -305,7 +307,7 @@ class LogStore:
             raise LogsInvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
         filters = (group, prefix, by_last_event, descending)
         kinds = log_pages.stream_position(by_last_event, descending)
-        paging = log_pages.start(ctx, "DescribeLogStreams", kinds, filters, limit, token)
+        paging = log_pages.LISTS.start(ctx, kinds, limit, token, *filters, operation="DescribeLogStreams")
         await _group_row(self.store, ctx, group)
         return await log_pages.streams(
             self.store,
@@ -377,7 +379,9 @@ class LogStore:
         from_head: bool = False,
     ) -> EventPage:
         """GetLogEvents: a page of a stream's events in [start_ms, end_ms), and the tokens on from it."""
-        paging = log_pages.start(ctx, "GetLogEvents", log_pages.STREAM_EVENT_POSITION, (group, stream), limit, token)
+        paging = log_pages.LISTS.start(
+            ctx, log_pages.STREAM_EVENT_POSITION, limit, token, group, stream, operation="GetLogEvents"
+        )
         found = await _group_row(self.store, ctx, group)
         row = await self.store.fetch_one(_STREAM_ID, ctx.account_id, ctx.region, group, stream)
         if row is None:
@@ -414,7 +418,9 @@ class LogStore:
             raise LogsInvalidParameter("startFromHead false is supported only with a startTime on or after 2024-01-01.")
         match = compile_pattern(pattern)
         filters = (group, streams, stream_prefix, start_ms, end_ms, pattern)
-        paging = log_pages.start(ctx, "FilterLogEvents", log_pages.GROUP_EVENT_POSITION, filters, limit, token)
+        paging = log_pages.LISTS.start(
+            ctx, log_pages.GROUP_EVENT_POSITION, limit, token, *filters, operation="FilterLogEvents"
+        )
         found = await _group_row(self.store, ctx, group)
         return await log_pages.group_events(
             self.store,

@@ -9,7 +9,7 @@ from overcast.context import RequestContext
 from overcast.store import Store
 from overcast.workflows.asl import validate_definition
 from overcast.workflows.engine import history
-from overcast.workflows.engine.machines import Machines, paging
+from overcast.workflows.engine.machines import LISTS, Machines
 from overcast.workflows.engine.records import Event
 from overcast.workflows.engine.tasks import Tasks
 
@@ -44,5 +44,5 @@ async def history_page(
     store: Store, arn: str, size: int | None, token: str | None, reverse: bool = False, include_data: bool = True
 ) -> tuple[list[Event], str | None]:
     """A page of an execution's history as GetExecutionHistory reads it for CTX."""
-    page = paging(CTX, history.by_id(reverse), size, token, arn, reverse)
+    page = LISTS.start(CTX, history.by_id(reverse).kinds, size, token, arn, reverse)
     return await history.page(store, arn, page, reverse, include_data)

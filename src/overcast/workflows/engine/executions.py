@@ -36,7 +36,7 @@ from overcast.workflows.engine.errors import (
 from overcast.workflows.engine.express import ExpressRuns
 from overcast.workflows.engine.integrations import Integrations
 from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
-from overcast.workflows.engine.machines import Machines, config_from, config_json, paging
+from overcast.workflows.engine.machines import LISTS, Machines, config_from, config_json
 from overcast.workflows.engine.records import (
     EXPRESS,
     OUTCOME_EVENTS,
@@ -367,7 +367,7 @@ class Executions:
         if status:
             sql += " AND status = ?"
             args.append(status)
-        page = paging(ctx, BY_START, max_results, token, machine_arn, status)
+        page = LISTS.start(ctx, BY_START.kinds, max_results, token, machine_arn, status)
         rows, next_token = await fetch_page(self.store, sql, args, BY_START, page)
         return [_execution(r) for r in rows], next_token
 
@@ -383,7 +383,7 @@ class Executions:
         execution = await self.describe(ctx, arn)
         if execution.type == EXPRESS:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
-        page = paging(ctx, history.by_id(reverse), max_results, token, arn, reverse)
+        page = LISTS.start(ctx, history.by_id(reverse).kinds, max_results, token, arn, reverse)
         return await history.page(self.store, arn, page, reverse, include_data)
 
     async def stop(self, ctx: RequestContext, arn: str, error: str | None, cause: str | None) -> float:

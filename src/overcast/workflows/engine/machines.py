@@ -17,7 +17,7 @@ from typing import Any
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.kit import tags
-from overcast.kit.pages import Keyset, PageLimits, Paging, fetch_page, scope_of
+from overcast.kit.pages import Keyset, Lists, PageLimits, fetch_page
 from overcast.kit.tags import Tagging, TagRules
 from overcast.store import Conflict, Queries, Row, Store
 from overcast.workflows.engine import logs, names
@@ -62,12 +62,7 @@ def invalid_token(token: str) -> InvalidToken:
     return InvalidToken(f"Invalid Token: '{token}'")
 
 
-def paging(ctx: RequestContext, keyset: Keyset, max_results: int | None, token: str | None, *scope: object) -> Paging:
-    """A page of one of this service's lists, its token bound to the operation, the caller and `scope`."""
-    return Paging.start(
-        PAGES, max_results, token, scope_of("states", ctx.operation, ctx.account_id, ctx.region, *scope),
-        invalid_token, keyset.kinds,
-    )  # fmt: skip
+LISTS = Lists("states", PAGES, invalid_token)
 
 
 def config_json(config: MachineConfig) -> str:
@@ -197,7 +192,7 @@ class Machines:
             "SELECT * FROM sfn_machines WHERE account = ? AND region = ?",
             [ctx.account_id, ctx.region],
             BY_NAME,
-            paging(ctx, BY_NAME, max_results, token),
+            LISTS.start(ctx, BY_NAME.kinds, max_results, token),
         )
         return [_machine(r) for r in rows], next_token
 
@@ -306,7 +301,7 @@ class Machines:
             "SELECT * FROM sfn_versions WHERE machine_arn = ?",
             [machine_arn],
             BY_VERSION,
-            paging(ctx, BY_VERSION, max_results, token, machine_arn),
+            LISTS.start(ctx, BY_VERSION.kinds, max_results, token, machine_arn),
         )
         return [_version(r) for r in rows], next_token
 
@@ -413,7 +408,7 @@ class Machines:
             "SELECT * FROM sfn_aliases WHERE machine_arn = ?",
             [machine_arn],
             BY_NAME,
-            paging(ctx, BY_NAME, max_results, token, machine_arn),
+            LISTS.start(ctx, BY_NAME.kinds, max_results, token, machine_arn),
         )
         return [_alias(r) for r in rows], next_token
 
@@ -464,7 +459,7 @@ class Machines:
             "SELECT * FROM sfn_activities WHERE account = ? AND region = ?",
             [ctx.account_id, ctx.region],
             BY_NAME,
-            paging(ctx, BY_NAME, max_results, token),
+            LISTS.start(ctx, BY_NAME.kinds, max_results, token),
         )
         return [Activity(r["arn"], r["name"], r["created"]) for r in rows], next_token
 
