@@ -359,7 +359,7 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
         # Where GetFunction's Code.Location points: the function's deployment package.
         data = await system.registry.read_code(sha256_hex) if system.registry else None
         if data is None:
-            return HttpResponse(404, [("content-type", "text/plain")], b"no such code\n")
+            return _answer(404, {"error": f"no code with sha256 {sha256_hex}"})
         return HttpResponse(200, [("content-type", "application/zip")], data)
 
     async def usage(rest: str) -> HttpResponse:
@@ -368,10 +368,9 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
         try:
             since = int(query["since_ms"]) if query.get("since_ms") else None
         except ValueError:
-            return HttpResponse(400, [("content-type", "text/plain")], b"since_ms must be epoch milliseconds\n")
+            return _answer(400, {"error": "since_ms must be epoch milliseconds"})
         found = await system.meter.usage(query.get("account") or None, since) if system.meter else []
-        body = json.dumps({"functions": [u.as_dict() for u in found]}).encode()
-        return HttpResponse(200, [("content-type", "application/json")], body)
+        return _answer(200, {"functions": [u.as_dict() for u in found]})
 
     async def metrics(rest: str) -> HttpResponse:
         # Overcast's own window on its CloudWatch metrics until a metrics API serves them, as JSON:
@@ -390,20 +389,20 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
         await system.parts["apigateway"].ready()  # its metrics, kept by its data plane
         source = system.gateway.metrics if system.gateway is not None else None
         if source is None or not query.get("namespace") or not query.get("name"):
-            return HttpResponse(400, [("content-type", "text/plain")], b"namespace= and name= are required\n")
+            return _answer(400, {"error": "namespace= and name= are required"})
         try:
             now_ms = int(system.clock.now() * 1000)
             since = int(query.get("since_ms") or now_ms - 3_600_000)
             until = int(query.get("until_ms") or now_ms + 60_000)
             period = int(query.get("period_s") or 60)
         except ValueError:
-            return HttpResponse(400, [("content-type", "text/plain")], b"times and periods are integers\n")
+            return _answer(400, {"error": "times and periods are integers"})
         points = await source.statistics(
             query["namespace"], query["name"], tuple(dimensions), since, until, max(period, 1),
             account=query.get("account") or system.settings.default_account,
             region=query.get("region") or system.settings.default_region,
         )  # fmt: skip
-        return HttpResponse(200, [("content-type", "application/json")], json.dumps({"datapoints": points}).encode())
+        return _answer(200, {"datapoints": points})
 
     async def apis(rest: str) -> HttpResponse:
         # Every API stage and its two URLs (host form, path form), as JSON: what `overcast apis` prints.
@@ -411,10 +410,14 @@ def _routes(system: Overcast) -> dict[str, InternalRoute]:
 
         await system.parts["apigateway"].ready()  # its tables
         found = await endpoints(system.store, system.url) if system.store is not None else []
-        body = json.dumps({"endpoints": [e.as_dict() for e in found]}).encode()
-        return HttpResponse(200, [("content-type", "application/json")], body)
+        return _answer(200, {"endpoints": [e.as_dict() for e in found]})
 
     return {"code": code, "usage": usage, "metrics": metrics, "apis": apis}
+
+
+def _answer(status: int, document: dict[str, Any]) -> HttpResponse:
+    """An answer of Overcast's own paths: JSON, errors included (`{"error": ...}`), as the edge's own."""
+    return HttpResponse(status, [("content-type", "application/json")], json.dumps(document).encode())
 
 
 def _bind(settings: Settings) -> socket.socket:

@@ -92,5 +92,6 @@ def test_cached_get_skips_the_function_and_is_counted(aws: ClientFactory, server
 def test_metrics_endpoint_wants_a_namespace_and_a_name(server: RunningServer) -> None:
     answer = httpx.get(f"{server.url}/_overcast/metrics/name=Count", timeout=10)
     assert answer.status_code == 400
+    assert answer.json() == {"error": "namespace= and name= are required"}
     empty = httpx.get(f"{server.url}/_overcast/metrics/namespace=Nothing/name=Count", timeout=10)
     assert json.loads(empty.text) == {"datapoints": []}
