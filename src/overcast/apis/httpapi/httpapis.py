@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from overcast.apis.deployed import DeployedApi
-from overcast.apis.errors import NotFound
+from overcast.apis.errors import TAG_RULES, NotFound
 from overcast.apis.httpapi import records as rec
 from overcast.apis.httpapi import tables, validation
 from overcast.apis.httpapi.changes import Changes
@@ -24,7 +24,7 @@ from overcast.apis.httpapi.schema import STEPS
 from overcast.apis.httpapi.snapshots import deployed_api
 from overcast.apis.httpapi.stages import Stages
 from overcast.apis.httpapi.tables import API_ORDER, AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
-from overcast.apis.httpapi.tags import RULES, api_arn, stage_arn, taggable
+from overcast.apis.httpapi.tags import api_arn, stage_arn, taggable
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -58,7 +58,7 @@ class HttpApis:
         self.changes = Changes(store, clock or SystemClock(), new_id, self._invalidate)
         self.parts = Parts(self.changes)
         self.stages = Stages(self.changes)
-        self.tagging = Tagging(store, taggable, RULES)
+        self.tagging = Tagging(store, taggable, TAG_RULES)
         self._deployed: dict[tuple[str, str], DeployedApi | None] = {}
         self._stage_names: dict[str, list[str]] = {}
         self._generation = 0
@@ -141,7 +141,7 @@ class HttpApis:
             quick = (integration, route)
         async with self.store.transaction() as tx:
             await tables.insert_api(tx, api)
-            await tags.add(tx, api_arn(api), tagged or {}, RULES)
+            await tags.add(tx, api_arn(api), tagged or {}, TAG_RULES)
             if quick is not None:
                 integration, route = quick
                 iid = integration.integration_id

@@ -13,13 +13,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from overcast.apis.errors import NotFound
+from overcast.apis.errors import TAG_RULES, NotFound
 from overcast.apis.httpapi import records as rec
 from overcast.apis.httpapi import tables, validation
 from overcast.apis.httpapi.changes import Changes
 from overcast.apis.httpapi.pages import LISTS
 from overcast.apis.httpapi.tables import DEPLOYMENT, PART_ORDER, ROUTE, STAGE
-from overcast.apis.httpapi.tags import RULES, stage_arn
+from overcast.apis.httpapi.tags import stage_arn
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
 from overcast.kit import tags
@@ -38,7 +38,7 @@ class Stages:
         async with self.changes.on(ctx, api_id) as (tx, api):
             await _check(tx, api, stage)
             await self.changes.insert_named(tx, api, STAGE, stage.stage_name, stage.stage_name, stage)
-            await tags.add(tx, stage_arn(api, stage.stage_name), tagged or {}, RULES)
+            await tags.add(tx, stage_arn(api, stage.stage_name), tagged or {}, TAG_RULES)
             if stage.auto_deploy:
                 await self.changes.deployments.auto(tx, api, only=stage.stage_name)
             return await _tagged(tx, api, stage.stage_name)

@@ -17,10 +17,7 @@ from overcast.apis.httpapi.tables import STAGE
 from overcast.arn import format_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
-from overcast.kit.tags import TagRules
 from overcast.store import Queries
-
-RULES = TagRules(too_many=lambda arn: BadRequest(f"Too many tags for resource {arn}: at most 50"), invalid=BadRequest)
 
 
 def api_arn(api: rec.Api) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from overcast.apis.deployed import DeployedApi, KeyPlan
-from overcast.apis.errors import NotFound
+from overcast.apis.errors import TAG_RULES, NotFound
 from overcast.apis.restapi import codec, snapshot, stages
 from overcast.apis.restapi.deployments import Deployments
 from overcast.apis.restapi.ids import new_id
@@ -27,7 +27,7 @@ from overcast.apis.restapi.plans import Plans
 from overcast.apis.restapi.records import Definition, RestApi, Snapshot, Stage
 from overcast.apis.restapi.schema import STEPS
 from overcast.apis.restapi.stages import StageRequest
-from overcast.apis.restapi.tags import TAG_RULES, api_arn, no_api, resolve, stage_arn
+from overcast.apis.restapi.tags import api_arn, no_api, resolve, stage_arn
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest

@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from overcast.apis.errors import Conflict, NotFound
+from overcast.apis.errors import TAG_RULES, Conflict, NotFound
 from overcast.apis.restapi import codec, patch
 from overcast.apis.restapi.ids import new_id, new_key_value
 from overcast.apis.restapi.pages import BY_CREATION, LISTS
 from overcast.apis.restapi.patch import Field, PatchOperation
 from overcast.apis.restapi.records import ApiKey
-from overcast.apis.restapi.tags import NO_KEY, TAG_RULES, key_arn
+from overcast.apis.restapi.tags import NO_KEY, key_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest

@@ -12,14 +12,14 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from overcast.apis.deployed import KeyPlan, Quota, Throttle
-from overcast.apis.errors import Conflict, NotFound
+from overcast.apis.errors import TAG_RULES, Conflict, NotFound
 from overcast.apis.restapi import codec, patch
 from overcast.apis.restapi.ids import new_id
 from overcast.apis.restapi.keys import Keys, StageExists, key_of
 from overcast.apis.restapi.pages import BY_CREATION, LISTS
 from overcast.apis.restapi.patch import Field, PatchOperation
 from overcast.apis.restapi.records import ApiKey, ApiStage, QuotaSettings, ThrottleSettings, UsagePlan
-from overcast.apis.restapi.tags import NO_PLAN, TAG_RULES, plan_arn
+from overcast.apis.restapi.tags import NO_PLAN, plan_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest

@@ -17,15 +17,7 @@ from overcast.apis.errors import NotFound
 from overcast.arn import format_arn, parse_arn
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
-from overcast.kit.tags import TagRules
 from overcast.store import Queries, Row
-
-# "Tag restrictions and usage conventions" (the page above): 50 tags a resource, keys of 128 and
-# values of 256 characters, `aws:` reserved; API Gateway refuses a bad tag with BadRequestException.
-TAG_RULES = TagRules(
-    too_many=lambda arn: BadRequest(f"Too many tags for resource {arn}: at most 50"),
-    invalid=BadRequest,
-)
 
 
 def _arn(region: str, path: str) -> str:
