@@ -429,12 +429,14 @@ def _bind(settings: Settings) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
+        # With SO_REUSEADDR, Linux lets two sockets bind one port while neither listens yet; the second
+        # of two racing starts then finds the port busy here.
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(_port_in_use(settings)) from None
         raise
-    sock.listen(2048)
     sock.setblocking(False)
     return sock
 
