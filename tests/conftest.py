@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import hypothesis
 import pytest
 from botocore.config import Config
 
 from overcast.store import Store, open_store
 from tests.postgres import postgres_database, postgres_server, postgres_url  # noqa: F401 - fixtures
+
+# Property tests have no deadline: hypothesis's default (200 ms an example) is a timed assertion, which
+# fails on a loaded machine and proves nothing about speed; bench/ measures speed.
+hypothesis.settings.register_profile("overcast", deadline=None)
+hypothesis.settings.load_profile("overcast")
 
 # Clients must never find a developer's real AWS configuration or credentials.
 os.environ.update(
