@@ -26,9 +26,9 @@ HTTP_FORMAT = "$context.requestId $context.httpMethod $context.routeKey $context
 
 
 def lines(aws: ClientFactory, group: str, wanted: int) -> list[str]:
-    """The log group's messages, once `wanted` of them have arrived (a few seconds at most)."""
+    """The log group's messages, once `wanted` of them have arrived (a few seconds; up to 30 on a loaded machine)."""
     logs = aws("logs")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while True:
         events = logs.filter_log_events(logGroupName=group)["events"]
         if len(events) >= wanted or time.monotonic() > deadline:
