@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,10 +21,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 from tests.gateway.authorizers.conftest import Issuer
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ECHO = """
 import json
 def handler(event, context):
@@ -51,14 +49,7 @@ AUDIENCE = "overcast-tests"
 
 
 def make_function(aws: ClientFactory, code: str, prefix: str) -> str:
-    lam = aws("lambda")
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(code)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(aws("lambda"), prefix, code)
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 COUNTER = """
 import os
 def handler(event, context):
@@ -40,13 +39,7 @@ def metric_sum(server: RunningServer, name: str, api_name: str, stage: str) -> f
 
 
 def test_cached_get_skips_the_function_and_is_counted(aws: ClientFactory, server: RunningServer) -> None:
-    lam = aws("lambda")
-    name = f"dw-cache-{uuid.uuid4().hex[:8]}"
-    arn = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(COUNTER)}, Timeout=10,
-    )["FunctionArn"]  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    arn = python_function(aws("lambda"), "dw-cache", COUNTER)
 
     apigw = aws("apigateway")
     api_name = f"dw-cache-{uuid.uuid4().hex[:6]}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,10 +17,9 @@ import httpx
 import pytest
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 from tests.gateway.test_events import FIXTURES, MAPS, V1_NULLABLE, V1_OPTIONAL, V2_OPTIONAL, shape_diff
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ECHO = """
 import base64, json
 
@@ -51,14 +49,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def function_arn(aws: ClientFactory) -> str:
-    lam = aws("lambda")
-    name = f"dw-echo-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(ECHO)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(aws("lambda"), "dw-echo", ECHO)
 
 
 @pytest.fixture(scope="module")

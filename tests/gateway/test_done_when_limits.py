@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 SLEEPY = """
 import time
 def handler(event, context):
@@ -34,14 +32,7 @@ MAX_PAYLOAD = 10 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def function_arn(aws: ClientFactory) -> str:
-    lam = aws("lambda")
-    name = f"dw-limits-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(SLEEPY)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(aws("lambda"), "dw-limits", SLEEPY)
 
 
 def host(server: RunningServer, api_id: str) -> dict[str, str]:

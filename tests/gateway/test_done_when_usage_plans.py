@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 HELLO = """
 def handler(event, context):
     return {"statusCode": 200, "body": "hello " + (event["requestContext"]["identity"].get("apiKeyId") or "-")}
@@ -23,13 +22,7 @@ def handler(event, context):
 
 
 def test_api_key_required_and_quota_cut_off(aws: ClientFactory, server: RunningServer) -> None:
-    lam = aws("lambda")
-    name = f"dw-keys-{uuid.uuid4().hex[:8]}"
-    arn = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(HELLO)}, Timeout=10,
-    )["FunctionArn"]  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    arn = python_function(aws("lambda"), "dw-keys", HELLO)
 
     apigw = aws("apigateway")
     api_id = apigw.create_rest_api(name="dw-keys")["id"]

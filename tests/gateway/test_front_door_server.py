@@ -6,7 +6,6 @@ The handler returns the event it received, so each test checks what AWS would ha
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,9 +13,8 @@ import httpx
 import pytest
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ECHO = """
 def handler(event, context):
     if event.get("rawPath", event.get("path", "")).endswith("/fail"):
@@ -29,14 +27,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def function_arn(aws: ClientFactory) -> str:
-    lam = aws("lambda")
-    name = f"gw-echo-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(ECHO)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(aws("lambda"), "gw-echo", ECHO)
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,12 @@ import pytest
 from tests.api import faults
 from tests.api.faults import assert_logged_with_traceback
 from tests.conftest import RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 from tests.gateway.test_done_when_access_logs import HTTP_FORMAT, REST_FORMAT, lines
 
 faulty, faulty_aws = faults.faulty, faults.faulty_aws  # the fixtures
 Clients = Callable[..., Any]
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 # Answers a header HTTP cannot carry when its path says so: no Latin-1 text ("€"), or a line break.
 CURRENCY = """
 def handler(event, context):
@@ -39,14 +38,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def function_arn(faulty_aws: Clients) -> str:
-    lam = faulty_aws("lambda")
-    name = f"faults-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(CURRENCY)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(faulty_aws("lambda"), "faults", CURRENCY)
 
 
 def log_group(faulty_aws: Clients) -> tuple[str, str]:

@@ -4,7 +4,6 @@ serving requests through the data plane."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +13,8 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.conftest import RunningServer
-from tests.functions.zips import handler_zip
+from tests.functions.deployed import python_function
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 ECHO = """
 import json
 def handler(event, context):
@@ -31,14 +29,7 @@ def apigw(aws: Callable[..., Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def function_arn(aws: Callable[..., Any]) -> str:
-    lam = aws("lambda")
-    name = f"openapi-echo-{uuid.uuid4().hex[:8]}"
-    made = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
-        Code={"ZipFile": handler_zip(ECHO)}, Timeout=10,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return str(made["FunctionArn"])
+    return python_function(aws("lambda"), "openapi-echo", ECHO)
 
 
 def petstore(function_arn: str) -> dict[str, Any]:
