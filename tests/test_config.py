@@ -36,6 +36,7 @@ def test_precedence_file_env_flags(tmp_path: Path) -> None:
         ({"OVERCAST_STORE_URL": "mysql://x"}, "is not a postgresql:// URL"),
         ({"OVERCAST_NATS_URL": "http://x"}, "is not a nats:// URL"),
         ({"OVERCAST_LOG_LEVEL": "loud"}, "is not a log level"),
+        ({"OVERCAST_NATS_STREAM_MAX_BYTES": "9000000000"}, "'nats_stream_max_bytes': 9000000000 must be"),
         ({"OVERCAST_CONFIG": "/nonexistent/overcast.toml"}, "does not exist"),
     ],
 )

@@ -28,8 +28,17 @@ class Settings:
     data_dir: Path = Path(".overcast")
     # None: SQLite file in the data dir. Otherwise a postgresql:// URL (cluster store).
     store_url: str | None = None
-    # None: start an embedded nats-server with JetStream storage in the data dir.
+    # None: start an embedded nats-server with JetStream storage in the data dir, reachable on loopback
+    # only with a password made at its start. A nats:// URL may carry its own user:password@ or token@.
     nats_url: str | None = None
+    # JetStream ceilings (overcast.bus.limits, whose DEFAULT_LIMITS these equal) of the embedded server's
+    # account: file storage of all streams together (4 GiB), and memory storage (256 MiB). nats-server
+    # reserves each stream's max_bytes against the total, so the defaults hold 64 streams.
+    nats_max_store_bytes: int = 4 * 1024 * 1024 * 1024
+    nats_max_memory_bytes: int = 256 * 1024 * 1024
+    # max_bytes of each stream or KV bucket Overcast creates (also on a configured nats_url), and the
+    # most one may ask for (64 MiB): a full stream refuses new messages.
+    nats_stream_max_bytes: int = 64 * 1024 * 1024
     default_account: str = DEFAULT_ACCOUNT
     default_region: str = DEFAULT_REGION
     # Largest request body the edge reads (Lambda's 50 MB zipped code, base64-encoded, fits).
@@ -152,6 +161,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"setting 'billing_granularity_ms': must be 1 or 100, got {settings.billing_granularity_ms}")
     if settings.mb_per_cpu < 1 or settings.concurrency_limit < 1:
         raise ConfigError("settings 'mb_per_cpu' and 'concurrency_limit' must be at least 1")
+    if not 0 < settings.nats_stream_max_bytes <= min(settings.nats_max_store_bytes, settings.nats_max_memory_bytes):
+        raise ConfigError(
+            f"setting 'nats_stream_max_bytes': {settings.nats_stream_max_bytes} must be at least 1 and at most "
+            "'nats_max_store_bytes' and 'nats_max_memory_bytes'"
+        )
     if settings.log_level not in {"critical", "error", "warning", "info", "debug", "trace"}:
         raise ConfigError(f"setting 'log_level': {settings.log_level!r} is not a log level")
 

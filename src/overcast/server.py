@@ -41,6 +41,7 @@ from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.billing.metering import Meter
+from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
@@ -192,7 +193,7 @@ async def start(settings: Settings, url: str) -> Overcast:
 
 async def _compose(system: Overcast) -> None:
     settings = system.settings
-    bus = system.bus = OnDemandBus(settings.nats_url, settings.nats_dir)
+    bus = system.bus = OnDemandBus(settings.nats_url, settings.nats_dir, JetStreamLimits.of(settings))
     system.closers.append(bus.close)
 
     store = system.store = await open_store(settings.store_url, settings.sqlite_path)

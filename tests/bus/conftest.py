@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from overcast.bus.connection import Bus
+from overcast.bus.limits import GiB, JetStreamLimits, MiB
 from overcast.bus.server import EmbeddedNats
+from tests.bus.embedded import connected
+
+# Small streams, so that the session's many one-test streams fit in the account's total (which
+# reserves each stream's max_bytes): 1,024 streams of 1 MiB.
+SESSION_LIMITS = JetStreamLimits(store_bytes=GiB, memory_bytes=64 * MiB, stream_bytes=MiB)
 
 
 @pytest.fixture(scope="session")
 async def nats_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedNats]:
-    server = EmbeddedNats(Path(tmp_path_factory.mktemp("nats")))
+    server = EmbeddedNats(Path(tmp_path_factory.mktemp("nats")), limits=SESSION_LIMITS)
     await server.start()
     yield server
     await server.stop()
@@ -22,8 +28,7 @@ async def nats_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
 
 @pytest.fixture(scope="session")
 async def bus(nats_server: EmbeddedNats) -> AsyncIterator[Bus]:
-    assert nats_server.url is not None
-    connection = await Bus.connect(nats_server.url)
+    connection = await connected(nats_server)
     yield connection
     await connection.close()
 

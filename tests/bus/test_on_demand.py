@@ -7,8 +7,10 @@ from pathlib import Path
 
 import psutil
 
+from overcast.bus.limits import JetStreamLimits, MiB
 from overcast.bus.on_demand import NOT_CONNECTED, NOT_STARTED, OnDemandBus
 from overcast.bus.server import EmbeddedNats
+from tests.bus.embedded import url_with_credentials
 from tests.bus.test_server import assert_dies_with_its_starter, wait_until_gone
 
 
@@ -18,7 +20,8 @@ def nats_servers_under(store_dir: Path) -> list[psutil.Process]:
 
 async def test_the_embedded_server_starts_on_first_use_once_and_stops_on_close(tmp_path: Path) -> None:
     store_dir = tmp_path / "nats"
-    bus = OnDemandBus(None, store_dir)
+    limits = JetStreamLimits(store_bytes=64 * MiB, memory_bytes=16 * MiB, stream_bytes=4 * MiB)
+    bus = OnDemandBus(None, store_dir, limits)
     assert bus.describe() == {"state": NOT_STARTED, "embedded": True, "url": None}
     assert not bus.started and not store_dir.exists() and not nats_servers_under(store_dir)
 
@@ -30,6 +33,7 @@ async def test_the_embedded_server_starts_on_first_use_once_and_stops_on_close(t
     assert running["url"].startswith("nats://127.0.0.1:")
     assert [p.pid for p in nats_servers_under(store_dir)] == [running["pid"]]
     assert (await first.health()).jetstream
+    assert (await first.ensure_stream("FIRST", ["first"])).max_bytes == 4 * MiB  # the limits passed down
     assert await bus.get() is first
 
     await bus.close()
@@ -39,16 +43,18 @@ async def test_the_embedded_server_starts_on_first_use_once_and_stops_on_close(t
     await bus.close()  # idempotent
 
 
-async def test_a_configured_nats_is_connected_on_first_use_and_left_running(
+async def test_a_configured_nats_is_connected_on_first_use_with_its_credentials_and_left_running(
     nats_server: EmbeddedNats, tmp_path: Path
 ) -> None:
-    bus = OnDemandBus(nats_server.url, tmp_path / "unused")
-    assert bus.describe() == {"state": NOT_CONNECTED, "embedded": False, "url": nats_server.url}
+    # A user's NATS URL keeps working with the credentials it carries, which are never shown.
+    bus = OnDemandBus(url_with_credentials(nats_server), tmp_path / "unused")
+    shown = nats_server.url.replace("nats://", "nats://***@") if nats_server.url else None
+    assert bus.describe() == {"state": NOT_CONNECTED, "embedded": False, "url": shown}
 
     connection = await bus.get()
 
     assert connection.connected
-    assert bus.describe() == {"state": "connected", "embedded": False, "url": nats_server.url}
+    assert bus.describe() == {"state": "connected", "embedded": False, "url": shown}
     assert not (tmp_path / "unused").exists()  # no nats-server of its own
     await bus.close()
     assert nats_server.running and not connection.connected

@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from overcast.bus.connection import Bus
 from overcast.bus.server import EmbeddedNats, EmbeddedNatsError, binary_version, nats_server_binary
+from tests.bus.embedded import connected
 
 
 def gone(pid: int) -> bool:
@@ -52,7 +52,7 @@ async def test_start_reports_url_and_stop_leaves_no_process(tmp_path: Path) -> N
     assert "sync_interval: always" in server.config_path.read_text()
     status = server.status()
     assert status.running and status.pid == pid and status.rss_bytes and status.rss_bytes > 0
-    bus = await Bus.connect(url)
+    bus = await connected(server)
     assert (await bus.health()).jetstream
     await bus.close()
 
@@ -118,7 +118,8 @@ async def test_killing_overcast_kills_its_nats_server(tmp_path: Path) -> None:
 
 async def test_acknowledged_messages_survive_a_killed_server(tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path)
-    bus = await Bus.connect(await server.start())
+    await server.start()
+    bus = await connected(server)
     await bus.ensure_stream("DURABLE", ["durable.>"])
     count = 200
     for i in range(count):
@@ -137,7 +138,8 @@ async def test_acknowledged_messages_survive_a_killed_server(tmp_path: Path) -> 
     await bus.close()
 
     restarted = EmbeddedNats(tmp_path)
-    bus = await Bus.connect(await restarted.start())
+    await restarted.start()
+    bus = await connected(restarted)
     try:
         state = await bus.stream_state("DURABLE")
         assert (state.messages, state.last_sequence) == (count, count)

@@ -6,7 +6,10 @@ or arrival time; KV buckets hold small shared state; core request/reply carries 
 calls. Every nats-py exception is translated to an AwsError here (see `overcast.bus.errors`).
 
 Streams created here always allow direct gets (`read`, `get`): they answer from any replica in
-one round trip, which is what Kinesis-style polling needs.
+one round trip, which is what Kinesis-style polling needs. Every stream and KV bucket created here
+has a max_bytes (the connection's `stream_max_bytes` unless the caller asks for another), and a
+full stream refuses new messages unless told to discard old ones: a ceiling reached is an error
+the producer sees, never acknowledged messages silently dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription as NatsSubscription
 
+from overcast.bus.credentials import Credentials, shown
 from overcast.bus.errors import RemoteError, translated
 from overcast.bus.kv import KeyValue
 from overcast.bus.messages import (
@@ -82,33 +86,52 @@ class Subscription:
 class Bus:
     """A connection to NATS with JetStream. Create with `await Bus.connect(url)`."""
 
-    def __init__(self, client: Client, timeout: float) -> None:
+    def __init__(self, client: Client, timeout: float, stream_max_bytes: int | None = None) -> None:
         self._nc = client
         self._js = client.jetstream(timeout=timeout)
         self._timeout = timeout
+        self._stream_max_bytes = stream_max_bytes
         self._kvs: dict[str, KeyValue] = {}
         self.reconnects = 0
         self.last_error: str | None = None
 
     @classmethod
-    async def connect(cls, url: str, *, name: str = "overcast", timeout: float = 5.0) -> Bus:
-        """Connect (retrying for up to `timeout` seconds); afterwards reconnect forever on loss."""
+    async def connect(
+        cls,
+        url: str,
+        *,
+        name: str = "overcast",
+        timeout: float = 5.0,
+        credentials: Credentials | None = None,
+        stream_max_bytes: int | None = None,
+    ) -> Bus:
+        """Connect (retrying for up to `timeout` seconds); afterwards reconnect forever on loss.
+
+        `credentials`: the embedded server's; without them, those `url` carries (`nats://user:password@host`
+        or `nats://token@host`) are used. `stream_max_bytes`: the max_bytes of every stream and KV
+        bucket created without one (None: unlimited, where the server allows it).
+        """
+        where = shown(url)  # for messages and logs, which must not carry a password
         bus: Bus | None = None
         last: list[BaseException] = []  # the latest error while connecting
 
         async def on_error(exc: Exception) -> None:
-            last[:] = [exc]
             if bus is not None:
                 bus.last_error = f"{type(exc).__name__}: {exc}"
+            elif last and _refused(last[-1]):
+                return  # the reason stays the refusal, not the reset of the connection the server then closes
+            last[:] = [exc]
+            if bus is None and _refused(exc):
+                raise exc  # while connecting, nats-py lets this out of connect(): wrong credentials stay wrong
 
         async def on_disconnect() -> None:
             if bus is not None and not client.is_closed:
-                log.warning("lost the connection to NATS at %s; reconnecting", url)
+                log.warning("lost the connection to NATS at %s; reconnecting", where)
 
         async def on_reconnect() -> None:
             if bus is not None:
                 bus.reconnects += 1
-                log.warning("reconnected to NATS at %s", url)
+                log.warning("reconnected to NATS at %s", where)
 
         client = Client()
         try:
@@ -122,6 +145,8 @@ class Bus:
                     connect_timeout=max(1, int(timeout)),
                     reconnect_time_wait=0.25,  # type: ignore[arg-type]  # seconds, float accepted
                     max_reconnect_attempts=-1,
+                    user=credentials.user if credentials else None,
+                    password=credentials.password if credentials else None,
                 ),
                 timeout,
             )
@@ -129,8 +154,8 @@ class Bus:
             with contextlib.suppress(Exception):
                 await client.close()
             cause = last[-1] if last else exc
-            raise ServiceUnavailable(f"cannot connect to NATS at {url}: {type(cause).__name__}: {cause}") from exc
-        bus = cls(client, timeout)
+            raise ServiceUnavailable(f"cannot connect to NATS at {where}: {type(cause).__name__}: {cause}") from exc
+        bus = cls(client, timeout, stream_max_bytes)
         return bus
 
     async def close(self) -> None:
@@ -254,13 +279,16 @@ class Bus:
         max_msg_size: int | None = None,
         max_msgs_per_subject: int | None = None,
         duplicate_window: float | None = None,
-        discard: Literal["old", "new"] = "old",
+        discard: Literal["old", "new"] = "new",
         replicas: int = 1,
     ) -> StreamState:
         """Create the stream, or update it if its configuration differs. Idempotent.
 
         max_age and duplicate_window are seconds; None leaves the server's default (no age limit;
-        a 2-minute de-duplication window). Retention and storage cannot change after creation.
+        a 2-minute de-duplication window). max_bytes None is the connection's `stream_max_bytes`.
+        discard: what a stream at its max_msgs or max_bytes does with one more message: "new"
+        refuses it (the publish fails), "old" drops the oldest. Retention and storage cannot
+        change after creation.
         """
         config = api.StreamConfig(
             name=name,
@@ -269,7 +297,7 @@ class Bus:
             storage=api.StorageType(storage),
             max_age=max_age,
             max_msgs=max_msgs,
-            max_bytes=max_bytes,
+            max_bytes=max_bytes if max_bytes is not None else self._stream_max_bytes,
             max_msg_size=max_msg_size,
             max_msgs_per_subject=-1 if max_msgs_per_subject is None else max_msgs_per_subject,
             duplicate_window=duplicate_window or 0,
@@ -498,10 +526,20 @@ class Bus:
                     handle = await self._js.key_value(bucket)
                 except nats.js.errors.BucketNotFoundError:
                     handle = await self._js.create_key_value(
-                        bucket=bucket, history=history, ttl=ttl, storage=api.StorageType.FILE, direct=True
+                        bucket=bucket,
+                        history=history,
+                        ttl=ttl,
+                        storage=api.StorageType.FILE,
+                        direct=True,
+                        max_bytes=self._stream_max_bytes,
                     )
             self._kvs[bucket] = KeyValue(bucket, handle)
         return self._kvs[bucket]
+
+
+def _refused(exc: BaseException) -> bool:
+    """The server turned our credentials down (nats-py reports that as a plain Error while connecting)."""
+    return isinstance(exc, nats.errors.AuthorizationError) or "authorization violation" in str(exc).lower()
 
 
 def max_deliveries_subject(stream: str, durable: str) -> str:

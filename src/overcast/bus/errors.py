@@ -1,6 +1,6 @@
 """The one place where nats-py's exceptions become Overcast's AwsErrors.
 
-Callers of the bus see only `overcast.errors`: an unreachable or slow bus is ServiceUnavailable,
+Callers of the bus see only `overcast.errors`: an unreachable, slow or full bus is ServiceUnavailable,
 a missing stream/consumer/bucket is ResourceNotFound, an expected-revision mismatch or a
 conflicting definition is ResourceConflict, a message over the server's max_payload is
 RequestTooLarge, and anything else JetStream rejects is InvalidParameterValue (client's request)
@@ -37,6 +37,11 @@ _CONFLICT_CODES = {
 }
 
 
+# JetStream API error codes that mean "the account's storage is full": its total file (10047) or
+# memory (10028) storage, which nats-server reserves stream by stream (see overcast.bus.limits).
+_FULL_CODES = {10047, 10028}
+
+
 class RemoteError(AwsError):
     """An AwsError raised by a request handler on another node, carried back over request/reply."""
 
@@ -53,7 +58,7 @@ def translate(exc: BaseException, doing: str) -> AwsError:
             return ResourceConflict(detail)
         if isinstance(exc, nats.js.errors.NotFoundError):
             return ResourceNotFound(detail)
-        if isinstance(exc, nats.js.errors.ServiceUnavailableError):
+        if isinstance(exc, nats.js.errors.ServiceUnavailableError) or code in _FULL_CODES:
             return ServiceUnavailable(detail)
         if isinstance(exc, nats.js.errors.BadRequestError):
             return InvalidParameterValue(detail)

@@ -142,6 +142,7 @@ class StreamState:
     retention: str
     messages: int
     bytes: int
+    max_bytes: int  # the most `bytes` may reach; -1: unlimited
     first_sequence: int
     last_sequence: int
     consumer_count: int
@@ -252,6 +253,7 @@ def stream_state(info: api.StreamInfo) -> StreamState:
         retention=str(retention),
         messages=state.messages,
         bytes=state.bytes,
+        max_bytes=-1 if config.max_bytes is None else int(config.max_bytes),
         first_sequence=state.first_seq,
         last_sequence=state.last_seq,
         consumer_count=state.consumer_count,

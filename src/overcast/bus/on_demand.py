@@ -6,6 +6,10 @@ embedded nats-server (when no `nats_url` is configured) and connects; callers th
 wait for that one start. `close()` stops whatever was started, and the nats-server dies with
 Overcast even when Overcast is killed (see `EmbeddedNats`), so starting late leaks nothing.
 
+The embedded server admits only the credentials it was started with, which this holder passes to
+the connection and shows to no one; a configured `nats_url` is used with whatever credentials it
+carries, and shown without them.
+
 This module imports nats-py only when the bus is first used (its import is ~40 ms and ~3 MB).
 """
 
@@ -14,6 +18,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from overcast.bus.credentials import shown
+from overcast.bus.limits import DEFAULT_LIMITS, JetStreamLimits
 
 if TYPE_CHECKING:
     from overcast.bus.connection import Bus
@@ -26,11 +33,13 @@ NOT_CONNECTED = "not connected (connects on first use)"
 class OnDemandBus:
     """The node's bus: nothing runs until the first `get()`."""
 
-    def __init__(self, nats_url: str | None, store_dir: Path) -> None:
+    def __init__(self, nats_url: str | None, store_dir: Path, limits: JetStreamLimits = DEFAULT_LIMITS) -> None:
         """`nats_url`: a NATS server or cluster to connect to; None: start an embedded nats-server
-        with its JetStream storage in `store_dir`."""
+        with its JetStream storage in `store_dir`, bounded by `limits` (of which only the per-stream
+        max_bytes applies to a configured server: its own operator sets its account's limits)."""
         self.nats_url = nats_url
         self.store_dir = store_dir
+        self.limits = limits
         self._bus: Bus | None = None
         self._nats: EmbeddedNats | None = None
         self._lock = asyncio.Lock()
@@ -52,13 +61,14 @@ class OnDemandBus:
         from overcast.bus.connection import Bus
         from overcast.bus.server import EmbeddedNats
 
-        url = self.nats_url
+        url, credentials = self.nats_url, None
         if url is None:
-            nats = EmbeddedNats(self.store_dir)
+            nats = EmbeddedNats(self.store_dir, limits=self.limits)
             url = await nats.start()
+            credentials = nats.credentials
             self._nats = nats
         try:
-            return await Bus.connect(url)
+            return await Bus.connect(url, credentials=credentials, stream_max_bytes=self.limits.stream_bytes)
         except BaseException:
             await self._stop_nats()
             raise
@@ -66,10 +76,11 @@ class OnDemandBus:
     def describe(self) -> dict[str, Any]:
         """What runs, as `overcast status` and `/_overcast/health` show it."""
         embedded = self.nats_url is None
+        url = None if self.nats_url is None else shown(self.nats_url)
         if self._bus is None:
-            return {"state": NOT_STARTED if embedded else NOT_CONNECTED, "embedded": embedded, "url": self.nats_url}
+            return {"state": NOT_STARTED if embedded else NOT_CONNECTED, "embedded": embedded, "url": url}
         if self._nats is None:
-            return {"state": "connected", "embedded": False, "url": self.nats_url}
+            return {"state": "connected", "embedded": False, "url": url}
         return {
             "state": "running" if self._nats.running else "stopped",
             "embedded": True,

@@ -1,11 +1,18 @@
 """EmbeddedNats: the nats-server process a single node starts, with JetStream storage in the data dir.
 
-Layout of `store_dir` (owned by this module):
-  nats-server.conf    generated on every start (JetStream file storage, fsync on every write)
+Layout of `store_dir` (owned by this module, mode 0700):
+  nats-server.conf    generated on every start, mode 0600: JetStream file storage with fsync on every
+                      write, its limits, and the one user allowed in, with a password made at this start
   nats-server.log     the server's stdout and stderr, appended
   nats-server.lock    flock held by us *and* inherited by the server: one server per store dir
-  jetstream/          JetStream's own files (streams, consumers, KV buckets)
+  jetstream/OVERCAST/ JetStream's own files (streams, consumers, KV buckets) of Overcast's account
   nats-server_<pid>.ports  the listening ports the server writes once it is ready
+
+Only Overcast can use the server: it listens on loopback on a port it picks at start, and refuses
+any client without the credentials written into its configuration file (nats-server has no Unix
+socket listener for clients). The password is never on the server's command line, which every
+user can read in /proc/<pid>/cmdline, nor in its environment. The account's JetStream storage is
+bounded (`JetStreamLimits`): in all, per stream, and no stream may be created without a max_bytes.
 
 Two nats-servers on one store dir do not refuse each other (measured with v2.15.1: both start and
 write the same files), so this module refuses it with an exclusive lock. The lock's file
@@ -45,8 +52,12 @@ from typing import IO, Any
 
 import psutil
 
+from overcast.bus.credentials import Credentials
+from overcast.bus.limits import DEFAULT_LIMITS, JetStreamLimits
+
 BINARY_NAME = "nats-server"
 DEFAULT_MAX_PAYLOAD = 8 * 1024 * 1024  # NATS's recommended ceiling; Lambda's 6 MB sync payloads fit
+ACCOUNT = "OVERCAST"  # the one account clients log into; its streams live in jetstream/OVERCAST/
 _PR_SET_PDEATHSIG = 1
 
 
@@ -89,9 +100,21 @@ def binary_version(binary: Path | None = None) -> str:
     return out.strip().rsplit(" ", 1)[-1].lstrip("v")
 
 
-def render_config(store_dir: Path, host: str, port: int, max_payload: int) -> str:
-    """nats-server's configuration: JetStream file storage that fsyncs every write (decision 4)."""
-    # https://docs.nats.io/reference/config/jetstream/sync_interval: "always" syncs on every write.
+def render_config(
+    store_dir: Path, host: str, port: int, max_payload: int, credentials: Credentials, limits: JetStreamLimits
+) -> str:
+    """nats-server's configuration: JetStream file storage that fsyncs every write (decision 4), one
+    account with bounded storage, and one user in it.
+
+    https://docs.nats.io/reference/config/jetstream/sync_interval: "always" syncs on every write.
+    https://docs.nats.io/running-a-nats-service/configuration/resource_management: account limits.
+    The server-wide maxima are the account's: left unset, nats-server takes 75% of the disk's free
+    space and refuses to start when the account's limit is larger (measured with v2.15.1).
+    The password is in plain text (nats-server logs a warning about it): it is random, made at
+    this start, and only this file, readable by Overcast's user alone, holds it.
+    """
+    stream_memory = min(limits.stream_bytes, limits.memory_bytes)
+    user = f"{{user: {json.dumps(credentials.user)}, password: {json.dumps(credentials.password)}}}"
     return "\n".join(
         [
             f"host: {json.dumps(host)}",
@@ -100,10 +123,32 @@ def render_config(store_dir: Path, host: str, port: int, max_payload: int) -> st
             "jetstream {",
             f"  store_dir: {json.dumps(str(store_dir), ensure_ascii=False)}",
             "  sync_interval: always",
+            f"  max_file_store: {limits.store_bytes}",
+            f"  max_memory_store: {limits.memory_bytes}",
+            "}",
+            "accounts {",
+            f"  {ACCOUNT} {{",
+            "    jetstream {",
+            f"      max_file: {limits.store_bytes}",
+            f"      max_mem: {limits.memory_bytes}",
+            f"      disk_max_stream_bytes: {limits.stream_bytes}",
+            f"      memory_max_stream_bytes: {stream_memory}",
+            "      max_bytes_required: true",
+            "    }",
+            f"    users: [{user}]",
+            "  }",
             "}",
             "",
         ]
     )
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read, whatever mode an older file had."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as file:
+        os.fchmod(fd, 0o600)  # before the secret is written: O_CREAT keeps an existing file's mode
+        file.write(text)
 
 
 def _load_prctl() -> Any:
@@ -150,6 +195,7 @@ class EmbeddedNats:
         port: int = 0,
         *,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
+        limits: JetStreamLimits = DEFAULT_LIMITS,
         start_timeout: float = 10.0,
         stop_timeout: float = 5.0,
         lock_wait: float = 2.0,
@@ -158,10 +204,12 @@ class EmbeddedNats:
         self.host = host
         self.port = port
         self.max_payload = max_payload
+        self.limits = limits
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.lock_wait = lock_wait
-        self.url: str | None = None
+        self.url: str | None = None  # without credentials: the server refuses clients that bring none
+        self.credentials: Credentials | None = None  # made at each start, for `Bus.connect`
         self.version: str | None = None  # from the server's INFO line, e.g. "2.15.1"
         self.started_in: float | None = None  # seconds from spawn to accepting connections
         self._process: asyncio.subprocess.Process | None = None
@@ -204,12 +252,17 @@ class EmbeddedNats:
         if self.running:
             raise EmbeddedNatsError(f"nats-server is already running (pid {self.pid})")
         binary = nats_server_binary()
-        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.store_dir.chmod(0o700)  # its configuration holds the password, its streams every tenant's data
         self._lock = await self._acquire_lock(self.lock_wait)
         try:
             for stale in self.store_dir.glob(f"{BINARY_NAME}_*.ports"):
                 stale.unlink(missing_ok=True)  # we hold the lock: no live server wrote these
-            self.config_path.write_text(render_config(self.store_dir, self.host, self.port, self.max_payload))
+            self.credentials = Credentials.generate()
+            _write_private(
+                self.config_path,
+                render_config(self.store_dir, self.host, self.port, self.max_payload, self.credentials, self.limits),
+            )
             began = time.monotonic()
             with self.log_path.open("ab") as log:
                 self._process = await asyncio.create_subprocess_exec(
@@ -246,6 +299,7 @@ class EmbeddedNats:
                     await process.wait()
         finally:
             self.url = None
+            self.credentials = None
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
