@@ -19,7 +19,6 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from overcast.bus.credentials import shown
 from overcast.bus.limits import DEFAULT_LIMITS, JetStreamLimits
 
 if TYPE_CHECKING:
@@ -75,6 +74,8 @@ class OnDemandBus:
 
     def describe(self) -> dict[str, Any]:
         """What runs, as `overcast status` and `/_overcast/health` show it."""
+        from overcast.bus.credentials import shown  # not at start-up: ~0.7 ms for a status page
+
         embedded = self.nats_url is None
         url = None if self.nats_url is None else shown(self.nats_url)
         if self._bus is None:
