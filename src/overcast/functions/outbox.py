@@ -41,6 +41,7 @@ StreamKey = tuple[str, str, str, str]  # (account, region, log group, log stream
 # A Finished record as marshal carries it to a writer process: a plain tuple of its fields, in order.
 Wire = tuple[Any, ...]
 MAX_MEMORY = 12  # Finished.max_memory_mb's position
+LOG = 17  # Finished.log's
 
 
 class Finished(NamedTuple):
@@ -67,6 +68,8 @@ class Finished(NamedTuple):
     outcome: str  # "success" | "error" | "timeout" | "crash"
     architecture: str
     log: tuple[tuple[int, str], ...]  # what the function wrote: (timestamp ms, line) pairs
+    dropped_lines: int = 0  # what the function wrote past the invocation's log ceiling: lines
+    dropped_bytes: int = 0  # and their bytes
 
     def lines(self, max_memory_mb: int) -> list[LogLine]:
         """START, the function's lines, END and REPORT, in AWS's order (init output before START)."""
@@ -76,10 +79,12 @@ class Finished(NamedTuple):
         report_text = report.report_line(
             request_id, self.duration_ms, self.billed_ms, self.memory_mb, max_memory_mb, self.init_ms
         )
+        dropped = [LogLine(end, report.logs_dropped_line(request_id, self.dropped_lines, self.dropped_bytes))]
         return [
             *before,
             LogLine(started, report.start_line(request_id, self.version)),
             *during,
+            *(dropped if self.dropped_lines else ()),
             LogLine(end, report.end_line(request_id)),
             LogLine(end, report_text),
         ]

@@ -12,6 +12,12 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html):
 (the REPORT line is one line: each field is followed by a tab, the last one too). Durations show
 two decimals, sizes whole megabytes; Init Duration appears only on a cold start. The texts carry
 no trailing newline: the log event's message is the line itself.
+
+When an invocation's output passed Overcast's log ceiling (functions/runtime/python/logbudget.py),
+a LOGS line before END says how much was dropped: the fields of Lambda's `platform.logsDropped`
+telemetry event (reason, droppedRecords, droppedBytes:
+https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#platform-logsDropped),
+written as the plain-text platform lines are.
 """
 
 from __future__ import annotations
@@ -43,3 +49,10 @@ def report_line(
     if init_ms is not None:
         fields.append(f"Init Duration: {init_ms:.2f} ms")
     return "\t".join(fields) + "\t"
+
+
+def logs_dropped_line(request_id: str, dropped_lines: int, dropped_bytes: int) -> str:
+    return (
+        f"LOGS RequestId: {request_id}\tDropped Records: {dropped_lines}\tDropped Bytes: {dropped_bytes}\t"
+        "Reason: The invocation's log output passed Overcast's limit per invocation (max_log_bytes_per_invocation)."
+    )
