@@ -51,8 +51,16 @@ def report_line(
     return "\t".join(fields) + "\t"
 
 
+# Overcast's words: Lambda's own reason is "Consumer seems to have fallen behind as it has not acknowledged
+# receipt of logs." (the same page), for the extension that reads them.
+LOGS_DROPPED_REASON = (
+    "The function's log output passed Overcast's limits: max_log_bytes_per_invocation in an invocation, "
+    "or what the log writer holds while it catches up."
+)
+
+
 def logs_dropped_line(request_id: str, dropped_lines: int, dropped_bytes: int) -> str:
     return (
         f"LOGS RequestId: {request_id}\tDropped Records: {dropped_lines}\tDropped Bytes: {dropped_bytes}\t"
-        "Reason: The invocation's log output passed Overcast's limit per invocation (max_log_bytes_per_invocation)."
+        f"Reason: {LOGS_DROPPED_REASON}"
     )
