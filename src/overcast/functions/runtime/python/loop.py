@@ -45,7 +45,9 @@ class LineSink:
 
     def flush(self) -> None:
         """End the line in progress (at the end of an init or an invocation)."""
-        self._pipe.close(int(time.time() * 1000))
+        pipe = self._pipe
+        if pipe.partial or pipe.open:
+            pipe.close(int(time.time() * 1000))
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
