@@ -54,6 +54,11 @@ class Settings:
     idle_seconds: int = 600
     # Largest synchronous Invoke payload, request and response (AWS: 6 MB).
     max_sync_payload_bytes: int = 6 * 1024 * 1024
+    # A function's log: a line longer than one log event is cut into events of at most this many bytes
+    # (AWS: 1,048,576 a batch less 26 an event), and an invocation's output past this many bytes of events
+    # is dropped and counted (Overcast's own bound; see functions/runtime/python/logbudget.py).
+    max_log_event_bytes: int = 1_048_576 - 26
+    max_log_bytes_per_invocation: int = 4 * 1024 * 1024
     # When the exact pythonX.Y for a runtime is missing, run the nearest available one (logged).
     nearest_python: bool = False
     # Billing granularity in ms: 1 (AWS today) or 100 (AWS until December 2020).
@@ -166,6 +171,8 @@ def _validate(settings: Settings) -> None:
             f"setting 'nats_stream_max_bytes': {settings.nats_stream_max_bytes} must be at least 1 and at most "
             "'nats_max_store_bytes' and 'nats_max_memory_bytes'"
         )
+    if not 16 <= settings.max_log_event_bytes <= 1_048_576 - 26:
+        raise ConfigError(f"setting 'max_log_event_bytes': must be 16 to 1048550, got {settings.max_log_event_bytes}")
     if settings.log_level not in {"critical", "error", "warning", "info", "debug", "trace"}:
         raise ConfigError(f"setting 'log_level': {settings.log_level!r} is not a log level")
 

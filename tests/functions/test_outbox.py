@@ -13,6 +13,7 @@ from overcast.clock import FakeClock
 from overcast.context import RequestContext
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult
 from overcast.functions.outbox import Finished, Outbox, StoreWriter
+from overcast.functions.report import LOGS_DROPPED_REASON
 from overcast.observe.logs import LogStore
 from overcast.store import Store, open_store
 
@@ -137,3 +138,25 @@ async def test_without_logs_or_meter_nothing_is_stored(parts: tuple[Store, LogSt
     await box.flush()
     assert await logs.groups(RequestContext(A, R)) == ([], None)
     assert await meter.records() == []
+
+
+async def test_logs_past_what_the_outbox_may_hold_are_dropped_and_counted(
+    parts: tuple[Store, LogStore, Meter, FakeClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, logs, meter, clock = parts
+    box = outbox(store, logs, meter, clock, 60)
+    lines = tuple((T0 + 11, f"line {n:95d}") for n in range(100))  # 100 lines of 100 characters
+    monkeypatch.setattr("overcast.functions.outbox.MAX_HELD_LOG", 100 * (100 + 128) + 1)
+    box.add(finished(1, log=lines), MeasuredInstance(1))
+    box.add(finished(2, log=lines), MeasuredInstance(1))  # the writer has not taken the first yet
+    await box.flush()
+    box.add(finished(3, log=lines), MeasuredInstance(1))  # stored meanwhile: room again
+    await box.flush()
+    stored = await messages(logs)
+    assert [m for m in stored if m.startswith(("START", "LOGS"))] == [
+        "START RequestId: req-1 Version: $LATEST",
+        "START RequestId: req-2 Version: $LATEST",
+        f"LOGS RequestId: req-2\tDropped Records: 100\tDropped Bytes: 10000\tReason: {LOGS_DROPPED_REASON}",
+        "START RequestId: req-3 Version: $LATEST",
+    ]
+    assert len(stored) == 3 * 3 + 1 + 2 * 100

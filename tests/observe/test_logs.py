@@ -434,3 +434,14 @@ async def test_events_stored_before_the_integer_ids_survive_the_migration(store:
     await logs.delete_group(CA, "g")
     assert [e.message for e in (await logs.filter_events(CA, "h"))[0]] == ["other group"]
     assert [e.message for e in (await logs.filter_events(CB, "g"))[0]] == ["other account"]
+
+
+async def test_put_log_events_takes_an_event_as_large_as_a_whole_batch_and_no_larger(logs: LogStore) -> None:
+    """PutLogEvents counts an event as its UTF-8 bytes plus 26 and a batch as at most 1,048,576 bytes: the
+    largest message is 1,048,550 bytes, which is where Lambda's log cuts a long line (logbudget.py)."""
+    await logs.create_group(CA, "g")
+    await logs.create_stream(CA, "g", "s")
+    with pytest.raises(LogsInvalidParameter, match="Upload too large: 1048577 bytes exceeds limit of 1048576"):
+        await logs.put_log_events(CA, "g", "s", events((0, "é" * 524_275 + "x")))
+    assert await logs.put_log_events(CA, "g", "s", events((0, "é" * 524_275))) == Rejected()
+    assert [len(m.encode()) for m in await messages(logs, CA, "g", "s")] == [1_048_550]

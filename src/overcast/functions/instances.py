@@ -69,6 +69,9 @@ class InvocationResult:
     init_duration_ms: float | None = None  # set on the first invocation of a fresh instance
     log: tuple[LogLine, ...] = ()  # what the instance wrote for this invocation (plus init, when cold)
     instance_lost: bool = False  # the instance died or was killed (timeout, OOM, crash): not reusable
+    # Lines past the invocation's log ceiling, and their bytes (functions/runtime/python/logbudget.py)
+    dropped_log_lines: int = 0
+    dropped_log_bytes: int = 0
 
 
 class Instance(Protocol):

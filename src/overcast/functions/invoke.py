@@ -385,6 +385,8 @@ class InvokeService:
             outcome=outcome(result),
             architecture=config.architectures[0] if config.architectures else "x86_64",
             log=tuple((line.timestamp_ms, line.message) for line in result.log) if result.log else (),
+            dropped_lines=result.dropped_log_lines,
+            dropped_bytes=result.dropped_log_bytes,
         )
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:

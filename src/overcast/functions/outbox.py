@@ -17,6 +17,11 @@ the invocation, which is what AWS's REPORT shows unless the next invocation on t
 in the same few milliseconds, raised it. The writer makes the START, END and REPORT lines and the
 billing record from the records: `StoreWriter` in this process, or `WriterProcess` in a process
 of its own, so that neither the making nor the storing takes the server's CPU or its GIL.
+
+An invocation's log is bounded (functions/runtime/python/logbudget.py); so is what the outbox holds
+of many: past MAX_HELD_LOG not yet stored (invocations that flood their logs faster than the writer
+stores them), a finished invocation's lines are dropped and counted in its LOGS line instead of held,
+as Lambda drops logs when their consumer falls behind.
 """
 
 from __future__ import annotations
@@ -41,6 +46,11 @@ StreamKey = tuple[str, str, str, str]  # (account, region, log group, log stream
 # A Finished record as marshal carries it to a writer process: a plain tuple of its fields, in order.
 Wire = tuple[Any, ...]
 MAX_MEMORY = 12  # Finished.max_memory_mb's position
+LOG = 17  # Finished.log's
+# What the outbox may hold of log lines not yet stored, counted as their characters plus LINE_COST each
+# (its tuple, str and timestamp objects): a few invocations' worth at the ceiling per invocation.
+MAX_HELD_LOG = 24 * 1024 * 1024
+LINE_COST = 128
 
 
 class Finished(NamedTuple):
@@ -67,6 +77,8 @@ class Finished(NamedTuple):
     outcome: str  # "success" | "error" | "timeout" | "crash"
     architecture: str
     log: tuple[tuple[int, str], ...]  # what the function wrote: (timestamp ms, line) pairs
+    dropped_lines: int = 0  # what the function wrote past the invocation's log ceiling: lines
+    dropped_bytes: int = 0  # and their bytes
 
     def lines(self, max_memory_mb: int) -> list[LogLine]:
         """START, the function's lines, END and REPORT, in AWS's order (init output before START)."""
@@ -76,10 +88,12 @@ class Finished(NamedTuple):
         report_text = report.report_line(
             request_id, self.duration_ms, self.billed_ms, self.memory_mb, max_memory_mb, self.init_ms
         )
+        dropped = [LogLine(end, report.logs_dropped_line(request_id, self.dropped_lines, self.dropped_bytes))]
         return [
             *before,
             LogLine(started, report.start_line(request_id, self.version)),
             *during,
+            *(dropped if self.dropped_lines else ()),
             LogLine(end, report.end_line(request_id)),
             LogLine(end, report_text),
         ]
@@ -104,6 +118,16 @@ class Finished(NamedTuple):
     def wire(self, max_memory_mb: int) -> Wire:
         """These facts as a plain tuple, Max Memory Used settled."""
         return (*self[:MAX_MEMORY], max_memory_mb, *self[MAX_MEMORY + 1 :])
+
+    def log_size(self) -> int:
+        """What its log lines cost to hold, as MAX_HELD_LOG counts."""
+        return sum(len(message) for _, message in self.log) + LINE_COST * len(self.log) if self.log else 0
+
+    def without_log(self) -> Finished:
+        """These facts with the log's lines counted as dropped instead of held."""
+        size = sum(len(message.encode("utf-8", "replace")) for _, message in self.log)
+        return self._replace(log=(), dropped_lines=self.dropped_lines + len(self.log),
+                             dropped_bytes=self.dropped_bytes + size)  # fmt: skip
 
 
 class BatchWriter(Protocol):
@@ -178,12 +202,19 @@ class Outbox:
         self.clock = clock
         self.delay_s = writer.delay_s if delay_s is None else delay_s
         self._finished: list[tuple[Finished, Instance]] = []
+        self._held = 0  # log_size() of the invocations added and not yet stored
         self._writer: asyncio.Task[None] | None = None  # the scheduled write, while one is pending
         self._lock = asyncio.Lock()  # one write at a time, so a stream's events are stored in order
 
     def add(self, finished: Finished, instance: Instance) -> None:
         """Buffer one finished invocation (and the instance it ran on, for its peak memory); its log
         events and billing record are handed to the writer within `delay_s`."""
+        if finished.log:
+            size = finished.log_size()
+            if self._held + size > MAX_HELD_LOG:
+                finished = finished.without_log()
+            else:
+                self._held += size
         self._finished.append((finished, instance))
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._write_later())
@@ -213,14 +244,20 @@ class Outbox:
                 return
             peaks: dict[int, int] = {}
             batch: list[Wire] = []
+            held = 0
             for item, instance in finished:
+                held += item.log_size()
                 memory = item.max_memory_mb
                 if memory is None:
                     memory = peaks.get(id(instance))
                     if memory is None:
                         memory = peaks[id(instance)] = instance.max_memory_mb()
                 batch.append(item.wire(memory))
-            await self.writer.write(batch)
+            del finished
+            try:
+                await self.writer.write(batch)
+            finally:
+                self._held -= held
 
     async def flush(self) -> None:
         """Write everything buffered so far now, and wait until it is stored."""

@@ -30,10 +30,11 @@ import os
 import signal
 import struct
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from overcast.clock import SystemClock
-from overcast.functions.outbox import StoreWriter, Wire
+from overcast.functions.outbox import LOG, StoreWriter, Wire
 from overcast.observe.logs import LogStore
 from overcast.store import open_store
 
@@ -48,6 +49,9 @@ LAGGING_BATCH = 20_000
 # Invocations stored per transaction: each holds the database's write lock, which the server's own
 # writes wait for, for a few milliseconds at most (~13 us of SQL an invocation).
 PER_TRANSACTION = 500
+# And characters of function log per transaction, so that invocations that flooded their log (up to
+# the ceiling each) are made into statements and stored a few at a time, not all in memory at once.
+LOG_PER_TRANSACTION = 4 * 1024 * 1024
 
 
 class WriterProcess:
@@ -120,7 +124,10 @@ class WriterProcess:
             code = await self._ended()
             log.error(
                 "the outbox's writer process ended (%s, exit code %s): the log events and billing records of "
-                "%d invocations are lost; the next batch starts a new writer", exc, code, len(batch)
+                "%d invocations are lost; the next batch starts a new writer",
+                exc,
+                code,
+                len(batch),
             )
             return False
         return answer == STORED  # when not, the child has logged why
@@ -190,17 +197,33 @@ async def _store(writer: StoreWriter, batch: list[Wire], priority: Priority, lag
     the batch shows the child is behind."""
     lagging = len(batch) >= lagging_batch
     stored = True
-    for start in range(0, len(batch), PER_TRANSACTION):
+    for part in _transactions(batch):
         if lagging:
             priority.foreground()
         else:
             priority.background()
-        statements, what = writer.statements(batch[start : start + PER_TRANSACTION])
+        statements, what = writer.statements(part)
         priority.foreground()
         stored = await writer.store_statements(statements, what) and stored
     if not lagging:
         priority.background()  # waiting for the next batch, and making its statements
     return stored
+
+
+def _transactions(batch: list[Wire]) -> Iterator[list[Wire]]:
+    """The batch in parts of at most PER_TRANSACTION invocations and LOG_PER_TRANSACTION characters of log
+    (or one invocation, if it alone has more)."""
+    part: list[Wire] = []
+    size = 0
+    for item in batch:
+        log_size = sum(len(message) for _, message in item[LOG]) if item[LOG] else 0
+        if part and (len(part) >= PER_TRANSACTION or size + log_size > LOG_PER_TRANSACTION):
+            yield part
+            part, size = [], 0
+        part.append(item)
+        size += log_size
+    if part:
+        yield part
 
 
 async def _serve(store_url: str | None, sqlite_path: Path, logs: bool, metered: bool, lagging_batch: int) -> None:

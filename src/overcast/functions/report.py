@@ -12,6 +12,12 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html):
 (the REPORT line is one line: each field is followed by a tab, the last one too). Durations show
 two decimals, sizes whole megabytes; Init Duration appears only on a cold start. The texts carry
 no trailing newline: the log event's message is the line itself.
+
+When an invocation's output passed Overcast's log ceiling (functions/runtime/python/logbudget.py),
+a LOGS line before END says how much was dropped: the fields of Lambda's `platform.logsDropped`
+telemetry event (reason, droppedRecords, droppedBytes:
+https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#platform-logsDropped),
+written as the plain-text platform lines are.
 """
 
 from __future__ import annotations
@@ -43,3 +49,18 @@ def report_line(
     if init_ms is not None:
         fields.append(f"Init Duration: {init_ms:.2f} ms")
     return "\t".join(fields) + "\t"
+
+
+# Overcast's words: Lambda's own reason is "Consumer seems to have fallen behind as it has not acknowledged
+# receipt of logs." (the same page), for the extension that reads them.
+LOGS_DROPPED_REASON = (
+    "The function's log output passed Overcast's limits: max_log_bytes_per_invocation in an invocation, "
+    "or what the log writer holds while it catches up."
+)
+
+
+def logs_dropped_line(request_id: str, dropped_lines: int, dropped_bytes: int) -> str:
+    return (
+        f"LOGS RequestId: {request_id}\tDropped Records: {dropped_lines}\tDropped Bytes: {dropped_bytes}\t"
+        f"Reason: {LOGS_DROPPED_REASON}"
+    )

@@ -19,6 +19,7 @@ from overcast.config import Settings
 from overcast.functions.instances import InstanceSpec, Invocation
 from overcast.functions.runtime.python import frames, handlers, loop
 from overcast.functions.runtime.python.lambdacontext import LambdaContext
+from overcast.functions.runtime.python.logbudget import LogBudget
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.functions.sandbox.interpreters import SUPPORTED, available_python
 
@@ -137,13 +138,26 @@ def test_context_object(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_line_sink_keeps_partial_lines_until_flushed() -> None:
-    lines: list[tuple[int, str]] = []
-    sink = loop.LineSink(lines)
+    sink = loop.LineSink(LogBudget())
+    lines = sink.budget.lines
     sink.write("one\ntw")
     sink.write("o\nthree")
     assert [text for _, text in lines] == ["one", "two"]
     sink.flush()
     assert [text for _, text in lines] == ["one", "two", "three"]
+
+
+def test_line_sink_holds_one_invocations_ceiling_of_a_flood_and_counts_the_rest() -> None:
+    sink = loop.LineSink(LogBudget(event_bytes=100, invocation_bytes=1000))
+    sink.write("x" * 250 + "\n")  # one line, three events
+    sink.write("y\n" * 100)
+    sink.write("z" * 5_000_000)  # larger than a slice of the sink, no newline
+    sink.flush()
+    lines, dropped_lines, dropped_bytes = sink.budget.take()
+    assert [len(text) for _, text in lines[:3]] == [100, 100, 50]
+    assert sum(len(text) + 26 for _, text in lines) <= 1000
+    assert dropped_lines == 100 - (len(lines) - 3) + 1
+    assert dropped_bytes == dropped_lines - 1 + 5_000_000
 
 
 def test_marshal() -> None:

@@ -60,3 +60,20 @@ async def test_a_closed_channel_is_not_polled() -> None:
         await asyncio.sleep(0)
     assert not channel.spin(1.0)
     channel.close()
+
+
+async def test_a_frame_header_past_the_bound_closes_the_channel_without_buffering_it() -> None:
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    channel = Channel(max_header=1000)
+    await asyncio.get_running_loop().create_unix_connection(lambda: channel, sock=ours)
+    try:
+        reading = asyncio.ensure_future(channel.read(5))
+        await asyncio.sleep(0)
+        theirs.sendall(frames.PREFIX.pack(1 << 30, 0) + b"x" * 4096)  # claims a 1 GB header
+        with pytest.raises(ConnectionError, match="protocol"):
+            await reading
+        assert not channel._buffer
+    finally:
+        channel.close()
+        theirs.close()

@@ -71,3 +71,30 @@ async def test_handler_returns_payload_context_and_environment(
         assert "_X_AMZN_TRACE_ID" not in json.loads(second.payload)["env"]
     finally:
         await instance.stop()
+
+
+# A handler that bypasses the runtime's log capture and writes a frame of its own on the instance's channel
+FORGED_FRAME = """
+import os, stat, struct
+
+def handler(event, context):
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.write(fd, struct.pack("!II", 1 << 30, 0) + b"[" * 65536)
+        except OSError:
+            pass
+    return "unreachable"
+"""
+
+
+async def test_a_forged_frame_larger_than_the_log_ceiling_loses_the_instance_not_the_servers_memory(
+    sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    spec = make_spec({"app.py": FORGED_FRAME})
+    instance = await sandboxes.start(spec)
+    try:
+        result = await instance.invoke(invocation(spec))
+        assert result.instance_lost and result.error_type == "Runtime.ExitError"
+    finally:
+        await instance.stop()

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 from overcast.clock import Clock, SystemClock
 from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult, LogLine
 from overcast.functions.runtime.api import InitOutcome, Reply, RuntimeApi, RuntimeExited
+from overcast.functions.runtime.python.logbudget import LogBudget, PipeLines
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ RUNTIME_DIR = "/var/runtime"
 # The init phase's limit; a runtime still initializing after it goes on within the first invoke.
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
 INIT_TIMEOUT_S = 10.0
-MAX_PENDING_LOG_LINES = 100_000
+PIPE_CHUNK = 64 * 1024
 _MIB = 1024 * 1024
 
 # Go's names for signals: AWS's runtime supervisor reports "signal: killed" and the like.
@@ -212,7 +213,8 @@ class CustomInstance:
         self._process: Process | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._exit_code: asyncio.Future[int] | None = None
-        self._log: list[LogLine] = []
+        # What the runtime writes to its pipes, and the platform's own lines, in order, within the log budget.
+        self._log = LogBudget(*getattr(sandboxes, "log_limits", ()))
         self._failure: InitFailure | None = None
         self._init_ms: float | None = None
         self._initialized = False
@@ -229,7 +231,8 @@ class CustomInstance:
         notices = getattr(self._sandboxes, "notices", None)
         if callable(notices):
             now = int(self._clock.now() * 1000)
-            self._log.extend(LogLine(now, line) for line in notices(self.spec))
+            for line in notices(self.spec):
+                self._log.note(now, line)
         plan = launch(
             self.spec,
             api.address,
@@ -339,7 +342,7 @@ class CustomInstance:
             duration_ms=reply.duration_ms,
             max_memory_used_mb=self.max_memory_mb(),
             init_duration_ms=self._take_init_ms(),
-            log=self._take_log(),
+            **self._take_log(),
         )
 
     async def _init_failed(self, invocation: Invocation, started: float) -> InvocationResult:
@@ -387,7 +390,7 @@ class CustomInstance:
         await self._teardown()
         self._stopped = True
         duration = (self._clock.monotonic() - started) * 1000.0
-        return InvocationResult(payload, "Unhandled", error_type, duration, memory, init_ms, log, instance_lost=True)
+        return InvocationResult(payload, "Unhandled", error_type, duration, memory, init_ms, instance_lost=True, **log)
 
     # --- helpers ---
     def _runtime_gone(self) -> bool:
@@ -409,13 +412,19 @@ class CustomInstance:
         init_ms, self._init_ms = self._init_ms, None
         return init_ms
 
-    def _take_log(self) -> tuple[LogLine, ...]:
-        log, self._log = tuple(self._log), []
-        return log
+    def _take_log(self) -> dict[str, Any]:
+        """The invocation's log lines and what the budget dropped, as InvocationResult's fields."""
+        lines, dropped_lines, dropped_bytes = self._log.take()
+        return {
+            "log": tuple(LogLine(ts, message) for ts, message in lines),
+            "dropped_log_lines": dropped_lines,
+            "dropped_log_bytes": dropped_bytes,
+        }
 
     def _note(self, *lines: str) -> None:
         now = int(self._clock.now() * 1000)
-        self._log.extend(LogLine(now, line) for line in lines)
+        for line in lines:
+            self._log.note(now, line)
 
     async def _drain(self) -> None:
         """Let output the runtime wrote before answering reach the log (it is already in the pipe)."""
@@ -423,14 +432,10 @@ class CustomInstance:
             await asyncio.sleep(0)
 
     async def _pump(self, stream: asyncio.StreamReader) -> None:
-        partial = b""
-        while chunk := await stream.read(65536):
-            *lines, partial = (partial + chunk).split(b"\n")
-            if lines and len(self._log) < MAX_PENDING_LOG_LINES:
-                now = int(self._clock.now() * 1000)
-                self._log.extend(LogLine(now, line.decode("utf-8", "replace")) for line in lines)
-        if partial:
-            self._note(partial.decode("utf-8", "replace"))
+        pipe = PipeLines(self._log)
+        while chunk := await stream.read(PIPE_CHUNK):
+            pipe.feed(chunk, int(self._clock.now() * 1000))
+        pipe.close(int(self._clock.now() * 1000))
 
     async def _watch(self, process: Process, api: RuntimeApi, exit_code: asyncio.Future[int]) -> None:
         code = await process.wait()

@@ -26,6 +26,7 @@ from typing import Any
 from overcast.config import Settings
 from overcast.errors import InvalidParameterValue
 from overcast.functions.instances import Instance, InstanceSpec
+from overcast.functions.runtime.python.logbudget import LogBudget
 from overcast.functions.sandbox.cgroups import CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
@@ -65,6 +66,8 @@ class LocalSandboxes:
         self.data_dir = Path(data_dir)
         self.pids_max = pids_max
         self.endpoint_url = endpoint_url or _endpoint(settings)
+        # An instance's log: events of at most this many bytes, at most this many per invocation (logbudget.py)
+        self.log_limits = (settings.max_log_event_bytes, settings.max_log_bytes_per_invocation)
         detected = isolation or detect_isolation()
         self.layout: CgroupLayout | None = None
         if detected.enforced:
@@ -245,11 +248,14 @@ class LocalSandboxes:
             "sys_path": [task_root, "/opt/python", f"/opt/python/lib/python{version}/site-packages"],
             "notices": notices,
             "ensure_ascii": version not in ("3.9", "3.10", "3.11"),
+            "log_limits": list(self.log_limits),
         }
         reveal = (real_prefix(interpreter),)
         setup = {"op": "python", "init": init, "confine": self._confinement(spec, Path(task_root), reveal)}
         process = await self._claim(vessel, spec, setup)
-        instance = PythonInstance(f"{spec.function_name}-{uuid.uuid4().hex[:12]}", spec, process)
+        instance = PythonInstance(
+            f"{spec.function_name}-{uuid.uuid4().hex[:12]}", spec, process, LogBudget(*self.log_limits)
+        )
         self._instances.add(instance)
         await instance.initialize(started)
         return instance

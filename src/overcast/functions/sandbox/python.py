@@ -20,6 +20,7 @@ from typing import Any
 
 from overcast.functions.instances import InstanceSpec, Invocation, InvocationResult, LogLine
 from overcast.functions.runtime.python import frames
+from overcast.functions.runtime.python.logbudget import LogBudget, PipeLines
 from overcast.functions.sandbox.processes import SandboxedProcess, describe_exit
 
 MB = 1024 * 1024
@@ -37,6 +38,7 @@ _PLATFORM_ERRORS = ("Runtime.ExitError", "Runtime.OutOfMemory", "Sandbox.Timedou
 SPIN_S = 120e-6
 READ_SIZE = 256 * 1024
 CALM_AFTER = 8
+PIPE_CHUNK = 64 * 1024
 
 
 def _now_ms() -> int:
@@ -57,7 +59,8 @@ class Channel(asyncio.Protocol):
     task-cancelling asyncio.timeout, ~60 us of the server's CPU per invoke here, more than the
     rest of the instance round trip. A read's deadline is a timer that fails the waiting future."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_header: int = 1 << 30) -> None:
+        self.max_header = max_header  # a longer frame header breaks the protocol: the channel closes
         self.transport: asyncio.WriteTransport | None = None
         self._buffer = bytearray()
         self._frames: collections.deque[Frame] = collections.deque()
@@ -81,6 +84,12 @@ class Channel(asyncio.Protocol):
         buffer += data
         while len(buffer) >= frames.PREFIX.size:
             head_len, body_len = frames.PREFIX.unpack_from(buffer)
+            if head_len > self.max_header:  # more log than the budget lets through: not our runtime speaking
+                buffer.clear()
+                self._closed = True
+                self._wake(ConnectionError("the instance broke the channel's protocol"))
+                self.close()
+                return
             head_end = frames.PREFIX.size + head_len
             end = head_end + body_len
             if len(buffer) < end:
@@ -164,24 +173,29 @@ class PythonInstance:
     in_flight = 0
     calm = 0
 
-    def __init__(self, instance_id: str, spec: InstanceSpec, process: SandboxedProcess) -> None:
+    def __init__(
+        self, instance_id: str, spec: InstanceSpec, process: SandboxedProcess, log_budget: LogBudget | None = None
+    ) -> None:
         self.id = instance_id
         self.spec = spec
         self.process = process
         self._busy = False
-        self._channel = Channel()
+        # Everything the instance writes, its runtime's frames and its pipes, goes through one budget.
+        self._budget = log_budget or LogBudget()
+        # A JSON string takes at most 6 bytes per byte of its text (\u00XX): a header past that carries more
+        # log than the budget lets the runtime send.
+        self._channel = Channel(max_header=6 * self._budget.invocation_bytes + READ_SIZE)
         self._connected = False
         self._init_error: dict[str, Any] | None = None
         self._init_error_type: str | None = None
         self._init_ms: float | None = None
-        self._pending_log: list[LogLine] = []
-        self._fd_log: list[LogLine] = []
         self._pumps: list[asyncio.Task[None]] = []
         self._stopped = False
 
     async def initialize(self, started: float) -> None:
         """Wait for the runtime's `ready` frame (the handler imported, or not)."""
         self._pumps = [asyncio.create_task(self._pump(s)) for s in (self.process.stdout, self.process.stderr)]
+        # (the init frame's lines join the first invocation's log)
         self.process.channel.setblocking(False)
         loop = asyncio.get_running_loop()
         await loop.create_unix_connection(lambda: self._channel, sock=self.process.channel)
@@ -192,7 +206,7 @@ class PythonInstance:
             await self._lost_at_init(exc)
             return
         self._init_ms = (time.monotonic() - started) * 1000
-        self._pending_log.extend(LogLine(int(ts), msg) for ts, msg in header.get("log", []))
+        self._budget_frame(header)
         self.process.note_peak(int(header.get("maxrss", 0)))
         if header.get("op") == "failed":
             self._init_error = {"errorMessage": header.get("message", ""), "errorType": "Runtime.ExitError"}
@@ -217,10 +231,22 @@ class PythonInstance:
         self._init_error_type = kind
 
     async def _pump(self, stream: asyncio.StreamReader) -> None:
-        """Output written straight to fd 1/2 (child processes, C code) joins the log as it comes."""
+        """Output written straight to fd 1/2 (child processes, C code) joins the log as it comes, in chunks:
+        the budget holds no more than a log event of a line in progress."""
+        pipe = PipeLines(self._budget)
         with contextlib.suppress(Exception):
-            while line := await stream.readline():
-                self._fd_log.append(LogLine(_now_ms(), line.decode(errors="replace").rstrip("\n")))
+            while chunk := await stream.read(PIPE_CHUNK):
+                pipe.feed(chunk, _now_ms())
+        pipe.close(_now_ms())
+
+    def _budget_frame(self, header: dict[str, Any]) -> None:
+        """The lines a runtime frame carries into the budget, and those the runtime's own budget dropped."""
+        budget = self._budget
+        for ts, msg in header.get("log") or ():
+            budget.add(int(ts), str(msg))
+        dropped = header.get("dropped")
+        if dropped:
+            budget.drop(int(dropped[0]), int(dropped[1]))
 
     async def _exit_code(self) -> int:
         try:
@@ -229,11 +255,12 @@ class PythonInstance:
             await self.process.kill()
             return await self.process.wait()
 
-    def _take_log(self, lines: list[Any]) -> tuple[LogLine, ...]:
-        log = self._pending_log + [LogLine(int(ts), msg) for ts, msg in lines] + self._fd_log
-        self._pending_log, self._fd_log = [], []
+    def _take_log(self) -> tuple[tuple[LogLine, ...], int, int]:
+        """The invocation's log lines in time order, and the lines dropped and their bytes."""
+        lines, dropped_lines, dropped_bytes = self._budget.take()
+        log = [LogLine(ts, message) for ts, message in lines]
         log.sort(key=lambda line: line.timestamp_ms)
-        return tuple(log)
+        return tuple(log), dropped_lines, dropped_bytes
 
     def max_memory_mb(self) -> int:
         return math.ceil(self.process.max_memory_bytes() / MB)
@@ -274,8 +301,10 @@ class PythonInstance:
             # Output written straight to fd 1/2 (C code, child processes) joins the log when its pipe is
             # read: with this invocation if it came in first, else with the next one (no extra loop turn
             # per invoke to wait for it).
-            lines = reply["log"]
-            log = self._take_log(lines) if lines or self._pending_log or self._fd_log else ()
+            if reply["log"] or "dropped" in reply:
+                self._budget_frame(reply)
+            budget = self._budget
+            log, dropped_lines, dropped_bytes = self._take_log() if budget.lines or budget.dropped_lines else ((), 0, 0)
             error_type = reply["error_type"]
             return InvocationResult(
                 body,
@@ -285,6 +314,8 @@ class PythonInstance:
                 None,  # Max Memory Used: read when the outbox hands the REPORT line over, off the response's path
                 init_ms,
                 log,
+                dropped_log_lines=dropped_lines,
+                dropped_log_bytes=dropped_bytes,
             )
         finally:
             self._busy = False
@@ -296,7 +327,7 @@ class PythonInstance:
         if error_type in _PLATFORM_ERRORS:
             document["errorMessage"] = f"RequestId: {invocation.request_id} Error: {document['errorMessage']}"
         await self.process.kill()
-        log = self._take_log([])
+        log, dropped_lines, dropped_bytes = self._take_log()
         await self.stop()
         return InvocationResult(
             payload=json.dumps(document).encode(),
@@ -307,6 +338,8 @@ class PythonInstance:
             init_duration_ms=init_ms,
             log=log,
             instance_lost=True,
+            dropped_log_lines=dropped_lines,
+            dropped_log_bytes=dropped_bytes,
         )
 
     async def _timed_out(self, invocation: Invocation, started: float, init_ms: float | None) -> InvocationResult:
@@ -319,9 +352,7 @@ class PythonInstance:
             "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after {seconds} seconds",
         }
         now = _now_ms()
-        self._pending_log.append(
-            LogLine(now, f"{_iso(now)} {invocation.request_id} Task timed out after {seconds} seconds")
-        )
+        self._budget.note(now, f"{_iso(now)} {invocation.request_id} Task timed out after {seconds} seconds")
         return await self._lost(document, duration, init_ms)
 
     async def _died(self, invocation: Invocation, started: float, init_ms: float | None) -> InvocationResult:
@@ -329,13 +360,13 @@ class PythonInstance:
         duration = (time.monotonic() - started) * 1000
         kind = "Runtime.OutOfMemory" if self.process.oom_killed() else "Runtime.ExitError"
         message = f"RequestId: {invocation.request_id} Error: Runtime exited with error: {describe_exit(code)}"
-        self._pending_log.append(LogLine(_now_ms(), f"{message}\n{kind}"))
+        self._budget.note(_now_ms(), f"{message}\n{kind}")
         return await self._lost({"errorType": kind, "errorMessage": message}, duration, init_ms)
 
     async def _lost(self, document: dict[str, Any], duration: float, init_ms: float | None) -> InvocationResult:
         memory = self.max_memory_mb()
         await asyncio.sleep(0)
-        log = self._take_log([])
+        log, dropped_lines, dropped_bytes = self._take_log()
         await self.stop()
         return InvocationResult(
             payload=json.dumps(document).encode(),
@@ -346,6 +377,8 @@ class PythonInstance:
             init_duration_ms=init_ms,
             log=log,
             instance_lost=True,
+            dropped_log_lines=dropped_lines,
+            dropped_log_bytes=dropped_bytes,
         )
 
     async def stop(self) -> None:

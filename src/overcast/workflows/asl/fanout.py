@@ -4,6 +4,10 @@ Each branch / iteration is a child Scope run as an asyncio task (Map honours Max
 events carry per-scope keys, so their interleaving does not change ids on replay.
 https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html
 https://docs.aws.amazon.com/step-functions/latest/dg/state-map.html
+
+A fan-out shares the event loop: however many iterations it starts or runs without waiting, it
+gives the loop a turn every SLICE_S of its work (see Turns), so that a 100,000-item Map does not
+stop the API answering while it runs.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Coroutine, Generator
+import time
+from collections.abc import Coroutine, Generator, Iterable
 from typing import Any
 
 from overcast.arn import format_arn
@@ -30,6 +35,24 @@ from overcast.workflows.asl.model import (
 )
 from overcast.workflows.asl.paths import NoMatch, UndefinedVariable, select
 from overcast.workflows.asl.scope import Frame, Scope, error_output
+
+# The longest a fan-out works without giving the event loop a turn: another request waits about this
+# long for each turn it needs (a health check needs a few).
+SLICE_S = 0.005
+
+
+class Turns:
+    """Gives the event loop a turn once SLICE_S of a fan-out's work has gone by without one."""
+
+    __slots__ = ("since",)
+
+    def __init__(self) -> None:
+        self.since = time.perf_counter()
+
+    async def share(self) -> None:
+        if time.perf_counter() - self.since >= SLICE_S:
+            await asyncio.sleep(0)
+            self.since = time.perf_counter()
 
 
 def _suffix(number: int) -> str:
@@ -90,6 +113,7 @@ async def _all(coroutines: list[Coroutine[Any, Any, Any]], eager: bool = False) 
     results: list[Any] = [None] * len(coroutines)
     failures: list[tuple[int, BaseException]] = []
     pending: dict[int, asyncio.Future[Any]] = {}
+    turns = Turns()
     for index, coroutine in enumerate(coroutines):
         try:
             blocked_on = coroutine.send(None)
@@ -101,6 +125,7 @@ async def _all(coroutines: list[Coroutine[Any, Any, Any]], eager: bool = False) 
             failures.append((index, exc))
         else:
             pending[index] = asyncio.ensure_future(_resume(coroutine, blocked_on))
+        await _share(turns, coroutines, index + 1, pending.values())
     tasks = list(pending.values())
     if tasks and not failures:
         try:
@@ -124,8 +149,26 @@ async def _all(coroutines: list[Coroutine[Any, Any, Any]], eager: bool = False) 
     return results
 
 
+async def _share(turns: Turns, coroutines: list[Coroutine[Any, Any, Any]], started: int,
+                 tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Give the loop its turn while `coroutines` are started; cancelled meanwhile, those not started yet
+    are closed and the tasks cancelled."""
+    try:
+        await turns.share()
+    except asyncio.CancelledError:
+        for coroutine in coroutines[started:]:
+            coroutine.close()
+        for task in tasks:
+            task.cancel()
+        raise
+
+
 async def _all_tasks(coroutines: list[Coroutine[Any, Any, Any]]) -> list[Any]:
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    tasks: list[asyncio.Future[Any]] = []
+    turns = Turns()
+    for index, coroutine in enumerate(coroutines):  # their first steps run in the turns given
+        tasks.append(asyncio.ensure_future(coroutine))
+        await _share(turns, coroutines, index + 1, tasks)
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except asyncio.CancelledError:
@@ -236,7 +279,11 @@ async def map_attempt(frame: Frame, number: int) -> Any:
     tolerated_pct = _number(frame, state.tolerated_failure_percentage,
                             state.tolerated_failure_percentage_path,
                             "ToleratedFailurePercentagePath", effective, bindings)
-    inputs = [_item_input(frame, state, index, item, effective) for index, item in enumerate(items)]
+    turns = Turns()
+    inputs = []
+    for index, item in enumerate(items):
+        inputs.append(_item_input(frame, state, index, item, effective))
+        await turns.share()
     if state.item_batcher is not ABSENT:
         inputs = _batches(frame, state.item_batcher, inputs, effective)
     frame.map_item = None
@@ -283,6 +330,7 @@ async def map_attempt(frame: Frame, number: int) -> Any:
             index = next_index
             next_index += 1
             await iterate(index)
+            await turns.share()  # an iteration that never waits gives no other worker, nor the loop, a turn
 
     try:
         if limit >= len(inputs):

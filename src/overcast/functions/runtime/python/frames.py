@@ -26,7 +26,7 @@ def encode(header: dict[str, Any], body: bytes = b"") -> bytes:
 # The two frames of every warm invoke are written from templates when their values need no escaping
 # (printable ASCII without quotes or backslashes, as request ids and ARNs are): the JSON encoder
 # cost ~2-3 us a frame, at each end of the hop.
-_PLAIN = re.compile(r'[ !#-\[\]-~]*')
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
 _INVOKE = (
     '{"op":"invoke","request_id":"%s","deadline_ms":%d,"invoked_function_arn":"%s",'
     '"trace_id":null,"client_context":null,"cognito_identity":null}'
@@ -65,12 +65,18 @@ def encode_invoke(
     return encode(header, body)
 
 
-def encode_result(error_type: str | None, log: Sequence[Any], maxrss: int, body: bytes) -> bytes:
-    """An invocation's result frame (log: its [timestamp ms, line] pairs), as `encode` would write it."""
-    if error_type is None and not log:
+def encode_result(
+    error_type: str | None, log: Sequence[Any], maxrss: int, body: bytes, dropped_lines: int = 0, dropped_bytes: int = 0
+) -> bytes:
+    """An invocation's result frame (log: its [timestamp ms, line] pairs; dropped: the lines the log budget
+    dropped and their bytes, when there are), as `encode` would write it."""
+    if error_type is None and not log and not dropped_lines:
         head = (_RESULT % maxrss).encode()
         return PREFIX.pack(len(head), len(body)) + head + body
-    return encode({"op": "result", "error_type": error_type, "log": log, "maxrss": maxrss}, body)
+    header = {"op": "result", "error_type": error_type, "log": log, "maxrss": maxrss}
+    if dropped_lines:
+        header["dropped"] = [dropped_lines, dropped_bytes]
+    return encode(header, body)
 
 
 def decode_header(head: bytes | bytearray) -> dict[str, Any]:

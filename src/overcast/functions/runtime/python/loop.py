@@ -20,34 +20,34 @@ from typing import Any
 
 from . import frames, handlers
 from .lambdacontext import LambdaContext
-
-LogEntry = tuple[int, str]
+from .logbudget import LogBudget, PipeLines, utf8
 
 
 class LineSink:
-    """A text stream that turns writes into timestamped lines (AWS's runtime is unbuffered)."""
+    """A text stream that turns writes into timestamped lines (AWS's runtime is unbuffered), within the
+    invocation's log budget."""
 
     encoding = "utf-8"
     errors = "strict"
+    SLICE = 1 << 20  # a huge write is taken this many characters at a time, so it is never copied whole
 
-    def __init__(self, lines: list[LogEntry]) -> None:
-        self.lines = lines
-        self._partial = ""
+    def __init__(self, budget: LogBudget) -> None:
+        self.budget = budget
+        self._pipe = PipeLines(budget)
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        data = self._partial + text
-        *complete, self._partial = data.split("\n")
-        if complete:
-            now = int(time.time() * 1000)
-            self.lines.extend((now, line) for line in complete)
+        now = int(time.time() * 1000)
+        for start in range(0, len(text), self.SLICE):
+            self._pipe.feed(utf8(text[start : start + self.SLICE]), now)
         return len(text)
 
     def flush(self) -> None:
-        if self._partial:
-            self.lines.append((int(time.time() * 1000), self._partial))
-            self._partial = ""
+        """End the line in progress (at the end of an init or an invocation)."""
+        pipe = self._pipe
+        if pipe.partial or pipe.open:
+            pipe.close(int(time.time() * 1000))
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
@@ -133,8 +133,10 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(init["environment"])
     sys.path[:0] = [p for p in init["sys_path"] if p not in sys.path]
-    lines: list[LogEntry] = list((int(ts), str(msg)) for ts, msg in init.get("notices", []))
-    sink = LineSink(lines)
+    budget = LogBudget(*init.get("log_limits", ()))
+    for ts, msg in init.get("notices", []):
+        budget.note(int(ts), str(msg))
+    sink = LineSink(budget)
     sys.stdout = sink
     sys.stderr = sink
     _install_logging(sink)
@@ -149,10 +151,13 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
         error = handlers.exception_document(exc)
     sink.flush()
     if error is not None:
-        lines.append((int(time.time() * 1000), handlers.log_record(error)))
+        budget.add(int(time.time() * 1000), handlers.log_record(error))
     init_ms = (time.monotonic() - started) * 1000.0
-    frames.send(sock, {"op": "ready", "init_ms": init_ms, "error": error, "log": lines[:], "maxrss": _maxrss_bytes()})
-    del lines[:]
+    lines, dropped_lines, dropped_bytes = budget.take()
+    ready = {"op": "ready", "init_ms": init_ms, "error": error, "log": lines, "maxrss": _maxrss_bytes()}
+    if dropped_lines:
+        ready["dropped"] = [dropped_lines, dropped_bytes]
+    frames.send(sock, ready)
     if handler is None:
         os._exit(1)  # as AWS's runtime: an init failure ends the runtime
     reader = frames.Reader(sock)
@@ -161,7 +166,7 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
             header, body = reader.next()
         except EOFError:
             os._exit(0)
-        _invoke(sock, handler, header, body, sink, lines, ensure_ascii)
+        _invoke(sock, handler, header, body, sink, ensure_ascii)
 
 
 def _invoke(
@@ -170,7 +175,6 @@ def _invoke(
     header: dict[str, Any],
     body: bytes,
     sink: LineSink,
-    lines: list[LogEntry],
     ensure_ascii: bool,
 ) -> None:
     request_id = header["request_id"]
@@ -202,7 +206,8 @@ def _invoke(
         os._exit(code)
     sink.flush()
     if error is not None:
-        lines.append((int(time.time() * 1000), handlers.log_record(error)))
+        sink.budget.add(int(time.time() * 1000), handlers.log_record(error))
         result = json.dumps(error).encode()
-    sock.sendall(frames.encode_result(error["errorType"] if error else None, lines, _maxrss_bytes(), result))
-    del lines[:]
+    lines, dropped_lines, dropped_bytes = sink.budget.take()
+    error_type = error["errorType"] if error else None
+    sock.sendall(frames.encode_result(error_type, lines, _maxrss_bytes(), result, dropped_lines, dropped_bytes))
