@@ -126,6 +126,21 @@ ALIAS_ARN: Params = lambda r: {"stateMachineAliasArn": r["machine_alias_arn"]}  
 TOKEN: Params = lambda r: {"taskToken": r["task_token"]}  # noqa: E731
 
 STEP_FUNCTIONS: dict[str, tuple[Case, ...]] = {
+    # B's new machine logging into A's log group: delivery there is refused when the machine is made.
+    "CreateStateMachine": (
+        Case(
+            lambda r: {
+                "name": "b-" + r["machine"],
+                "definition": PASS,
+                "roleArn": B_ROLE,
+                "loggingConfiguration": {
+                    "level": "ALL",
+                    "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": r["log_group_arn"] + ":*"}}],
+                },
+            },
+            DENIED,
+        ),
+    ),
     "DescribeStateMachine": (
         _sfn(MACHINE, MACHINE_GONE),
         _sfn(lambda r: {"stateMachineArn": r["machine_version_arn"]}, SFN_NOT_FOUND),
@@ -457,7 +472,7 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
     "stepfunctions": {
         "ListStateMachines": {},
         "ListActivities": {},
-        "CreateStateMachine": None,  # a new machine, in the caller's account
+        "CreateStateMachine": None,  # a new machine, in the caller's account (in MATRIX with A's log group)
         "CreateActivity": None,  # a new activity, in the caller's account
         "ValidateStateMachineDefinition": None,  # checks a definition given in the call
         "TestState": None,  # runs a state given in the call
