@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,26 @@ def test_every_operation_of_every_table_is_in_the_matrix(tables: dict[str, Opera
     }
     assert not {s: ops for s, ops in stale.items() if ops}, f"entries for operations Overcast does not serve: {stale}"
     assert set(SERVICES) == set(tables), "the world builds resources of every service served"
+
+
+def test_bs_execution_schedules_nothing_on_as_activity(b: Clients, world: tuple[Resources, dict[str, Any]]) -> None:
+    """A state machine of B naming A's activity fails its task: A's workers are never handed B's input."""
+    r, _ = world
+    sfn = b["stepfunctions"]
+    definition = json.dumps(
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": r["activity_arn"], "End": True}}}
+    )
+    machine = sfn.create_state_machine(
+        name="b-" + r["activity"], definition=definition, roleArn=f"arn:aws:iam::{B}:role/r"
+    )
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"secret": "b"}')["executionArn"]
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution never ended"
+        time.sleep(0.02)
+    assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
+    events = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+    assert "ActivityScheduleFailed" in events and "ActivityScheduled" not in events
 
 
 @pytest.mark.parametrize("service", SERVICES)
