@@ -112,6 +112,13 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "GetProvisionedConcurrencyConfig": (_lambda(ALIAS),),
     "DeleteProvisionedConcurrencyConfig": (_lambda(ALIAS),),
     "ListProvisionedConcurrencyConfigs": (_lambda(FN),),
+    # A function's resource-based policy is its owner's to change or read
+    # (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html).
+    "AddPermission": (
+        _lambda(lambda r: {**FN(r), "StatementId": "b", "Action": "lambda:InvokeFunction", "Principal": B}),
+    ),
+    "GetPolicy": (_lambda(FN),),
+    "RemovePermission": (_lambda(lambda r: {**FN(r), "StatementId": "b"}),),
 }
 
 

@@ -21,6 +21,7 @@ import pytest
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.session import get_session
 
 from overcast.api.services import OperationTable
 from tests.api.services.cross_account_cases import MATRIX, NAMELESS, Case
@@ -72,6 +73,15 @@ def world(a: Clients) -> tuple[Resources, dict[str, Any]]:
     return r, {service: snapshot(a, r, service) for service in SERVICES}
 
 
+Served = dict[str, set[str]]
+
+
+@pytest.fixture(scope="module")
+def served(tables: dict[str, OperationTable]) -> Served:
+    """The operations of each service Overcast serves, as the composition root assembles its tables."""
+    return {service: set(table) for service, table in tables.items()}
+
+
 def _method(client: Any, operation: str) -> Any:
     return getattr(client, xform_name(operation))
 
@@ -107,8 +117,10 @@ def _cases() -> Iterator[Any]:
 
 @pytest.mark.parametrize(("service", "operation", "case"), list(_cases()))
 def test_b_is_answered_as_aws_answers_for_someone_elses_resource(
-    service: str, operation: str, case: Case, b: Clients, world: tuple[Resources, dict[str, Any]]
+    service: str, operation: str, case: Case, b: Clients, world: tuple[Resources, dict[str, Any]], served: Served
 ) -> None:
+    if operation not in served[service]:
+        pytest.skip(f"{service} {operation} is not served yet: its cases run once it is")
     r, _ = world
     params = case.params(r)
     assert _answer(b[service], operation, params) == case.code, params
@@ -152,11 +164,15 @@ def test_every_operation_of_every_table_is_in_the_matrix(tables: dict[str, Opera
         for service, table in tables.items()
     }
     assert not {s: ops for s, ops in missing.items() if ops}, missing
+    session = get_session()  # an entry for an operation not served yet waits for it; one of no model is a typo
     stale = {
-        service: sorted((set(MATRIX.get(service, {})) | set(NAMELESS.get(service, {}))) - set(tables.get(service, {})))
+        service: sorted(
+            (set(MATRIX.get(service, {})) | set(NAMELESS.get(service, {})))
+            - set(session.get_service_model(service).operation_names)
+        )
         for service in set(MATRIX) | set(NAMELESS)
     }
-    assert not {s: ops for s, ops in stale.items() if ops}, f"entries for operations Overcast does not serve: {stale}"
+    assert not {s: ops for s, ops in stale.items() if ops}, f"entries for operations of no model: {stale}"
     assert set(SERVICES) == set(tables), "the world builds resources of every service served"
 
 
