@@ -224,7 +224,10 @@ class AccessLogs:
 
     async def _flush_soon(self) -> None:
         await self.clock.sleep(self.delay_s)
-        await self.flush()
+        # Lines observed while a flush is writing find this task still running and start no other: they
+        # are written by the next turn here, not left waiting for a later request.
+        while self._pending:
+            await self.flush()
 
     async def flush(self) -> None:
         """Write every buffered line now."""
