@@ -119,3 +119,32 @@ def test_http_api_stage_access_log_lines(aws: ClientFactory, server: RunningServ
         f"{ok.headers['apigw-requestid']} GET GET /health 200 /live/health",
         f"{missing.headers['apigw-requestid']} GET - 404 /live/nothing/here",
     ]
+
+
+def test_a_stage_writes_no_access_log_into_another_accounts_group(aws: ClientFactory, server: RunningServer) -> None:
+    """A stage of account B naming account A's log group as its destination delivers nothing there."""
+    a, b = "111111111111", "222222222222"
+
+    def client(service: str, account: str) -> Any:
+        return aws(service, aws_access_key_id=account, aws_secret_access_key="x")
+
+    group = f"/overcast/tests/theirs-{uuid.uuid4().hex[:8]}"
+    client("logs", a).create_log_group(logGroupName=group)
+    arn = f"arn:aws:logs:us-east-1:{a}:log-group:{group}"
+    apis = {account: mock_rest_api(lambda service, account=account: client(service, account)) for account in (a, b)}
+    for api_id, apigw in apis.values():
+        apigw.update_stage(
+            restApiId=api_id, stageName="prod",
+            patchOperations=[
+                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+            ],
+        )  # fmt: skip
+    port = urlsplit(server.url).port
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        theirs = [http.get("/prod/pets", headers={"host": f"{api_id}.execute-api.localhost:{port}"}) for api_id, _ in
+                  (apis[b], apis[a])]  # fmt: skip
+    assert [r.status_code for r in theirs] == [200, 200]
+    # Lines are delivered in order, so once A's own line is there, B's would have been before it.
+    found = lines(lambda service: client(service, a), group, 1)
+    assert found == [theirs[1].headers["x-amzn-RequestId"]]

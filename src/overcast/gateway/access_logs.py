@@ -211,7 +211,10 @@ class AccessLogs:
         if not api.access_log_destination or not api.access_log_format:
             return
         group = log_group_of(api.access_log_destination)
-        if group is None:
+        if group is None or group[:2] != (api.account_id, api.region):
+            # API Gateway writes access logs with its own account's CloudWatch role, which reaches no other
+            # account's log group: such lines are lost, as on AWS
+            # (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
             return
         line = format_access_log(api.access_log_format, request_variables(api, request, result, trace))
         key = (*group, stream_name(api.api_id, api.stage))
@@ -221,7 +224,10 @@ class AccessLogs:
 
     async def _flush_soon(self) -> None:
         await self.clock.sleep(self.delay_s)
-        await self.flush()
+        # Lines observed while a flush is writing find this task still running and start no other: they
+        # are written by the next turn here, not left waiting for a later request.
+        while self._pending:
+            await self.flush()
 
     async def flush(self) -> None:
         """Write every buffered line now."""

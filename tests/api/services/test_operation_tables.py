@@ -1,6 +1,6 @@
 """Every operation table, as the composition root assembles it, names only operations of its botocore model.
 
-The tables come from `overcast.server.start` (the same call `overcast up` makes), so a service added
+The tables come from `overcast.server.start` (the same call `overcast up` makes; conftest.py), so a service added
 there is checked here without a line of this module changing. A key that is not one of the model's
 operations could never be called (the edge finds operations through the model) and hides a typo or
 a wrong service. Run with `-s` to see how many of each model's operations are implemented.
@@ -8,26 +8,10 @@ a wrong service. Run with `-s` to see how many of each model's operations are im
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from overcast.api.protocols.models import SERVICES, load_service
 from overcast.api.services import OperationTable
-from overcast.config import Settings
-from overcast.server import start
-
-
-@pytest.fixture(scope="module")
-async def tables(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, OperationTable]]:
-    """{service: {operation: handler}} exactly as the composition root assembled it."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("tables") / "data")
-    system = await start(settings, "http://127.0.0.1:4566")
-    try:
-        await system.start_parts()  # the services built on their first request, too
-        yield dict(system.tables)
-    finally:
-        await system.close()
 
 
 async def test_every_table_belongs_to_a_service_overcast_answers(tables: dict[str, OperationTable]) -> None:

@@ -46,7 +46,7 @@ async def _finished(executions: Executions, arn: str) -> Execution:
 async def _work(tasks: Tasks, outcome: Outcome) -> str:
     found = await asyncio.wait_for(tasks.next_activity_task(ACTIVITY, "w"), 5)
     assert found is not None
-    await tasks.complete(found[0], outcome)
+    await tasks.complete(CTX, found[0], outcome)
     return found[1]
 
 
@@ -145,7 +145,7 @@ async def test_task_timers_keep_counting_across_a_replay(
     found = await asyncio.wait_for(tasks.next_activity_task(ACTIVITY, "w"), 5)
     assert found is not None
     await clock.advance(20)
-    await tasks.heartbeat(found[0])
+    await tasks.heartbeat(CTX, found[0])
     await clock.advance(5)
     await executions.close()  # the process dies 25 s in, 5 s after the heartbeat
 

@@ -7,23 +7,25 @@ import asyncio
 import pytest
 
 from overcast.clock import FakeClock
+from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.workflows.engine.tasks import Outcome, Tasks
 
 ARN = "arn:aws:states:us-east-1:111111111111:execution:sm:e1"
 ACTIVITY = "arn:aws:states:us-east-1:111111111111:activity:work"
 TOKEN = "ab" * 32
+OWNER = RequestContext(account_id="111111111111")
 
 
 async def test_callback_completes_once(tasks: Tasks) -> None:
     fresh, outcome = await tasks.open(TOKEN, ARN, "/T#0/a0")
     assert fresh and outcome is None
     future = tasks.done_future(TOKEN)
-    await tasks.heartbeat(TOKEN)
-    await tasks.complete(TOKEN, Outcome(output='{"ok":true}'))
+    await tasks.heartbeat(OWNER, TOKEN)
+    await tasks.complete(OWNER, TOKEN, Outcome(output='{"ok":true}'))
     assert (await future).output == '{"ok":true}'
     with pytest.raises(AwsError) as late:
-        await tasks.complete(TOKEN, Outcome(output="{}"))
+        await tasks.complete(OWNER, TOKEN, Outcome(output="{}"))
     assert late.value.code == "TaskTimedOut"
     again, stored = await tasks.open(TOKEN, ARN, "/T#0/a0")  # a replay finds the stored result
     assert not again and stored == Outcome(output='{"ok":true}')
@@ -31,11 +33,22 @@ async def test_callback_completes_once(tasks: Tasks) -> None:
 
 async def test_unknown_and_malformed_tokens(tasks: Tasks) -> None:
     with pytest.raises(AwsError) as malformed:
-        await tasks.complete("nope", Outcome(output="{}"))
+        await tasks.complete(OWNER, "nope", Outcome(output="{}"))
     assert malformed.value.code == "InvalidToken"
     with pytest.raises(AwsError) as unknown:
-        await tasks.heartbeat("cd" * 32)
+        await tasks.heartbeat(OWNER, "cd" * 32)
     assert unknown.value.code == "TaskDoesNotExist"
+
+
+async def test_a_token_names_no_task_outside_its_executions_account_and_region(tasks: Tasks) -> None:
+    await tasks.open(TOKEN, ARN, "/T#0/a0")
+    for stranger in (RequestContext(account_id="222222222222"), RequestContext("111111111111", "eu-west-1")):
+        with pytest.raises(AwsError) as beat:
+            await tasks.heartbeat(stranger, TOKEN)
+        with pytest.raises(AwsError) as done:
+            await tasks.complete(stranger, TOKEN, Outcome("{}"))
+        assert beat.value.code == done.value.code == "TaskDoesNotExist"
+    await tasks.complete(OWNER, TOKEN, Outcome(output="{}"))  # still open for its own account
 
 
 async def test_activity_long_poll_waits_for_work_and_times_out_by_the_clock(tasks: Tasks, clock: FakeClock) -> None:

@@ -235,17 +235,17 @@ async def send_task_success(s: Engine, ctx: RequestContext, p: Params) -> Output
         json.loads(p["output"])
     except ValueError:
         raise InvalidOutput(f"Invalid Output: '{p['output']}'") from None
-    await s.tasks.complete(p["taskToken"], Outcome(output=p["output"]))
+    await s.tasks.complete(ctx, p["taskToken"], Outcome(output=p["output"]))
     return {}
 
 
 async def send_task_failure(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    await s.tasks.complete(p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
+    await s.tasks.complete(ctx, p["taskToken"], Outcome(error=p.get("error", ""), cause=p.get("cause", "")))
     return {}
 
 
 async def send_task_heartbeat(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    await s.tasks.heartbeat(p["taskToken"])
+    await s.tasks.heartbeat(ctx, p["taskToken"])
     return {}
 
 

@@ -29,6 +29,7 @@ from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.workflows.asl import TaskRequest, TaskResult
 from overcast.workflows.engine.journal import Journal
+from overcast.workflows.engine.names import context_of
 from overcast.workflows.engine.tasks import Outcome, Tasks
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -363,6 +364,16 @@ class Integrations:
 
     async def _activity(self, journal: Journal, key: str, request: TaskRequest) -> TaskResult:
         chain = self._Chain(journal, key, request.previous_event_id)
+        owner = context_of(journal.execution_arn)
+        activity = parse_arn(request.resource)
+        if activity is None or not activity.owned_by(owner.account_id, owner.region):
+            # An activity has no resource-based policy, so another account's (or region's) activity is out of
+            # the execution's reach: the task is not scheduled (ActivityScheduleFailed,
+            # https://docs.aws.amazon.com/step-functions/latest/apireference/API_ActivityScheduleFailedEventDetails.html)
+            # and no worker of that account is handed this execution's input.
+            error, cause = "States.Runtime", f"The activity '{request.resource}' is not in this execution's account."
+            chain.add("ActivityScheduleFailed", {"error": error, "cause": cause})
+            return TaskResult(error=error, cause=cause, last_event_id=chain.last)
         token = request.task_token or journal.task_token(key)
         scheduled: dict[str, Any] = {
             "resource": request.resource,

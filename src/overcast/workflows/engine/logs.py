@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from overcast.arn import log_group_of
+from overcast.context import RequestContext
 from overcast.observe.logs import LogEvent, StreamEvents
 from overcast.store import Queries
-from overcast.workflows.engine.errors import InvalidLoggingConfiguration
+from overcast.workflows.engine.errors import AccessDenied, InvalidLoggingConfiguration
 from overcast.workflows.engine.journal import EventLog
+from overcast.workflows.engine.names import context_of
 from overcast.workflows.engine.records import Event
 
 LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
@@ -63,8 +65,9 @@ class LogSink(Protocol):
     async def put_many(self, batches: Sequence[Any], tx: Queries | None = None) -> None: ...
 
 
-def check(config: dict[str, Any]) -> None:
-    """InvalidLoggingConfiguration for a LoggingConfiguration AWS refuses."""
+def check(ctx: RequestContext, config: dict[str, Any]) -> None:
+    """InvalidLoggingConfiguration for a LoggingConfiguration AWS refuses; AccessDeniedException for a log
+    group the state machine's account cannot deliver to."""
     # https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html
     level = config.get("level", "OFF")
     destinations = config.get("destinations") or []
@@ -72,8 +75,14 @@ def check(config: dict[str, Any]) -> None:
         raise InvalidLoggingConfiguration("Invalid Logging Configuration: Must specify exactly one Log Destination.")
     for destination in destinations:
         arn = ((destination or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or ""
-        if log_group_of(arn) is None:
+        group = log_group_of(arn)
+        if group is None:
             raise InvalidLoggingConfiguration(f"Invalid Logging Configuration: Invalid Log Destination: '{arn}'.")
+        if group[:2] != (ctx.account_id, ctx.region):
+            # Logs are delivered only where the machine's own account may write: another account's group
+            # (or another region's) is refused as AWS refuses a destination its role cannot reach
+            # (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html, "IAM policies for logging").
+            raise AccessDenied("The state machine IAM Role is not authorized to access the Log Destination")
 
 
 def _wanted(level: str, event_type: str) -> bool:
@@ -119,6 +128,9 @@ def destination(
     if where is None:
         return None
     account, region, group = where
+    owner = context_of(execution_arn)
+    if (account, region) != (owner.account_id, owner.region):  # refused by check() since; never delivered there
+        return None
     include_data = bool(config.get("includeExecutionData", False))
     # Vended log streams are named states/<state machine>/<yyyy-mm-dd-hh-mm>/<8 hex digits>.
     stamp = time.strftime("%Y-%m-%d-%H-%M", time.gmtime(started))

@@ -139,7 +139,7 @@ class Machines:
                 "Member must satisfy enum value set: [STANDARD, EXPRESS]"
             )
         self.validate(config.definition)
-        logs.check(config.logging)
+        logs.check(ctx, config.logging)
         arn = names.machine_arn(ctx, name)
         now = self.clock.now()
         existing = await self.find(ctx, arn)
@@ -203,7 +203,7 @@ class Machines:
         if "definition" in changes:
             self.validate(changes["definition"])
         if "logging" in changes:
-            logs.check(changes["logging"])
+            logs.check(ctx, changes["logging"])
         config = dataclasses.replace(machine.config, **changes)
         updated = machine
         if config != machine.config:

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from overcast.clock import Clock
+from overcast.context import RequestContext
 from overcast.store import Store
 from overcast.workflows.engine.errors import InvalidToken, TaskDoesNotExist, TaskTimedOut
+from overcast.workflows.engine.names import context_of
 
 POLL_SECONDS = 60.0
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
@@ -86,18 +88,21 @@ class Tasks:
         self._started.pop(token, None)
         self._heartbeats.pop(token, None)
 
-    async def _live(self, token: str) -> None:
+    async def _live(self, ctx: RequestContext, token: str) -> None:
         if not _TOKEN.match(token or ""):
             raise InvalidToken("Invalid token")
-        row = await self.store.fetch_one("SELECT status FROM sfn_tasks WHERE token = ?", token)
-        if row is None:
+        row = await self.store.fetch_one("SELECT status, execution_arn FROM sfn_tasks WHERE token = ?", token)
+        # A token names a task of one execution, in its account and region: from any other, it names none
+        # (Step Functions shares nothing across accounts without a role to assume:
+        # https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html).
+        if row is None or not _caller_owns(ctx, row["execution_arn"]):
             raise TaskDoesNotExist("Task does not exist anymore")
         if row["status"] == DONE:
             raise TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'")
 
-    async def complete(self, token: str, outcome: Outcome) -> None:
+    async def complete(self, ctx: RequestContext, token: str, outcome: Outcome) -> None:
         """SendTaskSuccess / SendTaskFailure."""
-        await self._live(token)
+        await self._live(ctx, token)
         result = _outcome_json(outcome)
         changed = await self.store.execute(
             "UPDATE sfn_tasks SET status = ?, result = ? WHERE token = ? AND status <> ?", DONE, result, token, DONE
@@ -108,8 +113,8 @@ class Tasks:
         if future is not None and not future.done():
             future.set_result(outcome)
 
-    async def heartbeat(self, token: str) -> None:
-        await self._live(token)
+    async def heartbeat(self, ctx: RequestContext, token: str) -> None:
+        await self._live(ctx, token)
         await self.store.execute("UPDATE sfn_tasks SET beat = ? WHERE token = ?", self.clock.now(), token)
         self.heartbeat_event(token).set()
 
@@ -169,3 +174,8 @@ class Tasks:
 
 def _outcome_json(outcome: Outcome) -> str:
     return json.dumps({"output": outcome.output, "error": outcome.error, "cause": outcome.cause})
+
+
+def _caller_owns(ctx: RequestContext, execution_arn: str) -> bool:
+    owner = context_of(execution_arn)
+    return (owner.account_id, owner.region) == (ctx.account_id, ctx.region)

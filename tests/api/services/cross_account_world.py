@@ -1,0 +1,230 @@
+"""Account A's world for the cross-account matrix: one of each resource of every service, and A's view of it.
+
+`build(a)` makes the resources through A's clients and returns their names, ids and ARNs; `snapshot(a, r)`
+reads every one of them back as A sees it, so a test can prove that nothing account B did changed them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from tests.functions.zips import handler_zip
+
+A, B = "111111111111", "222222222222"
+REGION = "us-east-1"
+ROLE = f"arn:aws:iam::{A}:role/r"
+SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts")
+
+Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
+Resources = dict[str, str]
+
+
+def _activity_machine(activity: str) -> str:
+    """A state machine that waits on an activity, so its execution stays RUNNING with a task to steal."""
+    return json.dumps({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}})
+
+
+def build(a: Clients) -> Resources:
+    """Account A's resources, one of each kind, with every name unique to this run."""
+    tag = uuid.uuid4().hex[:8]
+    r: Resources = {}
+    _lambda(a["lambda"], r, tag)
+    _step_functions(a["stepfunctions"], r, tag)
+    _rest_api(a["apigateway"], r, tag)
+    _http_api(a["apigatewayv2"], r, tag)
+    _logs(a["logs"], r, tag)
+    return r
+
+
+def _lambda(lam: Any, r: Resources, tag: str) -> None:
+    layer = lam.publish_layer_version(LayerName=f"layer-{tag}", Content={"ZipFile": handler_zip()})
+    r["layer"], r["layer_arn"], r["layer_version_arn"] = f"layer-{tag}", layer["LayerArn"], layer["LayerVersionArn"]
+    r["function"] = name = f"fn-{tag}"
+    made = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": handler_zip()},
+        Tags={"owner": "a"},
+        Layers=[layer["LayerVersionArn"]],
+    )
+    r["function_arn"] = made["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)
+
+
+def _step_functions(sfn: Any, r: Resources, tag: str) -> None:
+    activity = sfn.create_activity(name=f"act-{tag}", tags=[{"key": "owner", "value": "a"}])["activityArn"]
+    r["activity"], r["activity_arn"] = f"act-{tag}", activity
+    r["machine"] = name = f"sm-{tag}"
+    made = sfn.create_state_machine(
+        name=name,
+        definition=_activity_machine(activity),
+        roleArn=ROLE,
+        publish=True,
+        tags=[{"key": "owner", "value": "a"}],
+    )
+    r["machine_arn"], r["machine_version_arn"] = made["stateMachineArn"], made["stateMachineVersionArn"]
+    r["machine_alias_arn"] = sfn.create_state_machine_alias(
+        name="live", routingConfiguration=[{"stateMachineVersionArn": made["stateMachineVersionArn"], "weight": 100}]
+    )["stateMachineAliasArn"]
+    r["execution_arn"] = sfn.start_execution(stateMachineArn=made["stateMachineArn"], name=f"ex-{tag}")["executionArn"]
+    r["task_token"] = sfn.get_activity_task(activityArn=activity, workerName="a")["taskToken"]
+
+
+def _rest_api(apigw: Any, r: Resources, tag: str) -> None:
+    api = apigw.create_rest_api(name=f"rest-{tag}", tags={"owner": "a"})
+    r["rest_api"] = api_id = api["id"]
+    r["rest_resource"] = res = apigw.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="p")[
+        "id"
+    ]
+    apigw.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK")
+    apigw.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    apigw.put_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX", statusCode="418")
+    uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{r['function_arn']}/invocations"
+    r["rest_authorizer"] = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=uri)["id"]
+    r["rest_deployment"] = apigw.create_deployment(restApiId=api_id, stageName="prod")["id"]
+    r["api_key"] = apigw.create_api_key(name=f"key-{tag}", enabled=True, tags={"owner": "a"})["id"]
+    r["usage_plan"] = plan = apigw.create_usage_plan(
+        name=f"plan-{tag}", apiStages=[{"apiId": api_id, "stage": "prod"}], tags={"owner": "a"}
+    )["id"]
+    apigw.create_usage_plan_key(usagePlanId=plan, keyId=r["api_key"], keyType="API_KEY")
+
+
+def _http_api(v2: Any, r: Resources, tag: str) -> None:
+    r["http_api"] = api_id = v2.create_api(Name=f"http-{tag}", ProtocolType="HTTP", Tags={"owner": "a"})["ApiId"]
+    r["integration"] = v2.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=r["function_arn"], PayloadFormatVersion="2.0"
+    )["IntegrationId"]
+    r["route"] = v2.create_route(ApiId=api_id, RouteKey="GET /p", Target=f"integrations/{r['integration']}")["RouteId"]
+    r["http_authorizer"] = v2.create_authorizer(
+        ApiId=api_id,
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        Name="jwt",
+        JwtConfiguration={"Audience": ["a"], "Issuer": "https://issuer.example"},
+    )["AuthorizerId"]
+    v2.create_stage(ApiId=api_id, StageName="prod", RouteSettings={"GET /p": {"ThrottlingRateLimit": 10}})
+    r["http_deployment"] = v2.create_deployment(ApiId=api_id, StageName="prod")["DeploymentId"]
+
+
+def _logs(logs: Any, r: Resources, tag: str) -> None:
+    r["log_group"] = group = f"/a/{tag}"
+    logs.create_log_group(logGroupName=group, tags={"owner": "a"})
+    logs.put_retention_policy(logGroupName=group, retentionInDays=7)
+    r["log_stream"] = "s"
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_log_events(
+        logGroupName=group, logStreamName="s", logEvents=[{"timestamp": 1_700_000_000_000, "message": "a"}]
+    )
+    r["log_group_arn"] = f"arn:aws:logs:{REGION}:{A}:log-group:{group}"
+
+
+def rest_arn(path: str) -> str:
+    """An API Gateway resource ARN (it names no account: the caller's is meant)."""
+    return f"arn:aws:apigateway:{REGION}::{path}"
+
+
+def snapshot(a: Clients, r: Resources, service: str) -> dict[str, Any]:
+    """Every resource of `service` as A reads it back (without the per-request metadata)."""
+    reads: dict[str, Callable[[], Any]] = SNAPSHOTS[service](a, r)
+    seen = {}
+    for name, read in reads.items():
+        answer = read()
+        answer.pop("ResponseMetadata", None)
+        seen[name] = answer
+    return seen
+
+
+def _lambda_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    lam, fn = a["lambda"], r["function"]
+    return {
+        "function": lambda: lam.get_function(FunctionName=fn),
+        "versions": lambda: lam.list_versions_by_function(FunctionName=fn),
+        "aliases": lambda: lam.list_aliases(FunctionName=fn),
+        "tags": lambda: lam.list_tags(Resource=r["function_arn"]),
+        "concurrency": lambda: lam.get_function_concurrency(FunctionName=fn),
+        "provisioned": lambda: lam.list_provisioned_concurrency_configs(FunctionName=fn),
+        "layer": lambda: lam.list_layer_versions(LayerName=r["layer"]),
+    }
+
+
+def _step_functions_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    sfn = a["stepfunctions"]
+    return {
+        "machine": lambda: sfn.describe_state_machine(stateMachineArn=r["machine_arn"]),
+        "versions": lambda: sfn.list_state_machine_versions(stateMachineArn=r["machine_arn"]),
+        "alias": lambda: sfn.describe_state_machine_alias(stateMachineAliasArn=r["machine_alias_arn"]),
+        "activity": lambda: sfn.describe_activity(activityArn=r["activity_arn"]),
+        "execution": lambda: sfn.describe_execution(executionArn=r["execution_arn"]),
+        "executions": lambda: sfn.list_executions(stateMachineArn=r["machine_arn"]),
+        "history": lambda: sfn.get_execution_history(executionArn=r["execution_arn"]),
+        "machine tags": lambda: sfn.list_tags_for_resource(resourceArn=r["machine_arn"]),
+        "activity tags": lambda: sfn.list_tags_for_resource(resourceArn=r["activity_arn"]),
+    }
+
+
+def _rest_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    apigw, api = a["apigateway"], r["rest_api"]
+    return {
+        "api": lambda: apigw.get_rest_api(restApiId=api),
+        "resources": lambda: apigw.get_resources(restApiId=api, embed=["methods"]),
+        "integration response": lambda: apigw.get_integration_response(
+            restApiId=api, resourceId=r["rest_resource"], httpMethod="GET", statusCode="200"
+        ),
+        "gateway responses": lambda: apigw.get_gateway_responses(restApiId=api),
+        "authorizers": lambda: apigw.get_authorizers(restApiId=api),
+        "deployments": lambda: apigw.get_deployments(restApiId=api),
+        "stages": lambda: apigw.get_stages(restApiId=api),
+        "key": lambda: apigw.get_api_key(apiKey=r["api_key"], includeValue=True),
+        "plan": lambda: apigw.get_usage_plan(usagePlanId=r["usage_plan"]),
+        "plan keys": lambda: apigw.get_usage_plan_keys(usagePlanId=r["usage_plan"]),
+        "usage": lambda: apigw.get_usage(usagePlanId=r["usage_plan"], startDate="2026-01-01", endDate="2026-01-02"),
+        "api tags": lambda: apigw.get_tags(resourceArn=rest_arn(f"/restapis/{api}")),
+        "stage tags": lambda: apigw.get_tags(resourceArn=rest_arn(f"/restapis/{api}/stages/prod")),
+    }
+
+
+def _http_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    v2, api = a["apigatewayv2"], r["http_api"]
+    return {
+        "api": lambda: v2.get_api(ApiId=api),
+        "routes": lambda: v2.get_routes(ApiId=api),
+        "integrations": lambda: v2.get_integrations(ApiId=api),
+        "authorizers": lambda: v2.get_authorizers(ApiId=api),
+        "stages": lambda: v2.get_stages(ApiId=api),
+        "deployments": lambda: v2.get_deployments(ApiId=api),
+        "tags": lambda: v2.get_tags(ResourceArn=rest_arn(f"/apis/{api}")),
+    }
+
+
+def _logs_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    logs, group = a["logs"], r["log_group"]
+    return {
+        "groups": lambda: logs.describe_log_groups(logGroupNamePrefix=group),
+        "streams": lambda: logs.describe_log_streams(logGroupName=group),
+        "events": lambda: logs.get_log_events(logGroupName=group, logStreamName=r["log_stream"], startFromHead=True),
+        "tags": lambda: logs.list_tags_for_resource(resourceArn=r["log_group_arn"]),
+    }
+
+
+def _sts_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    return {"caller": lambda: a["sts"].get_caller_identity()}
+
+
+SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]]] = {
+    "lambda": _lambda_reads,
+    "stepfunctions": _step_functions_reads,
+    "apigateway": _rest_api_reads,
+    "apigatewayv2": _http_api_reads,
+    "logs": _logs_reads,
+    "sts": _sts_reads,
+}
