@@ -57,7 +57,7 @@ def run(machine: str, nr: int, *args: int, arch: int | None = None) -> int:
             accumulator = struct.unpack_from("=I", data, k)[0]
             pc += 1
             continue
-        taken = {0x15: accumulator == k, 0x25: accumulator > k, 0x45: bool(accumulator & k)}[op]
+        taken = {0x15: accumulator == k, 0x25: accumulator > k, 0x35: accumulator >= k, 0x45: bool(accumulator & k)}[op]
         pc += 1 + (jt if taken else jf)
     raise AssertionError("the program ran off its end")
 

@@ -67,15 +67,15 @@ def apply(plan: dict[str, Any]) -> None:
 
 
 class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    # A char pointer, so the bytes are pointed at as they are: no ctypes type is made in the child.
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
 
 
 def _filter_syscalls(program: bytes) -> None:
     """From here on this process, its children and what it execs run under the filter (struct
     sock_filter entries, 8 bytes each). no_new_privs first: without CAP_SYS_ADMIN the kernel
     requires it, and it stops a setuid program from shedding the filter's purpose."""
-    buffer = ctypes.create_string_buffer(program, len(program))
-    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    fprog = _SockFprog(len(program) // 8, program)
     zero = ctypes.c_ulong(0)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero), "prctl(PR_SET_NO_NEW_PRIVS)")
     _check(
