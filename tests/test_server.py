@@ -169,6 +169,8 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     assert status["store"]["engine"] == "sqlite"
     assert status["isolation"]["summary"]
     assert "cgroups" in status["isolation"]
+    syscalls = "seccomp filter" if status["isolation"]["seccomp"] else "no seccomp filter"
+    assert f"; {syscalls}" in status["isolation"]["summary"]
 
 
 def test_status_of_a_stopped_data_dir(tmp_path: Path) -> None:

@@ -198,6 +198,7 @@ def status_report(target: Target) -> dict[str, Any]:
             "cgroups": f"v{isolation.cgroup_version}" if isolation.cgroup_version else None,
             "cgroups_writable": isolation.cgroup_writable,
             "namespaces": list(isolation.namespaces),
+            "seccomp": isolation.seccomp,
             # What the running server's sandboxes really use, else what this host offers.
             "summary": running.get("isolation") or isolation.describe(),
         },

@@ -1,8 +1,9 @@
-"""Host capabilities: which kernel isolation features (cgroups v1/v2, namespaces, root) exist here."""
+"""Host capabilities: which kernel isolation features (cgroups v1/v2, namespaces, seccomp, root) exist here."""
 
 from __future__ import annotations
 
 import os
+import platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ class Isolation:
     cgroup_version: int | None  # 2 (unified), 1 (legacy), or None
     cgroup_writable: bool
     namespaces: tuple[str, ...]
+    seccomp: bool = False  # the kernel filters syscalls (and Overcast has this architecture's table)
 
     @property
     def enforced(self) -> bool:
@@ -22,6 +24,10 @@ class Isolation:
         return self.root and self.cgroup_version is not None and self.cgroup_writable and "mnt" in self.namespaces
 
     def describe(self) -> str:
+        syscalls = "seccomp filter" if self.seccomp else "no seccomp filter (this kernel or architecture has none)"
+        return f"{self._limits()}; {syscalls}"
+
+    def _limits(self) -> str:
         if self.enforced:
             return f"kernel-enforced: cgroups v{self.cgroup_version}, namespaces {', '.join(self.namespaces)}"
         missing = []
@@ -45,4 +51,15 @@ def detect_isolation(cgroup_root: Path = Path("/sys/fs/cgroup")) -> Isolation:
         version = None
     writable = version is not None and os.access(cgroup_root if version == 2 else cgroup_root / "memory", os.W_OK)
     namespaces = tuple(ns for ns in _NAMESPACES if Path(f"/proc/self/ns/{ns}").exists())
-    return Isolation(os.geteuid() == 0, version, writable, namespaces)
+    return Isolation(os.geteuid() == 0, version, writable, namespaces, _seccomp())
+
+
+def _seccomp(status: Path = Path("/proc/self/status")) -> bool:
+    """Whether the kernel has seccomp (its status lists the field) and Overcast a syscall table for this machine."""
+    from overcast.functions.sandbox.seccomp import supported
+
+    try:
+        offered = any(line.startswith("Seccomp:") for line in status.read_text().splitlines())
+    except OSError:
+        return False
+    return offered and supported(platform.machine())

@@ -13,6 +13,21 @@ from overcast.clock import Clock, SystemClock
 from overcast.functions.instances import InstanceSpec, Invocation
 from overcast.functions.sandbox.users import function_uid
 
+# https://docs.aws.amazon.com/lambda/latest/dg/runtimes-walkthrough.html
+TUTORIAL_BOOTSTRAP = """
+#!/bin/bash
+set -euo pipefail
+source $LAMBDA_TASK_ROOT/"$(echo $_HANDLER | cut -d. -f1).sh"
+while true
+do
+  HEADERS="$(mktemp)"
+  EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
+  REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+  RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
+  curl -sS "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response" -d "$RESPONSE"
+done
+"""
+
 
 def write_code(directory: Path, files: dict[str, str], executable: tuple[str, ...] = ("bootstrap",)) -> Path:
     directory.mkdir(parents=True, exist_ok=True)

@@ -16,24 +16,10 @@ from overcast.functions.runtime.custom import CustomInstance, exit_status, start
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.functions.sandbox.mounts import real_prefix
 
-from .instances import invocation, is_root, make_spec, messages, processes_of
+from .instances import TUTORIAL_BOOTSTRAP, invocation, is_root, make_spec, messages, processes_of
 
 pytestmark = pytest.mark.skipif(not is_root(), reason="runs functions in root-made sandboxes")
 
-# https://docs.aws.amazon.com/lambda/latest/dg/runtimes-walkthrough.html
-TUTORIAL_BOOTSTRAP = """
-#!/bin/bash
-set -euo pipefail
-source $LAMBDA_TASK_ROOT/"$(echo $_HANDLER | cut -d. -f1).sh"
-while true
-do
-  HEADERS="$(mktemp)"
-  EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
-  REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
-  RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
-  curl -sS "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response" -d "$RESPONSE"
-done
-"""
 TUTORIAL_FUNCTION = """
 function handler () {
   EVENT_DATA=$1

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import os
+import platform
 import shutil
 import sys
 import time
@@ -27,6 +28,7 @@ from overcast.config import Settings
 from overcast.errors import InvalidParameterValue
 from overcast.functions.instances import Instance, InstanceSpec
 from overcast.functions.runtime.python.logbudget import LogBudget
+from overcast.functions.sandbox import seccomp
 from overcast.functions.sandbox.cgroups import CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
@@ -81,8 +83,14 @@ class LocalSandboxes:
                 log.warning("cgroups unusable (%s); instances fall back to rlimits", exc)
         cgroups_ok = self.layout is not None
         self.isolation = Isolation(
-            detected.root, detected.cgroup_version, detected.cgroup_writable and cgroups_ok, detected.namespaces
+            detected.root,
+            detected.cgroup_version,
+            detected.cgroup_writable and cgroups_ok,
+            detected.namespaces,
+            detected.seccomp,
         )
+        # Built once, sent in every confinement plan: the instance installs it as its last step.
+        self.seccomp = seccomp.program(platform.machine()).hex() if detected.seccomp else None
         self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
         # Weak: an instance the pool has stopped and dropped is gone from here too.
         self._processes: weakref.WeakSet[SandboxedProcess] = weakref.WeakSet()
@@ -181,6 +189,8 @@ class LocalSandboxes:
             )
             uid = function_uid(spec.account_id, spec.region, spec.function_name)
             plan["uid"], plan["gid"] = uid, uid
+        if self.seccomp is not None:
+            plan["seccomp"] = self.seccomp
         if self.layout is not None:
             plan["rlimits"] = enforced_rlimits()
         else:

@@ -1,8 +1,9 @@
 """Confinement: a freshly forked instance process applies its sandbox plan to itself.
 
 The plan (computed by Overcast's functions/sandbox/) is plain JSON: a new mount namespace with
-its mounts, resource limits, and the unprivileged uid/gid the function runs as. Order matters:
-mounts and limits first (they need root), the uid last.
+its mounts, resource limits, the unprivileged uid/gid the function runs as, and the seccomp
+filter (functions/sandbox/seccomp.py, as hex). Order matters: mounts and limits first (they need
+root), then the uid, and the syscall filter very last (it forbids mount, and what follows it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -59,6 +62,26 @@ def apply(plan: dict[str, Any]) -> None:
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if plan.get("cwd"):
         os.chdir(plan["cwd"])
+    if plan.get("seccomp"):
+        _filter_syscalls(bytes.fromhex(plan["seccomp"]))
+
+
+class _SockFprog(ctypes.Structure):
+    # A char pointer, so the bytes are pointed at as they are: no ctypes type is made in the child.
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
+def _filter_syscalls(program: bytes) -> None:
+    """From here on this process, its children and what it execs run under the filter (struct
+    sock_filter entries, 8 bytes each). no_new_privs first: without CAP_SYS_ADMIN the kernel
+    requires it, and it stops a setuid program from shedding the filter's purpose."""
+    fprog = _SockFprog(len(program) // 8, program)
+    zero = ctypes.c_ulong(0)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(
+        _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), zero, zero),
+        "seccomp filter",
+    )
 
 
 def _apply_mounts(mounts: list[dict[str, Any]]) -> None:
