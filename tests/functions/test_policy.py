@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from overcast.functions.policy import Caller, account_root, allows, service
+from overcast.context import Caller, account_root, service
+from overcast.functions.policy import allows
 
 API = "arn:aws:execute-api:us-east-1:111111111111:abc123/prod/GET/pets"
 
