@@ -155,14 +155,7 @@ class Permissions:
             )
         await versions.resolve(q, ctx, name, None)
         arn = function_arn(ctx.account_id, ctx.region, name, qualifier)
-        alias = await q.fetch_one(
-            "SELECT revision_id FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? "
-            "AND name = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-            qualifier,
-        )
+        alias = await versions.alias_row(q, ctx, name, qualifier)
         if alias is None:
             raise ResourceNotFound(f"Cannot find alias arn: {arn}")
         return arn, str(alias["revision_id"])
