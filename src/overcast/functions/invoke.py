@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import functools
 import json
 import logging
@@ -25,15 +26,16 @@ from dataclasses import dataclass
 
 from overcast.billing.metering import Meter
 from overcast.clock import Clock
-from overcast.context import RequestContext
+from overcast.context import Caller, RequestContext, account_root
 from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
 from overcast.functions import versions
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.errors import ResourceConflict, ValidationException
 from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import AccessDenied, function_arn, parse_function_ref
 from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
+from overcast.functions.policy import INVOKE, allows
 from overcast.functions.pool import Lease, Pool, PoolKey
 from overcast.functions.provisioning import Provisioner
 from overcast.functions.records import LATEST, FunctionVersion
@@ -77,6 +79,9 @@ class Target:
     invoked_arn: str
     pool_key: PoolKey
     generation: int  # the version cache's generation it was resolved in: stale once that changes
+    # Another account's function: the statements of the policy that governs this call, which each caller
+    # must satisfy (None for the caller's own function, which its own account may always invoke).
+    policy: tuple[dict[str, object], ...] | None = None
 
 
 # Distinct (account, region, name, qualifier) spellings kept resolved; past it the cache starts over.
@@ -95,6 +100,16 @@ def check_state(version: FunctionVersion) -> None:
     raise ResourceConflict(
         f"The operation cannot be performed at this time. The function is currently in the following state: "
         f"{version.state}"
+    )
+
+
+def _denied(caller: Caller, resource: str) -> AccessDenied:
+    # IAM's wording when no statement of a function's policy grants a call from another account
+    # (https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-cross-account.html: the policy of
+    # the qualifier the call names governs it; https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html)
+    return AccessDenied(
+        f"User: {caller.principal} is not authorized to perform: {INVOKE} on resource: {resource} because no "
+        f"resource-based policy allows the {INVOKE} action"
     )
 
 
@@ -167,9 +182,13 @@ class InvokeService:
         client_context: str | None = None,
         trace_id: str | None = None,
         json_payload: bool = False,
+        caller: Caller | None = None,
     ) -> InvokeOutput:
         """Invoke as the Invoke API does. `json_payload`: the caller wrote the payload as JSON itself
-        (API Gateway's events), so it is not parsed again to check it."""
+        (API Gateway's events), so it is not parsed again to check it. `ctx` is the caller's account and
+        Region; `caller` who calls from it (by default the account itself, as the Invoke API's callers are):
+        another account's function runs only if its policy lets `caller` invoke it, and then in its own
+        account (its concurrency, logs and bill)."""
         if invocation_type not in INVOCATION_TYPES:
             raise ValidationException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
@@ -187,7 +206,12 @@ class InvokeService:
             )
         target = self._targets.get((ctx.account_id, ctx.region, function_name, qualifier))
         if target is None or target.generation != self.registry.cache.generation:
-            target = await self._target(ctx, function_name, qualifier)
+            target = await self._target(ctx, function_name, qualifier, caller)
+        if target.policy is not None:  # another account's function (one's own needs no policy: no cost here)
+            caller = caller or account_root(ctx.account_id, ctx.region)
+            if not allows(target.policy, caller, INVOKE):
+                raise _denied(caller, target.invoked_arn)
+            ctx = dataclasses.replace(ctx, account_id=target.version.account)
         version = target.version
         check_state(version)
         if invocation_type == "DryRun":
@@ -209,16 +233,26 @@ class InvokeService:
         request_id = ctx.request_id or str(uuid.uuid4())
         return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id)
 
-    async def _target(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> Target:
+    async def _target(
+        self, ctx: RequestContext, function_name: str, qualifier: str | None, caller: Caller | None
+    ) -> Target:
         """Resolve a FunctionName and Qualifier; kept for the next calls unless an alias' weights chose
-        the version (they choose again every time)."""
+        the version (they choose again every time). Another account's function is looked for only when it
+        has a policy for the call (which the caller must then satisfy; see `invoke`)."""
         generation = self.registry.cache.generation
-        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
+        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier, other_accounts=True)
+        policy = None
+        if ref.account is not None:  # another account's function, under its policy
+            policy = await self.registry.policy(ref.account, ctx.region, ref.name, ref.qualifier)
+            if not policy:  # a function that does not exist and one that may not be invoked answer alike
+                who = caller or account_root(ctx.account_id, ctx.region)
+                raise _denied(who, function_arn(ref.account, ctx.region, ref.name, ref.qualifier))
+            ctx = dataclasses.replace(ctx, account_id=ref.account)
         version, weighted = await self._resolve(ctx, ref.name, ref.qualifier)
         pool_key = PoolKey(ctx.account_id, ctx.region, version.name, version.version, version.code.sha256_hex,
                            version.revision_id)  # fmt: skip
         invoked_arn = function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier)
-        target = Target(version, ref.qualifier, invoked_arn, pool_key, generation)
+        target = Target(version, ref.qualifier, invoked_arn, pool_key, generation, policy)
         if not weighted:
             if len(self._targets) >= MAX_TARGETS:
                 self._targets.clear()

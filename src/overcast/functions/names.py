@@ -53,10 +53,14 @@ def constraint_error(value: object, member: str, constraint: str) -> ValidationE
 class FunctionRef:
     name: str
     qualifier: str | None  # None: unqualified
+    account: str | None = None  # another account's, when its ARN named one and that was allowed
 
 
-def parse_function_ref(text: str, account: str, region: str, qualifier: str | None = None) -> FunctionRef:
-    """Resolve a FunctionName (+ optional Qualifier parameter) for a caller in (account, region)."""
+def parse_function_ref(
+    text: str, account: str, region: str, qualifier: str | None = None, *, other_accounts: bool = False
+) -> FunctionRef:
+    """Resolve a FunctionName (+ optional Qualifier parameter) for a caller in (account, region). A name in
+    another account is refused, unless `other_accounts` (Invoke, which checks the function's policy)."""
     match = _FUNCTION_REF.match(text or "")
     if match is None or len(text) > 140:
         raise constraint_error(
@@ -72,8 +76,9 @@ def parse_function_ref(text: str, account: str, region: str, qualifier: str | No
     if named_region and named_region != region:
         # What Lambda answers when an ARN names another region than the endpoint's.
         raise ResourceNotFound(f"Functions from '{named_region}' are not reachable in this region ('{region}')")
-    if named_account and named_account != account:
-        # Cross-account use needs a resource-based policy, which Overcast does not evaluate yet.
+    other = named_account if named_account and named_account != account else None
+    if other is not None and not other_accounts:
+        # Only Invoke reads another account's function, under its policy (functions/permissions.py).
         raise AccessDenied(
             f"User: {caller_arn(account, region)} is not authorized to access function {text} in account "
             f"{named_account}"
@@ -87,7 +92,7 @@ def parse_function_ref(text: str, account: str, region: str, qualifier: str | No
             raise InvalidParameterValue(
                 "The derived qualifier from the function name does not match the specified qualifier."
             )
-    return FunctionRef(name, qualifier or derived)
+    return FunctionRef(name, qualifier or derived, other)
 
 
 def function_arn(account: str, region: str, name: str, qualifier: str | None = None) -> str:

@@ -22,7 +22,7 @@ from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import validation, versions
+from overcast.functions import permissions, validation, versions
 from overcast.functions.aliases import Aliases
 from overcast.functions.code import CodeInput
 from overcast.functions.errors import (
@@ -32,6 +32,7 @@ from overcast.functions.errors import (
 )
 from overcast.functions.layers import Layers
 from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.permissions import Permissions
 from overcast.functions.records import LATEST, AccountUsage, Alias, FunctionConfig, FunctionVersion
 from overcast.functions.schema import STEPS
 from overcast.functions.usage import check_storage, usage
@@ -98,6 +99,7 @@ class Registry:
         self.runtime_check = runtime_check
         self.aliases = Aliases(store, self.cache, self.new_id)
         self.layers = Layers(store, self.clock)
+        self.permissions = Permissions(store, self.cache, self.new_id)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
@@ -130,6 +132,12 @@ class Registry:
         """Alias `name` of function `function_name` (None when there is none), from the version cache."""
         key = (ctx.account_id, ctx.region, function_name, name)
         return await self.cache.get(("alias", *key), lambda: alias_ops.load(self.store, ctx, function_name, name))
+
+    async def policy(self, account: str, region: str, name: str, qualifier: str | None) -> tuple[dict[str, Any], ...]:
+        """The statements of the policy that governs calls naming function `name` with `qualifier` (the
+        unqualified function's for None or $LATEST), from the version cache (the invoke path's read)."""
+        key = ("policy", account, region, name, qualifier or LATEST)
+        return await self.cache.get(key, lambda: permissions.statements(self.store, account, region, name, qualifier))
 
     async def _latest(self, q: Queries, ctx: RequestContext, function_name: str) -> FunctionVersion:
         ref = parse_function_ref(function_name, ctx.account_id, ctx.region)
@@ -334,6 +342,7 @@ class Registry:
                 raise versions.not_found(ctx, ref.name)
             await tx.execute("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ?", *keys)
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
+            await permissions.drop(tx, ctx, ref.name)
             await kit_tags.drop(tx, function_arn(*keys))
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
 
@@ -355,6 +364,7 @@ class Registry:
             name,
             int(qualifier),
         )
+        await permissions.drop(tx, ctx, name, qualifier)
         await code_ops.drop_unreferenced(tx, [version.code.sha256_hex])
 
     # --- versions --------------------------------------------------------------------------------

@@ -49,4 +49,9 @@ STEPS: list[MigrationStep] = [
     "created DOUBLE PRECISION NOT NULL, PRIMARY KEY (account, region, name, version));"
     "CREATE INDEX lambda_layer_versions_code ON lambda_layer_versions (code_sha)",
     _move_tags,
+    # Functions' resource-based policies, one statement a row: qualifier '' is the unqualified function's
+    # policy, else a version's or an alias'; position keeps the statements in the order they were added.
+    "CREATE TABLE lambda_policies (account TEXT NOT NULL, region TEXT NOT NULL, function_name TEXT NOT NULL, "
+    "qualifier TEXT NOT NULL, sid TEXT NOT NULL, position BIGINT NOT NULL, statement TEXT NOT NULL, "
+    "PRIMARY KEY (account, region, function_name, qualifier, sid))",
 ]

@@ -50,19 +50,24 @@ def same_settings(a: FunctionConfig, b: FunctionConfig) -> bool:
     return dataclasses.replace(a, description="") == dataclasses.replace(b, description="")
 
 
+async def alias_row(q: Queries, ctx: RequestContext, name: str, alias: str) -> Row | None:
+    """Alias `alias` of the caller's function `name`: its function_version and revision_id, or None."""
+    return await q.fetch_one(
+        "SELECT function_version, revision_id FROM lambda_aliases WHERE account = ? AND region = ? "
+        "AND function_name = ? AND name = ?",
+        ctx.account_id,
+        ctx.region,
+        name,
+        alias,
+    )
+
+
 async def resolve(q: Queries, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
     """The version of the caller's function `name` that a qualifier (none, $LATEST, a number, an alias) designates."""
     if qualifier is None or qualifier == LATEST or qualifier.isdigit():
         wanted = number(qualifier or LATEST)
     else:  # an alias: the version it points at
-        alias = await q.fetch_one(
-            "SELECT function_version FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ? "
-            "AND name = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-            qualifier,
-        )
+        alias = await alias_row(q, ctx, name, qualifier)
         if alias is None:
             raise not_found(ctx, name, qualifier)
         wanted = number(alias["function_version"])

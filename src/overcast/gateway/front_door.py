@@ -31,6 +31,7 @@ from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway import cors
 from overcast.gateway.authorizers import Authorizers, AuthResult
+from overcast.gateway.authorizers.identity import source_arn
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
@@ -446,7 +447,9 @@ class Gateway:
                 api_key=plan.key_value if plan is not None else None,
                 text=text,
             )
-        reply = await self.integrations.invoke_lambda(api, integration, event.encode())
+        reply = await self.integrations.invoke_lambda(
+            api, integration, event.encode(), lambda: source_arn(match, request)
+        )
         if reply.function_error is not None:
             return function_error_result(api.kind)
         if api.kind is ApiKind.REST:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -18,7 +18,7 @@ from urllib.parse import quote
 from overcast.apis.deployed import ApiKind, DeployedApi, Integration
 from overcast.apis.restapi import selection
 from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
-from overcast.context import DEFAULT_ACCOUNT, DEFAULT_REGION, RequestContext
+from overcast.context import Caller, RequestContext, service
 from overcast.errors import AwsError
 from overcast.gateway.deadlines import Deadlines
 from overcast.gateway.request import GatewayRequest, RouteMatch
@@ -63,6 +63,7 @@ class Invoker(Protocol):
         *,
         qualifier: str | None = None,
         json_payload: bool = False,
+        caller: Caller | None = None,
     ) -> _InvokeOutput: ...
 
 
@@ -95,6 +96,7 @@ def substitute_stage_variables(text: str, stage_variables: Mapping[str, str]) ->
 
 
 _CACHE_LIMIT = 4096
+APIGATEWAY = "apigateway.amazonaws.com"  # the service principal API Gateway invokes functions as
 
 
 class Integrations:
@@ -102,9 +104,9 @@ class Integrations:
         self.invoker = invoker
         self._http = http
         # what follows from configuration alone, worked out once: (uri, stage variables, region, account)
-        # -> the function's ARN; a function ARN -> the (account, Region) it is invoked in
+        # -> the function's ARN; a function ARN -> the (account, Region) it belongs to
         self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str, str], str] = {}
-        self._scopes: dict[str, tuple[str, str]] = {}
+        self._owners: dict[str, tuple[str, str]] = {}
         self.deadlines = Deadlines()
 
     @property
@@ -121,22 +123,34 @@ class Integrations:
             await self._http.aclose()
             self._http = None
 
-    async def invoke_function(self, function_arn: str, payload: bytes) -> Any:
-        """Invoke a function by its ARN, as API Gateway does (Lambda authorizers use this too), with an
-        event the gateway wrote as JSON itself."""
-        scope = self._scopes.get(function_arn)
-        if scope is None:
+    async def invoke_function(
+        self, function_arn: str, payload: bytes, api: DeployedApi, source_arn: Callable[[], str]
+    ) -> Any:
+        """Invoke a function by its ARN as API Gateway does for `api` (Lambda authorizers use this too), with
+        an event the gateway wrote as JSON itself: from the API's account, in the function's Region, as the
+        service principal acting for `source_arn()` (the method, route or authorizer ARN).
+
+        A function of another account runs only if its policy lets the API in, as on AWS
+        (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-lambda-proxy-integration-cross-account.html).
+        One of the API's own account runs without one: AWS wants a policy there too, but the tools Overcast's
+        users deploy with (SAM, the console) add it for them, and APIs made call by call through the API
+        would otherwise fail where they worked before. So Overcast holds the boundary between accounts only."""
+        owner = self._owners.get(function_arn)
+        if owner is None:
             arn = parse_arn(function_arn)
-            account, region = DEFAULT_ACCOUNT, DEFAULT_REGION
+            owner = (api.account_id, api.region)
             if arn is not None and arn.service == "lambda":
-                account, region = arn.account or account, arn.region or region
-            if len(self._scopes) >= _CACHE_LIMIT:
-                self._scopes.clear()
-            scope = self._scopes[function_arn] = (account, region)
+                owner = (arn.account or owner[0], arn.region or owner[1])
+            if len(self._owners) >= _CACHE_LIMIT:
+                self._owners.clear()
+            self._owners[function_arn] = owner
+        account, region = owner
         ctx = RequestContext(
-            account_id=scope[0], region=scope[1], request_id=new_request_id(), service="apigateway", operation="Invoke"
-        )
-        return await self.invoker.invoke(ctx, function_arn, payload, json_payload=True)
+            account_id=api.account_id, region=region, request_id=new_request_id(), service="apigateway",
+            operation="Invoke",
+        )  # fmt: skip
+        caller = None if account == api.account_id else service(APIGATEWAY, api.account_id, source_arn())
+        return await self.invoker.invoke(ctx, function_arn, payload, json_payload=True, caller=caller)
 
     def _target(self, api: DeployedApi, integration: Integration) -> str:
         key = (integration.uri, api.stage_variables, api.region, api.account_id)
@@ -150,12 +164,14 @@ class Integrations:
             self._targets[key] = target
         return target
 
-    async def invoke_lambda(self, api: DeployedApi, integration: Integration, event: bytes) -> LambdaReply:
-        """Invoke the integration's function synchronously with `event`."""
+    async def invoke_lambda(
+        self, api: DeployedApi, integration: Integration, event: bytes, source_arn: Callable[[], str]
+    ) -> LambdaReply:
+        """Invoke the integration's function synchronously with `event` for the route `source_arn()` names."""
         target = self._target(api, integration)
         call = self.deadlines.start(integration.timeout_ms / 1000)
         try:
-            output = await self.invoke_function(target, event)
+            output = await self.invoke_function(target, event, api, source_arn)
         except asyncio.CancelledError:
             if self.deadlines.finish(call):
                 raise IntegrationTimeout(target) from None

@@ -25,7 +25,7 @@ def test_python_environment() -> None:
     )
     assert env["MY_VAR"] == "1"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
-    assert env["AWS_ACCESS_KEY_ID"] == "test"  # never a real credential
+    assert env["AWS_ACCESS_KEY_ID"] == "123456789012"  # its account, never a real credential
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "7" and env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["PYTHONPATH"] == "/var/task:/opt/python:/opt/python/lib/python3.12/site-packages"

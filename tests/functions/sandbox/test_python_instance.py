@@ -58,7 +58,7 @@ async def test_handler_returns_payload_context_and_environment(
         assert env["LAMBDA_TASK_ROOT"] == body["cwd"]
         assert "/opt/python" in env["PYTHONPATH"] and "/opt/lib" in env["LD_LIBRARY_PATH"]
         assert env["PATH"].startswith("/opt/bin")
-        assert env["AWS_ACCESS_KEY_ID"] == "test" and env["AWS_LAMBDA_RUNTIME_API"]
+        assert env["AWS_ACCESS_KEY_ID"] == spec.account_id and env["AWS_LAMBDA_RUNTIME_API"]
         messages = [line.message for line in result.log]
         assert "at init" in messages and "in handler 1" in messages
         assert result.init_duration_ms is not None and result.duration_ms > 0

@@ -6,13 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import jwt
 import pytest
 
-from overcast.apis.deployed import Authorizer
+from overcast.apis.deployed import Authorizer, DeployedApi
 from overcast.clock import FakeClock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import Authorizers
@@ -24,7 +24,7 @@ from .conftest import Issuer
 AUDIENCE = "my-client"
 
 
-async def never_invoked(function_arn: str, payload: bytes) -> InvokeOutput:
+async def never_invoked(function_arn: str, payload: bytes, api: DeployedApi, source: Callable[[], str]) -> InvokeOutput:
     raise AssertionError("a JWT authorizer invokes no function")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from overcast.apis.deployed import ApiKind, Authorizer
+from overcast.apis.deployed import ApiKind, Authorizer, DeployedApi
 from overcast.clock import FakeClock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import Authorizers
@@ -25,8 +25,12 @@ class Function:
         self.handler = handler
         self.events: list[dict[str, Any]] = []
 
-    async def __call__(self, function_arn: str, payload: bytes) -> InvokeOutput:
+    async def __call__(
+        self, function_arn: str, payload: bytes, api: DeployedApi, source: Callable[[], str]
+    ) -> InvokeOutput:
         assert function_arn == FUNCTION
+        # the ARN API Gateway invokes an authorizer for: the authorizer's own
+        assert source().startswith(f"arn:aws:execute-api:{api.region}:{api.account_id}:{api.api_id}/authorizers/")
         event = json.loads(payload)
         self.events.append(event)
         try:
@@ -166,7 +170,9 @@ async def test_an_invalid_answer_is_500(answer: Any) -> None:
 async def test_an_invoke_that_fails_is_500() -> None:
     clock = FakeClock()
 
-    async def unreachable(function_arn: str, payload: bytes) -> InvokeOutput:
+    async def unreachable(
+        function_arn: str, payload: bytes, api: DeployedApi, source: Callable[[], str]
+    ) -> InvokeOutput:
         raise RuntimeError("function not found")
 
     result = await Authorizers(unreachable, clock).authorize(rest(token_authorizer()), request(headers=token("x")))

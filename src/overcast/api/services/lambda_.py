@@ -1,9 +1,10 @@
-"""Lambda's operation table, assembled from its parts: functions, aliases, layers, execution.
+"""Lambda's operation table, assembled from its parts: functions, aliases, layers, policies, execution.
 
-Functions and versions come with tags and account settings (lambda_functions.py); aliases and
-layers have their own modules; with an invoke service, Invoke and the concurrency operations
-(lambda_execution.py) join them. Each part is a module of handlers over a services object (`lambda_functions.Lambda`,
-`lambda_execution.Execution`); the wire names live only in those modules.
+Functions and versions come with tags and account settings (lambda_functions.py); aliases, layers
+and function policies (lambda_permissions.py) have their own modules; with an invoke service,
+Invoke and the concurrency operations (lambda_execution.py) join them. Each part is a module of
+handlers over a services object (`lambda_functions.Lambda`, `lambda_execution.Execution`); the wire
+names live only in those modules.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from overcast.api.services import (
     lambda_execution,
     lambda_functions,
     lambda_layers,
+    lambda_permissions,
 )
 from overcast.api.services.lambda_execution import Execution
 from overcast.api.services.lambda_functions import CodeUrl, Lambda
@@ -25,7 +27,13 @@ from overcast.functions.registry import Registry
 def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | None = None) -> OperationTable:
     """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too."""
     services = Lambda(registry, code_url, invoker)
-    table = bind({**lambda_functions.HANDLERS, **lambda_aliases.HANDLERS, **lambda_layers.HANDLERS}, services)
+    handlers = {
+        **lambda_functions.HANDLERS,
+        **lambda_aliases.HANDLERS,
+        **lambda_layers.HANDLERS,
+        **lambda_permissions.HANDLERS,
+    }
+    table = bind(handlers, services)
     if invoker is not None:
         table |= bind(lambda_execution.HANDLERS, Execution(invoker, invoker.concurrency))
     return table

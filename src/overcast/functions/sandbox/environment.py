@@ -34,12 +34,13 @@ RESERVED = frozenset(
     }
 )
 
-# Test credentials: Overcast accepts any; real ones must never reach function code.
-TEST_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_SESSION_TOKEN": "test",
-}
+
+def credentials(account_id: str) -> dict[str, str]:
+    """The SDK credentials an instance gets: its function's account id as the access key id, which Overcast
+    reads as that account (`context.account_for_access_key`), so the function's own SDK calls act in its
+    account, as the execution role's temporary credentials do on AWS. Never a real credential: Overcast
+    does not verify signatures, and a host's real keys must never reach function code."""
+    return {"AWS_ACCESS_KEY_ID": account_id, "AWS_SECRET_ACCESS_KEY": "overcast", "AWS_SESSION_TOKEN": "overcast"}
 
 
 def python_version(runtime: str) -> str | None:
@@ -70,7 +71,6 @@ def lambda_environment(
         "TZ": ":UTC",
         "HOME": "/tmp",  # Lambda's HOME is not writable; /tmp is, and tools that need a HOME work
         "PYTHONPATH": ":".join(pythonpath) if version else "",
-        **TEST_CREDENTIALS,
     }
     if not version:
         del env["PYTHONPATH"]
@@ -94,8 +94,7 @@ def lambda_environment(
             "LAMBDA_RUNTIME_DIR": runtime_dir,
         }
     )
-    for key, value in TEST_CREDENTIALS.items():
-        env[key] = value
+    env.update(credentials(spec.account_id))  # after the function's own variables: they cannot override them
     if extra_path:
         for key, value in extra_path.items():
             env[key] = value + ":" + env[key] if env.get(key) else value

@@ -24,6 +24,24 @@ def method_arn(match: RouteMatch, request: GatewayRequest) -> str:
     return format_arn("execute-api", api.region, api.account_id, resource)
 
 
+def source_arn(match: RouteMatch, request: GatewayRequest) -> str:
+    """The ARN API Gateway invokes an integration's function for (the policy's aws:SourceArn): the method's
+    ARN, or `<apiId>/<stage>/$default` for an HTTP API's default route
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html)."""
+    api = match.api
+    if api.kind is ApiKind.HTTP and match.route.path == "$default":
+        return format_arn("execute-api", api.region, api.account_id, f"{api.api_id}/{api.stage}/$default")
+    return method_arn(match, request)
+
+
+def authorizer_arn(match: RouteMatch, authorizer: Authorizer) -> str:
+    """The ARN API Gateway invokes a Lambda authorizer for:
+    `arn:aws:execute-api:<region>:<account>:<apiId>/authorizers/<id>`
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization-with-console.html)."""
+    api = match.api
+    return format_arn("execute-api", api.region, api.account_id, f"{api.api_id}/authorizers/{authorizer.id}")
+
+
 def _last(values: list[str]) -> str | None:
     return values[-1] if values else None
 

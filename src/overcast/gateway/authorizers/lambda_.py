@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from overcast.apis.deployed import ApiKind, Authorizer
+from overcast.apis.deployed import ApiKind, Authorizer, DeployedApi
 from overcast.clock import Clock
 from overcast.functions.invoke import InvokeOutput
 from overcast.gateway.authorizers import events
 from overcast.gateway.authorizers.cache import ResultCache
-from overcast.gateway.authorizers.identity import identity_values, method_arn, source_value
+from overcast.gateway.authorizers.identity import authorizer_arn, identity_values, method_arn, source_value
 from overcast.gateway.authorizers.policy import Decision, InvalidPolicy, evaluate, validate
 from overcast.gateway.authorizers.result import (
     AuthResult,
@@ -27,8 +27,8 @@ from overcast.gateway.authorizers.result import (
 )
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
-# (function ARN, payload) -> the invocation's output; the data plane binds the account.
-InvokeFunction = Callable[[str, bytes], Awaitable[InvokeOutput]]
+# (function ARN, payload, the API, the ARN it invokes for) -> the invocation's output (Integrations.invoke_function)
+InvokeFunction = Callable[[str, bytes, DeployedApi, Callable[[], str]], Awaitable[InvokeOutput]]
 
 
 class InvalidAnswer(ValueError):
@@ -182,7 +182,9 @@ class LambdaAuthorizers:
             payload = json.dumps(self._event(authorizer, match, request, arn, identity)).encode()
             try:
                 self.invocations += 1
-                output = await self._invoke(authorizer.function_arn, payload)
+                output = await self._invoke(
+                    authorizer.function_arn, payload, match.api, lambda: authorizer_arn(match, authorizer)
+                )
             except Exception as e:  # any failure to invoke is the authorizer's 500
                 return authorizer_error(kind, f"could not invoke the authorizer: {e}")
             latency_ms = int((self._clock.monotonic() - started) * 1000)

@@ -233,7 +233,10 @@ class Executions:
 
     def _spawn(self, execution: Execution, fresh: bool = False) -> None:
         """Run (or resume) an execution; a `fresh` one has nothing persisted to load yet."""
-        journal = Journal(self.store, self.clock, execution.arn, self.integrations.run, log=self._log(execution))
+        journal = Journal(
+            self.store, self.clock, execution.arn, self.integrations.run, log=self._log(execution),
+            role_arn=execution.config.role_arn,
+        )  # fmt: skip
         journal.loaded = fresh
         self._finished.setdefault(execution.arn, asyncio.Event())
         task = asyncio.get_running_loop().create_task(self._run(execution, journal), name=f"sfn:{execution.arn}")
@@ -333,8 +336,9 @@ class Executions:
 
     async def _start_express(self, execution: Execution, wait: bool) -> Execution:
         journal = Journal(
-            None, self.clock, execution.arn, self.integrations.run, durable=False, log=self._log(execution)
-        )
+            None, self.clock, execution.arn, self.integrations.run, durable=False, log=self._log(execution),
+            role_arn=execution.config.role_arn,
+        )  # fmt: skip
         return await self._express.start(execution, self._outcome(execution, journal), journal, wait)
 
     # --- reading and stopping ---------------------------------------------------------------------------

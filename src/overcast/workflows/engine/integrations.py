@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from email.utils import formatdate
 from typing import Any, Protocol
 
-from overcast.arn import parse_arn
+from overcast.arn import format_arn, parse_arn
 from overcast.clock import Clock
-from overcast.context import RequestContext
+from overcast.context import Caller, RequestContext
 from overcast.errors import AwsError
 from overcast.workflows.asl import TaskRequest, TaskResult
 from overcast.workflows.engine.journal import Journal
@@ -48,6 +48,7 @@ class Invoker(Protocol):
         log_type: str = "None",
         client_context: str | None = None,
         trace_id: str | None = None,
+        caller: Caller | None = None,
     ) -> Any: ...
 
 
@@ -61,6 +62,24 @@ class _Failed(Exception):
     def __init__(self, error: str, cause: str | None) -> None:
         super().__init__(error)
         self.error, self.cause = error, cause
+
+
+# Lambda's errors that the SDK Step Functions calls Lambda with does not model: it names them by its generic
+# exception, as the task's error shows ("Lambda.AWSLambdaException", the AccessDeniedException in the cause).
+# https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html (the Lambda errors to retry)
+_SDK_EXCEPTIONS = {"AccessDeniedException": "AWSLambdaException"}
+
+
+def _execution_role(journal: Journal, ctx: RequestContext) -> Caller | None:
+    """Whom a task calls Lambda as: a session of the execution role (arn:aws:sts::<account>:assumed-role/<role>/<id>),
+    which a function of another account must let in through its policy; None when the role is not known
+    (the account's own then)."""
+    role = parse_arn(journal.role_arn)
+    if role is None or not role.resource.startswith("role/"):
+        return None
+    session = journal.execution_arn.rsplit(":", 1)[-1][:64]
+    resource = f"assumed-role/{role.resource.rsplit('/', 1)[-1]}/{session}"
+    return Caller(ctx.account_id, format_arn("sts", "", ctx.account_id, resource, role.partition))
 
 
 def _text(value: Any) -> str:
@@ -164,7 +183,7 @@ class Integrations:
 
     async def _invoke(
         self,
-        execution_arn: str,
+        journal: Journal,
         function: str,
         payload: Any,
         qualifier: str | None = None,
@@ -174,7 +193,7 @@ class Integrations:
         """(response payload parsed, Invoke output as lambda:invoke returns it). Raises _Failed."""
         if self.invoker is None:
             raise _Failed("Lambda.ServiceException", "Overcast runs no Lambda invoke service in this process.")
-        parts = parse_arn(execution_arn)
+        parts = parse_arn(journal.execution_arn)
         ctx = RequestContext(
             account_id=parts.account if parts else "",
             region=parts.region if parts else "",
@@ -184,14 +203,15 @@ class Integrations:
         )
         try:
             out = await self.invoker.invoke(
-                ctx, function, _text(payload).encode(), qualifier=qualifier, invocation_type=invocation_type
-            )
+                ctx, function, _text(payload).encode(), qualifier=qualifier, invocation_type=invocation_type,
+                caller=_execution_role(journal, ctx),
+            )  # fmt: skip
         except AwsError as error:
             cause = (
                 f"{error.message} (Service: AWSLambda; Status Code: {error.status}; Error Code: {error.code};"
                 f" Request ID: {ctx.request_id}; Proxy: null)"
             )
-            raise _Failed(f"Lambda.{error.code}", cause) from None
+            raise _Failed(f"Lambda.{_SDK_EXCEPTIONS.get(error.code, error.code)}", cause) from None
         raw = out.payload if isinstance(out.payload, (bytes, bytearray)) else bytes(out.payload or b"")
         text = raw.decode("utf-8", "replace")
         if getattr(out, "function_error", None):
@@ -246,7 +266,8 @@ class Integrations:
         started = await self._started(journal, key, request)
         try:
             parsed, _ = await self._timed(
-                self._invoke(journal.execution_arn, request.resource, request.parameters), request.timeout_seconds,
+                self._invoke(journal, request.resource, request.parameters),
+                request.timeout_seconds,
                 started=started,
             )
         except _Failed as failed:
@@ -319,7 +340,7 @@ class Integrations:
             future = self.tasks.done_future(request.task_token)
         if service == "lambda" and action == "invoke":
             _, response = await self._invoke(
-                journal.execution_arn,
+                journal,
                 str(params.get("FunctionName", "")),
                 params.get("Payload"),
                 params.get("Qualifier"),

@@ -48,6 +48,7 @@ class Journal:
         durable: bool = True,
         max_events: int = history.MAX_EVENTS,
         log: EventLog | None = None,
+        role_arn: str = "",
     ) -> None:
         self.store = store
         self.clock = clock
@@ -68,6 +69,7 @@ class Journal:
         self.loaded = False  # True: nothing to read (a new execution), or read already
         self.log = log  # where events go besides the history (a CloudWatch Logs destination)
         self.keep_events = log is not None
+        self.role_arn = role_arn  # the execution role: whom the tasks call other services as
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:

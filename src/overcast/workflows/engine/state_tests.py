@@ -93,7 +93,7 @@ async def run_test_state(
         region=ctx.region,
         account_id=ctx.account_id,
     )
-    journal = Journal(None, clock, execution_arn, integrations.run, durable=False)
+    journal = Journal(None, clock, execution_arn, integrations.run, durable=False, role_arn=role_arn)
     try:
         return await inspect(
             machine, state, data, context, journal, variables=assigned, retry_count=retry_count, mock=mock
