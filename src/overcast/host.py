@@ -15,6 +15,7 @@ class Isolation:
     cgroup_version: int | None  # 2 (unified), 1 (legacy), or None
     cgroup_writable: bool
     namespaces: tuple[str, ...]
+    freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
 
     @property
     def enforced(self) -> bool:
@@ -22,8 +23,9 @@ class Isolation:
         return self.root and self.cgroup_version is not None and self.cgroup_writable and "mnt" in self.namespaces
 
     def describe(self) -> str:
+        frozen = f"; idle instances frozen by {self.freezer}" if self.freezer else ""
         if self.enforced:
-            return f"kernel-enforced: cgroups v{self.cgroup_version}, namespaces {', '.join(self.namespaces)}"
+            return f"kernel-enforced: cgroups v{self.cgroup_version}, namespaces {', '.join(self.namespaces)}{frozen}"
         missing = []
         if not self.root:
             missing.append("not running as root")
@@ -33,7 +35,7 @@ class Isolation:
             missing.append("cgroups not writable")
         if "mnt" not in self.namespaces:
             missing.append("no mount namespaces")
-        return "degraded to rlimits (" + "; ".join(missing) + ")"
+        return "degraded to rlimits (" + "; ".join(missing) + ")" + frozen
 
 
 def detect_isolation(cgroup_root: Path = Path("/sys/fs/cgroup")) -> Isolation:

@@ -2,8 +2,9 @@
 
 A `Vessel` is a freshly born process that waits, already inside its own cgroup, for its setup
 frame; claiming it sends the frame (confinement plan plus what to run) and gives a
-`SandboxedProcess`: pid, stdout/stderr readers, exit status, peak memory, OOM flag, and a kill
-that takes the whole tree (every process in the cgroup, however it was forked).
+`SandboxedProcess`: pid, stdout/stderr readers, exit status, peak memory, OOM flag, a kill that
+takes the whole tree (every process in the cgroup, however it was forked), and a freezer that stops
+the tree between invocations: the cgroup's, else SIGSTOP/SIGCONT of the instance's process group.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class SandboxedProcess:
         self._exited = vessel.exited
         self._peak = 0
         self._killed = False
+        # Frozen by its cgroup's freezer where the cgroup has one; else stopped by signals to its
+        # process group (the instance leads its own session), which a process that leaves the group
+        # escapes: LocalSandboxes.freezer says which in `overcast status`.
+        self._freezer = vessel.cgroup if vessel.cgroup is not None and vessel.cgroup.layout.freezes else None
 
     @property
     def returncode(self) -> int | None:
@@ -85,9 +90,37 @@ class SandboxedProcess:
     async def wait(self) -> int:
         return await asyncio.shield(self._exited)
 
+    def freeze(self) -> None:
+        """Stop every process of the instance until `thaw` (between invocations, as AWS freezes an idle
+        execution environment). The kernel completes it asynchronously; `frozen` tells when it has."""
+        if self._killed or self._exited.done():
+            return
+        if self._freezer is not None:
+            self._freezer.freeze()
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let the instance's processes run again (before an invocation is handed to it)."""
+        if self._killed or self._exited.done():
+            return
+        if self._freezer is not None:
+            self._freezer.thaw()
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGCONT)
+
+    def frozen(self) -> bool:
+        """Whether every process of the instance is frozen (or stopped, without a cgroup freezer)."""
+        if self._freezer is not None:
+            return self._freezer.frozen()
+        states = [_state(pid) for pid in _group_members(self.pid)]
+        return bool(states) and all(state in ("T", "t") for state in states)
+
     def _kill_now(self) -> None:
         if self.cgroup is not None:
-            self.cgroup.kill_all()
+            self.cgroup.kill_all()  # thaws a frozen cgroup
         if not self._exited.done():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)  # the instance leads its own session
@@ -128,6 +161,30 @@ class SandboxedProcess:
         if self.cgroup is not None:
             cgroup, self.cgroup = self.cgroup, None
             await asyncio.to_thread(cgroup.remove)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The threads of the processes in process group `pgid` (a scan of /proc: for inspection only)."""
+    members: list[int] = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(_stat_fields(f"/proc/{entry.name}/stat")[2]) == pgid:
+                    members.extend(int(task) for task in os.listdir(f"/proc/{entry.name}/task"))
+    return members
+
+
+def _stat_fields(path: str) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (which may hold spaces): state, ppid, pgrp..."""
+    with open(path) as stat:
+        return stat.read().rpartition(")")[2].split()
+
+
+def _state(tid: int) -> str:
+    try:
+        return _stat_fields(f"/proc/{tid}/task/{tid}/stat")[0]
+    except (OSError, IndexError):
+        return ""
 
 
 def _vm_hwm(pid: int) -> int:
