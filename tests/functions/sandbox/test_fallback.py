@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from overcast.config import Settings
 from overcast.functions.instances import InstanceSpec
 from overcast.functions.sandbox import LocalSandboxes
-from overcast.host import Isolation
 from tests.functions.sandbox.conftest import invocation
-
-
-@pytest.fixture
-async def degraded(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
-    isolation = Isolation(root=False, cgroup_version=None, cgroup_writable=False, namespaces=("mnt",))
-    boxes = LocalSandboxes(Settings(data_dir=tmp_path), tmp_path, isolation=isolation, pool_size=1)
-    try:
-        yield boxes
-    finally:
-        await boxes.close()
 
 
 async def test_fallback_runs_under_rlimits_and_says_so(

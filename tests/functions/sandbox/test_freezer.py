@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,6 @@ from overcast.functions.pool import Pool, PoolKey
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.functions.sandbox.cgroups import CgroupLayout
 from overcast.functions.sandbox.users import function_uid
-from overcast.host import Isolation
 from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
 from tests.functions.sandbox.conftest import invocation
@@ -212,17 +212,6 @@ async def sandboxes(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
         await boxes.close()
 
 
-@pytest.fixture
-async def degraded(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
-    """No cgroups (as on a host where Overcast is not root): idle instances are stopped by SIGSTOP."""
-    isolation = Isolation(root=False, cgroup_version=None, cgroup_writable=False, namespaces=("mnt",))
-    boxes = LocalSandboxes(Settings(data_dir=tmp_path), tmp_path, isolation=isolation, pool_size=1)
-    try:
-        yield boxes
-    finally:
-        await boxes.close()
-
-
 def key_of(spec: InstanceSpec) -> PoolKey:
     return PoolKey(spec.account_id, spec.region, spec.function_name, spec.version, spec.code_sha256, "rev-1")
 
@@ -242,11 +231,32 @@ def answer(result: Any) -> Any:
 # --- Python: a thread left spinning ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Freezer:
+    """One way an idle instance is frozen, and how the test sees it from outside, by the instance's pid."""
+
+    sandboxes: str  # which fixture's sandboxes
+    named: str  # as the isolation summary names it
+    frozen: Callable[[int], bool]
+    cpu: Callable[[int], Any]
+
+
+CGROUP = Freezer(
+    "sandboxes", "the cgroup v", lambda pid: cgroup_frozen(cgroup_dir(pid)), lambda pid: cgroup_cpu(cgroup_dir(pid))
+)
+# Without cgroups (as where Overcast is not root): SIGSTOP of the instance's process group.
+SIGNALS = Freezer("degraded", "SIGSTOP of each instance's process group", group_stopped, group_cpu)
+
+
+@pytest.mark.parametrize("freezer", [CGROUP, SIGNALS], ids=["cgroup", "sigstop"])
 async def test_a_thread_left_spinning_uses_no_cpu_while_idle(
-    sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+    freezer: Freezer,
+    sandboxes: LocalSandboxes,
+    degraded: LocalSandboxes,
+    make_spec: Callable[..., InstanceSpec],
 ) -> None:
-    assert sandboxes.layout is not None and sandboxes.layout.freezes, sandboxes.isolation.describe()
-    assert f"frozen by the cgroup v{sandboxes.layout.version} freezer" in sandboxes.isolation.describe()
+    sandboxes = {"sandboxes": sandboxes, "degraded": degraded}[freezer.sandboxes]
+    assert f"idle instances frozen by {freezer.named}" in sandboxes.isolation.describe()
     pool = Pool(sandboxes, FakeClock(), 600)
     spec = make_spec({"app.py": SPINNER}, memory_mb=512)
     try:
@@ -254,19 +264,18 @@ async def test_a_thread_left_spinning_uses_no_cpu_while_idle(
         first = answer(await lease.instance.invoke(invocation(spec)))
         pool.release(lease)
         pid = lease.instance.process.pid  # type: ignore[attr-defined]
-        cgroup = cgroup_dir(pid)
-        await until(lambda: cgroup_frozen(cgroup), "the idle instance's cgroup frozen")
-        await stays_put(lambda: cgroup_cpu(cgroup))
+        await until(lambda: freezer.frozen(pid), "the idle instance frozen")
+        await stays_put(lambda: freezer.cpu(pid))
 
         again = pool.take_idle(key_of(spec))
-        assert again is lease and not cgroup_frozen(cgroup)  # thawed before it is handed out
+        assert again is lease and not freezer.frozen(pid)  # thawed before it is handed out
         second = answer(await again.instance.invoke(invocation(spec)))
         assert second["spun"] > first["spun"]  # the thread runs again, and the function answers
         pool.release(again)
-        await until(lambda: cgroup_frozen(cgroup), "frozen again after the second invocation")
+        await until(lambda: freezer.frozen(pid), "frozen again after the second invocation")
     finally:
         await pool.close()
-    assert not cgroup.exists()  # a frozen instance is thawed, killed and removed at shutdown
+    assert not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z"  # thawed and killed at shutdown
 
 
 async def test_on_v1_one_empty_cgroup_stays_frozen_while_the_sandboxes_run(tmp_path: Path) -> None:
@@ -367,34 +376,6 @@ async def test_a_shell_background_loop_uses_no_cpu_while_idle(
     finally:
         await pool.close()
     assert processes_of(spec) == []  # the loop was thawed and killed with the rest
-
-
-# --- no cgroups: SIGSTOP of the process group ---------------------------------------------------------------
-
-
-async def test_without_cgroups_an_idle_instance_is_stopped_by_signal(
-    degraded: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
-) -> None:
-    assert degraded.layout is None
-    assert "frozen by SIGSTOP of each instance's process group" in degraded.isolation.describe()
-    pool = Pool(degraded, FakeClock(), 600)
-    spec = make_spec({"app.py": SPINNER}, memory_mb=512)
-    try:
-        lease = await pool.acquire(key_of(spec), source(spec))
-        first = answer(await lease.instance.invoke(invocation(spec)))
-        pool.release(lease)
-        pid = lease.instance.process.pid  # type: ignore[attr-defined]
-        assert os.getpgid(pid) == pid
-        await until(lambda: group_stopped(pid), "every thread of the idle instance stopped")
-        await stays_put(lambda: group_cpu(pid))
-        again = pool.take_idle(key_of(spec)) or pytest.fail("the idle instance was not handed out")
-        second = answer(await again.instance.invoke(invocation(spec)))
-        assert second["spun"] > first["spun"]
-        pool.release(again)
-        await until(lambda: group_stopped(pid), "stopped again")
-    finally:
-        await pool.close()
-    assert not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z"  # a stopped instance is killed too
 
 
 # --- through the server, as a user deploys it -------------------------------------------------------------------
