@@ -126,7 +126,7 @@ class CgroupLayout:
         on a host paid both on every warm invoke. v2's freezer has no such key."""
         if self.version != 1 or not self.freezes:
             return None
-        cgroup = Cgroup(self, f"{os.getpid()}-{_RUN}-held")
+        cgroup = Cgroup(self, f"{new_name()}-held")
         cgroup.dirs = {"freezer": cgroup.dirs["freezer"]}  # in the freezer hierarchy only
         cgroup.dirs["freezer"].mkdir()
         try:
