@@ -1,4 +1,4 @@
-"""Idle instances are frozen: code a handler leaves running (a thread, a shell's background loop) uses no CPU
+"""Idle instances are frozen: code a function leaves running (a thread, a shell's background loop) uses no CPU
 between invocations, and runs on once the next invocation thaws the instance, as on AWS
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -79,6 +80,23 @@ while true; do
   ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
   curl -sS "$API/$ID/response" -d "{\\"echo\\": $EVENT}"
 done
+"""
+
+
+# Node.js: a worker thread spinning on a shared counter, started by the first invocation; each invocation
+# waits until it has counted some more.
+NODE_WORKER = """
+const { Worker } = require("worker_threads");
+const counter = new BigInt64Array(new SharedArrayBuffer(8));
+let worker;
+const SPIN = "const c = new BigInt64Array(require('worker_threads').workerData); while (true) Atomics.add(c, 0, 1n);";
+
+exports.handler = async () => {
+  if (!worker) worker = new Worker(SPIN, { eval: true, workerData: counter.buffer });
+  const start = Atomics.load(counter, 0);
+  while (Atomics.load(counter, 0) < start + 100000n) await new Promise((done) => setTimeout(done, 1));
+  return { spun: Number(Atomics.load(counter, 0)) };
+};
 """
 
 
@@ -353,29 +371,47 @@ async def test_provisioned_instances_are_frozen_from_the_end_of_their_init(
     assert processes_of(spec) == []
 
 
-# --- provided.al2023: a shell's background loop ---------------------------------------------------------
+# --- provided.al2023 and Node.js: a shell's background loop, a worker thread ------------------------------------
 
 
-async def test_a_shell_background_loop_uses_no_cpu_while_idle(
-    sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+@dataclass(frozen=True)
+class Runtime:
+    """A custom-runtime function leaving code running, and what it answers to {"n": n} (`spun`: it counts)."""
+
+    runtime: str
+    files: dict[str, str]
+    handler: str = "index.handler"
+
+
+SHELL = Runtime("provided.al2023", {"bootstrap": LOOPING_BOOTSTRAP}, "unused")
+NODE = Runtime("nodejs20.x", {"index.js": NODE_WORKER})
+
+
+@pytest.mark.parametrize("function", [SHELL, NODE], ids=["shell", "node"])
+async def test_code_a_custom_runtime_leaves_running_uses_no_cpu_while_idle(
+    function: Runtime, sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
 ) -> None:
-    spec = make_spec({"bootstrap": LOOPING_BOOTSTRAP}, handler="unused", runtime="provided.al2023", memory_mb=512)
-    (spec.code_dir / "bootstrap").chmod(0o755)
+    if function is NODE and shutil.which("node") is None:
+        pytest.skip("no node on this host")
+    spec = make_spec(function.files, handler=function.handler, runtime=function.runtime, memory_mb=512)
+    if "bootstrap" in function.files:
+        (spec.code_dir / "bootstrap").chmod(0o755)
     pool = Pool(sandboxes, FakeClock(), 600)
     try:
         lease = await pool.acquire(key_of(spec), source(spec))
-        assert answer(await lease.instance.invoke(invocation(spec, b'{"n": 1}'))) == {"echo": {"n": 1}}
+        first = answer(await lease.instance.invoke(invocation(spec, b'{"n": 1}')))
+        assert first.get("echo", {"n": 1}) == {"n": 1}
         pool.release(lease)
         cgroup = cgroup_dir(min(processes_of(spec)))
-        assert len((cgroup / "cgroup.procs").read_text().split()) >= 2  # bootstrap and its loop
-        await until(lambda: cgroup_frozen(cgroup), "the shell instance frozen")
+        await until(lambda: cgroup_frozen(cgroup), "the instance frozen")
         await stays_put(lambda: cgroup_cpu(cgroup))
         again = pool.take_idle(key_of(spec)) or pytest.fail("the idle instance was not handed out")
-        assert answer(await again.instance.invoke(invocation(spec, b'{"n": 2}'))) == {"echo": {"n": 2}}
+        second = answer(await again.instance.invoke(invocation(spec, b'{"n": 2}')))
+        assert second.get("echo", {"n": 2}) == {"n": 2} and second.get("spun", 1) > first.get("spun", 0)
         pool.release(again)
     finally:
         await pool.close()
-    assert processes_of(spec) == []  # the loop was thawed and killed with the rest
+    assert processes_of(spec) == []  # what it left running was thawed and killed with the rest
 
 
 # --- through the server, as a user deploys it -------------------------------------------------------------------
