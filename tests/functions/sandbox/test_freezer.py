@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from overcast.clock import FakeClock
@@ -31,7 +33,7 @@ from overcast.functions.pool import Pool, PoolKey
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.functions.sandbox.cgroups import CgroupLayout
 from overcast.functions.sandbox.users import function_uid
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import ClientFactory, RunningServer, start_server
 from tests.functions.deployed import python_function
 from tests.functions.sandbox.conftest import invocation
 
@@ -434,3 +436,18 @@ def test_a_deployed_function_cannot_run_while_idle(aws: ClientFactory, server: R
     )  # fmt: skip
     assert "idle instances frozen by" in json.loads(status.stdout)["isolation"]["summary"]
     lam.delete_function(FunctionName=name)
+
+
+def test_a_killed_server_leaves_no_frozen_instance_behind(tmp_path: Path) -> None:
+    """kill -9 of Overcast: its zygote thaws and kills the frozen instances (a v1-frozen task cannot die
+    of any signal until thawed, and Overcast, which would thaw it, is gone)."""
+    server = start_server(tmp_path / "data")
+    try:
+        lam = boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1")
+        name = python_function(lam, "killed", SPINNER).rsplit(":", 1)[1]
+        lam.invoke(FunctionName=name, Payload=b"{}")
+        (pid,) = owned_by(function_uid("000000000000", "us-east-1", name))
+        asyncio.run(until(lambda: cgroup_frozen(cgroup_dir(pid)), "the instance frozen"))
+    finally:
+        server.stop(signal.SIGKILL)
+    asyncio.run(until(lambda: not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z", "the instance gone"))
