@@ -92,7 +92,7 @@ class SandboxedProcess:
 
     def freeze(self) -> None:
         """Stop every process of the instance until `thaw` (between invocations, as AWS freezes an idle
-        execution environment). The kernel completes it asynchronously; `frozen` tells when it has."""
+        execution environment). The kernel completes it asynchronously; a thaw meanwhile cancels it."""
         if self._killed or self._exited.done():
             return
         if self._freezer is not None:
@@ -110,13 +110,6 @@ class SandboxedProcess:
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGCONT)
-
-    def frozen(self) -> bool:
-        """Whether every process of the instance is frozen (or stopped, without a cgroup freezer)."""
-        if self._freezer is not None:
-            return self._freezer.frozen()
-        states = [_state(pid) for pid in _group_members(self.pid)]
-        return bool(states) and all(state in ("T", "t") for state in states)
 
     def _kill_now(self) -> None:
         if self.cgroup is not None:
@@ -161,30 +154,6 @@ class SandboxedProcess:
         if self.cgroup is not None:
             cgroup, self.cgroup = self.cgroup, None
             await asyncio.to_thread(cgroup.remove)
-
-
-def _group_members(pgid: int) -> list[int]:
-    """The threads of the processes in process group `pgid` (a scan of /proc: for inspection only)."""
-    members: list[int] = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                if int(_stat_fields(f"/proc/{entry.name}/stat")[2]) == pgid:
-                    members.extend(int(task) for task in os.listdir(f"/proc/{entry.name}/task"))
-    return members
-
-
-def _stat_fields(path: str) -> list[str]:
-    """/proc/<pid>/stat's fields after the command name (which may hold spaces): state, ppid, pgrp..."""
-    with open(path) as stat:
-        return stat.read().rpartition(")")[2].split()
-
-
-def _state(tid: int) -> str:
-    try:
-        return _stat_fields(f"/proc/{tid}/task/{tid}/stat")[0]
-    except (OSError, IndexError):
-        return ""
 
 
 def _vm_hwm(pid: int) -> int:
