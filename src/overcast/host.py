@@ -17,6 +17,7 @@ class Isolation:
     cgroup_writable: bool
     namespaces: tuple[str, ...]
     seccomp: bool = False  # the kernel filters syscalls (and Overcast has this architecture's table)
+    freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
 
     @property
     def enforced(self) -> bool:
@@ -25,7 +26,8 @@ class Isolation:
 
     def describe(self) -> str:
         syscalls = "seccomp filter" if self.seccomp else "no seccomp filter (this kernel or architecture has none)"
-        return f"{self._limits()}; {syscalls}"
+        frozen = f"; idle instances frozen by {self.freezer}" if self.freezer else ""
+        return f"{self._limits()}; {syscalls}{frozen}"
 
     def _limits(self) -> str:
         if self.enforced:

@@ -85,6 +85,14 @@ class Instance(Protocol):
     def max_memory_mb(self) -> int:
         """The instance's peak memory so far, in whole MB (the last one measured once it is stopped)."""
 
+    def freeze(self) -> None:
+        """Stop every process of the instance while it is idle, so that no code runs between invocations,
+        as AWS freezes the execution environment (lambda-runtime-environment.html). Cheap (the pool calls
+        it on the invoke path) and asynchronous: the kernel finishes freezing after it returns."""
+
+    def thaw(self) -> None:
+        """Undo `freeze`, before the next invocation is handed over. A no-op on an instance not frozen."""
+
     async def stop(self) -> None:
         """Kill the instance's whole process tree and release its sandbox. Idempotent."""
 

@@ -14,6 +14,7 @@ import pytest
 from overcast.config import Settings
 from overcast.functions.instances import InstanceSpec, Invocation
 from overcast.functions.sandbox import LocalSandboxes
+from overcast.host import Isolation
 
 HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -70,6 +71,17 @@ def invocation(
 async def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalSandboxes]:
     data = tmp_path_factory.mktemp("sandbox-data")
     boxes = LocalSandboxes(Settings(data_dir=data), data)
+    try:
+        yield boxes
+    finally:
+        await boxes.close()
+
+
+@pytest.fixture
+async def degraded(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
+    """Sandboxes as on a host without cgroups (not root): rlimits, and SIGSTOP for idle instances."""
+    isolation = Isolation(root=False, cgroup_version=None, cgroup_writable=False, namespaces=("mnt",))
+    boxes = LocalSandboxes(Settings(data_dir=tmp_path), tmp_path, isolation=isolation, pool_size=1)
     try:
         yield boxes
     finally:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +55,27 @@ def test_v1_layout_lives_under_our_own_cgroup(tmp_path: Path) -> None:
         "pids": tmp_path / "pids/overcast",
     }
     assert CgroupLayout.detect(tmp_path / "nothing", V1_SELF) is None
+    assert not layout.freezes  # no freezer hierarchy mounted: idle instances are stopped by signals
+
+
+def test_v1_freezer_is_used_where_mounted(tmp_path: Path) -> None:
+    for controller in ("memory", "cpu", "pids", "freezer"):
+        (tmp_path / controller).mkdir()
+    layout = CgroupLayout.detect(tmp_path, V1_SELF + "6:freezer:/\n")
+    assert layout is not None and layout.freezes
+    assert layout.bases["freezer"] == tmp_path / "freezer/overcast"
+    layout.prepare()
+    cgroup = Cgroup.create(layout, "1-1")
+    state = tmp_path / "freezer/overcast/1-1/freezer.state"
+    state.write_text("THAWED\n")
+    cgroup.freeze()
+    assert state.read_text().startswith("FROZEN")
+    state.write_text("FREEZING\n")  # the kernel's word until every task is frozen
+    assert not cgroup.frozen()
+    state.write_text("FROZEN\n")
+    assert cgroup.frozen()
+    cgroup.thaw()
+    assert state.read_text().startswith("THAWED")
 
 
 def _fake_v2(root: Path) -> Path:
@@ -82,6 +106,17 @@ def test_v2_layout_and_cgroup_files(tmp_path: Path) -> None:
     assert cgroup.oom_kills() == 1
     (path / "cgroup.procs").write_text("")
     assert cgroup.procs() == set()
+    assert not layout.freezes  # no cgroup.freeze (Linux < 5.2)
+    (own / "overcast/cgroup.freeze").write_text("0\n")
+    assert layout.freezes
+    (path / "cgroup.freeze").write_text("0\n")
+    (path / "cgroup.events").write_text("populated 1\nfrozen 0\n")
+    cgroup.freeze()
+    assert (path / "cgroup.freeze").read_text().startswith("1") and not cgroup.frozen()
+    (path / "cgroup.events").write_text("populated 1\nfrozen 1\n")
+    assert cgroup.frozen()
+    cgroup.thaw()
+    assert (path / "cgroup.freeze").read_text().startswith("0")
 
 
 def test_v1_cgroup_statistics_files(tmp_path: Path) -> None:
@@ -130,3 +165,46 @@ def test_sweep_removes_only_cgroups_of_dead_owners(tmp_path: Path) -> None:
 def test_the_hybrid_hosts_v2_mount_is_detected_as_v2() -> None:
     layout = CgroupLayout.detect(Path("/sys/fs/cgroup/unified"), "0::/\n")
     assert layout is not None and layout.version == 2
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/sys/fs/cgroup/unified/cgroup.controllers").exists(), reason="no v2 mount of ours"
+)
+def test_a_real_v2_cgroup_freezes_thaws_and_is_killed_frozen() -> None:
+    """On the hybrid host's v2 mount (no controllers there, but the freezer is v2's core): a spinning process
+    frozen uses no CPU (cpu.stat's usage_usec stays put while real time passes), thaws, and a frozen cgroup
+    is killed and removed."""
+    layout = CgroupLayout.detect(Path("/sys/fs/cgroup/unified"), "0::/\n")
+    assert layout is not None
+    layout.bases[""].mkdir(exist_ok=True)
+    assert layout.freezes
+    cgroup = Cgroup.create(layout)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        cgroup.add(spinner.pid)
+        usage = cgroup.dirs[""] / "cpu.stat"
+
+        def used() -> int:
+            return int(usage.read_text().split("\n")[0].removeprefix("usage_usec "))
+
+        cgroup.freeze()
+        deadline = time.monotonic() + 30
+        while not cgroup.frozen():
+            assert time.monotonic() < deadline, "never frozen"
+            time.sleep(0.001)
+        frozen_at = used()
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            assert used() == frozen_at
+        cgroup.thaw()
+        assert not cgroup.frozen()
+        deadline = time.monotonic() + 30
+        while used() == frozen_at:  # it runs again
+            assert time.monotonic() < deadline, "never ran again once thawed"
+            time.sleep(0.01)
+        cgroup.freeze()
+    finally:
+        cgroup.remove()  # kills the frozen process
+        assert spinner.wait(timeout=30) == -9
+    assert not cgroup.dirs[""].exists()

@@ -73,6 +73,8 @@ class Process(Protocol):
     async def kill(self) -> None: ...
     def max_memory_bytes(self) -> int: ...
     def oom_killed(self) -> bool: ...
+    def freeze(self) -> None: ...
+    def thaw(self) -> None: ...
 
 
 class Spawner(Protocol):
@@ -407,6 +409,14 @@ class CustomInstance:
         with contextlib.suppress(Exception):
             return math.ceil(process.max_memory_bytes() / _MIB)
         return 0
+
+    def freeze(self) -> None:
+        if self._process is not None:
+            self._process.freeze()
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            self._process.thaw()
 
     def _take_init_ms(self) -> float | None:
         init_ms, self._init_ms = self._init_ms, None

@@ -5,6 +5,8 @@ Python instance (functions/sandbox/python.py); other runtimes are started by
 `overcast.functions.runtime.custom.start_custom_instance` on top of `spawn`, the primitive that
 runs any program inside a sandbox. Where the host cannot enforce limits with cgroups (not root,
 no writable cgroups), instances fall back to rlimits and say so in their log and in `isolation`.
+Idle instances are frozen (functions/pool.py): by the cgroup freezer, else by SIGSTOP of the
+instance's process group; `isolation` says which.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from overcast.errors import InvalidParameterValue
 from overcast.functions.instances import Instance, InstanceSpec
 from overcast.functions.runtime.python.logbudget import LogBudget
 from overcast.functions.sandbox import seccomp
-from overcast.functions.sandbox.cgroups import CgroupLayout
+from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
 from overcast.functions.sandbox.mounts import TASK_ROOT, mount_plan, real_prefix
@@ -81,6 +83,12 @@ class LocalSandboxes:
                     self.layout = layout
             except OSError as exc:
                 log.warning("cgroups unusable (%s); instances fall back to rlimits", exc)
+        self._held_freezer: Cgroup | None = None
+        if self.layout is not None:
+            try:
+                self._held_freezer = self.layout.hold_freezer()
+            except OSError as exc:
+                log.warning("could not hold the v1 freezer on (%s): each freeze and thaw costs more", exc)
         cgroups_ok = self.layout is not None
         self.isolation = Isolation(
             detected.root,
@@ -88,6 +96,7 @@ class LocalSandboxes:
             detected.cgroup_writable and cgroups_ok,
             detected.namespaces,
             detected.seccomp,
+            freezer=self._freezer(),
         )
         # Built once, sent in every confinement plan: the instance installs it as its last step.
         self.seccomp = seccomp.program(platform.machine()).hex() if detected.seccomp else None
@@ -165,6 +174,10 @@ class LocalSandboxes:
         zygotes, self._zygotes = list(self._zygotes.values()), {}
         for zygote in zygotes:
             await zygote.close()
+        held, self._held_freezer = self._held_freezer, None
+        if held is not None:
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(held.remove, False)
 
     def notices(self, spec: InstanceSpec) -> list[str]:
         """Lines every instance of `spec` writes to its log at init about how it is isolated."""
@@ -176,6 +189,13 @@ class LocalSandboxes:
         ]
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _freezer(self) -> str:
+        """How idle instances are frozen here (see SandboxedProcess.freeze): the cgroup freezer, else
+        SIGSTOP/SIGCONT of the instance's process group, which a process that leaves it escapes."""
+        if self.layout is not None and self.layout.freezes:
+            return f"the cgroup v{self.layout.version} freezer"
+        return "SIGSTOP of each instance's process group (no cgroup freezer: a process that leaves the group runs on)"
 
     def task_root(self, spec: InstanceSpec) -> str:
         """Where the code is, as the instance sees it: /var/task, or the code dir without a mount namespace."""

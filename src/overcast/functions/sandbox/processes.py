@@ -2,8 +2,9 @@
 
 A `Vessel` is a freshly born process that waits, already inside its own cgroup, for its setup
 frame; claiming it sends the frame (confinement plan plus what to run) and gives a
-`SandboxedProcess`: pid, stdout/stderr readers, exit status, peak memory, OOM flag, and a kill
-that takes the whole tree (every process in the cgroup, however it was forked).
+`SandboxedProcess`: pid, stdout/stderr readers, exit status, peak memory, OOM flag, a kill that
+takes the whole tree (every process in the cgroup, however it was forked), and a freezer that stops
+the tree between invocations: the cgroup's, else SIGSTOP/SIGCONT of the instance's process group.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class SandboxedProcess:
         self._exited = vessel.exited
         self._peak = 0
         self._killed = False
+        # Frozen by its cgroup's freezer where the cgroup has one; else stopped by signals to its
+        # process group (the instance leads its own session), which a process that leaves the group
+        # escapes: LocalSandboxes.freezer says which in `overcast status`.
+        self._freezer = vessel.cgroup if vessel.cgroup is not None and vessel.cgroup.layout.freezes else None
 
     @property
     def returncode(self) -> int | None:
@@ -85,9 +90,30 @@ class SandboxedProcess:
     async def wait(self) -> int:
         return await asyncio.shield(self._exited)
 
+    def freeze(self) -> None:
+        """Stop every process of the instance until `thaw` (between invocations, as AWS freezes an idle
+        execution environment). The kernel completes it asynchronously; a thaw meanwhile cancels it."""
+        if self._killed or self._exited.done():
+            return
+        if self._freezer is not None:
+            self._freezer.freeze()
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let the instance's processes run again (before an invocation is handed to it)."""
+        if self._killed or self._exited.done():
+            return
+        if self._freezer is not None:
+            self._freezer.thaw()
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGCONT)
+
     def _kill_now(self) -> None:
         if self.cgroup is not None:
-            self.cgroup.kill_all()
+            self.cgroup.kill_all()  # thaws a frozen cgroup
         if not self._exited.done():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)  # the instance leads its own session

@@ -265,6 +265,12 @@ class PythonInstance:
     def max_memory_mb(self) -> int:
         return math.ceil(self.process.max_memory_bytes() / MB)
 
+    def freeze(self) -> None:
+        self.process.freeze()
+
+    def thaw(self) -> None:
+        self.process.thaw()
+
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         # The pool hands an instance to one invocation at a time; a second one at once is a bug.
         if self._busy:
