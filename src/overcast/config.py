@@ -43,6 +43,20 @@ class Settings:
     default_region: str = DEFAULT_REGION
     # Largest request body the edge reads (Lambda's 50 MB zipped code, base64-encoded, fits).
     max_request_bytes: int = 70 * 1024 * 1024
+    # --- The edge's connections (issue 11): what one client can hold of the server ---
+    # A request's line and header values together, as API Gateway counts them (its quota: 10240 bytes,
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html); a larger head is answered
+    # 400 RequestHeaderSectionTooLarge.
+    max_request_head_bytes: int = 10240
+    # Header fields in one request. AWS states no count for its endpoints; 200 is the most its front
+    # ends pass on (https://docs.aws.amazon.com/waf/latest/APIReference/API_HeaderOrder.html).
+    max_request_headers: int = 200
+    # A request's head must arrive within this of its connection opening, or of the answer before it.
+    request_head_timeout_ms: int = 10_000
+    # A keep-alive connection with no request for this long is closed.
+    idle_connection_timeout_ms: int = 5_000
+    # Open connections from one client address; more are closed as they are accepted.
+    max_connections_per_client: int = 1000
     log_level: str = "warning"
     # --- Lambda execution (issue 3) ---
     # Account-wide concurrent executions (AWS's default quota).
@@ -78,6 +92,13 @@ class Settings:
 
 
 _ENV_PREFIX = "OVERCAST_"
+_EDGE_BOUNDS = (
+    "max_request_head_bytes",
+    "max_request_headers",
+    "request_head_timeout_ms",
+    "idle_connection_timeout_ms",
+    "max_connections_per_client",
+)
 
 
 def _coerce(name: str, raw: Any, kind: Any) -> Any:
@@ -173,6 +194,9 @@ def _validate(settings: Settings) -> None:
         )
     if not 16 <= settings.max_log_event_bytes <= 1_048_576 - 26:
         raise ConfigError(f"setting 'max_log_event_bytes': must be 16 to 1048550, got {settings.max_log_event_bytes}")
+    for name in _EDGE_BOUNDS:
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"setting '{name}': must be at least 1, got {getattr(settings, name)}")
     if settings.log_level not in {"critical", "error", "warning", "info", "debug", "trace"}:
         raise ConfigError(f"setting 'log_level': {settings.log_level!r} is not a log level")
 

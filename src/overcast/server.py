@@ -22,6 +22,7 @@ import gc
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import time
@@ -35,8 +36,9 @@ import uvicorn
 import uvloop
 
 from overcast import __version__
+from overcast.api.connections import Connections, EdgeLimits
 from overcast.api.edge import Edge, InternalRoute
-from overcast.api.http_protocol import HttpProtocol
+from overcast.api.http_protocol import http_protocol
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
@@ -139,6 +141,7 @@ class Overcast:
     outbox_writer: WriterProcess | None = None  # started with the first invocation
     sandboxes: LocalSandboxes | None = None
     edge: Edge | None = None
+    connections: Connections | None = None  # the edge's client connections, counted and timed
     gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests (built on first use)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -160,6 +163,8 @@ class Overcast:
         if self.sandboxes is not None:
             now["zygotes"] = self.sandboxes.describe_zygotes() or "none (started when a function is created)"
         now["services"] = {name: part.describe() for name, part in self.parts.items()}
+        if self.connections is not None:
+            now["connections"] = self.connections.describe()
         return now
 
     async def start_parts(self) -> None:
@@ -421,6 +426,30 @@ def _answer(status: int, document: dict[str, Any]) -> HttpResponse:
     return HttpResponse(status, [("content-type", "application/json")], json.dumps(document).encode())
 
 
+def _edge_limits(settings: Settings) -> EdgeLimits:
+    return EdgeLimits(
+        head_bytes=settings.max_request_head_bytes,
+        headers=settings.max_request_headers,
+        head_timeout=settings.request_head_timeout_ms / 1000,
+        idle_timeout=settings.idle_connection_timeout_ms / 1000,
+        per_client=settings.max_connections_per_client,
+    )
+
+
+def _raise_open_files() -> int:
+    """Raise this process's open-file limit to its hard limit, as servers do: each client connection
+    is a descriptor, and at the usual soft limit of 1024 a few hundred idle clients refuse the rest.
+    (Function instances set their own, AWS's 1024: functions/sandbox/rlimits.py.) Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == hard:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        return soft
+    return hard
+
+
 def _bind(settings: Settings) -> socket.socket:
     host, port = settings.host, settings.port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -469,6 +498,7 @@ async def serve(
     """Run Overcast until SIGINT or SIGTERM, then shut everything down. `prepare` sees the composed
     system, every part built, before it serves (tests inject faults with it)."""
     started = time.monotonic()
+    open_files = _raise_open_files()
     # The port before anything else: on a busy port Overcast stops having created nothing (no data dir,
     # lock, database or process). The socket is held from here on and served as it is, so no other
     # program can take the port between this check and its use.
@@ -486,9 +516,12 @@ async def serve(
         if prepare is not None:
             await system.start_parts()
             prepare(system)
+        system.status["open_files_limit"] = open_files
+        connections = system.connections = Connections(_edge_limits(settings))
         config = uvicorn.Config(
             system.edge,  # type: ignore[arg-type]
-            http=HttpProtocol,  # httptools, a response's head and body in one write
+            # httptools, a response's head and body in one write, heads bounded, connections counted and timed
+            http=http_protocol(connections),  # type: ignore[arg-type]
             lifespan="off",
             log_level=settings.log_level,
             access_log=False,

@@ -6,16 +6,42 @@ two system calls and often two wake-ups of the client for one small answer. The 
 holds a written head until the next write, the body, which a complete response sends in the same
 turn of the event loop, and writes both at once. Closing flushes it, and so does the end of the
 loop turn, so a streamed response (or a 100 Continue) is never held back longer than that.
+
+It also bounds what a request head may take, while it is parsed: the bytes read for one head are
+counted before the parser sees them, so a 50 MB header is refused after its first few kilobytes,
+never buffered whole. A head over AWS's size (its request line and header values, as API Gateway
+counts them) or with too many fields is answered as S3 answers it, `400 RequestHeaderSectionTooLarge`,
+in AWS's JSON error shape; the rest of the request is then read and dropped (not buffered) until the client
+stops or the head timeout passes, so the client reads the answer rather than a reset connection.
+Connections are counted and timed by api/connections.py; uvicorn's per-request keep-alive timer
+is not armed, that sweep closes idle connections instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
+from collections.abc import Callable
 from typing import Any
 
+import httptools
+from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.utils import get_remote_addr
+from uvicorn.server import ServerState
+
+from overcast.api.connections import Connections
+from overcast.arn import new_request_id
 
 _HEAD_START, _HEAD_END = b"HTTP/1.1 ", b"\r\n\r\n"
+# Bytes read for one head before it must have ended, as a multiple of the AWS size (which leaves out
+# the header names and the line breaks): room for 200 fields with long names.
+_WIRE_FACTOR = 4
+# S3's code, status and words for a head too large (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html):
+# the one AWS error for it; S3 also names the size allowed, in MaxSizeAllowed.
+HEAD_TOO_LARGE = "RequestHeaderSectionTooLarge"
+_TOO_LARGE_MESSAGE = "Your request header section exceeds the maximum allowed size."
 
 
 class CoalescingTransport:
@@ -53,7 +79,141 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+def http_protocol(connections: Connections) -> Callable[..., HttpProtocol]:
+    """What uvicorn makes a connection's protocol with (its `http` setting), sharing `connections`."""
+    return functools.partial(HttpProtocol, connections=connections)
+
+
+class _Refused(Exception):
+    """Stops the parser inside a callback once the request is refused."""
+
+
 class HttpProtocol(HttpToolsProtocol):
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        connections: Connections,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.edge = connections
+        limits = connections.limits
+        self.max_head, self.max_headers = limits.head_bytes, limits.headers
+        self.max_wire = limits.head_bytes * _WIRE_FACTOR
+        self.in_head = True  # the next bytes belong to a request head
+        self.head_bytes = 0
+        self.head_since: float | None = None
+        self.refused = False
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        coalescing = CoalescingTransport(transport, asyncio.get_running_loop())
+        coalescing = CoalescingTransport(transport, self.loop)
         super().connection_made(coalescing)  # type: ignore[arg-type]
+        self.head_since = self.loop.time()
+        client = get_remote_addr(transport)
+        if not self.edge.admit(self, client[0] if client else "", self.loop):
+            transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.edge.leave(self)
+        super().connection_lost(exc)
+
+    def time_out(self) -> None:
+        """Close a connection whose request head is late, or that sat idle too long (the sweep's call)."""
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return  # the rest of a refused request: read and dropped
+        if self.in_head:
+            room = self.max_wire - self.head_bytes
+            if len(data) <= room:
+                self.head_bytes += len(data)
+            else:  # the head must end within `room`: feed that much, and refuse if it did not
+                self.head_bytes = self.max_wire
+                if not self._feed(data[:room]):
+                    return
+                if self.in_head:
+                    self._refuse(_TOO_LARGE_MESSAGE, self.max_head)
+                    return
+                data = data[room:]
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> bool:
+        """uvicorn's data_received, minus its keep-alive timer: False once the connection is answered for good."""
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            if not self.refused:
+                self.logger.warning("Invalid HTTP request received.")
+                self.send_400_response("Invalid HTTP request received.")
+            return False
+        return True
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        self.head_since = None
+        if len(self.headers) > self.max_headers:
+            self._refuse(f"{_TOO_LARGE_MESSAGE} It has more than {self.max_headers} header fields.")
+            raise _Refused
+        if self.head_bytes > self.max_head and self._head_size() > self.max_head:
+            self._refuse(_TOO_LARGE_MESSAGE, self.max_head)
+            raise _Refused
+        super().on_headers_complete()
+
+    def _head_size(self) -> int:
+        """The head as API Gateway measures it: the request line and the header values."""
+        line = len(self.parser.get_method()) + len(self.url) + len(" HTTP/1.1") + 1
+        return line + sum(len(value) for _, value in self.headers)
+
+    def on_message_complete(self) -> None:
+        self.in_head = True
+        self.head_bytes = 0
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but the wait for the next request is timed by the sweep, not a timer per request."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:  # the next request was read while this one was answered
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.head_since = self.loop.time()
+
+    def _refuse(self, message: str, max_size: int | None = None) -> None:
+        """Answer RequestHeaderSectionTooLarge in AWS's JSON error shape, and read the rest of the request
+        into nothing; the sweep closes the connection after the head timeout if the client goes on."""
+        self.refused = True
+        self.head_since, self.head_bytes = self.loop.time(), max(self.head_bytes, 1)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # an answer is being written on this connection: no room for another
+            return
+        self.transport.write(_refusal(message, max_size))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+
+
+def _refusal(message: str, max_size: int | None) -> bytes:
+    document: dict[str, Any] = {"__type": HEAD_TOO_LARGE, "message": message}
+    if max_size is not None:
+        document["MaxSizeAllowed"] = max_size
+    body = json.dumps(document).encode()
+    head = (
+        "HTTP/1.1 400 Bad Request\r\n"
+        "content-type: application/json\r\n"
+        f"x-amzn-requestid: {new_request_id()}\r\n"
+        f"x-amzn-errortype: {HEAD_TOO_LARGE}\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
