@@ -226,9 +226,12 @@ class InvokeService:
         elif not json_payload:
             try:
                 json.loads(payload.decode())  # text, not bytes: json's encoding detection costs more than the parse
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
+                reason = (
+                    exc if not isinstance(exc, RecursionError) else "Document nesting depth exceeds the maximum allowed"
+                )
                 raise InvalidRequestContent(
-                    f"Could not parse request body into json: Could not parse payload into json: {exc}"
+                    f"Could not parse request body into json: Could not parse payload into json: {reason}"
                 ) from None
         request_id = ctx.request_id or str(uuid.uuid4())
         return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id)

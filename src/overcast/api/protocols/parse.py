@@ -143,7 +143,7 @@ class ServiceParser:
         if convert is not None and body.strip():
             try:
                 document = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
                 raise SerializationException() from None  # AWS answers a bare SerializationException
             if document is not None:
                 params = convert(document)
@@ -160,7 +160,7 @@ class ServiceParser:
         if convert is not None and request.body:
             try:
                 document = cbor.decode(request.body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
                 raise SerializationException("Unable to decode the CBOR request body") from None
             if document is not None:
                 params = convert(document)

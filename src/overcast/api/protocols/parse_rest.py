@@ -27,6 +27,9 @@ from overcast.api.protocols.parse_document import Converter, converter, type_mis
 from overcast.api.protocols.parse_scalars import TextParser, split_header_list, text_parser
 from overcast.errors import AwsError, SerializationException, UnknownOperationException
 
+# AWS documents no nesting limit; Python's parser stops near 1,000 levels (its recursion limit).
+NESTED_TOO_DEEP = "Document nesting depth exceeds the maximum allowed"
+
 
 class InvalidRequestContent(AwsError):
     """Lambda's answer to a body that is not JSON of the expected shape."""
@@ -240,6 +243,8 @@ def _json_body(request: HttpRequest) -> Any:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SerializationException(f"Could not parse request body into json: {exc}") from None
+    except RecursionError:  # past the parser's depth (about 1,000 levels): a client's error, not ours
+        raise SerializationException(f"Could not parse request body into json: {NESTED_TOO_DEEP}") from None
 
 
 def _payload_reader(name: str, shape: Shape, required: bool, body_error: BodyError) -> Reader:
