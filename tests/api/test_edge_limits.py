@@ -176,3 +176,16 @@ def test_an_idle_keep_alive_connection_is_closed(strict_server: RunningServer) -
             answer += conn.recv(65536)
         assert answer.startswith(b"HTTP/1.1 200")
         assert conn.recv(100) == b""  # kept alive, then closed after 1 s without a request
+
+
+def test_a_large_body_sent_with_its_head_and_pipelined_requests_pass(server: RunningServer) -> None:
+    # The head's bytes are counted per read; a read holding a small head and a large body, or a
+    # request and the next one, is not a large head.
+    body = json.dumps({"pad": "b" * 200_000}).encode()
+    post = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+        b"X-Amz-Target: AWSStepFunctions.ListStateMachines\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    get = b"GET /_overcast/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = _exchange(server, post + body + get + HEALTH + b"\r\n")
+    assert answer.count(b"HTTP/1.1 200 OK") == 3, answer[:500]
