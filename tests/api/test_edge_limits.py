@@ -189,3 +189,22 @@ def test_a_large_body_sent_with_its_head_and_pipelined_requests_pass(server: Run
     get = b"GET /_overcast/health HTTP/1.1\r\nHost: x\r\n\r\n"
     answer = _exchange(server, post + body + get + HEALTH + b"\r\n")
     assert answer.count(b"HTTP/1.1 200 OK") == 3, answer[:500]
+
+
+def test_refused_websocket_handshakes_do_not_use_up_the_clients_connections(strict_server: RunningServer) -> None:
+    handshake = (
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    host, port = _address(strict_server)
+    for _ in range(150):  # more than the cap of 100, one after the other
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as conn:
+            conn.bind(("127.0.0.3", 0))
+            conn.connect((host, port))
+            conn.sendall(handshake)
+            assert conn.recv(100).startswith(b"HTTP/1.1 403")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as conn:
+        conn.bind(("127.0.0.3", 0))
+        conn.connect((host, port))
+        conn.sendall(HEALTH + b"\r\n")
+        assert conn.recv(100).startswith(b"HTTP/1.1 200")

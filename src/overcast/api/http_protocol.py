@@ -120,6 +120,10 @@ class HttpProtocol(HttpToolsProtocol):
         self.edge.leave(self)
         super().connection_lost(exc)
 
+    def handle_websocket_upgrade(self) -> None:
+        self.edge.leave(self)  # the connection is the WebSocket protocol's from here; it is not counted again
+        super().handle_websocket_upgrade()
+
     def time_out(self) -> None:
         """Close a connection whose request head is late, or that sat idle too long (the sweep's call)."""
         self.transport.close()
