@@ -51,7 +51,8 @@ class Settings:
     # Header fields in one request. AWS states no count for its endpoints; 200 is the most its front
     # ends pass on (https://docs.aws.amazon.com/waf/latest/APIReference/API_HeaderOrder.html).
     max_request_headers: int = 200
-    # A request's head must arrive within this of its connection opening, or of the answer before it.
+    # A request's head must arrive within this of its connection opening, or of the answer before it;
+    # a body being read must not pause for longer.
     request_head_timeout_ms: int = 10_000
     # A keep-alive connection with no request for this long is closed.
     idle_connection_timeout_ms: int = 5_000

@@ -208,3 +208,16 @@ def test_refused_websocket_handshakes_do_not_use_up_the_clients_connections(stri
         conn.connect((host, port))
         conn.sendall(HEALTH + b"\r\n")
         assert conn.recv(100).startswith(b"HTTP/1.1 200")
+
+
+def test_a_body_that_stops_coming_is_timed_out(strict_server: RunningServer) -> None:
+    with socket.create_connection(_address(strict_server), timeout=60) as conn:
+        conn.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+            b'X-Amz-Target: AWSStepFunctions.ListStateMachines\r\nContent-Length: 100\r\n\r\n{"a"'
+        )
+        answer = b""
+        while chunk := conn.recv(65536):  # the server closes it, 2 s after the last byte
+            answer += chunk
+    assert not answer.startswith(b"HTTP/1.1 200")
+    assert _health(strict_server)["overcast"]["connections"]["timed_out"] >= 1

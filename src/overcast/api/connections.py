@@ -2,9 +2,10 @@
 
 One slow or hostile client must not take the server from the others. Each client address may hold
 `per_client` connections at once (the next ones are closed as they are accepted), and one timer,
-not one per request, sweeps them all: a connection that has waited `idle_timeout` for a request
-without a byte of one, or `head_timeout` for the rest of a started request head (counted from its
-opening or from the answer before), is closed. While a request is being answered nothing is timed.
+not one per request, sweeps them all and closes the late ones: a connection that has waited
+`idle_timeout` for a request without a byte of one, `head_timeout` for the rest of a started
+request head (counted from its opening or from the answer before), or `head_timeout` for the next
+bytes of a body the server is waiting for. While a request is being answered nothing is timed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class EdgeLimits:
 
     head_bytes: int  # the request line and the header values together
     headers: int  # header fields in one request
-    head_timeout: float  # seconds for a request head to arrive
+    head_timeout: float  # seconds for a request head to arrive, or a body being sent to go on
     idle_timeout: float  # seconds a keep-alive connection may wait for its next request
     per_client: int  # open connections of one client address
 
@@ -28,9 +29,9 @@ class EdgeLimits:
 class Timed(Protocol):
     """A connection as the sweep sees it (api/http_protocol.py's HttpProtocol)."""
 
-    # Loop time since which the connection waits for a request head; None while a request is answered.
-    head_since: float | None
-    head_bytes: int  # bytes of that head received so far (0: an idle connection)
+    def late(self, now: float) -> bool:
+        """Whether the client has kept the server waiting too long (`now`: the loop's time)."""
+        ...
 
     def time_out(self) -> None: ...
 
@@ -71,14 +72,7 @@ class Connections:
     def _run(self) -> None:
         assert self._loop is not None
         now = self._loop.time()
-        idle, head = self.limits.idle_timeout, self.limits.head_timeout
-        late = [
-            connection
-            for connection in self.open
-            if connection.head_since is not None
-            and now - connection.head_since > (head if connection.head_bytes else idle)
-        ]
-        for connection in late:
+        for connection in [connection for connection in self.open if connection.late(now)]:
             self.timed_out += 1
             connection.time_out()
         self._sweep = self._loop.call_later(self._period, self._run) if self.open else None

@@ -103,9 +103,12 @@ class HttpProtocol(HttpToolsProtocol):
         limits = connections.limits
         self.max_head, self.max_headers = limits.head_bytes, limits.headers
         self.max_wire = limits.head_bytes * _WIRE_FACTOR
+        self.head_timeout, self.idle_timeout = limits.head_timeout, limits.idle_timeout
         self.in_head = True  # the next bytes belong to a request head
-        self.head_bytes = 0
+        self.head_bytes = 0  # bytes read of that head (0: an idle connection)
+        # Loop time since which the connection waits for a request head; None while a request is answered.
         self.head_since: float | None = None
+        self.body_read_at = 0.0  # loop time of the last read of a request body
         self.refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -124,8 +127,23 @@ class HttpProtocol(HttpToolsProtocol):
         self.edge.leave(self)  # the connection is the WebSocket protocol's from here; it is not counted again
         super().handle_websocket_upgrade()
 
+    def late(self, now: float) -> bool:
+        """Whether the client is late with a request head (or, idle, with any request), or has
+        paused a body the server is reading for longer than the head timeout (the sweep's question)."""
+        if self.head_since is not None:
+            return now - self.head_since > (self.head_timeout if self.head_bytes else self.idle_timeout)
+        cycle = self.cycle
+        return (
+            cycle is not None
+            and cycle.more_body
+            and not cycle.response_complete
+            and not cycle.waiting_for_100_continue  # the client waits for the server's word to send it
+            and not self.flow.read_paused  # paused by the server, whose app has not read what came
+            and now - self.body_read_at > self.head_timeout
+        )
+
     def time_out(self) -> None:
-        """Close a connection whose request head is late, or that sat idle too long (the sweep's call)."""
+        """Close a connection that is late (the sweep's call, after `late`)."""
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -143,6 +161,8 @@ class HttpProtocol(HttpToolsProtocol):
                     self._refuse(_TOO_LARGE_MESSAGE, self.max_head)
                     return
                 data = data[room:]
+        else:
+            self.body_read_at = self.loop.time()
         self._feed(data)
 
     def _feed(self, data: bytes) -> bool:
@@ -164,6 +184,7 @@ class HttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head = False
         self.head_since = None
+        self.body_read_at = self.loop.time()
         if len(self.headers) > self.max_headers:
             self._refuse(f"{_TOO_LARGE_MESSAGE} It has more than {self.max_headers} header fields.")
             raise _Refused
