@@ -106,15 +106,16 @@ class HttpProtocol(HttpToolsProtocol):
         self.head_timeout, self.idle_timeout = limits.head_timeout, limits.idle_timeout
         self.in_head = True  # the next bytes belong to a request head
         self.head_bytes = 0  # bytes read of that head (0: an idle connection)
-        # Loop time since which the connection waits for a request head; None while a request is answered.
-        self.head_since: float | None = None
+        # Loop time since which the connection waits for a request head, None while a request is answered.
+        # This and `body_read_at` are 0.0 when the sweep has not seen the wait yet: its first look starts
+        # the clock, so answering a request reads no clock (a wait is timed up to one sweep period late).
+        self.head_since: float | None = 0.0
         self.body_read_at = 0.0  # loop time of the last read of a request body
         self.refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         coalescing = CoalescingTransport(transport, self.loop)
         super().connection_made(coalescing)  # type: ignore[arg-type]
-        self.head_since = self.loop.time()
         client = get_remote_addr(transport)
         if not self.edge.admit(self, client[0] if client else "", self.loop):
             transport.close()
@@ -130,43 +131,42 @@ class HttpProtocol(HttpToolsProtocol):
     def late(self, now: float) -> bool:
         """Whether the client is late with a request head (or, idle, with any request), or has
         paused a body the server is reading for longer than the head timeout (the sweep's question)."""
-        if self.head_since is not None:
-            return now - self.head_since > (self.head_timeout if self.head_bytes else self.idle_timeout)
+        since = self.head_since
+        if since is not None:
+            if not since:
+                self.head_since = now
+                return False
+            return now - since > (self.head_timeout if self.head_bytes else self.idle_timeout)
         cycle = self.cycle
-        return (
-            cycle is not None
-            and cycle.more_body
-            and not cycle.response_complete
-            and not cycle.waiting_for_100_continue  # the client waits for the server's word to send it
-            and not self.flow.read_paused  # paused by the server, whose app has not read what came
-            and now - self.body_read_at > self.head_timeout
-        )
+        if (
+            cycle is None
+            or not cycle.more_body
+            or cycle.response_complete
+            or cycle.waiting_for_100_continue  # the client waits for the server's word to send it
+            or self.flow.read_paused  # paused by the server, whose app has not read what came
+        ):
+            return False
+        if not self.body_read_at:
+            self.body_read_at = now
+            return False
+        return now - self.body_read_at > self.head_timeout
 
     def time_out(self) -> None:
         """Close a connection that is late (the sweep's call, after `late`)."""
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        """uvicorn's, minus its keep-alive timer, and counting the bytes of each request head."""
         if self.refused:
             return  # the rest of a refused request: read and dropped
         if self.in_head:
             room = self.max_wire - self.head_bytes
-            if len(data) <= room:
-                self.head_bytes += len(data)
-            else:  # the head must end within `room`: feed that much, and refuse if it did not
-                self.head_bytes = self.max_wire
-                if not self._feed(data[:room]):
-                    return
-                if self.in_head:
-                    self._refuse(_TOO_LARGE_MESSAGE, self.max_head)
-                    return
-                data = data[room:]
-        else:
+            if len(data) > room:
+                self._past_room(data, room)
+                return
+            self.head_bytes += len(data)
+        elif self.body_read_at:
             self.body_read_at = self.loop.time()
-        self._feed(data)
-
-    def _feed(self, data: bytes) -> bool:
-        """uvicorn's data_received, minus its keep-alive timer: False once the connection is answered for good."""
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -178,13 +178,21 @@ class HttpProtocol(HttpToolsProtocol):
             if not self.refused:
                 self.logger.warning("Invalid HTTP request received.")
                 self.send_400_response("Invalid HTTP request received.")
-            return False
-        return True
+
+    def _past_room(self, data: bytes, room: int) -> None:
+        """A read longer than what is left of the head's bytes: the head must end within `room`."""
+        self.data_received(data[:room])
+        if self.refused or self.transport.is_closing() or self.parser.should_upgrade():
+            return
+        if self.in_head:
+            self._refuse(_TOO_LARGE_MESSAGE, self.max_head)
+        else:  # the rest: a body, or the next request (whose head is counted afresh)
+            self.data_received(data[room:])
 
     def on_headers_complete(self) -> None:
         self.in_head = False
         self.head_since = None
-        self.body_read_at = self.loop.time()
+        self.body_read_at = 0.0
         if len(self.headers) > self.max_headers:
             self._refuse(f"{_TOO_LARGE_MESSAGE} It has more than {self.max_headers} header fields.")
             raise _Refused
@@ -213,7 +221,7 @@ class HttpProtocol(HttpToolsProtocol):
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            self.head_since = self.loop.time()
+            self.head_since = 0.0
 
     def _refuse(self, message: str, max_size: int | None = None) -> None:
         """Answer RequestHeaderSectionTooLarge in AWS's JSON error shape, and read the rest of the request
