@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import platform
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ class Isolation:
     namespaces: tuple[str, ...]
     seccomp: bool = False  # the kernel filters syscalls (and Overcast has this architecture's table)
     freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
+    readonly_mounts: bool = False  # mount_setattr(2) (Linux >= 5.12): a mount tree made read-only at once
+    layers: tuple[str, ...] = ()  # the isolation layers the sandboxes apply, as `overcast status` lists them
 
     @property
     def enforced(self) -> bool:
@@ -27,7 +31,8 @@ class Isolation:
     def describe(self) -> str:
         syscalls = "seccomp filter" if self.seccomp else "no seccomp filter (this kernel or architecture has none)"
         frozen = f"; idle instances frozen by {self.freezer}" if self.freezer else ""
-        return f"{self._limits()}; {syscalls}{frozen}"
+        layers = "".join(f"; {layer}" for layer in self.layers)
+        return f"{self._limits()}{layers}; {syscalls}{frozen}"
 
     def _limits(self) -> str:
         if self.enforced:
@@ -53,7 +58,7 @@ def detect_isolation(cgroup_root: Path = Path("/sys/fs/cgroup")) -> Isolation:
         version = None
     writable = version is not None and os.access(cgroup_root if version == 2 else cgroup_root / "memory", os.W_OK)
     namespaces = tuple(ns for ns in _NAMESPACES if Path(f"/proc/self/ns/{ns}").exists())
-    return Isolation(os.geteuid() == 0, version, writable, namespaces, _seccomp())
+    return Isolation(os.geteuid() == 0, version, writable, namespaces, _seccomp(), readonly_mounts=_has_mount_setattr())
 
 
 def _seccomp(status: Path = Path("/proc/self/status")) -> bool:
@@ -65,3 +70,11 @@ def _seccomp(status: Path = Path("/proc/self/status")) -> bool:
     except OSError:
         return False
     return offered and supported(platform.machine())
+
+
+def _has_mount_setattr() -> bool:
+    """Whether the kernel has mount_setattr(2): asked with a bad descriptor, it answers EBADF (or
+    EINVAL) if it exists, ENOSYS if not (EPERM where a seccomp filter refuses it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall(ctypes.c_long(442), ctypes.c_int(-1), ctypes.c_char_p(b""), ctypes.c_uint(0), None, ctypes.c_size_t(0))
+    return ctypes.get_errno() not in (errno.ENOSYS, errno.EPERM)

@@ -35,7 +35,10 @@ async def sandboxes(tmp_path: Path) -> AsyncIterator[LocalSandboxes]:
 def code_dir(tmp_path: Path) -> Path:
     code = tmp_path / "code"
     code.mkdir(mode=0o755)
-    (code / "index.py").write_text("import os\n\ndef handler(event, context):\n    return {'pid': os.getpid()}\n")
+    # Which instance answered: a mark drawn at import (every instance is pid 2 in its own PID namespace).
+    (code / "index.py").write_text(
+        "import os\nMARK = os.urandom(8).hex()\n\ndef handler(event, context):\n    return {'mark': MARK}\n"
+    )
     (code / "index.py").chmod(0o644)
     return code
 
@@ -70,10 +73,10 @@ def spec_source(code_dir: Path, version: str = "$LATEST"):  # type: ignore[no-un
     return make
 
 
-async def pid_of(lease_instance: object) -> int:
+async def mark_of(lease_instance: object) -> str:
     invocation = Invocation("req", b"{}", int(time.time() * 1000) + 5000, "arn")
     result = await lease_instance.invoke(invocation)  # type: ignore[attr-defined]
-    return int(json.loads(result.payload)["pid"])
+    return str(json.loads(result.payload)["mark"])
 
 
 async def test_warm_reuse_is_newest_first_and_never_shared(pool: Pool, code_dir: Path) -> None:
@@ -82,7 +85,7 @@ async def test_warm_reuse_is_newest_first_and_never_shared(pool: Pool, code_dir:
     )
     assert first.cold and second.cold
     assert first.instance.id != second.instance.id  # a busy instance is never handed out twice
-    assert await pid_of(first.instance) != await pid_of(second.instance)
+    assert await mark_of(first.instance) != await mark_of(second.instance)
     pool.release(first)
     pool.release(second)
     pool.release(second)  # idempotent

@@ -8,12 +8,15 @@ from overcast.functions.sandbox.mounts import mount_plan
 
 
 def test_plan_without_layers(tmp_path: Path) -> None:
-    plan = mount_plan(Path("/data/code"), (), 1024, (), ())
+    plan = mount_plan(Path("/data/code"), (), 1024, (), (), readonly_root=True, pid_namespace=True)
     assert plan == [
         {"kind": "bind", "source": "/data/code", "target": "/var/task", "readonly": True},
-        {"kind": "tmpfs", "target": "/tmp", "size_mb": 1024, "mode": "1777"},
+        {"kind": "scratch", "targets": ["/tmp", "/dev/shm"], "size_mb": 1024, "mode": "1777"},
         {"kind": "tmpfs", "target": "/opt", "size_mb": 1, "mode": "0755", "readonly": True},
+        {"kind": "readonly", "target": "/", "except": ["/tmp", "/dev/shm"]},
+        {"kind": "proc", "target": "/proc", "options": ""},
     ]
+    assert mount_plan(Path("/c"), (), 512, (), ())[-1] == {"kind": "proc", "target": "/proc", "options": "hidepid=2"}
 
 
 def test_later_layers_override_earlier_ones() -> None:
@@ -35,11 +38,11 @@ def test_masks_and_reveals(tmp_path: Path) -> None:
             "mode": "0755",
             "dirs": [".pyenv/versions/3.12.1"],
         } in plan
-        assert plan[-1] == {
+        assert plan[-2] == {
             "kind": "bind",
             "source": "/root/.pyenv/versions/3.12.1",
             "target": "/root/.pyenv/versions/3.12.1",
             "readonly": True,
         }
     under_tmp = mount_plan(Path("/c"), (), 512, (tmp_path,), ())
-    assert all(m["target"] != str(tmp_path) for m in under_tmp)
+    assert all(m.get("target") != str(tmp_path) for m in under_tmp)

@@ -34,7 +34,7 @@ from overcast.functions.sandbox import seccomp
 from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
-from overcast.functions.sandbox.mounts import TASK_ROOT, mount_plan, real_prefix
+from overcast.functions.sandbox.mounts import TASK_ROOT, layers, mount_plan, real_prefix
 from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
 from overcast.functions.sandbox.python import PythonInstance
 from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
@@ -90,6 +90,12 @@ class LocalSandboxes:
             except OSError as exc:
                 log.warning("could not hold the v1 freezer on (%s): each freeze and thaw costs more", exc)
         cgroups_ok = self.layout is not None
+        # Built once, sent in every confinement plan: the instance installs it as its last step.
+        self.seccomp = seccomp.program(platform.machine()).hex() if detected.seccomp else None
+        self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
+        # With a mount namespace: an IPC and a PID namespace of its own where the host has them.
+        self.namespaces: list[str] = [ns for ns in ("ipc", "pid") if self.confined and ns in detected.namespaces]
+        self.readonly_root = self.confined and detected.readonly_mounts
         self.isolation = Isolation(
             detected.root,
             detected.cgroup_version,
@@ -97,10 +103,9 @@ class LocalSandboxes:
             detected.namespaces,
             detected.seccomp,
             freezer=self._freezer(),
+            readonly_mounts=detected.readonly_mounts,
+            layers=layers(self.confined, self.readonly_root, self.namespaces),
         )
-        # Built once, sent in every confinement plan: the instance installs it as its last step.
-        self.seccomp = seccomp.program(platform.machine()).hex() if detected.seccomp else None
-        self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
         # Weak: an instance the pool has stopped and dropped is gone from here too.
         self._processes: weakref.WeakSet[SandboxedProcess] = weakref.WeakSet()
         self._instances: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -205,8 +210,15 @@ class LocalSandboxes:
         plan: dict[str, Any] = {"cwd": str(cwd)}
         if self.confined:
             plan["mounts"] = mount_plan(
-                spec.code_dir, spec.layer_dirs, spec.ephemeral_storage_mb, (self.data_dir.resolve(),), tuple(reveal)
+                spec.code_dir,
+                spec.layer_dirs,
+                spec.ephemeral_storage_mb,
+                (self.data_dir.resolve(),),
+                tuple(reveal),
+                readonly_root=self.readonly_root,
+                pid_namespace="pid" in self.namespaces,
             )
+            plan["namespaces"] = self.namespaces
             uid = function_uid(spec.account_id, spec.region, spec.function_name)
             plan["uid"], plan["gid"] = uid, uid
         if self.seccomp is not None:
@@ -232,7 +244,7 @@ class LocalSandboxes:
         async with self._zygote_lock:
             zygote = self._zygotes.get(interpreter)
             if zygote is None or not zygote.alive:
-                zygote = Zygote(interpreter, self.layout, self.pool_size)
+                zygote = Zygote(interpreter, self.layout, self.pool_size, tuple(self.namespaces))
                 await zygote.start()
                 self._zygotes[interpreter] = zygote
             return zygote
@@ -244,7 +256,7 @@ class LocalSandboxes:
             return await zygote.take()
         except ZygoteError as exc:
             log.warning("zygote unavailable (%s); starting a fresh interpreter", exc)
-            return await spawn_vessel(interpreter, self.layout)
+            return await spawn_vessel(interpreter, self.layout, tuple(self.namespaces))
 
     async def _claim(self, vessel: Vessel, spec: InstanceSpec, setup: dict[str, Any]) -> SandboxedProcess:
         try:

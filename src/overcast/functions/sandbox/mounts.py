@@ -4,7 +4,16 @@ The plan is data, applied inside the new process by runtime/python/confine.py:
 - the code, read-only at /var/task;
 - layers merged read-only at /opt, later layers overriding earlier ones as in AWS
   (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html); overlayfs lists the top first;
-- a private tmpfs at /tmp of EphemeralStorage MB;
+- one private tmpfs of EphemeralStorage MB ("scratch") whose two directories are bound at /tmp and
+  /dev/shm: both are writable and together hold at most EphemeralStorage, as /tmp alone does on AWS
+  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html). AWS has no
+  /dev/shm at all; a private one, counted against /tmp, keeps POSIX shared memory working without
+  letting it reach the host's;
+- every other mount read-only (the whole tree, recursively, where the kernel has mount_setattr):
+  /var/tmp, /dev/shm of the host, /home... refuse writes with EROFS;
+- a fresh procfs at /proc, mounted from inside the instance's PID namespace (only its own processes);
+  without one, with hidepid=2: a function sees only processes of its own uid (and not its own forked
+  children either, which setresuid made non-dumpable: the lesser evil than seeing every host process).
 - Overcast's data dir masked, so no function sees another's code or the store;
 - directories only root can traverse (e.g. /root holding a pyenv interpreter) masked, with the
   revealed paths (the interpreter's prefix) bound read-only inside, so the function's uid can import the stdlib.
@@ -14,12 +23,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 TASK_ROOT = Path("/var/task")
 OPT = Path("/opt")
 TMP = Path("/tmp")
+SHM = Path("/dev/shm")
+PROC = Path("/proc")
 
 
 def _blocking_ancestor(path: Path) -> Path | None:
@@ -42,10 +54,16 @@ def mount_plan(
     ephemeral_storage_mb: int,
     masked: tuple[Path, ...],
     reveal: tuple[Path, ...] = (),
+    *,
+    readonly_root: bool = False,
+    pid_namespace: bool = False,
 ) -> list[dict[str, Any]]:
+    """The mounts, in order. `readonly_root`: end by making every mount but the scratch read-only
+    (needs mount_setattr, Linux >= 5.12). `pid_namespace`: the instance has its own."""
+    scratch = [str(TMP), str(SHM)] if SHM.parent.is_dir() else [str(TMP)]
     plan: list[dict[str, Any]] = [
         {"kind": "bind", "source": str(code_dir), "target": str(TASK_ROOT), "readonly": True},
-        {"kind": "tmpfs", "target": str(TMP), "size_mb": ephemeral_storage_mb, "mode": "1777"},
+        {"kind": "scratch", "targets": scratch, "size_mb": ephemeral_storage_mb, "mode": "1777"},
     ]
     if len(layer_dirs) == 1:
         plan.append({"kind": "bind", "source": str(layer_dirs[0]), "target": str(OPT), "readonly": True})
@@ -54,7 +72,8 @@ def mount_plan(
     else:
         plan.append({"kind": "tmpfs", "target": str(OPT), "size_mb": 1, "mode": "0755", "readonly": True})
     for path in masked:
-        if path.is_dir() and path not in (TMP, OPT) and TMP not in path.parents:
+        covered = path in (TMP, SHM, OPT) or TMP in path.parents or SHM in path.parents  # by the scratch
+        if path.is_dir() and not covered:
             plan.append({"kind": "tmpfs", "target": str(path), "size_mb": 1, "mode": "0755", "readonly": True})
     masks: dict[Path, list[str]] = {}
     for path in reveal:
@@ -68,7 +87,25 @@ def mount_plan(
         # /tmp like everything else there, so they are bound back too.
         if _blocking_ancestor(path) is not None or TMP in path.parents:
             plan.append({"kind": "bind", "source": str(path), "target": str(path), "readonly": True})
+    if readonly_root:
+        plan.append({"kind": "readonly", "target": "/", "except": scratch})
+    # Last, so that it stays writable where procfs allows it (/proc/self/...) and nothing covers it.
+    plan.append({"kind": "proc", "target": str(PROC), "options": "" if pid_namespace else "hidepid=2"})
     return plan
+
+
+def layers(confined: bool, readonly_root: bool, namespaces: Sequence[str]) -> tuple[str, ...]:
+    """The mount, IPC and PID layers of instances, as `overcast status` lists them."""
+    if not confined:
+        return ("mount: none (needs root and mount namespaces): /tmp, /dev/shm and the host are shared",)
+    rest = "read-only" if readonly_root else "writable (no mount_setattr: Linux < 5.12)"
+    found = [f"mount: /tmp + /dev/shm one private tmpfs of EphemeralStorage, the rest {rest}"]
+    found.append("ipc: own namespace" if "ipc" in namespaces else "ipc: shared with the host (no IPC namespaces)")
+    if "pid" in namespaces:
+        found.append("pid: own namespace and /proc")
+    else:
+        found.append("pid: none (no PID namespaces); /proc shows only the function's own uid")
+    return tuple(found)
 
 
 def real_prefix(interpreter: Path) -> Path:

@@ -3,7 +3,8 @@
 `spawn_vessel` starts a fresh interpreter (the slow path, ~60 ms); `Zygote` forks children from
 a warm interpreter that has imported the runtime (a fork costs a few ms) and keeps a small pool
 of them already placed in fresh cgroups, so moving a process into a cgroup (7-20 ms at times)
-never happens on a cold start.
+never happens on a cold start. Once placed, a vessel is told to enter its PID namespace there and
+then (runtime/python/confine.py `prepare`): the forks that takes stay off the cold start too.
 """
 
 from __future__ import annotations
@@ -40,8 +41,15 @@ async def _place(layout: CgroupLayout | None, pid: int) -> Cgroup | None:
     return await asyncio.to_thread(place)
 
 
-async def spawn_vessel(interpreter: Path, layout: CgroupLayout | None) -> Vessel:
-    """A vessel from a fresh interpreter process (no zygote)."""
+def _prepare(vessel: Vessel, namespaces: tuple[str, ...]) -> None:
+    """Tell a vessel, now in its cgroup, to enter its PID namespace (runtime/python/confine.py)."""
+    if "pid" in namespaces:
+        frames.send(vessel.channel, {"op": "prepare", "namespaces": list(namespaces)})
+
+
+async def spawn_vessel(interpreter: Path, layout: CgroupLayout | None, namespaces: tuple[str, ...] = ()) -> Vessel:
+    """A vessel from a fresh interpreter process (no zygote). `namespaces`: which it enters before it
+    is claimed ("pid")."""
     started = time.monotonic()
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_r, out_w = os.pipe()
@@ -73,6 +81,7 @@ async def spawn_vessel(interpreter: Path, layout: CgroupLayout | None) -> Vessel
     vessel.extra["reaper"] = asyncio.get_running_loop().create_task(reap())
     try:
         vessel.cgroup = await _place(layout, process.pid)
+        _prepare(vessel, namespaces)
     except BaseException:
         vessel.discard()
         raise
@@ -87,10 +96,13 @@ class ZygoteError(Exception):
 class Zygote:
     """A warm interpreter forking vessels, and the pool of vessels it keeps ready in fresh cgroups."""
 
-    def __init__(self, interpreter: Path, layout: CgroupLayout | None, pool_size: int = 2) -> None:
+    def __init__(
+        self, interpreter: Path, layout: CgroupLayout | None, pool_size: int = 2, namespaces: tuple[str, ...] = ()
+    ) -> None:
         self.interpreter = interpreter
         self.layout = layout
         self.pool_size = pool_size
+        self.namespaces = namespaces  # entered by each vessel once placed (spawn_vessel)
         self.pid = 0
         self._process: asyncio.subprocess.Process | None = None
         self._commands: socket.socket | None = None
@@ -214,6 +226,7 @@ class Zygote:
         vessel = await self.fork()
         try:
             vessel.cgroup = await _place(self.layout, vessel.pid)
+            _prepare(vessel, self.namespaces)
         except BaseException:
             vessel.discard()
             raise

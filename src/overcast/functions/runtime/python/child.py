@@ -1,4 +1,4 @@
-"""An instance process before it is claimed: wait for the setup frame, confine, then run or exec."""
+"""An instance process before it is claimed: get ready, wait for the setup frame, confine, run or exec."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ from . import confine, frames, loop
 def main(channel_fd: int) -> None:
     """Never returns: the process becomes the Python runtime loop or the exec'd program, or exits."""
     sock = socket.socket(fileno=channel_fd)
+    unprepared: Exception | None = None
     try:
         header, _body, _fds = frames.recv(sock)
+        if header["op"] == "prepare":  # placed in its cgroup, the vessel is told to get ready
+            try:
+                confine.prepare(header["namespaces"])
+            except Exception as exc:  # told when claimed
+                unprepared = exc
+            header, _body, _fds = frames.recv(sock)
     except EOFError:
         os._exit(0)  # never claimed: the pool was closed
     try:
+        if unprepared is not None:
+            raise unprepared
         confine.apply(header.get("confine") or {})
     except Exception as exc:
         frames.send(sock, {"op": "failed", "message": f"sandbox setup failed: {exc}"})
