@@ -126,6 +126,49 @@ async def test_crash_is_an_exit_error_and_loses_the_instance(
     segv = make_spec({"app.py": "import ctypes\ndef handler(e, c):\n    ctypes.string_at(0)\n"})
     _instance, result = await _first_result(sandboxes, segv)
     assert json.loads(result.payload)["errorMessage"].endswith("Runtime exited with error: signal: segmentation fault")
+    # Killed from inside its PID namespace: the relay Overcast tracks still reports the signal.
+    killed = make_spec({"app.py": "import os, signal\ndef handler(e, c):\n    os.kill(os.getpid(), signal.SIGKILL)\n"})
+    _instance, result = await _first_result(sandboxes, killed)
+    assert json.loads(result.payload)["errorMessage"].endswith("Runtime exited with error: signal: killed")
+
+
+ORPHANS = """
+import os, time
+
+def zombies():
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(") ", 1)[1].startswith("Z"):
+                    found.append(pid)
+        except (OSError, IndexError):
+            pass
+    return found
+
+def handler(event, context):
+    for _ in range(20):
+        if os.fork() == 0:
+            if os.fork() == 0:
+                os._exit(0)  # the grandchild, orphaned: reaped by the instance's init, not left a zombie
+            os._exit(0)
+    for _ in range(20):
+        os.wait()
+    for _ in range(500):
+        if not zombies():
+            return 0
+        time.sleep(0.01)
+    return len(zombies())
+"""
+
+
+async def test_orphans_are_reaped_inside_the_instance(
+    sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    spec = make_spec({"app.py": ORPHANS}, timeout_s=10)
+    _instance, result = await _first_result(sandboxes, spec)
+    assert result.function_error is None, result.payload
+    assert json.loads(result.payload) == 0
 
 
 TIMEOUT_WITH_FORKS = """
