@@ -171,6 +171,11 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     assert "cgroups" in status["isolation"]
     syscalls = "seccomp filter" if status["isolation"]["seccomp"] else "no seccomp filter"
     assert f"; {syscalls}" in status["isolation"]["summary"]
+    if status["isolation"]["root"] and "mnt" in status["isolation"]["namespaces"]:  # the layers in force
+        rest = "read-only" if status["isolation"]["readonly_mounts"] else "writable"
+        assert f"the rest {rest}" in status["isolation"]["summary"]
+        pid = "pid: own namespace" if "pid" in status["isolation"]["namespaces"] else "pid: none"
+        assert pid in status["isolation"]["summary"]
 
 
 def test_status_of_a_stopped_data_dir(tmp_path: Path) -> None:

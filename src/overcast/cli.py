@@ -199,6 +199,7 @@ def status_report(target: Target) -> dict[str, Any]:
             "cgroups_writable": isolation.cgroup_writable,
             "namespaces": list(isolation.namespaces),
             "seccomp": isolation.seccomp,
+            "readonly_mounts": isolation.readonly_mounts,
             # What the running server's sandboxes really use, else what this host offers.
             "summary": running.get("isolation") or isolation.describe(),
         },
