@@ -169,13 +169,23 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     assert status["store"]["engine"] == "sqlite"
     assert status["isolation"]["summary"]
     assert "cgroups" in status["isolation"]
-    syscalls = "seccomp filter" if status["isolation"]["seccomp"] else "no seccomp filter"
-    assert f"; {syscalls}" in status["isolation"]["summary"]
+    layers = {layer["layer"]: layer for layer in status["isolation"]["layers"]}
+    # Every layer is listed, in force or not, with what it does or what the host lacks.
+    assert list(layers) == ["cgroup", "mount", "ipc", "pid", "network", "user", "seccomp", "freezer"]
+    assert layers["seccomp"]["in_force"] == status["isolation"]["seccomp"]
+    assert layers["network"]["in_force"] is False  # not built yet, and said so
+    assert all(f"{name}: {layer['detail']}" in status["isolation"]["summary"] for name, layer in layers.items())
     if status["isolation"]["root"] and "mnt" in status["isolation"]["namespaces"]:  # the layers in force
         rest = "read-only" if status["isolation"]["readonly_mounts"] else "writable"
-        assert f"the rest {rest}" in status["isolation"]["summary"]
-        pid = "pid: own namespace" if "pid" in status["isolation"]["namespaces"] else "pid: none"
-        assert pid in status["isolation"]["summary"]
+        assert f"the rest {rest}" in layers["mount"]["detail"]
+        assert layers["pid"]["in_force"] == ("pid" in status["isolation"]["namespaces"])
+        assert layers["user"]["in_force"] and layers["freezer"]["in_force"]
+    table = subprocess.run(
+        [sys.executable, "-m", "overcast", "status", "--endpoint-url", server.url],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    for name in layers:
+        assert f"isolation: {name}" in table.stdout
 
 
 def test_status_of_a_stopped_data_dir(tmp_path: Path) -> None:

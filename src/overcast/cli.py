@@ -165,7 +165,9 @@ def status(endpoint_url: str | None, data_dir: Path | None, config: Path | None,
             value = "; ".join(f"{name}: {state}" for name, state in value.items())
         if value:
             table.add_row(key.replace("_", " "), str(value))
-    table.add_row("isolation", report["isolation"]["summary"])
+    for layer in report["isolation"]["layers"]:
+        mark = "[green]in force[/green]" if layer["in_force"] else "[yellow]not in force[/yellow]"
+        table.add_row(f"isolation: {layer['layer']}", f"{mark}, {layer['detail']}")
     if report["services"]:
         available = sorted(n for n, s in report["services"].items() if s == "available")
         table.add_row("services", ", ".join(available) or "none")
@@ -202,6 +204,7 @@ def status_report(target: Target) -> dict[str, Any]:
             "readonly_mounts": isolation.readonly_mounts,
             # What the running server's sandboxes really use, else what this host offers.
             "summary": running.get("isolation") or isolation.describe(),
+            "layers": running.get("isolation_layers") or [layer.as_dict() for layer in isolation.layers()],
         },
         "services": health.get("services", {}),
     }

@@ -1,4 +1,9 @@
-"""Host capabilities: which kernel isolation features (cgroups v1/v2, namespaces, seccomp, root) exist here."""
+"""Host capabilities and the isolation layers in force: cgroups, namespaces, uid, seccomp, freezer.
+
+`Isolation` is what this host offers (`detect_isolation`) and, once the sandboxes have set up, what
+instances really get: `layers()` lists every layer `overcast status` names (cgroup, mount, ipc,
+pid, network, user, seccomp, freezer), each in force or not, and why not.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,25 @@ _NAMESPACES = ("mnt", "pid", "net", "user", "uts", "ipc")
 
 
 @dataclass(frozen=True, slots=True)
+class Layer:
+    """One isolation layer of function instances: in force or not, and what it does or what is missing."""
+
+    name: str  # cgroup, mount, ipc, pid, network, user, seccomp, freezer
+    in_force: bool
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.detail}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"layer": self.name, "in_force": self.in_force, "detail": self.detail}
+
+
+# Not built yet (issue 11, point 1): a network namespace per instance.
+NETWORK = Layer("network", False, "none yet: instances share the host's network, so they can reach its loopback ports")
+
+
+@dataclass(frozen=True, slots=True)
 class Isolation:
     root: bool
     cgroup_version: int | None  # 2 (unified), 1 (legacy), or None
@@ -21,18 +45,58 @@ class Isolation:
     seccomp: bool = False  # the kernel filters syscalls (and Overcast has this architecture's table)
     freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
     readonly_mounts: bool = False  # mount_setattr(2) (Linux >= 5.12): a mount tree made read-only at once
-    layers: tuple[str, ...] = ()  # the isolation layers the sandboxes apply, as `overcast status` lists them
 
     @property
     def enforced(self) -> bool:
         """True when function limits can be enforced by the kernel, not only by rlimits."""
         return self.root and self.cgroup_version is not None and self.cgroup_writable and "mnt" in self.namespaces
 
+    def layers(self) -> tuple[Layer, ...]:
+        """Every layer, in the order `overcast status` lists them."""
+        cgroup = (
+            Layer("cgroup", True, f"memory, CPU share and pids of each instance (cgroups v{self.cgroup_version})")
+            if self.enforced
+            else Layer("cgroup", False, f"none, {self._limits()}")
+        )
+        user = (
+            Layer("user", True, "each function runs as its own unprivileged uid")
+            if self.root
+            else Layer("user", False, "none (not running as root): functions run as Overcast's own user")
+        )
+        seccomp = (
+            Layer("seccomp", True, "a syscall filter at least as strict as Docker's default profile")
+            if self.seccomp
+            else Layer("seccomp", False, "none (this kernel or architecture has no seccomp Overcast can use)")
+        )
+        if self.freezer:
+            freezer = Layer("freezer", True, f"idle instances frozen by {self.freezer}")
+        else:  # the sandboxes say how, once they have set up
+            freezer = Layer("freezer", False, "not known until Overcast sets up its sandboxes")
+        return (cgroup, *self._namespaces(), NETWORK, user, seccomp, freezer)
+
+    def _namespaces(self) -> tuple[Layer, ...]:
+        """The mount, IPC and PID layers: the sandboxes use each namespace the host has, given root."""
+        if not (self.root and "mnt" in self.namespaces):
+            shared = "none (needs root and mount namespaces): /tmp, /dev/shm and the host are shared"
+            return (Layer("mount", False, shared), Layer("ipc", False, "none"), Layer("pid", False, "none"))
+        rest = "read-only" if self.readonly_mounts else "writable (no mount_setattr: Linux < 5.12)"
+        mount = Layer("mount", True, f"/tmp + /dev/shm one private tmpfs of EphemeralStorage, the rest {rest}")
+        ipc = (
+            Layer("ipc", True, "own namespace")
+            if "ipc" in self.namespaces
+            else Layer("ipc", False, "shared with the host (no IPC namespaces)")
+        )
+        pid = (
+            Layer("pid", True, "own namespace and /proc")
+            if "pid" in self.namespaces
+            else Layer("pid", False, "none (no PID namespaces); /proc shows only the function's own uid")
+        )
+        return (mount, ipc, pid)
+
     def describe(self) -> str:
-        syscalls = "seccomp filter" if self.seccomp else "no seccomp filter (this kernel or architecture has none)"
-        frozen = f"; idle instances frozen by {self.freezer}" if self.freezer else ""
-        layers = "".join(f"; {layer}" for layer in self.layers)
-        return f"{self._limits()}{layers}; {syscalls}{frozen}"
+        """One line: kernel-enforced or degraded, then each layer."""
+        head = "kernel-enforced" if self.enforced else self._limits()
+        return "; ".join([head, *(layer.describe() for layer in self.layers())])
 
     def _limits(self) -> str:
         if self.enforced:

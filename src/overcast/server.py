@@ -328,6 +328,7 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     sandboxes = system.sandboxes = LocalSandboxes(settings, settings.data_dir, endpoint_url=system.url)
     system.closers.append(sandboxes.close)
     system.status["isolation"] = sandboxes.isolation.describe()
+    system.status["isolation_layers"] = [layer.as_dict() for layer in sandboxes.isolation.layers()]
     warming: set[str] = set()
 
     def check_runtime(runtime: str) -> None:

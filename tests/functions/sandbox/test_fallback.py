@@ -21,7 +21,7 @@ async def test_fallback_runs_under_rlimits_and_says_so(
 ) -> None:
     assert degraded.layout is None and not degraded.isolation.enforced
     assert degraded.isolation.describe().startswith("degraded to rlimits")
-    assert "; no seccomp filter (this kernel or architecture has none)" in degraded.isolation.describe()
+    assert "; seccomp: none (this kernel or architecture has no seccomp" in degraded.isolation.describe()
     code = """
 import os, resource
 
@@ -71,7 +71,7 @@ async def test_without_root_or_cgroups_syscalls_are_still_filtered(
     """seccomp needs no root: no_new_privs lets any process filter itself, so the fallback keeps it."""
     isolation = Isolation(root=False, cgroup_version=None, cgroup_writable=False, namespaces=("mnt",), seccomp=True)
     boxes = LocalSandboxes(Settings(data_dir=tmp_path), tmp_path, isolation=isolation, pool_size=1)
-    assert "; seccomp filter" in boxes.isolation.describe()
+    assert "; seccomp: a syscall filter" in boxes.isolation.describe()
     code = """
 import ctypes, errno
 

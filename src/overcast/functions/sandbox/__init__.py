@@ -34,7 +34,7 @@ from overcast.functions.sandbox import seccomp
 from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
-from overcast.functions.sandbox.mounts import TASK_ROOT, layers, mount_plan, real_prefix
+from overcast.functions.sandbox.mounts import TASK_ROOT, mount_plan, real_prefix
 from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
 from overcast.functions.sandbox.python import PythonInstance
 from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
@@ -104,7 +104,6 @@ class LocalSandboxes:
             detected.seccomp,
             freezer=self._freezer(),
             readonly_mounts=detected.readonly_mounts,
-            layers=layers(self.confined, self.readonly_root, self.namespaces),
         )
         # Weak: an instance the pool has stopped and dropped is gone from here too.
         self._processes: weakref.WeakSet[SandboxedProcess] = weakref.WeakSet()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,20 +91,6 @@ def mount_plan(
     # Last, so that it stays writable where procfs allows it (/proc/self/...) and nothing covers it.
     plan.append({"kind": "proc", "target": str(PROC), "options": "" if pid_namespace else "hidepid=2"})
     return plan
-
-
-def layers(confined: bool, readonly_root: bool, namespaces: Sequence[str]) -> tuple[str, ...]:
-    """The mount, IPC and PID layers of instances, as `overcast status` lists them."""
-    if not confined:
-        return ("mount: none (needs root and mount namespaces): /tmp, /dev/shm and the host are shared",)
-    rest = "read-only" if readonly_root else "writable (no mount_setattr: Linux < 5.12)"
-    found = [f"mount: /tmp + /dev/shm one private tmpfs of EphemeralStorage, the rest {rest}"]
-    found.append("ipc: own namespace" if "ipc" in namespaces else "ipc: shared with the host (no IPC namespaces)")
-    if "pid" in namespaces:
-        found.append("pid: own namespace and /proc")
-    else:
-        found.append("pid: none (no PID namespaces); /proc shows only the function's own uid")
-    return tuple(found)
 
 
 def real_prefix(interpreter: Path) -> Path:
