@@ -118,4 +118,7 @@ async def test_another_accounts_layer_is_refused(registry: Registry) -> None:
     )
     assert await error(registry.layers.get_by_arn(CTX, theirs.arn)) == denied
     assert await error(registry.create_function(CTX, "fn", config(), zip_code(), layers=[theirs.arn])) == denied
-    assert "does not exist" in await error(registry.layers.get(CTX, theirs.layer_arn, 1))
+    # By its layer ARN (as LayerName), another account's layer is denied for the operation named.
+    assert await error(registry.layers.get(CTX, theirs.layer_arn, 1)) == denied.replace(theirs.arn, theirs.layer_arn)
+    listing = denied.replace("GetLayerVersion", "ListLayerVersions").replace(theirs.arn, theirs.layer_arn)
+    assert await error(registry.layers.list_versions(CTX, theirs.layer_arn)) == listing

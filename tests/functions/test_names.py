@@ -49,11 +49,16 @@ def test_bad_function_refs(text: str, qualifier: str | None, code: str) -> None:
 
 
 def test_layer_names() -> None:
-    assert parse_layer_name("deps", ACCOUNT, REGION) == "deps"
-    assert parse_layer_name(f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps", ACCOUNT, REGION) == "deps"
+    assert parse_layer_name("deps", ACCOUNT, REGION, "GetLayerVersion") == "deps"
+    mine = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps"
+    assert parse_layer_name(mine, ACCOUNT, REGION, "GetLayerVersion") == "deps"
+    with pytest.raises(AwsError, match="not authorized to perform: lambda:DeleteLayerVersion"):
+        parse_layer_name(mine.replace(ACCOUNT, "210987654321"), ACCOUNT, REGION, "DeleteLayerVersion")
+    with pytest.raises(AwsError, match="does not exist"):  # another region's layer names nothing here
+        parse_layer_name(mine.replace(REGION, "us-west-2"), ACCOUNT, REGION, "GetLayerVersion")
     ref = parse_layer_version_arn(f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps:4")
     assert (ref.account, ref.region, ref.name, ref.version) == (ACCOUNT, REGION, "deps", 4)
     with pytest.raises(AwsError):
         parse_layer_version_arn(f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps")
     with pytest.raises(AwsError):
-        parse_layer_name("bad name", ACCOUNT, REGION)
+        parse_layer_name("bad name", ACCOUNT, REGION, "GetLayerVersion")

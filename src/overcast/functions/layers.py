@@ -98,7 +98,7 @@ class Layers:
         compatible_architectures: Sequence[str] = (),
         license_info: str | None = None,
     ) -> LayerVersion:
-        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "PublishLayerVersion")
         _check_settings(description, compatible_runtimes, compatible_architectures, license_info)
         prepared = prepare_layer(content)
         async with self.store.transaction() as tx:
@@ -143,7 +143,7 @@ class Layers:
         return layer
 
     async def get(self, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
-        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "GetLayerVersion")
         layer = await _load(self.store, ctx, name, version)
         if layer is None:
             raise ResourceNotFound(_NOT_FOUND)
@@ -163,7 +163,7 @@ class Layers:
     async def delete(self, ctx: RequestContext, layer_name: str, version: int) -> None:
         """DeleteLayerVersion; deleting a version that does not exist succeeds, as in Lambda. Functions using
         the version keep its code."""
-        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "DeleteLayerVersion")
         async with self.store.transaction() as tx:
             layer = await _load(tx, ctx, name, version)
             if layer is None:
@@ -210,7 +210,7 @@ class Layers:
         max_items: int | None = None,
     ) -> tuple[list[LayerVersion], str | None]:
         """A layer's versions, newest first (an unknown layer has none)."""
-        name = parse_layer_name(layer_name, ctx.account_id, ctx.region)
+        name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "ListLayerVersions")
         runtime, architecture = compatible_runtime, compatible_architecture
         paging = validation.LISTS.start(
             ctx, (int,), max_items, marker, name, runtime, architecture, operation="ListLayerVersions"

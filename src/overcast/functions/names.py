@@ -108,12 +108,12 @@ def caller_arn(account: str, region: str) -> str:
     return format_arn("iam", "", account, "root", partition_of(region))
 
 
-def layer_denied(account: str, region: str, arn: str) -> AccessDenied:
+def layer_denied(account: str, region: str, arn: str, action: str = "GetLayerVersion") -> AccessDenied:
     """Another account's layer version: using it needs a grant in its resource-based policy
     (https://docs.aws.amazon.com/lambda/latest/dg/permissions-layer-cross-account.html), which Overcast
     does not keep yet."""
     return AccessDenied(
-        f"User: {caller_arn(account, region)} is not authorized to perform: lambda:GetLayerVersion on resource: {arn}"
+        f"User: {caller_arn(account, region)} is not authorized to perform: lambda:{action} on resource: {arn}"
     )
 
 
@@ -127,8 +127,10 @@ def _layer(text: str) -> tuple[Arn, str, int | None] | None:
     return arn, name, int(version[0]) if version else None
 
 
-def parse_layer_name(text: str, account: str, region: str) -> str:
-    """LayerName as a name or a layer ARN (without version) of the caller's account and region."""
+def parse_layer_name(text: str, account: str, region: str, action: str) -> str:
+    """LayerName as a name or a layer ARN (without version) of the caller's account and region.
+    Another account's layer in the caller's region is AccessDenied for `action`, as AWS answers
+    without a grant; one in another region names nothing."""
     if LAYER_NAME.match(text or "") and len(text) <= 140:
         return text
     layer = _layer(text)
@@ -140,6 +142,8 @@ def parse_layer_name(text: str, account: str, region: str) -> str:
             "[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+",
         )
     arn, name, _ = layer
+    if arn.region == region and arn.account != account:
+        raise layer_denied(account, region, text, action)
     if not arn.owned_by(account, region):
         raise ResourceNotFound("The resource you requested does not exist.")
     return name

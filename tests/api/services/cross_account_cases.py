@@ -63,7 +63,6 @@ def _lambda(code: Params, own: str = NOT_FOUND, gap: str = "") -> Case:
 
 
 # Lambda's gaps, left to the change that adds resource policies (functions/, api/services/lambda_*.py).
-LAYER_GAP = "Lambda answers ResourceNotFoundException, not AccessDeniedException, for another account's layer ARN"
 
 INVOKE_ASYNC_GAP = "InvokeAsync is not implemented: every caller is answered NotImplemented"
 
@@ -99,10 +98,12 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "GetAlias": (_lambda(lambda r: {**FN(r), "Name": "live"}),),
     "ListAliases": (_lambda(FN),),
     "UpdateAlias": (_lambda(lambda r: {**FN(r), "Name": "live", "Description": "b was here"}),),
-    "GetLayerVersion": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}, gap=LAYER_GAP),),
+    "GetLayerVersion": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}),),
     "GetLayerVersionByArn": (_lambda(lambda r: {"Arn": r["layer_version_arn"]}),),
-    "DeleteLayerVersion": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}, gap=LAYER_GAP),),
-    "ListLayerVersions": (_lambda(lambda r: {"LayerName": r["layer_arn"]}, gap=LAYER_GAP),),
+    # B's own layer of that name does not exist, which these two answer as success (nothing deleted,
+    # no versions), so only the other account's ARN is tried.
+    "DeleteLayerVersion": (Case(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}, DENIED),),
+    "ListLayerVersions": (Case(lambda r: {"LayerName": r["layer_arn"]}, DENIED),),
     "Invoke": (_lambda(FN), _lambda(ALIAS)),
     "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}, gap=INVOKE_ASYNC_GAP),),
     "PutFunctionConcurrency": (_lambda(lambda r: {**FN(r), "ReservedConcurrentExecutions": 1}),),
