@@ -92,7 +92,8 @@ class AwsApis:
         edge = self.edge
         assert edge is not None
         if self._dispatcher is None:
-            self._dispatcher = Dispatcher(self.tables, self.default_account, self.default_region)
+            limit = edge.max_request_bytes
+            self._dispatcher = Dispatcher(self.tables, self.default_account, self.default_region, limit)
             if self.invoker is not None and edge.invoke_path == self.invoke:  # (unless replaced meanwhile)
                 edge.invoke_path = InvokePath(self.invoker, self.default_account, self.default_region).answer
         if edge.dispatcher is self and all(part.built for part in self.parts.values()):

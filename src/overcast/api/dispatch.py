@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from overcast.api.catalog import operation_named
 from overcast.api.protocols.http import HttpRequest, HttpResponse
 from overcast.api.protocols.models import load_service
-from overcast.api.protocols.parse import ServiceParser, parse_request, request_protocol
+from overcast.api.protocols.parse import DEFAULT_MAX_DECODED_BYTES, ServiceParser, parse_request, request_protocol
 from overcast.api.protocols.serialize import serialize_error, serialize_response
 from overcast.api.routing import Scope, resolve
 from overcast.api.services import OperationTable
@@ -40,6 +40,7 @@ class Dispatcher:
     tables: Mapping[str, OperationTable]
     default_account: str
     default_region: str
+    max_request_bytes: int = DEFAULT_MAX_DECODED_BYTES  # also the most a compressed body decompresses to
 
     async def dispatch(self, request: HttpRequest, request_id: str | None = None) -> HttpResponse:
         """The answer to `request`: its operation's output, or the AwsError it raised, in the
@@ -52,7 +53,7 @@ class Dispatcher:
         # Errors, even those found while parsing, answer in the protocol the request used.
         protocol = request_protocol(scope.service, request)
         try:
-            parsed = parse_request(scope.service, request)
+            parsed = parse_request(scope.service, request, self.max_request_bytes)
             operation = parsed.operation
             context = RequestContext(
                 account_id=account_for_access_key(scope.access_key_id, self.default_account),

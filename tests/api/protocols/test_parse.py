@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -14,6 +15,7 @@ from overcast.errors import (
     AwsError,
     InvalidAction,
     NotImplementedOperation,
+    RequestTooLarge,
     SerializationException,
     UnknownOperationException,
     ValidationException,
@@ -301,6 +303,24 @@ def test_broken_gzip_is_a_serialization_exception() -> None:
         request.method, request.path, headers={**request.headers, "content-encoding": "gzip"}, body=request.body
     )
     _raises("kinesis", request, SerializationException)
+
+
+def _gzipped(request: HttpRequest, body: bytes) -> HttpRequest:
+    return HttpRequest(
+        request.method, request.path, headers={**request.headers, "content-encoding": "gzip"}, body=body
+    )
+
+
+def test_a_gzip_body_decompresses_only_up_to_the_bound() -> None:
+    # 10 MB of zeros gzip into ~10 KB: refused at a 1 MB bound before it is held, whatever its ratio.
+    bomb = _gzipped(_json("Kinesis_20131202.ListStreams", b""), gzip.compress(b" " * 10_000_000))
+    with pytest.raises(RequestTooLarge, match="smaller than 1000000 bytes"):
+        parse_request("kinesis", bomb, max_decoded_bytes=1_000_000)
+    # Several gzip members are one body (RFC 1952); a truncated one is not gzip.
+    members = gzip.compress(b'{"Limit"') + gzip.compress(b": 5}")
+    assert parse_request("kinesis", _gzipped(bomb, members)).params == {"Limit": 5}
+    with pytest.raises(SerializationException):
+        parse_request("kinesis", _gzipped(bomb, gzip.compress(b'{"Limit": 5}')[:-12]))
 
 
 def test_lambda_invoke_reads_uri_query_headers_and_raw_payload() -> None:

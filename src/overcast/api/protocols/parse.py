@@ -10,7 +10,6 @@ the model's constraints (validate.py).
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from overcast.api.protocols.parse_document import Converter, converter
 from overcast.api.protocols.parse_query import fold, form_pairs, parse_query_params, resolve_action
 from overcast.api.protocols.parse_rest import Reader, Route, RouteTable, compile_plan, read_request
 from overcast.api.protocols.validate import validate
-from overcast.errors import NotImplementedOperation, SerializationException, UnknownOperationException
+from overcast.errors import NotImplementedOperation, RequestTooLarge, SerializationException, UnknownOperationException
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +35,14 @@ class ParsedRequest:
     protocol: str  # "json", "rest-json", "query" or "smithy-rpc-v2-cbor": the one to answer in
 
 
-def parse_request(service_name: str, request: HttpRequest) -> ParsedRequest:
+# The most a compressed body may decompress to, unless the caller says (the dispatcher passes the edge's
+# request cap, `max_request_bytes`): a small gzip body must not grow into gigabytes in memory.
+DEFAULT_MAX_DECODED_BYTES = 70 * 1024 * 1024
+
+
+def parse_request(
+    service_name: str, request: HttpRequest, max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES
+) -> ParsedRequest:
     """Which operation of `service_name` the request calls, with its validated parameters.
 
     Raises AwsError subclasses as AWS answers them: UnknownOperationException / InvalidAction for
@@ -46,27 +52,42 @@ def parse_request(service_name: str, request: HttpRequest) -> ParsedRequest:
     """
     encoding = request.headers.get("content-encoding")
     if encoding and request.body:
-        request = _decoded(request, encoding)
+        request = _decoded(request, encoding, max_decoded_bytes)
     parsed = _service_parser(service_name).parse(request)
     validate(parsed.operation, parsed.params)
     return parsed
 
 
-def _decoded(request: HttpRequest, encoding: str) -> HttpRequest:
+def _decoded(request: HttpRequest, encoding: str, max_bytes: int) -> HttpRequest:
     """The request with its body decompressed: botocore gzips large bodies of operations with the
-    `requestcompression` trait (CloudWatch PutMetricData), and says so in Content-Encoding."""
+    `requestcompression` trait (CloudWatch PutMetricData), and says so in Content-Encoding. A body
+    that would decompress past `max_bytes` is refused before it is held."""
     codings = [c.strip().lower() for c in encoding.split(",")]
     if "gzip" not in codings:
         return request
-    try:
-        body = gzip.decompress(request.body)
-    except (OSError, EOFError, zlib.error):
-        raise SerializationException("The request body is not valid gzip data") from None
+    body = _gunzip(request.body, max_bytes)
     rest = ", ".join(c for c in codings if c != "gzip")
     headers = {k: v for k, v in request.headers.items() if k != "content-encoding"}
     if rest:
         headers["content-encoding"] = rest
     return replace(request, body=body, headers=headers)
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """One or more gzip members, decompressed to at most `max_bytes`."""
+    out = bytearray()
+    try:
+        while data:
+            member = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            out += member.decompress(data, max_bytes + 1 - len(out))
+            if len(out) > max_bytes or member.unconsumed_tail:
+                raise RequestTooLarge(f"Request must be smaller than {max_bytes} bytes once decompressed")
+            if not member.eof:
+                raise zlib.error("truncated")
+            data = member.unused_data
+    except zlib.error:
+        raise SerializationException("The request body is not valid gzip data") from None
+    return bytes(out)
 
 
 def request_protocol(service_name: str, request: HttpRequest) -> str:
