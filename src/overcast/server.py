@@ -30,16 +30,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 import uvicorn
 import uvloop
 
-from overcast import __version__
+from overcast import __version__, own_paths
 from overcast.api.connections import Connections, EdgeLimits
-from overcast.api.edge import Edge, InternalRoute
+from overcast.api.edge import Edge
 from overcast.api.http_protocol import http_protocol
-from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.billing.metering import Meter
@@ -211,7 +209,7 @@ async def _compose(system: Overcast) -> None:
         aws,
         max_request_bytes=settings.max_request_bytes,
         health=system.health,
-        routes=_routes(system),
+        routes=own_paths.routes(system),
         invoke_path=aws.invoke if system.invoker is not None else None,
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
@@ -359,72 +357,6 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     system.closers.append(invoker.close)
     await invoker.start()
     return invoker
-
-
-def _routes(system: Overcast) -> dict[str, InternalRoute]:
-    async def code(sha256_hex: str) -> HttpResponse:
-        # Where GetFunction's Code.Location points: the function's deployment package.
-        data = await system.registry.read_code(sha256_hex) if system.registry else None
-        if data is None:
-            return _answer(404, {"error": f"no code with sha256 {sha256_hex}"})
-        return HttpResponse(200, [("content-type", "application/zip")], data)
-
-    async def usage(rest: str) -> HttpResponse:
-        # Invocation totals per function, as JSON; filters as path segments: /since_ms=<epoch ms>/account=<id>
-        query = dict(part.partition("=")[::2] for part in rest.split("/") if "=" in part)
-        try:
-            since = int(query["since_ms"]) if query.get("since_ms") else None
-        except ValueError:
-            return _answer(400, {"error": "since_ms must be epoch milliseconds"})
-        found = await system.meter.usage(query.get("account") or None, since) if system.meter else []
-        return _answer(200, {"functions": [u.as_dict() for u in found]})
-
-    async def metrics(rest: str) -> HttpResponse:
-        # Overcast's own window on its CloudWatch metrics until a metrics API serves them, as JSON:
-        # GET /_overcast/metrics/namespace=AWS%2FApiGateway/name=CacheHitCount/dimension=ApiName%3Dpets
-        #     [/dimension=Stage%3Dprod][/since_ms=<epoch ms>][/until_ms=<epoch ms>][/period_s=60][/account=<id>]
-        # answers {"datapoints": [...]} as Metrics.statistics gives them (values percent-encoded).
-        query: dict[str, str] = {}
-        dimensions: list[tuple[str, str]] = []
-        for part in rest.split("/"):
-            key, _, value = part.partition("=")
-            if key == "dimension":
-                name, _, dim_value = unquote(value).partition("=")
-                dimensions.append((name, dim_value))
-            elif key:
-                query[key] = unquote(value)
-        await system.parts["apigateway"].ready()  # its metrics, kept by its data plane
-        source = system.gateway.metrics if system.gateway is not None else None
-        if source is None or not query.get("namespace") or not query.get("name"):
-            return _answer(400, {"error": "namespace= and name= are required"})
-        try:
-            now_ms = int(system.clock.now() * 1000)
-            since = int(query.get("since_ms") or now_ms - 3_600_000)
-            until = int(query.get("until_ms") or now_ms + 60_000)
-            period = int(query.get("period_s") or 60)
-        except ValueError:
-            return _answer(400, {"error": "times and periods are integers"})
-        points = await source.statistics(
-            query["namespace"], query["name"], tuple(dimensions), since, until, max(period, 1),
-            account=query.get("account") or system.settings.default_account,
-            region=query.get("region") or system.settings.default_region,
-        )  # fmt: skip
-        return _answer(200, {"datapoints": points})
-
-    async def apis(rest: str) -> HttpResponse:
-        # Every API stage and its two URLs (host form, path form), as JSON: what `overcast apis` prints.
-        from overcast.gateway.endpoints import endpoints
-
-        await system.parts["apigateway"].ready()  # its tables
-        found = await endpoints(system.store, system.url) if system.store is not None else []
-        return _answer(200, {"endpoints": [e.as_dict() for e in found]})
-
-    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis}
-
-
-def _answer(status: int, document: dict[str, Any]) -> HttpResponse:
-    """An answer of Overcast's own paths: JSON, errors included (`{"error": ...}`), as the edge's own."""
-    return HttpResponse(status, [("content-type", "application/json")], json.dumps(document).encode())
 
 
 def _edge_limits(settings: Settings) -> EdgeLimits:
