@@ -72,6 +72,7 @@ class InvocationResult:
     # Lines past the invocation's log ceiling, and their bytes (functions/runtime/python/logbudget.py)
     dropped_log_lines: int = 0
     dropped_log_bytes: int = 0
+    oversize: int = 0  # the length of a response too long to be held, which `payload` then leaves out
 
 
 class Instance(Protocol):

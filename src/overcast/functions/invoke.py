@@ -359,7 +359,7 @@ class InvokeService:
         caller's task sends it before the event loop runs the next callback), unless the log's tail is
         wanted in the response itself."""
         payload, function_error = result.payload, result.function_error
-        if len(payload) > self.max_payload_bytes:
+        if result.oversize or len(payload) > self.max_payload_bytes:
             # What Lambda answers for a response over the 6 MB limit (the function did run).
             payload = error_payload(
                 "Function.ResponseSizeTooLarge",

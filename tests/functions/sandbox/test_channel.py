@@ -77,3 +77,21 @@ async def test_a_frame_header_past_the_bound_closes_the_channel_without_bufferin
     finally:
         channel.close()
         theirs.close()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 1 << 20])
+def test_a_body_past_the_bound_is_read_into_nothing_in_any_chunks(chunk: int) -> None:
+    channel = Channel(max_body=10)
+    wire = (
+        frames.encode({"op": "result", "n": 1}, b"small")
+        + frames.encode({"op": "result", "n": 2}, b"y" * 1000)
+        + frames.encode({"op": "result", "n": 3}, b"after")
+    )
+    for start in range(0, len(wire), chunk):
+        channel.data_received(wire[start : start + chunk])
+        assert len(channel._buffer) <= 1000 // 2 or chunk > 1000  # never the long body whole
+    assert list(channel._frames) == [
+        ({"op": "result", "n": 1}, b"small"),
+        ({"op": "result", "n": 2, "oversize": 1000}, b""),
+        ({"op": "result", "n": 3}, b"after"),
+    ]

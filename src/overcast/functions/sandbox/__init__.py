@@ -295,7 +295,11 @@ class LocalSandboxes:
         setup = {"op": "python", "init": init, "confine": self._confinement(spec, Path(task_root), reveal)}
         process = await self._claim(vessel, spec, setup)
         instance = PythonInstance(
-            f"{spec.function_name}-{uuid.uuid4().hex[:12]}", spec, process, LogBudget(*self.log_limits)
+            f"{spec.function_name}-{uuid.uuid4().hex[:12]}",
+            spec,
+            process,
+            LogBudget(*self.log_limits),
+            self.settings.max_sync_payload_bytes,
         )
         self._instances.add(instance)
         await instance.initialize(started)

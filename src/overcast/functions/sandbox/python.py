@@ -59,8 +59,13 @@ class Channel(asyncio.Protocol):
     task-cancelling asyncio.timeout, ~60 us of the server's CPU per invoke here, more than the
     rest of the instance round trip. A read's deadline is a timer that fails the waiting future."""
 
-    def __init__(self, max_header: int = 1 << 30) -> None:
+    def __init__(self, max_header: int = 1 << 30, max_body: int = 1 << 30) -> None:
         self.max_header = max_header  # a longer frame header breaks the protocol: the channel closes
+        # A longer body (a response past what Invoke may return) is read into nothing: its frame arrives
+        # with an empty body and its length as header["oversize"], so memory never holds it.
+        self.max_body = max_body
+        self._skip = 0  # bytes of an oversize body still to read into nothing
+        self._skipped: dict[str, Any] | None = None  # the header of that frame
         self.transport: asyncio.WriteTransport | None = None
         self._buffer = bytearray()
         self._frames: collections.deque[Frame] = collections.deque()
@@ -80,6 +85,8 @@ class Channel(asyncio.Protocol):
             self._poll.register(self._fd, select.POLLIN)
 
     def data_received(self, data: bytes) -> None:
+        if self._skip:
+            data = self._skip_body(data)
         buffer = self._buffer
         buffer += data
         while len(buffer) >= frames.PREFIX.size:
@@ -92,6 +99,14 @@ class Channel(asyncio.Protocol):
                 return
             head_end = frames.PREFIX.size + head_len
             end = head_end + body_len
+            if body_len > self.max_body and len(buffer) >= head_end:
+                header = frames.decode_header(buffer[frames.PREFIX.size : head_end])
+                header["oversize"] = body_len
+                self._skipped, self._skip = header, body_len
+                rest = bytes(buffer[head_end:])
+                buffer.clear()
+                buffer += self._skip_body(rest)
+                continue
             if len(buffer) < end:
                 break
             header = frames.decode_header(buffer[frames.PREFIX.size : head_end])
@@ -99,6 +114,16 @@ class Channel(asyncio.Protocol):
             del buffer[:end]
         if self._frames:
             self._wake(None)
+
+    def _skip_body(self, data: bytes) -> bytes:
+        """Read what is left of an oversize body out of `data` into nothing; queue its frame once whole."""
+        taken = min(self._skip, len(data))
+        self._skip -= taken
+        if not self._skip and self._skipped is not None:
+            self._frames.append((self._skipped, b""))
+            self._skipped = None
+            self._wake(None)
+        return data[taken:]
 
     def eof_received(self) -> bool | None:
         self._closed = True
@@ -174,7 +199,12 @@ class PythonInstance:
     calm = 0
 
     def __init__(
-        self, instance_id: str, spec: InstanceSpec, process: SandboxedProcess, log_budget: LogBudget | None = None
+        self,
+        instance_id: str,
+        spec: InstanceSpec,
+        process: SandboxedProcess,
+        log_budget: LogBudget | None = None,
+        max_response_bytes: int = 6 * 1024 * 1024,
     ) -> None:
         self.id = instance_id
         self.spec = spec
@@ -184,7 +214,7 @@ class PythonInstance:
         self._budget = log_budget or LogBudget()
         # A JSON string takes at most 6 bytes per byte of its text (\u00XX): a header past that carries more
         # log than the budget lets the runtime send.
-        self._channel = Channel(max_header=6 * self._budget.invocation_bytes + READ_SIZE)
+        self._channel = Channel(max_header=6 * self._budget.invocation_bytes + READ_SIZE, max_body=max_response_bytes)
         self._connected = False
         self._init_error: dict[str, Any] | None = None
         self._init_error_type: str | None = None
@@ -313,7 +343,7 @@ class PythonInstance:
             log, dropped_lines, dropped_bytes = self._take_log() if budget.lines or budget.dropped_lines else ((), 0, 0)
             error_type = reply["error_type"]
             return InvocationResult(
-                body,
+                body,  # empty when the response was over the bound: `oversize` says how long it was
                 "Unhandled" if error_type else None,
                 error_type,
                 duration,
@@ -322,6 +352,7 @@ class PythonInstance:
                 log,
                 dropped_log_lines=dropped_lines,
                 dropped_log_bytes=dropped_bytes,
+                oversize=reply.get("oversize", 0),
             )
         finally:
             self._busy = False
