@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +41,24 @@ class Isolation:
     cgroup_version: int | None  # 2 (unified), 1 (legacy), or None
     cgroup_writable: bool
     namespaces: tuple[str, ...]
-    seccomp: bool = False  # the kernel filters syscalls (and Overcast has this architecture's table)
+    seccomp: bool = False  # the kernel has seccomp (and, as the sandboxes report it, Overcast a table for this machine)
     freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
     readonly_mounts: bool = False  # mount_setattr(2) (Linux >= 5.12): a mount tree made read-only at once
+
+    @property
+    def confined(self) -> bool:
+        """Whether instances get a mount namespace and a uid of their own (root, and mount namespaces)."""
+        return self.root and "mnt" in self.namespaces
+
+    @property
+    def instance_namespaces(self) -> tuple[str, ...]:
+        """The namespaces a confined instance takes besides its mount namespace, where the host has them."""
+        return tuple(ns for ns in ("ipc", "pid") if self.confined and ns in self.namespaces)
+
+    @property
+    def readonly_root(self) -> bool:
+        """Whether a confined instance sees everything but /tmp and /dev/shm read-only."""
+        return self.confined and self.readonly_mounts
 
     @property
     def enforced(self) -> bool:
@@ -76,19 +90,19 @@ class Isolation:
 
     def _namespaces(self) -> tuple[Layer, ...]:
         """The mount, IPC and PID layers: the sandboxes use each namespace the host has, given root."""
-        if not (self.root and "mnt" in self.namespaces):
+        if not self.confined:
             shared = "none (needs root and mount namespaces): /tmp, /dev/shm and the host are shared"
             return (Layer("mount", False, shared), Layer("ipc", False, "none"), Layer("pid", False, "none"))
-        rest = "read-only" if self.readonly_mounts else "writable (no mount_setattr: Linux < 5.12)"
+        rest = "read-only" if self.readonly_root else "writable (no mount_setattr: Linux < 5.12)"
         mount = Layer("mount", True, f"/tmp + /dev/shm one private tmpfs of EphemeralStorage, the rest {rest}")
         ipc = (
             Layer("ipc", True, "own namespace")
-            if "ipc" in self.namespaces
+            if "ipc" in self.instance_namespaces
             else Layer("ipc", False, "shared with the host (no IPC namespaces)")
         )
         pid = (
             Layer("pid", True, "own namespace and /proc")
-            if "pid" in self.namespaces
+            if "pid" in self.instance_namespaces
             else Layer("pid", False, "none (no PID namespaces); /proc shows only the function's own uid")
         )
         return (mount, ipc, pid)
@@ -126,14 +140,12 @@ def detect_isolation(cgroup_root: Path = Path("/sys/fs/cgroup")) -> Isolation:
 
 
 def _seccomp(status: Path = Path("/proc/self/status")) -> bool:
-    """Whether the kernel has seccomp (its status lists the field) and Overcast a syscall table for this machine."""
-    from overcast.functions.sandbox.seccomp import supported
-
+    """Whether the kernel has seccomp (its status lists the field). Whether Overcast has a syscall table
+    for this machine is the sandboxes' to say (functions/sandbox/seccomp.py `supported`)."""
     try:
-        offered = any(line.startswith("Seccomp:") for line in status.read_text().splitlines())
+        return any(line.startswith("Seccomp:") for line in status.read_text().splitlines())
     except OSError:
         return False
-    return offered and supported(platform.machine())
 
 
 def _has_mount_setattr() -> bool:

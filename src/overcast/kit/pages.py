@@ -116,7 +116,7 @@ class Lists:
         """The page `asked` and `token` name in the list the operation (the request's, unless named)
         gives for `filters` in the caller's account and region: a token of any other list is refused."""
         operation = operation or ctx.operation
-        limits = dict(self.per_operation).get(operation, self.limits)
+        limits = next((found for name, found in self.per_operation if name == operation), self.limits)
         scope = scope_of(self.service, operation, ctx.account_id, ctx.region, *filters)
         return Paging.start(limits, asked, token, scope, self.invalid, kinds)
 

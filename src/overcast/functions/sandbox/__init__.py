@@ -90,21 +90,22 @@ class LocalSandboxes:
             except OSError as exc:
                 log.warning("could not hold the v1 freezer on (%s): each freeze and thaw costs more", exc)
         cgroups_ok = self.layout is not None
-        # Built once, sent in every confinement plan: the instance installs it as its last step.
-        self.seccomp = seccomp.program(platform.machine()).hex() if detected.seccomp else None
-        self.confined = detected.root and "mnt" in detected.namespaces  # mount namespace + own uid
-        # With a mount namespace: an IPC and a PID namespace of its own where the host has them.
-        self.namespaces: list[str] = [ns for ns in ("ipc", "pid") if self.confined and ns in detected.namespaces]
-        self.readonly_root = self.confined and detected.readonly_mounts
+        machine = platform.machine()
+        filtering = detected.seccomp and seccomp.supported(machine)
         self.isolation = Isolation(
             detected.root,
             detected.cgroup_version,
             detected.cgroup_writable and cgroups_ok,
             detected.namespaces,
-            detected.seccomp,
+            filtering,
             freezer=self._freezer(),
             readonly_mounts=detected.readonly_mounts,
         )
+        # Built once, sent in every confinement plan: the instance installs it as its last step.
+        self.seccomp = seccomp.program(machine).hex() if filtering else None
+        self.confined = self.isolation.confined  # a mount namespace and a uid of its own
+        self.namespaces = list(self.isolation.instance_namespaces)  # IPC and PID, where the host has them
+        self.readonly_root = self.isolation.readonly_root
         # Weak: an instance the pool has stopped and dropped is gone from here too.
         self._processes: weakref.WeakSet[SandboxedProcess] = weakref.WeakSet()
         self._instances: weakref.WeakSet[Any] = weakref.WeakSet()
