@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from overcast.gateway.access_logs import clf_time, context_variables, format_access_log
+from overcast.apis.deployed import ApiKind, DeployedApi
+from overcast.clock import FakeClock
+from overcast.context import RequestContext
+from overcast.gateway import access_logs
+from overcast.gateway.access_logs import AccessLogs, clf_time, context_variables, format_access_log
+from overcast.gateway.request import GatewayRequest
+from overcast.gateway.responses import GatewayResult
+from overcast.gateway.trace import Trace
+from overcast.observe.logs import LogStore
+from overcast.store import Store
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
@@ -111,3 +120,29 @@ def test_error_message_string_is_quoted_for_json() -> None:
 def test_clf_time(epoch_ms: int, expected: str) -> None:
     assert clf_time(epoch_ms) == expected
 
+
+
+async def test_lines_past_what_may_wait_for_the_store_are_dropped_and_counted(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(access_logs, "MAX_WAITING_LINES", 3)
+    clock = FakeClock()
+    logs = LogStore(sqlite_store, clock)
+    await logs.start()
+    ctx = RequestContext(account_id="111111111111", region="us-east-1")
+    await logs.create_group(ctx, "access")
+    api = DeployedApi(
+        "111111111111", "us-east-1", "abc", ApiKind.HTTP, "$default", "d1", (),
+        access_log_format="$context.requestId",
+        access_log_destination="arn:aws:logs:us-east-1:111111111111:log-group:access",
+    )  # fmt: skip
+    writer = AccessLogs(logs, clock)
+    result = GatewayResult(200, [], b"")
+    for n in range(5):  # the store written to by nobody meanwhile: two lines more than may wait
+        request = GatewayRequest("GET", "/", "", (), b"", "127.0.0.1", "abc.execute-api.localhost", f"r{n}", 0)
+        writer.observe(api, request, result, Trace())
+    await writer.flush()
+    stored, _ = await logs.filter_events(ctx, "access")
+    assert [event.message for event in stored] == ["r0", "r1", "r2"]
+    assert "2 access log lines dropped" in caplog.text
+    await writer.close()

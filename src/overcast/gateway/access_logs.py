@@ -185,6 +185,9 @@ def _ms(value: float | None) -> int | None:
 # --- the writer: one line per request into the stage's log group ------------------------------------
 
 FLUSH_DELAY_S = 0.05  # gather a burst of requests into one store write; short next to a human reader
+# Lines waiting for the store at most; past it (the store that far behind) lines are dropped and the count
+# logged, as the outbox bounds function logs: memory does not follow a stalled store.
+MAX_WAITING_LINES = 100_000
 
 
 def stream_name(api_id: str, stage: str) -> str:
@@ -205,6 +208,8 @@ class AccessLogs:
         self.clock = clock
         self.delay_s = delay_s
         self._pending: dict[tuple[str, str, str, str], list[LogEvent]] = {}
+        self._waiting = 0  # lines in _pending
+        self._dropped = 0  # lines dropped since the last flush, the store being that far behind
         self._flusher: asyncio.Task[None] | None = None
 
     def observe(self, api: DeployedApi, request: GatewayRequest, result: GatewayResult, trace: Trace) -> None:
@@ -216,9 +221,13 @@ class AccessLogs:
             # account's log group: such lines are lost, as on AWS
             # (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
             return
+        if self._waiting >= MAX_WAITING_LINES:
+            self._dropped += 1
+            return
         line = format_access_log(api.access_log_format, request_variables(api, request, result, trace))
         key = (*group, stream_name(api.api_id, api.stage))
         self._pending.setdefault(key, []).append(LogEvent(request.time_epoch_ms, line))
+        self._waiting += 1
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -231,7 +240,10 @@ class AccessLogs:
 
     async def flush(self) -> None:
         """Write every buffered line now."""
-        pending, self._pending = self._pending, {}
+        pending, self._pending, self._waiting = self._pending, {}, 0
+        if self._dropped:
+            log.warning("%d access log lines dropped: the store fell %d lines behind", self._dropped, MAX_WAITING_LINES)
+            self._dropped = 0
         if not pending:
             return
         batches = [StreamEvents(a, r, g, s, events) for (a, r, g, s), events in pending.items()]
