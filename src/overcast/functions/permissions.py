@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.arn import format_arn, partition_of
+from overcast.arn import format_arn, parse_arn, partition_of
 from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.functions import versions
@@ -67,7 +67,8 @@ def _principal(principal: str, partition: str) -> str | dict[str, str]:
         return "*"
     if _ACCOUNT.match(principal):
         return {"AWS": format_arn("iam", "", principal, "root", partition)}
-    if principal.startswith("arn:") and ":iam::" in principal:
+    named = parse_arn(principal)
+    if named is not None and named.service == "iam":
         return {"AWS": principal}
     if _SERVICE.match(principal):
         return {"Service": principal}
