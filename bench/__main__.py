@@ -2,9 +2,15 @@
 
 import sys
 
-from bench import gateway, invoke, startup, workflows
+from bench import gateway, invoke, isolation, startup, workflows
 
-BENCHMARKS = {"startup": startup.run, "invoke": invoke.run, "workflows": workflows.run, "gateway": gateway.run}
+BENCHMARKS = {
+    "startup": startup.run,
+    "invoke": invoke.run,
+    "isolation": isolation.run,
+    "workflows": workflows.run,
+    "gateway": gateway.run,
+}
 
 for name in sys.argv[1:] or list(BENCHMARKS):
     BENCHMARKS[name]()

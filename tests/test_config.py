@@ -63,3 +63,8 @@ def test_hot_reload_roots(tmp_path: Path) -> None:
     config.write_text('hot-reload-roots = ["/srv/a", "b"]\n')
     assert load_settings(env={}, config_file=config).hot_reload_roots == (Path("/srv/a"), Path.cwd() / "b")
     assert load_settings(env={"OVERCAST_HOT_RELOAD_ROOTS": ""}).hot_reload_roots == ()  # hot reloading off
+
+
+def test_function_internet_can_be_turned_off_for_ci() -> None:
+    assert load_settings(env={}).function_internet is True
+    assert load_settings(env={"OVERCAST_FUNCTION_INTERNET": "false"}).function_internet is False

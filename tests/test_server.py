@@ -173,12 +173,16 @@ def test_status_reports_what_runs_and_the_host_isolation(server: RunningServer) 
     # Every layer is listed, in force or not, with what it does or what the host lacks.
     assert list(layers) == ["cgroup", "mount", "ipc", "pid", "network", "user", "seccomp", "freezer"]
     assert layers["seccomp"]["in_force"] == status["isolation"]["seccomp"]
-    assert layers["network"]["in_force"] is False  # not built yet, and said so
     assert all(f"{name}: {layer['detail']}" in status["isolation"]["summary"] for name, layer in layers.items())
     if status["isolation"]["root"] and "mnt" in status["isolation"]["namespaces"]:  # the layers in force
         rest = "read-only" if status["isolation"]["readonly_mounts"] else "writable"
         assert f"the rest {rest}" in layers["mount"]["detail"]
         assert layers["pid"]["in_force"] == ("pid" in status["isolation"]["namespaces"])
+        assert layers["network"]["in_force"] == ("net" in status["isolation"]["namespaces"])
+        if layers["network"]["in_force"]:
+            assert "only its loopback" in layers["network"]["detail"]
+    else:
+        assert layers["network"]["in_force"] is False and "needs root" in layers["network"]["detail"]
         assert layers["user"]["in_force"] and layers["freezer"]["in_force"]
     table = subprocess.run(
         [sys.executable, "-m", "overcast", "status", "--endpoint-url", server.url],

@@ -74,6 +74,10 @@ class Settings:
     # is dropped and counted (Overcast's own bound; see functions/runtime/python/logbudget.py).
     max_log_event_bytes: int = 1_048_576 - 26
     max_log_bytes_per_invocation: int = 4 * 1024 * 1024
+    # Whether functions reach the internet from their own network namespace, as a Lambda function outside
+    # a VPC does: through Overcast's HTTP proxy (HTTP_PROXY/HTTPS_PROXY inside; functions/sandbox/network.py),
+    # to global addresses only. Off: only Overcast's own endpoint (e.g. for CI).
+    function_internet: bool = True
     # When the exact pythonX.Y for a runtime is missing, run the nearest available one (logged).
     nearest_python: bool = False
     # Billing granularity in ms: 1 (AWS today) or 100 (AWS until December 2020).

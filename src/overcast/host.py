@@ -31,10 +31,6 @@ class Layer:
         return {"layer": self.name, "in_force": self.in_force, "detail": self.detail}
 
 
-# Not built yet (issue 11, point 1): a network namespace per instance.
-NETWORK = Layer("network", False, "none yet: instances share the host's network, so they can reach its loopback ports")
-
-
 @dataclass(frozen=True, slots=True)
 class Isolation:
     root: bool
@@ -43,6 +39,7 @@ class Isolation:
     namespaces: tuple[str, ...]
     seccomp: bool = False  # the kernel has seccomp (and, as the sandboxes report it, Overcast a table for this machine)
     freezer: str | None = None  # how idle instances are frozen, once the sandboxes know (None: not said)
+    internet: bool = True  # whether instances with a network namespace reach the internet (by the proxy)
     readonly_mounts: bool = False  # mount_setattr(2) (Linux >= 5.12): a mount tree made read-only at once
 
     @property
@@ -53,7 +50,7 @@ class Isolation:
     @property
     def instance_namespaces(self) -> tuple[str, ...]:
         """The namespaces a confined instance takes besides its mount namespace, where the host has them."""
-        return tuple(ns for ns in ("ipc", "pid") if self.confined and ns in self.namespaces)
+        return tuple(ns for ns in ("ipc", "pid", "net") if self.confined and ns in self.namespaces)
 
     @property
     def readonly_root(self) -> bool:
@@ -86,7 +83,16 @@ class Isolation:
             freezer = Layer("freezer", True, f"idle instances frozen by {self.freezer}")
         else:  # the sandboxes say how, once they have set up
             freezer = Layer("freezer", False, "not known until Overcast sets up its sandboxes")
-        return (cgroup, *self._namespaces(), NETWORK, user, seccomp, freezer)
+        return (cgroup, *self._namespaces(), self._network(), user, seccomp, freezer)
+
+    def _network(self) -> Layer:
+        if "net" not in self.instance_namespaces:
+            missing = "no network namespaces" if self.confined else "needs root and mount namespaces"
+            shared = "instances share the host's network and its loopback ports"
+            return Layer("network", False, f"none ({missing}): {shared}")
+        reach = "the internet through Overcast's proxy" if self.internet else "no internet (function_internet off)"
+        inside = "only its loopback (its Runtime API), Overcast's endpoint and"
+        return Layer("network", True, f"own namespace: {inside} {reach}")
 
     def _namespaces(self) -> tuple[Layer, ...]:
         """The mount, IPC and PID layers: the sandboxes use each namespace the host has, given root."""

@@ -21,7 +21,7 @@ def test_python_environment() -> None:
         _spec("python3.12", MY_VAR="1", AWS_REGION="nope", AWS_ACCESS_KEY_ID="real"),
         task_root="/var/task",
         runtime_api="127.0.0.1:9001",
-        endpoint_url="http://127.0.0.1:4566",
+        network={"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
     )
     assert env["MY_VAR"] == "1"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"

@@ -233,14 +233,27 @@ class RuntimeApi:
 
     @classmethod
     async def start(
-        cls, host: str = "127.0.0.1", *, clock: Clock | None = None, max_response_bytes: int = MAX_RESPONSE_BYTES
+        cls,
+        host: str = "127.0.0.1",
+        *,
+        clock: Clock | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        sock: socket.socket | None = None,
     ) -> RuntimeApi:
+        """Serve on `sock`, a listener inside the instance's own network namespace (sandbox/network.py),
+        or, where instances have none, on a free port of `host`."""
         api = cls(clock or SystemClock(), max_response_bytes)
-        loop = asyncio.get_running_loop()
-        api._server = await loop.create_server(lambda: _Connection(api), host, 0, backlog=16)
-        port = api._server.sockets[0].getsockname()[1]
-        api.address = f"{host}:{port}"
+        await api.listen(host, sock)
         return api
+
+    async def listen(self, host: str = "127.0.0.1", sock: socket.socket | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        if sock is not None:
+            self._server = await loop.create_server(lambda: _Connection(self), sock=sock)
+        else:
+            self._server = await loop.create_server(lambda: _Connection(self), host, 0, backlog=16)
+        address = self._server.sockets[0].getsockname()
+        self.address = f"{address[0]}:{address[1]}"
 
     # --- the instance's side ---
     async def wait_initialized(self, timeout: float | None = None) -> InitOutcome:

@@ -20,15 +20,16 @@ import math
 import os
 import shutil
 import signal
+import socket
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from overcast.clock import Clock, SystemClock
 from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult, LogLine
-from overcast.functions.runtime.api import InitOutcome, Reply, RuntimeApi, RuntimeExited
+from overcast.functions.runtime.api import MAX_RESPONSE_BYTES, InitOutcome, Reply, RuntimeApi, RuntimeExited
 from overcast.functions.runtime.python.logbudget import LogBudget, PipeLines
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class Process(Protocol):
     def oom_killed(self) -> bool: ...
     def freeze(self) -> None: ...
     def thaw(self) -> None: ...
+    def take_listener(self, name: str) -> socket.socket | None: ...
 
 
 class Spawner(Protocol):
@@ -131,10 +133,13 @@ class Launch:
     reveal: tuple[Path, ...] = ()
 
 
-def launch(spec: InstanceSpec, runtime_api: str, *, confined: bool, endpoint_url: str | None) -> Launch | InitFailure:
-    """The runtime's command line and AWS's environment for it, or why it cannot start."""
+def launch(
+    spec: InstanceSpec, runtime_api: str, *, confined: bool, network: Mapping[str, str] | None = None
+) -> Launch | InitFailure:
+    """The runtime's command line and AWS's environment for it, or why it cannot start. `network`:
+    the variables of where the instance reaches Overcast and the internet (sandbox/network.py)."""
     task_root = TASK_ROOT if confined else str(spec.code_dir)
-    env = _environment(spec, task_root, runtime_api, confined=confined, endpoint_url=endpoint_url)
+    env = _environment(spec, task_root, runtime_api, confined=confined, network=network)
     if spec.runtime.startswith("nodejs"):
         node = node_binary()
         if node is None:
@@ -170,7 +175,7 @@ def _bootstrap(spec: InstanceSpec, confined: bool) -> str | InitFailure:
 
 
 def _environment(
-    spec: InstanceSpec, task_root: str, runtime_api: str, *, confined: bool, endpoint_url: str | None
+    spec: InstanceSpec, task_root: str, runtime_api: str, *, confined: bool, network: Mapping[str, str] | None
 ) -> dict[str, str]:
     """AWS's variables for custom and Node.js runtimes (lambda-runtime-environment defaults).
 
@@ -178,7 +183,7 @@ def _environment(
     """
     from overcast.functions.sandbox.environment import lambda_environment
 
-    env = lambda_environment(spec, task_root=task_root, runtime_api=runtime_api, endpoint_url=endpoint_url)
+    env = lambda_environment(spec, task_root=task_root, runtime_api=runtime_api, network=network)
     libraries = f"/lib64:/usr/lib64:{RUNTIME_DIR}:{RUNTIME_DIR}/lib:{task_root}:{task_root}/lib:{OPT}/lib"
     if spec.runtime.startswith("nodejs"):
         major = spec.runtime.removeprefix("nodejs").split(".")[0]
@@ -229,7 +234,12 @@ class CustomInstance:
         self._initialized = False
         self._failure = None
         started = self._clock.monotonic()
-        api = self._api = await RuntimeApi.start(clock=self._clock)
+        api = self._api = RuntimeApi(self._clock, MAX_RESPONSE_BYTES)
+        # With a network namespace of its own, the instance's Runtime API is its 127.0.0.1:9001 (served
+        # on the listener the sandbox made there, once spawned); else a free port of the host's loopback.
+        private: str | None = getattr(self._sandboxes, "private_runtime_api", None)
+        if private is None:
+            await api.listen()
         notices = getattr(self._sandboxes, "notices", None)
         if callable(notices):
             now = int(self._clock.now() * 1000)
@@ -237,9 +247,9 @@ class CustomInstance:
                 self._log.note(now, line)
         plan = launch(
             self.spec,
-            api.address,
+            private or api.address,
             confined=bool(getattr(self._sandboxes, "confined", False)),
-            endpoint_url=getattr(self._sandboxes, "endpoint_url", None),
+            network=getattr(self._sandboxes, "network_environment", None),
         )
         if isinstance(plan, InitFailure):
             self._fail_init(plan, started)
@@ -248,6 +258,9 @@ class CustomInstance:
             self.spec, plan.argv, plan.env, plan.cwd, reveal=plan.reveal + self._reveal
         )
         self._process = process
+        listener = process.take_listener("runtime") if private is not None else None
+        if listener is not None:  # None: the sandbox could not be set up, and the runtime exits at once
+            await api.listen(sock=listener)
         self._exit_code = asyncio.get_running_loop().create_future()
         self._tasks = [
             asyncio.ensure_future(self._pump(process.stdout)),

@@ -56,10 +56,12 @@ def lambda_environment(
     task_root: str,
     runtime_api: str,
     runtime_dir: str = "/var/runtime",
-    endpoint_url: str | None = None,
+    network: Mapping[str, str] | None = None,
     extra_path: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The instance's environment: the function's own variables under the runtime's reserved ones."""
+    """The instance's environment: the function's own variables under the runtime's reserved ones.
+    `network`: where the instance reaches Overcast and the internet (AWS_ENDPOINT_URL, the proxy's
+    variables; functions/sandbox/network.py), which the function's own variables may override."""
     version = python_version(spec.runtime)
     pythonpath = [task_root, "/opt/python"]
     if version:
@@ -74,8 +76,7 @@ def lambda_environment(
     }
     if not version:
         del env["PYTHONPATH"]
-    if endpoint_url:
-        env["AWS_ENDPOINT_URL"] = endpoint_url
+    env.update(network or {})
     env.update(spec.environment)
     env.update(
         {

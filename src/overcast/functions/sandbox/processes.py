@@ -31,11 +31,18 @@ class Vessel:
     cgroup: Cgroup | None = None
     born_ms: float = 0.0  # how long the birth took (fork + cgroup placement), for the record
     extra: dict[str, Any] = field(default_factory=dict)
+    # Listening sockets bound inside the vessel's own network namespace, by name (sandbox/network.py)
+    listeners: dict[str, socket.socket] = field(default_factory=dict)
+    network: Any = None  # what Overcast serves on the others (sandbox/network.py InstanceNetwork)
 
     def discard(self) -> None:
         """Kill and forget an unclaimed vessel (pool shutdown)."""
         with contextlib.suppress(OSError):
             self.channel.close()
+        for listener in self.listeners.values():
+            listener.close()
+        if self.network is not None:
+            self.network.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         for fd in (self.stdout_fd, self.stderr_fd):
@@ -78,6 +85,10 @@ class SandboxedProcess:
         self._exited = vessel.exited
         self._peak = 0
         self._killed = False
+        # Its network namespace's listeners not served yet (the Runtime API's, until the custom runtime
+        # takes it), and what Overcast serves on the others (sandbox/network.py): they end with it.
+        self.listeners = vessel.listeners
+        self.network = vessel.network
         # Frozen by its cgroup's freezer where the cgroup has one; else stopped by signals to its
         # process group (the instance leads its own session), which a process that leaves the group
         # escapes: LocalSandboxes.freezer says which in `overcast status`.
@@ -110,6 +121,10 @@ class SandboxedProcess:
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGCONT)
+
+    def take_listener(self, name: str) -> socket.socket | None:
+        """A listener of the instance's network namespace, for the caller to serve from now on."""
+        return self.listeners.pop(name, None)
 
     def _kill_now(self) -> None:
         if self.cgroup is not None:
@@ -151,6 +166,12 @@ class SandboxedProcess:
             await self.kill()
         with contextlib.suppress(OSError):
             self.channel.close()
+        network, self.network = self.network, None
+        if network is not None:
+            network.close()
+        for listener in self.listeners.values():
+            listener.close()
+        self.listeners = {}
         if self.cgroup is not None:
             cgroup, self.cgroup = self.cgroup, None
             await asyncio.to_thread(cgroup.remove)

@@ -3,8 +3,10 @@
 `spawn_vessel` starts a fresh interpreter (the slow path, ~60 ms); `Zygote` forks children from
 a warm interpreter that has imported the runtime (a fork costs a few ms) and keeps a small pool
 of them already placed in fresh cgroups, so moving a process into a cgroup (7-20 ms at times)
-never happens on a cold start. Once placed, a vessel is told to enter its PID namespace there and
-then (runtime/python/confine.py `prepare`): the forks that takes stay off the cold start too.
+never happens on a cold start. Once placed, a vessel is told to enter its network and PID
+namespaces there and then (runtime/python/confine.py `prepare`): the forks and the new network
+namespace that takes stay off the cold start too. With a network namespace the vessel answers with
+the listeners bound inside it (functions/sandbox/network.py), kept on the vessel until it is claimed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from overcast.functions.runtime.python import boot, frames
 from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
+from overcast.functions.sandbox.network import InstanceNetwork, NetworkPlan, receive_listeners
 from overcast.functions.sandbox.processes import Vessel, returncode
 
 INTERPRETER_FLAGS = ("-I", "-S")  # isolated (no PYTHON* variables, no user site), no site import
@@ -41,15 +44,27 @@ async def _place(layout: CgroupLayout | None, pid: int) -> Cgroup | None:
     return await asyncio.to_thread(place)
 
 
-def _prepare(vessel: Vessel, namespaces: tuple[str, ...]) -> None:
-    """Tell a vessel, now in its cgroup, to enter its PID namespace (runtime/python/confine.py)."""
-    if "pid" in namespaces:
+async def _prepare(vessel: Vessel, namespaces: tuple[str, ...], network: NetworkPlan | None) -> None:
+    """Tell a vessel, now in its cgroup, to enter its network and PID namespaces (runtime/python/
+    confine.py); with a network namespace, take the listeners it made there and serve them (all but
+    the Runtime API's, which waits on the vessel for a custom runtime), so that costs no cold start."""
+    if "net" in namespaces and network is not None:
+        ports = network.ports()
+        frames.send(vessel.channel, {"op": "prepare", "namespaces": list(namespaces), "ports": list(ports.values())})
+        vessel.listeners = await receive_listeners(vessel.channel, list(ports))
+        vessel.network = await InstanceNetwork.serve(network, vessel.listeners)
+    elif "pid" in namespaces:
         frames.send(vessel.channel, {"op": "prepare", "namespaces": list(namespaces)})
 
 
-async def spawn_vessel(interpreter: Path, layout: CgroupLayout | None, namespaces: tuple[str, ...] = ()) -> Vessel:
+async def spawn_vessel(
+    interpreter: Path,
+    layout: CgroupLayout | None,
+    namespaces: tuple[str, ...] = (),
+    network: NetworkPlan | None = None,
+) -> Vessel:
     """A vessel from a fresh interpreter process (no zygote). `namespaces`: which it enters before it
-    is claimed ("pid")."""
+    is claimed ("net", "pid"); `network`: what its network namespace listens on."""
     started = time.monotonic()
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     out_r, out_w = os.pipe()
@@ -81,7 +96,7 @@ async def spawn_vessel(interpreter: Path, layout: CgroupLayout | None, namespace
     vessel.extra["reaper"] = asyncio.get_running_loop().create_task(reap())
     try:
         vessel.cgroup = await _place(layout, process.pid)
-        _prepare(vessel, namespaces)
+        await _prepare(vessel, namespaces, network)
     except BaseException:
         vessel.discard()
         raise
@@ -97,12 +112,18 @@ class Zygote:
     """A warm interpreter forking vessels, and the pool of vessels it keeps ready in fresh cgroups."""
 
     def __init__(
-        self, interpreter: Path, layout: CgroupLayout | None, pool_size: int = 2, namespaces: tuple[str, ...] = ()
+        self,
+        interpreter: Path,
+        layout: CgroupLayout | None,
+        pool_size: int = 2,
+        namespaces: tuple[str, ...] = (),
+        network: NetworkPlan | None = None,
     ) -> None:
         self.interpreter = interpreter
         self.layout = layout
         self.pool_size = pool_size
         self.namespaces = namespaces  # entered by each vessel once placed (spawn_vessel)
+        self.network = network  # what each vessel's network namespace listens on
         self.pid = 0
         self._process: asyncio.subprocess.Process | None = None
         self._commands: socket.socket | None = None
@@ -226,7 +247,7 @@ class Zygote:
         vessel = await self.fork()
         try:
             vessel.cgroup = await _place(self.layout, vessel.pid)
-            _prepare(vessel, self.namespaces)
+            await _prepare(vessel, self.namespaces, self.network)
         except BaseException:
             vessel.discard()
             raise

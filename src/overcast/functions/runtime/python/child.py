@@ -17,10 +17,16 @@ def main(channel_fd: int) -> None:
     try:
         header, _body, _fds = frames.recv(sock)
         if header["op"] == "prepare":  # placed in its cgroup, the vessel is told to get ready
+            listeners = []
             try:
-                confine.prepare(header["namespaces"])
+                listeners = confine.prepare(header["namespaces"], header.get("ports") or [])
             except Exception as exc:  # told when claimed
                 unprepared = exc
+            if "ports" in header:  # Overcast waits for the listeners of the instance's network
+                failure = None if unprepared is None else str(unprepared)
+                frames.send(sock, {"op": "prepared", "error": failure}, fds=[s.fileno() for s in listeners])
+                for listener in listeners:
+                    listener.close()
             header, _body, _fds = frames.recv(sock)
     except EOFError:
         os._exit(0)  # never claimed: the pool was closed

@@ -20,21 +20,34 @@ outside is what lets a runtime killed by SIGKILL still be reported "signal: kill
 The three are made by `prepare`, while the vessel waits in the pool (after it is placed in its
 cgroup, so that the two forks land there too), not on the cold start's path: a fork is ~1 ms on a
 quiet host, and a new process may wait far longer for a CPU on a busy one.
+
+With "net", `prepare` first enters a new network namespace (0.5-15 ms, so in the pool too), brings
+its loopback up and binds the listeners Overcast asked for on 127.0.0.1 inside it (the Runtime API
+at 9001, Overcast's endpoint, the internet proxy): it hands them to Overcast (functions/sandbox/
+network.py), which serves them. Nothing else is reachable from the namespace: it has no other
+interface, and the abstract Unix sockets of the host are in the host's namespace.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import resource
 import signal
+import socket
 import struct
 from typing import Any, NoReturn
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 1
+IFREQ = struct.Struct("16sH14x")  # struct ifreq: the interface's name, then (here) its flags
 NAMESPACE_FLAGS = {"ipc": CLONE_NEWIPC}
 MS_NOEXEC = 8
 MS_RDONLY = 1
@@ -96,14 +109,33 @@ def die_with_parent(sig: int = 9) -> None:
 _prepared = False  # whether `prepare` made this process's session (and its PID namespace)
 
 
-def prepare(namespaces: list[str]) -> None:
-    """Before the vessel is claimed: lead a new session and, with "pid", enter a new PID namespace.
-    Returns in the process that is to be claimed (with a PID namespace, a grandchild)."""
+def prepare(namespaces: list[str], ports: list[int] | None = None) -> list[socket.socket]:
+    """Before the vessel is claimed: lead a new session; with "net", enter a new network namespace and
+    listen on 127.0.0.1:`ports` inside it; with "pid", enter a new PID namespace. Returns the
+    listeners, in the process that is to be claimed (with a PID namespace, a grandchild)."""
     global _prepared
     os.setsid()
     _prepared = True
+    listeners = _enter_net_namespace(ports or []) if "net" in namespaces else []
     if "pid" in namespaces:
         _become_init(_enter_pid_namespace())
+    return listeners
+
+
+def _enter_net_namespace(ports: list[int]) -> list[socket.socket]:
+    """A network namespace of this process's own, its loopback up, a listener on each port in it."""
+    _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as control:
+        _name, flags = IFREQ.unpack(fcntl.ioctl(control, SIOCGIFFLAGS, IFREQ.pack(b"lo", 0)))
+        fcntl.ioctl(control, SIOCSIFFLAGS, IFREQ.pack(b"lo", flags | IFF_UP))
+    listeners = []
+    for port in ports:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+        listeners.append(listener)
+    return listeners
 
 
 def apply(plan: dict[str, Any]) -> None:

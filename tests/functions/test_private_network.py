@@ -1,0 +1,259 @@
+"""Hostile functions against their instance's network, through the real server.
+
+Each instance has a network namespace of its own (functions/sandbox/network.py): only a loopback,
+its own Runtime API at 127.0.0.1:9001, Overcast's endpoint at AWS_ENDPOINT_URL and a proxy that
+reaches only the internet. The functions here try to steal another instance's invocations (its
+Runtime API), to reach the host's other services (every TCP port the host listens on, a service the
+test opens, a bus like Overcast's, the host's own addresses, its abstract Unix sockets), and to use
+the proxy to get there;
+each test asserts the attempt failed and the victim still answers correctly. As a Python, a Node.js
+and a shell provided.al2023 function (the latter two only where the host has node and curl)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import shutil
+import socket
+import urllib.parse
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from overcast.bus.limits import GiB, JetStreamLimits, MiB
+from overcast.bus.server import EmbeddedNats
+from tests.conftest import ClientFactory, RunningServer
+from tests.functions.zips import make_zip
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/proc/self/ns/net").exists(),
+    reason="instances have their own network only when Overcast runs as root on a host with network namespaces",
+)
+
+PROBE = """
+import json, os, socket, urllib.request
+
+
+def connect(host, port, payload=b"", family=socket.AF_INET):
+    try:
+        with socket.create_connection((host, port), timeout=2) as s:
+            if payload:
+                s.sendall(payload)
+                s.settimeout(3)
+                return "answered: " + s.recv(4096).decode("latin-1")
+            return "connected"
+    except OSError as exc:
+        return type(exc).__name__ + ": " + (exc.strerror or str(exc))
+
+
+def handler(event, context):
+    steal = b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+    seen = {
+        "interfaces": [name for _, name in socket.if_nameindex()],
+        "runtime_api": os.environ["AWS_LAMBDA_RUNTIME_API"],
+        "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+        "own_runtime_api": connect("127.0.0.1", 9001),
+        "host_ports": {str(p): connect("127.0.0.1", p, steal) for p in event["host_ports"]},
+        "host_addresses": {a: connect(a, event["service_port"]) for a in event["host_addresses"]},
+    }
+    try:
+        abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        abstract.connect("\\0" + event["abstract"])
+        seen["abstract"] = "connected"
+    except OSError as exc:
+        seen["abstract"] = type(exc).__name__
+    connect_to = "CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n"
+    seen["proxy"] = {t: connect("127.0.0.1", 3128, (connect_to % (t, t)).encode()) for t in event["proxy_targets"]}
+    with urllib.request.urlopen(seen["endpoint"] + "/_overcast/health", timeout=5) as answer:
+        seen["health"] = answer.status
+    return seen
+"""
+
+# A shell runtime whose Runtime API the probes try to steal from; it doubles each event's n.
+SHELL_VICTIM = """#!/bin/sh
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS=$(mktemp)
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | tr -d '\\r' | cut -d' ' -f2)
+  N=$(echo "$EVENT" | sed 's/[^0-9]//g')
+  ANSWER="{\\"answer\\": $((N * 2)), \\"api\\": \\"$AWS_LAMBDA_RUNTIME_API\\"}"
+  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "$ANSWER" > /dev/null
+done
+"""
+
+SHELL_PROBE = """#!/bin/sh
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS=$(mktemp)
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | tr -d '\\r' | cut -d' ' -f2)
+  PORT=$(echo "$EVENT" | sed 's/[^0-9]//g')
+  OUT=$(curl -sS -m 3 "http://127.0.0.1:$PORT/2018-06-01/runtime/invocation/next" 2>&1 | base64 -w0)
+  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "{\\"curl\\": \\"$OUT\\"}" > /dev/null
+done
+"""
+
+NODE_PROBE = """
+const net = require("net");
+function attempt(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port }, () => { s.destroy(); resolve("connected"); });
+    s.on("error", (e) => resolve(e.code));
+    s.setTimeout(2000, () => { s.destroy(); resolve("timeout"); });
+  });
+}
+exports.handler = async (event) => {
+  const seen = {};
+  for (const port of event.host_ports) seen[port] = await attempt(port);
+  return seen;
+};
+"""
+
+
+def _create(lam: Any, runtime: str, files: dict[str, bytes | str]) -> str:
+    name = f"net-{uuid.uuid4().hex[:10]}"
+    handler = "index.handler" if not runtime.startswith("provided") else "none"
+    mode = 0o755 if runtime.startswith("provided") else 0o644
+    lam.create_function(
+        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": make_zip(files, mode=mode)},
+        Timeout=60,
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return name
+
+
+def _invoke(lam: Any, name: str, event: Any) -> Any:
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(event))
+    body = response["Payload"].read()
+    assert "FunctionError" not in response, body
+    return json.loads(body)
+
+
+def _host_listening_ports() -> set[int]:
+    """Every TCP port the host listens on (its network namespace), IPv4 and IPv6."""
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in lines.read().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def _host_addresses() -> list[str]:
+    """The host's own non-loopback IPv4 addresses."""
+    found = []
+    with open("/proc/net/fib_trie") as trie:
+        lines = trie.read().splitlines()
+    for before, line in itertools.pairwise(lines):
+        if "/32 host LOCAL" in line:
+            address = before.strip().split()[-1]
+            if not address.startswith("127.") and address not in found:
+                found.append(address)
+    return found
+
+
+@pytest.fixture
+def host_service() -> Iterator[tuple[int, str]]:
+    """A service of the host's, on every address (0.0.0.0) and on an abstract Unix socket."""
+    tcp = socket.create_server(("0.0.0.0", 0))
+    abstract_name = f"overcast-test-{uuid.uuid4().hex}"
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    abstract.bind("\0" + abstract_name)
+    abstract.listen()
+    try:
+        yield tcp.getsockname()[1], abstract_name
+    finally:
+        tcp.close()
+        abstract.close()
+
+
+@pytest.fixture
+async def bus_port(tmp_path: Path) -> AsyncIterator[int]:
+    """A bus like Overcast's own (an embedded nats-server on the host's loopback): its port."""
+    nats = EmbeddedNats(tmp_path / "nats", limits=JetStreamLimits(store_bytes=GiB, memory_bytes=MiB, stream_bytes=MiB))
+    url = await nats.start()
+    try:
+        port = urllib.parse.urlsplit(url).port
+        assert port is not None
+        yield port
+    finally:
+        await nats.stop()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the shell victim's bootstrap needs curl")
+async def test_a_python_function_reaches_only_its_own_network_and_overcast(
+    aws: ClientFactory, server: RunningServer, host_service: tuple[int, str], bus_port: int
+) -> None:
+    lam = aws("lambda")
+    before = _host_listening_ports()
+    victim = _create(lam, "provided.al2023", {"bootstrap": SHELL_VICTIM})
+    assert _invoke(lam, victim, {"n": 1}) == {"answer": 2, "api": "127.0.0.1:9001"}  # its own, as on AWS
+    assert _host_listening_ports() == before  # its Runtime API listens in its own namespace, not on the host
+    service_port, abstract = host_service
+    endpoint_port = urllib.parse.urlsplit(server.url).port
+    host_ports = sorted(_host_listening_ports())
+    assert {service_port, endpoint_port, bus_port} <= set(host_ports)
+    event = {
+        "host_ports": host_ports,
+        "service_port": service_port,
+        "host_addresses": _host_addresses(),
+        "abstract": abstract,
+        "proxy_targets": [
+            f"127.0.0.1:{endpoint_port}",
+            f"localhost:{service_port}",
+            "10.0.0.1:80",
+            "169.254.169.254:80",
+        ],
+    }
+    seen = _invoke(lam, _create(lam, "python3.12", {"index.py": PROBE}), event)
+
+    assert seen["interfaces"] == ["lo"]
+    assert seen["runtime_api"] == "127.0.0.1:9001"
+    assert seen["own_runtime_api"].startswith("ConnectionRefusedError")  # Python's runtime uses its channel
+    # Every port the host listens on is refused, the victim's Runtime API included (it is not on the
+    # host), but the one inside that relays to Overcast's endpoint, which answers no Runtime API.
+    for port, outcome in seen["host_ports"].items():
+        if int(port) == endpoint_port:
+            assert outcome.startswith("answered: HTTP/1.1 4"), outcome
+            assert "lambda-runtime-aws-request-id" not in outcome.lower()
+        else:
+            assert outcome.startswith("ConnectionRefusedError"), (port, outcome)
+    for address, outcome in seen["host_addresses"].items():
+        assert outcome.startswith("OSError: Network is unreachable"), (address, outcome)
+    assert seen["abstract"] == "ConnectionRefusedError"  # the host's abstract sockets are not in its namespace
+    for target, outcome in seen["proxy"].items():
+        assert outcome.startswith("answered: HTTP/1.1 403 Forbidden"), (target, outcome)
+    assert seen["endpoint"] == f"http://127.0.0.1:{endpoint_port}" and seen["health"] == 200
+    assert _invoke(lam, victim, {"n": 21}) == {"answer": 42, "api": "127.0.0.1:9001"}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
+def test_a_nodejs_function_cannot_reach_the_hosts_ports(aws: ClientFactory, server: RunningServer) -> None:
+    lam = aws("lambda")
+    endpoint_port = urllib.parse.urlsplit(server.url).port
+    host_ports = sorted(_host_listening_ports() - {endpoint_port})
+    seen = _invoke(lam, _create(lam, "nodejs20.x", {"index.js": NODE_PROBE}), {"host_ports": host_ports})
+    assert seen and set(seen.values()) == {"ECONNREFUSED"}, seen
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime's bootstrap needs curl")
+def test_a_shell_function_cannot_take_another_instances_invocations(aws: ClientFactory, server: RunningServer) -> None:
+    lam = aws("lambda")
+    victim = _create(lam, "provided.al2023", {"bootstrap": SHELL_VICTIM})
+    assert _invoke(lam, victim, {"n": 2})["answer"] == 4
+    probe = _create(lam, "provided.al2023", {"bootstrap": SHELL_PROBE})
+    endpoint_port = urllib.parse.urlsplit(server.url).port
+    for port in sorted(_host_listening_ports() - {endpoint_port}):
+        out = base64.b64decode(_invoke(lam, probe, {"port": port})["curl"]).decode()
+        assert "Connection refused" in out or "Couldn't connect" in out, (port, out)
+    assert _invoke(lam, victim, {"n": 50})["answer"] == 100
