@@ -63,12 +63,12 @@ def handler(event, context):
         "host_ports": {str(p): connect("127.0.0.1", p, steal) for p in event["host_ports"]},
         "host_addresses": {a: connect(a, event["service_port"]) for a in event["host_addresses"]},
     }
-    try:
-        abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        abstract.connect("\\0" + event["abstract"])
-        seen["abstract"] = "connected"
-    except OSError as exc:
-        seen["abstract"] = type(exc).__name__
+    for kind, address in (("abstract", "\\0" + event["abstract"]), ("run_socket", event["run_socket"])):
+        try:
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(address)
+            seen[kind] = "connected"
+        except OSError as exc:
+            seen[kind] = type(exc).__name__
     connect_to = "CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n"
     seen["proxy"] = {t: connect("127.0.0.1", 3128, (connect_to % (t, t)).encode()) for t in event["proxy_targets"]}
     with urllib.request.urlopen(seen["endpoint"] + "/_overcast/health", timeout=5) as answer:
@@ -163,18 +163,26 @@ def _host_addresses() -> list[str]:
 
 
 @pytest.fixture
-def host_service() -> Iterator[tuple[int, str]]:
-    """A service of the host's, on every address (0.0.0.0) and on an abstract Unix socket."""
+def host_service() -> Iterator[tuple[int, str, str]]:
+    """A service of the host's, on every address (0.0.0.0), on an abstract Unix socket, and on a Unix
+    socket in /run that anyone may connect to (as the D-Bus system bus's or PostgreSQL's are)."""
     tcp = socket.create_server(("0.0.0.0", 0))
     abstract_name = f"overcast-test-{uuid.uuid4().hex}"
     abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     abstract.bind("\0" + abstract_name)
     abstract.listen()
+    run_path = f"/run/overcast-test-{uuid.uuid4().hex[:8]}.sock"
+    in_run = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    in_run.bind(run_path)
+    os.chmod(run_path, 0o777)
+    in_run.listen()
     try:
-        yield tcp.getsockname()[1], abstract_name
+        yield tcp.getsockname()[1], abstract_name, run_path
     finally:
         tcp.close()
         abstract.close()
+        in_run.close()
+        os.unlink(run_path)
 
 
 @pytest.fixture
@@ -192,14 +200,14 @@ async def bus_port(tmp_path: Path) -> AsyncIterator[int]:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell victim's bootstrap needs curl")
 async def test_a_python_function_reaches_only_its_own_network_and_overcast(
-    aws: ClientFactory, server: RunningServer, host_service: tuple[int, str], bus_port: int
+    aws: ClientFactory, server: RunningServer, host_service: tuple[int, str, str], bus_port: int
 ) -> None:
     lam = aws("lambda")
     before = _host_listening_ports()
     victim = _create(lam, "provided.al2023", {"bootstrap": SHELL_VICTIM})
     assert _invoke(lam, victim, {"n": 1}) == {"answer": 2, "api": "127.0.0.1:9001"}  # its own, as on AWS
     assert _host_listening_ports() == before  # its Runtime API listens in its own namespace, not on the host
-    service_port, abstract = host_service
+    service_port, abstract, run_socket = host_service
     endpoint_port = urllib.parse.urlsplit(server.url).port
     host_ports = sorted(_host_listening_ports())
     assert {service_port, endpoint_port, bus_port} <= set(host_ports)
@@ -208,6 +216,7 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
         "service_port": service_port,
         "host_addresses": _host_addresses(),
         "abstract": abstract,
+        "run_socket": run_socket,
         "proxy_targets": [
             f"127.0.0.1:{endpoint_port}",
             f"localhost:{service_port}",
@@ -231,6 +240,7 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
     for address, outcome in seen["host_addresses"].items():
         assert outcome.startswith("OSError: Network is unreachable"), (address, outcome)
     assert seen["abstract"] == "ConnectionRefusedError"  # the host's abstract sockets are not in its namespace
+    assert seen["run_socket"] == "FileNotFoundError"  # /run, where the host's services keep theirs, is masked
     for target, outcome in seen["proxy"].items():
         assert outcome.startswith("answered: HTTP/1.1 403 Forbidden"), (target, outcome)
     assert seen["endpoint"] == f"http://127.0.0.1:{endpoint_port}" and seen["health"] == 200

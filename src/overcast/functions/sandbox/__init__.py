@@ -227,7 +227,7 @@ class LocalSandboxes:
                 spec.code_dir,
                 spec.layer_dirs,
                 spec.ephemeral_storage_mb,
-                (self.data_dir.resolve(),),
+                (self.data_dir.resolve(), *self._masked_run(reveal)),
                 tuple(reveal),
                 readonly_root=self.readonly_root,
                 pid_namespace="pid" in self.namespaces,
@@ -242,6 +242,17 @@ class LocalSandboxes:
         else:
             plan["rlimits"] = fallback_rlimits(spec.memory_mb, self.pids_max, own_uid=self.confined)
         return plan
+
+    def _masked_run(self, reveal: Sequence[Path]) -> tuple[Path, ...]:
+        """/run, masked where the instance has its own network: the host's services keep their Unix
+        sockets there (the D-Bus system bus, PostgreSQL's, often world-connectable), and a read-only
+        mount does not stop a connect(2). Without a network namespace it stays, for /etc/resolv.conf."""
+        run = Path("/run")
+        if "net" not in self.namespaces or run.is_symlink() or not run.is_dir():
+            return ()
+        if any(run in Path(os.path.realpath(path)).parents for path in (*reveal, "/dev/shm")):
+            return ()  # what the instance must see is there (an old host's /dev/shm -> /run/shm)
+        return (run,)
 
     def describe_zygotes(self) -> dict[str, str]:
         """Each zygote's interpreter and whether it runs, as `overcast status` shows them."""
