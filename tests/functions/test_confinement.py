@@ -8,7 +8,6 @@ signalling processes that are not its own. As a Python, a Node.js and a shell pr
 from __future__ import annotations
 
 import base64
-import json
 import os
 import shutil
 import time
@@ -20,9 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import make_zip
-
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+from tests.functions.hostile import create, invoke
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="instances are confined only when Overcast runs as root")
 
@@ -153,25 +150,6 @@ done
 """
 
 
-def _create(lam: Any, runtime: str, files: dict[str, bytes | str], **extra: Any) -> str:
-    name = f"hostile-{uuid.uuid4().hex[:10]}"
-    handler = "index.handler" if not runtime.startswith("provided") else "none"
-    mode = 0o755 if runtime.startswith("provided") else 0o644
-    lam.create_function(
-        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": make_zip(files, mode=mode)},
-        Timeout=30, **extra,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return name
-
-
-def _invoke(lam: Any, name: str, event: Any) -> Any:
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(event))
-    body = response["Payload"].read()
-    assert "FunctionError" not in response, body
-    return json.loads(body)
-
-
 def _host_pids_with(text: str) -> list[int]:
     """Host pids whose command line holds `text` (as the host sees them)."""
     found = []
@@ -187,8 +165,8 @@ def _host_pids_with(text: str) -> list[int]:
 
 def _victim(lam: Any) -> tuple[str, str, int]:
     """A function running a marked background process: its name, the mark, the process's host pid."""
-    name, mark = _create(lam, "python3.12", {"index.py": VICTIM}), f"victim-{uuid.uuid4().hex}"
-    assert _invoke(lam, name, {"n": 1, "start": True, "mark": mark}) == {"answer": 2}
+    name, mark = create(lam, "python3.12", {"index.py": VICTIM}), f"victim-{uuid.uuid4().hex}"
+    assert invoke(lam, name, {"n": 1, "start": True, "mark": mark}) == {"answer": 2}
     deadline = time.monotonic() + 10
     while not (pids := _host_pids_with(mark)) and time.monotonic() < deadline:
         time.sleep(0.05)  # the victim's background process is being exec'd
@@ -203,7 +181,7 @@ def _attack(
     its answer, the victim's name and the victim's mark. Nothing the hostile one wrote is on the host."""
     victim, victim_mark, victim_pid = _victim(lam)
     mark = f"escape-{uuid.uuid4().hex}"
-    seen = _invoke(lam, _create(lam, runtime, files), event(mark, victim_pid))
+    seen = invoke(lam, create(lam, runtime, files), event(mark, victim_pid))
     _assert_not_on_host(mark)
     return seen, victim, victim_mark
 
@@ -220,10 +198,10 @@ def _sysv_keys() -> set[int]:
 
 def test_writes_outside_tmp_fail_and_nothing_reaches_the_host_or_outlives_the_instance(aws: ClientFactory) -> None:
     lam = aws("lambda")
-    name = _create(lam, "python3.12", {"index.py": WRITER}, MemorySize=1024, EphemeralStorage={"Size": 512})
+    name = create(lam, "python3.12", {"index.py": WRITER}, MemorySize=1024, EphemeralStorage={"Size": 512})
     mark, key = f"escape-{uuid.uuid4().hex}", int.from_bytes(os.urandom(3), "big") + 1
     outside = ["/var/tmp", "/etc", "/", "/var/task", "/opt", "/usr/local", "/home"]
-    result = _invoke(lam, name, {"mark": mark, "sysv_key": key, "outside": outside})
+    result = invoke(lam, name, {"mark": mark, "sysv_key": key, "outside": outside})
 
     assert result["outside"]["/var/tmp"] == [0, "EROFS"]  # 1 GB to /var/tmp: refused at once
     for place, (written, error) in result["outside"].items():
@@ -241,7 +219,7 @@ def test_writes_outside_tmp_fail_and_nothing_reaches_the_host_or_outlives_the_in
     # A configuration change starts a new instance: nothing of the earlier one's /tmp or /dev/shm is there.
     lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"AGAIN": "1"}})
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
-    assert _invoke(lam, name, {"mark": mark, "look": True}) == {"tmp": False, "shm": False}
+    assert invoke(lam, name, {"mark": mark, "look": True}) == {"tmp": False, "shm": False}
     lam.delete_function(FunctionName=name)
     assert key not in _sysv_keys()
 
@@ -249,8 +227,8 @@ def test_writes_outside_tmp_fail_and_nothing_reaches_the_host_or_outlives_the_in
 def test_an_instance_sees_and_signals_only_its_own_processes(aws: ClientFactory, server: RunningServer) -> None:
     lam = aws("lambda")
     victim, victim_mark, victim_pid = _victim(lam)
-    snoop = _create(lam, "python3.12", {"index.py": SNOOP})
-    seen = _invoke(lam, snoop, {"victim_host_pid": victim_pid, "server_pid": server.process.pid})
+    snoop = create(lam, "python3.12", {"index.py": SNOOP})
+    seen = invoke(lam, snoop, {"victim_host_pid": victim_pid, "server_pid": server.process.pid})
 
     # Its own PID namespace: its runtime is pid 2 under Overcast's init (pid 1), and it sees its own
     # child, nothing else: not the victim's process, not the server, not the test runner.
@@ -261,7 +239,7 @@ def test_an_instance_sees_and_signals_only_its_own_processes(aws: ClientFactory,
     assert seen["kill_server"] == "ProcessLookupError"
     assert seen["kill_init"] == "PermissionError"  # pid 1 is root's
     assert victim_pid in _host_pids_with(victim_mark)  # the victim's process still runs
-    assert _invoke(lam, victim, {"n": 21}) == {"answer": 42}
+    assert invoke(lam, victim, {"n": 21}) == {"answer": 42}
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
@@ -277,7 +255,7 @@ def test_a_nodejs_function_cannot_write_outside_tmp_nor_see_other_processes(aws:
     assert seen["pid"] == 2 and len(seen["pids"]) <= 3, seen  # Overcast's init, node, at most a helper of node's
     assert victim_mark not in seen["cmdlines"]
     assert seen["kill_victim"] == "ESRCH"
-    assert _invoke(lam, victim, {"n": 4}) == {"answer": 8}
+    assert invoke(lam, victim, {"n": 4}) == {"answer": 8}
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime's bootstrap needs curl")
@@ -290,4 +268,4 @@ def test_a_shell_runtime_cannot_write_outside_tmp_nor_see_other_processes(aws: C
     processes = base64.b64decode(seen["procs"]).decode()
     assert victim_mark not in processes and "pytest" not in processes
     assert any(line.startswith("2: ") and "/var/task/bootstrap" in line for line in processes.splitlines()), processes
-    assert _invoke(lam, victim, {"n": 5}) == {"answer": 10}
+    assert invoke(lam, victim, {"n": 5}) == {"answer": 10}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import os
 import shutil
 import socket
@@ -28,9 +27,7 @@ import pytest
 from overcast.bus.limits import GiB, JetStreamLimits, MiB
 from overcast.bus.server import EmbeddedNats
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.zips import make_zip
-
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+from tests.functions.hostile import create, invoke, shell_bootstrap
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not Path("/proc/self/ns/net").exists(),
@@ -77,29 +74,16 @@ def handler(event, context):
 """
 
 # A shell runtime whose Runtime API the probes try to steal from; it doubles each event's n.
-SHELL_VICTIM = """#!/bin/sh
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  HEADERS=$(mktemp)
-  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
-  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | tr -d '\\r' | cut -d' ' -f2)
+SHELL_VICTIM = shell_bootstrap("""
   N=$(echo "$EVENT" | sed 's/[^0-9]//g')
   ANSWER="{\\"answer\\": $((N * 2)), \\"api\\": \\"$AWS_LAMBDA_RUNTIME_API\\"}"
-  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "$ANSWER" > /dev/null
-done
-"""
+  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "$ANSWER" > /dev/null""")
 
-SHELL_PROBE = """#!/bin/sh
-API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-while true; do
-  HEADERS=$(mktemp)
-  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
-  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | tr -d '\\r' | cut -d' ' -f2)
+# A shell runtime that tries to take an invocation from a host port, and answers what curl said.
+SHELL_PROBE = shell_bootstrap("""
   PORT=$(echo "$EVENT" | sed 's/[^0-9]//g')
   OUT=$(curl -sS -m 3 "http://127.0.0.1:$PORT/2018-06-01/runtime/invocation/next" 2>&1 | base64 -w0)
-  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "{\\"curl\\": \\"$OUT\\"}" > /dev/null
-done
-"""
+  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "{\\"curl\\": \\"$OUT\\"}" > /dev/null""")
 
 NODE_PROBE = """
 const net = require("net");
@@ -119,22 +103,7 @@ exports.handler = async (event) => {
 
 
 def _create(lam: Any, runtime: str, files: dict[str, bytes | str]) -> str:
-    name = f"net-{uuid.uuid4().hex[:10]}"
-    handler = "index.handler" if not runtime.startswith("provided") else "none"
-    mode = 0o755 if runtime.startswith("provided") else 0o644
-    lam.create_function(
-        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": make_zip(files, mode=mode)},
-        Timeout=60,
-    )  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return name
-
-
-def _invoke(lam: Any, name: str, event: Any) -> Any:
-    response = lam.invoke(FunctionName=name, Payload=json.dumps(event))
-    body = response["Payload"].read()
-    assert "FunctionError" not in response, body
-    return json.loads(body)
+    return create(lam, runtime, files, prefix="net", Timeout=60)
 
 
 def _host_listening_ports() -> set[int]:
@@ -205,7 +174,7 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
     lam = aws("lambda")
     before = _host_listening_ports()
     victim = _create(lam, "provided.al2023", {"bootstrap": SHELL_VICTIM})
-    assert _invoke(lam, victim, {"n": 1}) == {"answer": 2, "api": "127.0.0.1:9001"}  # its own, as on AWS
+    assert invoke(lam, victim, {"n": 1}) == {"answer": 2, "api": "127.0.0.1:9001"}  # its own, as on AWS
     assert _host_listening_ports() == before  # its Runtime API listens in its own namespace, not on the host
     service_port, abstract, run_socket = host_service
     endpoint_port = urllib.parse.urlsplit(server.url).port
@@ -224,7 +193,7 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
             "169.254.169.254:80",
         ],
     }
-    seen = _invoke(lam, _create(lam, "python3.12", {"index.py": PROBE}), event)
+    seen = invoke(lam, _create(lam, "python3.12", {"index.py": PROBE}), event)
 
     assert seen["interfaces"] == ["lo"]
     assert seen["runtime_api"] == "127.0.0.1:9001"
@@ -244,7 +213,7 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
     for target, outcome in seen["proxy"].items():
         assert outcome.startswith("answered: HTTP/1.1 403 Forbidden"), (target, outcome)
     assert seen["endpoint"] == f"http://127.0.0.1:{endpoint_port}" and seen["health"] == 200
-    assert _invoke(lam, victim, {"n": 21}) == {"answer": 42, "api": "127.0.0.1:9001"}
+    assert invoke(lam, victim, {"n": 21}) == {"answer": 42, "api": "127.0.0.1:9001"}
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
@@ -252,7 +221,7 @@ def test_a_nodejs_function_cannot_reach_the_hosts_ports(aws: ClientFactory, serv
     lam = aws("lambda")
     endpoint_port = urllib.parse.urlsplit(server.url).port
     host_ports = sorted(_host_listening_ports() - {endpoint_port})
-    seen = _invoke(lam, _create(lam, "nodejs20.x", {"index.js": NODE_PROBE}), {"host_ports": host_ports})
+    seen = invoke(lam, _create(lam, "nodejs20.x", {"index.js": NODE_PROBE}), {"host_ports": host_ports})
     assert seen and set(seen.values()) == {"ECONNREFUSED"}, seen
 
 
@@ -260,10 +229,10 @@ def test_a_nodejs_function_cannot_reach_the_hosts_ports(aws: ClientFactory, serv
 def test_a_shell_function_cannot_take_another_instances_invocations(aws: ClientFactory, server: RunningServer) -> None:
     lam = aws("lambda")
     victim = _create(lam, "provided.al2023", {"bootstrap": SHELL_VICTIM})
-    assert _invoke(lam, victim, {"n": 2})["answer"] == 4
+    assert invoke(lam, victim, {"n": 2})["answer"] == 4
     probe = _create(lam, "provided.al2023", {"bootstrap": SHELL_PROBE})
     endpoint_port = urllib.parse.urlsplit(server.url).port
     for port in sorted(_host_listening_ports() - {endpoint_port}):
-        out = base64.b64decode(_invoke(lam, probe, {"port": port})["curl"]).decode()
+        out = base64.b64decode(invoke(lam, probe, {"port": port})["curl"]).decode()
         assert "Connection refused" in out or "Couldn't connect" in out, (port, out)
-    assert _invoke(lam, victim, {"n": 50})["answer"] == 100
+    assert invoke(lam, victim, {"n": 50})["answer"] == 100

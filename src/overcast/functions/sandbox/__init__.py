@@ -250,7 +250,7 @@ class LocalSandboxes:
         run = Path("/run")
         if "net" not in self.namespaces or run.is_symlink() or not run.is_dir():
             return ()
-        if any(run in Path(os.path.realpath(path)).parents for path in (*reveal, "/dev/shm")):
+        if any(run in Path(os.path.realpath(path)).parents for path in (*reveal, Path("/dev/shm"))):
             return ()  # what the instance must see is there (an old host's /dev/shm -> /run/shm)
         return (run,)
 
