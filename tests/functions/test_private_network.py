@@ -85,6 +85,8 @@ SHELL_PROBE = shell_bootstrap("""
   OUT=$(curl -sS -m 3 "http://127.0.0.1:$PORT/2018-06-01/runtime/invocation/next" 2>&1 | base64 -w0)
   curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "{\\"curl\\": \\"$OUT\\"}" > /dev/null""")
 
+NODE_VICTIM = "exports.handler = async (event) => ({ answer: event.n * 2 });\n"
+
 NODE_PROBE = """
 const net = require("net");
 function attempt(port) {
@@ -219,10 +221,13 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_a_nodejs_function_cannot_reach_the_hosts_ports(aws: ClientFactory, server: RunningServer) -> None:
     lam = aws("lambda")
+    victim = _create(lam, "nodejs20.x", {"index.js": NODE_VICTIM})  # a Node.js instance, with its Runtime API
+    assert invoke(lam, victim, {"n": 3}) == {"answer": 6}
     endpoint_port = urllib.parse.urlsplit(server.url).port
     host_ports = sorted(_host_listening_ports() - {endpoint_port})
     seen = invoke(lam, _create(lam, "nodejs20.x", {"index.js": NODE_PROBE}), {"host_ports": host_ports})
     assert seen and set(seen.values()) == {"ECONNREFUSED"}, seen
+    assert invoke(lam, victim, {"n": 4}) == {"answer": 8}
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime's bootstrap needs curl")
