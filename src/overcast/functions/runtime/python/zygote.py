@@ -35,7 +35,17 @@ def _reap(children: set[int], events: socket.socket) -> None:
             return
         if pid in children:
             children.discard(pid)
-            frames.send(events, {"op": "exit", "pid": pid, "status": status})
+            _tell(events, {"op": "exit", "pid": pid, "status": status}, children)
+
+
+def _tell(events: socket.socket, header: dict[str, object], children: set[int]) -> None:
+    """Send Overcast an event; if it is gone, take the instances down now. Its death closes the
+    channels before its parent-death signal reaches the zygote, so a vessel that saw its channel
+    end may exit (and be reaped here) first: the take-down must not wait for that signal."""
+    try:
+        frames.send(events, header)
+    except OSError:
+        _take_down(children)
 
 
 def _take_down(children: set[int]) -> None:
@@ -131,4 +141,4 @@ def main(argument: int) -> None:
         for fd in fds:
             os.close(fd)
         children.add(pid)
-        frames.send(events, {"op": "forked", "id": header["id"], "pid": pid})
+        _tell(events, {"op": "forked", "id": header["id"], "pid": pid}, children)
