@@ -1,4 +1,5 @@
-"""Lambda invoke: warm latency, cold start, throughput, CPU share by memory, idle instance memory.
+"""Lambda invoke: warm latency, cold start (Python's, and nodejs20.x's and provided.al2023's beside it),
+throughput, CPU share by memory, idle instance memory.
 
 Every figure is printed next to a limit measured in the same run: a bare round trip to a minimal
 raw ASGI app on uvicorn (latency, throughput) and `python -I -S -c pass` (cold start).
@@ -12,6 +13,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -36,6 +38,22 @@ CLIENTS, PER_CLIENT = 8, 400
 ROLE = "arn:aws:iam::000000000000:role/bench"
 
 ECHO = "def handler(event, context):\n    return event\n"
+NODE_ECHO = "exports.handler = async (event) => event;\n"
+# A provided.al2023 echo: the Runtime API loop in sh, curl for each call (as the tests' shell runtimes).
+SHELL_ECHO = """#!/bin/sh
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+while true; do
+  HEADERS=$(mktemp)
+  EVENT=$(curl -sS -D "$HEADERS" "$API/invocation/next")
+  REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | tr -d '\\r' | cut -d' ' -f2)
+  curl -sS -X POST "$API/invocation/$REQUEST_ID/response" -d "$EVENT" > /dev/null
+done
+"""
+# Other runtimes' cold starts, printed beside Python's: (runtime, files, what the host needs).
+OTHER_RUNTIMES = (
+    ("nodejs20.x", {"index.js": NODE_ECHO}, "node"),
+    ("provided.al2023", {"bootstrap": SHELL_ECHO}, "curl"),
+)
 PRIMES = """
 def handler(event, context):
     limit, rounds = event["limit"], event["rounds"]
@@ -126,9 +144,17 @@ def _p(values: list[float], q: float) -> float:
 
 
 def _zip(source: str) -> bytes:
+    return _zip_files({"app.py": source})
+
+
+def _zip_files(files: dict[str, str]) -> bytes:
+    """A code zip; a `bootstrap` is executable."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
+        for name, text in files.items():
+            entry = zipfile.ZipInfo(name)
+            entry.external_attr = (0o755 if name == "bootstrap" else 0o644) << 16
+            archive.writestr(entry, text)
     return buffer.getvalue()
 
 
@@ -165,16 +191,27 @@ class Overcast:
             config=Config(retries={"max_attempts": 1}, read_timeout=900),
         )
 
-    def create(self, name: str, source: str, memory: int = 128, timeout: int = 60) -> None:
+    def create(
+        self,
+        name: str,
+        source: str,
+        memory: int = 128,
+        timeout: int = 60,
+        runtime: str | None = None,
+        files: dict[str, str] | None = None,
+    ) -> None:
+        """A Python function of `source` (app.handler), or one of `runtime` made of `files` (index.handler)."""
+        python = f"python{sys.version_info.major}.{sys.version_info.minor}"
         self.lam.create_function(
             FunctionName=name,
-            Runtime=f"python{sys.version_info.major}.{sys.version_info.minor}",
+            Runtime=runtime or python,
             Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": _zip(source)},
+            Handler="index.handler" if runtime else "app.handler",
+            Code={"ZipFile": _zip_files(files) if files else _zip(source)},
             MemorySize=memory,
             Timeout=timeout,
         )
+        self.lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
     def invoke(self, name: str, event: Any, tail: bool = False) -> tuple[Any, str]:
         response = self.lam.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail" if tail else "None")
@@ -255,6 +292,7 @@ def run() -> None:
             f"{'cold invoke, whole round trip p50':<46} {cold_p50 * 1e3:>11.1f} ms  = "
             f"{cold_p50 / python_limit:6.2f} x limit"
         )
+        _other_cold_starts(oc, python_limit)
 
         uss = _idle_instance_uss(oc)
         if uss is not None:
@@ -299,14 +337,40 @@ def _freeze_thaw_seconds(rounds: int = 2000) -> float | None:
             held.remove(kill=False)
 
 
-def _cold_starts(oc: Overcast, runs: int = 15) -> tuple[list[float], list[float]]:
-    oc.create("cold", ECHO)
+def _other_cold_starts(oc: Overcast, python_limit: float) -> None:
+    """Cold starts of the other runtimes, beside Python's: no budget of their own, but the same limit,
+    so they can be compared. At 128 MB (as Python's) a runtime that starts a fresh process (node, sh
+    and curl) spends its CPU at 128/1769 of a core; at 1769 MB, a full core: the runtime's own cost."""
+    for runtime, files, needs in OTHER_RUNTIMES:
+        if shutil.which(needs) is None:
+            print(f"cold start {runtime}: skipped, this host has no {needs}")
+            continue
+        for memory in (128, 1769):
+            name = f"cold-{runtime.replace('.', '-')}-{memory}"
+            inits, colds = _cold_starts(oc, name=name, runtime=runtime, files=files, memory=memory)
+            init_p50, cold_p50 = statistics.median(inits), statistics.median(colds)
+            print(
+                f"{f'cold start {runtime} {memory} MB: Init Duration p50':<46} {init_p50:>11.1f} ms  = "
+                f"{init_p50 / 1e3 / python_limit:6.2f} x limit (round trip p50 {cold_p50 * 1e3:.1f} ms)"
+            )
+
+
+def _cold_starts(
+    oc: Overcast,
+    runs: int = 15,
+    name: str = "cold",
+    runtime: str | None = None,
+    files: dict[str, str] | None = None,
+    memory: int = 128,
+) -> tuple[list[float], list[float]]:
+    oc.create(name, ECHO, memory=memory, runtime=runtime, files=files)
     inits, colds = [], []
     for index in range(runs):
         # A configuration change retires the warm instances, so the next invoke starts cold.
-        oc.lam.update_function_configuration(FunctionName="cold", Description=f"run {index}")
+        oc.lam.update_function_configuration(FunctionName=name, Description=f"run {index}")
+        oc.lam.get_waiter("function_updated_v2").wait(FunctionName=name)
         started = time.perf_counter()
-        _, log = oc.invoke("cold", {}, tail=True)
+        _, log = oc.invoke(name, {}, tail=True)
         colds.append(time.perf_counter() - started)
         match = re.search(r"Init Duration: ([\d.]+) ms", log)
         if match:
