@@ -213,6 +213,7 @@ async def _compose(system: Overcast) -> None:
         invoke_path=aws.invoke if system.invoker is not None else None,
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
+    edge.function_urls = _function_urls(system)
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
@@ -234,10 +235,36 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
     return {
-        "lambda": lambda_.operations(registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker),
+        "lambda": lambda_.operations(
+            registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker, _function_url_of(system.url)
+        ),
         "logs": logs.operations(system.logs),
         "sts": sts.operations(),
     }
+
+
+def _function_urls(system: Overcast) -> Callable[..., Any] | None:
+    """Function URLs' data plane, built at its first request (its modules cost an idle server's start)."""
+    registry, invoker = system.registry, system.invoker
+    if registry is None or invoker is None:
+        return None
+    door: Any = None
+
+    async def serve(url_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
+        nonlocal door
+        if door is None:
+            from overcast.gateway.function_urls import FunctionUrlDoor
+
+            door = FunctionUrlDoor(registry.urls, invoker, system.settings.max_sync_payload_bytes)
+        await door(url_id, path, scope, receive, send)
+
+    return serve
+
+
+def _function_url_of(url: str) -> Callable[[str, str], str]:
+    """A function URL's address on this server: `http://<id>.lambda-url.<region>.localhost:<port>/`."""
+    port = url.rsplit(":", 1)[1].rstrip("/") if url.count(":") > 1 else "80"
+    return lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost:{port}/"
 
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:

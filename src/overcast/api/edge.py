@@ -37,6 +37,8 @@ FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes, str], Awaitab
 
 # The gateway serves one execute-api request: (api id, the raw path after the api id, scope, receive, send).
 ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
+# Function URLs are served alike: (URL id, the raw path, scope, receive, send).
+FunctionUrls = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 
 
 class Dispatches(Protocol):
@@ -49,6 +51,8 @@ class Dispatches(Protocol):
 HEALTH_PATHS = ("/_overcast/health", "/_localstack/health")
 EXECUTE_API_PATH = "/_aws/execute-api/"
 EXECUTE_API_HOST = b".execute-api.localhost"
+FUNCTION_URL_PATH = "/_aws/lambda-url/"
+FUNCTION_URL_HOST = b".lambda-url."
 
 log = logging.getLogger("overcast.api")
 
@@ -63,6 +67,7 @@ class Edge:
         routes: Mapping[str, InternalRoute] | None = None,
         invoke_path: FastPath | None = None,
         gateway: ExecuteApi | None = None,
+        function_urls: FunctionUrls | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.max_request_bytes = max_request_bytes
@@ -70,6 +75,7 @@ class Edge:
         self.routes = dict(routes or {})
         self.invoke_path = invoke_path  # Lambda's Invoke (POST .../invocations), the hot request
         self.gateway = gateway  # API Gateway's data plane (execute-api requests)
+        self.function_urls = function_urls  # Lambda's function URLs (gateway/function_urls.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,6 +88,11 @@ class Edge:
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
             await self._overcast(scope["method"], path, send)
             return
+        if self.function_urls is not None:
+            url = function_url_target(scope, path)
+            if url is not None:
+                await self.function_urls(url[0], url[1], scope, receive, send)
+                return
         if self.gateway is not None:
             target = execute_api_target(scope, path)
             if target is not None:
@@ -158,6 +169,22 @@ def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
             if host.lower().endswith(EXECUTE_API_HOST):
                 api_id = host[: -len(EXECUTE_API_HOST)].decode("latin-1")
                 return (api_id, path) if api_id and "." not in api_id else None
+            return None
+    return None
+
+
+def function_url_target(scope: Scope, path: str) -> tuple[str, str] | None:
+    """(URL id, raw path) of a function URL request (`<id>.lambda-url.<region>.localhost`, or the path
+    form `/_aws/lambda-url/<id>/...`), else None."""
+    if path.startswith(FUNCTION_URL_PATH):
+        url_id, _, rest = path[len(FUNCTION_URL_PATH) :].partition("/")
+        return (url_id, "/" + rest) if url_id else None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = (value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value).lower()
+            url_id, found, _region = host.partition(FUNCTION_URL_HOST)
+            if found and host.endswith(b".localhost") and url_id and b"." not in url_id:
+                return url_id.decode("latin-1"), path
             return None
     return None
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overcast.context import RequestContext
-from overcast.functions import permissions, validation, versions
+from overcast.functions import permissions, urls, validation, versions
 from overcast.functions.errors import (
     InvalidParameterValue,
     ResourceConflict,
@@ -246,6 +246,7 @@ class Aliases:
             if not deleted:
                 raise _alias_not_found(ctx, function, name)
             await permissions.drop(tx, ctx, function, name)  # the alias' policy goes with it
+            await urls.drop(tx, ctx, function, name)  # and its URL
 
     async def list_aliases(
         self,

@@ -22,7 +22,7 @@ from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import permissions, validation, versions
+from overcast.functions import permissions, urls, validation, versions
 from overcast.functions.aliases import Aliases
 from overcast.functions.code import CodeInput
 from overcast.functions.errors import (
@@ -35,6 +35,7 @@ from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.permissions import Permissions
 from overcast.functions.records import LATEST, AccountUsage, Alias, FunctionConfig, FunctionVersion
 from overcast.functions.schema import STEPS
+from overcast.functions.urls import FunctionUrls
 from overcast.functions.usage import check_storage, usage
 from overcast.functions.version_cache import VersionCache
 from overcast.kit import tags as kit_tags
@@ -100,6 +101,7 @@ class Registry:
         self.aliases = Aliases(store, self.cache, self.new_id)
         self.layers = Layers(store, self.clock)
         self.permissions = Permissions(store, self.cache, self.new_id)
+        self.urls = FunctionUrls(store, self.clock, self.cache)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
@@ -343,6 +345,7 @@ class Registry:
             await tx.execute("DELETE FROM lambda_versions WHERE account = ? AND region = ? AND name = ?", *keys)
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
             await permissions.drop(tx, ctx, ref.name)
+            await urls.drop(tx, ctx, ref.name)
             await kit_tags.drop(tx, function_arn(*keys))
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
 

@@ -54,4 +54,10 @@ STEPS: list[MigrationStep] = [
     "CREATE TABLE lambda_policies (account TEXT NOT NULL, region TEXT NOT NULL, function_name TEXT NOT NULL, "
     "qualifier TEXT NOT NULL, sid TEXT NOT NULL, position BIGINT NOT NULL, statement TEXT NOT NULL, "
     "PRIMARY KEY (account, region, function_name, qualifier, sid))",
+    # Function URLs (functions/urls.py): qualifier '' is the function's own ($LATEST), else an alias'; cors is
+    # the Cors settings as JSON, or '' for none.
+    "CREATE TABLE lambda_function_urls (url_id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
+    "function_name TEXT NOT NULL, qualifier TEXT NOT NULL, auth_type TEXT NOT NULL, cors TEXT NOT NULL, "
+    "invoke_mode TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, modified DOUBLE PRECISION NOT NULL, "
+    "UNIQUE (account, region, function_name, qualifier))",
 ]

@@ -120,6 +120,12 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     ),
     "GetPolicy": (_lambda(FN),),
     "RemovePermission": (_lambda(lambda r: {**FN(r), "StatementId": "b"}),),
+    # A function URL is its owner's to make, read and change (the URL itself answers whoever calls it).
+    "CreateFunctionUrlConfig": (_lambda(lambda r: {**FN(r), "AuthType": "NONE"}),),
+    "GetFunctionUrlConfig": (_lambda(FN),),
+    "UpdateFunctionUrlConfig": (_lambda(lambda r: {**FN(r), "Cors": {"AllowOrigins": ["*"]}}),),
+    "DeleteFunctionUrlConfig": (_lambda(FN),),
+    "ListFunctionUrlConfigs": (_lambda(FN),),
 }
 
 

@@ -57,6 +57,7 @@ def _lambda(lam: Any, r: Resources, tag: str) -> None:
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)
+    lam.create_function_url_config(FunctionName=name, AuthType="NONE")
 
 
 def _step_functions(sfn: Any, r: Resources, tag: str) -> None:
@@ -154,6 +155,7 @@ def _lambda_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "concurrency": lambda: lam.get_function_concurrency(FunctionName=fn),
         "provisioned": lambda: lam.list_provisioned_concurrency_configs(FunctionName=fn),
         "layer": lambda: lam.list_layer_versions(LayerName=r["layer"]),
+        "urls": lambda: lam.list_function_url_configs(FunctionName=fn),
     }
 
 

@@ -17,21 +17,29 @@ from overcast.api.services import (
     lambda_functions,
     lambda_layers,
     lambda_permissions,
+    lambda_urls,
 )
 from overcast.api.services.lambda_execution import Execution
-from overcast.api.services.lambda_functions import CodeUrl, Lambda
+from overcast.api.services.lambda_functions import CodeUrl, FunctionUrlOf, Lambda
 from overcast.functions.invoke import InvokeService
 from overcast.functions.registry import Registry
 
 
-def operations(registry: Registry, code_url: CodeUrl, invoker: InvokeService | None = None) -> OperationTable:
-    """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too."""
-    services = Lambda(registry, code_url, invoker)
+def operations(
+    registry: Registry,
+    code_url: CodeUrl,
+    invoker: InvokeService | None = None,
+    function_url: FunctionUrlOf | None = None,
+) -> OperationTable:
+    """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too.
+    `function_url`: a function URL's address from its id and region (by default on localhost:4566)."""
+    services = Lambda(registry, code_url, invoker, *([function_url] if function_url else []))
     handlers = {
         **lambda_functions.HANDLERS,
         **lambda_aliases.HANDLERS,
         **lambda_layers.HANDLERS,
         **lambda_permissions.HANDLERS,
+        **lambda_urls.HANDLERS,
     }
     table = bind(handlers, services)
     if invoker is not None:

@@ -25,6 +25,7 @@ from overcast.functions.records import FunctionConfig, FunctionVersion, LoggingC
 from overcast.functions.registry import Registry
 
 CodeUrl = Callable[[str], str]
+FunctionUrlOf = Callable[[str, str], str]
 
 # StateReason / LastUpdateStatusReason texts of the transitional states an answer may show
 # (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
@@ -40,6 +41,8 @@ class Lambda:
     # The execution side, when there is one: its instances are retired and its concurrency settings
     # forgotten as functions change, and GetFunction / GetAccountSettings report its concurrency.
     invoker: InvokeService | None = None
+    # A function URL's address from its id and region (gateway/function_urls.py serves it).
+    function_url: FunctionUrlOf = lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost:4566/"
 
 
 def lambda_time(epoch: float) -> str:

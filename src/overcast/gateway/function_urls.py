@@ -1,0 +1,237 @@
+"""Function URLs' data plane: an HTTP request to a function's URL becomes a payload 2.0 event, its answer a response.
+
+A function URL is served on Overcast's port as `http://<url-id>.lambda-url.<region>.localhost:<port>/`
+(the Host names it) or under the path `/_aws/lambda-url/<url-id>/...` for clients that cannot resolve
+`*.localhost` (api/edge.py `function_url_target` tells them apart). The event is API Gateway's payload
+format 2.0 with the sentinel values function URLs use (routeKey and stage "$default", accountId
+"anonymous" under AuthType NONE), and the function's answer is
+read as HTTP APIs read a 2.0 answer: a dict with statusCode is a response, anything else a JSON body
+(https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html). A function error, or an answer
+that is not a valid response, is 502 "Internal Server Error". CORS is answered as configured: preflight
+requests by the URL itself, and the configured headers on every response
+(https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors).
+AuthType NONE only (functions/urls.py refuses AWS_IAM); the lambda:InvokeFunctionUrl permission a URL
+with AuthType NONE needs in the function's policy is not checked until IAM exists.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from overcast.api.request_body import read_body
+from overcast.api.response_head import response_start
+from overcast.context import RequestContext
+from overcast.errors import AwsError
+from overcast.functions.urls import Cors, UrlConfig
+from overcast.gateway.binary import encode_body, is_http_api_text
+from overcast.gateway.events import request_time, split_cookies
+from overcast.gateway.responses import GatewayResult, MalformedResponse, map_response_v2
+
+log = logging.getLogger(__name__)
+
+_BAD_GATEWAY = GatewayResult(502, [("content-type", "text/plain; charset=utf-8")], b"Internal Server Error")
+
+
+class UrlLookup(Protocol):
+    async def by_id(self, url_id: str) -> UrlConfig | None: ...
+
+
+class Invoker(Protocol):
+    async def invoke(
+        self,
+        ctx: RequestContext,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = ...,
+        json_payload: bool = ...,
+    ) -> Any: ...
+
+
+class FunctionUrlDoor:
+    """Serves function URLs: finds the config, answers CORS preflights, invokes the function, maps its answer."""
+
+    def __init__(
+        self,
+        urls: UrlLookup,
+        invoker: Invoker,
+        max_payload_bytes: int,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.urls = urls
+        self.invoker = invoker
+        self.max_payload_bytes = max_payload_bytes
+        self.now_ms = now_ms
+
+    async def __call__(
+        self, url_id: str, path: str, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any
+    ) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            result = await self._answer(url_id, path, scope, receive, request_id)
+        except Exception:
+            log.exception("function URL request %s failed", request_id)
+            result = _BAD_GATEWAY
+        headers = [*result.headers, ("x-amzn-requestid", request_id)]
+        await send(response_start(result.status, headers, result.body))
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
+
+    async def _answer(
+        self, url_id: str, path: str, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], request_id: str
+    ) -> GatewayResult:
+        config = await self.urls.by_id(url_id)
+        body = await read_body(receive, self.max_payload_bytes)
+        if config is None:
+            return _message(403, "Forbidden")
+        if body is None:
+            return _message(413, "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
+        origin = _header(headers, "origin")
+        preflight = scope["method"] == "OPTIONS" and _header(headers, "access-control-request-method") is not None
+        if config.cors is not None and origin is not None and preflight:
+            return _preflight(config.cors, origin)
+        event = url_event(config, scope, path, headers, body, request_id, self.now_ms())
+        ctx = RequestContext(account_id=config.account, region=config.region, request_id=request_id)
+        try:
+            output = await self.invoker.invoke(
+                ctx, config.function_name, json.dumps(event).encode(), qualifier=config.qualifier, json_payload=True
+            )
+        except AwsError as error:
+            return _invoke_error(error)
+        if output.function_error is not None:
+            result = _BAD_GATEWAY
+        else:
+            try:
+                result = map_response_v2(output.payload)
+            except MalformedResponse:
+                result = _BAD_GATEWAY
+        return _with_cors(config.cors, origin, result)
+
+
+def url_event(
+    config: UrlConfig,
+    scope: dict[str, Any],
+    path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    request_id: str,
+    now_ms: int,
+) -> dict[str, Any]:
+    """The payload format 2.0 event of a function URL request
+    (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-request-payload)."""
+    joined: dict[str, str] = {}
+    cookie_values: list[str] = []
+    for name, value in headers:
+        if name == "cookie":
+            cookie_values.append(value)
+        else:
+            joined[name] = f"{joined[name]},{value}" if name in joined else value
+    raw_query = scope.get("query_string", b"").decode("latin-1")
+    domain = joined.get("host", "").rsplit(":", 1)[0] if not joined.get("host", "").endswith("]") else joined["host"]
+    client = scope.get("client")
+    content_type = joined.get("content-type")
+    text, is_base64 = encode_body(body, binary=not is_http_api_text(content_type)) if body else (None, False)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": raw_query,
+    }
+    if cookie_values:
+        event["cookies"] = split_cookies(cookie_values)
+    event["headers"] = joined
+    query = _query(raw_query)
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = {
+        "accountId": "anonymous",
+        "apiId": config.url_id,
+        "domainName": domain,
+        "domainPrefix": config.url_id,
+        "http": {
+            "method": scope["method"],
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": client[0] if client else "127.0.0.1",
+            "userAgent": joined.get("user-agent", ""),
+        },
+        "requestId": request_id,
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": request_time(now_ms),
+        "timeEpoch": now_ms,
+    }
+    if text is not None:
+        event["body"] = text
+    event["isBase64Encoded"] = is_base64
+    return event
+
+
+def _query(raw: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    joined: dict[str, str] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    values = [value for key, value in headers if key == name]
+    return ",".join(values) if values else None
+
+
+def _message(status: int, text: str) -> GatewayResult:
+    return GatewayResult(status, [("content-type", "application/json")], json.dumps({"Message": text}).encode())
+
+
+def _invoke_error(error: AwsError) -> GatewayResult:
+    """What the URL answers when the function could not be invoked: throttled is 429, the rest 502."""
+    if error.status == 429:
+        return _message(429, "Rate Exceeded.")
+    if error.status == 413:
+        return _message(413, str(error.message))
+    return _BAD_GATEWAY
+
+
+def _allowed_origin(cors: Cors, origin: str) -> str | None:
+    origins = cors.allow_origins or ()
+    if "*" in origins:
+        return "*"
+    return origin if origin in origins else None
+
+
+def _preflight(cors: Cors, origin: str) -> GatewayResult:
+    headers: list[tuple[str, str]] = []
+    allowed = _allowed_origin(cors, origin)
+    if allowed is not None:
+        headers.append(("access-control-allow-origin", allowed))
+        if cors.allow_methods:
+            headers.append(("access-control-allow-methods", ",".join(cors.allow_methods)))
+        if cors.allow_headers:
+            headers.append(("access-control-allow-headers", ",".join(cors.allow_headers)))
+        if cors.max_age is not None:
+            headers.append(("access-control-max-age", str(cors.max_age)))
+        if cors.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+    return GatewayResult(200, headers, b"")
+
+
+def _with_cors(cors: Cors | None, origin: str | None, result: GatewayResult) -> GatewayResult:
+    """The configured CORS headers replace any the function sent."""
+    if cors is None:
+        return result
+    headers = [(k, v) for k, v in result.headers if not k.lower().startswith("access-control-")]
+    allowed = _allowed_origin(cors, origin) if origin is not None else None
+    if allowed is not None:
+        headers.append(("access-control-allow-origin", allowed))
+        if cors.expose_headers:
+            headers.append(("access-control-expose-headers", ",".join(cors.expose_headers)))
+        if cors.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+    return GatewayResult(result.status, headers, result.body)
