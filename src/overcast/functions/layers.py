@@ -2,22 +2,30 @@
 function's layer list (https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html).
 
 Version numbers of a layer are never reused, even after versions are deleted (lambda_layers.next_version).
-Every call reads and writes the caller's own layers: another account's layer version needs a grant
-Overcast does not keep yet, so it is refused as Lambda refuses it without one.
+Every call writes the caller's own layers; another account's layer version is read (GetLayerVersion,
+GetLayerVersionByArn) and used in a function's Layers only when its policy grants the caller
+lambda:GetLayerVersion (functions/layer_policies.py), and refused as Lambda refuses it otherwise.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from overcast.clock import Clock
-from overcast.context import RequestContext
-from overcast.functions import validation
+from overcast.context import RequestContext, account_root
+from overcast.functions import layer_policies, validation
 from overcast.functions.code import CodeInput, drop_unreferenced, prepare_layer, store_code
 from overcast.functions.errors import InvalidParameterValue, ResourceNotFound
-from overcast.functions.names import constraint_error, layer_denied, parse_layer_name, parse_layer_version_arn
+from overcast.functions.names import (
+    constraint_error,
+    layer_denied,
+    parse_layer_name,
+    parse_layer_owner,
+    parse_layer_version_arn,
+)
 from overcast.functions.records import CodeRef, LayerRef, LayerVersion
 from overcast.functions.usage import check_storage
 from overcast.kit.pages import page_of
@@ -143,8 +151,8 @@ class Layers:
         return layer
 
     async def get(self, ctx: RequestContext, layer_name: str, version: int) -> LayerVersion:
-        name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "GetLayerVersion")
-        layer = await _load(self.store, ctx, name, version)
+        owner, name = parse_layer_owner(layer_name, ctx.account_id, ctx.region)
+        layer = await _readable(self.store, ctx, owner, name, version, layer_name)
         if layer is None:
             raise ResourceNotFound(_NOT_FOUND)
         return layer
@@ -153,9 +161,7 @@ class Layers:
         ref = parse_layer_version_arn(arn)
         if ref.region != ctx.region:
             raise ResourceNotFound(_NOT_FOUND)
-        if ref.account != ctx.account_id:
-            raise layer_denied(ctx.account_id, ctx.region, arn)
-        layer = await _load(self.store, ctx, ref.name, ref.version)
+        layer = await _readable(self.store, ctx, ref.account, ref.name, ref.version, arn)
         if layer is None:
             raise ResourceNotFound(_NOT_FOUND)
         return layer
@@ -175,6 +181,7 @@ class Layers:
                 name,
                 version,
             )
+            await layer_policies.drop(tx, ctx.account_id, ctx.region, name, version)
             await drop_unreferenced(tx, [layer.code.sha256_hex])
 
     async def list_layers(
@@ -226,6 +233,19 @@ class Layers:
         return page_of(found, paging, lambda layer: [-layer.version])
 
 
+async def _readable(
+    q: Queries, ctx: RequestContext, owner: str, name: str, version: int, named: str
+) -> LayerVersion | None:
+    """A layer version the caller may read: its own, or another account's whose policy grants the caller
+    lambda:GetLayerVersion (AccessDenied otherwise, whether the version exists or not)."""
+    if owner != ctx.account_id:
+        caller = account_root(ctx.account_id, ctx.region)
+        if not await layer_policies.readable(q, caller, owner, ctx.region, name, version):
+            raise layer_denied(ctx.account_id, ctx.region, named)
+        ctx = dataclasses.replace(ctx, account_id=owner)
+    return await _load(q, ctx, name, version)
+
+
 async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[str]) -> list[LayerRef]:
     """The layer versions a function lists, checked as CreateFunction / UpdateFunctionConfiguration check them."""
     refs: list[LayerRef] = []
@@ -236,15 +256,13 @@ async def resolve_for_function(q: Queries, ctx: RequestContext, arns: Sequence[s
             raise InvalidParameterValue(
                 f"Layers are not in the same region as the function. Layers are expected to be in region {ctx.region}."
             )
-        if ref.account != ctx.account_id:
-            raise layer_denied(ctx.account_id, ctx.region, arn)
         if (ref.account, ref.name) in seen:
             raise InvalidParameterValue(
                 "Two different versions of the same layer are not allowed to be referenced in the same function. "
                 f"{seen[(ref.account, ref.name)]} and {arn} are versions of the same layer."
             )
         seen[(ref.account, ref.name)] = arn
-        layer = await _load(q, ctx, ref.name, ref.version)
+        layer = await _readable(q, ctx, ref.account, ref.name, ref.version, arn)
         if layer is None:
             raise InvalidParameterValue(f"Layer version {arn} does not exist.")
         refs.append(LayerRef(layer.arn, layer.code.size, layer.code.unzipped_size, layer.code.sha256_hex))

@@ -110,8 +110,8 @@ def caller_arn(account: str, region: str) -> str:
 
 def layer_denied(account: str, region: str, arn: str, action: str = "GetLayerVersion") -> AccessDenied:
     """Another account's layer version: using it needs a grant in its resource-based policy
-    (https://docs.aws.amazon.com/lambda/latest/dg/permissions-layer-cross-account.html), which Overcast
-    does not keep yet."""
+    (https://docs.aws.amazon.com/lambda/latest/dg/permissions-layer-cross-account.html,
+    functions/layer_policies.py)."""
     return AccessDenied(
         f"User: {caller_arn(account, region)} is not authorized to perform: lambda:{action} on resource: {arn}"
     )
@@ -131,8 +131,17 @@ def parse_layer_name(text: str, account: str, region: str, action: str) -> str:
     """LayerName as a name or a layer ARN (without version) of the caller's account and region.
     Another account's layer in the caller's region is AccessDenied for `action`, as AWS answers
     without a grant; one in another region names nothing."""
+    owner, name = parse_layer_owner(text, account, region)
+    if owner != account:
+        raise layer_denied(account, region, text, action)
+    return name
+
+
+def parse_layer_owner(text: str, account: str, region: str) -> tuple[str, str]:
+    """LayerName as a name or a layer ARN (without version): (the account that owns it, its name). One in
+    another region names nothing."""
     if LAYER_NAME.match(text or "") and len(text) <= 140:
-        return text
+        return account, text
     layer = _layer(text)
     if layer is None or layer[2] is not None:
         raise constraint_error(
@@ -142,11 +151,9 @@ def parse_layer_name(text: str, account: str, region: str, action: str) -> str:
             "[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+",
         )
     arn, name, _ = layer
-    if arn.region == region and arn.account != account:
-        raise layer_denied(account, region, text, action)
-    if not arn.owned_by(account, region):
+    if arn.region != region:
         raise ResourceNotFound("The resource you requested does not exist.")
-    return name
+    return arn.account, name
 
 
 @dataclass(frozen=True, slots=True)

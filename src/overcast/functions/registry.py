@@ -30,6 +30,7 @@ from overcast.functions.errors import (
     ResourceConflict,
     revision_mismatch,
 )
+from overcast.functions.layer_policies import LayerPolicies
 from overcast.functions.layers import Layers
 from overcast.functions.names import function_arn, parse_function_ref
 from overcast.functions.permissions import Permissions
@@ -102,6 +103,7 @@ class Registry:
         self.layers = Layers(store, self.clock)
         self.permissions = Permissions(store, self.cache, self.new_id)
         self.urls = FunctionUrls(store, self.clock, self.cache)
+        self.layer_policies = LayerPolicies(store, self.new_id)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 

@@ -60,4 +60,11 @@ STEPS: list[MigrationStep] = [
     "function_name TEXT NOT NULL, qualifier TEXT NOT NULL, auth_type TEXT NOT NULL, cors TEXT NOT NULL, "
     "invoke_mode TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, modified DOUBLE PRECISION NOT NULL, "
     "UNIQUE (account, region, function_name, qualifier))",
+    # Layer versions' resource-based policies (functions/layer_policies.py), one statement a row, and each
+    # policy's RevisionId.
+    "CREATE TABLE lambda_layer_policies (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "version BIGINT NOT NULL, sid TEXT NOT NULL, position BIGINT NOT NULL, statement TEXT NOT NULL, "
+    "PRIMARY KEY (account, region, name, version, sid));"
+    "CREATE TABLE lambda_layer_policy_revisions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+    "version BIGINT NOT NULL, revision_id TEXT NOT NULL, PRIMARY KEY (account, region, name, version))",
 ]

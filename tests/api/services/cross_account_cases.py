@@ -104,6 +104,22 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     # no versions), so only the other account's ARN is tried.
     "DeleteLayerVersion": (Case(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}, DENIED),),
     "ListLayerVersions": (Case(lambda r: {"LayerName": r["layer_arn"]}, DENIED),),
+    # A layer version's policy is its owner's to change or read.
+    "AddLayerVersionPermission": (
+        _lambda(
+            lambda r: {
+                "LayerName": r["layer_arn"],
+                "VersionNumber": 1,
+                "StatementId": "b",
+                "Action": "lambda:GetLayerVersion",
+                "Principal": B,
+            }
+        ),
+    ),
+    "RemoveLayerVersionPermission": (
+        _lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1, "StatementId": "b"}),
+    ),
+    "GetLayerVersionPolicy": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}),),
     "Invoke": (_lambda(FN), _lambda(ALIAS)),
     "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}, gap=INVOKE_ASYNC_GAP),),
     "PutFunctionConcurrency": (_lambda(lambda r: {**FN(r), "ReservedConcurrentExecutions": 1}),),

@@ -1,12 +1,15 @@
-"""Lambda's layer operations: PublishLayerVersion, Get/Delete/ListLayerVersion(s), GetLayerVersionByArn, ListLayers."""
+"""Lambda's layer operations: PublishLayerVersion, Get/Delete/ListLayerVersion(s), GetLayerVersionByArn, ListLayers,
+and a version's policy: Add/RemoveLayerVersionPermission, GetLayerVersionPolicy."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.lambda_functions import Lambda, code_input, lambda_time, listed
 from overcast.context import RequestContext
+from overcast.functions.layer_policies import LayerGrant
 from overcast.functions.records import LayerVersion
 
 
@@ -88,7 +91,30 @@ async def list_layer_versions(s: Lambda, ctx: RequestContext, p: Params) -> Outp
     return listed("LayerVersions", [_layer_item(layer) for layer in found], marker)
 
 
+async def add_layer_version_permission(s: Lambda, ctx: RequestContext, p: Params) -> Output:
+    grant = LayerGrant(p["StatementId"], p["Action"], p["Principal"], p.get("OrganizationId"))
+    added, revision = await s.registry.layer_policies.add(
+        ctx, p["LayerName"], p["VersionNumber"], grant, p.get("RevisionId")
+    )
+    return {"Statement": json.dumps(added, separators=(",", ":")), "RevisionId": revision}
+
+
+async def remove_layer_version_permission(s: Lambda, ctx: RequestContext, p: Params) -> Output:
+    await s.registry.layer_policies.remove(
+        ctx, p["LayerName"], p["VersionNumber"], p["StatementId"], p.get("RevisionId")
+    )
+    return {}
+
+
+async def get_layer_version_policy(s: Lambda, ctx: RequestContext, p: Params) -> Output:
+    policy, revision = await s.registry.layer_policies.get(ctx, p["LayerName"], p["VersionNumber"])
+    return {"Policy": json.dumps(policy, separators=(",", ":")), "RevisionId": revision}
+
+
 HANDLERS: Mapping[str, Unbound[Lambda]] = {
+    "AddLayerVersionPermission": add_layer_version_permission,
+    "RemoveLayerVersionPermission": remove_layer_version_permission,
+    "GetLayerVersionPolicy": get_layer_version_policy,
     "PublishLayerVersion": publish_layer_version,
     "GetLayerVersion": get_layer_version,
     "GetLayerVersionByArn": get_layer_version_by_arn,
