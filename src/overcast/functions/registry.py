@@ -22,7 +22,7 @@ from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
 from overcast.functions import code as code_ops
 from overcast.functions import layers as layer_ops
-from overcast.functions import permissions, urls, validation, versions
+from overcast.functions import options, permissions, urls, validation, versions
 from overcast.functions.aliases import Aliases
 from overcast.functions.code import CodeInput
 from overcast.functions.errors import (
@@ -33,6 +33,7 @@ from overcast.functions.errors import (
 from overcast.functions.layer_policies import LayerPolicies
 from overcast.functions.layers import Layers
 from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.options import FunctionOptions
 from overcast.functions.permissions import Permissions
 from overcast.functions.records import LATEST, AccountUsage, Alias, FunctionConfig, FunctionVersion
 from overcast.functions.schema import STEPS
@@ -104,6 +105,7 @@ class Registry:
         self.permissions = Permissions(store, self.cache, self.new_id)
         self.urls = FunctionUrls(store, self.clock, self.cache)
         self.layer_policies = LayerPolicies(store, self.new_id)
+        self.options = FunctionOptions(store)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
@@ -348,6 +350,7 @@ class Registry:
             await tx.execute("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND function_name = ?", *keys)
             await permissions.drop(tx, ctx, ref.name)
             await urls.drop(tx, ctx, ref.name)
+            await options.drop(tx, ctx, ref.name)
             await kit_tags.drop(tx, function_arn(*keys))
             await code_ops.drop_unreferenced(tx, [row["code_sha"] for row in rows])
 
@@ -370,6 +373,7 @@ class Registry:
             int(qualifier),
         )
         await permissions.drop(tx, ctx, name, qualifier)
+        await options.drop(tx, ctx, name, str(int(qualifier)))
         await code_ops.drop_unreferenced(tx, [version.code.sha256_hex])
 
     # --- versions --------------------------------------------------------------------------------

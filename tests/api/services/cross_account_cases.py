@@ -142,6 +142,10 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "UpdateFunctionUrlConfig": (_lambda(lambda r: {**FN(r), "Cors": {"AllowOrigins": ["*"]}}),),
     "DeleteFunctionUrlConfig": (_lambda(FN),),
     "ListFunctionUrlConfigs": (_lambda(FN),),
+    "GetFunctionRecursionConfig": (_lambda(FN),),
+    "PutFunctionRecursionConfig": (_lambda(lambda r: {**FN(r), "RecursiveLoop": "Allow"}),),
+    "GetRuntimeManagementConfig": (_lambda(FN),),
+    "PutRuntimeManagementConfig": (_lambda(lambda r: {**FN(r), "UpdateRuntimeOn": "FunctionUpdate"}),),
 }
 
 

@@ -16,6 +16,7 @@ from overcast.api.services import (
     lambda_execution,
     lambda_functions,
     lambda_layers,
+    lambda_options,
     lambda_permissions,
     lambda_urls,
 )
@@ -40,6 +41,7 @@ def operations(
         **lambda_layers.HANDLERS,
         **lambda_permissions.HANDLERS,
         **lambda_urls.HANDLERS,
+        **lambda_options.HANDLERS,
     }
     table = bind(handlers, services)
     if invoker is not None:
