@@ -123,7 +123,10 @@ class Edge:
             response = internal_failure(_request(scope, path, body or b""), request_id)
             start = _start(response)
         await send(start)
-        await send({"type": "http.response.body", "body": response.body})
+        if response.stream is None:
+            await send({"type": "http.response.body", "body": response.body})
+        else:
+            await _stream(response, request_id, send)
 
     async def _overcast(self, method: str, path: str, send: Send) -> None:
         """One request for Overcast's own paths, and their error boundary: a JSON error naming the request."""
@@ -189,6 +192,20 @@ def function_url_target(scope: Scope, path: str) -> tuple[str, str] | None:
     return None
 
 
+async def _stream(response: HttpResponse, request_id: str, send: Send) -> None:
+    """A streamed body, each part sent as it comes. Once the head is sent a failure cannot become an
+    error response: the stream ends where it failed (the client sees it end without its last event)."""
+    assert response.stream is not None
+    if response.body:
+        await send({"type": "http.response.body", "body": response.body, "more_body": True})
+    try:
+        async for part in response.stream:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+    except Exception:
+        log.exception("streamed response %s failed", request_id)
+    await send({"type": "http.response.body", "body": b""})
+
+
 def _too_large(limit: int, request_id: str) -> HttpResponse:
     # Lambda's wording for an oversize request, e.g. "Request must be smaller than 70167211 bytes
     # for the CreateFunction operation" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
@@ -215,7 +232,7 @@ def _request(scope: Scope, path: str, body: bytes) -> HttpRequest:
 
 def _start(response: HttpResponse) -> dict[str, Any]:
     """The ASGI start of `response` (raises for a header HTTP cannot carry: inside the boundaries, on purpose)."""
-    return response_start(response.status, response.headers, response.body)
+    return response_start(response.status, response.headers, response.body, streamed=response.stream is not None)
 
 
 async def _refuse_websocket(receive: Receive, send: Send) -> None:

@@ -24,9 +24,12 @@ class UnsendableHeader(ValueError):
     """A response header HTTP cannot carry."""
 
 
-def response_start(status: int, headers: Iterable[tuple[str, Any]], body: bytes) -> dict[str, Any]:
+def response_start(
+    status: int, headers: Iterable[tuple[str, Any]], body: bytes, *, streamed: bool = False
+) -> dict[str, Any]:
     """The ASGI `http.response.start` message, with the body's own Content-Length (one a function's
-    answer carried is replaced, as API Gateway replaces it).
+    answer carried is replaced, as API Gateway replaces it); none for a `streamed` body, which the
+    server then sends chunked.
 
     Raises UnicodeEncodeError for a header that is not Latin-1, UnsendableHeader for one the
     server would refuse.
@@ -49,5 +52,6 @@ def response_start(status: int, headers: Iterable[tuple[str, Any]], body: bytes)
         encoded.append((raw, text.encode("latin-1")))
     if _BAD_VALUE.search("".join(values)):
         raise UnsendableHeader(f"a response header value has control characters: {encoded}")
-    encoded.append((b"content-length", str(len(body)).encode()))
+    if not streamed:
+        encoded.append((b"content-length", str(len(body)).encode()))
     return {"type": "http.response.start", "status": status, "headers": encoded}

@@ -121,6 +121,7 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     ),
     "GetLayerVersionPolicy": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}),),
     "Invoke": (_lambda(FN), _lambda(ALIAS)),
+    "InvokeWithResponseStream": (_lambda(FN),),
     "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}, gap=INVOKE_ASYNC_GAP),),
     "PutFunctionConcurrency": (_lambda(lambda r: {**FN(r), "ReservedConcurrentExecutions": 1}),),
     "GetFunctionConcurrency": (_lambda(FN),),

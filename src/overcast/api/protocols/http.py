@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -24,3 +25,5 @@ class HttpResponse:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    # A streamed body (an event stream): its parts are sent as they come, after `body`.
+    stream: AsyncIterator[bytes] | None = None

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.model import OperationModel, Shape, StructureShape
 
+from overcast.api.protocols import eventstream
 from overcast.api.protocols.http import HttpResponse
 from overcast.api.protocols.serialize_json import JSON_FORM, Converter, compile_shape, dumps, error_body
 from overcast.api.protocols.serialize_scalars import (
@@ -36,7 +37,7 @@ class RestPlan:
     headers: tuple[tuple[str, str, Callable[[Any], str]], ...]  # (member, header name, to text)
     header_maps: tuple[tuple[str, str], ...]  # (member, header name prefix)
     payload: str | None  # the member that is the whole body
-    payload_kind: str  # "blob", "string" or "json"
+    payload_kind: str  # "blob", "string", "json" or "eventstream"
     body: Converter | None  # output (or payload) -> JSON-able value; None: as is
     has_body: bool  # whether any member travels in a JSON body
     sets_content_type: bool  # a header member carries Content-Type
@@ -91,6 +92,9 @@ def compile_plan(shape: StructureShape | None, status: int) -> RestPlan:
         if payload_shape.type_name in ("blob", "string"):
             kind = payload_shape.type_name
             body = None
+        elif payload_shape.serialization.get("eventstream"):
+            kind = "eventstream"
+            body = None
         else:
             body = compile_shape(JSON_FORM, payload_shape)
     else:
@@ -130,6 +134,13 @@ def rest_json_response(operation: OperationModel, output: dict[str, Any], reques
         if entries:
             headers.extend((prefix + key, str(value)) for key, value in entries.items())
     content_type: str | None = JSON_CONTENT_TYPE
+    if plan.payload is not None and plan.payload_kind == "eventstream":
+        # A streamed response: (event type, fields) pairs, each encoded as it comes.
+        events = output.get(plan.payload)
+        stream_shape = operation.output_shape.members[plan.payload]
+        if not plan.sets_content_type:
+            headers.append(("Content-Type", eventstream.CONTENT_TYPE))
+        return HttpResponse(status, headers, b"", _encoded(stream_shape, events) if events is not None else None)
     if plan.payload is not None:
         value = output.get(plan.payload)
         if plan.payload_kind == "blob":
@@ -150,6 +161,11 @@ def rest_json_response(operation: OperationModel, output: dict[str, Any], reques
     if content_type is not None and not plan.sets_content_type:
         headers.append(("Content-Type", content_type))
     return HttpResponse(status, headers, body)
+
+
+async def _encoded(stream_shape: Shape, events: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIterator[bytes]:
+    async for event_type, fields in events:
+        yield eventstream.event(stream_shape, event_type, fields)
 
 
 _error_plans: dict[int, tuple[StructureShape, tuple[tuple[str, str, Callable[[Any], str]], ...]]] = {}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import json
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.lambda_functions import lambda_time, listed
 from overcast.context import RequestContext
-from overcast.errors import NotImplementedOperation
+from overcast.errors import NotImplementedOperation, ValidationException
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig
-from overcast.functions.invoke import InvokeService
+from overcast.functions.invoke import InvokeOutput, InvokeService
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,78 @@ async def invoke(s: Execution, ctx: RequestContext, p: Params) -> Output:
     if result.log_result is not None:
         out["LogResult"] = result.log_result
     return out
+
+
+async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Params) -> Output:
+    """InvokeWithResponseStream: the response as an event stream, each chunk passed on as the runtime
+    streams it (`awslambda.streamifyResponse`, a custom runtime's streaming mode); a function that
+    does not stream answers in one chunk, as on AWS
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html)."""
+    invocation_type = p.get("InvocationType") or "RequestResponse"
+    if invocation_type not in ("RequestResponse", "DryRun"):
+        raise ValidationException(
+            f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [RequestResponse, DryRun]"
+        )
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+    run = asyncio.ensure_future(
+        s.invoker.invoke(
+            ctx,
+            p["FunctionName"],
+            p.get("Payload") or b"",
+            qualifier=p.get("Qualifier"),
+            invocation_type=invocation_type,
+            log_type=p.get("LogType") or "None",
+            client_context=p.get("ClientContext"),
+            on_chunk=chunks.put_nowait,
+        )
+    )
+    run.add_done_callback(lambda _: chunks.put_nowait(None))
+    first = await chunks.get()  # the first chunk, or the end: errors before any answer are the API's
+    if first is None:
+        result = run.result()
+        if result.status_code == 204:
+            return {"StatusCode": 204, "ExecutedVersion": result.executed_version}
+        version = result.executed_version
+    else:
+        version = run.result().executed_version if run.done() else p.get("Qualifier") or "$LATEST"
+    return {
+        "StatusCode": 200,
+        "ExecutedVersion": version,
+        "ResponseStreamContentType": "application/vnd.amazon.eventstream",
+        "EventStream": _response_events(first, chunks, run),
+    }
+
+
+async def _response_events(
+    first: bytes | None, chunks: asyncio.Queue[bytes | None], run: asyncio.Future[InvokeOutput]
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    chunk = first
+    while chunk is not None:
+        if chunk:
+            yield "PayloadChunk", {"Payload": chunk}
+        chunk = await chunks.get()
+    result = await run
+    complete: dict[str, Any] = {}
+    if result.function_error is not None:
+        complete["ErrorCode"], complete["ErrorDetails"] = _stream_error(result.payload, result.function_error)
+    elif result.payload:  # not streamed: the whole response in one chunk
+        yield "PayloadChunk", {"Payload": result.payload}
+    if result.log_result is not None:
+        complete["LogResult"] = result.log_result
+    yield "InvokeComplete", complete
+
+
+def _stream_error(payload: bytes, function_error: str) -> tuple[str, str]:
+    """InvokeComplete's ErrorCode and ErrorDetails for a failed invocation: the error document's type and
+    message when it is one, else the function error and the payload."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("errorType"), str):
+        return document["errorType"], str(document.get("errorMessage", ""))
+    return function_error, payload.decode(errors="replace")
 
 
 async def invoke_async(s: Execution, ctx: RequestContext, p: Params) -> Output:
@@ -100,6 +175,7 @@ async def list_provisioned_concurrency_configs(s: Execution, ctx: RequestContext
 
 HANDLERS: Mapping[str, Unbound[Execution]] = {
     "Invoke": invoke,
+    "InvokeWithResponseStream": invoke_with_response_stream,
     "InvokeAsync": invoke_async,
     "PutFunctionConcurrency": put_function_concurrency,
     "GetFunctionConcurrency": get_function_concurrency,

@@ -19,6 +19,7 @@ import binascii
 import json
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -30,6 +31,10 @@ from overcast.functions.instances import Invocation
 # AWS's largest synchronous response: the Runtime API answers 413 past it, and Invoke reports
 # Function.ResponseSizeTooLarge ("... maximum allowed payload size (6291556 bytes).").
 MAX_RESPONSE_BYTES = 6_291_556
+# A streamed response's ceiling (https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html):
+# past it the rest is not passed on and the invocation fails as too large.
+MAX_STREAMED_BYTES = 200 * 1024 * 1024
+_STREAMING = b"streaming"
 
 _PREFIX = b"/2018-06-01/runtime/"
 _NEXT = b"invocation/next"
@@ -146,6 +151,7 @@ class _Connection(asyncio.Protocol):
         self.body: list[bytes] = []
         self.size = 0
         self.keep_alive = True
+        self.stream_to: Callable[[bytes], None] | None = None  # a streamed response's chunks go here
 
     # --- asyncio.Protocol ---
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -174,6 +180,7 @@ class _Connection(asyncio.Protocol):
         self.headers = {}
         self.body = []
         self.size = 0
+        self.stream_to = None
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -184,10 +191,16 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         if self.headers.get(b"expect", b"").lower() == b"100-continue" and self.transport is not None:
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if self.headers.get(b"lambda-runtime-function-response-mode", b"").lower() == _STREAMING:
+            self.stream_to = self.api._stream_target(self.url)
 
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
-        if self.size <= self.api.max_response_bytes:
+        stream_to = self.stream_to
+        if stream_to is not None:
+            if self.size <= MAX_STREAMED_BYTES:
+                stream_to(body)
+        elif self.size <= self.api.max_response_bytes:
             self.body.append(body)
 
     def on_message_complete(self) -> None:
@@ -392,6 +405,16 @@ class RuntimeApi:
             self._init.set_result(outcome)
         return _response(202, _ACCEPTED)
 
+    def _stream_target(self, url: bytes) -> Callable[[bytes], None] | None:
+        """Where a streamed response posted to `url` goes as it arrives: the current invocation's
+        on_chunk, when it has one and the URL names it; else the response is read whole."""
+        current = self._current
+        if current is None or current.on_chunk is None or self._state != _RUNNING:
+            return None
+        path = url.split(b"?", 1)[0]
+        expected = _PREFIX + b"invocation/" + current.request_id.encode() + b"/response"
+        return current.on_chunk if path == expected else None
+
     def _result(self, connection: _Connection, request_id: str, kind: bytes, body: bytes) -> bytes:
         target = "InvocationResponse" if kind == b"response" else "InvocationErrorResponse"
         current = self._current
@@ -403,7 +426,14 @@ class RuntimeApi:
         self._state = _SENT
         self._current = None
         answer = _response(202, _ACCEPTED)
-        if connection.size > self.max_response_bytes:
+        streamed = connection.stream_to is not None
+        if streamed and connection.size > MAX_STREAMED_BYTES:
+            message = f"Response payload size exceeded maximum allowed payload size ({MAX_STREAMED_BYTES} bytes)."
+            error_type = "Function.ResponseSizeTooLarge"
+            reply = Reply(_error_body(error_type, message), error_type, duration_ms)
+        elif streamed:
+            reply = Reply(b"", None, duration_ms)  # the chunks went to the caller as they came
+        elif connection.size > self.max_response_bytes:
             message = f"Response payload size exceeded maximum allowed payload size ({self.max_response_bytes} bytes)."
             error_type = "Function.ResponseSizeTooLarge"
             reply = Reply(_error_body(error_type, message), error_type, duration_ms)

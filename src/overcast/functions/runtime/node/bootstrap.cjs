@@ -252,23 +252,63 @@ async function loadHandler(appRoot, fullHandler) {
   return handler;
 }
 
-// --- response streaming, buffered ----------------------------------------------------------
-// `awslambda.streamifyResponse(handler)` handlers write to a stream. Invoke returns such a
-// function's whole response at once (https://docs.aws.amazon.com/lambda/latest/dg/
-// configuration-response-streaming.html), which is what Overcast does: the stream is buffered.
+// --- response streaming --------------------------------------------------------------------
+// `awslambda.streamifyResponse(handler)` handlers write to a stream, which goes to the Runtime API
+// as it is written: a POST of the response in the streaming mode, chunk by chunk
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming,
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html). Invoke still
+// returns the whole response at once; InvokeWithResponseStream and RESPONSE_STREAM function URLs
+// pass the chunks on as they arrive. `HttpResponseStream.from` writes the prelude a function URL reads
+// the status and headers from, then eight zero bytes, as AWS's runtime does.
 
-const RAW = Symbol('overcast.raw-response'); // a response body posted as-is, not as JSON
+const STREAMED = Symbol('overcast.streamed-response'); // the response went out while the handler ran
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+
+function openResponseStream(requestId) {
+  const socket = net.connect({ host: API_HOST, port: Number(API_PORT), noDelay: true });
+  let contentType = 'application/octet-stream';
+  let headSent = false;
+  let answer = Buffer.alloc(0);
+  const answered = new Promise((resolve, reject) => {
+    socket.on('data', (data) => {
+      answer = Buffer.concat([answer, data]);
+      if (answer.indexOf('\r\n\r\n') >= 0) resolve(Number(answer.toString('latin1').split(' ')[1]));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('Runtime API connection closed')));
+  });
+  const head = () => {
+    if (headSent) return;
+    headSent = true;
+    socket.write(
+      `POST ${BASE}/invocation/${requestId}/response HTTP/1.1\r\nHost: ${API_HOST}:${API_PORT}\r\n` +
+        `Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n` +
+        `Content-Type: ${contentType}\r\n\r\n`,
+    );
+  };
+  const responseStream = new stream.Writable({
+    write(chunk, encoding, done) {
+      const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
+      head();
+      if (data.length) socket.write(`${data.length.toString(16)}\r\n`);
+      if (data.length) socket.write(data);
+      socket.write(data.length ? '\r\n' : '', () => done());
+    },
+    final(done) {
+      head();
+      socket.write('0\r\n\r\n', () => done());
+    },
+  });
+  responseStream.setContentType = (type) => {
+    if (!headSent) contentType = String(type);
+  };
+  responseStream.answered = answered.finally(() => socket.destroy());
+  return responseStream;
+}
 
 function streamifyResponse(handler) {
   return async function streamingHandler(event, context) {
-    const chunks = [];
-    const responseStream = new stream.Writable({
-      write(chunk, encoding, done) {
-        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
-        done();
-      },
-    });
-    responseStream.setContentType = () => {};
+    const responseStream = openResponseStream(context.awsRequestId);
     const finished = new Promise((resolve, reject) => {
       responseStream.on('finish', resolve);
       responseStream.on('error', reject);
@@ -276,15 +316,23 @@ function streamifyResponse(handler) {
     const result = handler(event, responseStream, context);
     if (!result || typeof result.then !== 'function') throw new Error('Streaming does not support non-async handlers.');
     await result;
-    if (!responseStream.writableFinished) throw new Error('Response stream is not finished.');
+    if (!responseStream.writableEnded) responseStream.end();
     await finished;
-    return { [RAW]: Buffer.concat(chunks) };
+    await responseStream.answered;
+    return { [STREAMED]: true };
   };
 }
 
 globalThis.awslambda = {
   streamifyResponse,
-  HttpResponseStream: { from: (responseStream) => responseStream },
+  HttpResponseStream: {
+    from(responseStream, prelude) {
+      responseStream.setContentType(HTTP_INTEGRATION);
+      responseStream.write(JSON.stringify(prelude || {}));
+      responseStream.write(Buffer.alloc(8));
+      return responseStream;
+    },
+  },
 };
 
 // --- the invoke loop --------------------------------------------------------------------------
@@ -325,9 +373,10 @@ async function invokeOnce(handler) {
 
   let reported = false;
   const respond = (result) => {
+    if (result && result[STREAMED]) return scheduleNext(handler); // posted already, as it was written
     let body;
     try {
-      body = result && result[RAW] ? result[RAW] : JSON.stringify(result === undefined ? null : result);
+      body = JSON.stringify(result === undefined ? null : result);
     } catch (_) {
       return fail(new Error('Unable to stringify response body'));
     }

@@ -1,0 +1,89 @@
+"""InvokeWithResponseStream through the real server with boto3: chunks as the handler writes them.
+
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import ClientFactory
+from tests.functions.hostile import create
+
+PYTHON = """
+def handler(event, context):
+    if event.get("fail"):
+        raise ValueError("no stream today")
+    print("buffered")
+    return {"whole": event["n"]}
+"""
+
+# Writes "first", then holds the stream open until the test sets the function's Description to "go"
+# (read from Overcast's endpoint inside the instance), then writes "second" and ends.
+NODE = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream.setContentType("text/plain");
+  responseStream.write("first");
+  const config = `${process.env.AWS_ENDPOINT_URL}/2015-03-31/functions/${context.functionName}/configuration`;
+  for (;;) {
+    const answer = await (await fetch(config)).json();
+    if (answer.Description === "go") break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  responseStream.write("second");
+  responseStream.end();
+});
+"""
+
+
+def _events(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(response["EventStream"])
+
+
+def test_a_function_that_does_not_stream_answers_in_one_chunk(aws: ClientFactory) -> None:
+    lam = aws("lambda")
+    name = create(lam, "python3.12", {"index.py": PYTHON}, prefix="stream")
+    response = lam.invoke_with_response_stream(FunctionName=name, Payload=b'{"n": 7}', LogType="Tail")
+    assert response["StatusCode"] == 200 and response["ExecutedVersion"] == "$LATEST"
+    assert response["ResponseStreamContentType"] == "application/vnd.amazon.eventstream"
+    events = _events(response)
+    assert [list(e) for e in events] == [["PayloadChunk"], ["InvokeComplete"]]
+    assert json.loads(events[0]["PayloadChunk"]["Payload"]) == {"whole": 7}
+    assert "buffered" in base64.b64decode(events[1]["InvokeComplete"]["LogResult"]).decode()
+
+    failed = _events(lam.invoke_with_response_stream(FunctionName=name, Payload=b'{"fail": true}'))
+    assert failed == [{"InvokeComplete": {"ErrorCode": "ValueError", "ErrorDetails": "no stream today"}}]
+
+
+def test_stream_errors_before_any_answer_are_the_apis(aws: ClientFactory) -> None:
+    lam = aws("lambda")
+    with pytest.raises(ClientError) as missing:
+        lam.invoke_with_response_stream(FunctionName="no-such-function", Payload=b"{}")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    name = create(lam, "python3.12", {"index.py": PYTHON}, prefix="stream")
+    with pytest.raises(ClientError) as event:
+        lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}", InvocationType="Event")
+    assert event.value.response["Error"]["Code"] == "ValidationException"
+    dry = lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}", InvocationType="DryRun")
+    assert dry["StatusCode"] == 204
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
+def test_a_streaming_handlers_first_chunk_arrives_before_it_finishes(aws: ClientFactory) -> None:
+    lam = aws("lambda")
+    name = create(lam, "nodejs20.x", {"index.js": NODE}, prefix="stream", Description="wait")
+    response = lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")
+    events = iter(response["EventStream"])
+    assert next(events) == {"PayloadChunk": {"Payload": b"first"}}  # the handler is still waiting for "go"
+    lam.update_function_configuration(FunctionName=name, Description="go")
+    rest = list(events)
+    assert rest == [{"PayloadChunk": {"Payload": b"second"}}, {"InvokeComplete": {}}]
+    # Invoke gets the same response whole.
+    lam.update_function_configuration(FunctionName=name, Description="go")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read() == b"firstsecond"
