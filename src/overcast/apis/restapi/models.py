@@ -17,9 +17,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from jsonschema import Draft4Validator
-from jsonschema.exceptions import SchemaError
-
 from overcast.apis.errors import Conflict, NotFound
 from overcast.apis.restapi import patch
 from overcast.apis.restapi.ids import new_id
@@ -104,6 +101,9 @@ def _check_schema(d: Definition, m: Model) -> None:
     """A JSON model's schema: JSON, draft 4, its references local or to this API's existing models."""
     if m.schema is None or "json" not in m.content_type.lower():
         return
+    from jsonschema import Draft4Validator  # here, not at start-up: ~70 ms, for the APIs that have models
+    from jsonschema.exceptions import SchemaError
+
     try:
         schema = json.loads(m.schema)
         if not isinstance(schema, dict):
