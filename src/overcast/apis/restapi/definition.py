@@ -86,14 +86,15 @@ _CLONED = (
 
 
 def new_api(attributes: dict[str, Any]) -> Definition:
-    """The Definition of a new REST API with these RestApi fields, and its root resource "/".
+    """The Definition of a new REST API with these RestApi fields, its root resource "/" and default models.
 
-    Its id and creation date are the store's to give (`RestApis.create`)."""
+    Its id is made here (an import's model references name it); its creation date is the store's to give
+    (`RestApis.create`)."""
     given = {key: value for key, value in attributes.items() if value is not None}
     if not given.get("name"):
         raise BadRequest("Invalid REST API name specified")
     root_id = new_id()
-    api = check_api(RestApi(**{"id": "", "created_date": 0.0, **given, "root_resource_id": root_id}))
+    api = check_api(RestApi(**{"id": new_id(), "created_date": 0.0, **given, "root_resource_id": root_id}))
     return Definition(api, {root_id: resources.root(root_id)}, models=models.default_models())
 
 

@@ -43,6 +43,8 @@ _DEFAULT_SCHEMAS = {
     ),
 }
 
+DEFAULT_MODELS = tuple(_DEFAULT_SCHEMAS)
+
 MODEL_SPEC: patch.Spec = {
     "/schema": Field(("schema",)),
     "/description": Field(("description",)),
@@ -91,6 +93,10 @@ def references(schema: Any) -> Iterator[str]:
             yield from references(item)
 
 
+def model_url(api_id: str, name: str) -> str:
+    return MODEL_URL.format(api_id=api_id, name=name)
+
+
 def referenced_model(ref: str) -> str | None:
     """The model name a canonical model URL names (None: not one)."""
     found = _MODEL_REF.fullmatch(ref)
@@ -121,18 +127,33 @@ def _check_schema(d: Definition, m: Model) -> None:
             raise _invalid("Invalid model schema specified", f"Model reference must be to an existing model: {ref}")
 
 
-def create_model(d: Definition, requested: Model) -> tuple[Definition, Model]:
-    if not requested.name:
+def _check_names(m: Model) -> None:
+    if not m.name:
         raise BadRequest("Model name must be non-empty")
-    if not _NAME.fullmatch(requested.name):
-        raise BadRequest(f"Invalid model name specified: {requested.name}. Model names must be alphanumeric.")
-    if not requested.content_type:
+    if not _NAME.fullmatch(m.name):
+        raise BadRequest(f"Invalid model name specified: {m.name}. Model names must be alphanumeric.")
+    if not m.content_type:
         raise BadRequest("Invalid content type specified")
+
+
+def create_model(d: Definition, requested: Model) -> tuple[Definition, Model]:
+    _check_names(requested)
     if requested.name in d.models:
         raise Conflict("Model name already exists for this REST API")
     m = dataclasses.replace(requested, id=requested.id or new_id(6))
     _check_schema(d, m)
     return dataclasses.replace(d, models={**d.models, m.name: m}), m
+
+
+def put_models(d: Definition, made: list[Model]) -> Definition:
+    """An import's models, each replacing the one of its name; their schemas are checked once all are in
+    (they may name each other)."""
+    for m in made:
+        _check_names(m)
+    d = dataclasses.replace(d, models={**d.models, **{m.name: dataclasses.replace(m, id=new_id(6)) for m in made}})
+    for m in made:
+        _check_schema(d, m)
+    return d
 
 
 def update_model(d: Definition, name: str, ops: list[PatchOperation]) -> tuple[Definition, Model]:
