@@ -215,3 +215,19 @@ def test_the_validation_gateway_responses_can_be_customised(
 
 def _resource(api: Api, path: str) -> str:
     return next(r["id"] for r in api.apigw.get_resources(restApiId=api.id)["items"] if r["path"] == path)
+
+
+def test_the_default_model_validates_any_content_type(server: RunningServer, http: httpx.Client, api: Api) -> None:
+    where = {"restApiId": api.id, "resourceId": _resource(api, "/pets"), "httpMethod": "POST"}
+    api.apigw.update_method(
+        **where,
+        patchOperations=[
+            {"op": "remove", "path": "/requestModels/application~1json"},
+            {"op": "add", "path": "/requestModels/$default", "value": "Owner"},
+        ],
+    )
+    api.deploy()
+    for content_type in ("application/json", "text/plain", "application/x-anything"):
+        refused(post(server, http, api, b'{"name": "Rex"}', **{"content-type": content_type}), "Invalid request body")
+        answer = post(server, http, api, b'{"email": "a@b"}', **{"content-type": content_type})
+        assert answer.status_code == 200, (content_type, answer.text)
