@@ -67,6 +67,14 @@ class CacheSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Validation:
+    """What a REST method's request validator checks before its integration runs."""
+
+    required_parameters: tuple[str, ...] = ()  # "method.request.querystring.owner", ... (parameters' check on)
+    body_models: tuple[tuple[str, str], ...] = ()  # content type (or "$default") -> model name (body's check on)
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """One thing a request can match: an HTTP API route, or a REST method on a resource."""
 
@@ -81,6 +89,7 @@ class Route:
     api_key_required: bool = False
     throttle: Throttle | None = None  # route (HTTP) or method (REST) throttling, over the stage's
     cache: CacheSettings | None = None  # REST method settings over the stage's
+    validation: Validation | None = None  # REST: the method's request validator, when it checks anything
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,7 @@ class DeployedApi:
     access_log_destination: str = ""  # a log group ARN
     disable_execute_api_endpoint: bool = False
     api_name: str = ""  # the API's name: REST APIs' metrics go under the ApiName dimension
+    models: tuple[tuple[str, str], ...] = ()  # REST: model name -> its JSON schema, for request validation
 
 
 @dataclass(frozen=True, slots=True)

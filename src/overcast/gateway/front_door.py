@@ -1,8 +1,9 @@
 """Gateway: API Gateway's data plane — one execute-api request from the edge through the whole pipeline.
 
 find the API and stage -> payload limit -> CORS preflight (HTTP APIs) -> route -> authorizer ->
-API key and usage plan -> throttles -> quota -> cache (REST) -> integration -> response mapping ->
-CORS headers -> gateway responses (REST customisations) -> request id headers -> metrics and access log.
+API key and usage plan -> throttles -> quota -> request validation (REST) -> cache (REST) -> integration ->
+response mapping -> CORS headers -> gateway responses (REST customisations) -> request id headers ->
+metrics and access log.
 
 Stage selection: a REST API's first path segment names the stage; an HTTP API's names it when a
 stage of that name exists, else the request goes to the `$default` stage with its whole path
@@ -49,6 +50,7 @@ from overcast.gateway.responses import (
 from overcast.gateway.throttles import Throttles, request_limits
 from overcast.gateway.trace import INTERNAL_ERROR, Answer, Observer, Trace
 from overcast.gateway.usage import Usage
+from overcast.gateway.validation import check as validate
 from overcast.observe.metrics import Metrics
 
 Scope = dict[str, Any]
@@ -369,6 +371,10 @@ class Gateway:
             and not await self.usage.consume(plan)
         ):
             return self._fail(api, request, trace, failure(kind, "QUOTA_EXCEEDED"))
+        if route.validation is not None:
+            invalid = validate(route.validation, snapshot.route(route).body_validators, request, match)
+            if invalid is not None:
+                return self._fail(api, request, trace, invalid)
         if kind is ApiKind.REST and self.cache is not None and api.cache_cluster_enabled:
             return await self._cached(match, request, trace, auth, plan)
         return await self._integrate(match, request, trace, auth, plan)

@@ -25,6 +25,7 @@ class Failure:
     headers: tuple[tuple[str, str], ...] = ()
     response_type: str | None = None  # the REST gateway response type that may customise it
     message: str = ""  # $context.error.message
+    validation_error: str = ""  # $context.error.validationErrorString (request validation's details)
 
 
 # type -> (status, message, REST's x-amzn-ErrorType)
@@ -40,6 +41,9 @@ DEFAULTS: dict[str, tuple[int, str, str]] = {
     "API_CONFIGURATION_ERROR": (500, "Internal server error", "InternalServerErrorException"),
     "DEFAULT_5XX": (500, "Internal server error", "InternalServerErrorException"),
     "DEFAULT_4XX": (400, "Bad Request", "BadRequestException"),
+    # request validation: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
+    "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
+    "BAD_REQUEST_PARAMETERS": (400, "Missing required request parameters", "BadRequestException"),
 }
 
 # HTTP APIs' wording for the same situations.
@@ -64,14 +68,16 @@ def _json(value: dict[str, str]) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def failure(kind: ApiKind, response_type: str) -> Failure:
-    """The default answer of `response_type` for an API of `kind`."""
+def failure(kind: ApiKind, response_type: str, message: str | None = None, validation_error: str = "") -> Failure:
+    """The default answer of `response_type` for an API of `kind` (`message`: its own instead of the type's)."""
     if kind is ApiKind.HTTP:
-        status, message = HTTP_DEFAULTS.get(response_type, HTTP_DEFAULTS["DEFAULT_5XX"])
+        status, default = HTTP_DEFAULTS.get(response_type, HTTP_DEFAULTS["DEFAULT_5XX"])
+        message = message or default
         return Failure(status, _json({"message": message}), (), None, message)
-    status, message, error_type = DEFAULTS.get(response_type, DEFAULTS["DEFAULT_5XX"])
+    status, default, error_type = DEFAULTS.get(response_type, DEFAULTS["DEFAULT_5XX"])
+    message = message or default
     headers = (("x-amzn-ErrorType", error_type),)
-    return Failure(status, _json({"message": message}), headers, response_type, message)
+    return Failure(status, _json({"message": message}), headers, response_type, message, validation_error)
 
 
 def customise(
@@ -117,6 +123,7 @@ def render(template: str, api: DeployedApi, answer: Failure, request_id: str) ->
         "$context.error.messageString": json.dumps(answer.message),
         "$context.error.message": answer.message,
         "$context.error.responseType": answer.response_type or "",
+        "$context.error.validationErrorString": answer.validation_error,
         "$context.requestId": request_id,
         "$context.apiId": api.api_id,
         "$context.stage": api.stage,

@@ -1,10 +1,11 @@
 """Prepared: what the data plane derives from a deployed snapshot once, instead of on every request.
 
 A DeployedApi never changes (a new deployment publishes a new one), so what follows from it alone —
-its compiled route table, its metrics' dimension sets, and per route the throttle buckets and the
-fixed parts of a Lambda proxy event — is computed on first use and kept with the snapshot.
-`PreparedApis` keeps them for one Gateway, so two servers in one process share nothing; a stage's
-new snapshot replaces its old one, so what is kept follows the deployed stages.
+its compiled route table, its metrics' dimension sets, and per route the throttle buckets, the
+fixed parts of a Lambda proxy event and the compiled schemas of request validation — is computed on
+first use and kept with the snapshot. `PreparedApis` keeps them for one Gateway, so two servers in one
+process share nothing; a stage's new snapshot replaces its old one, so what is kept follows the deployed
+stages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from overcast.gateway.measures import api_dimensions
 from overcast.gateway.request import RouteMatch
 from overcast.gateway.routing import compile_routes
 from overcast.gateway.throttles import request_limits
+from overcast.gateway.validation import BodyValidators
 from overcast.observe.metrics import dimensions_key
 
 __all__ = ["Prepared", "PreparedApis", "PreparedRoute"]
@@ -23,14 +25,17 @@ _CACHE_LIMIT = 4096  # stages kept; a deleted stage's snapshot goes when the lim
 
 
 class PreparedRoute:
-    """One route of one snapshot: its throttle buckets and the fixed text of its Lambda proxy events."""
+    """One route of one snapshot: its throttle buckets, the fixed text of its Lambda proxy events, and its
+    request validation's compiled body schemas."""
 
-    __slots__ = ("limits", "route", "text")
+    __slots__ = ("body_validators", "limits", "route", "text")
 
     def __init__(self, api: DeployedApi, route: Route) -> None:
         self.route = route
         self.limits: list[tuple[str, Throttle]] = request_limits(api, route)  # without a usage plan's key
         self.text = RouteText(api, route)
+        validation = route.validation
+        self.body_validators = BodyValidators(api, validation) if validation and validation.body_models else None
 
 
 class Prepared:

@@ -242,6 +242,8 @@ STAGE: Params = lambda r: {**API(r), "stageName": "prod"}  # noqa: E731
 AUTH: Params = lambda r: {**API(r), "authorizerId": r["rest_authorizer"]}  # noqa: E731
 DEPLOY: Params = lambda r: {**API(r), "deploymentId": r["rest_deployment"]}  # noqa: E731
 GWR: Params = lambda r: {**API(r), "responseType": "DEFAULT_4XX"}  # noqa: E731
+MODEL: Params = lambda r: {**API(r), "modelName": "Pet"}  # noqa: E731
+VALIDATOR: Params = lambda r: {**API(r), "requestValidatorId": r["rest_validator"]}  # noqa: E731
 PLAN: Params = lambda r: {"usagePlanId": r["usage_plan"]}  # noqa: E731
 KEY: Params = lambda r: {"apiKey": r["api_key"]}  # noqa: E731
 PATCH = {"patchOperations": [{"op": "replace", "path": "/description", "value": "b was here"}]}
@@ -347,6 +349,18 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
             _rest(lambda r: {**AUTH(r), "patchOperations": [{"op": "replace", "path": "/name", "value": "b"}]}),
         ),
         "DeleteAuthorizer": (_rest(AUTH),),
+        "CreateModel": (_rest(lambda r: {**API(r), "name": "B", "contentType": "application/json", "schema": "{}"}),),
+        "GetModel": (_rest(MODEL),),
+        "GetModels": (_rest(API),),
+        "UpdateModel": (_rest(lambda r: {**MODEL(r), **PATCH}),),
+        "DeleteModel": (_rest(MODEL),),
+        "CreateRequestValidator": (_rest(lambda r: {**API(r), "name": "b", "validateRequestBody": True}),),
+        "GetRequestValidator": (_rest(VALIDATOR),),
+        "GetRequestValidators": (_rest(API),),
+        "UpdateRequestValidator": (
+            _rest(lambda r: {**VALIDATOR(r), "patchOperations": [{"op": "replace", "path": "/name", "value": "b"}]}),
+        ),
+        "DeleteRequestValidator": (_rest(VALIDATOR),),
         "CreateDeployment": (_rest(lambda r: {**API(r), "stageName": "b"}),),
         "GetDeployment": (_rest(DEPLOY),),
         "GetDeployments": (_rest(API),),

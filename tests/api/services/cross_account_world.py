@@ -92,6 +92,8 @@ def _rest_api(apigw: Any, r: Resources, tag: str) -> None:
     apigw.put_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX", statusCode="418")
     uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{r['function_arn']}/invocations"
     r["rest_authorizer"] = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=uri)["id"]
+    apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema='{"type": "object"}')
+    r["rest_validator"] = apigw.create_request_validator(restApiId=api_id, name="body", validateRequestBody=True)["id"]
     r["rest_deployment"] = apigw.create_deployment(restApiId=api_id, stageName="prod")["id"]
     r["api_key"] = apigw.create_api_key(name=f"key-{tag}", enabled=True, tags={"owner": "a"})["id"]
     r["usage_plan"] = plan = apigw.create_usage_plan(
@@ -184,6 +186,8 @@ def _rest_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         ),
         "gateway responses": lambda: apigw.get_gateway_responses(restApiId=api),
         "authorizers": lambda: apigw.get_authorizers(restApiId=api),
+        "models": lambda: apigw.get_models(restApiId=api),
+        "request validators": lambda: apigw.get_request_validators(restApiId=api),
         "deployments": lambda: apigw.get_deployments(restApiId=api),
         "stages": lambda: apigw.get_stages(restApiId=api),
         "key": lambda: apigw.get_api_key(apiKey=r["api_key"], includeValue=True),

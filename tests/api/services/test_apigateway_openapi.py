@@ -273,3 +273,102 @@ def test_http_api_import_serves_exports_and_reimports(
     code, _ = error(v2.reimport_api, ApiId=api_id, Body=json.dumps(bad))
     assert code == "BadRequestException" and len(v2.get_routes(ApiId=api_id)["Items"]) == 1
     assert len(v2.get_apis()["Items"]) == count
+
+
+def validated(function_arn: str) -> dict[str, Any]:
+    """The petstore with a Pet schema (naming an Owner schema), request validators and a validated POST."""
+    spec = petstore(function_arn)
+    post = spec["paths"]["/pets"]["post"]
+    del post["security"]
+    post["requestBody"] = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}
+    post["x-amazon-apigateway-request-validator"] = "body"
+    spec["paths"]["/pets"]["get"]["parameters"] = [{"name": "owner", "in": "query", "required": True}]
+    spec["x-amazon-apigateway-request-validators"] = {
+        "body": {"validateRequestBody": True, "validateRequestParameters": False},
+        "params": {"validateRequestBody": False, "validateRequestParameters": True},
+    }
+    spec["x-amazon-apigateway-request-validator"] = "params"
+    spec["components"]["schemas"] = {
+        "Pet": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "owner": {"$ref": "#/components/schemas/Owner"}},
+        },
+        "Owner": {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}},
+    }
+    return spec
+
+
+def test_imported_models_and_validators_validate_requests(apigw: Any, server: RunningServer, function_arn: str) -> None:
+    api_id = apigw.import_rest_api(body=json.dumps(validated(function_arn)).encode())["id"]
+    found = {m["name"]: m for m in apigw.get_models(restApiId=api_id)["items"]}
+    assert sorted(found) == ["Empty", "Error", "Owner", "Pet"]
+    owner_ref = json.loads(found["Pet"]["schema"])["properties"]["owner"]["$ref"]
+    assert owner_ref == f"https://apigateway.amazonaws.com/restapis/{api_id}/models/Owner"
+    validators = {v["name"]: v for v in apigw.get_request_validators(restApiId=api_id)["items"]}
+    assert (validators["body"]["validateRequestBody"], validators["body"]["validateRequestParameters"]) == (True, False)
+    pets = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/pets")
+    post = apigw.get_method(restApiId=api_id, resourceId=pets, httpMethod="POST")
+    assert post["requestModels"] == {"application/json": "Pet"}
+    assert post["requestValidatorId"] == validators["body"]["id"]
+    get = apigw.get_method(restApiId=api_id, resourceId=pets, httpMethod="GET")
+    assert get["requestValidatorId"] == validators["params"]["id"]  # the definition's default validator
+
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    base = f"{server.url}/_aws/execute-api/{api_id}/prod"
+    with httpx.Client(timeout=30) as http:
+        bad = http.post(f"{base}/pets", json={"name": "Rex", "owner": {}})
+        assert (bad.status_code, bad.json()) == (400, {"message": "Invalid request body"})
+        good = http.post(f"{base}/pets", json={"name": "Rex", "owner": {"email": "a@b"}})
+        assert good.status_code == 200 and json.loads(good.json()["body"])["name"] == "Rex"
+        missing = http.get(f"{base}/pets")
+        assert (missing.status_code, missing.json()) == (
+            400,
+            {"message": "Missing required request parameters: [owner]"},
+        )
+        assert http.get(f"{base}/pets?owner=ann").status_code == 200
+
+    # Exported with its models and validators, and imported again: the same models, validators and methods.
+    for export_type in ("oas30", "swagger"):
+        body = apigw.get_export(
+            restApiId=api_id, stageName="prod", exportType=export_type, parameters={"extensions": "apigateway"}
+        )["body"].read()
+        again = apigw.import_rest_api(body=body)["id"]
+        schemas = {m["name"]: json.loads(m["schema"]) for m in apigw.get_models(restApiId=again)["items"]}
+        owner = f"https://apigateway.amazonaws.com/restapis/{again}/models/Owner"
+        assert schemas["Pet"]["properties"]["owner"] == {"$ref": owner}, export_type
+        copied = {v["name"]: v for v in apigw.get_request_validators(restApiId=again)["items"]}
+        assert {n: v["validateRequestBody"] for n, v in copied.items()} == {"body": True, "params": False}
+        pets_again = next(r["id"] for r in apigw.get_resources(restApiId=again)["items"] if r["path"] == "/pets")
+        post_again = apigw.get_method(restApiId=again, resourceId=pets_again, httpMethod="POST")
+        assert post_again["requestModels"] == {"application/json": "Pet"}, export_type
+        assert post_again["requestValidatorId"] == copied["body"]["id"]
+
+    # Swagger 2.0: definitions and a body parameter; overwrite replaces the models and validators.
+    swagger = {
+        "swagger": "2.0",
+        "info": {"title": "PetStore", "version": "2"},
+        "consumes": ["application/json"],
+        "x-amazon-apigateway-request-validators": {"all": {"validateRequestBody": True}},
+        "paths": {
+            "/cats": {
+                "post": {
+                    "x-amazon-apigateway-request-validator": "all",
+                    "parameters": [{"in": "body", "name": "cat", "schema": {"$ref": "#/definitions/Cat"}}],
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{}"}},
+                }
+            }
+        },
+        "definitions": {"Cat": {"type": "object", "required": ["lives"]}},
+    }
+    apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=json.dumps(swagger).encode())
+    assert sorted(m["name"] for m in apigw.get_models(restApiId=api_id)["items"]) == ["Cat", "Empty", "Error"]
+    assert [v["name"] for v in apigw.get_request_validators(restApiId=api_id)["items"]] == ["all"]
+    cats = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/cats")
+    assert apigw.get_method(restApiId=api_id, resourceId=cats, httpMethod="POST")["requestModels"] == {
+        "application/json": "Cat"
+    }
+    undefined = {**swagger, "x-amazon-apigateway-request-validators": {}}
+    code, message = error(apigw.put_rest_api, restApiId=api_id, mode="overwrite", body=json.dumps(undefined).encode())
+    assert code == "BadRequestException" and "request validator 'all' is not defined" in message

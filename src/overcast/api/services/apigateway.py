@@ -2,7 +2,8 @@
 
 Rules and errors live in `overcast.apis.restapi`; the wire shapes in `apigateway_wire`; the
 operations on resources and methods in `apigateway_methods`, on API keys, usage plans and usage in
-`apigateway_keys`. Get* lists page through the kit (`limit`, `position`).
+`apigateway_keys`, on models and request validators in `apigateway_models`. Get* lists page through
+the kit (`limit`, `position`).
 FlushStageCache calls the data plane's cache through `flush`, FlushStageAuthorizersCache its
 authorizers' result cache through `flush_authorizers`; GetUsage / UpdateUsage ask the quota counters
 (`usage`); without them those operations answer AWS-shaped "not implemented".
@@ -19,6 +20,7 @@ from typing import Protocol
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_keys import KEY_HANDLERS
 from overcast.api.services.apigateway_methods import METHOD_HANDLERS
+from overcast.api.services.apigateway_models import MODEL_HANDLERS
 from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, tagged
 from overcast.apis.deployed import Quota
 from overcast.apis.restapi import RestApis, definition, exports, openapi, stages
@@ -345,6 +347,7 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "GetTags": get_tags,
     **METHOD_HANDLERS,
     **KEY_HANDLERS,
+    **MODEL_HANDLERS,
 }
 
 

@@ -172,9 +172,9 @@ class RestApis:
     # -- REST APIs --------------------------------------------------------------------------------
 
     async def create(self, ctx: RequestContext, d: Definition, tagged: Mapping[str, str]) -> RestApi:
-        """Store a new REST API (made by `definition.new_api`, `clone` or an import) under a new id."""
+        """Store a new REST API (made by `definition.new_api`, `clone` or an import) under its new id."""
         now = self.clock.now()
-        api = dataclasses.replace(d.api, id=new_id(), created_date=now)
+        api = dataclasses.replace(d.api, id=d.api.id or new_id(), created_date=now)
         doc = codec.dump(dataclasses.replace(d, api=api))
         async with self.store.transaction() as tx:
             await tx.execute(

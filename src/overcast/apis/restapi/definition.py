@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any
 
 from overcast.apis.errors import Conflict, NotFound
-from overcast.apis.restapi import patch, resources
+from overcast.apis.restapi import models, patch, resources
 from overcast.apis.restapi.ids import new_id
 from overcast.apis.restapi.patch import Field, PatchOperation
 from overcast.apis.restapi.records import Authorizer, Definition, GatewayResponse, RestApi
@@ -86,26 +86,28 @@ _CLONED = (
 
 
 def new_api(attributes: dict[str, Any]) -> Definition:
-    """The Definition of a new REST API with these RestApi fields, and its root resource "/".
+    """The Definition of a new REST API with these RestApi fields, its root resource "/" and default models.
 
-    Its id and creation date are the store's to give (`RestApis.create`)."""
+    Its id is made here (an import's model references name it); its creation date is the store's to give
+    (`RestApis.create`)."""
     given = {key: value for key, value in attributes.items() if value is not None}
     if not given.get("name"):
         raise BadRequest("Invalid REST API name specified")
     root_id = new_id()
-    api = check_api(RestApi(**{"id": "", "created_date": 0.0, **given, "root_resource_id": root_id}))
-    return Definition(api, {root_id: resources.root(root_id)})
+    api = check_api(RestApi(**{"id": new_id(), "created_date": 0.0, **given, "root_resource_id": root_id}))
+    return Definition(api, {root_id: resources.root(root_id)}, models=models.default_models())
 
 
 def clone(source: Definition, attributes: dict[str, Any]) -> Definition:
     """CreateRestApi with cloneFrom: a new API with the source's resources, methods, integrations and
-    their responses, authorizers, gateway responses and settings (those the request names win), under
-    new ids. Stages, deployments and tags stay with the source.
+    their responses, authorizers, models, request validators, gateway responses and settings (those the
+    request names win), under new ids. Stages, deployments and tags stay with the source.
     https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html#apigw-CreateRestApi-request-cloneFrom
     """
     inherited = {key: getattr(source.api, key) for key in _CLONED if attributes.get(key) is None}
     made = new_api({**attributes, **inherited})
     authorizers = {old: new_id(6) for old in source.authorizers}
+    validators = {old: new_id(6) for old in source.request_validators}
     ids = {source.api.root_resource_id: made.api.root_resource_id}
     ids.update({old: new_id() for old in source.resources if old not in ids})
     copied = {}
@@ -114,6 +116,8 @@ def clone(source: Definition, attributes: dict[str, Any]) -> Definition:
         for name, m in res.resource_methods.items():
             if m.authorizer_id:
                 m = dataclasses.replace(m, authorizer_id=authorizers[m.authorizer_id])
+            if m.request_validator_id in validators:
+                m = dataclasses.replace(m, request_validator_id=validators[m.request_validator_id])
             i = m.method_integration
             if i is not None:
                 resources.check_integration(i)  # one stored before a check existed is not copied
@@ -129,6 +133,11 @@ def clone(source: Definition, attributes: dict[str, Any]) -> Definition:
             authorizers[old]: dataclasses.replace(a, id=authorizers[old]) for old, a in source.authorizers.items()
         },
         gateway_responses=dict(source.gateway_responses),
+        # a schema's references name models by name (the API id in their URL is not looked at): they hold
+        models={name: dataclasses.replace(m, id=new_id(6)) for name, m in source.models.items()},
+        request_validators={
+            validators[old]: dataclasses.replace(v, id=validators[old]) for old, v in source.request_validators.items()
+        },
     )
 
 

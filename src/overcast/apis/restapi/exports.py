@@ -3,7 +3,7 @@
 `export` is pure: the stage and its deployment's Snapshot in, the definition out, with the
 `x-amazon-apigateway-*` extensions the caller asked for (`integrations`, `authorizers`, or
 `apigateway` for all of them). What it writes, `openapi.build` reads back into the same
-resources, methods, integrations and authorizers.
+resources, methods, integrations, authorizers, models and request validators.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-export-api.html
 """
 
@@ -13,11 +13,13 @@ import datetime
 import json
 from typing import Any
 
+from overcast.apis.restapi import models
 from overcast.apis.restapi.records import (
     Authorizer,
     GatewayResponse,
     Integration,
     Method,
+    RequestValidator,
     RestApi,
     Snapshot,
     Stage,
@@ -82,14 +84,22 @@ def export(
         for name, method in sorted(res.resource_methods.items()):
             key = EXT + "any-method" if name == "ANY" else name.lower()
             item[key] = _operation(method, snap.authorizers, used_schemes, oas3, wanted)
+            _request(item[key], method, snap.request_validators, oas3, wanted)
         if item:
             paths[res.path] = item
     out["paths"] = paths
     schemes = _schemes(used_schemes, snap.authorizers, wanted)
-    if schemes:
-        if oas3:
-            out["components"] = {"securitySchemes": schemes}
-        else:
+    schemas = {name: _schema(m.schema, oas3) for name, m in sorted(snap.models.items()) if m.schema}
+    if oas3:
+        components = {"schemas": schemas} if schemas else {}
+        if schemes:
+            components["securitySchemes"] = schemes
+        if components:
+            out["components"] = components
+    else:
+        if schemas:
+            out["definitions"] = schemas
+        if schemes:
             out["securityDefinitions"] = schemes
     if "apigateway" in wanted:
         if snap.binary_media_types:
@@ -101,7 +111,58 @@ def export(
             out[EXT + "gateway-responses"] = responses
         if api.policy:
             out[EXT + "policy"] = _policy(api.policy)
+        validators = {_validator_name(v): _validator(v) for v in snap.request_validators.values()}
+        if validators:
+            out[EXT + "request-validators"] = validators
     return out
+
+
+def _local_ref(name: str, oas3: bool) -> str:
+    return ("#/components/schemas/" if oas3 else "#/definitions/") + name
+
+
+def _schema(text: str, oas3: bool) -> Any:
+    """A model's schema with its references to other models as references within the definition."""
+
+    def local(value: Any) -> Any:
+        if isinstance(value, list):
+            return [local(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        found = {}
+        for key, v in value.items():
+            name = models.referenced_model(v) if key == "$ref" and isinstance(v, str) else None
+            found[key] = _local_ref(name, oas3) if name else local(v)
+        return found
+
+    try:
+        return local(json.loads(text))
+    except ValueError:
+        return {}
+
+
+def _validator_name(v: RequestValidator) -> str:
+    return v.name or v.id
+
+
+def _validator(v: RequestValidator) -> Doc:
+    return {"validateRequestBody": v.validate_request_body, "validateRequestParameters": v.validate_request_parameters}
+
+
+def _request(op: Doc, method: Method, validators: dict[str, RequestValidator], oas3: bool, wanted: set[str]) -> None:
+    """The method's request models (OpenAPI 3's requestBody, Swagger's body parameter) and its validator."""
+    request_models = sorted((method.request_models or {}).items())
+    if request_models and oas3:
+        content = {ct: {"schema": {"$ref": _local_ref(name, oas3)}} for ct, name in request_models}
+        op["requestBody"] = {"content": content, "required": True}
+    elif request_models:
+        op["consumes"] = [ct for ct, _ in request_models]
+        name = request_models[0][1]
+        body = {"in": "body", "name": name, "required": True, "schema": {"$ref": _local_ref(name, oas3)}}
+        op["parameters"] = [*op.get("parameters", []), body]
+    v = validators.get(method.request_validator_id or "")
+    if v is not None and "apigateway" in wanted:
+        op[EXT + "request-validator"] = _validator_name(v)
 
 
 def _gateway_response(r: GatewayResponse) -> Doc:

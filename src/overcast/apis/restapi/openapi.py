@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from overcast.apis.restapi import definition, resources
+from overcast.apis.restapi import definition, models, resources
 from overcast.apis.restapi.records import (
     Authorizer,
     Definition,
@@ -27,6 +27,8 @@ from overcast.apis.restapi.records import (
     IntegrationResponse,
     Method,
     MethodResponse,
+    Model,
+    RequestValidator,
     Resource,
 )
 from overcast.errors import AwsError, BadRequest
@@ -43,6 +45,9 @@ AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools"
 BASEPATH_MODES = ("ignore", "prepend", "split")
 MODES = ("overwrite", "merge")
 _PARAMETER_PLACES = {"path": "path", "query": "querystring", "header": "header"}
+# Where a definition keeps its schemas; a reference to one becomes the model's canonical URL.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings-models.html
+_SCHEMA_REFS = ("#/definitions/", "#/components/schemas/")
 
 
 class ImportErrors(BadRequest):
@@ -167,11 +172,14 @@ class _Importer:
         self.basepath_mode = basepath_mode
         self.warnings: list[str] = []
         self.authorizer_ids: dict[str, str] = {}
+        self.validator_ids: dict[str, str] = {}
         self.schemes = _security_schemes(spec)
 
     def run(self) -> None:
         self._api_attributes()
         self._authorizers()
+        self._models()
+        self._validators()
         paths = self.spec.get("paths")
         if not isinstance(paths, dict):
             raise ImportErrors(["Parse issue: attribute paths is missing"])
@@ -234,6 +242,61 @@ class _Importer:
             )
             self.authorizer_ids[name] = made.id
 
+    def _models(self) -> None:
+        """Swagger's definitions or OpenAPI 3's components.schemas, as application/json models."""
+        if "swagger" in self.spec:
+            schemas = _str_keys(self.spec.get("definitions"))
+        else:
+            schemas = _str_keys((self.spec.get("components") or {}).get("schemas"))
+        made = [
+            Model("", name, "application/json", json.dumps(_canonical(schema, self.d.api.id)))
+            for name, schema in schemas.items()
+        ]
+        if made:
+            self.d = _step("Unable to create models", models.put_models, self.d, made)
+
+    def _validators(self) -> None:
+        """x-amazon-apigateway-request-validators: a validator of the same name is replaced, keeping its id.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-request-validators.html
+        """
+        by_name = {v.name: v.id for v in self.d.request_validators.values()}
+        for name, raw in _str_keys(self.spec.get(EXT + "request-validators")).items():
+            raw = raw if isinstance(raw, dict) else {}
+            requested = RequestValidator(
+                by_name.get(name, ""),
+                name,
+                validate_request_body=bool(raw.get("validateRequestBody")),
+                validate_request_parameters=bool(raw.get("validateRequestParameters")),
+            )
+            self.d, made = models.create_request_validator(self.d, requested)
+            self.validator_ids[name] = made.id
+
+    def _validator_id(self, op: Doc, where: str) -> str | None:
+        """The method's validator: its own x-amazon-apigateway-request-validator, else the definition's."""
+        name = op.get(EXT + "request-validator", self.spec.get(EXT + "request-validator"))
+        if name is None:
+            return None
+        if str(name) not in self.validator_ids:
+            raise ImportErrors([f"Unable to put method {where}: request validator '{name}' is not defined"])
+        return self.validator_ids[str(name)]
+
+    def _request_models(self, op: Doc) -> dict[str, str]:
+        """content type -> model name, from an OpenAPI 3 requestBody or a Swagger body parameter, where its
+        schema references a model (inline schemas make no model)."""
+        found: dict[str, str] = {}
+        if "swagger" in self.spec:
+            types = op.get("consumes") or self.spec.get("consumes") or ["application/json"]
+            for p in op.get("parameters") or []:
+                if isinstance(p, dict) and p.get("in") == "body":
+                    name = _model_name(p.get("schema"))
+                    found.update({str(t): name for t in types if name})
+        else:
+            for content_type, media in _str_keys(_str_keys(op.get("requestBody")).get("content")).items():
+                name = _model_name(media.get("schema") if isinstance(media, dict) else None)
+                if name:
+                    found[content_type] = name
+        return found
+
     def _gateway_responses(self) -> None:
         for kind, value in _str_keys(self.spec.get(EXT + "gateway-responses")).items():
             value = value if isinstance(value, dict) else {}
@@ -291,6 +354,8 @@ class _Importer:
             http_method=name,
             operation_name=str(op["operationId"]) if op.get("operationId") else None,
             request_parameters=request_parameters or None,
+            request_validator_id=self._validator_id(op, where),
+            request_models=self._request_models(op) or None,
         )
         requested = self._security(requested, op.get("security", self.spec.get("security")) or [], where)
         if name in resources.resource(self.d, res.id).resource_methods:
@@ -399,6 +464,28 @@ class _Importer:
             )
 
 
+def _model_name(schema: Any) -> str | None:
+    """The model a schema object names by reference (`$ref: '#/definitions/Pet'`), or None."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    for prefix in _SCHEMA_REFS:
+        if isinstance(ref, str) and ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+            return ref[len(prefix) :]
+    return None
+
+
+def _canonical(schema: Any, api_id: str) -> Any:
+    """A definition's schema with its references to the definition's schemas as models' canonical URLs."""
+    if isinstance(schema, list):
+        return [_canonical(item, api_id) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    name = _model_name(schema)
+    return {
+        key: models.model_url(api_id, name) if key == "$ref" and name else _canonical(value, api_id)
+        for key, value in schema.items()
+    }
+
+
 def _str_map(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
@@ -423,9 +510,10 @@ def build(
 ) -> tuple[Definition, list[str]]:
     """The Definition `current` becomes with `spec` applied, and the import's warnings.
 
-    overwrite replaces resources, methods, authorizers and gateway responses and keeps the API's
-    id, root resource, stages and tags; merge adds the definition's to what is there, a method or
-    authorizer of the same path and verb (or name) replacing the existing one.
+    overwrite replaces resources, methods, authorizers, models, request validators and gateway responses
+    and keeps the API's id, root resource, default models, stages and tags; merge adds the definition's
+    to what is there, a method, authorizer, model or validator of the same path and verb (or name)
+    replacing the existing one.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-update.html
     """
     if mode not in MODES:
@@ -437,8 +525,9 @@ def build(
         kept = dataclasses.replace(
             d.api, description=None, version=None, binary_media_types=None, minimum_compression_size=None, policy=None
         )
+        defaults = {name: m for name, m in d.models.items() if name in models.DEFAULT_MODELS}
         d = dataclasses.replace(d, api=kept, resources={root_id: resources.root(root_id)}, authorizers={},
-                                gateway_responses={})  # fmt: skip
+                                gateway_responses={}, models=defaults, request_validators={})  # fmt: skip
     if types:
         endpoint = dataclasses.replace(d.api.endpoint_configuration, types=tuple(types))
         d = dataclasses.replace(d, api=dataclasses.replace(d.api, endpoint_configuration=endpoint))

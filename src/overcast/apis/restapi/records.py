@@ -1,4 +1,4 @@
-"""The records of a REST API's control plane: RestApi, Resource, Method, Integration, Stage, ApiKey, UsagePlan...
+"""The records of a REST API's control plane: RestApi, Resource, Method, Model, Stage, ApiKey, UsagePlan...
 
 Records are frozen; a change is a `replace()`. Each field is the snake_case name of the AWS member
 it holds (`api_key_required` for `apiKeyRequired`), so the wire shapes in `api/services/` map them
@@ -116,6 +116,25 @@ class Authorizer:
 
 
 @dataclass(frozen=True, slots=True)
+class Model:
+    """A JSON Schema (draft 4) for a payload of one content type, known by its name within the API."""
+
+    id: str
+    name: str
+    content_type: str
+    schema: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestValidator:
+    id: str
+    name: str | None = None
+    validate_request_body: bool = False
+    validate_request_parameters: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayResponse:
     response_type: str
     default_response: bool = False
@@ -168,13 +187,16 @@ class Stage:
 @dataclass(frozen=True, slots=True)
 class Definition:
     """A REST API's working definition: its attributes and everything under it, changed whole in one
-    transaction. Resources by id, authorizers by id, customised gateway responses by type, stages by name."""
+    transaction. Resources by id, authorizers by id, customised gateway responses by type, stages by name,
+    models by name (AWS addresses them by name), request validators by id."""
 
     api: RestApi
     resources: dict[str, Resource]
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     stages: dict[str, Stage] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    request_validators: dict[str, RequestValidator] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +210,8 @@ class Snapshot:
     api_key_source: str = "HEADER"
     disable_execute_api_endpoint: bool = False
     name: str = ""  # the API's name: REST APIs' metrics are dimensioned by it (ApiName)
+    models: dict[str, Model] = field(default_factory=dict)  # by name: request validation's schemas
+    request_validators: dict[str, RequestValidator] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import dataclasses
 import re
 
 from overcast.apis.errors import Conflict, NotFound
-from overcast.apis.restapi import patch, selection
+from overcast.apis.restapi import models, patch, selection
 from overcast.apis.restapi.ids import new_id
 from overcast.apis.restapi.patch import Field, PatchOperation
 from overcast.apis.restapi.records import (
@@ -225,6 +225,7 @@ def put_method(d: Definition, resource_id: str, requested: Method) -> tuple[Defi
             method_integration=None,
         ),
     )
+    models.check_method(d, m)
     return _with_method(d, resource_id, m), m
 
 
@@ -232,6 +233,7 @@ def update_method(
     d: Definition, resource_id: str, http_method: str, ops: list[PatchOperation]
 ) -> tuple[Definition, Method]:
     changed = _check_authorization(d, patch.apply(method(d, resource_id, http_method), ops, METHOD_SPEC))
+    models.check_method(d, changed)
     return _with_method(d, resource_id, changed), changed
 
 

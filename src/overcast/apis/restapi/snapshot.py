@@ -1,7 +1,7 @@
 """Deployment snapshots, and the DeployedApi the data plane serves from a stage's snapshot.
 
 A deployment freezes what a stage serves: resources with their methods and integrations,
-authorizers, gateway responses, binary media types and the API key source. Stage settings
+authorizers, models and request validators, gateway responses, binary media types and the API key source. Stage settings
 (variables, method settings, cache cluster, access logs) are the stage's own and apply at once.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html
 """
@@ -9,8 +9,16 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.h
 from __future__ import annotations
 
 from overcast.apis import deployed
-from overcast.apis.deployed import ApiKind, CacheSettings, DeployedApi, Route, Throttle
-from overcast.apis.restapi.records import Authorizer, Definition, Integration, MethodSetting, Snapshot, Stage
+from overcast.apis.deployed import ApiKind, CacheSettings, DeployedApi, Route, Throttle, Validation
+from overcast.apis.restapi.records import (
+    Authorizer,
+    Definition,
+    Integration,
+    Method,
+    MethodSetting,
+    Snapshot,
+    Stage,
+)
 from overcast.apis.restapi.stages import STAGE_WIDE, overlay, setting_key
 from overcast.arn import function_in_uri
 from overcast.errors import BadRequest
@@ -32,6 +40,8 @@ def freeze(d: Definition) -> Snapshot:
         api_key_source=d.api.api_key_source,
         disable_execute_api_endpoint=d.api.disable_execute_api_endpoint,
         name=d.api.name,
+        models=d.models,
+        request_validators=d.request_validators,
     )
 
 
@@ -56,6 +66,20 @@ def _integration(i: Integration) -> deployed.Integration:
         request_templates=tuple(sorted((i.request_templates or {}).items())),
         responses=tuple(responses),
     )
+
+
+def _validation(snap: Snapshot, m: Method) -> Validation | None:
+    """What the method's request validator checks (None: nothing, or no validator).
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html"""
+    v = snap.request_validators.get(m.request_validator_id or "")
+    if v is None:
+        return None
+    required = tuple(k for k, needed in (m.request_parameters or {}).items() if needed)
+    found = Validation(
+        required_parameters=required if v.validate_request_parameters else (),
+        body_models=tuple((m.request_models or {}).items()) if v.validate_request_body else (),
+    )
+    return found if found.required_parameters or found.body_models else None
 
 
 def _authorizer(a: Authorizer) -> deployed.Authorizer:
@@ -113,15 +137,16 @@ def deployed_api(account: str, region: str, api_id: str, stage: Stage, snap: Sna
                     api_key_required=m.api_key_required,
                     throttle=_throttle(merged),
                     cache=_cache(merged, i.cache_key_parameters),
+                    validation=_validation(snap, m),
                 )
             )
     responses = tuple(
         deployed.GatewayResponse(
             type=r.response_type,
             status_code=int(r.status_code) if r.status_code else None,
+            # as mapped: the data plane sends the static ('quoted') values (gateway_responses._static_headers)
             headers=tuple(
-                (k.removeprefix("gatewayresponse.header."), v.strip("'"))
-                for k, v in sorted(r.response_parameters.items())
+                (k.removeprefix("gatewayresponse.header."), v) for k, v in sorted(r.response_parameters.items())
             ),
             templates=tuple(sorted(r.response_templates.items())),
         )
@@ -147,4 +172,5 @@ def deployed_api(account: str, region: str, api_id: str, stage: Stage, snap: Sna
         access_log_destination=(logs.destination_arn or "") if logs else "",
         disable_execute_api_endpoint=snap.disable_execute_api_endpoint,
         api_name=snap.name,
+        models=tuple((name, model.schema) for name, model in sorted(snap.models.items()) if model.schema),
     )
