@@ -340,12 +340,8 @@ def exit_details(name: str, output: Any, assigned: dict[str, Any] | None) -> dic
 
 def check_size(frame: Frame, text: str) -> None:
     """States.DataLimitExceeded for payloads over 256 KiB."""
-    if len(text) > e.MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > e.MAX_PAYLOAD_BYTES:
-        raise e.StateFailure(
-            e.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{frame.state.name}' returned a result with a size exceeding the "
-            "maximum number of bytes service limit.",
-        )
+    if e.exceeds_payload_limit(text):
+        raise e.StateFailure(e.DATA_LIMIT_EXCEEDED, e.data_limit_cause(frame.state.name))
 
 
 def error_output(error: str | None, cause: str | None) -> dict[str, Any]:
