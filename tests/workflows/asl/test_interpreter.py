@@ -217,8 +217,13 @@ async def test_execution_timeout() -> None:
             await super().wait_until(key, epoch_seconds)
 
     outcome, effects = await run(definition, {}, Slow())
-    assert (outcome.status, outcome.error) == ("TIMED_OUT", "States.Timeout")
-    assert effects.types[-1] == "ExecutionTimedOut"
+    # The machine's TimeoutSeconds ends the execution TIMED_OUT with an ExecutionTimedOut event whose
+    # details are empty (ExecutionTimedOutEventDetails: error and cause are optional, AWS sets neither);
+    # the running state gets no Exited event.
+    # https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionTimedOutEventDetails.html
+    assert (outcome.status, outcome.error, outcome.cause, outcome.output_text) == ("TIMED_OUT", None, None, None)
+    assert effects.types == ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
+    assert effects.events[-1].details == {}
 
 
 async def test_replay_is_deterministic_and_repeats_no_work() -> None:

@@ -105,11 +105,11 @@ async def run_execution(
     main.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await main
-    outcome = ExecutionOutcome(
-        "TIMED_OUT", error=e.TIMEOUT, cause="The execution timed out."
-    )
-    top.emit("ExecutionTimedOut", {"error": outcome.error, "cause": outcome.cause})
-    return outcome
+    # AWS records the machine's own timeout with empty details (no error, no cause): the event
+    # type says it all, unlike a state's TimeoutSeconds, which is a States.Timeout error.
+    # https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionTimedOutEventDetails.html
+    top.emit("ExecutionTimedOut", {})
+    return ExecutionOutcome("TIMED_OUT")
 
 
 async def _finish(top: Scope, input: Any) -> ExecutionOutcome:
