@@ -155,6 +155,15 @@ def _unescape(quoted: str) -> str:
     return _ESCAPE.sub(one, quoted)
 
 
+def normalised_path(text: str) -> str:
+    """A path as AWS's JsonPath prints it: `$.a.b[0]` -> `$['a']['b'][0]` (others as written)."""
+    path = compile_path(text)
+    if path.steps is None:
+        return text
+    parts = [f"[{step}]" if isinstance(step, int) else "['" + step.replace("'", "\\'") + "']" for step in path.steps]
+    return path.root + "".join(parts)
+
+
 @functools.lru_cache(maxsize=1024)
 def compile_reference_path(text: str) -> tuple[str | int, ...]:
     """A reference path (ResultPath): a simple `$...` path without wildcards. PathError if not."""

@@ -33,6 +33,7 @@ from overcast.workflows.asl.paths import (
     TemplateFieldError,
     UndefinedVariable,
     evaluate_template,
+    normalised_path,
     put,
     select,
 )
@@ -216,6 +217,10 @@ class Frame:
         try:
             return select(path, data, self.env)
         except (NoMatch, UndefinedVariable):
+            if field in ("InputPath", "OutputPath"):
+                # AWS reports its JsonPath's own error here, the path normalised to bracket notation:
+                # "Invalid path '$.a.b' : No results for path: $['a']['b']"
+                raise self.runtime(f"Invalid path '{path}' : No results for path: {normalised_path(path)}") from None
             raise self.runtime(
                 f"The JSONPath '{path}' specified for the field '{field}' could not be found in the "
                 f"input '{to_json(data)}'"
