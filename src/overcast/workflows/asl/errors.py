@@ -59,6 +59,11 @@ class StateFailure(Exception):
         return f"StateFailure({self.error!r}, {self.cause!r})"
 
 
+class MapFailure(StateFailure):
+    """A Map state's iterations failed (or failed beyond the tolerated threshold) once it started:
+    MapStateFailed is recorded only when no Retrier runs the Map again."""
+
+
 class EvaluationFailure(StateFailure):
     """A failure found while evaluating an expression; AWS records an EvaluationFailed event."""
 
