@@ -126,3 +126,47 @@ def test_the_service_errors_are_valid_error_names() -> None:
         "A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "Catch": catchers, "End": True},
         "B": {"Type": "Fail", "Error": "States.Timeout"},
     }}))
+
+
+def _choice(rule: dict[str, Any], language: str = "JSONPath") -> str:
+    return _text({"QueryLanguage": language, "StartAt": "A", "States": {
+        "A": {"Type": "Choice", "Choices": [{**rule, "Next": "B"}], "Default": "B"},
+        "B": {"Type": "Succeed"}}})
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"Comment": "top", "Variable": "$.x", "IsPresent": True},
+        {"Comment": "top", "And": [{"Comment": "inner", "Variable": "$.x", "IsPresent": True},
+                                   {"Not": {"Comment": "negated", "Variable": "$.y", "IsNull": True}}]},
+        {"Or": [{"Variable": "$.x", "NumericEquals": 1, "Comment": "last"}]},
+    ],
+)
+def test_choice_rules_nested_or_not_may_carry_a_comment(rule: dict[str, Any]) -> None:
+    # The ASL lets any rule, nested in And / Or / Not too, carry a Comment string.
+    # https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
+    validate_definition(_choice(rule))
+
+
+@pytest.mark.parametrize(
+    ("rule", "language", "expected"),
+    [
+        ({"Comment": 3, "Variable": "$.x", "IsPresent": True}, "JSONPath",
+         "Expected value of type: String at /States/A/Choices[0]/Comment"),
+        ({"And": [{"Comment": ["x"], "Variable": "$.x", "IsPresent": True}]}, "JSONPath",
+         "Expected value of type: String at /States/A/Choices[0]/And[0]/Comment"),
+        ({"Note": "x", "Variable": "$.x", "IsPresent": True}, "JSONPath",
+         "Field 'Note' is not supported at /States/A/Choices[0]/Note"),
+        ({"Condition": "{% true %}", "Variable": "$.x"}, "JSONata",
+         "Field 'Variable' is not supported at /States/A/Choices[0]/Variable"),
+    ],
+)
+def test_choice_rule_fields_are_checked(rule: dict[str, Any], language: str, expected: str) -> None:
+    with pytest.raises(InvalidDefinition) as raised:
+        validate_definition(_choice(rule, language))
+    assert expected in raised.value.message
+
+
+def test_a_jsonata_choice_rule_may_carry_a_comment() -> None:
+    validate_definition(_choice({"Comment": "why", "Condition": "{% true %}", "Output": {}}, "JSONata"))

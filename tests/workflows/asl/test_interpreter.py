@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from overcast.workflows.asl import (
     ExecutionContext,
     ExecutionOutcome,
@@ -56,12 +58,25 @@ async def test_pass_data_flow() -> None:
     assert effects.types == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
 
 
-async def test_input_path_failure_cause() -> None:
-    outcome, _ = await run(one({"Type": "Pass", "InputPath": "$.a"}), {})
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ({"Type": "Pass", "InputPath": "$.a"}, "Invalid path '$.a' : No results for path: $['a']"),
+        ({"Type": "Pass", "InputPath": "$.a.b[0]"}, "Invalid path '$.a.b[0]' : No results for path: $['a']['b'][0]"),
+        ({"Type": "Pass", "OutputPath": "$.no-such"}, "Invalid path '$.no-such' : No results for path: $['no-such']"),
+        ({"Type": "Pass", "Parameters": {"v.$": "$.x"}},
+         "The JSONPath '$.x' specified for the field 'v.$' could not be found in the input '{\"z\":1}'"),
+        ({"Type": "Pass", "Result": {"r": 1}, "ResultPath": "$.res", "OutputPath": "$.res.s"},
+         "Invalid path '$.res.s' : No results for path: $['res']['s']"),
+    ],
+)
+async def test_path_failure_causes(state: dict[str, Any], expected: str) -> None:
+    # InputPath / OutputPath: AWS's JsonPath error with the path in bracket notation; a payload template's
+    # `.$` field: the field and the input. Both are States.Runtime with the state's prefix.
+    # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+    outcome, _ = await run(one(state), {"z": 1})
     assert outcome.error == "States.Runtime"
-    assert outcome.cause == (
-        "An error occurred while executing the state 'S' (entered at the event id #2). The JSONPath '$.a' "
-        "specified for the field 'InputPath' could not be found in the input '{}'")
+    assert outcome.cause == f"An error occurred while executing the state 'S' (entered at the event id #2). {expected}"
 
 
 async def test_retry_backoff_and_success() -> None:
@@ -217,8 +232,13 @@ async def test_execution_timeout() -> None:
             await super().wait_until(key, epoch_seconds)
 
     outcome, effects = await run(definition, {}, Slow())
-    assert (outcome.status, outcome.error) == ("TIMED_OUT", "States.Timeout")
-    assert effects.types[-1] == "ExecutionTimedOut"
+    # The machine's TimeoutSeconds ends the execution TIMED_OUT with an ExecutionTimedOut event whose
+    # details are empty (ExecutionTimedOutEventDetails: error and cause are optional, AWS sets neither);
+    # the running state gets no Exited event.
+    # https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionTimedOutEventDetails.html
+    assert (outcome.status, outcome.error, outcome.cause, outcome.output_text) == ("TIMED_OUT", None, None, None)
+    assert effects.types == ["ExecutionStarted", "WaitStateEntered", "ExecutionTimedOut"]
+    assert effects.events[-1].details == {}
 
 
 async def test_replay_is_deterministic_and_repeats_no_work() -> None:

@@ -72,3 +72,60 @@ def test_failures(text: str) -> None:
 def test_parse_errors(text: str) -> None:
     with pytest.raises(IntrinsicError):
         parse_intrinsic(text)
+
+
+# Numbers as the intrinsic-functions page documents them: non-integers are rounded to the nearest
+# integer (half up, the service being Java), large values stay exact, MathRandom's end is exclusive.
+# https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("States.MathAdd(1.49, 1.5)", 3),
+        ("States.MathAdd(-1.5, -1.51)", -3),
+        ("States.MathAdd(2.5, 0)", 3),
+        ("States.MathAdd(1.0, 2)", 3),
+        ("States.MathAdd(9007199254740993, 1)", 9007199254740994),
+        ("States.MathAdd(1e20, 0)", 100000000000000000000),
+        ("States.ArrayRange(0.6, 4.4, 1.5)", [1, 3]),
+        ("States.ArrayRange(5, 1, -2)", [5, 3, 1]),
+        ("States.ArrayRange(3, 1, 1)", []),
+        ("States.ArrayRange(1, 1000, 1)", list(range(1, 1001))),
+        ("States.MathRandom(0.6, 1.6)", 1),
+        ("States.MathRandom(-5, -4)", -5),
+    ],
+)
+def test_numeric_arguments(text: str, expected: Any) -> None:
+    assert evaluate_intrinsic(text, DATA, ENV) == expected
+
+
+def test_seeded_random_is_java_random() -> None:
+    # The figures java.util.Random prints: new Random(42).nextInt(10) == 0, nextInt(100) == 30,
+    # nextInt(16) == 11, new Random(-3).nextInt(7) == 2, new Random(123456789).nextInt(1000) == 965.
+    assert evaluate_intrinsic("States.MathRandom(0, 10, 42)", DATA, ENV) == 0
+    assert evaluate_intrinsic("States.MathRandom(0, 100, 42)", DATA, ENV) == 30
+    assert evaluate_intrinsic("States.MathRandom(10, 26, 42)", DATA, ENV) == 21
+    assert evaluate_intrinsic("States.MathRandom(1, 8, -3)", DATA, ENV) == 3
+    assert evaluate_intrinsic("States.MathRandom(0, 1000, 123456789.2)", DATA, ENV) == 965
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, -3, 123456789])
+def test_seeded_random_stays_in_bounds(seed: int) -> None:
+    for low, high in ((1, 2), (0, 7), (-10, 10), (0, 2**40)):
+        value = evaluate_intrinsic(f"States.MathRandom({low}, {high}, {seed})", DATA, ENV)
+        assert low <= value < high
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "States.MathAdd('1', 2)",
+        "States.MathAdd(true, 2)",
+        "States.MathRandom(5, 5)",
+        "States.MathRandom(1, 'x')",
+        "States.ArrayRange(1, 1001, 1)",
+        "States.ArrayRange(1, 5, 0.4)",
+    ],
+)
+def test_numeric_failures(text: str) -> None:
+    with pytest.raises(IntrinsicFailure):
+        evaluate_intrinsic(text, DATA, ENV)

@@ -71,3 +71,47 @@ def test_templates() -> None:
     with pytest.raises(TemplateFieldError) as raised:
         evaluate_template({"y.$": "$.missing"}, DATA, ENV)
     assert (raised.value.field, raised.value.path) == ("y.$", "$.missing")
+
+
+SPECIAL = {
+    "it's": 1, 'say "hi"': 2, "a@b": 3, "why?": 4, "a*b": 5, "back\\slash": 6, "two\nlines": 7,
+    "tab\there": 8, "é": 9, "a.b": 10, "with space": 11, "ünï😀": 12, "$dollar": 13,
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # Dot notation takes every character up to '.', '[' or '(' literally (AWS's JsonPath is Jayway's).
+        ("$.it's", 1),
+        ('$.say "hi"', None),  # a space: not a path in dot notation
+        ("$.a@b", 3),
+        ("$.why?", 4),
+        ("$.a*b", 5),
+        ("$.back\\slash", 6),
+        ("$.ünï😀", 12),
+        ("$.$dollar", 13),
+        # Bracket notation unescapes as Java does: \' \" \\ \n \t \uXXXX.
+        ("$['it\\'s']", 1),
+        ('$["say \\"hi\\""]', 2),
+        ("$['say \"hi\"']", 2),
+        ("$['back\\\\slash']", 6),
+        ("$['two\\nlines']", 7),
+        ("$['tab\\there']", 8),
+        ("$['\\u00e9']", 9),
+        ("$['a.b']", 10),
+        ("$['with space']", 11),
+    ],
+)
+def test_field_names_with_special_characters(path: str, expected: Any) -> None:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html
+    if expected is None:
+        with pytest.raises(PathError):
+            compile_path(path)
+        return
+    assert select(path, SPECIAL, ENV) == expected
+
+
+def test_special_field_names_in_reference_paths_and_templates() -> None:
+    assert put("$['two\\nlines']", {}, 1) == {"two\nlines": 1}
+    assert evaluate_template({"v.$": "$['it\\'s']", "w.$": "$.a@b"}, SPECIAL, ENV) == {"v": 1, "w": 3}

@@ -53,8 +53,13 @@ async def attempts(
                     number += 1
                     await effects.wait_until(f"{frame.key}/retry{number}", effects.now() + delay)
                     continue
+            # Parallel's and Map's Failed events come once, when no Retrier runs the state again
+            # (a retried Map records MapStateStarted and its iterations anew at each attempt).
+            # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
             if isinstance(state, ParallelState):
                 frame.scope.emit("ParallelStateFailed")
+            elif isinstance(failure, e.MapFailure):
+                frame.scope.emit("MapStateFailed")
             catch = e.first_match(state.catch, failure.error)
             if catch is None:
                 raise

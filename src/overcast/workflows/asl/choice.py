@@ -32,6 +32,12 @@ def parse_rule(f: Findings, doc: Any, at: str) -> Rule | None:
     if not isinstance(doc, dict):
         f.schema("Expected value of type: Object", at)
         return None
+    # Any rule, nested ones inside And / Or / Not included, may carry a Comment:
+    # https://states-language.net/spec.html#choice-state ("Comment" is allowed in every object)
+    if "Comment" in doc:
+        if not isinstance(doc["Comment"], str):
+            f.schema("Expected value of type: String", f"{at}/Comment")
+        doc = {k: v for k, v in doc.items() if k != "Comment"}
     for combinator in ("And", "Or"):
         if combinator in doc:
             subs = doc[combinator]

@@ -29,6 +29,19 @@ PERMISSIONS = "States.Permissions"
 # https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
 MAX_PAYLOAD_BYTES = 256 * 1024
 
+
+def exceeds_payload_limit(text: str) -> bool:
+    """More than 256 KiB once encoded in UTF-8 (a multi-byte character counts all its bytes)."""
+    return len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
+
+
+def data_limit_cause(name: str) -> str:
+    """The cause of States.DataLimitExceeded: `name` is the state's, or a task's resource type."""
+    return (
+        f"The state/task '{name}' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
+
 # Errors that States.ALL does not match (they end the execution unless named explicitly).
 _NOT_MATCHED_BY_ALL = {RUNTIME, DATA_LIMIT_EXCEEDED}
 _NEVER_HANDLED = {RUNTIME}
@@ -44,6 +57,11 @@ class StateFailure(Exception):
 
     def __repr__(self) -> str:
         return f"StateFailure({self.error!r}, {self.cause!r})"
+
+
+class MapFailure(StateFailure):
+    """A Map state's iterations failed (or failed beyond the tolerated threshold) once it started:
+    MapStateFailed is recorded only when no Retrier runs the Map again."""
 
 
 class EvaluationFailure(StateFailure):

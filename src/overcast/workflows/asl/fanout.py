@@ -13,6 +13,7 @@ stop the API answering while it runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -221,25 +222,69 @@ class _Continue:
 # -- Map ---------------------------------------------------------------------------------------
 
 
+def _items_type_error(expression: Any, items: Any) -> str:
+    """JSONata Items that is no array: the expression, the JSONata type and the value, as AWS words it."""
+    if isinstance(items, bool):
+        kind, shown = "boolean", "true" if items else "false"
+    elif isinstance(items, (int, float)):
+        kind, shown = "number", to_json(items)
+    elif isinstance(items, str):
+        kind, shown = "string", f'"{items}"'
+    elif items is None:
+        kind, shown = "null", "null"
+    else:
+        kind, shown = "object", to_json(items)
+    source = jn.expression_text(expression) if jn.is_expression(expression) else to_json(expression)
+    return (
+        f"The JSONata expression '{source}' specified for the field 'Items' returned an unexpected result "
+        f"type. Expected 'array', but was '{kind}' for value: {shown}"
+    )
+
+
 def _number(frame: Frame, value: Any, path: str | None, field: str, data: Any,
             bindings: jn.Bindings | None) -> float | None:
+    """MaxConcurrency, ToleratedFailureCount or ToleratedFailurePercentage, from the field, its
+    *Path or a JSONata expression; States.Runtime when a *Path selects no usable number."""
     if path is not None:
         try:
             value = select(path, data, frame.env)
         except (NoMatch, UndefinedVariable):
             raise frame.runtime(f"The {field} field does not reference an input value: {path}") from None
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise frame.runtime(f"The {field} field references an invalid value: {path}") from None
-    elif value is ABSENT:
+        return _path_number(frame, value, path, field)
+    if value is ABSENT:
         return None
-    elif bindings is not None and jn.is_expression(value):
+    if bindings is not None and jn.is_expression(value):
         value = frame.evaluate(value, field, bindings)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise frame.runtime(f"The {field} field must be a non-negative number, but was {to_json(value)}")
     return float(value)
+
+
+def _path_number(frame: Frame, value: Any, path: str, field: str) -> float:
+    # A *Path may select a number or a numeric string; MaxConcurrencyPath and
+    # ToleratedFailureCountPath want an integer (a fraction is cut off), ToleratedFailurePercentagePath
+    # a number from 0 to 100. https://docs.aws.amazon.com/step-functions/latest/dg/state-map.html
+    name = field.removesuffix("Path")
+    percentage = name == "ToleratedFailurePercentage"
+    number: float | None = None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = float(value) if percentage else int(value.strip())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        number = float(value) if percentage else int(value)
+    if number is None:
+        text = value if isinstance(value, str) else to_json(value)
+        kind = "number" if percentage else "integer"
+        raise frame.runtime(f'The {field} field refers to value "{text}" which is not a valid {kind}: {path}')
+    if percentage and not 0 <= number <= 100:
+        raise frame.runtime(f"Expected a number between 0 and 100 for {name}, got '{_plain(number)}' instead.")
+    if number < 0:
+        raise frame.runtime(f"Expected non-negative integer for {name}, got '{_plain(number)}' instead.")
+    return float(number)
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 async def map_attempt(frame: Frame, number: int) -> Any:
@@ -252,8 +297,7 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         effective = frame.input
         items = effective if state.items is ABSENT else frame.evaluate(state.items, "Items", bindings)
         if not isinstance(items, list):
-            raise frame.query_failure(jn.QueryError(
-                f"The Items field must evaluate to a JSON array, but was '{to_json(items)}'."))
+            raise frame.query_failure(jn.QueryError(_items_type_error(state.items, items)), "Items")
     else:
         effective = frame.path("InputPath", state.input_path, frame.input)
         items = frame.path("ItemsPath", state.items_path, effective)
@@ -341,8 +385,7 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
         if distributed:
             scope.emit("MapRunFailed", {"error": failure.error, "cause": failure.cause})
-        scope.emit("MapStateFailed")
-        raise
+        raise e.MapFailure(failure.error, failure.cause) from failure
     scope.last_event_id = max([scope.last_event_id] + [c.last_event_id for c in children])
     failed = sum(1 for f in failures if f is not None)
     if tolerant and failed:
@@ -352,8 +395,7 @@ async def map_attempt(frame: Frame, number: int) -> Any:
             cause = "The specified tolerated failure threshold was exceeded"
             if distributed:
                 scope.emit("MapRunFailed", {"error": e.EXCEED_TOLERATED_FAILURE_THRESHOLD, "cause": cause})
-            scope.emit("MapStateFailed")
-            raise e.StateFailure(e.EXCEED_TOLERATED_FAILURE_THRESHOLD, cause)
+            raise e.MapFailure(e.EXCEED_TOLERATED_FAILURE_THRESHOLD, cause)
         for index, problem in enumerate(failures):
             if problem is not None:
                 outcomes[index] = error_output(problem.error, problem.cause)

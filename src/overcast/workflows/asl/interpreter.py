@@ -105,11 +105,11 @@ async def run_execution(
     main.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await main
-    outcome = ExecutionOutcome(
-        "TIMED_OUT", error=e.TIMEOUT, cause="The execution timed out."
-    )
-    top.emit("ExecutionTimedOut", {"error": outcome.error, "cause": outcome.cause})
-    return outcome
+    # AWS records the machine's own timeout with empty details (no error, no cause): the event
+    # type says it all, unlike a state's TimeoutSeconds, which is a States.Timeout error.
+    # https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionTimedOutEventDetails.html
+    top.emit("ExecutionTimedOut", {})
+    return ExecutionOutcome("TIMED_OUT")
 
 
 async def _finish(top: Scope, input: Any) -> ExecutionOutcome:
@@ -301,9 +301,13 @@ async def _wait(scope: Scope, state: WaitState, key: str, data: Any) -> tuple[st
                 stamp = frame.evaluate(stamp, "Timestamp", bindings)
             moment = parse_timestamp(stamp)
             if moment is None:
-                raise frame.query_failure(jn.QueryError(
-                    "The Timestamp field must evaluate to a valid ISO-8601 extended offset date-time "
-                    f"format string, but was '{to_json(stamp)}'."))
+                # As TimestampPath's: States.Runtime, the expression and the value it gave.
+                # https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+                source = jn.expression_text(state.timestamp) if jn.is_expression(state.timestamp) else state.timestamp
+                raise frame.runtime(
+                    "The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time "
+                    f"format string: {as_text(source)} == {as_text(stamp)}"
+                )
             deadline = moment.timestamp()
         output = data if state.output is ABSENT else frame.evaluate(state.output, "Output", bindings)
         frame.assign(state.assign, None, bindings)

@@ -297,15 +297,20 @@ def _json_equal(a: Any, b: Any) -> bool:
 
 
 def _array_range(env: Env, start: Any, end: Any, step: Any) -> list[int]:
-    first = _int_arg("States.ArrayRange", start, "first")
-    last = _int_arg("States.ArrayRange", end, "second")
-    delta = _int_arg("States.ArrayRange", step, "third")
+    # AWS rounds non-integer bounds and steps to the nearest integer, as for States.MathAdd:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-arrays
+    first = _rounded("States.ArrayRange", start, "first")
+    last = _rounded("States.ArrayRange", end, "second")
+    delta = _rounded("States.ArrayRange", step, "third")
     if delta == 0:
         raise IntrinsicFailure("The step of States.ArrayRange must not be 0.")
-    values = list(range(first, last + (1 if delta > 0 else -1), delta))
-    if len(values) > 1000:
-        raise IntrinsicFailure("States.ArrayRange can produce at most 1000 elements.")
-    return values
+    count = max(0, (last - first) // delta + 1)
+    if count > _RANGE_MAX:
+        raise IntrinsicFailure(f"States.ArrayRange can produce at most {_RANGE_MAX} elements.")
+    return list(range(first, last + (1 if delta > 0 else -1), delta))
+
+
+_RANGE_MAX = 1000
 
 
 def _array_get_item(env: Env, array: Any, index: Any) -> Any:
@@ -377,26 +382,63 @@ def _json_merge(env: Env, left: Any, right: Any, deep: Any) -> dict[str, Any]:
 
 
 def _math_random(env: Env, start: Any, end: Any, seed: Any = None) -> int:
-    low = _int_arg("States.MathRandom", start, "first")
-    high = _int_arg("States.MathRandom", end, "second")
+    # https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-math-operation
+    # The start is inclusive and the end exclusive; non-integer bounds are rounded to the nearest
+    # integer, and a seed makes the number repeatable (the service is Java: java.util.Random).
+    low = _rounded("States.MathRandom", start, "first")
+    high = _rounded("States.MathRandom", end, "second")
     if high <= low:
         raise IntrinsicFailure("The end of States.MathRandom must be greater than its start.")
     if seed is not None:
-        import random
-
-        return random.Random(_int_arg("States.MathRandom", seed, "third")).randrange(low, high)
+        return low + JavaRandom(_rounded("States.MathRandom", seed, "third")).next_int(high - low)
     return low + min(high - low - 1, math.floor(env.random() * (high - low)))
 
 
+class JavaRandom:
+    """java.util.Random's 48-bit linear congruential generator, for seeded States.MathRandom."""
+
+    _MULTIPLIER = 0x5DEECE66D
+    _MASK = (1 << 48) - 1
+
+    def __init__(self, seed: int) -> None:
+        self._seed = (seed ^ self._MULTIPLIER) & self._MASK
+
+    def _next(self, bits: int) -> int:
+        self._seed = (self._seed * self._MULTIPLIER + 0xB) & self._MASK
+        value = self._seed >> (48 - bits)
+        return value - (1 << 32) if value >= 1 << 31 else value  # Java's (int) cast
+
+    def next_int(self, bound: int) -> int:
+        if bound <= 0 or bound >= 1 << 31:
+            # Java's nextInt(int) takes a positive int bound; wider ranges draw from nextLong.
+            return int(self._next_long() % bound) if bound > 0 else 0
+        if bound & -bound == bound:
+            return (bound * self._next(31)) >> 31
+        while True:
+            bits = self._next(31)
+            value = bits % bound
+            if bits - value + (bound - 1) < 1 << 31:
+                return value
+
+    def _next_long(self) -> int:
+        return ((self._next(32) << 32) + self._next(32)) & ((1 << 63) - 1)  # Math.abs-free draw
+
+
 def _math_add(env: Env, left: Any, right: Any) -> int:
-    # AWS accepts any number here and adds their integer parts (the corpus adds 4.3).
-    return _whole("States.MathAdd", left, "first") + _whole("States.MathAdd", right, "second")
+    # "If you specify a non-integer value for one or both the arguments, Step Functions will round
+    # it off to the nearest integer" (half up, as Java's Math.round):
+    # https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-math-operation
+    return _rounded("States.MathAdd", left, "first") + _rounded("States.MathAdd", right, "second")
 
 
-def _whole(name: str, value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+def _rounded(name: str, value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise IntrinsicFailure(f"The {what} argument of {name} must be a number.")
-    return int(value)
+    if isinstance(value, int):
+        return value
+    if not math.isfinite(value):
+        raise IntrinsicFailure(f"The {what} argument of {name} must be a number.")
+    return math.floor(value + 0.5) if not value.is_integer() else int(value)
 
 
 def _string_split(env: Env, text: Any, delimiters: Any) -> list[str]:

@@ -8,11 +8,13 @@ https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import math
 import random as _random
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -58,9 +60,16 @@ def compile_expression(text: str) -> Any:
     return expression
 
 
+_WORDING = ((" of Object ", " of function "), (" to Object ", " to function "),
+            (" Object signature", " function signature"))
+
+
 def _describe(exc: BaseException) -> str:
     code = getattr(exc, "error", None)
+    # jsonata-python words a function as "Object" ("Argument 1 of Object sum ..."): JSONata says "function".
     message = str(exc)
+    for wrong, right in _WORDING:
+        message = message.replace(wrong, right)
     return f"{code}: {message}" if code else message
 
 
@@ -91,6 +100,8 @@ class Bindings:
         values["random"] = function(lambda seed=None: _random_value(random, seed))
         values["uuid"] = function(lambda: uuid())
         values["parse"] = function(_parse)
+        # $number keeps JSONata's signature, so that `"12".$number()` takes its context value.
+        values["number"] = _library()[0].JFunction(function(_number), "<(nsb)-:(n)>")
         self._values = values
 
     @property
@@ -125,7 +136,27 @@ def evaluate(text: str, bindings: Bindings, field: str) -> Any:
             f"The JSONata expression '{source}' specified for the field '{field}' returned nothing "
             "(undefined)."
         )
+    if _holds_function(result):
+        # A function (`$sum`, `function($x){...}`) is a JSONata value but no JSON one: AWS fails
+        # the field rather than serialising it. https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
+        raise QueryError(
+            f"The JSONata expression '{source}' specified for the field '{field}' returned an unsupported "
+            "result type."
+        )
     return from_jsonata(result)
+
+
+def _holds_function(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_function(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_function(item) for item in value)
+    if value is None or isinstance(value, (str, int, float)):
+        return False
+    from jsonata.functions import Functions
+    from jsonata.utils import Utils
+
+    return bool(Utils.is_function(value) or Functions.is_lambda(value) or Functions.is_regex(value))
 
 
 def evaluate_template(template: Any, bindings: Bindings, field: str) -> Any:
@@ -215,6 +246,31 @@ def _random_value(draw: Callable[[], float], seed: Any) -> float:
     if not isinstance(seed, (int, float)) or isinstance(seed, bool) or math.isnan(seed):
         raise _FunctionError("The seed of $random must be a number.")
     return _random.Random(int(seed)).random()
+
+
+_JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+
+
+def _number(value: Any = None) -> Any:
+    """JSONata's $number: a number as is, a JSON number's text or 0x/0o/0b integer parsed, booleans as
+    1/0; anything else D3030 (jsonata-python raised Python's own ValueError for an unparsable text).
+    https://docs.jsonata.org/numeric-functions#number"""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _JSON_NUMBER.fullmatch(text):
+            number = float(text)
+            if math.isfinite(number):
+                return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        base = {"0x": 16, "0o": 8, "0b": 2}.get(text[:2].lower())
+        if base is not None:
+            with contextlib.suppress(ValueError):
+                return int(text[2:], base)
+    shown = json.dumps(from_jsonata(value), separators=(",", ":"))
+    raise _FunctionError(f"D3030: Unable to cast value to a number: {shown}")
 
 
 def _parse(text: Any) -> Any:

@@ -34,8 +34,13 @@ class UndefinedVariable(LookupError):
         self.path = path
 
 
+# AWS's JsonPath (Jayway) reads a dot-notation name up to the next '.', '[' or '(' (a function
+# call); it may hold quotes, '@', '?', '*' and backslashes, taken literally (only a leading '*' is the
+# wildcard). A space there is an error (bracket notation is for that). In bracket notation,
+# backslash escapes are Java's (\n, \t, \', \uXXXX, ...).
+# https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html
 _SEGMENT = re.compile(
-    r"""\.(?P<name>[^.\[\]*@?()'"\s]+)      # .name (AWS allows most characters, e.g. input-value)
+    r"""\.(?P<name>[^.\[(*\s][^.\[(\s]*)        # .name (e.g. input-value, it's, a*b)
       |\[(?P<index>-?\d+)\]                  # [3]
       |\[\s*'(?P<quoted>(?:[^'\\]|\\.)*)'\s*\]  # ['name']
       |\[\s*"(?P<dquoted>(?:[^"\\]|\\.)*)"\s*\]""",
@@ -129,9 +134,34 @@ def _simple_steps(rest: str) -> tuple[str | int, ...] | None:
             quoted = match.group("quoted")
             if quoted is None:
                 quoted = match.group("dquoted")
-            steps.append(re.sub(r"\\(.)", r"\1", quoted))
+            steps.append(_unescape(quoted))
         pos = match.end()
     return tuple(steps)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def _unescape(quoted: str) -> str:
+    """A bracket-notation name's escapes, as Java's: \\n a newline, \\u00e9 an e-acute, \\x an x."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if len(code) == 5:
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return _ESCAPE.sub(one, quoted)
+
+
+def normalised_path(text: str) -> str:
+    """A path as AWS's JsonPath prints it: `$.a.b[0]` -> `$['a']['b'][0]` (others as written)."""
+    path = compile_path(text)
+    if path.steps is None:
+        return text
+    parts = [f"[{step}]" if isinstance(step, int) else "['" + step.replace("'", "\\'") + "']" for step in path.steps]
+    return path.root + "".join(parts)
 
 
 @functools.lru_cache(maxsize=1024)

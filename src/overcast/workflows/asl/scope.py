@@ -33,6 +33,7 @@ from overcast.workflows.asl.paths import (
     TemplateFieldError,
     UndefinedVariable,
     evaluate_template,
+    normalised_path,
     put,
     select,
 )
@@ -216,6 +217,10 @@ class Frame:
         try:
             return select(path, data, self.env)
         except (NoMatch, UndefinedVariable):
+            if field in ("InputPath", "OutputPath"):
+                # AWS reports its JsonPath's own error here, the path normalised to bracket notation:
+                # "Invalid path '$.a.b' : No results for path: $['a']['b']"
+                raise self.runtime(f"Invalid path '{path}' : No results for path: {normalised_path(path)}") from None
             raise self.runtime(
                 f"The JSONPath '{path}' specified for the field '{field}' could not be found in the "
                 f"input '{to_json(data)}'"
@@ -340,12 +345,8 @@ def exit_details(name: str, output: Any, assigned: dict[str, Any] | None) -> dic
 
 def check_size(frame: Frame, text: str) -> None:
     """States.DataLimitExceeded for payloads over 256 KiB."""
-    if len(text) > e.MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > e.MAX_PAYLOAD_BYTES:
-        raise e.StateFailure(
-            e.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{frame.state.name}' returned a result with a size exceeding the "
-            "maximum number of bytes service limit.",
-        )
+    if e.exceeds_payload_limit(text):
+        raise e.StateFailure(e.DATA_LIMIT_EXCEEDED, e.data_limit_cause(frame.state.name))
 
 
 def error_output(error: str | None, cause: str | None) -> dict[str, Any]:

@@ -98,6 +98,8 @@ _JSONATA_FIELDS = (
     "HeartbeatSeconds", "Error", "Cause", "MaxConcurrency", "ToleratedFailurePercentage",
     "ToleratedFailureCount", "Credentials",
 )
+# A JSONata Choice rule's fields: https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
+_JSONATA_RULE_FIELDS = frozenset({"Condition", "Next", "Assign", "Output", "Comment"})
 
 # (machine document, its location, the query language it inherits) -> the machine, or None
 MachineParser = Callable[[Any, str, str], "m.StateMachine | None"]
@@ -345,9 +347,14 @@ class StateParser:
             if not isinstance(cdoc, dict) or not isinstance(cdoc.get("Next"), str):
                 f.schema("These fields are required: [Next]", where)
                 continue
+            if "Comment" in cdoc and not isinstance(cdoc["Comment"], str):
+                f.schema("Expected value of type: String", f"{where}/Comment")
             if language == JSONATA:
                 if "Condition" not in cdoc:
                     f.schema("These fields are required: [Condition]", where)
+                for key in cdoc:
+                    if key not in _JSONATA_RULE_FIELDS:
+                        f.schema(f"Field '{key}' is not supported", f"{where}/{key}")
                 choices.append(
                     m.ChoiceRule(
                         next=cdoc["Next"],
@@ -358,7 +365,7 @@ class StateParser:
                     )
                 )
                 continue
-            body = {k: v for k, v in cdoc.items() if k not in ("Next", "Assign", "Comment")}
+            body = {k: v for k, v in cdoc.items() if k not in ("Next", "Assign")}
             rule = parse_rule(f, body, where)
             if "Assign" in cdoc:
                 check_assign(f, cdoc["Assign"], f"{where}/Assign", language)

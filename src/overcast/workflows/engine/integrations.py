@@ -28,6 +28,7 @@ from overcast.clock import Clock
 from overcast.context import Caller, RequestContext
 from overcast.errors import AwsError
 from overcast.workflows.asl import TaskRequest, TaskResult
+from overcast.workflows.asl.errors import DATA_LIMIT_EXCEEDED, data_limit_cause, exceeds_payload_limit
 from overcast.workflows.engine.journal import Journal
 from overcast.workflows.engine.names import context_of
 from overcast.workflows.engine.tasks import Outcome, Tasks
@@ -185,7 +186,7 @@ class Integrations:
         self,
         journal: Journal,
         function: str,
-        payload: Any,
+        payload: bytes,
         qualifier: str | None = None,
         invocation_type: str = "RequestResponse",
         compact: bool = False,
@@ -203,7 +204,7 @@ class Integrations:
         )
         try:
             out = await self.invoker.invoke(
-                ctx, function, _text(payload).encode(), qualifier=qualifier, invocation_type=invocation_type,
+                ctx, function, payload, qualifier=qualifier, invocation_type=invocation_type,
                 caller=_execution_role(journal, ctx),
             )  # fmt: skip
         except AwsError as error:
@@ -266,7 +267,7 @@ class Integrations:
         started = await self._started(journal, key, request)
         try:
             parsed, _ = await self._timed(
-                self._invoke(journal, request.resource, request.parameters),
+                self._invoke(journal, request.resource, _text(request.parameters).encode()),
                 request.timeout_seconds,
                 started=started,
             )
@@ -274,7 +275,14 @@ class Integrations:
             kind = "LambdaFunctionTimedOut" if failed.error == "States.Timeout" else "LambdaFunctionFailed"
             chain.add(kind, _error_details(failed.error, failed.cause))
             return TaskResult(error=failed.error, cause=failed.cause, last_event_id=chain.last)
-        chain.add("LambdaFunctionSucceeded", {"output": _text(parsed), "outputDetails": {"truncated": False}})
+        text = _text(parsed)
+        if exceeds_payload_limit(text):
+            # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+            # (States.DataLimitExceeded: "the output of a connector is larger than payload size quota")
+            cause = data_limit_cause("lambda")
+            chain.add("LambdaFunctionFailed", _error_details(DATA_LIMIT_EXCEEDED, cause))
+            return TaskResult(error=DATA_LIMIT_EXCEEDED, cause=cause, last_event_id=chain.last)
+        chain.add("LambdaFunctionSucceeded", {"output": text, "outputDetails": {"truncated": False}})
         return TaskResult(output=parsed, last_event_id=chain.last)
 
     # --- service integrations (arn:aws:states:::service:action[.pattern]) -----------------------------------
@@ -315,7 +323,12 @@ class Integrations:
             kind = "TaskTimedOut" if failed.error in ("States.Timeout", "States.HeartbeatTimeout") else "TaskFailed"
             chain.add(kind, {**names, **_error_details(failed.error, failed.cause)})
             return TaskResult(error=failed.error, cause=failed.cause, last_event_id=chain.last)
-        chain.add("TaskSucceeded", {**names, "output": _text(output), "outputDetails": {"truncated": False}})
+        text = _text(output)
+        if exceeds_payload_limit(text):
+            cause = data_limit_cause(service)
+            chain.add("TaskFailed", {**names, **_error_details(DATA_LIMIT_EXCEEDED, cause)})
+            return TaskResult(error=DATA_LIMIT_EXCEEDED, cause=cause, last_event_id=chain.last)
+        chain.add("TaskSucceeded", {**names, "output": text, "outputDetails": {"truncated": False}})
         return TaskResult(output=output, last_event_id=chain.last)
 
     async def _call(
@@ -342,7 +355,7 @@ class Integrations:
             _, response = await self._invoke(
                 journal,
                 str(params.get("FunctionName", "")),
-                params.get("Payload"),
+                _invoke_payload(params.get("Payload")),
                 params.get("Qualifier"),
                 str(params.get("InvocationType", "RequestResponse")),
                 compact=True,
@@ -436,6 +449,15 @@ class Integrations:
         output = json.loads(result.output) if isinstance(result.output, str) else result.output
         chain.add("ActivitySucceeded", {"output": _text(output), "outputDetails": {"truncated": False}})
         return TaskResult(output=output, last_event_id=chain.last)
+
+
+def _invoke_payload(payload: Any) -> bytes:
+    """lambda:invoke's Payload as Lambda receives it: a string is sent verbatim (it is Invoke's blob,
+    not JSON to serialize), anything else as its JSON text.
+    https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html"""
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    return _text(payload).encode("utf-8")
 
 
 def _unwrap(outcome: Outcome) -> Any:
