@@ -110,7 +110,6 @@ def test_a_function_url_is_created_read_listed_updated_and_deleted(aws: ClientFa
         ({"Qualifier": "no-such-alias"}, "ResourceNotFoundException"),
         ({"Cors": {"MaxAge": 86401}}, "ValidationException"),
         ({"AuthType": "AWS_IAM"}, "NotImplemented"),  # needs SigV4 verification and IAM: refused, not served open
-        ({"InvokeMode": "RESPONSE_STREAM"}, "NotImplemented"),
     ],
 )
 def test_bad_url_configs_are_refused_and_change_nothing(

@@ -5,14 +5,16 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.ht
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import shutil
+import urllib.parse
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer
 from tests.functions.hostile import create
 
 PYTHON = """
@@ -87,3 +89,43 @@ def test_a_streaming_handlers_first_chunk_arrives_before_it_finishes(aws: Client
     lam.update_function_configuration(FunctionName=name, Description="go")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     assert lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read() == b"firstsecond"
+
+
+# Through a RESPONSE_STREAM function URL: a prelude (HttpResponseStream.from) names the status and headers.
+NODE_URL = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 201, headers: { "content-type": "text/plain", "x-streamed": "yes" }, cookies: ["c=1"],
+  });
+  responseStream.write("first");
+  const config = `${process.env.AWS_ENDPOINT_URL}/2015-03-31/functions/${context.functionName}/configuration`;
+  for (;;) {
+    const answer = await (await fetch(config)).json();
+    if (answer.Description === "go") break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  responseStream.end("second");
+});
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
+def test_a_response_stream_function_url_streams(aws: ClientFactory, server: RunningServer) -> None:
+    lam = aws("lambda")
+    name = create(lam, "nodejs20.x", {"index.js": NODE_URL}, prefix="stream", Description="wait")
+    config = lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="RESPONSE_STREAM")
+    assert config["InvokeMode"] == "RESPONSE_STREAM"
+    url_id = config["FunctionUrl"].split("//", 1)[1].split(".", 1)[0]
+    parsed = urllib.parse.urlsplit(server.url)
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=60)
+    try:
+        connection.request("GET", f"/_aws/lambda-url/{url_id}/")
+        response = connection.getresponse()
+        assert response.status == 201
+        assert response.getheader("x-streamed") == "yes" and response.getheader("set-cookie") == "c=1"
+        assert response.getheader("transfer-encoding") == "chunked"
+        assert response.read(5) == b"first"  # the handler is still waiting for "go"
+        lam.update_function_configuration(FunctionName=name, Description="go")
+        assert response.read() == b"second"
+    finally:
+        connection.close()

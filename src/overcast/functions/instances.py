@@ -8,7 +8,7 @@ as in AWS Lambda (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -48,9 +48,16 @@ class Invocation:
     trace_id: str | None = None  # X-Amzn-Trace-Id header value, becomes _X_AMZN_TRACE_ID
     client_context: str | None = None  # base64 JSON, as in the Invoke API's X-Amz-Client-Context
     cognito_identity: str | None = None  # JSON
-    # Where a streamed response's chunks go as the runtime sends them (InvokeWithResponseStream); None:
-    # the response is returned whole, streamed or not.
-    on_chunk: Callable[[bytes], None] | None = None
+    # Where a streamed response goes as the runtime sends it (InvokeWithResponseStream, RESPONSE_STREAM
+    # function URLs); None: the response is returned whole, streamed or not.
+    stream: ResponseSink | None = None
+
+
+class ResponseSink(Protocol):
+    """Takes a response the runtime streams: its content type first, then each chunk as it arrives."""
+
+    def begin(self, content_type: str) -> None: ...
+    def write(self, chunk: bytes) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
 from overcast.functions import versions
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.errors import ResourceConflict, ValidationException
-from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult
+from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult, ResponseSink
 from overcast.functions.names import AccessDenied, function_arn, parse_function_ref
 from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
@@ -183,14 +183,14 @@ class InvokeService:
         trace_id: str | None = None,
         json_payload: bool = False,
         caller: Caller | None = None,
-        on_chunk: Callable[[bytes], None] | None = None,
+        stream: ResponseSink | None = None,
     ) -> InvokeOutput:
         """Invoke as the Invoke API does. `json_payload`: the caller wrote the payload as JSON itself
         (API Gateway's events), so it is not parsed again to check it. `ctx` is the caller's account and
         Region; `caller` who calls from it (by default the account itself, as the Invoke API's callers are):
         another account's function runs only if its policy lets `caller` invoke it, and then in its own
-        account (its concurrency, logs and bill). `on_chunk`: where a streamed response's chunks go as they
-        arrive (InvokeWithResponseStream); the output's payload is then what was not streamed."""
+        account (its concurrency, logs and bill). `stream`: where a streamed response goes as it arrives
+        (InvokeWithResponseStream); the output's payload is then what was not streamed."""
         if invocation_type not in INVOCATION_TYPES:
             raise ValidationException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
@@ -236,7 +236,7 @@ class InvokeService:
                     f"Could not parse request body into json: Could not parse payload into json: {reason}"
                 ) from None
         request_id = ctx.request_id or str(uuid.uuid4())
-        return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id, on_chunk)
+        return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id, stream)
 
     async def _target(
         self, ctx: RequestContext, function_name: str, qualifier: str | None, caller: Caller | None
@@ -292,7 +292,7 @@ class InvokeService:
         log_type: str,
         client_context: str | None,
         trace_id: str | None,
-        on_chunk: Callable[[bytes], None] | None = None,
+        stream: ResponseSink | None = None,
     ) -> InvokeOutput:
         version, qualifier = target.version, target.qualifier
         account, region, name = ctx.account_id, ctx.region, version.name
@@ -316,7 +316,7 @@ class InvokeService:
                 invoked_function_arn=target.invoked_arn,
                 trace_id=trace_id,
                 client_context=client_context,
-                on_chunk=on_chunk,
+                stream=stream,
             )
             result = await self._call(lease, invocation)
         finally:

@@ -4,7 +4,7 @@ CreateFunctionUrlConfig gives the function (or an alias of it: the Qualifier is 
 a version nor $LATEST) a URL with a random 32-character id that never changes while the config
 exists (https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html). AuthType AWS_IAM
 needs SigV4 verification and IAM, which Overcast does not have yet, so it is refused rather than
-served open; InvokeMode RESPONSE_STREAM is refused until response streaming exists. The data plane
+served open. InvokeMode RESPONSE_STREAM streams what the function writes. The data plane
 (gateway/function_urls.py) finds a config by its URL id (`by_id`).
 """
 
@@ -110,8 +110,6 @@ def _check(change: UrlChange, *, creating: bool) -> None:
             "Function URLs with AuthType AWS_IAM need SigV4 verification and IAM, which Overcast does not have "
             "yet; use AuthType NONE."
         )
-    if change.invoke_mode == "RESPONSE_STREAM":
-        raise NotImplementedOperation("Response streaming is not implemented by Overcast yet; use InvokeMode BUFFERED.")
     if change.cors is not None:
         _check_cors(change.cors)
 

@@ -16,6 +16,7 @@ with AuthType NONE needs in the function's policy is not checked until IAM exist
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -27,6 +28,7 @@ from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
 from overcast.context import RequestContext
 from overcast.errors import AwsError
+from overcast.functions.streams import QueueSink
 from overcast.functions.urls import Cors, UrlConfig
 from overcast.gateway.binary import encode_body, is_http_api_text
 from overcast.gateway.events import request_time, split_cookies
@@ -34,6 +36,9 @@ from overcast.gateway.responses import GatewayResult, MalformedResponse, map_res
 
 log = logging.getLogger(__name__)
 
+HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response"
+_DELIMITER = b"\x00" * 8
+MAX_PRELUDE_BYTES = 64 * 1024
 _BAD_GATEWAY = GatewayResult(502, [("content-type", "text/plain; charset=utf-8")], b"Internal Server Error")
 
 
@@ -50,6 +55,7 @@ class Invoker(Protocol):
         *,
         qualifier: str | None = ...,
         json_payload: bool = ...,
+        stream: Any = ...,
     ) -> Any: ...
 
 
@@ -73,17 +79,25 @@ class FunctionUrlDoor:
     ) -> None:
         request_id = str(uuid.uuid4())
         try:
-            result = await self._answer(url_id, path, scope, receive, request_id)
+            result = await self._answer(url_id, path, scope, receive, request_id, send)
         except Exception:
             log.exception("function URL request %s failed", request_id)
             result = _BAD_GATEWAY
+        if result is None:  # streamed, and answered as it went
+            return
         headers = [*result.headers, ("x-amzn-requestid", request_id)]
         await send(response_start(result.status, headers, result.body))
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
 
     async def _answer(
-        self, url_id: str, path: str, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], request_id: str
-    ) -> GatewayResult:
+        self,
+        url_id: str,
+        path: str,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        request_id: str,
+        send: Any,
+    ) -> GatewayResult | None:
         config = await self.urls.by_id(url_id)
         body = await read_body(receive, self.max_payload_bytes)
         if config is None:
@@ -97,20 +111,101 @@ class FunctionUrlDoor:
             return _preflight(config.cors, origin)
         event = url_event(config, scope, path, headers, body, request_id, self.now_ms())
         ctx = RequestContext(account_id=config.account, region=config.region, request_id=request_id)
+        payload = json.dumps(event).encode()
+        if config.invoke_mode == "RESPONSE_STREAM":
+            return await self._streamed(config, ctx, payload, origin, request_id, send, scope["method"] == "HEAD")
         try:
             output = await self.invoker.invoke(
-                ctx, config.function_name, json.dumps(event).encode(), qualifier=config.qualifier, json_payload=True
+                ctx, config.function_name, payload, qualifier=config.qualifier, json_payload=True
             )
         except AwsError as error:
             return _invoke_error(error)
-        if output.function_error is not None:
-            result = _BAD_GATEWAY
-        else:
+        return _with_cors(config.cors, origin, _buffered(output))
+
+    async def _streamed(
+        self,
+        config: UrlConfig,
+        ctx: RequestContext,
+        payload: bytes,
+        origin: str | None,
+        request_id: str,
+        send: Any,
+        head_only: bool,
+    ) -> GatewayResult | None:
+        """RESPONSE_STREAM: the function's chunks reach the client as it writes them. A stream of AWS's
+        HTTP integration type starts with a JSON prelude (statusCode, headers, cookies) and eight zero
+        bytes, which become the response's head (https://docs.aws.amazon.com/lambda/latest/dg/
+        configuration-response-streaming.html); a function that does not stream is answered whole."""
+        sink = QueueSink()
+        run = asyncio.ensure_future(
+            self.invoker.invoke(
+                ctx, config.function_name, payload, qualifier=config.qualifier, json_payload=True, stream=sink
+            )
+        )
+        run.add_done_callback(lambda _: sink.end())
+        await sink.started.wait()
+        if sink.content_type is None:  # over without streaming
             try:
-                result = map_response_v2(output.payload)
-            except MalformedResponse:
-                result = _BAD_GATEWAY
-        return _with_cors(config.cors, origin, result)
+                output = run.result()
+            except AwsError as error:
+                return _invoke_error(error)
+            return _with_cors(config.cors, origin, _buffered(output))
+        status, headers, pending = 200, [("content-type", sink.content_type)], b""
+        if sink.content_type == HTTP_INTEGRATION:
+            prelude, pending, complete = await _prelude(sink)
+            if not complete:
+                return _BAD_GATEWAY
+            try:
+                status, headers = _prelude_head(prelude)
+            except (ValueError, TypeError, MalformedResponse):
+                return _BAD_GATEWAY
+        head = _with_cors(config.cors, origin, GatewayResult(status, headers, b""))
+        start_headers = [*head.headers, ("x-amzn-requestid", request_id)]
+        await send(response_start(head.status, start_headers, b"", streamed=True))
+        if pending and not head_only:
+            await send({"type": "http.response.body", "body": pending, "more_body": True})
+        while (chunk := await sink.get()) is not None:
+            if chunk and not head_only:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return None
+
+
+def _buffered(output: Any) -> GatewayResult:
+    """A whole answer read as HTTP APIs read payload 2.0's; a function error is 502."""
+    if output.function_error is not None:
+        return _BAD_GATEWAY
+    try:
+        return map_response_v2(output.payload)
+    except MalformedResponse:
+        return _BAD_GATEWAY
+
+
+async def _prelude(sink: QueueSink) -> tuple[bytes, bytes, bool]:
+    """The prelude before the eight zero bytes, what followed them, and whether the delimiter came
+    within MAX_PRELUDE_BYTES."""
+    buffer = b""
+    while (chunk := await sink.get()) is not None:
+        buffer += chunk
+        if _DELIMITER in buffer:
+            prelude, _, rest = buffer.partition(_DELIMITER)
+            return prelude, rest, True
+        if len(buffer) > MAX_PRELUDE_BYTES:
+            break
+    return buffer, b"", False
+
+
+def _prelude_head(prelude: bytes) -> tuple[int, list[tuple[str, str]]]:
+    """The status and headers a prelude names: {"statusCode", "headers", "cookies"}."""
+    document = json.loads(prelude or b"{}")
+    if not isinstance(document, dict):
+        raise ValueError("the prelude is no JSON object")
+    status = int(document.get("statusCode", 200))
+    headers = [(str(k).lower(), str(v)) for k, v in (document.get("headers") or {}).items()]
+    if not any(name == "content-type" for name, _ in headers):
+        headers.append(("content-type", "application/octet-stream"))
+    headers.extend(("set-cookie", str(cookie)) for cookie in document.get("cookies") or [])
+    return status, headers
 
 
 def url_event(

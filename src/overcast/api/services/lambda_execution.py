@@ -14,6 +14,7 @@ from overcast.context import RequestContext
 from overcast.errors import NotImplementedOperation, ValidationException
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig
 from overcast.functions.invoke import InvokeOutput, InvokeService
+from overcast.functions.streams import QueueSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Para
             f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
             "constraint: Member must satisfy enum value set: [RequestResponse, DryRun]"
         )
-    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+    chunks = QueueSink()
     run = asyncio.ensure_future(
         s.invoker.invoke(
             ctx,
@@ -80,10 +81,10 @@ async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Para
             invocation_type=invocation_type,
             log_type=p.get("LogType") or "None",
             client_context=p.get("ClientContext"),
-            on_chunk=chunks.put_nowait,
+            stream=chunks,
         )
     )
-    run.add_done_callback(lambda _: chunks.put_nowait(None))
+    run.add_done_callback(lambda _: chunks.end())
     first = await chunks.get()  # the first chunk, or the end: errors before any answer are the API's
     if first is None:
         result = run.result()
@@ -101,7 +102,7 @@ async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Para
 
 
 async def _response_events(
-    first: bytes | None, chunks: asyncio.Queue[bytes | None], run: asyncio.Future[InvokeOutput]
+    first: bytes | None, chunks: QueueSink, run: asyncio.Future[InvokeOutput]
 ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     chunk = first
     while chunk is not None:

@@ -19,14 +19,13 @@ import binascii
 import json
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import httptools
 
 from overcast.clock import Clock, SystemClock
-from overcast.functions.instances import Invocation
+from overcast.functions.instances import Invocation, ResponseSink
 
 # AWS's largest synchronous response: the Runtime API answers 413 past it, and Invoke reports
 # Function.ResponseSizeTooLarge ("... maximum allowed payload size (6291556 bytes).").
@@ -151,7 +150,7 @@ class _Connection(asyncio.Protocol):
         self.body: list[bytes] = []
         self.size = 0
         self.keep_alive = True
-        self.stream_to: Callable[[bytes], None] | None = None  # a streamed response's chunks go here
+        self.stream_to: ResponseSink | None = None  # a streamed response goes here
 
     # --- asyncio.Protocol ---
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -193,13 +192,16 @@ class _Connection(asyncio.Protocol):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         if self.headers.get(b"lambda-runtime-function-response-mode", b"").lower() == _STREAMING:
             self.stream_to = self.api._stream_target(self.url)
+            if self.stream_to is not None:
+                content_type = self.headers.get(b"content-type", b"application/octet-stream")
+                self.stream_to.begin(content_type.decode("latin-1"))
 
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
         stream_to = self.stream_to
         if stream_to is not None:
             if self.size <= MAX_STREAMED_BYTES:
-                stream_to(body)
+                stream_to.write(body)
         elif self.size <= self.api.max_response_bytes:
             self.body.append(body)
 
@@ -405,15 +407,15 @@ class RuntimeApi:
             self._init.set_result(outcome)
         return _response(202, _ACCEPTED)
 
-    def _stream_target(self, url: bytes) -> Callable[[bytes], None] | None:
+    def _stream_target(self, url: bytes) -> ResponseSink | None:
         """Where a streamed response posted to `url` goes as it arrives: the current invocation's
-        on_chunk, when it has one and the URL names it; else the response is read whole."""
+        stream, when it has one and the URL names it; else the response is read whole."""
         current = self._current
-        if current is None or current.on_chunk is None or self._state != _RUNNING:
+        if current is None or current.stream is None or self._state != _RUNNING:
             return None
         path = url.split(b"?", 1)[0]
         expected = _PREFIX + b"invocation/" + current.request_id.encode() + b"/response"
-        return current.on_chunk if path == expected else None
+        return current.stream if path == expected else None
 
     def _result(self, connection: _Connection, request_id: str, kind: bytes, body: bytes) -> bytes:
         target = "InvocationResponse" if kind == b"response" else "InvocationErrorResponse"
