@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import ClientFactory, RunningServer
-from tests.functions.hostile import create
+from tests.functions.hostile import create, shell_bootstrap
 
 PYTHON = """
 def handler(event, context):
@@ -129,3 +129,21 @@ def test_a_response_stream_function_url_streams(aws: ClientFactory, server: Runn
         assert response.read() == b"second"
     finally:
         connection.close()
+
+
+# A custom runtime in the Runtime API's streaming mode: curl uploads stdin chunked as it is written.
+SHELL = shell_bootstrap("""
+  CONFIG="$AWS_ENDPOINT_URL/2015-03-31/functions/$AWS_LAMBDA_FUNCTION_NAME/configuration"
+  { printf first; until curl -sS "$CONFIG" | grep -q '"Description": *"go"'; do sleep 0.05; done; printf second; } |
+    curl -sS -X POST -H "Lambda-Runtime-Function-Response-Mode: streaming" -H "Content-Type: text/plain" \\
+      -T - "$API/invocation/$REQUEST_ID/response" > /dev/null""")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the shell runtime's bootstrap needs curl")
+def test_a_custom_runtime_streams_through_the_runtime_apis_streaming_mode(aws: ClientFactory) -> None:
+    lam = aws("lambda")
+    name = create(lam, "provided.al2023", {"bootstrap": SHELL}, prefix="stream", Description="wait")
+    events = iter(lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")["EventStream"])
+    assert next(events) == {"PayloadChunk": {"Payload": b"first"}}
+    lam.update_function_configuration(FunctionName=name, Description="go")
+    assert list(events) == [{"PayloadChunk": {"Payload": b"second"}}, {"InvokeComplete": {}}]
