@@ -143,7 +143,11 @@ SHELL = shell_bootstrap("""
 def test_a_custom_runtime_streams_through_the_runtime_apis_streaming_mode(aws: ClientFactory) -> None:
     lam = aws("lambda")
     name = create(lam, "provided.al2023", {"bootstrap": SHELL}, prefix="stream", Description="wait")
-    events = iter(lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")["EventStream"])
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    response = lam.invoke_with_response_stream(FunctionName=name, Qualifier="live", Payload=b"{}")
+    assert response["ExecutedVersion"] == "1"  # known while it still streams
+    events = iter(response["EventStream"])
     assert next(events) == {"PayloadChunk": {"Payload": b"first"}}
     lam.update_function_configuration(FunctionName=name, Description="go")
     assert list(events) == [{"PayloadChunk": {"Payload": b"second"}}, {"InvokeComplete": {}}]

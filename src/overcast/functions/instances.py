@@ -54,8 +54,10 @@ class Invocation:
 
 
 class ResponseSink(Protocol):
-    """Takes a response the runtime streams: its content type first, then each chunk as it arrives."""
+    """Takes a response the runtime streams: the version that runs, its content type when it starts
+    streaming, then each chunk as it arrives."""
 
+    def running(self, executed_version: str) -> None: ...
     def begin(self, content_type: str) -> None: ...
     def write(self, chunk: bytes) -> None: ...
 

@@ -318,6 +318,8 @@ class InvokeService:
                 client_context=client_context,
                 stream=stream,
             )
+            if stream is not None:
+                stream.running(version.version)
             result = await self._call(lease, invocation)
         finally:
             if slot is not None:

@@ -12,8 +12,12 @@ class QueueSink:
 
     def __init__(self) -> None:
         self.content_type: str | None = None  # None until the runtime began to stream
+        self.executed_version = "$LATEST"  # told before the invocation runs
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.started = asyncio.Event()  # set at `begin`, or at `end` when nothing was streamed
+
+    def running(self, executed_version: str) -> None:
+        self.executed_version = executed_version
 
     def begin(self, content_type: str) -> None:
         self.content_type = content_type

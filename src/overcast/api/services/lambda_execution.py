@@ -92,7 +92,7 @@ async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Para
             return {"StatusCode": 204, "ExecutedVersion": result.executed_version}
         version = result.executed_version
     else:
-        version = run.result().executed_version if run.done() else p.get("Qualifier") or "$LATEST"
+        version = chunks.executed_version
     return {
         "StatusCode": 200,
         "ExecutedVersion": version,
