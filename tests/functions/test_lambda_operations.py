@@ -103,7 +103,8 @@ async def test_updates(ops: OperationTable) -> None:
         LoggingConfig={"LogFormat": "JSON"},
         RevisionId=code["RevisionId"],
     )
-    assert (updated["Timeout"], updated["LoggingConfig"]) == (30, {"LogFormat": "JSON", "LogGroup": "/aws/lambda/fn"})
+    json_logging = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+    assert (updated["Timeout"], updated["LoggingConfig"]) == (30, {**json_logging, "LogGroup": "/aws/lambda/fn"})
     got = await call(ops, "GetFunctionConfiguration", FunctionName="fn")
     assert got["LastUpdateStatus"] == "Successful" and got["Environment"] == {"Variables": {"A1": "b"}}
 

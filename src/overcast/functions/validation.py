@@ -98,6 +98,11 @@ RESERVED_ENVIRONMENT_KEYS = frozenset(
     }
 )  # fmt: skip
 
+# --- logging (https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html) ---------------------
+LOG_FORMATS = ("JSON", "Text")
+APPLICATION_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
+
 _NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 _HANDLER = re.compile(r"^\S+$")
 _ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
@@ -107,6 +112,7 @@ _ENV_KEY = re.compile(f"^{_ENV_KEY_PATTERN}$")
 _ALIAS_PATTERN = "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
 _ALIAS = re.compile(r"^(?![0-9]+$)[a-zA-Z0-9_-]+$")
 _VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
+_LOG_GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]+$")
 
 
 def function_name(name: str) -> None:
@@ -245,3 +251,32 @@ def _invalid_marker(marker: str) -> AwsError:
 # A List* call's Marker must come from the same list: the same operation, account, region and filters,
 # else InvalidParameterValueException.
 LISTS = Lists("lambda", _PAGE_LIMITS, _invalid_marker)
+
+
+def logging_config(log_format: str, log_group: str | None, application: str | None, system: str | None) -> None:
+    """LoggingConfig's model constraints, and Lambda's rule that log levels need the JSON format."""
+    if log_format not in LOG_FORMATS:
+        raise constraint_error(
+            log_format, "loggingConfig.logFormat", "Member must satisfy enum value set: [JSON, Text]"
+        )
+    if application is not None and application not in APPLICATION_LOG_LEVELS:
+        allowed = ", ".join(APPLICATION_LOG_LEVELS)
+        raise constraint_error(
+            application, "loggingConfig.applicationLogLevel", f"Member must satisfy enum value set: [{allowed}]"
+        )
+    if system is not None and system not in SYSTEM_LOG_LEVELS:
+        allowed = ", ".join(SYSTEM_LOG_LEVELS)
+        raise constraint_error(
+            system, "loggingConfig.systemLogLevel", f"Member must satisfy enum value set: [{allowed}]"
+        )
+    if log_group is not None and (not 1 <= len(log_group) <= 512 or not _LOG_GROUP.match(log_group)):
+        raise constraint_error(
+            log_group, "loggingConfig.logGroup", r"Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+"
+        )
+    if log_format == "Text" and (application is not None or system is not None):
+        # Lambda's own words (quoted in https://github.com/aws/aws-cdk/pull/28045): log-level filtering needs
+        # the JSON format (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+        raise InvalidParameterValue(
+            'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or '
+            'change the LogFormat to "Json" and try again.'
+        )

@@ -129,11 +129,21 @@ def _logging_out(logging: LoggingConfig) -> Output:
 
 
 def _logging_in(params: Params, current: LoggingConfig) -> LoggingConfig:
+    """The LoggingConfig a request sets over `current`. With the JSON format, a level not given keeps the
+    current one or is INFO, as GetFunctionConfiguration then reports it; the Text format has no levels
+    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html)."""
+    log_format = params.get("LogFormat", current.log_format)
+    application, system = params.get("ApplicationLogLevel"), params.get("SystemLogLevel")
+    validation.logging_config(log_format, params.get("LogGroup"), application, system)
+    if log_format == "JSON":
+        was_json = current.log_format == "JSON"
+        application = application or (current.application_log_level if was_json else None) or "INFO"
+        system = system or (current.system_log_level if was_json else None) or "INFO"
     return LoggingConfig(
-        log_format=params.get("LogFormat", current.log_format),
+        log_format=log_format,
         log_group=params.get("LogGroup", current.log_group),
-        application_log_level=params.get("ApplicationLogLevel", current.application_log_level),
-        system_log_level=params.get("SystemLogLevel", current.system_log_level),
+        application_log_level=application,
+        system_log_level=system,
     )
 
 
