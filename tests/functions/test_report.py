@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from overcast.billing.metering import billed_duration_ms
+from overcast.functions.outbox import Finished
 from overcast.functions.report import end_line, report_line, start_line
 
 RID = "6bc28136-xmpl-4365-b021-0ce6b2e64ab0"
@@ -77,3 +80,41 @@ def test_report(duration: float, billed: int, memory: int, used: int, init: floa
 )
 def test_billed_ms(granularity: int, duration: float, init: float | None, billed: int) -> None:
     assert billed_duration_ms(duration, granularity, init_ms=init) == billed
+
+
+def _finished(system_level: str, **changes: object) -> Finished:
+    log = ((900, "init output"), (1000, "during"))
+    base = Finished("111111111111", "us-east-1", "fn", "$LATEST", RID, "/aws/lambda/fn", "stream", 1000, 1012,
+                    12.34, 13, 128, None, 112.34, True, "timeout", "x86_64", log, 3, 300, system_level,
+                    "Sandbox.Timedout")  # fmt: skip
+    return base._replace(**changes)
+
+
+def test_json_system_logs_in_order_at_their_levels() -> None:
+    lines = _finished("DEBUG").lines(41)
+    kinds = [json.loads(line.message)["type"] if line.message.startswith("{") else line.message for line in lines]
+    assert kinds == ["platform.initStart", "init output", "platform.initRuntimeDone", "platform.start", "during",
+                     "platform.logsDropped", "platform.runtimeDone", "platform.report"]  # fmt: skip
+    report = json.loads(lines[-1].message)
+    assert report == {
+        "time": "1970-01-01T00:00:01.012Z",
+        "type": "platform.report",
+        "record": {
+            "requestId": RID,
+            "metrics": {
+                "durationMs": 12.34,
+                "billedDurationMs": 13,
+                "memorySizeMB": 128,
+                "maxMemoryUsedMB": 41,
+                "initDurationMs": 112.34,
+            },
+            "status": "timeout",
+            "errorType": "Sandbox.Timedout",
+        },
+    }
+    dropped = json.loads(lines[5].message)["record"]
+    assert (dropped["droppedRecords"], dropped["droppedBytes"]) == (3, 300)
+    info = [line.message for line in _finished("INFO").lines(41)]
+    assert [json.loads(m)["type"] for m in info if m.startswith("{")] == [
+        "platform.initStart", "platform.start", "platform.logsDropped", "platform.report"]  # fmt: skip
+    assert [line.message for line in _finished("WARN", dropped_lines=0).lines(41)] == ["init output", "during"]

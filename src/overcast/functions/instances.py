@@ -37,6 +37,8 @@ class InstanceSpec:
     environment: Mapping[str, str] = field(default_factory=dict)  # the function's own variables
     layer_dirs: tuple[Path, ...] = ()  # extracted layers, in the function's order, merged under /opt
     architecture: str = "x86_64"
+    log_format: str = "Text"  # LoggingConfig's: "Text" or "JSON"
+    log_level: str | None = None  # its ApplicationLogLevel (set with JSON only)
 
 
 @dataclass(frozen=True, slots=True)

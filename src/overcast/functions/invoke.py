@@ -430,6 +430,8 @@ class InvokeService:
             log=tuple((line.timestamp_ms, line.message) for line in result.log) if result.log else (),
             dropped_lines=result.dropped_log_lines,
             dropped_bytes=result.dropped_log_bytes,
+            system_level=(config.logging.system_log_level or "INFO") if config.logging.log_format == "JSON" else None,
+            error_type=result.error_type,
         )
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:
@@ -452,6 +454,8 @@ class InvokeService:
             environment=dict(config.environment),
             layer_dirs=await self.packages.layer_dirs(version),
             architecture=config.architectures[0] if config.architectures else "x86_64",
+            log_format=config.logging.log_format,
+            log_level=config.logging.application_log_level,
         )
 
     async def flush(self) -> None:

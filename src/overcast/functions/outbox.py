@@ -79,9 +79,13 @@ class Finished(NamedTuple):
     log: tuple[tuple[int, str], ...]  # what the function wrote: (timestamp ms, line) pairs
     dropped_lines: int = 0  # what the function wrote past the invocation's log ceiling: lines
     dropped_bytes: int = 0  # and their bytes
+    system_level: str | None = None  # LoggingConfig's SystemLogLevel with LogFormat JSON; None: Text
+    error_type: str | None = None  # the invocation's, when it failed
 
     def lines(self, max_memory_mb: int) -> list[LogLine]:
         """START, the function's lines, END and REPORT, in AWS's order (init output before START)."""
+        if self.system_level is not None:
+            return self.json_lines(max_memory_mb, self.system_level)
         started, end, request_id = self.started_ms, self.end_ms, self.request_id
         before = [LogLine(ts, message) for ts, message in self.log if ts < started]
         during = [LogLine(ts, message) for ts, message in self.log if ts >= started]
@@ -97,6 +101,39 @@ class Finished(NamedTuple):
             LogLine(end, report.end_line(request_id)),
             LogLine(end, report_text),
         ]
+
+    def json_lines(self, max_memory_mb: int, level: str) -> list[LogLine]:
+        """The same in the JSON format: the platform lines as JSON records, those below `level` left out."""
+        started, end, request_id = self.started_ms, self.end_ms, self.request_id
+        lines: list[LogLine] = []
+
+        def platform(event_type: str, timestamp_ms: int, record: dict[str, Any]) -> None:
+            if report.shown(event_type, level):
+                lines.append(LogLine(timestamp_ms, report.event(event_type, timestamp_ms, record)))
+
+        status = report.STATUS[self.outcome]
+        failure = {"errorType": self.error_type} if status != "success" and self.error_type else {}
+        init = {"initializationType": "on-demand", "phase": "init"}
+        if self.init_ms is not None:
+            named = {**init, "functionName": self.function_name, "functionVersion": self.version}
+            platform("platform.initStart", max(0, started - round(self.init_ms)), named)
+        lines += [LogLine(ts, message) for ts, message in self.log if ts < started]
+        if self.init_ms is not None:
+            platform("platform.initRuntimeDone", started, {**init, "status": "success"})
+        platform("platform.start", started, {"requestId": request_id, "version": self.version})
+        lines += [LogLine(ts, message) for ts, message in self.log if ts >= started]
+        if self.dropped_lines:
+            platform("platform.logsDropped", end, report.logs_dropped_record(self.dropped_lines, self.dropped_bytes))
+        done = {
+            "requestId": request_id,
+            "status": status,
+            **failure,
+            "metrics": {"durationMs": round(self.duration_ms, 2)},
+        }
+        platform("platform.runtimeDone", end, done)
+        metrics = report.report_metrics(self.duration_ms, self.billed_ms, self.memory_mb, max_memory_mb, self.init_ms)
+        platform("platform.report", end, {"requestId": request_id, "metrics": metrics, "status": status, **failure})
+        return lines
 
     def record(self) -> InvocationRecord:
         return InvocationRecord(

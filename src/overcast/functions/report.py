@@ -18,9 +18,23 @@ a LOGS line before END says how much was dropped: the fields of Lambda's `platfo
 telemetry event (reason, droppedRecords, droppedBytes:
 https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#platform-logsDropped),
 written as the plain-text platform lines are.
+
+With LoggingConfig's LogFormat JSON, the platform lines are JSON records instead, as Lambda writes its
+system logs then (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html):
+`{"time": ..., "type": "platform.start", "record": {...}}`, each record as the Telemetry API's schema
+gives it (https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html), and only the
+events at or above the function's SystemLogLevel, each event at the level Lambda gives it
+(https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html): START is
+platform.start (INFO), END platform.runtimeDone (DEBUG), REPORT platform.report (INFO), LOGS
+platform.logsDropped (WARN); a cold start adds platform.initStart (INFO) and platform.initRuntimeDone
+(DEBUG) around the init's output.
 """
 
 from __future__ import annotations
+
+import json
+import time
+from typing import Any
 
 
 def start_line(request_id: str, version: str) -> str:
@@ -64,3 +78,48 @@ def logs_dropped_line(request_id: str, dropped_lines: int, dropped_bytes: int) -
         f"LOGS RequestId: {request_id}\tDropped Records: {dropped_lines}\tDropped Bytes: {dropped_bytes}\t"
         f"Reason: {LOGS_DROPPED_REASON}"
     )
+
+
+# --- JSON system logs --------------------------------------------------------------------------------
+
+SYSTEM_LEVELS = {"DEBUG": 0, "INFO": 1, "WARN": 2}
+EVENT_LEVELS = {
+    "platform.initStart": "INFO",
+    "platform.initRuntimeDone": "DEBUG",
+    "platform.start": "INFO",
+    "platform.runtimeDone": "DEBUG",
+    "platform.report": "INFO",
+    "platform.logsDropped": "WARN",
+}
+# An invocation's outcome (outbox.Finished.outcome) as the records' `status`: success, error, failure or timeout.
+STATUS = {"success": "success", "error": "error", "timeout": "timeout", "crash": "error"}
+
+
+def shown(event_type: str, system_level: str) -> bool:
+    """Whether a SystemLogLevel lets this event through."""
+    return SYSTEM_LEVELS[EVENT_LEVELS[event_type]] >= SYSTEM_LEVELS.get(system_level, 1)
+
+
+def event(event_type: str, timestamp_ms: int, record: dict[str, Any]) -> str:
+    """One system log record, e.g. {"time":"2026-12-07T15:00:00.123Z","type":"platform.start","record":{...}}."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp_ms // 1000)) + f".{timestamp_ms % 1000:03d}Z"
+    return json.dumps({"time": stamp, "type": event_type, "record": record}, separators=(",", ":"))
+
+
+def report_metrics(
+    duration_ms: float, billed_ms: int, memory_mb: int, max_used_mb: int, init_ms: float | None
+) -> dict[str, Any]:
+    """platform.report's metrics: REPORT's fields, under the Telemetry API's names."""
+    metrics: dict[str, Any] = {
+        "durationMs": round(duration_ms, 2),
+        "billedDurationMs": billed_ms,
+        "memorySizeMB": memory_mb,
+        "maxMemoryUsedMB": max_used_mb,
+    }
+    if init_ms is not None:
+        metrics["initDurationMs"] = round(init_ms, 2)
+    return metrics
+
+
+def logs_dropped_record(dropped_lines: int, dropped_bytes: int) -> dict[str, Any]:
+    return {"reason": LOGS_DROPPED_REASON, "droppedRecords": dropped_lines, "droppedBytes": dropped_bytes}

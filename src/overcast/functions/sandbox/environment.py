@@ -95,6 +95,11 @@ def lambda_environment(
             "LAMBDA_RUNTIME_DIR": runtime_dir,
         }
     )
+    if spec.log_format == "JSON":
+        # What AWS's runtimes read to write JSON records and filter by ApplicationLogLevel
+        # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        env["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level or "INFO"
     env.update(credentials(spec.account_id))  # after the function's own variables: they cannot override them
     if extra_path:
         for key, value in extra_path.items():

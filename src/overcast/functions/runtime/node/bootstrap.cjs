@@ -70,6 +70,14 @@ function errorLogJson(error) {
 }
 
 // --- logging: "<ISO time>\t<request id>\t<LEVEL>\t<message>", one line per call ---------------
+// With LoggingConfig's LogFormat JSON, Lambda sets AWS_LAMBDA_LOG_FORMAT=JSON and AWS_LAMBDA_LOG_LEVEL (the
+// ApplicationLogLevel): each console call is then one JSON record, {"timestamp", "level", "requestId",
+// "message"} (and errorType, errorMessage, stackTrace for an Error argument), and calls below the level
+// write nothing (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html#nodejs-logging-advanced).
+
+const LOG_JSON = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+const LEVEL_PRIORITY = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const LOG_LEVEL = LEVEL_PRIORITY[(process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || LEVEL_PRIORITY.TRACE;
 
 let currentRequestId; // printed as "undefined" during init, as AWS does
 
@@ -79,14 +87,46 @@ function writeLog(level, message) {
   process.stdout.write(line.replace(/\n/g, '\r') + '\n');
 }
 
+// An Error as the JSON records show it.
+function errorJson(_key, value) {
+  if (value instanceof Error) {
+    return Object.assign(
+      { errorType: value.constructor?.name ?? 'UnknownError', errorMessage: value.message },
+      value,
+      { stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : [] },
+    );
+  }
+  return value;
+}
+
+function writeJson(level, args) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  if (args.length === 1) {
+    record.message = args[0];
+    try {
+      process.stdout.write(JSON.stringify(record, errorJson) + '\n');
+      return;
+    } catch (_) {
+      // not serializable (a cycle, a BigInt): written as util.format shows it
+    }
+  }
+  record.message = util.format(...args);
+  const error = args.slice(1).find((arg) => arg instanceof Error);
+  if (error) Object.assign(record, errorJson('', error));
+  process.stdout.write(JSON.stringify(record) + '\n');
+}
+
 function logError(title, error) {
-  writeLog('ERROR', `${title} \t${errorLogJson(error)}`);
+  if (LOG_JSON) writeJson('ERROR', [title, error]);
+  else writeLog('ERROR', `${title} \t${errorLogJson(error)}`);
 }
 
 function patchConsole() {
   const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE', fatal: 'FATAL' };
   for (const [method, level] of Object.entries(levels)) {
-    console[method] = (...args) => writeLog(level, util.format(...args));
+    if (LEVEL_PRIORITY[level] < LOG_LEVEL) console[method] = () => {};
+    else if (LOG_JSON) console[method] = (...args) => writeJson(level, args);
+    else console[method] = (...args) => writeLog(level, util.format(...args));
   }
 }
 

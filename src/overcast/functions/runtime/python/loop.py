@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import frames, handlers
+from . import frames, handlers, logformat
 from .lambdacontext import LambdaContext
 from .logbudget import LogBudget, PipeLines, utf8
 
@@ -74,23 +74,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def _install_logging(sink: LineSink) -> None:
-    """The root logger handler of AWS's runtime: `[LEVEL]\\t<time>Z\\t<request id>\\t<message>`."""
+def _install_logging(sink: LineSink) -> bool:
+    """The root logger handler of AWS's runtime: `[LEVEL]\\t<time>Z\\t<request id>\\t<message>`, or JSON records
+    (logformat.py) when AWS_LAMBDA_LOG_FORMAT is JSON. True when it writes JSON."""
+    as_json = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
     logging.Formatter.converter = time.gmtime
     handler = logging.StreamHandler(sink)
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
-        )
-    )
+    text = logging.Formatter(logformat.TEXT_FORMAT, logformat.DATE_FORMAT)
+    handler.setFormatter(logformat.JsonFormatter() if as_json else text)
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
-    if level:
-        root.setLevel(level.upper())
+    level = logformat.root_level(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    if level is not None:
+        root.setLevel(level)
+    return as_json
 
 
 def _encode_default(value: Any) -> Any:
@@ -139,7 +139,8 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
     sink = LineSink(budget)
     sys.stdout = sink
     sys.stderr = sink
-    _install_logging(sink)
+    as_json = _install_logging(sink)
+    error_record = logformat.error_record if as_json else handlers.log_record
     ensure_ascii = init.get("ensure_ascii", True)
     handler: Callable[..., Any] | None = None
     error: dict[str, Any] | None = None
@@ -151,7 +152,7 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
         error = handlers.exception_document(exc)
     sink.flush()
     if error is not None:
-        budget.add(int(time.time() * 1000), handlers.log_record(error))
+        budget.add(int(time.time() * 1000), error_record(error))
     init_ms = (time.monotonic() - started) * 1000.0
     lines, dropped_lines, dropped_bytes = budget.take()
     ready = {"op": "ready", "init_ms": init_ms, "error": error, "log": lines, "maxrss": _maxrss_bytes()}
@@ -166,7 +167,7 @@ def serve(sock: socket.socket, init: dict[str, Any]) -> None:
             header, body = reader.next()
         except EOFError:
             os._exit(0)
-        _invoke(sock, handler, header, body, sink, ensure_ascii)
+        _invoke(sock, handler, header, body, sink, ensure_ascii, error_record)
 
 
 def _invoke(
@@ -176,6 +177,7 @@ def _invoke(
     body: bytes,
     sink: LineSink,
     ensure_ascii: bool,
+    error_record: Callable[[dict[str, Any]], str],
 ) -> None:
     request_id = header["request_id"]
     RequestIdFilter.request_id = request_id
@@ -206,7 +208,7 @@ def _invoke(
         os._exit(code)
     sink.flush()
     if error is not None:
-        sink.budget.add(int(time.time() * 1000), handlers.log_record(error))
+        sink.budget.add(int(time.time() * 1000), error_record(error))
         result = json.dumps(error).encode()
     lines, dropped_lines, dropped_bytes = sink.budget.take()
     error_type = error["errorType"] if error else None
