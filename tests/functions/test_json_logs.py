@@ -19,12 +19,14 @@ from tests.functions.deployed import ROLE
 from tests.functions.zips import handler_zip, make_zip
 
 PYTHON = """
+import json
 import logging
 
 logger = logging.getLogger()
 
 def handler(event, context):
     print("printed as text")
+    print(json.dumps({"level": "debug", "msg": "a printed debug record"}))
     logger.debug("a debug record")
     logger.info("an info record", extra={"order": 7})
     logging.getLogger("orders").warning("a warning from %s", "orders")
@@ -117,6 +119,7 @@ def test_python_json_records_platform_and_logger(lam: Any) -> None:
     assert set(metrics) == {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB", "initDurationMs"}
     assert metrics["memorySizeMB"] == 128
     assert "printed as text" in lines  # print() stays text, as on AWS
+    assert not any("a printed debug record" in line for line in lines)  # Lambda filters JSON output by its level
     logged = [record for record in records(lines) if "level" in record]
     assert [(r["level"], r["logger"], r["message"]) for r in logged] == [
         ("INFO", "root", "an info record"),
@@ -127,7 +130,7 @@ def test_python_json_records_platform_and_logger(lam: Any) -> None:
     assert logged[0]["order"] == 7  # `extra` fields are fields of the record
     failure = logged[2]
     assert (failure["errorType"], failure["errorMessage"]) == ("ValueError", "bad order")
-    assert failure["stackTrace"] and failure["location"].endswith(":handler:14")
+    assert failure["stackTrace"] and failure["location"].endswith(":handler:16")
     assert not any(line.startswith(("START", "END", "REPORT")) for line in lines)
     warm_id, warm = invoke(lam, name, {"fail": True})
     events = platform(warm)
@@ -142,6 +145,7 @@ def test_levels_filter_application_and_system_logs(lam: Any) -> None:
     name = create(lam, {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "DEBUG"})
     request_id, lines = invoke(lam, name)
     assert "a debug record" in [record.get("message") for record in records(lines)]
+    assert "a printed debug record" in [record.get("msg") for record in records(lines)]
     events = platform(lines)
     assert {"platform.initRuntimeDone", "platform.runtimeDone"} <= set(events)
     assert events["platform.runtimeDone"]["record"]["requestId"] == request_id
@@ -161,7 +165,7 @@ def test_text_format_is_unchanged(lam: Any) -> None:
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert lines[-2] == f"END RequestId: {request_id}"
     assert lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
-    assert not records(lines)
+    assert records(lines) == [{"level": "debug", "msg": "a printed debug record"}]  # Text filters no output
     # The runtime's text handler at the root logger's default level: warnings and errors only.
     assert any(
         line.startswith("[WARNING]\t") and line.endswith(f"\t{request_id}\ta warning from orders") for line in lines

@@ -8,7 +8,7 @@ import pytest
 
 from overcast.billing.metering import billed_duration_ms
 from overcast.functions.outbox import Finished
-from overcast.functions.report import end_line, report_line, start_line
+from overcast.functions.report import application_shown, end_line, report_line, start_line
 
 RID = "6bc28136-xmpl-4365-b021-0ce6b2e64ab0"
 
@@ -118,3 +118,21 @@ def test_json_system_logs_in_order_at_their_levels() -> None:
     assert [json.loads(m)["type"] for m in info if m.startswith("{")] == [
         "platform.initStart", "platform.start", "platform.logsDropped", "platform.report"]  # fmt: skip
     assert [line.message for line in _finished("WARN", dropped_lines=0).lines(41)] == ["init output", "during"]
+
+
+@pytest.mark.parametrize(
+    ("message", "level", "shown"),
+    [
+        ('{"level": "debug", "msg": "m"}', "INFO", False),
+        ('{"level": "DEBUG", "msg": "m"}', "DEBUG", True),
+        ('{"level": "WARNING", "message": "m"}', "WARN", True),  # Python's name for WARN
+        ('{"msg": "no level"}', "INFO", True),  # INFO when it has none
+        ('{"level": "verbose"}', "WARN", False),  # INFO when Lambda does not know it
+        ('{"log_level": "ERROR", "errorType": "KeyError"}', "ERROR", True),  # the Python runtime's error record
+        ("plain text", "FATAL", True),
+        ("{not json", "FATAL", True),
+        ('["level", "debug"]', "FATAL", True),
+    ],
+)
+def test_application_level_filters_json_lines(message: str, level: str, shown: bool) -> None:
+    assert application_shown(message, level) is shown

@@ -432,6 +432,7 @@ class InvokeService:
             dropped_bytes=result.dropped_log_bytes,
             system_level=(config.logging.system_log_level or "INFO") if config.logging.log_format == "JSON" else None,
             error_type=result.error_type,
+            application_level=config.logging.application_log_level or "INFO",
         )
 
     async def _spec(self, version: FunctionVersion) -> InstanceSpec:

@@ -81,6 +81,7 @@ class Finished(NamedTuple):
     dropped_bytes: int = 0  # and their bytes
     system_level: str | None = None  # LoggingConfig's SystemLogLevel with LogFormat JSON; None: Text
     error_type: str | None = None  # the invocation's, when it failed
+    application_level: str = "INFO"  # LoggingConfig's ApplicationLogLevel, with LogFormat JSON
 
     def lines(self, max_memory_mb: int) -> list[LogLine]:
         """START, the function's lines, END and REPORT, in AWS's order (init output before START)."""
@@ -111,17 +112,20 @@ class Finished(NamedTuple):
             if report.shown(event_type, level):
                 lines.append(LogLine(timestamp_ms, report.event(event_type, timestamp_ms, record)))
 
+        log = self.log
+        if self.application_level != "TRACE":  # TRACE keeps every line
+            log = tuple(line for line in log if report.application_shown(line[1], self.application_level))
         status = report.STATUS[self.outcome]
         failure = {"errorType": self.error_type} if status != "success" and self.error_type else {}
         init = {"initializationType": "on-demand", "phase": "init"}
         if self.init_ms is not None:
             named = {**init, "functionName": self.function_name, "functionVersion": self.version}
             platform("platform.initStart", max(0, started - round(self.init_ms)), named)
-        lines += [LogLine(ts, message) for ts, message in self.log if ts < started]
+        lines += [LogLine(ts, message) for ts, message in log if ts < started]
         if self.init_ms is not None:
             platform("platform.initRuntimeDone", started, {**init, "status": "success"})
         platform("platform.start", started, {"requestId": request_id, "version": self.version})
-        lines += [LogLine(ts, message) for ts, message in self.log if ts >= started]
+        lines += [LogLine(ts, message) for ts, message in log if ts >= started]
         if self.dropped_lines:
             platform("platform.logsDropped", end, report.logs_dropped_record(self.dropped_lines, self.dropped_bytes))
         done = {

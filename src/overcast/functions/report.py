@@ -27,7 +27,9 @@ events at or above the function's SystemLogLevel, each event at the level Lambda
 (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html): START is
 platform.start (INFO), END platform.runtimeDone (DEBUG), REPORT platform.report (INFO), LOGS
 platform.logsDropped (WARN); a cold start adds platform.initStart (INFO) and platform.initRuntimeDone
-(DEBUG) around the init's output.
+(DEBUG) around the init's output. Lambda filters the function's own output by ApplicationLogLevel as well:
+a line that is a JSON object is at its "level" (INFO when it has none Lambda knows), so below the level it
+is dropped, whichever runtime or library wrote it (`application_shown`); other lines are kept.
 """
 
 from __future__ import annotations
@@ -93,6 +95,27 @@ EVENT_LEVELS = {
 }
 # An invocation's outcome (outbox.Finished.outcome) as the records' `status`: success, error, failure or timeout.
 STATUS = {"success": "success", "error": "error", "timeout": "timeout", "crash": "error"}
+
+
+# ApplicationLogLevel's order, under the names runtimes write (Python's WARNING and CRITICAL as well).
+APPLICATION_LEVELS = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4, "FATAL": 5, "CRITICAL": 5}
+
+
+def application_shown(message: str, application_level: str) -> bool:
+    """Whether a line of the function's output passes its ApplicationLogLevel: a JSON object by its "level"
+    (or "log_level", which AWS's Python runtime writes in its record of an unhandled error), INFO when it
+    has none or one Lambda does not know (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html)."""
+    if not message.startswith("{"):
+        return True
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return True
+    if not isinstance(document, dict):
+        return True
+    level = document.get("level", document.get("log_level"))
+    rank = APPLICATION_LEVELS.get(level.upper(), 2) if isinstance(level, str) else 2
+    return rank >= APPLICATION_LEVELS.get(application_level, 2)
 
 
 def shown(event_type: str, system_level: str) -> bool:
