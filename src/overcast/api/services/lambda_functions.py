@@ -20,7 +20,7 @@ from overcast.functions import validation
 from overcast.functions.code import CodeInput
 from overcast.functions.errors import InvalidParameterValue
 from overcast.functions.invoke import InvokeService
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import function_arn, parse_function_ref, runtime_version_arn
 from overcast.functions.records import FunctionConfig, FunctionVersion, LoggingConfig
 from overcast.functions.registry import Registry
 
@@ -70,8 +70,8 @@ def code_input(params: Params) -> CodeInput:
 
 
 def configuration(version: FunctionVersion, arn: str | None = None, states: bool = True) -> Output:
-    """FunctionConfiguration. List operations leave the state members out, as Lambda's do
-    (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html)."""
+    """FunctionConfiguration. List operations leave the state members and RuntimeVersionConfig out, as
+    Lambda's do (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html)."""
     config = version.config
     out: Output = {
         "FunctionName": version.name,
@@ -109,6 +109,10 @@ def configuration(version: FunctionVersion, arn: str | None = None, states: bool
             "VpcId": "",
         }
     if states:
+        if config.runtime:
+            # A function on a managed runtime reports the runtime version it runs
+            # (https://docs.aws.amazon.com/lambda/latest/api/API_RuntimeVersionConfig.html); an image has none.
+            out["RuntimeVersionConfig"] = {"RuntimeVersionArn": runtime_version_arn(version.region, config.runtime)}
         out["State"] = version.state
         if version.state == "Pending":
             out["StateReason"], out["StateReasonCode"] = _CREATING
