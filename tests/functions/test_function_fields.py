@@ -59,6 +59,16 @@ def test_get_and_list_answers_carry_every_member_aws_returns(aws: ClientFactory)
         "RuntimeVersionArn": runtime_version
     }
 
+    # A runtime version pinned with UpdateRuntimeOn Manual is the one the function reports (runtimes-update.html).
+    pinned = "arn:aws:lambda:us-east-1::runtime:" + "ab" * 32
+    lam.put_runtime_management_config(FunctionName=name, UpdateRuntimeOn="Manual", RuntimeVersionArn=pinned)
+    assert lam.get_function_configuration(FunctionName=name)["RuntimeVersionConfig"]["RuntimeVersionArn"] == pinned
+    assert lam.get_function(FunctionName=name)["Configuration"]["RuntimeVersionConfig"]["RuntimeVersionArn"] == pinned
+    lam.put_runtime_management_config(FunctionName=name, UpdateRuntimeOn="Auto")
+    assert lam.get_function_configuration(FunctionName=name)["RuntimeVersionConfig"]["RuntimeVersionArn"] == (
+        runtime_version
+    )
+
     got = lam.get_function(FunctionName=name)
     assert _keys(got) == {"Configuration", "Code"}
     assert _keys(got["Configuration"]) == CONFIGURATION
