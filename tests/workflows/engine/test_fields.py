@@ -104,6 +104,19 @@ def test_describe_and_list_answers_carry_every_member_aws_returns(sfn: Any) -> N
     assert described_activity["encryptionConfiguration"] == {"type": "AWS_OWNED_KEY"}
 
 
+def test_a_redriven_execution_is_listed_with_its_redrives(sfn: Any) -> None:
+    failing = json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}})
+    arn = sfn.create_state_machine(name=_name("redrive"), definition=failing, roleArn=ROLE)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    assert finish(sfn, execution)["status"] == "FAILED"
+    assert "redriveCount" not in sfn.list_executions(stateMachineArn=arn)["executions"][0]
+    redriven = sfn.redrive_execution(executionArn=execution)["redriveDate"]
+    described = finish(sfn, execution)
+    assert described["redriveCount"] == 1 and described["redriveDate"] == redriven
+    item = sfn.list_executions(stateMachineArn=arn)["executions"][0]
+    assert (item["redriveCount"], item["redriveDate"]) == (1, redriven)
+
+
 def test_metadata_only_leaves_the_definition_out(sfn: Any) -> None:
     arn = sfn.create_state_machine(name=_name("meta"), definition=PASS, roleArn=ROLE)["stateMachineArn"]
     # API_DescribeStateMachine.html: "If called with includedData = METADATA_ONLY, the returned

@@ -209,6 +209,10 @@ async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
             item["stateMachineVersionArn"] = e.version_arn
         if e.alias_arn:
             item["stateMachineAliasArn"] = e.alias_arn
+        # A redriven execution's item says how often and when it was last redriven
+        # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionListItem.html).
+        if e.redrive_date is not None:
+            item["redriveCount"], item["redriveDate"] = e.redrive_count, e.redrive_date
         out["executions"].append(item)
     if token:
         out["nextToken"] = token
