@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+import botocore
 import pytest
 
 from overcast.arn import format_arn, integration_function, log_group_of, parse_arn, partition_of
@@ -17,12 +22,27 @@ from overcast.arn import format_arn, integration_function, log_group_of, parse_a
         ("us-isob-east-1", "aws-iso-b"),
         ("eu-isoe-west-1", "aws-iso-e"),
         ("us-isof-south-1", "aws-iso-f"),
+        ("eusc-de-east-1", "aws-eusc"),
         ("", "aws"),
     ],
 )
 def test_arns_are_made_in_the_regions_partition(region: str, partition: str) -> None:
     assert partition_of(region) == partition
     assert format_arn("lambda", region, "1", "function:f").startswith(f"arn:{partition}:lambda:")
+
+
+def test_every_region_of_every_current_partition_gets_its_partition() -> None:
+    """botocore's partitions.json is the SDKs' list of AWS's partitions and their regions: each region
+    it lists (and one more that only matches the partition's regionRegex) maps to its partition."""
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    assert len(data["partitions"]) >= 8
+    for part in data["partitions"]:
+        regions = [r for r in part["regions"] if re.match(part["regionRegex"], r)]
+        assert regions, part["id"]
+        future = re.sub(r"-\d+$", "-9", regions[0])  # a region the partition does not have yet
+        for region in [*regions, future]:
+            assert re.match(part["regionRegex"], region)
+            assert partition_of(region) == part["id"], region
 
 
 def test_fields_type_and_owner() -> None:

@@ -48,7 +48,9 @@ def format_arn(service: str, region: str, account: str, resource: str, partition
     return str(Arn(partition or partition_of(region), service, region, account, resource))
 
 
-# Regions by partition prefix, longest first
+# Regions by partition prefix, longest first: the partitions of botocore's partitions.json (each
+# partition's regionRegex; tests/test_arn.py checks every region it lists), including the AWS European
+# Sovereign Cloud's `aws-eusc` (eusc-de-east-1)
 # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html#arns-syntax).
 _PARTITIONS = (
     ("us-isob-", "aws-iso-b"),
@@ -56,6 +58,7 @@ _PARTITIONS = (
     ("eu-isoe-", "aws-iso-e"),
     ("us-iso-", "aws-iso"),
     ("us-gov-", "aws-us-gov"),
+    ("eusc-", "aws-eusc"),
     ("cn-", "aws-cn"),
 )
 

@@ -9,6 +9,7 @@ and the ARNs Lambda reports are made there too, in the region's partition.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -101,6 +102,13 @@ def function_arn(account: str, region: str, name: str, qualifier: str | None = N
 
 def layer_arn(account: str, region: str, name: str, version: int | None = None) -> str:
     return format_arn("lambda", region, account, f"layer:{name}" if version is None else f"layer:{name}:{version}")
+
+
+def runtime_version_arn(region: str, runtime: str) -> str:
+    """The runtime version a function runs, as RuntimeVersionConfig reports it: `arn:<partition>:lambda:<region>::
+    runtime:<64 hex>` (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-identify).
+    Overcast runs the runtime the host has, so each runtime has one version, named by a digest of its name."""
+    return format_arn("lambda", region, "", f"runtime:{hashlib.sha256(runtime.encode()).hexdigest()}")
 
 
 def caller_arn(account: str, region: str) -> str:

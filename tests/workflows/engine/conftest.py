@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 
 from overcast.clock import FakeClock
@@ -46,3 +49,13 @@ async def history_page(
     """A page of an execution's history as GetExecutionHistory reads it for CTX."""
     page = LISTS.start(CTX, history.by_id(reverse).kinds, size, token, arn, reverse)
     return await history.page(store, arn, page, reverse, include_data)
+
+
+def finish(sfn: Any, arn: str, timeout: float = 20) -> dict[str, Any]:
+    """DescribeExecution (through a boto3 client) once the execution is no longer RUNNING."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+        time.sleep(0.05)

@@ -12,6 +12,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.workflows.engine.conftest import finish as _finish
+
 ROLE = "arn:aws:iam::000000000000:role/sfn"
 
 
@@ -29,15 +31,6 @@ def sfn(aws: Any) -> Any:
 
 def _code(error: ClientError) -> str:
     return str(error.response["Error"]["Code"])
-
-
-def _finish(sfn: Any, arn: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

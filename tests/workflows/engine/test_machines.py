@@ -81,6 +81,9 @@ async def test_listing_pages_and_activities(machines: Machines) -> None:
     activity = await machines.create_activity(CTX, "work")
     assert (await machines.create_activity(CTX, "work")).created == activity.created
     assert [a.name for a in (await machines.activities(CTX, None, None))[0]] == ["work"]
+    assert activity.encryption == (await machines.activity(CTX, activity.arn)).encryption == {"type": "AWS_OWNED_KEY"}
+    key = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": "alias/work"}
+    assert (await machines.activity(CTX, (await machines.create_activity(CTX, "w2", None, key)).arn)).encryption == key
     await machines.delete_activity(CTX, activity.arn)
     with pytest.raises(AwsError) as gone:
         await machines.activity(CTX, activity.arn)

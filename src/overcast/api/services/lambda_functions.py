@@ -20,7 +20,7 @@ from overcast.functions import validation
 from overcast.functions.code import CodeInput
 from overcast.functions.errors import InvalidParameterValue
 from overcast.functions.invoke import InvokeService
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import function_arn, parse_function_ref, runtime_version_arn
 from overcast.functions.records import FunctionConfig, FunctionVersion, LoggingConfig
 from overcast.functions.registry import Registry
 
@@ -69,9 +69,12 @@ def code_input(params: Params) -> CodeInput:
     )
 
 
-def configuration(version: FunctionVersion, arn: str | None = None, states: bool = True) -> Output:
-    """FunctionConfiguration. List operations leave the state members out, as Lambda's do
-    (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html)."""
+def configuration(
+    version: FunctionVersion, arn: str | None = None, states: bool = True, runtime_version: str | None = None
+) -> Output:
+    """FunctionConfiguration. List operations leave the state members and RuntimeVersionConfig out, as
+    Lambda's do (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html); `runtime_version`
+    is the runtime version a Manual runtime management config pins."""
     config = version.config
     out: Output = {
         "FunctionName": version.name,
@@ -109,6 +112,11 @@ def configuration(version: FunctionVersion, arn: str | None = None, states: bool
             "VpcId": "",
         }
     if states:
+        if config.runtime:
+            # A function on a managed runtime reports the runtime version it runs
+            # (https://docs.aws.amazon.com/lambda/latest/api/API_RuntimeVersionConfig.html); an image has none.
+            pinned = runtime_version or runtime_version_arn(version.region, config.runtime)
+            out["RuntimeVersionConfig"] = {"RuntimeVersionArn": pinned}
         out["State"] = version.state
         if version.state == "Pending":
             out["StateReason"], out["StateReasonCode"] = _CREATING
@@ -151,6 +159,15 @@ def _qualified_arn(ctx: RequestContext, version: FunctionVersion, params: Params
     """A read naming a qualifier reports the ARN with that qualifier (an alias stays an alias)."""
     ref = parse_function_ref(params["FunctionName"], ctx.account_id, ctx.region, params.get("Qualifier"))
     return function_arn(ctx.account_id, ctx.region, version.name, ref.qualifier) if ref.qualifier else None
+
+
+async def _pinned_runtime(s: Lambda, ctx: RequestContext, version: FunctionVersion) -> str | None:
+    """The runtime version PutRuntimeManagementConfig pinned with UpdateRuntimeOn Manual, which the version's
+    RuntimeVersionConfig then reports (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html)."""
+    if not version.config.runtime:
+        return None
+    managed = await s.registry.options.runtime_management(ctx, version.name, version.version)
+    return managed.runtime_version_arn if managed.update_runtime_on == "Manual" else None
 
 
 def _retire_latest(s: Lambda, ctx: RequestContext, version: FunctionVersion) -> None:
@@ -205,7 +222,9 @@ async def get_function(s: Lambda, ctx: RequestContext, p: Params) -> Output:
     code: Output = {"RepositoryType": "S3"}
     if version.code.local_dir is None:
         code["Location"] = s.code_url(version.code.sha256_hex)
-    out: Output = {"Configuration": configuration(version, _qualified_arn(ctx, version, p)), "Code": code}
+    pinned = await _pinned_runtime(s, ctx, version)
+    out: Output = {"Configuration": configuration(version, _qualified_arn(ctx, version, p), runtime_version=pinned)}
+    out["Code"] = code
     tags = await s.registry.tagging.tags(ctx, version.function_arn)
     if tags:
         out["Tags"] = tags
@@ -218,7 +237,8 @@ async def get_function(s: Lambda, ctx: RequestContext, p: Params) -> Output:
 
 async def get_function_configuration(s: Lambda, ctx: RequestContext, p: Params) -> Output:
     version = await s.registry.get_function(ctx, p["FunctionName"], p.get("Qualifier"))
-    return configuration(version, _qualified_arn(ctx, version, p))
+    pinned = await _pinned_runtime(s, ctx, version)
+    return configuration(version, _qualified_arn(ctx, version, p), runtime_version=pinned)
 
 
 async def list_functions(s: Lambda, ctx: RequestContext, p: Params) -> Output:

@@ -68,6 +68,7 @@ async def create_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Out
         p.get("type", STANDARD),
         p.get("loggingConfiguration") or {},
         p.get("tracingConfiguration") or {"enabled": False},
+        p.get("encryptionConfiguration") or {},
     )
     machine, version = await s.machines.create(
         ctx, p["name"], config, bool(p.get("publish")), p.get("versionDescription", ""), _tags(p)
@@ -81,16 +82,22 @@ async def create_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Out
 async def describe_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
     arn = p["stateMachineArn"]
     if names.is_version(arn):
-        return _version_out(await s.machines.version(ctx, arn))
-    m = await s.machines.get(ctx, arn)
-    return {
-        "stateMachineArn": m.arn,
-        "name": m.name,
-        "status": m.status,
-        "creationDate": m.created,
-        "revisionId": m.revision_id,
-        **config_out(m.config),
-    }
+        out = _version_out(await s.machines.version(ctx, arn))
+    else:
+        m = await s.machines.get(ctx, arn)
+        out = {
+            "stateMachineArn": m.arn,
+            "name": m.name,
+            "status": m.status,
+            "creationDate": m.created,
+            "revisionId": m.revision_id,
+            **config_out(m.config),
+        }
+    # "If called with includedData = METADATA_ONLY, the returned definition will be {}."
+    # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html)
+    if p.get("includedData") == "METADATA_ONLY":
+        out["definition"] = "{}"
+    return out
 
 
 async def list_state_machines(s: Engine, ctx: RequestContext, p: Params) -> Output:
@@ -113,6 +120,7 @@ async def update_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Out
             ("role_arn", "roleArn"),
             ("logging", "loggingConfiguration"),
             ("tracing", "tracingConfiguration"),
+            ("encryption", "encryptionConfiguration"),
         )
         if w in p
     }
@@ -186,13 +194,13 @@ async def list_state_machine_aliases(s: Engine, ctx: RequestContext, p: Params) 
 
 
 async def create_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    a = await s.machines.create_activity(ctx, p["name"], _tags(p))
+    a = await s.machines.create_activity(ctx, p["name"], _tags(p), p.get("encryptionConfiguration"))
     return {"activityArn": a.arn, "creationDate": a.created}
 
 
 async def describe_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:
     a = await s.machines.activity(ctx, p["activityArn"])
-    return {"activityArn": a.arn, "name": a.name, "creationDate": a.created}
+    return {"activityArn": a.arn, "name": a.name, "creationDate": a.created, "encryptionConfiguration": a.encryption}
 
 
 async def delete_activity(s: Engine, ctx: RequestContext, p: Params) -> Output:

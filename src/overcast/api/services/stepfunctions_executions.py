@@ -100,12 +100,16 @@ def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = (
 
 
 def config_out(config: MachineConfig) -> Output:
+    """The configuration members of DescribeStateMachine (and of its version and execution forms), each
+    reported with AWS's default when it was never set
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html)."""
     out: Output = {
         "definition": config.definition,
         "roleArn": config.role_arn,
         "type": config.type,
         "loggingConfiguration": config.logging or {"level": "OFF", "includeExecutionData": False},
         "tracingConfiguration": config.tracing,
+        "encryptionConfiguration": config.encryption,
     }
     return out
 
@@ -205,6 +209,10 @@ async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
             item["stateMachineVersionArn"] = e.version_arn
         if e.alias_arn:
             item["stateMachineAliasArn"] = e.alias_arn
+        # A redriven execution's item says how often and when it was last redriven
+        # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionListItem.html).
+        if e.redrive_date is not None:
+            item["redriveCount"], item["redriveDate"] = e.redrive_count, e.redrive_date
         out["executions"].append(item)
     if token:
         out["nextToken"] = token

@@ -45,6 +45,10 @@ class InvalidDefinition(SfnError):
     code = "InvalidDefinition"
 
 
+class InvalidEncryptionConfiguration(SfnError):
+    code = "InvalidEncryptionConfiguration"
+
+
 class InvalidExecutionInput(SfnError):
     code = "InvalidExecutionInput"
 

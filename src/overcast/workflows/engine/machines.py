@@ -20,7 +20,7 @@ from overcast.kit import tags
 from overcast.kit.pages import Keyset, Lists, PageLimits, fetch_page
 from overcast.kit.tags import Tagging, TagRules
 from overcast.store import Conflict, Queries, Row, Store
-from overcast.workflows.engine import logs, names
+from overcast.workflows.engine import encryption, logs, names
 from overcast.workflows.engine.errors import (
     ActivityAlreadyExists,
     ActivityDoesNotExist,
@@ -107,6 +107,12 @@ def _alias(row: Row) -> MachineAlias:
     )
 
 
+def _activity(row: Row) -> Activity:
+    # Activities created before encryption settings were kept have none: AWS's default.
+    settings = json.loads(row["encryption"]) if row["encryption"] else dict(encryption.DEFAULT)
+    return Activity(row["arn"], row["name"], row["created"], settings)
+
+
 class Machines:
     """Every lookup takes the caller's context and stays in its account and region (`names.owns`)."""
 
@@ -138,8 +144,10 @@ class Machines:
                 f"1 validation error detected: Value '{config.type}' at 'type' failed to satisfy constraint: "
                 "Member must satisfy enum value set: [STANDARD, EXPRESS]"
             )
+        names.check_role_arn(config.role_arn)
         self.validate(config.definition)
         logs.check(ctx, config.logging)
+        config = dataclasses.replace(config, encryption=encryption.checked(config.encryption))
         arn = names.machine_arn(ctx, name)
         now = self.clock.now()
         existing = await self.find(ctx, arn)
@@ -200,10 +208,14 @@ class Machines:
         self, ctx: RequestContext, arn: str, changes: dict[str, Any], publish: bool = False, description: str = ""
     ) -> tuple[StateMachine, MachineVersion | None]:
         machine = await self.get(ctx, arn)
+        if "role_arn" in changes:
+            names.check_role_arn(changes["role_arn"])
         if "definition" in changes:
             self.validate(changes["definition"])
         if "logging" in changes:
             logs.check(ctx, changes["logging"])
+        if "encryption" in changes:
+            changes = {**changes, "encryption": encryption.checked(changes["encryption"])}
         config = dataclasses.replace(machine.config, **changes)
         updated = machine
         if config != machine.config:
@@ -414,23 +426,32 @@ class Machines:
 
     # --- activities ---------------------------------------------------------------------------------
 
-    async def create_activity(self, ctx: RequestContext, name: str, tagged: dict[str, str] | None = None) -> Activity:
+    async def create_activity(
+        self,
+        ctx: RequestContext,
+        name: str,
+        tagged: dict[str, str] | None = None,
+        encrypted: dict[str, Any] | None = None,
+    ) -> Activity:
         names.check_name(name)
         tagged = tagged or {}
+        settings = encryption.checked(encrypted)
         arn = names.activity_arn(ctx, name)
         row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn)
         if row is not None:
-            return Activity(row["arn"], row["name"], row["created"])  # idempotent
-        activity = Activity(arn, name, self.clock.now())
+            return _activity(row)  # idempotent
+        activity = Activity(arn, name, self.clock.now(), settings)
         try:
             async with self.store.transaction() as tx:
                 await tx.execute(
-                    "INSERT INTO sfn_activities (arn, account, region, name, created) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO sfn_activities (arn, account, region, name, created, encryption)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     arn,
                     ctx.account_id,
                     ctx.region,
                     name,
                     activity.created,
+                    json.dumps(settings),
                 )
                 await tags.add(tx, arn, tagged, TAG_RULES)
         except Conflict:
@@ -442,7 +463,7 @@ class Machines:
         row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn) if found else None
         if row is None:
             raise ActivityDoesNotExist(f"Activity Does Not Exist: '{arn}'")
-        return Activity(row["arn"], row["name"], row["created"])
+        return _activity(row)
 
     async def delete_activity(self, ctx: RequestContext, arn: str) -> None:
         if not names.owns(ctx, arn):
@@ -461,7 +482,7 @@ class Machines:
             BY_NAME,
             LISTS.start(ctx, BY_NAME.kinds, max_results, token),
         )
-        return [Activity(r["arn"], r["name"], r["created"]) for r in rows], next_token
+        return [_activity(r) for r in rows], next_token
 
     # --- tags (the kit's table; these are what can carry them) --------------------------------------------
 

@@ -21,6 +21,18 @@ def check_name(name: str) -> None:
         raise InvalidName(f"Invalid Name: '{name}'")
 
 
+# An IAM role's ARN: arn:<partition>:iam::<account>:role/<path/>name
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). CreateStateMachine and
+# UpdateStateMachine refuse anything else with InvalidArn "Invalid Role Arn: '<arn>'"
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html, InvalidArn).
+_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/([!-.0-~]+/)*[a-zA-Z0-9_+=,.@-]{1,64}$")
+
+
+def check_role_arn(arn: str) -> None:
+    if not _ROLE.match(arn):
+        raise InvalidArn(f"Invalid Role Arn: '{arn}'")
+
+
 def machine_arn(ctx: RequestContext, name: str) -> str:
     return format_arn("states", ctx.region, ctx.account_id, f"stateMachine:{name}")
 

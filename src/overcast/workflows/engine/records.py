@@ -23,6 +23,8 @@ class MachineConfig:
     type: str = STANDARD
     logging: dict[str, Any] = field(default_factory=dict)
     tracing: dict[str, Any] = field(default_factory=lambda: {"enabled": False})
+    # EncryptionConfiguration, AWS_OWNED_KEY unless a customer managed key is given (engine/encryption.py).
+    encryption: dict[str, Any] = field(default_factory=lambda: {"type": "AWS_OWNED_KEY"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class Activity:
     arn: str
     name: str
     created: float
+    encryption: dict[str, Any] = field(default_factory=lambda: {"type": "AWS_OWNED_KEY"})
 
 
 class ExecutionStatus(enum.StrEnum):

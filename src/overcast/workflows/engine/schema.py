@@ -114,4 +114,8 @@ STEPS: list[str] = [
     INSERT INTO resource_tags (arn, tag_key, tag_value) SELECT resource_arn, tag_key, tag_value FROM sfn_tags;
     DROP TABLE sfn_tags
     """,
+    # An activity's EncryptionConfiguration (JSON; NULL: AWS owned key).
+    """
+    ALTER TABLE sfn_activities ADD COLUMN encryption TEXT
+    """,
 ]
