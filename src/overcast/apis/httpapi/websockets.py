@@ -1,0 +1,191 @@
+"""WebSocket APIs: their rules, the stage the data plane serves, and route selection over a message.
+
+A WebSocket API is an apigatewayv2 API with ProtocolType WEBSOCKET: routes keyed by `$connect`,
+`$disconnect`, `$default` or a custom key, chosen for each message by the API's route selection
+expression (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
+Overcast serves Lambda proxy (AWS_PROXY) integrations; the other integration types are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from overcast.apis import deployed as d
+from overcast.apis.httpapi import records as rec
+from overcast.arn import function_in_uri, parse_arn
+from overcast.errors import BadRequest
+
+WEBSOCKET = "WEBSOCKET"
+PREDEFINED_ROUTES = (rec.CONNECT_ROUTE, rec.DISCONNECT_ROUTE, rec.DEFAULT_ROUTE)
+# "$request.body.action", or the ${...} form that may be mixed with static text ("${request.body.a}/x").
+_BODY = r"request\.body\.[A-Za-z0-9_$@-]+(?:\.[A-Za-z0-9_$@-]+)*"
+_EXPRESSION = re.compile(rf"^\${_BODY}$")
+_TEMPLATE = re.compile(rf"\$\{{({_BODY})\}}")
+_MIN_TIMEOUT_MS, _MAX_TIMEOUT_MS = (
+    50,
+    29_000,
+)  # all WebSocket integrations (apigateway-execution-service-websocket-limits-table.html)
+_ROUTE_RESPONSE_KEYS = ("$default",)
+
+
+def route_selection_expression(expression: str | None) -> str:
+    """A WebSocket API's route selection expression: `$request.body.{path}` (or `${request.body.{path}}`
+    templates), as https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+    describes for WebSocket APIs."""
+    if not expression:
+        raise BadRequest("RouteSelectionExpression is required for WEBSOCKET protocol.")
+    if not (_EXPRESSION.match(expression) or _TEMPLATE.search(expression)):
+        raise BadRequest(
+            f"Invalid RouteSelectionExpression {expression}. For WebSocket APIs it must be of the form "
+            "$request.body.{path_to_body_element}"
+        )
+    return expression
+
+
+def route_key(key: str) -> None:
+    """A custom route key is any text; `$`-keys are the predefined routes only."""
+    if not key or len(key) > 128:
+        raise BadRequest(f"Invalid route key {key}. A route key must be 1 to 128 characters.")
+    if key.startswith("$") and key not in PREDEFINED_ROUTES:
+        raise BadRequest(
+            f"Invalid route key {key}. Route keys starting with $ are reserved: {', '.join(PREDEFINED_ROUTES)}."
+        )
+
+
+def route(r: rec.Route, integration_ids: list[str]) -> None:
+    route_key(r.route_key)
+    if r.target is not None and (r.integration_id is None or r.integration_id not in integration_ids):
+        raise BadRequest(f"Invalid target {r.target}. A target must be of the form integrations/<integrationId>.")
+    if r.authorization_type not in ("NONE", "AWS_IAM"):
+        # CUSTOM ($connect Lambda authorizers) is not implemented; AWS_IAM is stored, as for HTTP APIs, until IAM.
+        raise BadRequest(
+            f"Authorization type {r.authorization_type} is not supported by Overcast yet for WebSocket APIs."
+        )
+    if r.authorization_type != "NONE" and r.route_key != rec.CONNECT_ROUTE:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html
+        raise BadRequest("Authorization is supported only on the $connect route of a WebSocket API.")
+    if r.api_key_required:
+        raise BadRequest("ApiKeyRequired is not supported by Overcast yet for WebSocket APIs.")
+    if r.route_response_selection_expression not in (None, "$default"):
+        raise BadRequest(
+            f"Invalid RouteResponseSelectionExpression {r.route_response_selection_expression}. Must be $default"
+        )
+
+
+def route_response(response: rec.RouteResponse) -> None:
+    if response.route_response_key not in _ROUTE_RESPONSE_KEYS:
+        # Lambda proxy integrations answer one response: AWS's key for it is $default.
+        raise BadRequest(
+            f"Invalid RouteResponseKey {response.route_response_key}. Overcast supports $default route responses."
+        )
+
+
+def integration(i: rec.Integration) -> None:
+    if i.integration_type != "AWS_PROXY":
+        raise BadRequest(
+            f"Integration type {i.integration_type} is not supported by Overcast yet for WebSocket APIs (AWS_PROXY is)."
+        )
+    if not (_MIN_TIMEOUT_MS <= i.timeout_in_millis <= _MAX_TIMEOUT_MS):
+        raise BadRequest("Timeout must be between 50 milliseconds and 29 seconds.")
+    if not i.integration_uri or parse_arn(i.integration_uri) is None:
+        raise BadRequest(f"Invalid integration URI specified {i.integration_uri}")
+    if i.payload_format_version != "1.0":
+        raise BadRequest("PayloadFormatVersion 1.0 is the only supported value for WebSocket APIs.")
+
+
+# -- the data plane's shape -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SocketRoute:
+    route_key: str
+    integration: d.Integration  # the Lambda proxy integration (uri: the function)
+    two_way: bool = False  # it has a route response: the integration's answer goes back to the client
+
+
+@dataclass(frozen=True, slots=True)
+class SocketStage:
+    """What one stage of a WebSocket API serves: its deployment's routes and the stage's variables."""
+
+    account_id: str
+    region: str
+    api_id: str
+    stage: str
+    deployment_id: str
+    route_selection_expression: str
+    routes: tuple[SocketRoute, ...]
+    stage_variables: tuple[tuple[str, str], ...] = ()
+
+    def route(self, key: str) -> SocketRoute | None:
+        for r in self.routes:
+            if r.route_key == key:
+                return r
+        return None
+
+    def select(self, message: str | bytes) -> SocketRoute | None:
+        """The route a message takes: the custom route its selection expression names, else `$default`,
+        else None (API Gateway then answers the client with an error)."""
+        if isinstance(message, str):
+            key = selected_key(self.route_selection_expression, message)
+            found = self.route(key) if key is not None and key not in PREDEFINED_ROUTES else None
+            if found is not None:
+                return found
+        return self.route(rec.DEFAULT_ROUTE)
+
+
+def socket_stage(api: rec.Api, stage: rec.Stage, deployment: rec.Deployment) -> SocketStage:
+    snap = deployment.snapshot
+    integrations = {i.integration_id: i for i in snap.integrations}
+    routes = []
+    for r in snap.routes:
+        i = integrations.get(r.integration_id or "")
+        if i is None:
+            continue  # a route without an integration is not served
+        target = d.Integration(type=i.integration_type, uri=function_in_uri(i.integration_uri or ""),
+                               http_method="POST", timeout_ms=i.timeout_in_millis)  # fmt: skip
+        two_way = r.route_response_selection_expression is not None and bool(r.route_responses)
+        routes.append(SocketRoute(r.route_key, target, two_way))
+    return SocketStage(
+        api.account, api.region, api.api_id, stage.stage_name, deployment.deployment_id,
+        api.route_selection_expression, tuple(routes), tuple(sorted((stage.stage_variables or {}).items())),
+    )  # fmt: skip
+
+
+def selected_key(expression: str, message: str) -> str | None:
+    """The route key `expression` evaluates to over a JSON message, or None (not JSON, or a value missing).
+    A value that is not a string is stringified, as AWS does."""
+    try:
+        body = json.loads(message)
+    except ValueError:
+        return None
+    if _EXPRESSION.match(expression):
+        return _stringified(_lookup(body, expression[len("$request.body.") :]))
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        found = _stringified(_lookup(body, match.group(1)[len("request.body.") :]))
+        missing = missing or found is None
+        return found or ""
+
+    key = _TEMPLATE.sub(value, expression)
+    return None if missing else key
+
+
+def _lookup(body: Any, path: str) -> Any:
+    for name in path.split("."):
+        if not isinstance(body, dict) or name not in body:
+            return None
+        body = body[name]
+    return body
+
+
+def _stringified(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
