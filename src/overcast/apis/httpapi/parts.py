@@ -51,6 +51,8 @@ class Parts:
                 await _check_route(tx, api, record)
                 await self.changes.insert_named(tx, api, ROUTE, part_id, record.route_key, record)
             else:
+                if api.protocol_type == WEBSOCKET and kind == INTEGRATION and "timeout_in_millis" not in fields:
+                    record = dataclasses.replace(record, timeout_in_millis=websockets.MAX_TIMEOUT_MS)
                 _check(api, kind, record)
                 await tables.insert_part(tx, api, kind, part_id, part_id, record, self.changes.clock.now())
             await self.changes.deployments.auto(tx, api)

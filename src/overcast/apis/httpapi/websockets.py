@@ -24,10 +24,9 @@ PREDEFINED_ROUTES = (rec.CONNECT_ROUTE, rec.DISCONNECT_ROUTE, rec.DEFAULT_ROUTE)
 _BODY = r"request\.body\.[A-Za-z0-9_$@-]+(?:\.[A-Za-z0-9_$@-]+)*"
 _EXPRESSION = re.compile(rf"^\${_BODY}$")
 _TEMPLATE = re.compile(rf"\$\{{({_BODY})\}}")
-_MIN_TIMEOUT_MS, _MAX_TIMEOUT_MS = (
-    50,
-    29_000,
-)  # all WebSocket integrations (apigateway-execution-service-websocket-limits-table.html)
+# Every WebSocket integration's timeout bounds (the most is the default), as the quotas page lists them:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
+_MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 50, 29_000
 _ROUTE_RESPONSE_KEYS = ("$default",)
 
 
@@ -88,7 +87,7 @@ def integration(i: rec.Integration) -> None:
         raise BadRequest(
             f"Integration type {i.integration_type} is not supported by Overcast yet for WebSocket APIs (AWS_PROXY is)."
         )
-    if not (_MIN_TIMEOUT_MS <= i.timeout_in_millis <= _MAX_TIMEOUT_MS):
+    if not (_MIN_TIMEOUT_MS <= i.timeout_in_millis <= MAX_TIMEOUT_MS):
         raise BadRequest("Timeout must be between 50 milliseconds and 29 seconds.")
     if not i.integration_uri or parse_arn(i.integration_uri) is None:
         raise BadRequest(f"Invalid integration URI specified {i.integration_uri}")

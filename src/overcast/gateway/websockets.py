@@ -1,0 +1,382 @@
+"""WebSocket APIs' data plane: each client connection through its routes, and the `@connections` API.
+
+A client opens `ws://<apiId>.execute-api.localhost:<port>/<stage>` (or the path form
+`/_aws/execute-api/<apiId>/<stage>`). Its `$connect` integration runs before the handshake is
+answered: a function error or a non-2xx `statusCode` refuses it, with that status. Each message then
+goes to the route the API's selection expression picks (else `$default`); a two-way route (one with
+a route response) sends the integration's `body` back. `$disconnect` runs once the connection has
+closed, whoever closed it. A function pushes to clients through the management API at
+`<stage>/@connections/<connectionId>` (PostToConnection, GetConnection, DeleteConnection), which
+answers GoneException (410) for a connection that is not open.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
+
+AWS's limits are kept (apigateway-execution-service-websocket-limits-table.html): a message of at most
+128 KB (larger ones close the connection with 1009, uvicorn's `ws_max_size` is set to it by the
+composition root, and PostToConnection refuses them), 10 minutes idle and 2 hours in all, after which
+the connection closes with 1001 "Going away". The 32 KB frame size is not enforced: the ASGI server
+reassembles frames before Overcast sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote
+
+from overcast.api.request_body import read_body
+from overcast.apis.httpapi.websockets import SocketRoute, SocketStage
+from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
+from overcast.clock import Clock
+from overcast.context import RequestContext, service
+from overcast.errors import AwsError
+from overcast.gateway.events import domain_name
+from overcast.gateway.integrations import APIGATEWAY, Invoker, substitute_stage_variables
+from overcast.gateway.socket_events import (
+    Handshake,
+    Socket,
+    connect_event,
+    disconnect_event,
+    message_event,
+    new_id,
+)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_MESSAGE_BYTES = 128 * 1024
+IDLE_SECONDS = 10 * 60
+MAX_SECONDS = 2 * 60 * 60
+GOING_AWAY = (1001, "Going away")
+_INTERNAL_ERROR = b'{"message":"Internal server error"}'
+
+log = logging.getLogger("overcast.gateway")
+
+
+class GoneException(AwsError):
+    """The connection is not open (never was, or has closed): AWS answers it with no message."""
+
+    code, status = "GoneException", 410
+
+
+class PayloadTooLargeException(AwsError):
+    code, status = "PayloadTooLargeException", 413
+
+
+class ForbiddenException(AwsError):
+    code, status = "ForbiddenException", 403
+
+
+class SocketStages(Protocol):
+    """HttpApis: what a stage of a WebSocket API serves, or None."""
+
+    async def socket_stage(self, api_id: str, stage: str) -> SocketStage | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    idle_seconds: float = IDLE_SECONDS
+    max_seconds: float = MAX_SECONDS
+
+
+class Connection:
+    """One open client connection: what its events name, and how to write to it and close it."""
+
+    def __init__(self, socket: Socket, stage: SocketStage, send: Send, now: float) -> None:
+        self.socket = socket
+        self.stage = stage
+        self._send = send
+        self.connected_at = now
+        self.last_active = now
+        self.closed_with: tuple[int, str] | None = None  # set when the server closes it
+
+    @property
+    def open(self) -> bool:
+        return self.closed_with is None
+
+    async def send(self, data: str | bytes) -> None:
+        if self.closed_with is not None:
+            raise GoneException()
+        message = (
+            {"type": "websocket.send", "text": data}
+            if isinstance(data, str)
+            else {"type": "websocket.send", "bytes": data}
+        )
+        try:
+            await self._send(message)
+        except Exception:  # the client went away meanwhile (the ASGI server refuses to write)
+            raise GoneException() from None
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed_with is not None:
+            return
+        self.closed_with = (code, reason)
+        with contextlib.suppress(Exception):
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+class WebSockets:
+    """Every open connection of every WebSocket API on this server, and the tasks serving them."""
+
+    def __init__(self, stages: SocketStages, invoker: Invoker, clock: Clock, limits: Limits | None = None) -> None:
+        self.stages = stages
+        self.invoker = invoker
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.connections: dict[str, Connection] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- a client connection (the edge's seam for websocket scopes) -------------------------------
+
+    async def connect(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        stage_name = path.strip("/").split("/", 1)[0]
+        stage = await self.stages.socket_stage(api_id, unquote(stage_name)) if stage_name else None
+        if stage is None:
+            await _refuse(send, 403, b'{"message":"Forbidden"}')
+            return
+        now = self.clock.now()
+        socket = Socket(new_id(), api_id, stage.stage, int(now * 1000), _handshake(scope))
+        accept: dict[str, Any] = {"type": "websocket.accept"}
+        route = stage.route("$connect")
+        if route is not None:
+            event = connect_event(socket, new_id(), _ms(self.clock))
+            reply = await self._invoke(stage, route, event)
+            status, body, headers = _connect_answer(reply)
+            if not 200 <= status < 300:
+                await _refuse(send, status, body)
+                return
+            protocol = headers.get("sec-websocket-protocol")
+            if protocol:
+                accept["subprotocol"] = protocol
+        connection = Connection(socket, stage, send, now)
+        self.connections[socket.connection_id] = connection
+        try:
+            await send(accept)
+            watchdog = self._spawn(self._watch(connection))
+            code, reason = await self._serve(connection, receive)
+            watchdog.cancel()
+        finally:
+            self.connections.pop(socket.connection_id, None)
+        if connection.closed_with is not None:
+            code, reason = connection.closed_with
+        route = stage.route("$disconnect")
+        if route is not None:  # best effort, as on AWS: its answer goes nowhere
+            event = disconnect_event(socket, code, reason, new_id(), _ms(self.clock))
+            await self._invoke(stage, route, event)
+
+    async def _serve(self, connection: Connection, receive: Receive) -> tuple[int, str]:
+        """Read the client's messages until it disconnects: (close code, reason)."""
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return int(message.get("code") or 1005), str(message.get("reason") or "")
+            if message["type"] != "websocket.receive":
+                continue
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            connection.last_active = self.clock.now()
+            self._spawn(self._message(connection, data))
+
+    async def _message(self, connection: Connection, data: str | bytes) -> None:
+        stage, socket = connection.stage, connection.socket
+        request_id = new_id()
+        route = stage.select(data)
+        if route is None:
+            # No route matched and there is no $default: API Gateway tells the client so.
+            await self._tell(connection, "Forbidden", request_id)
+            return
+        event = message_event(socket, route.route_key, data, request_id, _ms(self.clock))
+        reply = await self._invoke(stage, route, event)
+        if reply is None:
+            await self._tell(connection, "Internal server error", request_id)
+        elif route.two_way:
+            body = _reply_body(reply)
+            if body is not None:
+                with contextlib.suppress(GoneException):
+                    await connection.send(body)
+
+    async def _tell(self, connection: Connection, text: str, request_id: str) -> None:
+        answer = {"message": text, "connectionId": connection.socket.connection_id, "requestId": request_id}
+        with contextlib.suppress(GoneException):
+            await connection.send(json.dumps(answer))
+
+    async def _watch(self, connection: Connection) -> None:
+        """Close the connection once it has been idle too long, or open too long."""
+        limits = self.limits
+        while connection.open:
+            now = self.clock.now()
+            deadline = min(connection.last_active + limits.idle_seconds, connection.connected_at + limits.max_seconds)
+            if now >= deadline:
+                await connection.close(*GOING_AWAY)
+                return
+            await self.clock.sleep(deadline - now)
+
+    async def _invoke(self, stage: SocketStage, route: SocketRoute, event: dict[str, Any]) -> Any:
+        """Invoke the route's function with `event`: its decoded answer, or None if it failed or timed out."""
+        target = function_in_uri(substitute_stage_variables(route.integration.uri, dict(stage.stage_variables)))
+        if not target.startswith("arn:"):
+            target = format_arn("lambda", stage.region, stage.account_id, f"function:{target}")
+        arn = parse_arn(target)
+        account = (arn.account if arn else None) or stage.account_id
+        region = (arn.region if arn else None) or stage.region
+        ctx = RequestContext(
+            account_id=stage.account_id, region=region, request_id=new_request_id(), service="apigateway",
+            operation="Invoke",
+        )  # fmt: skip
+        source = format_arn(
+            "execute-api", stage.region, stage.account_id, f"{stage.api_id}/{stage.stage}/{route.route_key}"
+        )
+        caller = None if account == stage.account_id else service(APIGATEWAY, stage.account_id, source)
+        payload = json.dumps(event).encode()
+        try:
+            async with asyncio.timeout(route.integration.timeout_ms / 1000):
+                output = await self.invoker.invoke(ctx, target, payload, json_payload=True, caller=caller)
+        except (AwsError, TimeoutError) as exc:
+            log.warning("WebSocket route %s of %s: integration failed: %r", route.route_key, stage.api_id, exc)
+            return None
+        if output.function_error:
+            log.warning("WebSocket route %s of %s: the function failed: %s", route.route_key, stage.api_id, output.payload[:500])
+            return None
+        try:
+            return json.loads(output.payload) if output.payload else {}
+        except ValueError:
+            return None
+
+    def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("WebSocket task failed", exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Server stop: close every connection ("Going away") and stop the work serving them."""
+        for connection in list(self.connections.values()):
+            await connection.close(*GOING_AWAY)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- the @connections API (apigatewaymanagementapi) -------------------------------------------
+
+    async def manage(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """One management API request: `path` is `/<stage>/@connections/<connectionId>`."""
+        request_id = new_request_id()
+        status, body = 200, b""
+        try:
+            _, stage, _, connection_id = unquote(path).split("/", 3)
+            body_in = await read_body(receive, self.limits.max_message_bytes)
+            status, body = await self._manage(scope["method"], api_id, stage, connection_id, body_in)
+        except AwsError as exc:
+            status = exc.status
+            text: Any = exc.message or None
+            body = json.dumps({"Message" if isinstance(exc, PayloadTooLargeException) else "message": text}).encode()
+            headers = [(b"x-amzn-errortype", exc.code.encode())]
+        else:
+            headers = []
+        headers += [(b"content-type", b"application/json"), (b"x-amzn-requestid", request_id.encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _manage(
+        self, method: str, api_id: str, stage: str, connection_id: str, data: bytes | None
+    ) -> tuple[int, bytes]:
+        connection = self.connections.get(connection_id)
+        if connection is None or connection.socket.api_id != api_id or connection.stage.stage != stage:
+            raise GoneException()
+        if method == "POST":
+            if data is None:
+                raise PayloadTooLargeException(f"Message too long. Max size is {self.limits.max_message_bytes} bytes.")
+            try:
+                text: str | bytes = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data
+            await connection.send(text)
+            connection.last_active = self.clock.now()
+            return 200, b""
+        if method == "GET":
+            socket = connection.socket
+            identity = {"sourceIp": socket.handshake.source_ip, "userAgent": socket.handshake.user_agent}
+            answer = {
+                "connectedAt": _iso(connection.connected_at),
+                "identity": {k: v for k, v in identity.items() if v is not None},
+                "lastActiveAt": _iso(connection.last_active),
+            }
+            return 200, json.dumps(answer).encode()
+        if method == "DELETE":
+            await connection.close(1000, "")
+            return 204, b""
+        raise ForbiddenException("Forbidden")
+
+
+def _handshake(scope: Scope) -> Handshake:
+    client = scope.get("client")
+    source_ip = client[0] if client else "127.0.0.1"
+    server = scope.get("server")
+    port = server[1] if server and len(server) > 1 and server[1] else 80
+    headers: list[tuple[str, str]] = []
+    host, agent = "", None
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name == "host":
+            host = value
+        elif name == "user-agent":
+            agent = value
+        headers.append((name, value))
+    headers += [("x-forwarded-for", source_ip), ("x-forwarded-port", str(port)), ("x-forwarded-proto", "http")]
+    query = tuple(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    return Handshake(domain_name(host), source_ip, agent, tuple(headers), query)
+
+
+def _connect_answer(reply: Any) -> tuple[int, bytes, dict[str, str]]:
+    """(status, body, headers) of `$connect`'s answer: a function that failed refuses the connection with
+    500; an answer without a statusCode accepts it."""
+    if reply is None:
+        return 500, _INTERNAL_ERROR, {}
+    if not isinstance(reply, dict) or "statusCode" not in reply:
+        return 200, b"", {}
+    try:
+        status = int(reply["statusCode"])
+    except (TypeError, ValueError):
+        return 502, _INTERNAL_ERROR, {}
+    body = reply.get("body")
+    headers = {str(k).lower(): str(v) for k, v in (reply.get("headers") or {}).items()}
+    return status, (body if isinstance(body, str) else "").encode(), headers
+
+
+def _reply_body(reply: Any) -> str | None:
+    """What a two-way route sends back: the proxy answer's `body`, or the answer itself when it has none."""
+    if isinstance(reply, dict) and "statusCode" in reply:
+        body = reply.get("body")
+        return body if isinstance(body, str) else None if body is None else json.dumps(body)
+    return json.dumps(reply)
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
+    """Refuse the handshake with an HTTP answer (ASGI's websocket.http.response extension)."""
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
+def _ms(clock: Clock) -> int:
+    return int(clock.now() * 1000)
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
