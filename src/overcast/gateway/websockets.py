@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
@@ -161,7 +162,10 @@ class WebSockets:
         connection = Connection(socket, stage, send, now)
         self.connections[socket.connection_id] = connection
         try:
-            await send(accept)
+            try:
+                await send(accept)
+            except Exception:  # the client left while $connect ran: there is no connection to serve
+                return
             watchdog = self._spawn(self._watch(connection))
             code, reason = await self._serve(connection, receive)
             watchdog.cancel()
@@ -243,10 +247,12 @@ class WebSockets:
             async with asyncio.timeout(route.integration.timeout_ms / 1000):
                 output = await self.invoker.invoke(ctx, target, payload, json_payload=True, caller=caller)
         except (AwsError, TimeoutError) as exc:
-            log.warning("WebSocket route %s of %s: integration failed: %r", route.route_key, stage.api_id, exc)
+            log.warning("WebSocket route %s of %s: its integration failed: %r", route.route_key, stage.api_id, exc)
             return None
         if output.function_error:
-            log.warning("WebSocket route %s of %s: the function failed: %s", route.route_key, stage.api_id, output.payload[:500])
+            log.warning(
+                "WebSocket route %s of %s: the function failed: %r", route.route_key, stage.api_id, output.payload[:200]
+            )
             return None
         try:
             return json.loads(output.payload) if output.payload else {}
@@ -351,8 +357,8 @@ def _connect_answer(reply: Any) -> tuple[int, bytes, dict[str, str]]:
     if not isinstance(reply, dict) or "statusCode" not in reply:
         return 200, b"", {}
     try:
-        status = int(reply["statusCode"])
-    except (TypeError, ValueError):
+        status = HTTPStatus(int(reply["statusCode"])).value
+    except (TypeError, ValueError):  # not a status HTTP knows: the integration's answer is malformed
         return 502, _INTERNAL_ERROR, {}
     body = reply.get("body")
     headers = {str(k).lower(): str(v) for k, v in (reply.get("headers") or {}).items()}
