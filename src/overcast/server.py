@@ -40,6 +40,7 @@ from overcast.api.edge import Edge
 from overcast.api.http_protocol import http_protocol
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
+from overcast.api.socket_protocol import SocketProtocol
 from overcast.billing.metering import Meter
 from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
@@ -511,9 +512,9 @@ async def serve(
             # httptools, a response's head and body in one write, heads bounded, connections counted and timed
             http=http_protocol(connections),  # type: ignore[arg-type]
             lifespan="off",
-            # WebSocket APIs (gateway/websockets.py): the sans-I/O websockets protocol, pinned, with API
-            # Gateway's 128 KB message limit (a larger message closes the connection with 1009).
-            ws="websockets-sansio",
+            # WebSocket APIs (gateway/websockets.py): uvicorn's sans-I/O protocol over `websockets` (pinned),
+            # with API Gateway's 128 KB message limit (a larger message closes the connection with 1009).
+            ws=SocketProtocol,
             ws_max_size=128 * 1024,
             log_level=settings.log_level,
             access_log=False,

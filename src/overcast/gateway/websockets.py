@@ -24,13 +24,15 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
+from overcast.api.edge import Receive, Scope, Send
 from overcast.api.request_body import read_body
+from overcast.api.response_head import response_start
 from overcast.apis.httpapi.websockets import SocketRoute, SocketStage
 from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
 from overcast.clock import Clock
@@ -46,10 +48,6 @@ from overcast.gateway.socket_events import (
     message_event,
     new_id,
 )
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 MAX_MESSAGE_BYTES = 128 * 1024
 IDLE_SECONDS = 10 * 60
@@ -281,22 +279,22 @@ class WebSockets:
     # -- the @connections API (apigatewaymanagementapi) -------------------------------------------
 
     async def manage(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """One management API request: `path` is `/<stage>/@connections/<connectionId>`."""
+        """One management API request (`path` is `/<stage>/@connections/<connectionId>`), and its error
+        boundary: what fails unexpectedly answers 500 and is logged under the request id."""
         request_id = new_request_id()
-        status, body = 200, b""
+        headers = [("content-type", "application/json"), ("x-amzn-RequestId", request_id)]
         try:
             _, stage, _, connection_id = unquote(path).split("/", 3)
-            body_in = await read_body(receive, self.limits.max_message_bytes)
-            status, body = await self._manage(scope["method"], api_id, stage, connection_id, body_in)
+            data = await read_body(receive, self.limits.max_message_bytes)
+            status, body = await self._manage(scope["method"], api_id, stage, connection_id, data)
         except AwsError as exc:
-            status = exc.status
-            text: Any = exc.message or None
-            body = json.dumps({"Message" if isinstance(exc, PayloadTooLargeException) else "message": text}).encode()
-            headers = [(b"x-amzn-errortype", exc.code.encode())]
-        else:
-            headers = []
-        headers += [(b"content-type", b"application/json"), (b"x-amzn-requestid", request_id.encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+            status, member = exc.status, "Message" if isinstance(exc, PayloadTooLargeException) else "message"
+            body = json.dumps({member: exc.message or None}).encode()
+            headers.append(("x-amzn-ErrorType", exc.code))
+        except Exception:
+            log.exception("@connections request %s failed", request_id)
+            status, body = 500, _INTERNAL_ERROR
+        await send(response_start(status, headers, body))
         await send({"type": "http.response.body", "body": body})
 
     async def _manage(
