@@ -39,6 +39,12 @@ def connections(event):
     return boto3.client("apigatewaymanagementapi", endpoint_url=url)
 
 def handler(event, context):
+    if event.get("type") == "REQUEST":  # the $connect authorizer of the guarded API
+        good = (event.get("queryStringParameters") or {}).get("token") == "good"
+        effect = "Allow" if good else "Deny"
+        statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+        return {"principalId": "user-1", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+                "context": {"role": "admin", "level": 3}}
     ctx = event["requestContext"]
     route = ctx["routeKey"]
     if route == "$connect":
@@ -231,3 +237,52 @@ def test_post_to_connection_over_128_kb_is_refused(
     with pytest.raises(ClientError) as raised:
         management(server, api_id).post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
     assert raised.value.response["Error"]["Code"] == "PayloadTooLargeException"
+
+
+@pytest.fixture(scope="module")
+def guarded_api(aws: ClientFactory, function_arn: str) -> str:
+    """An API whose $connect has a Lambda REQUEST authorizer reading the `token` query parameter."""
+    v2 = aws("apigatewayv2")
+    api_id = str(
+        v2.create_api(Name="guarded", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")[
+            "ApiId"
+        ]
+    )
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    authorizer = v2.create_authorizer(
+        ApiId=api_id, Name="token", AuthorizerType="REQUEST", AuthorizerUri=uri,
+        IdentitySource=["route.request.querystring.token"],
+    )  # fmt: skip
+    target = (
+        "integrations/"
+        + v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=uri)["IntegrationId"]
+    )
+    v2.create_route(
+        ApiId=api_id,
+        RouteKey="$connect",
+        Target=target,
+        AuthorizationType="CUSTOM",
+        AuthorizerId=authorizer["AuthorizerId"],
+    )
+    v2.create_route(ApiId=api_id, RouteKey="echo", Target=target)
+    v2.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)
+    return api_id
+
+
+def test_a_connect_authorizer_refuses_a_missing_identity_then_a_denying_policy(
+    server: RunningServer, guarded_api: str
+) -> None:
+    for query, status in (("", 401), ("?token=bad", 403)):
+        with pytest.raises(InvalidStatus) as raised:
+            open_socket(server, guarded_api, query)
+        assert raised.value.response.status_code == status
+
+
+def test_what_a_connect_authorizer_allowed_with_reaches_every_event_of_the_connection(
+    server: RunningServer, guarded_api: str
+) -> None:
+    with open_socket(server, guarded_api, "?token=good") as client:
+        authorizer = whoami(client)["requestContext"]["authorizer"]
+    assert authorizer["principalId"] == "user-1"
+    assert (authorizer["role"], authorizer["level"]) == ("admin", "3")
+    assert isinstance(authorizer["integrationLatency"], int)

@@ -37,6 +37,7 @@ class Socket:
     stage: str
     connected_at_ms: int
     handshake: Handshake
+    authorizer: dict[str, Any] | None = None  # what $connect's authorizer returned, in every later event
 
 
 def new_id() -> str:
@@ -66,13 +67,28 @@ def _context(socket: Socket, route_key: str, event_type: str, request_id: str, n
         "domainName": shake.domain_name,
         "connectionId": socket.connection_id,
         "apiId": socket.api_id,
-    }
+    } | ({"authorizer": socket.authorizer} if socket.authorizer is not None else {})
 
 
 def connect_event(socket: Socket, request_id: str, now_ms: int) -> dict[str, Any]:
     """`$connect`'s event: the handshake's headers and query string, and the context."""
     context = _context(socket, "$connect", "CONNECT", request_id, now_ms)
     context.update({"messageId": None, "disconnectStatusCode": None, "disconnectReason": None})
+    return {**_handshake(socket), "requestContext": context, "isBase64Encoded": False}
+
+
+def authorizer_event(
+    socket: Socket, method_arn: str, stage_variables: dict[str, str], request_id: str, now_ms: int
+) -> dict[str, Any]:
+    """A $connect Lambda REQUEST authorizer's event: the handshake, the stage's variables and `$connect`'s
+    context (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html)."""
+    context = _context(socket, "$connect", "CONNECT", request_id, now_ms)
+    context["messageId"] = None
+    return {"type": "REQUEST", "methodArn": method_arn, **_handshake(socket), "stageVariables": stage_variables,
+            "requestContext": context}  # fmt: skip
+
+
+def _handshake(socket: Socket) -> dict[str, Any]:
     event: dict[str, Any] = {}
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -88,8 +104,6 @@ def connect_event(socket: Socket, request_id: str, now_ms: int) -> dict[str, Any
             query[name] = value
             multi_query.setdefault(name, []).append(value)
         event["queryStringParameters"], event["multiValueQueryStringParameters"] = query, multi_query
-    event["requestContext"] = context
-    event["isBase64Encoded"] = False
     return event
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -33,16 +34,20 @@ from urllib.parse import parse_qsl, unquote
 from overcast.api.edge import Receive, Scope, Send
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
-from overcast.apis.httpapi.websockets import SocketRoute, SocketStage
+from overcast.apis import deployed as d
+from overcast.apis.httpapi.websockets import MAX_TIMEOUT_MS, SocketRoute, SocketStage
 from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext, service
 from overcast.errors import AwsError
+from overcast.gateway.authorizers.lambda_ import InvalidAnswer, parse_answer
+from overcast.gateway.authorizers.policy import Decision, evaluate
 from overcast.gateway.events import domain_name
 from overcast.gateway.integrations import APIGATEWAY, Invoker, substitute_stage_variables
 from overcast.gateway.socket_events import (
     Handshake,
     Socket,
+    authorizer_event,
     connect_event,
     disconnect_event,
     message_event,
@@ -147,6 +152,12 @@ class WebSockets:
         socket = Socket(new_id(), api_id, stage.stage, int(now * 1000), _handshake(scope))
         accept: dict[str, Any] = {"type": "websocket.accept"}
         route = stage.route("$connect")
+        if route is not None and route.authorizer is not None:
+            allowed = await self._authorize(stage, route.authorizer, socket)
+            if isinstance(allowed, tuple):
+                await _refuse(send, *allowed)
+                return
+            socket = dataclasses.replace(socket, authorizer=allowed)
         if route is not None:
             event = connect_event(socket, new_id(), _ms(self.clock))
             reply = await self._invoke(stage, route, event)
@@ -224,9 +235,44 @@ class WebSockets:
                 return
             await self.clock.sleep(deadline - now)
 
+    async def _authorize(
+        self, stage: SocketStage, authorizer: d.Authorizer, socket: Socket
+    ) -> dict[str, Any] | tuple[int, bytes]:
+        """Run $connect's Lambda REQUEST authorizer: requestContext.authorizer for the connection's events if
+        its policy allows `$connect`, else the refusal (status, body). A missing identity source refuses with
+        401 without calling the function; a policy that does not allow, 403; a failed function, 500.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html"""
+        variables = dict(stage.stage_variables)
+        if not all(_identity(source, socket, variables) for source in authorizer.identity_sources):
+            return 401, b'{"message":"Unauthorized"}'
+        method = format_arn("execute-api", stage.region, stage.account_id, f"{stage.api_id}/{stage.stage}/$connect")
+        event = authorizer_event(socket, method, variables, new_id(), _ms(self.clock))
+        started = self.clock.monotonic()
+        arn = format_arn("execute-api", stage.region, stage.account_id, f"{stage.api_id}/authorizers/{authorizer.id}")
+        reply = await self._call(stage, authorizer.function_arn, MAX_TIMEOUT_MS, arn, event)
+        try:
+            answer = parse_answer(json.dumps(reply).encode(), simple=False, primitive_context=True)
+        except InvalidAnswer:  # a failed function (None) too
+            return 500, _INTERNAL_ERROR
+        if evaluate({"Statement": list(answer.statements or ())}, method) is not Decision.ALLOW:
+            return 403, b'{"message":"Forbidden"}'
+        latency = int((self.clock.monotonic() - started) * 1000)
+        context = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (answer.context or {}).items()}
+        return {**context, "principalId": answer.principal_id, "integrationLatency": latency}
+
     async def _invoke(self, stage: SocketStage, route: SocketRoute, event: dict[str, Any]) -> Any:
         """Invoke the route's function with `event`: its decoded answer, or None if it failed or timed out."""
-        target = function_in_uri(substitute_stage_variables(route.integration.uri, dict(stage.stage_variables)))
+        route_arn = f"{stage.api_id}/{stage.stage}/{route.route_key}"
+        source = format_arn("execute-api", stage.region, stage.account_id, route_arn)
+        reply = await self._call(stage, route.integration.uri, route.integration.timeout_ms, source, event)
+        if reply is None:
+            log.warning("WebSocket route %s of %s: its integration failed", route.route_key, stage.api_id)
+        return reply
+
+    async def _call(self, stage: SocketStage, uri: str, timeout_ms: int, source: str, event: dict[str, Any]) -> Any:
+        """Invoke the function `uri` names as API Gateway does for `source` (a route or an authorizer): its
+        decoded answer, or None if it failed, timed out or answered what is not JSON."""
+        target = function_in_uri(substitute_stage_variables(uri, dict(stage.stage_variables)))
         if not target.startswith("arn:"):
             target = format_arn("lambda", stage.region, stage.account_id, f"function:{target}")
         arn = parse_arn(target)
@@ -236,21 +282,16 @@ class WebSockets:
             account_id=stage.account_id, region=region, request_id=new_request_id(), service="apigateway",
             operation="Invoke",
         )  # fmt: skip
-        source = format_arn(
-            "execute-api", stage.region, stage.account_id, f"{stage.api_id}/{stage.stage}/{route.route_key}"
-        )
         caller = None if account == stage.account_id else service(APIGATEWAY, stage.account_id, source)
-        payload = json.dumps(event).encode()
         try:
-            async with asyncio.timeout(route.integration.timeout_ms / 1000):
-                output = await self.invoker.invoke(ctx, target, payload, json_payload=True, caller=caller)
+            async with asyncio.timeout(timeout_ms / 1000):
+                output = await self.invoker.invoke(
+                    ctx, target, json.dumps(event).encode(), json_payload=True, caller=caller
+                )
         except (AwsError, TimeoutError) as exc:
-            log.warning("WebSocket route %s of %s: its integration failed: %r", route.route_key, stage.api_id, exc)
+            log.info("WebSocket API %s: invoking %s failed: %r", stage.api_id, target, exc)
             return None
         if output.function_error:
-            log.warning(
-                "WebSocket route %s of %s: the function failed: %r", route.route_key, stage.api_id, output.payload[:200]
-            )
             return None
         try:
             return json.loads(output.payload) if output.payload else {}
@@ -345,6 +386,20 @@ def _handshake(scope: Scope) -> Handshake:
     headers += [("x-forwarded-for", source_ip), ("x-forwarded-port", str(port)), ("x-forwarded-proto", "http")]
     query = tuple(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     return Handshake(domain_name(host), source_ip, agent, tuple(headers), query)
+
+
+def _identity(source: str, socket: Socket, stage_variables: dict[str, str]) -> bool:
+    """Whether an identity source ("route.request.header.Auth", "route.request.querystring.token",
+    "stageVariables.x", "context.x") has a value in this handshake."""
+    kind, _, name = source.partition(".request.")
+    if kind == "route":
+        where, _, key = name.partition(".")
+        pairs = socket.handshake.headers if where == "header" else socket.handshake.query
+        key = key.lower() if where == "header" else key
+        return any(n == key and v for n, v in pairs)
+    if source.startswith("stageVariables."):
+        return bool(stage_variables.get(source.removeprefix("stageVariables.")))
+    return True  # context variables are API Gateway's own: always there
 
 
 def _connect_answer(reply: Any) -> tuple[int, bytes, dict[str, str]]:

@@ -58,11 +58,36 @@ def test_what_a_websocket_api_cannot_have_is_refused(v2: Any, api_id: str) -> No
     code, _ = error(v2.create_api, Name="h", ProtocolType="HTTP", RouteSelectionExpression="$request.body.action")
     assert code == "BadRequestException"
     assert error(v2.export_api, ApiId=api_id, Specification="OAS30", OutputType="JSON")[0] == "BadRequestException"
-    code, message = error(
-        v2.create_authorizer, ApiId=api_id, Name="a", AuthorizerType="REQUEST", AuthorizerUri=FUNCTION,
-        IdentitySource=["route.request.header.Auth"],
+
+
+def test_connect_takes_a_lambda_request_authorizer_and_only_connect_does(v2: Any, api_id: str) -> None:
+    made = v2.create_authorizer(
+        ApiId=api_id, Name="a", AuthorizerType="REQUEST", AuthorizerUri=FUNCTION,
+        IdentitySource=["route.request.header.Auth", "route.request.querystring.token"],
     )  # fmt: skip
-    assert code == "BadRequestException" and "not supported by Overcast yet" in message
+    assert made["IdentitySource"] == ["route.request.header.Auth", "route.request.querystring.token"]
+    authorizer_id = made["AuthorizerId"]
+    route = v2.create_route(ApiId=api_id, RouteKey="$connect", AuthorizationType="CUSTOM", AuthorizerId=authorizer_id)
+    assert (route["AuthorizationType"], route["AuthorizerId"]) == ("CUSTOM", authorizer_id)
+    code, message = error(
+        v2.create_route, ApiId=api_id, RouteKey="x", AuthorizationType="CUSTOM", AuthorizerId=authorizer_id
+    )
+    assert (code, message) == (
+        "BadRequestException",
+        "Authorization is supported only on the $connect route of a WebSocket API.",
+    )
+    refused = (
+        {"AuthorizerType": "JWT", "JwtConfiguration": {"Issuer": "https://i"}, "IdentitySource": ["$request.header.A"]},
+        {
+            "AuthorizerType": "REQUEST",
+            "AuthorizerUri": FUNCTION,
+            "AuthorizerPayloadFormatVersion": "2.0",
+            "IdentitySource": ["route.request.header.Auth"],
+        },
+        {"AuthorizerType": "REQUEST", "AuthorizerUri": FUNCTION, "IdentitySource": ["$request.header.Auth"]},
+    )
+    for kwargs in refused:
+        assert error(v2.create_authorizer, ApiId=api_id, Name="b", **kwargs)[0] == "BadRequestException"
 
 
 def test_routes_take_the_predefined_and_custom_keys_and_refuse_other_dollar_keys(v2: Any, api_id: str) -> None:

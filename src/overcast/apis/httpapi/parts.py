@@ -71,7 +71,7 @@ class Parts:
                 name = record.route_key
             else:
                 _check(api, kind, record)
-            if kind == AUTHORIZER:
+            if kind == AUTHORIZER and api.protocol_type != WEBSOCKET:  # (a WebSocket route only names its authorizer)
                 for route in await tables.parts(tx, api, ROUTE):
                     if route.authorizer_id == part_id:
                         validation.route(route, {part_id: record}, [route.integration_id or ""])
@@ -142,9 +142,7 @@ _RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
 def _check(api: rec.Api, kind: str, record: Any) -> None:
     """The rules of an integration or an authorizer alone, for its API's protocol."""
     if api.protocol_type == WEBSOCKET:
-        if kind == AUTHORIZER:
-            raise BadRequest("Authorizers are not supported by Overcast yet for WebSocket APIs.")
-        websockets.integration(record)
+        (websockets.authorizer if kind == AUTHORIZER else websockets.integration)(record)
     elif kind == AUTHORIZER:
         validation.authorizer(record)
     else:
@@ -182,11 +180,11 @@ def _not_in_use(kind: str, part_id: str, route: rec.Route) -> None:
 
 async def _check_route(tx: Queries, api: rec.Api, route: rec.Route) -> None:
     integrations = [i.integration_id for i in await tables.parts(tx, api, INTEGRATION)]
+    authorizers = {a.authorizer_id: a for a in await tables.parts(tx, api, AUTHORIZER)}
     if api.protocol_type == WEBSOCKET:
-        websockets.route(route, integrations)
+        websockets.route(route, integrations, list(authorizers))
     else:
         validation.route_key(route.route_key)
-        authorizers = {a.authorizer_id: a for a in await tables.parts(tx, api, AUTHORIZER)}
         validation.route(route, authorizers, integrations)
         if route.route_response_selection_expression is not None:
             raise BadRequest("RouteResponseSelectionExpression is supported only for WebSocket APIs.")

@@ -28,6 +28,9 @@ _TEMPLATE = re.compile(rf"\$\{{({_BODY})\}}")
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html
 _MIN_TIMEOUT_MS, MAX_TIMEOUT_MS = 50, 29_000
 _ROUTE_RESPONSE_KEYS = ("$default",)
+_IDENTITY_SOURCE = re.compile(
+    r"^(route\.request\.(header|querystring)\.[^\s]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$"
+)
 
 
 def route_selection_expression(expression: str | None) -> str:
@@ -54,18 +57,22 @@ def route_key(key: str) -> None:
         )
 
 
-def route(r: rec.Route, integration_ids: list[str]) -> None:
+def route(r: rec.Route, integration_ids: list[str], authorizer_ids: list[str]) -> None:
     route_key(r.route_key)
     if r.target is not None and (r.integration_id is None or r.integration_id not in integration_ids):
         raise BadRequest(f"Invalid target {r.target}. A target must be of the form integrations/<integrationId>.")
-    if r.authorization_type not in ("NONE", "AWS_IAM"):
-        # CUSTOM ($connect Lambda authorizers) is not implemented; AWS_IAM is stored, as for HTTP APIs, until IAM.
-        raise BadRequest(
-            f"Authorization type {r.authorization_type} is not supported by Overcast yet for WebSocket APIs."
-        )
+    if r.authorization_type not in ("NONE", "AWS_IAM", "CUSTOM"):
+        raise BadRequest(f"Invalid authorization type {r.authorization_type}. Must be one of [NONE, AWS_IAM, CUSTOM]")
     if r.authorization_type != "NONE" and r.route_key != rec.CONNECT_ROUTE:
-        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html
+        # Only $connect authorizes: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
         raise BadRequest("Authorization is supported only on the $connect route of a WebSocket API.")
+    if r.authorization_type == "CUSTOM":
+        if r.authorizer_id is None:
+            raise BadRequest("An AuthorizerId is required for authorization type CUSTOM.")
+        if r.authorizer_id not in authorizer_ids:
+            raise BadRequest(f"Invalid Authorizer identifier specified {r.authorizer_id}")
+    elif r.authorizer_id is not None:
+        raise BadRequest(f"AuthorizerId may only be set for authorization type CUSTOM, not {r.authorization_type}.")
     if r.api_key_required:
         raise BadRequest("ApiKeyRequired is not supported by Overcast yet for WebSocket APIs.")
     if r.route_response_selection_expression not in (None, "$default"):
@@ -80,6 +87,29 @@ def route_response(response: rec.RouteResponse) -> None:
         raise BadRequest(
             f"Invalid RouteResponseKey {response.route_response_key}. Overcast supports $default route responses."
         )
+
+
+def authorizer(a: rec.Authorizer) -> None:
+    """A WebSocket API's Lambda REQUEST authorizer, for its $connect route
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html)."""
+    if a.authorizer_type != "REQUEST":
+        raise BadRequest(f"Invalid authorizer type {a.authorizer_type} for WebSocket APIs. Must be REQUEST")
+    if not (1 <= len(a.name) <= 128):
+        raise BadRequest("Authorizer name must be between 1 and 128 characters.")
+    if not a.authorizer_uri or parse_arn(a.authorizer_uri) is None:
+        raise BadRequest(f"Invalid authorizer URI specified {a.authorizer_uri}")
+    for source in a.identity_source:
+        if not _IDENTITY_SOURCE.match(source):
+            raise BadRequest(f"Invalid identity source {source}")
+    http_only = {
+        "AuthorizerPayloadFormatVersion": a.payload_format_version,
+        "EnableSimpleResponses": a.enable_simple_responses,
+        "AuthorizerResultTtlInSeconds": a.result_ttl_seconds,
+        "JwtConfiguration": a.jwt_issuer or a.jwt_audience,
+    }
+    for name, value in http_only.items():
+        if value is not None:
+            raise BadRequest(f"{name} is supported only for HTTP APIs.")
 
 
 def integration(i: rec.Integration) -> None:
@@ -103,6 +133,7 @@ class SocketRoute:
     route_key: str
     integration: d.Integration  # the Lambda proxy integration (uri: the function)
     two_way: bool = False  # it has a route response: the integration's answer goes back to the client
+    authorizer: d.Authorizer | None = None  # $connect's Lambda REQUEST authorizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +169,12 @@ class SocketStage:
 def socket_stage(api: rec.Api, stage: rec.Stage, deployment: rec.Deployment) -> SocketStage:
     snap = deployment.snapshot
     integrations = {i.integration_id: i for i in snap.integrations}
+    authorizers = {
+        a.authorizer_id: d.Authorizer(
+            a.authorizer_id, a.name, "REQUEST", function_in_uri(a.authorizer_uri or ""), a.identity_source, 0
+        )
+        for a in snap.authorizers
+    }
     routes = []
     for r in snap.routes:
         i = integrations.get(r.integration_id or "")
@@ -146,7 +183,8 @@ def socket_stage(api: rec.Api, stage: rec.Stage, deployment: rec.Deployment) -> 
         target = d.Integration(type=i.integration_type, uri=function_in_uri(i.integration_uri or ""),
                                http_method="POST", timeout_ms=i.timeout_in_millis)  # fmt: skip
         two_way = r.route_response_selection_expression is not None and bool(r.route_responses)
-        routes.append(SocketRoute(r.route_key, target, two_way))
+        authorizer = authorizers.get(r.authorizer_id or "") if r.authorization_type == "CUSTOM" else None
+        routes.append(SocketRoute(r.route_key, target, two_way, authorizer))
     return SocketStage(
         api.account, api.region, api.api_id, stage.stage_name, deployment.deployment_id,
         api.route_selection_expression, tuple(routes), tuple(sorted((stage.stage_variables or {}).items())),
