@@ -1,8 +1,9 @@
 """WebSocket APIs' data plane: each client connection through its routes, and the `@connections` API.
 
 A client opens `ws://<apiId>.execute-api.localhost:<port>/<stage>` (or the path form
-`/_aws/execute-api/<apiId>/<stage>`). Its `$connect` integration runs before the handshake is
-answered: a function error or a non-2xx `statusCode` refuses it, with that status. Each message then
+`/_aws/execute-api/<apiId>/<stage>`). Its `$connect` authorizer (a Lambda REQUEST authorizer) and
+integration run before the handshake is answered: a denial, a function error or a non-2xx
+`statusCode` refuses it, with that status. Each message then
 goes to the route the API's selection expression picks (else `$default`); a two-way route (one with
 a route response) sends the integration's `body` back. `$disconnect` runs once the connection has
 closed, whoever closed it. A function pushes to clients through the management API at
@@ -99,7 +100,7 @@ class Connection:
         self._send = send
         self.connected_at = now
         self.last_active = now
-        self.closed_with: tuple[int, str] | None = None  # set when the server closes it
+        self.closed_with: tuple[int, str] | None = None  # (code, reason) once closed, by either side
 
     @property
     def open(self) -> bool:
@@ -140,6 +141,26 @@ class WebSockets:
     # -- a client connection (the edge's seam for websocket scopes) -------------------------------
 
     async def connect(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """One client's connection, and WebSocket APIs' error boundary: what fails unexpectedly is logged,
+        and refuses the handshake with 500 (or, once it is open, closes the connection with 1011)."""
+        accepted = False
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal accepted
+            await send(message)
+            accepted = accepted or message["type"] == "websocket.accept"
+
+        try:
+            await self._connect(api_id, path, scope, receive, sending)
+        except Exception:
+            log.exception("WebSocket connection to API %s failed", api_id)
+            with contextlib.suppress(Exception):
+                if accepted:
+                    await send({"type": "websocket.close", "code": 1011, "reason": "Internal server error"})
+                else:
+                    await _refuse(send, 500, _INTERNAL_ERROR)
+
+    async def _connect(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
@@ -180,8 +201,9 @@ class WebSockets:
             watchdog.cancel()
         finally:
             self.connections.pop(socket.connection_id, None)
-        if connection.closed_with is not None:
-            code, reason = connection.closed_with
+        if connection.closed_with is None:  # the client closed it: what is posted to it from now on is gone
+            connection.closed_with = (code, reason)
+        code, reason = connection.closed_with
         route = stage.route("$disconnect")
         if route is not None:  # best effort, as on AWS: its answer goes nowhere
             event = disconnect_event(socket, code, reason, new_id(), _ms(self.clock))
