@@ -40,6 +40,7 @@ from overcast.api.edge import Edge
 from overcast.api.http_protocol import http_protocol
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
+from overcast.api.socket_protocol import SocketProtocol
 from overcast.billing.metering import Meter
 from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from overcast.apis.httpapi import HttpApis
     from overcast.apis.restapi import RestApis
     from overcast.gateway.front_door import Gateway
+    from overcast.gateway.websockets import WebSockets
 
 log = logging.getLogger("overcast")
 
@@ -141,6 +143,7 @@ class Overcast:
     edge: Edge | None = None
     connections: Connections | None = None  # the edge's client connections, counted and timed
     gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests (built on first use)
+    websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
@@ -214,6 +217,28 @@ async def _compose(system: Overcast) -> None:
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
     edge.function_urls = _function_urls(system)
+    edge.websockets = _WebSocketsOnFirstUse(system)
+
+
+class _WebSocketsOnFirstUse:
+    """The edge's WebSocket APIs until API Gateway's part is built: the first handshake or `@connections`
+    request builds it, then each is passed to the connections it made (`system.websockets`)."""
+
+    def __init__(self, system: Overcast) -> None:
+        self.system = system
+
+    async def _ready(self) -> WebSockets:
+        await self.system.parts["apigateway"].ready()
+        assert self.system.websockets is not None
+        if self.system.edge is not None:
+            self.system.edge.websockets = self.system.websockets
+        return self.system.websockets
+
+    async def connect(self, api_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
+        await (await self._ready()).connect(api_id, path, scope, receive, send)
+
+    async def manage(self, api_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
+        await (await self._ready()).manage(api_id, path, scope, receive, send)
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
@@ -288,6 +313,10 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
     restapis = RestApis(store, system.clock)
     await restapis.start()
     gateway = system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
+    from overcast.gateway.websockets import WebSockets
+
+    websockets = system.websockets = WebSockets(httpapis, invoker, system.clock)
+    system.closers.append(websockets.close)
 
     async def flush(api_id: str, stage: str) -> None:  # FlushStageCache
         if gateway.cache is not None:
@@ -483,6 +512,10 @@ async def serve(
             # httptools, a response's head and body in one write, heads bounded, connections counted and timed
             http=http_protocol(connections),  # type: ignore[arg-type]
             lifespan="off",
+            # WebSocket APIs (gateway/websockets.py): uvicorn's sans-I/O protocol over `websockets` (pinned),
+            # with API Gateway's 128 KB message limit (a larger message closes the connection with 1009).
+            ws=SocketProtocol,
+            ws_max_size=128 * 1024,
             log_level=settings.log_level,
             access_log=False,
             server_header=False,

@@ -4,7 +4,8 @@ It turns an ASGI request into an HttpRequest (refusing bodies over the configure
 AWS-shaped 413 before reading them), answers Overcast's own paths (`/_overcast/...`, and the
 health path test tools poll at `/_localstack/health`), and hands everything else to the
 Dispatcher. Requests for API Gateway's execute-api endpoints — Host `<apiId>.execute-api.localhost`,
-or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own.
+or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own;
+WebSocket handshakes and `@connections` requests on those endpoints go to the WebSocket APIs.
 Pure ASGI, so another ASGI server can replace uvicorn.
 
 No exception reaches the HTTP server (whose answer would be a plain-text 500): each surface has one
@@ -41,6 +42,15 @@ ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 FunctionUrls = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 
 
+class WebSocketApis(Protocol):
+    """API Gateway's WebSocket APIs (gateway/websockets.py): a client's connection (a websocket scope),
+    and the `@connections` management API on the same hosts as execute-api."""
+
+    async def connect(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    async def manage(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
 class Dispatches(Protocol):
     """What answers the AWS APIs: api.dispatch.Dispatcher, which the composition root builds on the first
     AWS request (with it come botocore and the wire protocols, which an idle server does not need)."""
@@ -68,6 +78,7 @@ class Edge:
         invoke_path: FastPath | None = None,
         gateway: ExecuteApi | None = None,
         function_urls: FunctionUrls | None = None,
+        websockets: WebSocketApis | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.max_request_bytes = max_request_bytes
@@ -76,13 +87,14 @@ class Edge:
         self.invoke_path = invoke_path  # Lambda's Invoke (POST .../invocations), the hot request
         self.gateway = gateway  # API Gateway's data plane (execute-api requests)
         self.function_urls = function_urls  # Lambda's function URLs (gateway/function_urls.py)
+        self.websockets = websockets  # API Gateway's WebSocket APIs and their @connections API
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
                 await _lifespan(receive, send)
             elif scope["type"] == "websocket":
-                await _refuse_websocket(receive, send)
+                await self._websocket(scope, receive, send)
             return
         path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
@@ -96,9 +108,21 @@ class Edge:
         if self.gateway is not None:
             target = execute_api_target(scope, path)
             if target is not None:
-                await self.gateway(target[0], target[1], scope, receive, send)
+                if self.websockets is not None and _connections_path(target[1]):
+                    await self.websockets.manage(target[0], target[1], scope, receive, send)
+                else:
+                    await self.gateway(target[0], target[1], scope, receive, send)
                 return
         await self._aws(scope, receive, send, path)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake: a WebSocket API's when it names one, else refused."""
+        path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        target = execute_api_target(scope, path) if self.websockets is not None else None
+        if target is None or self.websockets is None:
+            await _refuse_websocket(receive, send)
+            return
+        await self.websockets.connect(target[0], target[1], scope, receive, send)
 
     async def _aws(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         """One AWS API request, and the AWS APIs' one error boundary: whatever fails while reading,
@@ -176,6 +200,15 @@ def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
     return None
 
 
+def _connections_path(path: str) -> bool:
+    """Whether a path after the API id is the management API's, `/<stage>/@connections/<id>`
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html)."""
+    if "connections/" not in path:
+        return False
+    parts = path.split("/", 3)
+    return len(parts) == 4 and parts[2] in ("@connections", "%40connections")
+
+
 def function_url_target(scope: Scope, path: str) -> tuple[str, str] | None:
     """(URL id, raw path) of a function URL request (`<id>.lambda-url.<region>.localhost`, or the path
     form `/_aws/lambda-url/<id>/...`), else None."""
@@ -236,8 +269,8 @@ def _start(response: HttpResponse) -> dict[str, Any]:
 
 
 async def _refuse_websocket(receive: Receive, send: Send) -> None:
-    """No Overcast surface speaks WebSocket yet (API Gateway's WebSocket APIs are not implemented):
-    refuse the handshake (the server answers 403) rather than leave it to fail as a 500."""
+    """A handshake no WebSocket API answers: refuse it (the server answers 403) rather than leave it to
+    fail as a 500."""
     message = await receive()
     if message["type"] == "websocket.connect":
         await send({"type": "websocket.close", "code": 1008})

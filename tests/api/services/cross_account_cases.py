@@ -422,6 +422,12 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
     "GetRoutes": (_rest(V2),),
     "UpdateRoute": (_rest(lambda r: {**V2_ROUTE(r), "RouteKey": "GET /b"}),),
     "DeleteRoute": (_rest(V2_ROUTE),),
+    # Route responses are WebSocket APIs': another account's call is refused at the API, before its protocol.
+    "CreateRouteResponse": (_rest(lambda r: {**V2_ROUTE(r), "RouteResponseKey": "$default"}),),
+    "GetRouteResponse": (_rest(lambda r: {**V2_ROUTE(r), "RouteResponseId": "abc123"}),),
+    "GetRouteResponses": (_rest(V2_ROUTE),),
+    "UpdateRouteResponse": (_rest(lambda r: {**V2_ROUTE(r), "RouteResponseId": "abc123"}),),
+    "DeleteRouteResponse": (_rest(lambda r: {**V2_ROUTE(r), "RouteResponseId": "abc123"}),),
     "CreateIntegration": (
         _rest(
             lambda r: {

@@ -20,6 +20,7 @@ from overcast.api.services.apigatewayv2_shapes import (
 )
 from overcast.apis.httpapi import HttpApis, openapi
 from overcast.apis.httpapi import records as rec
+from overcast.apis.httpapi.websockets import WEBSOCKET
 from overcast.apis.restapi.exports import render as render_definition
 from overcast.apis.restapi.openapi import parse as parse_openapi
 from overcast.context import RequestContext
@@ -32,9 +33,8 @@ async def create_api(s: Services, ctx: RequestContext, p: Params) -> Output:
     fields = fields_of(p, API_MEMBERS)
     if "CorsConfiguration" in p:
         fields["cors"] = cors_in(p["CorsConfiguration"])
-    expression = p.get("RouteSelectionExpression", rec.ROUTE_SELECTION)
-    if p["ProtocolType"] == "HTTP" and expression != rec.ROUTE_SELECTION:
-        raise BadRequest(f"RouteSelectionExpression must be {rec.ROUTE_SELECTION} for HTTP APIs.")
+    if p["ProtocolType"] == WEBSOCKET:
+        fields.setdefault("route_selection_expression", "")  # required: the domain says so
     draft = rec.Api("", "", "", created=0.0, protocol_type=p["ProtocolType"], **fields)
     created = await s.apis.create_api(ctx, draft, p.get("Tags"), target=p.get("Target"), route_key=p.get("RouteKey"))
     return api_out(s, created)

@@ -22,6 +22,8 @@ from overcast.api.services.apigatewayv2_shapes import (
     page_size,
     route_fields,
     route_out,
+    route_response_fields,
+    route_response_out,
     stage_fields,
     stage_out,
 )
@@ -74,6 +76,34 @@ def _operations(name: str, k: Kind) -> dict[str, Unbound[Services]]:
     handlers = (create_part, get_part, get_parts, update_part, delete_part)
     names = (f"Create{name}", f"Get{name}", f"Get{name}s", f"Update{name}", f"Delete{name}")
     return {op: functools.partial(handler, k) for op, handler in zip(names, handlers, strict=True)}
+
+
+# -- a WebSocket route's responses (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html)
+
+
+async def create_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    made = await s.parts.put_route_response(ctx, p["ApiId"], p["RouteId"], None, route_response_fields(p))
+    return route_response_out(made)
+
+
+async def get_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    return route_response_out(await s.parts.route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"]))
+
+
+async def get_route_responses(s: Services, ctx: RequestContext, p: Params) -> Output:
+    # A route has at most one response here ($default): one page holds them all.
+    return page_out([route_response_out(r) for r in await s.parts.route_responses(ctx, p["ApiId"], p["RouteId"])], None)
+
+
+async def update_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    fields = route_response_fields(p)
+    updated = await s.parts.put_route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"], fields)
+    return route_response_out(updated)
+
+
+async def delete_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete_route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"])
+    return {}
 
 
 # -- stages and deployments ----------------------------------------------------------------------
@@ -131,6 +161,11 @@ HANDLERS: dict[str, Unbound[Services]] = {
     **_operations("Route", ROUTES),
     **_operations("Integration", INTEGRATIONS),
     **_operations("Authorizer", AUTHORIZERS),
+    "CreateRouteResponse": create_route_response,
+    "GetRouteResponse": get_route_response,
+    "GetRouteResponses": get_route_responses,
+    "UpdateRouteResponse": update_route_response,
+    "DeleteRouteResponse": delete_route_response,
     "CreateStage": create_stage,
     "GetStage": get_stage,
     "GetStages": get_stages,

@@ -16,6 +16,7 @@ from overcast.apis.httpapi import records as rec
 from overcast.apis.httpapi.pages import bad_size
 from overcast.apis.httpapi.parts import Parts
 from overcast.apis.httpapi.stages import Stages
+from overcast.apis.httpapi.websockets import WEBSOCKET
 from overcast.errors import BadRequest
 from overcast.kit.tags import Tagging
 
@@ -35,16 +36,25 @@ class Services:
 API_MEMBERS = [("Name", "name"), ("Description", "description"), ("Version", "version"),
                ("DisableExecuteApiEndpoint", "disable_execute_api_endpoint"),
                ("DisableSchemaValidation", "disable_schema_validation"),
-               ("IpAddressType", "ip_address_type")]  # fmt: skip
+               ("IpAddressType", "ip_address_type"), ("RouteSelectionExpression", "route_selection_expression"),
+               ("ApiKeySelectionExpression", "api_key_selection_expression")]  # fmt: skip
 _ROUTE = [("RouteKey", "route_key"), ("Target", "target"), ("AuthorizationType", "authorization_type"),
           ("AuthorizerId", "authorizer_id"), ("ApiKeyRequired", "api_key_required"),
-          ("OperationName", "operation_name")]  # fmt: skip
+          ("OperationName", "operation_name"),
+          ("RouteResponseSelectionExpression", "route_response_selection_expression")]  # fmt: skip
+_ROUTE_RESPONSE = [("RouteResponseKey", "route_response_key"),
+                   ("ModelSelectionExpression", "model_selection_expression"),
+                   ("ResponseModels", "response_models")]  # fmt: skip
 _INTEGRATION = [("IntegrationType", "integration_type"), ("IntegrationUri", "integration_uri"),
                 ("IntegrationMethod", "integration_method"), ("IntegrationSubtype", "integration_subtype"),
                 ("PayloadFormatVersion", "payload_format_version"), ("TimeoutInMillis", "timeout_in_millis"),
                 ("RequestParameters", "request_parameters"), ("ResponseParameters", "response_parameters"),
                 ("ConnectionType", "connection_type"), ("ConnectionId", "connection_id"),
-                ("CredentialsArn", "credentials_arn"), ("Description", "description")]  # fmt: skip
+                ("CredentialsArn", "credentials_arn"), ("Description", "description"),
+                ("ContentHandlingStrategy", "content_handling_strategy"),
+                ("PassthroughBehavior", "passthrough_behavior"),
+                ("TemplateSelectionExpression", "template_selection_expression"),
+                ("RequestTemplates", "request_templates")]  # fmt: skip
 _AUTHORIZER = [("Name", "name"), ("AuthorizerType", "authorizer_type"), ("AuthorizerUri", "authorizer_uri"),
                ("AuthorizerPayloadFormatVersion", "payload_format_version"),
                ("EnableSimpleResponses", "enable_simple_responses"),
@@ -84,13 +94,14 @@ def settings_in(value: dict[str, Any]) -> rec.RouteSettings:
 
 def api_out(s: Services, tagged: rec.Tagged[rec.Api]) -> Output:
     a = tagged.record
+    endpoint = s.endpoint(a.api_id)
+    if a.protocol_type == WEBSOCKET:  # AWS's is wss://<api-id>.execute-api.<region>.amazonaws.com
+        endpoint = "ws" + endpoint.removeprefix("http")
     out = members_of(a, API_MEMBERS) | {
         "ApiId": a.api_id,
-        "ApiEndpoint": s.endpoint(a.api_id),
-        "ApiKeySelectionExpression": rec.API_KEY_SELECTION,
+        "ApiEndpoint": endpoint,
         "CreatedDate": a.created,
         "ProtocolType": a.protocol_type,
-        "RouteSelectionExpression": rec.ROUTE_SELECTION,
         "Tags": dict(tagged.tags),
     }
     if a.cors is not None:
@@ -185,15 +196,17 @@ def integration_fields(params: Params) -> dict[str, Any]:
     fields = fields_of(params, _INTEGRATION)
     if "TlsConfig" in params:
         fields["tls_server_name"] = params["TlsConfig"].get("ServerNameToVerify")
-    for unsupported in (
-        "RequestTemplates",
-        "TemplateSelectionExpression",
-        "PassthroughBehavior",
-        "ContentHandlingStrategy",
-    ):
-        if unsupported in params:
-            raise BadRequest(f"{unsupported} is supported only for WebSocket APIs.")
     return fields
+
+
+def route_response_out(r: rec.RouteResponse) -> Output:
+    return members_of(r, _ROUTE_RESPONSE) | {"RouteResponseId": r.route_response_id}
+
+
+def route_response_fields(params: Params) -> dict[str, Any]:
+    if "ResponseParameters" in params:
+        raise BadRequest("ResponseParameters of route responses are not supported by Overcast yet.")
+    return fields_of(params, _ROUTE_RESPONSE)
 
 
 def authorizer_fields(params: Params) -> dict[str, Any]:

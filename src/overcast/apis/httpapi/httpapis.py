@@ -15,7 +15,7 @@ from typing import Any
 from overcast.apis.deployed import DeployedApi
 from overcast.apis.errors import TAG_RULES, NotFound
 from overcast.apis.httpapi import records as rec
-from overcast.apis.httpapi import tables, validation
+from overcast.apis.httpapi import tables, validation, websockets
 from overcast.apis.httpapi.changes import Changes
 from overcast.apis.httpapi.ids import new_api_id, new_part_id
 from overcast.apis.httpapi.pages import LISTS
@@ -25,6 +25,7 @@ from overcast.apis.httpapi.snapshots import deployed_api
 from overcast.apis.httpapi.stages import Stages
 from overcast.apis.httpapi.tables import API_ORDER, AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE, STAGE
 from overcast.apis.httpapi.tags import api_arn, stage_arn, taggable
+from overcast.apis.httpapi.websockets import WEBSOCKET, SocketStage, socket_stage
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -59,7 +60,7 @@ class HttpApis:
         self.parts = Parts(self.changes)
         self.stages = Stages(self.changes)
         self.tagging = Tagging(store, taggable, TAG_RULES)
-        self._deployed: dict[tuple[str, str], DeployedApi | None] = {}
+        self._deployed: dict[tuple[str, str], DeployedApi | SocketStage | None] = {}
         self._stage_names: dict[str, list[str]] = {}
         self._generation = 0
 
@@ -70,18 +71,31 @@ class HttpApis:
     # -- the data plane's seam -------------------------------------------------------------------
 
     async def deployed(self, api_id: str, stage: str) -> DeployedApi | None:
-        """The snapshot `stage` of `api_id` serves, or None (no such API or stage, or never deployed)."""
+        """The snapshot `stage` of an HTTP API serves, or None (no such API or stage, never deployed, or a
+        WebSocket API: plain HTTP requests do not reach those)."""
         found = self._deployed.get((api_id, stage), _MISSING)
-        if found is not _MISSING:
-            return found
+        if found is _MISSING:
+            found = await self._published(api_id, stage)
+        return found if isinstance(found, DeployedApi) else None
+
+    async def socket_stage(self, api_id: str, stage: str) -> SocketStage | None:
+        """What `stage` of a WebSocket API serves, or None."""
+        found = self._deployed.get((api_id, stage), _MISSING)
+        if found is _MISSING:
+            found = await self._published(api_id, stage)
+        return found if isinstance(found, SocketStage) else None
+
+    async def _published(self, api_id: str, stage: str) -> DeployedApi | SocketStage | None:
         generation = self._generation
         api = await tables.api_by_id(self.store, api_id)
-        result: DeployedApi | None = None
+        result: DeployedApi | SocketStage | None = None
         if api is not None:
             try:
                 s = await tables.part(self.store, api, STAGE, stage)
                 if s.deployment_id is not None:
-                    result = deployed_api(api, s, await tables.part(self.store, api, DEPLOYMENT, s.deployment_id))
+                    deployment = await tables.part(self.store, api, DEPLOYMENT, s.deployment_id)
+                    build = socket_stage if api.protocol_type == WEBSOCKET else deployed_api
+                    result = build(api, s, deployment)
             except NotFound:
                 result = None
         if generation == self._generation:
@@ -120,13 +134,14 @@ class HttpApis:
         `target`, quick create: an integration to it, a route (`route_key`, default `$default`) and a
         `$default` stage with AutoDeploy
         (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-basic-concept.html)."""
-        if api.protocol_type == "WEBSOCKET":
-            raise BadRequest("WebSocket APIs (ProtocolType WEBSOCKET) are not supported by Overcast yet.")
-        if api.protocol_type != "HTTP":
+        if api.protocol_type not in ("HTTP", WEBSOCKET):
             raise BadRequest(f"Invalid protocol specified: {api.protocol_type}. Must be one of [HTTP, WEBSOCKET]")
+        if api.protocol_type == WEBSOCKET and (target is not None or route_key is not None):
+            # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html: quick create is HTTP APIs'.
+            raise BadRequest("Target and RouteKey (quick create) are supported only for HTTP APIs.")
         if route_key is not None and target is None:
             raise BadRequest("RouteKey can only be specified with a Target (quick create).")
-        validation.cors(api.cors)
+        _check(api)
         now = self.changes.clock.now()
         api = dataclasses.replace(api, api_id=new_api_id(), account=ctx.account_id, region=ctx.region, created=now)
         quick: tuple[rec.Integration, rec.Route] | None = None
@@ -170,7 +185,7 @@ class HttpApis:
     async def update_api(self, ctx: RequestContext, api_id: str, changes: dict[str, Any]) -> rec.Tagged[rec.Api]:
         async with self.changes.on(ctx, api_id) as (tx, api):
             updated = dataclasses.replace(api, **changes)
-            validation.cors(updated.cors)
+            _check(updated)
             await tables.update_api(tx, updated)
             if updated.cors != api.cors:
                 await self.changes.deployments.auto(tx, updated)
@@ -205,6 +220,7 @@ class HttpApis:
         """ReimportApi: the definition replaces the API's routes, integrations, authorizers and CORS;
         stages (and tags) stay, and AutoDeploy stages deploy the result."""
         async with self.changes.on(ctx, api_id) as (tx, api):
+            _http_only(api, "ReimportApi")
             for kind in (ROUTE, INTEGRATION, AUTHORIZER):
                 for part in await tables.parts(tx, api, kind):
                     await tables.delete_part(tx, api, kind, _part_id(part))
@@ -231,6 +247,7 @@ class HttpApis:
     ) -> tuple[rec.Api, rec.Snapshot]:
         """The API and what it serves: a stage's deployed snapshot, or (no stage) its current records."""
         async with self.changes.reading(ctx, api_id) as (tx, api):
+            _http_only(api, "ExportApi")
             if stage_name is None:
                 return api, rec.Snapshot(
                     routes=tuple(await tables.parts(tx, api, ROUTE)),
@@ -243,6 +260,28 @@ class HttpApis:
                 raise BadRequest(f"Stage {stage_name} has no deployment to export")
             deployment: rec.Deployment = await tables.part(tx, api, DEPLOYMENT, stage.deployment_id)
             return api, deployment.snapshot
+
+
+def _http_only(api: rec.Api, operation: str) -> None:
+    if api.protocol_type == WEBSOCKET:
+        # OpenAPI import and export are HTTP APIs' (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-open-api.html).
+        raise BadRequest(f"{operation} is supported only for HTTP APIs.")
+
+
+def _check(api: rec.Api) -> None:
+    """The API-level rules of either protocol (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html)."""
+    if api.api_key_selection_expression not in (rec.API_KEY_SELECTION, "$context.authorizer.usageIdentifierKey"):
+        raise BadRequest(f"Invalid ApiKeySelectionExpression {api.api_key_selection_expression}")
+    if api.protocol_type == WEBSOCKET:
+        websockets.route_selection_expression(api.route_selection_expression)
+        if api.cors is not None:
+            raise BadRequest("CorsConfiguration is supported only for HTTP APIs.")
+        return
+    if api.route_selection_expression != rec.ROUTE_SELECTION:
+        raise BadRequest(f"RouteSelectionExpression must be {rec.ROUTE_SELECTION} for HTTP APIs.")
+    if api.api_key_selection_expression != rec.API_KEY_SELECTION:
+        raise BadRequest("ApiKeySelectionExpression is supported only for WebSocket APIs.")
+    validation.cors(api.cors)
 
 
 async def _tagged(tx: Queries, api: rec.Api) -> rec.Tagged[rec.Api]:

@@ -13,11 +13,14 @@ from typing import Any
 
 from overcast.apis.errors import Conflict
 from overcast.apis.httpapi import records as rec
-from overcast.apis.httpapi import tables, validation
+from overcast.apis.httpapi import tables, validation, websockets
 from overcast.apis.httpapi.changes import Changes, duplicate_route
+from overcast.apis.httpapi.errors import not_found
 from overcast.apis.httpapi.pages import LISTS
 from overcast.apis.httpapi.tables import AUTHORIZER, INTEGRATION, PART_ORDER, ROUTE
+from overcast.apis.httpapi.websockets import WEBSOCKET
 from overcast.context import RequestContext
+from overcast.errors import BadRequest
 from overcast.store import Queries
 
 
@@ -43,13 +46,14 @@ class Parts:
         record_type, id_field = _RECORDS[kind]
         record = record_type(**{id_field: self.changes.new_id()}, **fields)
         part_id = getattr(record, id_field)
-        if kind != ROUTE:
-            _CHECKS[kind](record)
         async with self.changes.on(ctx, api_id) as (tx, api):
             if kind == ROUTE:
                 await _check_route(tx, api, record)
                 await self.changes.insert_named(tx, api, ROUTE, part_id, record.route_key, record)
             else:
+                if api.protocol_type == WEBSOCKET and kind == INTEGRATION and "timeout_in_millis" not in fields:
+                    record = dataclasses.replace(record, timeout_in_millis=websockets.MAX_TIMEOUT_MS)
+                _check(api, kind, record)
                 await tables.insert_part(tx, api, kind, part_id, part_id, record, self.changes.clock.now())
             await self.changes.deployments.auto(tx, api)
         return record
@@ -66,8 +70,8 @@ class Parts:
                 await _check_route(tx, api, record)
                 name = record.route_key
             else:
-                _CHECKS[kind](record)
-            if kind == AUTHORIZER:
+                _check(api, kind, record)
+            if kind == AUTHORIZER and api.protocol_type != WEBSOCKET:  # (a WebSocket route only names its authorizer)
                 for route in await tables.parts(tx, api, ROUTE):
                     if route.authorizer_id == part_id:
                         validation.route(route, {part_id: record}, [route.integration_id or ""])
@@ -85,14 +89,85 @@ class Parts:
             await tables.delete_part(tx, api, kind, part_id)
             await self.changes.deployments.auto(tx, api)
 
+    # -- a WebSocket route's responses, kept in its record -----------------------------------------
 
-# Each kind's record and the field holding its id; the checks of a record alone (a route's need its API).
+    async def route_responses(self, ctx: RequestContext, api_id: str, route_id: str) -> tuple[rec.RouteResponse, ...]:
+        async with self.changes.reading(ctx, api_id) as (tx, api):
+            return (await _socket_route(tx, api, route_id)).route_responses
+
+    async def route_response(
+        self, ctx: RequestContext, api_id: str, route_id: str, response_id: str
+    ) -> rec.RouteResponse:
+        return _response(await self.route_responses(ctx, api_id, route_id), response_id)
+
+    async def put_route_response(
+        self, ctx: RequestContext, api_id: str, route_id: str, response_id: str | None, fields: dict[str, Any]
+    ) -> rec.RouteResponse:
+        """A new route response (`response_id` None) or a change to one; the route's other responses stay."""
+        async with self.changes.on(ctx, api_id) as (tx, api):
+            route = await _socket_route(tx, api, route_id)
+            if response_id is None:
+                response = rec.RouteResponse(self.changes.new_id(), **fields)
+            else:
+                response = dataclasses.replace(_response(route.route_responses, response_id), **fields)
+            websockets.route_response(response)
+            others = tuple(r for r in route.route_responses if r.route_response_id != response.route_response_id)
+            if any(r.route_response_key == response.route_response_key for r in others):
+                raise Conflict(
+                    f"A route response with key {response.route_response_key} already exists for this route."
+                )
+            await self._keep(tx, api, dataclasses.replace(route, route_responses=(*others, response)))
+        return response
+
+    async def delete_route_response(self, ctx: RequestContext, api_id: str, route_id: str, response_id: str) -> None:
+        async with self.changes.on(ctx, api_id) as (tx, api):
+            route = await _socket_route(tx, api, route_id)
+            _response(route.route_responses, response_id)
+            kept = tuple(r for r in route.route_responses if r.route_response_id != response_id)
+            await self._keep(tx, api, dataclasses.replace(route, route_responses=kept))
+
+    async def _keep(self, tx: Queries, api: rec.Api, route: rec.Route) -> None:
+        await tables.update_part(tx, api, ROUTE, route.route_id, route.route_key, route)
+        await self.changes.deployments.auto(tx, api)
+
+
+# Each kind's record and the field holding its id.
 _RECORDS: dict[str, tuple[Callable[..., Any], str]] = {
     ROUTE: (rec.Route, "route_id"),
     INTEGRATION: (rec.Integration, "integration_id"),
     AUTHORIZER: (rec.Authorizer, "authorizer_id"),
 }
-_CHECKS: dict[str, Callable[[Any], None]] = {INTEGRATION: validation.integration, AUTHORIZER: validation.authorizer}
+
+
+def _check(api: rec.Api, kind: str, record: Any) -> None:
+    """The rules of an integration or an authorizer alone, for its API's protocol."""
+    if api.protocol_type == WEBSOCKET:
+        (websockets.authorizer if kind == AUTHORIZER else websockets.integration)(record)
+    elif kind == AUTHORIZER:
+        validation.authorizer(record)
+    else:
+        validation.integration(record)
+        if record.request_templates or record.template_selection_expression or record.passthrough_behavior \
+                or record.content_handling_strategy:  # fmt: skip
+            raise BadRequest(
+                "RequestTemplates, TemplateSelectionExpression, PassthroughBehavior and ContentHandlingStrategy "
+                "are supported only for WebSocket APIs."
+            )
+
+
+async def _socket_route(tx: Queries, api: rec.Api, route_id: str) -> rec.Route:
+    if api.protocol_type != WEBSOCKET:
+        # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-routes-routeid-routeresponses.html
+        raise BadRequest("Route responses are supported only for WebSocket APIs.")
+    route: rec.Route = await tables.part(tx, api, ROUTE, route_id)
+    return route
+
+
+def _response(responses: tuple[rec.RouteResponse, ...], response_id: str) -> rec.RouteResponse:
+    for r in responses:
+        if r.route_response_id == response_id:
+            return r
+    raise not_found("RouteResponse", response_id)
 
 
 def _not_in_use(kind: str, part_id: str, route: rec.Route) -> None:
@@ -104,10 +179,15 @@ def _not_in_use(kind: str, part_id: str, route: rec.Route) -> None:
 
 
 async def _check_route(tx: Queries, api: rec.Api, route: rec.Route) -> None:
-    validation.route_key(route.route_key)
-    authorizers = {a.authorizer_id: a for a in await tables.parts(tx, api, AUTHORIZER)}
     integrations = [i.integration_id for i in await tables.parts(tx, api, INTEGRATION)]
-    validation.route(route, authorizers, integrations)
+    authorizers = {a.authorizer_id: a for a in await tables.parts(tx, api, AUTHORIZER)}
+    if api.protocol_type == WEBSOCKET:
+        websockets.route(route, integrations, list(authorizers))
+    else:
+        validation.route_key(route.route_key)
+        validation.route(route, authorizers, integrations)
+        if route.route_response_selection_expression is not None:
+            raise BadRequest("RouteResponseSelectionExpression is supported only for WebSocket APIs.")
     for other in await tables.parts(tx, api, ROUTE):
         if other.route_key == route.route_key and other.route_id != route.route_id:
             raise duplicate_route(route.route_key)

@@ -19,6 +19,9 @@ from typing import Any, Generic, TypeVar
 ROUTE_SELECTION = "$request.method $request.path"
 API_KEY_SELECTION = "$request.header.x-api-key"
 DEFAULT_ROUTE = "$default"
+# A WebSocket API's predefined routes (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
+CONNECT_ROUTE = "$connect"
+DISCONNECT_ROUTE = "$disconnect"
 DEFAULT_STAGE = "$default"
 
 
@@ -46,6 +49,19 @@ class Api:
     disable_execute_api_endpoint: bool = False
     disable_schema_validation: bool | None = None
     ip_address_type: str = "ipv4"
+    route_selection_expression: str = ROUTE_SELECTION  # a WebSocket API's own, e.g. "$request.body.action"
+    api_key_selection_expression: str = API_KEY_SELECTION
+
+
+@dataclass(frozen=True, slots=True)
+class RouteResponse:
+    """A WebSocket route's response: with one, the route is two-way and the integration's answer goes back
+    to the client (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html)."""
+
+    route_response_id: str
+    route_response_key: str  # "$default"
+    model_selection_expression: str | None = None
+    response_models: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +76,8 @@ class Route:
     operation_name: str | None = None
     request_parameters: dict[str, dict[str, bool]] | None = None
     api_gateway_managed: bool = False
+    route_response_selection_expression: str | None = None  # WebSocket APIs: "$default" for two-way routes
+    route_responses: tuple[RouteResponse, ...] = ()  # WebSocket APIs: kept with their route
 
     @property
     def integration_id(self) -> str | None:
@@ -85,6 +103,11 @@ class Integration:
     description: str | None = None
     tls_server_name: str | None = None
     api_gateway_managed: bool = False
+    # WebSocket APIs' non-proxy settings, stored and returned (a Lambda proxy integration does not use them)
+    content_handling_strategy: str | None = None
+    passthrough_behavior: str | None = None
+    template_selection_expression: str | None = None
+    request_templates: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +210,9 @@ def load_api(text: str) -> Api:
 
 
 def load_route(text: str | dict[str, Any]) -> Route:
-    return _plain(Route, json.loads(text) if isinstance(text, str) else text)
+    data = json.loads(text) if isinstance(text, str) else dict(text)
+    data["route_responses"] = [_plain(RouteResponse, r) for r in data.get("route_responses") or ()]
+    return _plain(Route, data)
 
 
 def load_integration(text: str | dict[str, Any]) -> Integration:
