@@ -37,6 +37,8 @@ def test_precedence_file_env_flags(tmp_path: Path) -> None:
         ({"OVERCAST_NATS_URL": "http://x"}, "is not a nats:// URL"),
         ({"OVERCAST_LOG_LEVEL": "loud"}, "is not a log level"),
         ({"OVERCAST_NATS_STREAM_MAX_BYTES": "9000000000"}, "'nats_stream_max_bytes': 9000000000 must be"),
+        ({"OVERCAST_CPU_PERIOD_US": "999"}, "'cpu_period_us': must be 1000 to 1000000 (the kernel's CFS period"),
+        ({"OVERCAST_CPU_PERIOD_US": "1000001"}, "'cpu_period_us': must be 1000 to 1000000"),
         ({"OVERCAST_CONFIG": "/nonexistent/overcast.toml"}, "does not exist"),
     ],
 )
@@ -68,3 +70,8 @@ def test_hot_reload_roots(tmp_path: Path) -> None:
 def test_function_internet_can_be_turned_off_for_ci() -> None:
     assert load_settings(env={}).function_internet is True
     assert load_settings(env={"OVERCAST_FUNCTION_INTERNET": "false"}).function_internet is False
+
+
+def test_cpu_period_defaults_to_5_ms_and_follows_the_environment() -> None:
+    assert load_settings(env={}).cpu_period_us == 5_000
+    assert load_settings(env={"OVERCAST_CPU_PERIOD_US": "100000"}).cpu_period_us == 100_000

@@ -65,6 +65,10 @@ class Settings:
     # Memory that buys one full CPU: CPU quota = MemorySize / this, of one core.
     # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
     mb_per_cpu: int = 1769
+    # The CFS period over which that share is enforced (microseconds, 1000 to 1000000): the time scale
+    # from which duration follows memory. Sizes whose quota would be under the kernel's 1 ms floor get
+    # the shortest period that reaches it (128 MB: 13.8 ms). Why 5 ms: docs/ARCHITECTURE.md.
+    cpu_period_us: int = 5_000
     # Seconds an idle instance is kept warm before it is reaped (scale to zero).
     idle_seconds: int = 600
     # Largest synchronous Invoke payload, request and response (AWS: 6 MB).
@@ -192,6 +196,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"setting 'billing_granularity_ms': must be 1 or 100, got {settings.billing_granularity_ms}")
     if settings.mb_per_cpu < 1 or settings.concurrency_limit < 1:
         raise ConfigError("settings 'mb_per_cpu' and 'concurrency_limit' must be at least 1")
+    if not 1_000 <= settings.cpu_period_us <= 1_000_000:
+        raise ConfigError(
+            f"setting 'cpu_period_us': must be 1000 to 1000000 (the kernel's CFS period bounds), "
+            f"got {settings.cpu_period_us}"
+        )
     if not 0 < settings.nats_stream_max_bytes <= min(settings.nats_max_store_bytes, settings.nats_max_memory_bytes):
         raise ConfigError(
             f"setting 'nats_stream_max_bytes': {settings.nats_stream_max_bytes} must be at least 1 and at most "

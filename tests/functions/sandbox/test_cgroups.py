@@ -6,39 +6,90 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout, cpu_quota_us, limit_writes, new_name
+from overcast.config import Settings
+from overcast.functions.instances import InstanceSpec
+from overcast.functions.sandbox import LocalSandboxes
+from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout, CpuLimit, cpu_limit, limit_writes, new_name
+from tests.functions.sandbox.conftest import invocation
 
 
-def test_cpu_quota_is_memory_over_mb_per_cpu_of_one_core() -> None:
-    assert cpu_quota_us(1769, 1769) == 100_000
-    assert cpu_quota_us(128, 1769) == 7_235
-    assert cpu_quota_us(10240, 1769) == 578_858  # more than one core, as AWS gives up to 6 vCPUs
-    assert cpu_quota_us(1, 1769) == 1_000  # the kernel's floor
+def test_cpu_quota_is_memory_over_mb_per_cpu_of_one_core_over_the_period() -> None:
+    assert cpu_limit(1769, 1769, 5_000) == CpuLimit(5_000, 5_000)
+    assert cpu_limit(1024, 1769, 5_000) == CpuLimit(2_894, 5_000)
+    assert cpu_limit(1024, 1769, 100_000) == CpuLimit(57_885, 100_000)
+    assert cpu_limit(10240, 1769, 5_000) == CpuLimit(28_942, 5_000)  # more than one core: AWS gives up to 6
+
+
+def test_a_quota_under_the_kernels_floor_lengthens_the_period_instead() -> None:
+    # 128 MB is 7.2 % of a core: 0.36 ms of a 5 ms period, under the kernel's 1 ms floor for a quota.
+    # Raising the quota to 1 ms would give 128 MB 20 % of a core; the period grows until 1 ms is its share.
+    assert cpu_limit(128, 1769, 5_000) == CpuLimit(1_000, 13_821)
+    assert cpu_limit(256, 1769, 5_000) == CpuLimit(1_000, 6_911)
+    assert cpu_limit(512, 1769, 5_000) == CpuLimit(1_447, 5_000)  # already over the floor: as configured
+    assert cpu_limit(128, 1769, 100_000) == CpuLimit(7_235, 100_000)
+    for memory in (128, 129, 200, 256, 300, 1000):
+        limit = cpu_limit(memory, 1769, 1_000)
+        assert limit.quota_us >= 1_000 and abs(limit.quota_us / limit.period_us - memory / 1769) < 0.001
+    assert cpu_limit(1, 1769, 5_000) == CpuLimit(1_000, 1_000_000)  # the period's ceiling: the floor wins
 
 
 def test_v1_limits_turn_swap_off_after_setting_memory() -> None:
-    writes = limit_writes(1, 128, 1769, 1024)
+    writes = limit_writes(1, 128, 1769, 1024, 5_000)
     assert writes == [
         ("memory", "memory.limit_in_bytes", str(128 * 1024 * 1024)),
         ("memory", "memory.memsw.limit_in_bytes", str(128 * 1024 * 1024)),
         ("memory", "memory.swappiness", "0"),
-        ("cpu", "cpu.cfs_period_us", "100000"),
-        ("cpu", "cpu.cfs_quota_us", "7235"),
+        ("cpu", "cpu.cfs_period_us", "13821"),
+        ("cpu", "cpu.cfs_quota_us", "1000"),
         ("pids", "pids.max", "1024"),
     ]
 
 
 def test_v2_limits() -> None:
-    assert limit_writes(2, 1024, 1769, 64) == [
+    assert limit_writes(2, 1024, 1769, 64, 5_000) == [
         ("memory", "memory.max", str(1024 * 1024 * 1024)),
         ("memory", "memory.swap.max", "0"),
-        ("cpu", "cpu.max", "57885 100000"),
+        ("cpu", "cpu.max", "2894 5000"),
         ("pids", "pids.max", "64"),
     ]
+
+
+def _kernel_cpu_limit(cgroup: Cgroup) -> CpuLimit:
+    """The CFS bandwidth the kernel holds for a real cgroup, read back from its files."""
+    if cgroup.layout.version == 1:
+        directory = cgroup.dirs["cpu"]
+        quota, period = (directory / "cpu.cfs_quota_us").read_text(), (directory / "cpu.cfs_period_us").read_text()
+    else:
+        quota, period = (cgroup.dirs[""] / "cpu.max").read_text().split()
+    return CpuLimit(int(quota), int(period))
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/sys/fs/cgroup").is_dir(), reason="needs root and cgroups")
+async def test_the_configured_period_reaches_each_instances_cgroup(
+    tmp_path: Path, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    """Settings.cpu_period_us, passed from the composition root to the sandboxes, is what the kernel holds for
+    an instance; a 128 MB instance gets the longer period its 1 ms quota needs, and runs a handler under it."""
+    boxes = LocalSandboxes(Settings(data_dir=tmp_path, cpu_period_us=2_000), tmp_path, pool_size=1)
+    try:
+        if boxes.layout is None:
+            pytest.skip(boxes.isolation.describe())
+        for memory, expected in ((1024, CpuLimit(1_157, 2_000)), (128, CpuLimit(1_000, 13_821))):
+            spec = make_spec({"app.py": "def handler(e, c):\n    return sum(range(100_000))\n"}, memory_mb=memory)
+            instance = await boxes.start(spec)
+            try:
+                assert instance.process.cgroup is not None
+                assert _kernel_cpu_limit(instance.process.cgroup) == expected
+                assert (await instance.invoke(invocation(spec))).payload == b"4999950000"
+            finally:
+                await instance.stop()
+    finally:
+        await boxes.close()
 
 
 V1_SELF = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu,cpuacct:/\n0::/\n"
@@ -95,10 +146,10 @@ def test_v2_layout_and_cgroup_files(tmp_path: Path) -> None:
     cgroup = Cgroup.create(layout, "123-1")
     path = own / "overcast/123-1"
     assert cgroup.dirs == {"": path}
-    cgroup.set_limits(256, 1769, 100)
+    cgroup.set_limits(256, 1769, 100, 5_000)
     assert (path / "memory.max").read_text() == str(256 * 1024 * 1024)
     assert (path / "memory.swap.max").read_text() == "0"
-    assert (path / "cpu.max").read_text() == "14471 100000"
+    assert (path / "cpu.max").read_text() == "1000 6911"
     assert (path / "pids.max").read_text() == "100"
     (path / "memory.peak").write_text("5242880\n")
     (path / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")

@@ -289,7 +289,9 @@ class LocalSandboxes:
         cost 0.3-3 ms of the cold start."""
         try:
             if vessel.cgroup is not None:
-                vessel.cgroup.set_limits(spec.memory_mb, self.settings.mb_per_cpu, self.pids_max)
+                vessel.cgroup.set_limits(
+                    spec.memory_mb, self.settings.mb_per_cpu, self.pids_max, self.settings.cpu_period_us
+                )
             process = await claim(vessel, setup)
         except BaseException:
             vessel.discard()

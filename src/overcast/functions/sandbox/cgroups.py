@@ -1,9 +1,10 @@
 """Cgroups: one cgroup per instance, on cgroup v1 (a directory per controller) or v2 (one tree).
 
 Limits follow AWS's model: memory = MemorySize with no swap, CPU quota = MemorySize / mb_per_cpu
-of one core (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html), and a pids
-limit so a fork bomb stops. Overcast's cgroups live under the cgroup Overcast itself runs in
-(its own delegated subtree), in `overcast/<owner pid>-<n>`, so stale ones can be swept by owner.
+of one core (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html) over a short
+CFS period (see `cpu_limit`), and a pids limit so a fork bomb stops. Overcast's cgroups live under
+the cgroup Overcast itself runs in (its own delegated subtree), in `overcast/<owner pid>-<n>`, so
+stale ones can be swept by owner.
 Between invocations an instance's cgroup is frozen, as AWS freezes an idle execution environment
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html): v2's `cgroup.freeze`,
 or v1's freezer controller where it is mounted. Everything here is blocking file I/O: callers run it
@@ -25,38 +26,58 @@ from pathlib import Path
 V1_CONTROLLERS = ("memory", "cpu", "pids")
 V1_OPTIONAL = ("freezer",)  # used where mounted; without it idle instances are stopped by signals
 V2_CONTROLLERS = ("memory", "cpu", "pids")
-CFS_PERIOD_US = 100_000
+MIN_PERIOD_US, MAX_PERIOD_US = 1_000, 1_000_000  # the kernel's bounds for cpu.cfs_period_us / cpu.max
 MIN_QUOTA_US = 1_000  # the kernel's floor for cpu.cfs_quota_us / cpu.max
 SUBTREE = "overcast"
 MB = 1024 * 1024
 
 
-def cpu_quota_us(memory_mb: int, mb_per_cpu: int, period_us: int = CFS_PERIOD_US) -> int:
-    """The CPU time per period an instance may use: MemorySize / mb_per_cpu of one core."""
-    return max(MIN_QUOTA_US, period_us * memory_mb // mb_per_cpu)
+@dataclass(frozen=True, slots=True)
+class CpuLimit:
+    """An instance's CFS bandwidth: `quota_us` of CPU time in every `period_us`."""
+
+    quota_us: int
+    period_us: int
 
 
-def limit_writes(version: int, memory_mb: int, mb_per_cpu: int, pids_max: int) -> list[tuple[str, str, str]]:
+def cpu_limit(memory_mb: int, mb_per_cpu: int, period_us: int) -> CpuLimit:
+    """MemorySize / mb_per_cpu of one core, enforced over `period_us`, or over the shortest longer period
+    whose quota reaches the kernel's 1 ms floor (128 MB at 1769 MB a core: 13.8 ms), so that the quota
+    stays proportional to memory.
+
+    The period sets the time scale at which the share holds: an idle instance starts an invocation with
+    a whole quota, which it runs at a full core's speed, so a handler needing less CPU than one quota
+    is not slowed at all (with 100 ms, a 1024 MB instance ran 58 ms of CPU unthrottled, and a 20 ms
+    handler took as long at 1024 MB as at 1769 MB). docs/ARCHITECTURE.md says why 5 ms is the default.
+    """
+    period = min(MAX_PERIOD_US, max(period_us, -(-MIN_QUOTA_US * mb_per_cpu // memory_mb)))
+    return CpuLimit(max(MIN_QUOTA_US, period * memory_mb // mb_per_cpu), period)
+
+
+def limit_writes(
+    version: int, memory_mb: int, mb_per_cpu: int, pids_max: int, cpu_period_us: int
+) -> list[tuple[str, str, str]]:
     """(controller, file, value) to write, in order, to set an instance's limits.
 
     On v1 the memory+swap limit may not be below the memory limit, so memory goes first on a
-    fresh cgroup (both start unlimited); setting memsw to the same value turns swap off.
+    fresh cgroup (both start unlimited); setting memsw to the same value turns swap off. The CFS
+    period goes before the quota: a fresh cgroup's quota is unlimited, so any period is accepted.
     """
     memory = str(memory_mb * MB)
-    quota = cpu_quota_us(memory_mb, mb_per_cpu)
+    cpu = cpu_limit(memory_mb, mb_per_cpu, cpu_period_us)
     if version == 1:
         return [
             ("memory", "memory.limit_in_bytes", memory),
             ("memory", "memory.memsw.limit_in_bytes", memory),
             ("memory", "memory.swappiness", "0"),
-            ("cpu", "cpu.cfs_period_us", str(CFS_PERIOD_US)),
-            ("cpu", "cpu.cfs_quota_us", str(quota)),
+            ("cpu", "cpu.cfs_period_us", str(cpu.period_us)),
+            ("cpu", "cpu.cfs_quota_us", str(cpu.quota_us)),
             ("pids", "pids.max", str(pids_max)),
         ]
     return [
         ("memory", "memory.max", memory),
         ("memory", "memory.swap.max", "0"),
-        ("cpu", "cpu.max", f"{quota} {CFS_PERIOD_US}"),
+        ("cpu", "cpu.max", f"{cpu.quota_us} {cpu.period_us}"),
         ("pids", "pids.max", str(pids_max)),
     ]
 
@@ -203,8 +224,9 @@ class Cgroup:
         for path in self.dirs.values():
             (path / "cgroup.procs").write_text(str(pid))
 
-    def set_limits(self, memory_mb: int, mb_per_cpu: int, pids_max: int) -> None:
-        for controller, filename, value in limit_writes(self.layout.version, memory_mb, mb_per_cpu, pids_max):
+    def set_limits(self, memory_mb: int, mb_per_cpu: int, pids_max: int, cpu_period_us: int) -> None:
+        writes = limit_writes(self.layout.version, memory_mb, mb_per_cpu, pids_max, cpu_period_us)
+        for controller, filename, value in writes:
             target = self._dir(controller) / filename
             try:
                 target.write_text(value)
