@@ -149,6 +149,8 @@ def parameter_mappings(i: Integration) -> None:
         _mapping(target, text, response=False)
     for status, parameters in (i.response_parameters or {}).items():
         _status_code(status)
+        if not isinstance(parameters, dict):
+            raise _invalid_mapping(f"Invalid response parameters for status code {status}")
         for key, text in parameters.items():
             target = mappings.response_target(key)
             if target is None:
@@ -161,7 +163,7 @@ def _mapping(target: mappings.Target, text: str, *, response: bool) -> None:
         raise _invalid_mapping(f"Operations on header {target.name} are restricted")
     if target.action == "remove":
         return  # the value of a removal is not read ("''" in AWS's examples)
-    parts = mappings.value(text, response=response)
+    parts = mappings.value(text, response=response) if isinstance(text, str) else None
     if parts is None or not text:
         raise _invalid_mapping(f"Invalid mapping expression specified: {text}")
     if target.location == "statuscode" and all(isinstance(p, str) for p in parts):
@@ -169,7 +171,7 @@ def _mapping(target: mappings.Target, text: str, *, response: bool) -> None:
 
 
 def _status_code(text: str) -> None:
-    if not (text.isdigit() and 200 <= int(text) <= 599):
+    if not (isinstance(text, str) and text.isdigit() and 200 <= int(text) <= 599):
         raise _invalid_mapping(f"Invalid status code: {text}. Status code must be between 200 and 599")
 
 
