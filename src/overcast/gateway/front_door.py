@@ -443,7 +443,7 @@ class Gateway:
         finally:
             trace.integration_latency_ms = int((self.clock.monotonic() - began) * 1000)
         trace.integration_status = result.status
-        if integration.response_parameters:
+        if integration.response_mappings and kind is ApiKind.HTTP:
             result = map_response(integration, match, request, result, self._context(api, request, trace, result))
         return result
 

@@ -159,7 +159,7 @@ def map_response(
 ) -> GatewayResult:
     """The integration's answer as the ResponseParameters of its status code make it."""
     wanted = str(result.status)
-    pairs = next((mapped for status, mapped in integration.response_parameters if status == wanted), None)
+    pairs = next((mapped for status, mapped in integration.response_mappings if status == wanted), None)
     if pairs is None:
         return result
     values = _Values(match, request, context, result)
