@@ -35,6 +35,8 @@ class Integration:
     payload_format_version: str = "1.0"  # "1.0" always for REST; "1.0" or "2.0" for HTTP APIs
     timeout_ms: int = 29_000  # REST: 50..29,000 ms; HTTP APIs: 50..30,000 ms
     request_parameters: tuple[tuple[str, str], ...] = ()  # destination -> source mappings
+    # HTTP APIs: status code -> its parameter mappings ("overwrite:statuscode", "append:header.x", ...)
+    response_mappings: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     request_templates: tuple[tuple[str, str], ...] = ()  # MOCK: content type -> template
     # MOCK: selection pattern (status code as text) -> (status, headers, body template)
     responses: tuple[tuple[str, int, tuple[tuple[str, str], ...], str], ...] = ()

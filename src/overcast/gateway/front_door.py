@@ -21,7 +21,7 @@ import inspect
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from overcast.api.request_body import read_body
@@ -31,12 +31,14 @@ from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway import cors
+from overcast.gateway.access_logs import request_variables
 from overcast.gateway.authorizers import Authorizers, AuthResult
 from overcast.gateway.authorizers.identity import source_arn
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, customise, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
 from overcast.gateway.measures import NAMESPACE, request_data
+from overcast.gateway.parameter_mapping import map_request, map_response
 from overcast.gateway.prepared import PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.request_ids import http_request_id, id_headers, request_id_of
@@ -415,9 +417,15 @@ class Gateway:
         began = self.clock.monotonic()
         try:
             if integration.type == "AWS_PROXY":
-                result = await self._lambda_proxy(match, request, auth, plan)
+                mapped = request
+                if integration.request_parameters and kind is ApiKind.HTTP:
+                    mapped = map_request(match, request, self._context(api, request, trace))[0]
+                result = await self._lambda_proxy(match, mapped, auth, plan)
             elif integration.type == "HTTP_PROXY":
-                reply = await self.integrations.forward(match, request)
+                sent, path = request, None
+                if integration.request_parameters and kind is ApiKind.HTTP:
+                    sent, path = map_request(match, request, self._context(api, request, trace))
+                reply = await self.integrations.forward(match, sent, path)
                 result = GatewayResult(reply.status, list(reply.headers), reply.body)
             elif integration.type == "MOCK":
                 reply = mock_reply(integration, request)
@@ -435,7 +443,16 @@ class Gateway:
         finally:
             trace.integration_latency_ms = int((self.clock.monotonic() - began) * 1000)
         trace.integration_status = result.status
+        if integration.response_mappings and kind is ApiKind.HTTP:
+            result = map_response(integration, match, request, result, self._context(api, request, trace, result))
         return result
+
+    @staticmethod
+    def _context(
+        api: DeployedApi, request: GatewayRequest, trace: Trace, result: GatewayResult | None = None
+    ) -> Callable[[], Mapping[str, Any]]:
+        """The request's $context variables for parameter mapping, worked out only if a mapping reads one."""
+        return lambda: request_variables(api, request, result or GatewayResult(0, [], b""), trace)
 
     async def _lambda_proxy(
         self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None

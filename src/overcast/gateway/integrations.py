@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from overcast.apis.deployed import ApiKind, DeployedApi, Integration
 from overcast.apis.restapi import selection
@@ -182,12 +182,13 @@ class Integrations:
             self.deadlines.finish(call)
         return LambdaReply(output.payload, output.function_error)
 
-    async def forward(self, match: RouteMatch, request: GatewayRequest) -> BackendReply:
-        """HTTP_PROXY: pass the request through to the endpoint and its answer back unchanged."""
+    async def forward(self, match: RouteMatch, request: GatewayRequest, path: str | None = None) -> BackendReply:
+        """HTTP_PROXY: pass the request through to the endpoint and its answer back unchanged (`path`: the
+        path an HTTP API's parameter mapping sets in place of the endpoint's)."""
         import httpx
 
         integration = match.route.integration
-        url = http_proxy_url(match, request)
+        url = http_proxy_url(match, request, path)
         method = request.method if integration.http_method in ("ANY", "") else integration.http_method
         headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
         call = self.deadlines.start(integration.timeout_ms / 1000)
@@ -209,11 +210,12 @@ class Integrations:
         return BackendReply(response.status_code, out, response.content)
 
 
-def http_proxy_url(match: RouteMatch, request: GatewayRequest) -> str:
+def http_proxy_url(match: RouteMatch, request: GatewayRequest, path: str | None = None) -> str:
     """The backend URL: `{name}` placeholders filled from path parameters (re-encoded; `{proxy}` keeps
     its slashes), stage variables resolved, the query string passed on. An HTTP API's `$default`
     route sends the full request path to the integration
-    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html)."""
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html);
+    `path` (an HTTP API's `overwrite:path` mapping) replaces the URL's whole path."""
     api, integration = match.api, match.route.integration
     url = substitute_stage_variables(integration.uri, dict(api.stage_variables))
     params = dict(match.path_parameters)
@@ -228,7 +230,10 @@ def http_proxy_url(match: RouteMatch, request: GatewayRequest) -> str:
         if placeholder in url:
             url = url.replace(placeholder, quote(value, safe="/" if name == "proxy" else ""))
         url = url.replace("{" + name + "+}", quote(value, safe="/"))
-    if api.kind is ApiKind.HTTP and match.route.path == "$default":
+    if path is not None:
+        parts = urlsplit(url)
+        url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    elif api.kind is ApiKind.HTTP and match.route.path == "$default":
         url = url.rstrip("/") + request.path
     if request.raw_query:
         url += ("&" if "?" in url else "?") + request.raw_query

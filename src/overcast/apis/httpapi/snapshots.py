@@ -46,6 +46,9 @@ def _integration(i: Integration) -> d.Integration:
         payload_format_version=i.payload_format_version,
         timeout_ms=i.timeout_in_millis,
         request_parameters=tuple(sorted((i.request_parameters or {}).items())),
+        response_mappings=tuple(
+            (status, tuple(sorted(mapped.items()))) for status, mapped in sorted((i.response_parameters or {}).items())
+        ),
     )
 
 

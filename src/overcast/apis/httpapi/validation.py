@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from overcast.apis.httpapi import mappings
 from overcast.apis.httpapi.records import (
     DEFAULT_ROUTE,
     DEFAULT_STAGE,
@@ -128,6 +129,50 @@ def integration(i: Integration) -> None:
             raise BadRequest("IntegrationMethod is required for integration type HTTP_PROXY.")
         if i.integration_method not in METHODS:
             raise BadRequest(f"Invalid IntegrationMethod {i.integration_method}")
+    parameter_mappings(i)
+
+
+def _invalid_mapping(error: str) -> BadRequest:
+    # API Gateway words a refused mapping as REST APIs' mapping errors are worded, e.g. (terraform-provider-aws#17997)
+    # "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid Response ...]".
+    return BadRequest(f"Invalid mapping expression specified: Validation Result: warnings : [], errors : [{error}]")
+
+
+def parameter_mappings(i: Integration) -> None:
+    """RequestParameters and ResponseParameters as HTTP APIs take them: the keys of the parameter mapping
+    page, no reserved header, values made of the sources each side may use, status codes 200..599.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html"""
+    for key, text in (i.request_parameters or {}).items():
+        target = mappings.request_target(key)
+        if target is None:
+            raise _invalid_mapping(f"Invalid Request Actioned Parameter: {key}")
+        _mapping(target, text, response=False)
+    for status, parameters in (i.response_parameters or {}).items():
+        _status_code(status)
+        if not isinstance(parameters, dict):
+            raise _invalid_mapping(f"Invalid response parameters for status code {status}")
+        for key, text in parameters.items():
+            target = mappings.response_target(key)
+            if target is None:
+                raise _invalid_mapping(f"Invalid Response Actioned Parameter: {key}")
+            _mapping(target, text, response=True)
+
+
+def _mapping(target: mappings.Target, text: str, *, response: bool) -> None:
+    if target.location == "header" and mappings.is_reserved(target.name):
+        raise _invalid_mapping(f"Operations on header {target.name} are restricted")
+    if target.action == "remove":
+        return  # the value of a removal is not read ("''" in AWS's examples)
+    parts = mappings.value(text, response=response) if isinstance(text, str) else None
+    if parts is None or not text:
+        raise _invalid_mapping(f"Invalid mapping expression specified: {text}")
+    if target.location == "statuscode" and all(isinstance(p, str) for p in parts):
+        _status_code(text)
+
+
+def _status_code(text: str) -> None:
+    if not (isinstance(text, str) and text.isdigit() and 200 <= int(text) <= 599):
+        raise _invalid_mapping(f"Invalid status code: {text}. Status code must be between 200 and 599")
 
 
 def authorizer(a: Authorizer) -> None:
