@@ -25,22 +25,32 @@ def handler(event, context):
     return {"whole": event["n"]}
 """
 
-# Writes "first", then holds the stream open until the test sets the function's Description to "go"
-# (read from Overcast's endpoint inside the instance), then writes "second" and ends.
-NODE = """
-exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
-  responseStream.setContentType("text/plain");
-  responseStream.write("first");
+# Waits until the test sets the function's Description to "go" (read from Overcast's endpoint inside
+# the instance): what holds a streaming handler open between its chunks.
+WAIT_FOR_GO = """
+async function waitForGo(context) {
   const config = `${process.env.AWS_ENDPOINT_URL}/2015-03-31/functions/${context.functionName}/configuration`;
   for (;;) {
     const answer = await (await fetch(config)).json();
-    if (answer.Description === "go") break;
+    if (answer.Description === "go") return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+"""
+
+# Writes "first", waits for "go", then writes "second" and ends.
+NODE = (
+    WAIT_FOR_GO
+    + """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream.setContentType("text/plain");
+  responseStream.write("first");
+  await waitForGo(context);
   responseStream.write("second");
   responseStream.end();
 });
 """
+)
 
 
 def _events(response: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,21 +102,19 @@ def test_a_streaming_handlers_first_chunk_arrives_before_it_finishes(aws: Client
 
 
 # Through a RESPONSE_STREAM function URL: a prelude (HttpResponseStream.from) names the status and headers.
-NODE_URL = """
+NODE_URL = (
+    WAIT_FOR_GO
+    + """
 exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
   responseStream = awslambda.HttpResponseStream.from(responseStream, {
     statusCode: 201, headers: { "content-type": "text/plain", "x-streamed": "yes" }, cookies: ["c=1"],
   });
   responseStream.write("first");
-  const config = `${process.env.AWS_ENDPOINT_URL}/2015-03-31/functions/${context.functionName}/configuration`;
-  for (;;) {
-    const answer = await (await fetch(config)).json();
-    if (answer.Description === "go") break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitForGo(context);
   responseStream.end("second");
 });
 """
+)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")

@@ -6,6 +6,9 @@ with OPTIONS methods of their own instead).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from overcast.apis.deployed import ApiKind, DeployedApi
 from overcast.gateway.request import GatewayRequest
 from overcast.gateway.responses import GatewayResult
@@ -19,22 +22,36 @@ def is_preflight(request: GatewayRequest) -> bool:
     )
 
 
-def _allowed_origin(api: DeployedApi, origin: str) -> str | None:
-    assert api.cors is not None
-    origins = api.cors.allow_origins
+class CorsSettings(Protocol):
+    """CORS settings as HTTP APIs and function URLs both keep them (an unset list may be None)."""
+
+    @property
+    def allow_origins(self) -> Sequence[str] | None: ...
+    @property
+    def allow_methods(self) -> Sequence[str] | None: ...
+    @property
+    def allow_headers(self) -> Sequence[str] | None: ...
+    @property
+    def expose_headers(self) -> Sequence[str] | None: ...
+    @property
+    def max_age(self) -> int | None: ...
+    @property
+    def allow_credentials(self) -> bool | None: ...
+
+
+def allowed_origin(config: CorsSettings, origin: str) -> str | None:
+    origins = config.allow_origins or ()
     if "*" in origins:
         return "*"
     return origin if origin in origins else None
 
 
-def preflight(api: DeployedApi, request: GatewayRequest) -> GatewayResult:
-    """API Gateway answers preflight requests itself when CORS is configured, whatever the routes."""
-    config = api.cors
-    assert config is not None
+def preflight_headers(config: CorsSettings, origin: str) -> list[tuple[str, str]]:
+    """What a preflight request from `origin` is answered with (nothing for an origin not allowed)."""
     headers: list[tuple[str, str]] = []
-    origin = _allowed_origin(api, request.header("origin") or "")
-    if origin is not None:
-        headers.append(("access-control-allow-origin", origin))
+    allowed = allowed_origin(config, origin)
+    if allowed is not None:
+        headers.append(("access-control-allow-origin", allowed))
         if config.allow_methods:
             headers.append(("access-control-allow-methods", ",".join(config.allow_methods)))
         if config.allow_headers:
@@ -43,21 +60,32 @@ def preflight(api: DeployedApi, request: GatewayRequest) -> GatewayResult:
             headers.append(("access-control-max-age", str(config.max_age)))
         if config.allow_credentials:
             headers.append(("access-control-allow-credentials", "true"))
-    return GatewayResult(204, headers, b"")
+    return headers
+
+
+def response_headers(config: CorsSettings, origin: str | None, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`headers` with the configured CORS headers in place of any the function or integration sent."""
+    kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+    allowed = allowed_origin(config, origin) if origin is not None else None
+    if allowed is not None:
+        kept.append(("access-control-allow-origin", allowed))
+        if config.expose_headers:
+            kept.append(("access-control-expose-headers", ",".join(config.expose_headers)))
+        if config.allow_credentials:
+            kept.append(("access-control-allow-credentials", "true"))
+    return kept
+
+
+def preflight(api: DeployedApi, request: GatewayRequest) -> GatewayResult:
+    """API Gateway answers preflight requests itself when CORS is configured, whatever the routes."""
+    assert api.cors is not None
+    return GatewayResult(204, preflight_headers(api.cors, request.header("origin") or ""), b"")
 
 
 def with_headers(api: DeployedApi, request: GatewayRequest, result: GatewayResult) -> GatewayResult:
     """The configured CORS headers replace any the integration sent."""
     if api.kind is not ApiKind.HTTP or (result.status == 204 and is_preflight(request)):
         return result
-    config = api.cors
-    assert config is not None
-    headers = [(k, v) for k, v in result.headers if not k.lower().startswith("access-control-")]
-    origin = _allowed_origin(api, request.header("origin") or "")
-    if origin is not None:
-        headers.append(("access-control-allow-origin", origin))
-        if config.expose_headers:
-            headers.append(("access-control-expose-headers", ",".join(config.expose_headers)))
-        if config.allow_credentials:
-            headers.append(("access-control-allow-credentials", "true"))
+    assert api.cors is not None
+    headers = response_headers(api.cors, request.header("origin") or "", result.headers)
     return GatewayResult(result.status, headers, result.body)

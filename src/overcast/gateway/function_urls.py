@@ -31,6 +31,7 @@ from overcast.errors import AwsError
 from overcast.functions.streams import QueueSink
 from overcast.functions.urls import Cors, UrlConfig
 from overcast.gateway.binary import encode_body, is_http_api_text
+from overcast.gateway.cors import preflight_headers, response_headers
 from overcast.gateway.events import request_time, split_cookies
 from overcast.gateway.responses import GatewayResult, MalformedResponse, map_response_v2
 
@@ -294,39 +295,12 @@ def _invoke_error(error: AwsError) -> GatewayResult:
     return _BAD_GATEWAY
 
 
-def _allowed_origin(cors: Cors, origin: str) -> str | None:
-    origins = cors.allow_origins or ()
-    if "*" in origins:
-        return "*"
-    return origin if origin in origins else None
-
-
 def _preflight(cors: Cors, origin: str) -> GatewayResult:
-    headers: list[tuple[str, str]] = []
-    allowed = _allowed_origin(cors, origin)
-    if allowed is not None:
-        headers.append(("access-control-allow-origin", allowed))
-        if cors.allow_methods:
-            headers.append(("access-control-allow-methods", ",".join(cors.allow_methods)))
-        if cors.allow_headers:
-            headers.append(("access-control-allow-headers", ",".join(cors.allow_headers)))
-        if cors.max_age is not None:
-            headers.append(("access-control-max-age", str(cors.max_age)))
-        if cors.allow_credentials:
-            headers.append(("access-control-allow-credentials", "true"))
-    return GatewayResult(200, headers, b"")
+    return GatewayResult(200, preflight_headers(cors, origin), b"")
 
 
 def _with_cors(cors: Cors | None, origin: str | None, result: GatewayResult) -> GatewayResult:
     """The configured CORS headers replace any the function sent."""
     if cors is None:
         return result
-    headers = [(k, v) for k, v in result.headers if not k.lower().startswith("access-control-")]
-    allowed = _allowed_origin(cors, origin) if origin is not None else None
-    if allowed is not None:
-        headers.append(("access-control-allow-origin", allowed))
-        if cors.expose_headers:
-            headers.append(("access-control-expose-headers", ",".join(cors.expose_headers)))
-        if cors.allow_credentials:
-            headers.append(("access-control-allow-credentials", "true"))
-    return GatewayResult(result.status, headers, result.body)
+    return GatewayResult(result.status, response_headers(cors, origin, result.headers), result.body)
