@@ -70,14 +70,25 @@ class Exchange:
         self.headers = {k: v for k, v in request.headers}  # the last of a repeated header, as AWS's params()
         self.query = dict(request.query())
         self.params = {"path": dict(match.path_parameters), "querystring": self.query, "header": self.headers}
-        event = proxy_event_v1(match, request, authorizer=authorizer, api_key_id=api_key_id, api_key=api_key)
-        self.context: dict[str, Any] = event["requestContext"]
-        self.context["authorizer"] = dict(authorizer or {})
-        self.context["responseOverride"] = {"header": {}}
         self.stage_variables = dict(match.api.stage_variables)
+        self._identity = (authorizer, api_key_id, api_key)
+        self._context: dict[str, Any] | None = None
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """`$context`: the proxy event's requestContext, made when a template or a mapping first needs it."""
+        if self._context is None:
+            authorizer, api_key_id, api_key = self._identity
+            event = proxy_event_v1(
+                self.match, self.request, authorizer=authorizer, api_key_id=api_key_id, api_key=api_key
+            )  # fmt: skip
+            self._context = event["requestContext"]
+            self._context["authorizer"] = dict(authorizer or {})
+            self._context["responseOverride"] = {"header": {}}
+        return self._context
 
     def _render(self, template: str, body: bytes) -> str:
-        return render(template, body, self.params, self.context, self.stage_variables)
+        return render(template, body, self.params, lambda: self.context, self.stage_variables)
 
     # --- the integration request -----------------------------------------------------------------------
 
@@ -218,7 +229,7 @@ class Exchange:
             value = self._source(source, body, backend)
             if value is not None:
                 out[name.lower()] = (name, value)
-        override = self.context.get("responseOverride") or {}
+        override = (self._context or {}).get("responseOverride") or {}
         for name, value in (override.get("header") or {}).items():
             out[str(name).lower()] = (str(name), str(value))
         status = override.get("status")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
 
@@ -153,15 +153,18 @@ def render(
     template: str,
     body: bytes,
     params: Mapping[str, Mapping[str, str]],
-    context: dict[str, Any],
+    context: Callable[[], dict[str, Any]] | dict[str, Any],
     stage_variables: Mapping[str, str],
 ) -> str:
-    """The template's output for this payload. `context` is the template's `$context`: a template may set
-    `$context.responseOverride` in it. TemplateFailure if the template cannot run."""
+    """The template's output for this payload. `context` is the template's `$context` (or what makes it,
+    called only when the template is no static text): a template may set `$context.responseOverride` in it.
+    TemplateFailure if the template cannot run."""
+    if "$" not in template and "#" not in template:
+        return template  # static text (a MOCK's {"statusCode": 200}): nothing for the engine to do
     namespace = {
         "input": Input(body, params),
         "util": UTIL,
-        "context": context,
+        "context": context() if callable(context) else context,
         "stageVariables": dict(stage_variables),
     }
     try:
