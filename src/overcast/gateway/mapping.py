@@ -18,6 +18,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -67,12 +68,22 @@ class Exchange:
     ) -> None:
         self.match, self.request = match, request
         self.integration: Integration = match.route.integration
-        self.headers = {k: v for k, v in request.headers}  # the last of a repeated header, as AWS's params()
-        self.query = dict(request.query())
-        self.params = {"path": dict(match.path_parameters), "querystring": self.query, "header": self.headers}
         self.stage_variables = dict(match.api.stage_variables)
         self._identity = (authorizer, api_key_id, api_key)
         self._context: dict[str, Any] | None = None
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        return {k: v for k, v in self.request.headers}  # the last of a repeated header, as AWS's params()
+
+    @functools.cached_property
+    def query(self) -> dict[str, str]:
+        return dict(self.request.query())
+
+    @functools.cached_property
+    def params(self) -> dict[str, dict[str, str]]:
+        """`$input.params()`: by kind, made when a template or a mapping first needs them."""
+        return {"path": dict(self.match.path_parameters), "querystring": self.query, "header": self.headers}
 
     @property
     def context(self) -> dict[str, Any]:
@@ -88,6 +99,8 @@ class Exchange:
         return self._context
 
     def _render(self, template: str, body: bytes) -> str:
+        if "$" not in template and "#" not in template:
+            return template  # static text (a MOCK's {"statusCode": 200}): no engine, parameters or context
         return render(template, body, self.params, lambda: self.context, self.stage_variables)
 
     # --- the integration request -----------------------------------------------------------------------

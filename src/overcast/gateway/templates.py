@@ -157,10 +157,8 @@ def render(
     stage_variables: Mapping[str, str],
 ) -> str:
     """The template's output for this payload. `context` is the template's `$context` (or what makes it,
-    called only when the template is no static text): a template may set `$context.responseOverride` in it.
+    called only when the template runs): a template may set `$context.responseOverride` in it.
     TemplateFailure if the template cannot run."""
-    if "$" not in template and "#" not in template:
-        return template  # static text (a MOCK's {"statusCode": 200}): nothing for the engine to do
     namespace = {
         "input": Input(body, params),
         "util": UTIL,
