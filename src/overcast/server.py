@@ -327,7 +327,7 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
             gateway.authorizers.flush(api_id, stage)
 
     system.tables["apigateway"] = apigateway.operations(
-        restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
+        restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers, test_invoke=gateway.test_invoke
     )
     system.tables["apigatewayv2"] = apigatewayv2.operations(httpapis)
 

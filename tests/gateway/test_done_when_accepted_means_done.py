@@ -1,7 +1,7 @@
 """Issue 10, "Done when" 3: what the REST API control plane accepts, the gateway does; the rest is refused
 when it is configured, with AWS's error shape, and changes nothing.
 
-Through the real server with boto3: FlushStageAuthorizersCache flushes, HTTP and AWS (non-proxy)
+Through the real server with boto3: FlushStageAuthorizersCache flushes, AWS service (non-Lambda)
 integrations are refused wherever an integration is made, selection patterns are checked as Java
 regexes and chosen by at request time, cloneFrom copies an API and stageKeys attach a key to stages.
 """
@@ -105,51 +105,53 @@ def test_flush_stage_authorizers_cache_makes_the_authorizer_answer_again(
 
 
 # -- HTTP and AWS (non-proxy) integrations -------------------------------------------------------------
+SQS = "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"  # an AWS service Overcast does not serve
 
 
-def test_http_and_aws_integrations_are_refused_wherever_an_integration_is_made(aws: ClientFactory) -> None:
+def test_aws_service_integrations_other_than_lambda_are_refused_wherever_an_integration_is_made(
+    aws: ClientFactory,
+) -> None:
     apigw = aws("apigateway")
     api_id, pets = new_api(apigw, "dw-custom-integrations")
     apigw.put_method(restApiId=api_id, resourceId=pets, httpMethod="GET", authorizationType="NONE")
-    refused = {
-        "HTTP": {"integrationHttpMethod": "GET", "uri": "https://example.com/pets"},
-        "AWS": {
-            "integrationHttpMethod": "POST",
-            "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-            "arn:aws:lambda:us-east-1:000000000000:function:f/invocations",
-        },
-    }
-    for kind, extra in refused.items():
-        code, message, status = error(
-            apigw.put_integration, restApiId=api_id, resourceId=pets, httpMethod="GET", type=kind, **extra
-        )
-        assert (code, status) == ("BadRequestException", 400)
-        assert message.startswith(f"Integrations of type '{kind}' are not supported by Overcast yet")
+    code, message, status = error(
+        apigw.put_integration, restApiId=api_id, resourceId=pets, httpMethod="GET", type="AWS",
+        integrationHttpMethod="POST", uri=SQS,
+    )  # fmt: skip
+    assert (code, status) == ("BadRequestException", 400)
+    assert message.startswith("Overcast supports integrations of type 'AWS' for Lambda function invocations only")
     assert error(apigw.get_integration, restApiId=api_id, resourceId=pets, httpMethod="GET")[0] == "NotFoundException"
 
-    apigw.put_integration(
-        restApiId=api_id, resourceId=pets, httpMethod="GET", type="HTTP_PROXY", integrationHttpMethod="GET",
-        uri="https://example.com/pets",
-    )  # fmt: skip
+    # HTTP and AWS (Lambda) non-proxy integrations are accepted, templates and all.
+    lambda_uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:000000000000:function:f/invocations"
+    )
+    for kind, uri in (("HTTP", "https://example.com/pets"), ("AWS", lambda_uri)):
+        made = apigw.put_integration(
+            restApiId=api_id, resourceId=pets, httpMethod="GET", type=kind, integrationHttpMethod="POST", uri=uri,
+            requestTemplates={"application/json": '{"q": "$input.params(\'q\')"}'}, passthroughBehavior="NEVER",
+        )  # fmt: skip
+        assert (made["type"], made["passthroughBehavior"]) == (kind, "NEVER")
     code, message, _ = error(
         apigw.update_integration, restApiId=api_id, resourceId=pets, httpMethod="GET",
-        patchOperations=[{"op": "replace", "path": "/type", "value": "HTTP"}],
+        patchOperations=[{"op": "replace", "path": "/uri", "value": SQS}],
     )  # fmt: skip
-    assert code == "BadRequestException" and "'HTTP' are not supported" in message
-    assert apigw.get_integration(restApiId=api_id, resourceId=pets, httpMethod="GET")["type"] == "HTTP_PROXY"
+    assert code == "BadRequestException" and "for Lambda function invocations only" in message
+    assert apigw.get_integration(restApiId=api_id, resourceId=pets, httpMethod="GET")["uri"] == lambda_uri
 
     spec = {
         "openapi": "3.0.1",
         "info": {"title": "dw-import"},
         "paths": {"/orders": {"get": {"responses": {}, "x-amazon-apigateway-integration": {
-            "type": "http", "httpMethod": "GET", "uri": "https://example.com/orders"}}}},
+            "type": "aws", "httpMethod": "POST", "uri": SQS}}}},
     }  # fmt: skip
     before = len(apigw.get_rest_apis()["items"])
     code, message, _ = error(apigw.import_rest_api, body=json.dumps(spec).encode())
-    assert code == "BadRequestException" and "'HTTP' are not supported" in message
+    assert code == "BadRequestException" and "for Lambda function invocations only" in message
     assert len(apigw.get_rest_apis()["items"]) == before  # no API was made
     code, message, _ = error(apigw.put_rest_api, restApiId=api_id, mode="overwrite", body=json.dumps(spec).encode())
-    assert code == "BadRequestException" and "'HTTP' are not supported" in message
+    assert code == "BadRequestException" and "for Lambda function invocations only" in message
     assert sorted(r["path"] for r in apigw.get_resources(restApiId=api_id)["items"]) == ["/", "/pets"]  # unchanged
 
 
@@ -270,4 +272,3 @@ def test_stage_keys_attach_a_key_to_stages(aws: ClientFactory, server: RunningSe
     )  # fmt: skip
     assert code == "NotFoundException"
     assert apigw.get_api_key(apiKey=other["id"])["stageKeys"] == [f"{api_id}/v1"]
-

@@ -15,6 +15,7 @@ from overcast.apis.deployed import (
     DeployedApi,
     GatewayResponse,
     Integration,
+    IntegrationResponse,
     KeyPlan,
     Route,
     Throttle,
@@ -28,7 +29,7 @@ from overcast.gateway.throttles import Throttles
 MOCK = Integration(
     "MOCK",
     request_templates=(("application/json", '{"statusCode": 200}'),),
-    responses=(("", 200, (("method.response.header.X-Mock", "'yes'"),), '{"mocked": true}'),),
+    responses=(IntegrationResponse("", 200, (("X-Mock", "'yes'"),), (("application/json", '{"mocked": true}'),)),),
 )
 
 

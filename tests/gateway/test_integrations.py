@@ -6,15 +6,16 @@ import json
 
 import httpx
 
-from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, IntegrationResponse, Route
 from overcast.arn import function_in_uri
 from overcast.gateway.integrations import (
     Integrations,
     http_proxy_url,
-    mock_reply,
     substitute_stage_variables,
 )
+from overcast.gateway.mapping import Exchange
 from overcast.gateway.request import GatewayRequest, RouteMatch
+from overcast.gateway.responses import GatewayResult
 
 
 def request(
@@ -57,21 +58,30 @@ def test_http_proxy_urls() -> None:
     assert http_proxy_url(rest, request("/pets/7")) == "http://example.com/pets/7"
 
 
+def mock_reply(integration: Integration) -> GatewayResult:
+    exchange = Exchange(matched(integration, "/", {}, ApiKind.REST), request())
+    return exchange.response(str(exchange.mock_status()), b"")
+
+
+def answering(pattern: str, status: int, body: str, headers: tuple[tuple[str, str], ...] = ()) -> IntegrationResponse:
+    return IntegrationResponse(pattern, status, headers, (("application/json", body),))
+
+
 def test_mock_selects_the_integration_response_by_status() -> None:
     integration = Integration(
         "MOCK",
         request_templates=(("application/json", '{"statusCode": 404}'),),
         responses=(
-            ("", 200, (("method.response.header.X-Mock", "'yes'"),), '{"ok": true}'),
-            ("4\\d\\d", 404, (), '{"missing": true}'),
+            answering("", 200, '{"ok": true}', (("X-Mock", "'yes'"),)),
+            answering("4\\d\\d", 404, '{"missing": true}'),
         ),
     )
-    reply = mock_reply(integration, request())
+    reply = mock_reply(integration)
     assert (reply.status, json.loads(reply.body)) == (404, {"missing": True})
     ok = Integration(
         "MOCK", request_templates=(("application/json", '{"statusCode": 200}'),), responses=integration.responses
     )
-    reply = mock_reply(ok, request())
+    reply = mock_reply(ok)
     assert reply.status == 200 and ("X-Mock", "yes") in reply.headers
 
 
@@ -80,9 +90,13 @@ def test_a_stored_pattern_that_cannot_compile_matches_nothing_and_never_raises()
     integration = Integration(
         "MOCK",
         request_templates=(("application/json", '{"statusCode": 500}'),),
-        responses=(("", 200, (), "default"), ("(5", 500, (), "broken"), ("5\\p{Digit}+", 502, (), "java")),
+        responses=(
+            answering("", 200, "default"),
+            answering("(5", 500, "broken"),
+            answering("5\\p{Digit}+", 502, "java"),
+        ),
     )
-    reply = mock_reply(integration, request())
+    reply = mock_reply(integration)
     assert (reply.status, reply.body) == (502, b"java")
 
 

@@ -28,8 +28,20 @@ class Throttle:
 
 
 @dataclass(frozen=True, slots=True)
+class IntegrationResponse:
+    """A REST integration response: chosen by `pattern` (a Java regex; "" for the default one), it answers
+    `status` with `parameters` (method response header -> mapping expression, e.g. "'static'" or
+    "integration.response.header.X") and its body through `templates` (content type -> Velocity template)."""
+
+    pattern: str
+    status: int
+    parameters: tuple[tuple[str, str], ...] = ()
+    templates: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Integration:
-    type: str  # "AWS_PROXY" | "HTTP_PROXY" | "MOCK" (REST) | "HTTP" / "AWS" (not implemented yet)
+    type: str  # "AWS_PROXY" | "HTTP_PROXY" | "MOCK" | "AWS" | "HTTP" (REST's non-proxy ones map with templates)
     uri: str = ""  # Lambda: the function (or its invocations ARN); HTTP_PROXY: the URL, may hold {proxy}
     http_method: str = "ANY"  # HTTP_PROXY's method to the backend (REST: integrationHttpMethod)
     payload_format_version: str = "1.0"  # "1.0" always for REST; "1.0" or "2.0" for HTTP APIs
@@ -37,9 +49,9 @@ class Integration:
     request_parameters: tuple[tuple[str, str], ...] = ()  # destination -> source mappings
     # HTTP APIs: status code -> its parameter mappings ("overwrite:statuscode", "append:header.x", ...)
     response_mappings: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
-    request_templates: tuple[tuple[str, str], ...] = ()  # MOCK: content type -> template
-    # MOCK: selection pattern (status code as text) -> (status, headers, body template)
-    responses: tuple[tuple[str, int, tuple[tuple[str, str], ...], str], ...] = ()
+    request_templates: tuple[tuple[str, str], ...] = ()  # REST non-proxy: content type -> Velocity template
+    passthrough_behavior: str = "WHEN_NO_MATCH"  # REST non-proxy: a body no template maps
+    responses: tuple[IntegrationResponse, ...] = ()  # REST non-proxy: in the order they are tried
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,10 +36,11 @@ from overcast.gateway.authorizers import Authorizers, AuthResult
 from overcast.gateway.authorizers.identity import source_arn
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, customise, failure
-from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout, mock_reply
+from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout
+from overcast.gateway.mapping import Exchange, NoIntegrationResponse, UnsupportedMediaType
 from overcast.gateway.measures import NAMESPACE, request_data
 from overcast.gateway.parameter_mapping import map_request, map_response
-from overcast.gateway.prepared import PreparedApis
+from overcast.gateway.prepared import Prepared, PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.request_ids import http_request_id, id_headers, request_id_of
 from overcast.gateway.responses import (
@@ -49,6 +50,7 @@ from overcast.gateway.responses import (
     map_response_v1,
     map_response_v2,
 )
+from overcast.gateway.templates import TemplateFailure
 from overcast.gateway.throttles import Throttles, request_limits
 from overcast.gateway.trace import INTERNAL_ERROR, Answer, Observer, Trace
 from overcast.gateway.usage import Usage
@@ -64,6 +66,7 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
+_MAPPED = frozenset({"AWS", "HTTP", "MOCK"})  # REST integrations whose requests and answers templates map
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 # Ids need to be unique, not secret: a PRNG seeded from the OS once costs far less than os.urandom per request.
 _ids = random.Random()  # trace ids
@@ -220,6 +223,37 @@ class Gateway:
         kept.append(("x-forwarded-proto", scheme))
         kept.append(("x-amzn-trace-id", trace))
         return tuple(kept)
+
+    async def test_invoke(
+        self,
+        api: DeployedApi,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+    ) -> tuple[GatewayResult, GatewayRequest, dict[str, str]]:
+        """TestInvokeMethod: the request through `api`'s one method as the data plane runs it (request
+        validation, mapping, integration), without authorizers, API keys, throttles, the cache, metrics or access
+        logs, which AWS's test invocations skip too. The answer, the request and its path parameters.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-test-method.html"""
+        host = f"{api.api_id}.execute-api.{api.region}.amazonaws.com"
+        now = int(self.clock.now() * 1000)
+        request = GatewayRequest(
+            method, path, raw_query, headers, body, "test-invoke-source-ip", host, new_request_id(), now
+        )  # fmt: skip
+        trace = Trace()
+        prepared = Prepared(api)  # not kept: the API's working definition, not one of its stages
+        match = prepared.match(method, path)
+        if match is None:
+            return self._fail(api, request, trace, failure(api.kind, "MISSING_AUTHENTICATION_TOKEN")), request, {}
+        route = match.route
+        if route.validation is not None:
+            invalid = validate(route.validation, prepared.route(route).body_validators, request, match)
+            if invalid is not None:
+                return self._fail(api, request, trace, invalid), request, match.path_parameters
+        result = await self._integrate(match, request, trace, _ALLOWED, None)
+        return result, request, match.path_parameters
 
     # --- the pipeline ----------------------------------------------------------------------------------
 
@@ -427,12 +461,18 @@ class Gateway:
                     sent, path = map_request(match, request, self._context(api, request, trace))
                 reply = await self.integrations.forward(match, sent, path)
                 result = GatewayResult(reply.status, list(reply.headers), reply.body)
-            elif integration.type == "MOCK":
-                reply = mock_reply(integration, request)
-                result = GatewayResult(reply.status, list(reply.headers), reply.body)
+            elif integration.type in _MAPPED:
+                result = await self._mapped(match, request, auth, plan)
             else:
                 trace.error = f"integration type {integration.type} is not implemented by Overcast yet"
                 return self._fail(api, request, trace, failure(kind, "API_CONFIGURATION_ERROR"))
+        except UnsupportedMediaType:
+            return self._fail(api, request, trace, failure(kind, "UNSUPPORTED_MEDIA_TYPE"))
+        except (NoIntegrationResponse, TemplateFailure) as exc:
+            # "Execution failed due to configuration error" on AWS: the client sees a 500.
+            result = self._fail(api, request, trace, failure(kind, "API_CONFIGURATION_ERROR"))
+            trace.error = f"Execution failed due to configuration error: {exc}"
+            return result
         except IntegrationTimeout:
             return self._fail(api, request, trace, failure(kind, "INTEGRATION_TIMEOUT"))
         except IntegrationFailure as exc:
@@ -453,6 +493,35 @@ class Gateway:
     ) -> Callable[[], Mapping[str, Any]]:
         """The request's $context variables for parameter mapping, worked out only if a mapping reads one."""
         return lambda: request_variables(api, request, result or GatewayResult(0, [], b""), trace)
+
+    async def _mapped(
+        self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
+    ) -> GatewayResult:
+        """A non-proxy integration (MOCK, HTTP, or AWS for a Lambda function): the request mapped by its
+        template, the answer by the integration response its selection pattern picks (`mapping`)."""
+        api, integration = match.api, match.route.integration
+        exchange = Exchange(
+            match,
+            request,
+            authorizer=auth.request_context_authorizer,
+            api_key_id=plan.key_id if plan is not None else None,
+            api_key=plan.key_value if plan is not None else None,
+        )
+        if integration.type == "MOCK":
+            return exchange.response(str(exchange.mock_status()), b"")
+        body, content_type = exchange.request_body()
+        if integration.type == "HTTP":
+            url, headers = exchange.http_request(content_type)
+            method = request.method if integration.http_method in ("ANY", "") else integration.http_method
+            reply = await self.integrations.send(integration, method, url, headers, body)
+            return exchange.response(str(reply.status), reply.body, reply.headers)
+        # A Lambda function gets the mapped body as its event ({} for none); its errorMessage selects.
+        lambda_reply = await self.integrations.invoke_lambda(
+            api, integration, body or b"{}", lambda: source_arn(match, request)
+        )
+        if lambda_reply.function_error is None:
+            return exchange.response(None, lambda_reply.payload)
+        return exchange.response(_error_message(lambda_reply.payload), lambda_reply.payload)
 
     async def _lambda_proxy(
         self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
@@ -482,6 +551,15 @@ class Gateway:
         if integration.payload_format_version == "2.0":
             return map_response_v2(reply.payload)
         return map_response_http_v1(reply.payload)
+
+
+def _error_message(payload: bytes) -> str:
+    """A failed function's errorMessage, which REST integration responses' selection patterns match."""
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", "replace")
+    return str(value.get("errorMessage", "")) if isinstance(value, dict) else str(value)
 
 
 def _auth_failure(auth: AuthResult) -> Failure:

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, tuple[int, str, str]] = {
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out", "InternalServerErrorException"),
     "INTEGRATION_FAILURE": (504, "Internal server error", "InternalServerErrorException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLongException"),
+    # a body no mapping template takes, under passthrough behavior NEVER or WHEN_NO_TEMPLATES:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html
+    "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
     "RESOURCE_NOT_FOUND": (404, "Not Found", "NotFoundException"),
     "API_CONFIGURATION_ERROR": (500, "Internal server error", "InternalServerErrorException"),
     "DEFAULT_5XX": (500, "Internal server error", "InternalServerErrorException"),

@@ -1,4 +1,6 @@
-"""Integrations: how a route reaches its backend — Lambda (AWS_PROXY), an HTTP endpoint (HTTP_PROXY), or a MOCK.
+"""Integrations: how a route reaches a Lambda function (AWS_PROXY, AWS) or an HTTP endpoint (HTTP_PROXY, HTTP).
+
+MOCKs reach none; the non-proxy integrations' mapping is `mapping`'s.
 
 The integration timeout (REST 50..29,000 ms, HTTP APIs 50..30,000 ms) bounds each call; past it the
 caller answers INTEGRATION_TIMEOUT (REST 504, HTTP API 503).
@@ -8,7 +10,6 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from overcast.apis.deployed import ApiKind, DeployedApi, Integration
-from overcast.apis.restapi import selection
 from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
 from overcast.context import Caller, RequestContext, service
 from overcast.errors import AwsError
@@ -43,7 +43,6 @@ HOP_BY_HOP = frozenset(
     }
 )
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-_STATUS_IN_TEMPLATE = re.compile(r'"statusCode"\s*:\s*(\d{3})')
 
 
 class IntegrationTimeout(Exception):
@@ -185,15 +184,20 @@ class Integrations:
     async def forward(self, match: RouteMatch, request: GatewayRequest, path: str | None = None) -> BackendReply:
         """HTTP_PROXY: pass the request through to the endpoint and its answer back unchanged (`path`: the
         path an HTTP API's parameter mapping sets in place of the endpoint's)."""
-        import httpx
-
         integration = match.route.integration
-        url = http_proxy_url(match, request, path)
         method = request.method if integration.http_method in ("ANY", "") else integration.http_method
         headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
+        return await self.send(integration, method, http_proxy_url(match, request, path), headers, request.body)
+
+    async def send(
+        self, integration: Integration, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> BackendReply:
+        """One HTTP call to an integration's endpoint within its timeout; the answer without hop-by-hop headers."""
+        import httpx
+
         call = self.deadlines.start(integration.timeout_ms / 1000)
         try:
-            response = await self.http.request(method, url, headers=headers, content=request.body)
+            response = await self.http.request(method, url, headers=headers, content=body)
         except asyncio.CancelledError:
             if self.deadlines.finish(call):
                 raise IntegrationTimeout(url) from None
@@ -238,48 +242,3 @@ def http_proxy_url(match: RouteMatch, request: GatewayRequest, path: str | None 
     if request.raw_query:
         url += ("&" if "?" in url else "?") + request.raw_query
     return url
-
-
-def mock_reply(integration: Integration, request: GatewayRequest) -> BackendReply:
-    """MOCK: the request template names a status code; the integration response whose selection
-    pattern (a Java regex, see `selection`) matches it (else the default one, pattern "") answers with
-    its headers and body.
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html"""
-    status = _mock_status(integration, request)
-    text = str(status)
-    chosen = None
-    for pattern, response_status, headers, body in integration.responses:
-        if pattern and selection.matches(pattern, text):
-            chosen = (response_status, headers, body)
-            break
-        if not pattern and chosen is None:
-            chosen = (response_status, headers, body)
-    if chosen is None:
-        return BackendReply(status, (("content-type", "application/json"),), b"")
-    response_status, headers, body = chosen
-    out = [("content-type", "application/json")]
-    for name, value in headers:
-        name = name.removeprefix("method.response.header.")
-        if len(value) >= 2 and value[0] == value[-1] == "'":
-            value = value[1:-1]
-        if name.lower() == "content-type":
-            out[0] = (name, value)
-        else:
-            out.append((name, value))
-    return BackendReply(response_status, tuple(out), body.encode())
-
-
-def _mock_status(integration: Integration, request: GatewayRequest) -> int:
-    templates = dict(integration.request_templates)
-    if not templates:
-        return 200
-    content_type = (request.header("content-type") or "application/json").split(";")[0].strip().lower()
-    template = templates.get(content_type) or templates.get("application/json") or next(iter(templates.values()))
-    try:
-        value = json.loads(template)
-        if isinstance(value, dict) and isinstance(value.get("statusCode"), int):
-            return int(value["statusCode"])
-    except ValueError:
-        pass
-    found = _STATUS_IN_TEMPLATE.search(template)
-    return int(found.group(1)) if found else 200

@@ -295,6 +295,7 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
         "DeleteMethod": (_rest(METHOD),),
         "PutMethodResponse": (_rest(lambda r: {**METHOD(r), "statusCode": "201"}),),
         "GetMethodResponse": (_rest(STATUS),),
+        "TestInvokeMethod": (_rest(lambda r: {**METHOD(r), "pathWithQueryString": "/p"}),),
         "UpdateMethodResponse": (
             _rest(
                 lambda r: {

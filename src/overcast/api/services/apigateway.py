@@ -2,8 +2,8 @@
 
 Rules and errors live in `overcast.apis.restapi`; the wire shapes in `apigateway_wire`; the
 operations on resources and methods in `apigateway_methods`, on API keys, usage plans and usage in
-`apigateway_keys`, on models and request validators in `apigateway_models`. Get* lists page through
-the kit (`limit`, `position`).
+`apigateway_keys`, on models and request validators in `apigateway_models`, TestInvokeMethod in
+`apigateway_invoke`. Get* lists page through the kit (`limit`, `position`).
 FlushStageCache calls the data plane's cache through `flush`, FlushStageAuthorizersCache its
 authorizers' result cache through `flush_authorizers`; GetUsage / UpdateUsage ask the quota counters
 (`usage`); without them those operations answer AWS-shaped "not implemented".
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
+from overcast.api.services.apigateway_invoke import INVOKE_HANDLERS, TestInvoke
 from overcast.api.services.apigateway_keys import KEY_HANDLERS
 from overcast.api.services.apigateway_methods import METHOD_HANDLERS
 from overcast.api.services.apigateway_models import MODEL_HANDLERS
@@ -55,6 +56,7 @@ class Services:
     flush: Flush | None = None
     usage: Usage | None = None
     flush_authorizers: Flush | None = None
+    test_invoke: TestInvoke | None = None
 
 
 # -- REST APIs -------------------------------------------------------------------------------------
@@ -348,11 +350,16 @@ HANDLERS: dict[str, Unbound[Services]] = {
     **METHOD_HANDLERS,
     **KEY_HANDLERS,
     **MODEL_HANDLERS,
+    **INVOKE_HANDLERS,
 }
 
 
 def operations(
-    apis: RestApis, flush: Flush | None = None, usage: Usage | None = None, flush_authorizers: Flush | None = None
+    apis: RestApis,
+    flush: Flush | None = None,
+    usage: Usage | None = None,
+    flush_authorizers: Flush | None = None,
+    test_invoke: TestInvoke | None = None,
 ) -> OperationTable:
     """The API Gateway (v1) operation table over the REST API control plane and the data plane's hooks."""
-    return bind(HANDLERS, Services(apis, flush, usage, flush_authorizers))
+    return bind(HANDLERS, Services(apis, flush, usage, flush_authorizers, test_invoke))

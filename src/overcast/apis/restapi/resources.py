@@ -30,9 +30,7 @@ from overcast.errors import BadRequest
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
 AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 INTEGRATION_TYPES = ("HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY")
-# Custom (non-proxy) integrations map requests and responses with Velocity templates, which Overcast does
-# not run yet: refused when an integration is made, never accepted and then failed at request time.
-UNSUPPORTED_INTEGRATION_TYPES = {"HTTP": "HTTP_PROXY", "AWS": "AWS_PROXY (a Lambda proxy integration)"}
+PASSTHROUGH_BEHAVIORS = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
 TIMEOUT_MIN_MS, TIMEOUT_MAX_MS = 50, 29_000
 _PATH_PART = re.compile(r"[a-zA-Z0-9._:-]+|\{[a-zA-Z0-9._-]+\+?\}")
@@ -57,7 +55,7 @@ INTEGRATION_SPEC: patch.Spec = {
     "/httpMethod": Field(("http_method",)),
     "/type": Field(("type",), removable=False, choices=INTEGRATION_TYPES),
     "/credentials": Field(("credentials",)),
-    "/passthroughBehavior": Field(("passthrough_behavior",), choices=("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")),
+    "/passthroughBehavior": Field(("passthrough_behavior",), choices=PASSTHROUGH_BEHAVIORS),
     "/contentHandling": Field(("content_handling",), choices=("CONVERT_TO_BINARY", "CONVERT_TO_TEXT")),
     "/timeoutInMillis": Field(("timeout_in_millis",), "int", removable=False),
     "/cacheNamespace": Field(("cache_namespace",)),
@@ -248,10 +246,10 @@ def _check_integration(i: Integration) -> None:
     kind = i.type
     if kind not in INTEGRATION_TYPES:
         raise BadRequest(f"Invalid integration type specified. Must be one of: [{', '.join(INTEGRATION_TYPES)}]")
-    if kind in UNSUPPORTED_INTEGRATION_TYPES:
+    if i.passthrough_behavior not in PASSTHROUGH_BEHAVIORS:
         raise BadRequest(
-            f"Integrations of type '{kind}' are not supported by Overcast yet: they need mapping templates "
-            f"(Velocity), which Overcast does not run. Use {UNSUPPORTED_INTEGRATION_TYPES[kind]} instead."
+            f"Invalid passthrough behavior specified: {i.passthrough_behavior}. "
+            f"Valid values are: [{', '.join(PASSTHROUGH_BEHAVIORS)}]"
         )
     if not TIMEOUT_MIN_MS <= i.timeout_in_millis <= TIMEOUT_MAX_MS:
         raise BadRequest(f"Timeout should be between {TIMEOUT_MIN_MS} ms and {TIMEOUT_MAX_MS} ms")
@@ -261,15 +259,24 @@ def _check_integration(i: Integration) -> None:
         raise BadRequest("Enumeration value for HttpMethod must be non-empty")
     _http_method(i.http_method)
     uri = i.uri or ""
-    if kind == "HTTP_PROXY" and not re.match(r"https?://[^/\s]+", uri):
+    if kind in ("HTTP_PROXY", "HTTP") and not re.match(r"https?://[^/\s]+", uri):
         raise BadRequest("Invalid HTTP endpoint specified for URI")
-    if kind == "AWS_PROXY":
+    if kind in ("AWS_PROXY", "AWS"):
         if not uri.startswith("arn:"):
             raise BadRequest("AWS ARN for integration must contain path or action")
         if integration_function(uri) is None:
-            raise BadRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function invocations.")
-        if i.http_method != "POST":
-            raise BadRequest("Lambda proxy integrations must use integrationHttpMethod POST")
+            if kind == "AWS_PROXY":
+                raise BadRequest(
+                    "Integrations of type 'AWS_PROXY' currently only supports Lambda function invocations."
+                )
+            # AWS service integrations other than Lambda's (S3, SQS, DynamoDB...) need those services here first:
+            # refused when made rather than accepted and failed at request time.
+            raise BadRequest(
+                "Overcast supports integrations of type 'AWS' for Lambda function invocations only "
+                "(arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations)"
+            )
+    if kind == "AWS_PROXY" and i.http_method != "POST":
+        raise BadRequest("Lambda proxy integrations must use integrationHttpMethod POST")
 
 
 def check_integration(i: Integration) -> None:

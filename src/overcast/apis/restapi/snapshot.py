@@ -8,8 +8,11 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.h
 
 from __future__ import annotations
 
+import dataclasses
+
 from overcast.apis import deployed
 from overcast.apis.deployed import ApiKind, CacheSettings, DeployedApi, Route, Throttle, Validation
+from overcast.apis.restapi import resources
 from overcast.apis.restapi.records import (
     Authorizer,
     Definition,
@@ -32,6 +35,11 @@ def freeze(d: Definition) -> Snapshot:
         for name, m in res.resource_methods.items():
             if m.method_integration is None:
                 raise BadRequest(f"No integration defined for method {name} {res.path}")
+    return freeze_all(d)
+
+
+def freeze_all(d: Definition) -> Snapshot:
+    """The snapshot of a definition as it is, without `freeze`'s checks."""
     return Snapshot(
         resources=d.resources,
         authorizers=d.authorizers,
@@ -46,16 +54,19 @@ def freeze(d: Definition) -> Snapshot:
 
 
 def _integration(i: Integration) -> deployed.Integration:
-    responses = []
-    for code, r in sorted((i.integration_responses or {}).items()):
-        templates = r.response_templates or {}
-        body = templates.get("application/json", next(iter(templates.values()), ""))
-        headers = tuple(
-            (dest.removeprefix("method.response.header."), src.strip("'"))
-            for dest, src in sorted((r.response_parameters or {}).items())
-            if dest.startswith("method.response.header.")
+    responses = tuple(
+        deployed.IntegrationResponse(
+            pattern=r.selection_pattern or "",
+            status=int(code),
+            parameters=tuple(
+                (dest.removeprefix("method.response.header."), source)
+                for dest, source in sorted((r.response_parameters or {}).items())
+                if dest.startswith("method.response.header.")
+            ),
+            templates=tuple((r.response_templates or {}).items()),
         )
-        responses.append((r.selection_pattern or "", int(code), headers, body or ""))
+        for code, r in sorted((i.integration_responses or {}).items())
+    )
     uri = i.uri or ""
     return deployed.Integration(
         type=i.type,
@@ -63,8 +74,9 @@ def _integration(i: Integration) -> deployed.Integration:
         http_method=i.http_method or "ANY",
         timeout_ms=i.timeout_in_millis,
         request_parameters=tuple(sorted((i.request_parameters or {}).items())),
-        request_templates=tuple(sorted((i.request_templates or {}).items())),
-        responses=tuple(responses),
+        request_templates=tuple((i.request_templates or {}).items()),
+        passthrough_behavior=i.passthrough_behavior,
+        responses=responses,
     )
 
 
@@ -174,3 +186,21 @@ def deployed_api(account: str, region: str, api_id: str, stage: Stage, snap: Sna
         api_name=snap.name,
         models=tuple((name, model.schema) for name, model in sorted(snap.models.items()) if model.schema),
     )
+
+
+TEST_INVOKE_STAGE = "test-invoke-stage"  # the stage TestInvokeMethod's $context.stage names, as on AWS
+
+
+def test_invoke_api(
+    account: str, region: str, api_id: str, d: Definition, resource_id: str, http_method: str,
+    variables: dict[str, str], now: float,
+) -> DeployedApi:  # fmt: skip
+    """What TestInvokeMethod runs: the API's working definition of one method (deployed or not), served as if
+    by a stage with `variables`. NotFound if there is no such method or it has no integration yet."""
+    resources.integration(d, resource_id, http_method)
+    res = d.resources[resource_id]
+    name = http_method.upper()
+    only = dataclasses.replace(res, resource_methods={name: res.resource_methods[name]})
+    snap = dataclasses.replace(freeze_all(d), resources={resource_id: only})
+    stage = Stage(TEST_INVOKE_STAGE, "test-invoke-deployment-id", now, now, variables=variables)
+    return deployed_api(account, region, api_id, stage, snap)
