@@ -345,6 +345,16 @@ def _other_cold_starts(oc: Overcast, python_limit: float) -> None:
         if shutil.which(needs) is None:
             print(f"cold start {runtime}: skipped, this host has no {needs}")
             continue
+        if needs == "node":
+            bare, booted = _node_startup_seconds()
+            print(
+                f"{'node -e 0, outside any sandbox: p50':<46} {bare * 1e3:>11.1f} ms  = "
+                f"{bare / python_limit:6.2f} x limit"
+            )
+            print(
+                f"{'node + runtime client to its first /next: p50':<46} {booted * 1e3:>11.1f} ms  = "
+                f"{booted / python_limit:6.2f} x limit (what a pre-started node would skip)"
+            )
         for memory in (128, 1769):
             name = f"cold-{runtime.replace('.', '-')}-{memory}"
             inits, colds = _cold_starts(oc, name=name, runtime=runtime, files=files, memory=memory)
@@ -353,6 +363,43 @@ def _other_cold_starts(oc: Overcast, python_limit: float) -> None:
                 f"{f'cold start {runtime} {memory} MB: Init Duration p50':<46} {init_p50:>11.1f} ms  = "
                 f"{init_p50 / 1e3 / python_limit:6.2f} x limit (round trip p50 {cold_p50 * 1e3:.1f} ms)"
             )
+
+
+def _node_startup_seconds(runs: int = 20) -> tuple[float, float]:
+    """Medians of Node's own start, outside any sandbox, in alternating runs: `node -e 0`, and Overcast's
+    runtime client (with the flags Overcast gives it at 1769 MB) from exec to the connection of its
+    first /next. The second is the part of a Node cold start a pre-started process would skip."""
+    from overcast.functions.runtime.custom import NODE_BOOTSTRAP, node_binary
+
+    node = node_binary()
+    assert node is not None
+    task = tempfile.mkdtemp(prefix="overcast-bench-node-")
+    with open(os.path.join(task, "index.js"), "w") as source:
+        source.write(NODE_ECHO)
+    bare, booted = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([node, "-e", "0"], check=True, env={"PATH": "/usr/bin:/bin"})
+        bare.append(time.perf_counter() - started)
+        with socket.create_server(("127.0.0.1", 0)) as api:
+            api.settimeout(30)
+            environment = {
+                "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.getsockname()[1]}",
+                "LAMBDA_TASK_ROOT": task,
+                "_HANDLER": "index.handler",
+                "PATH": "/usr/bin:/bin",
+            }
+            argv = [node, "--expose-gc", "--max-http-header-size", "81920", "--max-old-space-size=1592"]
+            started = time.perf_counter()
+            process = subprocess.Popen([*argv, str(NODE_BOOTSTRAP)], env=environment, cwd=task)
+            connection, _ = api.accept()
+            connection.recv(1024)
+            booted.append(time.perf_counter() - started)
+            connection.close()
+            process.kill()
+            process.wait()
+    shutil.rmtree(task, ignore_errors=True)
+    return statistics.median(bare), statistics.median(booted)
 
 
 def _cold_starts(
