@@ -62,6 +62,7 @@ from overcast.store.migrations import components
 if TYPE_CHECKING:
     from overcast.apis.httpapi import HttpApis
     from overcast.apis.restapi import RestApis
+    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
 
 log = logging.getLogger("overcast")
@@ -279,7 +280,9 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
 
 async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
-    from overcast.api.services import apigateway, apigatewayv2
+    from overcast.api.services import apigateway, apigateway_domains, apigatewayv2, apigatewayv2_domains
+    from overcast.apis.domains import Domains
+    from overcast.apis.errors import NotFound
     from overcast.apis.httpapi import HttpApis, endpoint_for
     from overcast.apis.restapi import RestApis
 
@@ -297,10 +300,25 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
         if gateway.authorizers is not None:
             gateway.authorizers.flush(api_id, stage)
 
-    system.tables["apigateway"] = apigateway.operations(
-        restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers
-    )
-    system.tables["apigatewayv2"] = apigatewayv2.operations(httpapis)
+    async def stage_check(ctx: RequestContext, api_id: str, stage: str) -> bool | None:
+        """Whether the caller's REST or HTTP API `api_id` has `stage` (None: no such API), for API mappings."""
+        try:
+            return stage in (await restapis.read(ctx, api_id)).stages
+        except NotFound:
+            pass
+        try:
+            await httpapis.api(ctx, api_id)
+        except NotFound:
+            return None
+        return stage in await httpapis.stage_names(api_id)
+
+    domains = Domains(store, system.clock, stage_check)
+    await domains.start()
+    system.tables["apigateway"] = {
+        **apigateway.operations(restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers),
+        **apigateway_domains.operations(domains),
+    }
+    system.tables["apigatewayv2"] = {**apigatewayv2.operations(httpapis), **apigatewayv2_domains.operations(domains)}
 
 
 async def _gateway(

@@ -235,6 +235,8 @@ def _rest(params: Params) -> Case:
 
 
 API: Params = lambda r: {"restApiId": r["rest_api"]}  # noqa: E731
+DOMAIN: Params = lambda r: {"domainName": r["domain"]}  # noqa: E731
+BASE_PATH: Params = lambda r: {**DOMAIN(r), "basePath": "(none)"}  # noqa: E731
 RES: Params = lambda r: {"restApiId": r["rest_api"], "resourceId": r["rest_resource"]}  # noqa: E731
 METHOD: Params = lambda r: {**RES(r), "httpMethod": "GET"}  # noqa: E731
 STATUS: Params = lambda r: {**METHOD(r), "statusCode": "200"}  # noqa: E731
@@ -395,6 +397,28 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
             ),
         ),
     },
+    {
+        "GetDomainName": (_rest(DOMAIN),),
+        "UpdateDomainName": (
+            _rest(
+                lambda r: {
+                    **DOMAIN(r),
+                    "patchOperations": [{"op": "replace", "path": "/securityPolicy", "value": "TLS_1_0"}],
+                }
+            ),
+        ),
+        "DeleteDomainName": (_rest(DOMAIN),),
+        # B's own REST API mapped on A's domain: the domain is looked up in B's account.
+        "CreateBasePathMapping": (_rest(lambda r: {**DOMAIN(r), "basePath": "b", "restApiId": r["rest_api"]}),),
+        "GetBasePathMapping": (_rest(BASE_PATH),),
+        "GetBasePathMappings": (_rest(DOMAIN),),
+        "UpdateBasePathMapping": (
+            _rest(
+                lambda r: {**BASE_PATH(r), "patchOperations": [{"op": "replace", "path": "/basePath", "value": "b"}]}
+            ),
+        ),
+        "DeleteBasePathMapping": (_rest(BASE_PATH),),
+    },
     _tagged(lambda r: f"/restapis/{r['rest_api']}"),
     _tagged(lambda r: f"/restapis/{r['rest_api']}/stages/prod"),
     _tagged(lambda r: f"/apikeys/{r['api_key']}"),
@@ -408,6 +432,8 @@ V2_INTEGRATION: Params = lambda r: {**V2(r), "IntegrationId": r["integration"]} 
 V2_AUTH: Params = lambda r: {**V2(r), "AuthorizerId": r["http_authorizer"]}  # noqa: E731
 V2_DEPLOY: Params = lambda r: {**V2(r), "DeploymentId": r["http_deployment"]}  # noqa: E731
 V2_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}")}  # noqa: E731
+V2_DOMAIN: Params = lambda r: {"DomainName": r["domain"]}  # noqa: E731
+V2_MAPPING: Params = lambda r: {**V2_DOMAIN(r), "ApiMappingId": r["api_mapping"]}  # noqa: E731
 V2_STAGE_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}/stages/prod")}  # noqa: E731
 
 APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
@@ -470,6 +496,16 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
         _rest(lambda r: {**V2_STAGE_ARN(r), "Tags": {"owner": "b"}}),
     ),
     "UntagResource": (_rest(lambda r: {**V2_ARN(r), "TagKeys": ["owner"]}),),
+    "GetDomainName": (_rest(V2_DOMAIN),),
+    "UpdateDomainName": (_rest(lambda r: {**V2_DOMAIN(r), "RoutingMode": "API_MAPPING_ONLY"}),),
+    "DeleteDomainName": (_rest(V2_DOMAIN),),
+    "CreateApiMapping": (
+        _rest(lambda r: {**V2_DOMAIN(r), "ApiId": r["http_api"], "Stage": "prod", "ApiMappingKey": "b"}),
+    ),
+    "GetApiMapping": (_rest(V2_MAPPING),),
+    "GetApiMappings": (_rest(V2_DOMAIN),),
+    "UpdateApiMapping": (_rest(lambda r: {**V2_MAPPING(r), "ApiId": r["http_api"]}),),
+    "DeleteApiMapping": (_rest(V2_MAPPING),),
 }
 
 
@@ -531,11 +567,15 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "GetApiKeys": {"includeValues": True},
         "GetUsagePlans": {},
         "CreateApiKey": None,  # a new key, named by the caller
+        "GetDomainNames": {},
+        "CreateDomainName": None,  # a new domain name, in the caller's account
         "ImportRestApi": None,  # a new API from the body given
     },
     "apigatewayv2": {
         "GetApis": {},
         "CreateApi": None,  # a new API (a quick-create target is only checked when invoked)
+        "GetDomainNames": {},
+        "CreateDomainName": None,  # a new domain name, in the caller's account
         "ImportApi": None,  # a new API from the body given
     },
     "logs": {
