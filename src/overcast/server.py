@@ -215,6 +215,8 @@ async def _compose(system: Overcast) -> None:
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
     edge.function_urls = _function_urls(system)
+    if "apidomains" in await components(store):  # the edge must know an earlier run's custom domains' hosts
+        await system.parts["apigateway"].ready()
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
@@ -314,6 +316,9 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
 
     domains = Domains(store, system.clock, stage_check)
     await domains.start()
+    if system.edge is not None:  # requests whose Host is a custom domain name go to the data plane
+        system.edge.domain_hosts = domains.hosts
+        system.edge.custom_domains = gateway.serve_domain
     system.tables["apigateway"] = {
         **apigateway.operations(restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers),
         **apigateway_domains.operations(domains),
