@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import boto3
 import pytest
 
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import ClientFactory, RunningServer, start_server
 from tests.functions.deployed import python_function
 
 ECHO = """
@@ -156,3 +159,33 @@ def test_a_domain_without_a_matching_mapping_is_forbidden(
     apigw.delete_domain_name(domainName=name)
     status, _ = call(server, name, "/v1/pets/1")
     assert status != 200  # the host is no custom domain any more: an AWS API request, not the gateway's
+
+
+def test_a_restarted_server_routes_its_domains_before_any_api_call(tmp_path: Path) -> None:
+    """The edge learns an earlier run's domains at start: the first request after a restart is a data-plane one."""
+    first = start_server(tmp_path / "data")
+    try:
+        apigw = boto3.client("apigateway", endpoint_url=first.url, region_name="us-east-1")
+        api = apigw.create_rest_api(name="kept")
+        root = api["rootResourceId"]
+        apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(
+            restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK",
+            requestTemplates={"application/json": '{"statusCode": 200}'},
+        )  # fmt: skip
+        apigw.put_method_response(restApiId=api["id"], resourceId=root, httpMethod="GET", statusCode="200")
+        apigw.put_integration_response(
+            restApiId=api["id"], resourceId=root, httpMethod="GET", statusCode="200",
+            responseTemplates={"application/json": '{"kept": true}'},
+        )  # fmt: skip
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+        apigw.create_domain_name(domainName="kept.example.com")
+        apigw.create_base_path_mapping(domainName="kept.example.com", basePath="v1", restApiId=api["id"], stage="prod")
+    finally:
+        first.stop(signal.SIGKILL)
+    second = start_server(tmp_path / "data")
+    try:
+        status, body = call(second, "kept.example.com", "/v1")
+        assert status == 200, body
+    finally:
+        second.stop()
