@@ -282,11 +282,20 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
 
 async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
-    from overcast.api.services import apigateway, apigateway_domains, apigatewayv2, apigatewayv2_domains
+    from overcast.api.services import (
+        apigateway,
+        apigateway_domains,
+        apigateway_stored,
+        apigatewayv2,
+        apigatewayv2_domains,
+        apigatewayv2_vpc_links,
+    )
+    from overcast.apis import account_settings, client_certificates, documentation, vpc_links
     from overcast.apis.domains import Domains
     from overcast.apis.errors import NotFound
     from overcast.apis.httpapi import HttpApis, endpoint_for
     from overcast.apis.restapi import RestApis
+    from overcast.apis.stored import StoredRecords
 
     httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
     await httpapis.start()
@@ -319,11 +328,34 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
     if system.edge is not None:  # requests whose Host is a custom domain name go to the data plane
         system.edge.domain_hosts = domains.hosts
         system.edge.custom_domains = gateway.serve_domain
+    clock = system.clock
+
+    async def rest_api_exists(ctx: RequestContext, api_id: str) -> None:
+        await restapis.read(ctx, api_id)  # NotFoundException when the caller has no such REST API
+
+    stored = apigateway_stored.Stored(
+        StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found),
+        StoredRecords(
+            store, clock, "clientcertificate", client_certificates.ClientCertificate,
+            client_certificates.certificate_not_found,
+        ),
+        StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
+        StoredRecords(store, clock, "account", account_settings.AccountSettings, lambda _: NotFound("No account")),
+        rest_api_exists,
+        clock,
+    )  # fmt: skip
+    http_links = StoredRecords(store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found)
+    await http_links.start()  # one table holds every kind of stored record
     system.tables["apigateway"] = {
         **apigateway.operations(restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers),
         **apigateway_domains.operations(domains),
+        **apigateway_stored.operations(stored),
     }
-    system.tables["apigatewayv2"] = {**apigatewayv2.operations(httpapis), **apigatewayv2_domains.operations(domains)}
+    system.tables["apigatewayv2"] = {
+        **apigatewayv2.operations(httpapis),
+        **apigatewayv2_domains.operations(domains),
+        **apigatewayv2_vpc_links.operations(http_links),
+    }
 
 
 async def _gateway(

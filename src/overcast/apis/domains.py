@@ -20,12 +20,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-import string
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from overcast.apis.errors import Conflict, NotFound
 from overcast.apis.restapi import codec
+from overcast.apis.restapi.ids import new_id
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -71,7 +71,6 @@ SECURITY_POLICIES = (
 )  # fmt: skip
 # Routing modes in v1's words; v2 says API mapping where v1 says base path mapping.
 ROUTING_MODES = ("BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING")
-_ID = string.ascii_lowercase + string.digits
 # A host name: labels of letters, digits and hyphens, optionally a leading wildcard label.
 _NAME = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{1,63}$")
 _KEY = re.compile(r"^[A-Za-z0-9$\-_.+!*'(),]+(/[A-Za-z0-9$\-_.+!*'(),]+)*$")
@@ -141,9 +140,9 @@ def mapping_not_found() -> NotFound:
     return NotFound("Invalid base path mapping identifier specified")
 
 
-def _domain_id(name: str) -> str:
+def _domain_id() -> str:
     """AWS's `d-` + 10 characters id of a regional endpoint (its regionalDomainName's first label)."""
-    return "d-" + "".join(secrets.choice(_ID) for _ in range(10))
+    return "d-" + new_id(10)
 
 
 def check_name(name: str) -> str:
@@ -224,7 +223,7 @@ def with_endpoint(region: str, domain: Domain, now: float) -> Domain:
             regional_hosted_zone_id=None,
             certificate_upload_date=domain.certificate_upload_date or (now if domain.certificate_arn else None),
         )
-    regional = domain.regional_domain_name or f"{_domain_id(domain.domain_name)}.execute-api.{region}.amazonaws.com"
+    regional = domain.regional_domain_name or f"{_domain_id()}.execute-api.{region}.amazonaws.com"
     return dataclasses.replace(
         domain,
         regional_domain_name=regional,
@@ -441,7 +440,7 @@ def _unique(routes: list[Route]) -> list[Route]:
 
 def _mapping_id() -> str:
     """An ApiMappingId: 6 lowercase alphanumerics, as API Gateway makes them."""
-    return "".join(secrets.choice(_ID) for _ in range(6))
+    return new_id(6)
 
 
 def select_route(routes: tuple[Route, ...], path: str) -> tuple[Route, str] | None:

@@ -237,6 +237,10 @@ def _rest(params: Params) -> Case:
 API: Params = lambda r: {"restApiId": r["rest_api"]}  # noqa: E731
 DOMAIN: Params = lambda r: {"domainName": r["domain"]}  # noqa: E731
 BASE_PATH: Params = lambda r: {**DOMAIN(r), "basePath": "(none)"}  # noqa: E731
+LINK: Params = lambda r: {"vpcLinkId": r["vpc_link"]}  # noqa: E731
+CERTIFICATE: Params = lambda r: {"clientCertificateId": r["client_certificate"]}  # noqa: E731
+DOC: Params = lambda r: {**API(r), "documentationPartId": r["documentation_part"]}  # noqa: E731
+DESCRIBED = {"patchOperations": [{"op": "replace", "path": "/description", "value": "b"}]}
 RES: Params = lambda r: {"restApiId": r["rest_api"], "resourceId": r["rest_resource"]}  # noqa: E731
 METHOD: Params = lambda r: {**RES(r), "httpMethod": "GET"}  # noqa: E731
 STATUS: Params = lambda r: {**METHOD(r), "statusCode": "200"}  # noqa: E731
@@ -418,6 +422,23 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
             ),
         ),
         "DeleteBasePathMapping": (_rest(BASE_PATH),),
+        "GetVpcLink": (_rest(LINK),),
+        "UpdateVpcLink": (
+            _rest(lambda r: {**LINK(r), "patchOperations": [{"op": "replace", "path": "/name", "value": "b"}]}),
+        ),
+        "DeleteVpcLink": (_rest(LINK),),
+        "GetClientCertificate": (_rest(CERTIFICATE),),
+        "UpdateClientCertificate": (_rest(lambda r: {**CERTIFICATE(r), **DESCRIBED}),),
+        "DeleteClientCertificate": (_rest(CERTIFICATE),),
+        "CreateDocumentationPart": (
+            _rest(lambda r: {**API(r), "location": {"type": "MODEL", "name": "B"}, "properties": "{}"}),
+        ),
+        "GetDocumentationPart": (_rest(DOC),),
+        "GetDocumentationParts": (_rest(API),),
+        "UpdateDocumentationPart": (
+            _rest(lambda r: {**DOC(r), "patchOperations": [{"op": "replace", "path": "/properties", "value": "{}"}]}),
+        ),
+        "DeleteDocumentationPart": (_rest(DOC),),
     },
     _tagged(lambda r: f"/restapis/{r['rest_api']}"),
     _tagged(lambda r: f"/restapis/{r['rest_api']}/stages/prod"),
@@ -506,6 +527,9 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
     "GetApiMappings": (_rest(V2_DOMAIN),),
     "UpdateApiMapping": (_rest(lambda r: {**V2_MAPPING(r), "ApiId": r["http_api"]}),),
     "DeleteApiMapping": (_rest(V2_MAPPING),),
+    "GetVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"]}),),
+    "UpdateVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"], "Name": "b"}),),
+    "DeleteVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"]}),),
 }
 
 
@@ -569,6 +593,12 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "CreateApiKey": None,  # a new key, named by the caller
         "GetDomainNames": {},
         "CreateDomainName": None,  # a new domain name, in the caller's account
+        "GetVpcLinks": {},
+        "CreateVpcLink": None,  # a new link, in the caller's account
+        "GetClientCertificates": {},
+        "GenerateClientCertificate": None,  # a new certificate, in the caller's account
+        "GetAccount": {},  # B's own settings
+        "UpdateAccount": None,  # B's own settings
         "ImportRestApi": None,  # a new API from the body given
     },
     "apigatewayv2": {
@@ -576,6 +606,8 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "CreateApi": None,  # a new API (a quick-create target is only checked when invoked)
         "GetDomainNames": {},
         "CreateDomainName": None,  # a new domain name, in the caller's account
+        "GetVpcLinks": {},
+        "CreateVpcLink": None,  # a new link, in the caller's account
         "ImportApi": None,  # a new API from the body given
     },
     "logs": {

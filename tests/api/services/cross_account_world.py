@@ -127,6 +127,13 @@ def _domain(apigw: Any, v2: Any, r: Resources, tag: str) -> None:
     apigw.create_base_path_mapping(domainName=name, restApiId=r["rest_api"], stage="prod")
     made = v2.create_api_mapping(DomainName=name, ApiId=r["http_api"], Stage="prod", ApiMappingKey="h")
     r["api_mapping"] = made["ApiMappingId"]
+    nlb = f"arn:aws:elasticloadbalancing:{REGION}:{A}:loadbalancer/net/nlb/0123456789abcdef"
+    r["vpc_link"] = apigw.create_vpc_link(name=f"link-{tag}", targetArns=[nlb])["id"]
+    r["client_certificate"] = apigw.generate_client_certificate(description="a")["clientCertificateId"]
+    r["documentation_part"] = apigw.create_documentation_part(
+        restApiId=r["rest_api"], location={"type": "API"}, properties='{"a": 1}'
+    )["id"]
+    r["http_vpc_link"] = v2.create_vpc_link(Name=f"link-{tag}", SubnetIds=["subnet-a"])["VpcLinkId"]
 
 
 def _logs(logs: Any, r: Resources, tag: str) -> None:
@@ -208,6 +215,9 @@ def _rest_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "stage tags": lambda: apigw.get_tags(resourceArn=rest_arn(f"/restapis/{api}/stages/prod")),
         "domain": lambda: apigw.get_domain_name(domainName=r["domain"]),
         "base path mappings": lambda: apigw.get_base_path_mappings(domainName=r["domain"]),
+        "vpc link": lambda: apigw.get_vpc_link(vpcLinkId=r["vpc_link"]),
+        "client certificate": lambda: apigw.get_client_certificate(clientCertificateId=r["client_certificate"]),
+        "documentation parts": lambda: apigw.get_documentation_parts(restApiId=api),
     }
 
 
@@ -223,6 +233,7 @@ def _http_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "tags": lambda: v2.get_tags(ResourceArn=rest_arn(f"/apis/{api}")),
         "domain": lambda: v2.get_domain_name(DomainName=r["domain"]),
         "api mappings": lambda: v2.get_api_mappings(DomainName=r["domain"]),
+        "vpc link": lambda: v2.get_vpc_link(VpcLinkId=r["http_vpc_link"]),
     }
 
 
