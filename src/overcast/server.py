@@ -216,7 +216,10 @@ async def _compose(system: Overcast) -> None:
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
     edge.function_urls = _function_urls(system)
     if "apidomains" in await components(store):  # the edge must know an earlier run's custom domains' hosts
-        await system.parts["apigateway"].ready()
+        from overcast.apis.domains import any_domain
+
+        if await any_domain(store):
+            await system.parts["apigateway"].ready()
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:

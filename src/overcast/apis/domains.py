@@ -241,6 +241,11 @@ def _mapping_of(row: Row) -> Mapping_:
     return Mapping_(row["mapping_id"], row["mapping_key"], row["api_id"], row["stage"])
 
 
+async def any_domain(store: Store) -> bool:
+    """Whether a custom domain name exists in any account (the edge must know its hosts from the start)."""
+    return await store.fetch_one("SELECT name FROM apidomains_names LIMIT 1") is not None
+
+
 class Domains:
     """The custom domain names of every account and region, and the data plane's host map (`hosts`)."""
 
