@@ -19,6 +19,10 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from overcast.apis.deployed import ApiKind, DeployedApi, Integration, Route
+from overcast.gateway.event_text import event_json, event_json_v1, event_json_v2
+from overcast.gateway.events import proxy_event_v1, proxy_event_v2
+from overcast.gateway.request import GatewayRequest, RouteMatch
 from tests.conftest import ClientFactory, RunningServer, start_server
 from tests.functions.deployed import python_function
 
@@ -189,3 +193,24 @@ def test_a_restarted_server_routes_its_domains_before_any_api_call(tmp_path: Pat
         assert status == 200, body
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize("kind", [ApiKind.REST, ApiKind.HTTP])
+def test_a_custom_domain_event_is_written_as_its_dict(kind: ApiKind) -> None:
+    """The pre-encoded event text (event_text.py) says of a custom domain request what the event dict says."""
+    version = "1.0" if kind is ApiKind.REST else "2.0"
+    route = Route("r1", "GET", "/pets/{id}", Integration("AWS_PROXY", "fn", payload_format_version=version))
+    api = DeployedApi("123456789012", "us-east-1", "abc123defg", kind, "prod", "dep1", (route,))
+    match = RouteMatch(api, route, {"id": "42"})
+    request = GatewayRequest(
+        "GET", "/pets/42", "", (("host", "api.example.com"),), b"", "10.1.2.3", "api.example.com",
+        "c0a8e3c4-1111-4222-8333-444455556666", 1_767_225_600_123, "/v1", True,
+    )  # fmt: skip
+    if kind is ApiKind.REST:
+        text, found = event_json_v1(match, request, authorizer=None), proxy_event_v1(match, request, authorizer=None)
+        assert found["path"] == "/v1/pets/42" and found["requestContext"]["path"] == "/v1/pets/42"
+    else:
+        text, found = event_json_v2(match, request, authorizer=None), proxy_event_v2(match, request, authorizer=None)
+        assert found["rawPath"] == "/v1/pets/42" and found["requestContext"]["http"]["path"] == "/v1/pets/42"
+    assert found["requestContext"]["domainName"] == "api.example.com"
+    assert text == event_json(found)
