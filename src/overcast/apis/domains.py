@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from overcast.apis.errors import Conflict, NotFound
 from overcast.apis.restapi import codec
 from overcast.apis.restapi.ids import new_id
+from overcast.arn import format_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -108,7 +109,7 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
-class Mapping_:
+class ApiMapping:
     """One API mapping (v1: base path mapping) of a domain: `key` "" is the root."""
 
     mapping_id: str
@@ -132,7 +133,7 @@ class Route:
 StageCheck = Callable[[RequestContext, str, str], Awaitable[bool | None]]
 
 
-def domain_not_found(name: str) -> NotFound:
+def domain_not_found() -> NotFound:
     return NotFound("Invalid domain name identifier specified")
 
 
@@ -158,9 +159,7 @@ def check_key(key: str) -> str:
     if key in ("", "(none)"):
         return ""
     if len(key) > 256 or not _KEY.match(key):
-        raise BadRequest("API Gateway V1 doesn't support the slash character (/) in base path mappings. "
-                         "To create a multi-level base path mapping, use API Gateway V2."
-                         if key.startswith("/") or key.endswith("/") else f"Invalid base path: {key}")  # fmt: skip
+        raise BadRequest(f"Invalid base path: {key}")
     return key
 
 
@@ -190,8 +189,6 @@ def new_domain(
         raise BadRequest(f"Invalid endpoint configuration type: {endpoint_type}")
     if security_policy is not None and security_policy not in SECURITY_POLICIES:
         raise BadRequest(f"Invalid security policy: {security_policy}")
-    from overcast.arn import format_arn
-
     domain = Domain(
         domain_name=name,
         domain_name_arn=format_arn("apigateway", ctx.region, "", f"/domainnames/{name}"),
@@ -237,8 +234,8 @@ def _domain_of(row: Row) -> Domain:
     return codec.load(Domain, row["body"])
 
 
-def _mapping_of(row: Row) -> Mapping_:
-    return Mapping_(row["mapping_id"], row["mapping_key"], row["api_id"], row["stage"])
+def _mapping_of(row: Row) -> ApiMapping:
+    return ApiMapping(row["mapping_id"], row["mapping_key"], row["api_id"], row["stage"])
 
 
 async def any_domain(store: Store) -> bool:
@@ -276,7 +273,7 @@ class Domains:
     async def get(self, ctx: RequestContext, name: str) -> Domain:
         row = await self._row(self.store, ctx, name.lower())
         if row is None:
-            raise domain_not_found(name)
+            raise domain_not_found()
         return _domain_of(row)
 
     async def all(self, ctx: RequestContext) -> list[Domain]:
@@ -290,7 +287,7 @@ class Domains:
         async with self.store.transaction() as tx:
             row = await self._row(tx, ctx, name.lower())
             if row is None:
-                raise domain_not_found(name)
+                raise domain_not_found()
             before = _domain_of(row)
             changed = with_endpoint(ctx.region, change(before), self.clock.now())
             if changed.endpoint_type not in ENDPOINT_TYPES:
@@ -308,7 +305,7 @@ class Domains:
         name = name.lower()
         async with self.store.transaction() as tx:
             if await self._row(tx, ctx, name) is None:
-                raise domain_not_found(name)
+                raise domain_not_found()
             where = "WHERE account = ? AND region = ? AND "
             await tx.execute(f"DELETE FROM apidomains_mappings {where}domain = ?", ctx.account_id, ctx.region, name)
             await tx.execute(f"DELETE FROM apidomains_names {where}name = ?", ctx.account_id, ctx.region, name)
@@ -316,14 +313,14 @@ class Domains:
 
     # -- mappings ---------------------------------------------------------------------------------
 
-    async def map(self, ctx: RequestContext, name: str, key: str, api_id: str, stage: str) -> Mapping_:
+    async def map(self, ctx: RequestContext, name: str, key: str, api_id: str, stage: str) -> ApiMapping:
         """A new mapping of `key` ("" for the root) to an API's stage ("" for a REST mapping without one)."""
         name, key = name.lower(), check_key(key)
         await self._check_target(ctx, api_id, stage)
-        made = Mapping_(_mapping_id(), key, api_id, stage)
+        made = ApiMapping(_mapping_id(), key, api_id, stage)
         async with self.store.transaction() as tx:
             if await self._row(tx, ctx, name) is None:
-                raise domain_not_found(name)
+                raise domain_not_found()
             if await self._mapping_row(tx, ctx, name, key=key) is not None:
                 raise Conflict("Base path already exists for this domain name")
             await tx.execute(
@@ -336,11 +333,11 @@ class Domains:
 
     async def mapping(
         self, ctx: RequestContext, name: str, *, key: str | None = None, mapping_id: str = ""
-    ) -> Mapping_:
+    ) -> ApiMapping:
         """A domain's mapping by its key (v1's base path) or its id (v2's ApiMappingId)."""
         name = name.lower()
         if await self._row(self.store, ctx, name) is None:
-            raise domain_not_found(name)
+            raise domain_not_found()
         row = await self._mapping_row(
             self.store, ctx, name, key=None if key is None else check_key(key), mapping_id=mapping_id
         )
@@ -348,10 +345,10 @@ class Domains:
             raise mapping_not_found()
         return _mapping_of(row)
 
-    async def mappings(self, ctx: RequestContext, name: str) -> list[Mapping_]:
+    async def mappings(self, ctx: RequestContext, name: str) -> list[ApiMapping]:
         name = name.lower()
         if await self._row(self.store, ctx, name) is None:
-            raise domain_not_found(name)
+            raise domain_not_found()
         rows = await self.store.fetch_all(
             "SELECT mapping_id, mapping_key, api_id, stage FROM apidomains_mappings "
             "WHERE account = ? AND region = ? AND domain = ? ORDER BY mapping_key",
@@ -360,8 +357,8 @@ class Domains:
         return [_mapping_of(row) for row in rows]
 
     async def remap(
-        self, ctx: RequestContext, name: str, found: Mapping_, change: Callable[[Mapping_], Mapping_]
-    ) -> Mapping_:
+        self, ctx: RequestContext, name: str, found: ApiMapping, change: Callable[[ApiMapping], ApiMapping]
+    ) -> ApiMapping:
         """`found` (read by `mapping`) changed: its key, API or stage."""
         name = name.lower()
         changed = change(found)
@@ -380,7 +377,7 @@ class Domains:
         await self._refresh()
         return changed
 
-    async def unmap(self, ctx: RequestContext, name: str, found: Mapping_) -> None:
+    async def unmap(self, ctx: RequestContext, name: str, found: ApiMapping) -> None:
         await self.store.execute(
             "DELETE FROM apidomains_mappings WHERE account = ? AND region = ? AND domain = ? AND mapping_id = ?",
             ctx.account_id, ctx.region, name.lower(), found.mapping_id,

@@ -14,7 +14,7 @@ from typing import Any
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_wire import ops, page
-from overcast.apis.domains import ROUTING_MODES, SECURITY_POLICIES, Domain, Domains, Mapping_, MutualTls, new_domain
+from overcast.apis.domains import ROUTING_MODES, SECURITY_POLICIES, ApiMapping, Domain, Domains, MutualTls, new_domain
 from overcast.apis.restapi import patch
 from overcast.apis.restapi.pages import page_in_memory
 from overcast.apis.restapi.patch import Field, PatchOperation
@@ -70,7 +70,7 @@ def domain_out(d: Domain) -> Output:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def mapping_out(m: Mapping_) -> Output:
+def mapping_out(m: ApiMapping) -> Output:
     found = {"basePath": m.key or "(none)", "restApiId": m.api_id}
     return {**found, "stage": m.stage} if m.stage else found
 
@@ -133,7 +133,7 @@ async def get_base_path_mappings(s: Domains, ctx: RequestContext, p: Params) -> 
     return page([mapping_out(m) for m in found], position)
 
 
-def _remapped(m: Mapping_, changes: list[PatchOperation]) -> Mapping_:
+def _remapped(m: ApiMapping, changes: list[PatchOperation]) -> ApiMapping:
     changed = patch.apply(m, changes, MAPPING_SPEC)
     return dataclasses.replace(changed, stage=changed.stage or "")
 

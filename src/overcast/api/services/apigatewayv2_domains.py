@@ -14,7 +14,7 @@ from typing import Any
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigatewayv2_shapes import page_out, page_size
-from overcast.apis.domains import Domain, Domains, Mapping_, MutualTls, new_domain
+from overcast.apis.domains import ApiMapping, Domain, Domains, MutualTls, new_domain
 from overcast.apis.httpapi.pages import LISTS
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
@@ -65,7 +65,7 @@ def domain_out(d: Domain) -> Output:
     return found
 
 
-def mapping_out(m: Mapping_) -> Output:
+def mapping_out(m: ApiMapping) -> Output:
     return {"ApiId": m.api_id, "ApiMappingId": m.mapping_id, "ApiMappingKey": m.key, "Stage": m.stage}
 
 
