@@ -124,6 +124,8 @@ def test_a_host_with_its_port_and_in_capitals_is_the_same_domain(server: Running
 def test_a_localhost_name_reaches_the_domain(server: RunningServer, domain: str) -> None:
     got = event(server, f"{domain}.localhost", "/pets/9")
     assert got["pathParameters"] == {"id": "9"} and got["requestContext"]["stage"] == "prod"
+    assert got["requestContext"]["domainName"] == domain  # the custom domain, as AWS names it
+    assert got["headers"]["Host"] == f"{domain}.localhost"  # the request's own header, as sent
 
 
 def test_a_mapping_without_a_stage_takes_it_from_the_path(server: RunningServer, domain: str) -> None:

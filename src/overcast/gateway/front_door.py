@@ -321,6 +321,8 @@ class Gateway:
             answer.result = GatewayResult(404, out, _NOT_FOUND)
             return
         api, prefix, rest = found
+        if route is not None:  # requestContext.domainName names the custom domain (not its .localhost alias)
+            host = route.domain
         rest_kind = api.kind is ApiKind.REST
         request_id = new_request_id() if rest_kind else http_request_id()
         request = GatewayRequest(
