@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import gc
@@ -299,6 +300,7 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
     from overcast.apis.httpapi import HttpApis, endpoint_for
     from overcast.apis.restapi import RestApis
     from overcast.apis.stored import StoredRecords
+    from overcast.apis.taggable import resolving
 
     httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
     await httpapis.start()
@@ -337,18 +339,23 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
         await restapis.read(ctx, api_id)  # NotFoundException when the caller has no such REST API
 
     stored = apigateway_stored.Stored(
-        StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found),
+        StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found, "vpclinks"),
         StoredRecords(
             store, clock, "clientcertificate", client_certificates.ClientCertificate,
-            client_certificates.certificate_not_found,
+            client_certificates.certificate_not_found, "clientcertificates",
         ),
         StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
         StoredRecords(store, clock, "account", account_settings.AccountSettings, lambda _: NotFound("No account")),
         rest_api_exists,
         clock,
     )  # fmt: skip
-    http_links = StoredRecords(store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found)
+    http_links = StoredRecords(
+        store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found, "vpclinks"
+    )
     await http_links.start()  # one table holds every kind of stored record
+    # Their tags, and domain names', through either API's TagResource / UntagResource / GetTags.
+    restapis.tagging = dataclasses.replace(restapis.tagging, resolve=resolving(restapis.tagging.resolve))
+    httpapis.tagging = dataclasses.replace(httpapis.tagging, resolve=resolving(httpapis.tagging.resolve))
     system.tables["apigateway"] = {
         **apigateway.operations(restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers),
         **apigateway_domains.operations(domains),

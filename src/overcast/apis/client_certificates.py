@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/getting-started-cli
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from overcast.apis.errors import NotFound
 
@@ -22,7 +22,6 @@ class ClientCertificate:
     created_date: float
     expiration_date: float
     description: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 def certificate_not_found(certificate_id: str) -> NotFound:

@@ -21,15 +21,16 @@ import dataclasses
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from overcast.apis.errors import Conflict, NotFound
+from overcast.apis.errors import TAG_RULES, Conflict, NotFound
 from overcast.apis.restapi import codec
 from overcast.apis.restapi.ids import new_id
 from overcast.arn import format_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import BadRequest
+from overcast.kit import tags
 from overcast.store import MigrationStep, Queries, Row, Store
 
 STEPS: list[MigrationStep] = [
@@ -104,7 +105,6 @@ class Domain:
     mutual_tls_authentication: MutualTls | None = None
     ownership_verification_certificate_arn: str | None = None
     routing_mode: str = "BASE_PATH_MAPPING_ONLY"
-    tags: dict[str, str] = field(default_factory=dict)
     created: float = 0.0
 
 
@@ -176,7 +176,6 @@ def new_domain(
     mutual_tls: MutualTls | None = None,
     ownership_verification_certificate_arn: str | None = None,
     routing_mode: str | None = None,
-    tags: Mapping[str, str] | None = None,
     now: float = 0.0,
 ) -> Domain:
     """A new domain as AWS makes it. Without an endpoint type, a domain given only an edge certificate is
@@ -201,7 +200,6 @@ def new_domain(
         mutual_tls_authentication=mutual_tls,
         ownership_verification_certificate_arn=ownership_verification_certificate_arn,
         routing_mode=routing_mode or "BASE_PATH_MAPPING_ONLY",
-        tags=dict(tags or {}),
         created=now,
     )
     return with_endpoint(ctx.region, domain, now)
@@ -238,6 +236,15 @@ def _mapping_of(row: Row) -> ApiMapping:
     return ApiMapping(row["mapping_id"], row["mapping_key"], row["api_id"], row["stage"])
 
 
+async def domain_exists(q: Queries, ctx: RequestContext, name: str) -> bool:
+    """Whether the caller has this domain name (for its tags' ARN)."""
+    found = await q.fetch_one(
+        "SELECT name FROM apidomains_names WHERE account = ? AND region = ? AND name = ?",
+        ctx.account_id, ctx.region, name.lower(),
+    )  # fmt: skip
+    return found is not None
+
+
 async def any_domain(store: Store) -> bool:
     """Whether a custom domain name exists in any account (the edge must know its hosts from the start)."""
     return await store.fetch_one("SELECT name FROM apidomains_names LIMIT 1") is not None
@@ -254,21 +261,27 @@ class Domains:
         self.hosts: dict[bytes, tuple[Route, ...]] = {}
 
     async def start(self) -> None:
+        await tags.migrate(self.store)
         await self.store.migrate("apidomains", STEPS)
         await self._refresh()
 
     # -- domain names -----------------------------------------------------------------------------
 
-    async def create(self, ctx: RequestContext, domain: Domain) -> Domain:
+    async def create(self, ctx: RequestContext, domain: Domain, tagged: Mapping[str, str] | None = None) -> Domain:
+        """A new domain name, its tags in the kit's table under its ARN."""
         async with self.store.transaction() as tx:
             if await self._row(tx, ctx, domain.domain_name) is not None:
                 raise Conflict("The domain name you provided already exists.")
+            await tags.add(tx, domain.domain_name_arn, tagged or {}, TAG_RULES)
             await tx.execute(
                 "INSERT INTO apidomains_names (account, region, name, body, created) VALUES (?, ?, ?, ?, ?)",
                 ctx.account_id, ctx.region, domain.domain_name, codec.dump(domain), domain.created,
             )  # fmt: skip
         await self._refresh()
         return domain
+
+    async def tags_of(self, domain: Domain) -> dict[str, str]:
+        return await tags.read(self.store, domain.domain_name_arn)
 
     async def get(self, ctx: RequestContext, name: str) -> Domain:
         row = await self._row(self.store, ctx, name.lower())
@@ -301,11 +314,13 @@ class Domains:
         return changed
 
     async def delete(self, ctx: RequestContext, name: str) -> None:
-        """Delete a domain name and its mappings with it."""
+        """Delete a domain name, and its mappings and tags with it."""
         name = name.lower()
         async with self.store.transaction() as tx:
-            if await self._row(tx, ctx, name) is None:
+            row = await self._row(tx, ctx, name)
+            if row is None:
                 raise domain_not_found()
+            await tags.drop(tx, _domain_of(row).domain_name_arn)
             where = "WHERE account = ? AND region = ? AND "
             await tx.execute(f"DELETE FROM apidomains_mappings {where}domain = ?", ctx.account_id, ctx.region, name)
             await tx.execute(f"DELETE FROM apidomains_names {where}name = ?", ctx.account_id, ctx.region, name)

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/vpclinks-vpclinkid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from overcast.apis.errors import NotFound
 from overcast.errors import BadRequest
@@ -25,7 +25,6 @@ class RestVpcLink:
     description: str | None = None
     status: str = "AVAILABLE"
     status_message: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,6 @@ class HttpVpcLink:
     subnet_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...] = ()
     created: float = 0.0
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 def rest_link_not_found(link_id: str) -> NotFound:

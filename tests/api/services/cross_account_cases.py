@@ -444,6 +444,9 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
     _tagged(lambda r: f"/restapis/{r['rest_api']}/stages/prod"),
     _tagged(lambda r: f"/apikeys/{r['api_key']}"),
     _tagged(lambda r: f"/usageplans/{r['usage_plan']}"),
+    _tagged(lambda r: f"/domainnames/{r['domain']}"),
+    _tagged(lambda r: f"/vpclinks/{r['vpc_link']}"),
+    _tagged(lambda r: f"/clientcertificates/{r['client_certificate']}"),
 )
 
 V2: Params = lambda r: {"ApiId": r["http_api"]}  # noqa: E731
@@ -454,6 +457,8 @@ V2_AUTH: Params = lambda r: {**V2(r), "AuthorizerId": r["http_authorizer"]}  # n
 V2_DEPLOY: Params = lambda r: {**V2(r), "DeploymentId": r["http_deployment"]}  # noqa: E731
 V2_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}")}  # noqa: E731
 V2_DOMAIN: Params = lambda r: {"DomainName": r["domain"]}  # noqa: E731
+V2_DOMAIN_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/domainnames/{r['domain']}")}  # noqa: E731
+V2_LINK_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/vpclinks/{r['http_vpc_link']}")}  # noqa: E731
 V2_MAPPING: Params = lambda r: {**V2_DOMAIN(r), "ApiMappingId": r["api_mapping"]}  # noqa: E731
 V2_STAGE_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}/stages/prod")}  # noqa: E731
 
@@ -511,10 +516,12 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
     "DeleteStage": (_rest(V2_STAGE),),
     "DeleteAccessLogSettings": (_rest(V2_STAGE),),
     "DeleteRouteSettings": (_rest(lambda r: {**V2_STAGE(r), "RouteKey": "GET /p"}),),
-    "GetTags": (_rest(V2_ARN), _rest(V2_STAGE_ARN)),
+    "GetTags": (_rest(V2_ARN), _rest(V2_STAGE_ARN), _rest(V2_DOMAIN_ARN), _rest(V2_LINK_ARN)),
     "TagResource": (
         _rest(lambda r: {**V2_ARN(r), "Tags": {"owner": "b"}}),
         _rest(lambda r: {**V2_STAGE_ARN(r), "Tags": {"owner": "b"}}),
+        _rest(lambda r: {**V2_DOMAIN_ARN(r), "Tags": {"owner": "b"}}),
+        _rest(lambda r: {**V2_LINK_ARN(r), "Tags": {"owner": "b"}}),
     ),
     "UntagResource": (_rest(lambda r: {**V2_ARN(r), "TagKeys": ["owner"]}),),
     "GetDomainName": (_rest(V2_DOMAIN),),

@@ -123,17 +123,21 @@ def _http_api(v2: Any, r: Resources, tag: str) -> None:
 def _domain(apigw: Any, v2: Any, r: Resources, tag: str) -> None:
     """A custom domain name, its root mapped to the REST API's prod stage and `h` to the HTTP API's."""
     r["domain"] = name = f"dom-{tag}.example.com"
-    apigw.create_domain_name(domainName=name, endpointConfiguration={"types": ["REGIONAL"]})
+    apigw.create_domain_name(domainName=name, endpointConfiguration={"types": ["REGIONAL"]}, tags={"owner": "a"})
     apigw.create_base_path_mapping(domainName=name, restApiId=r["rest_api"], stage="prod")
     made = v2.create_api_mapping(DomainName=name, ApiId=r["http_api"], Stage="prod", ApiMappingKey="h")
     r["api_mapping"] = made["ApiMappingId"]
     nlb = f"arn:aws:elasticloadbalancing:{REGION}:{A}:loadbalancer/net/nlb/0123456789abcdef"
-    r["vpc_link"] = apigw.create_vpc_link(name=f"link-{tag}", targetArns=[nlb])["id"]
-    r["client_certificate"] = apigw.generate_client_certificate(description="a")["clientCertificateId"]
+    r["vpc_link"] = apigw.create_vpc_link(name=f"link-{tag}", targetArns=[nlb], tags={"owner": "a"})["id"]
+    r["client_certificate"] = apigw.generate_client_certificate(description="a", tags={"owner": "a"})[
+        "clientCertificateId"
+    ]
     r["documentation_part"] = apigw.create_documentation_part(
         restApiId=r["rest_api"], location={"type": "API"}, properties='{"a": 1}'
     )["id"]
-    r["http_vpc_link"] = v2.create_vpc_link(Name=f"link-{tag}", SubnetIds=["subnet-a"])["VpcLinkId"]
+    r["http_vpc_link"] = v2.create_vpc_link(Name=f"link-{tag}", SubnetIds=["subnet-a"], Tags={"owner": "a"})[
+        "VpcLinkId"
+    ]
 
 
 def _logs(logs: Any, r: Resources, tag: str) -> None:

@@ -173,3 +173,17 @@ def test_update_domain_name_patches_and_v2_replaces(aws: ClientFactory) -> None:
 
 def _without_metadata(found: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k != "ResponseMetadata"}
+
+
+def test_a_domain_names_tags_are_one_set_for_both_apis(aws: ClientFactory) -> None:
+    apigw, v2, name = aws("apigateway"), aws("apigatewayv2"), _name()
+    arn = apigw.create_domain_name(domainName=name, tags={"a": "1"})["domainNameArn"]
+    apigw.tag_resource(resourceArn=arn, tags={"b": "2"})
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {"a": "1", "b": "2"}
+    v2.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert v2.get_domain_name(DomainName=name)["Tags"] == {"b": "2"}
+    assert apigw.get_domain_name(domainName=name)["tags"] == {"b": "2"}
+    apigw.delete_domain_name(domainName=name)
+    with pytest.raises(ClientError) as gone:
+        apigw.get_tags(resourceArn=arn)
+    assert _code(gone) == "NotFoundException"

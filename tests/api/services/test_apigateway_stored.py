@@ -27,6 +27,9 @@ def test_a_rest_vpc_link_is_available_and_patched(aws: ClientFactory) -> None:
     assert made["status"] == "AVAILABLE" and made["targetArns"] == [NLB] and made["tags"] == {"k": "v"}
     assert apigw.get_vpc_link(vpcLinkId=made["id"])["name"] == "link"
     assert made["id"] in [v["id"] for v in apigw.get_vpc_links()["items"]]
+    arn = f"arn:aws:apigateway:us-east-1::/vpclinks/{made['id']}"
+    apigw.tag_resource(resourceArn=arn, tags={"k2": "v2"})
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {"k": "v", "k2": "v2"}
     changed = apigw.update_vpc_link(
         vpcLinkId=made["id"], patchOperations=[{"op": "replace", "path": "/name", "value": "renamed"}]
     )
@@ -46,6 +49,8 @@ def test_an_http_vpc_link_is_available(aws: ClientFactory) -> None:
     assert made["VpcLinkStatus"] == "AVAILABLE" and made["VpcLinkVersion"] == "V2"
     assert made["SubnetIds"] == ["subnet-1", "subnet-2"] and made["SecurityGroupIds"] == ["sg-1"]
     assert made["CreatedDate"] is not None
+    v2.tag_resource(ResourceArn=f"arn:aws:apigateway:us-east-1::/vpclinks/{made['VpcLinkId']}", Tags={"k": "v"})
+    assert v2.get_vpc_link(VpcLinkId=made["VpcLinkId"])["Tags"] == {"k": "v"}
     assert v2.update_vpc_link(VpcLinkId=made["VpcLinkId"], Name="renamed")["Name"] == "renamed"
     assert made["VpcLinkId"] in [v["VpcLinkId"] for v in v2.get_vpc_links()["Items"]]
     v2.delete_vpc_link(VpcLinkId=made["VpcLinkId"])
@@ -62,6 +67,7 @@ def test_a_client_certificate_is_a_self_signed_certificate(aws: ClientFactory) -
     assert (made["expirationDate"] - made["createdDate"]).days == 365
     found = apigw.get_client_certificate(clientCertificateId=made["clientCertificateId"])
     assert found["pemEncodedCertificate"] == made["pemEncodedCertificate"] and found["description"] == "backend"
+    assert found["tags"] == {"k": "v"}
     changed = apigw.update_client_certificate(
         clientCertificateId=made["clientCertificateId"],
         patchOperations=[{"op": "replace", "path": "/description", "value": "other"}],

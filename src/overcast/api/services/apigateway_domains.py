@@ -41,7 +41,7 @@ MAPPING_SPEC: patch.Spec = {
 }
 
 
-def domain_out(d: Domain) -> Output:
+def domain_out(d: Domain, tags: dict[str, str]) -> Output:
     found: dict[str, Any] = {
         "domainName": d.domain_name,
         "domainNameArn": d.domain_name_arn,
@@ -59,7 +59,7 @@ def domain_out(d: Domain) -> Output:
         "securityPolicy": d.security_policy,
         "ownershipVerificationCertificateArn": d.ownership_verification_certificate_arn,
         "routingMode": d.routing_mode,
-        "tags": d.tags,
+        "tags": tags,
     }
     tls = d.mutual_tls_authentication
     if tls is not None:
@@ -92,25 +92,28 @@ async def create_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Outp
         mutual_tls=MutualTls(tls.get("truststoreUri"), tls.get("truststoreVersion")) if tls else None,
         ownership_verification_certificate_arn=p.get("ownershipVerificationCertificateArn"),
         routing_mode=p.get("routingMode"),
-        tags=p.get("tags"),
         now=s.clock.now(),
     )
-    return domain_out(await s.create(ctx, made))
+    return await _out(s, await s.create(ctx, made, p.get("tags")))
+
+
+async def _out(s: Domains, d: Domain) -> Output:
+    return domain_out(d, await s.tags_of(d))
 
 
 async def get_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:
-    return domain_out(await s.get(ctx, p["domainName"]))
+    return await _out(s, await s.get(ctx, p["domainName"]))
 
 
 async def get_domain_names(s: Domains, ctx: RequestContext, p: Params) -> Output:
     every = await s.all(ctx)
     found, position = page_in_memory(ctx, every, lambda d: d.domain_name, p.get("limit"), p.get("position"))
-    return page([domain_out(d) for d in found], position)
+    return page([await _out(s, d) for d in found], position)
 
 
 async def update_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:
     changes = ops(p)
-    return domain_out(await s.update(ctx, p["domainName"], lambda d: patch.apply(d, changes, DOMAIN_SPEC)))
+    return await _out(s, await s.update(ctx, p["domainName"], lambda d: patch.apply(d, changes, DOMAIN_SPEC)))
 
 
 async def delete_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:

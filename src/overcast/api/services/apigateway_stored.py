@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_wire import ops, out, page
@@ -36,6 +37,7 @@ CERTIFICATE_SPEC: patch.Spec = {"/description": Field(("description",))}
 PART_SPEC: patch.Spec = {"/properties": Field(("properties",), removable=False)}
 ACCOUNT_SPEC: patch.Spec = {"/cloudwatchRoleArn": Field(("cloudwatch_role_arn",))}
 ACCOUNT = "account"  # the one settings record of an account and region
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +53,29 @@ class Stored:
 # -- VPC links -------------------------------------------------------------------------------------
 
 
+async def _tagged(records: StoredRecords[R], ctx: RequestContext, item_id: str, record: R) -> Output:
+    """A taggable record as AWS returns it: with its tags (from the kit's table)."""
+    return {**out(record), "tags": await records.tags_of(ctx, item_id)}
+
+
 async def create_vpc_link(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    made = RestVpcLink(
-        new_id(6), p["name"], check_targets(p["targetArns"]), p.get("description"), tags=p.get("tags") or {}
-    )
-    return out(await s.links.add(ctx, made.id, made))
+    made = RestVpcLink(new_id(6), p["name"], check_targets(p["targetArns"]), p.get("description"))
+    return await _tagged(s.links, ctx, made.id, await s.links.add(ctx, made.id, made, tagged=p.get("tags")))
 
 
 async def get_vpc_link(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    return out(await s.links.get(ctx, p["vpcLinkId"]))
+    return await _tagged(s.links, ctx, p["vpcLinkId"], await s.links.get(ctx, p["vpcLinkId"]))
 
 
 async def get_vpc_links(s: Stored, ctx: RequestContext, p: Params) -> Output:
     found, position = page_in_memory(ctx, await s.links.all(ctx), lambda v: v.id, p.get("limit"), p.get("position"))
-    return page([out(v) for v in found], position)
+    return page([await _tagged(s.links, ctx, v.id, v) for v in found], position)
 
 
 async def update_vpc_link(s: Stored, ctx: RequestContext, p: Params) -> Output:
     changes = ops(p)
-    return out(await s.links.change(ctx, p["vpcLinkId"], lambda v: patch.apply(v, changes, LINK_SPEC)))
+    changed = await s.links.change(ctx, p["vpcLinkId"], lambda v: patch.apply(v, changes, LINK_SPEC))
+    return await _tagged(s.links, ctx, changed.id, changed)
 
 
 async def delete_vpc_link(s: Stored, ctx: RequestContext, p: Params) -> Output:
@@ -84,28 +90,28 @@ async def generate_client_certificate(s: Stored, ctx: RequestContext, p: Params)
     now = s.clock.now()
     certificate_id = new_id(6)
     pem = await asyncio.to_thread(self_signed_pem, f"{certificate_id}.client-certificate.apigateway", now)
-    made = ClientCertificate(
-        certificate_id, pem, now, now + VALID_DAYS * 86400, p.get("description"), p.get("tags") or {}
-    )
-    return out(await s.certificates.add(ctx, certificate_id, made))
+    made = ClientCertificate(certificate_id, pem, now, now + VALID_DAYS * 86400, p.get("description"))
+    added = await s.certificates.add(ctx, certificate_id, made, tagged=p.get("tags"))
+    return await _tagged(s.certificates, ctx, certificate_id, added)
 
 
 async def get_client_certificate(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    return out(await s.certificates.get(ctx, p["clientCertificateId"]))
+    found = await s.certificates.get(ctx, p["clientCertificateId"])
+    return await _tagged(s.certificates, ctx, found.client_certificate_id, found)
 
 
 async def get_client_certificates(s: Stored, ctx: RequestContext, p: Params) -> Output:
     every = await s.certificates.all(ctx)
     key: Callable[[ClientCertificate], str] = lambda c: c.client_certificate_id  # noqa: E731
     found, position = page_in_memory(ctx, every, key, p.get("limit"), p.get("position"))
-    return page([out(c) for c in found], position)
+    return page([await _tagged(s.certificates, ctx, c.client_certificate_id, c) for c in found], position)
 
 
 async def update_client_certificate(s: Stored, ctx: RequestContext, p: Params) -> Output:
     changes = ops(p)
-    return out(
-        await s.certificates.change(ctx, p["clientCertificateId"], lambda c: patch.apply(c, changes, CERTIFICATE_SPEC))
-    )
+    certificate_id = p["clientCertificateId"]
+    changed = await s.certificates.change(ctx, certificate_id, lambda c: patch.apply(c, changes, CERTIFICATE_SPEC))
+    return await _tagged(s.certificates, ctx, certificate_id, changed)
 
 
 async def delete_client_certificate(s: Stored, ctx: RequestContext, p: Params) -> Output:

@@ -48,14 +48,14 @@ def _configuration(d: Domain) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def domain_out(d: Domain) -> Output:
+def domain_out(d: Domain, tags: dict[str, str]) -> Output:
     found: Output = {
         "ApiMappingSelectionExpression": SELECTION,
         "DomainName": d.domain_name,
         "DomainNameArn": d.domain_name_arn,
         "DomainNameConfigurations": [_configuration(d)],
         "RoutingMode": ROUTING_OUT.get(d.routing_mode, d.routing_mode),
-        "Tags": d.tags,
+        "Tags": tags,
     }
     tls = d.mutual_tls_authentication
     if tls is not None:
@@ -101,21 +101,24 @@ async def create_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Outp
     fields = _configured(p)
     fields["endpoint_type"] = fields["endpoint_type"] or "REGIONAL"  # v2's domains are regional unless asked
     made = new_domain(
-        ctx, p["DomainName"], mutual_tls=_tls(p), routing_mode=_routing(p), tags=p.get("Tags"),
-        now=s.clock.now(), **fields,
+        ctx, p["DomainName"], mutual_tls=_tls(p), routing_mode=_routing(p), now=s.clock.now(), **fields,
     )  # fmt: skip
-    return domain_out(await s.create(ctx, made))
+    return await _out(s, await s.create(ctx, made, p.get("Tags")))
+
+
+async def _out(s: Domains, d: Domain) -> Output:
+    return domain_out(d, await s.tags_of(d))
 
 
 async def get_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:
-    return domain_out(await s.get(ctx, p["DomainName"]))
+    return await _out(s, await s.get(ctx, p["DomainName"]))
 
 
 async def get_domain_names(s: Domains, ctx: RequestContext, p: Params) -> Output:
     every = await s.all(ctx)
     paging = LISTS.start(ctx, (str,), page_size(p), p.get("NextToken"))
     found, token = page_of(every, paging, lambda d: [d.domain_name])
-    return page_out([domain_out(d) for d in found], token)
+    return page_out([await _out(s, d) for d in found], token)
 
 
 async def update_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:
@@ -124,7 +127,7 @@ async def update_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Outp
         given["mutual_tls_authentication"] = _tls(p)
     if p.get("RoutingMode"):
         given["routing_mode"] = _routing(p)
-    return domain_out(await s.update(ctx, p["DomainName"], lambda d: dataclasses.replace(d, **given)))
+    return await _out(s, await s.update(ctx, p["DomainName"], lambda d: dataclasses.replace(d, **given)))
 
 
 async def delete_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:

@@ -17,13 +17,13 @@ from overcast.context import RequestContext
 from overcast.kit.pages import page_of
 
 
-def link_out(v: HttpVpcLink) -> Output:
+def link_out(v: HttpVpcLink, tags: dict[str, str]) -> Output:
     return {
         "CreatedDate": v.created,
         "Name": v.name,
         "SecurityGroupIds": list(v.security_group_ids),
         "SubnetIds": list(v.subnet_ids),
-        "Tags": v.tags,
+        "Tags": tags,
         "VpcLinkId": v.vpc_link_id,
         "VpcLinkStatus": "AVAILABLE",
         "VpcLinkStatusMessage": READY,
@@ -33,27 +33,30 @@ def link_out(v: HttpVpcLink) -> Output:
 
 async def create_vpc_link(s: StoredRecords[HttpVpcLink], ctx: RequestContext, p: Params) -> Output:
     made = HttpVpcLink(
-        new_part_id(), p["Name"], tuple(p["SubnetIds"]), tuple(p.get("SecurityGroupIds") or ()), s.clock.now(),
-        p.get("Tags") or {},
-    )  # fmt: skip
-    return link_out(await s.add(ctx, made.vpc_link_id, made))
+        new_part_id(), p["Name"], tuple(p["SubnetIds"]), tuple(p.get("SecurityGroupIds") or ()), s.clock.now()
+    )
+    return await _out(s, ctx, await s.add(ctx, made.vpc_link_id, made, tagged=p.get("Tags")))
+
+
+async def _out(s: StoredRecords[HttpVpcLink], ctx: RequestContext, v: HttpVpcLink) -> Output:
+    return link_out(v, await s.tags_of(ctx, v.vpc_link_id))
 
 
 async def get_vpc_link(s: StoredRecords[HttpVpcLink], ctx: RequestContext, p: Params) -> Output:
-    return link_out(await s.get(ctx, p["VpcLinkId"]))
+    return await _out(s, ctx, await s.get(ctx, p["VpcLinkId"]))
 
 
 async def get_vpc_links(s: StoredRecords[HttpVpcLink], ctx: RequestContext, p: Params) -> Output:
     every = sorted(await s.all(ctx), key=lambda v: v.vpc_link_id)
     paging = LISTS.start(ctx, (str,), page_size(p), p.get("NextToken"))
     found, token = page_of(every, paging, lambda v: [v.vpc_link_id])
-    return page_out([link_out(v) for v in found], token)
+    return page_out([await _out(s, ctx, v) for v in found], token)
 
 
 async def update_vpc_link(s: StoredRecords[HttpVpcLink], ctx: RequestContext, p: Params) -> Output:
     name = p.get("Name")
     changed = await s.change(ctx, p["VpcLinkId"], lambda v: dataclasses.replace(v, name=name or v.name))
-    return link_out(changed)
+    return await _out(s, ctx, changed)
 
 
 async def delete_vpc_link(s: StoredRecords[HttpVpcLink], ctx: RequestContext, p: Params) -> Output:
