@@ -17,6 +17,7 @@ hosts-file entry.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import secrets
@@ -259,6 +260,9 @@ class Domains:
         self._stage_check = stage_check
         # Host name (lowercase bytes, also `<name>.localhost`) -> its routes, longest key first.
         self.hosts: dict[bytes, tuple[Route, ...]] = {}
+        # One rebuild at a time, each reading the store after the one before it was applied, so the map
+        # left by concurrent changes is the one read last, after all of them.
+        self._rebuilding = asyncio.Lock()
 
     async def start(self) -> None:
         await tags.migrate(self.store)
@@ -427,6 +431,10 @@ class Domains:
     async def _refresh(self) -> None:
         """Rebuild `hosts` from the store. A name in several accounts or regions is served by the oldest
         owner's mapping of each key."""
+        async with self._rebuilding:
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
         rows = await self.store.fetch_all(
             "SELECT n.name, m.mapping_key, m.api_id, m.stage FROM apidomains_names n "
             "LEFT JOIN apidomains_mappings m ON m.account = n.account AND m.region = n.region AND m.domain = n.name "
