@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import gc
@@ -63,6 +64,7 @@ from overcast.store.migrations import components
 if TYPE_CHECKING:
     from overcast.apis.httpapi import HttpApis
     from overcast.apis.restapi import RestApis
+    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
 
@@ -218,6 +220,11 @@ async def _compose(system: Overcast) -> None:
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
     edge.function_urls = _function_urls(system)
     edge.websockets = _WebSocketsOnFirstUse(system)
+    if "apidomains" in await components(store):  # the edge must know an earlier run's custom domains' hosts
+        from overcast.apis.domains import any_domain
+
+        if await any_domain(store):
+            await system.parts["apigateway"].ready()
 
 
 class _WebSocketsOnFirstUse:
@@ -304,9 +311,21 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
 
 async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
-    from overcast.api.services import apigateway, apigatewayv2
+    from overcast.api.services import (
+        apigateway,
+        apigateway_domains,
+        apigateway_stored,
+        apigatewayv2,
+        apigatewayv2_domains,
+        apigatewayv2_vpc_links,
+    )
+    from overcast.apis import account_settings, client_certificates, documentation, vpc_links
+    from overcast.apis.domains import Domains
+    from overcast.apis.errors import NotFound
     from overcast.apis.httpapi import HttpApis, endpoint_for
     from overcast.apis.restapi import RestApis
+    from overcast.apis.stored import StoredRecords
+    from overcast.apis.taggable import resolving
 
     httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
     await httpapis.start()
@@ -326,10 +345,62 @@ async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -
         if gateway.authorizers is not None:
             gateway.authorizers.flush(api_id, stage)
 
-    system.tables["apigateway"] = apigateway.operations(
-        restapis, flush=flush, usage=gateway.usage, flush_authorizers=flush_authorizers, test_invoke=gateway.test_invoke
+    async def stage_check(ctx: RequestContext, api_id: str, stage: str) -> bool | None:
+        """Whether the caller's REST or HTTP API `api_id` has `stage` (None: no such API), for API mappings."""
+        try:
+            return stage in (await restapis.read(ctx, api_id)).stages
+        except NotFound:
+            pass
+        try:
+            await httpapis.api(ctx, api_id)
+        except NotFound:
+            return None
+        return stage in await httpapis.stage_names(api_id)
+
+    domains = Domains(store, system.clock, stage_check)
+    await domains.start()
+    if system.edge is not None:  # requests whose Host is a custom domain name go to the data plane
+        system.edge.domain_hosts = domains.hosts
+        system.edge.custom_domains = gateway.serve_domain
+    clock = system.clock
+
+    async def rest_api_exists(ctx: RequestContext, api_id: str) -> None:
+        await restapis.read(ctx, api_id)  # NotFoundException when the caller has no such REST API
+
+    stored = apigateway_stored.Stored(
+        StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found, "vpclinks"),
+        StoredRecords(
+            store, clock, "clientcertificate", client_certificates.ClientCertificate,
+            client_certificates.certificate_not_found, "clientcertificates",
+        ),
+        StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
+        StoredRecords(store, clock, "account", account_settings.AccountSettings, lambda _: NotFound("No account")),
+        rest_api_exists,
+        clock,
+    )  # fmt: skip
+    http_links = StoredRecords(
+        store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found, "vpclinks"
     )
-    system.tables["apigatewayv2"] = apigatewayv2.operations(httpapis)
+    await http_links.start()  # one table holds every kind of stored record
+    # Their tags, and domain names', through either API's TagResource / UntagResource / GetTags.
+    restapis.tagging = dataclasses.replace(restapis.tagging, resolve=resolving(restapis.tagging.resolve))
+    httpapis.tagging = dataclasses.replace(httpapis.tagging, resolve=resolving(httpapis.tagging.resolve))
+    system.tables["apigateway"] = {
+        **apigateway.operations(
+            restapis,
+            flush=flush,
+            usage=gateway.usage,
+            flush_authorizers=flush_authorizers,
+            test_invoke=gateway.test_invoke,
+        ),
+        **apigateway_domains.operations(domains),
+        **apigateway_stored.operations(stored),
+    }
+    system.tables["apigatewayv2"] = {
+        **apigatewayv2.operations(httpapis),
+        **apigatewayv2_domains.operations(domains),
+        **apigatewayv2_vpc_links.operations(http_links),
+    }
 
 
 async def _gateway(

@@ -4,7 +4,8 @@ It turns an ASGI request into an HttpRequest (refusing bodies over the configure
 AWS-shaped 413 before reading them), answers Overcast's own paths (`/_overcast/...`, and the
 health path test tools poll at `/_localstack/health`), and hands everything else to the
 Dispatcher. Requests for API Gateway's execute-api endpoints — Host `<apiId>.execute-api.localhost`,
-or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own;
+or the path form `/_aws/execute-api/<apiId>/...` — go to the gateway, an ASGI callable of its own, and
+so do requests whose Host is a custom domain name (`domain_hosts`, kept by API Gateway's domains);
 WebSocket handshakes and `@connections` requests on those endpoints go to the WebSocket APIs.
 Pure ASGI, so another ASGI server can replace uvicorn.
 
@@ -40,6 +41,8 @@ FastPath = Callable[[str, bytes, list[tuple[bytes, bytes]], bytes, str], Awaitab
 ExecuteApi = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
 # Function URLs are served alike: (URL id, the raw path, scope, receive, send).
 FunctionUrls = Callable[[str, str, Scope, Receive, Send], Awaitable[None]]
+# A custom domain's request: (what `domain_hosts` holds for its Host, the raw path, scope, receive, send).
+CustomDomains = Callable[[Any, str, Scope, Receive, Send], Awaitable[None]]
 
 
 class WebSocketApis(Protocol):
@@ -88,6 +91,10 @@ class Edge:
         self.gateway = gateway  # API Gateway's data plane (execute-api requests)
         self.function_urls = function_urls  # Lambda's function URLs (gateway/function_urls.py)
         self.websockets = websockets  # API Gateway's WebSocket APIs and their @connections API
+        # API Gateway's custom domain names: Host (lowercase, no port) -> its mappings, and what serves them.
+        # Empty until a domain is mapped, so other requests pay one truthiness test for it.
+        self.domain_hosts: Mapping[bytes, Any] = {}
+        self.custom_domains: CustomDomains | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,6 +119,11 @@ class Edge:
                     await self.websockets.manage(target[0], target[1], scope, receive, send)
                 else:
                     await self.gateway(target[0], target[1], scope, receive, send)
+                return
+        if self.domain_hosts and self.custom_domains is not None:
+            routes = self.domain_hosts.get(_host(scope))
+            if routes is not None:
+                await self.custom_domains(routes, path, scope, receive, send)
                 return
         await self._aws(scope, receive, send, path)
 
@@ -207,6 +219,14 @@ def _connections_path(path: str) -> bool:
         return False
     parts = path.split("/", 3)
     return len(parts) == 4 and parts[2] in ("@connections", "%40connections")
+
+
+def _host(scope: Scope) -> bytes:
+    """The Host header's name, lowercase, without its port (b"" when there is none)."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return (value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value).lower()
+    return b""
 
 
 def function_url_target(scope: Scope, path: str) -> tuple[str, str] | None:

@@ -24,13 +24,14 @@ from overcast.gateway.events import (
     extended_request_id,
     headers_v1,
     headers_v2,
+    path_prefix,
     proxy_event_v1,
     proxy_event_v2,
     query_v1,
     query_v2,
     request_time,
+    rest_event_path,
     route_key,
-    stage_path_prefix,
 )
 from overcast.gateway.request import GatewayRequest, RouteMatch
 
@@ -103,7 +104,7 @@ def event_json_v1(
         event = proxy_event_v1(match, request, authorizer=authorizer, api_key_id=api_key_id, api_key=api_key)
         return event_json(event)
     parts = text if text is not None else RouteText(api, route)
-    prefix = stage_path_prefix(api)
+    prefix = path_prefix(api, request)
     headers, multi_headers, content_type, user_agent = headers_v1(request)
     query, multi_query = query_v1(request)
     body, is_base64 = event_body(api, request, content_type)
@@ -115,7 +116,7 @@ def event_json_v1(
         (
             parts.head,
             ',"path":',
-            _text(request.path),
+            _text(rest_event_path(request)),
             ',"httpMethod":',
             method,
             ',"headers":',
@@ -174,7 +175,7 @@ def event_json_v2(
     if authorizer is not None:
         return event_json(proxy_event_v2(match, request, authorizer=authorizer))
     parts = text if text is not None else RouteText(api, route)
-    path = _text(stage_path_prefix(api) + request.path)
+    path = _text(path_prefix(api, request) + request.path)
     domain = domain_name(request.host)
     headers, cookies, content_type = headers_v2(request)
     body, is_base64 = event_body(api, request, content_type)

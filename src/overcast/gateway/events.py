@@ -78,6 +78,19 @@ def stage_path_prefix(api: DeployedApi) -> str:
     return "" if api.stage == "$default" else f"/{api.stage}"
 
 
+def path_prefix(api: DeployedApi, request: GatewayRequest) -> str:
+    """What the request's path held before the API's own path: the stage segment, or through a custom domain
+    the mapping's base path (and a stage the path named), which events show as sent."""
+    return request.stage_prefix if request.custom_domain else stage_path_prefix(api)
+
+
+def rest_event_path(request: GatewayRequest) -> str:
+    """A REST event's top-level `path`: the path after the stage; through a custom domain the whole path
+    with its base path, as API Gateway sends it (the base path is stripped only to select the resource:
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html)."""
+    return request.stage_prefix + request.path if request.custom_domain else request.path
+
+
 _last_extended: tuple[str, str] = ("", "")  # a request's extended id is asked for up to three times in a row
 
 
@@ -258,7 +271,7 @@ def proxy_event_v1(
     """
     api, route = match.api, match.route
     rest = api.kind is ApiKind.REST
-    prefix = stage_path_prefix(api)
+    prefix = path_prefix(api, request)
     headers, multi_headers, content_type, user_agent = headers_v1(request)
     query, multi_query = _single_and_multi(_query(request))
     body, is_base64 = event_body(api, request, content_type)
@@ -297,7 +310,7 @@ def proxy_event_v1(
         {
             "resource": route.path,
             # REST: the path after the stage; HTTP APIs' 1.0 path keeps the stage segment.
-            "path": request.path if rest else prefix + request.path,
+            "path": rest_event_path(request) if rest else prefix + request.path,
             "httpMethod": request.method,
             "headers": headers,
             "multiValueHeaders": multi_headers,
@@ -332,7 +345,7 @@ def proxy_event_v2(
     """
     api, route = match.api, match.route
     # rawPath and http.path keep the stage segment of a named stage ("/prod/pets"), as AWS sends them.
-    path = stage_path_prefix(api) + request.path
+    path = path_prefix(api, request) + request.path
     key = route_key(route)
     domain = domain_name(request.host)
     headers, cookies, content_type = headers_v2(request)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
 from overcast.apis.deployed import ApiKind, DeployedApi, KeyPlan
+from overcast.apis.domains import Route, select_route
 from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
@@ -121,8 +122,26 @@ class Gateway:
 
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
-    async def __call__(self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """One execute-api request, and the data plane's one error boundary."""
+    async def serve_domain(
+        self, routes: tuple[Route, ...], path: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """One request to a custom domain name: the API mapping its path selects serves the rest of the path;
+        a path no mapping selects is Forbidden, as API Gateway answers it."""
+        found = select_route(routes, path)
+        if found is None:
+            out = [(b"content-type", b"application/json"), (b"x-amzn-errortype", b"ForbiddenException")]
+            out.append((b"x-amzn-requestid", new_request_id().encode()))
+            await send({"type": "http.response.start", "status": 403, "headers": out})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else _FORBIDDEN})
+            return
+        route, rest = found
+        await self(route.api_id, rest, scope, receive, send, route)
+
+    async def __call__(
+        self, api_id: str, path: str, scope: Scope, receive: Receive, send: Send, route: Route | None = None
+    ) -> None:
+        """One execute-api request (`route`: the custom domain's mapping it came through), and the data plane's
+        one error boundary."""
         method = scope["method"]
         answer = Answer(self.clock.monotonic())
         try:
@@ -134,7 +153,7 @@ class Gateway:
             port = server[1] if server and len(server) > 1 and server[1] else 80
             headers, host = self._request_headers(scope["headers"], source_ip, port, scope.get("scheme", "http"))
             query = scope.get("query_string", b"").decode("latin-1")
-            await self._answer(answer, api_id, method, path, query, headers, body, source_ip, host, too_large)
+            await self._answer(answer, api_id, method, path, query, headers, body, source_ip, host, too_large, route)
             start = response_start(answer.result.status, answer.result.headers, answer.result.body)
         except Exception:
             start = self._internal_error(answer)
@@ -275,6 +294,21 @@ class Gateway:
                 return api, "", path or "/"
         return None
 
+    async def find_mapped(self, route: Route, path: str) -> tuple[DeployedApi, str, str] | None:
+        """`find` for a request through a custom domain's mapping: its stage, or the stage the path names when
+        the mapping has none; the prefix holds the mapping's key (and then the stage)."""
+        prefix = "/" + route.key if route.key else ""
+        if not route.stage:
+            found = await self.find(route.api_id, path)
+            return None if found is None else (found[0], prefix + found[1], found[2])
+        for source in self.sources:
+            api = source.deployed(route.api_id, route.stage)
+            if inspect.isawaitable(api):
+                api = await api
+            if api is not None:
+                return api, prefix, path
+        return None
+
     async def handle(
         self,
         api_id: str,
@@ -306,8 +340,9 @@ class Gateway:
         source_ip: str,
         host: str,
         too_large: bool,
+        route: Route | None = None,
     ) -> None:
-        found = await self.find(api_id, path)
+        found = await self.find(api_id, path) if route is None else await self.find_mapped(route, path)
         if found is None:
             request_id = new_request_id()
             if self.rest_api_exists is not None and await self.rest_api_exists(api_id):
@@ -322,11 +357,14 @@ class Gateway:
             answer.result = GatewayResult(404, out, _NOT_FOUND)
             return
         api, prefix, rest = found
+        if route is not None:  # requestContext.domainName names the custom domain (not its .localhost alias)
+            host = route.domain
         rest_kind = api.kind is ApiKind.REST
         request_id = new_request_id() if rest_kind else http_request_id()
         request = GatewayRequest(
-            method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix
-        )
+            method, rest, raw_query, headers, body, source_ip, host, request_id, int(self.clock.now() * 1000), prefix,
+            route is not None,
+        )  # fmt: skip
         trace = Trace()
         answer.api, answer.request, answer.trace = api, request, trace
         result = await self._pipeline(api, request, trace, too_large)

@@ -20,6 +20,8 @@ class GatewayRequest:
     request_id: str
     time_epoch_ms: int  # when the gateway received it (the injected clock)
     stage_prefix: str = ""  # the path before `path` that named the stage ("/prod", or "" for $default)
+    # Through a custom domain (stage_prefix then holds the mapping's key, "/v1", and the stage if the path named it).
+    custom_domain: bool = False
 
     def header(self, name: str) -> str | None:
         """The header's values joined with ",", as HTTP APIs' payload 2.0 presents them; None if absent."""

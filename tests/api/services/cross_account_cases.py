@@ -235,6 +235,12 @@ def _rest(params: Params) -> Case:
 
 
 API: Params = lambda r: {"restApiId": r["rest_api"]}  # noqa: E731
+DOMAIN: Params = lambda r: {"domainName": r["domain"]}  # noqa: E731
+BASE_PATH: Params = lambda r: {**DOMAIN(r), "basePath": "(none)"}  # noqa: E731
+LINK: Params = lambda r: {"vpcLinkId": r["vpc_link"]}  # noqa: E731
+CERTIFICATE: Params = lambda r: {"clientCertificateId": r["client_certificate"]}  # noqa: E731
+DOC: Params = lambda r: {**API(r), "documentationPartId": r["documentation_part"]}  # noqa: E731
+DESCRIBED = {"patchOperations": [{"op": "replace", "path": "/description", "value": "b"}]}
 RES: Params = lambda r: {"restApiId": r["rest_api"], "resourceId": r["rest_resource"]}  # noqa: E731
 METHOD: Params = lambda r: {**RES(r), "httpMethod": "GET"}  # noqa: E731
 STATUS: Params = lambda r: {**METHOD(r), "statusCode": "200"}  # noqa: E731
@@ -396,10 +402,52 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
             ),
         ),
     },
+    {
+        "GetDomainName": (_rest(DOMAIN),),
+        "UpdateDomainName": (
+            _rest(
+                lambda r: {
+                    **DOMAIN(r),
+                    "patchOperations": [{"op": "replace", "path": "/securityPolicy", "value": "TLS_1_0"}],
+                }
+            ),
+        ),
+        "DeleteDomainName": (_rest(DOMAIN),),
+        # B's own REST API mapped on A's domain: the domain is looked up in B's account.
+        "CreateBasePathMapping": (_rest(lambda r: {**DOMAIN(r), "basePath": "b", "restApiId": r["rest_api"]}),),
+        "GetBasePathMapping": (_rest(BASE_PATH),),
+        "GetBasePathMappings": (_rest(DOMAIN),),
+        "UpdateBasePathMapping": (
+            _rest(
+                lambda r: {**BASE_PATH(r), "patchOperations": [{"op": "replace", "path": "/basePath", "value": "b"}]}
+            ),
+        ),
+        "DeleteBasePathMapping": (_rest(BASE_PATH),),
+        "GetVpcLink": (_rest(LINK),),
+        "UpdateVpcLink": (
+            _rest(lambda r: {**LINK(r), "patchOperations": [{"op": "replace", "path": "/name", "value": "b"}]}),
+        ),
+        "DeleteVpcLink": (_rest(LINK),),
+        "GetClientCertificate": (_rest(CERTIFICATE),),
+        "UpdateClientCertificate": (_rest(lambda r: {**CERTIFICATE(r), **DESCRIBED}),),
+        "DeleteClientCertificate": (_rest(CERTIFICATE),),
+        "CreateDocumentationPart": (
+            _rest(lambda r: {**API(r), "location": {"type": "MODEL", "name": "B"}, "properties": "{}"}),
+        ),
+        "GetDocumentationPart": (_rest(DOC),),
+        "GetDocumentationParts": (_rest(API),),
+        "UpdateDocumentationPart": (
+            _rest(lambda r: {**DOC(r), "patchOperations": [{"op": "replace", "path": "/properties", "value": "{}"}]}),
+        ),
+        "DeleteDocumentationPart": (_rest(DOC),),
+    },
     _tagged(lambda r: f"/restapis/{r['rest_api']}"),
     _tagged(lambda r: f"/restapis/{r['rest_api']}/stages/prod"),
     _tagged(lambda r: f"/apikeys/{r['api_key']}"),
     _tagged(lambda r: f"/usageplans/{r['usage_plan']}"),
+    _tagged(lambda r: f"/domainnames/{r['domain']}"),
+    _tagged(lambda r: f"/vpclinks/{r['vpc_link']}"),
+    _tagged(lambda r: f"/clientcertificates/{r['client_certificate']}"),
 )
 
 V2: Params = lambda r: {"ApiId": r["http_api"]}  # noqa: E731
@@ -409,6 +457,10 @@ V2_INTEGRATION: Params = lambda r: {**V2(r), "IntegrationId": r["integration"]} 
 V2_AUTH: Params = lambda r: {**V2(r), "AuthorizerId": r["http_authorizer"]}  # noqa: E731
 V2_DEPLOY: Params = lambda r: {**V2(r), "DeploymentId": r["http_deployment"]}  # noqa: E731
 V2_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}")}  # noqa: E731
+V2_DOMAIN: Params = lambda r: {"DomainName": r["domain"]}  # noqa: E731
+V2_DOMAIN_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/domainnames/{r['domain']}")}  # noqa: E731
+V2_LINK_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/vpclinks/{r['http_vpc_link']}")}  # noqa: E731
+V2_MAPPING: Params = lambda r: {**V2_DOMAIN(r), "ApiMappingId": r["api_mapping"]}  # noqa: E731
 V2_STAGE_ARN: Params = lambda r: {"ResourceArn": rest_arn(f"/apis/{r['http_api']}/stages/prod")}  # noqa: E731
 
 APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
@@ -471,12 +523,27 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
     "DeleteStage": (_rest(V2_STAGE),),
     "DeleteAccessLogSettings": (_rest(V2_STAGE),),
     "DeleteRouteSettings": (_rest(lambda r: {**V2_STAGE(r), "RouteKey": "GET /p"}),),
-    "GetTags": (_rest(V2_ARN), _rest(V2_STAGE_ARN)),
+    "GetTags": (_rest(V2_ARN), _rest(V2_STAGE_ARN), _rest(V2_DOMAIN_ARN), _rest(V2_LINK_ARN)),
     "TagResource": (
         _rest(lambda r: {**V2_ARN(r), "Tags": {"owner": "b"}}),
         _rest(lambda r: {**V2_STAGE_ARN(r), "Tags": {"owner": "b"}}),
+        _rest(lambda r: {**V2_DOMAIN_ARN(r), "Tags": {"owner": "b"}}),
+        _rest(lambda r: {**V2_LINK_ARN(r), "Tags": {"owner": "b"}}),
     ),
     "UntagResource": (_rest(lambda r: {**V2_ARN(r), "TagKeys": ["owner"]}),),
+    "GetDomainName": (_rest(V2_DOMAIN),),
+    "UpdateDomainName": (_rest(lambda r: {**V2_DOMAIN(r), "RoutingMode": "API_MAPPING_ONLY"}),),
+    "DeleteDomainName": (_rest(V2_DOMAIN),),
+    "CreateApiMapping": (
+        _rest(lambda r: {**V2_DOMAIN(r), "ApiId": r["http_api"], "Stage": "prod", "ApiMappingKey": "b"}),
+    ),
+    "GetApiMapping": (_rest(V2_MAPPING),),
+    "GetApiMappings": (_rest(V2_DOMAIN),),
+    "UpdateApiMapping": (_rest(lambda r: {**V2_MAPPING(r), "ApiId": r["http_api"]}),),
+    "DeleteApiMapping": (_rest(V2_MAPPING),),
+    "GetVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"]}),),
+    "UpdateVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"], "Name": "b"}),),
+    "DeleteVpcLink": (_rest(lambda r: {"VpcLinkId": r["http_vpc_link"]}),),
 }
 
 
@@ -538,11 +605,23 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "GetApiKeys": {"includeValues": True},
         "GetUsagePlans": {},
         "CreateApiKey": None,  # a new key, named by the caller
+        "GetDomainNames": {},
+        "CreateDomainName": None,  # a new domain name, in the caller's account
+        "GetVpcLinks": {},
+        "CreateVpcLink": None,  # a new link, in the caller's account
+        "GetClientCertificates": {},
+        "GenerateClientCertificate": None,  # a new certificate, in the caller's account
+        "GetAccount": {},  # B's own settings
+        "UpdateAccount": None,  # B's own settings
         "ImportRestApi": None,  # a new API from the body given
     },
     "apigatewayv2": {
         "GetApis": {},
         "CreateApi": None,  # a new API (a quick-create target is only checked when invoked)
+        "GetDomainNames": {},
+        "CreateDomainName": None,  # a new domain name, in the caller's account
+        "GetVpcLinks": {},
+        "CreateVpcLink": None,  # a new link, in the caller's account
         "ImportApi": None,  # a new API from the body given
     },
     "logs": {

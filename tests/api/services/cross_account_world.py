@@ -35,6 +35,7 @@ def build(a: Clients) -> Resources:
     _step_functions(a["stepfunctions"], r, tag)
     _rest_api(a["apigateway"], r, tag)
     _http_api(a["apigatewayv2"], r, tag)
+    _domain(a["apigateway"], a["apigatewayv2"], r, tag)
     _logs(a["logs"], r, tag)
     return r
 
@@ -119,6 +120,26 @@ def _http_api(v2: Any, r: Resources, tag: str) -> None:
     r["http_deployment"] = v2.create_deployment(ApiId=api_id, StageName="prod")["DeploymentId"]
 
 
+def _domain(apigw: Any, v2: Any, r: Resources, tag: str) -> None:
+    """A custom domain name, its root mapped to the REST API's prod stage and `h` to the HTTP API's."""
+    r["domain"] = name = f"dom-{tag}.example.com"
+    apigw.create_domain_name(domainName=name, endpointConfiguration={"types": ["REGIONAL"]}, tags={"owner": "a"})
+    apigw.create_base_path_mapping(domainName=name, restApiId=r["rest_api"], stage="prod")
+    made = v2.create_api_mapping(DomainName=name, ApiId=r["http_api"], Stage="prod", ApiMappingKey="h")
+    r["api_mapping"] = made["ApiMappingId"]
+    nlb = f"arn:aws:elasticloadbalancing:{REGION}:{A}:loadbalancer/net/nlb/0123456789abcdef"
+    r["vpc_link"] = apigw.create_vpc_link(name=f"link-{tag}", targetArns=[nlb], tags={"owner": "a"})["id"]
+    r["client_certificate"] = apigw.generate_client_certificate(description="a", tags={"owner": "a"})[
+        "clientCertificateId"
+    ]
+    r["documentation_part"] = apigw.create_documentation_part(
+        restApiId=r["rest_api"], location={"type": "API"}, properties='{"a": 1}'
+    )["id"]
+    r["http_vpc_link"] = v2.create_vpc_link(Name=f"link-{tag}", SubnetIds=["subnet-a"], Tags={"owner": "a"})[
+        "VpcLinkId"
+    ]
+
+
 def _logs(logs: Any, r: Resources, tag: str) -> None:
     r["log_group"] = group = f"/a/{tag}"
     logs.create_log_group(logGroupName=group, tags={"owner": "a"})
@@ -196,6 +217,11 @@ def _rest_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "usage": lambda: apigw.get_usage(usagePlanId=r["usage_plan"], startDate="2026-01-01", endDate="2026-01-02"),
         "api tags": lambda: apigw.get_tags(resourceArn=rest_arn(f"/restapis/{api}")),
         "stage tags": lambda: apigw.get_tags(resourceArn=rest_arn(f"/restapis/{api}/stages/prod")),
+        "domain": lambda: apigw.get_domain_name(domainName=r["domain"]),
+        "base path mappings": lambda: apigw.get_base_path_mappings(domainName=r["domain"]),
+        "vpc link": lambda: apigw.get_vpc_link(vpcLinkId=r["vpc_link"]),
+        "client certificate": lambda: apigw.get_client_certificate(clientCertificateId=r["client_certificate"]),
+        "documentation parts": lambda: apigw.get_documentation_parts(restApiId=api),
     }
 
 
@@ -209,6 +235,9 @@ def _http_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "stages": lambda: v2.get_stages(ApiId=api),
         "deployments": lambda: v2.get_deployments(ApiId=api),
         "tags": lambda: v2.get_tags(ResourceArn=rest_arn(f"/apis/{api}")),
+        "domain": lambda: v2.get_domain_name(DomainName=r["domain"]),
+        "api mappings": lambda: v2.get_api_mappings(DomainName=r["domain"]),
+        "vpc link": lambda: v2.get_vpc_link(VpcLinkId=r["http_vpc_link"]),
     }
 
 

@@ -1,7 +1,7 @@
 """What carries tags in API Gateway (v1), under which ARNs, with API Gateway's limits.
 
 REST APIs, their stages, API keys and usage plans carry tags (client certificates, domain names
-and VPC links would too; Overcast has none of them). Their tags live in the kit's one table
+and VPC links too, resolved by apis/taggable.py). Their tags live in the kit's one table
 under the resource's ARN, `arn:<partition>:apigateway:<region>::/restapis/<id>` and so on: API
 Gateway's ARNs name no account, and ids are unique across accounts here, so the ARN is the
 resource's own. An ARN is resolved in the caller's account and region only: another account's
