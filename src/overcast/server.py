@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import gc
@@ -42,6 +41,7 @@ from overcast.api.http_protocol import http_protocol
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.api.socket_protocol import SocketProtocol
+from overcast.apigateway_part import WebSocketsOnFirstUse, build_api_gateway
 from overcast.billing.metering import Meter
 from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
@@ -62,9 +62,6 @@ from overcast.store import Store, open_store
 from overcast.store.migrations import components
 
 if TYPE_CHECKING:
-    from overcast.apis.httpapi import HttpApis
-    from overcast.apis.restapi import RestApis
-    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
 
@@ -219,33 +216,12 @@ async def _compose(system: Overcast) -> None:
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
     edge.function_urls = _function_urls(system)
-    edge.websockets = _WebSocketsOnFirstUse(system)
+    edge.websockets = WebSocketsOnFirstUse(system)
     if "apidomains" in await components(store):  # the edge must know an earlier run's custom domains' hosts
         from overcast.apis.domains import any_domain
 
         if await any_domain(store):
             await system.parts["apigateway"].ready()
-
-
-class _WebSocketsOnFirstUse:
-    """The edge's WebSocket APIs until API Gateway's part is built: the first handshake or `@connections`
-    request builds it, then each is passed to the connections it made (`system.websockets`)."""
-
-    def __init__(self, system: Overcast) -> None:
-        self.system = system
-
-    async def _ready(self) -> WebSockets:
-        await self.system.parts["apigateway"].ready()
-        assert self.system.websockets is not None
-        if self.system.edge is not None:
-            self.system.edge.websockets = self.system.websockets
-        return self.system.websockets
-
-    async def connect(self, api_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
-        await (await self._ready()).connect(api_id, path, scope, receive, send)
-
-    async def manage(self, api_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
-        await (await self._ready()).manage(api_id, path, scope, receive, send)
 
 
 async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]:
@@ -262,7 +238,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
-        "API Gateway", lambda: _api_gateway(system, store, invoker)
+        "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
@@ -307,144 +283,6 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
-
-
-async def _api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
-    """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
-    from overcast.api.services import (
-        apigateway,
-        apigateway_domains,
-        apigateway_stored,
-        apigatewayv2,
-        apigatewayv2_domains,
-        apigatewayv2_vpc_links,
-    )
-    from overcast.apis import account_settings, client_certificates, documentation, vpc_links
-    from overcast.apis.domains import Domains
-    from overcast.apis.errors import NotFound
-    from overcast.apis.httpapi import HttpApis, endpoint_for
-    from overcast.apis.restapi import RestApis
-    from overcast.apis.stored import StoredRecords
-    from overcast.apis.taggable import resolving
-
-    httpapis = HttpApis(store, system.clock, endpoint_for(system.url))
-    await httpapis.start()
-    restapis = RestApis(store, system.clock)
-    await restapis.start()
-    gateway = system.gateway = await _gateway(system, store, invoker, restapis, httpapis)
-    from overcast.gateway.websockets import WebSockets
-
-    websockets = system.websockets = WebSockets(httpapis, invoker, system.clock)
-    system.closers.append(websockets.close)
-
-    async def flush(api_id: str, stage: str) -> None:  # FlushStageCache
-        if gateway.cache is not None:
-            gateway.cache.flush(api_id, stage)
-
-    async def flush_authorizers(api_id: str, stage: str) -> None:  # FlushStageAuthorizersCache
-        if gateway.authorizers is not None:
-            gateway.authorizers.flush(api_id, stage)
-
-    async def stage_check(ctx: RequestContext, api_id: str, stage: str) -> bool | None:
-        """Whether the caller's REST or HTTP API `api_id` has `stage` (None: no such API), for API mappings."""
-        try:
-            return stage in (await restapis.read(ctx, api_id)).stages
-        except NotFound:
-            pass
-        try:
-            await httpapis.api(ctx, api_id)
-        except NotFound:
-            return None
-        return stage in await httpapis.stage_names(api_id)
-
-    domains = Domains(store, system.clock, stage_check)
-    await domains.start()
-    if system.edge is not None:  # requests whose Host is a custom domain name go to the data plane
-        system.edge.domain_hosts = domains.hosts
-        system.edge.custom_domains = gateway.serve_domain
-    clock = system.clock
-
-    async def rest_api_exists(ctx: RequestContext, api_id: str) -> None:
-        await restapis.read(ctx, api_id)  # NotFoundException when the caller has no such REST API
-
-    stored = apigateway_stored.Stored(
-        StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found, "vpclinks"),
-        StoredRecords(
-            store, clock, "clientcertificate", client_certificates.ClientCertificate,
-            client_certificates.certificate_not_found, "clientcertificates",
-        ),
-        StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
-        StoredRecords(store, clock, "account", account_settings.AccountSettings, lambda _: NotFound("No account")),
-        rest_api_exists,
-        clock,
-    )  # fmt: skip
-    http_links = StoredRecords(
-        store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found, "vpclinks"
-    )
-    await http_links.start()  # one table holds every kind of stored record
-    # Their tags, and domain names', through either API's TagResource / UntagResource / GetTags.
-    restapis.tagging = dataclasses.replace(restapis.tagging, resolve=resolving(restapis.tagging.resolve))
-    httpapis.tagging = dataclasses.replace(httpapis.tagging, resolve=resolving(httpapis.tagging.resolve))
-    system.tables["apigateway"] = {
-        **apigateway.operations(
-            restapis,
-            flush=flush,
-            usage=gateway.usage,
-            flush_authorizers=flush_authorizers,
-            test_invoke=gateway.test_invoke,
-        ),
-        **apigateway_domains.operations(domains),
-        **apigateway_stored.operations(stored),
-    }
-    system.tables["apigatewayv2"] = {
-        **apigatewayv2.operations(httpapis),
-        **apigatewayv2_domains.operations(domains),
-        **apigatewayv2_vpc_links.operations(http_links),
-    }
-
-
-async def _gateway(
-    system: Overcast, store: Store, invoker: InvokeService, restapis: RestApis, httpapis: HttpApis
-) -> Gateway:
-    """API Gateway's data plane over both control planes' published stages."""
-    from overcast.gateway.access_logs import AccessLogs
-    from overcast.gateway.authorizers import Authorizers
-    from overcast.gateway.cache import ResponseCache
-    from overcast.gateway.front_door import Gateway
-    from overcast.gateway.integrations import Integrations
-    from overcast.gateway.throttles import Throttles
-    from overcast.gateway.usage import Usage
-    from overcast.observe.metrics import Metrics
-
-    clock = system.clock
-    integrations = Integrations(invoker)  # its HTTP client (HTTP_PROXY backends) is made on first use
-    system.closers.append(integrations.close)
-    authorizers = Authorizers(integrations.invoke_function, clock)  # so is the JWKS client
-    system.closers.append(authorizers.aclose)
-    usage = Usage(store, clock)
-    await usage.start()
-    system.closers.append(usage.close)
-    metrics = Metrics(store, clock)
-    await metrics.start()
-    system.closers.append(metrics.close)
-    observers = []
-    if system.logs is not None:  # stages' access logs go to their log groups
-        access_logs = AccessLogs(system.logs, clock)
-        system.closers.append(access_logs.close)
-        observers.append(access_logs)
-    return Gateway(
-        [restapis, httpapis],
-        integrations,
-        clock,
-        authorizers=authorizers,
-        throttles=Throttles(clock),
-        key_plans=restapis,
-        usage=usage,
-        cache=ResponseCache(clock),
-        metrics=metrics,
-        observers=observers,
-        rest_api_exists=restapis.exists,
-    )
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
