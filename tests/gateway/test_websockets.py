@@ -1,11 +1,13 @@
 """WebSocket APIs through the real server: a real WebSocket client (the `websockets` library) connects, sends
-and receives, and functions push to it through `@connections` with boto3's apigatewaymanagementapi client.
+and receives, and functions push to it through `@connections` (the test itself with boto3's
+apigatewaymanagementapi client).
 
 One function serves every route: `$connect` refuses a client whose query names `refuse` (its answer's body is
 its own event, so the client sees what `$connect` received), `echo` posts the message and its event back
 through `@connections`, `$default` answers through its route response (two-way), and `$disconnect` posts
 its event to the connection the function's WATCH variable names. Overcast's Python runtime has no boto3 of
-its own, so the function finds the test's (SDK_PATH): AWS's Python runtimes include it.
+its own yet (AWS's Python runtimes include it), so the function sends PostToConnection's request itself,
+as the SDK sends it (Overcast does not check signatures); a function cannot see the test's packages.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,15 +29,14 @@ from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
 
 HANDLER = """
-import json, os, sys
+import json, os, urllib.parse, urllib.request
 
-sys.path.append(os.environ["SDK_PATH"])  # boto3, as AWS's Python runtimes include it
-import boto3
-
-def connections(event):
+def post_to_connection(event, connection_id, data):
+    # @connections' PostToConnection: POST <stage>/@connections/<id> with the data as the body.
     ctx = event["requestContext"]
-    url = os.environ["AWS_ENDPOINT_URL"] + "/_aws/execute-api/" + ctx["apiId"] + "/" + ctx["stage"]
-    return boto3.client("apigatewaymanagementapi", endpoint_url=url)
+    url = (os.environ["AWS_ENDPOINT_URL"] + "/_aws/execute-api/" + ctx["apiId"] + "/" + ctx["stage"]
+           + "/@connections/" + urllib.parse.quote(connection_id, safe=""))
+    urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=10).read()
 
 def handler(event, context):
     if event.get("type") == "REQUEST":  # the $connect authorizer of the guarded API
@@ -54,22 +54,19 @@ def handler(event, context):
     if route == "$disconnect":
         watcher = os.environ.get("WATCH")
         if watcher:
-            connections(event).post_to_connection(ConnectionId=watcher, Data=json.dumps(event).encode())
+            post_to_connection(event, watcher, json.dumps(event).encode())
         return {"statusCode": 200}
     if route == "echo":
         message = json.loads(event["body"])
         out = json.dumps({"echo": message, "event": event}).encode()
-        connections(event).post_to_connection(ConnectionId=ctx["connectionId"], Data=out)
+        post_to_connection(event, ctx["connectionId"], out)
         return {"statusCode": 200}
     return {"statusCode": 200, "body": json.dumps({"default": event["body"], "routeKey": route})}
 """
 
 
-SDK = {"SDK_PATH": str(Path(boto3.__file__).parent.parent)}
-
-
 def configure(lam: Any, function_arn: str, variables: dict[str, str]) -> None:
-    lam.update_function_configuration(FunctionName=function_arn, Environment={"Variables": {**SDK, **variables}})
+    lam.update_function_configuration(FunctionName=function_arn, Environment={"Variables": variables})
     lam.get_waiter("function_updated_v2").wait(FunctionName=function_arn)
 
 
