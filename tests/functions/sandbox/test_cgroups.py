@@ -259,3 +259,21 @@ def test_a_real_v2_cgroup_freezes_thaws_and_is_killed_frozen() -> None:
         cgroup.remove()  # kills the frozen process
         assert spinner.wait(timeout=30) == -9
     assert not cgroup.dirs[""].exists()
+
+
+def test_the_init_phase_runs_on_a_full_vcpu_then_at_the_functions_share(tmp_path: Path) -> None:
+    """On AWS an on-demand function's init runs on a full vCPU, unthrottled; then at its memory's share."""
+    for controller in ("memory", "cpu", "pids"):
+        (tmp_path / controller).mkdir()
+    layout = CgroupLayout.detect(tmp_path, V1_SELF)
+    assert layout is not None
+    layout.prepare()
+    cgroup = Cgroup.create(layout, "2-1")
+    cpu = tmp_path / "cpu/overcast/2-1"
+    cgroup.set_limits(128, 1769, 1024, 5000, init_burst=True)
+    assert ((cpu / "cpu.cfs_quota_us").read_text(), (cpu / "cpu.cfs_period_us").read_text()) == ("5000", "5000")
+    assert (tmp_path / "memory/process_api/abc/overcast/2-1/memory.limit_in_bytes").read_text() == str(128 << 20)
+    cgroup.set_cpu(128, 1769, 5000)
+    assert ((cpu / "cpu.cfs_quota_us").read_text(), (cpu / "cpu.cfs_period_us").read_text()) == ("1000", "13821")
+    cgroup.set_limits(3008, 1769, 1024, 5000, init_burst=True)  # above one vCPU: its own share from the start
+    assert (cpu / "cpu.cfs_quota_us").read_text() == "8501"

@@ -267,7 +267,12 @@ class CustomInstance:
             asyncio.ensure_future(self._pump(process.stderr)),
             asyncio.ensure_future(self._watch(process, api, self._exit_code)),
         ]
-        self._settle(await api.wait_initialized(INIT_TIMEOUT_S), started)
+        try:
+            self._settle(await api.wait_initialized(INIT_TIMEOUT_S), started)
+        finally:
+            finish_init = getattr(process, "finish_init", None)
+            if callable(finish_init):
+                finish_init()  # the init phase's CPU burst ends (sandbox/processes.py)
 
     def _settle(self, outcome: InitOutcome, started: float) -> None:
         if outcome.status == "timeout":

@@ -224,8 +224,23 @@ class Cgroup:
         for path in self.dirs.values():
             (path / "cgroup.procs").write_text(str(pid))
 
-    def set_limits(self, memory_mb: int, mb_per_cpu: int, pids_max: int, cpu_period_us: int) -> None:
+    def set_limits(
+        self, memory_mb: int, mb_per_cpu: int, pids_max: int, cpu_period_us: int, *, init_burst: bool = False
+    ) -> None:
+        """The function's limits; with `init_burst`, a CPU share of at least one full vCPU until `set_cpu`
+        gives the function its own (its init phase: see LocalSandboxes._claim)."""
         writes = limit_writes(self.layout.version, memory_mb, mb_per_cpu, pids_max, cpu_period_us)
+        if init_burst and memory_mb < mb_per_cpu:
+            burst = limit_writes(self.layout.version, mb_per_cpu, mb_per_cpu, pids_max, cpu_period_us)
+            writes = [w for w in writes if w[0] != "cpu"] + [w for w in burst if w[0] == "cpu"]
+        self._write(writes)
+
+    def set_cpu(self, memory_mb: int, mb_per_cpu: int, cpu_period_us: int) -> None:
+        """The CPU share of `memory_mb` (the init phase's burst ends)."""
+        writes = limit_writes(self.layout.version, memory_mb, mb_per_cpu, 0, cpu_period_us)
+        self._write([w for w in writes if w[0] == "cpu"])
+
+    def _write(self, writes: list[tuple[str, str, str]]) -> None:
         for controller, filename, value in writes:
             target = self._dir(controller) / filename
             try:

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,8 @@ class SandboxedProcess:
         # takes it), and what Overcast serves on the others (sandbox/network.py): they end with it.
         self.listeners = vessel.listeners
         self.network = vessel.network
+        # Ends the init phase's CPU burst (LocalSandboxes._claim sets it): called once init is over.
+        self.end_init: Callable[[], None] | None = None
         # Frozen by its cgroup's freezer where the cgroup has one; else stopped by signals to its
         # process group (the instance leads its own session), which a process that leaves the group
         # escapes: LocalSandboxes.freezer says which in `overcast status`.
@@ -121,6 +124,13 @@ class SandboxedProcess:
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGCONT)
+
+    def finish_init(self) -> None:
+        """The init phase is over: from now on the instance runs at its function's CPU share."""
+        end, self.end_init = self.end_init, None
+        if end is not None and not self._exited.done():
+            with contextlib.suppress(OSError):
+                end()
 
     def take_listener(self, name: str) -> socket.socket | None:
         """A listener of the instance's network namespace, for the caller to serve from now on."""
