@@ -21,7 +21,7 @@ import inspect
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from overcast.api.request_body import read_body
@@ -32,26 +32,17 @@ from overcast.arn import new_request_id
 from overcast.clock import Clock
 from overcast.gateway import cache as caching
 from overcast.gateway import cors
-from overcast.gateway.access_logs import request_variables
 from overcast.gateway.authorizers import Authorizers, AuthResult
-from overcast.gateway.authorizers.identity import source_arn
-from overcast.gateway.event_text import event_json_v1, event_json_v2
+from overcast.gateway.backends import Backends, Refused
 from overcast.gateway.gateway_responses import Failure, customise, failure
-from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout
-from overcast.gateway.mapping import Exchange, NoIntegrationResponse, UnsupportedMediaType
+from overcast.gateway.integrations import Integrations
 from overcast.gateway.measures import NAMESPACE, request_data
-from overcast.gateway.parameter_mapping import map_request, map_response
 from overcast.gateway.prepared import Prepared, PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
 from overcast.gateway.request_ids import http_request_id, id_headers, request_id_of
 from overcast.gateway.responses import (
     GatewayResult,
-    function_error_result,
-    map_response_http_v1,
-    map_response_v1,
-    map_response_v2,
 )
-from overcast.gateway.templates import TemplateFailure
 from overcast.gateway.throttles import Throttles, request_limits
 from overcast.gateway.trace import INTERNAL_ERROR, Answer, Observer, Trace
 from overcast.gateway.usage import Usage
@@ -67,7 +58,6 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _ALLOWED = AuthResult(allowed=True)
 _NOT_FOUND = b'{"message":"Not Found"}'
 _FORBIDDEN = b'{"message":"Forbidden"}'
-_MAPPED = frozenset({"AWS", "HTTP", "MOCK"})  # REST integrations whose requests and answers templates map
 _FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"})
 # Ids need to be unique, not secret: a PRNG seeded from the OS once costs far less than os.urandom per request.
 _ids = random.Random()  # trace ids
@@ -107,7 +97,6 @@ class Gateway:
         rest_api_exists: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self.sources = list(sources)
-        self.integrations = integrations
         self.clock = clock
         self.authorizers = authorizers
         self.throttles = throttles
@@ -119,6 +108,16 @@ class Gateway:
         self.max_payload_bytes = max_payload_bytes
         self.rest_api_exists = rest_api_exists
         self.prepared = PreparedApis()  # this gateway's own: route tables, throttle buckets, event text
+        self.backends = Backends(integrations, self.prepared, clock)  # what routes' integrations call
+
+    @property
+    def integrations(self) -> Integrations:
+        """The calls to functions and HTTP endpoints (the backends' own)."""
+        return self.backends.integrations
+
+    @integrations.setter
+    def integrations(self, integrations: Integrations) -> None:
+        self.backends.integrations = integrations
 
     # --- the edge's seam (ASGI) ------------------------------------------------------------------------
 
@@ -484,120 +483,13 @@ class Gateway:
     async def _integrate(
         self, match: RouteMatch, request: GatewayRequest, trace: Trace, auth: AuthResult, plan: KeyPlan | None
     ) -> GatewayResult:
-        api, integration = match.api, match.route.integration
-        kind = api.kind
-        began = self.clock.monotonic()
-        try:
-            if integration.type == "AWS_PROXY":
-                mapped = request
-                if integration.request_parameters and kind is ApiKind.HTTP:
-                    mapped = map_request(match, request, self._context(api, request, trace))[0]
-                result = await self._lambda_proxy(match, mapped, auth, plan)
-            elif integration.type == "HTTP_PROXY":
-                sent, path = request, None
-                if integration.request_parameters and kind is ApiKind.HTTP:
-                    sent, path = map_request(match, request, self._context(api, request, trace))
-                reply = await self.integrations.forward(match, sent, path)
-                result = GatewayResult(reply.status, list(reply.headers), reply.body)
-            elif integration.type in _MAPPED:
-                result = await self._mapped(match, request, auth, plan)
-            else:
-                trace.error = f"integration type {integration.type} is not implemented by Overcast yet"
-                return self._fail(api, request, trace, failure(kind, "API_CONFIGURATION_ERROR"))
-        except UnsupportedMediaType:
-            return self._fail(api, request, trace, failure(kind, "UNSUPPORTED_MEDIA_TYPE"))
-        except (NoIntegrationResponse, TemplateFailure) as exc:
-            # "Execution failed due to configuration error" on AWS: the client sees a 500.
-            result = self._fail(api, request, trace, failure(kind, "API_CONFIGURATION_ERROR"))
-            trace.error = f"Execution failed due to configuration error: {exc}"
+        outcome = await self.backends.call(match, request, trace, auth, plan)
+        if isinstance(outcome, Refused):
+            result = self._fail(match.api, request, trace, outcome.answer)
+            if outcome.error is not None:
+                trace.error = outcome.error
             return result
-        except IntegrationTimeout:
-            return self._fail(api, request, trace, failure(kind, "INTEGRATION_TIMEOUT"))
-        except IntegrationFailure as exc:
-            answer = failure(kind, "INTEGRATION_FAILURE" if kind is ApiKind.HTTP else "DEFAULT_5XX")
-            result = self._fail(api, request, trace, answer)
-            trace.error = str(exc)
-            return result
-        finally:
-            trace.integration_latency_ms = int((self.clock.monotonic() - began) * 1000)
-        trace.integration_status = result.status
-        if integration.response_mappings and kind is ApiKind.HTTP:
-            result = map_response(integration, match, request, result, self._context(api, request, trace, result))
-        return result
-
-    @staticmethod
-    def _context(
-        api: DeployedApi, request: GatewayRequest, trace: Trace, result: GatewayResult | None = None
-    ) -> Callable[[], Mapping[str, Any]]:
-        """The request's $context variables for parameter mapping, worked out only if a mapping reads one."""
-        return lambda: request_variables(api, request, result or GatewayResult(0, [], b""), trace)
-
-    async def _mapped(
-        self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
-    ) -> GatewayResult:
-        """A non-proxy integration (MOCK, HTTP, or AWS for a Lambda function): the request mapped by its
-        template, the answer by the integration response its selection pattern picks (`mapping`)."""
-        api, integration = match.api, match.route.integration
-        exchange = Exchange(
-            match,
-            request,
-            authorizer=auth.request_context_authorizer,
-            api_key_id=plan.key_id if plan is not None else None,
-            api_key=plan.key_value if plan is not None else None,
-        )
-        if integration.type == "MOCK":
-            return exchange.response(str(exchange.mock_status()), b"")
-        body, content_type = exchange.request_body()
-        if integration.type == "HTTP":
-            url, headers = exchange.http_request(content_type)
-            method = request.method if integration.http_method in ("ANY", "") else integration.http_method
-            reply = await self.integrations.send(integration, method, url, headers, body)
-            return exchange.response(str(reply.status), reply.body, reply.headers)
-        # A Lambda function gets the mapped body as its event ({} for none); its errorMessage selects.
-        lambda_reply = await self.integrations.invoke_lambda(
-            api, integration, body or b"{}", lambda: source_arn(match, request)
-        )
-        if lambda_reply.function_error is None:
-            return exchange.response(None, lambda_reply.payload)
-        return exchange.response(_error_message(lambda_reply.payload), lambda_reply.payload)
-
-    async def _lambda_proxy(
-        self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
-    ) -> GatewayResult:
-        api, integration = match.api, match.route.integration
-        text = self.prepared.of(api).route(match.route).text
-        if integration.payload_format_version == "2.0" and api.kind is ApiKind.HTTP:
-            event = event_json_v2(match, request, authorizer=auth.request_context_authorizer, text=text)
-        else:
-            event = event_json_v1(
-                match,
-                request,
-                authorizer=auth.request_context_authorizer,
-                api_key_id=plan.key_id if plan is not None else None,
-                api_key=plan.key_value if plan is not None else None,
-                text=text,
-            )
-        reply = await self.integrations.invoke_lambda(
-            api, integration, event.encode(), lambda: source_arn(match, request)
-        )
-        if reply.function_error is not None:
-            return function_error_result(api.kind)
-        if api.kind is ApiKind.REST:
-            return map_response_v1(
-                reply.payload, binary_media_types=api.binary_media_types, accept=request.header("accept")
-            )
-        if integration.payload_format_version == "2.0":
-            return map_response_v2(reply.payload)
-        return map_response_http_v1(reply.payload)
-
-
-def _error_message(payload: bytes) -> str:
-    """A failed function's errorMessage, which REST integration responses' selection patterns match."""
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", "replace")
-    return str(value.get("errorMessage", "")) if isinstance(value, dict) else str(value)
+        return outcome
 
 
 def _auth_failure(auth: AuthResult) -> Failure:
