@@ -198,7 +198,7 @@ def headers_v2(request: GatewayRequest) -> tuple[dict[str, str], list[str], str 
         headers[name] = value if previous is None else f"{previous},{value}"
         if name == "content-type" and content_type is None:
             content_type = value
-    return headers, split_cookies(cookie_values) if cookie_values else [], content_type
+    return headers, _cookies(cookie_values) if cookie_values else [], content_type
 
 
 def query_v1(request: GatewayRequest) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -326,7 +326,7 @@ def proxy_event_v1(
     return event
 
 
-def split_cookies(values: list[str]) -> list[str]:
+def _cookies(values: list[str]) -> list[str]:
     # Format 2.0 moves Cookie headers out of `headers` into `cookies`, one entry per cookie.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     cookies: list[str] = []

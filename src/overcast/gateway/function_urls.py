@@ -32,7 +32,8 @@ from overcast.functions.streams import QueueSink
 from overcast.functions.urls import Cors, UrlConfig
 from overcast.gateway.binary import encode_body, is_http_api_text
 from overcast.gateway.cors import preflight_headers, response_headers
-from overcast.gateway.events import request_time, split_cookies
+from overcast.gateway.events import domain_name, headers_v2, query_v2, request_time
+from overcast.gateway.request import GatewayRequest
 from overcast.gateway.responses import GatewayResult, MalformedResponse, map_response_v2
 
 log = logging.getLogger(__name__)
@@ -219,41 +220,44 @@ def url_event(
     now_ms: int,
 ) -> dict[str, Any]:
     """The payload format 2.0 event of a function URL request
-    (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-request-payload)."""
-    joined: dict[str, str] = {}
-    cookie_values: list[str] = []
-    for name, value in headers:
-        if name == "cookie":
-            cookie_values.append(value)
-        else:
-            joined[name] = f"{joined[name]},{value}" if name in joined else value
-    raw_query = scope.get("query_string", b"").decode("latin-1")
-    domain = joined.get("host", "").rsplit(":", 1)[0] if not joined.get("host", "").endswith("]") else joined["host"]
+    (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-request-payload): headers,
+    cookies and query string as HTTP APIs' 2.0 events carry them (gateway/events.py)."""
     client = scope.get("client")
-    content_type = joined.get("content-type")
+    request = GatewayRequest(
+        method=scope["method"],
+        path=path,
+        raw_query=scope.get("query_string", b"").decode("latin-1"),
+        headers=tuple(headers),
+        body=body,
+        source_ip=client[0] if client else "127.0.0.1",
+        host=_header(headers, "host") or "",
+        request_id=request_id,
+        time_epoch_ms=now_ms,
+    )
+    joined, cookies, content_type = headers_v2(request)
     text, is_base64 = encode_body(body, binary=not is_http_api_text(content_type)) if body else (None, False)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": raw_query,
+        "rawQueryString": request.raw_query,
     }
-    if cookie_values:
-        event["cookies"] = split_cookies(cookie_values)
+    if cookies:
+        event["cookies"] = cookies
     event["headers"] = joined
-    query = _query(raw_query)
+    query = query_v2(request)
     if query:
         event["queryStringParameters"] = query
     event["requestContext"] = {
         "accountId": "anonymous",
         "apiId": config.url_id,
-        "domainName": domain,
+        "domainName": domain_name(request.host),
         "domainPrefix": config.url_id,
         "http": {
-            "method": scope["method"],
+            "method": request.method,
             "path": path,
             "protocol": "HTTP/1.1",
-            "sourceIp": client[0] if client else "127.0.0.1",
+            "sourceIp": request.source_ip,
             "userAgent": joined.get("user-agent", ""),
         },
         "requestId": request_id,
@@ -266,15 +270,6 @@ def url_event(
         event["body"] = text
     event["isBase64Encoded"] = is_base64
     return event
-
-
-def _query(raw: str) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
-    joined: dict[str, str] = {}
-    for name, value in parse_qsl(raw, keep_blank_values=True):
-        joined[name] = f"{joined[name]},{value}" if name in joined else value
-    return joined
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
