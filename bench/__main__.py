@@ -2,11 +2,12 @@
 
 import sys
 
-from bench import gateway, invoke, isolation, startup, workflows
+from bench import gateway, invoke, isolation, startup, tail, workflows
 
 BENCHMARKS = {
     "startup": startup.run,
     "invoke": invoke.run,
+    "tail": tail.run,
     "isolation": isolation.run,
     "workflows": workflows.run,
     "gateway": gateway.run,

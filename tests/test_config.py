@@ -39,6 +39,8 @@ def test_precedence_file_env_flags(tmp_path: Path) -> None:
         ({"OVERCAST_NATS_STREAM_MAX_BYTES": "9000000000"}, "'nats_stream_max_bytes': 9000000000 must be"),
         ({"OVERCAST_CPU_PERIOD_US": "999"}, "'cpu_period_us': must be 1000 to 1000000 (the kernel's CFS period"),
         ({"OVERCAST_CPU_PERIOD_US": "1000001"}, "'cpu_period_us': must be 1000 to 1000000"),
+        ({"OVERCAST_FREEZE_AFTER_MS": "1001"}, "'freeze_after_ms': must be 0 to 1000, got 1001"),
+        ({"OVERCAST_FREEZE_AFTER_MS": "-1"}, "'freeze_after_ms': must not be negative, got -1"),
         ({"OVERCAST_CONFIG": "/nonexistent/overcast.toml"}, "does not exist"),
     ],
 )
@@ -70,6 +72,11 @@ def test_hot_reload_roots(tmp_path: Path) -> None:
 def test_function_internet_can_be_turned_off_for_ci() -> None:
     assert load_settings(env={}).function_internet is True
     assert load_settings(env={"OVERCAST_FUNCTION_INTERNET": "false"}).function_internet is False
+
+
+def test_idle_instances_are_frozen_5_ms_after_their_invocation_unless_told_otherwise() -> None:
+    assert load_settings(env={}).freeze_after_ms == 5
+    assert load_settings(env={"OVERCAST_FREEZE_AFTER_MS": "0"}).freeze_after_ms == 0
 
 
 def test_cpu_period_defaults_to_5_ms_and_follows_the_environment() -> None:

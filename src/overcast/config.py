@@ -71,6 +71,9 @@ class Settings:
     cpu_period_us: int = 5_000
     # Seconds an idle instance is kept warm before it is reaped (scale to zero).
     idle_seconds: int = 600
+    # Milliseconds an instance back from an invocation runs on before it is frozen (0 to 1000): one invoked
+    # again within them skips a freeze and a thaw (see functions/pool.py). 0: frozen at once.
+    freeze_after_ms: int = 5
     # Largest synchronous Invoke payload, request and response (AWS: 6 MB).
     max_sync_payload_bytes: int = 6 * 1024 * 1024
     # A function's log: a line longer than one log event is cut into events of at most this many bytes
@@ -201,6 +204,8 @@ def _validate(settings: Settings) -> None:
             f"setting 'cpu_period_us': must be 1000 to 1000000 (the kernel's CFS period bounds), "
             f"got {settings.cpu_period_us}"
         )
+    if not 0 <= settings.freeze_after_ms <= 1000:
+        raise ConfigError(f"setting 'freeze_after_ms': must be 0 to 1000, got {settings.freeze_after_ms}")
     if not 0 < settings.nats_stream_max_bytes <= min(settings.nats_max_store_bytes, settings.nats_max_memory_bytes):
         raise ConfigError(
             f"setting 'nats_stream_max_bytes': {settings.nats_stream_max_bytes} must be at least 1 and at most "

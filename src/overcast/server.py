@@ -310,7 +310,7 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     await concurrency.start()
     invoker = InvokeService(
         registry,
-        Pool(sandboxes, clock, settings.idle_seconds),
+        Pool(sandboxes, clock, settings.idle_seconds, settings.freeze_after_ms / 1000),
         concurrency,
         Packages(registry, settings.data_dir),
         system.logs,

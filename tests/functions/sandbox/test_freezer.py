@@ -298,6 +298,33 @@ async def test_a_thread_left_spinning_uses_no_cpu_while_idle(
     assert not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z"  # thawed and killed at shutdown
 
 
+async def test_an_instance_back_from_an_invocation_is_frozen_after_the_pools_delay_not_before(
+    sandboxes: LocalSandboxes, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    """Pool(freeze_after_s): the freeze waits that long, so back-to-back invocations skip a freeze and a thaw;
+    an instance handed out within it is never frozen, and one left idle past it is frozen as at once."""
+    spec = make_spec({"app.py": SPINNER}, memory_mb=512)
+    pool = Pool(sandboxes, FakeClock(), 600, freeze_after_s=0.5)
+    try:
+        lease = await pool.acquire(key_of(spec), source(spec))
+        answer(await lease.instance.invoke(invocation(spec)))
+        pid = lease.instance.process.pid  # type: ignore[attr-defined]
+        pool.release(lease)
+        again = pool.take_idle(key_of(spec))  # at once: within the delay
+        assert again is lease and not lease.frozen and not cgroup_frozen(cgroup_dir(pid))
+        answer(await again.instance.invoke(invocation(spec)))
+        pool.release(again)
+        ticks = cgroup_cpu(cgroup_dir(pid))[0]
+        await until(lambda: cgroup_cpu(cgroup_dir(pid))[0] > ticks, "the idle thread running during the delay")
+        await until(lambda: cgroup_frozen(cgroup_dir(pid)), "the instance frozen once the delay passed")
+        assert lease.frozen
+        await stays_put(lambda: cgroup_cpu(cgroup_dir(pid)))
+        assert pool.take_idle(key_of(spec)) is lease and not cgroup_frozen(cgroup_dir(pid))
+        pool.release(lease)
+    finally:
+        await pool.close()
+
+
 async def test_on_v1_one_empty_cgroup_stays_frozen_while_the_sandboxes_run(tmp_path: Path) -> None:
     """It keeps the v1 freezer's kernel switch on, so freezing an instance does not flip it (see hold_freezer)."""
     data = tmp_path / "data"
