@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from overcast.api.dispatch import Dispatcher
-from overcast.api.edge import Edge, execute_api_target
+from overcast.api.edge import Edge, execute_api_target, host_of
 
 
 def scope(path: str, host: str | None) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def scope(path: str, host: str | None) -> dict[str, Any]:
     ],
 )
 def test_execute_api_target(path: str, host: str | None, target: tuple[str, str] | None) -> None:
-    assert execute_api_target(scope(path, host), path) == target
+    assert execute_api_target(path, host_of(scope(path, host))) == target
 
 
 async def test_edge_delegates_execute_api_requests() -> None:

@@ -107,13 +107,14 @@ class Edge:
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
             await self._overcast(scope["method"], path, send)
             return
+        host = host_of(scope)  # read once: function URLs, execute-api and custom domains are told apart by it
         if self.function_urls is not None:
-            url = function_url_target(scope, path)
+            url = function_url_target(path, host)
             if url is not None:
                 await self.function_urls(url[0], url[1], scope, receive, send)
                 return
         if self.gateway is not None:
-            target = execute_api_target(scope, path)
+            target = execute_api_target(path, host)
             if target is not None:
                 if self.websockets is not None and _connections_path(target[1]):
                     await self.websockets.manage(target[0], target[1], scope, receive, send)
@@ -121,7 +122,7 @@ class Edge:
                     await self.gateway(target[0], target[1], scope, receive, send)
                 return
         if self.domain_hosts and self.custom_domains is not None:
-            routes = self.domain_hosts.get(_host(scope))
+            routes = self.domain_hosts.get(host.lower())
             if routes is not None:
                 await self.custom_domains(routes, path, scope, receive, send)
                 return
@@ -130,7 +131,7 @@ class Edge:
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket handshake: a WebSocket API's when it names one, else refused."""
         path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
-        target = execute_api_target(scope, path) if self.websockets is not None else None
+        target = execute_api_target(path, host_of(scope)) if self.websockets is not None else None
         if target is None or self.websockets is None:
             await _refuse_websocket(receive, send)
             return
@@ -197,18 +198,22 @@ class Edge:
         return await route(parts[3] if len(parts) > 3 else "")
 
 
-def execute_api_target(scope: Scope, path: str) -> tuple[str, str] | None:
-    """(api id, raw path after it) for an execute-api request, else None: one look at the Host header."""
+def host_of(scope: Scope) -> bytes:
+    """The Host header's name as sent, without its port (b"" when there is none)."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value
+    return b""
+
+
+def execute_api_target(path: str, host: bytes) -> tuple[str, str] | None:
+    """(api id, raw path after it) for an execute-api request (its path, its `host_of`), else None."""
     if path.startswith(EXECUTE_API_PATH):
         api_id, _, rest = path[len(EXECUTE_API_PATH) :].partition("/")
         return (api_id, "/" + rest) if api_id else None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value
-            if host.lower().endswith(EXECUTE_API_HOST):
-                api_id = host[: -len(EXECUTE_API_HOST)].decode("latin-1")
-                return (api_id, path) if api_id and "." not in api_id else None
-            return None
+    if host.lower().endswith(EXECUTE_API_HOST):
+        api_id = host[: -len(EXECUTE_API_HOST)].decode("latin-1")
+        return (api_id, path) if api_id and "." not in api_id else None
     return None
 
 
@@ -221,27 +226,16 @@ def _connections_path(path: str) -> bool:
     return len(parts) == 4 and parts[2] in ("@connections", "%40connections")
 
 
-def _host(scope: Scope) -> bytes:
-    """The Host header's name, lowercase, without its port (b"" when there is none)."""
-    for name, value in scope["headers"]:
-        if name == b"host":
-            return (value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value).lower()
-    return b""
-
-
-def function_url_target(scope: Scope, path: str) -> tuple[str, str] | None:
+def function_url_target(path: str, host: bytes) -> tuple[str, str] | None:
     """(URL id, raw path) of a function URL request (`<id>.lambda-url.<region>.localhost`, or the path
-    form `/_aws/lambda-url/<id>/...`), else None."""
+    form `/_aws/lambda-url/<id>/...`; its `host_of`), else None."""
     if path.startswith(FUNCTION_URL_PATH):
         url_id, _, rest = path[len(FUNCTION_URL_PATH) :].partition("/")
         return (url_id, "/" + rest) if url_id else None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = (value.rpartition(b":")[0] if value[-1:].isdigit() and b":" in value else value).lower()
-            url_id, found, _region = host.partition(FUNCTION_URL_HOST)
-            if found and host.endswith(b".localhost") and url_id and b"." not in url_id:
-                return url_id.decode("latin-1"), path
-            return None
+    lowered = host.lower()
+    url_host, found, _region = lowered.partition(FUNCTION_URL_HOST)
+    if found and lowered.endswith(b".localhost") and url_host and b"." not in url_host:
+        return url_host.decode("latin-1"), path
     return None
 
 
