@@ -263,7 +263,7 @@ def _function_urls(system: Overcast) -> Callable[..., Any] | None:
         if door is None:
             from overcast.gateway.function_urls import FunctionUrlDoor
 
-            door = FunctionUrlDoor(registry.urls, invoker, system.settings.max_sync_payload_bytes)
+            door = FunctionUrlDoor(registry.urls, invoker, system.settings.max_sync_payload_bytes, system.clock)
         await door(url_id, path, scope, receive, send)
 
     return serve

@@ -8,7 +8,7 @@ as in AWS Lambda (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-en
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -57,11 +57,13 @@ class Invocation:
 
 class ResponseSink(Protocol):
     """Takes a response the runtime streams: the version that runs, its content type when it starts
-    streaming, then each chunk as it arrives."""
+    streaming, then each chunk as it arrives. `write` answers False when the runtime should be paused
+    until the sink calls what `when_drained` was given (functions/streams.py)."""
 
     def running(self, executed_version: str) -> None: ...
     def begin(self, content_type: str) -> None: ...
-    def write(self, chunk: bytes) -> None: ...
+    def write(self, chunk: bytes) -> bool: ...
+    def when_drained(self, resume: Callable[[], None]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

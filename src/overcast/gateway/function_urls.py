@@ -19,13 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
+from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.functions.streams import QueueSink
@@ -69,12 +69,12 @@ class FunctionUrlDoor:
         urls: UrlLookup,
         invoker: Invoker,
         max_payload_bytes: int,
-        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        clock: Clock | None = None,
     ) -> None:
         self.urls = urls
         self.invoker = invoker
         self.max_payload_bytes = max_payload_bytes
-        self.now_ms = now_ms
+        self.clock = clock or SystemClock()  # the event's time, and a stream's pace
 
     async def __call__(
         self, url_id: str, path: str, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any
@@ -111,7 +111,7 @@ class FunctionUrlDoor:
         preflight = scope["method"] == "OPTIONS" and _header(headers, "access-control-request-method") is not None
         if config.cors is not None and origin is not None and preflight:
             return _preflight(config.cors, origin)
-        event = url_event(config, scope, path, headers, body, request_id, self.now_ms())
+        event = url_event(config, scope, path, headers, body, request_id, int(self.clock.now() * 1000))
         ctx = RequestContext(account_id=config.account, region=config.region, request_id=request_id)
         payload = json.dumps(event).encode()
         if config.invoke_mode == "RESPONSE_STREAM":
@@ -138,7 +138,7 @@ class FunctionUrlDoor:
         HTTP integration type starts with a JSON prelude (statusCode, headers, cookies) and eight zero
         bytes, which become the response's head (https://docs.aws.amazon.com/lambda/latest/dg/
         configuration-response-streaming.html); a function that does not stream is answered whole."""
-        sink = QueueSink()
+        sink = QueueSink(self.clock)
         run = asyncio.ensure_future(
             self.invoker.invoke(
                 ctx, config.function_name, payload, qualifier=config.qualifier, json_payload=True, stream=sink

@@ -71,7 +71,7 @@ async def invoke_with_response_stream(s: Execution, ctx: RequestContext, p: Para
             f"1 validation error detected: Value '{invocation_type}' at 'invocationType' failed to satisfy "
             "constraint: Member must satisfy enum value set: [RequestResponse, DryRun]"
         )
-    chunks = QueueSink()
+    chunks = QueueSink(s.invoker.clock)
     run = asyncio.ensure_future(
         s.invoker.invoke(
             ctx,

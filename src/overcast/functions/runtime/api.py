@@ -200,8 +200,10 @@ class _Connection(asyncio.Protocol):
         self.size += len(body)
         stream_to = self.stream_to
         if stream_to is not None:
-            if self.size <= MAX_STREAMED_BYTES:
-                stream_to.write(body)
+            # Past the sink's bound the runtime's socket is read no more until its reader catches up.
+            if self.size <= MAX_STREAMED_BYTES and not stream_to.write(body) and self.transport is not None:
+                self.transport.pause_reading()
+                stream_to.when_drained(self._resume_reading)
         elif self.size <= self.api.max_response_bytes:
             self.body.append(body)
 
@@ -210,6 +212,10 @@ class _Connection(asyncio.Protocol):
         method = self.parser.get_method()
         body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
         self.api._handle(self, method, self.url, body)
+
+    def _resume_reading(self) -> None:
+        if self.transport is not None:
+            self.transport.resume_reading()
 
     # --- used by RuntimeApi ---
     def send(self, data: bytes | list[bytes]) -> None:
