@@ -127,6 +127,10 @@ class Executions:
     # --- starting -----------------------------------------------------------------------------------------
 
     async def _resolve(self, ctx: RequestContext, arn: str) -> tuple[str, MachineConfig, str | None, str | None]:
+        # "If you provide a qualified state machine ARN that refers to a Distributed Map state, the request
+        # fails with ValidationException" (API_StartExecution.html; its text is not documented).
+        if names.map_label(arn) is not None:
+            raise ValidationException(f"Executions cannot be started on a Distributed Map state's ARN: '{arn}'")
         ref = names.parse_machine_ref(arn)
         if ref.version is not None:
             version = await self.machines.version(ctx, arn)
@@ -363,6 +367,8 @@ class Executions:
     ) -> tuple[list[Execution], str | None]:
         ref = names.parse_machine_ref(machine_arn)
         machine = await self.machines.get(ctx, ref.machine_arn)
+        if ref.version is not None or ref.alias is not None:  # an absent version or alias: ResourceNotFound
+            await (self.machines.version if ref.version is not None else self.machines.alias)(ctx, machine_arn)
         if machine.config.type == EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"
