@@ -420,3 +420,28 @@ def test_executions_are_started_and_listed_only_for_what_exists(sfn: Any) -> Non
         )
     version = sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"]
     assert sfn.list_executions(stateMachineArn=version)["executions"] == []
+
+
+def test_the_state_machine_for_an_execution_is_the_revision_it_ran(sfn: Any) -> None:
+    arn = _machine(sfn, PASS)
+    created = sfn.describe_state_machine(stateMachineArn=arn)["creationDate"]
+    first = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    # API_DescribeStateMachineForExecution.html: updateDate "for a newly created state machine, this is the
+    # creation date"; "The first revision ID when you create the state machine is null."
+    answer = sfn.describe_state_machine_for_execution(executionArn=first)
+    assert answer["updateDate"] == created and "revisionId" not in answer
+    updated = sfn.update_state_machine(stateMachineArn=arn, definition=WAIT, publish=True)
+    second = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    answer = sfn.describe_state_machine_for_execution(executionArn=second)
+    assert (answer["revisionId"], answer["updateDate"], answer["definition"]) == (
+        updated["revisionId"],
+        updated["updateDate"],
+        WAIT,
+    )
+    version = sfn.describe_state_machine(stateMachineArn=updated["stateMachineVersionArn"])
+    on_version = sfn.start_execution(stateMachineArn=version["stateMachineArn"])["executionArn"]
+    assert sfn.describe_state_machine_for_execution(executionArn=on_version)["revisionId"] == version["revisionId"]
+    before = sfn.describe_state_machine_for_execution(executionArn=first)
+    assert before["updateDate"] == created and before["definition"] == PASS and "revisionId" not in before
+    for execution in (second, on_version):
+        sfn.stop_execution(executionArn=execution)

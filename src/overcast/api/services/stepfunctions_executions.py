@@ -205,9 +205,14 @@ async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p
     out: Output = {
         "stateMachineArn": e.machine_arn,
         "name": names.machine_name(e.machine_arn),
-        "updateDate": e.start,
+        # "For a newly created state machine, this is the creation date"; revisionId "is null" for the first
+        # revision (API_DescribeStateMachineForExecution.html). Executions started before Overcast kept the
+        # revision report their start, which is never before it.
+        "updateDate": e.start if e.revised is None else e.revised,
         **config_out(e.config, p.get("includedData")),
     }
+    if e.revision_id is not None:
+        out["revisionId"] = e.revision_id
     out.pop("type", None)
     return out
 
