@@ -116,6 +116,17 @@ def sfn(recorded: tuple[Any, Recorder]) -> Any:
     return recorded[0]
 
 
+@pytest.fixture(autouse=True)
+def every_answer_checked(recorded: tuple[Any, Recorder]) -> Iterator[None]:
+    """Each test's answers, too, hold to their shapes, and its errors are codes AWS lists for the operation."""
+    recorder = recorded[1]
+    recorder.problems.clear()
+    recorder.errors.clear()
+    yield
+    assert recorder.problems == []
+    assert recorder.errors == []
+
+
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -222,8 +233,6 @@ def test_every_answer_matches_its_botocore_shape(recorded: tuple[Any, Recorder])
     sfn, recorder = recorded
     _machines_and_executions(sfn)
     _activities(sfn)
-    assert recorder.problems == []
-    assert recorder.errors == []
     assert set(HANDLERS) - recorder.answered == set(), "operations no answer of this scenario covered"
 
 
@@ -445,3 +454,43 @@ def test_the_state_machine_for_an_execution_is_the_revision_it_ran(sfn: Any) -> 
     assert before["updateDate"] == created and before["definition"] == PASS and "revisionId" not in before
     for execution in (second, on_version):
         sfn.stop_execution(executionArn=execution)
+
+
+def test_an_execution_names_the_version_and_alias_it_started_through(sfn: Any) -> None:
+    created = sfn.create_state_machine(name=_name("va"), definition=PASS, roleArn=ROLE, publish=True)
+    arn, version = created["stateMachineArn"], created["stateMachineVersionArn"]
+    alias = sfn.create_state_machine_alias(
+        name="prod", routingConfiguration=[{"stateMachineVersionArn": version, "weight": 100}]
+    )["stateMachineAliasArn"]
+    # API_DescribeExecution.html: stateMachineVersionArn is null for an execution started on the unqualified
+    # ARN; stateMachineAliasArn is null unless an alias started it.
+    expected = {arn: (None, None), version: (version, None), alias: (version, alias)}
+    for target, (version_arn, alias_arn) in expected.items():
+        execution = sfn.start_execution(stateMachineArn=target)["executionArn"]
+        described = finish(sfn, execution)
+        assert described["stateMachineArn"] == arn
+        assert (described.get("stateMachineVersionArn"), described.get("stateMachineAliasArn")) == (
+            version_arn,
+            alias_arn,
+        )
+        item = next(
+            i for i in sfn.list_executions(stateMachineArn=target)["executions"] if i["executionArn"] == execution
+        )
+        assert (item.get("stateMachineVersionArn"), item.get("stateMachineAliasArn")) == (version_arn, alias_arn)
+
+
+def test_redrive_members_say_whether_and_how_often_an_execution_was_redriven(sfn: Any) -> None:
+    # API_DescribeExecution.html: redriveCount is 0 until a redrive; redriveDate is null until then;
+    # redriveStatusReason only when redriveStatus is NOT_REDRIVABLE.
+    failed = sfn.start_execution(stateMachineArn=_machine(sfn, FAIL))["executionArn"]
+    described = finish(sfn, failed)
+    assert (described["status"], described["redriveCount"], described["redriveStatus"]) == ("FAILED", 0, "REDRIVABLE")
+    assert "redriveDate" not in described and "redriveStatusReason" not in described
+    redriven = sfn.redrive_execution(executionArn=failed)["redriveDate"]
+    described = finish(sfn, failed)
+    assert (described["redriveCount"], described["redriveDate"]) == (1, redriven)
+    succeeded = finish(sfn, sfn.start_execution(stateMachineArn=_machine(sfn, PASS))["executionArn"])
+    assert (succeeded["redriveStatus"], succeeded["redriveStatusReason"]) == (
+        "NOT_REDRIVABLE",
+        "Execution is SUCCEEDED and cannot be redriven",
+    )
