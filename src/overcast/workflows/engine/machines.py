@@ -295,11 +295,8 @@ class Machines:
         return version
 
     async def version(self, ctx: RequestContext, arn: str) -> MachineVersion:
-        row = (
-            await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn)
-            if names.owns(ctx, arn, "stateMachine")
-            else None
-        )
+        found = names.owns(ctx, arn, "stateMachine")
+        row = await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn) if found else None
         if row is None:
             raise not_found(arn)
         return _version(row)
@@ -376,11 +373,8 @@ class Machines:
         return machines.pop()
 
     async def alias(self, ctx: RequestContext, arn: str) -> MachineAlias:
-        row = (
-            await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn)
-            if names.owns(ctx, arn, "stateMachine")
-            else None
-        )
+        found = names.owns(ctx, arn, "stateMachine")
+        row = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn) if found else None
         if row is None:
             raise not_found(arn)
         return _alias(row)
