@@ -117,14 +117,6 @@ def test_a_redriven_execution_is_listed_with_its_redrives(sfn: Any) -> None:
     assert (item["redriveCount"], item["redriveDate"]) == (1, redriven)
 
 
-def test_metadata_only_leaves_the_definition_out(sfn: Any) -> None:
-    arn = sfn.create_state_machine(name=_name("meta"), definition=PASS, roleArn=ROLE)["stateMachineArn"]
-    # API_DescribeStateMachine.html: "If called with includedData = METADATA_ONLY, the returned
-    # definition will be {}."
-    assert sfn.describe_state_machine(stateMachineArn=arn, includedData="METADATA_ONLY")["definition"] == "{}"
-    assert sfn.describe_state_machine(stateMachineArn=arn, includedData="ALL_DATA")["definition"] == PASS
-
-
 def test_a_customer_managed_key_is_stored_and_returned(sfn: Any) -> None:
     custom = {"type": "CUSTOMER_MANAGED_KMS_KEY", "kmsKeyId": KEY, "kmsDataKeyReusePeriodSeconds": 120}
     arn = sfn.create_state_machine(name=_name("cmk"), definition=PASS, roleArn=ROLE, encryptionConfiguration=custom)[

@@ -7,23 +7,25 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.ht
 from __future__ import annotations
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind, stepfunctions_executions
-from overcast.api.services.stepfunctions_executions import config_out
+from overcast.api.services.stepfunctions_executions import config_out, definition_out
 from overcast.context import RequestContext
 from overcast.kit import tags
 from overcast.workflows.asl.definition import analyse
+from overcast.workflows.asl.map_labels import labelled_processor
 from overcast.workflows.engine import Engine, names
 from overcast.workflows.engine.errors import ValidationException
-from overcast.workflows.engine.records import STANDARD, MachineAlias, MachineConfig, MachineVersion
+from overcast.workflows.engine.machines import no_machine
+from overcast.workflows.engine.records import STANDARD, MachineAlias, MachineConfig, MachineVersion, StateMachine
 
 
-def _version_out(v: MachineVersion) -> Output:
+def _version_out(v: MachineVersion, included_data: str | None) -> Output:
     out = {
         "stateMachineArn": v.arn,
         "name": names.machine_name(v.machine_arn),
         "status": "ACTIVE",
         "creationDate": v.created,
         "revisionId": v.revision_id,
-        **config_out(v.config),
+        **config_out(v.config, included_data),
     }
     if v.description:
         out["description"] = v.description
@@ -79,25 +81,39 @@ async def create_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Out
     return out
 
 
+def _machine_out(m: StateMachine, included_data: str | None) -> Output:
+    return {
+        "stateMachineArn": m.arn,
+        "name": m.name,
+        "status": m.status,
+        "creationDate": m.created,
+        "revisionId": m.revision_id,
+        **config_out(m.config, included_data),
+    }
+
+
 async def describe_state_machine(s: Engine, ctx: RequestContext, p: Params) -> Output:
-    arn = p["stateMachineArn"]
+    arn, included = p["stateMachineArn"], p.get("includedData")
+    labelled = names.map_label(arn)
+    if labelled is not None:
+        return await _map_state_out(s, ctx, arn, *labelled)
     if names.is_version(arn):
-        out = _version_out(await s.machines.version(ctx, arn))
-    else:
-        m = await s.machines.get(ctx, arn)
-        out = {
-            "stateMachineArn": m.arn,
-            "name": m.name,
-            "status": m.status,
-            "creationDate": m.created,
-            "revisionId": m.revision_id,
-            **config_out(m.config),
-        }
-    # "If called with includedData = METADATA_ONLY, the returned definition will be {}."
-    # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html)
-    if p.get("includedData") == "METADATA_ONLY":
-        out["definition"] = "{}"
-    return out
+        return _version_out(await s.machines.version(ctx, arn), included)
+    return _machine_out(await s.machines.get(ctx, arn), included)
+
+
+async def _map_state_out(s: Engine, ctx: RequestContext, arn: str, machine_arn: str, label: str) -> Output:
+    """A Distributed Map state's ARN: its processor as the definition, and its label (asl/map_labels.py).
+    "When calling a labelled ARN ... the includedData = METADATA_ONLY parameter will not apply"
+    (API_DescribeStateMachine.html). AWS does not document the error for a label no Map state has: the
+    machine's own, StateMachineDoesNotExist, naming the ARN asked about."""
+    machine = await s.machines.find(ctx, machine_arn)
+    processor = None if machine is None else labelled_processor(machine.config.definition, label)
+    if machine is None or processor is None:
+        raise no_machine(arn)
+    out = _machine_out(machine, None)
+    out.pop("variableReferences", None)
+    return {**out, "stateMachineArn": arn, **definition_out(processor, None), "label": label}
 
 
 async def list_state_machines(s: Engine, ctx: RequestContext, p: Params) -> Output:

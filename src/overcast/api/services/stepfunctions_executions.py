@@ -13,8 +13,10 @@ from overcast.context import RequestContext
 from overcast.workflows.asl.execution import details_member
 from overcast.workflows.asl.inspection import Mock
 from overcast.workflows.asl.model import ABSENT
+from overcast.workflows.asl.references import variable_references
 from overcast.workflows.engine import Engine, history, names, state_tests
-from overcast.workflows.engine.errors import InvalidOutput
+from overcast.workflows.engine.errors import InvalidOutput, ValidationException
+from overcast.workflows.engine.machines import not_found
 from overcast.workflows.engine.records import STANDARD, Execution, MachineConfig
 from overcast.workflows.engine.tasks import Outcome
 
@@ -65,21 +67,29 @@ def _member(event_type: str) -> str | None:
     return member if member in _HISTORY_MEMBERS else None
 
 
-def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = ("NOT_REDRIVABLE", None)) -> Output:
+def _describe_execution(
+    e: Execution, redrive_status: tuple[str, str | None] = ("NOT_REDRIVABLE", None), data: bool = True
+) -> Output:
+    """DescribeExecution's answer; without `data` (includedData METADATA_ONLY) the input and output, which
+    a customer managed key encrypts with the history, are left out and their details say so: AWS documents
+    the parameter only as the way to an answer without the encrypted data (API_DescribeExecution.html)."""
     out: Output = {
         "executionArn": e.arn,
         "stateMachineArn": e.machine_arn,
         "name": e.name,
         "status": e.status.value,
         "startDate": e.start,
-        "input": e.input,
-        "inputDetails": {"included": True},
+        "inputDetails": {"included": data},
         "redriveCount": e.redrive_count,
     }
+    if data:
+        out["input"] = e.input
     if e.stop is not None:
         out["stopDate"] = e.stop
     if e.output is not None:
-        out["output"], out["outputDetails"] = e.output, {"included": True}
+        out["outputDetails"] = {"included": data}
+        if data:
+            out["output"] = e.output
     for key, value in (
         ("error", e.error),
         ("cause", e.cause),
@@ -99,12 +109,12 @@ def _describe_execution(e: Execution, redrive_status: tuple[str, str | None] = (
     return out
 
 
-def config_out(config: MachineConfig) -> Output:
+def config_out(config: MachineConfig, included_data: str | None = None) -> Output:
     """The configuration members of DescribeStateMachine (and of its version and execution forms), each
     reported with AWS's default when it was never set
     (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html)."""
     out: Output = {
-        "definition": config.definition,
+        **definition_out(config.definition, included_data),
         "roleArn": config.role_arn,
         "type": config.type,
         "loggingConfiguration": config.logging or {"level": "OFF", "includeExecutionData": False},
@@ -112,6 +122,18 @@ def config_out(config: MachineConfig) -> Output:
         "encryptionConfiguration": config.encryption,
     }
     return out
+
+
+def definition_out(definition: str, included_data: str | None) -> Output:
+    """`definition` and `variableReferences` (only when a state reads a variable, workflow-variables.html).
+
+    "If called with includedData = METADATA_ONLY, the returned definition will be {}"
+    (API_DescribeStateMachine.html). AWS does not say what becomes of variableReferences then; it is
+    derived from the definition that METADATA_ONLY withholds, so it is left out too."""
+    if included_data == "METADATA_ONLY":
+        return {"definition": "{}"}
+    references = variable_references(definition)
+    return {"definition": definition, "variableReferences": references} if references else {"definition": definition}
 
 
 async def start_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
@@ -144,7 +166,7 @@ async def start_sync_execution(s: Engine, ctx: RequestContext, p: Params) -> Out
 
 async def describe_execution(s: Engine, ctx: RequestContext, p: Params) -> Output:
     e = await s.executions.describe(ctx, p["executionArn"])
-    return _describe_execution(e, s.executions.redrive_status(e))
+    return _describe_execution(e, s.executions.redrive_status(e), p.get("includedData") != "METADATA_ONLY")
 
 
 async def test_state(s: Engine, ctx: RequestContext, p: Params) -> Output:
@@ -183,14 +205,25 @@ async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p
     out: Output = {
         "stateMachineArn": e.machine_arn,
         "name": names.machine_name(e.machine_arn),
-        "updateDate": e.start,
-        **config_out(e.config),
+        # "For a newly created state machine, this is the creation date"; revisionId "is null" for the first
+        # revision (API_DescribeStateMachineForExecution.html). Executions started before Overcast kept the
+        # revision report their start, which is never before it.
+        "updateDate": e.start if e.revised is None else e.revised,
+        **config_out(e.config, p.get("includedData")),
     }
+    if e.revision_id is not None:
+        out["revisionId"] = e.revision_id
     out.pop("type", None)
     return out
 
 
 async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
+    # "You can specify either a mapRunArn or a stateMachineArn, but not both" (API_ListExecutions.html).
+    # Map Runs are not resources of their own here yet: a Map Run ARN names nothing to list.
+    if ("mapRunArn" in p) == ("stateMachineArn" in p):
+        raise ValidationException("Must provide either a StateMachine ARN or a MapRun ARN, but not both")
+    if "mapRunArn" in p:
+        raise not_found(p["mapRunArn"])
     items, token = await s.executions.listing(
         ctx, p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
     )

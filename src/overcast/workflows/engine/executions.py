@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import random
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +23,7 @@ from overcast.context import RequestContext
 from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Conflict, Queries, Row, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
-from overcast.workflows.engine import history, logs, names, redrive
+from overcast.workflows.engine import history, logs, names, redrive, targets
 from overcast.workflows.engine.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
@@ -45,7 +44,6 @@ from overcast.workflows.engine.records import (
     Execution,
     ExecutionEvent,
     ExecutionStatus,
-    MachineConfig,
     next_status,
 )
 
@@ -78,6 +76,8 @@ def _execution(row: Row) -> Execution:
         trace_header=row["trace_header"],
         redrive_count=int(row["redrive_count"]),
         redrive_date=row["redrive_date"],
+        revision_id=row["revision_id"],
+        revised=row["revised"],
     )
 
 
@@ -126,25 +126,6 @@ class Executions:
 
     # --- starting -----------------------------------------------------------------------------------------
 
-    async def _resolve(self, ctx: RequestContext, arn: str) -> tuple[str, MachineConfig, str | None, str | None]:
-        ref = names.parse_machine_ref(arn)
-        if ref.version is not None:
-            version = await self.machines.version(ctx, arn)
-            return ref.machine_arn, version.config, version.arn, None
-        if ref.alias is not None:
-            alias = await self.machines.alias(ctx, arn)
-            pick, total = random.uniform(0, 100), 0
-            target = alias.routing[-1][0]
-            for version_arn, weight in alias.routing:
-                total += weight
-                if pick < total:
-                    target = version_arn
-                    break
-            version = await self.machines.version(ctx, target)
-            return ref.machine_arn, version.config, version.arn, alias.arn
-        machine = await self.machines.get(ctx, arn)
-        return machine.arn, machine.config, None, None
-
     async def start(
         self,
         ctx: RequestContext,
@@ -154,7 +135,8 @@ class Executions:
         trace_header: str | None = None,
         sync: bool = False,
     ) -> Execution:
-        base, config, version_arn, alias_arn = await self._resolve(ctx, machine_arn)
+        target = await targets.resolve(self.machines, ctx, machine_arn)
+        base, config = target.machine_arn, target.config
         if sync and config.type != EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         input_text = "{}" if input_text is None else input_text
@@ -166,41 +148,19 @@ class Executions:
             names.check_name(name)
         name = name or str(uuid.uuid4())
         now = self.clock.now()
-        if config.type == EXPRESS:
-            arn = names.execution_arn(base, name, express=True) + f":{uuid.uuid4()}"
-            execution = Execution(
-                arn,
-                base,
-                name,
-                EXPRESS,
-                ExecutionStatus.RUNNING,
-                input_text,
-                now,
-                config,
-                version_arn,
-                alias_arn,
-                trace_header=trace_header,
-            )
-            return await self._start_express(execution, wait=sync)
-        arn = names.execution_arn(base, name)
+        express = config.type == EXPRESS
+        arn = names.execution_arn(base, name, express) + (f":{uuid.uuid4()}" if express else "")
         execution = Execution(
-            arn,
-            base,
-            name,
-            STANDARD,
-            ExecutionStatus.RUNNING,
-            input_text,
-            now,
-            config,
-            version_arn,
-            alias_arn,
-            trace_header=trace_header,
-        )
+            arn, base, name, config.type, ExecutionStatus.RUNNING, input_text, now, config, target.version_arn,
+            target.alias_arn, trace_header=trace_header, revision_id=target.revision_id, revised=target.updated,
+        )  # fmt: skip
+        if express:
+            return await self._start_express(execution, wait=sync)
         try:
             await self.store.execute(
                 "INSERT INTO sfn_executions (arn, machine_arn, name, type, status, input, start_date, config,"
-                " version_arn, alias_arn, trace_header, redrive_count, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " version_arn, alias_arn, trace_header, redrive_count, seq, revision_id, revised)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arn,
                 base,
                 name,
@@ -209,11 +169,13 @@ class Executions:
                 input_text,
                 now,
                 config_json(config),
-                version_arn,
-                alias_arn,
+                target.version_arn,
+                target.alias_arn,
                 trace_header,
                 0,
                 int(now * 1_000_000),
+                target.revision_id,
+                target.updated,
             )
         except Conflict:
             existing = await self.describe(ctx, arn)
@@ -363,6 +325,8 @@ class Executions:
     ) -> tuple[list[Execution], str | None]:
         ref = names.parse_machine_ref(machine_arn)
         machine = await self.machines.get(ctx, ref.machine_arn)
+        if ref.version is not None or ref.alias is not None:  # an absent version or alias: ResourceNotFound
+            await (self.machines.version if ref.version is not None else self.machines.alias)(ctx, machine_arn)
         if machine.config.type == EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"

@@ -181,7 +181,7 @@ class Machines:
         return machine, version
 
     async def find(self, ctx: RequestContext, arn: str) -> StateMachine | None:
-        if not names.owns(ctx, arn):
+        if not names.owns(ctx, arn, "stateMachine"):
             return None
         row = await self.store.fetch_one("SELECT * FROM sfn_machines WHERE arn = ?", arn)
         return None if row is None else _machine(row)
@@ -238,7 +238,7 @@ class Machines:
 
     async def delete(self, ctx: RequestContext, arn: str) -> None:
         # Deleting an absent machine succeeds (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachine.html).
-        if not names.owns(ctx, arn):
+        if not names.owns(ctx, arn, "stateMachine"):
             return
         async with self.store.transaction() as tx:
             for table in ("sfn_versions", "sfn_aliases"):
@@ -295,11 +295,8 @@ class Machines:
         return version
 
     async def version(self, ctx: RequestContext, arn: str) -> MachineVersion:
-        row = (
-            await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn)
-            if names.owns(ctx, arn)
-            else None
-        )
+        found = names.owns(ctx, arn, "stateMachine")
+        row = await self.store.fetch_one("SELECT * FROM sfn_versions WHERE arn = ?", arn) if found else None
         if row is None:
             raise not_found(arn)
         return _version(row)
@@ -318,7 +315,7 @@ class Machines:
         return [_version(r) for r in rows], next_token
 
     async def delete_version(self, ctx: RequestContext, arn: str) -> None:
-        if not names.owns(ctx, arn):
+        if not names.owns(ctx, arn, "stateMachine"):
             return
         aliases = await self.store.fetch_all(
             "SELECT * FROM sfn_aliases WHERE machine_arn = ?", names.parse_machine_ref(arn).machine_arn
@@ -376,9 +373,8 @@ class Machines:
         return machines.pop()
 
     async def alias(self, ctx: RequestContext, arn: str) -> MachineAlias:
-        row = (
-            await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn) if names.owns(ctx, arn) else None
-        )
+        found = names.owns(ctx, arn, "stateMachine")
+        row = await self.store.fetch_one("SELECT * FROM sfn_aliases WHERE arn = ?", arn) if found else None
         if row is None:
             raise not_found(arn)
         return _alias(row)
@@ -405,7 +401,7 @@ class Machines:
         return alias
 
     async def delete_alias(self, ctx: RequestContext, arn: str) -> None:
-        if not names.owns(ctx, arn):
+        if not names.owns(ctx, arn, "stateMachine"):
             return
         async with self.store.transaction() as tx:
             await tags.drop(tx, arn)
@@ -459,14 +455,14 @@ class Machines:
         return activity
 
     async def activity(self, ctx: RequestContext, arn: str) -> Activity:
-        found = names.owns(ctx, arn)
+        found = names.owns(ctx, arn, "activity")
         row = await self.store.fetch_one("SELECT * FROM sfn_activities WHERE arn = ?", arn) if found else None
         if row is None:
             raise ActivityDoesNotExist(f"Activity Does Not Exist: '{arn}'")
         return _activity(row)
 
     async def delete_activity(self, ctx: RequestContext, arn: str) -> None:
-        if not names.owns(ctx, arn):
+        if not names.owns(ctx, arn, "activity"):
             return
         async with self.store.transaction() as tx:
             await tags.drop(tx, arn)

@@ -59,12 +59,26 @@ def is_version(arn: str) -> bool:
     return len(fields) == 3 and fields[2].isdigit()
 
 
-def owns(ctx: RequestContext, arn: str) -> bool:
+def map_label(arn: str) -> tuple[str, str] | None:
+    """(the state machine's ARN, the label) when `arn` names a Distributed Map state of one
+    (`...:stateMachine:<name>/<label>`, API_DescribeStateMachine.html), else None."""
+    parts = _states_arn(arn)
+    fields = parts.fields()
+    if parts.resource_type != "stateMachine" or len(fields) != 2 or "/" not in fields[1]:
+        return None
+    name, _, label = fields[1].partition("/")
+    return format_arn("states", parts.region, parts.account, f"stateMachine:{name}", parts.partition), label
+
+
+def owns(ctx: RequestContext, arn: str, kind: str | None = None) -> bool:
     """Whether an ARN of this service names a resource of the caller's region; another account's is refused.
 
     Without IAM's resource-based policies, nothing of another account can be reached: AWS answers
-    AccessDeniedException there. An ARN of another region names nothing the caller can see."""
+    AccessDeniedException there. An ARN of another region names nothing the caller can see. `kind` is the
+    resource type the operation takes ('stateMachine', 'activity'); another type is an InvalidArn."""
     parts = _states_arn(arn)
+    if kind is not None and parts.resource_type != kind:
+        raise wrong_kind(parts.resource_type)
     if parts.account != ctx.account_id:
         raise AccessDenied(
             f"User: arn:{parts.partition}:iam::{ctx.account_id}:root is not authorized to perform: "
@@ -96,9 +110,9 @@ class MachineRef:
 
 
 def parse_machine_ref(arn: str, ctx: RequestContext | None = None) -> MachineRef:
-    parts = parse_arn(arn)
-    if parts is None or parts.service != "states" or not parts.resource.startswith("stateMachine:"):
-        raise InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {arn}'")
+    parts = _states_arn(arn)
+    if parts.resource_type != "stateMachine":
+        raise wrong_kind(parts.resource_type)
     pieces = parts.fields()
     if len(pieces) < 2 or not pieces[1] or len(pieces) > 3:
         raise InvalidArn(f"Invalid Arn: '{arn}'")
@@ -120,5 +134,15 @@ def resource_kind(arn: str) -> str:
 
 
 def check_execution_arn(arn: str) -> None:
-    if resource_kind(arn) not in ("execution", "express"):
-        raise InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {arn}'")
+    kind = _states_arn(arn).resource_type
+    if kind not in ("execution", "express"):
+        raise wrong_kind(kind)
+
+
+def wrong_kind(kind: str) -> InvalidArn:
+    """A well-formed ARN of this service that names another type of resource than the operation takes.
+
+    AWS names the type, not the ARN: StartExecution given an execution's ARN answers "Invalid Arn:
+    'Resource type not valid in this context: execution'" (AWS's message as clients record it; the API
+    reference lists InvalidArn without its texts)."""
+    return InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {kind}'")

@@ -139,6 +139,8 @@ class Execution:
     trace_header: str | None = None
     redrive_count: int = 0
     redrive_date: float | None = None
+    revision_id: str | None = None  # the revision it runs; None for a state machine's first
+    revised: float | None = None  # when that revision was made (None: recorded before Overcast kept it)
 
     @property
     def finished(self) -> bool:

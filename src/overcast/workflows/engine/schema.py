@@ -118,4 +118,10 @@ STEPS: list[str] = [
     """
     ALTER TABLE sfn_activities ADD COLUMN encryption TEXT
     """,
+    # The revision an execution runs and when it was made (DescribeStateMachineForExecution's revisionId
+    # and updateDate; NULL revision_id: the state machine's first revision).
+    """
+    ALTER TABLE sfn_executions ADD COLUMN revision_id TEXT;
+    ALTER TABLE sfn_executions ADD COLUMN revised DOUBLE PRECISION
+    """,
 ]
