@@ -103,9 +103,13 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api_id(aws: ClientFactory, backend: str) -> str:
+def lambda_uri(aws: ClientFactory) -> str:
     function_arn = python_function(aws("lambda"), "wsmap", HANDLER, timeout=20)
-    lambda_uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+@pytest.fixture(scope="module")
+def api_id(aws: ClientFactory, backend: str, lambda_uri: str) -> str:
     api = Api(aws)
     mock = {"IntegrationType": "MOCK", "TemplateSelectionExpression": "\\$default"}
     api.route("$connect", {**mock, "RequestTemplates": {"$default": CONNECT_TEMPLATE}}, {"$default": {}}, two_way=False)
@@ -203,6 +207,34 @@ def api_id(aws: ClientFactory, backend: str) -> str:
     )
     api.v2.create_stage(ApiId=api.api_id, StageName="prod", AutoDeploy=True, StageVariables={"flavour": "mint"})
     return api.api_id
+
+
+@pytest.fixture(scope="module")
+def gated_api(aws: ClientFactory, lambda_uri: str) -> str:
+    """An API whose $connect is a non-proxy Lambda integration: the function fails for a client that asks."""
+    api = Api(aws)
+    template = '{"fail": "$input.params(\'fail\')", "connection": "$context.connectionId"}'
+    api.route(
+        "$connect",
+        {"IntegrationType": "AWS", "IntegrationUri": lambda_uri, "RequestTemplates": {"$default": template}},
+        {},
+        two_way=False,
+    )
+    mock = {"IntegrationType": "MOCK", "RequestTemplates": {"$default": '{"statusCode": 200}'}}
+    api.route("$default", mock, {"$default": {"ResponseTemplates": {"$default": '{"in": true}'}}})
+    api.v2.create_stage(ApiId=api.api_id, StageName="prod", AutoDeploy=True)
+    return api.api_id
+
+
+def test_connect_with_a_lambda_non_proxy_integration_is_accepted_when_the_function_succeeds(
+    server: RunningServer, gated_api: str
+) -> None:
+    with open_socket(server, gated_api, "?fail=") as ws:
+        ws.send("hello")
+        assert receive(ws) == {"in": True}
+    with pytest.raises(InvalidStatus) as raised:
+        open_socket(server, gated_api, "?fail=please")
+    assert raised.value.response.status_code == 500
 
 
 @pytest.fixture
