@@ -54,6 +54,36 @@ def _unquoted(value: str) -> str | None:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else None
 
 
+def mock_status(mapped: bytes) -> int:
+    """The statusCode a MOCK's mapped request template writes (200 without one)."""
+    text = mapped.decode("utf-8", "replace")
+    try:
+        value = json.loads(text)
+        if isinstance(value, dict) and isinstance(value.get("statusCode"), int):
+            return int(value["statusCode"])
+    except ValueError:
+        pass
+    found = _STATUS_IN_TEMPLATE.search(text)
+    return int(found.group(1)) if found else 200
+
+
+def context_value(context: Mapping[str, Any], name: str) -> str | None:
+    """A mapping's `context.<name>` ("identity.sourceIp"): None when it names nothing, or an object."""
+    value: Any = context
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return None if value is None or isinstance(value, Mapping) else str(value)
+
+
+def error_message(payload: bytes) -> str:
+    """A failed function's errorMessage, which selection patterns (WebSocket APIs: integration response keys) match."""
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", "replace")
+    return str(value.get("errorMessage", "")) if isinstance(value, dict) else str(value)
+
+
 class Exchange:
     """One request through a non-proxy integration: the parameters and `$context` its templates see."""
 
@@ -121,17 +151,7 @@ class Exchange:
         """A MOCK's status: the statusCode its request template writes (200 without one).
         https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html"""
         body, _ = self.request_body()
-        if not self.integration.request_templates:
-            return 200
-        text = body.decode("utf-8", "replace")
-        try:
-            value = json.loads(text)
-            if isinstance(value, dict) and isinstance(value.get("statusCode"), int):
-                return int(value["statusCode"])
-        except ValueError:
-            pass
-        found = _STATUS_IN_TEMPLATE.search(text)
-        return int(found.group(1)) if found else 200
+        return mock_status(body) if self.integration.request_templates else 200
 
     def _source(self, source: str, body: bytes, backend_headers: Mapping[str, list[str]]) -> str | None:
         """The value of one mapping expression (None: it names nothing)."""
@@ -142,10 +162,7 @@ class Exchange:
         if kind == "stageVariables":
             return self.stage_variables.get(name)
         if kind == "context":
-            value: Any = self.context
-            for part in name.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            return None if value is None or isinstance(value, dict) else str(value)
+            return context_value(self.context, name)
         for prefix, where in (("method.request.", "request"), ("integration.response.", "response")):
             if not source.startswith(prefix):
                 continue

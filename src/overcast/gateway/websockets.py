@@ -2,10 +2,10 @@
 
 A client opens `ws://<apiId>.execute-api.localhost:<port>/<stage>` (or the path form
 `/_aws/execute-api/<apiId>/<stage>`). Its `$connect` authorizer (a Lambda REQUEST authorizer) and
-integration run before the handshake is answered: a denial, a function error or a non-2xx
-`statusCode` refuses it, with that status. Each message then
-goes to the route the API's selection expression picks (else `$default`); a two-way route (one with
-a route response) sends the integration's `body` back. `$disconnect` runs once the connection has
+integration run before the handshake is answered: a denial, a failure or a non-2xx status refuses it,
+with that status. Each message then goes to the route the API's selection expression picks (else
+`$default`); a two-way route (one with a route response) sends the integration's answer back, a one-way
+route nothing (`socket_backends`). `$disconnect` runs once the connection has
 closed, whoever closed it. A function pushes to clients through the management API at
 `<stage>/@connections/<connectionId>` (PostToConnection, GetConnection, DeleteConnection), which
 answers GoneException (410) for a connection that is not open.
@@ -28,7 +28,6 @@ import logging
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
@@ -36,15 +35,15 @@ from overcast.api.edge import Receive, Scope, Send
 from overcast.api.request_body import read_body
 from overcast.api.response_head import response_start
 from overcast.apis import deployed as d
-from overcast.apis.httpapi.websockets import MAX_TIMEOUT_MS, SocketRoute, SocketStage
-from overcast.arn import format_arn, function_in_uri, new_request_id, parse_arn
+from overcast.apis.httpapi.websockets import MAX_TIMEOUT_MS, SocketStage
+from overcast.arn import format_arn, new_request_id
 from overcast.clock import Clock
-from overcast.context import RequestContext, service
 from overcast.errors import AwsError
 from overcast.gateway.authorizers.lambda_ import InvalidAnswer, parse_answer
 from overcast.gateway.authorizers.policy import Decision, evaluate
 from overcast.gateway.events import domain_name
-from overcast.gateway.integrations import APIGATEWAY, Invoker, substitute_stage_variables
+from overcast.gateway.integrations import Integrations, Invoker
+from overcast.gateway.socket_backends import SocketBackends, refusal
 from overcast.gateway.socket_events import (
     Handshake,
     Socket,
@@ -132,7 +131,8 @@ class WebSockets:
 
     def __init__(self, stages: SocketStages, invoker: Invoker, clock: Clock, limits: Limits | None = None) -> None:
         self.stages = stages
-        self.invoker = invoker
+        self.integrations = Integrations(invoker)  # its HTTP client is made when an HTTP integration first runs
+        self.backends = SocketBackends(invoker, self.integrations)
         self.clock = clock
         self.limits = limits or Limits()
         self.connections: dict[str, Connection] = {}
@@ -180,13 +180,13 @@ class WebSockets:
                 return
             socket = dataclasses.replace(socket, authorizer=allowed)
         if route is not None:
-            event = connect_event(socket, new_id(), _ms(self.clock))
-            reply = await self._invoke(stage, route, event)
-            status, body, headers = _connect_answer(reply)
-            if not 200 <= status < 300:
-                await _refuse(send, status, body)
+            answer = await self.backends.answer(
+                stage, route, connect_event(socket, new_id(), _ms(self.clock)), "", socket
+            )
+            if not 200 <= answer.status < 300:
+                await _refuse(send, *refusal(answer))
                 return
-            protocol = headers.get("sec-websocket-protocol")
+            protocol = dict(answer.headers).get("sec-websocket-protocol")
             if protocol:
                 accept["subprotocol"] = protocol
         connection = Connection(socket, stage, send, now)
@@ -207,7 +207,7 @@ class WebSockets:
         route = stage.route("$disconnect")
         if route is not None:  # best effort, as on AWS: its answer goes nowhere
             event = disconnect_event(socket, code, reason, new_id(), _ms(self.clock))
-            await self._invoke(stage, route, event)
+            await self.backends.answer(stage, route, event, "", socket)
 
     async def _serve(self, connection: Connection, receive: Receive) -> tuple[int, str]:
         """Read the client's messages until it disconnects: (close code, reason)."""
@@ -232,14 +232,12 @@ class WebSockets:
             await self._tell(connection, "Forbidden", request_id)
             return
         event = message_event(socket, route.route_key, data, request_id, _ms(self.clock))
-        reply = await self._invoke(stage, route, event)
-        if reply is None:
-            await self._tell(connection, "Internal server error", request_id)
-        elif route.two_way:
-            body = _reply_body(reply)
-            if body is not None:
-                with contextlib.suppress(GoneException):
-                    await connection.send(body)
+        answer = await self.backends.answer(stage, route, event, data, socket)
+        if answer.error is not None:
+            await self._tell(connection, answer.error, request_id)
+        elif route.two_way and answer.body is not None:  # a one-way route sends nothing back
+            with contextlib.suppress(GoneException):
+                await connection.send(answer.body)
 
     async def _tell(self, connection: Connection, text: str, request_id: str) -> None:
         answer = {"message": text, "connectionId": connection.socket.connection_id, "requestId": request_id}
@@ -271,7 +269,7 @@ class WebSockets:
         event = authorizer_event(socket, method, variables, new_id(), _ms(self.clock))
         started = self.clock.monotonic()
         arn = format_arn("execute-api", stage.region, stage.account_id, f"{stage.api_id}/authorizers/{authorizer.id}")
-        reply = await self._call(stage, authorizer.function_arn, MAX_TIMEOUT_MS, arn, event)
+        reply = await self.backends.call(stage, authorizer.function_arn, MAX_TIMEOUT_MS, arn, event)
         try:
             answer = parse_answer(json.dumps(reply).encode(), simple=False, primitive_context=True)
         except InvalidAnswer:  # a failed function (None) too
@@ -281,44 +279,6 @@ class WebSockets:
         latency = int((self.clock.monotonic() - started) * 1000)
         context = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (answer.context or {}).items()}
         return {**context, "principalId": answer.principal_id, "integrationLatency": latency}
-
-    async def _invoke(self, stage: SocketStage, route: SocketRoute, event: dict[str, Any]) -> Any:
-        """Invoke the route's function with `event`: its decoded answer, or None if it failed or timed out."""
-        route_arn = f"{stage.api_id}/{stage.stage}/{route.route_key}"
-        source = format_arn("execute-api", stage.region, stage.account_id, route_arn)
-        reply = await self._call(stage, route.integration.uri, route.integration.timeout_ms, source, event)
-        if reply is None:
-            log.warning("WebSocket route %s of %s: its integration failed", route.route_key, stage.api_id)
-        return reply
-
-    async def _call(self, stage: SocketStage, uri: str, timeout_ms: int, source: str, event: dict[str, Any]) -> Any:
-        """Invoke the function `uri` names as API Gateway does for `source` (a route or an authorizer): its
-        decoded answer, or None if it failed, timed out or answered what is not JSON."""
-        target = function_in_uri(substitute_stage_variables(uri, dict(stage.stage_variables)))
-        if not target.startswith("arn:"):
-            target = format_arn("lambda", stage.region, stage.account_id, f"function:{target}")
-        arn = parse_arn(target)
-        account = (arn.account if arn else None) or stage.account_id
-        region = (arn.region if arn else None) or stage.region
-        ctx = RequestContext(
-            account_id=stage.account_id, region=region, request_id=new_request_id(), service="apigateway",
-            operation="Invoke",
-        )  # fmt: skip
-        caller = None if account == stage.account_id else service(APIGATEWAY, stage.account_id, source)
-        try:
-            async with asyncio.timeout(timeout_ms / 1000):
-                output = await self.invoker.invoke(
-                    ctx, target, json.dumps(event).encode(), json_payload=True, caller=caller
-                )
-        except (AwsError, TimeoutError) as exc:
-            log.info("WebSocket API %s: invoking %s failed: %r", stage.api_id, target, exc)
-            return None
-        if output.function_error:
-            return None
-        try:
-            return json.loads(output.payload) if output.payload else {}
-        except ValueError:
-            return None
 
     def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(work)
@@ -338,6 +298,7 @@ class WebSockets:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.integrations.close()
 
     # -- the @connections API (apigatewaymanagementapi) -------------------------------------------
 
@@ -422,30 +383,6 @@ def _identity(source: str, socket: Socket, stage_variables: dict[str, str]) -> b
     if source.startswith("stageVariables."):
         return bool(stage_variables.get(source.removeprefix("stageVariables.")))
     return True  # context variables are API Gateway's own: always there
-
-
-def _connect_answer(reply: Any) -> tuple[int, bytes, dict[str, str]]:
-    """(status, body, headers) of `$connect`'s answer: a function that failed refuses the connection with
-    500; an answer without a statusCode accepts it."""
-    if reply is None:
-        return 500, _INTERNAL_ERROR, {}
-    if not isinstance(reply, dict) or "statusCode" not in reply:
-        return 200, b"", {}
-    try:
-        status = HTTPStatus(int(reply["statusCode"])).value
-    except (TypeError, ValueError):  # not a status HTTP knows: the integration's answer is malformed
-        return 502, _INTERNAL_ERROR, {}
-    body = reply.get("body")
-    headers = {str(k).lower(): str(v) for k, v in (reply.get("headers") or {}).items()}
-    return status, (body if isinstance(body, str) else "").encode(), headers
-
-
-def _reply_body(reply: Any) -> str | None:
-    """What a two-way route sends back: the proxy answer's `body`, or the answer itself when it has none."""
-    if isinstance(reply, dict) and "statusCode" in reply:
-        body = reply.get("body")
-        return body if isinstance(body, str) else None if body is None else json.dumps(body)
-    return json.dumps(reply)
 
 
 async def _refuse(send: Send, status: int, body: bytes) -> None:

@@ -496,6 +496,12 @@ APIGATEWAYV2: dict[str, tuple[Case, ...]] = {
     "GetIntegrations": (_rest(V2),),
     "UpdateIntegration": (_rest(lambda r: {**V2_INTEGRATION(r), "Description": "b"}),),
     "DeleteIntegration": (_rest(V2_INTEGRATION),),
+    # Integration responses are WebSocket APIs': refused at the API, as route responses are.
+    "CreateIntegrationResponse": (_rest(lambda r: {**V2_INTEGRATION(r), "IntegrationResponseKey": "$default"}),),
+    "GetIntegrationResponse": (_rest(lambda r: {**V2_INTEGRATION(r), "IntegrationResponseId": "abc123"}),),
+    "GetIntegrationResponses": (_rest(V2_INTEGRATION),),
+    "UpdateIntegrationResponse": (_rest(lambda r: {**V2_INTEGRATION(r), "IntegrationResponseId": "abc123"}),),
+    "DeleteIntegrationResponse": (_rest(lambda r: {**V2_INTEGRATION(r), "IntegrationResponseId": "abc123"}),),
     "CreateAuthorizer": (
         _rest(
             lambda r: {

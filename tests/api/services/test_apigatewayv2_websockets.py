@@ -99,7 +99,7 @@ def test_routes_take_the_predefined_and_custom_keys_and_refuse_other_dollar_keys
     assert code == "BadRequestException"  # only $connect authorizes
 
 
-def test_integrations_are_lambda_proxy_with_29_seconds_by_default(v2: Any, api_id: str) -> None:
+def test_integrations_take_29_seconds_by_default_and_keep_their_templates(v2: Any, api_id: str) -> None:
     made = v2.create_integration(
         ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=FUNCTION,
         TemplateSelectionExpression="\\$default", RequestTemplates={"$default": "{}"},
@@ -108,8 +108,7 @@ def test_integrations_are_lambda_proxy_with_29_seconds_by_default(v2: Any, api_i
     assert got["TimeoutInMillis"] == 29_000 and got["PayloadFormatVersion"] == "1.0"
     assert got["RequestTemplates"] == {"$default": "{}"}
     assert got["TemplateSelectionExpression"] == "\\$default"
-    code, message = error(v2.create_integration, ApiId=api_id, IntegrationType="MOCK")
-    assert code == "BadRequestException" and "not supported by Overcast yet" in message
+    assert "IntegrationResponseSelectionExpression" not in got  # a proxy has no integration responses
     code, _ = error(
         v2.create_integration,
         ApiId=api_id,
@@ -150,11 +149,87 @@ def test_route_responses_make_a_route_two_way(v2: Any, api_id: str) -> None:
     assert code == "NotFoundException"
 
 
+def test_non_proxy_integrations_are_stored_with_their_mapping_settings(v2: Any, api_id: str) -> None:
+    made = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP", IntegrationMethod="POST", IntegrationUri="http://backend.example/{room}",
+        TemplateSelectionExpression="${request.body.kind}", RequestTemplates={"$default": "$input.body"},
+        RequestParameters={"integration.request.header.x-connection": "context.connectionId",
+                           "integration.request.path.room": "route.request.body.room",
+                           "integration.request.querystring.v": "'1'"},
+        PassthroughBehavior="NEVER", ContentHandlingStrategy="CONVERT_TO_TEXT",
+    )  # fmt: skip
+    got = v2.get_integration(ApiId=api_id, IntegrationId=made["IntegrationId"])
+    assert got["IntegrationResponseSelectionExpression"] == "${integration.response.statuscode}"
+    assert (got["PassthroughBehavior"], got["ContentHandlingStrategy"]) == ("NEVER", "CONVERT_TO_TEXT")
+    assert got["RequestParameters"]["integration.request.path.room"] == "route.request.body.room"
+    assert got["TimeoutInMillis"] == 29_000
+    mock = v2.create_integration(ApiId=api_id, IntegrationType="MOCK")
+    assert mock["IntegrationResponseSelectionExpression"] == "${integration.response.statuscode}"
+    aws = v2.create_integration(ApiId=api_id, IntegrationType="AWS", IntegrationUri=FUNCTION)
+    assert aws["IntegrationResponseSelectionExpression"] == "${integration.response.body.errorMessage}"
+    refused = (
+        {"IntegrationType": "VPC"},
+        {"IntegrationType": "HTTP", "IntegrationUri": "not-a-url", "IntegrationMethod": "POST"},
+        {"IntegrationType": "HTTP_PROXY", "IntegrationUri": "http://backend.example"},  # no method
+        {"IntegrationType": "AWS", "IntegrationUri": "arn:aws:apigateway:us-east-1:sqs:path/1/q"},
+        {"IntegrationType": "MOCK", "PassthroughBehavior": "SOMETIMES"},
+        {"IntegrationType": "MOCK", "ContentHandlingStrategy": "CONVERT_TO_JSON"},
+        {"IntegrationType": "MOCK", "RequestParameters": {"integration.request.body": "context.connectionId"}},
+        {"IntegrationType": "MOCK", "RequestParameters": {"integration.request.header.x": "method.request.header.y"}},
+    )
+    for kwargs in refused:
+        assert error(v2.create_integration, ApiId=api_id, **kwargs)[0] == "BadRequestException", kwargs
+
+
+def test_integration_responses_are_created_read_updated_and_deleted_by_key(v2: Any, api_id: str) -> None:
+    integration_id = v2.create_integration(ApiId=api_id, IntegrationType="MOCK")["IntegrationId"]
+    ids = {"ApiId": api_id, "IntegrationId": integration_id}
+    made = v2.create_integration_response(
+        **ids, IntegrationResponseKey="/4\\d\\d/", TemplateSelectionExpression="${integration.response.statuscode}",
+        ResponseTemplates={"404": '{"missing": true}'},
+    )  # fmt: skip
+    response_id = made["IntegrationResponseId"]
+    got = v2.get_integration_response(**ids, IntegrationResponseId=response_id)
+    assert {k: v for k, v in got.items() if k != "ResponseMetadata"} == {
+        "IntegrationResponseId": response_id,
+        "IntegrationResponseKey": "/4\\d\\d/",
+        "TemplateSelectionExpression": "${integration.response.statuscode}",
+        "ResponseTemplates": {"404": '{"missing": true}'},
+    }
+    default = v2.create_integration_response(**ids, IntegrationResponseKey="$default")["IntegrationResponseId"]
+    listed = v2.get_integration_responses(**ids)["Items"]
+    assert [r["IntegrationResponseKey"] for r in listed] == ["/4\\d\\d/", "$default"]
+    updated = v2.update_integration_response(
+        **ids, IntegrationResponseId=default, ContentHandlingStrategy="CONVERT_TO_TEXT"
+    )
+    assert (updated["IntegrationResponseKey"], updated["ContentHandlingStrategy"]) == ("$default", "CONVERT_TO_TEXT")
+    code, _ = error(v2.create_integration_response, **ids, IntegrationResponseKey="$default")
+    assert code == "ConflictException"
+    for key in ("200", "/unclosed", "/(/"):
+        code, _ = error(v2.create_integration_response, **ids, IntegrationResponseKey=key)
+        assert code == "BadRequestException", key
+    v2.delete_integration_response(**ids, IntegrationResponseId=response_id)
+    assert [r["IntegrationResponseId"] for r in v2.get_integration_responses(**ids)["Items"]] == [default]
+    code, _ = error(v2.get_integration_response, **ids, IntegrationResponseId=response_id)
+    assert code == "NotFoundException"
+    code, _ = error(v2.get_integration_responses, ApiId=api_id, IntegrationId="nope123")
+    assert code == "NotFoundException"
+
+
 def test_http_apis_keep_refusing_what_is_websocket_only(v2: Any) -> None:
     api_id = v2.create_api(Name="h", ProtocolType="HTTP")["ApiId"]
     route = v2.create_route(ApiId=api_id, RouteKey="GET /a")
     code, message = error(v2.create_route_response, ApiId=api_id, RouteId=route["RouteId"], RouteResponseKey="$default")
     assert (code, message) == ("BadRequestException", "Route responses are supported only for WebSocket APIs.")
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET", IntegrationUri="https://example.com",
+        PayloadFormatVersion="1.0",
+    )  # fmt: skip
+    code, message = error(
+        v2.create_integration_response, ApiId=api_id, IntegrationId=integration["IntegrationId"],
+        IntegrationResponseKey="$default",
+    )  # fmt: skip
+    assert (code, message) == ("BadRequestException", "Integration responses are supported only for WebSocket APIs.")
     code, message = error(
         v2.create_integration, ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=FUNCTION,
         PayloadFormatVersion="2.0", RequestTemplates={"a": "b"},

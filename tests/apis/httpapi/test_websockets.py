@@ -9,6 +9,7 @@ from overcast.apis import deployed as d
 from overcast.apis.httpapi.websockets import (
     SocketRoute,
     SocketStage,
+    evaluated,
     route_key,
     route_selection_expression,
     selected_key,
@@ -64,3 +65,31 @@ def test_route_selection_expressions_that_are_not_body_paths_are_refused(express
 def test_reserved_empty_and_long_route_keys_are_refused(key: str) -> None:
     with pytest.raises(BadRequest):
         route_key(key)
+
+
+VALUES = {"request.body.kind": "greet", "integration.response.statuscode": "404"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "key"),
+    [
+        ("\\$default", "$default"),  # an escaped dollar: the reserved key itself
+        ("static", "static"),
+        ("${request.body.kind}", "greet"),
+        ("$request.body.kind", "greet"),
+        ("${integration.response.statuscode}", "404"),
+        ("${request.body.kind}-${integration.response.statuscode}", "greet-404"),
+        ("${request.body.missing}", None),
+    ],
+)
+def test_a_template_selection_expression_evaluates_once_with_escapes_and_static_text(
+    expression: str, key: str | None
+) -> None:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html
+    assert evaluated(expression, VALUES.get) == key
+
+
+def test_evaluation_is_not_recursive() -> None:
+    assert (
+        evaluated("${request.body.kind}", {"request.body.kind": "${request.body.kind}"}.get) == "${request.body.kind}"
+    )

@@ -18,6 +18,8 @@ from overcast.api.services.apigatewayv2_shapes import (
     deployment_out,
     integration_fields,
     integration_out,
+    integration_response_fields,
+    integration_response_out,
     page_out,
     page_size,
     route_fields,
@@ -27,6 +29,7 @@ from overcast.api.services.apigatewayv2_shapes import (
     stage_fields,
     stage_out,
 )
+from overcast.apis.httpapi.parts import INTEGRATION_RESPONSES, ROUTE_RESPONSES, Responses
 from overcast.apis.httpapi.tables import AUTHORIZER, DEPLOYMENT, INTEGRATION, ROUTE
 from overcast.context import RequestContext
 
@@ -71,39 +74,63 @@ async def delete_part(k: Kind, s: Services, ctx: RequestContext, p: Params) -> O
     return {}
 
 
-def _operations(name: str, k: Kind) -> dict[str, Unbound[Services]]:
+def _operations(
+    name: str, k: Any, handlers: tuple[Callable[..., Any], ...] | None = None
+) -> dict[str, Unbound[Services]]:
     """Create<Name>, Get<Name>, Get<Name>s, Update<Name> and Delete<Name>, each handler given its kind."""
-    handlers = (create_part, get_part, get_parts, update_part, delete_part)
+    handlers = handlers or (create_part, get_part, get_parts, update_part, delete_part)
     names = (f"Create{name}", f"Get{name}", f"Get{name}s", f"Update{name}", f"Delete{name}")
     return {op: functools.partial(handler, k) for op, handler in zip(names, handlers, strict=True)}
 
 
-# -- a WebSocket route's responses (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html)
+# -- a WebSocket route's and integration's responses
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html,
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-responses.html)
 
 
-async def create_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    made = await s.parts.put_route_response(ctx, p["ApiId"], p["RouteId"], None, route_response_fields(p))
-    return route_response_out(made)
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One kind of responses on the wire: where they are kept, their owner's and their id members, in and out."""
+
+    responses: Responses
+    owner_member: str
+    id_member: str
+    out: Callable[[Any], Output]
+    fields: Callable[[Params], dict[str, Any]]
 
 
-async def get_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    return route_response_out(await s.parts.route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"]))
+ROUTE_RESPONSE = Held(ROUTE_RESPONSES, "RouteId", "RouteResponseId", route_response_out, route_response_fields)
+INTEGRATION_RESPONSE = Held(
+    INTEGRATION_RESPONSES, "IntegrationId", "IntegrationResponseId", integration_response_out,
+    integration_response_fields,
+)  # fmt: skip
 
 
-async def get_route_responses(s: Services, ctx: RequestContext, p: Params) -> Output:
-    # A route has at most one response here ($default): one page holds them all.
-    return page_out([route_response_out(r) for r in await s.parts.route_responses(ctx, p["ApiId"], p["RouteId"])], None)
+async def create_response(h: Held, s: Services, ctx: RequestContext, p: Params) -> Output:
+    return h.out(await s.parts.put_response(ctx, p["ApiId"], h.responses, p[h.owner_member], None, h.fields(p)))
 
 
-async def update_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    fields = route_response_fields(p)
-    updated = await s.parts.put_route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"], fields)
-    return route_response_out(updated)
+async def get_response(h: Held, s: Services, ctx: RequestContext, p: Params) -> Output:
+    return h.out(await s.parts.response(ctx, p["ApiId"], h.responses, p[h.owner_member], p[h.id_member]))
 
 
-async def delete_route_response(s: Services, ctx: RequestContext, p: Params) -> Output:
-    await s.parts.delete_route_response(ctx, p["ApiId"], p["RouteId"], p["RouteResponseId"])
+async def get_responses(h: Held, s: Services, ctx: RequestContext, p: Params) -> Output:
+    # A route or an integration has a few responses, one per key: one page holds them all.
+    return page_out([h.out(r) for r in await s.parts.responses(ctx, p["ApiId"], h.responses, p[h.owner_member])], None)
+
+
+async def update_response(h: Held, s: Services, ctx: RequestContext, p: Params) -> Output:
+    owner, response_id = p[h.owner_member], p[h.id_member]
+    return h.out(await s.parts.put_response(ctx, p["ApiId"], h.responses, owner, response_id, h.fields(p)))
+
+
+async def delete_response(h: Held, s: Services, ctx: RequestContext, p: Params) -> Output:
+    await s.parts.delete_response(ctx, p["ApiId"], h.responses, p[h.owner_member], p[h.id_member])
     return {}
+
+
+def _response_operations(name: str, h: Held) -> dict[str, Unbound[Services]]:
+    return _operations(name, h, (create_response, get_response, get_responses, update_response, delete_response))
 
 
 # -- stages and deployments ----------------------------------------------------------------------
@@ -161,11 +188,8 @@ HANDLERS: dict[str, Unbound[Services]] = {
     **_operations("Route", ROUTES),
     **_operations("Integration", INTEGRATIONS),
     **_operations("Authorizer", AUTHORIZERS),
-    "CreateRouteResponse": create_route_response,
-    "GetRouteResponse": get_route_response,
-    "GetRouteResponses": get_route_responses,
-    "UpdateRouteResponse": update_route_response,
-    "DeleteRouteResponse": delete_route_response,
+    **_response_operations("RouteResponse", ROUTE_RESPONSE),
+    **_response_operations("IntegrationResponse", INTEGRATION_RESPONSE),
     "CreateStage": create_stage,
     "GetStage": get_stage,
     "GetStages": get_stages,

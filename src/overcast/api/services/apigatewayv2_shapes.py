@@ -45,6 +45,10 @@ _ROUTE = [("RouteKey", "route_key"), ("Target", "target"), ("AuthorizationType",
 _ROUTE_RESPONSE = [("RouteResponseKey", "route_response_key"),
                    ("ModelSelectionExpression", "model_selection_expression"),
                    ("ResponseModels", "response_models")]  # fmt: skip
+_INTEGRATION_RESPONSE = [("IntegrationResponseKey", "integration_response_key"),
+                         ("TemplateSelectionExpression", "template_selection_expression"),
+                         ("ResponseTemplates", "response_templates"), ("ResponseParameters", "response_parameters"),
+                         ("ContentHandlingStrategy", "content_handling_strategy")]  # fmt: skip
 _INTEGRATION = [("IntegrationType", "integration_type"), ("IntegrationUri", "integration_uri"),
                 ("IntegrationMethod", "integration_method"), ("IntegrationSubtype", "integration_subtype"),
                 ("PayloadFormatVersion", "payload_format_version"), ("TimeoutInMillis", "timeout_in_millis"),
@@ -118,8 +122,16 @@ def route_out(r: rec.Route) -> Output:
     return out
 
 
+# A WebSocket non-proxy integration's response selection, fixed by its type
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-data-transformations.html).
+_BY_STATUS = "${integration.response.statuscode}"
+_RESPONSE_SELECTION = {"AWS": "${integration.response.body.errorMessage}", "HTTP": _BY_STATUS, "MOCK": _BY_STATUS}
+
+
 def integration_out(i: rec.Integration) -> Output:
     out = members_of(i, _INTEGRATION) | {"IntegrationId": i.integration_id, "ApiGatewayManaged": i.api_gateway_managed}
+    if i.integration_type in _RESPONSE_SELECTION:
+        out["IntegrationResponseSelectionExpression"] = _RESPONSE_SELECTION[i.integration_type]
     if i.tls_server_name is not None:
         out["TlsConfig"] = {"ServerNameToVerify": i.tls_server_name}
     return out
@@ -207,6 +219,14 @@ def route_response_fields(params: Params) -> dict[str, Any]:
     if "ResponseParameters" in params:
         raise BadRequest("ResponseParameters of route responses are not supported by Overcast yet.")
     return fields_of(params, _ROUTE_RESPONSE)
+
+
+def integration_response_out(r: rec.IntegrationResponse) -> Output:
+    return members_of(r, _INTEGRATION_RESPONSE) | {"IntegrationResponseId": r.integration_response_id}
+
+
+def integration_response_fields(params: Params) -> dict[str, Any]:
+    return fields_of(params, _INTEGRATION_RESPONSE)
 
 
 def authorizer_fields(params: Params) -> dict[str, Any]:

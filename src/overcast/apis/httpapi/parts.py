@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from overcast.apis.errors import Conflict
@@ -89,46 +90,86 @@ class Parts:
             await tables.delete_part(tx, api, kind, part_id)
             await self.changes.deployments.auto(tx, api)
 
-    # -- a WebSocket route's responses, kept in its record -----------------------------------------
+    # -- a WebSocket route's or integration's responses, kept in its record ------------------------
 
-    async def route_responses(self, ctx: RequestContext, api_id: str, route_id: str) -> tuple[rec.RouteResponse, ...]:
+    async def responses(self, ctx: RequestContext, api_id: str, of: Responses, owner_id: str) -> tuple[Any, ...]:
         async with self.changes.reading(ctx, api_id) as (tx, api):
-            return (await _socket_route(tx, api, route_id)).route_responses
+            return of.held(await _socket_owner(tx, api, of, owner_id))
 
-    async def route_response(
-        self, ctx: RequestContext, api_id: str, route_id: str, response_id: str
-    ) -> rec.RouteResponse:
-        return _response(await self.route_responses(ctx, api_id, route_id), response_id)
+    async def response(self, ctx: RequestContext, api_id: str, of: Responses, owner_id: str, response_id: str) -> Any:
+        return of.find(await self.responses(ctx, api_id, of, owner_id), response_id)
 
-    async def put_route_response(
-        self, ctx: RequestContext, api_id: str, route_id: str, response_id: str | None, fields: dict[str, Any]
-    ) -> rec.RouteResponse:
-        """A new route response (`response_id` None) or a change to one; the route's other responses stay."""
+    async def put_response(
+        self, ctx: RequestContext, api_id: str, of: Responses, owner_id: str, response_id: str | None,
+        fields: dict[str, Any],
+    ) -> Any:  # fmt: skip
+        """A new response (`response_id` None) or a change to one; the owner's other responses stay."""
         async with self.changes.on(ctx, api_id) as (tx, api):
-            route = await _socket_route(tx, api, route_id)
+            owner = await _socket_owner(tx, api, of, owner_id)
             if response_id is None:
-                response = rec.RouteResponse(self.changes.new_id(), **fields)
+                response = of.record(**{of.id_field: self.changes.new_id()}, **fields)
             else:
-                response = dataclasses.replace(_response(route.route_responses, response_id), **fields)
-            websockets.route_response(response)
-            others = tuple(r for r in route.route_responses if r.route_response_id != response.route_response_id)
-            if any(r.route_response_key == response.route_response_key for r in others):
-                raise Conflict(
-                    f"A route response with key {response.route_response_key} already exists for this route."
-                )
-            await self._keep(tx, api, dataclasses.replace(route, route_responses=(*others, response)))
+                response = dataclasses.replace(of.find(of.held(owner), response_id), **fields)
+            of.check(response)
+            others = tuple(r for r in of.held(owner) if of.id_of(r) != of.id_of(response))
+            if any(of.key_of(r) == of.key_of(response) for r in others):
+                raise Conflict(f"A {of.noun} with key {of.key_of(response)} already exists for this {of.owner_noun}.")
+            await self._keep(tx, api, of, owner, (*others, response))
         return response
 
-    async def delete_route_response(self, ctx: RequestContext, api_id: str, route_id: str, response_id: str) -> None:
+    async def delete_response(
+        self, ctx: RequestContext, api_id: str, of: Responses, owner_id: str, response_id: str
+    ) -> None:
         async with self.changes.on(ctx, api_id) as (tx, api):
-            route = await _socket_route(tx, api, route_id)
-            _response(route.route_responses, response_id)
-            kept = tuple(r for r in route.route_responses if r.route_response_id != response_id)
-            await self._keep(tx, api, dataclasses.replace(route, route_responses=kept))
+            owner = await _socket_owner(tx, api, of, owner_id)
+            of.find(of.held(owner), response_id)
+            await self._keep(tx, api, of, owner, tuple(r for r in of.held(owner) if of.id_of(r) != response_id))
 
-    async def _keep(self, tx: Queries, api: rec.Api, route: rec.Route) -> None:
-        await tables.update_part(tx, api, ROUTE, route.route_id, route.route_key, route)
+    async def _keep(self, tx: Queries, api: rec.Api, of: Responses, owner: Any, responses: tuple[Any, ...]) -> None:
+        owner = dataclasses.replace(owner, **{of.field: responses})
+        name = owner.route_key if of.kind == ROUTE else owner.integration_id
+        await tables.update_part(tx, api, of.kind, getattr(owner, f"{of.kind}_id"), name, owner)
         await self.changes.deployments.auto(tx, api)
+
+
+@dataclass(frozen=True, slots=True)
+class Responses:
+    """One kind of a WebSocket API's responses: the part that holds them, in which field, and their id and key."""
+
+    kind: str  # the holding part: ROUTE or INTEGRATION
+    name: str  # the wire's name ("RouteResponse"), for NotFoundException
+    noun: str
+    owner_noun: str
+    field: str
+    record: Callable[..., Any]
+    id_field: str
+    key_field: str
+    check: Callable[[Any], None]
+
+    def held(self, owner: Any) -> tuple[Any, ...]:
+        return tuple(getattr(owner, self.field))
+
+    def id_of(self, response: Any) -> str:
+        return str(getattr(response, self.id_field))
+
+    def key_of(self, response: Any) -> str:
+        return str(getattr(response, self.key_field))
+
+    def find(self, responses: tuple[Any, ...], response_id: str) -> Any:
+        for r in responses:
+            if self.id_of(r) == response_id:
+                return r
+        raise not_found(self.name, response_id)
+
+
+ROUTE_RESPONSES = Responses(
+    ROUTE, "RouteResponse", "route response", "route", "route_responses", rec.RouteResponse, "route_response_id",
+    "route_response_key", websockets.route_response,
+)  # fmt: skip
+INTEGRATION_RESPONSES = Responses(
+    INTEGRATION, "IntegrationResponse", "integration response", "integration", "integration_responses",
+    rec.IntegrationResponse, "integration_response_id", "integration_response_key", websockets.integration_response,
+)  # fmt: skip
 
 
 # Each kind's record and the field holding its id.
@@ -155,19 +196,11 @@ def _check(api: rec.Api, kind: str, record: Any) -> None:
             )
 
 
-async def _socket_route(tx: Queries, api: rec.Api, route_id: str) -> rec.Route:
+async def _socket_owner(tx: Queries, api: rec.Api, of: Responses, owner_id: str) -> Any:
     if api.protocol_type != WEBSOCKET:
         # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-routes-routeid-routeresponses.html
-        raise BadRequest("Route responses are supported only for WebSocket APIs.")
-    route: rec.Route = await tables.part(tx, api, ROUTE, route_id)
-    return route
-
-
-def _response(responses: tuple[rec.RouteResponse, ...], response_id: str) -> rec.RouteResponse:
-    for r in responses:
-        if r.route_response_id == response_id:
-            return r
-    raise not_found("RouteResponse", response_id)
+        raise BadRequest(f"{of.noun.capitalize()}s are supported only for WebSocket APIs.")
+    return await tables.part(tx, api, of.kind, owner_id)
 
 
 def _not_in_use(kind: str, part_id: str, route: rec.Route) -> None:

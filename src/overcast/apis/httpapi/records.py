@@ -87,6 +87,20 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class IntegrationResponse:
+    """A WebSocket non-proxy integration's response: chosen by its key (`$default`, or a regex in slashes over
+    a function's errorMessage or an HTTP status), its template (chosen by its template selection expression)
+    maps the backend's answer (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-responses.html)."""
+
+    integration_response_id: str
+    integration_response_key: str  # "$default" or "/4\\d\\d/"
+    template_selection_expression: str | None = None
+    response_templates: dict[str, str] | None = None
+    response_parameters: dict[str, str] | None = None
+    content_handling_strategy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Integration:
     integration_id: str
     integration_type: str
@@ -108,6 +122,7 @@ class Integration:
     passthrough_behavior: str | None = None
     template_selection_expression: str | None = None
     request_templates: dict[str, str] | None = None
+    integration_responses: tuple[IntegrationResponse, ...] = ()  # WebSocket APIs: kept with their integration
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +231,9 @@ def load_route(text: str | dict[str, Any]) -> Route:
 
 
 def load_integration(text: str | dict[str, Any]) -> Integration:
-    return _plain(Integration, json.loads(text) if isinstance(text, str) else text)
+    data = json.loads(text) if isinstance(text, str) else dict(text)
+    data["integration_responses"] = [_plain(IntegrationResponse, r) for r in data.get("integration_responses") or ()]
+    return _plain(Integration, data)
 
 
 def load_authorizer(text: str | dict[str, Any]) -> Authorizer:

@@ -3,18 +3,21 @@
 A WebSocket API is an apigatewayv2 API with ProtocolType WEBSOCKET: routes keyed by `$connect`,
 `$disconnect`, `$default` or a custom key, chosen for each message by the API's route selection
 expression (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
-Overcast serves Lambda proxy (AWS_PROXY) integrations; the other integration types are refused.
+Integrations are Lambda functions (AWS_PROXY, or AWS with mapping templates), HTTP endpoints (HTTP_PROXY,
+or HTTP with mapping templates) and MOCKs; the non-proxy ones answer through integration responses.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from overcast.apis import deployed as d
 from overcast.apis.httpapi import records as rec
+from overcast.apis.restapi import selection
 from overcast.arn import function_in_uri, parse_arn
 from overcast.errors import BadRequest
 
@@ -112,17 +115,69 @@ def authorizer(a: rec.Authorizer) -> None:
             raise BadRequest(f"{name} is supported only for HTTP APIs.")
 
 
+_TYPES = ("AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK")
+_PASSTHROUGH = ("WHEN_NO_MATCH", "NEVER", "WHEN_NO_TEMPLATES")
+_CONTENT_HANDLING = ("CONVERT_TO_BINARY", "CONVERT_TO_TEXT")
+_HTTP_METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# Request parameter mapping (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-data-mapping.html):
+# into the integration request's headers, query string or path, from the route request, context, stage variables
+# or a 'static' value.
+_PARAMETER = re.compile(r"^integration\.request\.(header|querystring|path)\.[a-zA-Z0-9._$-]+$")
+_SOURCE = re.compile(
+    r"^(route\.request\.(header|querystring|multivalueheader|multivaluequerystring)\.[a-zA-Z0-9._$-]+"
+    r"|route\.request\.body\.\S+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+|'[^']*')$"
+)
+
+
 def integration(i: rec.Integration) -> None:
-    if i.integration_type != "AWS_PROXY":
-        raise BadRequest(
-            f"Integration type {i.integration_type} is not supported by Overcast yet for WebSocket APIs (AWS_PROXY is)."
-        )
+    """A WebSocket API's integration: Lambda (proxy, or non-proxy AWS), HTTP (proxy or not) or MOCK
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-integration-requests.html).
+    The texts of the messages below are Overcast's where AWS documents none."""
+    if i.integration_type not in _TYPES:
+        raise BadRequest(f"Invalid integration type {i.integration_type}. Must be one of [{', '.join(_TYPES)}]")
     if not (_MIN_TIMEOUT_MS <= i.timeout_in_millis <= MAX_TIMEOUT_MS):
         raise BadRequest("Timeout must be between 50 milliseconds and 29 seconds.")
-    if not i.integration_uri or parse_arn(i.integration_uri) is None:
-        raise BadRequest(f"Invalid integration URI specified {i.integration_uri}")
+    if i.integration_type in ("AWS", "AWS_PROXY"):
+        if not i.integration_uri or parse_arn(i.integration_uri) is None:
+            raise BadRequest(f"Invalid integration URI specified {i.integration_uri}")
+        target = parse_arn(function_in_uri(i.integration_uri))
+        if i.integration_type == "AWS" and (target is None or target.service != "lambda"):
+            raise BadRequest("AWS integrations with services other than Lambda are not supported by Overcast yet.")
+    elif i.integration_type in ("HTTP", "HTTP_PROXY"):
+        if not i.integration_uri or not re.match(r"^https?://[^\s/]+", i.integration_uri):
+            raise BadRequest(f"Invalid HTTP endpoint specified for URI {i.integration_uri}")
+        if i.integration_method is None:
+            raise BadRequest(f"IntegrationMethod is required for integration type {i.integration_type}.")
+        if i.integration_method not in _HTTP_METHODS:
+            raise BadRequest(f"Invalid IntegrationMethod {i.integration_method}")
     if i.payload_format_version != "1.0":
         raise BadRequest("PayloadFormatVersion 1.0 is the only supported value for WebSocket APIs.")
+    if i.passthrough_behavior is not None and i.passthrough_behavior not in _PASSTHROUGH:
+        raise BadRequest(
+            f"Invalid PassthroughBehavior {i.passthrough_behavior}. Must be one of [{', '.join(_PASSTHROUGH)}]"
+        )
+    _content_handling(i.content_handling_strategy)
+    for key, source in (i.request_parameters or {}).items():
+        if not _PARAMETER.match(key) or not isinstance(source, str) or not _SOURCE.match(source):
+            raise BadRequest(f"Invalid mapping expression specified: {key}={source}")
+
+
+def integration_response(r: rec.IntegrationResponse) -> None:
+    """An integration response's key is `$default` or a Java regular expression in slashes ("/4\\d\\d/")."""
+    key = r.integration_response_key
+    if key != rec.DEFAULT_ROUTE:
+        if len(key) < 3 or not (key.startswith("/") and key.endswith("/")):
+            # (Overcast's wording: AWS documents the forms, not the message)
+            raise BadRequest(
+                f"Invalid IntegrationResponseKey {key}. Must be $default or a regular expression between slashes."
+            )
+        selection.check(key[1:-1])
+    _content_handling(r.content_handling_strategy)
+
+
+def _content_handling(strategy: str | None) -> None:
+    if strategy is not None and strategy not in _CONTENT_HANDLING:
+        raise BadRequest(f"Invalid ContentHandlingStrategy {strategy}. Must be one of [{', '.join(_CONTENT_HANDLING)}]")
 
 
 # -- the data plane's shape -----------------------------------------------------------------------
@@ -131,9 +186,13 @@ def integration(i: rec.Integration) -> None:
 @dataclass(frozen=True, slots=True)
 class SocketRoute:
     route_key: str
-    integration: d.Integration  # the Lambda proxy integration (uri: the function)
+    integration: d.Integration  # uri: a Lambda integration's function, an HTTP integration's URL
     two_way: bool = False  # it has a route response: the integration's answer goes back to the client
     authorizer: d.Authorizer | None = None  # $connect's Lambda REQUEST authorizer
+    # a non-proxy integration's: the key of its request template, its content handling and its responses
+    template_selection_expression: str | None = None
+    content_handling: str | None = None
+    responses: tuple[rec.IntegrationResponse, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +239,20 @@ def socket_stage(api: rec.Api, stage: rec.Stage, deployment: rec.Deployment) -> 
         i = integrations.get(r.integration_id or "")
         if i is None:
             continue  # a route without an integration is not served
-        target = d.Integration(type=i.integration_type, uri=function_in_uri(i.integration_uri or ""),
-                               http_method="POST", timeout_ms=i.timeout_in_millis)  # fmt: skip
+        uri = i.integration_uri or ""
+        target = d.Integration(
+            type=i.integration_type, uri=function_in_uri(uri) if i.integration_type.startswith("AWS") else uri,
+            # (a message has no method of its own: ANY sends POST, Overcast's choice)
+            http_method=i.integration_method if i.integration_method not in (None, "ANY") else "POST",
+            timeout_ms=i.timeout_in_millis,
+            request_parameters=tuple(sorted((i.request_parameters or {}).items())),
+            request_templates=tuple((i.request_templates or {}).items()),
+            passthrough_behavior=i.passthrough_behavior or "WHEN_NO_MATCH",
+        )  # fmt: skip
         two_way = r.route_response_selection_expression is not None and bool(r.route_responses)
         authorizer = authorizers.get(r.authorizer_id or "") if r.authorization_type == "CUSTOM" else None
-        routes.append(SocketRoute(r.route_key, target, two_way, authorizer))
+        routes.append(SocketRoute(r.route_key, target, two_way, authorizer, i.template_selection_expression,
+                                  i.content_handling_strategy, i.integration_responses))  # fmt: skip
     return SocketStage(
         api.account, api.region, api.api_id, stage.stage_name, deployment.deployment_id,
         api.route_selection_expression, tuple(routes), tuple(sorted((stage.stage_variables or {}).items())),
@@ -198,18 +266,36 @@ def selected_key(expression: str, message: str) -> str | None:
         body = json.loads(message)
     except ValueError:
         return None
-    if _EXPRESSION.match(expression):
-        return _stringified(_lookup(body, expression[len("$request.body.") :]))
+    return evaluated(expression, lambda name: body_value(body, name))
+
+
+# A selection expression's parts: an escaped dollar, a ${variable} or a $variable
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-selection-expressions.html).
+_PARTS = re.compile(r"\\\$|\$\{([^}]*)\}|\$([A-Za-z][A-Za-z0-9_.$@-]*)")
+
+
+def evaluated(expression: str, value: Callable[[str], str | None]) -> str | None:
+    """A selection expression's key: its variables replaced by `value(name)` ("request.body.action"), once (no
+    recursive evaluation), and `\\$` a dollar sign ("\\$default" is "$default"). None if a variable has no value."""
     missing = False
 
-    def value(match: re.Match[str]) -> str:
+    def part(match: re.Match[str]) -> str:
         nonlocal missing
-        found = _stringified(_lookup(body, match.group(1)[len("request.body.") :]))
+        if match.group(0) == "\\$":
+            return "$"
+        found = value(match.group(1) if match.group(1) is not None else match.group(2))
         missing = missing or found is None
         return found or ""
 
-    key = _TEMPLATE.sub(value, expression)
+    key = _PARTS.sub(part, expression)
     return None if missing else key
+
+
+def body_value(body: Any, name: str) -> str | None:
+    """`request.body.<path>` of a JSON body, stringified (None for another variable or a missing value)."""
+    if not name.startswith("request.body."):
+        return None
+    return _stringified(_lookup(body, name.removeprefix("request.body.")))
 
 
 def _lookup(body: Any, path: str) -> Any:
