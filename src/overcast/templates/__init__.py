@@ -1,0 +1,1 @@
+"""SAM and CloudFormation templates: parse, evaluate, plan and deploy them through resource providers."""
