@@ -21,6 +21,7 @@ from overcast.clock import Clock
 from overcast.gateway.access_logs import request_variables
 from overcast.gateway.authorizers import AuthResult
 from overcast.gateway.authorizers.identity import source_arn
+from overcast.gateway.encodings import ConversionFailure
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout
@@ -86,7 +87,7 @@ class Backends:
                 return Refused(failure(kind, "API_CONFIGURATION_ERROR"))
         except UnsupportedMediaType:
             return Refused(failure(kind, "UNSUPPORTED_MEDIA_TYPE"))
-        except (NoIntegrationResponse, TemplateFailure) as exc:
+        except (NoIntegrationResponse, TemplateFailure, ConversionFailure) as exc:
             # "Execution failed due to configuration error" on AWS: the client sees a 500.
             return Refused(
                 failure(kind, "API_CONFIGURATION_ERROR"), f"Execution failed due to configuration error: {exc}"
