@@ -59,6 +59,7 @@ class RestApi:
             declared = {name: False for name in response.get("responseParameters", {})}
             self.apigw.put_method_response(**where, statusCode=response["statusCode"], responseParameters=declared)
             self.apigw.put_integration_response(**where, **response)
+        return str(resource)
 
     def deploy(self) -> None:
         self.apigw.create_deployment(restApiId=self.id, stageName="prod")
@@ -136,6 +137,12 @@ def test_a_service_error_is_mapped_to_a_400_by_its_selection_pattern(
     assert answer.status_code == 400, answer.text
     refused = answer.json()
     assert refused["error"] == "StateMachineDoesNotExist" and "missing-" in refused["message"]
+    # TestInvokeMethod calls the service alike.
+    lost = next(r["id"] for r in orders.apigw.get_resources(restApiId=orders.id)["items"] if r["path"] == "/lost")
+    tested = orders.apigw.test_invoke_method(
+        restApiId=orders.id, resourceId=lost, httpMethod="POST", pathWithQueryString="/lost?run=r2", body="{}"
+    )
+    assert (tested["status"], json.loads(tested["body"])["error"]) == (400, "StateMachineDoesNotExist")
 
 
 def test_lambda_through_its_rest_paths(aws: ClientFactory, server: RunningServer, http: httpx.Client) -> None:
@@ -232,3 +239,24 @@ def test_put_integration_refuses_what_aws_refuses(aws: ClientFactory, kind: str,
             uri=given,
         )  # fmt: skip
     assert raised.value.response["Error"] == {"Code": "BadRequestException", "Message": message}
+
+
+def test_a_json_1_1_action_with_no_body(aws: ClientFactory, server: RunningServer, http: httpx.Client) -> None:
+    """CloudWatch Logs (JSON 1.1) through `logs:action/DescribeLogGroups`: with no body, and with a mapped one."""
+    group = f"/overcast/tests/described-{uuid.uuid4().hex[:8]}"
+    aws("logs").create_log_group(logGroupName=group)
+    api = RestApi(aws, "aws-logs")
+    api.method(
+        "all", "GET", {"type": "AWS", "integrationHttpMethod": "GET", "uri": uri("logs", "action/DescribeLogGroups")}
+    )
+    some = {
+        "type": "AWS", "integrationHttpMethod": "POST", "uri": uri("logs", "action/DescribeLogGroups"),
+        "requestTemplates": {"application/json": '{"logGroupNamePrefix": "$input.params(\'prefix\')"}'},
+    }  # fmt: skip
+    api.method("some", "GET", some)
+    api.deploy()
+    every = call(server, http, api.id, "GET", "/prod/all")
+    assert every.status_code == 200, every.text
+    assert group in [g["logGroupName"] for g in every.json()["logGroups"]]
+    found = call(server, http, api.id, "GET", f"/prod/some?prefix={group}")
+    assert [g["logGroupName"] for g in found.json()["logGroups"]] == [group]
