@@ -23,6 +23,7 @@ from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
 from tests.gateway.test_done_when_access_logs import lines
 from tests.gateway.test_done_when_events import call
+from tests.gateway.test_done_when_mapping_templates import Api
 
 PATH_OR_ACTION = "AWS ARN for integration must contain path or action"
 ROLE = "arn:aws:iam::000000000000:role/apigateway-states"
@@ -40,29 +41,19 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-class RestApi:
-    """A REST API whose methods each call one AWS integration."""
-
-    def __init__(self, aws: ClientFactory, name: str, binary_media_types: tuple[str, ...] = (), **kwargs: Any) -> None:
-        self.apigw = aws("apigateway", **kwargs)
-        made = self.apigw.create_rest_api(
-            name=f"{name}-{uuid.uuid4().hex[:6]}", binaryMediaTypes=list(binary_media_types)
-        )
-        self.id, self.root = str(made["id"]), str(made["rootResourceId"])
+class RestApi(Api):
+    """A REST API whose methods each call one integration."""
 
     def method(self, path_part: str, http_method: str, integration: dict[str, Any], *responses: dict[str, Any]) -> None:
-        resource = self.apigw.create_resource(restApiId=self.id, parentId=self.root, pathPart=path_part)["id"]
-        where = {"restApiId": self.id, "resourceId": resource, "httpMethod": http_method}
+        resource = self.resource(path_part)
+        where = self.where(resource, http_method)
         self.apigw.put_method(**where, authorizationType="NONE")
         self.apigw.put_integration(**where, **integration)
         for response in responses or ({"statusCode": "200"},):
             declared = {name: False for name in response.get("responseParameters", {})}
             self.apigw.put_method_response(**where, statusCode=response["statusCode"], responseParameters=declared)
             self.apigw.put_integration_response(**where, **response)
-        return str(resource)
-
-    def deploy(self) -> None:
-        self.apigw.create_deployment(restApiId=self.id, stageName="prod")
+        return resource
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +167,7 @@ def test_a_query_protocol_action_is_called_as_the_apis_account(
 ) -> None:
     """STS (query protocol) gets Action and Version in its query string; the call is the API's account's."""
     account = "210987654321"
-    api = RestApi(aws, "aws-sts", aws_access_key_id=account, aws_secret_access_key="x")
+    api = RestApi(aws, "aws-sts", client={"aws_access_key_id": account, "aws_secret_access_key": "x"})
     api.method(
         "who", "GET", {"type": "AWS", "integrationHttpMethod": "GET", "uri": uri("sts", "action/GetCallerIdentity")}
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ import pytest
 
 from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
+from tests.gateway.local_backend import serving
 from tests.gateway.test_aws_service_integrations import RestApi
 from tests.gateway.test_done_when_events import call
 
@@ -54,14 +54,7 @@ class Backend(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    yield from serving(Backend)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +70,7 @@ def http_integration(backend: str, path: str, method: str, handling: str | None 
 
 @pytest.fixture(scope="module")
 def api(aws: ClientFactory, backend: str) -> RestApi:
-    made = RestApi(aws, "content-handling", binary_media_types=("image/png",))
+    made = RestApi(aws, "content-handling", binaryMediaTypes=["image/png"])
     for name, handling in (("to-binary", "CONVERT_TO_BINARY"), ("to-text", "CONVERT_TO_TEXT"), ("as-is", None)):
         made.method(name, "POST", http_integration(backend, "/echo", "POST", handling))
     made.method(
@@ -136,7 +129,7 @@ def test_a_lambda_integration_round_trips_an_image_as_base64(
     """The request converted to text (the template sees its base64 in $input.body), the function's base64 string
     converted back to bytes."""
     function = python_function(aws("lambda"), "ch-image", "def handler(event, context):\n    return event['data']\n")
-    made = RestApi(aws, "content-lambda", binary_media_types=("image/png",))
+    made = RestApi(aws, "content-lambda", binaryMediaTypes=["image/png"])
     integration = {
         "type": "AWS", "integrationHttpMethod": "POST", "contentHandling": "CONVERT_TO_TEXT",
         "uri": f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function}/invocations",
@@ -174,7 +167,7 @@ def test_a_binary_image_round_trips_through_a_lambda_proxy_integration(
     """A body of a binary media type reaches the function base64-encoded (isBase64Encoded true); its base64 answer
     reaches a client whose first Accept type is a binary media type as bytes, any other client as the base64."""
     function = python_function(aws("lambda"), "ch-proxy", ECHO_PROXY)
-    made = RestApi(aws, "content-proxy", binary_media_types=("image/png",))
+    made = RestApi(aws, "content-proxy", binaryMediaTypes=["image/png"])
     proxy = {
         "type": "AWS_PROXY", "integrationHttpMethod": "POST",
         "uri": f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function}/invocations",
