@@ -104,7 +104,6 @@ def test_a_post_starts_a_step_functions_execution_through_states_action_start_ex
         headers={"content-type": "application/json"},
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/x-amz-json-1.0"  # Step Functions' answer, passed through
     started = answer.json()
     assert started["executionArn"].endswith(f":{run}") and isinstance(started["startDate"], float)
     execution = aws("stepfunctions").describe_execution(executionArn=started["executionArn"])
