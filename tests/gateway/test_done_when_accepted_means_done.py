@@ -1,9 +1,10 @@
 """Issue 10, "Done when" 3: what the REST API control plane accepts, the gateway does; the rest is refused
 when it is configured, with AWS's error shape, and changes nothing.
 
-Through the real server with boto3: FlushStageAuthorizersCache flushes, AWS service (non-Lambda)
-integrations are refused wherever an integration is made, selection patterns are checked as Java
-regexes and chosen by at request time, cloneFrom copies an API and stageKeys attach a key to stages.
+Through the real server with boto3: FlushStageAuthorizersCache flushes, AWS service integrations are
+accepted wherever an integration is made as AWS accepts them (a proxy one only for Lambda), selection
+patterns are checked as Java regexes and chosen by at request time, cloneFrom copies an API and stageKeys
+attach a key to stages.
 """
 
 from __future__ import annotations
@@ -108,37 +109,37 @@ def test_flush_stage_authorizers_cache_makes_the_authorizer_answer_again(
 SQS = "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"  # an AWS service Overcast does not serve
 
 
-def test_aws_service_integrations_other_than_lambda_are_refused_wherever_an_integration_is_made(
-    aws: ClientFactory,
-) -> None:
+def test_aws_service_integrations_are_accepted_wherever_an_integration_is_made(aws: ClientFactory) -> None:
+    """As on AWS: a service Overcast does not serve answers 500 when called (test_aws_service_integrations.py);
+    only a proxy integration of another service than Lambda is refused."""
     apigw = aws("apigateway")
     api_id, pets = new_api(apigw, "dw-custom-integrations")
     apigw.put_method(restApiId=api_id, resourceId=pets, httpMethod="GET", authorizationType="NONE")
     code, message, status = error(
-        apigw.put_integration, restApiId=api_id, resourceId=pets, httpMethod="GET", type="AWS",
+        apigw.put_integration, restApiId=api_id, resourceId=pets, httpMethod="GET", type="AWS_PROXY",
         integrationHttpMethod="POST", uri=SQS,
     )  # fmt: skip
     assert (code, status) == ("BadRequestException", 400)
-    assert message.startswith("Overcast supports integrations of type 'AWS' for Lambda function invocations only")
+    assert message == "Integrations of type 'AWS_PROXY' currently only supports Lambda function invocations."
     assert error(apigw.get_integration, restApiId=api_id, resourceId=pets, httpMethod="GET")[0] == "NotFoundException"
 
-    # HTTP and AWS (Lambda) non-proxy integrations are accepted, templates and all.
+    # HTTP and AWS non-proxy integrations are accepted, templates and all.
     lambda_uri = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
         "arn:aws:lambda:us-east-1:000000000000:function:f/invocations"
     )
-    for kind, uri in (("HTTP", "https://example.com/pets"), ("AWS", lambda_uri)):
+    for kind, uri in (("HTTP", "https://example.com/pets"), ("AWS", lambda_uri), ("AWS", SQS)):
         made = apigw.put_integration(
             restApiId=api_id, resourceId=pets, httpMethod="GET", type=kind, integrationHttpMethod="POST", uri=uri,
             requestTemplates={"application/json": '{"q": "$input.params(\'q\')"}'}, passthroughBehavior="NEVER",
         )  # fmt: skip
-        assert (made["type"], made["passthroughBehavior"]) == (kind, "NEVER")
+        assert (made["type"], made["uri"], made["passthroughBehavior"]) == (kind, uri, "NEVER")
     code, message, _ = error(
         apigw.update_integration, restApiId=api_id, resourceId=pets, httpMethod="GET",
-        patchOperations=[{"op": "replace", "path": "/uri", "value": SQS}],
+        patchOperations=[{"op": "replace", "path": "/uri", "value": "arn:aws:sqs:us-east-1:000000000000:q"}],
     )  # fmt: skip
-    assert code == "BadRequestException" and "for Lambda function invocations only" in message
-    assert apigw.get_integration(restApiId=api_id, resourceId=pets, httpMethod="GET")["uri"] == lambda_uri
+    assert (code, message) == ("BadRequestException", "AWS ARN for integration must contain path or action")
+    assert apigw.get_integration(restApiId=api_id, resourceId=pets, httpMethod="GET")["uri"] == SQS
 
     spec = {
         "openapi": "3.0.1",
@@ -146,13 +147,9 @@ def test_aws_service_integrations_other_than_lambda_are_refused_wherever_an_inte
         "paths": {"/orders": {"get": {"responses": {}, "x-amazon-apigateway-integration": {
             "type": "aws", "httpMethod": "POST", "uri": SQS}}}},
     }  # fmt: skip
-    before = len(apigw.get_rest_apis()["items"])
-    code, message, _ = error(apigw.import_rest_api, body=json.dumps(spec).encode())
-    assert code == "BadRequestException" and "for Lambda function invocations only" in message
-    assert len(apigw.get_rest_apis()["items"]) == before  # no API was made
-    code, message, _ = error(apigw.put_rest_api, restApiId=api_id, mode="overwrite", body=json.dumps(spec).encode())
-    assert code == "BadRequestException" and "for Lambda function invocations only" in message
-    assert sorted(r["path"] for r in apigw.get_resources(restApiId=api_id)["items"]) == ["/", "/pets"]  # unchanged
+    imported = apigw.import_rest_api(body=json.dumps(spec).encode())
+    orders = next(r for r in apigw.get_resources(restApiId=imported["id"])["items"] if r["path"] == "/orders")
+    assert apigw.get_integration(restApiId=imported["id"], resourceId=orders["id"], httpMethod="GET")["uri"] == SQS
 
 
 # -- selection patterns ------------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ import pytest
 
 from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
+from tests.gateway.local_backend import serving
 from tests.gateway.test_done_when_events import call
 
 GREETER = """
@@ -67,9 +67,9 @@ class Api:
     """A REST API with POST /greet/{who} (an AWS integration of the greeter, mapped both ways) and POST /echo
     (an AWS integration of the echo function, for the passthrough behaviors)."""
 
-    def __init__(self, aws: ClientFactory, name: str) -> None:
-        self.apigw = apigw = aws("apigateway")
-        made = apigw.create_rest_api(name=name)
+    def __init__(self, aws: ClientFactory, name: str, *, client: dict[str, str] | None = None, **create: Any) -> None:
+        self.apigw = apigw = aws("apigateway", **(client or {}))
+        made = apigw.create_rest_api(name=name, **create)
         self.id = made["id"]
         self.root = made["rootResourceId"]
 
@@ -254,15 +254,7 @@ class Backend(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    yield from serving(Backend)
 
 
 def test_an_http_integration_maps_the_request_and_the_answer_by_status(

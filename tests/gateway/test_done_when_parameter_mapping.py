@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,6 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import ClientFactory, RunningServer
+from tests.gateway.local_backend import serving
 from tests.gateway.test_done_when_authorizers import ECHO, make_function
 
 
@@ -56,15 +56,7 @@ class _Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    echo = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=echo.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{echo.server_address[1]}"
-    finally:
-        echo.shutdown()
-        echo.server_close()
-        thread.join()
+    yield from serving(_Echo)
 
 
 def call(

@@ -37,6 +37,7 @@ class IntegrationResponse:
     status: int
     parameters: tuple[tuple[str, str], ...] = ()
     templates: tuple[tuple[str, str], ...] = ()
+    content_handling: str | None = None  # CONVERT_TO_BINARY | CONVERT_TO_TEXT; None passes the payload through
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Integration:
     request_templates: tuple[tuple[str, str], ...] = ()  # REST non-proxy: content type -> Velocity template
     passthrough_behavior: str = "WHEN_NO_MATCH"  # REST non-proxy: a body no template maps
     responses: tuple[IntegrationResponse, ...] = ()  # REST non-proxy: in the order they are tried
+    content_handling: str | None = None  # REST non-proxy: CONVERT_TO_BINARY | CONVERT_TO_TEXT of the request
+    credentials: str | None = None  # REST AWS: the role API Gateway assumes (recorded; IAM enforces it later)
 
 
 @dataclass(frozen=True, slots=True)

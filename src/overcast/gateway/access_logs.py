@@ -298,6 +298,7 @@ def request_variables(api: DeployedApi, request: GatewayRequest, result: Gateway
         response_latency_ms=trace.latency_ms,
         integration_latency_ms=trace.integration_latency_ms,
         integration_status=trace.integration_status,
+        integration_error_message=trace.integration_error or None,
         error_message=trace.error or None,
         error_response_type=trace.error_type or None,
         authorizer_error=(auth.error or None) if auth is not None else None,

@@ -1,9 +1,10 @@
 """Backends: what an execute-api route's integration calls, and the answer it gives the gateway.
 
 A Lambda function (proxy: the event in payload format 1.0 or 2.0, its answer mapped back; or
-non-proxy `AWS`: the request and answer mapped by Velocity templates), an HTTP endpoint (proxy, or
-mapped), or a MOCK, with an HTTP API's parameter mappings applied on the way in and out. What fails
-becomes a `Refused`: the gateway response front_door.py customises and sends instead.
+non-proxy `AWS`: the request and answer mapped by Velocity templates), another AWS service (non-proxy
+`AWS`, `services`), an HTTP endpoint (proxy, or mapped), or a MOCK, with an HTTP API's parameter
+mappings applied on the way in and out. What fails becomes a `Refused`: the gateway response
+front_door.py customises and sends instead.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from overcast.apis.deployed import ApiKind, DeployedApi, KeyPlan
+from overcast.arn import parse_arn
 from overcast.clock import Clock
 from overcast.gateway.access_logs import request_variables
 from overcast.gateway.authorizers import AuthResult
 from overcast.gateway.authorizers.identity import source_arn
+from overcast.gateway.encodings import ConversionFailure
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout
@@ -32,6 +36,7 @@ from overcast.gateway.responses import (
     map_response_v1,
     map_response_v2,
 )
+from overcast.gateway.services import service_call
 from overcast.gateway.templates import TemplateFailure
 from overcast.gateway.trace import Trace
 
@@ -41,10 +46,11 @@ _MAPPED = frozenset({"AWS", "HTTP", "MOCK"})  # REST integrations whose requests
 @dataclass(frozen=True, slots=True)
 class Refused:
     """An integration that gave no answer to send: the gateway response instead, and the access log's
-    error text when it says more than the response's message."""
+    error text when it says more than the response's message (and its integrationErrorMessage)."""
 
     answer: Failure
     error: str | None = None
+    integration_error: str | None = None
 
 
 class Backends:
@@ -81,7 +87,7 @@ class Backends:
                 return Refused(failure(kind, "API_CONFIGURATION_ERROR"))
         except UnsupportedMediaType:
             return Refused(failure(kind, "UNSUPPORTED_MEDIA_TYPE"))
-        except (NoIntegrationResponse, TemplateFailure) as exc:
+        except (NoIntegrationResponse, TemplateFailure, ConversionFailure) as exc:
             # "Execution failed due to configuration error" on AWS: the client sees a 500.
             return Refused(
                 failure(kind, "API_CONFIGURATION_ERROR"), f"Execution failed due to configuration error: {exc}"
@@ -89,7 +95,8 @@ class Backends:
         except IntegrationTimeout:
             return Refused(failure(kind, "INTEGRATION_TIMEOUT"))
         except IntegrationFailure as exc:
-            return Refused(failure(kind, "INTEGRATION_FAILURE" if kind is ApiKind.HTTP else "DEFAULT_5XX"), str(exc))
+            answer = failure(kind, "INTEGRATION_FAILURE" if kind is ApiKind.HTTP else "DEFAULT_5XX")
+            return Refused(answer, str(exc), str(exc))
         finally:
             trace.integration_latency_ms = int((self.clock.monotonic() - began) * 1000)
         trace.integration_status = result.status
@@ -107,8 +114,9 @@ class Backends:
     async def _mapped(
         self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
     ) -> GatewayResult:
-        """A non-proxy integration (MOCK, HTTP, or AWS for a Lambda function): the request mapped by its
-        template, the answer by the integration response its selection pattern picks (`mapping`)."""
+        """A non-proxy integration (MOCK, HTTP, or AWS for a Lambda function or another service): the request mapped
+        by its template, the answer by the integration response its selection pattern picks (`mapping`): a
+        function's errorMessage, or the HTTP status of an endpoint's or a service's answer."""
         api, integration = match.api, match.route.integration
         exchange = Exchange(
             match,
@@ -125,6 +133,16 @@ class Backends:
             method = request.method if integration.http_method in ("ANY", "") else integration.http_method
             reply = await self.integrations.send(integration, method, url, headers, body)
             return exchange.response(str(reply.status), reply.body, reply.headers)
+        if _names_a_service(integration.uri):
+            url, headers = exchange.http_request(content_type)
+            uri, _, query = url.partition("?")
+            call = service_call(uri)
+            if call is None:
+                raise IntegrationFailure(f"{uri} names no AWS service action or path")
+            method = request.method if integration.http_method in ("ANY", "") else integration.http_method
+            sent = (method, parse_qsl(query, keep_blank_values=True), headers, body)
+            answer = await self.integrations.call_service(api, integration, call, request.time_epoch_ms, sent)
+            return exchange.response(str(answer.status), answer.body, answer.headers)
         # A Lambda function gets the mapped body as its event ({} for none); its errorMessage selects.
         lambda_reply = await self.integrations.invoke_lambda(
             api, integration, body or b"{}", lambda: source_arn(match, request)
@@ -161,6 +179,13 @@ class Backends:
         if integration.payload_format_version == "2.0":
             return map_response_v2(reply.payload)
         return map_response_http_v1(reply.payload)
+
+
+def _names_a_service(uri: str) -> bool:
+    """Whether an AWS integration's URI is an action or a path of an AWS service (`services`), not the function a
+    Lambda invocation URI names (which the snapshot keeps as the function's ARN)."""
+    arn = parse_arn(uri)
+    return arn is not None and arn.service == "apigateway"
 
 
 def _error_message(payload: bytes) -> str:

@@ -488,6 +488,8 @@ class Gateway:
             result = self._fail(match.api, request, trace, outcome.answer)
             if outcome.error is not None:
                 trace.error = outcome.error
+            if outcome.integration_error is not None:
+                trace.integration_error = outcome.integration_error
             return result
         return outcome
 

@@ -1,4 +1,5 @@
-"""Integrations: how a route reaches a Lambda function (AWS_PROXY, AWS) or an HTTP endpoint (HTTP_PROXY, HTTP).
+"""Integrations: how a route reaches a Lambda function (AWS_PROXY, AWS), another AWS service (AWS, `services`) or an
+HTTP endpoint (HTTP_PROXY, HTTP).
 
 MOCKs reach none; the non-proxy integrations' mapping is `mapping`'s.
 
@@ -10,6 +11,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from overcast.context import Caller, RequestContext, service
 from overcast.errors import AwsError
 from overcast.gateway.deadlines import Deadlines
 from overcast.gateway.request import GatewayRequest, RouteMatch
+from overcast.gateway.services import AwsServices, ServiceAnswer, ServiceCall, ServiceUnavailable
 
 if TYPE_CHECKING:
     import httpx  # imported on the first HTTP_PROXY request: ~60 ms and ~5 MB that most servers never use
@@ -42,6 +45,7 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+log = logging.getLogger("overcast.gateway")
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
@@ -99,9 +103,12 @@ APIGATEWAY = "apigateway.amazonaws.com"  # the service principal API Gateway inv
 
 
 class Integrations:
-    def __init__(self, invoker: Invoker, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, invoker: Invoker, http: httpx.AsyncClient | None = None, services: AwsServices | None = None
+    ) -> None:
         self.invoker = invoker
         self._http = http
+        self.services = services  # AWS integrations of other services than Lambda's invocations
         # what follows from configuration alone, worked out once: (uri, stage variables, region, account)
         # -> the function's ARN; a function ARN -> the (account, Region) it belongs to
         self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str, str], str] = {}
@@ -180,6 +187,35 @@ class Integrations:
         finally:
             self.deadlines.finish(call)
         return LambdaReply(output.payload, output.function_error)
+
+    async def call_service(
+        self,
+        api: DeployedApi,
+        integration: Integration,
+        call: ServiceCall,
+        epoch_ms: int,
+        request: tuple[str, list[tuple[str, str]], list[tuple[str, str]], bytes],
+    ) -> ServiceAnswer:
+        """An AWS integration's call of a service (`request`: its method, query string, headers and body) within
+        the integration's timeout; the service's answer, an error status included."""
+        if self.services is None:
+            raise IntegrationFailure(f"{call.what}: AWS service integrations are not available on this server")
+        method, query, headers, body = request
+        deadline = self.deadlines.start(integration.timeout_ms / 1000)
+        try:
+            answer = await self.services.call(call, api.account_id, epoch_ms, method, query, headers, body)
+        except asyncio.CancelledError:
+            if self.deadlines.finish(deadline):
+                raise IntegrationTimeout(call.what) from None
+            raise
+        except ServiceUnavailable as exc:
+            raise IntegrationFailure(str(exc)) from exc
+        except Exception as exc:  # the dispatcher lets a handler's own failure through, as the edge does
+            log.exception("%s: the service failed", call.what)
+            raise IntegrationFailure(f"{call.what}: InternalFailure") from exc
+        finally:
+            self.deadlines.finish(deadline)
+        return answer
 
     async def forward(self, match: RouteMatch, request: GatewayRequest, path: str | None = None) -> BackendReply:
         """HTTP_PROXY: pass the request through to the endpoint and its answer back unchanged (`path`: the

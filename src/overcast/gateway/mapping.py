@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 
 from overcast.apis.deployed import Integration, IntegrationResponse
 from overcast.apis.restapi import selection
+from overcast.gateway.encodings import request_payload, response_payload
 from overcast.gateway.events import proxy_event_v1
 from overcast.gateway.integrations import substitute_stage_variables
 from overcast.gateway.request import GatewayRequest, RouteMatch
@@ -137,15 +138,20 @@ class Exchange:
 
     def request_body(self) -> tuple[bytes, str]:
         """(the integration request's body, its content type): mapped by a template, or passed through."""
-        wanted = _content_type(self.request.header("content-type"))
+        given = self.request.header("content-type")
+        wanted = _content_type(given)
         templates = self.integration.request_templates
         template = next((t for content_type, t in templates if content_type.lower() == wanted), None)
-        if template is not None:
-            return self._render(template, self.request.body).encode(), wanted
         behavior = self.integration.passthrough_behavior
-        if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
+        if template is None and (behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates)):
             raise UnsupportedMediaType(wanted)
-        return self.request.body, wanted
+        payload = request_payload(
+            self.request.body, content_type=given, binary_media_types=self.match.api.binary_media_types,
+            handling=self.integration.content_handling,
+        )  # fmt: skip
+        if template is not None:
+            return self._render(template, payload).encode(), wanted
+        return payload, wanted
 
     def mock_status(self) -> int:
         """A MOCK's status: the statusCode its request template writes (200 without one).
@@ -248,6 +254,10 @@ class Exchange:
         for k, v in headers:
             backend.setdefault(k.lower(), []).append(v)
         content_type = backend.get("content-type", [_DEFAULT_TYPE])[-1]
+        body = response_payload(
+            body, content_type=content_type, accept=self.request.header("accept"),
+            binary_media_types=self.match.api.binary_media_types, handling=chosen.content_handling,
+        )  # fmt: skip
         templates = dict(chosen.templates)
         if templates:
             wanted = self._response_type(templates)

@@ -34,6 +34,7 @@ class Trace:
         "cache_hit",
         "error",
         "error_type",
+        "integration_error",
         "integration_latency_ms",
         "integration_status",
         "latency_ms",
@@ -45,6 +46,7 @@ class Trace:
         self.auth: AuthResult | None = None
         self.integration_latency_ms: int | None = None
         self.integration_status: int | None = None
+        self.integration_error = ""  # $context.integrationErrorMessage
         self.cache_hit: bool | None = None  # None: the cache was not consulted
         self.error = ""  # $context.error.message
         self.error_type = ""  # $context.error.responseType

@@ -241,12 +241,12 @@ async def test_clone_from_refuses_an_integration_overcast_no_longer_accepts(apis
     table = operations(apis)
     api_id, pet = await build(table)
 
-    def legacy(d: Definition) -> tuple[Definition, None]:  # an SQS integration, stored as no operation would
+    def legacy(d: Definition) -> tuple[Definition, None]:  # an SQS proxy integration, stored as no operation would
         res = d.resources[pet]
         m = res.resource_methods["GET"]
         assert m.method_integration is not None
         sqs = "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"
-        aws = replace(m, method_integration=replace(m.method_integration, type="AWS", uri=sqs))
+        aws = replace(m, method_integration=replace(m.method_integration, type="AWS_PROXY", uri=sqs))
         return replace(d, resources={**d.resources, pet: replace(res, resource_methods={"GET": aws})}), None
 
     await apis.change(CTX, api_id, legacy)
@@ -254,5 +254,5 @@ async def test_clone_from_refuses_an_integration_overcast_no_longer_accepts(apis
     with pytest.raises(AwsError) as raised:
         await call(table, "CreateRestApi", name="copy", cloneFrom=api_id)
     assert raised.value.code == "BadRequestException"
-    assert "for Lambda function invocations only" in raised.value.message
+    assert "currently only supports Lambda function invocations" in raised.value.message
     assert len((await apis.page(CTX, 500, None))[0]) == before

@@ -193,7 +193,7 @@ def _with(path_item: dict[str, Any], **top: Any) -> dict[str, Any]:
         (_with({"get": {"responses": {}, "x-amazon-apigateway-integration": {"type": "bogus"}}}),
          "Unable to put integration on 'GET /p': Invalid integration type"),
         (_with({"get": {"responses": {}, "x-amazon-apigateway-integration": {**PROXY, "uri": "nope"}}}),
-         "Unable to put integration on 'GET /p': AWS ARN for integration must contain path or action"),
+         "Unable to put integration on 'GET /p': Invalid ARN specified in the request"),
         (_with({"get": {"responses": {}, "x-amazon-apigateway-integration": {**PROXY, "timeoutInMillis": 40000}}}),
          "Timeout should be between 50 ms and 29000 ms"),
         (_with({"get": {"responses": {}, "security": [{"missing": []}]}}), "security scheme 'missing' is not defined"),

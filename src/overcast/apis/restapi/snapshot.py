@@ -64,6 +64,7 @@ def _integration(i: Integration) -> deployed.Integration:
                 if dest.startswith("method.response.header.")
             ),
             templates=tuple((r.response_templates or {}).items()),
+            content_handling=r.content_handling,
         )
         for code, r in sorted((i.integration_responses or {}).items())
     )
@@ -77,6 +78,8 @@ def _integration(i: Integration) -> deployed.Integration:
         request_templates=tuple((i.request_templates or {}).items()),
         passthrough_behavior=i.passthrough_behavior,
         responses=responses,
+        content_handling=i.content_handling,
+        credentials=i.credentials,
     )
 
 
