@@ -29,6 +29,7 @@ from overcast.apis.domain_hosts import HostMap
 from overcast.apis.domain_hosts import Route as Route  # the data plane's, beside the domains it serves
 from overcast.apis.domain_hosts import select_route as select_route
 from overcast.apis.errors import TAG_RULES, Conflict, NotFound
+from overcast.apis.ip_address_types import check_ip_address_type
 from overcast.apis.restapi import codec
 from overcast.apis.restapi.ids import new_id
 from overcast.arn import format_arn
@@ -111,6 +112,7 @@ class Domain:
     ownership_verification_certificate_arn: str | None = None
     routing_mode: str = "BASE_PATH_MAPPING_ONLY"
     created: float = 0.0
+    ip_address_type: str = "ipv4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ def new_domain(
     mutual_tls: MutualTls | None = None,
     ownership_verification_certificate_arn: str | None = None,
     routing_mode: str | None = None,
+    ip_address_type: str | None = None,
     now: float = 0.0,
 ) -> Domain:
     """A new domain as AWS makes it. Without an endpoint type, a domain given only an edge certificate is
@@ -196,8 +199,10 @@ def new_domain(
         ownership_verification_certificate_arn=ownership_verification_certificate_arn,
         routing_mode=routing_mode or "BASE_PATH_MAPPING_ONLY",
         created=now,
+        ip_address_type=check_ip_address_type(ip_address_type, endpoint_type),
     )
     return with_endpoint(ctx.region, domain, now)
+
 
 
 def with_endpoint(region: str, domain: Domain, now: float) -> Domain:
@@ -307,6 +312,7 @@ class Domains:
                 raise BadRequest(f"Invalid endpoint configuration type: {changed.endpoint_type}")
             if changed.security_policy not in SECURITY_POLICIES:
                 raise BadRequest(f"Invalid security policy: {changed.security_policy}")
+            check_ip_address_type(changed.ip_address_type, changed.endpoint_type)
             await tx.execute(
                 "UPDATE apidomains_names SET body = ? WHERE account = ? AND region = ? AND name = ?",
                 codec.dump(changed), ctx.account_id, ctx.region, before.domain_name,
