@@ -13,25 +13,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.api.services.test_apigateway_scope import deployed_api
 from tests.conftest import ClientFactory
 
 
 def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     error = raised.value.response["Error"]
     return str(error["Code"]), str(error.get("Message", ""))
-
-
-def _deployed(apigw: Any, name: str) -> str:
-    """A REST API with a MOCK GET / deployed to `prod`."""
-    api = apigw.create_rest_api(name=name)
-    root = api["rootResourceId"]
-    apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK",
-        requestTemplates={"application/json": '{"statusCode": 200}'},
-    )  # fmt: skip
-    apigw.create_deployment(restApiId=api["id"], stageName="prod")
-    return str(api["id"])
 
 
 def _exported_docs(apigw: Any, api_id: str) -> Any:
@@ -44,7 +32,7 @@ def _exported_docs(apigw: Any, api_id: str) -> Any:
 
 def test_a_version_is_a_snapshot_published_on_its_stage(aws: ClientFactory) -> None:
     apigw = aws("apigateway")
-    api_id = _deployed(apigw, "doc-versions")
+    api_id = deployed_api(apigw, "doc-versions")
     part = apigw.create_documentation_part(
         restApiId=api_id, location={"type": "API"}, properties='{"description": "first"}'
     )
@@ -83,7 +71,7 @@ def test_a_version_is_a_snapshot_published_on_its_stage(aws: ClientFactory) -> N
 
 def test_versions_are_read_listed_described_and_deleted(aws: ClientFactory) -> None:
     apigw = aws("apigateway")
-    api_id = _deployed(apigw, "doc-version-lifecycle")
+    api_id = deployed_api(apigw, "doc-version-lifecycle")
     for version in ("v1", "v2", "v3"):
         apigw.create_documentation_version(restApiId=api_id, documentationVersion=version)
     first = apigw.get_documentation_versions(restApiId=api_id, limit=2)
@@ -112,7 +100,7 @@ def test_versions_are_read_listed_described_and_deleted(aws: ClientFactory) -> N
 
 def test_a_version_is_refused_twice_on_a_missing_stage_or_api(aws: ClientFactory) -> None:
     apigw = aws("apigateway")
-    api_id = _deployed(apigw, "doc-version-errors")
+    api_id = deployed_api(apigw, "doc-version-errors")
     apigw.create_documentation_version(restApiId=api_id, documentationVersion="1")
     with pytest.raises(ClientError) as raised:
         apigw.create_documentation_version(restApiId=api_id, documentationVersion="1")
@@ -136,7 +124,7 @@ def _definition(parts: list[Any]) -> bytes:
 
 def test_imported_parts_merge_into_the_api_or_overwrite_it(aws: ClientFactory) -> None:
     apigw = aws("apigateway")
-    api_id = _deployed(apigw, "doc-import")
+    api_id = deployed_api(apigw, "doc-import")
     kept = apigw.create_documentation_part(restApiId=api_id, location={"type": "MODEL", "name": "Pet"}, properties="{}")
     api_part = apigw.create_documentation_part(restApiId=api_id, location={"type": "API"}, properties='{"a": 1}')
     merged = apigw.import_documentation_parts(
@@ -172,7 +160,7 @@ def test_an_import_that_cannot_be_applied_is_refused_whole(
     aws: ClientFactory, body: bytes, extra: dict[str, Any]
 ) -> None:
     apigw = aws("apigateway")
-    api_id = _deployed(apigw, "doc-import-refused")
+    api_id = deployed_api(apigw, "doc-import-refused")
     apigw.create_documentation_part(restApiId=api_id, location={"type": "API"}, properties='{"keep": 1}')
     with pytest.raises(ClientError) as raised:
         apigw.import_documentation_parts(restApiId=api_id, body=body, **extra)
