@@ -1,13 +1,15 @@
 """Every member of API Gateway's Get* output shapes (botocore's models, both APIs) is returned, or is one AWS
 writes only when the resource has it.
 
-A world with one of each resource is built through boto3, each Get* operation is called, and its answer is
+A world with one of each resource is built through boto3 in an account of its own (so other tests' account
+settings do not reach it), each Get* operation is called, and its answer is
 walked against the operation's output shape: a member missing from a structure must be listed below with
 why AWS leaves it out, so a field added to the models, or dropped from an answer, fails here.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -228,15 +230,26 @@ def missing_members(shape: Shape, value: Any) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def world(aws: ClientFactory) -> dict[str, str]:
-    return _world(aws)
+def own(aws: ClientFactory) -> ClientFactory:
+    """Clients of an account no other test uses (a 12-digit access key id names the account)."""
+    account = str(uuid.uuid4().int)[:12].rjust(12, "1")
+
+    def make(service: str) -> Any:
+        return aws(service, aws_access_key_id=account, aws_secret_access_key="x")
+
+    return make
 
 
-def test_every_get_answer_has_every_member_aws_returns(aws: ClientFactory, world: dict[str, str]) -> None:
+@pytest.fixture(scope="module")
+def world(own: ClientFactory) -> dict[str, str]:
+    return _world(own)
+
+
+def test_every_get_answer_has_every_member_aws_returns(own: ClientFactory, world: dict[str, str]) -> None:
     unexplained: dict[str, set[str]] = {}
     seen: set[str] = set()
     for service, method, params in CALLS:
-        client = aws(service)
+        client = own(service)
         answer = getattr(client, method)(**params(world))
         operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method])
         missing = missing_members(operation.output_shape, answer)
@@ -249,9 +262,9 @@ def test_every_get_answer_has_every_member_aws_returns(aws: ClientFactory, world
     assert not stale, f"listed as left out, but returned (or in no walked shape): {sorted(stale)}"
 
 
-def test_endpoints_say_who_can_call_them(aws: ClientFactory, world: dict[str, str]) -> None:
+def test_endpoints_say_who_can_call_them(own: ClientFactory, world: dict[str, str]) -> None:
     """ipAddressType: ipv4 unless asked, dualstack for PRIVATE endpoints, on REST APIs and domain names."""
-    g, v2 = aws("apigateway"), aws("apigatewayv2")
+    g, v2 = own("apigateway"), own("apigatewayv2")
     assert g.get_rest_api(restApiId=world["api"])["endpointConfiguration"] == {
         "types": ["REGIONAL"], "ipAddressType": "ipv4",
     }  # fmt: skip
