@@ -65,6 +65,7 @@ async def build_api_gateway(system: Overcast, store: Store, invoker: InvokeServi
     """API Gateway's control planes (REST and HTTP APIs), their operation tables and the data plane."""
     from overcast.api.services import (
         apigateway,
+        apigateway_documentation,
         apigateway_domains,
         apigateway_stored,
         apigatewayv2,
@@ -116,20 +117,22 @@ async def build_api_gateway(system: Overcast, store: Store, invoker: InvokeServi
         system.edge.custom_domains = gateway.serve_domain
     clock = system.clock
 
-    async def rest_api_exists(ctx: RequestContext, api_id: str) -> None:
-        await restapis.read(ctx, api_id)  # NotFoundException when the caller has no such REST API
-
     stored = apigateway_stored.Stored(
         StoredRecords(store, clock, "vpclink", vpc_links.RestVpcLink, vpc_links.rest_link_not_found, "vpclinks"),
         StoredRecords(
             store, clock, "clientcertificate", client_certificates.ClientCertificate,
             client_certificates.certificate_not_found, "clientcertificates",
         ),
-        StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
         StoredRecords(store, clock, "account", account_settings.AccountSettings, lambda _: NotFound("No account")),
-        rest_api_exists,
         clock,
     )  # fmt: skip
+    docs = apigateway_documentation.Documentation(
+        StoredRecords(store, clock, "documentationpart", documentation.DocumentationPart, documentation.part_not_found),
+        StoredRecords(
+            store, clock, "documentationversion", documentation.DocumentationVersion, documentation.version_not_found
+        ),
+        restapis,
+    )
     http_links = StoredRecords(
         store, clock, "v2vpclink", vpc_links.HttpVpcLink, vpc_links.http_link_not_found, "vpclinks"
     )
@@ -144,9 +147,11 @@ async def build_api_gateway(system: Overcast, store: Store, invoker: InvokeServi
             usage=gateway.usage,
             flush_authorizers=flush_authorizers,
             test_invoke=gateway.test_invoke,
+            documentation=docs.version_of,
         ),
         **apigateway_domains.operations(domains),
         **apigateway_stored.operations(stored),
+        **apigateway_documentation.operations(docs),
     }
     system.tables["apigatewayv2"] = {
         **apigatewayv2.operations(httpapis),

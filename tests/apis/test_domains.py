@@ -88,3 +88,18 @@ async def test_stored_records_keep_their_tags_under_their_arn(store: Store) -> N
     assert await links.tags_of(A, "abc123") == {}
     with pytest.raises(NotFound):
         await links.delete(A, "abc123")
+
+
+async def test_a_wildcard_is_refused_over_another_accounts_name_it_would_serve(domains: Domains) -> None:
+    await domains.create(A, new_domain(A, "a.wild.example", endpoint_type="REGIONAL"))
+    await domains.create(A, new_domain(A, "x.y.deep.example", endpoint_type="REGIONAL"))
+    with pytest.raises(Conflict):
+        await domains.create(B, new_domain(B, "*.wild.example", endpoint_type="REGIONAL"))
+    # The account's own names do not stand in its way, nor names two labels under the wildcard's parent.
+    await domains.create(A, new_domain(A, "*.wild.example", endpoint_type="REGIONAL"))
+    await domains.create(B, new_domain(B, "*.deep.example", endpoint_type="REGIONAL"))
+    await domains.map(A, "*.wild.example", "v1", "rest1", "prod")
+    assert [r.key for r in domains.hosts[b"tenant.wild.example"]] == ["v1"]
+    assert domains.hosts[b"a.wild.example"] == ()  # the exact name, with no mappings of its own
+    await domains.delete(A, "*.wild.example")
+    assert domains.hosts.get(b"tenant.wild.example") is None

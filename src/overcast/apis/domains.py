@@ -10,9 +10,10 @@ stage (a REST mapping may leave the stage out: the caller then names it in the p
 
 Certificates are accepted as given and not checked (ACM is not in Overcast yet), and every domain is
 AVAILABLE at once. Each change is one transaction, after which `hosts` (the data plane's map of Host
-name -> mappings, longest key first) is rebuilt from the store, so serving a request costs one dict
-lookup. A domain is also reachable as `<name>.localhost`, which resolves to the loopback without a
-hosts-file entry.
+name -> mappings, longest key first, `domain_hosts.HostMap`) is rebuilt from the store, so serving a
+request costs a dict lookup or two (a wildcard name, `*.example.com`, serves the one-label names under
+it that no domain names exactly). A domain is also reachable as `<name>.localhost`, which resolves to
+the loopback without a hosts-file entry.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from overcast.apis.domain_hosts import HostMap
+from overcast.apis.domain_hosts import Route as Route  # the data plane's, beside the domains it serves
+from overcast.apis.domain_hosts import select_route as select_route
 from overcast.apis.errors import TAG_RULES, Conflict, NotFound
+from overcast.apis.ip_address_types import check_ip_address_type
 from overcast.apis.restapi import codec
 from overcast.apis.restapi.ids import new_id
 from overcast.arn import format_arn
@@ -107,6 +112,7 @@ class Domain:
     ownership_verification_certificate_arn: str | None = None
     routing_mode: str = "BASE_PATH_MAPPING_ONLY"
     created: float = 0.0
+    ip_address_type: str = "ipv4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,16 +123,6 @@ class ApiMapping:
     key: str
     api_id: str
     stage: str  # "" only for a REST mapping made without a stage
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """What the data plane serves a mapping with: (key, API, stage), `key` "" matching every path."""
-
-    domain: str
-    key: str
-    api_id: str
-    stage: str
 
 
 # Whether `api_id` is an API of the caller's with `stage`: None when there is no such API, else whether
@@ -177,6 +173,7 @@ def new_domain(
     mutual_tls: MutualTls | None = None,
     ownership_verification_certificate_arn: str | None = None,
     routing_mode: str | None = None,
+    ip_address_type: str | None = None,
     now: float = 0.0,
 ) -> Domain:
     """A new domain as AWS makes it. Without an endpoint type, a domain given only an edge certificate is
@@ -202,8 +199,10 @@ def new_domain(
         ownership_verification_certificate_arn=ownership_verification_certificate_arn,
         routing_mode=routing_mode or "BASE_PATH_MAPPING_ONLY",
         created=now,
+        ip_address_type=check_ip_address_type(ip_address_type, endpoint_type),
     )
     return with_endpoint(ctx.region, domain, now)
+
 
 
 def with_endpoint(region: str, domain: Domain, now: float) -> Domain:
@@ -259,7 +258,7 @@ class Domains:
         self.clock = clock
         self._stage_check = stage_check
         # Host name (lowercase bytes, also `<name>.localhost`) -> its routes, longest key first.
-        self.hosts: dict[bytes, tuple[Route, ...]] = {}
+        self.hosts = HostMap()
         # One rebuild at a time, each reading the store after the one before it was applied, so the map
         # left by concurrent changes is the one read last, after all of them.
         self._rebuilding = asyncio.Lock()
@@ -276,6 +275,8 @@ class Domains:
         async with self.store.transaction() as tx:
             if await self._row(tx, ctx, domain.domain_name) is not None:
                 raise Conflict("The domain name you provided already exists.")
+            if domain.domain_name.startswith("*.") and await _claimed_elsewhere(tx, ctx, domain.domain_name):
+                raise Conflict("The domain name you provided conflicts with a domain name of another account.")
             await tags.add(tx, domain.domain_name_arn, tagged or {}, TAG_RULES)
             await tx.execute(
                 "INSERT INTO apidomains_names (account, region, name, body, created) VALUES (?, ?, ?, ?, ?)",
@@ -311,6 +312,7 @@ class Domains:
                 raise BadRequest(f"Invalid endpoint configuration type: {changed.endpoint_type}")
             if changed.security_policy not in SECURITY_POLICIES:
                 raise BadRequest(f"Invalid security policy: {changed.security_policy}")
+            check_ip_address_type(changed.ip_address_type, changed.endpoint_type)
             await tx.execute(
                 "UPDATE apidomains_names SET body = ? WHERE account = ? AND region = ? AND name = ?",
                 codec.dump(changed), ctx.account_id, ctx.region, before.domain_name,
@@ -446,13 +448,21 @@ class Domains:
             found = routes.setdefault(name, [])
             if row["api_id"] is not None:  # a domain without mappings is served too: Forbidden
                 found.append(Route(name, row["mapping_key"], row["api_id"], row["stage"]))
-        hosts: dict[bytes, tuple[Route, ...]] = {}
-        for name, found in routes.items():
-            ordered = tuple(sorted(_unique(found), key=lambda r: -len(r.key)))
-            hosts.setdefault(name.encode(), ordered)
-            hosts.setdefault(f"{name}.localhost".encode(), ordered)
-        self.hosts.clear()
-        self.hosts.update(hosts)
+        self.hosts.replace(
+            (name, tuple(sorted(_unique(found), key=lambda r: -len(r.key)))) for name, found in routes.items()
+        )
+
+
+async def _claimed_elsewhere(q: Queries, ctx: RequestContext, wildcard: str) -> bool:
+    """Whether another account has a name the wildcard would serve in this region: "if account A has created
+    a.example.com, then account B can't create the wildcard custom domain name *.example.com"
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html#wildcard-custom-domain-names)."""
+    parent = wildcard[1:]  # ".example.com"
+    rows = await q.fetch_all(
+        "SELECT name FROM apidomains_names WHERE region = ? AND account <> ? AND name LIKE ?",
+        ctx.region, ctx.account_id, "%" + parent,
+    )  # fmt: skip
+    return any("." not in row["name"][: -len(parent)] for row in rows)
 
 
 def _unique(routes: list[Route]) -> list[Route]:
@@ -466,16 +476,3 @@ def _unique(routes: list[Route]) -> list[Route]:
 def _mapping_id() -> str:
     """An ApiMappingId: 6 lowercase alphanumerics, as API Gateway makes them."""
     return new_id(6)
-
-
-def select_route(routes: tuple[Route, ...], path: str) -> tuple[Route, str] | None:
-    """The mapping a request path goes to, longest key first, "" matching every path, and the path left
-    for the API ("/" at least): https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html"""
-    trimmed = path[1:] if path.startswith("/") else path
-    for route in routes:
-        key = route.key
-        if not key:
-            return route, path or "/"
-        if trimmed == key or trimmed.startswith(key + "/"):
-            return route, trimmed[len(key) :] or "/"
-    return None

@@ -119,6 +119,26 @@ class StoredRecords(Generic[R]):
             if self.arn_path:
                 await tags.drop(tx, self.arn(ctx, item_id))
 
+    async def rewrite(
+        self, ctx: RequestContext, scope: str, fn: Callable[[list[R]], Sequence[tuple[str, R]]]
+    ) -> None:
+        """The scope's records replaced by those `fn` makes of them (as (id, record)), in one transaction; a
+        record keeping its id keeps its place in `all`."""
+        async with self.store.transaction() as tx:
+            where = (ctx.account_id, ctx.region, self.kind, scope)
+            rows = await tx.fetch_all(f"SELECT item_id, body, created FROM apistored_records {_WHERE}", *where)
+            created = {row["item_id"]: row["created"] for row in rows}
+            every = sorted(rows, key=lambda row: (row["created"], row["item_id"]))
+            made = fn([codec.load(self.cls, row["body"]) for row in every])
+            await tx.execute(f"DELETE FROM apistored_records {_WHERE}", *where)
+            now = self.clock.now()
+            for index, (item_id, record) in enumerate(made):  # new records in the order given
+                await tx.execute(
+                    "INSERT INTO apistored_records (account, region, kind, scope, item_id, body, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    *where, item_id, codec.dump(record), created.get(item_id, now + index * 1e-6),
+                )  # fmt: skip
+
     async def delete_scope(self, ctx: RequestContext, scope: str) -> None:
         await self.store.execute(
             f"DELETE FROM apistored_records {_WHERE}", ctx.account_id, ctx.region, self.kind, scope

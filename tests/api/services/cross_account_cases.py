@@ -240,6 +240,7 @@ BASE_PATH: Params = lambda r: {**DOMAIN(r), "basePath": "(none)"}  # noqa: E731
 LINK: Params = lambda r: {"vpcLinkId": r["vpc_link"]}  # noqa: E731
 CERTIFICATE: Params = lambda r: {"clientCertificateId": r["client_certificate"]}  # noqa: E731
 DOC: Params = lambda r: {**API(r), "documentationPartId": r["documentation_part"]}  # noqa: E731
+VERSION: Params = lambda r: {**API(r), "documentationVersion": r["documentation_version"]}  # noqa: E731
 DESCRIBED = {"patchOperations": [{"op": "replace", "path": "/description", "value": "b"}]}
 RES: Params = lambda r: {"restApiId": r["rest_api"], "resourceId": r["rest_resource"]}  # noqa: E731
 METHOD: Params = lambda r: {**RES(r), "httpMethod": "GET"}  # noqa: E731
@@ -440,6 +441,14 @@ APIGATEWAY: dict[str, tuple[Case, ...]] = _merged(
             _rest(lambda r: {**DOC(r), "patchOperations": [{"op": "replace", "path": "/properties", "value": "{}"}]}),
         ),
         "DeleteDocumentationPart": (_rest(DOC),),
+        "ImportDocumentationParts": (
+            _rest(lambda r: {**API(r), "body": b'{"x-amazon-apigateway-documentation": {"documentationParts": []}}'}),
+        ),
+        "CreateDocumentationVersion": (_rest(lambda r: {**API(r), "documentationVersion": "b"}),),
+        "GetDocumentationVersion": (_rest(VERSION),),
+        "GetDocumentationVersions": (_rest(API),),
+        "UpdateDocumentationVersion": (_rest(lambda r: {**VERSION(r), **DESCRIBED}),),
+        "DeleteDocumentationVersion": (_rest(VERSION),),
     },
     _tagged(lambda r: f"/restapis/{r['rest_api']}"),
     _tagged(lambda r: f"/restapis/{r['rest_api']}/stages/prod"),

@@ -135,6 +135,9 @@ def _domain(apigw: Any, v2: Any, r: Resources, tag: str) -> None:
     r["documentation_part"] = apigw.create_documentation_part(
         restApiId=r["rest_api"], location={"type": "API"}, properties='{"a": 1}'
     )["id"]
+    r["documentation_version"] = apigw.create_documentation_version(restApiId=r["rest_api"], documentationVersion="a1")[
+        "version"
+    ]
     r["http_vpc_link"] = v2.create_vpc_link(Name=f"link-{tag}", SubnetIds=["subnet-a"], Tags={"owner": "a"})[
         "VpcLinkId"
     ]
@@ -222,6 +225,7 @@ def _rest_api_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "vpc link": lambda: apigw.get_vpc_link(vpcLinkId=r["vpc_link"]),
         "client certificate": lambda: apigw.get_client_certificate(clientCertificateId=r["client_certificate"]),
         "documentation parts": lambda: apigw.get_documentation_parts(restApiId=api),
+        "documentation versions": lambda: apigw.get_documentation_versions(restApiId=api),
     }
 
 

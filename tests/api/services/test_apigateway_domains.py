@@ -51,7 +51,7 @@ def test_a_regional_domain_is_returned_as_aws_returns_it(aws: ClientFactory) -> 
     assert len(made["regionalDomainName"].split(".")[0]) == 12
     assert made["regionalHostedZoneId"] == "Z1UJRXOUMOOFQ8"
     assert made["domainNameStatus"] == "AVAILABLE" and made["securityPolicy"] == "TLS_1_2"
-    assert made["endpointConfiguration"] == {"types": ["REGIONAL"]}
+    assert made["endpointConfiguration"] == {"types": ["REGIONAL"], "ipAddressType": "ipv4"}
     assert made["regionalCertificateArn"] == CERT and made["tags"] == {"a": "b"}
     assert made["domainNameArn"] == f"arn:aws:apigateway:us-east-1::/domainnames/{name}"
     found = apigw.get_domain_name(domainName=name)
@@ -84,7 +84,7 @@ def test_a_domain_made_through_one_api_is_read_through_the_other(aws: ClientFact
 
 def test_an_edge_domain_names_its_distribution(aws: ClientFactory) -> None:
     made = aws("apigateway").create_domain_name(domainName=_name(), certificateArn=CERT)
-    assert made["endpointConfiguration"] == {"types": ["EDGE"]}
+    assert made["endpointConfiguration"] == {"types": ["EDGE"], "ipAddressType": "ipv4"}
     assert made["distributionDomainName"].endswith(".cloudfront.net")
     assert made["distributionHostedZoneId"] == "Z2FDTNDATAQYW2"
     assert "regionalDomainName" not in made

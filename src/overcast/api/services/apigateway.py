@@ -23,7 +23,9 @@ from overcast.api.services.apigateway_keys import KEY_HANDLERS
 from overcast.api.services.apigateway_methods import METHOD_HANDLERS
 from overcast.api.services.apigateway_models import MODEL_HANDLERS
 from overcast.api.services.apigateway_wire import deployment, embeds, into, ops, out, page, tagged
+from overcast.apis import documentation
 from overcast.apis.deployed import Quota
+from overcast.apis.documentation import DocumentationVersion
 from overcast.apis.restapi import RestApis, definition, exports, openapi, stages
 from overcast.apis.restapi.pages import page_in_memory
 from overcast.apis.restapi.records import (
@@ -38,6 +40,8 @@ from overcast.context import RequestContext
 from overcast.errors import NotImplementedOperation
 
 Flush = Callable[[str, str], Awaitable[None]]
+# A REST API's documentation version (None: there is none by that name), for GetExport's documentation extension.
+DocumentationOf = Callable[[RequestContext, str, str], Awaitable[DocumentationVersion | None]]
 
 
 class Usage(Protocol):
@@ -57,6 +61,7 @@ class Services:
     usage: Usage | None = None
     flush_authorizers: Flush | None = None
     test_invoke: TestInvoke | None = None
+    documentation: DocumentationOf | None = None
 
 
 # -- REST APIs -------------------------------------------------------------------------------------
@@ -136,6 +141,10 @@ async def get_export(s: Services, ctx: RequestContext, p: Params) -> Output:
     d, stage, dep, frozen = await s.apis.deployments.serving(ctx, p["restApiId"], p["stageName"])
     export_type = p["exportType"]
     found = exports.export(d.api, stage, frozen, dep.created_date, ctx.region, export_type, wanted)
+    if "documentation" in wanted and stage.documentation_version and s.documentation is not None:
+        version = await s.documentation(ctx, p["restApiId"], stage.documentation_version)
+        if version is not None:  # the stage's version, written back as the extension it is imported from
+            found[documentation.EXTENSION] = documentation.exported(version)
     body, suffix = exports.render(found, p.get("accepts"))
     name = f"{export_type}_{exports.iso(dep.created_date)}.{suffix}"
     return {
@@ -360,6 +369,7 @@ def operations(
     usage: Usage | None = None,
     flush_authorizers: Flush | None = None,
     test_invoke: TestInvoke | None = None,
+    documentation: DocumentationOf | None = None,
 ) -> OperationTable:
     """The API Gateway (v1) operation table over the REST API control plane and the data plane's hooks."""
-    return bind(HANDLERS, Services(apis, flush, usage, flush_authorizers, test_invoke))
+    return bind(HANDLERS, Services(apis, flush, usage, flush_authorizers, test_invoke, documentation))

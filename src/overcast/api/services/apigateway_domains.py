@@ -14,7 +14,16 @@ from typing import Any
 
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_wire import ops, page
-from overcast.apis.domains import ROUTING_MODES, SECURITY_POLICIES, ApiMapping, Domain, Domains, MutualTls, new_domain
+from overcast.apis.domains import (
+    ROUTING_MODES,
+    SECURITY_POLICIES,
+    ApiMapping,
+    Domain,
+    Domains,
+    MutualTls,
+    new_domain,
+)
+from overcast.apis.ip_address_types import IP_ADDRESS_TYPES
 from overcast.apis.restapi import patch
 from overcast.apis.restapi.pages import page_in_memory
 from overcast.apis.restapi.patch import Field, PatchOperation
@@ -33,6 +42,7 @@ DOMAIN_SPEC: patch.Spec = {
     "/mutualTlsAuthentication/truststoreVersion": Field(("mutual_tls_authentication", "truststore_version")),
     "/ownershipVerificationCertificateArn": Field(("ownership_verification_certificate_arn",)),
     "/routingMode": Field(("routing_mode",), removable=False, choices=ROUTING_MODES),
+    "/endpointConfiguration/ipAddressType": Field(("ip_address_type",), removable=False, choices=IP_ADDRESS_TYPES),
 }
 MAPPING_SPEC: patch.Spec = {
     "/basePath": Field(("key",), removable=False),
@@ -54,7 +64,7 @@ def domain_out(d: Domain, tags: dict[str, str]) -> Output:
         "regionalCertificateArn": d.regional_certificate_arn,
         "distributionDomainName": d.distribution_domain_name,
         "distributionHostedZoneId": d.distribution_hosted_zone_id,
-        "endpointConfiguration": {"types": [d.endpoint_type]},
+        "endpointConfiguration": {"types": [d.endpoint_type], "ipAddressType": d.ip_address_type},
         "domainNameStatus": d.domain_name_status,
         "securityPolicy": d.security_policy,
         "ownershipVerificationCertificateArn": d.ownership_verification_certificate_arn,
@@ -76,7 +86,8 @@ def mapping_out(m: ApiMapping) -> Output:
 
 
 async def create_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Output:
-    types = (p.get("endpointConfiguration") or {}).get("types") or []
+    endpoint = p.get("endpointConfiguration") or {}
+    types = endpoint.get("types") or []
     if len(types) > 1:
         raise BadRequest("Only one endpoint configuration type is supported for a domain name")
     tls = p.get("mutualTlsAuthentication")
@@ -92,6 +103,7 @@ async def create_domain_name(s: Domains, ctx: RequestContext, p: Params) -> Outp
         mutual_tls=MutualTls(tls.get("truststoreUri"), tls.get("truststoreVersion")) if tls else None,
         ownership_verification_certificate_arn=p.get("ownershipVerificationCertificateArn"),
         routing_mode=p.get("routingMode"),
+        ip_address_type=endpoint.get("ipAddressType"),
         now=s.clock.now(),
     )
     return await _out(s, await s.create(ctx, made, p.get("tags")))

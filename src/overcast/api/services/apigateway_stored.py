@@ -1,8 +1,8 @@
-"""API Gateway (v1) operations on what is stored and returned: VPC links, client certificates,
-documentation parts and the account's settings.
+"""API Gateway (v1) operations on what is stored and returned: VPC links, client certificates and the
+account's settings (a REST API's documentation is `apigateway_documentation`'s).
 
 Part of the apigateway operation table, over its own services object; the records and their rules are
-`overcast.apis.vpc_links`, `client_certificates`, `documentation` and `account_settings`.
+`overcast.apis.vpc_links`, `client_certificates` and `account_settings`.
 https://docs.aws.amazon.com/apigateway/latest/api/API_Operations.html
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,8 +18,6 @@ from overcast.api.services import OperationTable, Output, Params, Unbound, bind
 from overcast.api.services.apigateway_wire import ops, out, page
 from overcast.apis.account_settings import AccountSettings, check_role
 from overcast.apis.client_certificates import VALID_DAYS, ClientCertificate, self_signed_pem
-from overcast.apis.documentation import DocumentationPart, check_properties, location
-from overcast.apis.errors import Conflict
 from overcast.apis.restapi import patch
 from overcast.apis.restapi.ids import new_id
 from overcast.apis.restapi.pages import page_in_memory
@@ -29,12 +27,8 @@ from overcast.apis.vpc_links import RestVpcLink, check_targets
 from overcast.clock import Clock
 from overcast.context import RequestContext
 
-# Raises NotFoundException unless the caller has this REST API.
-ApiCheck = Callable[[RequestContext, str], Awaitable[None]]
-
 LINK_SPEC: patch.Spec = {"/name": Field(("name",), removable=False), "/description": Field(("description",))}
 CERTIFICATE_SPEC: patch.Spec = {"/description": Field(("description",))}
-PART_SPEC: patch.Spec = {"/properties": Field(("properties",), removable=False)}
 ACCOUNT_SPEC: patch.Spec = {"/cloudwatchRoleArn": Field(("cloudwatch_role_arn",))}
 ACCOUNT = "account"  # the one settings record of an account and region
 R = TypeVar("R")
@@ -44,9 +38,7 @@ R = TypeVar("R")
 class Stored:
     links: StoredRecords[RestVpcLink]
     certificates: StoredRecords[ClientCertificate]
-    parts: StoredRecords[DocumentationPart]
     accounts: StoredRecords[AccountSettings]
-    api_exists: ApiCheck
     clock: Clock
 
 
@@ -119,58 +111,6 @@ async def delete_client_certificate(s: Stored, ctx: RequestContext, p: Params) -
     return {}
 
 
-# -- documentation parts ---------------------------------------------------------------------------
-
-
-async def create_documentation_part(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    api_id = p["restApiId"]
-    await s.api_exists(ctx, api_id)
-    where = p["location"]
-    at = location(where["type"], where.get("path"), where.get("method"), where.get("statusCode"), where.get("name"))
-    made = DocumentationPart(new_id(6), at, check_properties(p["properties"]))
-    if any(part.location == at for part in await s.parts.all(ctx, api_id)):
-        raise Conflict("Documentation part already exists for the specified location")
-    return out(await s.parts.add(ctx, made.id, made, api_id))
-
-
-async def get_documentation_part(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    await s.api_exists(ctx, p["restApiId"])
-    return out(await s.parts.get(ctx, p["documentationPartId"], p["restApiId"]))
-
-
-async def get_documentation_parts(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    api_id = p["restApiId"]
-    await s.api_exists(ctx, api_id)
-    every = await s.parts.all(ctx, api_id)
-    if p.get("type"):
-        every = [part for part in every if part.location.type == p["type"]]
-    if p.get("path"):
-        every = [part for part in every if part.location.path == p["path"]]
-    if p.get("nameQuery"):
-        every = [part for part in every if p["nameQuery"] in (part.location.name or "")]
-    if p.get("locationStatus") == "UNDOCUMENTED":  # every stored part documents its location
-        every = []
-    found, position = page_in_memory(ctx, every, lambda d: d.id, p.get("limit"), p.get("position"), api_id)
-    return page([out(d) for d in found], position)
-
-
-async def update_documentation_part(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    await s.api_exists(ctx, p["restApiId"])
-    changes = ops(p)
-
-    def change(part: DocumentationPart) -> DocumentationPart:
-        changed = patch.apply(part, changes, PART_SPEC)
-        return dataclasses.replace(changed, properties=check_properties(changed.properties))
-
-    return out(await s.parts.change(ctx, p["documentationPartId"], change, p["restApiId"]))
-
-
-async def delete_documentation_part(s: Stored, ctx: RequestContext, p: Params) -> Output:
-    await s.api_exists(ctx, p["restApiId"])
-    await s.parts.delete(ctx, p["documentationPartId"], p["restApiId"])
-    return {}
-
-
 # -- the account -----------------------------------------------------------------------------------
 
 
@@ -210,11 +150,6 @@ HANDLERS: dict[str, Unbound[Stored]] = {
     "GetClientCertificates": get_client_certificates,
     "UpdateClientCertificate": update_client_certificate,
     "DeleteClientCertificate": delete_client_certificate,
-    "CreateDocumentationPart": create_documentation_part,
-    "GetDocumentationPart": get_documentation_part,
-    "GetDocumentationParts": get_documentation_parts,
-    "UpdateDocumentationPart": update_documentation_part,
-    "DeleteDocumentationPart": delete_documentation_part,
     "GetAccount": get_account,
     "UpdateAccount": update_account,
 }

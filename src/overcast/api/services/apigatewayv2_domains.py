@@ -42,6 +42,7 @@ def _configuration(d: Domain) -> dict[str, Any]:
         "DomainNameStatus": d.domain_name_status,
         "EndpointType": d.endpoint_type,
         "HostedZoneId": d.distribution_hosted_zone_id if edge else d.regional_hosted_zone_id,
+        "IpAddressType": d.ip_address_type,
         "SecurityPolicy": d.security_policy,
         "OwnershipVerificationCertificateArn": d.ownership_verification_certificate_arn,
     }
@@ -84,6 +85,7 @@ def _configured(p: Params) -> dict[str, Any]:
         "regional_certificate_name": None if edge else c.get("CertificateName"),
         "security_policy": c.get("SecurityPolicy"),
         "ownership_verification_certificate_arn": c.get("OwnershipVerificationCertificateArn"),
+        "ip_address_type": c.get("IpAddressType"),
     }
 
 

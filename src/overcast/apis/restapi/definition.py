@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from overcast.apis.errors import Conflict, NotFound
+from overcast.apis.ip_address_types import IP_ADDRESS_TYPES, check_ip_address_type
 from overcast.apis.restapi import models, patch, resources
 from overcast.apis.restapi.ids import new_id
 from overcast.apis.restapi.patch import Field, PatchOperation
@@ -34,6 +35,9 @@ API_SPEC: patch.Spec = {
         ("endpoint_configuration", "types"), "single", removable=False, choices=ENDPOINT_TYPES
     ),
     "/binaryMediaTypes": Field(("binary_media_types",), "set"),
+    "/endpointConfiguration/ipAddressType": Field(
+        ("endpoint_configuration", "ip_address_type"), removable=False, choices=IP_ADDRESS_TYPES
+    ),
 }
 AUTHORIZER_SPEC: patch.Spec = {
     "/name": Field(("name",), removable=False),
@@ -148,6 +152,10 @@ def check_api(api: RestApi) -> RestApi:
     types = api.endpoint_configuration.types
     if len(types) != 1 or types[0] not in ENDPOINT_TYPES:
         raise BadRequest("Invalid endpoint configuration: exactly one of EDGE, REGIONAL, PRIVATE must be specified")
+    endpoint = api.endpoint_configuration
+    given = check_ip_address_type(endpoint.ip_address_type, types[0])
+    if given != endpoint.ip_address_type:
+        api = dataclasses.replace(api, endpoint_configuration=dataclasses.replace(endpoint, ip_address_type=given))
     size = api.minimum_compression_size
     if size is not None and not 0 <= size <= 10_485_760:
         raise BadRequest("Invalid minimum compression size, must be between 0 and 10485760")

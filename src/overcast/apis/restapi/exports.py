@@ -30,7 +30,8 @@ Doc = dict[str, Any]
 
 EXT = "x-amazon-apigateway-"
 EXPORT_TYPES = ("oas30", "swagger")
-EXTENSIONS = ("integrations", "authorizers", "apigateway", "postman")
+# `documentation` adds the stage's documentation version (written by the apigateway table, which has it).
+EXTENSIONS = ("integrations", "authorizers", "apigateway", "postman", "documentation")
 _PLACES = {"path": "path", "querystring": "query", "header": "header"}
 _AUTHORIZER_TYPES = {"TOKEN": "token", "REQUEST": "request", "COGNITO_USER_POOLS": "cognito_user_pools"}
 API_KEY_SCHEME = "api_key"
