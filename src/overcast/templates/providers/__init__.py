@@ -1,0 +1,1 @@
+"""Resource providers: one module per service, each making, changing and removing its CloudFormation types."""
