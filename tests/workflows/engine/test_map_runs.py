@@ -146,3 +146,106 @@ def test_a_distributed_map_over_20_items_with_one_tolerated_failure(sfn: Any) ->
     assert _error(sfn.list_executions, mapRunArn=map_run[:-4] + "0000") == "ResourceNotFound"
     assert _error(sfn.describe_map_run, mapRunArn=execution) == "InvalidArn"
     assert _error(sfn.list_map_runs, executionArn=execution + "x") == "ExecutionDoesNotExist"
+
+
+def _fan(sfn: Any, processor_states: dict[str, Any], execution_type: str = "STANDARD", **fields: Any) -> str:
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+        "StartAt": next(iter(processor_states)),
+        "States": processor_states,
+    }
+    fan = {"Type": "Map", "ItemProcessor": processor, "End": True, **fields}
+    definition = json.dumps({"StartAt": "Fan", "States": {"Fan": fan}})
+    arn: str = sfn.create_state_machine(name=f"fan-{uuid.uuid4().hex[:8]}", definition=definition, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    return arn
+
+
+CHOOSE = {
+    "Pick": {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "Bad"}],
+        "Default": "Good",
+    },
+    "Bad": {"Type": "Fail", "Error": "Bad.Item", "Cause": "bad"},
+    "Good": {"Type": "Pass", "End": True},
+}
+
+
+def test_express_children_are_counted_but_not_listed_and_batches_count_their_items(sfn: Any) -> None:
+    pick = {**CHOOSE["Pick"], "Choices": [{"Variable": "$.Items[0].bad", "BooleanEquals": True, "Next": "Bad"}]}
+    batched = {**CHOOSE, "Pick": pick}
+    machine = _fan(sfn, batched, "EXPRESS", ItemBatcher={"MaxItemsPerBatch": 2}, ToleratedFailurePercentage=50)
+    items = [{"bad": False}] * 4 + [{"bad": True}]  # batches of 2, 2 and 1 items: each batch is one child
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(items))["executionArn"]
+    assert finish(sfn, execution)["status"] == "SUCCEEDED"
+    (run,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert described["status"] == "SUCCEEDED" and described["toleratedFailurePercentage"] == 50
+    executions, counted_items = described["executionCounts"], described["itemCounts"]
+    assert (executions["total"], executions["succeeded"], executions["failed"]) == (3, 2, 1)
+    assert (counted_items["total"], counted_items["succeeded"], counted_items["failed"]) == (5, 4, 1)
+    # "Express child workflow executions ... are not recorded" as executions: nothing to list.
+    assert sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"] == []
+
+
+def test_a_run_past_its_tolerated_failures_fails_and_aborts_what_still_runs(sfn: Any) -> None:
+    activity = sfn.create_activity(name=f"held-{uuid.uuid4().hex[:8]}")["activityArn"]
+    states = {
+        "Pick": {**CHOOSE["Pick"], "Default": "Hold"},
+        "Bad": CHOOSE["Bad"],
+        "Hold": {"Type": "Task", "Resource": activity, "End": True},
+    }
+    machine = _fan(sfn, states, ToleratedFailureCount=1)
+    items = [{"bad": True}, {"bad": False}, {"bad": True}]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(items))["executionArn"]
+    parent = finish(sfn, execution)
+    assert (parent["status"], parent["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    (run,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert described["status"] == "FAILED" and "stopDate" in described
+    counts = described["executionCounts"]
+    assert (counts["failed"], counts["aborted"], counts["running"], counts["pending"]) == (2, 1, 0, 0)
+    held = _all_children(sfn, run["mapRunArn"], statusFilter="ABORTED")
+    assert len(held) == 1
+    history = sfn.get_execution_history(executionArn=held[0]["executionArn"])["events"]
+    assert history[-1]["type"] == "ExecutionAborted"
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+    assert "MapRunFailed" in types and types[-1] == "ExecutionFailed"
+
+
+def test_stopping_the_parent_aborts_its_map_run_and_children(sfn: Any) -> None:
+    activity = sfn.create_activity(name=f"held-{uuid.uuid4().hex[:8]}")["activityArn"]
+    machine = _fan(sfn, {"Hold": {"Type": "Task", "Resource": activity, "End": True}})
+    execution = sfn.start_execution(stateMachineArn=machine, input="[1, 2]")["executionArn"]
+    for _ in range(2):
+        assert sfn.get_activity_task(activityArn=activity)["taskToken"]
+    (run,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    sfn.stop_execution(executionArn=execution, error="Stop.It")
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+    described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert described["status"] == "ABORTED" and described["executionCounts"]["aborted"] == 2
+    assert {c["status"] for c in _all_children(sfn, run["mapRunArn"])} == {"ABORTED"}
+
+
+def test_a_stopped_child_is_aborted_and_counts_as_its_iterations_failure(sfn: Any) -> None:
+    activity = sfn.create_activity(name=f"held-{uuid.uuid4().hex[:8]}")["activityArn"]
+    machine = _fan(sfn, {"Hold": {"Type": "Task", "Resource": activity, "End": True}}, ToleratedFailureCount=1)
+    execution = sfn.start_execution(stateMachineArn=machine, input="[1, 2]")["executionArn"]
+    tasks = [sfn.get_activity_task(activityArn=activity) for _ in range(2)]
+    (run,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    arns = [c["executionArn"] for c in _all_children(sfn, run["mapRunArn"])]
+    assert len(arns) == 2  # listed while they run
+    inputs = {arn: json.loads(sfn.describe_execution(executionArn=arn)["input"]) for arn in arns}
+    stopped = next(arn for arn, item in inputs.items() if item == 1)
+    sfn.stop_execution(executionArn=stopped, error="Stop.It", cause="enough")
+    child = sfn.describe_execution(executionArn=stopped)
+    assert (child["status"], child["error"], child["cause"]) == ("ABORTED", "Stop.It", "enough")
+    other = next(t for t in tasks if json.loads(t["input"]) == 2)
+    sfn.send_task_success(taskToken=other["taskToken"], output='"two"')
+    parent = finish(sfn, execution)
+    assert parent["status"] == "SUCCEEDED", parent
+    assert json.loads(parent["output"]) == [{"Error": "Stop.It", "Cause": "enough"}, "two"]
+    counts = sfn.describe_map_run(mapRunArn=run["mapRunArn"])["executionCounts"]
+    assert (counts["aborted"], counts["succeeded"], counts["failed"]) == (1, 1, 0)

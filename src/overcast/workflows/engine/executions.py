@@ -327,6 +327,8 @@ class Executions:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
         if execution.finished:
             return execution.stop or self.clock.now()
+        if execution.map_run_arn is not None and await self.map_runs.children.stop(arn, error, cause):
+            return (await self._read(arn)).stop or self.clock.now()
         run = self._runs.pop(arn, None)
         journal = run[1] if run else Journal(self.store, self.clock, arn, self.integrations.run)
         if run is not None:

@@ -25,6 +25,7 @@ from overcast.workflows.asl import errors as asl_errors
 from overcast.workflows.asl.execution import to_json
 from overcast.workflows.asl.model import StateMachine
 from overcast.workflows.engine import names, rows
+from overcast.workflows.engine.commits import GroupCommit
 from overcast.workflows.engine.journal import Journal, TaskRunner
 from overcast.workflows.engine.map_runs import LiveMapRun, MapRuns, count_ending, output_of
 from overcast.workflows.engine.records import STANDARD, Execution, ExecutionStatus
@@ -40,11 +41,26 @@ def child_name(map_run_arn: str, index: int) -> str:
 class Children:
     def __init__(self, store: Store, clock: Clock, runs: MapRuns, run_task: TaskRunner, outcome: Outcome) -> None:
         self.store = store
+        self.commits = GroupCommit(store)  # the children's journals commit together (commits.py)
         self.clock = clock
         self.runs = runs
         self.run_task = run_task
         self.outcome = outcome
         runs.children = self
+        self._running: dict[str, asyncio.Task[Any]] = {}  # child ARN -> the iteration running it
+        self._stopping: dict[str, tuple[str | None, str | None, asyncio.Event]] = {}  # StopExecution's
+
+    async def stop(self, arn: str, error: str | None, cause: str | None) -> bool:
+        """StopExecution of a running child: it ends ABORTED and its iteration fails with `error` and `cause`
+        (its Map Run counts it aborted). False when no child of that ARN runs here."""
+        task = self._running.get(arn)
+        if task is None:
+            return False
+        done = asyncio.Event()
+        self._stopping[arn] = (error, cause, done)
+        task.cancel()
+        await done.wait()
+        return True
 
     async def run(self, live: LiveMapRun, index: int, input: Any) -> Any:
         """Iteration `index` of `live` as a child execution: its output, or StateFailure with its error."""
@@ -60,7 +76,7 @@ class Children:
                 revision_id=live.parent.revision_id, revised=live.parent.revised, map_run_arn=live.record.arn,
                 item_count=live.request.item_counts[index],
             )  # fmt: skip
-        journal = Journal(self.store, self.clock, arn, self.run_task, role_arn=child.config.role_arn)
+        journal = Journal(self.commits, self.clock, arn, self.run_task, role_arn=child.config.role_arn)
         journal.loaded = found is None
         if found is None:
             new = child
@@ -70,15 +86,29 @@ class Children:
 
             journal.opening = opening
         live.started(index)
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[arn] = task
         try:
             outcome = await self.outcome(child, journal, live.request.processor)
         except asyncio.CancelledError:
-            # Stopped by its Map Run (it failed, or its execution was stopped); not when the engine shuts down.
-            if not self.runs.closing:
-                journal.max_events += 1
-                journal.append_event("execution/aborted", "ExecutionAborted", journal.last_event_id, {})
-                await self._end(live, index, child, journal, ExecutionOutcome("FAILED"), "ABORTED")
-            raise
+            stopping = self._stopping.pop(arn, None)
+            # Stopped by StopExecution, or by its Map Run (it failed, or its execution was stopped); not when
+            # the engine shuts down (a restart resumes it).
+            if stopping is None and self.runs.closing:
+                raise
+            error, cause, done = stopping or (None, None, None)
+            details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+            journal.max_events += 1
+            journal.append_event("execution/aborted", "ExecutionAborted", journal.last_event_id, details)
+            await self._end(live, index, child, journal, ExecutionOutcome("FAILED", None, error, cause), "ABORTED")
+            if done is None:
+                raise
+            task.uncancel()
+            done.set()
+            raise asl_errors.StateFailure(error, cause) from None
+        finally:
+            self._running.pop(arn, None)
         status = outcome.status
         await self._end(live, index, child, journal, outcome, status)
         if status == "SUCCEEDED":
@@ -91,13 +121,13 @@ class Children:
         items = live.request.item_counts[index]
 
         async def record(q: Queries) -> None:
-            changed = await q.execute(
+            # Counted first, while the child's row still says RUNNING: once however often this commits.
+            await count_ending(q, live.record.arn, status, items, child.arn)
+            await q.execute(
                 "UPDATE sfn_executions SET status = ?, output = ?, error = ?, cause = ?, stop_date = ?"
                 " WHERE arn = ? AND status = ?",
                 status, outcome.output_text, outcome.error, outcome.cause, self.clock.now(), child.arn, "RUNNING",
             )  # fmt: skip
-            if changed:
-                await count_ending(q, live.record.arn, status, items)
 
         await journal.flush(record)
         live.ended_as(index, status)

@@ -84,14 +84,15 @@ def _record(row: Row) -> MapRunRecord:
     )  # fmt: skip
 
 
-async def count_ending(q: Queries, map_run_arn: str, status: str, items: int) -> None:
-    """One child of the run ended in `status` (inside the transaction that records it)."""
+async def count_ending(q: Queries, map_run_arn: str, status: str, items: int, child_arn: str) -> None:
+    """The child `child_arn` of the run ended in `status`: counted if its row still says RUNNING (in the
+    transaction that then records its ending, so it is counted once)."""
     column = _COLUMN[status]
     await q.execute(
-        f"UPDATE sfn_map_runs SET e_{column} = e_{column} + 1, i_{column} = i_{column} + ? WHERE arn = ?",
-        items,
-        map_run_arn,
-    )
+        f"UPDATE sfn_map_runs SET e_{column} = e_{column} + 1, i_{column} = i_{column} + ? WHERE arn = ?"
+        " AND EXISTS (SELECT 1 FROM sfn_executions WHERE arn = ? AND status = ?)",
+        items, map_run_arn, child_arn, "RUNNING",
+    )  # fmt: skip
 
 
 class LiveMapRun:
