@@ -249,3 +249,36 @@ def test_a_stopped_child_is_aborted_and_counts_as_its_iterations_failure(sfn: An
     assert json.loads(parent["output"]) == [{"Error": "Stop.It", "Cause": "enough"}, "two"]
     counts = sfn.describe_map_run(mapRunArn=run["mapRunArn"])["executionCounts"]
     assert (counts["aborted"], counts["succeeded"], counts["failed"]) == (1, 1, 0)
+
+
+def test_redriving_the_parent_redrives_its_map_run_and_only_its_unsuccessful_children(sfn: Any) -> None:
+    activity = sfn.create_activity(name=f"held-{uuid.uuid4().hex[:8]}")["activityArn"]
+    machine = _fan(sfn, {"Hold": {"Type": "Task", "Resource": activity, "End": True}})
+    execution = sfn.start_execution(stateMachineArn=machine, input="[1, 2]")["executionArn"]
+    held = [sfn.get_activity_task(activityArn=activity) for _ in range(2)]
+    tasks = {json.loads(t["input"]): t["taskToken"] for t in held}
+    sfn.send_task_success(taskToken=tasks[2], output='"two"')
+    (run,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    sfn.send_task_failure(taskToken=tasks[1], error="Flaky", cause="once")
+    assert finish(sfn, execution)["status"] == "FAILED"
+    failed = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert (failed["status"], failed["redriveCount"], failed["executionCounts"]["failed"]) == ("FAILED", 0, 1)
+    children = {c["status"]: c["executionArn"] for c in _all_children(sfn, run["mapRunArn"])}
+    done_history = sfn.get_execution_history(executionArn=children["SUCCEEDED"])["events"]
+
+    sfn.redrive_execution(executionArn=execution)
+    task = sfn.get_activity_task(activityArn=activity)  # only the failed child runs its Task again
+    assert json.loads(task["input"]) == 1
+    sfn.send_task_success(taskToken=task["taskToken"], output='"one"')
+    parent = finish(sfn, execution)
+    assert parent["status"] == "SUCCEEDED" and json.loads(parent["output"]) == ["one", "two"]
+    redriven = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert (redriven["status"], redriven["redriveCount"]) == ("SUCCEEDED", 1) and "redriveDate" in redriven
+    counts = redriven["executionCounts"]
+    assert (counts["succeeded"], counts["failed"], counts["total"]) == (2, 0, 2)
+    again = sfn.describe_execution(executionArn=children["FAILED"])
+    assert (again["status"], again["redriveCount"]) == ("SUCCEEDED", 1)
+    assert sfn.get_execution_history(executionArn=children["SUCCEEDED"])["events"] == done_history
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=execution)["events"]]
+    assert types.count("MapRunStarted") == 1 and types.count("MapRunRedriven") == 1
+    assert len(_all_children(sfn, run["mapRunArn"])) == 2

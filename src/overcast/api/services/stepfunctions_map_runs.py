@@ -16,7 +16,8 @@ from overcast.workflows.engine.map_runs import Counts
 
 
 def _counts(c: Counts) -> Output:
-    # MapRunExecutionCounts / MapRunItemCounts: no ResultWriter or Map Run redrive here, so their counts are 0.
+    # MapRunExecutionCounts / MapRunItemCounts: no ResultWriter here; an unsuccessful child is redriven when its
+    # parent is, so none is left pending a redrive or not redrivable.
     return {
         "pending": c.pending, "running": c.running, "succeeded": c.succeeded, "failed": c.failed,
         "timedOut": c.timed_out, "aborted": c.aborted, "total": c.total, "resultsWritten": 0,
@@ -36,11 +37,14 @@ async def describe_map_run(s: Engine, ctx: RequestContext, p: Params) -> Output:
         "toleratedFailureCount": r.tolerated_count or 0,
         "itemCounts": _counts(r.items),
         "executionCounts": _counts(r.executions),
-        # "If you have not yet redriven a Map Run, the redriveCount is 0" (API_DescribeMapRun.html).
-        "redriveCount": 0,
+        # "If you have not yet redriven a Map Run, the redriveCount is 0" and redriveDate null
+        # (API_DescribeMapRun.html).
+        "redriveCount": r.redrive_count,
     }
     if r.stop is not None:
         out["stopDate"] = r.stop
+    if r.redrive_date is not None:
+        out["redriveDate"] = r.redrive_date
     return out
 
 

@@ -44,6 +44,11 @@ class MapRun(Protocol):
     max_concurrency: int
     tolerated_count: float | None
     tolerated_percentage: float | None
+    redrive_count: int  # > 0: the run was redriven with its parent (MapRunRedriven, not MapRunStarted)
+
+    async def begin(self) -> None:
+        """The run's first event is emitted: persist it before any iteration runs."""
+        ...
 
     def changed(self) -> asyncio.Future[None]:
         """Resolves at the next change of the settings."""
@@ -124,10 +129,17 @@ async def run_all(
 async def run_map_run(
     frame: Frame, runs: MapRuns, request: MapRunRequest, inputs: list[Any], share: Callable[[], Awaitable[None]]
 ) -> Any:
-    """A Distributed Map attempt's iterations as a Map Run, from MapRunStarted (emitted) to MapStateSucceeded;
+    """A Distributed Map attempt's iterations as a Map Run, from MapRunStarted to MapStateSucceeded;
     the Map state's result, or MapFailure after MapRunFailed."""
     scope = frame.scope
     map_run = await runs.open(request)
+    # A redriven parent redrives its unfinished Map Run, which keeps its ARN
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
+    if map_run.redrive_count:
+        scope.emit("MapRunRedriven", {"mapRunArn": request.arn, "redriveCount": map_run.redrive_count})
+    else:
+        scope.emit("MapRunStarted", {"mapRunArn": request.arn})
+    await map_run.begin()
     outcomes: list[Any] = [None] * len(inputs)
 
     async def iterate(index: int) -> None:

@@ -341,7 +341,6 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         label = state.label or state.name
         resource = f"mapRun:{context.state_machine_name}/{label}:{run_id}"
         map_run = format_arn("states", context.region, context.account_id, resource, context.partition)
-        scope.emit("MapRunStarted", {"mapRunArn": map_run})
         if run.map_runs is not None:
             batched = state.item_batcher is not ABSENT
             request = MapRunRequest(
@@ -350,6 +349,7 @@ async def map_attempt(frame: Frame, number: int) -> Any:
                 int(concurrency or 0), tolerated_count, tolerated_pct,
             )  # fmt: skip
             return await run_map_run(frame, run.map_runs, request, inputs, turns.share)
+        scope.emit("MapRunStarted", {"mapRunArn": map_run})
     limit = int(concurrency or 0) or len(inputs)
     tolerant = tolerated_count is not None or tolerated_pct is not None
     outcomes: list[Any] = [None] * len(inputs)

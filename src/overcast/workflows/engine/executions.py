@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import uuid
@@ -360,30 +359,9 @@ class Executions:
         reason = redrive.not_redrivable(execution, self.clock.now())
         if reason is not None:
             raise ExecutionNotRedrivable(f"Execution cannot be redriven: {reason}")
-        events = await history.keyed(self.store, arn)
-        plan = redrive.plan(events)
-        kept = await self.store.fetch_all("SELECT effect_key FROM sfn_journal WHERE execution_arn = ?", arn)
-        dropped = [r["effect_key"] for r in kept if plan.drops(r["effect_key"])]
-        count, now = execution.redrive_count + 1, self.clock.now()
-        last = max((e.id for e in events.values()), default=0)
-        async with self.store.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
-                " redrive_count = ?, redrive_date = ? WHERE arn = ? AND status = ?",
-                "RUNNING", count, now, arn, execution.status.value,
-            )  # fmt: skip
-            if not changed:
-                raise ExecutionNotRedrivable("Execution cannot be redriven: it changed meanwhile")
-            for key, event in redrive.superseded(events, plan.first_event):
-                await history.rekey(tx, arn, event, f"~redrive{count}{key}")
-            for effect_key in dropped:
-                await tx.execute("DELETE FROM sfn_journal WHERE execution_arn = ? AND effect_key = ?", arn, effect_key)
-            redriven = Event(last + 1, "ExecutionRedriven", now, last, {"redriveCount": count})
-            await history.append(tx, arn, [(redriven, f"execution/redriven{count}")])
-        again = dataclasses.replace(
-            execution, status=ExecutionStatus.RUNNING, output=None, error=None, cause=None, stop=None,
-            redrive_count=count, redrive_date=now,
-        )  # fmt: skip
+        again = await redrive.apply(self.store, execution, self.clock.now())
+        if again is None:
+            raise ExecutionNotRedrivable("Execution cannot be redriven: it changed meanwhile")
         self._spawn(again)
         return again
 

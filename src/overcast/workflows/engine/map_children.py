@@ -24,7 +24,7 @@ from overcast.workflows.asl import ExecutionOutcome
 from overcast.workflows.asl import errors as asl_errors
 from overcast.workflows.asl.execution import to_json
 from overcast.workflows.asl.model import StateMachine
-from overcast.workflows.engine import names, rows
+from overcast.workflows.engine import names, redrive, rows
 from overcast.workflows.engine.commits import GroupCommit
 from overcast.workflows.engine.journal import Journal, TaskRunner
 from overcast.workflows.engine.map_runs import LiveMapRun, MapRuns, count_ending, output_of
@@ -61,6 +61,16 @@ class Children:
         task.cancel()
         await done.wait()
         return True
+
+    async def redrive(self, map_run_arn: str) -> None:
+        """Redrive the run's unsuccessful children: each goes on from its unsuccessful states when its
+        iteration asks for it again (the Map Run is being redriven with its parent)."""
+        found = await self.store.fetch_all(
+            "SELECT * FROM sfn_executions WHERE map_run_arn = ? AND status IN (?, ?, ?)",
+            map_run_arn, "FAILED", "TIMED_OUT", "ABORTED",
+        )  # fmt: skip
+        for row in found:
+            await redrive.apply(self.store, rows.execution(row), self.clock.now())
 
     async def run(self, live: LiveMapRun, index: int, input: Any) -> Any:
         """Iteration `index` of `live` as a child execution: its output, or StateFailure with its error."""

@@ -70,6 +70,8 @@ class MapRunRecord:
     tolerated_count: int | None
     executions: Counts
     items: Counts
+    redrive_count: int = 0
+    redrive_date: float | None = None
 
 
 def _record(row: Row) -> MapRunRecord:
@@ -80,7 +82,8 @@ def _record(row: Row) -> MapRunRecord:
         row["arn"], row["execution_arn"], row["machine_arn"], row["execution_type"], row["status"],
         row["start_date"], row["stop_date"], int(row["max_concurrency"]), row["tolerated_percentage"],
         None if row["tolerated_count"] is None else int(row["tolerated_count"]),
-        counts("e", int(row["executions_total"])), counts("i", int(row["items_total"])),
+        counts("e", int(row["executions_total"])), counts("i", int(row["items_total"])), int(row["redrive_count"]),
+        row["redrive_date"],
     )  # fmt: skip
 
 
@@ -98,11 +101,13 @@ async def count_ending(q: Queries, map_run_arn: str, status: str, items: int, ch
 class LiveMapRun:
     """A Map Run its execution is running in this process: the asl MapRun the interpreter drives."""
 
-    def __init__(self, runs: MapRuns, request: MapRunRequest, parent: Execution, record: MapRunRecord,
-                 fresh: bool) -> None:  # fmt: skip
+    def __init__(self, runs: MapRuns, request: MapRunRequest, parent: Execution, journal: Journal,
+                 record: MapRunRecord, fresh: bool) -> None:  # fmt: skip
         self.runs = runs
         self.request = request
         self.parent = parent
+        self.journal = journal  # the parent's
+        self.redrive_count = record.redrive_count
         self.fresh = fresh  # nothing of its children can be persisted yet
         self.record = record
         self.max_concurrency = record.max_concurrency
@@ -114,6 +119,9 @@ class LiveMapRun:
         self.machine_arn = f"{parent.machine_arn}/{request.label}"  # the processor's labelled ARN
         self.definition = labelled_processor(parent.config.definition, request.label) or "{}"
         self._changed: asyncio.Future[None] | None = None
+
+    async def begin(self) -> None:
+        await self.journal.flush()
 
     def changed(self) -> asyncio.Future[None]:
         if self._changed is None or self._changed.done():
@@ -170,7 +178,7 @@ class LiveMapRun:
         return MapRunRecord(
             r.arn, r.execution_arn, r.machine_arn, r.execution_type, r.status, r.start, r.stop, self.max_concurrency,
             self.tolerated_percentage, None if self.tolerated_count is None else int(self.tolerated_count),
-            counts(0, r.executions.total), counts(1, r.items.total),
+            counts(0, r.executions.total), counts(1, r.items.total), r.redrive_count, r.redrive_date,
         )  # fmt: skip
 
 
@@ -207,20 +215,35 @@ class MapRuns:
             async def insert(q: Queries) -> None:
                 await q.execute(
                     "INSERT INTO sfn_map_runs (arn, execution_arn, machine_arn, execution_type, status, start_date,"
-                    " max_concurrency, tolerated_percentage, tolerated_count, executions_total, items_total, seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING",
+                    " max_concurrency, tolerated_percentage, tolerated_count, executions_total, items_total,"
+                    " parent_redrives, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (arn) DO NOTHING",
                     request.arn, parent.arn, parent.machine_arn, request.execution_type, "RUNNING", now,
                     request.max_concurrency, request.tolerated_percentage, count, len(request.item_counts),
-                    sum(request.item_counts), int(now * 1_000_000),
+                    sum(request.item_counts), parent.redrive_count, int(now * 1_000_000),
                 )  # fmt: skip
 
-            # With the parent's MapRunStarted event and the run id it drew: one transaction.
+            # With the run id the parent drew: one transaction.
             await journal.flush(insert)
-            row = await self.store.fetch_one("SELECT * FROM sfn_map_runs WHERE arn = ?", request.arn)
-            assert row is not None
-        live = LiveMapRun(self, request, parent, _record(row), fresh)
+        elif row["status"] != "RUNNING" and parent.redrive_count > int(row["parent_redrives"]):
+            await self._redrive(request.arn, parent.redrive_count)
+        row = await self.store.fetch_one("SELECT * FROM sfn_map_runs WHERE arn = ?", request.arn)
+        assert row is not None
+        live = LiveMapRun(self, request, parent, journal, _record(row), fresh)
         self._live[request.arn] = live
         return live
+
+    async def _redrive(self, arn: str, parent_redrives: int) -> None:
+        """The parent was redriven with this run unfinished: "A redriven parent workflow redrives all the
+        unsuccessful states, including Distributed Map" (redrive-map-run.html). Its unsuccessful STANDARD
+        children are redriven first, then the run itself is marked, so a crash in between redrives the rest."""
+        await self.children.redrive(arn)
+        unsuccessful = ", ".join(f"{p}_{_COLUMN[s]} = 0" for p in "ei" for s in ENDINGS if s != "SUCCEEDED")
+        await self.store.execute(
+            "UPDATE sfn_map_runs SET status = ?, stop_date = NULL, redrive_count = redrive_count + 1, redrive_date = ?,"
+            f" parent_redrives = ?, {unsuccessful} WHERE arn = ? AND parent_redrives < ?",
+            "RUNNING", self.clock.now(), parent_redrives, arn, parent_redrives,
+        )  # fmt: skip
 
     async def close(self, live: LiveMapRun, status: str) -> None:
         if status == "ABORTED" and self.closing:

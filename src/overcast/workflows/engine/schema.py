@@ -124,9 +124,10 @@ STEPS: list[str] = [
     ALTER TABLE sfn_executions ADD COLUMN revision_id TEXT;
     ALTER TABLE sfn_executions ADD COLUMN revised DOUBLE PRECISION
     """,
-    # Distributed Map runs (DescribeMapRun, ListMapRuns): settings UpdateMapRun may change, and the counts of
-    # their child executions and items by how they ended (e_*: executions, i_*: items). A STANDARD child is an
-    # execution of its own, tied to its Map Run with the number of items its input holds.
+    # Distributed Map runs (DescribeMapRun, ListMapRuns): settings UpdateMapRun may change, the counts of their
+    # child executions and items by how they ended (e_*: executions, i_*: items), and the redrive count of the
+    # parent execution the run last (re)started in. A STANDARD child is an execution of its own, tied to its
+    # Map Run with the number of items its input holds.
     """
     CREATE TABLE sfn_map_runs (
         arn TEXT PRIMARY KEY,
@@ -149,6 +150,9 @@ STEPS: list[str] = [
         i_failed BIGINT NOT NULL DEFAULT 0,
         i_timed_out BIGINT NOT NULL DEFAULT 0,
         i_aborted BIGINT NOT NULL DEFAULT 0,
+        redrive_count BIGINT NOT NULL DEFAULT 0,
+        redrive_date DOUBLE PRECISION,
+        parent_redrives BIGINT NOT NULL,
         seq BIGINT NOT NULL
     );
     CREATE INDEX sfn_map_runs_execution ON sfn_map_runs (execution_arn, seq);
