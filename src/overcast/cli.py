@@ -384,3 +384,35 @@ def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config:
     for e in found:
         table.add_row(e["name"], e["api_id"], e["kind"], e["stage"], e["host_url"], e["path_url"])
     _console(width=max(160, _console().width)).print(table)
+
+
+@main.command(
+    "generate-event",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("service", required=False)
+@click.argument("kind", required=False)
+@click.pass_context
+def generate_event(context: click.Context, service: str | None, kind: str | None) -> None:
+    """Print a sample event SERVICE sends a function, e.g. `overcast generate-event s3 put --bucket b --key k`
+    (as `sam local generate-event`). Without arguments, list what there is."""
+    from overcast.sample_events import CATALOGUE, UnknownSample, generate
+
+    if service is None or kind is None:
+        for name, kinds in sorted(CATALOGUE.items()):
+            if service in (None, name):
+                for kind_name, sample in sorted(kinds.items()):
+                    click.echo(f"{name} {kind_name}: {sample.summary}")
+        return
+    options, extra = {}, list(context.args)
+    while extra:
+        flag = extra.pop(0)
+        if not flag.startswith("--") or not extra:
+            _fail(f"Options come as --name value pairs; got {flag!r}.", 2)
+        options[flag[2:]] = extra.pop(0)
+    try:
+        event = generate(service, kind, options)
+    except UnknownSample as error:
+        _fail(str(error), 2)
+        return
+    click.echo(json.dumps(event, indent=2))
