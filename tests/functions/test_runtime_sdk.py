@@ -61,6 +61,29 @@ exports.handler = async (event) => {
 };
 """
 
+# The same, as an ES module (AWS's console makes index.mjs): ES modules do not read NODE_PATH, and the runtime
+# client resolves what Node's own resolution cannot find from it (runtime/node/bootstrap.cjs).
+NODE_ESM_CALLS_AWS = """
+import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+
+export const handler = async (event) => {
+  const listed = await new LambdaClient({}).send(new ListFunctionsCommand({}));
+  const started = await new SFNClient({}).send(
+    new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
+  return {
+    functions: listed.Functions.map((f) => f.FunctionName),
+    execution: started.executionArn,
+    from: import.meta.resolve("@aws-sdk/client-lambda"),
+  };
+};
+"""
+
+OWN_CLIENT = {
+    "node_modules/@aws-sdk/client-lambda/package.json": '{"name": "@aws-sdk/client-lambda", "main": "index.js"}',
+    "node_modules/@aws-sdk/client-lambda/index.js": "exports.MARK = 'packaged with the function';\n",
+}
+
 needs_python_sdk = pytest.mark.skipif(SDKS.python is None, reason="make install has not installed the Python SDK")
 
 
@@ -115,13 +138,33 @@ def test_the_runtimes_sdk_is_read_only_inside_the_instance(aws: ClientFactory) -
     assert seen["mount"] and seen["mount"][-1].split(",")[0] == "ro", seen["mount"]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="this host has no node to run nodejs functions")
-@pytest.mark.skipif(SDKS.nodejs is None, reason="no npm at make install: the AWS SDK for JavaScript is not installed")
-def test_a_node_function_calls_overcast_with_the_runtimes_sdk(aws: ClientFactory) -> None:
+needs_node_sdk = pytest.mark.skipif(
+    shutil.which("node") is None or SDKS.nodejs is None,
+    reason="needs node, and npm at make install (which installs the AWS SDK for JavaScript)",
+)
+
+
+@pytest.mark.parametrize(("index", "source"), [("index.js", NODE_CALLS_AWS), ("index.mjs", NODE_ESM_CALLS_AWS)])
+@needs_node_sdk
+def test_a_node_function_calls_overcast_with_the_runtimes_sdk(aws: ClientFactory, index: str, source: str) -> None:
     lam = aws("lambda")
-    name = create(lam, "nodejs20.x", {"index.js": NODE_CALLS_AWS}, prefix="sdk-node")
+    name = create(lam, "nodejs20.x", {index: source}, prefix="sdk-node")
     machine = _machine(aws)
     result = invoke(lam, name, {"machine": machine})
     assert name in result["functions"]
     assert _ran(aws, result["execution"])["stateMachineArn"] == machine
-    assert result["from"].startswith("/var/runtime/node_modules/@aws-sdk/client-lambda/")
+    assert result["from"].removeprefix("file://").startswith("/var/runtime/node_modules/@aws-sdk/client-lambda/")
+
+
+@pytest.mark.parametrize(
+    ("index", "source"),
+    [
+        ("index.js", "exports.handler = async () => require('@aws-sdk/client-lambda').MARK;\n"),
+        ("index.mjs", "import { MARK } from '@aws-sdk/client-lambda';\nexport const handler = async () => MARK;\n"),
+    ],
+)
+@needs_node_sdk
+def test_a_node_functions_own_sdk_wins_over_the_runtimes(aws: ClientFactory, index: str, source: str) -> None:
+    lam = aws("lambda")
+    name = create(lam, "nodejs20.x", {index: source, **OWN_CLIENT}, prefix="own-node-sdk")
+    assert invoke(lam, name, {}) == "packaged with the function"
