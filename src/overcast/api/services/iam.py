@@ -58,7 +58,9 @@ async def create_role(s: Iam, ctx: RequestContext, p: Params) -> Output:
         max_session=p.get("MaxSessionDuration"),
         role_tags=from_pairs(p.get("Tags", [])),
     )
-    return {"Role": role_out(role, full=True) | {"RoleLastUsed": {}}}
+    out = role_out(role, full=True)
+    del out["RoleLastUsed"]  # CreateRole's answer has none (API_CreateRole.html, Response Elements)
+    return {"Role": out}
 
 
 async def get_role(s: Iam, ctx: RequestContext, p: Params) -> Output:
