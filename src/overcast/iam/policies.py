@@ -109,6 +109,10 @@ async def record(q: Queries, ctx: RequestContext, found: Named) -> ManagedPolicy
     return _own_record(ctx, found.row, await attachment_count(q, ctx, own.arn))
 
 
+def _no_version(arn: str, version_id: str) -> NoSuchEntity:
+    return NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+
+
 class Policies:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -253,7 +257,7 @@ class Policies:
 
     async def version(self, ctx: RequestContext, arn: str, version_id: str) -> PolicyVersion:
         number = version_number(version_id)
-        missing = NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+        missing = _no_version(arn, version_id)
         async with self.store.transaction() as tx:
             found = await named(tx, ctx, arn, "GetPolicyVersion")
             if found.aws is not None:
@@ -303,7 +307,7 @@ class Policies:
                 ctx.account_id, row["name"].lower(), number,
             )  # fmt: skip
         if not deleted:
-            raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+            raise _no_version(arn, version_id)
 
     async def set_default(self, ctx: RequestContext, arn: str, version_id: str) -> None:
         number = version_number(version_id)
@@ -315,7 +319,7 @@ class Policies:
                 ctx.account_id, key, number,
             )  # fmt: skip
             if exists is None:
-                raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+                raise _no_version(arn, version_id)
             await tx.execute(
                 "UPDATE iam_policies SET default_version = ?, updated = ? WHERE account = ? AND name_key = ?",
                 number, self._now(), ctx.account_id, key,
