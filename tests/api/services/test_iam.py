@@ -225,6 +225,8 @@ def test_aws_and_own_managed_policies_attach_to_a_role_and_block_its_deletion(ia
         ("arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess", "states:*"),
         ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "s3:Get*"),
         ("arn:aws:iam::aws:policy/AdministratorAccess", "*"),
+        ("arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess", "dynamodb:*"),
+        ("arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole", "sqs:ReceiveMessage"),
     ],
 )
 def test_aws_managed_policies_are_read_by_arn(iam: Any, arn: str, action: str) -> None:
