@@ -161,6 +161,12 @@ class Policies:
         async with self.store.transaction() as tx:
             return await record(tx, ctx, await named(tx, ctx, arn, "GetPolicy"))
 
+    async def boundary(self, ctx: RequestContext, arn: str) -> str:
+        """The ARN of the managed policy a permissions boundary names (stored with its role, not enforced)."""
+        missing = NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")
+        async with self.store.transaction() as tx:
+            return (await record(tx, ctx, await named(tx, ctx, arn, "CreateRole", missing))).arn
+
     async def page(
         self,
         ctx: RequestContext,

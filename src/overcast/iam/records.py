@@ -39,6 +39,7 @@ class Role:
     max_session: int
     created_ms: int
     tags: dict[str, str]
+    boundary: str | None = None  # the ARN of the managed policy that is its permissions boundary (stored only)
 
 
 @dataclass(frozen=True, slots=True)

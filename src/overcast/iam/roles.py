@@ -29,7 +29,7 @@ from overcast.store import Conflict, Queries, Row, Store
 # IAM's lists: MaxItems defaults to 100 (API_ListRoles.html); the model bounds it to 1-1000.
 LISTS = Lists("iam", PageLimits(default=100, most=1000), lambda marker: InvalidInput("Invalid Marker."))
 _BY_NAME = Keyset.of(("name_key", str))
-_ROLE_COLUMNS = "name, id, path, trust_policy, description, max_session, created"
+_ROLE_COLUMNS = "name, id, path, trust_policy, description, max_session, created, boundary"
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html: 50 tags, keys 1-128, values 0-256.
 TAG_RULES = tags.TagRules(
     too_many=lambda arn: LimitExceeded("The number of tags has reached the maximum limit."), invalid=InvalidInput
@@ -62,6 +62,7 @@ def role_from_row(ctx: RequestContext, row: Row, role_tags: Mapping[str, str] | 
         max_session=int(row["max_session"]),
         created_ms=int(row["created"]),
         tags=dict(role_tags or {}),
+        boundary=row["boundary"],
     )
 
 
@@ -90,7 +91,10 @@ class Roles:
         description: str | None = None,
         max_session: int | None = None,
         role_tags: Mapping[str, str] | None = None,
+        boundary: str | None = None,
     ) -> Role:
+        """`boundary` is a permissions boundary's policy ARN, already known to name a managed policy
+        (Policies.boundary)."""
         check_name(name, "roleName")
         path = check_path(path)
         documents.check_trust_policy(trust_policy)
@@ -101,9 +105,9 @@ class Roles:
             try:
                 await tx.execute(
                     "INSERT INTO iam_roles (account, name_key, name, id, path, trust_policy, description, "
-                    "max_session, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "max_session, created, boundary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ctx.account_id, name.lower(), name, new_id(ROLE_PREFIX), path, trust_policy, description,
-                    seconds, now,
+                    seconds, now, boundary,
                 )  # fmt: skip
             except Conflict:
                 raise EntityAlreadyExists(f"Role with name {name} already exists.") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 STEPS: list[str] = [
     "CREATE TABLE iam_roles (account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, "
     "id TEXT NOT NULL, path TEXT NOT NULL, trust_policy TEXT NOT NULL, description TEXT, "
-    "max_session BIGINT NOT NULL, created BIGINT NOT NULL, PRIMARY KEY (account, name_key));"
+    "max_session BIGINT NOT NULL, created BIGINT NOT NULL, boundary TEXT, PRIMARY KEY (account, name_key));"
     "CREATE TABLE iam_role_policies (account TEXT NOT NULL, role_key TEXT NOT NULL, name TEXT NOT NULL, "
     "document TEXT NOT NULL, PRIMARY KEY (account, role_key, name));"
     "CREATE TABLE iam_policies (account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, "

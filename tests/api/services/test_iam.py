@@ -74,6 +74,19 @@ def test_a_role_is_created_read_listed_updated_and_deleted_as_iam_does(iam: Any)
     assert _error(iam.get_role, RoleName=name) == ("NoSuchEntity", f"The role with name {name} cannot be found.", 404)
 
 
+def test_a_permissions_boundary_is_stored_with_its_role(iam: Any) -> None:
+    role = _name("bounded")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=BASIC)
+    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": BASIC
+    }  # fmt: skip
+    missing = "arn:aws:iam::000000000000:policy/none"
+    assert _error(
+        iam.create_role, RoleName=_name("b"), AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=missing
+    ) == ("NoSuchEntity", f"Scope ARN: {missing} does not exist or is not attachable.", 404)
+    iam.delete_role(RoleName=role)
+
+
 def test_roles_are_paged_with_marker_and_max_items(iam: Any) -> None:
     path = f"/{_name('paged')}/"
     names = sorted(_name("r") for _ in range(5))

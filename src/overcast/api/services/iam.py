@@ -30,6 +30,8 @@ def role_out(role: Role, full: bool = False) -> Output:
     }
     if role.description is not None:
         out["Description"] = role.description
+    if role.boundary is not None:
+        out["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": role.boundary}
     if full:
         if role.tags:
             out["Tags"] = to_pairs(role.tags)
@@ -49,6 +51,7 @@ def _profile_out(profile: InstanceProfile) -> Output:
 
 
 async def create_role(s: Iam, ctx: RequestContext, p: Params) -> Output:
+    boundary = p.get("PermissionsBoundary")
     role = await s.roles.create(
         ctx,
         p["RoleName"],
@@ -57,6 +60,7 @@ async def create_role(s: Iam, ctx: RequestContext, p: Params) -> Output:
         description=p.get("Description"),
         max_session=p.get("MaxSessionDuration"),
         role_tags=from_pairs(p.get("Tags", [])),
+        boundary=None if boundary is None else await s.policies.boundary(ctx, boundary),
     )
     out = role_out(role, full=True)
     del out["RoleLastUsed"]  # CreateRole's answer has none (API_CreateRole.html, Response Elements)
