@@ -237,6 +237,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
+    system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -283,6 +284,14 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _iam(system: Overcast, store: Store) -> None:
+    """IAM's roles, policies and instance profiles, and its operation table."""
+    from overcast import iam
+    from overcast.api.services import iam as iam_api
+
+    system.tables["iam"] = iam_api.operations(await iam.build(store, system.clock))
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
