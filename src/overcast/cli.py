@@ -18,6 +18,7 @@ import click
 
 from overcast import __version__
 from overcast.config import ConfigError, Settings, load_settings
+from overcast.deploy.parameters import SpacedValues
 from overcast.discovery import Found, NotFound, find, places, url_for
 from overcast.host import detect_isolation
 
@@ -424,11 +425,11 @@ def _cache_dir() -> Path:
 @click.option("-t", "--template-file", "--template", type=click.Path(path_type=Path), default=None,
               help="The template (default: template.yaml or template.yml here).")  # fmt: skip
 @click.option("--stack-name", required=True, help="The stack to create or update.")
-@click.option("--parameter-overrides", multiple=True,
+@click.option("--parameter-overrides", cls=SpacedValues, multiple=True,
               help="Key=Value pairs (or ParameterKey=K,ParameterValue=V), space-separated.")  # fmt: skip
-@click.option("--tags", multiple=True, help="Key=Value tags for the stack, space-separated.")
-@click.option("--capabilities", multiple=True, default=("CAPABILITY_IAM CAPABILITY_AUTO_EXPAND",), show_default=True,
-              help="Capabilities acknowledged for the change set, space-separated.")  # fmt: skip
+@click.option("--tags", cls=SpacedValues, multiple=True, help="Key=Value tags for the stack, space-separated.")
+@click.option("--capabilities", cls=SpacedValues, multiple=True, default=("CAPABILITY_IAM CAPABILITY_AUTO_EXPAND",),
+              show_default=True, help="Capabilities acknowledged for the change set, space-separated.")  # fmt: skip
 @click.option("--no-execute-changeset", is_flag=True, help="Make and show the change set; do not run it.")
 @click.option("--confirm-changeset/--no-confirm-changeset", default=False, help="Ask before running the change set.")
 @click.option("--watch", is_flag=True, help="Deploy again whenever a file under the template's directory changes.")

@@ -103,6 +103,16 @@ def test_without_a_template_it_says_where_it_looked(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "Template file not found at nope.yaml" in missing.output
 
 
+def test_overrides_may_follow_one_flag_unquoted(tmp_path: Path) -> None:
+    root = app(tmp_path / "app")
+    result = run(
+        "deploy", "--parameter-overrides", "Greeting=hi", "ParameterKey=Other,ParameterValue=x", "Broken",
+        "--stack-name", "s", cwd=root,
+    )  # fmt: skip
+    assert result.exit_code == 1  # all three were read as overrides (the third is refused), none as an argument
+    assert "parameter override 'Broken' is not Key=Value" in result.output
+
+
 def test_a_bad_override_is_refused_before_anything_is_built(tmp_path: Path) -> None:
     root = app(tmp_path / "app")
     result = run("deploy", "--stack-name", "s", "--parameter-overrides", "Greeting", cwd=root)
