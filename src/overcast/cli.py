@@ -475,10 +475,11 @@ def deploy(
         _fail(str(exc))
     target = _target(endpoint_url, data_dir, config)
     stacks = _stacks(target, region)
-    say = stacks.console.print
-    builder = Builder(
-        cache_dir or _cache_dir(), sys.executable, dict(os.environ), lambda text: say(f"[dim]{text}[/dim]")
-    )
+
+    def say(text: str) -> None:
+        stacks.console.print(text, style="dim", soft_wrap=True, markup=False)
+
+    builder = Builder(cache_dir or _cache_dir(), sys.executable, dict(os.environ), say)
     bucket = ArtifactBucket(target.url)
     try:
         deploy_app(template, deployment, builder, bucket, stacks)

@@ -33,6 +33,7 @@ Resources:
       CodeUri: greet/
       Handler: app.handler
       Runtime: python3.12
+      Role: arn:aws:iam::000000000000:role/lambda-role
       Environment:
         Variables:
           GREETING: !Ref Greeting

@@ -110,15 +110,17 @@ class Stacks:
 
         seen: set[str] = set()
         header = True
+        stack_id = stack_name  # once known, the id: a deleted stack's events are found by its id only
         while True:
-            stack = self._stack(stack_name) or {"StackName": stack_name, "StackStatus": "DELETE_COMPLETE"}
-            fresh = [e for e in self._events(stack.get("StackId", stack_name)) if e["EventId"] not in seen]
+            stack = self._stack(stack_id) or {"StackName": stack_name, "StackStatus": "DELETE_COMPLETE"}
+            stack_id = stack.get("StackId", stack_id)
+            fresh = [e for e in self._events(stack_id) if e["EventId"] not in seen]
             fresh = [e for e in fresh if e["Timestamp"].timestamp() >= since]
             if fresh:
                 table = Table(show_header=header, box=None, pad_edge=False)
                 if header:
                     self.console.print("CloudFormation events from stack operations")
-                for column, width in (("ResourceStatus", 28), ("ResourceType", 34), ("LogicalResourceId", 30)):
+                for column, width in (("ResourceStatus", 28), ("ResourceType", 34), ("LogicalResourceId", 40)):
                     table.add_column(column, min_width=width, max_width=width, overflow="fold")
                 table.add_column("ResourceStatusReason", overflow="fold")
                 for event in sorted(fresh, key=lambda e: e["Timestamp"]):
