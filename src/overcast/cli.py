@@ -114,6 +114,19 @@ class Target:
         assert self.found is not None
         return self.found.url
 
+    def client(self, service: str, region: str | None) -> Any:
+        """A boto3 client for the server, in its default account and `region` (default: its default region)."""
+        import boto3
+
+        settings = self.settings
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region or settings.default_region,
+            aws_access_key_id=settings.default_account,
+            aws_secret_access_key="overcast",
+        )
+
 
 def _target(endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> Target:
     settings = _settings(config, data_dir=data_dir)
@@ -284,19 +297,10 @@ def logs(
     """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
     import time
 
-    import boto3
     from botocore.exceptions import ClientError
 
     since_ms = parse_since(since)
-    target = _target(endpoint_url, data_dir, config)
-    settings = target.settings
-    client = boto3.client(
-        "logs",
-        endpoint_url=target.url,
-        region_name=region or settings.default_region,
-        aws_access_key_id=settings.default_account,
-        aws_secret_access_key="overcast",
-    )
+    client = _target(endpoint_url, data_dir, config).client("logs", region)
     group = function_name if function_name.startswith("/") else f"/aws/lambda/{function_name}"
     tail = LogTail(group, int(time.time() * 1000) - since_ms)
     try:
@@ -388,19 +392,10 @@ def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config:
 
 
 def _stacks(target: Target, region: str | None) -> Any:
-    """A CloudFormation client for the target server, as `overcast logs` makes its client, and its Stacks."""
-    import boto3
-
+    """CloudFormation's stacks on the target server, printing to the terminal."""
     from overcast.deploy.stack import Stacks
 
-    settings = target.settings
-    client = boto3.client(
-        "cloudformation",
-        endpoint_url=target.url,
-        region_name=region or settings.default_region,
-        aws_access_key_id=settings.default_account,
-        aws_secret_access_key="overcast",
-    )
+    client = target.client("cloudformation", region)
     return Stacks(client, _console(width=max(120, _console().width)), target.url)
 
 
