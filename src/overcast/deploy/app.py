@@ -3,6 +3,7 @@ template validated (read, transformed offline as the server will, then CloudForm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ class Deployment:
     tags: dict[str, str]
     capabilities: tuple[str, ...]
     execute: bool
-    confirm: Any = None  # Callable[[], bool] | None: asked after the change set is shown
+    confirm: Callable[[], bool] | None = None  # asked after the change set is shown
 
 
 def deploy_app(
