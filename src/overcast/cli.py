@@ -18,6 +18,7 @@ import click
 
 from overcast import __version__
 from overcast.config import ConfigError, Settings, load_settings
+from overcast.deploy.parameters import SpacedValues
 from overcast.discovery import Found, NotFound, find, places, url_for
 from overcast.host import detect_isolation
 
@@ -112,6 +113,19 @@ class Target:
             _fail(str(self.missing))
         assert self.found is not None
         return self.found.url
+
+    def client(self, service: str, region: str | None) -> Any:
+        """A boto3 client for the server, in its default account and `region` (default: its default region)."""
+        import boto3
+
+        settings = self.settings
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=region or settings.default_region,
+            aws_access_key_id=settings.default_account,
+            aws_secret_access_key="overcast",
+        )
 
 
 def _target(endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> Target:
@@ -283,19 +297,10 @@ def logs(
     """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
     import time
 
-    import boto3
     from botocore.exceptions import ClientError
 
     since_ms = parse_since(since)
-    target = _target(endpoint_url, data_dir, config)
-    settings = target.settings
-    client = boto3.client(
-        "logs",
-        endpoint_url=target.url,
-        region_name=region or settings.default_region,
-        aws_access_key_id=settings.default_account,
-        aws_secret_access_key="overcast",
-    )
+    client = _target(endpoint_url, data_dir, config).client("logs", region)
     group = function_name if function_name.startswith("/") else f"/aws/lambda/{function_name}"
     tail = LogTail(group, int(time.time() * 1000) - since_ms)
     try:
@@ -384,6 +389,158 @@ def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config:
     for e in found:
         table.add_row(e["name"], e["api_id"], e["kind"], e["stage"], e["host_url"], e["path_url"])
     _console(width=max(160, _console().width)).print(table)
+
+
+def _stacks(target: Target, region: str | None) -> Any:
+    """CloudFormation's stacks on the target server, printing to the terminal."""
+    from overcast.deploy.stack import Stacks
+
+    client = target.client("cloudformation", region)
+    return Stacks(client, _console(width=max(120, _console().width)), target.url)
+
+
+def _app_failures() -> tuple[type[Exception], ...]:
+    """What an app command reports as a one-line error (and exit 1) rather than a traceback."""
+    from overcast.deploy.build import BuildFailed
+    from overcast.deploy.parameters import BadOverride
+    from overcast.deploy.stack import DeployFailed
+    from overcast.errors import AwsError
+
+    return BuildFailed, DeployFailed, BadOverride, AwsError, FileNotFoundError
+
+
+def _cache_dir() -> Path:
+    """Where built dependencies are kept between deploys: $XDG_CACHE_HOME/overcast/builds (~/.cache/...)."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "overcast" / "builds"
+
+
+@main.command()
+@click.option("-t", "--template-file", "--template", type=click.Path(path_type=Path), default=None,
+              help="The template (default: template.yaml or template.yml here).")  # fmt: skip
+@click.option("--stack-name", required=True, help="The stack to create or update.")
+@click.option("--parameter-overrides", cls=SpacedValues, multiple=True,
+              help="Key=Value pairs (or ParameterKey=K,ParameterValue=V), space-separated.")  # fmt: skip
+@click.option("--tags", cls=SpacedValues, multiple=True, help="Key=Value tags for the stack, space-separated.")
+@click.option("--capabilities", cls=SpacedValues, multiple=True, default=("CAPABILITY_IAM CAPABILITY_AUTO_EXPAND",),
+              show_default=True, help="Capabilities acknowledged for the change set, space-separated.")  # fmt: skip
+@click.option("--no-execute-changeset", is_flag=True, help="Make and show the change set; do not run it.")
+@click.option("--confirm-changeset/--no-confirm-changeset", default=False, help="Ask before running the change set.")
+@click.option("--watch", is_flag=True, help="Deploy again whenever a file under the template's directory changes.")
+@click.option("--region", default=None, help="The stack's region (default: the server's default region).")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+              help="Where built dependencies are kept (default: ~/.cache/overcast/builds).")  # fmt: skip
+@server_options
+def deploy(
+    template_file: Path | None,
+    stack_name: str,
+    parameter_overrides: tuple[str, ...],
+    tags: tuple[str, ...],
+    capabilities: tuple[str, ...],
+    no_execute_changeset: bool,
+    confirm_changeset: bool,
+    watch: bool,
+    region: str | None,
+    cache_dir: Path | None,
+    endpoint_url: str | None,
+    data_dir: Path | None,
+    config: Path | None,
+) -> None:
+    """Deploy an app from its SAM or CloudFormation template, as `sam deploy` does (its code built as `sam build`)."""
+    import os
+
+    from overcast.deploy.app import Deployment, deploy_app, find_template
+    from overcast.deploy.build import Builder
+    from overcast.deploy.parameters import pairs
+    from overcast.deploy.uploads import ArtifactBucket
+
+    failures = _app_failures()
+    try:
+        template = find_template(template_file, Path.cwd())
+        deployment = Deployment(
+            stack_name=stack_name,
+            parameters=pairs(parameter_overrides),
+            tags=pairs(tags, "tag"),
+            capabilities=tuple(c for value in capabilities for c in value.split()),
+            execute=not no_execute_changeset,
+            confirm=(lambda: click.confirm("Deploy this changeset?", default=False)) if confirm_changeset else None,
+        )
+    except failures as exc:
+        _fail(str(exc))
+    target = _target(endpoint_url, data_dir, config)
+    stacks = _stacks(target, region)
+
+    def say(text: str) -> None:
+        stacks.console.print(text, style="dim", soft_wrap=True, markup=False)
+
+    builder = Builder(cache_dir or _cache_dir(), sys.executable, dict(os.environ), say)
+    bucket = ArtifactBucket(target.url)
+    try:
+        deploy_app(template, deployment, builder, bucket, stacks)
+    except failures as exc:
+        if not watch:
+            _fail(str(exc))
+        click.secho(str(exc), err=True, fg="red")
+    if not watch:
+        return
+    import dataclasses
+
+    from overcast.deploy.watch import changes
+
+    say(f"Watching {template.parent} for changes (Ctrl-C stops)")
+    try:
+        for changed in changes(template.parent):
+            names = ", ".join(sorted(str(p.relative_to(template.parent)) for p in changed)[:5])
+            say(f"Changed: {names}; deploying again")
+            try:
+                deploy_app(template, dataclasses.replace(deployment, confirm=None), builder, bucket, stacks)
+            except failures as exc:
+                click.secho(str(exc), err=True, fg="red")
+    except KeyboardInterrupt:
+        return
+
+
+@main.command()
+@click.option("-t", "--template-file", "--template", type=click.Path(path_type=Path), default=None,
+              help="The template (default: template.yaml or template.yml here).")  # fmt: skip
+@click.option("--region", default=None, help="The region to transform for (default: the server's default region).")
+@server_options
+def validate(
+    template_file: Path | None, region: str | None, endpoint_url: str | None, data_dir: Path | None, config: Path | None
+) -> None:
+    """Check a template: read it, run the SAM transform as a deploy would, and ask CloudFormation's ValidateTemplate."""
+    from overcast.deploy.app import find_template, validate_app
+
+    target = _target(endpoint_url, data_dir, config)
+    try:
+        template = find_template(template_file, Path.cwd())
+        click.echo(validate_app(template, target.settings.default_account, _stacks(target, region)))
+    except _app_failures() as exc:
+        _fail(f"{template_file or 'template'}: {exc}")
+
+
+@main.command()
+@click.argument("stack_name")
+@click.option("--no-prompts", is_flag=True, help="Do not ask before deleting.")
+@click.option("--region", default=None, help="The stack's region (default: the server's default region).")
+@server_options
+def delete(
+    stack_name: str,
+    no_prompts: bool,
+    region: str | None,
+    endpoint_url: str | None,
+    data_dir: Path | None,
+    config: Path | None,
+) -> None:
+    """Delete a stack and everything it made, printing its events until it is gone."""
+    if not no_prompts and not click.confirm(f"Are you sure you want to delete the stack {stack_name}?", default=False):
+        return
+    target = _target(endpoint_url, data_dir, config)
+    try:
+        _stacks(target, region).delete(stack_name)
+    except _app_failures() as exc:
+        _fail(str(exc))
 
 
 @main.command(
