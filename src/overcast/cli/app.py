@@ -1,4 +1,4 @@
-"""Apps from templates: `overcast deploy`, `validate`, `delete`, and `generate-event` for sample events."""
+"""Apps from templates: `overcast deploy`, `validate`, `delete`, `stacks`, `invoke`, and sample events."""
 
 from __future__ import annotations
 
@@ -6,15 +6,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from overcast.cli import Target, console, fail, main, server_options, target_of
 from overcast.deploy.parameters import SpacedValues
-
-if TYPE_CHECKING:
-    pass
 
 
 def _stacks(target: Target, region: str | None) -> Any:
@@ -197,3 +194,73 @@ def generate_event(context: click.Context, service: str | None, kind: str | None
         fail(str(error), 2)
         return
     click.echo(json.dumps(event, indent=2))
+
+
+@main.command()
+@click.option("--region", default=None, help="The stacks' region (default: the server's default region).")
+@server_options
+def stacks(region: str | None, endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> None:
+    """The stacks deployed (not deleted): name, status, last change."""
+    from rich.table import Table
+
+    client = target_of(endpoint_url, data_dir, config).client("cloudformation", region)
+    table = Table(title="Stacks")
+    for heading in ("stack", "status", "updated", "description"):
+        table.add_column(heading)
+    for page in client.get_paginator("describe_stacks").paginate():
+        for stack in page["Stacks"]:
+            changed = stack.get("LastUpdatedTime") or stack["CreationTime"]
+            table.add_row(
+                stack["StackName"], stack["StackStatus"], f"{changed:%Y-%m-%d %H:%M:%S}", stack.get("Description", "")
+            )
+    console().print(table)
+
+
+@main.command()
+@click.argument("function_name")
+@click.option("--event", "-e", "event_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="A JSON file with the event ('-' reads stdin; default: {}).")  # fmt: skip
+@click.option("--stack", "stack_name", default=None, help="Name the function by its logical id within this stack.")
+@click.option("--region", default=None, help="The function's region (default: the server's default region).")
+@server_options
+def invoke(
+    function_name: str,
+    event_file: Path | None,
+    stack_name: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    data_dir: Path | None,
+    config: Path | None,
+) -> None:
+    """Invoke a function once and print its answer; its log's tail goes to stderr."""
+    import base64
+
+    from botocore.exceptions import ClientError
+
+    from overcast.cli.views import stack_functions
+
+    payload = b"{}"
+    if event_file is not None:
+        payload = sys.stdin.buffer.read() if str(event_file) == "-" else event_file.read_bytes()
+        try:
+            json.loads(payload or b"{}")
+        except ValueError as exc:
+            fail(f"The event in {event_file} is not JSON: {exc}", 2)
+    target = target_of(endpoint_url, data_dir, config)
+    name = function_name
+    try:
+        if stack_name is not None:
+            functions = stack_functions(target.client("cloudformation", region), stack_name)
+            if function_name not in functions:
+                known = ", ".join(sorted(functions)) or "none"
+                fail(f"Stack {stack_name} has no function {function_name} (its functions: {known}).")
+            name = functions[function_name]
+        answer = target.client("lambda", region).invoke(FunctionName=name, Payload=payload or b"{}", LogType="Tail")
+    except ClientError as exc:
+        fail(f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}")
+        return
+    log = base64.b64decode(answer.get("LogResult", "")).decode(errors="replace")
+    click.echo(log.rstrip("\n"), err=True)
+    click.echo(answer["Payload"].read().decode(errors="replace"))
+    if answer.get("FunctionError"):
+        sys.exit(1)

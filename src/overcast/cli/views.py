@@ -153,14 +153,29 @@ class LogTail:
         return fresh
 
 
+def stack_functions(client: Any, stack_name: str) -> dict[str, str]:
+    """A stack's functions: logical id -> function name, from its resources (boto3 cloudformation `client`)."""
+    pages = client.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+    return {
+        resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+        for page in pages
+        for resource in page["StackResourceSummaries"]
+        if resource["ResourceType"] == "AWS::Lambda::Function" and resource.get("PhysicalResourceId")
+    }
+
+
 @main.command()
-@click.argument("function_name")
+@click.argument("function_name", required=False)
+@click.option(
+    "--stack", "stack_name", default=None, help="A stack: its functions' logs (or FUNCTION_NAME's, by logical id)."
+)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--since", default="10m", show_default=True, help="How far back to start: 30s, 10m, 2h, 1d.")
 @click.option("--region", default=None, help="The function's region (default: the server's default region).")
 @server_options
 def logs(
-    function_name: str,
+    function_name: str | None,
+    stack_name: str | None,
     follow: bool,
     since: str,
     region: str | None,
@@ -168,23 +183,43 @@ def logs(
     data_dir: Path | None,
     config: Path | None,
 ) -> None:
-    """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
+    """Print a function's log (/aws/lambda/FUNCTION_NAME), or a stack's functions' (--stack), like `aws logs tail`."""
 
     from botocore.exceptions import ClientError
 
     since_ms = parse_since(since)
-    client = target_of(endpoint_url, data_dir, config).client("logs", region)
-    group = function_name if function_name.startswith("/") else f"/aws/lambda/{function_name}"
-    tail = LogTail(group, int(time.time() * 1000) - since_ms)
+    target = target_of(endpoint_url, data_dir, config)
+    client = target.client("logs", region)
+    names = [function_name] if function_name else []
+    if stack_name is not None:
+        try:
+            functions = stack_functions(target.client("cloudformation", region), stack_name)
+        except ClientError as exc:
+            fail(exc.response["Error"]["Message"])
+            return
+        if function_name is not None and function_name in functions:
+            names = [functions[function_name]]
+        elif function_name is None:
+            names = sorted(functions.values())
+        if not names:
+            fail(f"Stack {stack_name} has no functions.")
+    if not names:
+        fail("Name a function, or a stack with --stack.", 2)
+    start = int(time.time() * 1000) - since_ms
+    tails = [LogTail(name if name.startswith("/") else f"/aws/lambda/{name}", start) for name in names]
     try:
         while True:
-            try:
-                for event in tail.poll(client):
-                    click.echo(log_line(event))
-                sys.stdout.flush()
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ResourceNotFoundException" or not follow:
-                    fail(f"{exc.response['Error']['Message']} ({group})")
+            fresh: list[dict[str, Any]] = []
+            for tail in tails:
+                try:
+                    fresh += tail.poll(client)
+                except ClientError as exc:
+                    missing = exc.response["Error"]["Code"] == "ResourceNotFoundException"
+                    if not missing or (not follow and len(tails) == 1):
+                        fail(f"{exc.response['Error']['Message']} ({tail.group})")
+            for event in sorted(fresh, key=lambda e: e["timestamp"]):
+                click.echo(log_line(event))
+            sys.stdout.flush()
             if not follow:
                 return
             time.sleep(1)
