@@ -42,6 +42,7 @@ from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.api.socket_protocol import SocketProtocol
 from overcast.apigateway_part import WebSocketsOnFirstUse, build_api_gateway
+from overcast.artifacts import Artifacts
 from overcast.billing.metering import Meter
 from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
@@ -212,6 +213,7 @@ async def _compose(system: Overcast) -> None:
         max_request_bytes=settings.max_request_bytes,
         health=system.health,
         routes=own_paths.routes(system),
+        uploads=own_paths.uploads(system),
         invoke_path=aws.invoke if system.invoker is not None else None,
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
@@ -232,11 +234,15 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.meter = Meter(store, clock, settings.billing_granularity_ms)
     await system.meter.start()
     registry = system.registry = Registry(
-        store, clock, hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir)
+        store,
+        clock,
+        hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir),
+        artifacts=Artifacts(settings.data_dir / "artifacts"),
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
+    system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -283,6 +289,14 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _iam(system: Overcast, store: Store) -> None:
+    """IAM's roles, policies and instance profiles, and its operation table."""
+    from overcast import iam
+    from overcast.api.services import iam as iam_api
+
+    system.tables["iam"] = iam_api.operations(await iam.build(store, system.clock))
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:

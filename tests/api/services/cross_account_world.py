@@ -17,7 +17,8 @@ from tests.functions.zips import handler_zip
 A, B = "111111111111", "222222222222"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{A}:role/r"
-SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts")
+AWS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam")
 
 Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
 Resources = dict[str, str]
@@ -38,6 +39,7 @@ def build(a: Clients) -> Resources:
     _http_api(a["apigatewayv2"], r, tag)
     _domain(a["apigateway"], a["apigatewayv2"], r, tag)
     _logs(a["logs"], r, tag)
+    _iam(a["iam"], r, tag)
     return r
 
 
@@ -169,6 +171,23 @@ def _logs(logs: Any, r: Resources, tag: str) -> None:
     r["log_group_arn"] = f"arn:aws:logs:{REGION}:{A}:log-group:{group}"
 
 
+def _iam(iam: Any, r: Resources, tag: str) -> None:
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    document = json.dumps({"Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]})
+    r["role"] = role = f"role-{tag}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust), Tags=[{"Key": "owner", "Value": "a"}])
+    iam.put_role_policy(RoleName=role, PolicyName="inline", PolicyDocument=document)
+    r["policy_arn"] = iam.create_policy(PolicyName=f"policy-{tag}", PolicyDocument=document)["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=r["policy_arn"], PolicyDocument=document)
+    iam.attach_role_policy(RoleName=role, PolicyArn=r["policy_arn"])
+    iam.attach_role_policy(RoleName=role, PolicyArn=AWS_POLICY)
+    r["instance_profile"] = profile = f"profile-{tag}"
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+
+
 def rest_arn(path: str) -> str:
     """An API Gateway resource ARN (it names no account: the caller's is meant)."""
     return f"arn:aws:apigateway:{REGION}::{path}"
@@ -274,6 +293,22 @@ def _sts_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     return {"caller": lambda: a["sts"].get_caller_identity()}
 
 
+def _iam_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    iam, role, policy = a["iam"], r["role"], r["policy_arn"]
+    return {
+        "role": lambda: iam.get_role(RoleName=role),
+        "inline": lambda: iam.get_role_policy(RoleName=role, PolicyName="inline"),
+        "inline names": lambda: iam.list_role_policies(RoleName=role),
+        "attached": lambda: iam.list_attached_role_policies(RoleName=role),
+        "policy": lambda: iam.get_policy(PolicyArn=policy),
+        "versions": lambda: iam.list_policy_versions(PolicyArn=policy),
+        "aws policy": lambda: iam.get_policy(PolicyArn=AWS_POLICY),
+        "entities": lambda: iam.list_entities_for_policy(PolicyArn=policy),
+        "profile": lambda: iam.get_instance_profile(InstanceProfileName=r["instance_profile"]),
+        "tags": lambda: iam.list_role_tags(RoleName=role),
+    }
+
+
 SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]]] = {
     "lambda": _lambda_reads,
     "stepfunctions": _step_functions_reads,
@@ -281,4 +316,5 @@ SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]
     "apigatewayv2": _http_api_reads,
     "logs": _logs_reads,
     "sts": _sts_reads,
+    "iam": _iam_reads,
 }
