@@ -19,7 +19,6 @@ from typing import Any
 from overcast.arn import parse_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
-from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Conflict, Queries, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
 from overcast.workflows.engine import history, logs, names, redrive, rows, targets
@@ -50,7 +49,6 @@ from overcast.workflows.engine.records import (
 
 log = logging.getLogger("overcast.workflows")
 
-BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first
 Parse = Callable[[str], Any]
 
 
@@ -296,14 +294,7 @@ class Executions:
         if machine.config.type == EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"
-        sql = f"SELECT * FROM sfn_executions WHERE {column} = ?"
-        args: list[Any] = [machine_arn]
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
-        page = LISTS.start(ctx, BY_START.kinds, max_results, token, machine_arn, status)
-        found, next_token = await fetch_page(self.store, sql, args, BY_START, page)
-        return [rows.execution(r) for r in found], next_token
+        return await rows.listed(self.store, ctx, column, machine_arn, status, max_results, token)
 
     async def history(
         self,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.clock import Clock
 from overcast.context import RequestContext
-from overcast.kit.pages import Keyset, fetch_page
+from overcast.kit.pages import fetch_page
 from overcast.store import Queries, Row, Store
 from overcast.workflows.asl import errors as asl_errors
 from overcast.workflows.asl.distributed import MapRunRequest
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 ENDINGS = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _COLUMN = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timed_out", "ABORTED": "aborted"}
-BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first, as ListExecutions
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +276,9 @@ class MapRuns:
         self, ctx: RequestContext, execution_arn: str, max_results: int | None, token: str | None
     ) -> tuple[list[MapRunRecord], str | None]:
         """ListMapRuns of an execution the caller has described already."""
-        page = LISTS.start(ctx, BY_START.kinds, max_results, token, execution_arn)
+        page = LISTS.start(ctx, rows.BY_START.kinds, max_results, token, execution_arn)
         found, next_token = await fetch_page(
-            self.store, "SELECT * FROM sfn_map_runs WHERE execution_arn = ?", [execution_arn], BY_START, page
+            self.store, "SELECT * FROM sfn_map_runs WHERE execution_arn = ?", [execution_arn], rows.BY_START, page
         )
         return [self._live[r["arn"]].snapshot() if r["arn"] in self._live else _record(r) for r in found], next_token
 
@@ -288,13 +287,7 @@ class MapRuns:
     ) -> tuple[list[Execution], str | None]:
         """ListExecutions by mapRunArn: the run's STANDARD child executions (EXPRESS ones are not recorded)."""
         await self.describe(ctx, arn)
-        sql, args = "SELECT * FROM sfn_executions WHERE map_run_arn = ?", [arn]
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
-        page = LISTS.start(ctx, BY_START.kinds, max_results, token, arn, status)
-        found, next_token = await fetch_page(self.store, sql, args, BY_START, page)
-        return [rows.execution(r) for r in found], next_token
+        return await rows.listed(self.store, ctx, "map_run_arn", arn, status, max_results, token)
 
     async def update(
         self, ctx: RequestContext, arn: str, max_concurrency: int | None, count: int | None, percentage: float | None

@@ -1,10 +1,15 @@
-"""Execution rows: an `sfn_executions` row read as an Execution record, and a new execution's row written."""
+"""Execution rows: an `sfn_executions` row read as an Execution record, a new execution's row written, and
+ListExecutions' pages of them."""
 
 from __future__ import annotations
 
+from overcast.context import RequestContext
+from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Queries, Row
-from overcast.workflows.engine.machines import config_from, config_json
+from overcast.workflows.engine.machines import LISTS, config_from, config_json
 from overcast.workflows.engine.records import Execution, ExecutionStatus
+
+BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first
 
 
 def execution(row: Row) -> Execution:
@@ -44,3 +49,16 @@ async def insert(q: Queries, e: Execution, *, if_absent: bool = False) -> None:
         e.alias_arn, e.trace_header, e.redrive_count, int(e.start * 1_000_000), e.revision_id, e.revised,
         e.map_run_arn, e.item_count,
     )  # fmt: skip
+
+
+async def listed(
+    q: Queries, ctx: RequestContext, column: str, value: str, status: str | None, size: int | None, token: str | None
+) -> tuple[list[Execution], str | None]:
+    """A ListExecutions page of the executions whose `column` is `value` (and whose status is `status`)."""
+    sql, args = f"SELECT * FROM sfn_executions WHERE {column} = ?", [value]
+    if status:
+        sql += " AND status = ?"
+        args.append(status)
+    page = LISTS.start(ctx, BY_START.kinds, size, token, value, status)
+    found, next_token = await fetch_page(q, sql, args, BY_START, page)
+    return [execution(r) for r in found], next_token
