@@ -1,0 +1,165 @@
+"""The providers of a real server's composition root (server.py), seen through boto3 as a client sees the stack's
+resources: made, changed in place, removed; and a function behind an HTTP API made from an OpenAPI body answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import httpx
+import pytest
+import uvicorn
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from overcast.config import load_settings
+from overcast.discovery import url_for
+from overcast.server import Overcast, start
+from overcast.templates.providers.base import Provider
+
+from .conftest import CTX, ROLE, request
+
+SOURCE = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'made by a stack'}\n"
+
+
+class _Serving(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # the test runner owns the signals
+        yield
+
+
+@dataclass
+class Live:
+    system: Overcast
+    url: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # a 12-digit access key id names the account: the stacks' (conftest.CTX)
+            service, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id=CTX.account_id,
+            aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
+        )  # fmt: skip
+
+    def provider(self, resource_type: str) -> Provider:
+        found = self.system.providers.get(resource_type)
+        assert found is not None, resource_type
+        return found
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
+    """Overcast's real composition root and HTTP server, in this process, so the test can reach its providers."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = load_settings(flags={"data_dir": data, "port": 0}, env={})
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    url = url_for(*sock.getsockname()[:2])
+    system = await start(settings, url)
+    server = _Serving(uvicorn.Config(system.edge, lifespan="off", log_level="warning"))  # type: ignore[arg-type]
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield Live(system, url)
+    finally:
+        server.should_exit = True
+        await serving
+        await system.close()
+        sock.close()
+
+
+async def call(client: Any, operation: str, **params: Any) -> Any:
+    return await asyncio.to_thread(getattr(client, operation), **params)
+
+
+async def test_a_function_made_changed_and_removed_by_its_provider(live: Live) -> None:
+    functions = live.provider("AWS::Lambda::Function")
+    properties = {"FunctionName": "stacked", "Runtime": "python3.13", "Handler": "index.handler", "Role": ROLE,
+                  "Code": {"ZipFile": SOURCE}, "Environment": {"Variables": {"STAGE": "dev"}}}  # fmt: skip
+    req = request("AWS::Lambda::Function", "Fn", properties)
+    made = await functions.create(req)
+    client = live.client("lambda")
+    got = await call(client, "get_function", FunctionName="stacked")
+    assert got["Configuration"]["FunctionArn"] == made.attributes["Arn"]
+    answer = await call(client, "invoke", FunctionName=made.attributes["Arn"])
+    assert json.loads(answer["Payload"].read())["body"] == "made by a stack"
+
+    changed = {**properties, "MemorySize": 256, "Environment": {"Variables": {"STAGE": "prod"}}}
+    await functions.update(request("AWS::Lambda::Function", "Fn", changed), made, properties)
+    config = await call(client, "get_function_configuration", FunctionName="stacked")
+    assert (config["MemorySize"], config["Environment"]["Variables"]) == (256, {"STAGE": "prod"})
+    assert config["CodeSha256"] == got["Configuration"]["CodeSha256"]  # the code untouched
+
+    await functions.delete(req, made)
+    with pytest.raises(ClientError) as raised:
+        await call(client, "get_function", FunctionName="stacked")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+async def test_a_state_machine_made_changed_and_removed_by_its_provider(live: Live) -> None:
+    machines = live.provider("AWS::StepFunctions::StateMachine")
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${Word}", "End": True}}}
+    properties = {"Definition": definition, "DefinitionSubstitutions": {"Word": "one"}, "RoleArn": ROLE,
+                  "StateMachineName": "stacked"}  # fmt: skip
+    req = request("AWS::StepFunctions::StateMachine", "Flow", properties)
+    made = await machines.create(req)  # Step Functions is built by this first need of it
+    client = live.client("stepfunctions")
+    described = await call(client, "describe_state_machine", stateMachineArn=made.ref)
+    assert json.loads(described["definition"])["States"]["A"]["Result"] == "one"
+    assert described["name"] == made.attributes["Name"] == "stacked"
+
+    changed = {**properties, "DefinitionSubstitutions": {"Word": "two"}}
+    await machines.update(request("AWS::StepFunctions::StateMachine", "Flow", changed), made, properties)
+    described = await call(client, "describe_state_machine", stateMachineArn=made.ref)
+    assert json.loads(described["definition"])["States"]["A"]["Result"] == "two"
+
+    await machines.delete(req, made)
+    with pytest.raises(ClientError) as raised:
+        await call(client, "describe_state_machine", stateMachineArn=made.ref)
+    assert raised.value.response["Error"]["Code"] == "StateMachineDoesNotExist"
+
+
+async def test_an_http_api_from_an_openapi_body_serves_the_stacks_function(live: Live) -> None:
+    function = await live.provider("AWS::Lambda::Function").create(
+        request(
+            "AWS::Lambda::Function",
+            "Fn",
+            {"Runtime": "python3.13", "Handler": "index.handler", "Role": ROLE, "Code": {"ZipFile": SOURCE}},
+        )
+    )
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": function.attributes["Arn"],
+                   "payloadFormatVersion": "2.0"}  # fmt: skip
+    body = {"openapi": "3.0.1", "info": {"title": "stacked", "version": "1"},
+            "paths": {"/hello": {"get": {"x-amazon-apigateway-integration": integration}}}}  # fmt: skip
+    api_req = request("AWS::ApiGatewayV2::Api", "Api", {"Body": body})
+    api = await live.provider("AWS::ApiGatewayV2::Api").create(api_req)
+    stage_props = {"ApiId": api.ref, "StageName": "$default", "AutoDeploy": True}
+    await live.provider("AWS::ApiGatewayV2::Stage").create(request("AWS::ApiGatewayV2::Stage", "Stage", stage_props))
+    await live.provider("AWS::Lambda::Permission").create(
+        request(
+            "AWS::Lambda::Permission",
+            "Allow",
+            {"FunctionName": function.ref, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"},
+        )
+    )
+    got = await call(live.client("apigatewayv2"), "get_api", ApiId=api.ref)
+    assert (got["Name"], got["ApiEndpoint"]) == ("stacked", api.attributes["ApiEndpoint"])
+
+    port = urlsplit(live.url).port
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{live.url}/hello", headers={"host": f"{api.ref}.execute-api.localhost:{port}"})
+    assert (response.status_code, response.text) == (200, "made by a stack")
+
+    await live.provider("AWS::ApiGatewayV2::Api").delete(api_req, api)
+    with pytest.raises(ClientError) as raised:
+        await call(live.client("apigatewayv2"), "get_api", ApiId=api.ref)
+    assert raised.value.response["Error"]["Code"] == "NotFoundException"
