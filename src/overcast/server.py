@@ -260,7 +260,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
 def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> None:
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigatewayv2, lambda_, stepfunctions
+    from overcast.templates.providers import apigateway, apigatewayv2, lambda_, stepfunctions
 
     async def machines() -> Machines:
         await system.parts["stepfunctions"].ready()
@@ -276,6 +276,7 @@ def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> 
 
     lambda_.register(system.providers, registry, invoker, _function_url_of(system.url))
     stepfunctions.register(system.providers, machines)
+    apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
 
 

@@ -163,3 +163,43 @@ async def test_an_http_api_from_an_openapi_body_serves_the_stacks_function(live:
     with pytest.raises(ClientError) as raised:
         await call(live.client("apigatewayv2"), "get_api", ApiId=api.ref)
     assert raised.value.response["Error"]["Code"] == "NotFoundException"
+
+
+async def test_a_rest_api_from_an_openapi_body_deployed_by_its_providers_serves_the_function(live: Live) -> None:
+    function = await live.provider("AWS::Lambda::Function").create(
+        request(
+            "AWS::Lambda::Function",
+            "Fn",
+            {"Runtime": "python3.13", "Handler": "index.handler", "Role": ROLE, "Code": {"ZipFile": SOURCE}},
+        )
+    )
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function.attributes['Arn']}/invocations"
+    body = {"openapi": "3.0.1", "info": {"title": "rest", "version": "1"},
+            "paths": {"/pets": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
+                                                                             "uri": uri}}}}}  # fmt: skip
+    api_req = request("AWS::ApiGateway::RestApi", "Api", {"Body": body})
+    api = await live.provider("AWS::ApiGateway::RestApi").create(api_req)
+    await live.provider("AWS::ApiGateway::Deployment").create(
+        request("AWS::ApiGateway::Deployment", "Deployment", {"RestApiId": api.ref, "StageName": "prod"})
+    )
+    await live.provider("AWS::Lambda::Permission").create(
+        request(
+            "AWS::Lambda::Permission",
+            "Allow",
+            {"FunctionName": function.ref, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"},
+        )
+    )
+    client = live.client("apigateway")
+    got = await call(client, "get_rest_api", restApiId=api.ref)
+    assert got["name"] == "rest"
+    resources = await call(client, "get_resources", restApiId=api.ref)
+    assert api.attributes["RootResourceId"] == next(r["id"] for r in resources["items"] if r["path"] == "/")
+
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"{live.url}/_aws/execute-api/{api.ref}/prod/pets")
+    assert (response.status_code, response.text) == (200, "made by a stack")
+
+    await live.provider("AWS::ApiGateway::RestApi").delete(api_req, api)
+    with pytest.raises(ClientError) as raised:
+        await call(client, "get_rest_api", restApiId=api.ref)
+    assert raised.value.response["Error"]["Code"] == "NotFoundException"

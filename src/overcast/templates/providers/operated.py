@@ -10,6 +10,7 @@ Gateway is built (`OperationsOf`, which builds it on first use).
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,35 @@ def gone_already() -> Any:
             raise
 
 
+def text(value: Any) -> str:
+    """A value as a patch operation carries it: API Gateway's patch values are strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+Patches = Callable[[Properties, Properties], list[dict[str, str]]]
+
+
+def replacing(fields: Mapping[str, tuple[str, Any]]) -> Patches:
+    """A `replace` patch operation (API Gateway v1's updates) for each changed property: property -> (its patch
+    path, the value that stands for it absent)."""
+
+    def patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
+        return [
+            {"op": "replace", "path": path, "value": text(p.get(name, absent))}
+            for name, (path, absent) in fields.items()
+            if p.get(name) != previous.get(name)
+        ]
+
+    return patches
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """One type as operations: `create` answers the output whose `ref(output)` is its Ref; `keys(p, ref)` are
-    the parameters naming it to `update` (None: nothing changes in place) and `delete`."""
+    the parameters naming it to `update` (None: nothing changes in place) and `delete`. `update` takes the
+    type's parameters, or, with `patches`, the patch operations of what changed (API Gateway v1)."""
 
     create: str
     delete: str
@@ -51,6 +77,7 @@ class Kind:
     params: Callable[[Properties], dict[str, Any]]
     update: str | None = None
     attributes: Callable[[Output, str], dict[str, Any]] = lambda out, ref: {}
+    patches: Patches | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +94,14 @@ class OperatedProvider:
     async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
         if self.kind.update is None:
             return current
-        ops, p = await self.operations(), request.properties
-        out = await ops[self.kind.update](request.ctx, {**self.kind.params(p), **self.kind.keys(p, current.ref)})
+        ops, p, keys = await self.operations(), request.properties, self.kind.keys(request.properties, current.ref)
+        if self.kind.patches is None:
+            out = await ops[self.kind.update](request.ctx, {**self.kind.params(p), **keys})
+        else:
+            changes = self.kind.patches(p, previous)
+            if not changes:
+                return current
+            out = await ops[self.kind.update](request.ctx, {**keys, "patchOperations": changes})
         return Made(current.ref, self.kind.attributes(out, current.ref) or dict(current.attributes))
 
     async def delete(self, request: ResourceRequest, current: Made) -> None:
