@@ -11,10 +11,11 @@ import pytest
 from overcast.clock import FakeClock
 from overcast.errors import ResourceNotFound
 from overcast.functions.code import CodeInput
+from overcast.functions.errors import InvalidParameterValue
 from overcast.functions.registry import Registry
 from overcast.store import Store
 from overcast.templates.providers import lambda_
-from overcast.templates.providers.base import Providers
+from overcast.templates.providers.base import Made, Providers
 from tests.functions.zips import handler_zip
 
 from .conftest import CTX, ROLE, request
@@ -226,3 +227,19 @@ async def test_event_invoke_configs_and_event_source_mappings_are_not_offered() 
         "AWS::Lambda::EventSourceMapping",
     ]
     assert "AWS::Lambda::LayerVersion" in found.types()
+
+
+async def test_a_layer_version_from_s3_content_is_refused_with_lambdas_reason_and_one_is_deleted_by_its_arn(
+    providers: Providers,
+) -> None:
+    provider = providers.get("AWS::Lambda::LayerVersion")
+    assert provider is not None
+    content = {"Content": {"S3Bucket": "some-bucket", "S3Key": "layer.zip"}, "LayerName": "shared"}
+    with pytest.raises(InvalidParameterValue) as raised:
+        await provider.create(request("AWS::Lambda::LayerVersion", "Layer", content))
+    assert "S3Bucket" in raised.value.message
+    registry = _registry(providers)
+    layer = await registry.layers.publish(CTX, "shared", CodeInput(zip_file=handler_zip()))
+    await provider.delete(request("AWS::Lambda::LayerVersion", "Layer", content), Made(layer.arn))
+    with pytest.raises(ResourceNotFound):
+        await registry.layers.get(CTX, "shared", layer.version)

@@ -84,17 +84,21 @@ async def call(client: Any, operation: str, **params: Any) -> Any:
 async def test_a_function_made_changed_and_removed_by_its_provider(live: Live) -> None:
     functions = live.provider("AWS::Lambda::Function")
     properties = {"FunctionName": "stacked", "Runtime": "python3.13", "Handler": "index.handler", "Role": ROLE,
-                  "Code": {"ZipFile": SOURCE}, "Environment": {"Variables": {"STAGE": "dev"}}}  # fmt: skip
+                  "Code": {"ZipFile": SOURCE}, "Environment": {"Variables": {"STAGE": "dev"}},
+                  "ReservedConcurrentExecutions": 5}  # fmt: skip
     req = request("AWS::Lambda::Function", "Fn", properties)
     made = await functions.create(req)
     client = live.client("lambda")
     got = await call(client, "get_function", FunctionName="stacked")
     assert got["Configuration"]["FunctionArn"] == made.attributes["Arn"]
+    assert got["Concurrency"] == {"ReservedConcurrentExecutions": 5}
     answer = await call(client, "invoke", FunctionName=made.attributes["Arn"])
     assert json.loads(answer["Payload"].read())["body"] == "made by a stack"
 
     changed = {**properties, "MemorySize": 256, "Environment": {"Variables": {"STAGE": "prod"}}}
+    del changed["ReservedConcurrentExecutions"]
     await functions.update(request("AWS::Lambda::Function", "Fn", changed), made, properties)
+    assert "Concurrency" not in await call(client, "get_function", FunctionName="stacked")
     config = await call(client, "get_function_configuration", FunctionName="stacked")
     assert (config["MemorySize"], config["Environment"]["Variables"]) == (256, {"STAGE": "prod"})
     assert config["CodeSha256"] == got["Configuration"]["CodeSha256"]  # the code untouched
@@ -203,3 +207,77 @@ async def test_a_rest_api_from_an_openapi_body_deployed_by_its_providers_serves_
     with pytest.raises(ClientError) as raised:
         await call(client, "get_rest_api", restApiId=api.ref)
     assert raised.value.response["Error"]["Code"] == "NotFoundException"
+
+
+async def test_domains_mappings_links_certificates_and_documentation(live: Live) -> None:
+    """The types whose records API Gateway keeps beside its APIs, as the composed server's table serves them."""
+
+    async def make(resource_type: str, logical_id: str, properties: dict[str, Any]) -> Any:
+        return await live.provider(resource_type).create(request(resource_type, logical_id, properties))
+
+    rest = await make("AWS::ApiGateway::RestApi", "Rest", {"Name": "documented"})
+    root = rest.attributes["RootResourceId"]
+    mock = {"RestApiId": rest.ref, "ResourceId": root, "HttpMethod": "GET", "Integration": {"Type": "MOCK"}}
+    await make("AWS::ApiGateway::Method", "Get", mock)  # a deployment needs a method
+    await make("AWS::ApiGateway::Deployment", "Deployment", {"RestApiId": rest.ref, "StageName": "prod"})
+    http = await make("AWS::ApiGatewayV2::Api", "Http", {"Name": "mapped", "ProtocolType": "HTTP"})
+    await make("AWS::ApiGatewayV2::Stage", "HttpStage", {"ApiId": http.ref, "StageName": "live"})
+    certificate = "arn:aws:acm:us-east-1:111111111111:certificate/0f1e2d3c-0000-4000-8000-000000000000"
+
+    domain = await make("AWS::ApiGateway::DomainName", "Domain", {
+        "DomainName": "api.example.com", "RegionalCertificateArn": certificate,
+        "EndpointConfiguration": {"Types": ["REGIONAL"]},
+    })  # fmt: skip
+    assert domain.ref == "api.example.com"
+    v1 = live.client("apigateway")
+    got = await call(v1, "get_domain_name", domainName="api.example.com")
+    assert domain.attributes["RegionalDomainName"] == got["regionalDomainName"]
+    mapping = await make("AWS::ApiGateway::BasePathMapping", "Mapping", {
+        "DomainName": "api.example.com", "BasePath": "v1", "RestApiId": rest.ref, "Stage": "prod",
+    })  # fmt: skip
+    assert (await call(v1, "get_base_path_mapping", domainName="api.example.com", basePath="v1"))["stage"] == "prod"
+
+    v2_domain = await make("AWS::ApiGatewayV2::DomainName", "Domain2", {
+        "DomainName": "http.example.com",
+        "DomainNameConfigurations": [{"CertificateArn": certificate, "EndpointType": "REGIONAL"}],
+    })  # fmt: skip
+    v2 = live.client("apigatewayv2")
+    got = await call(v2, "get_domain_name", DomainName="http.example.com")
+    assert v2_domain.attributes["RegionalDomainName"] == got["DomainNameConfigurations"][0]["ApiGatewayDomainName"]
+    api_mapping = await make("AWS::ApiGatewayV2::ApiMapping", "ApiMapping", {
+        "DomainName": "http.example.com", "ApiId": http.ref, "Stage": "live", "ApiMappingKey": "orders",
+    })  # fmt: skip
+    got = await call(v2, "get_api_mapping", DomainName="http.example.com", ApiMappingId=api_mapping.ref)
+    assert (got["ApiId"], got["ApiMappingKey"]) == (http.ref, "orders")
+
+    link = await make("AWS::ApiGatewayV2::VpcLink", "Link", {"Name": "private", "SubnetIds": ["subnet-0a1b2c3d"]})
+    assert (await call(v2, "get_vpc_link", VpcLinkId=link.ref))["Name"] == "private"
+    client_certificate = await make("AWS::ApiGateway::ClientCertificate", "Cert", {"Description": "to backends"})
+    got = await call(v1, "get_client_certificate", clientCertificateId=client_certificate.ref)
+    assert got["description"] == "to backends"
+    part = await make("AWS::ApiGateway::DocumentationPart", "Doc", {
+        "RestApiId": rest.ref, "Location": {"Type": "API"}, "Properties": '{"description": "the API"}',
+    })  # fmt: skip
+    got = await call(v1, "get_documentation_part", restApiId=rest.ref, documentationPartId=part.ref)
+    assert got["properties"] == '{"description": "the API"}'
+    version = await make("AWS::ApiGateway::DocumentationVersion", "DocVersion", {
+        "RestApiId": rest.ref, "DocumentationVersion": "1.0",
+    })  # fmt: skip
+    assert version.ref == "1.0"
+
+    # Removed in reverse, each gone afterwards.
+    await live.provider("AWS::ApiGatewayV2::ApiMapping").delete(
+        request("AWS::ApiGatewayV2::ApiMapping", "ApiMapping", {"DomainName": "http.example.com"}), api_mapping
+    )
+    await live.provider("AWS::ApiGateway::BasePathMapping").delete(
+        request("AWS::ApiGateway::BasePathMapping", "Mapping", {"DomainName": "api.example.com"}), mapping
+    )
+    await live.provider("AWS::ApiGateway::DomainName").delete(
+        request("AWS::ApiGateway::DomainName", "Domain", {}), domain
+    )
+    with pytest.raises(ClientError) as raised:
+        await call(v1, "get_domain_name", domainName="api.example.com")
+    assert raised.value.response["Error"]["Code"] == "NotFoundException"
+    await live.provider("AWS::ApiGatewayV2::VpcLink").delete(request("AWS::ApiGatewayV2::VpcLink", "Link", {}), link)
+    with pytest.raises(ClientError):
+        await call(v2, "get_vpc_link", VpcLinkId=link.ref)

@@ -1,9 +1,10 @@
-"""API Gateway v1's CloudFormation types (REST APIs): RestApi (with an OpenAPI Body), Resource, Method, Deployment,
-Stage, Authorizer, Model, RequestValidator, GatewayResponse, ApiKey, UsagePlan, UsagePlanKey, DomainName,
-BasePathMapping and DocumentationPart, over the apigateway operations (operated.py). The API takes camelCase
-members where templates write PascalCase; an update is the patch operations of what changed. Ref and Fn::GetAtt
-as the template reference documents each type
-(https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_ApiGateway.html).
+"""API Gateway v1's CloudFormation types (REST APIs), over the apigateway operations (operated.py).
+
+RestApi (with an OpenAPI Body), Resource, Method, Deployment, Stage, Authorizer, Model, RequestValidator,
+GatewayResponse, ApiKey, UsagePlan, UsagePlanKey, DomainName, BasePathMapping, DocumentationPart,
+DocumentationVersion, ClientCertificate, VpcLink and Account. The API takes camelCase members where templates
+write PascalCase; an update is the patch operations of what changed. Ref and Fn::GetAtt as the template
+reference documents each type (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_ApiGateway.html).
 """
 
 from __future__ import annotations
@@ -564,6 +565,56 @@ BASE_PATH_MAPPING = Kind(
 )
 
 
+DOCUMENTATION_VERSION = _in_api(
+    "CreateDocumentationVersion", "UpdateDocumentationVersion", "DeleteDocumentationVersion",
+    "documentationVersion", {"Description": ("/description", "")},
+    lambda p: members(p, ("DocumentationVersion", "Description")), None, ref="version",
+)  # fmt: skip
+CLIENT_CERTIFICATE = Kind(
+    create="GenerateClientCertificate",
+    update="UpdateClientCertificate",
+    delete="DeleteClientCertificate",
+    ref=lambda out: str(out["clientCertificateId"]),
+    keys=lambda p, ref: {"clientCertificateId": ref},
+    params=lambda p: {**members(p, ("Description",)), **_tags(p)},
+    patches=replacing({"Description": ("/description", "")}),
+)
+VPC_LINK = Kind(
+    create="CreateVpcLink",
+    update="UpdateVpcLink",
+    delete="DeleteVpcLink",
+    ref=lambda out: str(out["id"]),
+    keys=lambda p, ref: {"vpcLinkId": ref},
+    params=lambda p: {**members(p, ("Name", "Description", "TargetArns")), **_tags(p)},
+    attributes=lambda out, ref: {"VpcLinkId": ref},
+    patches=replacing({"Name": ("/name", ""), "Description": ("/description", "")}),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountProvider:
+    """UpdateAccount's CloudWatch role (one per account and Region: deleting the resource leaves it, as AWS
+    does). Ref: the account's id in API Gateway (`cloudwatchRoleArn` holder)."""
+
+    operations: OperationsOf
+
+    async def create(self, request: ResourceRequest) -> Made:
+        return await self.update(request, Made(""), {})
+
+    async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
+        ops = await self.operations()
+        change = {
+            "op": "replace",
+            "path": "/cloudwatchRoleArn",
+            "value": text(request.properties.get("CloudWatchRoleArn", "")),
+        }
+        await ops["UpdateAccount"](request.ctx, {"patchOperations": [change]})
+        return Made(current.ref or request.physical_name(64))
+
+    async def delete(self, request: ResourceRequest, current: Made) -> None:
+        return None
+
+
 def register(providers: Providers, operations: OperationsOf) -> None:
     providers.add("AWS::ApiGateway::RestApi", RestApiProvider(operations))
     providers.add("AWS::ApiGateway::Method", MethodProvider(operations))
@@ -571,10 +622,12 @@ def register(providers: Providers, operations: OperationsOf) -> None:
     providers.add("AWS::ApiGateway::Deployment", DeploymentProvider(operations))
     providers.add("AWS::ApiGateway::Model", ModelProvider(operations))
     providers.add("AWS::ApiGateway::GatewayResponse", GatewayResponseProvider(operations))
+    providers.add("AWS::ApiGateway::Account", AccountProvider(operations))
     kinds = {
         "Resource": RESOURCE, "Authorizer": AUTHORIZER, "RequestValidator": REQUEST_VALIDATOR,
         "DocumentationPart": DOCUMENTATION_PART, "ApiKey": API_KEY, "UsagePlan": USAGE_PLAN,
         "UsagePlanKey": USAGE_PLAN_KEY, "DomainName": DOMAIN_NAME, "BasePathMapping": BASE_PATH_MAPPING,
+        "DocumentationVersion": DOCUMENTATION_VERSION, "ClientCertificate": CLIENT_CERTIFICATE, "VpcLink": VPC_LINK,
     }  # fmt: skip
     for name, kind in kinds.items():
         providers.add(f"AWS::ApiGateway::{name}", OperatedProvider(operations, kind))
