@@ -1,16 +1,13 @@
-"""Fixtures for the resource providers' tests: each service's real domain objects over a real SQLite store."""
+"""Fixtures for the resource providers' tests (each service's real domain objects over `sqlite_store`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
-from overcast.store import Store, open_store
 from overcast.templates.providers.base import ResourceRequest
 
 CTX = RequestContext(account_id="111111111111", region="us-east-1")
@@ -21,15 +18,6 @@ STACK_ID = "arn:aws:cloudformation:us-east-1:111111111111:stack/app/0f1e2d3c-000
 def request(resource_type: str, logical_id: str, properties: dict[str, Any], stack: str = "app") -> ResourceRequest:
     """What the engine hands a provider for one resource of stack `stack`."""
     return ResourceRequest(CTX, stack, STACK_ID, logical_id, resource_type, properties)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_store(None, tmp_path / "overcast.db")
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ BODY = {
 
 
 @pytest.fixture
-async def operations(store: Store, clock: FakeClock) -> Operations:
-    apis = RestApis(store, clock)
+async def operations(sqlite_store: Store, clock: FakeClock) -> Operations:
+    apis = RestApis(sqlite_store, clock)
     await apis.start()
     return apigateway.operations(apis)
 

@@ -35,8 +35,8 @@ BODY = {
 
 
 @pytest.fixture
-async def operations(store: Store, clock: FakeClock) -> Operations:
-    apis = HttpApis(store, clock)
+async def operations(sqlite_store: Store, clock: FakeClock) -> Operations:
+    apis = HttpApis(sqlite_store, clock)
     await apis.start()
     return apigatewayv2.operations(apis)
 

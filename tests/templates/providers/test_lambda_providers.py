@@ -25,8 +25,8 @@ ARN = "arn:aws:lambda:us-east-1:111111111111:function:"
 
 
 @pytest.fixture
-async def providers(store: Store, clock: FakeClock) -> Providers:
-    registry = Registry(store, clock)
+async def providers(sqlite_store: Store, clock: FakeClock) -> Providers:
+    registry = Registry(sqlite_store, clock)
     await registry.start()
     found = Providers()
     lambda_.register(found, registry, None, lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost/")

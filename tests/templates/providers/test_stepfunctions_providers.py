@@ -23,8 +23,8 @@ DEFINITION = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "
 
 
 @pytest.fixture
-async def engine(store: Store, clock: FakeClock) -> Engine:
-    return await build_engine(store, clock)
+async def engine(sqlite_store: Store, clock: FakeClock) -> Engine:
+    return await build_engine(sqlite_store, clock)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ reference documents each type (https://docs.aws.amazon.com/AWSCloudFormation/lat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -247,45 +248,38 @@ def _stage_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
     return changes
 
 
+STAGE = Kind(
+    create="CreateStage",
+    update="UpdateStage",
+    delete="DeleteStage",
+    ref=lambda out: str(out["stageName"]),
+    keys=lambda p, ref: {"restApiId": p["RestApiId"], "stageName": ref},
+    params=lambda p: {
+        "restApiId": p["RestApiId"],
+        "deploymentId": p.get("DeploymentId", ""),
+        **members(p, ("StageName", *_STAGE_SETTINGS)),
+        **_tags(p),
+    },
+    patches=_stage_patches,
+)
+_AFTER_CREATE = ("AccessLogSetting", "MethodSettings", "ClientCertificateId")  # what CreateStage does not take
+
+
 @dataclass(frozen=True, slots=True)
-class StageProvider:
+class StageProvider(OperatedProvider):
     """CreateStage, then UpdateStage for what CreateStage does not take (access logs, method settings, client
     certificate). Ref: the stage's name."""
 
-    operations: OperationsOf
-
     async def create(self, request: ResourceRequest) -> Made:
-        p, ctx, ops = request.properties, request.ctx, await self.operations()
-        name = p.get("StageName") or request.physical_name(128)
-        params = {"restApiId": p["RestApiId"], "stageName": name, "deploymentId": p.get("DeploymentId", "")}
-        await ops["CreateStage"](ctx, {**params, **members(p, _STAGE_SETTINGS), **_tags(p)})
-        made = Made(name)
-        rest = {k: v for k, v in p.items() if k in ("AccessLogSetting", "MethodSettings", "ClientCertificateId")}
-        changes = _stage_patches(rest, {})
-        if changes:
-            try:
-                await ops["UpdateStage"](
-                    ctx, {"restApiId": p["RestApiId"], "stageName": name, "patchOperations": changes}
-                )
-            except BaseException:
-                await self.delete(request, made)
-                raise
+        named = {**request.properties, "StageName": request.properties.get("StageName") or request.physical_name(128)}
+        request = dataclasses.replace(request, properties=named)
+        made = await OperatedProvider.create(self, request)
+        try:  # the rest, as a change from the stage without it
+            await self.update(request, made, {k: v for k, v in named.items() if k not in _AFTER_CREATE})
+        except BaseException:
+            await self.delete(request, made)
+            raise
         return made
-
-    async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
-        p, ops = request.properties, await self.operations()
-        changes = _stage_patches(p, previous)
-        if changes:
-            params = {"restApiId": p["RestApiId"], "stageName": current.ref, "patchOperations": changes}
-            await ops["UpdateStage"](request.ctx, params)
-        return current
-
-    async def delete(self, request: ResourceRequest, current: Made) -> None:
-        ops = await self.operations()
-        with gone_already():
-            await ops["DeleteStage"](
-                request.ctx, {"restApiId": request.properties["RestApiId"], "stageName": current.ref}
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,34 +390,33 @@ def _model_params(p: Properties) -> dict[str, Any]:
     return params
 
 
+def _model_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
+    changes = replacing({"Description": ("/description", "")})(p, previous)
+    if p.get("Schema") != previous.get("Schema"):
+        changes.append({"op": "replace", "path": "/schema", "value": _document(p.get("Schema", ""))})
+    return changes
+
+
+MODEL = Kind(
+    create="CreateModel",
+    update="UpdateModel",
+    delete="DeleteModel",
+    ref=lambda out: str(out["name"]),
+    keys=lambda p, ref: {"restApiId": p["RestApiId"], "modelName": ref},
+    params=lambda p: {"restApiId": p["RestApiId"], **_model_params(p)},
+    patches=_model_patches,
+)
+
+
 @dataclass(frozen=True, slots=True)
-class ModelProvider:
+class ModelProvider(OperatedProvider):
     """CreateModel (Schema as an object or text). Ref: the model's name."""
 
-    operations: OperationsOf
-
     async def create(self, request: ResourceRequest) -> Made:
-        p, ops = dict(request.properties), await self.operations()
-        p.setdefault("Name", request.physical_name(128).replace("-", ""))  # a model name is alphanumeric
-        out = await ops["CreateModel"](request.ctx, {"restApiId": p["RestApiId"], **_model_params(p)})
-        return Made(out["name"])
-
-    async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
-        p, ops = request.properties, await self.operations()
-        changes = replacing({"Description": ("/description", "")})(p, previous)
-        if p.get("Schema") != previous.get("Schema"):
-            changes.append({"op": "replace", "path": "/schema", "value": _document(p.get("Schema", ""))})
-        if changes:
-            params = {"restApiId": p["RestApiId"], "modelName": current.ref, "patchOperations": changes}
-            await ops["UpdateModel"](request.ctx, params)
-        return current
-
-    async def delete(self, request: ResourceRequest, current: Made) -> None:
-        ops = await self.operations()
-        with gone_already():
-            await ops["DeleteModel"](
-                request.ctx, {"restApiId": request.properties["RestApiId"], "modelName": current.ref}
-            )
+        name = request.properties.get("Name") or request.physical_name(128).replace("-", "")  # alphanumeric
+        return await OperatedProvider.create(
+            self, dataclasses.replace(request, properties={**request.properties, "Name": name})
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,9 +611,9 @@ class AccountProvider:
 def register(providers: Providers, operations: OperationsOf) -> None:
     providers.add("AWS::ApiGateway::RestApi", RestApiProvider(operations))
     providers.add("AWS::ApiGateway::Method", MethodProvider(operations))
-    providers.add("AWS::ApiGateway::Stage", StageProvider(operations))
+    providers.add("AWS::ApiGateway::Stage", StageProvider(operations, STAGE))
     providers.add("AWS::ApiGateway::Deployment", DeploymentProvider(operations))
-    providers.add("AWS::ApiGateway::Model", ModelProvider(operations))
+    providers.add("AWS::ApiGateway::Model", ModelProvider(operations, MODEL))
     providers.add("AWS::ApiGateway::GatewayResponse", GatewayResponseProvider(operations))
     providers.add("AWS::ApiGateway::Account", AccountProvider(operations))
     kinds = {

@@ -170,7 +170,8 @@ class FunctionProvider:
             changes = {k: getattr(config, k) for k in FunctionConfig.__slots__ if k not in ("layers", "package_type")}
             await self.registry.update_function_configuration(ctx, name, changes, layers=p.get("Layers") or [])
             changed = True
-        if _changed(p, previous, ("Code", "Architectures")):
+        inline = "ZipFile" in (p.get("Code") or {})  # index.py or index.js: the runtime names the file
+        if _changed(p, previous, ("Code", "Architectures", *(("Runtime",) if inline else ()))):
             code = code_input(p.get("Code") or {}, p.get("Runtime", ""))
             architectures = p.get("Architectures") or ["x86_64"]
             await self.registry.update_function_code(ctx, name, code, architectures=architectures)
