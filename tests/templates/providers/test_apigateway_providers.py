@@ -171,6 +171,10 @@ async def test_a_rest_api_built_from_its_parts(providers: Providers, operations:
                                           "Variables": {"Size": "L"}, "TracingEnabled": True})  # fmt: skip
     got = await operations["GetStage"](CTX, {"restApiId": api.ref, "stageName": "v1"})
     assert (got["variables"], got["tracingEnabled"]) == ({"Size": "L"}, True)
+    await stack.update("Stage", "Stage", {"RestApiId": api.ref, "StageName": "v1", "DeploymentId": deployment.ref,
+                                          "Tags": [{"Key": "env", "Value": "test"}]})  # fmt: skip
+    got = await operations["GetStage"](CTX, {"restApiId": api.ref, "stageName": "v1"})
+    assert (got.get("variables") or {}, got["tags"]) == ({}, {"env": "test"})
 
     key = await stack.create("ApiKey", "Key", {"Name": "partner", "Enabled": True})
     assert key.attributes == {"APIKeyId": key.ref}
@@ -180,6 +184,10 @@ async def test_a_rest_api_built_from_its_parts(providers: Providers, operations:
     plan_key = await stack.create("UsagePlanKey", "PlanKey", {"UsagePlanId": plan.ref, "KeyId": key.ref,
                                                               "KeyType": "API_KEY"})  # fmt: skip
     assert plan_key.ref == key.ref
+    await stack.update("UsagePlan", "Plan", {"UsagePlanName": "gold", "Throttle": {"BurstLimit": 20, "RateLimit": 5},
+                                             "Quota": {"Limit": 1000, "Period": "DAY"}})  # fmt: skip
+    got = await operations["GetUsagePlan"](CTX, {"usagePlanId": plan.ref})
+    assert (got["throttle"]["burstLimit"], got["quota"]["limit"], got.get("apiStages", [])) == (20, 1000, [])
     await stack.update("ApiKey", "Key", {"Name": "partner", "Enabled": False, "Description": "paused"})
     got = await operations["GetApiKey"](CTX, {"apiKey": key.ref})
     assert (got["enabled"], got["description"]) == (False, "paused")

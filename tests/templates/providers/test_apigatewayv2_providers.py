@@ -75,6 +75,15 @@ async def test_an_api_from_an_openapi_body_with_a_stage(providers: Providers, op
     stage = await provider(providers, "Stage").create(stage_req)
     assert stage.ref == "$default"  # Ref: the stage's name
     assert (await operations["GetStage"](CTX, {"ApiId": api.ref, "StageName": "$default"}))["AutoDeploy"] is True
+    tagged = {**stage_req.properties, "Tags": {"env": "test"}}
+    await provider(providers, "Stage").update(
+        request("AWS::ApiGatewayV2::Stage", "Stage", tagged), stage, stage_req.properties
+    )
+    assert (await operations["GetStage"](CTX, {"ApiId": api.ref, "StageName": "$default"}))["Tags"] == {"env": "test"}
+    untagged = {**api_props, "Tags": {}}
+    await provider(providers, "Api").update(request("AWS::ApiGatewayV2::Api", "Api", untagged), api, api_props)
+    assert (await operations["GetApi"](CTX, {"ApiId": api.ref})).get("Tags", {}) == {}
+    api_props = untagged
 
     # The body changed: ReimportApi; the API keeps its id.
     paths = {**BODY["paths"], "/items": BODY["paths"]["/orders"]}

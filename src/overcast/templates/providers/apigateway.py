@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.arn import format_arn
 from overcast.errors import BadRequest
 from overcast.templates.providers.base import Made, Providers, ResourceRequest
 from overcast.templates.providers.operated import (
@@ -24,11 +23,12 @@ from overcast.templates.providers.operated import (
     OperationsOf,
     Output,
     Properties,
+    Tagged,
     gone_already,
     replacing,
     text,
 )
-from overcast.templates.providers.tags import removed, tag_map
+from overcast.templates.providers.tags import tag_map
 
 
 def lower(name: str) -> str:
@@ -125,13 +125,7 @@ class RestApiProvider:
             changes.append({"op": "replace", "path": "/policy", "value": _document(p.get("Policy", ""))})
         if changes:
             await ops["UpdateRestApi"](ctx, {"restApiId": api_id, "patchOperations": changes})
-        if p.get("Tags") != previous.get("Tags"):
-            arn = format_arn("apigateway", ctx.region, "", f"/restapis/{api_id}")
-            gone = removed(previous.get("Tags"), p.get("Tags"))
-            if gone:
-                await ops["UntagResource"](ctx, {"resourceArn": arn, "tagKeys": gone})
-            if tag_map(p.get("Tags")):
-                await ops["TagResource"](ctx, {"resourceArn": arn, "tags": tag_map(p.get("Tags"))})
+        await Tagged(lambda p, ref: f"/restapis/{ref}").retag(ops, request, api_id, previous)
 
     async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
         """PutRestApi of a changed Body (`Mode`, overwrite unless the template says merge), then UpdateRestApi."""
@@ -261,6 +255,7 @@ STAGE = Kind(
         **_tags(p),
     },
     patches=_stage_patches,
+    tagged=Tagged(lambda p, ref: f"/restapis/{p['RestApiId']}/stages/{ref}"),
 )
 _AFTER_CREATE = ("AccessLogSetting", "MethodSettings", "ClientCertificateId")  # what CreateStage does not take
 
@@ -468,6 +463,7 @@ API_KEY = Kind(
             "CustomerId": ("/customerId", ""),
         }
     ),
+    tagged=Tagged(lambda p, ref: f"/apikeys/{ref}"),
 )
 
 
@@ -487,6 +483,23 @@ def _plan_params(p: Properties) -> dict[str, Any]:
     return {**params, **_tags(p)}
 
 
+def _plan_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
+    """UpdateUsagePlan's patch operations: name, description, throttle and quota fields, and API stages added
+    or removed (`/apiStages` with `apiId:stage`)."""
+    changes = replacing({"UsagePlanName": ("/name", ""), "Description": ("/description", "")})(p, previous)
+    for structure, fields in (("Throttle", ("BurstLimit", "RateLimit")), ("Quota", ("Limit", "Offset", "Period"))):
+        new, old = p.get(structure) or {}, previous.get(structure) or {}
+        if new != old and not new:
+            changes.append({"op": "remove", "path": f"/{lower(structure)}"})
+        elif new != old:
+            path = f"/{lower(structure)}/"
+            changes += [{"op": "replace", "path": path + lower(f), "value": text(new[f])} for f in fields if f in new]
+    stages, before = ({f"{s['ApiId']}:{s['Stage']}" for s in x.get("ApiStages") or ()} for x in (p, previous))
+    changes += [{"op": "add", "path": "/apiStages", "value": stage} for stage in sorted(stages - before)]
+    changes += [{"op": "remove", "path": "/apiStages", "value": stage} for stage in sorted(before - stages)]
+    return changes
+
+
 USAGE_PLAN = Kind(
     create="CreateUsagePlan",
     update="UpdateUsagePlan",
@@ -495,7 +508,8 @@ USAGE_PLAN = Kind(
     keys=lambda p, ref: {"usagePlanId": ref},
     params=_plan_params,
     attributes=lambda out, ref: {"Id": ref},
-    patches=replacing({"UsagePlanName": ("/name", ""), "Description": ("/description", "")}),
+    patches=_plan_patches,
+    tagged=Tagged(lambda p, ref: f"/usageplans/{ref}"),
 )
 USAGE_PLAN_KEY = Kind(
     create="CreateUsagePlanKey",
@@ -546,6 +560,7 @@ DOMAIN_NAME = Kind(
             "SecurityPolicy": ("/securityPolicy", "TLS_1_2"),
         }
     ),
+    tagged=Tagged(lambda p, ref: f"/domainnames/{ref}"),
 )
 BASE_PATH_MAPPING = Kind(
     create="CreateBasePathMapping",
@@ -571,6 +586,7 @@ CLIENT_CERTIFICATE = Kind(
     keys=lambda p, ref: {"clientCertificateId": ref},
     params=lambda p: {**members(p, ("Description",)), **_tags(p)},
     patches=replacing({"Description": ("/description", "")}),
+    tagged=Tagged(lambda p, ref: f"/clientcertificates/{ref}"),
 )
 VPC_LINK = Kind(
     create="CreateVpcLink",
@@ -581,6 +597,7 @@ VPC_LINK = Kind(
     params=lambda p: {**members(p, ("Name", "Description", "TargetArns")), **_tags(p)},
     attributes=lambda out, ref: {"VpcLinkId": ref},
     patches=replacing({"Name": ("/name", ""), "Description": ("/description", "")}),
+    tagged=Tagged(lambda p, ref: f"/vpclinks/{ref}"),
 )
 
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.arn import format_arn
 from overcast.templates.providers.base import Made, Providers, ResourceRequest
 from overcast.templates.providers.operated import (
     Kind,
@@ -19,6 +18,7 @@ from overcast.templates.providers.operated import (
     OperationsOf,
     Output,
     Properties,
+    Tagged,
     gone_already,
     pick,
 )
@@ -30,6 +30,7 @@ _API = (
     "Target", "Version",
 )  # fmt: skip
 _QUICK_CREATE = ("Target", "RouteKey", "CredentialsArn")  # UpdateApi does not take them
+_API_TAGS = Tagged(lambda p, ref: f"/apis/{ref}", "ResourceArn", "Tags", "TagKeys")
 
 
 def _api_attributes(out: Output) -> dict[str, Any]:
@@ -75,18 +76,7 @@ class ApiProvider:
         settings = pick(p, tuple(name for name in _API if name not in (*_QUICK_CREATE, "ProtocolType")))
         if settings:
             await ops["UpdateApi"](request.ctx, {"ApiId": api_id, **settings})
-        tags = tag_map(p.get("Tags"))
-        if tags != tag_map(previous.get("Tags")):
-            await self._retag(request, api_id, previous)
-
-    async def _retag(self, request: ResourceRequest, api_id: str, previous: Mapping[str, Any]) -> None:
-        ops, ctx = await self.operations(), request.ctx
-        arn = format_arn("apigateway", ctx.region, "", f"/apis/{api_id}")
-        old, new = tag_map(previous.get("Tags")), tag_map(request.properties.get("Tags"))
-        if set(old) - set(new):
-            await ops["UntagResource"](ctx, {"ResourceArn": arn, "TagKeys": sorted(set(old) - set(new))})
-        if new:
-            await ops["TagResource"](ctx, {"ResourceArn": arn, "Tags": new})
+        await _API_TAGS.retag(ops, request, api_id, previous)
 
     async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
         p, ctx, ops = request.properties, request.ctx, await self.operations()
@@ -102,8 +92,7 @@ class ApiProvider:
             settings = pick(p, tuple(name for name in _API if name not in _QUICK_CREATE or name in changed))
             settings.pop("ProtocolType", None)
             await ops["UpdateApi"](ctx, {"ApiId": current.ref, **settings})
-            if p.get("Tags") != previous.get("Tags"):
-                await self._retag(request, current.ref, previous)
+            await _API_TAGS.retag(ops, request, current.ref, previous)
         out = await ops["GetApi"](ctx, {"ApiId": current.ref})
         return Made(current.ref, _api_attributes(out))
 
@@ -194,6 +183,7 @@ STAGE = Kind(
     ref=lambda out: str(out["StageName"]),
     keys=lambda p, ref: {"ApiId": p["ApiId"], "StageName": ref},
     params=lambda p: {"ApiId": p["ApiId"], **pick(p, _STAGE), **_tags(p)},
+    tagged=Tagged(lambda p, ref: f"/apis/{p['ApiId']}/stages/{ref}", "ResourceArn", "Tags", "TagKeys"),
 )
 
 
@@ -214,6 +204,7 @@ DOMAIN_NAME = Kind(
     keys=lambda p, ref: {"DomainName": ref},
     params=lambda p: {**pick(p, ("DomainName", "DomainNameConfigurations", "MutualTlsAuthentication")), **_tags(p)},
     attributes=_domain_attributes,
+    tagged=Tagged(lambda p, ref: f"/domainnames/{ref}", "ResourceArn", "Tags", "TagKeys"),
 )
 API_MAPPING = Kind(
     create="CreateApiMapping",
@@ -231,6 +222,7 @@ VPC_LINK = Kind(
     keys=lambda p, ref: {"VpcLinkId": ref},
     params=lambda p: {**pick(p, ("Name", "SecurityGroupIds", "SubnetIds")), **_tags(p)},
     attributes=lambda out, ref: {"VpcLinkId": ref},
+    tagged=Tagged(lambda p, ref: f"/vpclinks/{ref}", "ResourceArn", "Tags", "TagKeys"),
 )
 
 

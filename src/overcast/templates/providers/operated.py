@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.arn import format_arn
 from overcast.context import RequestContext
 from overcast.errors import AwsError
 from overcast.templates.providers.base import Made, ResourceRequest
+from overcast.templates.providers.tags import removed, tag_map
 
 Output = dict[str, Any]
 Operations = Mapping[str, Callable[[RequestContext, dict[str, Any]], Awaitable[Output]]]
@@ -65,6 +67,29 @@ def replacing(fields: Mapping[str, tuple[str, Any]]) -> Patches:
 
 
 @dataclass(frozen=True, slots=True)
+class Tagged:
+    """How a type's Tags change in place: TagResource / UntagResource of its ARN (`path(p, ref)` under
+    `arn:aws:apigateway:<region>::`), with the members (`resource`, `tags`, `keys`) of the service's API."""
+
+    path: Callable[[Properties, str], str]
+    resource: str = "resourceArn"
+    tags: str = "tags"
+    keys: str = "tagKeys"
+
+    async def retag(self, ops: Operations, request: ResourceRequest, ref: str, previous: Properties) -> None:
+        new, old = request.properties.get("Tags"), previous.get("Tags")
+        if new == old:
+            return
+        ctx = request.ctx
+        arn = format_arn("apigateway", ctx.region, "", self.path(request.properties, ref))
+        gone = removed(old, new)
+        if gone:
+            await ops["UntagResource"](ctx, {self.resource: arn, self.keys: gone})
+        if tag_map(new):
+            await ops["TagResource"](ctx, {self.resource: arn, self.tags: tag_map(new)})
+
+
+@dataclass(frozen=True, slots=True)
 class Kind:
     """One type as operations: `create` answers the output whose `ref(output)` is its Ref; `keys(p, ref)` are
     the parameters naming it to `update` (None: nothing changes in place) and `delete`. `update` takes the
@@ -78,6 +103,7 @@ class Kind:
     update: str | None = None
     attributes: Callable[[Output, str], dict[str, Any]] = lambda out, ref: {}
     patches: Patches | None = None
+    tagged: Tagged | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +121,8 @@ class OperatedProvider:
         if self.kind.update is None:
             return current
         ops, p, keys = await self.operations(), request.properties, self.kind.keys(request.properties, current.ref)
+        if self.kind.tagged is not None:
+            await self.kind.tagged.retag(ops, request, current.ref, previous)
         if self.kind.patches is None:
             out = await ops[self.kind.update](request.ctx, {**self.kind.params(p), **keys})
         else:
