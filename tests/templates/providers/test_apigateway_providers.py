@@ -188,9 +188,11 @@ async def test_a_rest_api_built_from_its_parts(providers: Providers, operations:
                                              "Quota": {"Limit": 1000, "Period": "DAY"}})  # fmt: skip
     got = await operations["GetUsagePlan"](CTX, {"usagePlanId": plan.ref})
     assert (got["throttle"]["burstLimit"], got["quota"]["limit"], got.get("apiStages", [])) == (20, 1000, [])
-    await stack.update("ApiKey", "Key", {"Name": "partner", "Enabled": False, "Description": "paused"})
+    stage_keys = [{"RestApiId": api.ref, "StageName": "v1"}]
+    await stack.update("ApiKey", "Key", {"Name": "partner", "Enabled": False, "Description": "paused",
+                                         "StageKeys": stage_keys})  # fmt: skip
     got = await operations["GetApiKey"](CTX, {"apiKey": key.ref})
-    assert (got["enabled"], got["description"]) == (False, "paused")
+    assert (got["enabled"], got["description"], got["stageKeys"]) == (False, "paused", [f"{api.ref}/v1"])
 
     await stack.delete_all()
     with pytest.raises(AwsError):

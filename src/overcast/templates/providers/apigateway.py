@@ -22,11 +22,14 @@ from overcast.templates.providers.operated import (
     OperatedProvider,
     OperationsOf,
     Output,
+    Patches,
     Properties,
     Tagged,
     gone_already,
     replacing,
+    set_members,
     text,
+    together,
 )
 from overcast.templates.providers.tags import tag_map
 
@@ -335,8 +338,8 @@ class DeploymentProvider:
 # -- the parts of a REST API named by an id ------------------------------------------------------------
 
 
-def _in_api(create: str, update: str, delete: str, id_member: str, fields: Mapping[str, tuple[str, Any]],
-            params: Any, attribute: str | None, ref: str = "id") -> Kind:  # fmt: skip
+def _in_api(create: str, update: str, delete: str, id_member: str, patches: Patches, params: Any,
+            attribute: str | None, ref: str = "id") -> Kind:  # fmt: skip
     return Kind(
         create=create,
         update=update,
@@ -345,34 +348,38 @@ def _in_api(create: str, update: str, delete: str, id_member: str, fields: Mappi
         keys=lambda p, made: {"restApiId": p["RestApiId"], id_member: made},
         params=lambda p: {"restApiId": p["RestApiId"], **params(p)},
         attributes=(lambda out, made: {attribute: made}) if attribute else (lambda out, made: {}),
-        patches=replacing(fields),
+        patches=patches,
     )
 
 
 RESOURCE = _in_api(
     "CreateResource", "UpdateResource", "DeleteResource", "resourceId",
-    {"PathPart": ("/pathPart", ""), "ParentId": ("/parentId", "")},
+    replacing({"PathPart": ("/pathPart", ""), "ParentId": ("/parentId", "")}),
     lambda p: members(p, ("ParentId", "PathPart")), "ResourceId",
 )  # fmt: skip
 AUTHORIZER = _in_api(
     "CreateAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer", "authorizerId",
-    {"Name": ("/name", ""), "Type": ("/type", ""), "AuthorizerUri": ("/authorizerUri", ""),
-     "AuthorizerCredentials": ("/authorizerCredentials", ""), "IdentitySource": ("/identitySource", ""),
-     "IdentityValidationExpression": ("/identityValidationExpression", ""),
-     "AuthorizerResultTtlInSeconds": ("/authorizerResultTtlInSeconds", 300), "AuthType": ("/authType", "")},
+    together(
+        replacing({"Name": ("/name", ""), "Type": ("/type", ""), "AuthorizerUri": ("/authorizerUri", ""),
+                   "AuthorizerCredentials": ("/authorizerCredentials", ""), "IdentitySource": ("/identitySource", ""),
+                   "IdentityValidationExpression": ("/identityValidationExpression", ""),
+                   "AuthorizerResultTtlInSeconds": ("/authorizerResultTtlInSeconds", 300),
+                   "AuthType": ("/authType", "")}),
+        set_members("ProviderARNs", "/providerARNs"),
+    ),
     lambda p: members(p, ("Name", "Type", "ProviderARNs", "AuthType", "AuthorizerUri", "AuthorizerCredentials",
                           "IdentitySource", "IdentityValidationExpression", "AuthorizerResultTtlInSeconds")),
     "AuthorizerId",
 )  # fmt: skip
 REQUEST_VALIDATOR = _in_api(
     "CreateRequestValidator", "UpdateRequestValidator", "DeleteRequestValidator", "requestValidatorId",
-    {"Name": ("/name", ""), "ValidateRequestBody": ("/validateRequestBody", False),
-     "ValidateRequestParameters": ("/validateRequestParameters", False)},
+    replacing({"Name": ("/name", ""), "ValidateRequestBody": ("/validateRequestBody", False),
+     "ValidateRequestParameters": ("/validateRequestParameters", False)}),
     lambda p: members(p, ("Name", "ValidateRequestBody", "ValidateRequestParameters")), "RequestValidatorId",
 )  # fmt: skip
 DOCUMENTATION_PART = _in_api(
     "CreateDocumentationPart", "UpdateDocumentationPart", "DeleteDocumentationPart", "documentationPartId",
-    {"Properties": ("/properties", "")},
+    replacing({"Properties": ("/properties", "")}),
     lambda p: {"location": nested(p["Location"]), "properties": p["Properties"]}, "DocumentationPartId",
 )  # fmt: skip
 
@@ -455,13 +462,16 @@ API_KEY = Kind(
         **_tags(p),
     },
     attributes=lambda out, ref: {"APIKeyId": ref},
-    patches=replacing(
-        {
-            "Name": ("/name", ""),
-            "Description": ("/description", ""),
-            "Enabled": ("/enabled", False),
-            "CustomerId": ("/customerId", ""),
-        }
+    patches=together(
+        replacing(
+            {
+                "Name": ("/name", ""),
+                "Description": ("/description", ""),
+                "Enabled": ("/enabled", False),
+                "CustomerId": ("/customerId", ""),
+            }
+        ),
+        set_members("StageKeys", "/stages", lambda k: f"{k['RestApiId']}/{k['StageName']}"),
     ),
     tagged=Tagged(lambda p, ref: f"/apikeys/{ref}"),
 )
@@ -483,6 +493,9 @@ def _plan_params(p: Properties) -> dict[str, Any]:
     return {**params, **_tags(p)}
 
 
+_PLAN_STAGES = set_members("ApiStages", "/apiStages", lambda s: f"{s['ApiId']}:{s['Stage']}")
+
+
 def _plan_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
     """UpdateUsagePlan's patch operations: name, description, throttle and quota fields, and API stages added
     or removed (`/apiStages` with `apiId:stage`)."""
@@ -494,10 +507,7 @@ def _plan_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
         elif new != old:
             path = f"/{lower(structure)}/"
             changes += [{"op": "replace", "path": path + lower(f), "value": text(new[f])} for f in fields if f in new]
-    stages, before = ({f"{s['ApiId']}:{s['Stage']}" for s in x.get("ApiStages") or ()} for x in (p, previous))
-    changes += [{"op": "add", "path": "/apiStages", "value": stage} for stage in sorted(stages - before)]
-    changes += [{"op": "remove", "path": "/apiStages", "value": stage} for stage in sorted(before - stages)]
-    return changes
+    return changes + _PLAN_STAGES(p, previous)
 
 
 USAGE_PLAN = Kind(
@@ -575,7 +585,7 @@ BASE_PATH_MAPPING = Kind(
 
 DOCUMENTATION_VERSION = _in_api(
     "CreateDocumentationVersion", "UpdateDocumentationVersion", "DeleteDocumentationVersion",
-    "documentationVersion", {"Description": ("/description", "")},
+    "documentationVersion", replacing({"Description": ("/description", "")}),
     lambda p: members(p, ("DocumentationVersion", "Description")), None, ref="version",
 )  # fmt: skip
 CLIENT_CERTIFICATE = Kind(

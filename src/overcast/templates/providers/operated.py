@@ -66,6 +66,24 @@ def replacing(fields: Mapping[str, tuple[str, Any]]) -> Patches:
     return patches
 
 
+def set_members(name: str, path: str, item: Callable[[Any], str] = str) -> Patches:
+    """`add` and `remove` patch operations (value: `item(entry)`) for the entries of list property `name` that
+    were added or removed (ProviderARNs, StageKeys ...)."""
+
+    def patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
+        new, old = ({item(entry) for entry in x.get(name) or ()} for x in (p, previous))
+        return [
+            *({"op": "add", "path": path, "value": value} for value in sorted(new - old)),
+            *({"op": "remove", "path": path, "value": value} for value in sorted(old - new)),
+        ]
+
+    return patches
+
+
+def together(*all_patches: Patches) -> Patches:
+    return lambda p, previous: [change for patches in all_patches for change in patches(p, previous)]
+
+
 @dataclass(frozen=True, slots=True)
 class Tagged:
     """How a type's Tags change in place: TagResource / UntagResource of its ARN (`path(p, ref)` under
