@@ -149,6 +149,16 @@ class Roles:
                 trust_policy, ctx.account_id, name.lower(),
             )  # fmt: skip
 
+    async def set_boundary(self, ctx: RequestContext, name: str, boundary: str | None) -> None:
+        """PutRolePermissionsBoundary (`boundary` already known to name a managed policy, Policies.boundary)
+        or, with None, DeleteRolePermissionsBoundary; stored, not enforced."""
+        async with self.store.transaction() as tx:
+            await role_row(tx, ctx, name)
+            await tx.execute(
+                "UPDATE iam_roles SET boundary = ? WHERE account = ? AND name_key = ?",
+                boundary, ctx.account_id, name.lower(),
+            )  # fmt: skip
+
     async def delete(self, ctx: RequestContext, name: str) -> None:
         """Refused while the role has policies attached, inline policies or instance profiles, as IAM refuses
         (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html)."""
