@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from overcast.context import RequestContext
 from overcast.iam.errors import IamValidationError, NoSuchEntity
+from overcast.iam.names import version_number
 from overcast.templates.providers.base import Made, ResourceRequest
 
 if TYPE_CHECKING:
@@ -224,7 +225,7 @@ class ManagedPolicyProvider:
         if not same_document(previous.get("PolicyDocument"), p["PolicyDocument"]):
             versions = await every(lambda marker: iam.policies.versions(ctx, arn, PAGE, marker))
             if len(versions) >= 5:  # IAM keeps five versions (access_policies_managed-versioning.html)
-                oldest = min((v for v in versions if not v.is_default), key=lambda v: v.created_ms)
+                oldest = min((v for v in versions if not v.is_default), key=lambda v: version_number(v.version))
                 await iam.policies.delete_version(ctx, arn, oldest.version)
             await iam.policies.create_version(ctx, arn, policy_document(p["PolicyDocument"]), make_default=True)
         old, new = _by_name(names(previous.get("Roles"))), _by_name(names(p.get("Roles")))
