@@ -24,6 +24,7 @@ from overcast.templates.providers.iam_policies import (
     ManagedPolicyProvider,
     PolicyProvider,
     RolePolicyProvider,
+    detach,
     every,
     names,
     policy_document,
@@ -112,7 +113,7 @@ class RoleProvider:
         old_arns, new_arns = names(previous.get("ManagedPolicyArns")), names(p.get("ManagedPolicyArns"))
         for arn in old_arns:  # detached first, so a swap never passes IAM's ten policies a role
             if arn not in new_arns:
-                await iam.attachments.detach(ctx, name, arn)
+                await detach(iam, ctx, name, arn)
         for arn in new_arns:
             if arn not in old_arns:
                 await iam.attachments.attach(ctx, name, arn)

@@ -231,7 +231,7 @@ class ManagedPolicyProvider:
         old, new = _by_name(names(previous.get("Roles"))), _by_name(names(p.get("Roles")))
         for key, role in old.items():
             if key not in new:
-                await _detach(iam, ctx, role, arn)
+                await detach(iam, ctx, role, arn)
         for key, role in new.items():
             if key not in old:
                 await iam.attachments.attach(ctx, role, arn)
@@ -246,7 +246,7 @@ class ManagedPolicyProvider:
         never blocks a stack's delete; a policy already gone is not an error."""
         try:
             for role in await every(lambda marker: iam.attachments.roles_of(ctx, arn, None, PAGE, marker)):
-                await _detach(iam, ctx, role.name, arn)
+                await detach(iam, ctx, role.name, arn)
             for version in await every(lambda marker: iam.policies.versions(ctx, arn, PAGE, marker)):
                 if not version.is_default:
                     await iam.policies.delete_version(ctx, arn, version.version)
@@ -255,7 +255,7 @@ class ManagedPolicyProvider:
             return None
 
 
-async def _detach(iam: Iam, ctx: RequestContext, role: str, arn: str) -> None:
+async def detach(iam: Iam, ctx: RequestContext, role: str, arn: str) -> None:
     """DetachRolePolicy; a role already gone, or the policy no longer attached, is not an error."""
     with contextlib.suppress(NoSuchEntity):
         await iam.attachments.detach(ctx, role, arn)
