@@ -28,8 +28,11 @@ from overcast.iam import Iam
 from overcast.iam.errors import IamValidationError, NoSuchEntity
 from overcast.server import start
 from overcast.store import Store
+from overcast.templates.intrinsics import resolve
 from overcast.templates.providers.base import Made, Provider, Providers, ResourceRequest
 from overcast.templates.providers.iam import register
+from overcast.templates.sam import transform
+from tests.templates.scope import PSEUDO, Created, scope
 
 CTX = RequestContext(account_id="111111111111", region="us-east-1")
 STACK_ID = "arn:aws:cloudformation:us-east-1:111111111111:stack/app/0f1e2d3c-0000-4000-8000-000000000000"
@@ -42,8 +45,9 @@ TRUST: dict[str, Any] = {
 }
 LOGS: dict[str, Any] = {"Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
 TABLE = "arn:aws:dynamodb:us-east-1:111111111111:table/app-Table-1ABC"
-# The role aws-sam-translator 1.115 makes for `AWS::Serverless::Function` with no Role and
-# `Policies: [DynamoDBCrudPolicy: {TableName: !Ref Table}]`, its intrinsics resolved as the engine resolves them.
+# The role aws-sam-translator makes for `AWS::Serverless::Function` with no Role and
+# `Policies: [DynamoDBCrudPolicy: {TableName: !Ref Table}]`, its intrinsics resolved as the engine resolves them
+# (test_every_role_sams_transform_makes_is_made_as_it_is_written checks it against the translator's output).
 SAM_ROLE: dict[str, Any] = {
     "AssumeRolePolicyDocument": TRUST,
     "ManagedPolicyArns": [BASIC],
@@ -141,6 +145,35 @@ async def test_sams_function_role_is_made_with_a_physical_name_its_policies_and_
 
     long = await stack.create("AWS::IAM::Role", "AVeryLongLogicalIdForTheFunctionsRole" * 2, SAM_ROLE, "s" * 100)
     assert len(long.ref) == 64
+
+
+async def test_every_role_sams_transform_makes_is_made_as_it_is_written(stack: Stack) -> None:
+    """aws-sam-translator's own output: a role for each function without one, policy templates inline."""
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Table": {"Type": "AWS::Serverless::SimpleTable"},
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+                "Handler": "app.handler", "Runtime": "python3.13", "CodeUri": "s3://overcast-artifacts/a.zip",
+                "Policies": [{"DynamoDBCrudPolicy": {"TableName": {"Ref": "Table"}}}],
+            }},
+            "Plain": {"Type": "AWS::Serverless::Function", "Properties": {
+                "Handler": "app.handler", "Runtime": "python3.13", "CodeUri": "s3://overcast-artifacts/a.zip",
+            }},
+        },
+    }  # fmt: skip
+    resources = transform(template, CTX.region, CTX.account_id)["Resources"]
+    resolved = scope(
+        pseudo={**PSEUDO, "AWS::AccountId": CTX.account_id}, resources=Created(refs={"Table": "app-Table-1ABC"})
+    )
+    roles = {lid: resolve(r["Properties"], resolved) for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert set(roles) == {"FnRole", "PlainRole"} and roles["FnRole"] == SAM_ROLE
+    for logical_id, props in roles.items():
+        made = await stack.create("AWS::IAM::Role", logical_id, props)
+        role = await stack.iam.roles.get(CTX, made.ref)
+        assert role.tags == {"lambda:createdBy": "SAM"} and await _attached(stack.iam, made.ref) == {BASIC}
+        documents = {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])}
+        assert await _inline(stack.iam, made.ref) == documents
 
 
 async def test_a_role_is_named_pathed_and_bounded_as_its_template_says(stack: Stack) -> None:
