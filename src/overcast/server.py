@@ -66,6 +66,7 @@ from overcast.templates.providers.base import Providers
 if TYPE_CHECKING:
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
+    from overcast.iam import Iam
     from overcast.workflows.engine import Engine as WorkflowEngine
     from overcast.workflows.engine.machines import Machines
 
@@ -149,6 +150,7 @@ class Overcast:
     websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
+    iam: Iam | None = None  # IAM's roles and policies (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
@@ -266,12 +268,17 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
 def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> None:
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigateway, apigatewayv2, lambda_, stepfunctions
+    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, stepfunctions
 
     async def machines() -> Machines:
         await system.parts["stepfunctions"].ready()
         assert system.workflows is not None
         return system.workflows.machines
+
+    async def roles() -> Iam:
+        await system.parts["iam"].ready()
+        assert system.iam is not None
+        return system.iam
 
     def operations(service: str) -> Callable[[], Awaitable[OperationTable]]:
         async def built() -> OperationTable:
@@ -284,6 +291,7 @@ def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> 
     stepfunctions.register(system.providers, machines)
     apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
+    iam.register(system.providers, roles)
 
 
 def _function_urls(system: Overcast) -> Callable[..., Any] | None:
@@ -325,7 +333,8 @@ async def _iam(system: Overcast, store: Store) -> None:
     from overcast import iam
     from overcast.api.services import iam as iam_api
 
-    system.tables["iam"] = iam_api.operations(await iam.build(store, system.clock))
+    system.iam = await iam.build(store, system.clock)
+    system.tables["iam"] = iam_api.operations(system.iam)
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
