@@ -139,16 +139,16 @@ class LocalSandboxes:
 
     def check_runtime(self, runtime: str, function_name: str) -> None:
         """Refuse, at CreateFunction, a runtime this host cannot run, naming the function and what is missing."""
+        if not runtime.startswith(("python3.", "nodejs", "provided")):
+            raise InvalidParameterValue(
+                f"Function {function_name}: Overcast cannot run the {runtime} runtime: it runs python3.x, nodejs "
+                "and provided runtimes, not Java, .NET or Ruby ones."
+            )
         try:
             if runtime.startswith("python3."):
                 resolve_python(runtime, self.settings.nearest_python)
             elif runtime.startswith("nodejs"):
                 resolve_node(self.settings.node_dir, runtime)
-            elif not runtime.startswith("provided"):
-                raise MissingInterpreter(
-                    f"Overcast cannot run the {runtime} runtime: it runs python3.x, nodejs and provided "
-                    "runtimes, not Java, .NET or Ruby ones"
-                )
         except (MissingInterpreter, MissingNode) as exc:
             raise InvalidParameterValue(f"Function {function_name}: {exc}.") from None
 
@@ -297,9 +297,11 @@ class LocalSandboxes:
     async def warm(self, runtimes: Sequence[str] = ()) -> None:
         """Start the zygotes (and their pools) for these runtimes now, not at the first cold start."""
         for runtime in runtimes or [_host_runtime()]:
-            interpreter = available_python(runtime)
-            if interpreter is not None:
-                await self._zygote(interpreter)
+            try:  # a runtime without its version warms the nearest one's, which its instances fork from
+                interpreter, _ = resolve_python(runtime, self.settings.nearest_python)
+            except MissingInterpreter:
+                continue
+            await self._zygote(interpreter)
 
     async def _zygote(self, interpreter: Path) -> Zygote:
         async with self._zygote_lock:

@@ -70,7 +70,7 @@ def resolve_python(runtime: str, nearest: bool) -> tuple[Path, str | None]:
         listed = ", ".join(f"python{v}" for v in sorted(have, key=_version_key)) or "none"
         raise MissingInterpreter(
             f"No python{wanted} interpreter on this host for runtime {runtime} (found: {listed}); "
-            "install it (README: Python runtimes), or turn nearest_python on to run the nearest available version"
+            "install it (README: Runtimes), or turn nearest_python on to run the nearest available version"
         )
     target = _version_key(wanted)
     best = min(have, key=lambda v: (abs(_version_key(v)[1] - target[1]), -_version_key(v)[1]))
