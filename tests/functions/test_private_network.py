@@ -242,7 +242,6 @@ async def test_a_python_function_reaches_only_its_own_network_and_overcast(
     assert invoke(lam, victim, {"n": 21}) == {"answer": 42, "api": "127.0.0.1:9001"}
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_a_nodejs_function_cannot_reach_the_hosts_ports(aws: ClientFactory, server: RunningServer) -> None:
     lam = aws("lambda")
     victim = _create(lam, "nodejs20.x", {"index.js": NODE_VICTIM})  # a Node.js instance, with its Runtime API

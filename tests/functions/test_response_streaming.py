@@ -85,7 +85,6 @@ def test_stream_errors_before_any_answer_are_the_apis(aws: ClientFactory) -> Non
     assert dry["StatusCode"] == 204
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_a_streaming_handlers_first_chunk_arrives_before_it_finishes(aws: ClientFactory) -> None:
     lam = aws("lambda")
     name = create(lam, "nodejs20.x", {"index.js": NODE}, prefix="stream", Description="wait")
@@ -117,7 +116,6 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream, cont
 )
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_a_response_stream_function_url_streams(aws: ClientFactory, server: RunningServer) -> None:
     lam = aws("lambda")
     name = create(lam, "nodejs20.x", {"index.js": NODE_URL}, prefix="stream", Description="wait")

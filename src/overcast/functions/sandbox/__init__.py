@@ -17,7 +17,6 @@ import itertools
 import logging
 import os
 import platform
-import shutil
 import sys
 import time
 import urllib.parse
@@ -34,9 +33,10 @@ from overcast.functions.runtime.python.logbudget import LogBudget
 from overcast.functions.sandbox import seccomp
 from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
-from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
+from overcast.functions.sandbox.interpreters import SUPPORTED, MissingInterpreter, available_python, resolve_python
 from overcast.functions.sandbox.mounts import RUNTIME_DIR, TASK_ROOT, mount_plan, real_prefix
 from overcast.functions.sandbox.network import RUNTIME_API_PORT, NetworkPlan
+from overcast.functions.sandbox.nodes import NODE_RUNTIMES, MissingNode, find_node, resolve_node
 from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
 from overcast.functions.sandbox.python import PythonInstance
 from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
@@ -137,19 +137,42 @@ class LocalSandboxes:
     def available_python(self, runtime: str) -> Path | None:
         return available_python(runtime)
 
-    def check_runtime(self, runtime: str) -> None:
-        """Refuse, at CreateFunction, a runtime this host cannot run, naming what is missing."""
-        if runtime.startswith("python3."):
-            try:
-                resolve_python(runtime, self.settings.nearest_python)
-            except MissingInterpreter as exc:
-                raise InvalidParameterValue(str(exc)) from None
-        elif runtime.startswith("nodejs") and shutil.which("node") is None:
-            raise InvalidParameterValue(f"Runtime {runtime} needs Node.js, and this Overcast host has no `node`.")
-        elif not runtime.startswith(("python3.", "nodejs", "provided")):
+    def check_runtime(self, runtime: str, function_name: str) -> None:
+        """Refuse, at CreateFunction, a runtime this host cannot run, naming the function and what is missing."""
+        if not runtime.startswith(("python3.", "nodejs", "provided")):
             raise InvalidParameterValue(
-                f"Overcast cannot run the {runtime} runtime yet: use a python3.x, nodejs or provided runtime."
+                f"Function {function_name}: Overcast cannot run the {runtime} runtime: it runs python3.x, nodejs "
+                "and provided runtimes, not Java, .NET or Ruby ones."
             )
+        try:
+            if runtime.startswith("python3."):
+                resolve_python(runtime, self.settings.nearest_python)
+            elif runtime.startswith("nodejs"):
+                resolve_node(self.settings.node_dir, runtime)
+        except (MissingInterpreter, MissingNode) as exc:
+            raise InvalidParameterValue(f"Function {function_name}: {exc}.") from None
+
+    def node(self, runtime: str) -> Path | None:
+        """The node binary of a nodejsX.x runtime's major (sandbox/nodes.py), or None when this host has none."""
+        found = find_node(self.settings.node_dir, runtime)
+        return found[0] if found is not None else None
+
+    def describe_runtimes(self) -> dict[str, str]:
+        """What runs each python3.x and nodejs runtime here, as `overcast status` shows it."""
+        described: dict[str, str] = {}
+        for version in SUPPORTED:
+            runtime = f"python{version}"
+            try:
+                interpreter, notice = resolve_python(runtime, self.settings.nearest_python)
+            except MissingInterpreter:
+                described[runtime] = "refused: no interpreter of that version (nearest_python is off)"
+                continue
+            ran = interpreter.name.removeprefix("python")
+            described[runtime] = f"{interpreter}" if notice is None else f"nearest: python{ran} ({interpreter})"
+        for runtime in NODE_RUNTIMES:
+            node = find_node(self.settings.node_dir, runtime)
+            described[runtime] = f"node {node[1]} ({node[0]})" if node is not None else "refused: no node of that major"
+        return described
 
     async def start(self, spec: InstanceSpec) -> Instance:
         if python_version(spec.runtime) is not None:
@@ -274,9 +297,11 @@ class LocalSandboxes:
     async def warm(self, runtimes: Sequence[str] = ()) -> None:
         """Start the zygotes (and their pools) for these runtimes now, not at the first cold start."""
         for runtime in runtimes or [_host_runtime()]:
-            interpreter = available_python(runtime)
-            if interpreter is not None:
-                await self._zygote(interpreter)
+            try:  # a runtime without its version warms the nearest one's, which its instances fork from
+                interpreter, _ = resolve_python(runtime, self.settings.nearest_python)
+            except MissingInterpreter:
+                continue
+            await self._zygote(interpreter)
 
     async def _zygote(self, interpreter: Path) -> Zygote:
         async with self._zygote_lock:

@@ -1,8 +1,10 @@
 """Interpreters: which host Python binary runs each python3.X runtime, resolved once.
 
 The interpreter Overcast runs on always counts; pyenv installations are found by scanning
-~/.pyenv/versions/*/bin (a pyenv shim would add ~100 ms to every start), then the usual system
-locations. Binaries are returned by absolute, resolved path.
+~/.pyenv/versions/*/bin (a pyenv shim would add ~100 ms to every start), uv's by scanning
+~/.local/share/uv/python/*/bin (`uv python install 3.14`), then the usual system locations
+(/usr/local/bin, /usr/bin: the distribution's packages). Binaries are returned by absolute, resolved path.
+A runtime whose version is missing runs on the nearest one by default (the `nearest_python` setting).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13")
+SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _SEARCH_DIRS = (Path("/usr/local/bin"), Path("/usr/bin"))
 
 
@@ -20,9 +22,10 @@ class MissingInterpreter(Exception):
     """No host interpreter for a python3.X runtime (and nearest_python is off)."""
 
 
-def _pyenv_roots() -> list[Path]:
+def _managed_roots() -> list[Path]:
+    """Where pyenv and uv keep the interpreters they install, one directory each."""
     homes = {Path.home(), Path("/root")}
-    return [home / ".pyenv" / "versions" for home in homes]
+    return [home / place for home in homes for place in (Path(".pyenv/versions"), Path(".local/share/uv/python"))]
 
 
 @functools.cache
@@ -32,7 +35,7 @@ def interpreters() -> dict[str, Path]:
     own = f"{sys.version_info.major}.{sys.version_info.minor}"
     found[own] = Path(os.path.realpath(sys.executable))
     candidates: list[Path] = []
-    for root in _pyenv_roots():
+    for root in _managed_roots():
         if root.is_dir():
             candidates.extend(sorted(root.glob("*/bin/python3.*"), reverse=True))
     for directory in _SEARCH_DIRS:
@@ -67,7 +70,7 @@ def resolve_python(runtime: str, nearest: bool) -> tuple[Path, str | None]:
         listed = ", ".join(f"python{v}" for v in sorted(have, key=_version_key)) or "none"
         raise MissingInterpreter(
             f"No python{wanted} interpreter on this host for runtime {runtime} (found: {listed}); "
-            "install it, or set nearest_python to run the nearest available version"
+            "install it (README: Runtimes), or turn nearest_python on to run the nearest available version"
         )
     target = _version_key(wanted)
     best = min(have, key=lambda v: (abs(_version_key(v)[1] - target[1]), -_version_key(v)[1]))

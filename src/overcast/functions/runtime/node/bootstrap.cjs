@@ -532,11 +532,6 @@ function fatalClient(error) {
 }
 
 async function main() {
-  const wanted = /^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '');
-  if (wanted && wanted[1] !== process.versions.node.split('.')[0]) {
-    // Said plainly, once, in the function's log: the host has one node, not AWS's per-runtime ones.
-    process.stdout.write(`Overcast: nodejs${wanted[1]}.x runs on this host's Node.js v${process.versions.node}\n`);
-  }
   patchConsole();
   process.on('uncaughtException', (error) => {
     logError('Uncaught Exception', error);
