@@ -64,6 +64,7 @@ from overcast.store.migrations import components
 if TYPE_CHECKING:
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
+    from overcast.templates.stacks import Stacks
 
 log = logging.getLogger("overcast")
 
@@ -144,6 +145,7 @@ class Overcast:
     gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests (built on first use)
     websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
+    stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
     status: dict[str, Any] = field(default_factory=dict)
@@ -240,6 +242,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
+    system.parts["cloudformation"] = Part("CloudFormation", lambda: _cloudformation(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
     return {
@@ -283,6 +286,23 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _cloudformation(system: Overcast, store: Store) -> None:
+    """Stacks over the resource providers of every service (each service adds its types to the registry here)."""
+    from overcast.api.services import cloudformation
+    from overcast.templates.change_sets import ChangeSets
+    from overcast.templates.providers.base import Providers
+    from overcast.templates.providers.logs import LogGroups
+    from overcast.templates.stacks import Stacks
+
+    assert system.logs is not None
+    providers = Providers()
+    providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
+    stacks = system.stacks = Stacks(store, system.clock, providers)
+    await stacks.start()
+    system.closers.append(stacks.close)
+    system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
