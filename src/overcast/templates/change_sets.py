@@ -1,7 +1,7 @@
 """Change sets: an update (or a stack's first creation) computed as a diff to review, then executed or dropped.
 
-CreateChangeSet checks the template at once (ValidationError before any change), records the change set
-CREATE_PENDING and computes its diff in the background; a CREATE change set for a stack that does not
+CreateChangeSet checks the template at once (ValidationError before any change) and computes its diff (the
+change set is CREATE_COMPLETE, or FAILED, when the call answers); a CREATE change set for a stack that does not
 exist records the stack in REVIEW_IN_PROGRESS, with no resources, until it is executed
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets-create.html).
 A change set with no changes FAILS with AWS's own reason, which `aws cloudformation deploy` reads.
@@ -69,13 +69,13 @@ class ChangeSets:
             capabilities=request.capabilities, description=description, changes=(), created=self.stacks.clock.now(),
             notification_arns=request.notification_arns or (),
         )  # fmt: skip
-        await tables.put_change_set(self.store, ctx.account_id, ctx.region, change_set)
-        self.stacks.run(stack.id, self._compute(ctx, change_set, stack, prepared, request))
-        return change_set
+        # The diff touches no resource and takes milliseconds: it is done before the answer, so a client's first
+        # DescribeChangeSet finds it complete (the AWS CLI's deploy waits 5 s between polls otherwise).
+        return await self._compute(ctx, change_set, stack, prepared, request)
 
     async def _compute(
         self, ctx: RequestContext, change_set: ChangeSet, stack: Stack, prepared: Plan, request: Request
-    ) -> None:
+    ) -> ChangeSet:
         rows = [] if change_set.kind == "CREATE" else await tables.resources_of(self.store, stack.id)
         changes = diff(prepared, rows)
         applied = self.stacks.applied(change_set.template_body, prepared, change_set.parameters, request)
@@ -93,6 +93,7 @@ class ChangeSets:
                 change_set, status=st.CS_CREATE_COMPLETE, execution_status=st.EXEC_AVAILABLE, changes=changes
             )
         await tables.put_change_set(self.store, ctx.account_id, ctx.region, done)
+        return done
 
     async def _find(self, ctx: RequestContext, stack_id: str, name: str) -> ChangeSet | None:
         row = await self.store.fetch_one(
