@@ -77,7 +77,7 @@ class ChangeSets:
         self, ctx: RequestContext, change_set: ChangeSet, stack: Stack, prepared: Plan, request: Request
     ) -> ChangeSet:
         rows = [] if change_set.kind == "CREATE" else await tables.resources_of(self.store, stack.id)
-        changes = diff(prepared, rows)
+        changes = diff(prepared, rows, stack.processed)
         applied = self.stacks.applied(change_set.template_body, prepared, change_set.parameters, request)
         same = (
             change_set.kind == "UPDATE"

@@ -45,8 +45,10 @@ def _property(value: Any, plan: Plan, made: Mapping[str, Made]) -> Any:
         return _Unknown("{{dynamic}}")
 
 
-def diff(plan: Plan, rows: Sequence[StackResource]) -> tuple[Change, ...]:
-    """The changes `plan` makes to a stack holding `rows` (nothing for a new stack but Adds)."""
+def diff(plan: Plan, rows: Sequence[StackResource], before: Mapping[str, Any] | None = None) -> tuple[Change, ...]:
+    """The changes `plan` makes to a stack holding `rows` and made from the template `before` (for a new stack,
+    nothing but Adds)."""
+    declared_before = (before or {}).get("Resources") or {}
     current = {row.logical_id: row for row in rows if row.physical_id is not None}
     made = {lid: Made(row.physical_id or "", dict(row.attributes)) for lid, row in current.items()}
     for lid in plan.active:
@@ -71,10 +73,14 @@ def diff(plan: Plan, rows: Sequence[StackResource]) -> tuple[Change, ...]:
                     recreation = "Conditional" if key in create_only else "Never"
                     for name in references:
                         details.append(Detail(key, recreation, "Dynamic", "ResourceReference", f"{name}.Ref"))
-                elif (row.properties.get(key, NO_VALUE) if key in row.properties else NO_VALUE) != new:
-                    details.append(
-                        Detail(key, "Always" if key in create_only else "Never", "Static", "DirectModification")
-                    )
+                elif row.properties.get(key, NO_VALUE) != new:
+                    recreation = "Always" if key in create_only else "Never"
+                    old = (declared_before.get(lid) or {}).get("Properties") or {}
+                    parameters = sorted(set(graph.names(declared.get(key))) & set(plan.parameters))
+                    if key in old and old[key] == declared.get(key) and parameters:  # the same text, a new value
+                        details += [Detail(key, recreation, "Static", "ParameterReference", p) for p in parameters]
+                    else:
+                        details.append(Detail(key, recreation, "Static", "DirectModification"))
             if kind != row.type:
                 details.append(Detail("Type", "Always", "Static", "DirectModification"))
             if not details:

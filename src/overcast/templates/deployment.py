@@ -84,6 +84,13 @@ def _policy(resource: Mapping[str, Any], name: str) -> str:
     return str(resource.get(name) or "Delete")
 
 
+def _retained(policy: str, made_now: bool) -> bool:
+    """Retain keeps a resource, even one a rolled-back operation made; RetainExceptOnCreate keeps it unless the
+    operation rolled back made it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+    aws-attribute-deletionpolicy.html)."""
+    return policy == "Retain" or (policy == "RetainExceptOnCreate" and not made_now)
+
+
 class Deployer:
     def __init__(self, journal: Journal, providers: Providers) -> None:
         self.journal = journal
@@ -161,7 +168,7 @@ class Deployer:
         stack = await self.journal.stack(stack, st.ROLLBACK_IN_PROGRESS, reason + "Rollback requested by user.")
         rows = {row.logical_id: row for row in await tables.resources_of(self.journal.store, stack.id)}
         try:
-            await self._remove(stack, plan.template, [rows[lid] for lid in rows], "DeletionPolicy")
+            await self._remove(stack, plan.template, list(rows.values()), "DeletionPolicy", made_now=True)
         except Failed as second:
             return await self.journal.stack(stack, st.ROLLBACK_FAILED, f"{second.logical_id}: {second.reason}")
         return await self.journal.stack(stack, st.ROLLBACK_COMPLETE)
@@ -169,9 +176,16 @@ class Deployer:
     # --- delete -----------------------------------------------------------------------------------------
 
     async def _remove(
-        self, stack: Stack, template: Mapping[str, Any], rows: list[StackResource], policy: str, forget: bool = False
+        self,
+        stack: Stack,
+        template: Mapping[str, Any],
+        rows: list[StackResource],
+        policy: str,
+        forget: bool = False,
+        made_now: bool = False,
     ) -> None:
-        """Delete `rows` in the reverse of the template's waves (policy: DeletionPolicy or UpdateReplacePolicy)."""
+        """Delete `rows` in the reverse of the template's waves (policy: DeletionPolicy or UpdateReplacePolicy;
+        `made_now`: rolling back the operation that made them)."""
         resources = template.get("Resources") or {}
         by_id = {row.logical_id: row for row in rows}
         needs = graph.dependencies(template) if resources else {}
@@ -183,7 +197,7 @@ class Deployer:
             declared = resources.get(lid) or {}
             if row.physical_id is None or row.status == st.DELETE_COMPLETE:
                 await self.journal.resource(stack, row, st.DELETE_COMPLETE)
-            elif _policy(declared, policy) == "Retain":
+            elif _retained(_policy(declared, policy), made_now):
                 await self.journal.resource(stack, row, st.DELETE_SKIPPED)
             else:
                 row = await self.journal.resource(stack, row, st.DELETE_IN_PROGRESS)
@@ -379,7 +393,7 @@ class Deployer:
             now[lid] for lid in replaced if lid in now and now[lid].physical_id != replaced[lid].physical_id
         ]
         try:
-            await self._remove(stack, plan.template, made_new, "DeletionPolicy", forget=True)
+            await self._remove(stack, plan.template, made_new, "DeletionPolicy", forget=True, made_now=True)
             await self._remove(stack, {"Resources": {}}, new_of_replaced, "DeletionPolicy")
         except Failed:
             pass

@@ -171,6 +171,8 @@ def test_a_failure_midway_rolls_the_new_stack_back_and_leaves_nothing(cf: Any, l
         {
             "First": group(LogGroupName=f"{name}-first"),
             "Second": group(LogGroupName={"Fn::Sub": "${First}-second"}),
+            # Kept by a deletion, but not by the rollback of the operation that made it.
+            "Fleeting": {**group(LogGroupName=f"{name}-fleeting"), "DeletionPolicy": "RetainExceptOnCreate"},
             "Collides": {**group(LogGroupName=f"{name}-taken"), "DependsOn": "Second"},
         }
     )

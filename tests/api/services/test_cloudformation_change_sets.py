@@ -88,6 +88,8 @@ def test_an_update_change_set_shows_the_diff_and_an_empty_one_fails_as_aws(cf: A
     assert changes["Tuned"]["Details"][0]["Target"] == {
         "Attribute": "Properties", "Name": "RetentionInDays", "RequiresRecreation": "Never",
     }  # fmt: skip
+    tuned = changes["Tuned"]["Details"][0]  # the same text in both templates: the parameter's value changed
+    assert (tuned["ChangeSource"], tuned["CausingEntity"]) == ("ParameterReference", "Days")
     assert (changes["Renamed"]["Replacement"], changes["Renamed"]["Scope"]) == ("True", ["Properties"])
     assert changes["Renamed"]["Details"][0]["Target"]["RequiresRecreation"] == "Always"
     follows = changes["Follows"]  # references a replaced resource: may be replaced in turn
