@@ -75,7 +75,11 @@ def check_shape(template: dict[str, Any]) -> None:
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise format_error("At least one Resources member must be defined.")
+    declared = template.get("Transform") or []
+    loops = "AWS::LanguageExtensions" in ([declared] if isinstance(declared, str) else declared)
     for name, resource in resources.items():
+        if loops and name.startswith("Fn::ForEach::"):
+            continue  # expanded once parameters are known (loops.py)
         if not LOGICAL_ID.fullmatch(name):
             raise format_error(f"Resource name {name} is non alphanumeric.")
         if not isinstance(resource, dict):

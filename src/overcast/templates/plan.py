@@ -16,7 +16,7 @@ from typing import Any
 
 from overcast.arn import partition_of
 from overcast.context import RequestContext
-from overcast.templates import conditions, document, graph
+from overcast.templates import conditions, document, graph, loops
 from overcast.templates.errors import TemplateValidationError, format_error
 from overcast.templates.intrinsics import NO_VALUE, Scope, resolve
 from overcast.templates.parameters import Parameter, resolve_parameters
@@ -134,12 +134,6 @@ def prepare(
     capabilities: tuple[str, ...] = (),
 ) -> Plan:
     """Everything checked that CloudFormation checks before any change (ValidationError otherwise)."""
-    resources: dict[str, Any] = template["Resources"]
-    missing = [rid for rid, r in resources.items() if providers.get(r["Type"]) is None and r["Type"] not in NETWORKING]
-    if missing:
-        kinds = ", ".join(dict.fromkeys(resources[rid]["Type"] for rid in missing))
-        named = ", ".join(f"{resources[rid]['Type']} ({rid})" for rid in missing)
-        raise format_error(f"Unrecognized resource types: [{kinds}] - {named}")
     parameters = resolve_parameters(template, given)
     imported: list[str] = []
 
@@ -155,6 +149,15 @@ def prepare(
         exports=export,
         language_extensions=LANGUAGE_EXTENSIONS in transforms_of(template),
     )
+    if scope.language_extensions:
+        template = loops.expand(template, scope)
+        document.check_shape(template)
+    resources: dict[str, Any] = template["Resources"]
+    missing = [rid for rid, r in resources.items() if providers.get(r["Type"]) is None and r["Type"] not in NETWORKING]
+    if missing:
+        kinds = ", ".join(dict.fromkeys(resources[rid]["Type"] for rid in missing))
+        named = ", ".join(f"{resources[rid]['Type']} ({rid})" for rid in missing)
+        raise format_error(f"Unrecognized resource types: [{kinds}] - {named}")
     truths = conditions.evaluate(template.get("Conditions") or {}, scope)
     for rid, resource in resources.items():
         name = resource.get("Condition")

@@ -387,3 +387,40 @@ def test_template_summary_and_validation(cf: Any) -> None:
         cf.validate_template(TemplateBody="{not json")
     with pytest.raises(ClientError, match="Circular dependency"):
         cf.validate_template(TemplateBody=body({"A": group(LogGroupName={"Ref": "A"})}))
+
+
+def test_language_extensions_expand_loops_and_need_auto_expand(cf: Any, logs: Any) -> None:
+    name = unique()
+    template = json.dumps(
+        {
+            "Transform": "AWS::LanguageExtensions",
+            "Parameters": {"Teams": {"Type": "CommaDelimitedList", "Default": "red,blue-green"}},
+            "Resources": {
+                "Fn::ForEach::Teams": [
+                    "Team",
+                    {"Ref": "Teams"},
+                    {"Logs&{Team}": group(LogGroupName={"Fn::Sub": "${AWS::StackName}-${Team}"})},
+                ]
+            },
+            "Outputs": {
+                "Count": {"Value": {"Fn::Length": {"Ref": "Teams"}}},
+                "Json": {"Value": {"Fn::ToJsonString": {"Teams": {"Ref": "Teams"}}}},
+            },
+        }
+    )
+    with pytest.raises(ClientError, match=r"Requires capabilities : \[CAPABILITY_AUTO_EXPAND\]"):
+        cf.create_stack(StackName=name, TemplateBody=template)
+    cf.create_stack(StackName=name, TemplateBody=template, Capabilities=["CAPABILITY_AUTO_EXPAND"])
+    stack = wait(cf, name, "stack_create_complete")
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == {
+        "Count": "2", "Json": '{"Teams":["red","blue-green"]}',
+    }  # fmt: skip
+    assert groups(logs, name) == {f"{name}-red": None, f"{name}-blue-green": None}
+    listed = cf.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    assert sorted(r["LogicalResourceId"] for r in listed) == ["Logsbluegreen", "Logsred"]
+    processed = cf.get_template(StackName=name, TemplateStage="Processed")["TemplateBody"]
+    assert sorted(processed["Resources"]) == ["Logsbluegreen", "Logsred"]
+    cf.delete_stack(StackName=name)
+    wait(cf, name, "stack_delete_complete")
+    assert groups(logs, name) == {}
