@@ -133,12 +133,19 @@ class Deployer:
         except Failed:
             raise
         except Exception as error:
-            reason = _reason(error)
-            await self.journal.resource(stack, row, st.CREATE_FAILED, reason)
-            raise Failed(logical_id, reason) from None
-        made[logical_id] = result
+            raise await self._failed(stack, row, st.CREATE_FAILED, error) from None
+        await self._done(stack, row, made, result, st.CREATE_COMPLETE)
+
+    async def _failed(self, stack: Stack, row: StackResource, status: str, error: Exception) -> Failed:
+        """The resource recorded in its failed status, with the provider's reason; the failure to raise."""
+        reason = _reason(error)
+        await self.journal.resource(stack, row, status, reason)
+        return Failed(row.logical_id, reason)
+
+    async def _done(self, stack: Stack, row: StackResource, made: dict[str, Made], result: Made, status: str) -> None:
+        made[row.logical_id] = result
         row = dataclasses.replace(row, physical_id=result.ref, attributes=dict(result.attributes))
-        await self.journal.resource(stack, row, st.CREATE_COMPLETE)
+        await self.journal.resource(stack, row, status)
 
     async def create(self, stack: Stack, plan: Plan) -> Stack:
         """Make a stack already recorded CREATE_IN_PROGRESS."""
@@ -205,9 +212,7 @@ class Deployer:
                     request = self._request(stack, lid, row.type, row.properties)
                     await self._provider(row.type).delete(request, _made(row))
                 except Exception as error:
-                    reason = _reason(error)
-                    await self.journal.resource(stack, row, st.DELETE_FAILED, reason)
-                    raise Failed(lid, reason) from None
+                    raise await self._failed(stack, row, st.DELETE_FAILED, error) from None
                 await self.journal.resource(stack, row, st.DELETE_COMPLETE)
             if forget:
                 await self.journal.forget(stack.id, lid)
@@ -350,12 +355,8 @@ class Deployer:
                 result = await self._provider(kind).update(request, _made(old), old.properties)
                 modified[lid] = old.properties
         except Exception as error:
-            reason = _reason(error)
-            await self.journal.resource(stack, row, st.UPDATE_FAILED, reason)
-            raise Failed(lid, reason) from None
-        made[lid] = result
-        row = dataclasses.replace(row, physical_id=result.ref, attributes=dict(result.attributes))
-        await self.journal.resource(stack, row, st.UPDATE_COMPLETE)
+            raise await self._failed(stack, row, st.UPDATE_FAILED, error) from None
+        await self._done(stack, row, made, result, st.UPDATE_COMPLETE)
 
     async def _roll_back_update(
         self,

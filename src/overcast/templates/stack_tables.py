@@ -6,9 +6,10 @@ milliseconds; mappings and lists are JSON text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from overcast.store import Queries, Row
 from overcast.templates.records import (
@@ -21,6 +22,8 @@ from overcast.templates.records import (
     StackEvent,
     StackResource,
 )
+
+R = TypeVar("R")
 
 STEPS: list[str] = [
     "CREATE TABLE cfn_stacks (id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
@@ -80,28 +83,28 @@ def stack_row(s: Stack) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def _record(kind: type[R], row: Row, **read: Callable[[Any], Any]) -> R:
+    """A record from a row whose columns are named as its fields; `read` converts the columns that need it."""
+    return kind(**{f.name: read.get(f.name, _same)(row[f.name]) for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _seconds(ms: Any) -> float:
+    return int(ms) / 1000
+
+
 def stack_from(row: Row) -> Stack:
-    return Stack(
-        id=row["id"],
-        name=row["name"],
-        account=row["account"],
-        region=row["region"],
-        status=row["status"],
-        status_reason=row["status_reason"],
-        template_body=row["template_body"],
-        processed=json.loads(row["processed"]),
-        parameters=json.loads(row["parameters"]),
-        no_echo=frozenset(json.loads(row["no_echo"])),
-        outputs=tuple(Output(*item) for item in json.loads(row["outputs"])),
-        tags=json.loads(row["tags"]),
-        capabilities=tuple(json.loads(row["capabilities"])),
-        notification_arns=tuple(json.loads(row["notification_arns"])),
-        description=row["description"],
-        disable_rollback=bool(row["disable_rollback"]),
-        created=_s(row["created"]) or 0.0,
-        updated=_s(row["updated"]),
-        deleted=_s(row["deleted"]),
-    )
+    return _record(
+        Stack, row, processed=json.loads, parameters=json.loads, tags=json.loads, created=_seconds,
+        no_echo=lambda text: frozenset(json.loads(text)),
+        outputs=lambda text: tuple(Output(*item) for item in json.loads(text)),
+        capabilities=lambda text: tuple(json.loads(text)),
+        notification_arns=lambda text: tuple(json.loads(text)),
+        disable_rollback=bool, updated=_s, deleted=_s,
+    )  # fmt: skip
 
 
 async def put_stack(q: Queries, s: Stack) -> None:
@@ -119,17 +122,7 @@ RESOURCE_COLUMNS = "stack_id, logical_id, type, physical_id, attributes, status,
 
 
 def resource_from(row: Row) -> StackResource:
-    return StackResource(
-        stack_id=row["stack_id"],
-        logical_id=row["logical_id"],
-        type=row["type"],
-        physical_id=row["physical_id"],
-        attributes=json.loads(row["attributes"]),
-        status=row["status"],
-        status_reason=row["status_reason"],
-        properties=json.loads(row["properties"]),
-        updated=_s(row["updated"]) or 0.0,
-    )
+    return _record(StackResource, row, attributes=json.loads, properties=json.loads, updated=_seconds)
 
 
 async def put_resource(q: Queries, r: StackResource) -> None:
@@ -212,24 +205,12 @@ async def put_change_set(q: Queries, account: str, region: str, c: ChangeSet) ->
 
 
 def change_set_from(row: Row) -> ChangeSet:
-    return ChangeSet(
-        id=row["id"],
-        name=row["name"],
-        stack_id=row["stack_id"],
-        stack_name=row["stack_name"],
-        kind=row["kind"],
-        status=row["status"],
-        status_reason=row["status_reason"],
-        execution_status=row["execution_status"],
-        template_body=row["template_body"],
-        parameters=json.loads(row["parameters"]),
-        tags=json.loads(row["tags"]),
-        capabilities=tuple(json.loads(row["capabilities"])),
-        description=row["description"],
-        changes=tuple(_change_from(item) for item in json.loads(row["changes"])),
-        created=_s(row["created"]) or 0.0,
-        notification_arns=tuple(json.loads(row["notification_arns"])),
-    )
+    return _record(
+        ChangeSet, row, parameters=json.loads, tags=json.loads, created=_seconds,
+        capabilities=lambda text: tuple(json.loads(text)),
+        changes=lambda text: tuple(_change_from(item) for item in json.loads(text)),
+        notification_arns=lambda text: tuple(json.loads(text)),
+    )  # fmt: skip
 
 
 # --- exports and imports --------------------------------------------------------------------------------

@@ -10,23 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from tests.conftest import ClientFactory
-
 FAST = {"Delay": 0.05, "MaxAttempts": 400}  # the waiters' polls: operations here take milliseconds
 
 
 def unique(prefix: str = "s") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def cf(aws: ClientFactory) -> Any:
-    return aws("cloudformation")
-
-
-@pytest.fixture(scope="module")
-def logs(aws: ClientFactory) -> Any:
-    return aws("logs")
 
 
 def body(resources: dict[str, Any], **sections: Any) -> str:

@@ -14,17 +14,7 @@ import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from tests.api.services.test_cloudformation import FAST, body, group, groups, unique, wait
-from tests.conftest import ClientFactory, RunningServer
-
-
-@pytest.fixture(scope="module")
-def cf(aws: ClientFactory) -> Any:
-    return aws("cloudformation")
-
-
-@pytest.fixture(scope="module")
-def logs(aws: ClientFactory) -> Any:
-    return aws("logs")
+from tests.conftest import RunningServer
 
 
 def ready(cf: Any, change_set: str) -> dict[str, Any]:
