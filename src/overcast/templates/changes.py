@@ -15,8 +15,8 @@ from typing import Any
 
 from overcast.errors import AwsError
 from overcast.templates import graph, schemas
-from overcast.templates.deployment import Live
 from overcast.templates.intrinsics import NO_VALUE, resolve
+from overcast.templates.live import Live
 from overcast.templates.plan import Plan
 from overcast.templates.providers.base import Made
 from overcast.templates.records import Change, Detail, StackResource

@@ -23,12 +23,12 @@ from overcast.store import Conflict
 from overcast.templates import graph, schemas
 from overcast.templates import records as st
 from overcast.templates import stack_tables as tables
-from overcast.templates.errors import template_error
 from overcast.templates.intrinsics import NO_VALUE, resolve
 from overcast.templates.journal import Journal
+from overcast.templates.live import Live
 from overcast.templates.plan import NETWORKING, Plan
 from overcast.templates.providers.base import Made, Provider, Providers, ResourceRequest
-from overcast.templates.providers.networking import Attributes, Placeholders
+from overcast.templates.providers.networking import Placeholders
 from overcast.templates.records import Output, Stack, StackResource
 
 log = logging.getLogger("overcast")
@@ -41,28 +41,6 @@ class Failed(Exception):
     def __init__(self, logical_id: str, reason: str) -> None:
         super().__init__(reason)
         self.logical_id, self.reason = logical_id, reason
-
-
-class Live:
-    """The scope's view of the stack's resources as they are made: their Ref and Fn::GetAtt values."""
-
-    def __init__(self, made: Mapping[str, Made], networking: Iterable[str]) -> None:
-        self.made = made
-        self.networking = set(networking)
-
-    def ref(self, logical_id: str) -> Any:
-        if logical_id not in self.made:
-            raise template_error(f"Unresolved resource dependency {logical_id}")  # (a guess at the text)
-        return self.made[logical_id].ref
-
-    def get_att(self, logical_id: str, attribute: str) -> Any:
-        self.ref(logical_id)
-        attributes = self.made[logical_id].attributes
-        if attribute in attributes:
-            return attributes[attribute]
-        if logical_id in self.networking:
-            return Attributes(self.made[logical_id].ref)[attribute]
-        raise template_error(f"resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt")
 
 
 def _made(row: StackResource) -> Made:

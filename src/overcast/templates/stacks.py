@@ -143,6 +143,17 @@ class Stacks:
                 return stack, row
         raise TemplateValidationError(f"Resource {logical_id} does not exist for stack {stack.name}")
 
+    async def holding(self, ctx: RequestContext, physical_id: str) -> Stack:
+        """The live stack one of whose resources has this physical id (DescribeStackResources' PhysicalResourceId)."""
+        row = await self.store.fetch_one(
+            "SELECT r.stack_id FROM cfn_resources r JOIN cfn_stacks s ON s.id = r.stack_id "
+            "WHERE r.physical_id = ? AND s.account = ? AND s.region = ? AND s.deleted IS NULL",
+            physical_id, ctx.account_id, ctx.region,
+        )  # fmt: skip
+        if row is None:
+            raise TemplateValidationError(f"Stack for {physical_id} does not exist")
+        return await self.stack(ctx, str(row["stack_id"]))
+
     async def exports(self, ctx: RequestContext) -> list[Export]:
         return await tables.exports_of(self.store, ctx.account_id, ctx.region)
 

@@ -614,7 +614,11 @@ CLOUDFORMATION: dict[str, tuple[Case, ...]] = {
     "DescribeStacks": (_stack(STACK), _stack(STACK_ID, arn=True)),
     "DescribeStackEvents": (_stack(STACK), _stack(STACK_ID, arn=True)),
     "DescribeStackResource": (_stack(lambda r: {**STACK(r), "LogicalResourceId": "G"}),),
-    "DescribeStackResources": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "DescribeStackResources": (
+        _stack(STACK),
+        _stack(STACK_ID, arn=True),
+        _stack(lambda r: {"PhysicalResourceId": r["stack_group"]}),
+    ),
     "ListStackResources": (_stack(STACK), _stack(STACK_ID, arn=True)),
     "GetTemplate": (_stack(STACK), _stack(STACK_ID, arn=True), Case(CHANGE_SET, NO_CHANGE_SET, NO_CHANGE_SET)),
     "GetTemplateSummary": (_stack(STACK), _stack(STACK_ID, arn=True)),

@@ -166,6 +166,8 @@ def _stack(cf: Any, r: Resources, tag: str) -> None:
     }
     r["stack_id"] = cf.create_stack(StackName=name, TemplateBody=json.dumps(template))["StackId"]
     cf.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 0.05})
+    made_group = cf.describe_stack_resource(StackName=name, LogicalResourceId="G")["StackResourceDetail"]
+    r["stack_group"] = made_group["PhysicalResourceId"]
     template["Resources"]["G"]["Properties"]["RetentionInDays"] = 14
     made = cf.create_change_set(StackName=name, ChangeSetName="change", TemplateBody=json.dumps(template))
     r["change_set_arn"] = made["Id"]

@@ -99,6 +99,8 @@ def test_a_log_group_stack_is_created_described_exported_and_deleted(cf: Any, lo
     assert sorted(r["LogicalResourceId"] for r in listed) == ["Logs", "Other"]
     described = cf.describe_stack_resources(StackName=name, LogicalResourceId="Other")["StackResources"]
     assert [r["PhysicalResourceId"] for r in described] == [outputs["Other"]["OutputValue"]]
+    by_physical = cf.describe_stack_resources(PhysicalResourceId=f"{name}-logs")["StackResources"]
+    assert {r["StackId"] for r in by_physical} == {stack_id} and len(by_physical) == 2
     assert dict(cf.get_template(StackName=name)["TemplateBody"]) == json.loads(template)
 
     cf.delete_stack(StackName=stack_id)

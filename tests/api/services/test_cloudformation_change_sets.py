@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -111,18 +113,24 @@ def test_an_update_change_set_shows_the_diff_and_an_empty_one_fails_as_aws(cf: A
 
 
 # The real AWS CLI, with its waiters' sleeps (5 s between change set polls, 30 s between stack polls) cut to
-# 50 ms: the polls, their order and everything the CLI decides from the answers are its own.
+# 50 ms: the polls, their order and everything the CLI decides from the answers are its own. Its clock is set
+# ahead by a different number of seconds in each run, since `deploy` names its change set after the current
+# second and two deploys in the same second would name the same one (which AWS, too, refuses).
 QUICK_CLI = (
-    "import sys, time; sleep = time.sleep; time.sleep = lambda seconds: sleep(min(seconds, 0.05)); "
+    "import os, sys, time; sleep, now = time.sleep, time.time; ahead = float(os.environ['CLI_CLOCK_AHEAD']); "
+    "time.sleep = lambda seconds: sleep(min(seconds, 0.05)); time.time = lambda: now() + ahead; "
     "from awscli.clidriver import main; sys.exit(main())"
 )
 
 
 @pytest.fixture
 def cli(server: RunningServer) -> Callable[..., subprocess.CompletedProcess[str]]:
+    runs = itertools.count()
+
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-c", QUICK_CLI, "--endpoint-url", server.url, "--output", "json", *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+        env = {**os.environ, "CLI_CLOCK_AHEAD": str(3600 * next(runs))}
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
 
     return run
 

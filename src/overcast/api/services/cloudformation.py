@@ -135,10 +135,12 @@ async def describe_stack_resource(s: Services, ctx: RequestContext, p: Params) -
 
 
 async def describe_stack_resources(s: Services, ctx: RequestContext, p: Params) -> Output:
-    if not p.get("StackName"):
-        # Finding a stack by one of its resources' physical ids (PhysicalResourceId) is not kept by Overcast.
-        raise TemplateValidationError("StackName must be specified")  # (a guess at the text)
-    stack, rows = await s.stacks.resources(ctx, p["StackName"])
+    name = p.get("StackName")
+    if not name and not p.get("PhysicalResourceId"):
+        raise TemplateValidationError("Either StackName or PhysicalResourceId must be specified")  # (a guess)
+    if not name:
+        name = (await s.stacks.holding(ctx, p["PhysicalResourceId"])).id
+    stack, rows = await s.stacks.resources(ctx, name)
     logical = p.get("LogicalResourceId")
     return {
         "StackResources": [
