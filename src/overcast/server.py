@@ -300,7 +300,7 @@ async def _cloudformation(system: Overcast, store: Store) -> None:
     providers = Providers()
     providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
     stacks = system.stacks = Stacks(store, system.clock, providers)
-    await stacks.start()
+    await stacks.start(sole_owner=store.engine == "sqlite")  # one server owns a SQLite data dir
     system.closers.append(stacks.close)
     system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
 

@@ -142,3 +142,24 @@ async def test_a_replacement_makes_the_new_updates_dependents_then_deletes_the_o
     assert {r.logical_id: r.physical_id for r in rows} == {"Base": "two", "User": "one-user", "Same": "s"}
     assert {r.logical_id: dict(r.properties) for r in rows}["User"] == {"Name": "two-user"}
     assert (await change_sets.get(CTX, changed.id, None)).execution_status == st.EXEC_COMPLETE
+
+
+async def test_a_stack_left_in_progress_by_a_stopped_server_is_marked_failed(any_store: Store) -> None:
+    things = Things(width=99)  # holds every create: the operation is still running when the service stops
+    providers = Providers()
+    providers.add("Test::Thing", things)
+    stacks = Stacks(any_store, SystemClock(), providers)
+    await stacks.start(sole_owner=True)
+    await stacks.create_stack(CTX, "stopped", Request(template_body=json.dumps({"Resources": {"A": thing(Name="a")}})))
+    while not things.calls:
+        await asyncio.sleep(0)  # the create has reached the provider
+    await stacks.close()
+    assert (await stacks.stack(CTX, "stopped")).status == st.CREATE_IN_PROGRESS
+
+    again = Stacks(any_store, SystemClock(), providers)
+    await again.start(sole_owner=True)
+    stack = await again.stack(CTX, "stopped")
+    assert stack.status == st.CREATE_FAILED and "Overcast stopped during CREATE_IN_PROGRESS" in str(stack.status_reason)
+    await again.delete_stack(CTX, "stopped")
+    await again.settled()
+    assert (await again.stack(CTX, stack.id)).status == st.DELETE_COMPLETE

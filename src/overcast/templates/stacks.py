@@ -67,8 +67,22 @@ class Stacks:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    async def start(self) -> None:
+    async def start(self, *, sole_owner: bool = False) -> None:
+        """`sole_owner`: this process alone runs stack operations on the store (SQLite: one server owns a data
+        dir), so a stack still in progress was left by a process that stopped: it is marked failed, to be
+        deleted, rather than left in progress for ever."""
         await self.store.migrate("stacks", tables.STEPS)
+        if not sole_owner:
+            return
+        rows = await self.store.fetch_all(
+            f"SELECT {tables.STACK_COLUMNS} FROM cfn_stacks WHERE deleted IS NULL AND status IN "
+            f"({', '.join('?' * len(st.STOPPED))})",
+            *st.STOPPED,
+        )
+        for row in rows:
+            stack = tables.stack_from(row)
+            reason = f"Overcast stopped during {stack.status}: the operation did not finish; delete the stack"
+            await self.journal.stack(stack, st.STOPPED[stack.status], reason)
 
     async def close(self) -> None:
         for task in list(self._tasks):
