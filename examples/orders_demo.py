@@ -35,7 +35,7 @@ def deploy(lam: Any, sfn: Any) -> str:
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
         arns[name] = created["FunctionArn"]
     definition = (HERE / "order.asl.json").read_text()
-    definition = definition.replace("{{price_item_arn}}", arns["price-item"]).replace("{{charge_arn}}", arns["charge"])
+    definition = definition.replace("${PriceItemArn}", arns["price-item"]).replace("${ChargeArn}", arns["charge"])
     return str(sfn.create_state_machine(name="orders", definition=definition, roleArn=ROLE)["stateMachineArn"])
 
 

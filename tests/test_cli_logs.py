@@ -17,7 +17,7 @@ import click
 import pytest
 
 from overcast.billing.metering import InvocationRecord, Meter
-from overcast.cli import LogTail, log_line, parse_since
+from overcast.cli.views import LogTail, log_line, parse_since
 from overcast.clock import SystemClock
 from overcast.store import open_store
 from tests.conftest import ClientFactory, RunningServer, start_server

@@ -3,18 +3,22 @@
 - `code/<sha256>`: a function's deployment package, where GetFunction's Code.Location points;
 - `usage/...`: invocation totals per function (`overcast usage`);
 - `metrics/...`: the API Gateway metrics the data plane keeps, until a CloudWatch API serves them;
-- `apis`: every API stage and its two URLs (`overcast apis`).
+- `apis`: every API stage and its two URLs (`overcast apis`);
+- `artifacts/<sha256>`: the packages `overcast deploy` uploads (PUT, the one own path that takes a body)
+  and asks for first (HEAD), stored content-addressed (overcast.artifacts).
 Errors are JSON too (`{"error": ...}`), as the edge's own 404 and 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from overcast.api.edge import InternalRoute
+from overcast.api.edge import InternalRoute, InternalUpload
 from overcast.api.protocols.http import HttpResponse
+from overcast.artifacts import ARTIFACT_BUCKET, ArtifactRefused, Artifacts
 
 if TYPE_CHECKING:
     from overcast.server import Overcast
@@ -80,7 +84,34 @@ def routes(system: Overcast) -> dict[str, InternalRoute]:
         found = await endpoints(system.store, system.url) if system.store is not None else []
         return _answer(200, {"endpoints": [e.as_dict() for e in found]})
 
-    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis}
+    async def artifact(sha256_hex: str) -> HttpResponse:
+        # GET/HEAD: 200 with where the package is when it is stored (a deploy then skips its upload), else 404.
+        store = _artifacts(system)
+        if store is None or not store.has(sha256_hex):
+            return _answer(404, {"error": f"no artifact with sha256 {sha256_hex}"})
+        return _answer(200, {"bucket": ARTIFACT_BUCKET, "key": store.key_of(sha256_hex)})
+
+    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis, "artifacts": artifact}
+
+
+def uploads(system: Overcast) -> dict[str, InternalUpload]:
+    """The own paths that take a PUT: `artifacts/<sha256>`, a deployment package `overcast deploy` built."""
+
+    async def artifact(sha256_hex: str, body: bytes) -> HttpResponse:
+        store = _artifacts(system)
+        if store is None:
+            return _answer(503, {"error": "this Overcast has no Lambda, so it keeps no artifacts"})
+        try:
+            key = await asyncio.to_thread(store.put, sha256_hex, body)  # hashed and fsynced off the event loop
+        except ArtifactRefused as exc:
+            return _answer(400, {"error": str(exc)})
+        return _answer(200, {"bucket": ARTIFACT_BUCKET, "key": key})
+
+    return {"artifacts": artifact}
+
+
+def _artifacts(system: Overcast) -> Artifacts | None:
+    return system.registry.artifacts if system.registry is not None else None
 
 
 def _answer(status: int, document: dict[str, Any]) -> HttpResponse:

@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.api.socket_protocol import SocketProtocol
 from overcast.apigateway_part import WebSocketsOnFirstUse, build_api_gateway
+from overcast.artifacts import Artifacts
 from overcast.billing.metering import Meter
 from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
@@ -62,6 +63,7 @@ from overcast.store import Store, open_store
 from overcast.store.migrations import components
 
 if TYPE_CHECKING:
+    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.templates.stacks import Stacks
@@ -214,6 +216,7 @@ async def _compose(system: Overcast) -> None:
         max_request_bytes=settings.max_request_bytes,
         health=system.health,
         routes=own_paths.routes(system),
+        uploads=own_paths.uploads(system),
         invoke_path=aws.invoke if system.invoker is not None else None,
     )
     edge.gateway = execute_api(system.parts["apigateway"], lambda: system.gateway, edge)
@@ -234,11 +237,15 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.meter = Meter(store, clock, settings.billing_granularity_ms)
     await system.meter.start()
     registry = system.registry = Registry(
-        store, clock, hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir)
+        store,
+        clock,
+        hot_reload=HotReloadRoots(settings.hot_reload_roots, settings.data_dir),
+        artifacts=Artifacts(settings.data_dir / "artifacts"),
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
+    system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -299,10 +306,26 @@ async def _cloudformation(system: Overcast, store: Store) -> None:
     assert system.logs is not None
     providers = Providers()
     providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
-    stacks = system.stacks = Stacks(store, system.clock, providers)
+    stacks = system.stacks = Stacks(store, system.clock, providers, transform=_sam_transform)
     await stacks.start(sole_owner=store.engine == "sqlite")  # one server owns a SQLite data dir
     system.closers.append(stacks.close)
     system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
+
+
+async def _sam_transform(template: dict[str, Any], ctx: RequestContext, parameters: Mapping[str, str]) -> Any:
+    """The SAM transform (aws-sam-translator, offline) for the stacks engine, off the event loop: it takes tens
+    of milliseconds of CPU for a small app."""
+    from overcast.templates import sam
+
+    return await asyncio.to_thread(sam.transform, template, ctx.region, ctx.account_id, dict(parameters))
+
+
+async def _iam(system: Overcast, store: Store) -> None:
+    """IAM's roles, policies and instance profiles, and its operation table."""
+    from overcast import iam
+    from overcast.api.services import iam as iam_api
+
+    system.tables["iam"] = iam_api.operations(await iam.build(store, system.clock))
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:

@@ -9,9 +9,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-data-
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from websockets.sync.client import ClientConnection
 
 from tests.conftest import ClientFactory, RunningServer
 from tests.functions.deployed import python_function
+from tests.gateway.local_backend import serving
 from tests.gateway.test_websockets import open_socket, receive
 
 # A non-proxy function gets the mapped request as its event; it answers what it got, or fails when asked to.
@@ -62,15 +62,7 @@ class Backend(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    yield from serving(Backend)
 
 
 class Api:

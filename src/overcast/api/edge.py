@@ -32,6 +32,9 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 # An internal route answers a GET under /_overcast/<name>/...; it gets the rest of the path.
 InternalRoute = Callable[[str], Awaitable[HttpResponse]]
+# An internal upload answers a PUT under /_overcast/<name>/...: the rest of the path, and the body (bounded
+# by the request body limit as the AWS APIs' bodies are).
+InternalUpload = Callable[[str, bytes], Awaitable[HttpResponse]]
 HealthReport = Callable[[], Awaitable[dict[str, Any]]]
 # A request's own path past the generic dispatcher (path, raw query, raw headers, body, request id):
 # its answer, or None to dispatch it generically. See api/services/lambda_invoke.py.
@@ -78,6 +81,7 @@ class Edge:
         max_request_bytes: int,
         health: HealthReport,
         routes: Mapping[str, InternalRoute] | None = None,
+        uploads: Mapping[str, InternalUpload] | None = None,
         invoke_path: FastPath | None = None,
         gateway: ExecuteApi | None = None,
         function_urls: FunctionUrls | None = None,
@@ -87,6 +91,7 @@ class Edge:
         self.max_request_bytes = max_request_bytes
         self.health = health
         self.routes = dict(routes or {})
+        self.uploads = dict(uploads or {})  # the few own paths that take a PUT (deploy's artifacts)
         self.invoke_path = invoke_path  # Lambda's Invoke (POST .../invocations), the hot request
         self.gateway = gateway  # API Gateway's data plane (execute-api requests)
         self.function_urls = function_urls  # Lambda's function URLs (gateway/function_urls.py)
@@ -105,7 +110,7 @@ class Edge:
             return
         path: str = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         if path.startswith("/_overcast/") or path.startswith("/_localstack/"):
-            await self._overcast(scope["method"], path, send)
+            await self._overcast(scope, receive, path, send)
             return
         host = host_of(scope)  # read once: function URLs, execute-api and custom domains are told apart by it
         if self.function_urls is not None:
@@ -165,11 +170,15 @@ class Edge:
         else:
             await _stream(response, request_id, send)
 
-    async def _overcast(self, method: str, path: str, send: Send) -> None:
+    async def _overcast(self, scope: Scope, receive: Receive, path: str, send: Send) -> None:
         """One request for Overcast's own paths, and their error boundary: a JSON error naming the request."""
         request_id = new_request_id()
+        method: str = scope["method"]
         try:
-            response = await self._internal(method, path)
+            if method == "PUT":
+                response = await self._upload(scope, receive, path, request_id)
+            else:
+                response = await self._internal(method, path)
             start = _start(response)
         except Exception:
             log.exception("request %s for %s %s failed", request_id, method, path)
@@ -196,6 +205,17 @@ class Edge:
         if route is None or method not in ("GET", "HEAD"):
             return _json(404, {"error": f"no such Overcast endpoint: {method} {path}"})
         return await route(parts[3] if len(parts) > 3 else "")
+
+    async def _upload(self, scope: Scope, receive: Receive, path: str, request_id: str) -> HttpResponse:
+        parts = path.split("/", 3)  # ['', '_overcast', name, rest]
+        upload = self.uploads.get(parts[2]) if len(parts) > 2 else None
+        if upload is None:
+            return _json(404, {"error": f"no such Overcast endpoint: PUT {path}"}, request_id)
+        body = await read_body(receive, self.max_request_bytes, self._declared_length(scope))
+        if body is None:
+            error = f"the body is larger than this Overcast's request limit of {self.max_request_bytes} bytes"
+            return _json(413, {"error": error}, request_id)
+        return await upload(parts[3] if len(parts) > 3 else "", body)
 
 
 def host_of(scope: Scope) -> bytes:

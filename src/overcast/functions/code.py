@@ -4,7 +4,9 @@ Zips are stored once per SHA-256 (table lambda_code) whoever uploads them, and d
 function version or layer version refers to them any more. A function may instead use a local
 directory for hot reloading, with the convention LocalStack users know:
 `Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path/to/dir"}`, only under the roots the
-`hot_reload_roots` setting allows (`HotReloadRoots`).
+`hot_reload_roots` setting allows (`HotReloadRoots`). Code may also be a package `overcast deploy`
+uploaded to the artifact bucket (`S3Bucket: overcast-artifacts`, see overcast.artifacts), read as
+Lambda reads an S3 object.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from overcast.artifacts import ARTIFACT_BUCKET, Artifacts
 from overcast.functions import archives
 from overcast.functions.errors import InvalidParameterValue, RequestTooLarge
 from overcast.functions.records import CodeRef
@@ -80,7 +83,11 @@ class HotReloadRoots:
 
 
 def prepare(
-    code: CodeInput, operation: str, allow_local_dir: bool = True, hot_reload: HotReloadRoots | None = None
+    code: CodeInput,
+    operation: str,
+    allow_local_dir: bool = True,
+    hot_reload: HotReloadRoots | None = None,
+    artifacts: Artifacts | None = None,
 ) -> PreparedCode:
     """Check an upload completely (hostile zips are refused here, before anything is stored)."""
     if code.image_uri is not None:
@@ -95,6 +102,16 @@ def prepare(
             )
         summary = archives.inspect(code.zip_file)
         return PreparedCode(CodeRef(summary.sha256_hex, summary.size, summary.unzipped_size), code.zip_file)
+    if code.s3_bucket == ARTIFACT_BUCKET and artifacts is not None:
+        data = artifacts.read(code.s3_key or "")
+        if data is None:
+            # Lambda's answer for an S3 key that does not exist (InvalidParameterValueException).
+            raise InvalidParameterValue(
+                "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+                "S3 Error Message: The specified key does not exist."
+            )
+        summary = archives.inspect(data)  # from S3 the 50 MB zipped limit does not apply; 250 MB unzipped does
+        return PreparedCode(CodeRef(summary.sha256_hex, summary.size, summary.unzipped_size), data)
     if code.s3_bucket == HOT_RELOAD_BUCKET and allow_local_dir:
         if hot_reload is None:
             raise InvalidParameterValue("Hot reloading (S3Bucket 'hot-reload') is not enabled in this Overcast.")
@@ -113,8 +130,10 @@ def prepare(
     raise InvalidParameterValue("Please provide a source for function code.")
 
 
-def prepare_layer(code: CodeInput, operation: str = "PublishLayerVersion") -> PreparedCode:
-    prepared = prepare(code, operation, allow_local_dir=False)
+def prepare_layer(
+    code: CodeInput, operation: str = "PublishLayerVersion", artifacts: Artifacts | None = None
+) -> PreparedCode:
+    prepared = prepare(code, operation, allow_local_dir=False, artifacts=artifacts)
     if prepared.ref.unzipped_size >= CODE_SIZE_UNZIPPED:
         raise InvalidParameterValue(f"Unzipped size must be smaller than {CODE_SIZE_UNZIPPED} bytes")
     return prepared

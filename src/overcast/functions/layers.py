@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from overcast.artifacts import Artifacts
 from overcast.clock import Clock
 from overcast.context import RequestContext, account_root
 from overcast.functions import layer_policies, validation
@@ -94,6 +95,7 @@ class Layers:
 
     store: Store
     clock: Clock
+    artifacts: Artifacts | None = None  # the packages `overcast deploy` uploads (S3Bucket overcast-artifacts)
 
     async def publish(
         self,
@@ -108,7 +110,7 @@ class Layers:
     ) -> LayerVersion:
         name = parse_layer_name(layer_name, ctx.account_id, ctx.region, "PublishLayerVersion")
         _check_settings(description, compatible_runtimes, compatible_architectures, license_info)
-        prepared = prepare_layer(content)
+        prepared = prepare_layer(content, artifacts=self.artifacts)
         async with self.store.transaction() as tx:
             await check_storage(tx, ctx, prepared.ref.size)
             row = await tx.fetch_one(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from overcast.arn import parse_arn
+from overcast.artifacts import Artifacts
 from overcast.clock import Clock, SystemClock
 from overcast.context import RequestContext
 from overcast.functions import aliases as alias_ops
@@ -91,17 +92,19 @@ class Registry:
         new_id: Callable[[], str] | None = None,
         runtime_check: Callable[[str], None] | None = None,
         hot_reload: code_ops.HotReloadRoots | None = None,
+        artifacts: Artifacts | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
         self.cache = VersionCache()
         self.hot_reload = hot_reload  # where code directories may be; None: hot reloading is off
+        self.artifacts = artifacts  # the packages `overcast deploy` uploads (S3Bucket overcast-artifacts)
         # Whether this host can run a runtime (raises an AwsError naming what is missing); given by
         # the composition root from the sandboxes, so a function that could never run is refused at once.
         self.runtime_check = runtime_check
         self.aliases = Aliases(store, self.cache, self.new_id)
-        self.layers = Layers(store, self.clock)
+        self.layers = Layers(store, self.clock, artifacts)
         self.permissions = Permissions(store, self.cache, self.new_id)
         self.urls = FunctionUrls(store, self.clock, self.cache)
         self.layer_policies = LayerPolicies(store, self.new_id)
@@ -208,7 +211,7 @@ class Registry:
         if self.runtime_check is not None:
             self.runtime_check(config.runtime)
         validation.layer_count(len(layers))
-        prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload)
+        prepared = code_ops.prepare(code, "CreateFunction", hot_reload=self.hot_reload, artifacts=self.artifacts)
         now = self.clock.now()
         try:
             async with self.cache.changing(self.store) as tx:
@@ -270,7 +273,7 @@ class Registry:
         (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html#functions-states-updating)."""
         if architectures is not None:
             validation.architectures(architectures)
-        prepared = code_ops.prepare(code, "UpdateFunctionCode", hot_reload=self.hot_reload)
+        prepared = code_ops.prepare(code, "UpdateFunctionCode", hot_reload=self.hot_reload, artifacts=self.artifacts)
         async with self.cache.changing(self.store) as tx:
             latest = await self._latest(tx, ctx, function_name)
             if revision_id is not None and revision_id != latest.revision_id:

@@ -9,7 +9,6 @@ front_door.py customises and sends instead.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from overcast.gateway.encodings import ConversionFailure
 from overcast.gateway.event_text import event_json_v1, event_json_v2
 from overcast.gateway.gateway_responses import Failure, failure
 from overcast.gateway.integrations import IntegrationFailure, Integrations, IntegrationTimeout
-from overcast.gateway.mapping import Exchange, NoIntegrationResponse, UnsupportedMediaType
+from overcast.gateway.mapping import Exchange, NoIntegrationResponse, UnsupportedMediaType, error_message
 from overcast.gateway.parameter_mapping import map_request, map_response
 from overcast.gateway.prepared import PreparedApis
 from overcast.gateway.request import GatewayRequest, RouteMatch
@@ -149,7 +148,7 @@ class Backends:
         )
         if lambda_reply.function_error is None:
             return exchange.response(None, lambda_reply.payload)
-        return exchange.response(_error_message(lambda_reply.payload), lambda_reply.payload)
+        return exchange.response(error_message(lambda_reply.payload), lambda_reply.payload)
 
     async def _lambda_proxy(
         self, match: RouteMatch, request: GatewayRequest, auth: AuthResult, plan: KeyPlan | None
@@ -186,12 +185,3 @@ def _names_a_service(uri: str) -> bool:
     Lambda invocation URI names (which the snapshot keeps as the function's ARN)."""
     arn = parse_arn(uri)
     return arn is not None and arn.service == "apigateway"
-
-
-def _error_message(payload: bytes) -> str:
-    """A failed function's errorMessage, which REST integration responses' selection patterns match."""
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", "replace")
-    return str(value.get("errorMessage", "")) if isinstance(value, dict) else str(value)

@@ -24,8 +24,8 @@ from overcast.templates.providers.base import Providers
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
-# A transform the composition root sets (SAM's): the template in, the expanded template out.
-Transform = Callable[[dict[str, Any], RequestContext], Awaitable[dict[str, Any]]]
+# A transform the composition root sets (SAM's): the template and the parameters given in, the expanded template out.
+Transform = Callable[[dict[str, Any], RequestContext, Mapping[str, str]], Awaitable[dict[str, Any]]]
 # Types that mean nothing on one host: accepted, recorded with a placeholder id, and named in a warning.
 NETWORKING = frozenset(
     (
@@ -109,7 +109,9 @@ def transforms_of(template: Mapping[str, Any]) -> list[str]:
     return [declared] if isinstance(declared, str) else [str(item) for item in declared]
 
 
-async def expand(template: dict[str, Any], ctx: RequestContext, transform: Transform | None) -> dict[str, Any]:
+async def expand(
+    template: dict[str, Any], ctx: RequestContext, transform: Transform | None, parameters: Mapping[str, str]
+) -> dict[str, Any]:
     """The template with its Transforms applied: SAM's through the hook the composition root set."""
     names = transforms_of(template)
     unknown = [name for name in names if name not in (SERVERLESS, LANGUAGE_EXTENSIONS)]
@@ -118,7 +120,7 @@ async def expand(template: dict[str, Any], ctx: RequestContext, transform: Trans
         # AWS answers an unknown macro "No transform named ... found."; SAM is known but not wired yet here.
         raise TemplateValidationError(f"No transform named {refused[0]} found. (Overcast cannot apply it yet)")
     if SERVERLESS in names and transform is not None:
-        expanded = await transform(template, ctx)
+        expanded = await transform(template, ctx, parameters)
         left = [name for name in transforms_of(expanded) if name != SERVERLESS]
         template = {**expanded, "Transform": left} if left else {k: v for k, v in expanded.items() if k != "Transform"}
         document.check_shape(template)

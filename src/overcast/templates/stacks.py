@@ -212,7 +212,6 @@ class Stacks:
             body, parsed = await self.template(ctx, request.template_body)
         if direct and plan.transforms_of(parsed) and "CAPABILITY_AUTO_EXPAND" not in request.capabilities:
             raise plan.InsufficientCapabilities("Requires capabilities : [CAPABILITY_AUTO_EXPAND]")
-        expanded = await plan.expand(parsed, ctx, self.transform)
         given: dict[str, str] = {}
         for key, value in request.parameters.items():
             if value is None:
@@ -224,6 +223,7 @@ class Stacks:
                 given[key] = previous.parameters[key]
             else:
                 given[key] = value
+        expanded = await plan.expand(parsed, ctx, self.transform, given)
         notifications = request.notification_arns
         if notifications is None:
             notifications = previous.notification_arns if previous is not None else ()

@@ -636,6 +636,60 @@ CLOUDFORMATION: dict[str, tuple[Case, ...]] = {
     "ListImports": (Case(lambda r: {"ExportName": r["export"]}, INVALID),),
 }
 
+
+def _iam(params: Params, arn: bool = False) -> Case:
+    """IAM acts only in the caller's account: a name is looked up there (NoSuchEntity), and a policy ARN of
+    another account is refused (AccessDenied); the same ARN with B's account names nothing of B's."""
+    return Case(params, "AccessDenied", "NoSuchEntity") if arn else Case(params, "NoSuchEntity")
+
+
+ROLE_NAME: Params = lambda r: {"RoleName": r["role"]}  # noqa: E731
+POLICY_ARN: Params = lambda r: {"PolicyArn": r["policy_arn"]}  # noqa: E731
+PROFILE: Params = lambda r: {"InstanceProfileName": r["instance_profile"]}  # noqa: E731
+TRUST = (
+    '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+)
+ALLOW = '{"Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}'
+AWS_MANAGED = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+IAM: dict[str, tuple[Case, ...]] = {
+    "GetRole": (_iam(ROLE_NAME),),
+    "UpdateRole": (_iam(lambda r: {**ROLE_NAME(r), "Description": "b"}),),
+    "UpdateRoleDescription": (_iam(lambda r: {**ROLE_NAME(r), "Description": "b"}),),
+    "UpdateAssumeRolePolicy": (_iam(lambda r: {**ROLE_NAME(r), "PolicyDocument": TRUST}),),
+    "DeleteRole": (_iam(ROLE_NAME),),
+    "TagRole": (_iam(lambda r: {**ROLE_NAME(r), "Tags": [{"Key": "owner", "Value": "b"}]}),),
+    "UntagRole": (_iam(lambda r: {**ROLE_NAME(r), "TagKeys": ["owner"]}),),
+    "ListRoleTags": (_iam(ROLE_NAME),),
+    "PutRolePolicy": (_iam(lambda r: {**ROLE_NAME(r), "PolicyName": "inline", "PolicyDocument": ALLOW}),),
+    "GetRolePolicy": (_iam(lambda r: {**ROLE_NAME(r), "PolicyName": "inline"}),),
+    "DeleteRolePolicy": (_iam(lambda r: {**ROLE_NAME(r), "PolicyName": "inline"}),),
+    "ListRolePolicies": (_iam(ROLE_NAME),),
+    "GetPolicy": (_iam(POLICY_ARN, arn=True),),
+    "DeletePolicy": (_iam(POLICY_ARN, arn=True),),
+    "CreatePolicyVersion": (_iam(lambda r: {**POLICY_ARN(r), "PolicyDocument": ALLOW}, arn=True),),
+    "GetPolicyVersion": (_iam(lambda r: {**POLICY_ARN(r), "VersionId": "v1"}, arn=True),),
+    "ListPolicyVersions": (_iam(POLICY_ARN, arn=True),),
+    "DeletePolicyVersion": (_iam(lambda r: {**POLICY_ARN(r), "VersionId": "v1"}, arn=True),),
+    "SetDefaultPolicyVersion": (_iam(lambda r: {**POLICY_ARN(r), "VersionId": "v1"}, arn=True),),
+    "ListEntitiesForPolicy": (_iam(POLICY_ARN, arn=True),),
+    # the role is looked up first, in B's account
+    "AttachRolePolicy": (
+        _iam(lambda r: {**ROLE_NAME(r), "PolicyArn": AWS_MANAGED}),
+        Case(lambda r: {**ROLE_NAME(r), **POLICY_ARN(r)}, "NoSuchEntity", "NoSuchEntity"),
+    ),
+    "DetachRolePolicy": (
+        _iam(lambda r: {**ROLE_NAME(r), "PolicyArn": AWS_MANAGED}),
+        Case(lambda r: {**ROLE_NAME(r), **POLICY_ARN(r)}, "NoSuchEntity", "NoSuchEntity"),
+    ),
+    "ListAttachedRolePolicies": (_iam(ROLE_NAME),),
+    "GetInstanceProfile": (_iam(PROFILE),),
+    "DeleteInstanceProfile": (_iam(PROFILE),),
+    "AddRoleToInstanceProfile": (_iam(lambda r: {**PROFILE(r), **ROLE_NAME(r)}),),
+    "RemoveRoleFromInstanceProfile": (_iam(lambda r: {**PROFILE(r), **ROLE_NAME(r)}),),
+    "ListInstanceProfilesForRole": (_iam(ROLE_NAME),),
+}
+
 MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "lambda": LAMBDA,
     "stepfunctions": STEP_FUNCTIONS,
@@ -643,6 +697,7 @@ MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "apigatewayv2": APIGATEWAYV2,
     "logs": LOGS,
     "cloudformation": CLOUDFORMATION,
+    "iam": IAM,
 }
 
 # Operations that name no existing resource, each with the parameters B calls it with (None: not called,
@@ -698,5 +753,13 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "ListExports": {},
         "CreateStack": None,  # a new stack, in the caller's account
         "ValidateTemplate": None,  # checks a template given in the call
+    },
+    "iam": {
+        "ListRoles": {},  # B's roles only
+        "ListPolicies": {},  # AWS's policies and B's own
+        "ListInstanceProfiles": {},
+        "CreateRole": None,  # a new role, in the caller's account
+        "CreatePolicy": None,  # a new policy, in the caller's account
+        "CreateInstanceProfile": None,  # a new instance profile, in the caller's account
     },
 }

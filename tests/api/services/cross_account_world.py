@@ -16,7 +16,8 @@ from tests.functions.zips import handler_zip
 A, B = "111111111111", "222222222222"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{A}:role/r"
-SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "cloudformation")
+AWS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation")
 
 Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
 Resources = dict[str, str]
@@ -37,6 +38,7 @@ def build(a: Clients) -> Resources:
     _http_api(a["apigatewayv2"], r, tag)
     _domain(a["apigateway"], a["apigatewayv2"], r, tag)
     _logs(a["logs"], r, tag)
+    _iam(a["iam"], r, tag)
     _stack(a["cloudformation"], r, tag)
     return r
 
@@ -154,6 +156,23 @@ def _logs(logs: Any, r: Resources, tag: str) -> None:
         logGroupName=group, logStreamName="s", logEvents=[{"timestamp": 1_700_000_000_000, "message": "a"}]
     )
     r["log_group_arn"] = f"arn:aws:logs:{REGION}:{A}:log-group:{group}"
+
+
+def _iam(iam: Any, r: Resources, tag: str) -> None:
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    document = json.dumps({"Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]})
+    r["role"] = role = f"role-{tag}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust), Tags=[{"Key": "owner", "Value": "a"}])
+    iam.put_role_policy(RoleName=role, PolicyName="inline", PolicyDocument=document)
+    r["policy_arn"] = iam.create_policy(PolicyName=f"policy-{tag}", PolicyDocument=document)["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=r["policy_arn"], PolicyDocument=document)
+    iam.attach_role_policy(RoleName=role, PolicyArn=r["policy_arn"])
+    iam.attach_role_policy(RoleName=role, PolicyArn=AWS_POLICY)
+    r["instance_profile"] = profile = f"profile-{tag}"
+    iam.create_instance_profile(InstanceProfileName=profile)
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
 
 
 def _stack(cf: Any, r: Resources, tag: str) -> None:
@@ -278,6 +297,22 @@ def _sts_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     return {"caller": lambda: a["sts"].get_caller_identity()}
 
 
+def _iam_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    iam, role, policy = a["iam"], r["role"], r["policy_arn"]
+    return {
+        "role": lambda: iam.get_role(RoleName=role),
+        "inline": lambda: iam.get_role_policy(RoleName=role, PolicyName="inline"),
+        "inline names": lambda: iam.list_role_policies(RoleName=role),
+        "attached": lambda: iam.list_attached_role_policies(RoleName=role),
+        "policy": lambda: iam.get_policy(PolicyArn=policy),
+        "versions": lambda: iam.list_policy_versions(PolicyArn=policy),
+        "aws policy": lambda: iam.get_policy(PolicyArn=AWS_POLICY),
+        "entities": lambda: iam.list_entities_for_policy(PolicyArn=policy),
+        "profile": lambda: iam.get_instance_profile(InstanceProfileName=r["instance_profile"]),
+        "tags": lambda: iam.list_role_tags(RoleName=role),
+    }
+
+
 def _cloudformation_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     cf, stack = a["cloudformation"], r["stack"]
     return {
@@ -297,5 +332,6 @@ SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]
     "apigatewayv2": _http_api_reads,
     "logs": _logs_reads,
     "sts": _sts_reads,
+    "iam": _iam_reads,
     "cloudformation": _cloudformation_reads,
 }

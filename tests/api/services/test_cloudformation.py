@@ -255,10 +255,17 @@ REFUSED = {
         [],
         "No export named no-such-export found.",
     ),
-    "the SAM transform (not wired yet)": (
-        json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": {"A": group()}}),
+    "a transform Overcast cannot apply": (
+        json.dumps({"Transform": "AWS::Include", "Resources": {"A": group()}}),
         [],
-        "No transform named AWS::Serverless-2016-10-31 found.",
+        "No transform named AWS::Include found.",
+    ),
+    "a SAM template the transform refuses": (
+        json.dumps(
+            {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {"Type": "AWS::Serverless::Function"}}}
+        ),
+        [],
+        "Transform AWS::Serverless-2016-10-31 failed with:",
     ),
 }
 
@@ -414,3 +421,24 @@ def test_language_extensions_expand_loops_and_need_auto_expand(cf: Any, logs: An
     cf.delete_stack(StackName=name)
     wait(cf, name, "stack_delete_complete")
     assert groups(logs, name) == {}
+
+
+def test_the_sam_transform_runs_before_the_template_is_planned(cf: Any, logs: Any) -> None:
+    name = unique()
+    template = json.dumps(
+        {
+            "Transform": "AWS::Serverless-2016-10-31",
+            "Parameters": {"Days": {"Type": "Number", "Default": 3}},
+            "Resources": {
+                "Logs": group(LogGroupName={"Fn::Sub": "${AWS::StackName}-sam"}, RetentionInDays={"Ref": "Days"})
+            },
+        }
+    )
+    cf.create_stack(StackName=name, TemplateBody=template, Capabilities=["CAPABILITY_AUTO_EXPAND"])
+    assert wait(cf, name, "stack_create_complete")["StackStatus"] == "CREATE_COMPLETE"
+    assert groups(logs, name) == {f"{name}-sam": 3}
+    processed = cf.get_template(StackName=name, TemplateStage="Processed")["TemplateBody"]
+    assert "Transform" not in processed and list(processed["Resources"]) == ["Logs"]
+    assert cf.get_template(StackName=name)["TemplateBody"]["Transform"] == "AWS::Serverless-2016-10-31"
+    cf.delete_stack(StackName=name)
+    wait(cf, name, "stack_delete_complete")

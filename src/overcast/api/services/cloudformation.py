@@ -204,7 +204,11 @@ def _capabilities(template: dict[str, Any]) -> tuple[list[str], str | None]:
 async def validate_template(s: Services, ctx: RequestContext, p: Params) -> Output:
     _, template = await s.stacks.template(ctx, request_of(p).template_body)
     parameters.declarations(template)
-    if not plan.transforms_of(template):
+    if plan.SERVERLESS in plan.transforms_of(template) and s.stacks.transform is not None:
+        expanded = await plan.expand(template, ctx, s.stacks.transform, {})  # the SAM transform's refusals
+        if plan.LANGUAGE_EXTENSIONS not in plan.transforms_of(expanded):
+            graph.dependencies(expanded)
+    elif not plan.transforms_of(template):
         graph.dependencies(template)
     capabilities, reason = _capabilities(template)
     return present(

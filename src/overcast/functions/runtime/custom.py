@@ -134,12 +134,18 @@ class Launch:
 
 
 def launch(
-    spec: InstanceSpec, runtime_api: str, *, confined: bool, network: Mapping[str, str] | None = None
+    spec: InstanceSpec,
+    runtime_api: str,
+    *,
+    confined: bool,
+    network: Mapping[str, str] | None = None,
+    runtime_dir: str | None = None,
 ) -> Launch | InitFailure:
     """The runtime's command line and AWS's environment for it, or why it cannot start. `network`:
-    the variables of where the instance reaches Overcast and the internet (sandbox/network.py)."""
+    the variables of where the instance reaches Overcast and the internet (sandbox/network.py).
+    `runtime_dir`: where the instance sees the runtime's SDK (sandbox/sdks.py), if not at /var/runtime."""
     task_root = TASK_ROOT if confined else str(spec.code_dir)
-    env = _environment(spec, task_root, runtime_api, confined=confined, network=network)
+    env = _environment(spec, task_root, runtime_api, confined=confined, network=network, runtime_dir=runtime_dir)
     if spec.runtime.startswith("nodejs"):
         node = node_binary()
         if node is None:
@@ -175,7 +181,13 @@ def _bootstrap(spec: InstanceSpec, confined: bool) -> str | InitFailure:
 
 
 def _environment(
-    spec: InstanceSpec, task_root: str, runtime_api: str, *, confined: bool, network: Mapping[str, str] | None
+    spec: InstanceSpec,
+    task_root: str,
+    runtime_api: str,
+    *,
+    confined: bool,
+    network: Mapping[str, str] | None,
+    runtime_dir: str | None = None,
 ) -> dict[str, str]:
     """AWS's variables for custom and Node.js runtimes (lambda-runtime-environment defaults).
 
@@ -186,6 +198,7 @@ def _environment(
     env = lambda_environment(spec, task_root=task_root, runtime_api=runtime_api, network=network)
     libraries = f"/lib64:/usr/lib64:{RUNTIME_DIR}:{RUNTIME_DIR}/lib:{task_root}:{task_root}/lib:{OPT}/lib"
     if spec.runtime.startswith("nodejs"):
+        runtime = runtime_dir or RUNTIME_DIR
         major = spec.runtime.removeprefix("nodejs").split(".")[0]
         modules = [f"{OPT}/nodejs/node{major}/node_modules", f"{OPT}/nodejs/node_modules"]
         if not confined:  # no /opt mount: the layers' own directories, last layer first
@@ -197,7 +210,9 @@ def _environment(
         defaults = {
             "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "LD_LIBRARY_PATH": "/var/lang/lib:" + libraries,
-            "NODE_PATH": ":".join([*modules, f"{RUNTIME_DIR}/node_modules", RUNTIME_DIR, task_root]),
+            # The runtime's AWS SDK for JavaScript is in <runtime dir>/node_modules: after the function's own
+            # node_modules (Node looks there first) and the layers', so a packaged SDK wins, as on AWS.
+            "NODE_PATH": ":".join([*modules, f"{runtime}/node_modules", runtime, task_root]),
         }
     else:
         env.pop("AWS_EXECUTION_ENV", None)  # AWS sets none for OS-only runtimes
@@ -245,11 +260,13 @@ class CustomInstance:
             now = int(self._clock.now() * 1000)
             for line in notices(self.spec):
                 self._log.note(now, line)
+        locate = getattr(self._sandboxes, "runtime_dir", None)
         plan = launch(
             self.spec,
             private or api.address,
             confined=bool(getattr(self._sandboxes, "confined", False)),
             network=getattr(self._sandboxes, "network_environment", None),
+            runtime_dir=locate(self.spec) if callable(locate) else None,
         )
         if isinstance(plan, InitFailure):
             self._fail_init(plan, started)

@@ -35,11 +35,12 @@ from overcast.functions.sandbox import seccomp
 from overcast.functions.sandbox.cgroups import Cgroup, CgroupLayout
 from overcast.functions.sandbox.environment import lambda_environment, python_version
 from overcast.functions.sandbox.interpreters import MissingInterpreter, available_python, resolve_python
-from overcast.functions.sandbox.mounts import TASK_ROOT, mount_plan, real_prefix
+from overcast.functions.sandbox.mounts import RUNTIME_DIR, TASK_ROOT, mount_plan, real_prefix
 from overcast.functions.sandbox.network import RUNTIME_API_PORT, NetworkPlan
 from overcast.functions.sandbox.processes import SandboxedProcess, Vessel, claim
 from overcast.functions.sandbox.python import PythonInstance
 from overcast.functions.sandbox.rlimits import enforced_rlimits, fallback_rlimits
+from overcast.functions.sandbox.sdks import RuntimeSdks
 from overcast.functions.sandbox.users import function_uid
 from overcast.functions.sandbox.zygote import Zygote, ZygoteError, spawn_vessel
 from overcast.host import Isolation, detect_isolation
@@ -65,9 +66,11 @@ class LocalSandboxes:
         endpoint_url: str | None = None,
         pool_size: int = 2,
         isolation: Isolation | None = None,
+        sdks: RuntimeSdks | None = None,
     ) -> None:
         """`isolation` overrides what the host offers (e.g. a degraded one to force the rlimit
-        fallback); by default it is detected."""
+        fallback); by default it is detected. `sdks`: the AWS SDKs the runtimes ship (sandbox/sdks.py);
+        by default those `make install` installed."""
         self.settings = settings
         self.data_dir = Path(data_dir)
         self.pids_max = pids_max
@@ -125,6 +128,7 @@ class LocalSandboxes:
         self._instances: weakref.WeakSet[Any] = weakref.WeakSet()
         self._ids = itertools.count(1)
         self.pool_size = pool_size
+        self.sdks = sdks if sdks is not None else RuntimeSdks.find()
         self._zygotes: dict[Path, Zygote] = {}
         self._zygote_lock = asyncio.Lock()
 
@@ -220,6 +224,14 @@ class LocalSandboxes:
         """Where the code is, as the instance sees it: /var/task, or the code dir without a mount namespace."""
         return str(TASK_ROOT) if self.confined else str(spec.code_dir)
 
+    def runtime_dir(self, spec: InstanceSpec) -> str | None:
+        """Where the runtime's SDK is, as the instance sees it: /var/runtime, or the host's directory without
+        a mount namespace (None: this host has none for the runtime)."""
+        sdk = self.sdks.directory(spec.runtime)
+        if sdk is None:
+            return None
+        return str(RUNTIME_DIR) if self.confined else str(sdk)
+
     def _confinement(self, spec: InstanceSpec, cwd: Path, reveal: Sequence[Path] = ()) -> dict[str, Any]:
         plan: dict[str, Any] = {"cwd": str(cwd)}
         if self.confined:
@@ -231,6 +243,7 @@ class LocalSandboxes:
                 tuple(reveal),
                 readonly_root=self.readonly_root,
                 pid_namespace="pid" in self.namespaces,
+                runtime_dir=self.sdks.directory(spec.runtime),
             )
             plan["namespaces"] = self.namespaces
             uid = function_uid(spec.account_id, spec.region, spec.function_name)
@@ -313,6 +326,7 @@ class LocalSandboxes:
         vessel = await self._vessel(interpreter)
         task_root = self.task_root(spec)
         version = python_version(spec.runtime) or ""
+        sdk = [path] if (path := self.runtime_dir(spec)) else []
         environment = lambda_environment(
             spec, task_root=task_root, runtime_api=f"127.0.0.1:{RUNTIME_API_PORT}", network=self.network_environment
         )
@@ -321,7 +335,8 @@ class LocalSandboxes:
         init = {
             "handler": spec.handler,
             "environment": environment,
-            "sys_path": [task_root, "/opt/python", f"/opt/python/lib/python{version}/site-packages"],
+            # The runtime's boto3 last, as AWS's /var/runtime comes after /var/task and the layers' /opt/python.
+            "sys_path": [task_root, "/opt/python", f"/opt/python/lib/python{version}/site-packages", *sdk],
             "notices": notices,
             "ensure_ascii": version not in ("3.9", "3.10", "3.11"),
             "log_limits": list(self.log_limits),

@@ -4,6 +4,7 @@ The plan is data, applied inside the new process by runtime/python/confine.py:
 - the code, read-only at /var/task;
 - layers merged read-only at /opt, later layers overriding earlier ones as in AWS
   (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html); overlayfs lists the top first;
+- the runtime's AWS SDK (sandbox/sdks.py), read-only at /var/runtime, where there is one;
 - one private tmpfs of EphemeralStorage MB ("scratch") whose two directories are bound at /tmp and
   /dev/shm: both are writable and together hold at most EphemeralStorage, as /tmp alone does on AWS
   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html). AWS has no
@@ -28,6 +29,7 @@ from typing import Any
 
 TASK_ROOT = Path("/var/task")
 OPT = Path("/opt")
+RUNTIME_DIR = Path("/var/runtime")
 TMP = Path("/tmp")
 SHM = Path("/dev/shm")
 PROC = Path("/proc")
@@ -56,9 +58,11 @@ def mount_plan(
     *,
     readonly_root: bool = False,
     pid_namespace: bool = False,
+    runtime_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """The mounts, in order. `readonly_root`: end by making every mount but the scratch read-only
-    (needs mount_setattr, Linux >= 5.12). `pid_namespace`: the instance has its own."""
+    (needs mount_setattr, Linux >= 5.12). `pid_namespace`: the instance has its own. `runtime_dir`: the
+    host directory seen read-only at /var/runtime (the runtime's SDK)."""
     scratch = [str(TMP), str(SHM)] if SHM.parent.is_dir() else [str(TMP)]
     plan: list[dict[str, Any]] = [
         {"kind": "bind", "source": str(code_dir), "target": str(TASK_ROOT), "readonly": True},
@@ -70,6 +74,8 @@ def mount_plan(
         plan.append({"kind": "overlay", "lowers": [str(d) for d in reversed(layer_dirs)], "target": str(OPT)})
     else:
         plan.append({"kind": "tmpfs", "target": str(OPT), "size_mb": 1, "mode": "0755", "readonly": True})
+    if runtime_dir is not None:
+        plan.append({"kind": "bind", "source": str(runtime_dir), "target": str(RUNTIME_DIR), "readonly": True})
     for path in masked:
         covered = path in (TMP, SHM, OPT) or TMP in path.parents or SHM in path.parents  # by the scratch
         if path.is_dir() and not covered:

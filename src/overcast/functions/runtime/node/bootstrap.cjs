@@ -240,7 +240,41 @@ function packageTypeIsModule(directory) {
   }
 }
 
+// ES modules ignore NODE_PATH, yet on AWS an ES module handler imports the runtime's AWS SDK (and its
+// layers' packages) as a CommonJS one requires them: "Lambda supports JavaScript ES module dependencies
+// for Node.js 18" (https://repost.aws/knowledge-center/lambda-import-module-error-nodejs). This resolve
+// hook keeps Node's own resolution first (the function's node_modules win) and, for a bare name it cannot
+// find, tries each node_modules directory of NODE_PATH in order. Registered only before the first ES module
+// handler is imported: the hooks run on a thread of their own, which CommonJS handlers need not start.
+const NODE_PATH_HOOKS = `
+import { pathToFileURL } from 'node:url';
+const roots = (process.env.NODE_PATH || '').split(':').filter((dir) => dir.endsWith('/node_modules'));
+const bare = (name) => !name.startsWith('.') && !name.startsWith('/') && !name.includes(':');
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !bare(specifier)) throw error;
+    for (const root of roots) {
+      const parentURL = pathToFileURL(root.slice(0, -'node_modules'.length) + 'index.mjs').href;
+      try {
+        return await next(specifier, { ...context, parentURL });
+      } catch (again) {
+        if (again?.code !== 'ERR_MODULE_NOT_FOUND') throw again;
+      }
+    }
+    throw error;
+  }
+}
+`;
+let nodePathHooked = false;
+
 async function importFile(file) {
+  const { register } = require('module');
+  if (!nodePathHooked && process.env.NODE_PATH && typeof register === 'function') {
+    nodePathHooked = true;
+    register('data:text/javascript,' + encodeURIComponent(NODE_PATH_HOOKS));
+  }
   return import(url.pathToFileURL(file).href);
 }
 

@@ -1,135 +1,23 @@
-"""The `overcast` command: `up` runs the server, `status` says what runs, `logs` and `usage` read its functions.
-
-Rich, boto3 and urllib are imported by the commands that print or ask with them: `overcast up`
-starts the server, and every module imported before it is time and memory the server pays.
-"""
+"""What a running server shows: `overcast status`, `logs`, `usage` and `apis`."""
 
 from __future__ import annotations
 
 import json
 import platform
 import sys
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from overcast import __version__
-from overcast.config import ConfigError, Settings, load_settings
-from overcast.discovery import Found, NotFound, find, places, url_for
+from overcast.cli import Target, console, fail, main, server_options, target_of
 from overcast.host import detect_isolation
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-Command = TypeVar("Command", bound=Callable[..., Any])
-
-
-def _console(stderr: bool = False, width: int | None = None) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, width=width)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.secho(message, err=True, fg="red")
-    sys.exit(code)
-
-
-def _settings(config: Path | None, **flags: Any) -> Settings:
-    try:
-        return load_settings(flags=flags, config_file=config)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
-
-
-@click.group()
-@click.version_option(__version__, prog_name="overcast")
-def main() -> None:
-    """Overcast: AWS Lambda, API Gateway, Step Functions and friends on your own machine."""
-
-
-@main.command()
-@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port for every AWS API (default 4566; 0 picks a free one).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Where state lives.")
-@click.option("--config", type=click.Path(path_type=Path), default=None, help="A TOML file of settings.")
-@click.option("--log-level", default=None, help="critical, error, warning, info or debug.")
-def up(host: str | None, port: int | None, data_dir: Path | None, config: Path | None, log_level: str | None) -> None:
-    """Start Overcast in the foreground; Ctrl-C stops it and everything it started."""
-    import logging
-
-    from overcast.server import AlreadyRunning, PortInUse, run
-
-    settings = _settings(config, host=host, port=port, data_dir=data_dir, log_level=log_level)
-    logging.basicConfig(level=settings.log_level.upper() if settings.log_level != "trace" else "DEBUG")
-
-    def ready(url: str) -> None:
-        # One machine-readable line on stdout (tests and scripts wait for it), the rest on stderr.
-        print(f"Overcast ready on {url}", flush=True)
-
-    try:
-        run(settings, on_ready=ready)
-    except (AlreadyRunning, PortInUse) as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"Overcast could not start: {exc}")
-
-
-_SERVER_OPTIONS = (
-    click.option(
-        "--endpoint-url",
-        envvar="AWS_ENDPOINT_URL",
-        show_envvar=True,
-        default=None,
-        help="The server's URL. From AWS_ENDPOINT_URL, it is asked after the data dir's server.",
-    ),
-    click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="The data dir of its server."),
-    click.option("--config", type=click.Path(path_type=Path), default=None, help="A TOML file of settings."),
-)
-
-
-def server_options(command: Command) -> Command:
-    """The options that say which running server a command asks (see overcast.discovery for the order)."""
-    for option in reversed(_SERVER_OPTIONS):
-        command = option(command)
-    return command
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """The running server a command asks, or why none was found; and the settings it was looked for with."""
-
-    settings: Settings
-    found: Found | None
-    missing: NotFound | None
-
-    @property
-    def url(self) -> str:
-        if self.found is None:
-            _fail(str(self.missing))
-        assert self.found is not None
-        return self.found.url
-
-
-def _target(endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> Target:
-    settings = _settings(config, data_dir=data_dir)
-    source = click.get_current_context().get_parameter_source("endpoint_url")
-    from_environment = source is click.core.ParameterSource.ENVIRONMENT
-    how = "the default" if settings.data_dir == Settings().data_dir else "configured"
-    candidates = places(
-        endpoint_url=None if from_environment else endpoint_url,
-        data_dir=data_dir,
-        configured_data_dir=(settings.data_dir, how),
-        aws_endpoint_url=endpoint_url if from_environment else None,
-        listen_url=url_for(settings.host, settings.port) if settings.port else None,
-    )
-    try:
-        return Target(settings, find(candidates), None)
-    except NotFound as exc:
-        return Target(settings, None, exc)
+    pass
 
 
 @main.command()
@@ -137,7 +25,7 @@ def _target(endpoint_url: str | None, data_dir: Path | None, config: Path | None
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(endpoint_url: str | None, data_dir: Path | None, config: Path | None, as_json: bool) -> None:
     """What runs (found by its data dir or URL), the versions, and the isolation this host offers."""
-    target = _target(endpoint_url, data_dir, config)
+    target = target_of(endpoint_url, data_dir, config)
     report = status_report(target)
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -171,7 +59,7 @@ def status(endpoint_url: str | None, data_dir: Path | None, config: Path | None,
     if report["services"]:
         available = sorted(n for n, s in report["services"].items() if s == "available")
         table.add_row("services", ", ".join(available) or "none")
-    _console().print(table)
+    console().print(table)
 
 
 def status_report(target: Target) -> dict[str, Any]:
@@ -265,14 +153,29 @@ class LogTail:
         return fresh
 
 
+def stack_functions(client: Any, stack_name: str) -> dict[str, str]:
+    """A stack's functions: logical id -> function name, from its resources (boto3 cloudformation `client`)."""
+    pages = client.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+    return {
+        resource["LogicalResourceId"]: resource["PhysicalResourceId"]
+        for page in pages
+        for resource in page["StackResourceSummaries"]
+        if resource["ResourceType"] == "AWS::Lambda::Function" and resource.get("PhysicalResourceId")
+    }
+
+
 @main.command()
-@click.argument("function_name")
+@click.argument("function_name", required=False)
+@click.option(
+    "--stack", "stack_name", default=None, help="A stack: its functions' logs (or FUNCTION_NAME's, by logical id)."
+)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--since", default="10m", show_default=True, help="How far back to start: 30s, 10m, 2h, 1d.")
 @click.option("--region", default=None, help="The function's region (default: the server's default region).")
 @server_options
 def logs(
-    function_name: str,
+    function_name: str | None,
+    stack_name: str | None,
     follow: bool,
     since: str,
     region: str | None,
@@ -280,33 +183,43 @@ def logs(
     data_dir: Path | None,
     config: Path | None,
 ) -> None:
-    """Print a function's log (/aws/lambda/FUNCTION_NAME), like `aws logs tail`."""
-    import time
+    """Print a function's log (/aws/lambda/FUNCTION_NAME), or a stack's functions' (--stack), like `aws logs tail`."""
 
-    import boto3
     from botocore.exceptions import ClientError
 
     since_ms = parse_since(since)
-    target = _target(endpoint_url, data_dir, config)
-    settings = target.settings
-    client = boto3.client(
-        "logs",
-        endpoint_url=target.url,
-        region_name=region or settings.default_region,
-        aws_access_key_id=settings.default_account,
-        aws_secret_access_key="overcast",
-    )
-    group = function_name if function_name.startswith("/") else f"/aws/lambda/{function_name}"
-    tail = LogTail(group, int(time.time() * 1000) - since_ms)
+    target = target_of(endpoint_url, data_dir, config)
+    client = target.client("logs", region)
+    names = [function_name] if function_name else []
+    if stack_name is not None:
+        try:
+            functions = stack_functions(target.client("cloudformation", region), stack_name)
+        except ClientError as exc:
+            fail(exc.response["Error"]["Message"])
+            return
+        if function_name is not None and function_name in functions:
+            names = [functions[function_name]]
+        elif function_name is None:
+            names = sorted(functions.values())
+        if not names:
+            fail(f"Stack {stack_name} has no functions.")
+    if not names:
+        fail("Name a function, or a stack with --stack.", 2)
+    start = int(time.time() * 1000) - since_ms
+    tails = [LogTail(name if name.startswith("/") else f"/aws/lambda/{name}", start) for name in names]
     try:
         while True:
-            try:
-                for event in tail.poll(client):
-                    click.echo(log_line(event))
-                sys.stdout.flush()
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ResourceNotFoundException" or not follow:
-                    _fail(f"{exc.response['Error']['Message']} ({group})")
+            fresh: list[dict[str, Any]] = []
+            for tail in tails:
+                try:
+                    fresh += tail.poll(client)
+                except ClientError as exc:
+                    missing = exc.response["Error"]["Code"] == "ResourceNotFoundException"
+                    if not missing or (not follow and len(tails) == 1):
+                        fail(f"{exc.response['Error']['Message']} ({tail.group})")
+            for event in sorted(fresh, key=lambda e: e["timestamp"]):
+                click.echo(log_line(event))
+            sys.stdout.flush()
             if not follow:
                 return
             time.sleep(1)
@@ -322,12 +235,11 @@ def usage(
     since: str | None, as_json: bool, endpoint_url: str | None, data_dir: Path | None, config: Path | None
 ) -> None:
     """Invocations, GB-seconds and their cost at AWS's prices, per function."""
-    import time
 
     path = "/_overcast/usage"
     if since is not None:
         path += f"/since_ms={int(time.time() * 1000) - parse_since(since)}"
-    report = _get_json(_target(endpoint_url, data_dir, config).url + path)
+    report = _get_json(target_of(endpoint_url, data_dir, config).url + path)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -364,7 +276,7 @@ def usage(
             f"${sum(r['cost_after_free_tier'] for r in rows):,.6f}",
             style="bold",
         )
-    _console(width=max(120, _console().width)).print(table)
+    console(width=max(120, console().width)).print(table)
 
 
 @main.command()
@@ -372,7 +284,7 @@ def usage(
 @server_options
 def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config: Path | None) -> None:
     """API Gateway stages and their URLs: by Host, and by path for clients that cannot set Host."""
-    found = _get_json(_target(endpoint_url, data_dir, config).url + "/_overcast/apis")["endpoints"]
+    found = _get_json(target_of(endpoint_url, data_dir, config).url + "/_overcast/apis")["endpoints"]
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -383,4 +295,4 @@ def apis(as_json: bool, endpoint_url: str | None, data_dir: Path | None, config:
         table.add_column(heading)
     for e in found:
         table.add_row(e["name"], e["api_id"], e["kind"], e["stage"], e["host_url"], e["path_url"])
-    _console(width=max(160, _console().width)).print(table)
+    console(width=max(160, console().width)).print(table)
