@@ -183,6 +183,7 @@ def test_a_failure_midway_rolls_the_new_stack_back_and_leaves_nothing(cf: Any, l
         cf.create_stack(StackName=name, TemplateBody=template)
     cf.delete_stack(StackName=name)
     assert wait(cf, stack["StackId"], "stack_delete_complete")["StackStatus"] == "DELETE_COMPLETE"
+    logs.delete_log_group(logGroupName=f"{name}-taken")
 
 
 def test_a_failed_update_rolls_back_to_the_previous_resources_and_properties(cf: Any, logs: Any) -> None:
@@ -209,6 +210,7 @@ def test_a_failed_update_rolls_back_to_the_previous_resources_and_properties(cf:
     assert groups(logs, name) == {f"{name}-kept": 1, f"{name}-taken": None}
     cf.delete_stack(StackName=name)
     wait(cf, name, "stack_delete_complete")
+    logs.delete_log_group(logGroupName=f"{name}-taken")
 
 
 REFUSED = {
