@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import gateway, invoke, isolation, startup, tail, workflows
+from bench import deploy, gateway, invoke, isolation, startup, tail, workflows
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -11,6 +11,7 @@ BENCHMARKS = {
     "isolation": isolation.run,
     "workflows": workflows.run,
     "gateway": gateway.run,
+    "deploy": deploy.run,
 }
 
 for name in sys.argv[1:] or list(BENCHMARKS):

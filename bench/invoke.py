@@ -195,6 +195,12 @@ class Overcast:
         )
         self.lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of `service` for this server."""
+        return boto3.client(
+            service, endpoint_url=self.url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
+        )
+
     def invoke(self, name: str, event: Any, tail: bool = False) -> tuple[Any, str]:
         response = self.lam.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail" if tail else "None")
         log = base64.b64decode(response.get("LogResult", "")).decode() if tail else ""

@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -61,12 +61,16 @@ from overcast.observe.logs import LogStore
 from overcast.parts import AwsApis, Part, execute_api
 from overcast.store import Store, open_store
 from overcast.store.migrations import components
+from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
     from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
+    from overcast.iam import Iam
     from overcast.templates.stacks import Stacks
+    from overcast.workflows.engine import Engine as WorkflowEngine
+    from overcast.workflows.engine.machines import Machines
 
 log = logging.getLogger("overcast")
 
@@ -147,6 +151,9 @@ class Overcast:
     gateway: Gateway | None = None  # API Gateway's data plane: execute-api requests (built on first use)
     websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
+    workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
+    iam: Iam | None = None  # IAM's roles and policies (built on first use)
+    providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
@@ -252,6 +259,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["cloudformation"] = Part("CloudFormation", lambda: _cloudformation(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
+    _providers(system, registry, invoker)
     return {
         "lambda": lambda_.operations(
             registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker, _function_url_of(system.url)
@@ -259,6 +267,38 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
         "logs": logs.operations(system.logs),
         "sts": sts.operations(),
     }
+
+
+def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> None:
+    """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
+    service built on first use build it when a stack first needs them."""
+    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, stepfunctions
+    from overcast.templates.providers.logs import LogGroups
+
+    async def machines() -> Machines:
+        await system.parts["stepfunctions"].ready()
+        assert system.workflows is not None
+        return system.workflows.machines
+
+    async def roles() -> Iam:
+        await system.parts["iam"].ready()
+        assert system.iam is not None
+        return system.iam
+
+    def operations(service: str) -> Callable[[], Awaitable[OperationTable]]:
+        async def built() -> OperationTable:
+            await system.parts[service].ready()
+            return system.tables[service]
+
+        return built
+
+    lambda_.register(system.providers, registry, invoker, _function_url_of(system.url))
+    stepfunctions.register(system.providers, machines)
+    apigateway.register(system.providers, operations("apigateway"))
+    apigatewayv2.register(system.providers, operations("apigatewayv2"))
+    iam.register(system.providers, roles)
+    assert system.logs is not None
+    system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 
 
 def _function_urls(system: Overcast) -> Callable[..., Any] | None:
@@ -290,23 +330,18 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     from overcast.api.services import stepfunctions
     from overcast.workflows import engine as workflows
 
-    sfn = await workflows.build(store, system.clock, invoker, system.logs)
+    sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
 
 
 async def _cloudformation(system: Overcast, store: Store) -> None:
-    """Stacks over the resource providers of every service (each service adds its types to the registry here)."""
+    """Stacks over every service's resource providers (registered by `_providers`), with SAM as its transform."""
     from overcast.api.services import cloudformation
     from overcast.templates.change_sets import ChangeSets
-    from overcast.templates.providers.base import Providers
-    from overcast.templates.providers.logs import LogGroups
     from overcast.templates.stacks import Stacks
 
-    assert system.logs is not None
-    providers = Providers()
-    providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
-    stacks = system.stacks = Stacks(store, system.clock, providers, transform=_sam_transform)
+    stacks = system.stacks = Stacks(store, system.clock, system.providers, transform=_sam_transform)
     await stacks.start(sole_owner=store.engine == "sqlite")  # one server owns a SQLite data dir
     system.closers.append(stacks.close)
     system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
@@ -325,7 +360,8 @@ async def _iam(system: Overcast, store: Store) -> None:
     from overcast import iam
     from overcast.api.services import iam as iam_api
 
-    system.tables["iam"] = iam_api.operations(await iam.build(store, system.clock))
+    system.iam = await iam.build(store, system.clock)
+    system.tables["iam"] = iam_api.operations(system.iam)
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:

@@ -44,7 +44,9 @@ def skip_if_types_missing(made: Any, aws: ClientFactory, stack: str) -> None:
 
 
 def overcast_url(output: str) -> str:
-    found = re.search(r"on Overcast: (http://\S+)\)", output.replace("\n", ""))
+    """The first Overcast URL of the Outputs table, whose cells wrap a long URL over several rows."""
+    flat = re.sub(r"\s*[│┃]\s*", "", output.replace("\n", ""))
+    found = re.search(r"on Overcast:\s*(http://[^)\s]+)\)", flat)
     assert found is not None, output
     return found[1]
 

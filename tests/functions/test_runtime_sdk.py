@@ -21,7 +21,8 @@ CALLS_AWS = """
 import boto3
 
 def handler(event, context):
-    names = [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]]
+    pages = boto3.client("lambda").get_paginator("list_functions").paginate()
+    names = [f["FunctionName"] for page in pages for f in page["Functions"]]
     started = boto3.client("stepfunctions").start_execution(stateMachineArn=event["machine"], input="{}")
     return {"functions": names, "execution": started["executionArn"], "boto3": boto3.__version__,
             "from": boto3.__file__}
@@ -50,11 +51,18 @@ const { LambdaClient, ListFunctionsCommand } = require("@aws-sdk/client-lambda")
 const { SFNClient, StartExecutionCommand } = require("@aws-sdk/client-sfn");
 
 exports.handler = async (event) => {
-  const listed = await new LambdaClient({}).send(new ListFunctionsCommand({}));
+  const lambda = new LambdaClient({});
+  const functions = [];
+  let Marker;
+  do {
+    const page = await lambda.send(new ListFunctionsCommand({ Marker }));
+    functions.push(...page.Functions.map((f) => f.FunctionName));
+    Marker = page.NextMarker;
+  } while (Marker);
   const started = await new SFNClient({}).send(
     new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
   return {
-    functions: listed.Functions.map((f) => f.FunctionName),
+    functions,
     execution: started.executionArn,
     from: require.resolve("@aws-sdk/client-lambda"),
   };
@@ -68,11 +76,18 @@ import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 
 export const handler = async (event) => {
-  const listed = await new LambdaClient({}).send(new ListFunctionsCommand({}));
+  const lambda = new LambdaClient({});
+  const functions = [];
+  let Marker;
+  do {
+    const page = await lambda.send(new ListFunctionsCommand({ Marker }));
+    functions.push(...page.Functions.map((f) => f.FunctionName));
+    Marker = page.NextMarker;
+  } while (Marker);
   const started = await new SFNClient({}).send(
     new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
   return {
-    functions: listed.Functions.map((f) => f.FunctionName),
+    functions,
     execution: started.executionArn,
     from: import.meta.resolve("@aws-sdk/client-lambda"),
   };

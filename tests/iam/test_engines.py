@@ -39,6 +39,10 @@ async def test_roles_policies_and_profiles_on_each_engine(store: Store) -> None:
     await s.roles.update_trust(A, "ROLE1", TRUST)
     got = await s.roles.get(A, "Role1")
     assert (got.description, got.max_session, got.tags) == ("described", 7200, {"n": "1"})
+    await s.roles.set_boundary(A, "ROLE1", BASIC)
+    assert (await s.roles.get(A, "Role1")).boundary == BASIC
+    await s.roles.set_boundary(A, "Role1", None)
+    assert (await s.roles.get(A, "Role1")).boundary is None
 
     await s.roles.put_policy(A, "Role1", "inline", DOC)
     assert (await s.roles.policy_names(A, "Role1", None, None))[0] == ["inline"]

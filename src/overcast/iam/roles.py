@@ -142,11 +142,19 @@ class Roles:
 
     async def update_trust(self, ctx: RequestContext, name: str, trust_policy: str) -> None:
         documents.check_trust_policy(trust_policy)
+        await self._set(ctx, name, "trust_policy", trust_policy)
+
+    async def set_boundary(self, ctx: RequestContext, name: str, boundary: str | None) -> None:
+        """PutRolePermissionsBoundary (`boundary` already known to name a managed policy, Policies.boundary)
+        or, with None, DeleteRolePermissionsBoundary; stored, not enforced."""
+        await self._set(ctx, name, "boundary", boundary)
+
+    async def _set(self, ctx: RequestContext, name: str, column: str, value: str | None) -> None:
         async with self.store.transaction() as tx:
             await role_row(tx, ctx, name)
             await tx.execute(
-                "UPDATE iam_roles SET trust_policy = ? WHERE account = ? AND name_key = ?",
-                trust_policy, ctx.account_id, name.lower(),
+                f"UPDATE iam_roles SET {column} = ? WHERE account = ? AND name_key = ?",
+                value, ctx.account_id, name.lower(),
             )  # fmt: skip
 
     async def delete(self, ctx: RequestContext, name: str) -> None:

@@ -159,6 +159,7 @@ EXECUTION: Params = lambda r: {"executionArn": r["execution_arn"]}  # noqa: E731
 ACTIVITY: Params = lambda r: {"activityArn": r["activity_arn"]}  # noqa: E731
 ALIAS_ARN: Params = lambda r: {"stateMachineAliasArn": r["machine_alias_arn"]}  # noqa: E731
 TOKEN: Params = lambda r: {"taskToken": r["task_token"]}  # noqa: E731
+MAP_RUN: Params = lambda r: {"mapRunArn": r["map_run_arn"]}  # noqa: E731
 
 STEP_FUNCTIONS: dict[str, tuple[Case, ...]] = {
     # B's new machine logging into A's log group: delivery there is refused when the machine is made.
@@ -206,8 +207,12 @@ STEP_FUNCTIONS: dict[str, tuple[Case, ...]] = {
     "ListExecutions": (
         _sfn(MACHINE, MACHINE_GONE),
         _sfn(lambda r: {"stateMachineArn": r["machine_alias_arn"]}, MACHINE_GONE),
+        _sfn(MAP_RUN, SFN_NOT_FOUND),
     ),
     "DescribeExecution": (_sfn(EXECUTION, EXECUTION_GONE),),
+    "DescribeMapRun": (_sfn(MAP_RUN, SFN_NOT_FOUND),),
+    "ListMapRuns": (_sfn(EXECUTION, EXECUTION_GONE),),
+    "UpdateMapRun": (_sfn(lambda r: {**MAP_RUN(r), "maxConcurrency": 1}, SFN_NOT_FOUND),),
     "DescribeStateMachineForExecution": (_sfn(EXECUTION, EXECUTION_GONE),),
     "GetExecutionHistory": (_sfn(EXECUTION, EXECUTION_GONE),),
     "StopExecution": (_sfn(EXECUTION, EXECUTION_GONE),),

@@ -7,6 +7,7 @@ reads every one of them back as A sees it, so a test can prove that nothing acco
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,19 @@ def _step_functions(sfn: Any, r: Resources, tag: str) -> None:
     )["stateMachineAliasArn"]
     r["execution_arn"] = sfn.start_execution(stateMachineArn=made["stateMachineArn"], name=f"ex-{tag}")["executionArn"]
     r["task_token"] = sfn.get_activity_task(activityArn=activity, workerName="a")["taskToken"]
+    # A Distributed Map's run, for the Map Run operations.
+    processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P", "States": {"P": {"Type": "Pass"}}}
+    processor["States"]["P"]["End"] = True
+    fan = {"Type": "Map", "ItemProcessor": processor}
+    mapped = sfn.create_state_machine(
+        name=f"map-{tag}", definition=json.dumps({"StartAt": "M", "States": {"M": {**fan, "End": True}}}), roleArn=ROLE
+    )
+    started = sfn.start_execution(stateMachineArn=mapped["stateMachineArn"], input="[1]")["executionArn"]
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=started)["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the Distributed Map never ended"
+        time.sleep(0.02)  # polling the server, bounded by the deadline
+    r["map_run_arn"] = sfn.list_map_runs(executionArn=started)["mapRuns"][0]["mapRunArn"]
 
 
 def _rest_api(apigw: Any, r: Resources, tag: str) -> None:
@@ -233,6 +247,7 @@ def _step_functions_reads(a: Clients, r: Resources) -> dict[str, Callable[[], An
         "execution": lambda: sfn.describe_execution(executionArn=r["execution_arn"]),
         "executions": lambda: sfn.list_executions(stateMachineArn=r["machine_arn"]),
         "history": lambda: sfn.get_execution_history(executionArn=r["execution_arn"]),
+        "map run": lambda: sfn.describe_map_run(mapRunArn=r["map_run_arn"]),
         "machine tags": lambda: sfn.list_tags_for_resource(resourceArn=r["machine_arn"]),
         "activity tags": lambda: sfn.list_tags_for_resource(resourceArn=r["activity_arn"]),
     }

@@ -229,10 +229,28 @@ def _activities(sfn: Any) -> None:
     sfn.delete_activity(activityArn=activity)
 
 
+def _map_runs(sfn: Any) -> None:
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "W",
+        "States": {"W": {"Type": "Pass", "End": True}},
+    }
+    fan = {"Type": "Map", "ItemProcessor": processor, "ToleratedFailurePercentage": 10, "End": True}
+    execution = sfn.start_execution(stateMachineArn=_machine(sfn, _definition({"M": fan}, "M")), input="[1, 2, 3]")
+    finish(sfn, execution["executionArn"])
+    (run,) = sfn.list_map_runs(executionArn=execution["executionArn"], maxResults=1)["mapRuns"]
+    sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    sfn.update_map_run(mapRunArn=run["mapRunArn"], maxConcurrency=2, toleratedFailureCount=1)
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"], maxResults=2)["executions"]
+    sfn.describe_execution(executionArn=children[0]["executionArn"])
+    sfn.describe_state_machine_for_execution(executionArn=children[0]["executionArn"])
+
+
 def test_every_answer_matches_its_botocore_shape(recorded: tuple[Any, Recorder]) -> None:
     sfn, recorder = recorded
     _machines_and_executions(sfn)
     _activities(sfn)
+    _map_runs(sfn)
     assert set(HANDLERS) - recorder.answered == set(), "operations no answer of this scenario covered"
 
 

@@ -6,7 +6,15 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.ht
 
 from __future__ import annotations
 
-from overcast.api.services import OperationTable, Output, Params, Unbound, bind, stepfunctions_executions
+from overcast.api.services import (
+    OperationTable,
+    Output,
+    Params,
+    Unbound,
+    bind,
+    stepfunctions_executions,
+    stepfunctions_map_runs,
+)
 from overcast.api.services.stepfunctions_executions import config_out, definition_out
 from overcast.context import RequestContext
 from overcast.kit import tags
@@ -254,6 +262,7 @@ async def list_tags_for_resource(s: Engine, ctx: RequestContext, p: Params) -> O
 
 HANDLERS: dict[str, Unbound[Engine]] = {
     **stepfunctions_executions.HANDLERS,
+    **stepfunctions_map_runs.HANDLERS,
     "CreateStateMachine": create_state_machine,
     "DescribeStateMachine": describe_state_machine,
     "ListStateMachines": list_state_machines,

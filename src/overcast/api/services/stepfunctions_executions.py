@@ -16,7 +16,6 @@ from overcast.workflows.asl.model import ABSENT
 from overcast.workflows.asl.references import variable_references
 from overcast.workflows.engine import Engine, history, names, state_tests
 from overcast.workflows.engine.errors import InvalidOutput, ValidationException
-from overcast.workflows.engine.machines import not_found
 from overcast.workflows.engine.records import STANDARD, Execution, MachineConfig
 from overcast.workflows.engine.tasks import Outcome
 
@@ -96,6 +95,7 @@ def _describe_execution(
         ("traceHeader", e.trace_header),
         ("stateMachineVersionArn", e.version_arn),
         ("stateMachineAliasArn", e.alias_arn),
+        ("mapRunArn", e.map_run_arn),
     ):
         if value is not None:
             out[key] = value
@@ -213,20 +213,24 @@ async def describe_state_machine_for_execution(s: Engine, ctx: RequestContext, p
     }
     if e.revision_id is not None:
         out["revisionId"] = e.revision_id
+    # A Map Run's child: the Map state's processor, with the run and the state's label
+    # (API_DescribeStateMachineForExecution.html).
+    if e.map_run_arn is not None:
+        out["name"], _, out["label"] = out["name"].partition("/")
+        out["mapRunArn"] = e.map_run_arn
     out.pop("type", None)
     return out
 
 
 async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
     # "You can specify either a mapRunArn or a stateMachineArn, but not both" (API_ListExecutions.html).
-    # Map Runs are not resources of their own here yet: a Map Run ARN names nothing to list.
     if ("mapRunArn" in p) == ("stateMachineArn" in p):
         raise ValidationException("Must provide either a StateMachine ARN or a MapRun ARN, but not both")
+    args = (p.get("statusFilter"), p.get("maxResults"), p.get("nextToken"))
     if "mapRunArn" in p:
-        raise not_found(p["mapRunArn"])
-    items, token = await s.executions.listing(
-        ctx, p["stateMachineArn"], p.get("statusFilter"), p.get("maxResults"), p.get("nextToken")
-    )
+        items, token = await s.map_runs.children_of(ctx, p["mapRunArn"], *args)
+    else:
+        items, token = await s.executions.listing(ctx, p["stateMachineArn"], *args)
     out: Output = {"executions": []}
     for e in items:
         item: Output = {
@@ -242,6 +246,9 @@ async def list_executions(s: Engine, ctx: RequestContext, p: Params) -> Output:
             item["stateMachineVersionArn"] = e.version_arn
         if e.alias_arn:
             item["stateMachineAliasArn"] = e.alias_arn
+        # mapRunArn and itemCount only when listing a Map Run's children (API_ExecutionListItem.html).
+        if "mapRunArn" in p:
+            item["mapRunArn"], item["itemCount"] = e.map_run_arn, e.item_count
         # A redriven execution's item says how often and when it was last redriven
         # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ExecutionListItem.html).
         if e.redrive_date is not None:

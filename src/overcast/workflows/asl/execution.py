@@ -20,7 +20,8 @@ Every effect call carries a `key` that is deterministic and unique per occurrenc
     suffix:= "a" attempt        task(): attempt 0 is the first try, n the n-th retry
            | "retry" attempt    wait_until(): the backoff before retry `attempt` (1-based)
            | "jitter" attempt   random(): the FULL jitter draw for that backoff
-           | "maprun"           uuid(): a distributed Map run's id
+           | "maprun"           uuid(): a distributed Map run's id (its iterations: the engine's child
+                                executions, each with its own journal and keys; asl/distributed.py)
            | "wait"             wait_until(): a Wait state
            | "rnd" n | "uuid" n random()/uuid(): the n-th draw (0-based) in that state entry
            | "token" attempt    task_token(): the callback token of one attempt
@@ -37,7 +38,7 @@ The interpreter emits AWS's event types (ExecutionStarted, PassStateEntered/Exit
 TaskStateEntered/Exited, ChoiceStateEntered/Exited, WaitStateEntered/Exited, FailStateEntered,
 SucceedStateEntered/Exited, ParallelStateEntered/Started/Succeeded/Failed/Exited,
 MapStateEntered/Started/Succeeded/Failed/Exited, MapIterationStarted/Succeeded/Failed/Aborted,
-MapRunStarted/Succeeded/Failed, EvaluationFailed, ExecutionSucceeded/Failed/TimedOut) with
+MapRunStarted/Redriven/Succeeded/Failed, EvaluationFailed, ExecutionSucceeded/Failed/TimedOut) with
 details as AWS's GetExecutionHistory writes them
 (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
 The task events between TaskStateEntered and TaskStateExited (TaskScheduled/Started/Succeeded/

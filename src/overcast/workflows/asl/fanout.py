@@ -23,6 +23,7 @@ from typing import Any
 from overcast.arn import format_arn
 from overcast.workflows.asl import errors as e
 from overcast.workflows.asl import jsonata as jn
+from overcast.workflows.asl.distributed import MapRunRequest, run_map_run
 from overcast.workflows.asl.execution import to_json
 from overcast.workflows.asl.model import (
     ABSENT,
@@ -340,6 +341,14 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         label = state.label or state.name
         resource = f"mapRun:{context.state_machine_name}/{label}:{run_id}"
         map_run = format_arn("states", context.region, context.account_id, resource, context.partition)
+        if run.map_runs is not None:
+            batched = state.item_batcher is not ABSENT
+            request = MapRunRequest(
+                map_run, f"{frame.key}{_suffix(number)}", label, state.execution_type or "STANDARD", state.processor,
+                tuple(len(i.get("Items", ())) if batched and isinstance(i, dict) else 1 for i in inputs),
+                int(concurrency or 0), tolerated_count, tolerated_pct,
+            )  # fmt: skip
+            return await run_map_run(frame, run.map_runs, request, inputs, turns.share)
         scope.emit("MapRunStarted", {"mapRunArn": map_run})
     limit = int(concurrency or 0) or len(inputs)
     tolerant = tolerated_count is not None or tolerated_pct is not None

@@ -17,6 +17,7 @@ from overcast.workflows.asl import errors as e
 from overcast.workflows.asl import jsonata as jn
 from overcast.workflows.asl.attempts import run_map, run_parallel, run_task
 from overcast.workflows.asl.choice import ChoicePathError, holds, parse_timestamp
+from overcast.workflows.asl.distributed import MapRuns
 from overcast.workflows.asl.execution import (
     Effects,
     EventStamp,
@@ -61,7 +62,7 @@ EXECUTION_TIMEOUT_KEY = "execution/timeout"
 
 
 async def run_execution(
-    machine: StateMachine, input: Any, context: ExecutionContext, effects: Effects
+    machine: StateMachine, input: Any, context: ExecutionContext, effects: Effects, map_runs: MapRuns | None = None
 ) -> ExecutionOutcome:
     """Run one execution to its end and return how it ended.
 
@@ -71,9 +72,10 @@ async def run_execution(
     Deterministic given the effects' answers, so the engine can replay it after a crash.
     The machine's TimeoutSeconds is a durable timer too: wait_until("execution/timeout", ...).
     Cancelling the coroutine (StopExecution) stops it without emitting more events: the engine
-    records ExecutionAborted.
+    records ExecutionAborted. With `map_runs`, Distributed Map states run as Map Runs the engine records
+    (asl/distributed.py); without, their iterations run inline.
     """
-    run = Run(machine, input, context, effects, run_scope)
+    run = Run(machine, input, context, effects, run_scope, map_runs)
     top = Scope(run, "", machine, {}, 0)
     started: dict[str, Any] = {
         "input": to_json(input),

@@ -13,7 +13,7 @@ import json
 from collections import ChainMap
 from collections.abc import Callable, Coroutine, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.workflows.asl import errors as e
 from overcast.workflows.asl import jsonata as jn
@@ -38,6 +38,9 @@ from overcast.workflows.asl.paths import (
     select,
 )
 
+if TYPE_CHECKING:
+    from overcast.workflows.asl.distributed import MapRuns
+
 
 def iso_time(epoch: float) -> str:
     """AWS's timestamp text in the context object: 2024-05-06T07:08:09.123Z."""
@@ -55,8 +58,10 @@ class Run:
         context: ExecutionContext,
         effects: Effects,
         run_scope: Callable[[Scope, Any], Coroutine[Any, Any, Any]],
+        map_runs: MapRuns | None = None,
     ) -> None:
         self.machine = machine
+        self.map_runs = map_runs  # None: Distributed Maps run inline, as no engine records them
         self.input = input
         self.context = context
         self.effects = effects

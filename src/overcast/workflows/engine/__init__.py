@@ -13,6 +13,7 @@ from overcast.store import Store
 if TYPE_CHECKING:  # the engine's modules are imported when it is built, not when Overcast starts
     from overcast.workflows.engine.executions import Executions
     from overcast.workflows.engine.machines import Machines
+    from overcast.workflows.engine.map_runs import MapRuns
     from overcast.workflows.engine.tasks import Tasks
 
 
@@ -23,6 +24,7 @@ class Engine:
     machines: Machines
     executions: Executions
     tasks: Tasks
+    map_runs: MapRuns
 
 
 async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any = None) -> Engine:
@@ -38,4 +40,4 @@ async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any =
     tasks = Tasks(store, clock)
     executions = Executions(store, clock, machines, Integrations(clock, tasks, invoker), validate_definition, log_sink)
     await executions.resume()
-    return Engine(machines, executions, tasks)
+    return Engine(machines, executions, tasks, executions.map_runs)

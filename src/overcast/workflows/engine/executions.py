@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import uuid
@@ -20,10 +19,9 @@ from typing import Any
 from overcast.arn import parse_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
-from overcast.kit.pages import Keyset, fetch_page
-from overcast.store import Conflict, Queries, Row, Store
+from overcast.store import Conflict, Queries, Store
 from overcast.workflows.asl import ExecutionContext, ExecutionOutcome, run_execution
-from overcast.workflows.engine import history, logs, names, redrive, targets
+from overcast.workflows.engine import history, logs, names, redrive, rows, targets
 from overcast.workflows.engine.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
@@ -35,7 +33,9 @@ from overcast.workflows.engine.errors import (
 from overcast.workflows.engine.express import ExpressRuns
 from overcast.workflows.engine.integrations import Integrations
 from overcast.workflows.engine.journal import HistoryLimitExceeded, Journal
-from overcast.workflows.engine.machines import LISTS, Machines, config_from, config_json
+from overcast.workflows.engine.machines import LISTS, Machines
+from overcast.workflows.engine.map_children import Children
+from overcast.workflows.engine.map_runs import MapRuns
 from overcast.workflows.engine.records import (
     EXPRESS,
     OUTCOME_EVENTS,
@@ -49,36 +49,11 @@ from overcast.workflows.engine.records import (
 
 log = logging.getLogger("overcast.workflows")
 
-BY_START = Keyset.of(("-seq", int), ("arn", str))  # newest first
 Parse = Callable[[str], Any]
 
 
 def no_execution(arn: str) -> ExecutionDoesNotExist:
     return ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-
-
-def _execution(row: Row) -> Execution:
-    return Execution(
-        arn=row["arn"],
-        machine_arn=row["machine_arn"],
-        name=row["name"],
-        type=row["type"],
-        status=ExecutionStatus(row["status"]),
-        input=row["input"],
-        start=row["start_date"],
-        config=config_from(row["config"]),
-        version_arn=row["version_arn"],
-        alias_arn=row["alias_arn"],
-        output=row["output"],
-        error=row["error"],
-        cause=row["cause"],
-        stop=row["stop_date"],
-        trace_header=row["trace_header"],
-        redrive_count=int(row["redrive_count"]),
-        redrive_date=row["redrive_date"],
-        revision_id=row["revision_id"],
-        revised=row["revised"],
-    )
 
 
 class Executions:
@@ -103,20 +78,24 @@ class Executions:
         self.log_sink = log_sink
         integrations.start_child = self._start_child
         integrations.await_child = self._await_child
+        self.map_runs = MapRuns(store, clock)
+        Children(store, clock, self.map_runs, integrations.run, self._outcome)
 
     # --- lifecycle of the service --------------------------------------------------------------------
 
     async def resume(self) -> int:
         """Replay every RUNNING Standard execution (after a restart or crash); how many resumed."""
-        rows = await self.store.fetch_all(
-            "SELECT * FROM sfn_executions WHERE status = ? AND type = ?", "RUNNING", STANDARD
+        # A Map Run's children are not resumed here: their parent's replay runs them again (map_children.py).
+        found = await self.store.fetch_all(
+            "SELECT * FROM sfn_executions WHERE status = ? AND type = ? AND map_run_arn IS NULL", "RUNNING", STANDARD
         )
-        for row in rows:
-            self._spawn(_execution(row))
-        return len(rows)
+        for row in found:
+            self._spawn(rows.execution(row))
+        return len(found)
 
     async def close(self) -> None:
         """Stop running (without changing any record: a restart resumes them)."""
+        self.map_runs.closing = True
         runs = [task for task, _ in self._runs.values()]
         for task in runs:
             task.cancel()
@@ -157,26 +136,7 @@ class Executions:
         if express:
             return await self._start_express(execution, wait=sync)
         try:
-            await self.store.execute(
-                "INSERT INTO sfn_executions (arn, machine_arn, name, type, status, input, start_date, config,"
-                " version_arn, alias_arn, trace_header, redrive_count, seq, revision_id, revised)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                arn,
-                base,
-                name,
-                STANDARD,
-                "RUNNING",
-                input_text,
-                now,
-                config_json(config),
-                target.version_arn,
-                target.alias_arn,
-                trace_header,
-                0,
-                int(now * 1_000_000),
-                target.revision_id,
-                target.updated,
-            )
+            await rows.insert(self.store, execution)
         except Conflict:
             existing = await self.describe(ctx, arn)
             # Same name and input while running: the same execution; otherwise ExecutionAlreadyExists
@@ -231,14 +191,18 @@ class Executions:
             account_id=parts.account,
         )
 
-    async def _outcome(self, execution: Execution, journal: Journal) -> ExecutionOutcome:
+    async def _outcome(self, execution: Execution, journal: Journal, machine: Any = None) -> ExecutionOutcome:
+        """Run the execution's interpreter (`machine`: a Map Run child's processor) over its journal."""
         try:
             await journal.load()
             return await run_execution(
-                self._machine(execution.config.definition),
+                machine or self._machine(execution.config.definition),
                 json.loads(execution.input),
                 self._context(execution),
                 journal,
+                # A durable execution's Distributed Maps are Map Runs with child executions; an Express one's
+                # run inline (nothing of it is recorded).
+                self.map_runs.for_execution(execution, journal) if journal.durable else None,
             )
         except HistoryLimitExceeded:
             cause = f"The execution reached the maximum number of history events ({journal.max_events})."
@@ -318,7 +282,7 @@ class Executions:
         row = await self.store.fetch_one("SELECT * FROM sfn_executions WHERE arn = ?", arn)
         if row is None:
             raise no_execution(arn)
-        return _execution(row)
+        return rows.execution(row)
 
     async def listing(
         self, ctx: RequestContext, machine_arn: str, status: str | None, max_results: int | None, token: str | None
@@ -330,14 +294,7 @@ class Executions:
         if machine.config.type == EXPRESS:
             raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
         column = "version_arn" if ref.version is not None else "alias_arn" if ref.alias is not None else "machine_arn"
-        sql = f"SELECT * FROM sfn_executions WHERE {column} = ?"
-        args: list[Any] = [machine_arn]
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
-        page = LISTS.start(ctx, BY_START.kinds, max_results, token, machine_arn, status)
-        rows, next_token = await fetch_page(self.store, sql, args, BY_START, page)
-        return [_execution(r) for r in rows], next_token
+        return await rows.listed(self.store, ctx, column, machine_arn, status, max_results, token)
 
     async def history(
         self,
@@ -360,6 +317,8 @@ class Executions:
             raise ValidationException("This operation is not supported by EXPRESS state machines.")
         if execution.finished:
             return execution.stop or self.clock.now()
+        if execution.map_run_arn is not None and await self.map_runs.children.stop(arn, error, cause):
+            return (await self._read(arn)).stop or self.clock.now()
         run = self._runs.pop(arn, None)
         journal = run[1] if run else Journal(self.store, self.clock, arn, self.integrations.run)
         if run is not None:
@@ -391,30 +350,9 @@ class Executions:
         reason = redrive.not_redrivable(execution, self.clock.now())
         if reason is not None:
             raise ExecutionNotRedrivable(f"Execution cannot be redriven: {reason}")
-        events = await history.keyed(self.store, arn)
-        plan = redrive.plan(events)
-        rows = await self.store.fetch_all("SELECT effect_key FROM sfn_journal WHERE execution_arn = ?", arn)
-        dropped = [r["effect_key"] for r in rows if plan.drops(r["effect_key"])]
-        count, now = execution.redrive_count + 1, self.clock.now()
-        last = max((e.id for e in events.values()), default=0)
-        async with self.store.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
-                " redrive_count = ?, redrive_date = ? WHERE arn = ? AND status = ?",
-                "RUNNING", count, now, arn, execution.status.value,
-            )  # fmt: skip
-            if not changed:
-                raise ExecutionNotRedrivable("Execution cannot be redriven: it changed meanwhile")
-            for key, event in redrive.superseded(events, plan.first_event):
-                await history.rekey(tx, arn, event, f"~redrive{count}{key}")
-            for effect_key in dropped:
-                await tx.execute("DELETE FROM sfn_journal WHERE execution_arn = ? AND effect_key = ?", arn, effect_key)
-            redriven = Event(last + 1, "ExecutionRedriven", now, last, {"redriveCount": count})
-            await history.append(tx, arn, [(redriven, f"execution/redriven{count}")])
-        again = dataclasses.replace(
-            execution, status=ExecutionStatus.RUNNING, output=None, error=None, cause=None, stop=None,
-            redrive_count=count, redrive_date=now,
-        )  # fmt: skip
+        again = await redrive.apply(self.store, execution, self.clock.now())
+        if again is None:
+            raise ExecutionNotRedrivable("Execution cannot be redriven: it changed meanwhile")
         self._spawn(again)
         return again
 

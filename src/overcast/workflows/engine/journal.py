@@ -70,6 +70,8 @@ class Journal:
         self.log = log  # where events go besides the history (a CloudWatch Logs destination)
         self.keep_events = log is not None
         self.role_arn = role_arn  # the execution role: whom the tasks call other services as
+        # Written in the first transaction that writes anything (a Map Run child's row: see map_children.py).
+        self.opening: Callable[[Queries], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -197,6 +199,8 @@ class Journal:
                 return
             try:
                 async with self.store.transaction() as tx:
+                    if self.opening is not None:
+                        await self.opening(tx)
                     await history.append(tx, self.execution_arn, events)
                     if events and self.log is not None:
                         await self.log([record for record, _ in events], tx)
@@ -213,3 +217,4 @@ class Journal:
             except BaseException:
                 self.pending_events[:0], self.pending_values[:0] = events, values
                 raise
+            self.opening = None

@@ -141,6 +141,8 @@ class Execution:
     redrive_date: float | None = None
     revision_id: str | None = None  # the revision it runs; None for a state machine's first
     revised: float | None = None  # when that revision was made (None: recorded before Overcast kept it)
+    map_run_arn: str | None = None  # a Distributed Map's child execution: its Map Run
+    item_count: int | None = None  # ... and the number of items its input holds
 
     @property
     def finished(self) -> bool:

@@ -12,9 +12,12 @@ https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from overcast.store import Store
+from overcast.workflows.engine import history
 from overcast.workflows.engine.records import Event, Execution, ExecutionStatus
 
 # Executions that ended more than 14 days ago cannot be redriven.
@@ -77,3 +80,34 @@ def plan(events: Mapping[str, Event]) -> Plan:
 def superseded(events: Mapping[str, Event], first_event: int) -> Iterable[tuple[str, Event]]:
     """The (replay key, event) pairs a redrive takes the key from."""
     return ((key, event) for key, event in events.items() if event.id >= first_event)
+
+
+async def apply(store: Store, execution: Execution, now: float) -> Execution | None:
+    """Write the redrive of an unsuccessful execution: RUNNING again with its redrive count and date, its
+    unfinished part's events without replay keys, its open tasks' effects forgotten, and ExecutionRedriven
+    appended; the execution as it now is, or None when its status changed meanwhile."""
+    arn = execution.arn
+    events = await history.keyed(store, arn)
+    found = plan(events)
+    kept = await store.fetch_all("SELECT effect_key FROM sfn_journal WHERE execution_arn = ?", arn)
+    dropped = [r["effect_key"] for r in kept if found.drops(r["effect_key"])]
+    count = execution.redrive_count + 1
+    last = max((e.id for e in events.values()), default=0)
+    async with store.transaction() as tx:
+        changed = await tx.execute(
+            "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
+            " redrive_count = ?, redrive_date = ? WHERE arn = ? AND status = ?",
+            "RUNNING", count, now, arn, execution.status.value,
+        )  # fmt: skip
+        if not changed:
+            return None
+        for key, event in superseded(events, found.first_event):
+            await history.rekey(tx, arn, event, f"~redrive{count}{key}")
+        for effect_key in dropped:
+            await tx.execute("DELETE FROM sfn_journal WHERE execution_arn = ? AND effect_key = ?", arn, effect_key)
+        redriven = Event(last + 1, "ExecutionRedriven", now, last, {"redriveCount": count})
+        await history.append(tx, arn, [(redriven, f"execution/redriven{count}")])
+    return dataclasses.replace(
+        execution, status=ExecutionStatus.RUNNING, output=None, error=None, cause=None, stop=None,
+        redrive_count=count, redrive_date=now,
+    )  # fmt: skip

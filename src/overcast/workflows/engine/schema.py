@@ -124,4 +124,40 @@ STEPS: list[str] = [
     ALTER TABLE sfn_executions ADD COLUMN revision_id TEXT;
     ALTER TABLE sfn_executions ADD COLUMN revised DOUBLE PRECISION
     """,
+    # Distributed Map runs (DescribeMapRun, ListMapRuns): settings UpdateMapRun may change, the counts of their
+    # child executions and items by how they ended (e_*: executions, i_*: items), and the redrive count of the
+    # parent execution the run last (re)started in. A STANDARD child is an execution of its own, tied to its
+    # Map Run with the number of items its input holds.
+    """
+    CREATE TABLE sfn_map_runs (
+        arn TEXT PRIMARY KEY,
+        execution_arn TEXT NOT NULL,
+        machine_arn TEXT NOT NULL,
+        execution_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        start_date DOUBLE PRECISION NOT NULL,
+        stop_date DOUBLE PRECISION,
+        max_concurrency BIGINT NOT NULL,
+        tolerated_percentage DOUBLE PRECISION,
+        tolerated_count BIGINT,
+        executions_total BIGINT NOT NULL,
+        items_total BIGINT NOT NULL,
+        e_succeeded BIGINT NOT NULL DEFAULT 0,
+        e_failed BIGINT NOT NULL DEFAULT 0,
+        e_timed_out BIGINT NOT NULL DEFAULT 0,
+        e_aborted BIGINT NOT NULL DEFAULT 0,
+        i_succeeded BIGINT NOT NULL DEFAULT 0,
+        i_failed BIGINT NOT NULL DEFAULT 0,
+        i_timed_out BIGINT NOT NULL DEFAULT 0,
+        i_aborted BIGINT NOT NULL DEFAULT 0,
+        redrive_count BIGINT NOT NULL DEFAULT 0,
+        redrive_date DOUBLE PRECISION,
+        parent_redrives BIGINT NOT NULL,
+        seq BIGINT NOT NULL
+    );
+    CREATE INDEX sfn_map_runs_execution ON sfn_map_runs (execution_arn, seq);
+    ALTER TABLE sfn_executions ADD COLUMN map_run_arn TEXT;
+    ALTER TABLE sfn_executions ADD COLUMN item_count BIGINT;
+    CREATE INDEX sfn_executions_map_run ON sfn_executions (map_run_arn, seq)
+    """,
 ]
