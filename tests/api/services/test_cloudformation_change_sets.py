@@ -11,12 +11,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from tests.api.services.test_cloudformation import FAST, body, group, groups, unique, wait
-from tests.conftest import RunningServer
+from tests.conftest import ClientFactory, RunningServer
 
 
 def ready(cf: Any, change_set: str) -> dict[str, Any]:
@@ -168,3 +170,59 @@ def test_aws_cloudformation_deploy_and_delete_stack(
     assert removed.returncode == 0, removed.stderr
     assert wait(cf, name, "stack_delete_complete")["StackStatus"] == "DELETE_COMPLETE"
     assert groups(logs, name) == {}
+
+
+FUNCTION_AND_API = """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cli
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {"statusCode": 200, "body": "deployed by the aws cli"}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: !Sub ${AWS::StackName}-api
+      ProtocolType: HTTP
+      Target: !GetAtt Fn.Arn
+  Allow:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Fn
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*
+Outputs:
+  Url:
+    Value: !Sub https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/
+"""
+
+
+def test_aws_cloudformation_deploy_of_a_function_and_an_http_api_and_delete_stack_removes_them(
+    cf: Any, aws: ClientFactory, server: RunningServer, cli: Callable[..., subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    name = unique("fnapi")
+    template = tmp_path / "template.yaml"
+    template.write_text(FUNCTION_AND_API)
+    deployed = cli("cloudformation", "deploy", "--template-file", str(template), "--stack-name", name)
+    assert deployed.returncode == 0, deployed.stderr
+    stack = cf.describe_stacks(StackName=name)["Stacks"][0]
+    api_id = stack["Outputs"][0]["OutputValue"].split("//")[1].split(".")[0]
+    function = cf.describe_stack_resource(StackName=name, LogicalResourceId="Fn")["StackResourceDetail"]
+    port = urlsplit(server.url).port
+    answer = httpx.get(f"{server.url}/", headers={"host": f"{api_id}.execute-api.localhost:{port}"}, timeout=60)
+    assert (answer.status_code, answer.text) == (200, "deployed by the aws cli")
+
+    removed = cli("cloudformation", "delete-stack", "--stack-name", name)
+    assert removed.returncode == 0, removed.stderr
+    assert wait(cf, name, "stack_delete_complete")["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        aws("lambda").get_function(FunctionName=function["PhysicalResourceId"])
+    with pytest.raises(ClientError):
+        aws("apigatewayv2").get_api(ApiId=api_id)
