@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -64,9 +64,11 @@ from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
+    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
+    from overcast.templates.stacks import Stacks
     from overcast.workflows.engine import Engine as WorkflowEngine
     from overcast.workflows.engine.machines import Machines
 
@@ -152,6 +154,7 @@ class Overcast:
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
+    stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # start-up work that may finish late
     status: dict[str, Any] = field(default_factory=dict)
@@ -254,6 +257,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
+    system.parts["cloudformation"] = Part("CloudFormation", lambda: _cloudformation(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
     _providers(system, registry, invoker)
@@ -270,6 +274,7 @@ def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> 
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
     from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, stepfunctions
+    from overcast.templates.providers.logs import LogGroups
 
     async def machines() -> Machines:
         await system.parts["stepfunctions"].ready()
@@ -293,6 +298,8 @@ def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> 
     apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
     iam.register(system.providers, roles)
+    assert system.logs is not None
+    system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 
 
 def _function_urls(system: Overcast) -> Callable[..., Any] | None:
@@ -327,6 +334,26 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _cloudformation(system: Overcast, store: Store) -> None:
+    """Stacks over every service's resource providers (registered by `_providers`), with SAM as its transform."""
+    from overcast.api.services import cloudformation
+    from overcast.templates.change_sets import ChangeSets
+    from overcast.templates.stacks import Stacks
+
+    stacks = system.stacks = Stacks(store, system.clock, system.providers, transform=_sam_transform)
+    await stacks.start(sole_owner=store.engine == "sqlite")  # one server owns a SQLite data dir
+    system.closers.append(stacks.close)
+    system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
+
+
+async def _sam_transform(template: dict[str, Any], ctx: RequestContext, parameters: Mapping[str, str]) -> Any:
+    """The SAM transform (aws-sam-translator, offline) for the stacks engine, off the event loop: it takes tens
+    of milliseconds of CPU for a small app."""
+    from overcast.templates import sam
+
+    return await asyncio.to_thread(sam.transform, template, ctx.region, ctx.account_id, dict(parameters))
 
 
 async def _iam(system: Overcast, store: Store) -> None:

@@ -66,7 +66,11 @@ def plain(value: Any) -> Any:
 
 
 def check_shape(template: dict[str, Any]) -> None:
-    unknown = sorted(key for key in template if key not in SECTIONS)
+    declared = template.get("Transform") or []
+    transforms = [declared] if isinstance(declared, str) else declared
+    # A SAM template's Globals section is the SAM transform's to read (it is gone once the template is expanded).
+    sections = SECTIONS | {"Globals"} if "AWS::Serverless-2016-10-31" in transforms else SECTIONS
+    unknown = sorted(key for key in template if key not in sections)
     if unknown:
         raise format_error(f"Invalid template property or properties [{', '.join(unknown)}]")
     version = template.get("AWSTemplateFormatVersion")
@@ -75,7 +79,10 @@ def check_shape(template: dict[str, Any]) -> None:
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise format_error("At least one Resources member must be defined.")
+    loops = "AWS::LanguageExtensions" in transforms
     for name, resource in resources.items():
+        if loops and name.startswith("Fn::ForEach::"):
+            continue  # expanded once parameters are known (loops.py)
         if not LOGICAL_ID.fullmatch(name):
             raise format_error(f"Resource name {name} is non alphanumeric.")
         if not isinstance(resource, dict):

@@ -72,7 +72,7 @@ def resolve_parameters(template: Mapping[str, Any], given: Mapping[str, str]) ->
     for name, declaration in declared.items():
         raw = given[name] if name in given else declaration["Default"]
         resolved[name] = Parameter(
-            name, declaration["Type"], _value(name, declaration, raw), _flag(declaration.get("NoEcho"))
+            name, declaration["Type"], _value(name, declaration, raw), flag(declaration.get("NoEcho"))
         )
     return resolved
 
@@ -83,14 +83,14 @@ def _value(name: str, declaration: Mapping[str, Any], raw: Any) -> Any:
         raise TemplateValidationError(
             f"Parameter {name} is of type {kind}, which reads SSM Parameter Store: Overcast does not have it yet"
         )
-    text = _text(raw)
+    written = text(raw)
     is_list = kind in ("List<Number>", "CommaDelimitedList") or kind.startswith("List<")
-    items = [item.strip() if kind == "List<Number>" else item for item in text.split(",")] if is_list else [text]
-    if text == "" and is_list:
+    items = [item.strip() if kind == "List<Number>" else item for item in written.split(",")] if is_list else [written]
+    if written == "" and is_list:
         items = []
     for item in items:
         _check(name, declaration, item, numeric=kind in ("Number", "List<Number>"))
-    return items if is_list else text
+    return items if is_list else written
 
 
 def _check(name: str, declaration: Mapping[str, Any], value: str, *, numeric: bool) -> None:
@@ -119,18 +119,18 @@ def _check(name: str, declaration: Mapping[str, Any], value: str, *, numeric: bo
         if pattern is not None and re.fullmatch(str(pattern), value) is None:
             raise refused(f"must match pattern {pattern}")
     allowed = declaration.get("AllowedValues")
-    if allowed is not None and value not in [_text(item) for item in allowed]:
+    if allowed is not None and value not in [text(item) for item in allowed]:
         raise refused("must be one of AllowedValues")
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     """A value as the API would have passed it: YAML's `true`, `5` and lists as their text."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(_text(item) for item in value)
+        return ",".join(text(item) for item in value)
     return str(value)
 
 
-def _flag(value: Any) -> bool:
+def flag(value: Any) -> bool:
     return value is True or str(value).lower() == "true"

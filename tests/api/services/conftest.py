@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from overcast.api.services import OperationTable
 from overcast.config import Settings
 from overcast.server import start
+from tests.conftest import ClientFactory
 
 
 @pytest.fixture(scope="module")
@@ -21,3 +23,14 @@ async def tables(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict
         yield dict(system.tables)
     finally:
         await system.close()
+
+
+@pytest.fixture(scope="module")
+def cf(aws: ClientFactory) -> Any:
+    """A CloudFormation client of the session's server (the CloudFormation test modules share it)."""
+    return aws("cloudformation")
+
+
+@pytest.fixture(scope="module")
+def logs(aws: ClientFactory) -> Any:
+    return aws("logs")

@@ -596,6 +596,52 @@ LOGS: dict[str, tuple[Case, ...]] = {
 }
 
 
+def _stack(params: Params, arn: bool = False) -> Case:
+    """CloudFormation looks a stack up in the caller's account and Region, by name or by id: another account's
+    is "Stack with id X does not exist" (ValidationError), as is the same id with the caller's account."""
+    return Case(params, INVALID, INVALID if arn else None)
+
+
+INVALID = "ValidationError"  # CloudFormation's one error for a stack it does not find
+NO_CHANGE_SET = "ChangeSetNotFound"
+STACK: Params = lambda r: {"StackName": r["stack"]}  # noqa: E731
+STACK_ID: Params = lambda r: {"StackName": r["stack_id"]}  # noqa: E731
+CHANGE_SET: Params = lambda r: {"ChangeSetName": r["change_set_arn"]}  # noqa: E731
+RETENTION = '{"Resources": {"G": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 1}}}}'
+
+CLOUDFORMATION: dict[str, tuple[Case, ...]] = {
+    "UpdateStack": (
+        _stack(lambda r: {**STACK(r), "TemplateBody": RETENTION}),
+        _stack(lambda r: {**STACK_ID(r), "TemplateBody": RETENTION}, arn=True),
+    ),
+    # DeleteStack of a stack the caller does not have succeeds and does nothing, as on AWS.
+    "DeleteStack": (Case(STACK, "succeeded: {}"), Case(STACK_ID, "succeeded: {}", "succeeded: {}")),
+    "DescribeStacks": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "DescribeStackEvents": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "DescribeStackResource": (_stack(lambda r: {**STACK(r), "LogicalResourceId": "G"}),),
+    "DescribeStackResources": (
+        _stack(STACK),
+        _stack(STACK_ID, arn=True),
+        _stack(lambda r: {"PhysicalResourceId": r["stack_group"]}),
+    ),
+    "ListStackResources": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "GetTemplate": (_stack(STACK), _stack(STACK_ID, arn=True), Case(CHANGE_SET, NO_CHANGE_SET, NO_CHANGE_SET)),
+    "GetTemplateSummary": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "CreateChangeSet": (
+        _stack(lambda r: {**STACK(r), "ChangeSetName": "b", "TemplateBody": RETENTION}),
+        _stack(lambda r: {**STACK_ID(r), "ChangeSetName": "b", "TemplateBody": RETENTION}, arn=True),
+    ),
+    "DescribeChangeSet": (
+        Case(CHANGE_SET, NO_CHANGE_SET, NO_CHANGE_SET),
+        Case(lambda r: {**STACK(r), "ChangeSetName": "change"}, NO_CHANGE_SET),
+    ),
+    "ExecuteChangeSet": (Case(CHANGE_SET, NO_CHANGE_SET, NO_CHANGE_SET),),
+    "DeleteChangeSet": (Case(CHANGE_SET, NO_CHANGE_SET, NO_CHANGE_SET),),
+    "ListChangeSets": (_stack(STACK), _stack(STACK_ID, arn=True)),
+    "ListImports": (Case(lambda r: {"ExportName": r["export"]}, INVALID),),
+}
+
+
 def _iam(params: Params, arn: bool = False) -> Case:
     """IAM acts only in the caller's account: a name is looked up there (NoSuchEntity), and a policy ARN of
     another account is refused (AccessDenied); the same ARN with B's account names nothing of B's."""
@@ -655,6 +701,7 @@ MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "apigateway": APIGATEWAY,
     "apigatewayv2": APIGATEWAYV2,
     "logs": LOGS,
+    "cloudformation": CLOUDFORMATION,
     "iam": IAM,
 }
 
@@ -705,6 +752,12 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
     },
     "sts": {
         "GetCallerIdentity": {},  # B's own identity
+    },
+    "cloudformation": {
+        "ListStacks": {},
+        "ListExports": {},
+        "CreateStack": None,  # a new stack, in the caller's account
+        "ValidateTemplate": None,  # checks a template given in the call
     },
     "iam": {
         "ListRoles": {},  # B's roles only

@@ -18,7 +18,7 @@ A, B = "111111111111", "222222222222"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{A}:role/r"
 AWS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam")
+SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation")
 
 Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
 Resources = dict[str, str]
@@ -40,6 +40,7 @@ def build(a: Clients) -> Resources:
     _domain(a["apigateway"], a["apigatewayv2"], r, tag)
     _logs(a["logs"], r, tag)
     _iam(a["iam"], r, tag)
+    _stack(a["cloudformation"], r, tag)
     return r
 
 
@@ -188,6 +189,24 @@ def _iam(iam: Any, r: Resources, tag: str) -> None:
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
 
 
+def _stack(cf: Any, r: Resources, tag: str) -> None:
+    """A stack with a log group and an export, and a change set ready to execute."""
+    r["stack"] = name = f"stack-{tag}"
+    r["export"] = f"export-{tag}"
+    template = {
+        "Resources": {"G": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}},
+        "Outputs": {"G": {"Value": {"Ref": "G"}, "Export": {"Name": r["export"]}}},
+    }
+    r["stack_id"] = cf.create_stack(StackName=name, TemplateBody=json.dumps(template))["StackId"]
+    cf.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 0.05})
+    made_group = cf.describe_stack_resource(StackName=name, LogicalResourceId="G")["StackResourceDetail"]
+    r["stack_group"] = made_group["PhysicalResourceId"]
+    template["Resources"]["G"]["Properties"]["RetentionInDays"] = 14
+    made = cf.create_change_set(StackName=name, ChangeSetName="change", TemplateBody=json.dumps(template))
+    r["change_set_arn"] = made["Id"]
+    cf.get_waiter("change_set_create_complete").wait(ChangeSetName=made["Id"], WaiterConfig={"Delay": 0.05})
+
+
 def rest_arn(path: str) -> str:
     """An API Gateway resource ARN (it names no account: the caller's is meant)."""
     return f"arn:aws:apigateway:{REGION}::{path}"
@@ -309,6 +328,18 @@ def _iam_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     }
 
 
+def _cloudformation_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    cf, stack = a["cloudformation"], r["stack"]
+    return {
+        "stack": lambda: cf.describe_stacks(StackName=stack),
+        "events": lambda: cf.describe_stack_events(StackName=stack),
+        "resources": lambda: cf.list_stack_resources(StackName=stack),
+        "template": lambda: cf.get_template(StackName=stack),
+        "change set": lambda: cf.describe_change_set(ChangeSetName=r["change_set_arn"]),
+        "exports": lambda: cf.list_exports(),
+    }
+
+
 SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]]] = {
     "lambda": _lambda_reads,
     "stepfunctions": _step_functions_reads,
@@ -317,4 +348,5 @@ SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]
     "logs": _logs_reads,
     "sts": _sts_reads,
     "iam": _iam_reads,
+    "cloudformation": _cloudformation_reads,
 }
