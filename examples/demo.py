@@ -135,6 +135,9 @@ def run(url: str, data_dir: Path) -> None:
         "roles": client(url, "iam").list_roles()["Roles"],
     }
     print("  left: " + ", ".join(f"{len(items)} {kind}" for kind, items in left.items()))
+    # Lambda made these at the functions' first invocations, not the stacks, so they stay, as on AWS.
+    for group in client(url, "logs").describe_log_groups()["logGroups"]:
+        print(f"  kept, as AWS keeps it: the log group {group['logGroupName']}")
 
     control_plane(url)
 
