@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -59,18 +59,17 @@ from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.observe.logs import LogStore
 from overcast.parts import AwsApis, Part, execute_api
+from overcast.stacks_part import build_stacks, register_providers
 from overcast.store import Store, open_store
 from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
-    from overcast.context import RequestContext
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
     from overcast.templates.stacks import Stacks
     from overcast.workflows.engine import Engine as WorkflowEngine
-    from overcast.workflows.engine.machines import Machines
 
 log = logging.getLogger("overcast")
 
@@ -257,10 +256,10 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
-    system.parts["cloudformation"] = Part("CloudFormation", lambda: _cloudformation(system, store))
+    system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
-    _providers(system, registry, invoker)
+    register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
             registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker, _function_url_of(system.url)
@@ -268,38 +267,6 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
         "logs": logs.operations(system.logs),
         "sts": sts.operations(),
     }
-
-
-def _providers(system: Overcast, registry: Registry, invoker: InvokeService) -> None:
-    """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
-    service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, stepfunctions
-    from overcast.templates.providers.logs import LogGroups
-
-    async def machines() -> Machines:
-        await system.parts["stepfunctions"].ready()
-        assert system.workflows is not None
-        return system.workflows.machines
-
-    async def roles() -> Iam:
-        await system.parts["iam"].ready()
-        assert system.iam is not None
-        return system.iam
-
-    def operations(service: str) -> Callable[[], Awaitable[OperationTable]]:
-        async def built() -> OperationTable:
-            await system.parts[service].ready()
-            return system.tables[service]
-
-        return built
-
-    lambda_.register(system.providers, registry, invoker, _function_url_of(system.url))
-    stepfunctions.register(system.providers, machines)
-    apigateway.register(system.providers, operations("apigateway"))
-    apigatewayv2.register(system.providers, operations("apigatewayv2"))
-    iam.register(system.providers, roles)
-    assert system.logs is not None
-    system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 
 
 def _function_urls(system: Overcast) -> Callable[..., Any] | None:
@@ -334,26 +301,6 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
-
-
-async def _cloudformation(system: Overcast, store: Store) -> None:
-    """Stacks over every service's resource providers (registered by `_providers`), with SAM as its transform."""
-    from overcast.api.services import cloudformation
-    from overcast.templates.change_sets import ChangeSets
-    from overcast.templates.stacks import Stacks
-
-    stacks = system.stacks = Stacks(store, system.clock, system.providers, transform=_sam_transform)
-    await stacks.start(sole_owner=store.engine == "sqlite")  # one server owns a SQLite data dir
-    system.closers.append(stacks.close)
-    system.tables["cloudformation"] = cloudformation.operations(stacks, ChangeSets(stacks))
-
-
-async def _sam_transform(template: dict[str, Any], ctx: RequestContext, parameters: Mapping[str, str]) -> Any:
-    """The SAM transform (aws-sam-translator, offline) for the stacks engine, off the event loop: it takes tens
-    of milliseconds of CPU for a small app."""
-    from overcast.templates import sam
-
-    return await asyncio.to_thread(sam.transform, template, ctx.region, ctx.account_id, dict(parameters))
 
 
 async def _iam(system: Overcast, store: Store) -> None:

@@ -157,11 +157,20 @@ needs_node_sdk = pytest.mark.skipif(
 )
 
 
-@pytest.mark.parametrize(("index", "source"), [("index.js", NODE_CALLS_AWS), ("index.mjs", NODE_ESM_CALLS_AWS)])
+@pytest.mark.parametrize(
+    ("runtime", "index", "source"),
+    [
+        ("nodejs20.x", "index.js", NODE_CALLS_AWS),
+        ("nodejs20.x", "index.mjs", NODE_ESM_CALLS_AWS),  # module.register's hooks thread
+        ("nodejs24.x", "index.mjs", NODE_ESM_CALLS_AWS),  # module.registerHooks, in-thread
+    ],
+)
 @needs_node_sdk
-def test_a_node_function_calls_overcast_with_the_runtimes_sdk(aws: ClientFactory, index: str, source: str) -> None:
+def test_a_node_function_calls_overcast_with_the_runtimes_sdk(
+    aws: ClientFactory, runtime: str, index: str, source: str
+) -> None:
     lam = aws("lambda")
-    name = create(lam, "nodejs20.x", {index: source}, prefix="sdk-node")
+    name = create(lam, runtime, {index: source}, prefix="sdk-node")
     machine = _machine(aws)
     result = invoke(lam, name, {"machine": machine})
     assert name in result["functions"]
@@ -176,8 +185,11 @@ def test_a_node_function_calls_overcast_with_the_runtimes_sdk(aws: ClientFactory
         ("index.mjs", "import { MARK } from '@aws-sdk/client-lambda';\nexport const handler = async () => MARK;\n"),
     ],
 )
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "nodejs24.x"])
 @needs_node_sdk
-def test_a_node_functions_own_sdk_wins_over_the_runtimes(aws: ClientFactory, index: str, source: str) -> None:
+def test_a_node_functions_own_sdk_wins_over_the_runtimes(
+    aws: ClientFactory, runtime: str, index: str, source: str
+) -> None:
     lam = aws("lambda")
-    name = create(lam, "nodejs20.x", {index: source, **OWN_CLIENT}, prefix="own-node-sdk")
+    name = create(lam, runtime, {index: source, **OWN_CLIENT}, prefix="own-node-sdk")
     assert invoke(lam, name, {}) == "packaged with the function"

@@ -28,7 +28,7 @@ def test_python_environment() -> None:
     assert env["AWS_ACCESS_KEY_ID"] == "123456789012"  # its account, never a real credential
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "7" and env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
-    assert env["PYTHONPATH"] == "/var/task:/opt/python:/opt/python/lib/python3.12/site-packages"
+    assert env["PYTHONPATH"] == "/var/task:/opt/python:/opt/python/lib/python3.12/site-packages:/var/runtime"
     assert env["LD_LIBRARY_PATH"].startswith("/opt/lib") and env["PATH"].startswith("/opt/bin")
     assert env["LAMBDA_TASK_ROOT"] == "/var/task" and env["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
     assert env["TZ"] == ":UTC" and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"

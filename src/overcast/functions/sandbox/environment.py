@@ -66,6 +66,8 @@ def lambda_environment(
     pythonpath = [task_root, "/opt/python"]
     if version:
         pythonpath.append(f"/opt/python/lib/python{version}/site-packages")
+        # Last, as on AWS: the runtime's own libraries (its boto3), so a `python3` the function starts finds them.
+        pythonpath.append(runtime_dir)
     env: dict[str, str] = {
         "PATH": "/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "LD_LIBRARY_PATH": "/opt/lib:/lib64:/usr/lib64:/lib:/usr/lib",

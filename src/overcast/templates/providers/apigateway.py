@@ -1,27 +1,27 @@
 """API Gateway v1's CloudFormation types (REST APIs), over the apigateway operations (operated.py).
 
 RestApi (with an OpenAPI Body), Resource, Method, Deployment, Stage, Authorizer, Model, RequestValidator,
-GatewayResponse, ApiKey, UsagePlan, UsagePlanKey, DomainName, BasePathMapping, DocumentationPart,
-DocumentationVersion, ClientCertificate, VpcLink and Account. The API takes camelCase members where templates
-write PascalCase; an update is the patch operations of what changed. Ref and Fn::GetAtt as the template
+GatewayResponse, DocumentationPart and DocumentationVersion; the types outside any one API (keys, plans,
+domains, certificates, VPC links, the account) are apigateway_account.py's. The API takes camelCase members
+where templates write PascalCase; an update is the patch operations of what changed. Ref and Fn::GetAtt as the template
 reference documents each type (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_ApiGateway.html).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from overcast.errors import BadRequest
+from overcast.templates.providers import apigateway_account as outside_apis
+from overcast.templates.providers.apigateway_members import document, members, nested, tags_of
 from overcast.templates.providers.base import Made, Providers, ResourceRequest
 from overcast.templates.providers.operated import (
     Kind,
     OperatedProvider,
     OperationsOf,
-    Output,
     Patches,
     Properties,
     Tagged,
@@ -31,35 +31,6 @@ from overcast.templates.providers.operated import (
     text,
     together,
 )
-from overcast.templates.providers.tags import tag_map
-
-
-def lower(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-def nested(value: Any) -> Any:
-    """A structure of the template's (EndpointConfiguration, Throttle ...) in the API's member names. Only for
-    structures whose keys are all member names: maps of the user's (Variables, RequestTemplates) keep theirs."""
-    if isinstance(value, Mapping):
-        return {lower(key): nested(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [nested(item) for item in value]
-    return value
-
-
-def members(p: Properties, names: tuple[str, ...], structures: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The given properties among `names` as the API's members; those in `structures` converted all through."""
-    return {lower(name): nested(p[name]) if name in structures else p[name] for name in names if name in p}
-
-
-def _tags(p: Properties) -> dict[str, Any]:
-    return {"tags": tag_map(p["Tags"])} if p.get("Tags") else {}
-
-
-def _document(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
 
 # -- RestApi ----------------------------------------------------------------------------------------
 
@@ -77,7 +48,7 @@ def _api_params(p: Properties) -> dict[str, Any]:
     if "ApiKeySourceType" in p:
         params["apiKeySource"] = p["ApiKeySourceType"]
     if "Policy" in p:
-        params["policy"] = _document(p["Policy"])
+        params["policy"] = document(p["Policy"])
     return params
 
 
@@ -99,7 +70,7 @@ class RestApiProvider:
         if "BodyS3Location" in p:
             raise BadRequest("BodyS3Location needs object storage, which Overcast does not have yet: give Body.")
         if "Body" not in p:
-            out = await ops["CreateRestApi"](ctx, {**_api_params(p), **_tags(p)})
+            out = await ops["CreateRestApi"](ctx, {**_api_params(p), **tags_of(p)})
             return await self._made(request, out["id"])
         out = await ops["ImportRestApi"](ctx, self._body(p))
         made = await self._made(request, out["id"])
@@ -112,7 +83,7 @@ class RestApiProvider:
 
     @staticmethod
     def _body(p: Properties) -> dict[str, Any]:
-        params: dict[str, Any] = {"body": _document(p["Body"]).encode()}
+        params: dict[str, Any] = {"body": document(p["Body"]).encode()}
         if p.get("Parameters"):
             params["parameters"] = dict(p["Parameters"])
         if "FailOnWarnings" in p:
@@ -125,7 +96,7 @@ class RestApiProvider:
         given = {name: field for name, field in _API_FIELDS.items() if name in p}
         changes = replacing(given)(p, {}) if not previous else _API_PATCHES(p, previous)
         if p.get("Policy") != previous.get("Policy"):
-            changes.append({"op": "replace", "path": "/policy", "value": _document(p.get("Policy", ""))})
+            changes.append({"op": "replace", "path": "/policy", "value": document(p.get("Policy", ""))})
         if changes:
             await ops["UpdateRestApi"](ctx, {"restApiId": api_id, "patchOperations": changes})
         await Tagged(lambda p, ref: f"/restapis/{ref}").retag(ops, request, api_id, previous)
@@ -255,7 +226,7 @@ STAGE = Kind(
         "restApiId": p["RestApiId"],
         "deploymentId": p.get("DeploymentId", ""),
         **members(p, ("StageName", *_STAGE_SETTINGS)),
-        **_tags(p),
+        **tags_of(p),
     },
     patches=_stage_patches,
     tagged=Tagged(lambda p, ref: f"/restapis/{p['RestApiId']}/stages/{ref}"),
@@ -388,14 +359,14 @@ def _model_params(p: Properties) -> dict[str, Any]:
     params = members(p, ("Name", "Description", "ContentType"))
     params.setdefault("contentType", "application/json")
     if "Schema" in p:
-        params["schema"] = _document(p["Schema"])
+        params["schema"] = document(p["Schema"])
     return params
 
 
 def _model_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
     changes = replacing({"Description": ("/description", "")})(p, previous)
     if p.get("Schema") != previous.get("Schema"):
-        changes.append({"op": "replace", "path": "/schema", "value": _document(p.get("Schema", ""))})
+        changes.append({"op": "replace", "path": "/schema", "value": document(p.get("Schema", ""))})
     return changes
 
 
@@ -445,194 +416,11 @@ class GatewayResponseProvider:
             )
 
 
-# -- keys, plans and domains (not inside one API) ------------------------------------------------------
-
-API_KEY = Kind(
-    create="CreateApiKey",
-    update="UpdateApiKey",
-    delete="DeleteApiKey",
-    ref=lambda out: str(out["id"]),
-    keys=lambda p, ref: {"apiKey": ref},
-    params=lambda p: {
-        **members(
-            p,
-            ("Name", "Description", "Enabled", "GenerateDistinctId", "Value", "CustomerId", "StageKeys"),
-            ("StageKeys",),
-        ),
-        **_tags(p),
-    },
-    attributes=lambda out, ref: {"APIKeyId": ref},
-    patches=together(
-        replacing(
-            {
-                "Name": ("/name", ""),
-                "Description": ("/description", ""),
-                "Enabled": ("/enabled", False),
-                "CustomerId": ("/customerId", ""),
-            }
-        ),
-        set_members("StageKeys", "/stages", lambda k: f"{k['RestApiId']}/{k['StageName']}"),
-    ),
-    tagged=Tagged(lambda p, ref: f"/apikeys/{ref}"),
-)
-
-
-def _plan_params(p: Properties) -> dict[str, Any]:
-    params = members(p, ("Description", "Throttle", "Quota"), ("Throttle", "Quota"))
-    if "UsagePlanName" in p:
-        params["name"] = p["UsagePlanName"]
-    if p.get("ApiStages"):
-        params["apiStages"] = [
-            {
-                "apiId": s["ApiId"],
-                "stage": s["Stage"],
-                **({"throttle": nested(s["Throttle"])} if s.get("Throttle") else {}),
-            }
-            for s in p["ApiStages"]
-        ]
-    return {**params, **_tags(p)}
-
-
-_PLAN_STAGES = set_members("ApiStages", "/apiStages", lambda s: f"{s['ApiId']}:{s['Stage']}")
-
-
-def _plan_patches(p: Properties, previous: Properties) -> list[dict[str, str]]:
-    """UpdateUsagePlan's patch operations: name, description, throttle and quota fields, and API stages added
-    or removed (`/apiStages` with `apiId:stage`)."""
-    changes = replacing({"UsagePlanName": ("/name", ""), "Description": ("/description", "")})(p, previous)
-    for structure, fields in (("Throttle", ("BurstLimit", "RateLimit")), ("Quota", ("Limit", "Offset", "Period"))):
-        new, old = p.get(structure) or {}, previous.get(structure) or {}
-        if new != old and not new:
-            changes.append({"op": "remove", "path": f"/{lower(structure)}"})
-        elif new != old:
-            path = f"/{lower(structure)}/"
-            changes += [{"op": "replace", "path": path + lower(f), "value": text(new[f])} for f in fields if f in new]
-    return changes + _PLAN_STAGES(p, previous)
-
-
-USAGE_PLAN = Kind(
-    create="CreateUsagePlan",
-    update="UpdateUsagePlan",
-    delete="DeleteUsagePlan",
-    ref=lambda out: str(out["id"]),
-    keys=lambda p, ref: {"usagePlanId": ref},
-    params=_plan_params,
-    attributes=lambda out, ref: {"Id": ref},
-    patches=_plan_patches,
-    tagged=Tagged(lambda p, ref: f"/usageplans/{ref}"),
-)
-USAGE_PLAN_KEY = Kind(
-    create="CreateUsagePlanKey",
-    delete="DeleteUsagePlanKey",
-    ref=lambda out: str(out["id"]),
-    keys=lambda p, ref: {"usagePlanId": p["UsagePlanId"], "keyId": ref},
-    params=lambda p: {"usagePlanId": p["UsagePlanId"], "keyId": p["KeyId"], "keyType": p.get("KeyType", "API_KEY")},
-    attributes=lambda out, ref: {"Id": ref},
-)
-
-
-def _domain_attributes(out: Output, ref: str) -> dict[str, Any]:
-    return {
-        "DistributionDomainName": out.get("distributionDomainName", ""),
-        "DistributionHostedZoneId": out.get("distributionHostedZoneId", ""),
-        "RegionalDomainName": out.get("regionalDomainName", ""),
-        "RegionalHostedZoneId": out.get("regionalHostedZoneId", ""),
-    }
-
-
-DOMAIN_NAME = Kind(
-    create="CreateDomainName",
-    update="UpdateDomainName",
-    delete="DeleteDomainName",
-    ref=lambda out: str(out["domainName"]),
-    keys=lambda p, ref: {"domainName": ref},
-    params=lambda p: {
-        **members(
-            p,
-            (
-                "DomainName",
-                "CertificateArn",
-                "RegionalCertificateArn",
-                "SecurityPolicy",
-                "EndpointConfiguration",
-                "MutualTlsAuthentication",
-                "OwnershipVerificationCertificateArn",
-            ),
-            ("EndpointConfiguration", "MutualTlsAuthentication"),
-        ),
-        **_tags(p),
-    },
-    attributes=_domain_attributes,
-    patches=replacing(
-        {
-            "CertificateArn": ("/certificateArn", ""),
-            "RegionalCertificateArn": ("/regionalCertificateArn", ""),
-            "SecurityPolicy": ("/securityPolicy", "TLS_1_2"),
-        }
-    ),
-    tagged=Tagged(lambda p, ref: f"/domainnames/{ref}"),
-)
-BASE_PATH_MAPPING = Kind(
-    create="CreateBasePathMapping",
-    update="UpdateBasePathMapping",
-    delete="DeleteBasePathMapping",
-    ref=lambda out: str(out.get("basePath") or "(none)"),
-    keys=lambda p, ref: {"domainName": p["DomainName"], "basePath": ref},
-    params=lambda p: members(p, ("DomainName", "BasePath", "RestApiId", "Stage")),
-    patches=replacing({"RestApiId": ("/restapiId", ""), "Stage": ("/stage", "")}),
-)
-
-
 DOCUMENTATION_VERSION = _in_api(
     "CreateDocumentationVersion", "UpdateDocumentationVersion", "DeleteDocumentationVersion",
     "documentationVersion", replacing({"Description": ("/description", "")}),
     lambda p: members(p, ("DocumentationVersion", "Description")), None, ref="version",
 )  # fmt: skip
-CLIENT_CERTIFICATE = Kind(
-    create="GenerateClientCertificate",
-    update="UpdateClientCertificate",
-    delete="DeleteClientCertificate",
-    ref=lambda out: str(out["clientCertificateId"]),
-    keys=lambda p, ref: {"clientCertificateId": ref},
-    params=lambda p: {**members(p, ("Description",)), **_tags(p)},
-    patches=replacing({"Description": ("/description", "")}),
-    tagged=Tagged(lambda p, ref: f"/clientcertificates/{ref}"),
-)
-VPC_LINK = Kind(
-    create="CreateVpcLink",
-    update="UpdateVpcLink",
-    delete="DeleteVpcLink",
-    ref=lambda out: str(out["id"]),
-    keys=lambda p, ref: {"vpcLinkId": ref},
-    params=lambda p: {**members(p, ("Name", "Description", "TargetArns")), **_tags(p)},
-    attributes=lambda out, ref: {"VpcLinkId": ref},
-    patches=replacing({"Name": ("/name", ""), "Description": ("/description", "")}),
-    tagged=Tagged(lambda p, ref: f"/vpclinks/{ref}"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountProvider:
-    """UpdateAccount's CloudWatch role (one per account and Region: deleting the resource leaves it, as AWS
-    does). Ref: the account's id in API Gateway (`cloudwatchRoleArn` holder)."""
-
-    operations: OperationsOf
-
-    async def create(self, request: ResourceRequest) -> Made:
-        return await self.update(request, Made(""), {})
-
-    async def update(self, request: ResourceRequest, current: Made, previous: Mapping[str, Any]) -> Made:
-        ops = await self.operations()
-        change = {
-            "op": "replace",
-            "path": "/cloudwatchRoleArn",
-            "value": text(request.properties.get("CloudWatchRoleArn", "")),
-        }
-        await ops["UpdateAccount"](request.ctx, {"patchOperations": [change]})
-        return Made(current.ref or request.physical_name(64))
-
-    async def delete(self, request: ResourceRequest, current: Made) -> None:
-        return None
 
 
 def register(providers: Providers, operations: OperationsOf) -> None:
@@ -642,12 +430,10 @@ def register(providers: Providers, operations: OperationsOf) -> None:
     providers.add("AWS::ApiGateway::Deployment", DeploymentProvider(operations))
     providers.add("AWS::ApiGateway::Model", ModelProvider(operations, MODEL))
     providers.add("AWS::ApiGateway::GatewayResponse", GatewayResponseProvider(operations))
-    providers.add("AWS::ApiGateway::Account", AccountProvider(operations))
     kinds = {
         "Resource": RESOURCE, "Authorizer": AUTHORIZER, "RequestValidator": REQUEST_VALIDATOR,
-        "DocumentationPart": DOCUMENTATION_PART, "ApiKey": API_KEY, "UsagePlan": USAGE_PLAN,
-        "UsagePlanKey": USAGE_PLAN_KEY, "DomainName": DOMAIN_NAME, "BasePathMapping": BASE_PATH_MAPPING,
-        "DocumentationVersion": DOCUMENTATION_VERSION, "ClientCertificate": CLIENT_CERTIFICATE, "VpcLink": VPC_LINK,
+        "DocumentationPart": DOCUMENTATION_PART, "DocumentationVersion": DOCUMENTATION_VERSION,
     }  # fmt: skip
     for name, kind in kinds.items():
         providers.add(f"AWS::ApiGateway::{name}", OperatedProvider(operations, kind))
+    outside_apis.register(providers, operations)
