@@ -5,6 +5,7 @@ on stdout, exit 1 with the error document on a function error."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +17,9 @@ from overcast.cli import main
 from tests.conftest import RunningServer
 
 TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Parameters:
-  Stage:
-    Type: String
-    Default: dev
+  Stage: {Type: String, Default: dev}
 Globals:
   Function:
     Timeout: 10
@@ -31,10 +29,10 @@ Globals:
 Resources:
   Table:
     Type: AWS::DynamoDB::Table
-  GreetFunction:
+  HelloFunction:
     Type: AWS::Serverless::Function
     Properties:
-      CodeUri: greet/
+      CodeUri: src/
       Handler: app.handler
       Runtime: python3.12
       MemorySize: 256
@@ -46,7 +44,7 @@ Resources:
   FailFunction:
     Type: AWS::Serverless::Function
     Properties:
-      CodeUri: greet/
+      CodeUri: src/
       Handler: app.fail
       Runtime: python3.12
   NodeFunction:
@@ -85,8 +83,8 @@ exports.handler = async (event) => {
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "app"
-    (root / "greet").mkdir(parents=True)
-    (root / "greet" / "app.py").write_text(GREET)
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text(GREET)
     (root / "node").mkdir()
     (root / "node" / "index.js").write_text(NODE)
     (root / "template.yaml").write_text(TEMPLATE)
@@ -127,10 +125,10 @@ def answer(result: Result) -> dict[str, object]:
 def test_a_python_function_by_logical_id_with_an_event_file(
     app: Path, tmp_path: Path, started: list[list[str]]
 ) -> None:
-    result = local_invoke(tmp_path, "GreetFunction", "-e", "event.json")
+    result = local_invoke(tmp_path, "HelloFunction", "-e", "event.json")
     body = answer(result)
     assert body["event"] == {"name": "world"}
-    assert body["function"] == "GreetFunction"
+    assert body["function"] == "HelloFunction"
     assert body["memory"] == "256"
     env = body["env"]
     assert isinstance(env, dict)
@@ -141,6 +139,8 @@ def test_a_python_function_by_logical_id_with_an_event_file(
     assert env["TABLE"] == "Table"
     assert env["TABLE_ARN"] == "arn:aws:dynamodb:us-east-1:000000000000:Table"
     assert env["AWS_ENDPOINT_URL"] is None
+    if os.geteuid() == 0:  # confined as a deployed function is: its code mounted at /var/task
+        assert env["LAMBDA_TASK_ROOT"] == "/var/task"
     assert "No running Overcast found: the function runs with no AWS_ENDPOINT_URL" in result.stderr
     log = result.stderr.splitlines()
     start = next(i for i, line in enumerate(log) if line.startswith("START RequestId: "))
@@ -156,7 +156,7 @@ def test_a_python_function_by_logical_id_with_an_event_file(
 
 def test_the_event_from_stdin_and_parameter_overrides(app: Path, tmp_path: Path) -> None:
     result = local_invoke(
-        tmp_path, "GreetFunction", "--event", "-", "--parameter-overrides", "Stage=prod", stdin='{"name": "stdin"}'
+        tmp_path, "HelloFunction", "--event", "-", "--parameter-overrides", "Stage=prod", stdin='{"name": "stdin"}'
     )
     body = answer(result)
     assert body["event"] == {"name": "stdin"}
@@ -167,10 +167,10 @@ def test_the_event_from_stdin_and_parameter_overrides(app: Path, tmp_path: Path)
 def test_env_vars_file_overrides_the_templates_variables_as_sam(app: Path, tmp_path: Path) -> None:
     variables = {
         "Parameters": {"STAGE": "from-parameters", "GREETING": "from-parameters"},
-        "GreetFunction": {"GREETING": "from-function", "UNDECLARED": "ignored"},
+        "HelloFunction": {"GREETING": "from-function", "UNDECLARED": "ignored"},
     }
     (app / "env.json").write_text(json.dumps(variables))
-    body = answer(local_invoke(tmp_path, "GreetFunction", "--env-vars", "env.json"))
+    body = answer(local_invoke(tmp_path, "HelloFunction", "--env-vars", "env.json"))
     env = body["env"]
     assert isinstance(env, dict)
     assert env["GREETING"] == "from-function"  # the function's own wins over Parameters
@@ -199,16 +199,59 @@ def test_a_function_error_exits_1_with_the_error_document(app: Path, tmp_path: P
 def test_a_function_the_template_does_not_have_names_those_it_has(app: Path, tmp_path: Path) -> None:
     result = local_invoke(tmp_path, "Missing")
     assert result.exit_code == 1
-    assert "no function Missing; its functions: FailFunction, GreetFunction, NodeFunction." in result.stderr
+    assert "no function Missing; its functions: FailFunction, HelloFunction, NodeFunction." in result.stderr
     result = local_invoke(tmp_path)
     assert result.exit_code == 1
-    assert "The template has 3 functions (FailFunction, GreetFunction, NodeFunction): name the one" in result.stderr
+    assert "The template has 3 functions (FailFunction, HelloFunction, NodeFunction): name the one" in result.stderr
 
 
 def test_a_templates_only_function_needs_no_logical_id(app: Path, tmp_path: Path) -> None:
     (app / "template.yaml").write_text(TEMPLATE.split("  FailFunction:")[0])
     body = answer(local_invoke(tmp_path, "-t", "template.yaml"))
-    assert body["function"] == "GreetFunction"
+    assert body["function"] == "HelloFunction"
+
+
+def test_inline_code(app: Path, tmp_path: Path) -> None:
+    inline = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  InlineFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"inline": event["name"]}
+"""
+    (app / "inline.yaml").write_text(inline)
+    assert answer(local_invoke(tmp_path, "-t", "inline.yaml", "-e", "event.json")) == {"inline": "world"}
+
+
+def test_a_local_layer_is_under_opt(app: Path, tmp_path: Path) -> None:
+    (app / "layer" / "python").mkdir(parents=True)
+    (app / "layer" / "python" / "shared.py").write_text("WORD = 'from the layer'\n")
+    (app / "layered").mkdir()
+    (app / "layered" / "app.py").write_text("import shared\ndef handler(event, context):\n    return shared.WORD\n")
+    layered = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SharedLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+  LayeredFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: layered/
+      Runtime: python3.12
+      Handler: app.handler
+      Layers: [!Ref SharedLayer]
+"""
+    (app / "layered.yaml").write_text(layered)
+    result = local_invoke(tmp_path, "-t", "layered.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == "from the layer"
 
 
 def test_a_running_overcast_is_the_functions_endpoint(app: Path, tmp_path: Path, server: RunningServer) -> None:

@@ -15,6 +15,7 @@ only the variables the template gives the function (Environment, Globals), and a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 from overcast.arn import partition_of
 from overcast.deploy.build import BuildSpec
-from overcast.deploy.package import code_sites, inline_definitions, locate
+from overcast.deploy.package import CodeSite, code_sites, inline_definitions, locate
 from overcast.templates import sam
 from overcast.templates.conditions import evaluate
 from overcast.templates.errors import TemplateValidationError
@@ -30,7 +31,6 @@ from overcast.templates.intrinsics import Scope, resolve
 from overcast.templates.parameters import resolve_parameters
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
-PLACEHOLDER_KEY = f"{0:064x}.zip"  # what a function's local code is named by until it is built
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 # Lambda's defaults: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html
 DEFAULT_MEMORY_MB = 128
@@ -103,9 +103,19 @@ def local_function(
     sites = {site.logical_id: site for site in code_sites(template, base)}
     given = resolve_parameters(template, parameters)
     values = {name: parameter.value for name, parameter in given.items()}
-    placed = inline_definitions(locate(template, dict.fromkeys(sites, PLACEHOLDER_KEY)), base)
+    # Each local code named by a key of its own until it is built: the transform renames a SAM layer
+    # (<LogicalId><hash>), and its key still says which one it was.
+    keys = {logical_id: f"{hashlib.sha256(logical_id.encode()).hexdigest()}.zip" for logical_id in sites}
+    placed = inline_definitions(locate(template, keys), base)
     transformed = sam.transform(placed, region, account, values)
     resources: dict[str, Any] = transformed.get("Resources") or {}
+    built = {key: sites[logical_id].spec for logical_id, key in keys.items()}
+    layers = {
+        logical_id: built[key]
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::Lambda::LayerVersion"
+        and (key := ((resource.get("Properties") or {}).get("Content") or {}).get("S3Key")) in built
+    }
     functions = sorted(name for name, resource in resources.items() if resource.get("Type") == FUNCTION_TYPE)
     chosen = _choose(functions, logical_id)
     pseudo = {
@@ -133,7 +143,7 @@ def local_function(
         language_extensions=scope.language_extensions,
     )
     props = resolve(resources[chosen].get("Properties") or {}, scope)
-    return _configured(chosen, props, sites, env_vars or {})
+    return _configured(chosen, props, sites, layers, env_vars or {})
 
 
 def _choose(functions: list[str], logical_id: str | None) -> str:
@@ -149,7 +159,11 @@ def _choose(functions: list[str], logical_id: str | None) -> str:
 
 
 def _configured(
-    logical_id: str, props: Mapping[str, Any], sites: Mapping[str, Any], env_vars: Mapping[str, Any]
+    logical_id: str,
+    props: Mapping[str, Any],
+    sites: Mapping[str, CodeSite],
+    local_layers: Mapping[str, BuildSpec],
+    env_vars: Mapping[str, Any],
 ) -> LocalFunction:
     if props.get("PackageType") == "Image":
         raise NoSuchFunction(f"{logical_id} is a container image function: Overcast runs zip functions only.")
@@ -168,13 +182,13 @@ def _configured(
         )
     layers = []
     for layer in props.get("Layers") or []:
-        layer_site = sites.get(layer) if isinstance(layer, str) else None
-        if layer_site is None:
+        spec = local_layers.get(layer) if isinstance(layer, str) else None
+        if spec is None:
             raise NoSuchFunction(
                 f"{logical_id}'s layer {layer} is not built from the template's folder: overcast local invoke runs "
                 "local layers only; deploy the app and use overcast invoke instead."
             )
-        layers.append(layer_site.spec)
+        layers.append(spec)
     declared = (props.get("Environment") or {}).get("Variables") or {}
     environment = {key: _text(value) for key, value in declared.items()}
     if not isinstance(env_vars, Mapping):

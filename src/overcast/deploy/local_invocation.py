@@ -53,7 +53,8 @@ class Prepared:
 
 
 def prepare(function: LocalFunction, builder: Builder, into: Path) -> Prepared:
-    """Build `function`'s code and layers and unpack each under `into` (an empty directory)."""
+    """Build `function`'s code and layers and unpack each under `into` (made if missing, else empty)."""
+    into.mkdir(parents=True, exist_ok=True)
     if function.code is None:
         staging = into / "inline"
         staging.mkdir()
