@@ -1,7 +1,7 @@
 """The `overcast` command: the group, and what its commands share (finding the server they ask, failing clearly).
 
 Its commands live by what they are for: `server.py` (`up`), `views.py` (`status`, `logs`, `usage`, `apis`),
-`app.py` (`deploy`, `validate`, `delete`, `invoke`, `stacks`, `generate-event`).
+`app.py` (`deploy`, `validate`, `delete`, `invoke`, `stacks`, `generate-event`), `local.py` (`local invoke`).
 
 Rich, boto3 and urllib are imported by the commands that print or ask with them: `overcast up`
 starts the server, and every module imported before it is time and memory the server pays.
@@ -118,4 +118,4 @@ def target_of(endpoint_url: str | None, data_dir: Path | None, config: Path | No
         return Target(settings, None, exc)
 
 
-from overcast.cli import app, server, views  # noqa: E402, F401  (each registers its commands on `main`)
+from overcast.cli import app, local, server, views  # noqa: E402, F401  (each registers its commands on `main`)

@@ -22,7 +22,7 @@ def _stacks(target: Target, region: str | None) -> Any:
     return Stacks(client, console(width=max(120, console().width)), target.url)
 
 
-def _app_failures() -> tuple[type[Exception], ...]:
+def app_failures() -> tuple[type[Exception], ...]:
     """What an app command reports as a one-line error (and exit 1) rather than a traceback."""
     from overcast.deploy.build import BuildFailed
     from overcast.deploy.parameters import BadOverride
@@ -32,7 +32,7 @@ def _app_failures() -> tuple[type[Exception], ...]:
     return BuildFailed, DeployFailed, BadOverride, AwsError, FileNotFoundError
 
 
-def _cache_dir() -> Path:
+def cache_dir_default() -> Path:
     """Where built dependencies are kept between deploys: $XDG_CACHE_HOME/overcast/builds (~/.cache/...)."""
 
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "overcast" / "builds"
@@ -76,7 +76,7 @@ def deploy(
     from overcast.deploy.parameters import pairs
     from overcast.deploy.uploads import ArtifactBucket
 
-    failures = _app_failures()
+    failures = app_failures()
     try:
         template = find_template(template_file, Path.cwd())
         deployment = Deployment(
@@ -95,7 +95,7 @@ def deploy(
     def say(text: str) -> None:
         stacks.console.print(text, style="dim", soft_wrap=True, markup=False)
 
-    builder = Builder(cache_dir or _cache_dir(), sys.executable, dict(os.environ), say)
+    builder = Builder(cache_dir or cache_dir_default(), sys.executable, dict(os.environ), say)
     bucket = ArtifactBucket(target.url)
     try:
         deploy_app(template, deployment, builder, bucket, stacks)
@@ -137,7 +137,7 @@ def validate(
     try:
         template = find_template(template_file, Path.cwd())
         click.echo(validate_app(template, target.settings.default_account, _stacks(target, region)))
-    except _app_failures() as exc:
+    except app_failures() as exc:
         fail(f"{template_file or 'template'}: {exc}")
 
 
@@ -160,7 +160,7 @@ def delete(
     target = target_of(endpoint_url, data_dir, config)
     try:
         _stacks(target, region).delete(stack_name)
-    except _app_failures() as exc:
+    except app_failures() as exc:
         fail(str(exc))
 
 
@@ -239,13 +239,7 @@ def invoke(
 
     from overcast.cli.views import stack_functions
 
-    payload = b"{}"
-    if event_file is not None:
-        payload = sys.stdin.buffer.read() if str(event_file) == "-" else event_file.read_bytes()
-        try:
-            json.loads(payload or b"{}")
-        except ValueError as exc:
-            fail(f"The event in {event_file} is not JSON: {exc}", 2)
+    payload = read_event(event_file)
     target = target_of(endpoint_url, data_dir, config)
     name = function_name
     try:
@@ -255,7 +249,7 @@ def invoke(
                 known = ", ".join(sorted(functions)) or "none"
                 fail(f"Stack {stack_name} has no function {function_name} (its functions: {known}).")
             name = functions[function_name]
-        answer = target.client("lambda", region).invoke(FunctionName=name, Payload=payload or b"{}", LogType="Tail")
+        answer = target.client("lambda", region).invoke(FunctionName=name, Payload=payload, LogType="Tail")
     except ClientError as exc:
         fail(f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}")
         return
@@ -264,3 +258,15 @@ def invoke(
     click.echo(answer["Payload"].read().decode(errors="replace"))
     if answer.get("FunctionError"):
         sys.exit(1)
+
+
+def read_event(event_file: Path | None) -> bytes:
+    """The event a command invokes with: the file's JSON, stdin's for '-', `{}` for none; exit 2 if not JSON."""
+    if event_file is None:
+        return b"{}"
+    payload = sys.stdin.buffer.read() if str(event_file) == "-" else event_file.read_bytes()
+    try:
+        json.loads(payload or b"{}")
+    except ValueError as exc:
+        fail(f"The event in {event_file} is not JSON: {exc}", 2)
+    return payload or b"{}"
