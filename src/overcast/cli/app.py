@@ -19,7 +19,7 @@ def _stacks(target: Target, region: str | None) -> Any:
     from overcast.deploy.stack import Stacks
 
     client = target.client("cloudformation", region)
-    return Stacks(client, console(width=max(120, console().width)), target.url)
+    return Stacks(client, console(width=max(160, console().width)), target.url)
 
 
 def app_failures() -> tuple[type[Exception], ...]:
