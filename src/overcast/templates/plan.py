@@ -160,6 +160,14 @@ def prepare(
         kinds = ", ".join(dict.fromkeys(resources[rid]["Type"] for rid in missing))
         named = ", ".join(f"{resources[rid]['Type']} ({rid})" for rid in missing)
         raise format_error(f"Unrecognized resource types: [{kinds}] - {named}")
+    refused = [
+        f"{name} of {r['Type']} ({rid}): {why}"
+        for rid, r in resources.items()
+        for name, why in providers.unsupported(r["Type"]).items()
+        if name in (r.get("Properties") or {})
+    ]
+    if refused:
+        raise format_error(f"Unsupported properties: {'; '.join(refused)}")
     truths = conditions.evaluate(template.get("Conditions") or {}, scope)
     for rid, resource in resources.items():
         name = resource.get("Condition")

@@ -66,11 +66,20 @@ class Providers:
 
     def __init__(self) -> None:
         self._by_type: dict[str, Provider] = {}
+        self._unsupported: dict[str, Mapping[str, str]] = {}
 
-    def add(self, resource_type: str, provider: Provider) -> None:
+    def add(self, resource_type: str, provider: Provider, unsupported: Mapping[str, str] | None = None) -> None:
+        """Register `provider` for `resource_type`; `unsupported`: the type's properties the service does not
+        implement yet (name -> what is missing), which a template must not set (refused before any change,
+        rather than made without them)."""
         if resource_type in self._by_type:
             raise ValueError(f"{resource_type} already has a provider")
         self._by_type[resource_type] = provider
+        self._unsupported[resource_type] = dict(unsupported or {})
+
+    def unsupported(self, resource_type: str) -> Mapping[str, str]:
+        """The type's properties its provider does not implement (name -> what is missing)."""
+        return self._unsupported.get(resource_type, {})
 
     def get(self, resource_type: str) -> Provider | None:
         return self._by_type.get(resource_type)

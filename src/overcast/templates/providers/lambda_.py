@@ -383,13 +383,19 @@ class UrlProvider:
             await self.registry.urls.delete(request.ctx, p["TargetFunctionArn"], p.get("Qualifier"))
 
 
+# A durable function (DurableConfig) checkpoints and replays its steps, which Overcast's Lambda does not do yet:
+# such a function is refused before any change rather than made as a plain one whose SDK calls would fail.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html
+UNSUPPORTED_FUNCTION = {"DurableConfig": "Lambda durable functions are not implemented by Overcast yet"}
+
+
 def register(providers: Providers, registry: Registry, invoker: InvokeService | None, url_of: Any) -> None:
     """Lambda's types. EventInvokeConfig and EventSourceMapping are not among them: Overcast's Lambda has no
     asynchronous invocation settings (PutFunctionEventInvokeConfig) nor event source mappings yet, so a
     template naming either fails before any change, naming the logical id and type."""
     from overcast.templates.providers import lambda_layers
 
-    providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker))
+    providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker), unsupported=UNSUPPORTED_FUNCTION)
     providers.add("AWS::Lambda::Version", VersionProvider(registry, invoker))
     providers.add("AWS::Lambda::Alias", AliasProvider(registry, invoker))
     providers.add("AWS::Lambda::Permission", PermissionProvider(registry))
