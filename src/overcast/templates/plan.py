@@ -161,10 +161,10 @@ def prepare(
         named = ", ".join(f"{resources[rid]['Type']} ({rid})" for rid in missing)
         raise format_error(f"Unrecognized resource types: [{kinds}] - {named}")
     refused = [
-        f"{name} of {r['Type']} ({rid}): {why}"
+        f"{how} of {r['Type']} ({rid}): {missing}"
         for rid, r in resources.items()
-        for name, why in providers.unsupported(r["Type"]).items()
-        if name in (r.get("Properties") or {})
+        if isinstance(r.get("Properties"), dict)
+        for how, missing in providers.unsupported(r["Type"], r["Properties"])
     ]
     if refused:
         raise format_error(f"Unsupported properties: {'; '.join(refused)}")

@@ -288,6 +288,22 @@ REFUSED = {
         [],
         "Unsupported properties: DurableConfig of AWS::Lambda::Function (Durable): Lambda durable functions",
     ),
+    "a value its provider does not implement (an AWS_IAM function URL)": (
+        body(
+            {
+                "Good": group(),
+                "Url": {
+                    "Type": "AWS::Lambda::Url",
+                    "Properties": {
+                        "TargetFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:f",
+                        "AuthType": "AWS_IAM",
+                    },
+                },
+            }
+        ),
+        [],
+        "Unsupported properties: AuthType AWS_IAM of AWS::Lambda::Url (Url): function URLs with AuthType AWS_IAM",
+    ),
 }
 
 
