@@ -230,3 +230,26 @@ def test_runtimes_overcast_cannot_run_are_refused_naming_the_function(tmp_path: 
     })  # fmt: skip
     with pytest.raises(BuildFailed, match=r"^JavaFn: runtime java21 is not supported by Overcast"):
         package(read_template(app / "template.yaml"), app, builder, Artifacts(tmp_path / "bucket"))
+
+
+def test_a_runtime_the_server_runs_on_the_nearest_version_is_announced_once_naming_its_functions() -> None:
+    from overcast.deploy.app import nearest_runtimes
+
+    template = {
+        "Globals": {"Function": {"Runtime": "python3.14"}},
+        "Resources": {
+            "A": {"Type": "AWS::Serverless::Function", "Properties": {}},
+            "B": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.14"}},
+            "C": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13"}},
+            "D": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "nodejs24.x"}},
+        },
+    }
+    runtimes = {
+        "python3.14": "nearest: python3.13 (/usr/bin/python3.13)",
+        "python3.13": "/usr/bin/python3.13",
+        "nodejs24.x": "node v24.19.0 (/opt/node)",
+    }
+    assert nearest_runtimes(template, runtimes) == [
+        "python3.14 runs on python3.13, the nearest to python3.14 on this host (A, B)"
+    ]
+    assert nearest_runtimes(template, {}) == []
