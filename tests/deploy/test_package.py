@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -230,3 +232,71 @@ def test_runtimes_overcast_cannot_run_are_refused_naming_the_function(tmp_path: 
     })  # fmt: skip
     with pytest.raises(BuildFailed, match=r"^JavaFn: runtime java21 is not supported by Overcast"):
         package(read_template(app / "template.yaml"), app, builder, Artifacts(tmp_path / "bucket"))
+
+
+def test_a_runtime_the_server_runs_on_the_nearest_version_is_announced_once_naming_its_functions() -> None:
+    from overcast.deploy.app import nearest_runtimes
+
+    template = {
+        "Globals": {"Function": {"Runtime": "python3.14"}},
+        "Resources": {
+            "A": {"Type": "AWS::Serverless::Function", "Properties": {}},
+            "B": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "python3.14"}},
+            "C": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13"}},
+            "D": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "nodejs24.x"}},
+        },
+    }
+    runtimes = {
+        "python3.14": "nearest: python3.13 (/usr/bin/python3.13)",
+        "python3.13": "/usr/bin/python3.13",
+        "nodejs24.x": "node v24.19.0 (/opt/node)",
+    }
+    assert nearest_runtimes(template, runtimes) == [
+        "python3.14 runs on python3.13, the nearest to python3.14 on this host (A, B)"
+    ]
+    assert nearest_runtimes(template, {}) == []
+
+
+@needs_npm
+def test_a_node_functions_dependencies_are_installed_once_then_served_from_the_cache(
+    tmp_path: Path, bucket: Artifacts
+) -> None:
+    tarball = tmp_path / "tiny-1.0.0.tgz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, text in {
+            "package/package.json": '{"name": "tiny", "version": "1.0.0", "main": "index.js"}\n',
+            "package/index.js": "module.exports = 'tiny';\n",
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            archive.addfile(info, io.BytesIO(text.encode()))
+    app = write(tmp_path / "app", {
+        "template.yaml": template("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                                  "      CodeUri: hello/\n      Handler: app.handler\n", NODE_GLOBALS),
+        "hello/app.js": "exports.handler = async () => require('tiny');\n",
+        "hello/package.json": json.dumps({"name": "hello", "dependencies": {"tiny": f"file:{tarball}"}}),
+    })  # fmt: skip
+    said: list[str] = []
+    builder = Builder(tmp_path / "cache", sys.executable, dict(os.environ), said.append)
+    (first,) = package(read_template(app / "template.yaml"), app, builder, bucket).uploads
+    assert "node_modules/tiny/index.js" in entries(bucket, first.key)
+    assert any("npm install --omit=dev" in line for line in said)
+
+    said.clear()  # the same package.json again, with no npm on PATH: the cache serves the same install
+    offline = Builder(tmp_path / "cache", sys.executable, {**os.environ, "PATH": ""}, said.append)
+    (again,) = package(read_template(app / "template.yaml"), app, offline, bucket).uploads
+    assert again.key == first.key and not any("npm" in line for line in said)
+
+
+def test_a_package_json_with_only_dev_dependencies_runs_no_npm(tmp_path: Path, bucket: Artifacts) -> None:
+    app = write(tmp_path / "app", {
+        "template.yaml": template("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                                  "      CodeUri: hello/\n      Handler: app.handler\n", NODE_GLOBALS),
+        "hello/app.js": "exports.handler = async () => 'hi';\n",
+        "hello/package.json": '{"name": "hello", "devDependencies": {"jest": "^29.2.1"}}\n',
+    })  # fmt: skip
+    said: list[str] = []
+    offline = Builder(tmp_path / "cache", sys.executable, {**os.environ, "PATH": ""}, said.append)
+    (upload,) = package(read_template(app / "template.yaml"), app, offline, bucket).uploads
+    assert {"app.js", "package.json"} <= set(entries(bucket, upload.key))
+    assert not any("npm" in line for line in said)

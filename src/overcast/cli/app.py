@@ -97,8 +97,9 @@ def deploy(
 
     builder = Builder(cache_dir or cache_dir_default(), sys.executable, dict(os.environ), say)
     bucket = ArtifactBucket(target.url)
+    runtimes = (target.found.running.get("runtimes") if target.found is not None else None) or {}
     try:
-        deploy_app(template, deployment, builder, bucket, stacks)
+        deploy_app(template, deployment, builder, bucket, stacks, runtimes)
     except failures as exc:
         if not watch:
             fail(str(exc))
@@ -115,7 +116,7 @@ def deploy(
             names = ", ".join(sorted(str(p.relative_to(template.parent)) for p in changed)[:5])
             say(f"Changed: {names}; deploying again")
             try:
-                deploy_app(template, dataclasses.replace(deployment, confirm=None), builder, bucket, stacks)
+                deploy_app(template, dataclasses.replace(deployment, confirm=None), builder, bucket, stacks, runtimes)
             except failures as exc:
                 click.secho(str(exc), err=True, fg="red")
     except KeyboardInterrupt:

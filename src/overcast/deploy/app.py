@@ -3,7 +3,8 @@ template validated (read, transformed offline as the server will, then CloudForm
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from overcast.deploy.stack import DeployRequest, NotImplementedByServer, Stacks,
 from overcast.templates import sam
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+NEAREST = re.compile(r"nearest: (python\d+\.\d+)")  # how the server's status says a runtime runs on another version
 
 
 def find_template(given: Path | None, cwd: Path) -> Path:
@@ -40,11 +43,41 @@ class Deployment:
     confirm: Callable[[], bool] | None = None  # asked after the change set is shown
 
 
+def nearest_runtimes(template: dict[str, Any], runtimes: Mapping[str, str]) -> list[str]:
+    """One line for each runtime of the template's functions that the server runs on another Python version
+    (`runtimes`: what runs each runtime, as the server's status says it), naming the functions."""
+    globals_ = (template.get("Globals") or {}).get("Function") or {}
+    used: dict[str, list[str]] = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") not in FUNCTION_TYPES:
+            continue
+        inherited = globals_.get("Runtime") if resource["Type"] == FUNCTION_TYPES[0] else None
+        runtime = (resource.get("Properties") or {}).get("Runtime", inherited)
+        if isinstance(runtime, str):
+            used.setdefault(runtime, []).append(logical_id)
+    lines = []
+    for runtime, functions in used.items():
+        nearest = NEAREST.match(runtimes.get(runtime, ""))
+        if nearest is not None:
+            lines.append(
+                f"{runtime} runs on {nearest[1]}, the nearest to {runtime} on this host ({', '.join(functions)})"
+            )
+    return lines
+
+
 def deploy_app(
-    template: Path, deployment: Deployment, builder: Builder, bucket: ArtifactStore, stacks: Stacks
+    template: Path,
+    deployment: Deployment,
+    builder: Builder,
+    bucket: ArtifactStore,
+    stacks: Stacks,
+    runtimes: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """Package `template`'s local code, upload it, and create or update the stack; its description."""
+    """Package `template`'s local code, upload it, and create or update the stack; its description. `runtimes`:
+    what runs each runtime on the server (its status), so a runtime run on the nearest version is announced."""
     body = read_template(template)
+    for line in nearest_runtimes(body, runtimes or {}):
+        builder.say(line)
     packaged = package(body, template.parent, builder, bucket)
     request = DeployRequest(
         stack_name=deployment.stack_name,

@@ -6,7 +6,9 @@ How a build runs is chosen as sam chooses it: the resource's `Metadata: BuildMet
 - Python: the code, with `requirements.txt` installed by pip for the runtime's Python version and
   Lambda's platform (`--python-version`, `--platform manylinux2014_<arch>`, `--only-binary=:all:`),
   cached by the hash of the requirements, the runtime and the architecture;
-- Node.js: the code, with `package.json`'s dependencies installed by npm (`npm install --omit=dev`);
+- Node.js: the code, with `package.json`'s dependencies installed by npm (`npm install --omit=dev`), cached
+  by the hash of package.json, its lock file, the runtime and the architecture (no npm at all for a
+  package.json whose dependencies are only devDependencies, which --omit=dev leaves out);
 - esbuild: the entry points bundled by esbuild (the project's own, else a pinned one from the npm
   registry, installed once in the cache), with the BuildProperties sam reads;
 - makefile: `make build-<LogicalId>` in a scratch copy of the code, with ARTIFACTS_DIR the staging dir;
@@ -147,13 +149,24 @@ class Builder:
 
     def _node(self, spec: BuildSpec, into: Path) -> None:
         copy_tree(spec.source, into, skip=("node_modules",))
-        if (into / "package.json").is_file():
-            self.say(f"{spec.logical_id}: npm install --omit=dev")
-            self._npm_install(spec, into)
+        self._npm_install(spec, into)
 
     def _npm_install(self, spec: BuildSpec, where: Path) -> None:
-        command = ["npm", "ci"] if (where / "package-lock.json").is_file() else ["npm", "install"]
-        self._run(spec, [*command, "--omit=dev", "--no-audit", "--no-fund"], cwd=where, what=" ".join(command))
+        """`where`'s package.json dependencies installed into `where/node_modules`, from the cache when an
+        install of the same package.json and lock file for the same runtime and architecture was made."""
+        package = _package_json(where)
+        if not any(package.get(name) for name in INSTALLED_DEPENDENCIES):
+            return  # nothing for --omit=dev to install
+        key = _node_key(where, spec)
+        done = self.cache / "node" / key if key is not None else None
+        if done is None or not done.is_dir():
+            command = ["npm", "ci"] if (where / "package-lock.json").is_file() else ["npm", "install"]
+            self.say(f"{spec.logical_id}: {' '.join(command)} --omit=dev")
+            self._run(spec, [*command, "--omit=dev", "--no-audit", "--no-fund"], cwd=where, what=" ".join(command))
+            if done is not None:
+                _keep(where, done)
+            return
+        shutil.copytree(done, where, symlinks=True, dirs_exist_ok=True)
 
     def _esbuild(self, spec: BuildSpec, into: Path) -> None:
         props = spec.properties
@@ -226,6 +239,43 @@ def copy_tree(source: Path, into: Path, skip: Sequence[str] = ()) -> None:
     shutil.copytree(
         source, into, dirs_exist_ok=True, symlinks=False, ignore=lambda _d, names: [n for n in names if n in ignored]
     )
+
+
+INSTALLED_DEPENDENCIES = ("dependencies", "optionalDependencies", "bundleDependencies", "bundledDependencies")
+
+
+def _node_key(where: Path, spec: BuildSpec) -> str | None:
+    """The cache key of an npm install: package.json, its lock file, each local tarball it names (by content),
+    the runtime and architecture; None when it names a local directory (its content is not in the key)."""
+    parts = [(where / "package.json").read_text()]
+    lock = where / "package-lock.json"
+    parts.append(lock.read_text() if lock.is_file() else "")
+    package = _package_json(where)
+    for name in INSTALLED_DEPENDENCIES:
+        specs = package.get(name)
+        for given in specs.values() if isinstance(specs, dict) else ():
+            if isinstance(given, str) and given.startswith(("file:", "link:")):
+                local = (spec.source / given.split(":", 1)[1]).resolve()
+                if not local.is_file():
+                    return None
+                parts.append(hashlib.sha256(local.read_bytes()).hexdigest())
+    parts += [str(spec.runtime), spec.architecture]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _keep(where: Path, done: Path) -> None:
+    """Store what an npm install made in `where` (node_modules, and the lock file npm wrote) as the cache entry
+    `done`, so a build from the cache is the same bytes (written aside, then renamed into place)."""
+    done.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=done.parent, prefix=f".{done.name}-"))
+    try:
+        if (where / "node_modules").is_dir():
+            shutil.copytree(where / "node_modules", staging / "node_modules", symlinks=True)
+        if (where / "package-lock.json").is_file():
+            shutil.copy2(where / "package-lock.json", staging / "package-lock.json")
+        os.replace(staging, done)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # another deploy stored it first, or no room: not cached
 
 
 def _meaningful(requirements: str) -> bool:

@@ -160,6 +160,14 @@ def prepare(
         kinds = ", ".join(dict.fromkeys(resources[rid]["Type"] for rid in missing))
         named = ", ".join(f"{resources[rid]['Type']} ({rid})" for rid in missing)
         raise format_error(f"Unrecognized resource types: [{kinds}] - {named}")
+    refused = [
+        f"{how} of {r['Type']} ({rid}): {missing}"
+        for rid, r in resources.items()
+        if isinstance(r.get("Properties"), dict)
+        for how, missing in providers.unsupported(r["Type"], r["Properties"])
+    ]
+    if refused:
+        raise format_error(f"Unsupported properties: {'; '.join(refused)}")
     truths = conditions.evaluate(template.get("Conditions") or {}, scope)
     for rid, resource in resources.items():
         name = resource.get("Condition")

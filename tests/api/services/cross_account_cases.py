@@ -758,6 +758,7 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "ListExports": {},
         "CreateStack": None,  # a new stack, in the caller's account
         "ValidateTemplate": None,  # checks a template given in the call
+        "ListTypes": None,  # the server's resource types, the same for every account
     },
     "iam": {
         "ListRoles": {},  # B's roles only

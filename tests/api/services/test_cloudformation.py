@@ -269,6 +269,41 @@ REFUSED = {
         [],
         "Transform AWS::Serverless-2016-10-31 failed with:",
     ),
+    "a property its provider does not implement (a durable function)": (
+        body(
+            {
+                "Good": group(),
+                "Durable": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Runtime": "python3.13",
+                        "Handler": "index.handler",
+                        "Role": "arn:aws:iam::000000000000:role/r",
+                        "Code": {"ZipFile": "def handler(e, c): return e"},
+                        "DurableConfig": {"ExecutionTimeout": 900},
+                    },
+                },
+            }
+        ),
+        [],
+        "Unsupported properties: DurableConfig of AWS::Lambda::Function (Durable): Lambda durable functions",
+    ),
+    "a value its provider does not implement (an AWS_IAM function URL)": (
+        body(
+            {
+                "Good": group(),
+                "Url": {
+                    "Type": "AWS::Lambda::Url",
+                    "Properties": {
+                        "TargetFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:f",
+                        "AuthType": "AWS_IAM",
+                    },
+                },
+            }
+        ),
+        [],
+        "Unsupported properties: AuthType AWS_IAM of AWS::Lambda::Url (Url): function URLs with AuthType AWS_IAM",
+    ),
 }
 
 
@@ -444,3 +479,13 @@ def test_the_sam_transform_runs_before_the_template_is_planned(cf: Any, logs: An
     assert cf.get_template(StackName=name)["TemplateBody"]["Transform"] == "AWS::Serverless-2016-10-31"
     cf.delete_stack(StackName=name)
     wait(cf, name, "stack_delete_complete")
+
+
+def test_list_types_names_the_resource_types_this_overcast_deploys(cf: Any) -> None:
+    public = cf.list_types(Visibility="PUBLIC", Type="RESOURCE")["TypeSummaries"]
+    names = {t["TypeName"] for t in public}
+    assert {"AWS::Lambda::Function", "AWS::Logs::LogGroup", "AWS::IAM::Role"} <= names
+    assert "AWS::SQS::Queue" not in names  # no provider yet: a template using it is refused before any change
+    lambda_ = next(t for t in public if t["TypeName"] == "AWS::Lambda::Function")
+    assert lambda_["TypeArn"] == "arn:aws:cloudformation:us-east-1::type/resource/AWS-Lambda-Function"
+    assert cf.list_types()["TypeSummaries"] == []  # PRIVATE, the default: the account registered none

@@ -235,6 +235,7 @@ def test_aws_and_own_managed_policies_attach_to_a_role_and_block_its_deletion(ia
         (BASIC, "logs:PutLogEvents"),
         ("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole", "ec2:CreateNetworkInterface"),
         ("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess", "xray:PutTraceSegments"),
+        ("arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess", "xray:PutTraceSegments"),  # SAM's for Tracing: Active
         ("arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess", "states:*"),
         ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "s3:Get*"),
         ("arn:aws:iam::aws:policy/AdministratorAccess", "*"),

@@ -251,6 +251,26 @@ async def list_imports(s: Services, ctx: RequestContext, p: Params) -> Output:
     return {"Imports": await s.stacks.imports(ctx, p["ExportName"])}
 
 
+async def list_types(s: Services, ctx: RequestContext, p: Params) -> Output:
+    """The resource types this Overcast deploys, as AWS lists its public ones (Visibility PUBLIC); an account's
+    own registered (PRIVATE, the default) extensions: none, since Overcast has no private registry.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListTypes.html"""
+    if p.get("Visibility", "PRIVATE") != "PUBLIC" or p.get("Type", "RESOURCE") != "RESOURCE":
+        return {"TypeSummaries": []}
+    return {
+        "TypeSummaries": [
+            {
+                "Type": "RESOURCE",
+                "TypeName": name,
+                "TypeArn": f"arn:aws:cloudformation:{ctx.region}::type/resource/{name.replace('::', '-')}",
+                "PublisherId": "",  # AWS leaves it empty for its own types
+                "IsActivated": True,
+            }
+            for name in sorted(s.stacks.providers.types())
+        ]
+    }
+
+
 HANDLERS: dict[str, Unbound[Services]] = {
     "CreateStack": create_stack,
     "UpdateStack": update_stack,
@@ -266,6 +286,7 @@ HANDLERS: dict[str, Unbound[Services]] = {
     "ValidateTemplate": validate_template,
     "ListExports": list_exports,
     "ListImports": list_imports,
+    "ListTypes": list_types,
     **cloudformation_change_sets.HANDLERS,
 }
 

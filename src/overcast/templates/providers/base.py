@@ -61,16 +61,43 @@ class Provider(Protocol):
     async def delete(self, request: ResourceRequest, current: Made) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A property of a type (or some of its values) that the type's provider does not implement yet, and what is
+    missing: a template setting it is refused before any change rather than made without it."""
+
+    name: str
+    missing: str
+    values: tuple[str, ...] = ()  # the refused values; empty: any value
+
+    def set_in(self, properties: Mapping[str, Any]) -> str | None:
+        """How `properties` (as written) set it ("AuthType AWS_IAM", "DurableConfig"), or None."""
+        if self.name not in properties:
+            return None
+        if not self.values:
+            return self.name
+        value = properties[self.name]
+        return f"{self.name} {value}" if isinstance(value, str) and value in self.values else None
+
+
 class Providers:
     """The registry: resource type -> its provider. Built at the composition root; every service adds its types."""
 
     def __init__(self) -> None:
         self._by_type: dict[str, Provider] = {}
+        self._unsupported: dict[str, tuple[Unsupported, ...]] = {}
 
-    def add(self, resource_type: str, provider: Provider) -> None:
+    def add(self, resource_type: str, provider: Provider, unsupported: Iterable[Unsupported] = ()) -> None:
+        """Register `provider` for `resource_type`, with the properties (or values) it does not implement yet."""
         if resource_type in self._by_type:
             raise ValueError(f"{resource_type} already has a provider")
         self._by_type[resource_type] = provider
+        self._unsupported[resource_type] = tuple(unsupported)
+
+    def unsupported(self, resource_type: str, properties: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """What `properties` (as written) set that the type's provider does not implement: (how, what is missing)."""
+        found = ((u.set_in(properties), u.missing) for u in self._unsupported.get(resource_type, ()))
+        return [(how, missing) for how, missing in found if how is not None]
 
     def get(self, resource_type: str) -> Provider | None:
         return self._by_type.get(resource_type)

@@ -28,7 +28,7 @@ from overcast.functions.permissions import Grant
 from overcast.functions.records import LATEST, FunctionConfig, LoggingConfig
 from overcast.functions.registry import Registry
 from overcast.functions.urls import Cors, UrlChange
-from overcast.templates.providers.base import Made, Providers, ResourceRequest
+from overcast.templates.providers.base import Made, Providers, ResourceRequest, Unsupported
 from overcast.templates.providers.tags import removed, tag_map
 
 # Function properties that UpdateFunctionConfiguration changes (the rest: code, tags, concurrency, options).
@@ -383,15 +383,29 @@ class UrlProvider:
             await self.registry.urls.delete(request.ctx, p["TargetFunctionArn"], p.get("Qualifier"))
 
 
+# A durable function (DurableConfig) checkpoints and replays its steps, which Overcast's Lambda does not do yet:
+# such a function is refused before any change rather than made as a plain one whose SDK calls would fail.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-durableconfig.html
+UNSUPPORTED_FUNCTION = (Unsupported("DurableConfig", "Lambda durable functions are not implemented by Overcast yet"),)
+# Functions/urls.py refuses an AWS_IAM function URL (no SigV4 verification yet): refused before any change too.
+UNSUPPORTED_URL = (
+    Unsupported(
+        "AuthType",
+        "function URLs with AuthType AWS_IAM need SigV4 verification, which Overcast does not have yet; use NONE",
+        ("AWS_IAM",),
+    ),
+)
+
+
 def register(providers: Providers, registry: Registry, invoker: InvokeService | None, url_of: Any) -> None:
     """Lambda's types. EventInvokeConfig and EventSourceMapping are not among them: Overcast's Lambda has no
     asynchronous invocation settings (PutFunctionEventInvokeConfig) nor event source mappings yet, so a
     template naming either fails before any change, naming the logical id and type."""
     from overcast.templates.providers import lambda_layers
 
-    providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker))
+    providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker), unsupported=UNSUPPORTED_FUNCTION)
     providers.add("AWS::Lambda::Version", VersionProvider(registry, invoker))
     providers.add("AWS::Lambda::Alias", AliasProvider(registry, invoker))
     providers.add("AWS::Lambda::Permission", PermissionProvider(registry))
-    providers.add("AWS::Lambda::Url", UrlProvider(registry, url_of))
+    providers.add("AWS::Lambda::Url", UrlProvider(registry, url_of), unsupported=UNSUPPORTED_URL)
     lambda_layers.register(providers, registry)
