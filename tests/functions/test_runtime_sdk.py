@@ -45,53 +45,41 @@ def handler(event, context):
     return {"attempts": attempts, "mount": options}
 """
 
-NODE_CALLS_AWS = """
+# What both Node.js handlers do once their module system has imported the SDK's clients: list every function (page
+# by page) and start an execution.
+NODE_BODY = """
+  const lambda = new LambdaClient({});
+  const functions = [];
+  let Marker;
+  do {
+    const page = await lambda.send(new ListFunctionsCommand({ Marker }));
+    functions.push(...page.Functions.map((f) => f.FunctionName));
+    Marker = page.NextMarker;
+  } while (Marker);
+  const started = await new SFNClient({}).send(
+    new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
+  return { functions, execution: started.executionArn, from: %s };
+};
+"""
+NODE_CALLS_AWS = (
+    """
 const { LambdaClient, ListFunctionsCommand } = require("@aws-sdk/client-lambda");
 const { SFNClient, StartExecutionCommand } = require("@aws-sdk/client-sfn");
 
-exports.handler = async (event) => {
-  const lambda = new LambdaClient({});
-  const functions = [];
-  let Marker;
-  do {
-    const page = await lambda.send(new ListFunctionsCommand({ Marker }));
-    functions.push(...page.Functions.map((f) => f.FunctionName));
-    Marker = page.NextMarker;
-  } while (Marker);
-  const started = await new SFNClient({}).send(
-    new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
-  return {
-    functions,
-    execution: started.executionArn,
-    from: require.resolve("@aws-sdk/client-lambda"),
-  };
-};
-"""
+exports.handler = async (event) => {"""
+    + NODE_BODY % 'require.resolve("@aws-sdk/client-lambda")'
+)
 
 # The same, as an ES module (AWS's console makes index.mjs): ES modules do not read NODE_PATH, and the runtime
 # client resolves what Node's own resolution cannot find from it (runtime/node/bootstrap.cjs).
-NODE_ESM_CALLS_AWS = """
+NODE_ESM_CALLS_AWS = (
+    """
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 
-export const handler = async (event) => {
-  const lambda = new LambdaClient({});
-  const functions = [];
-  let Marker;
-  do {
-    const page = await lambda.send(new ListFunctionsCommand({ Marker }));
-    functions.push(...page.Functions.map((f) => f.FunctionName));
-    Marker = page.NextMarker;
-  } while (Marker);
-  const started = await new SFNClient({}).send(
-    new StartExecutionCommand({ stateMachineArn: event.machine, input: "{}" }));
-  return {
-    functions,
-    execution: started.executionArn,
-    from: import.meta.resolve("@aws-sdk/client-lambda"),
-  };
-};
-"""
+export const handler = async (event) => {"""
+    + NODE_BODY % 'import.meta.resolve("@aws-sdk/client-lambda")'
+)
 
 OWN_CLIENT = {
     "node_modules/@aws-sdk/client-lambda/package.json": '{"name": "@aws-sdk/client-lambda", "main": "index.js"}',
