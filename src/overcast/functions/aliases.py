@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overcast.context import RequestContext
-from overcast.functions import permissions, urls, validation, versions
+from overcast.functions import options, permissions, urls, validation, versions
 from overcast.functions.errors import (
     InvalidParameterValue,
     ResourceConflict,
@@ -247,6 +247,7 @@ class Aliases:
                 raise _alias_not_found(ctx, function, name)
             await permissions.drop(tx, ctx, function, name)  # the alias' policy goes with it
             await urls.drop(tx, ctx, function, name)  # and its URL
+            await options.drop(tx, ctx, function, name)  # and its event invoke config
 
     async def list_aliases(
         self,

@@ -48,35 +48,39 @@ async def drop(tx: Queries, ctx: RequestContext, name: str, qualifier: str | Non
     await tx.execute(sql, *params)
 
 
+async def read(q: Queries, ctx: RequestContext, name: str, qualifier: str, option: str) -> str | None:
+    """One stored option of a function (qualifier '') or of a version or alias, or None."""
+    row = await q.fetch_one(
+        "SELECT value FROM lambda_function_options WHERE account = ? AND region = ? AND function_name = ? "
+        "AND qualifier = ? AND option = ?",
+        ctx.account_id,
+        ctx.region,
+        name,
+        qualifier,
+        option,
+    )
+    return str(row["value"]) if row is not None else None
+
+
+async def write(tx: Queries, ctx: RequestContext, name: str, qualifier: str, option: str, value: str) -> None:
+    """Store one option, replacing what was stored."""
+    keys = (ctx.account_id, ctx.region, name, qualifier, option)
+    await tx.execute(
+        "DELETE FROM lambda_function_options WHERE account = ? AND region = ? AND function_name = ? "
+        "AND qualifier = ? AND option = ?",
+        *keys,
+    )
+    await tx.execute(
+        "INSERT INTO lambda_function_options (account, region, function_name, qualifier, option, value) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        *keys,
+        value,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionOptions:
     store: Store
-
-    async def _get(self, q: Queries, ctx: RequestContext, name: str, qualifier: str, option: str) -> str | None:
-        row = await q.fetch_one(
-            "SELECT value FROM lambda_function_options WHERE account = ? AND region = ? AND function_name = ? "
-            "AND qualifier = ? AND option = ?",
-            ctx.account_id,
-            ctx.region,
-            name,
-            qualifier,
-            option,
-        )
-        return str(row["value"]) if row is not None else None
-
-    async def _put(self, tx: Queries, ctx: RequestContext, name: str, qualifier: str, option: str, value: str) -> None:
-        keys = (ctx.account_id, ctx.region, name, qualifier, option)
-        await tx.execute(
-            "DELETE FROM lambda_function_options WHERE account = ? AND region = ? AND function_name = ? "
-            "AND qualifier = ? AND option = ?",
-            *keys,
-        )
-        await tx.execute(
-            "INSERT INTO lambda_function_options (account, region, function_name, qualifier, option, value) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            *keys,
-            value,
-        )
 
     # --- recursive loop detection -----------------------------------------------------------------
 
@@ -95,7 +99,7 @@ class FunctionOptions:
         name = self._unqualified(ctx, function_name)
         async with self.store.transaction() as tx:
             await versions.resolve(tx, ctx, name, None)
-            return await self._get(tx, ctx, name, "", _RECURSION) or "Terminate"
+            return await read(tx, ctx, name, "", _RECURSION) or "Terminate"
 
     async def set_recursion(self, ctx: RequestContext, function_name: str, recursive_loop: str) -> str:
         name = self._unqualified(ctx, function_name)
@@ -104,7 +108,7 @@ class FunctionOptions:
             raise constraint_error(recursive_loop, "recursiveLoop", allowed)
         async with self.store.transaction() as tx:
             await versions.resolve(tx, ctx, name, None)
-            await self._put(tx, ctx, name, "", _RECURSION, recursive_loop)
+            await write(tx, ctx, name, "", _RECURSION, recursive_loop)
         return recursive_loop
 
     # --- runtime management -----------------------------------------------------------------------
@@ -127,7 +131,7 @@ class FunctionOptions:
     ) -> RuntimeManagement:
         async with self.store.transaction() as tx:
             name, version = await self._version(tx, ctx, function_name, qualifier)
-            stored = await self._get(tx, ctx, name, version, _RUNTIME)
+            stored = await read(tx, ctx, name, version, _RUNTIME)
         mode, arn = json.loads(stored) if stored else ("Auto", None)
         return RuntimeManagement(_arn(ctx, name, version), mode, arn)
 
@@ -157,7 +161,7 @@ class FunctionOptions:
             )
         async with self.store.transaction() as tx:
             name, version = await self._version(tx, ctx, function_name, qualifier)
-            await self._put(tx, ctx, name, version, _RUNTIME, json.dumps([update_runtime_on, runtime_version_arn]))
+            await write(tx, ctx, name, version, _RUNTIME, json.dumps([update_runtime_on, runtime_version_arn]))
         return RuntimeManagement(_arn(ctx, name, version), update_runtime_on, runtime_version_arn)
 
 

@@ -31,6 +31,7 @@ from overcast.functions.errors import (
     ResourceConflict,
     revision_mismatch,
 )
+from overcast.functions.event_invoke import EventInvokeConfigs
 from overcast.functions.layer_policies import LayerPolicies
 from overcast.functions.layers import Layers
 from overcast.functions.names import function_arn, parse_function_ref
@@ -109,6 +110,7 @@ class Registry:
         self.urls = FunctionUrls(store, self.clock, self.cache)
         self.layer_policies = LayerPolicies(store, self.new_id)
         self.options = FunctionOptions(store)
+        self.event_invoke = EventInvokeConfigs(store, self.clock)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 

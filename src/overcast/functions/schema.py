@@ -68,7 +68,8 @@ STEPS: list[MigrationStep] = [
     "CREATE TABLE lambda_layer_policy_revisions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
     "version BIGINT NOT NULL, revision_id TEXT NOT NULL, PRIMARY KEY (account, region, name, version))",
     # Options kept for the API (functions/options.py): qualifier '' for the function's own (RecursiveLoop),
-    # else a version's ('$LATEST' or its number: the runtime management config).
+    # else a version's ('$LATEST' or its number: the runtime management config) or an alias' name (the event
+    # invoke config of functions/event_invoke.py, kept for $LATEST, versions and aliases).
     "CREATE TABLE lambda_function_options (account TEXT NOT NULL, region TEXT NOT NULL, function_name TEXT NOT NULL, "
     "qualifier TEXT NOT NULL, option TEXT NOT NULL, value TEXT NOT NULL, "
     "PRIMARY KEY (account, region, function_name, qualifier, option))",

@@ -147,6 +147,12 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "PutFunctionRecursionConfig": (_lambda(lambda r: {**FN(r), "RecursiveLoop": "Allow"}),),
     "GetRuntimeManagementConfig": (_lambda(FN),),
     "PutRuntimeManagementConfig": (_lambda(lambda r: {**FN(r), "UpdateRuntimeOn": "FunctionUpdate"}),),
+    # An event invoke config is its function owner's to set, read and remove.
+    "PutFunctionEventInvokeConfig": (_lambda(lambda r: {**FN(r), "MaximumRetryAttempts": 1}),),
+    "GetFunctionEventInvokeConfig": (_lambda(FN),),
+    "UpdateFunctionEventInvokeConfig": (_lambda(lambda r: {**FN(r), "MaximumRetryAttempts": 0}),),
+    "DeleteFunctionEventInvokeConfig": (_lambda(FN),),
+    "ListFunctionEventInvokeConfigs": (_lambda(FN),),
 }
 
 

@@ -218,12 +218,11 @@ async def test_a_layer_version_permission_is_named_by_the_layer_version_and_stat
         await registry.layer_policies.get(CTX, "shared", layer.version)
 
 
-async def test_event_invoke_configs_and_event_source_mappings_are_not_offered() -> None:
-    # Overcast's Lambda has neither yet: a template naming them fails before any change (the engine's check).
+async def test_event_source_mappings_are_not_offered() -> None:
+    # Overcast's Lambda has none yet: a template naming one fails before any change (the engine's check).
     found = Providers()
     lambda_.register(found, None, None, None)  # type: ignore[arg-type]
     assert found.missing(["AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"]) == [
-        "AWS::Lambda::EventInvokeConfig",
         "AWS::Lambda::EventSourceMapping",
     ]
     assert "AWS::Lambda::LayerVersion" in found.types()

@@ -13,6 +13,7 @@ from overcast.api.services import (
     OperationTable,
     bind,
     lambda_aliases,
+    lambda_event_invoke,
     lambda_execution,
     lambda_functions,
     lambda_layers,
@@ -42,6 +43,7 @@ def operations(
         **lambda_permissions.HANDLERS,
         **lambda_urls.HANDLERS,
         **lambda_options.HANDLERS,
+        **lambda_event_invoke.HANDLERS,
     }
     table = bind(handlers, services)
     if invoker is not None:

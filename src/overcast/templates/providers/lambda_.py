@@ -1,10 +1,10 @@
-"""Lambda's CloudFormation types: Function, Version, Alias, Permission and Url.
+"""Lambda's CloudFormation types: Function, Version, Alias, Permission and Url (+ layers, event invoke configs).
 
 Each provider calls Lambda's domain services (`functions/`) with the stack's RequestContext, so a
 function made by a stack is the one CreateFunction would have made. Properties, and the values of
 Ref and Fn::GetAtt, are as the CloudFormation template reference documents each type
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_Lambda.html). Layers are in
-`lambda_layers.py`.
+`lambda_layers.py`, event invoke configs in `lambda_event_invoke.py`.
 """
 
 from __future__ import annotations
@@ -398,10 +398,9 @@ UNSUPPORTED_URL = (
 
 
 def register(providers: Providers, registry: Registry, invoker: InvokeService | None, url_of: Any) -> None:
-    """Lambda's types. EventInvokeConfig and EventSourceMapping are not among them: Overcast's Lambda has no
-    asynchronous invocation settings (PutFunctionEventInvokeConfig) nor event source mappings yet, so a
-    template naming either fails before any change, naming the logical id and type."""
-    from overcast.templates.providers import lambda_layers
+    """Lambda's types. EventSourceMapping is not among them: Overcast's Lambda has no event source mappings
+    yet, so a template naming one fails before any change, naming the logical id and type."""
+    from overcast.templates.providers import lambda_event_invoke, lambda_layers
 
     providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker), unsupported=UNSUPPORTED_FUNCTION)
     providers.add("AWS::Lambda::Version", VersionProvider(registry, invoker))
@@ -409,3 +408,4 @@ def register(providers: Providers, registry: Registry, invoker: InvokeService | 
     providers.add("AWS::Lambda::Permission", PermissionProvider(registry))
     providers.add("AWS::Lambda::Url", UrlProvider(registry, url_of), unsupported=UNSUPPORTED_URL)
     lambda_layers.register(providers, registry)
+    lambda_event_invoke.register(providers, registry)
