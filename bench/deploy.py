@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.invoke import Overcast
+from bench.invoke import Overcast, _zip_files
 
 HELLO = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "sam-apps" / "python3.13" / "hello"
 GROUPS = 10
@@ -53,13 +53,7 @@ def thirty_resources() -> dict[str, Any]:
 
 def _direct(oc: Overcast, run: int) -> float:
     """The same 30 resources through their own APIs, one call after another."""
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", CODE)
-    code = buffer.getvalue()
+    code = _zip_files({"index.py": CODE})
     iam, logs = oc.client("iam"), oc.client("logs")
     started = time.perf_counter()
     for i in range(GROUPS):
@@ -99,17 +93,12 @@ def _hello(oc: Overcast, run: int) -> float | None:
 
 def _hello_direct(oc: Overcast, run: int) -> float:
     """What the hello app makes, by API: a role, a function, a REST API with a GET method and a stage."""
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(HELLO / "hello_world" / "app.py", "app.py")
+    code = _zip_files({"app.py": (HELLO / "hello_world" / "app.py").read_text()})
     started = time.perf_counter()
     role = oc.client("iam").create_role(RoleName=f"hello-direct-{run}", AssumeRolePolicyDocument=json.dumps(TRUST))
     function = oc.lam.create_function(
         FunctionName=f"hello-direct-{run}", Runtime="python3.13", Handler="app.lambda_handler",
-        Role=role["Role"]["Arn"], Code={"ZipFile": buffer.getvalue()}, Timeout=3,
+        Role=role["Role"]["Arn"], Code={"ZipFile": code}, Timeout=3,
     )  # fmt: skip
     oc.lam.add_permission(
         FunctionName=f"hello-direct-{run}", StatementId="api", Action="lambda:InvokeFunction",
