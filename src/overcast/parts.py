@@ -138,4 +138,3 @@ def execute_api(part: Part, gateway: Callable[[], ExecuteApi | None], edge: Edge
         await edge.gateway(api_id, path, scope, receive, send)
 
     return first
-

@@ -49,6 +49,7 @@ from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.discovery import STATE_FILE, read_state, url_for
+from overcast.errors import NotImplementedOperation
 from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -65,6 +66,7 @@ from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
+    from overcast.events.mappings.catalog import Mappings
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -151,6 +153,8 @@ class Overcast:
     websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
+    mappings: Mappings | None = None  # event source mappings and their pollers
+    queues: Any = None  # SQS's queues (built on first use by the "sqs" part)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
@@ -251,6 +255,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
+    mappings = system.mappings = await _mappings(system, store, invoker)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
@@ -262,7 +267,11 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
-            registry, lambda sha: f"{system.url}/_overcast/code/{sha}", invoker, _function_url_of(system.url)
+            registry,
+            lambda sha: f"{system.url}/_overcast/code/{sha}",
+            invoker,
+            _function_url_of(system.url),
+            mappings,
         ),
         "logs": logs.operations(system.logs),
         "sts": sts.operations(),
@@ -291,6 +300,24 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
     """A function URL's address on this server: `http://<id>.lambda-url.<region>.localhost:<port>/`."""
     port = url.rsplit(":", 1)[1].rstrip("/") if url.count(":") > 1 else "80"
     return lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost:{port}/"
+
+
+async def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> Mappings:
+    """Event source mappings; an earlier run's Enabled mappings start polling now (and build the queues)."""
+    from overcast.events import mappings as event_sources
+
+    async def queues() -> Any:
+        part = system.parts.get("sqs")
+        if part is None:
+            raise NotImplementedOperation("Amazon SQS is not available in this Overcast yet: no queue can be polled.")
+        await part.ready()
+        return system.queues
+
+    mappings = event_sources.build(store, system.clock, invoker, queues)
+    system.closers.append(mappings.pollers.close)
+    for mapping in await mappings.enabled():
+        await mappings.pollers.apply(mapping)
+    return mappings
 
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:

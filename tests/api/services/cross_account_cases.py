@@ -153,6 +153,12 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "UpdateFunctionEventInvokeConfig": (_lambda(lambda r: {**FN(r), "MaximumRetryAttempts": 0}),),
     "DeleteFunctionEventInvokeConfig": (_lambda(FN),),
     "ListFunctionEventInvokeConfigs": (_lambda(FN),),
+    # A mapping is found by its UUID in the caller's account only; A's function cannot be mapped or listed by B.
+    "CreateEventSourceMapping": (_lambda(lambda r: {**FN(r), "EventSourceArn": f"arn:aws:sqs:us-east-1:{B}:q"}),),
+    "GetEventSourceMapping": (Case(lambda r: {"UUID": r["mapping_uuid"]}, NOT_FOUND),),
+    "UpdateEventSourceMapping": (Case(lambda r: {"UUID": r["mapping_uuid"], "BatchSize": 5}, NOT_FOUND),),
+    "DeleteEventSourceMapping": (Case(lambda r: {"UUID": r["mapping_uuid"]}, NOT_FOUND),),
+    "ListEventSourceMappings": (Case(FN, DENIED),),
 }
 
 

@@ -58,6 +58,8 @@ def _lambda(lam: Any, r: Resources, tag: str) -> None:
         Layers=[layer["LayerVersionArn"]],
     )
     r["function_arn"] = made["FunctionArn"]
+    # A's event source mapping once queues exist to map (events/mappings); until then a UUID nobody has.
+    r["mapping_uuid"] = str(uuid.uuid4())
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")

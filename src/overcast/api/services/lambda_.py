@@ -14,6 +14,7 @@ from overcast.api.services import (
     bind,
     lambda_aliases,
     lambda_event_invoke,
+    lambda_event_sources,
     lambda_execution,
     lambda_functions,
     lambda_layers,
@@ -21,8 +22,10 @@ from overcast.api.services import (
     lambda_permissions,
     lambda_urls,
 )
+from overcast.api.services.lambda_event_sources import EventSources
 from overcast.api.services.lambda_execution import Execution
 from overcast.api.services.lambda_functions import CodeUrl, FunctionUrlOf, Lambda
+from overcast.events.mappings.catalog import Mappings
 from overcast.functions.invoke import InvokeService
 from overcast.functions.registry import Registry
 
@@ -32,8 +35,10 @@ def operations(
     code_url: CodeUrl,
     invoker: InvokeService | None = None,
     function_url: FunctionUrlOf | None = None,
+    mappings: Mappings | None = None,
 ) -> OperationTable:
-    """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too.
+    """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too,
+    and with `mappings` the event source mappings'.
     `function_url`: a function URL's address from its id and region (by default on localhost:4566)."""
     services = Lambda(registry, code_url, invoker, *([function_url] if function_url else []))
     handlers = {
@@ -48,4 +53,6 @@ def operations(
     table = bind(handlers, services)
     if invoker is not None:
         table |= bind(lambda_execution.HANDLERS, Execution(invoker, invoker.concurrency))
+    if mappings is not None:
+        table |= bind(lambda_event_sources.HANDLERS, EventSources(mappings))
     return table

@@ -1,0 +1,73 @@
+"""Lambda's event source mapping operations: Create/Get/Update/Delete/ListEventSourceMappings (SQS queues)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as Members
+from dataclasses import dataclass
+
+from overcast.api.services import Output, Params, Unbound
+from overcast.api.services.lambda_functions import listed
+from overcast.context import RequestContext
+from overcast.events.mappings.catalog import Mappings
+from overcast.events.mappings.records import Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class EventSources:
+    mappings: Mappings
+
+
+def mapping_out(mapping: Mapping) -> Output:
+    """EventSourceMappingConfiguration as Lambda answers it for a queue."""
+    settings = mapping.settings
+    out: Output = {
+        "UUID": mapping.uuid,
+        "BatchSize": settings.batch_size,
+        "MaximumBatchingWindowInSeconds": settings.maximum_batching_window,
+        "EventSourceArn": mapping.event_source_arn,
+        "FunctionArn": mapping.function_arn,
+        "LastModified": mapping.last_modified,
+        "State": mapping.state.value,
+        "StateTransitionReason": mapping.state_transition_reason,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"] if settings.report_batch_item_failures else [],
+        "EventSourceMappingArn": mapping.arn,
+    }
+    if mapping.last_processing_result:
+        out["LastProcessingResult"] = mapping.last_processing_result
+    if settings.filters:
+        out["FilterCriteria"] = {"Filters": [{"Pattern": pattern} for pattern in settings.filters]}
+    if settings.maximum_concurrency is not None:
+        out["ScalingConfig"] = {"MaximumConcurrency": settings.maximum_concurrency}
+    return out
+
+
+async def create_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    return mapping_out(await s.mappings.create(ctx, p))
+
+
+async def get_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    return mapping_out(await s.mappings.get(ctx, p["UUID"]))
+
+
+async def update_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    return mapping_out(await s.mappings.update(ctx, p["UUID"], p))
+
+
+async def delete_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    return mapping_out(await s.mappings.delete(ctx, p["UUID"]))
+
+
+async def list_event_source_mappings(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    mappings, marker = await s.mappings.list(
+        ctx, p.get("EventSourceArn"), p.get("FunctionName"), p.get("Marker"), p.get("MaxItems")
+    )
+    return listed("EventSourceMappings", [mapping_out(mapping) for mapping in mappings], marker)
+
+
+HANDLERS: Members[str, Unbound[EventSources]] = {
+    "CreateEventSourceMapping": create_event_source_mapping,
+    "GetEventSourceMapping": get_event_source_mapping,
+    "UpdateEventSourceMapping": update_event_source_mapping,
+    "DeleteEventSourceMapping": delete_event_source_mapping,
+    "ListEventSourceMappings": list_event_source_mappings,
+}

@@ -1,0 +1,90 @@
+"""A mapping's settings from CreateEventSourceMapping / UpdateEventSourceMapping members, checked as Lambda checks them.
+
+The rules for queues are on https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html and
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html: BatchSize 1-10,000 for a standard
+queue and 1-10 for a FIFO queue, a batching window of 0-300 s that a batch size over 10 needs (at least 1 s),
+ScalingConfig.MaximumConcurrency 2-1,000, and up to five filters
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html), each a valid event pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from overcast.errors import InvalidParameterValue
+from overcast.events.mappings.records import Settings
+from overcast.events.patterns import InvalidEventPattern, compile_pattern
+from overcast.functions.names import constraint_error
+
+MAX_FILTERS = 5  # the default quota; AWS raises it to 10 on request
+RESPONSE_TYPES = ("ReportBatchItemFailures",)
+
+
+def _range(value: int, member: str, low: int, high: int) -> int:
+    if value < low:
+        raise constraint_error(value, member, f"Member must have value greater than or equal to {low}")
+    if value > high:
+        raise constraint_error(value, member, f"Member must have value less than or equal to {high}")
+    return value
+
+
+def changes(members: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a request's members (or an AWS::Lambda::EventSourceMapping's properties) name, by field."""
+    given: dict[str, Any] = {}
+    if members.get("BatchSize") is not None:
+        given["batch_size"] = _range(int(members["BatchSize"]), "batchSize", 1, 10000)
+    if members.get("MaximumBatchingWindowInSeconds") is not None:
+        window = int(members["MaximumBatchingWindowInSeconds"])
+        given["maximum_batching_window"] = _range(window, "maximumBatchingWindowInSeconds", 0, 300)
+    if members.get("FilterCriteria") is not None:
+        given["filters"] = _filters(members["FilterCriteria"])
+    if members.get("FunctionResponseTypes") is not None:
+        given["report_batch_item_failures"] = _response_types(members["FunctionResponseTypes"])
+    if members.get("ScalingConfig") is not None:
+        concurrency = (members["ScalingConfig"] or {}).get("MaximumConcurrency")
+        given["maximum_concurrency"] = (
+            None if concurrency is None else _range(int(concurrency), "scalingConfig.maximumConcurrency", 2, 1000)
+        )
+    return given
+
+
+def _filters(criteria: Any) -> tuple[str, ...]:
+    filters = criteria.get("Filters") if isinstance(criteria, dict) else None
+    patterns = tuple(str(f.get("Pattern", "")) for f in filters or () if isinstance(f, dict))
+    if len(patterns) > MAX_FILTERS:
+        raise InvalidParameterValue(
+            f"The maximum number of filters per event source mapping is {MAX_FILTERS}. "
+            "To request an increase, contact AWS Support."
+        )
+    for pattern in patterns:
+        try:
+            compile_pattern(pattern)
+        except InvalidEventPattern:
+            raise InvalidParameterValue("Invalid filter pattern definition.") from None
+    return patterns
+
+
+def _response_types(types: Any) -> bool:
+    for value in types:
+        if value not in RESPONSE_TYPES:
+            raise constraint_error(
+                types, "functionResponseTypes", "Member must satisfy enum value set: [ReportBatchItemFailures]"
+            )
+    return bool(types)
+
+
+def settled(current: Settings, given: Mapping[str, Any], *, fifo: bool) -> Settings:
+    """`current` with `given` applied, checked against the queue's kind as a whole."""
+    settings = replace(current, **given)
+    if fifo:
+        if settings.batch_size > 10:
+            raise InvalidParameterValue("BatchSize must be less than or equal to 10 for FIFO queues.")
+        if settings.maximum_batching_window:
+            raise InvalidParameterValue("Batching window is not supported for FIFO queues.")
+    elif settings.batch_size > 10 and settings.maximum_batching_window < 1:
+        raise InvalidParameterValue(
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
+        )
+    return settings
