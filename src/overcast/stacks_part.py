@@ -49,6 +49,10 @@ def register_providers(
         return built
 
     lambda_.register(system.providers, registry, invoker, function_url_of)
+    if system.mappings is not None:
+        from overcast.templates.providers import lambda_event_sources
+
+        lambda_event_sources.register(system.providers, system.mappings)
     stepfunctions.register(system.providers, machines)
     apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))

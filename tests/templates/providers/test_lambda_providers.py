@@ -218,13 +218,18 @@ async def test_a_layer_version_permission_is_named_by_the_layer_version_and_stat
         await registry.layer_policies.get(CTX, "shared", layer.version)
 
 
-async def test_event_source_mappings_are_not_offered() -> None:
-    # Overcast's Lambda has none yet: a template naming one fails before any change (the engine's check).
+async def test_event_source_mappings_are_offered_beside_lambdas_other_types() -> None:
+    # The composition root registers them with the mappings (stacks_part.register_providers).
+    from overcast.templates.providers import lambda_event_sources
+
     found = Providers()
     lambda_.register(found, None, None, None)  # type: ignore[arg-type]
     assert found.missing(["AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"]) == [
         "AWS::Lambda::EventSourceMapping",
     ]
+    lambda_event_sources.register(found, None)  # type: ignore[arg-type]
+    assert found.missing(["AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"]) == []
+    assert found.unsupported("AWS::Lambda::EventSourceMapping", {"StartingPosition": "LATEST"})
     assert "AWS::Lambda::LayerVersion" in found.types()
 
 

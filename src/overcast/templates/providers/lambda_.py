@@ -398,8 +398,8 @@ UNSUPPORTED_URL = (
 
 
 def register(providers: Providers, registry: Registry, invoker: InvokeService | None, url_of: Any) -> None:
-    """Lambda's types. EventSourceMapping is not among them: Overcast's Lambda has no event source mappings
-    yet, so a template naming one fails before any change, naming the logical id and type."""
+    """Lambda's types. EventSourceMapping is registered beside them with the mappings
+    (lambda_event_sources.register), once the composition root has them."""
     from overcast.templates.providers import lambda_event_invoke, lambda_layers
 
     providers.add("AWS::Lambda::Function", FunctionProvider(registry, invoker), unsupported=UNSUPPORTED_FUNCTION)
