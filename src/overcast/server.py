@@ -264,6 +264,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
+    await _resume_mappings(mappings)
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
@@ -303,7 +304,7 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
 
 
 async def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> Mappings:
-    """Event source mappings; an earlier run's Enabled mappings start polling now (and build the queues)."""
+    """Event source mappings and their pollers, which reach the queues through the "sqs" part."""
     from overcast.events import mappings as event_sources
 
     async def queues() -> Any:
@@ -315,9 +316,13 @@ async def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> M
 
     mappings = event_sources.build(store, system.clock, invoker, queues)
     system.closers.append(mappings.pollers.close)
+    return mappings
+
+
+async def _resume_mappings(mappings: Mappings) -> None:
+    """An earlier run's Enabled mappings poll again (their first receive builds the queues)."""
     for mapping in await mappings.enabled():
         await mappings.pollers.apply(mapping)
-    return mappings
 
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
