@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -131,6 +131,13 @@ class DataDirLock:
             self.handle = None
 
 
+MappingsOnFirstUse = Callable[[], Awaitable["Mappings"]]
+
+
+async def _no_mappings() -> Mappings:
+    raise NotImplementedOperation("Event source mappings are not built in this server.")
+
+
 @dataclass
 class Overcast:
     """A running Overcast: everything `serve` started, in start order."""
@@ -153,7 +160,8 @@ class Overcast:
     websockets: WebSockets | None = None  # WebSocket APIs' connections (built with the gateway)
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
-    mappings: Mappings | None = None  # event source mappings and their pollers
+    mappings: Mappings | None = None  # event source mappings and their pollers (built on first use)
+    mappings_on_first_use: MappingsOnFirstUse = _no_mappings
     queues: Any = None  # SQS's queues (built on first use by the "sqs" part)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
@@ -255,7 +263,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
-    mappings = system.mappings = await _mappings(system, store, invoker)
+    mappings = system.mappings_on_first_use = _mappings(system, store, invoker)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
@@ -264,7 +272,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
-    await _resume_mappings(mappings)
+    await _resume_mappings(system, store)
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
@@ -303,9 +311,9 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
     return lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost:{port}/"
 
 
-async def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> Mappings:
-    """Event source mappings and their pollers, which reach the queues through the "sqs" part."""
-    from overcast.events import mappings as event_sources
+def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> MappingsOnFirstUse:
+    """Event source mappings and their pollers, built on first use (their modules cost an idle server's start);
+    the pollers reach the queues through the "sqs" part."""
 
     async def queues() -> Any:
         part = system.parts.get("sqs")
@@ -314,15 +322,23 @@ async def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> M
         await part.ready()
         return system.queues
 
-    mappings = event_sources.build(store, system.clock, invoker, queues)
-    system.closers.append(mappings.pollers.close)
+    async def mappings() -> Mappings:
+        if system.mappings is None:
+            from overcast.events import mappings as event_sources
+
+            system.mappings = event_sources.build(store, system.clock, invoker, queues)
+            system.closers.append(system.mappings.pollers.close)
+        return system.mappings
+
     return mappings
 
 
-async def _resume_mappings(mappings: Mappings) -> None:
+async def _resume_mappings(system: Overcast, store: Store) -> None:
     """An earlier run's Enabled mappings poll again (their first receive builds the queues)."""
-    for mapping in await mappings.enabled():
-        await mappings.pollers.apply(mapping)
+    if "mappings" in await components(store):
+        built = await system.mappings_on_first_use()
+        for mapping in await built.enabled():
+            await built.pollers.apply(mapping)
 
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:

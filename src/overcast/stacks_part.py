@@ -28,7 +28,7 @@ def register_providers(
 ) -> None:
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, stepfunctions
+    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, lambda_event_sources, stepfunctions
     from overcast.templates.providers.logs import LogGroups
 
     async def machines() -> Machines:
@@ -49,10 +49,7 @@ def register_providers(
         return built
 
     lambda_.register(system.providers, registry, invoker, function_url_of)
-    if system.mappings is not None:
-        from overcast.templates.providers import lambda_event_sources
-
-        lambda_event_sources.register(system.providers, system.mappings)
+    lambda_event_sources.register(system.providers, system.mappings_on_first_use)
     stepfunctions.register(system.providers, machines)
     apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))

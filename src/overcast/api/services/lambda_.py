@@ -9,6 +9,9 @@ names live only in those modules.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 from overcast.api.services import (
     OperationTable,
     bind,
@@ -25,9 +28,11 @@ from overcast.api.services import (
 from overcast.api.services.lambda_event_sources import EventSources
 from overcast.api.services.lambda_execution import Execution
 from overcast.api.services.lambda_functions import CodeUrl, FunctionUrlOf, Lambda
-from overcast.events.mappings.catalog import Mappings
 from overcast.functions.invoke import InvokeService
 from overcast.functions.registry import Registry
+
+if TYPE_CHECKING:
+    from overcast.events.mappings.catalog import Mappings
 
 
 def operations(
@@ -35,10 +40,10 @@ def operations(
     code_url: CodeUrl,
     invoker: InvokeService | None = None,
     function_url: FunctionUrlOf | None = None,
-    mappings: Mappings | None = None,
+    mappings: Callable[[], Awaitable[Mappings]] | None = None,
 ) -> OperationTable:
     """The Lambda operation table over `registry`; with an `invoker`, the invoke and concurrency operations too,
-    and with `mappings` the event source mappings'.
+    and with `mappings` (built on first use) the event source mappings'.
     `function_url`: a function URL's address from its id and region (by default on localhost:4566)."""
     services = Lambda(registry, code_url, invoker, *([function_url] if function_url else []))
     handlers = {

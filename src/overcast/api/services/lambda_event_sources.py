@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from collections.abc import Mapping as Members
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.lambda_functions import listed
 from overcast.context import RequestContext
-from overcast.events.mappings.catalog import Mappings
-from overcast.events.mappings.records import Mapping
+
+if TYPE_CHECKING:
+    from overcast.events.mappings.catalog import Mappings
+    from overcast.events.mappings.records import Mapping
 
 
 @dataclass(frozen=True, slots=True)
 class EventSources:
-    mappings: Mappings
+    built: Callable[[], Awaitable[Mappings]]  # the mappings, built on the first call that needs them
 
 
 def mapping_out(mapping: Mapping) -> Output:
@@ -42,23 +46,23 @@ def mapping_out(mapping: Mapping) -> Output:
 
 
 async def create_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
-    return mapping_out(await s.mappings.create(ctx, p))
+    return mapping_out(await (await s.built()).create(ctx, p))
 
 
 async def get_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
-    return mapping_out(await s.mappings.get(ctx, p["UUID"]))
+    return mapping_out(await (await s.built()).get(ctx, p["UUID"]))
 
 
 async def update_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
-    return mapping_out(await s.mappings.update(ctx, p["UUID"], p))
+    return mapping_out(await (await s.built()).update(ctx, p["UUID"], p))
 
 
 async def delete_event_source_mapping(s: EventSources, ctx: RequestContext, p: Params) -> Output:
-    return mapping_out(await s.mappings.delete(ctx, p["UUID"]))
+    return mapping_out(await (await s.built()).delete(ctx, p["UUID"]))
 
 
 async def list_event_source_mappings(s: EventSources, ctx: RequestContext, p: Params) -> Output:
-    mappings, marker = await s.mappings.list(
+    mappings, marker = await (await s.built()).list(
         ctx, p.get("EventSourceArn"), p.get("FunctionName"), p.get("Marker"), p.get("MaxItems")
     )
     return listed("EventSourceMappings", [mapping_out(mapping) for mapping in mappings], marker)

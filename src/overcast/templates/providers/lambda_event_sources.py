@@ -11,14 +11,17 @@ before any change.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from collections.abc import Mapping as Members
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.errors import ResourceNotFound
-from overcast.events.mappings.catalog import Mappings
-from overcast.events.mappings.records import Mapping
 from overcast.templates.providers.base import Made, Providers, ResourceRequest, Unsupported
+
+if TYPE_CHECKING:
+    from overcast.events.mappings.catalog import Mappings
+    from overcast.events.mappings.records import Mapping
 
 _STREAMS = "stream, Kafka, MQ and DocumentDB event sources (Overcast maps SQS queues only)"
 UNSUPPORTED = tuple(
@@ -55,19 +58,19 @@ def _made(mapping: Mapping) -> Made:
 
 @dataclass(frozen=True, slots=True)
 class EventSourceMappingProvider:
-    mappings: Mappings
+    built: Callable[[], Awaitable[Mappings]]
 
     async def create(self, request: ResourceRequest) -> Made:
-        return _made(await self.mappings.create(request.ctx, _members(request.properties)))
+        return _made(await (await self.built()).create(request.ctx, _members(request.properties)))
 
     async def update(self, request: ResourceRequest, current: Made, previous: Members[str, Any]) -> Made:
         members = {**_DEFAULTS, **_members(request.properties)}
-        return _made(await self.mappings.update(request.ctx, current.ref, members))
+        return _made(await (await self.built()).update(request.ctx, current.ref, members))
 
     async def delete(self, request: ResourceRequest, current: Made) -> None:
         with contextlib.suppress(ResourceNotFound):
-            await self.mappings.delete(request.ctx, current.ref)
+            await (await self.built()).delete(request.ctx, current.ref)
 
 
-def register(providers: Providers, mappings: Mappings) -> None:
+def register(providers: Providers, mappings: Callable[[], Awaitable[Mappings]]) -> None:
     providers.add("AWS::Lambda::EventSourceMapping", EventSourceMappingProvider(mappings), unsupported=UNSUPPORTED)
