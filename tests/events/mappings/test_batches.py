@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from overcast.events.mappings.batches import Outcome, kept, outcome, record
+from overcast.events.mappings.pollers import PAYLOAD_LIMIT, fit
 from overcast.events.patterns import compile_pattern
 
 FIXTURE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "events" / "sqsEvent.json"
@@ -102,3 +103,13 @@ def test_without_report_batch_item_failures_only_an_error_fails_the_batch() -> N
     answer = _answer({"batchItemFailures": [{"itemIdentifier": "id-1"}]})
     assert outcome(IDS, answer, None, report_item_failures=False) == Outcome(frozenset(), False)
     assert outcome(IDS, b"", "Unhandled", report_item_failures=False).failed == frozenset(IDS)
+
+
+def test_a_batch_is_cut_to_what_fits_in_6_mb_and_the_rest_carried() -> None:
+    body = "x" * (1024 * 1024 - 2048)
+    batch = [Message(str(n), "r", body, "d") for n in range(7)]
+    kept_, rest = fit(batch)
+    assert [m.message_id for m in kept_] == ["0", "1", "2", "3", "4", "5"] and [m.message_id for m in rest] == ["6"]
+    assert sum(len(m.body) for m in kept_) < PAYLOAD_LIMIT
+    huge = [Message("big", "r", "x" * (PAYLOAD_LIMIT + 1), "d")]
+    assert fit(huge) == (huge, [])  # one message always goes (SQS's own limit keeps it far under 6 MB)

@@ -36,6 +36,22 @@ LONG_POLL_SECONDS = 20  # SQS's longest receive wait
 RECEIVE_MOST = 10  # SQS's most messages a receive returns
 PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's payload (a batch stops gathering there)
 BACKOFF_FIRST, BACKOFF_MOST = 1.0, 60.0
+RECORD_OVERHEAD = 1024  # a record's keys, ids, receipt handle and message attributes, roughly
+
+
+def _size(batch: Sequence[QueueMessage]) -> int:
+    """About what the messages take in an event: their bodies and attributes, and each record's keys."""
+    return sum(len(m.body) + sum(len(k) + len(v) for k, v in m.attributes.items()) + RECORD_OVERHEAD for m in batch)
+
+
+def fit(batch: list[QueueMessage]) -> tuple[list[QueueMessage], list[QueueMessage]]:
+    """The batch cut to what fits in one invocation's payload (at least one message), and the rest."""
+    size = 0
+    for n, message in enumerate(batch):
+        size += _size([message])
+        if size > PAYLOAD_LIMIT and n:
+            return batch[:n], batch[n:]
+    return batch, []
 
 
 class QueueClient(Protocol):
@@ -119,9 +135,10 @@ class Poller:
 
     async def _work(self) -> None:
         backoff = BACKOFF_FIRST
+        rest: list[QueueMessage] = []
         while True:
             try:
-                batch = await self._gather()
+                batch, rest = await self.gather(rest)
                 if not batch:
                     if len(self.workers) > 1:
                         return  # the backlog is gone: one poller stays
@@ -145,29 +162,26 @@ class Poller:
                 await self.pollers.clock.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MOST)
 
-    async def _gather(self) -> list[QueueMessage]:
-        """Up to BatchSize messages, gathered for up to the batching window from the first one, or to 6 MB."""
+    async def gather(self, carried: list[QueueMessage]) -> tuple[list[QueueMessage], list[QueueMessage]]:
+        """A batch and what did not fit in it: up to BatchSize messages (`carried` first), gathered for up to the
+        batching window from the first one, and no more than fit in a 6 MB event."""
         settings, queues, clock = self.mapping.settings, self.pollers.queues, self.pollers.clock
-        arn = self.mapping.event_source_arn
-        wanted = settings.batch_size
-        batch = list(
-            await queues.receive(self.ctx, arn, max_messages=min(wanted, RECEIVE_MOST), wait_seconds=LONG_POLL_SECONDS)
-        )
-        if not batch or not settings.maximum_batching_window:
-            return batch
+        arn, wanted = self.mapping.event_source_arn, settings.batch_size
+        batch = list(carried)
+        if not batch:
+            batch += await queues.receive(
+                self.ctx, arn, max_messages=min(wanted, RECEIVE_MOST), wait_seconds=LONG_POLL_SECONDS
+            )
         deadline = clock.monotonic() + settings.maximum_batching_window
-        size = sum(len(m.body) for m in batch)
-        while len(batch) < wanted and size < PAYLOAD_LIMIT:
+        while batch and len(batch) < wanted and _size(batch) < PAYLOAD_LIMIT:
             remaining = deadline - clock.monotonic()
             if remaining <= 0:
                 break
-            more = await queues.receive(
+            batch += await queues.receive(
                 self.ctx, arn, max_messages=min(wanted - len(batch), RECEIVE_MOST),
                 wait_seconds=min(remaining, LONG_POLL_SECONDS),
             )  # fmt: skip
-            batch += more
-            size += sum(len(m.body) for m in more)
-        return batch
+        return fit(batch)
 
     async def _process(self, batch: list[QueueMessage]) -> None:
         mapping, queues = self.mapping, self.pollers.queues
