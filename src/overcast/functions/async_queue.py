@@ -11,7 +11,7 @@ unacknowledged count) and their dispatchers resume.
 
 The consumer's ack_wait is longer than an event may live (MaximumEventAgeInSeconds is at most six
 hours): retries wait on Overcast's clock, never on nats-server's timers (contract 2), and a delivery
-is redelivered by the server only after a restart, when the durable consumer hands out again
+is delivered again only after a restart, when the consumer is made anew and hands out again
 everything unacknowledged (at least once).
 """
 
@@ -89,11 +89,17 @@ class AsyncQueue:
         return self._bus
 
     async def consumer(self, key: FunctionKey) -> Bus:
-        """The bus, with the function's consumer made (once per process)."""
+        """The bus, with the function's consumer made anew by this process (once): a consumer an earlier run left
+        would hand out what that run held unacknowledged only after its ack_wait, so it is deleted and made again,
+        and the new one delivers every event still on the stream (at least once). The events stay on the stream
+        meanwhile: a workqueue stream removes a message only when it is acknowledged."""
         bus = await self.bus()
         if key not in self._consumers:
-            await bus.ensure_consumer(STREAM, key.durable, filter_subject=key.subject, ack_wait=ACK_WAIT)
-            self._consumers.add(key)
+            async with self._lock:
+                if key not in self._consumers:
+                    await bus.delete_consumer(STREAM, key.durable)
+                    await bus.ensure_consumer(STREAM, key.durable, filter_subject=key.subject, ack_wait=ACK_WAIT)
+                    self._consumers.add(key)
         return bus
 
     async def put(self, event: AsyncEvent) -> None:
