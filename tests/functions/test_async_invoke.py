@@ -171,3 +171,27 @@ async def test_a_throttled_event_is_retried_with_backoff_until_its_age_is_exceed
     counted = live.system.async_dispatch.metrics.snapshot(("000000000000", "us-east-1", echo))
     assert counted["AsyncEventsReceived"] == 1 and counted["AsyncEventsDropped"] == 1
     assert counted["AsyncEventAge.SampleCount"] >= 5
+
+
+async def test_a_dead_letter_queue_nothing_can_reach_yet_is_counted_not_pretended(live: Live) -> None:
+    fails, _ = await _function(live, FAILS, "fails")
+    lam = live.client("lambda")
+    queue = "arn:aws:sqs:us-east-1:000000000000:dead-letters"
+    await call(lam, "update_function_configuration", FunctionName=fails, DeadLetterConfig={"TargetArn": queue})
+    await until(lambda: _updated(lam, fails), "the update")
+    got = await call(lam, "get_function_configuration", FunctionName=fails)
+    assert got["DeadLetterConfig"] == {"TargetArn": queue}
+    await call(lam, "put_function_event_invoke_config", FunctionName=fails, MaximumRetryAttempts=0)
+    await call(lam, "invoke", FunctionName=fails, InvocationType="Event", Payload=b'{"n": 3}')
+    assert live.system.async_dispatch is not None
+    metrics = live.system.async_dispatch.metrics
+    counted = await until(
+        lambda: metrics.snapshot(("000000000000", "us-east-1", fails))["DeadLetterErrors"], "the dead letter's failure"
+    )
+    assert counted == 1
+    assert metrics.snapshot(("000000000000", "us-east-1", fails))["AsyncEventsDropped"] == 1
+
+
+async def _updated(lam: Any, name: str) -> bool:
+    got = await call(lam, "get_function_configuration", FunctionName=name)
+    return bool(got.get("LastUpdateStatus") == "Successful")
