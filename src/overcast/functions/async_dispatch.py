@@ -208,7 +208,10 @@ class AsyncDispatch:
         except Exception:  # one event's failure must not stop its function's others; it stays queued
             log.exception("asynchronous event %s of %s failed to run", event.request_id, event.function_name)
             return
-        await message.ack()
+        try:
+            await message.ack()
+        except AwsError as error:  # the bus is gone: the event runs again once it is back (at least once)
+            log.warning("could not acknowledge asynchronous event %s: %s", event.request_id, error.message)
 
     async def _run(self, event: AsyncEvent, policy: Policy, running: asyncio.Semaphore) -> None:
         function = (event.account, event.region, event.function_name)
