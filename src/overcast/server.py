@@ -50,6 +50,9 @@ from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.discovery import STATE_FILE, read_state, url_for
 from overcast.errors import NotImplementedOperation
+from overcast.functions.async_dispatch import AsyncDispatch
+from overcast.functions.async_queue import STREAM as ASYNC_STREAM
+from overcast.functions.async_queue import AsyncQueue
 from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -152,6 +155,7 @@ class Overcast:
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
     meter: Meter | None = None  # every invocation's billable facts
     invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
+    async_dispatch: AsyncDispatch | None = None  # asynchronous invocation: its queue (on the bus) and dispatchers
     outbox_writer: WriterProcess | None = None  # started with the first invocation
     sandboxes: LocalSandboxes | None = None
     edge: Edge | None = None
@@ -208,9 +212,10 @@ class Overcast:
         self.closers.clear()
 
 
-async def start(settings: Settings, url: str) -> Overcast:
-    """Start every component below the HTTP server; on any failure, stop what already started."""
-    system = Overcast(settings, url)
+async def start(settings: Settings, url: str, clock: Clock | None = None) -> Overcast:
+    """Start every component below the HTTP server; on any failure, stop what already started. `clock`: the
+    one every component times with (tests pass a FakeClock; by default the system's)."""
+    system = Overcast(settings, url, clock or SystemClock())
     try:
         await _compose(system)
     except BaseException:
@@ -343,10 +348,13 @@ async def _resume_mappings(system: Overcast, store: Store) -> None:
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
+    from overcast.api.local_calls import LocalCalls
     from overcast.api.services import stepfunctions
+    from overcast.parts import OwnApis
     from overcast.workflows import engine as workflows
 
-    sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
+    calls = LocalCalls(OwnApis(system))
+    sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs, calls)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
 
@@ -396,7 +404,25 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     )
     system.closers.append(invoker.close)
     await invoker.start()
+    assert system.bus is not None
+    # Records and dead letters reach functions through it; queues, topics and buses once a service wires
+    # itself in as `system.async_dispatch.destinations.others`.
+    dispatch = system.async_dispatch = AsyncDispatch(AsyncQueue(system.bus), invoker, registry.event_invoke, clock)
+    invoker.events = dispatch
+    system.closers.append(dispatch.close)  # (closed before the invoker: closers run in reverse)
+    if system.bus.may_hold(ASYNC_STREAM):  # an earlier run's accepted events resume
+        system.background.append(asyncio.create_task(_resume(dispatch)))
     return invoker
+
+
+async def _resume(dispatch: AsyncDispatch) -> None:
+    try:
+        resumed = await dispatch.resume()
+    except Exception:
+        log.exception("could not resume the asynchronous invocations queued by an earlier run")
+        return
+    if resumed:
+        log.info("resumed the queued asynchronous invocations of %d function(s)", resumed)
 
 
 def _edge_limits(settings: Settings) -> EdgeLimits:

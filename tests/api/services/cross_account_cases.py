@@ -62,10 +62,6 @@ def _lambda(code: Params, own: str = NOT_FOUND, gap: str = "") -> Case:
     return Case(code, DENIED, own, gap)
 
 
-# Lambda's gaps, left to the change that adds resource policies (functions/, api/services/lambda_*.py).
-
-INVOKE_ASYNC_GAP = "InvokeAsync is not implemented: every caller is answered NotImplemented"
-
 FN: Params = lambda r: {"FunctionName": r["function_arn"]}  # noqa: E731
 ALIAS: Params = lambda r: {"FunctionName": r["function_arn"], "Qualifier": "live"}  # noqa: E731
 
@@ -122,7 +118,7 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "GetLayerVersionPolicy": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}),),
     "Invoke": (_lambda(FN), _lambda(ALIAS)),
     "InvokeWithResponseStream": (_lambda(FN),),
-    "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}, gap=INVOKE_ASYNC_GAP),),
+    "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}),),
     "PutFunctionConcurrency": (_lambda(lambda r: {**FN(r), "ReservedConcurrentExecutions": 1}),),
     "GetFunctionConcurrency": (_lambda(FN),),
     "DeleteFunctionConcurrency": (_lambda(FN),),
