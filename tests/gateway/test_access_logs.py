@@ -121,6 +121,7 @@ def test_clf_time(epoch_ms: int, expected: str) -> None:
     assert clf_time(epoch_ms) == expected
 
 
+
 async def test_lines_past_what_may_wait_for_the_store_are_dropped_and_counted(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -27,7 +27,9 @@ def test_api_key_required_and_quota_cut_off(aws: ClientFactory, server: RunningS
     apigw = aws("apigateway")
     api_id = apigw.create_rest_api(name="dw-keys")["id"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+    apigw.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True
+    )
     apigw.put_integration(
         restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
         uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",

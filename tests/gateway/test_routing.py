@@ -111,3 +111,4 @@ def test_rest_resource_without_the_method_does_not_fall_back(method: str, path: 
 def test_rest_without_proxy_has_no_match_for_unknown_paths() -> None:
     small = api(ApiKind.REST, "GET /pets")
     assert match_route(small, "GET", "/dogs") is None
+

@@ -13,7 +13,7 @@ from overcast.gateway.templates import TemplateFailure, render
 
 PARAMS = {
     "path": {"id": "7"},
-    "querystring": {"q": "a b", "id": "query", "s": 'it\'s "q"/\u00e9\n'},
+    "querystring": {"q": "a b", "id": "query", "s": "it's \"q\"/\u00e9\n"},
     "header": {"x-trace": "t1"},
 }
 
@@ -36,7 +36,7 @@ def test_input_json_path_body_and_params() -> None:
 
 def test_util_functions() -> None:
     # Java's StringEscapeUtils: single quotes and slashes too, past ASCII as \uXXXX
-    assert run("$util.escapeJavaScript($input.params('s'))") == 'it\\\'s \\"q\\"\\/\\u00E9\\n'
+    assert run("$util.escapeJavaScript($input.params('s'))") == "it\\'s \\\"q\\\"\\/\\u00E9\\n"
     assert run("$util.urlEncode('a b&c=d~*')") == "a+b%26c%3Dd%7E*"
     assert run("$util.urlDecode('a+b%26c')") == "a b&c"
     assert run("$util.base64Encode('hello')|$util.base64Decode('aGVsbG8=')") == "aGVsbG8=|hello"

@@ -56,7 +56,9 @@ def event(server: RunningServer, host: str, path: str) -> dict[str, Any]:
     return found
 
 
-def test_any_one_label_name_is_served_by_the_wildcard(server: RunningServer, parent: str, apis: dict[str, str]) -> None:
+def test_any_one_label_name_is_served_by_the_wildcard(
+    server: RunningServer, parent: str, apis: dict[str, str]
+) -> None:
     for tenant in ("acme", "globex"):
         got = event(server, f"{tenant}.{parent}", "/orders/7")
         assert got["resource"] == "/{proxy+}" and got["pathParameters"] == {"proxy": "orders/7"}

@@ -204,6 +204,7 @@ def new_domain(
     return with_endpoint(ctx.region, domain, now)
 
 
+
 def with_endpoint(region: str, domain: Domain, now: float) -> Domain:
     """`domain` with the target names of its endpoint type: a regional `d-...execute-api` name and its
     zone, or an edge-optimized CloudFront distribution's."""

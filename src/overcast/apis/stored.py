@@ -119,7 +119,9 @@ class StoredRecords(Generic[R]):
             if self.arn_path:
                 await tags.drop(tx, self.arn(ctx, item_id))
 
-    async def rewrite(self, ctx: RequestContext, scope: str, fn: Callable[[list[R]], Sequence[tuple[str, R]]]) -> None:
+    async def rewrite(
+        self, ctx: RequestContext, scope: str, fn: Callable[[list[R]], Sequence[tuple[str, R]]]
+    ) -> None:
         """The scope's records replaced by those `fn` makes of them (as (id, record)), in one transaction; a
         record keeping its id keeps its place in `all`."""
         async with self.store.transaction() as tx:

@@ -163,3 +163,4 @@ async def invoke_once(
     )
     lines = tuple(line.message for line in finished.lines(memory))
     return LocalResult(result.payload, result.function_error, lines)
+

@@ -306,7 +306,9 @@ def test_broken_gzip_is_a_serialization_exception() -> None:
 
 
 def _gzipped(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.path, headers={**request.headers, "content-encoding": "gzip"}, body=body)
+    return HttpRequest(
+        request.method, request.path, headers={**request.headers, "content-encoding": "gzip"}, body=body
+    )
 
 
 def test_a_gzip_body_decompresses_only_up_to_the_bound() -> None:

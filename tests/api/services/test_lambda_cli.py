@@ -31,18 +31,8 @@ def test_cli_function_lifecycle(aws_cli: Cli, tmp_path: Path) -> None:
     code = _zip(tmp_path)
     created = _ok(
         aws_cli(
-            "lambda",
-            "create-function",
-            "--function-name",
-            "cli-fn",
-            "--runtime",
-            "python3.12",
-            "--role",
-            ROLE,
-            "--handler",
-            "app.handler",
-            "--zip-file",
-            f"fileb://{code}",
+            "lambda", "create-function", "--function-name", "cli-fn", "--runtime", "python3.12",
+            "--role", ROLE, "--handler", "app.handler", "--zip-file", f"fileb://{code}",
         )
     )
     assert created["FunctionName"] == "cli-fn"
@@ -85,18 +75,8 @@ def test_cli_memory_beyond_the_function_limit(aws_cli: Cli, tmp_path: Path) -> N
     code = _zip(tmp_path)
     _ok(
         aws_cli(
-            "lambda",
-            "create-function",
-            "--function-name",
-            "cli-mem",
-            "--runtime",
-            "python3.12",
-            "--role",
-            ROLE,
-            "--handler",
-            "app.handler",
-            "--zip-file",
-            f"fileb://{code}",
+            "lambda", "create-function", "--function-name", "cli-mem", "--runtime", "python3.12",
+            "--role", ROLE, "--handler", "app.handler", "--zip-file", f"fileb://{code}",
         )
     )
     result = aws_cli("lambda", "update-function-configuration", "--function-name", "cli-mem", "--memory-size", "20000")

@@ -9,8 +9,6 @@ import pytest
 from overcast.functions.runtime.python import frames
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
-
-
 @pytest.mark.parametrize(
     ("request_id", "arn", "trace_id", "client_context", "cognito"),
     [

@@ -126,7 +126,9 @@ def _header_numbers(path: Path, pattern: str) -> dict[str, int]:
 
 
 def test_x86_64_numbers_match_the_kernel_headers() -> None:
-    header = _header_numbers(Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), r"#define __NR_(\w+) (\d+)")
+    header = _header_numbers(
+        Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), r"#define __NR_(\w+) (\d+)"
+    )
     for call in (*DENIED, CLONE, CLONE3, PERSONALITY, SOCKET):
         if call.name in header:  # names newer than the headers are checked by the aarch64 table's match
             assert call.x86_64 == header[call.name], call

@@ -10,17 +10,8 @@ from overcast.workflows.asl.choice import ChoicePathError, holds
 from overcast.workflows.asl.model import Combination, Comparison
 from overcast.workflows.asl.paths import Env
 
-DATA = {
-    "s": "hello",
-    "n": 5,
-    "f": 2.5,
-    "b": True,
-    "t": "2024-01-02T03:04:05Z",
-    "t2": "2024-01-02T03:04:05.5+01:00",
-    "z": None,
-    "star": "a*b",
-    "other": "hello",
-}
+DATA = {"s": "hello", "n": 5, "f": 2.5, "b": True, "t": "2024-01-02T03:04:05Z", "t2": "2024-01-02T03:04:05.5+01:00",
+        "z": None, "star": "a*b", "other": "hello"}
 ENV = Env({}, {"limit": 5}, lambda: 0.0, lambda: "")
 
 

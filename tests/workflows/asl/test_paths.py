@@ -64,37 +64,18 @@ def test_put_merges_without_mutating() -> None:
 
 
 def test_templates() -> None:
-    template = {
-        "static": [1, {"x.$": "$.a.b[0]"}],
-        "ctx.$": "$$.Execution.Name",
-        "f.$": "States.Format('{}-{}', $.dash-key, $var.k[0])",
-        "plain": "$.not-a-path",
-    }
+    template = {"static": [1, {"x.$": "$.a.b[0]"}], "ctx.$": "$$.Execution.Name",
+                "f.$": "States.Format('{}-{}', $.dash-key, $var.k[0])", "plain": "$.not-a-path"}
     assert evaluate_template(template, DATA, ENV) == {
-        "static": [1, {"x": 10}],
-        "ctx": "e1",
-        "f": "7-5",
-        "plain": "$.not-a-path",
-    }
+        "static": [1, {"x": 10}], "ctx": "e1", "f": "7-5", "plain": "$.not-a-path"}
     with pytest.raises(TemplateFieldError) as raised:
         evaluate_template({"y.$": "$.missing"}, DATA, ENV)
     assert (raised.value.field, raised.value.path) == ("y.$", "$.missing")
 
 
 SPECIAL = {
-    "it's": 1,
-    'say "hi"': 2,
-    "a@b": 3,
-    "why?": 4,
-    "a*b": 5,
-    "back\\slash": 6,
-    "two\nlines": 7,
-    "tab\there": 8,
-    "é": 9,
-    "a.b": 10,
-    "with space": 11,
-    "ünï😀": 12,
-    "$dollar": 13,
+    "it's": 1, 'say "hi"': 2, "a@b": 3, "why?": 4, "a*b": 5, "back\\slash": 6, "two\nlines": 7,
+    "tab\there": 8, "é": 9, "a.b": 10, "with space": 11, "ünï😀": 12, "$dollar": 13,
 }
 
 

@@ -152,32 +152,14 @@ def test_express_sync_execution(sfn: Any, aws: Any, runs: bool) -> None:
 @pytest.mark.parametrize(
     ("definition", "expected"),
     [
-        (
-            {"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "States.X"}}},
-            "SCHEMA_VALIDATION_FAILED: Custom error names may not start with 'States.': States.X at /States/A/Error",
-        ),
-        (
-            {
-                "StartAt": "A",
-                "States": {
-                    "A": {
-                        "Type": "Task",
-                        "Resource": "arn:aws:lambda:us-east-1:1:function:f",
-                        "Retry": [{"ErrorEquals": ["States.X"]}],
-                        "End": True,
-                    }
-                },
-            },
-            "at /States/A/Retry[0]/ErrorEquals[0]",
-        ),
-        (
-            {
-                "QueryLanguage": "JSONata",
-                "StartAt": "A",
-                "States": {"A": {"Type": "Pass", "Output": "{% $states.input. %}", "End": True}},
-            },
-            "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Output",
-        ),
+        ({"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "States.X"}}},
+         "SCHEMA_VALIDATION_FAILED: Custom error names may not start with 'States.': States.X at /States/A/Error"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                                           "Retry": [{"ErrorEquals": ["States.X"]}], "End": True}}},
+         "at /States/A/Retry[0]/ErrorEquals[0]"),
+        ({"QueryLanguage": "JSONata", "StartAt": "A",
+          "States": {"A": {"Type": "Pass", "Output": "{% $states.input. %}", "End": True}}},
+         "INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/A/Output"),
     ],
 )
 def test_invalid_definitions_are_refused(sfn: Any, definition: dict[str, Any], expected: str) -> None:
@@ -193,7 +175,9 @@ def test_invalid_definitions_are_refused(sfn: Any, definition: dict[str, Any], e
 
 def test_redrive_execution(sfn: Any, runs: bool) -> None:
     fail = _definition({"F": {"Type": "Fail", "Error": "No", "Cause": "never"}}, "F")
-    arn = sfn.create_state_machine(name="rd-" + uuid.uuid4().hex[:8], definition=fail, roleArn=ROLE)["stateMachineArn"]
+    arn = sfn.create_state_machine(name="rd-" + uuid.uuid4().hex[:8], definition=fail, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     failed = _finish(sfn, execution)
     assert failed["status"] == "FAILED" and failed["redriveStatus"] == "REDRIVABLE" and failed["redriveCount"] == 0
@@ -202,12 +186,8 @@ def test_redrive_execution(sfn: Any, runs: bool) -> None:
     assert again["status"] == "FAILED" and again["redriveCount"] == 1 and "redriveDate" in again
     events = sfn.get_execution_history(executionArn=execution)["events"]
     assert [e["type"] for e in events] == [
-        "ExecutionStarted",
-        "FailStateEntered",
-        "ExecutionFailed",
-        "ExecutionRedriven",
-        "FailStateEntered",
-        "ExecutionFailed",
+        "ExecutionStarted", "FailStateEntered", "ExecutionFailed",
+        "ExecutionRedriven", "FailStateEntered", "ExecutionFailed",
     ]
     assert events[3]["executionRedrivenEventDetails"] == {"redriveCount": 1}
     ok = sfn.create_state_machine(name="rd-" + uuid.uuid4().hex[:8], definition=PASS, roleArn=ROLE)["stateMachineArn"]

@@ -55,32 +55,17 @@ def test_lambda_invoke_sends_a_string_payload_verbatim(aws: Any, echo: str) -> N
     # lambda:invoke hands Payload to Invoke as its body: a string is that body, not JSON to quote.
     # https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
     states = {
-        "Text": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": echo, "Payload": '{"a": [1, "x"]}'},
-            "ResultSelector": {"p.$": "$.Payload"},
-            "ResultPath": "$.text",
-            "Next": "FromPath",
-        },
-        "FromPath": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": echo, "Payload.$": "$.s"},
-            "ResultSelector": {"p.$": "$.Payload"},
-            "ResultPath": "$.path",
-            "Next": "Object",
-        },
-        "Object": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": echo, "Payload": {"k": "v"}},
-            "ResultSelector": {"p.$": "$.Payload"},
-            "ResultPath": "$.object",
-            "End": True,
-        },
+        "Text": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": echo, "Payload": '{"a": [1, "x"]}'},
+                 "ResultSelector": {"p.$": "$.Payload"}, "ResultPath": "$.text", "Next": "FromPath"},
+        "FromPath": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": echo, "Payload.$": "$.s"},
+                     "ResultSelector": {"p.$": "$.Payload"}, "ResultPath": "$.path", "Next": "Object"},
+        "Object": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName": echo, "Payload": {"k": "v"}},
+                   "ResultSelector": {"p.$": "$.Payload"}, "ResultPath": "$.object", "End": True},
     }
-    described, _ = _run(aws, states, {"s": '"quoted"'})
+    described, _ = _run(aws, states, {"s": "\"quoted\""})
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["text"] == {"p": {"received": {"a": [1, "x"]}, "type": "dict"}}
@@ -123,7 +108,7 @@ def test_a_result_just_under_the_limit_passes(aws: Any, echo: str) -> None:
 def test_a_state_output_over_the_limit_fails_the_execution(aws: Any) -> None:
     # Input: 25,000 four-byte characters (100,000 bytes); output: three copies (300,000 bytes).
     states = {"Grow": {"Type": "Pass", "Parameters": {"v.$": "States.Array($.s, $.s, $.s)"}, "End": True}}
-    described, _ = _run(aws, states, {"s": "\U0001f600" * 25_000})
+    described, _ = _run(aws, states, {"s": "\U0001F600" * 25_000})
     assert described["status"] == "FAILED"
     assert described["error"] == "States.DataLimitExceeded"
     assert described["cause"] == (

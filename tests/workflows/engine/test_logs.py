@@ -39,21 +39,14 @@ def test_express_execution_logs_every_event_with_its_data(aws: Any) -> None:
     group_arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}:*"
     definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}}
     arn = sfn.create_state_machine(
-        name="xp-" + uuid.uuid4().hex[:8],
-        definition=json.dumps(definition),
-        roleArn=ROLE,
-        type="EXPRESS",
+        name="xp-" + uuid.uuid4().hex[:8], definition=json.dumps(definition), roleArn=ROLE, type="EXPRESS",
         loggingConfiguration=_logging(group_arn, "ALL", True),
     )["stateMachineArn"]
     done = sfn.start_sync_execution(stateMachineArn=arn, input='{"a":1}')
     assert done["status"] == "SUCCEEDED"
     lines = _lines(logs, group, 4)
     assert [line["type"] for line in lines] == [
-        "ExecutionStarted",
-        "PassStateEntered",
-        "PassStateExited",
-        "ExecutionSucceeded",
-    ]
+        "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
     first = lines[0]
     assert first["id"] == "1" and first["previous_event_id"] == "0" and first["redrive_count"] == "0"
     assert first["execution_arn"] == done["executionArn"] and first["event_timestamp"].isdigit()
@@ -69,17 +62,12 @@ def test_standard_execution_logs_only_errors_at_level_error_without_data(aws: An
     group = "st-" + uuid.uuid4().hex[:8]
     logs.create_log_group(logGroupName=group)
     group_arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}:*"
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {"Type": "Pass", "Next": "F"},
-            "F": {"Type": "Fail", "Error": "Broken", "Cause": "on purpose"},
-        },
-    }
+    definition = {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Next": "F"},
+        "F": {"Type": "Fail", "Error": "Broken", "Cause": "on purpose"},
+    }}
     arn = sfn.create_state_machine(
-        name="st-" + uuid.uuid4().hex[:8],
-        definition=json.dumps(definition),
-        roleArn=ROLE,
+        name="st-" + uuid.uuid4().hex[:8], definition=json.dumps(definition), roleArn=ROLE,
         loggingConfiguration=_logging(group_arn, "ERROR", False),
     )["stateMachineArn"]
     sfn.start_execution(stateMachineArn=arn, input='{"secret":1}')
@@ -94,9 +82,7 @@ def test_logging_needs_one_destination(aws: Any) -> None:
     definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
     with pytest.raises(ClientError) as refused:
         sfn.create_state_machine(
-            name="lg-" + uuid.uuid4().hex[:8],
-            definition=definition,
-            roleArn=ROLE,
+            name="lg-" + uuid.uuid4().hex[:8], definition=definition, roleArn=ROLE,
             loggingConfiguration={"level": "ALL"},
         )
     assert refused.value.response["Error"]["Code"] == "InvalidLoggingConfiguration"

@@ -23,7 +23,9 @@ PROCESSOR = {
         "Done": {"Type": "Pass", "Parameters": {"slept.$": "$.s"}, "End": True},
     },
 }
-MACHINE = json.dumps({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemProcessor": PROCESSOR, "End": True}}})
+MACHINE = json.dumps(
+    {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemProcessor": PROCESSOR, "End": True}}}
+)
 ITEMS = [{"s": 10 * (i + 1)} for i in range(6)]
 
 

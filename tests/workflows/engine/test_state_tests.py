@@ -22,17 +22,10 @@ def sfn(aws: Any) -> Any:
 
 
 def test_pass_state_data_flow_at_debug(sfn: Any) -> None:
-    state = {
-        "Type": "Pass",
-        "InputPath": "$.order",
-        "Parameters": {"id.$": "$.id", "kind": "book"},
-        "ResultPath": "$.picked",
-        "OutputPath": "$.picked",
-        "Next": "Ship",
-    }
-    out = sfn.test_state(
-        definition=json.dumps(state), roleArn=ROLE, input='{"order":{"id":7}}', inspectionLevel="DEBUG"
-    )
+    state = {"Type": "Pass", "InputPath": "$.order", "Parameters": {"id.$": "$.id", "kind": "book"},
+             "ResultPath": "$.picked", "OutputPath": "$.picked", "Next": "Ship"}
+    out = sfn.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"order":{"id":7}}',
+                         inspectionLevel="DEBUG")
     assert out["status"] == "SUCCEEDED" and out["nextState"] == "Ship"
     assert json.loads(out["output"]) == {"id": 7, "kind": "book"}
     data = out["inspectionData"]
@@ -45,18 +38,13 @@ def test_pass_state_data_flow_at_debug(sfn: Any) -> None:
 
 
 def test_choice_and_fail_and_a_state_of_a_whole_machine(sfn: Any) -> None:
-    choice = {
-        "Type": "Choice",
-        "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}],
-        "Default": "Small",
-    }
+    choice = {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}],
+              "Default": "Small"}
     assert sfn.test_state(definition=json.dumps(choice), roleArn=ROLE, input='{"n":5}')["nextState"] == "Big"
     failed = sfn.test_state(definition=json.dumps({"Type": "Fail", "Error": "Oops", "Cause": "why"}), roleArn=ROLE)
     assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "Oops", "why")
-    machine = {
-        "StartAt": "A",
-        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Result": 2, "End": True}},
-    }
+    machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                                           "B": {"Type": "Pass", "Result": 2, "End": True}}}
     out = sfn.test_state(definition=json.dumps(machine), roleArn=ROLE, stateName="B")
     assert out["status"] == "SUCCEEDED" and out["output"] == "2" and "nextState" not in out
     with pytest.raises(ClientError) as bad:
@@ -80,16 +68,10 @@ def test_task_invokes_lambda_and_reports_retry_and_catch(sfn: Any, aws: Any) -> 
         "        raise ValueError('bad input')\n"
         "    return {'doubled': event['n'] * 2}\n"
     )
-    arn = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler", Code={"ZipFile": _zip(code)}
-    )["FunctionArn"]
-    task = {
-        "Type": "Task",
-        "Resource": arn,
-        "ResultSelector": {"value.$": "$.doubled"},
-        "ResultPath": "$.r",
-        "End": True,
-    }
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+                              Code={"ZipFile": _zip(code)})["FunctionArn"]
+    task = {"Type": "Task", "Resource": arn, "ResultSelector": {"value.$": "$.doubled"}, "ResultPath": "$.r",
+            "End": True}
     out = sfn.test_state(definition=json.dumps(task), roleArn=ROLE, input='{"n":21}', inspectionLevel="DEBUG")
     assert out["status"] == "SUCCEEDED", out
     assert json.loads(out["output"]) == {"n": 21, "r": {"value": 42}}

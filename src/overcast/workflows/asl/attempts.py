@@ -146,9 +146,8 @@ def _seconds(frame: Frame, value: Any, field: str, bindings: jn.Bindings) -> int
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise frame.query_failure(
-            jn.QueryError(f"The {field} field must evaluate to a positive integer, but was '{to_json(value)}'.")
-        )
+        raise frame.query_failure(jn.QueryError(
+            f"The {field} field must evaluate to a positive integer, but was '{to_json(value)}'."))
     return value
 
 
@@ -159,11 +158,8 @@ def _seconds_path(frame: Frame, value: Any, path: str | None, field: str, data: 
         found = select(path, data, frame.env)
     except (NoMatch, UndefinedVariable):
         raise frame.runtime(f"The {field} parameter does not reference an input value: {path}") from None
-    if (
-        isinstance(found, bool)
-        or not isinstance(found, (int, float))
-        or found <= 0
-        or (isinstance(found, float) and not math.isfinite(found))
+    if isinstance(found, bool) or not isinstance(found, (int, float)) or found <= 0 or (
+        isinstance(found, float) and not math.isfinite(found)
     ):
         raise frame.runtime(f"The {field} parameter references an invalid value: {path} == {as_text(found)}")
     return int(found)

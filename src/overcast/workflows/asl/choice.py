@@ -139,7 +139,9 @@ _ORDER = {
 }
 
 # RFC 3339 with an uppercase T, a zone (Z or offset), optional fractional seconds.
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+)
 
 
 def parse_timestamp(value: Any) -> datetime | None:

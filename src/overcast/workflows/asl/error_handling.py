@@ -15,27 +15,25 @@ from overcast.workflows.asl.model import ABSENT
 
 # The errors Step Functions itself raises; a custom error may not take a `States.` name of its own.
 # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-handling-error-representation
-_STATES_ERRORS = frozenset(
-    {
-        "States.ALL",
-        "States.DataLimitExceeded",
-        "States.ExceedToleratedFailureThreshold",
-        "States.HeartbeatTimeout",
-        "States.Http.Socket",
-        "States.IntrinsicFailure",
-        "States.ItemReaderFailed",
-        "States.NoChoiceMatched",
-        "States.ParameterPathFailure",
-        "States.Permissions",
-        "States.QueryEvaluationError",
-        "States.ResultPathMatchFailure",
-        "States.ResultWriterFailed",
-        "States.Runtime",
-        "States.TaskFailed",
-        "States.Timeout",
-        "States.BranchFailed",
-    }
-)
+_STATES_ERRORS = frozenset({
+    "States.ALL",
+    "States.DataLimitExceeded",
+    "States.ExceedToleratedFailureThreshold",
+    "States.HeartbeatTimeout",
+    "States.Http.Socket",
+    "States.IntrinsicFailure",
+    "States.ItemReaderFailed",
+    "States.NoChoiceMatched",
+    "States.ParameterPathFailure",
+    "States.Permissions",
+    "States.QueryEvaluationError",
+    "States.ResultPathMatchFailure",
+    "States.ResultWriterFailed",
+    "States.Runtime",
+    "States.TaskFailed",
+    "States.Timeout",
+    "States.BranchFailed",
+})
 
 
 def retry_and_catch(f: Findings, doc: dict[str, Any], at: str, language: str) -> dict[str, Any]:
@@ -80,14 +78,10 @@ def retriers(f: Findings, doc: Any, at: str) -> tuple[m.Retrier, ...]:
         if jitter not in ("FULL", "NONE"):
             f.schema(f"Value is not one of the allowed values [FULL, NONE]: {jitter}", f"{where}/JitterStrategy")
         out.append(
-            m.Retrier(
-                errors,
-                interval if is_int(interval) else 1,
-                attempts if is_int(attempts) else 3,
-                float(backoff) if isinstance(backoff, (int, float)) else 2.0,
-                max_delay if is_int(max_delay) else None,
-                jitter if jitter in ("FULL", "NONE") else "NONE",
-            )
+            m.Retrier(errors, interval if is_int(interval) else 1, attempts if is_int(attempts) else 3,
+                      float(backoff) if isinstance(backoff, (int, float)) else 2.0,
+                      max_delay if is_int(max_delay) else None,
+                      jitter if jitter in ("FULL", "NONE") else "NONE")
         )
     return tuple(out)
 

@@ -37,8 +37,10 @@ def exceeds_payload_limit(text: str) -> bool:
 
 def data_limit_cause(name: str) -> str:
     """The cause of States.DataLimitExceeded: `name` is the state's, or a task's resource type."""
-    return f"The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
-
+    return (
+        f"The state/task '{name}' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
 
 # Errors that States.ALL does not match (they end the execution unless named explicitly).
 _NOT_MATCHED_BY_ALL = {RUNTIME, DATA_LIMIT_EXCEEDED}

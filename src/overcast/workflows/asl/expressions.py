@@ -71,18 +71,13 @@ def check_template(f: Findings, doc: Any, at: str) -> None:
                     try:
                         parse_intrinsic(value)
                     except IntrinsicError as exc:
-                        f.schema(
-                            f"The value for the field '{key}' must be a valid JSONPath "
-                            f"or a valid intrinsic function call ({exc})",
-                            f"{at}/{key}",
-                        )
+                        f.schema(f"The value for the field '{key}' must be a valid JSONPath "
+                                 f"or a valid intrinsic function call ({exc})", f"{at}/{key}")
                 elif value.startswith("$$") or value.startswith("$"):
                     check_path(f, value, f"{at}/{key}")
                 else:
-                    f.schema(
-                        f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call",
-                        f"{at}/{key}",
-                    )
+                    f.schema(f"The value for the field '{key}' must be a valid JSONPath or a "
+                             "valid intrinsic function call", f"{at}/{key}")
             else:
                 check_template(f, value, f"{at}/{key}")
     elif isinstance(doc, list):

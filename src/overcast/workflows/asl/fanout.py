@@ -67,7 +67,8 @@ async def parallel_attempt(frame: Frame, number: int) -> Any:
     scope = frame.scope
     if frame.jsonata:
         bindings = frame.bindings()
-        effective = frame.input if state.arguments is ABSENT else frame.evaluate(state.arguments, "Arguments", bindings)
+        effective = frame.input if state.arguments is ABSENT else frame.evaluate(
+            state.arguments, "Arguments", bindings)
     else:
         effective = frame.path("InputPath", state.input_path, frame.input)
         if state.parameters is not ABSENT:
@@ -136,8 +137,7 @@ async def _all(coroutines: list[Coroutine[Any, Any, Any]], eager: bool = False) 
                 task.cancel()
             raise
     failures += [
-        (i, t.exception())
-        for i, t in pending.items()  # type: ignore[misc]
+        (i, t.exception()) for i, t in pending.items()  # type: ignore[misc]
         if t.done() and not t.cancelled() and t.exception() is not None
     ]
     if failures:
@@ -151,9 +151,8 @@ async def _all(coroutines: list[Coroutine[Any, Any, Any]], eager: bool = False) 
     return results
 
 
-async def _share(
-    turns: Turns, coroutines: list[Coroutine[Any, Any, Any]], started: int, tasks: Iterable[asyncio.Future[Any]]
-) -> None:
+async def _share(turns: Turns, coroutines: list[Coroutine[Any, Any, Any]], started: int,
+                 tasks: Iterable[asyncio.Future[Any]]) -> None:
     """Give the loop its turn while `coroutines` are started; cancelled meanwhile, those not started yet
     are closed and the tasks cancelled."""
     try:
@@ -243,9 +242,8 @@ def _items_type_error(expression: Any, items: Any) -> str:
     )
 
 
-def _number(
-    frame: Frame, value: Any, path: str | None, field: str, data: Any, bindings: jn.Bindings | None
-) -> float | None:
+def _number(frame: Frame, value: Any, path: str | None, field: str, data: Any,
+            bindings: jn.Bindings | None) -> float | None:
     """MaxConcurrency, ToleratedFailureCount or ToleratedFailurePercentage, from the field, its
     *Path or a JSONata expression; States.Runtime when a *Path selects no usable number."""
     if path is not None:
@@ -306,7 +304,8 @@ async def map_attempt(frame: Frame, number: int) -> Any:
         items = frame.path("ItemsPath", state.items_path, effective)
         if not isinstance(items, list):
             raise frame.runtime(
-                f"Invalid input '{to_json(items)}' for the field 'ItemsPath': it must reference a JSON array"
+                f"Invalid input '{to_json(items)}' for the field 'ItemsPath': it must reference a "
+                "JSON array"
             )
     if state.item_reader is not ABSENT:
         raise e.StateFailure(
@@ -318,25 +317,13 @@ async def map_attempt(frame: Frame, number: int) -> Any:
             e.RESULT_WRITER_FAILED,
             "ResultWriter is not supported by Overcast yet: it writes to object storage (S3).",
         )
-    concurrency = _number(
-        frame, state.max_concurrency, state.max_concurrency_path, "MaxConcurrencyPath", effective, bindings
-    )
-    tolerated_count = _number(
-        frame,
-        state.tolerated_failure_count,
-        state.tolerated_failure_count_path,
-        "ToleratedFailureCountPath",
-        effective,
-        bindings,
-    )
-    tolerated_pct = _number(
-        frame,
-        state.tolerated_failure_percentage,
-        state.tolerated_failure_percentage_path,
-        "ToleratedFailurePercentagePath",
-        effective,
-        bindings,
-    )
+    concurrency = _number(frame, state.max_concurrency, state.max_concurrency_path,
+                          "MaxConcurrencyPath", effective, bindings)
+    tolerated_count = _number(frame, state.tolerated_failure_count, state.tolerated_failure_count_path,
+                              "ToleratedFailureCountPath", effective, bindings)
+    tolerated_pct = _number(frame, state.tolerated_failure_percentage,
+                            state.tolerated_failure_percentage_path,
+                            "ToleratedFailurePercentagePath", effective, bindings)
     turns = Turns()
     inputs = []
     for index, item in enumerate(items):
@@ -370,9 +357,8 @@ async def map_attempt(frame: Frame, number: int) -> Any:
     children: list[Scope] = []
 
     async def iterate(index: int) -> None:
-        child = scope.child(
-            f"{frame.key}{_suffix(number)}/i{index}", state.processor, isolated=distributed, silent=distributed
-        )
+        child = scope.child(f"{frame.key}{_suffix(number)}/i{index}", state.processor,
+                            isolated=distributed, silent=distributed)
         children.append(child)
         details = {"name": state.name, "index": index}
         child.emit("MapIterationStarted", details)

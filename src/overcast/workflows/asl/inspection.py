@@ -141,11 +141,7 @@ def _pass(frame: Frame, state: PassState, data: Any, found: Inspection) -> None:
 
 
 async def _task(
-    frame: Frame,
-    state: TaskState | ParallelState | MapState,
-    data: Any,
-    found: Inspection,
-    mock: Mock | None,
+    frame: Frame, state: TaskState | ParallelState | MapState, data: Any, found: Inspection, mock: Mock | None,
     retry_count: int,
 ) -> None:
     jsonata = state.query_language == JSONATA
@@ -189,12 +185,10 @@ async def _result(frame: Frame, state: TaskState | ParallelState | MapState, pay
         state_name=state.name,
         resource=state.resource,
         parameters=payload,
-        timeout_seconds=None
-        if state.timeout_seconds is ABSENT or isinstance(state.timeout_seconds, str)
+        timeout_seconds=None if state.timeout_seconds is ABSENT or isinstance(state.timeout_seconds, str)
         else int(state.timeout_seconds),
         task_token=frame.scope.run.effects.task_token(f"{frame.key}/token0")
-        if state.resource.endswith(".waitForTaskToken")
-        else None,
+        if state.resource.endswith(".waitForTaskToken") else None,
     )
     outcome = await frame.scope.run.effects.task(f"{frame.key}/a0", request)
     if outcome.error is not None:
@@ -203,12 +197,8 @@ async def _result(frame: Frame, state: TaskState | ParallelState | MapState, pay
 
 
 def _failed(
-    frame: Frame,
-    state: TaskState | ParallelState | MapState,
-    data: Any,
-    found: Inspection,
-    failure: e.StateFailure,
-    retry_count: int,
+    frame: Frame, state: TaskState | ParallelState | MapState, data: Any, found: Inspection,
+    failure: e.StateFailure, retry_count: int,
 ) -> None:
     found.error, found.cause = failure.error, failure.cause
     retry = e.first_match(state.retry, failure.error)

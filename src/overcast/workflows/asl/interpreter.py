@@ -201,7 +201,9 @@ async def _fail(scope: Scope, state: FailState, key: str, data: Any) -> tuple[st
     else:
         error = _fail_field(frame, "ErrorPath", state.error, state.error_path, data)
         cause = _fail_field(frame, "CausePath", state.cause, state.cause_path, data)
-    raise e.StateFailure(None if error is None else as_text(error), None if cause is None else as_text(cause))
+    raise e.StateFailure(
+        None if error is None else as_text(error), None if cause is None else as_text(cause)
+    )
 
 
 def _fail_field(frame: Frame, field: str, value: Any, path: str | None, data: Any) -> Any:
@@ -218,7 +220,8 @@ def _fail_field(frame: Frame, field: str, value: Any, path: str | None, data: An
         return select(path, data, frame.env)
     except (NoMatch, UndefinedVariable):
         raise frame.runtime(
-            f"The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{to_json(data)}'"
+            f"The JSONPath '{path}' specified for the field '{field}' could not be found in the "
+            f"input '{to_json(data)}'"
         ) from None
 
 
@@ -232,9 +235,8 @@ async def _choice(scope: Scope, state: ChoiceState, key: str, data: Any) -> tupl
             if jn.is_expression(verdict):
                 verdict = frame.evaluate(verdict, field, bindings)
             if not isinstance(verdict, bool):
-                raise frame.query_failure(
-                    jn.QueryError(f"The Condition field of the Choices[{index}] must evaluate to a boolean value.")
-                )
+                raise frame.query_failure(jn.QueryError(
+                    f"The Condition field of the Choices[{index}] must evaluate to a boolean value."))
             if verdict:
                 output_template = rule.output if rule.output is not ABSENT else state.output
                 output = data if output_template is ABSENT else frame.evaluate(output_template, "Output", bindings)
@@ -253,7 +255,8 @@ async def _choice(scope: Scope, state: ChoiceState, key: str, data: Any) -> tupl
             matched = rule.rule is not None and holds(rule.rule, effective, frame.env)
         except ChoicePathError as exc:
             raise frame.runtime(
-                f"Invalid path '{exc.path}' : The choice state's condition path references an invalid value."
+                f"Invalid path '{exc.path}' : The choice state's condition path references an "
+                "invalid value."
             ) from None
         if matched:
             chosen = rule
@@ -290,11 +293,9 @@ async def _wait(scope: Scope, state: WaitState, key: str, data: Any) -> tuple[st
             if isinstance(seconds, float) and seconds.is_integer():
                 seconds = int(seconds)
             if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise frame.query_failure(
-                    jn.QueryError(
-                        f"The Seconds field must evaluate to a non-negative integer, but was '{to_json(seconds)}'."
-                    )
-                )
+                raise frame.query_failure(jn.QueryError(
+                    f"The Seconds field must evaluate to a non-negative integer, but was "
+                    f"'{to_json(seconds)}'."))
             deadline = start + seconds
         else:
             stamp = state.timestamp
@@ -334,16 +335,16 @@ def _deadline(frame: Frame, state: WaitState, data: Any, start: float) -> float:
             value = select(path, data, frame.env)
         except (NoMatch, UndefinedVariable):
             raise frame.runtime(f"The SecondsPath parameter does not reference an input value: {path}") from None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or (isinstance(value, float) and not value.is_integer())
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not value.is_integer()
         ):
             raise frame.runtime(
                 f"The SecondsPath parameter cannot be parsed as a long value: {path} == {as_text(value)}"
             )
         if value < 0:
-            raise frame.runtime(f"The SecondsPath parameter references a negative value: {path} == {as_text(value)}")
+            raise frame.runtime(
+                f"The SecondsPath parameter references a negative value: {path} == {as_text(value)}"
+            )
         return start + int(value)
     path = state.timestamp_path or "$"
     try:

@@ -190,7 +190,8 @@ def _evaluate(node: Any, data: Any, env: Env) -> Any:
     low, high = arity
     if len(args) < low or (high is not None and len(args) > high):
         raise IntrinsicFailure(
-            f"The function '{node.name}' takes {_count(low, high)} argument(s) but {len(args)} were given."
+            f"The function '{node.name}' takes {_count(low, high)} argument(s) but {len(args)} "
+            "were given."
         )
     result: Any = function(env, *args)
     return result
@@ -230,7 +231,9 @@ def _format(env: Env, template: Any, *args: Any) -> str:
     while i < len(template):
         if template.startswith("{}", i):
             if n >= len(args):
-                raise IntrinsicFailure("Number of arguments in States.Format do not match the occurrences of {}")
+                raise IntrinsicFailure(
+                    "Number of arguments in States.Format do not match the occurrences of {}"
+                )
             out.append(java_text(args[n]))
             n += 1
             i += 2

@@ -60,11 +60,8 @@ def compile_expression(text: str) -> Any:
     return expression
 
 
-_WORDING = (
-    (" of Object ", " of function "),
-    (" to Object ", " to function "),
-    (" Object signature", " function signature"),
-)
+_WORDING = ((" of Object ", " of function "), (" to Object ", " to function "),
+            (" Object signature", " function signature"))
 
 
 def _describe(exc: BaseException) -> str:
@@ -136,13 +133,15 @@ def evaluate(text: str, bindings: Bindings, field: str) -> Any:
         ) from None
     if result is None:
         raise QueryError(
-            f"The JSONata expression '{source}' specified for the field '{field}' returned nothing (undefined)."
+            f"The JSONata expression '{source}' specified for the field '{field}' returned nothing "
+            "(undefined)."
         )
     if _holds_function(result):
         # A function (`$sum`, `function($x){...}`) is a JSONata value but no JSON one: AWS fails
         # the field rather than serialising it. https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html
         raise QueryError(
-            f"The JSONata expression '{source}' specified for the field '{field}' returned an unsupported result type."
+            f"The JSONata expression '{source}' specified for the field '{field}' returned an unsupported "
+            "result type."
         )
     return from_jsonata(result)
 
@@ -165,7 +164,9 @@ def evaluate_template(template: Any, bindings: Bindings, field: str) -> Any:
     if isinstance(template, str):
         return evaluate(template, bindings, field) if is_expression(template) else template
     if isinstance(template, dict):
-        return {key: evaluate_template(value, bindings, f"{field}/{key}") for key, value in template.items()}
+        return {
+            key: evaluate_template(value, bindings, f"{field}/{key}") for key, value in template.items()
+        }
     if isinstance(template, list):
         return [evaluate_template(value, bindings, f"{field}[{i}]") for i, value in enumerate(template)]
     return template

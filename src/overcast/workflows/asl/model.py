@@ -191,7 +191,16 @@ class MapState(State):
     catch: tuple[Catcher, ...] = ()
 
 
-AnyState = PassState | TaskState | ChoiceState | WaitState | SucceedState | FailState | ParallelState | MapState
+AnyState = (
+    PassState
+    | TaskState
+    | ChoiceState
+    | WaitState
+    | SucceedState
+    | FailState
+    | ParallelState
+    | MapState
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,13 +103,11 @@ class Scope:
         self.last_event_id = last_event_id
         self.silent = silent  # distributed Map iterations: their history is a child execution's
 
-    def child(
-        self, prefix: str, machine: StateMachine, *, isolated: bool = False, silent: bool = False, branch: bool = False
-    ) -> Scope:
+    def child(self, prefix: str, machine: StateMachine, *, isolated: bool = False,
+              silent: bool = False, branch: bool = False) -> Scope:
         variables: MutableMapping[str, Any] = {} if isolated else ChainMap({}, self.variables)
-        return Scope(
-            self.run, prefix, machine, variables, self.last_event_id, silent=silent or self.silent, branch=branch
-        )
+        return Scope(self.run, prefix, machine, variables, self.last_event_id,
+                     silent=silent or self.silent, branch=branch)
 
     def emit(self, event_type: str, details: dict[str, Any] | None = None) -> EventStamp:
         key = f"{self.prefix}!{self.seq}"
@@ -246,7 +244,9 @@ class Frame:
             raise self.runtime(str(exc), e.INTRINSIC_FAILURE) from None
         except (NoMatch, UndefinedVariable) as exc:
             path = getattr(exc, "path", "")
-            raise self.runtime(f"The JSONPath '{path}' could not be found in the input '{to_json(data)}'") from None
+            raise self.runtime(
+                f"The JSONPath '{path}' could not be found in the input '{to_json(data)}'"
+            ) from None
 
     def result_path(self, path: str | None, raw_input: Any, result: Any) -> Any:
         if path is None:
@@ -306,7 +306,8 @@ class Frame:
         if bindings is not None:
             values = self.evaluate(template, "Assign", bindings)
             if not isinstance(values, dict):
-                raise self.query_failure(jn.QueryError("The value of the field 'Assign' must be an object."))
+                raise self.query_failure(jn.QueryError(
+                    "The value of the field 'Assign' must be an object."))
         else:
             values = self.template(template, data)
         self.assigned = values

@@ -94,21 +94,9 @@ _FIELDS: dict[str, dict[str, set[str]]] = {
 _STATE_NAME_MAX = 80
 # Fields whose strings may hold `{% %}` JSONata expressions (checked when the definition is created).
 _JSONATA_FIELDS = (
-    "Arguments",
-    "Output",
-    "Assign",
-    "Items",
-    "ItemSelector",
-    "Seconds",
-    "Timestamp",
-    "TimeoutSeconds",
-    "HeartbeatSeconds",
-    "Error",
-    "Cause",
-    "MaxConcurrency",
-    "ToleratedFailurePercentage",
-    "ToleratedFailureCount",
-    "Credentials",
+    "Arguments", "Output", "Assign", "Items", "ItemSelector", "Seconds", "Timestamp", "TimeoutSeconds",
+    "HeartbeatSeconds", "Error", "Cause", "MaxConcurrency", "ToleratedFailurePercentage",
+    "ToleratedFailureCount", "Credentials",
 )
 # A JSONata Choice rule's fields: https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
 _JSONATA_RULE_FIELDS = frozenset({"Condition", "Next", "Assign", "Output", "Comment"})
@@ -316,10 +304,8 @@ class StateParser:
         config = pdoc.get("ProcessorConfig", {}) if isinstance(pdoc, dict) else {}
         mode = config.get("Mode", "INLINE") if isinstance(config, dict) else "INLINE"
         if mode not in ("INLINE", "DISTRIBUTED"):
-            f.schema(
-                f"Value is not one of the allowed values [INLINE, DISTRIBUTED]: {mode}",
-                f"{at}/{key}/ProcessorConfig/Mode",
-            )
+            f.schema(f"Value is not one of the allowed values [INLINE, DISTRIBUTED]: {mode}",
+                     f"{at}/{key}/ProcessorConfig/Mode")
             mode = "INLINE"
         selector = doc.get("ItemSelector", doc.get("Parameters", ABSENT))
         if selector is not ABSENT and language == JSONPATH:
@@ -385,9 +371,7 @@ class StateParser:
                 check_assign(f, cdoc["Assign"], f"{where}/Assign", language)
             choices.append(
                 m.ChoiceRule(
-                    next=cdoc["Next"],
-                    rule=rule,
-                    assign=cdoc.get("Assign", ABSENT),
+                    next=cdoc["Next"], rule=rule, assign=cdoc.get("Assign", ABSENT),
                     comment=cdoc.get("Comment"),
                 )
             )

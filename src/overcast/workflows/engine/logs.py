@@ -27,37 +27,35 @@ from overcast.workflows.engine.records import Event
 
 LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 _FATAL = frozenset({"ExecutionAborted", "ExecutionFailed", "ExecutionTimedOut"})
-_ERROR = _FATAL | frozenset(
-    {
-        "FailStateEntered",
-        "LambdaFunctionFailed",
-        "LambdaFunctionScheduleFailed",
-        "LambdaFunctionStartFailed",
-        "LambdaFunctionTimedOut",
-        "MapIterationAborted",
-        "MapIterationFailed",
-        "MapStateAborted",
-        "MapStateFailed",
-        "ParallelStateAborted",
-        "ParallelStateFailed",
-        "TaskFailed",
-        "TaskStartFailed",
-        "TaskStateAborted",
-        "TaskSubmitFailed",
-        "TaskTimedOut",
-        "WaitStateAborted",
-        # Not in the table (newer than it), but failures all the same.
-        "ActivityFailed",
-        "ActivityScheduleFailed",
-        "ActivityTimedOut",
-        "MapRunFailed",
-        "MapRunAborted",
-        "EvaluationFailed",
-        "ChoiceStateAborted",
-        "PassStateAborted",
-        "SucceedStateAborted",
-    }
-)
+_ERROR = _FATAL | frozenset({
+    "FailStateEntered",
+    "LambdaFunctionFailed",
+    "LambdaFunctionScheduleFailed",
+    "LambdaFunctionStartFailed",
+    "LambdaFunctionTimedOut",
+    "MapIterationAborted",
+    "MapIterationFailed",
+    "MapStateAborted",
+    "MapStateFailed",
+    "ParallelStateAborted",
+    "ParallelStateFailed",
+    "TaskFailed",
+    "TaskStartFailed",
+    "TaskStateAborted",
+    "TaskSubmitFailed",
+    "TaskTimedOut",
+    "WaitStateAborted",
+    # Not in the table (newer than it), but failures all the same.
+    "ActivityFailed",
+    "ActivityScheduleFailed",
+    "ActivityTimedOut",
+    "MapRunFailed",
+    "MapRunAborted",
+    "EvaluationFailed",
+    "ChoiceStateAborted",
+    "PassStateAborted",
+    "SucceedStateAborted",
+})
 _DATA = ("input", "output", "parameters", "assignedVariables")
 
 
@@ -118,11 +116,7 @@ def line(event: Event, execution_arn: str, redrive_count: int, include_data: boo
 
 
 def destination(
-    sink: LogSink | None,
-    config: dict[str, Any],
-    execution_arn: str,
-    machine_name: str,
-    redrive_count: int,
+    sink: LogSink | None, config: dict[str, Any], execution_arn: str, machine_name: str, redrive_count: int,
     started: float,
 ) -> EventLog | None:
     """The journal's EventLog for one execution run, or None when nothing is logged."""
