@@ -32,6 +32,7 @@ _COLUMNS = (
     "uuid, account, region, event_source_arn, function_arn, enabled, state, reason, settings, last_modified, "
     "last_result"
 )
+_INSERT = f"INSERT INTO event_source_mappings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _BY_UUID = Keyset.of(("uuid", str))
 # ListEventSourceMappings: MaxItems 1-10,000, at most 100 a page
 # (https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html).
@@ -118,10 +119,7 @@ class Mappings:
                     f'The event source arn (" {queue_arn} ") and function (" {ref.name} ") provided mapping already '
                     f"exists. Please update or delete the existing mapping with UUID {twin['uuid']}"
                 )
-            await tx.execute(
-                f"INSERT INTO event_source_mappings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                *_values(mapping),
-            )
+            await tx.execute(_INSERT, *_values(mapping))
         await self._settle(mapping)
         return mapping
 
@@ -160,10 +158,7 @@ class Mappings:
                 state_transition_reason=USER_INITIATED, settings=settings, last_modified=self.clock.now(),
             )  # fmt: skip
             await tx.execute("DELETE FROM event_source_mappings WHERE uuid = ?", uuid)
-            await tx.execute(
-                f"INSERT INTO event_source_mappings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                *_values(mapping),
-            )
+            await tx.execute(_INSERT, *_values(mapping))
         await self._settle(mapping)
         return mapping
 
