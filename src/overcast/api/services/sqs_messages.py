@@ -169,6 +169,7 @@ async def _batch(entries: list[dict[str, Any]], run: Entry) -> Output:
 
 
 async def send_message_batch(s: Queues, ctx: RequestContext, p: Params) -> Output:
+    await s.find(ctx, p["QueueUrl"])
     entries = _entries(p, "SendMessageBatchRequestEntry")
     total = sum(contents.size_of(e.get("MessageBody", ""), _attributes(e.get("MessageAttributes"))) for e in entries)
     if total > 1024 * 1024:
@@ -184,8 +185,8 @@ async def send_message_batch(s: Queues, ctx: RequestContext, p: Params) -> Outpu
 
 
 async def delete_message_batch(s: Queues, ctx: RequestContext, p: Params) -> Output:
-    entries = _entries(p, "DeleteMessageBatchRequestEntry")
     await s.find(ctx, p["QueueUrl"])
+    entries = _entries(p, "DeleteMessageBatchRequestEntry")
 
     async def run(item: dict[str, Any]) -> Output:
         await s.delete(ctx, p["QueueUrl"], item["ReceiptHandle"])
@@ -195,8 +196,8 @@ async def delete_message_batch(s: Queues, ctx: RequestContext, p: Params) -> Out
 
 
 async def change_message_visibility_batch(s: Queues, ctx: RequestContext, p: Params) -> Output:
-    entries = _entries(p, "ChangeMessageVisibilityBatchRequestEntry")
     await s.find(ctx, p["QueueUrl"])
+    entries = _entries(p, "ChangeMessageVisibilityBatchRequestEntry")
 
     async def run(item: dict[str, Any]) -> Output:
         await s.change_visibility(ctx, p["QueueUrl"], item["ReceiptHandle"], int(item.get("VisibilityTimeout", 0)))
