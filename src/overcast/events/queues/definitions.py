@@ -40,11 +40,20 @@ def _row(row: Row) -> Queue:
 
 
 class Definitions:
-    """The store's side of SQS: what queues exist and their attributes."""
+    """The store's side of SQS: what queues exist and their attributes.
+
+    Queues found are kept in memory (every SendMessage, ReceiveMessage and DeleteMessage names its queue;
+    a store read each time cost a third of their throughput) and forgotten when this node changes or deletes
+    them. Like the queues' in-flight state (backlog.py), this assumes one node serves SQS.
+    """
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._known: dict[tuple[str, str, str], Queue] = {}
+
+    def _forget(self, queue: Queue) -> None:
+        self._known.pop((queue.account, queue.region, queue.name), None)
 
     async def find(self, ctx: RequestContext, reference: str, q: Queries | None = None) -> Queue:
         """The caller's queue named by `reference` (URL, ARN or name). Another account's queue answers
@@ -54,6 +63,10 @@ class Definitions:
             raise QueueDoesNotExist()
         if address.account is not None and address.account != ctx.account_id:
             raise AccessDenied(f"Access to the resource {reference} is denied.")
+        key = (ctx.account_id, ctx.region, address.name)
+        known = self._known.get(key) if q is None else None
+        if known is not None:
+            return known
         row = await (q or self.store).fetch_one(
             "SELECT * FROM sqs_queues WHERE account = ? AND region = ? AND name = ?",
             ctx.account_id,
@@ -62,7 +75,10 @@ class Definitions:
         )
         if row is None:
             raise QueueDoesNotExist()
-        return _row(row)
+        found = _row(row)
+        if q is None:
+            self._known[key] = found
+        return found
 
     async def by_arn(self, arn: str) -> Queue | None:
         row = await self.store.fetch_one("SELECT * FROM sqs_queues WHERE arn = ?", arn)
@@ -132,6 +148,8 @@ class Definitions:
             await tx.execute(
                 "UPDATE sqs_queues SET attributes = ?, modified = ? WHERE arn = ?", json.dumps(values), now, queue.arn
             )
+            self._forget(queue)
+        self._forget(queue)  # again: a find that read the old row meanwhile may have kept it
         return Queue(queue.id, queue.account, queue.region, queue.name, values, queue.created, now)
 
     async def delete(self, ctx: RequestContext, reference: str) -> Queue:
@@ -139,6 +157,8 @@ class Definitions:
             queue = await self.find(ctx, reference, tx)
             await tx.execute("DELETE FROM sqs_queues WHERE arn = ?", queue.arn)
             await tags.drop(tx, queue.arn)
+            self._forget(queue)
+        self._forget(queue)
         return queue
 
     async def page(
