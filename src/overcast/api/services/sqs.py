@@ -52,9 +52,9 @@ async def get_queue_attributes(s: Queues, ctx: RequestContext, p: Params) -> Out
     for name in names:
         if name != "All" and name not in queue_attributes.ALL_NAMES:
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
-    queue = await s.find(ctx, p["QueueUrl"])
+    await s.find(ctx, p["QueueUrl"])  # a queue that does not exist answers so, with or without names
     values = await s.attributes(ctx, p["QueueUrl"]) if names else {}
-    found = describe(queue, values, names)
+    found = describe(values, names)
     return {"Attributes": found} if found else {}
 
 

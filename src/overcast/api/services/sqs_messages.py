@@ -114,6 +114,7 @@ async def receive_message(s: Queues, ctx: RequestContext, p: Params) -> Output:
         max_messages=p.get("MaxNumberOfMessages", 1),
         wait_seconds=p.get("WaitTimeSeconds"),
         visibility_timeout=p.get("VisibilityTimeout"),
+        attempt_id=p.get("ReceiveRequestAttemptId"),
     )
     system = _wanted([*(p.get("AttributeNames") or []), *(p.get("MessageSystemAttributeNames") or [])])
     user = _wanted(p.get("MessageAttributeNames") or [])

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 
 from overcast.arn import parse_arn
-from overcast.events.queues.errors import InvalidAttributeName, InvalidAttributeValue, NotImplementedYet
+from overcast.events.queues.errors import InvalidAttributeName, InvalidAttributeValue
 
 MAX_MESSAGE_BYTES = 1024 * 1024
 
@@ -151,5 +151,11 @@ def _policy(text: str) -> None:
         raise invalid("Policy", "Invalid policy document: it has no Statement")
 
 
-def refuse_fifo() -> NotImplementedYet:
-    return NotImplementedYet("FIFO queues are not implemented in Overcast yet; standard queues are.")
+def check_together(values: Mapping[str, str]) -> None:
+    """High throughput for FIFO queues: a per-group throughput limit needs deduplication per group.
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html"""
+    if values.get("FifoThroughputLimit") == "perMessageGroupId" and values.get("DeduplicationScope") != "messageGroup":
+        raise invalid(
+            "FifoThroughputLimit",
+            "The perMessageGroupId value is allowed only when DeduplicationScope is messageGroup.",
+        )

@@ -80,8 +80,34 @@ class Definitions:
             self._known[key] = found
         return found
 
-    async def by_arn(self, arn: str) -> Queue | None:
-        row = await self.store.fetch_one("SELECT * FROM sqs_queues WHERE arn = ?", arn)
+    async def _check_redrive(
+        self,
+        ctx: RequestContext,
+        values: Mapping[str, str],
+        given: Mapping[str, str],
+        fifo: bool,
+        source: str,
+        q: Queries | None = None,
+    ) -> None:
+        """A RedrivePolicy names an existing queue of the same type whose RedriveAllowPolicy admits this one.
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html"""
+        if not given.get("RedrivePolicy"):
+            return
+        target_arn = json.loads(values["RedrivePolicy"])["deadLetterTargetArn"]
+        target = await self.by_arn(target_arn, q)
+        if target is None or target.account != ctx.account_id or target.region != ctx.region:
+            raise attributes.invalid("RedrivePolicy", "Dead letter target does not exist.")
+        if target.fifo != fifo:
+            raise attributes.invalid(
+                "RedrivePolicy", "Dead-letter target must be the same type of queue as the source."
+            )
+        allow = json.loads(target.attributes.get("RedriveAllowPolicy") or '{"redrivePermission": "allowAll"}')
+        permission = allow.get("redrivePermission")
+        if permission == "denyAll" or (permission == "byQueue" and source not in allow.get("sourceQueueArns", [])):
+            raise attributes.invalid("RedrivePolicy", f"Queue {target_arn} does not allow this queue as a source.")
+
+    async def by_arn(self, arn: str, q: Queries | None = None) -> Queue | None:
+        row = await (q or self.store).fetch_one("SELECT * FROM sqs_queues WHERE arn = ?", arn)
         return None if row is None else _row(row)
 
     async def by_id(self, queue_id: str) -> Queue | None:
@@ -92,17 +118,17 @@ class Definitions:
         self, ctx: RequestContext, name: str, given: Mapping[str, str], tagged: Mapping[str, str]
     ) -> tuple[Queue, bool]:
         """The queue, and whether it was created now (False: it existed with the same attributes)."""
-        fifo = str(given.get("FifoQueue", "false")).lower() == "true" or name.endswith(".fifo")
+        fifo = str(given.get("FifoQueue", "false")).lower() == "true"
         if not addresses.valid_name(name, fifo):
             raise InvalidParameterValue(
-                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
-                if not name.endswith(".fifo") or fifo
-                else "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
                 "must end with .fifo suffix and be 1 to 80 in length."
+                if fifo or name.endswith(".fifo")
+                else "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
             )
-        if fifo:
-            raise attributes.refuse_fifo()
         values = {**attributes.defaults(fifo), **attributes.checked(given, fifo, creating=True)}
+        attributes.check_together(values)
+        await self._check_redrive(ctx, values, given, fifo, Queue("", ctx.account_id, ctx.region, name).arn)
         TAG_RULES.check(tagged)
         now = self.clock.now()
         async with self.store.transaction() as tx:
@@ -144,6 +170,8 @@ class Definitions:
         async with self.store.transaction() as tx:
             queue = await self.find(ctx, reference, tx)
             values = {**queue.attributes, **attributes.checked(given, queue.fifo, creating=False)}
+            attributes.check_together(values)
+            await self._check_redrive(ctx, values, given, queue.fifo, queue.arn, tx)
             now = self.clock.now()
             await tx.execute(
                 "UPDATE sqs_queues SET attributes = ?, modified = ? WHERE arn = ?", json.dumps(values), now, queue.arn

@@ -16,4 +16,13 @@ STEPS: list[str] = [
     );
     CREATE UNIQUE INDEX sqs_queues_scope ON sqs_queues (account, region, name)
     """,
+    """
+    CREATE TABLE sqs_deduplication (
+        queue_id TEXT NOT NULL,
+        dedup_key TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        expires DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (queue_id, dedup_key)
+    )
+    """,
 ]
