@@ -730,6 +730,14 @@ SQS: dict[str, tuple[Case, ...]] = {
     "ChangeMessageVisibility": (
         Case(lambda r: {**QUEUE(r), "ReceiptHandle": RECEIPT, "VisibilityTimeout": 0}, SQS_DENIED),
     ),
+    "StartMessageMoveTask": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    "ListMessageMoveTasks": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    # a task handle of no task of B's (A has none running)
+    "CancelMessageMoveTask": (Case(lambda r: {"TaskHandle": RECEIPT}, "ResourceNotFoundException"),),
     "ChangeMessageVisibilityBatch": (
         Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "ReceiptHandle": RECEIPT}]}, SQS_DENIED),
     ),

@@ -7,7 +7,7 @@ https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_Operat
 
 from __future__ import annotations
 
-from overcast.api.services import OperationTable, Output, Params, Unbound, bind, sqs_messages
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind, sqs_messages, sqs_moves
 from overcast.context import RequestContext
 from overcast.events.queues import attributes as queue_attributes
 from overcast.events.queues.errors import AccessDenied, InvalidAttributeName, QueueDoesNotExist
@@ -103,6 +103,7 @@ HANDLERS: dict[str, Unbound[Queues]] = {
     "UntagQueue": untag_queue,
     "ListQueueTags": list_queue_tags,
     **sqs_messages.HANDLERS,
+    **sqs_moves.HANDLERS,
 }
 
 

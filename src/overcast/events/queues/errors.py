@@ -85,3 +85,11 @@ class NotImplementedYet(AwsError):
 
     code, status = "NotImplemented", 501
     sender_fault = False
+
+
+class ResourceNotFound(AwsError):
+    code, status = "ResourceNotFoundException", 404
+
+
+class UnsupportedOperation(AwsError):
+    code, status = "UnsupportedOperation", 400

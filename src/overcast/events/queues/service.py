@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
@@ -30,6 +31,7 @@ from overcast.events.queues.timers import Timers, first_of
 if TYPE_CHECKING:  # nats-py is imported when the bus starts, not with this module
     from overcast.bus.connection import Bus
     from overcast.bus.messages import Message
+    from overcast.events.queues.moves import MoveTasks
 
 log = logging.getLogger(__name__)
 
@@ -271,10 +273,11 @@ class Queues:
             backlog.attempts[attempt_id] = (self.clock.now() + ATTEMPT_WINDOW, got)
         return got
 
-    async def _fill(self, queue: Queue, backlog: Backlog, most: int, now: float) -> None:
-        """Fetch up to `most` more messages from the bus into the backlog."""
+    async def _fill(self, queue: Queue, backlog: Backlog, most: int, now: float) -> int:
+        """Fetch up to `most` more messages from the bus into the backlog; how many came."""
         bus = await self._connected()
-        for message in await bus.fetch(STREAM, backlog.durable, batch=most):
+        fetched = await bus.fetch(STREAM, backlog.durable, batch=most)
+        for message in fetched:
             if await self._current(queue, backlog, message, now):
                 due = envelopes.due_at(message)
                 if due > now:
@@ -282,6 +285,7 @@ class Queues:
                     self._timers.schedule(due, queue.id)
                 else:
                     backlog.put(message)
+        return len(fetched)
 
     async def _current(self, queue: Queue, backlog: Backlog, message: Message, now: float) -> bool:
         """False for a message past the queue's retention period, which is deleted as AWS deletes it."""
@@ -294,16 +298,19 @@ class Queues:
     async def _take(self, queue: Queue, backlog: Backlog, most: int, visibility: int) -> list[ReceivedMessage]:
         now = self.clock.now()
         backlog.release(now)
-        if backlog.available < most:
-            # FIFO reads ahead, so that a receive finds a group's next messages (AWS hands out as many of one
-            # group as it can) and the messages of groups not in flight behind a busy group's.
-            await self._fill(queue, backlog, FIFO_READ_AHEAD if queue.fifo else most, now)
+        # FIFO reads ahead, so that a receive finds a group's next messages (AWS hands out as many of one group
+        # as it can) and the messages of groups not in flight behind a busy group's.
+        ahead = FIFO_READ_AHEAD if queue.fifo else most
+        came = await self._fill(queue, backlog, ahead, now) if backlog.available < most else -1
         redrive = json.loads(queue.attributes.get("RedrivePolicy") or "{}")
         out: list[ReceivedMessage] = []
         while len(out) < most:
             taken = backlog.take(most - len(out))
-            if not taken:
-                break
+            if not taken:  # what was here went to a dead-letter queue or expired: read on, while there is more
+                came = 0 if came == 0 else await self._fill(queue, backlog, ahead, now)
+                if not came:
+                    break
+                continue
             for message in taken:
                 count = backlog.receives.get(message.sequence, message.num_delivered - 1) + 1
                 if not await self._current(queue, backlog, message, now):
@@ -328,18 +335,41 @@ class Queues:
         backlog.forget(message)
         return True
 
-    async def move(self, message: Message, target: Queue, source_arn: str) -> None:
-        """Publish a copy of a delivered message to `target`, then delete it (redrive and move tasks)."""
+    async def move(self, message: Message, target: Queue, source_arn: str | None) -> None:
+        """Publish a copy of a taken message to `target`, then delete it where it was (redrive and move tasks).
+        `source_arn`: the queue it died in, for DeadLetterQueueSourceArn (None: a move back, which drops it)."""
         bus = await self._connected()
-        headers = {k: v for k, v in message.headers.items() if k not in (DUE, SEQUENCE)}
-        headers[SOURCE] = source_arn
+        headers = {k: v for k, v in message.headers.items() if k not in (DUE, SEQUENCE, SOURCE)}
+        if source_arn:
+            headers[SOURCE] = source_arn
         if target.fifo and GROUP not in headers:
             headers[GROUP] = headers[DEDUPLICATION] = headers[envelopes.ID]
         await bus.publish(subject_of(target.id), message.data, headers)
         await bus.ack(message.ack_subject)
+        source = self._backlogs.get(message.subject.removeprefix("sqs."))
+        if source is not None:
+            source.release_flight(message.ack_subject)
+            source.forget(message)
         moved = self._backlogs.get(target.id)
         if moved is not None:
             moved.arrived.set()
+
+    async def lift(self, queue: Queue, most: int) -> list[Message]:
+        """Up to `most` visible messages taken out of sight (in flight, with no timer) to be moved, or put back."""
+        backlog = await self._backlog(queue)
+        now = self.clock.now()
+        backlog.release(now)
+        if backlog.available < most:
+            await self._fill(queue, backlog, most, now)
+        taken = backlog.take(most)
+        for message in taken:
+            backlog.hold(message.ack_subject, message, float("inf"))
+        return taken
+
+    def put_back(self, queue: Queue, message: Message) -> None:
+        backlog = self._backlogs.get(queue.id)
+        if backlog is not None:
+            self._make_visible(backlog, message.ack_subject)
 
     def _hand_out(
         self, queue: Queue, backlog: Backlog, message: Message, count: int, now: float, visibility: int
@@ -437,7 +467,16 @@ class Queues:
             "ApproximateNumberOfMessagesDelayed": str(len(backlog.delayed)),
         }
 
+    @functools.cached_property
+    def moves(self) -> MoveTasks:
+        """Message move tasks (StartMessageMoveTask and its kin), made on first use."""
+        from overcast.events.queues.moves import MoveTasks
+
+        return MoveTasks(self)
+
     async def close(self) -> None:
+        if "moves" in self.__dict__:
+            await self.moves.close()
         await self._timers.close()
 
 
