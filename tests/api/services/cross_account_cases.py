@@ -716,6 +716,10 @@ SQS: dict[str, tuple[Case, ...]] = {
     "GetQueueAttributes": (Case(lambda r: {**QUEUE(r), "AttributeNames": ["All"]}, SQS_DENIED),),
     "SetQueueAttributes": (Case(lambda r: {**QUEUE(r), "Attributes": {"DelaySeconds": "5"}}, SQS_DENIED),),
     "PurgeQueue": (Case(QUEUE, SQS_DENIED),),
+    "AddPermission": (
+        Case(lambda r: {**QUEUE(r), "Label": "b", "AWSAccountIds": [B], "Actions": ["SendMessage"]}, SQS_DENIED),
+    ),
+    "RemovePermission": (Case(lambda r: {**QUEUE(r), "Label": "b"}, SQS_DENIED),),
     "ListDeadLetterSourceQueues": (Case(QUEUE, SQS_DENIED),),
     "TagQueue": (Case(lambda r: {**QUEUE(r), "Tags": {"owner": "b"}}, SQS_DENIED),),
     "UntagQueue": (Case(lambda r: {**QUEUE(r), "TagKeys": ["owner"]}, SQS_DENIED),),

@@ -187,3 +187,25 @@ def test_query_protocol_posted_to_the_queue_url(server: RunningServer, sqs: Any,
     assert status == 200 and "<Body>by query</Body>" in text
     status, text = _query(server, "/000000000000/nope-q", Action="GetQueueAttributes")
     assert status == 400 and "AWS.SimpleQueueService.NonExistentQueue" in text
+
+
+def test_add_and_remove_permission_edit_the_policy(sqs: Any, queue: str) -> None:
+    sqs.add_permission(QueueUrl=queue, Label="send", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy["Statement"] == [
+        {
+            "Sid": "send",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "SQS:SendMessage",
+            "Resource": "arn:aws:sqs:us-east-1:000000000000:" + queue.rsplit("/", 1)[1],
+        }
+    ]
+    with pytest.raises(ClientError) as exc:
+        sqs.add_permission(QueueUrl=queue, Label="send", AWSAccountIds=["111122223333"], Actions=["ReceiveMessage"])
+    assert _code(exc) == "InvalidParameterValue"
+    sqs.remove_permission(QueueUrl=queue, Label="send")
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])
+    with pytest.raises(ClientError) as exc:
+        sqs.remove_permission(QueueUrl=queue, Label="send")
+    assert _code(exc) == "InvalidParameterValue"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from overcast.api.services import OperationTable, Output, Params, Unbound, bind, sqs_messages, sqs_moves
 from overcast.context import RequestContext
 from overcast.events.queues import attributes as queue_attributes
+from overcast.events.queues import policies
 from overcast.events.queues.errors import AccessDenied, InvalidAttributeName, QueueDoesNotExist
 from overcast.events.queues.service import Queues, describe
 
@@ -90,7 +91,25 @@ async def list_queue_tags(s: Queues, ctx: RequestContext, p: Params) -> Output:
     return {"Tags": found} if found else {}
 
 
+async def add_permission(s: Queues, ctx: RequestContext, p: Params) -> Output:
+    queue = await s.find(ctx, p["QueueUrl"])
+    policy = policies.with_permission(
+        queue.attributes.get("Policy", ""), queue.arn, p["Label"], p["AWSAccountIds"], p["Actions"]
+    )
+    await s.definitions.update(ctx, p["QueueUrl"], {"Policy": policy})
+    return {}
+
+
+async def remove_permission(s: Queues, ctx: RequestContext, p: Params) -> Output:
+    queue = await s.find(ctx, p["QueueUrl"])
+    policy = policies.without_permission(queue.attributes.get("Policy", ""), queue.arn, p["Label"])
+    await s.definitions.update(ctx, p["QueueUrl"], {"Policy": policy})
+    return {}
+
+
 HANDLERS: dict[str, Unbound[Queues]] = {
+    "AddPermission": add_permission,
+    "RemovePermission": remove_permission,
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
     "DeleteQueue": delete_queue,

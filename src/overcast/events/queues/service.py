@@ -447,7 +447,8 @@ class Queues:
             "CreatedTimestamp": str(int(found.created)),
             "LastModifiedTimestamp": str(int(found.modified)),
         }
-        return {**found.attributes, **await self.counts(found), **own}
+        stored = {k: v for k, v in found.attributes.items() if v != ""}  # "" removes a policy, as on AWS
+        return {**stored, **await self.counts(found), **own}
 
     async def counts(self, queue: Queue) -> dict[str, str]:
         """ApproximateNumberOfMessages (visible), ...NotVisible (in flight) and ...Delayed: the messages not
