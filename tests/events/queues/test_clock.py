@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from overcast.bus.limits import JetStreamLimits, MiB
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
 from overcast.events import queues
-from overcast.events.queues.errors import AccessDenied, QueueDoesNotExist
+from overcast.events.queues.errors import AccessDenied, OverLimit, QueueDoesNotExist
 from overcast.events.queues.records import MessageAttribute
 from overcast.events.queues.service import Queues
 from overcast.store import Store
@@ -163,3 +164,18 @@ async def test_definitions_on_both_engines(store: Store, clock: FakeClock, tmp_p
     assert await service.definitions.tags(CTX, "beta") == {"k": "beta"}
     await service.definitions.delete(CTX, "beta")
     assert await service.definitions.sources_of(CTX, target) == []
+
+
+async def test_a_full_message_store_answers_over_limit(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> None:
+    """The SQS stream's max_bytes reached: SQS's OverLimit, never a 500, and nothing accepted is lost."""
+    bus = OnDemandBus(None, tmp_path / "nats", JetStreamLimits(stream_bytes=MiB))
+    service = await queues.build(sqlite_store, clock, bus, "http://127.0.0.1:4566")
+    try:
+        url = await _queue(service)
+        await service.send(CTX, url, "x" * 700_000)
+        with pytest.raises(OverLimit):
+            await service.send(CTX, url, "y" * 700_000)
+        assert [len(m.body) for m in await service.receive(CTX, url)] == [700_000]
+    finally:
+        await service.close()
+        await bus.close()

@@ -41,6 +41,9 @@ MOST_IN_FLIGHT = 120_000  # a queue's in-flight limit
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
 PUMP_LIMIT = 10_000  # messages GetQueueAttributes reads ahead to tell delayed ones from visible ones
 FIFO_READ_AHEAD = 100
+# nats-server's answers to a publish that does not fit: the stream's max_bytes or max_msgs (10077, 10076),
+# the account's storage (10047), measured with nats-server 2.15.1.
+FULL_CODES = (10077, 10076, 10047)
 ATTEMPT_WINDOW = 300.0  # a FIFO ReceiveRequestAttemptId is answered alike for 5 minutes
 
 
@@ -216,7 +219,7 @@ class Queues:
         try:
             sequence = await bus.publish(subject_of(queue.id), body.encode(), headers)
         except AwsError as exc:
-            if "JetStream error 100" in exc.message and exc.status >= 500:
+            if any(f"(JetStream error {code})" in exc.message for code in FULL_CODES):
                 # The stream refuses more (its max_bytes or the node's storage): AWS's answer for a full queue.
                 raise OverLimit(f"The queue {queue.name} holds as much as this node's message store allows.") from exc
             raise
