@@ -68,6 +68,7 @@ from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
+    from overcast.events.queues import Queues
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -156,6 +157,7 @@ class Overcast:
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
+    queues: Queues | None = None  # SQS (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -258,6 +260,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
+    system.parts["sqs"] = Part("SQS", lambda: _sqs(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -318,6 +321,17 @@ async def _iam(system: Overcast, store: Store) -> None:
 
     system.iam = await iam.build(store, system.clock)
     system.tables["iam"] = iam_api.operations(system.iam)
+
+
+async def _sqs(system: Overcast, store: Store) -> None:
+    """SQS's queues (definitions in the store, messages on the bus) and its operation table."""
+    from overcast.api.services import sqs
+    from overcast.events import queues
+
+    assert system.bus is not None
+    system.queues = await queues.build(store, system.clock, system.bus, system.url)
+    system.closers.append(system.queues.close)
+    system.tables["sqs"] = sqs.operations(system.queues)
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
