@@ -36,8 +36,10 @@ import uvloop
 
 from overcast import __version__, own_paths
 from overcast.api.connections import Connections, EdgeLimits
+from overcast.api.destinations import ApiDestinations
 from overcast.api.edge import Edge
 from overcast.api.http_protocol import http_protocol
+from overcast.api.local_calls import LocalCalls
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.api.socket_protocol import SocketProtocol
@@ -61,7 +63,7 @@ from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.observe.logs import LogStore
-from overcast.parts import AwsApis, Part, execute_api
+from overcast.parts import AwsApis, OwnApis, Part, execute_api
 from overcast.stacks_part import build_stacks, register_providers
 from overcast.store import Store, open_store
 from overcast.store.migrations import components
@@ -303,9 +305,7 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
-    from overcast.api.local_calls import LocalCalls
     from overcast.api.services import stepfunctions
-    from overcast.parts import OwnApis
     from overcast.workflows import engine as workflows
 
     calls = LocalCalls(OwnApis(system))
@@ -371,9 +371,9 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     system.closers.append(invoker.close)
     await invoker.start()
     assert system.bus is not None
-    # Records and dead letters reach functions through it; queues, topics and buses once a service wires
-    # itself in as `system.async_dispatch.destinations.others`.
+    # Records and dead letters reach functions through it, queues and topics through their APIs.
     dispatch = system.async_dispatch = AsyncDispatch(AsyncQueue(system.bus), invoker, registry.event_invoke, clock)
+    dispatch.destinations.others = ApiDestinations(LocalCalls(OwnApis(system)))
     invoker.events = dispatch
     system.closers.append(dispatch.close)  # (closed before the invoker: closers run in reverse)
     if system.bus.may_hold(ASYNC_STREAM):  # an earlier run's accepted events resume
