@@ -36,8 +36,10 @@ import uvloop
 
 from overcast import __version__, own_paths
 from overcast.api.connections import Connections, EdgeLimits
+from overcast.api.destinations import ApiDestinations
 from overcast.api.edge import Edge
 from overcast.api.http_protocol import http_protocol
+from overcast.api.local_calls import LocalCalls
 from overcast.api.protocols.models import SERVICES
 from overcast.api.services import OperationTable, lambda_, logs, sts
 from overcast.api.socket_protocol import SocketProtocol
@@ -62,7 +64,7 @@ from overcast.functions.pool import Pool
 from overcast.functions.registry import Registry
 from overcast.functions.sandbox import LocalSandboxes
 from overcast.observe.logs import LogStore
-from overcast.parts import AwsApis, Part, execute_api
+from overcast.parts import AwsApis, OwnApis, Part, execute_api
 from overcast.stacks_part import build_stacks, register_providers
 from overcast.store import Store, open_store
 from overcast.store.migrations import components
@@ -70,6 +72,7 @@ from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
     from overcast.events.mappings.catalog import Mappings
+    from overcast.events.queues import Queues
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -166,8 +169,8 @@ class Overcast:
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     mappings: Mappings | None = None  # event source mappings and their pollers (built on first use)
     mappings_on_first_use: MappingsOnFirstUse = _no_mappings
-    queues: Any = None  # SQS's queues (built on first use by the "sqs" part)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
+    queues: Queues | None = None  # SQS (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -271,6 +274,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     mappings = system.mappings_on_first_use = _mappings(system, store, invoker)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
+    system.parts["sqs"] = Part("SQS", lambda: _sqs(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -348,9 +352,7 @@ async def _resume_mappings(system: Overcast, store: Store) -> None:
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
-    from overcast.api.local_calls import LocalCalls
     from overcast.api.services import stepfunctions
-    from overcast.parts import OwnApis
     from overcast.workflows import engine as workflows
 
     calls = LocalCalls(OwnApis(system))
@@ -366,6 +368,17 @@ async def _iam(system: Overcast, store: Store) -> None:
 
     system.iam = await iam.build(store, system.clock)
     system.tables["iam"] = iam_api.operations(system.iam)
+
+
+async def _sqs(system: Overcast, store: Store) -> None:
+    """SQS's queues (definitions in the store, messages on the bus) and its operation table."""
+    from overcast.api.services import sqs
+    from overcast.events import queues
+
+    assert system.bus is not None
+    system.queues = await queues.build(store, system.clock, system.bus, system.url)
+    system.closers.append(system.queues.close)
+    system.tables["sqs"] = sqs.operations(system.queues)
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
@@ -405,9 +418,9 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     system.closers.append(invoker.close)
     await invoker.start()
     assert system.bus is not None
-    # Records and dead letters reach functions through it; queues, topics and buses once a service wires
-    # itself in as `system.async_dispatch.destinations.others`.
+    # Records and dead letters reach functions through it, queues and topics through their APIs.
     dispatch = system.async_dispatch = AsyncDispatch(AsyncQueue(system.bus), invoker, registry.event_invoke, clock)
+    dispatch.destinations.others = ApiDestinations(LocalCalls(OwnApis(system)))
     invoker.events = dispatch
     system.closers.append(dispatch.close)  # (closed before the invoker: closers run in reverse)
     if system.bus.may_hold(ASYNC_STREAM):  # an earlier run's accepted events resume

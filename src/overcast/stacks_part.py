@@ -28,7 +28,15 @@ def register_providers(
 ) -> None:
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, lambda_event_sources, stepfunctions
+    from overcast.templates.providers import (
+        apigateway,
+        apigatewayv2,
+        iam,
+        lambda_,
+        lambda_event_sources,
+        sqs,
+        stepfunctions,
+    )
     from overcast.templates.providers.logs import LogGroups
 
     async def machines() -> Machines:
@@ -54,6 +62,7 @@ def register_providers(
     apigateway.register(system.providers, operations("apigateway"))
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
     iam.register(system.providers, roles)
+    sqs.register(system.providers, operations("sqs"))
     assert system.logs is not None
     system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 

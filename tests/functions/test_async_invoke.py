@@ -71,7 +71,13 @@ async def test_a_failing_function_is_tried_three_times_one_and_two_minutes_apart
 ) -> None:
     fails, fails_arn = await _function(live, FAILS, "fails")
     sink, sink_arn = await _function(live, SINK, "sink")
-    lam = live.client("lambda")
+    lam, sqs = live.client("lambda"), live.client("sqs")
+    dead = (await call(sqs, "create_queue", QueueName="dead-letters"))["QueueUrl"]
+    dead_arn = (await call(sqs, "get_queue_attributes", QueueUrl=dead, AttributeNames=["QueueArn"]))["Attributes"]
+    await call(
+        lam, "update_function_configuration", FunctionName=fails, DeadLetterConfig={"TargetArn": dead_arn["QueueArn"]}
+    )
+    await until(lambda: _updated(lam, fails), "the update")
     await call(
         lam, "put_function_event_invoke_config", FunctionName=fails,
         DestinationConfig={"OnFailure": {"Destination": sink_arn}},
@@ -103,9 +109,23 @@ async def test_a_failing_function_is_tried_three_times_one_and_two_minutes_apart
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
     assert record["responsePayload"]["errorType"] == "ValueError"
     assert record["responsePayload"]["errorMessage"] == "always 7"
+    # The dead-letter queue gets the event itself, as well as the destination its record
+    # (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+    letters = await until(lambda: _received(sqs, dead), "the dead letter")
+    assert len(letters) == 1
+    assert json.loads(letters[0]["Body"]) == {"n": 7}
+    attributes = {name: value["StringValue"] for name, value in letters[0]["MessageAttributes"].items()}
+    assert attributes["RequestID"] == request_id
+    assert attributes["ErrorCode"] == "200"
+    assert "always 7" in attributes["ErrorMessage"]
     await live.clock.advance(600)  # nothing more comes
     assert len(await _starts(live, fails)) == 3
     assert len(await _records(live, sink)) == 1
+
+
+async def _received(sqs: Any, url: str) -> list[dict[str, Any]]:
+    got = await call(sqs, "receive_message", QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)
+    return list(got.get("Messages") or ())
 
 
 async def _attempted(live: Live, name: str, count: int) -> bool:
@@ -173,10 +193,10 @@ async def test_a_throttled_event_is_retried_with_backoff_until_its_age_is_exceed
     assert counted["AsyncEventAge.SampleCount"] >= 5
 
 
-async def test_a_dead_letter_queue_nothing_can_reach_yet_is_counted_not_pretended(live: Live) -> None:
+async def test_a_dead_letter_queue_that_cannot_be_reached_is_counted_not_pretended(live: Live) -> None:
     fails, _ = await _function(live, FAILS, "fails")
     lam = live.client("lambda")
-    queue = "arn:aws:sqs:us-east-1:000000000000:dead-letters"
+    queue = "arn:aws:sqs:us-east-1:000000000000:deleted-already"  # no such queue
     await call(lam, "update_function_configuration", FunctionName=fails, DeadLetterConfig={"TargetArn": queue})
     await until(lambda: _updated(lam, fails), "the update")
     got = await call(lam, "get_function_configuration", FunctionName=fails)

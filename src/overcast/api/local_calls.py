@@ -101,6 +101,8 @@ class LocalCalls:
             error = parsed.get("Error") or {}
             code = str(error.get("Code") or ("ServiceUnavailable" if answer.status == 501 else "ServiceError"))
             failed = ServiceCallFailed(str(error.get("Message") or ""), code=code, status=answer.status)
-            failed.shape = next((e.name for e in op.error_shapes if code in (e.name, e.error_code)), None)
+            # A query-compatible service (SQS) answers its old query code, the shape's name kept as QueryErrorCode.
+            named = {str(error.get("QueryErrorCode") or ""), code}
+            failed.shape = next((e.name for e in op.error_shapes if named & {e.name, e.error_code}), None)
             raise failed
         return parsed

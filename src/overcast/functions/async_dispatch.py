@@ -8,8 +8,9 @@ about one minute after the first failure and two after the second; a throttle (4
 the service (5xx), which is not the function's, is retried with a backoff from one second doubling
 to five minutes for as long as the event may live; an event older than MaximumEventAgeInSeconds
 (default six hours) is not run again. When an event is done its record goes to the OnSuccess or
-OnFailure destination of its event invoke config, or, failed without an OnFailure destination, the
-event itself to the function's dead-letter queue; then it is acknowledged and leaves the queue.
+OnFailure destination of its event invoke config and, failed, the event itself to the function's
+dead-letter queue too ("You can configure destinations in addition to or instead of a dead-letter
+queue", API_PutFunctionEventInvokeConfig); then it is acknowledged and leaves the queue.
 Every wait is on the injected clock.
 
 At least once: an event whose retries were under way when the server died is run again from its
@@ -265,7 +266,6 @@ class AsyncDispatch:
             except (Undeliverable, AwsError) as exc:
                 log.warning("could not deliver the record of %s to %s: %s", event.request_id, destination, exc)
                 self.metrics.count(function, metric.DESTINATION_FAILURES)
-            return
         if condition == SUCCESS:
             return
         dead_letters = await self._dead_letter_target(ctx, event, last)

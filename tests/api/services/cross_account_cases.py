@@ -703,6 +703,52 @@ IAM: dict[str, tuple[Case, ...]] = {
     "ListInstanceProfilesForRole": (_iam(ROLE_NAME),),
 }
 
+# SQS: a queue URL names its account. Another account's queue answers AccessDenied unless its queue policy
+# grants the caller (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-basic-examples-of-sqs-policies.html);
+# Overcast stores queue policies but does not evaluate them yet, so every such call is denied.
+SQS_DENIED = "AccessDenied"
+QUEUE: Params = lambda r: {"QueueUrl": r["queue_url"]}  # noqa: E731
+RECEIPT = "cmVjZWlwdA=="
+SQS: dict[str, tuple[Case, ...]] = {
+    "GetQueueUrl": (
+        Case(lambda r: {"QueueName": r["queue"]}, "AWS.SimpleQueueService.NonExistentQueue"),
+        Case(lambda r: {"QueueName": r["queue"], "QueueOwnerAWSAccountId": r["queue_arn"].split(":")[4]}, SQS_DENIED),
+    ),
+    "DeleteQueue": (Case(QUEUE, SQS_DENIED),),
+    "GetQueueAttributes": (Case(lambda r: {**QUEUE(r), "AttributeNames": ["All"]}, SQS_DENIED),),
+    "SetQueueAttributes": (Case(lambda r: {**QUEUE(r), "Attributes": {"DelaySeconds": "5"}}, SQS_DENIED),),
+    "PurgeQueue": (Case(QUEUE, SQS_DENIED),),
+    "AddPermission": (
+        Case(lambda r: {**QUEUE(r), "Label": "b", "AWSAccountIds": [B], "Actions": ["SendMessage"]}, SQS_DENIED),
+    ),
+    "RemovePermission": (Case(lambda r: {**QUEUE(r), "Label": "b"}, SQS_DENIED),),
+    "ListDeadLetterSourceQueues": (Case(QUEUE, SQS_DENIED),),
+    "TagQueue": (Case(lambda r: {**QUEUE(r), "Tags": {"owner": "b"}}, SQS_DENIED),),
+    "UntagQueue": (Case(lambda r: {**QUEUE(r), "TagKeys": ["owner"]}, SQS_DENIED),),
+    "ListQueueTags": (Case(QUEUE, SQS_DENIED),),
+    "SendMessage": (Case(lambda r: {**QUEUE(r), "MessageBody": "b"}, SQS_DENIED),),
+    "SendMessageBatch": (Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "MessageBody": "b"}]}, SQS_DENIED),),
+    "ReceiveMessage": (Case(QUEUE, SQS_DENIED),),
+    "DeleteMessage": (Case(lambda r: {**QUEUE(r), "ReceiptHandle": RECEIPT}, SQS_DENIED),),
+    "DeleteMessageBatch": (
+        Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "ReceiptHandle": RECEIPT}]}, SQS_DENIED),
+    ),
+    "ChangeMessageVisibility": (
+        Case(lambda r: {**QUEUE(r), "ReceiptHandle": RECEIPT, "VisibilityTimeout": 0}, SQS_DENIED),
+    ),
+    "StartMessageMoveTask": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    "ListMessageMoveTasks": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    # a task handle of no task of B's (A has none running)
+    "CancelMessageMoveTask": (Case(lambda r: {"TaskHandle": RECEIPT}, "ResourceNotFoundException"),),
+    "ChangeMessageVisibilityBatch": (
+        Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "ReceiptHandle": RECEIPT}]}, SQS_DENIED),
+    ),
+}
+
 MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "lambda": LAMBDA,
     "stepfunctions": STEP_FUNCTIONS,
@@ -711,6 +757,7 @@ MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "logs": LOGS,
     "cloudformation": CLOUDFORMATION,
     "iam": IAM,
+    "sqs": SQS,
 }
 
 # Operations that name no existing resource, each with the parameters B calls it with (None: not called,
@@ -775,5 +822,9 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "CreateRole": None,  # a new role, in the caller's account
         "CreatePolicy": None,  # a new policy, in the caller's account
         "CreateInstanceProfile": None,  # a new instance profile, in the caller's account
+    },
+    "sqs": {
+        "ListQueues": {},  # B's queues only
+        "CreateQueue": None,  # a new queue, in the caller's account
     },
 }
