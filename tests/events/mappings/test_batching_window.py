@@ -45,7 +45,7 @@ async def _poller(service: Queues, clock: FakeClock, **settings: int) -> tuple[P
         Settings(**settings), clock.now(), "",
     )  # fmt: skip
     # Gathering reaches only the queues: no function is invoked here.
-    return Poller(mapping, SqsPollers(service, None, clock)), service.url(queue)  # type: ignore[arg-type]
+    return Poller(mapping, SqsPollers(service, None, clock)), service.url(queue)
 
 
 async def test_a_batch_waits_for_its_window_on_the_clock_then_goes_with_what_came(

@@ -10,8 +10,6 @@ bounded wait for the queue to drain (its deletes follow the function's answer).
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import ClientFactory
+from tests.events.mappings import queue_flows as flows
 from tests.functions.hostile import create
 
 # Answers by body: "fail..." is reported failed; "unknown" reports an id not in the batch; "blank" an empty id.
@@ -42,83 +41,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def sqs(aws: ClientFactory) -> Any:
-    return aws("sqs")
-
-
-@pytest.fixture(scope="module")
-def lam(aws: ClientFactory) -> Any:
-    return aws("lambda")
-
-
-@pytest.fixture(scope="module")
-def seen(sqs: Any) -> str:
-    return str(sqs.create_queue(QueueName=f"seen-{uuid.uuid4().hex[:8]}")["QueueUrl"])
-
-
-@pytest.fixture(scope="module")
 def function(lam: Any, seen: str) -> str:
     return create(lam, "python3.12", {"index.py": HANDLER}, prefix="esm", Environment={"Variables": {"SEEN": seen}})
-
-
-def _arn(sqs: Any, url: str) -> str:
-    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
-
-
-def _queue(sqs: Any, *, visibility: int = 2, **attributes: str) -> tuple[str, str]:
-    """A queue (its URL and ARN) whose failed messages move to a dead-letter queue at their second receive;
-    the dead-letter queue's URL is its `dlq` attribute."""
-    dlq = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    redrive = json.dumps({"deadLetterTargetArn": _arn(sqs, dlq), "maxReceiveCount": 1})
-    url = sqs.create_queue(
-        QueueName=f"work-{uuid.uuid4().hex[:8]}",
-        Attributes={"VisibilityTimeout": str(visibility), "RedrivePolicy": redrive, **attributes},
-    )["QueueUrl"]
-    _DLQ[url] = dlq
-    return url, _arn(sqs, url)
-
-
-_DLQ: dict[str, str] = {}
-
-
-def _bodies(sqs: Any, url: str, count: int) -> list[str]:
-    """`count` messages' bodies from `url` (deleted), long-polling for them."""
-    bodies: list[str] = []
-    deadline = time.monotonic() + 60
-    while len(bodies) < count and time.monotonic() < deadline:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20).get("Messages", [])
-        for message in got:
-            bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
-def _batches(sqs: Any, seen: str, records: int) -> list[list[dict[str, Any]]]:
-    """The events the function got, until `records` records in all."""
-    batches: list[list[dict[str, Any]]] = []
-    while sum(len(b) for b in batches) < records:
-        got = _bodies(sqs, seen, 1)
-        assert got, f"the function saw {batches}, not {records} records"
-        batches.append(json.loads(got[0]))
-    return batches
-
-
-def _drained(sqs: Any, url: str) -> bool:
-    """Whether the queue ends empty (visible and in flight) within a bounded wait."""
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-        if all(counts[name] == "0" for name in names):
-            return True
-        sqs.receive_message(QueueUrl=_DLQ.get(url, url), WaitTimeSeconds=1, VisibilityTimeout=0)
-    return False
-
-
-def _send(sqs: Any, url: str, bodies: list[str]) -> None:
-    for start in range(0, len(bodies), 10):
-        entries = [{"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies[start : start + 10])]
-        assert not sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
 
 
 def _error(call: Any, **params: Any) -> tuple[str, str]:
@@ -129,22 +53,22 @@ def _error(call: Any, **params: Any) -> tuple[str, str]:
 
 
 def test_two_of_ten_reported_failed_come_back_and_only_those(sqs: Any, lam: Any, function: str, seen: str) -> None:
-    url, arn = _queue(sqs)
+    url, arn = flows.queue(sqs)
     bodies = [f"fail-{n}" if n in (3, 7) else f"ok-{n}" for n in range(10)]
-    _send(sqs, url, bodies)
+    flows.send(sqs, url, bodies)
     made = lam.create_event_source_mapping(
         EventSourceArn=arn, FunctionName=function, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
     try:
         assert made["State"] == "Creating" and made["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        batches = _batches(sqs, seen, 10)
+        batches = flows.batches(sqs, seen, 10)
         assert sorted(r["body"] for b in batches for r in b) == sorted(bodies)
         record = batches[0][0]
         assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
         assert record["awsRegion"] == "us-east-1" and record["attributes"]["ApproximateReceiveCount"] == "1"
         assert set(record) >= {"messageId", "receiptHandle", "md5OfBody", "messageAttributes"}
-        assert sorted(_bodies(sqs, _DLQ[url], 2)) == ["fail-3", "fail-7"]
-        assert _drained(sqs, url)
+        assert sorted(flows.bodies(sqs, flows.DLQ[url], 2)) == ["fail-3", "fail-7"]
+        assert flows.drained(sqs, url)
         assert lam.get_event_source_mapping(UUID=made["UUID"])["LastProcessingResult"] == "OK"
     finally:
         lam.delete_event_source_mapping(UUID=made["UUID"])
@@ -154,14 +78,14 @@ def test_two_of_ten_reported_failed_come_back_and_only_those(sqs: Any, lam: Any,
 def test_an_unknown_or_empty_item_identifier_fails_the_whole_batch(
     sqs: Any, lam: Any, function: str, seen: str, answer: str
 ) -> None:
-    url, arn = _queue(sqs)
-    _send(sqs, url, ["a", answer, "fail-c"])
+    url, arn = flows.queue(sqs)
+    flows.send(sqs, url, ["a", answer, "fail-c"])
     made = lam.create_event_source_mapping(
         EventSourceArn=arn, FunctionName=function, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
     try:
-        _batches(sqs, seen, 3)
-        assert sorted(_bodies(sqs, _DLQ[url], 3)) == sorted(["a", answer, "fail-c"])
+        flows.batches(sqs, seen, 3)
+        assert sorted(flows.bodies(sqs, flows.DLQ[url], 3)) == sorted(["a", answer, "fail-c"])
     finally:
         lam.delete_event_source_mapping(UUID=made["UUID"])
 
@@ -169,43 +93,43 @@ def test_an_unknown_or_empty_item_identifier_fails_the_whole_batch(
 def test_an_empty_batch_item_failures_list_succeeds_the_whole_batch(
     sqs: Any, lam: Any, function: str, seen: str
 ) -> None:
-    url, arn = _queue(sqs)
-    _send(sqs, url, ["a", "b", "c"])
+    url, arn = flows.queue(sqs)
+    flows.send(sqs, url, ["a", "b", "c"])
     made = lam.create_event_source_mapping(
         EventSourceArn=arn, FunctionName=function, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
     try:
-        assert sum(len(b) for b in _batches(sqs, seen, 3)) == 3
-        assert _drained(sqs, url)
+        assert sum(len(b) for b in flows.batches(sqs, seen, 3)) == 3
+        assert flows.drained(sqs, url)
     finally:
         lam.delete_event_source_mapping(UUID=made["UUID"])
 
 
 def test_messages_no_filter_keeps_are_deleted_without_invoking(sqs: Any, lam: Any, function: str, seen: str) -> None:
-    url, arn = _queue(sqs)
+    url, arn = flows.queue(sqs)
     criteria = {"Filters": [{"Pattern": json.dumps({"body": {"kind": ["keep"]}})}]}
     made = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function, FilterCriteria=criteria)
     try:
         assert made["FilterCriteria"] == criteria
-        _send(sqs, url, [json.dumps({"kind": "drop"}), "plain text", json.dumps({"kind": "keep", "n": 1})])
-        batches = _batches(sqs, seen, 1)
+        flows.send(sqs, url, [json.dumps({"kind": "drop"}), "plain text", json.dumps({"kind": "keep", "n": 1})])
+        batches = flows.batches(sqs, seen, 1)
         assert [json.loads(r["body"]) for b in batches for r in b] == [{"kind": "keep", "n": 1}]
-        assert _drained(sqs, url)
+        assert flows.drained(sqs, url)
     finally:
         lam.delete_event_source_mapping(UUID=made["UUID"])
 
 
 def test_a_disabled_mapping_holds_its_messages_until_enabled(sqs: Any, lam: Any, function: str, seen: str) -> None:
-    url, arn = _queue(sqs)
+    url, arn = flows.queue(sqs)
     made = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function, Enabled=False)
     uuid_ = made["UUID"]
     assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Disabled"
-    _send(sqs, url, ["held"])
+    flows.send(sqs, url, ["held"])
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert counts["Attributes"]["ApproximateNumberOfMessages"] == "1"
     assert lam.update_event_source_mapping(UUID=uuid_, Enabled=True)["State"] == "Enabling"
     assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Enabled"
-    assert [r["body"] for b in _batches(sqs, seen, 1) for r in b] == ["held"]
+    assert [r["body"] for b in flows.batches(sqs, seen, 1) for r in b] == ["held"]
     assert lam.update_event_source_mapping(UUID=uuid_, Enabled=False)["State"] == "Disabling"
     assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Disabled"
     assert lam.delete_event_source_mapping(UUID=uuid_)["State"] == "Deleting"
@@ -215,7 +139,7 @@ def test_a_disabled_mapping_holds_its_messages_until_enabled(sqs: Any, lam: Any,
 def test_the_control_plane_answers_and_refuses_as_lambda_does(
     aws: ClientFactory, sqs: Any, lam: Any, function: str
 ) -> None:
-    arn, other = _queue(sqs)[1], _queue(sqs)[1]
+    arn, other = flows.queue(sqs)[1], flows.queue(sqs)[1]
     create = lam.create_event_source_mapping
     unchecked = aws("lambda", config=Config(retries={"max_attempts": 1}, parameter_validation=False))
     raw = unchecked.create_event_source_mapping
