@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import deploy, gateway, invoke, isolation, queues, startup, tail, workflows
+from bench import deploy, gateway, invoke, isolation, mappings, queues, startup, tail, workflows
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -12,7 +12,11 @@ BENCHMARKS = {
     "workflows": workflows.run,
     "gateway": gateway.run,
     "deploy": deploy.run,
+<<<<<<< HEAD
     "queues": queues.run,
+=======
+    "mappings": mappings.run,
+>>>>>>> 523ebf6 (bench: SQS message -> function start latency through an event source mapping when idle (p50 against the 20 ms budget), in make bench)
 }
 
 for name in sys.argv[1:] or list(BENCHMARKS):
