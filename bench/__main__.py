@@ -12,11 +12,8 @@ BENCHMARKS = {
     "workflows": workflows.run,
     "gateway": gateway.run,
     "deploy": deploy.run,
-<<<<<<< HEAD
     "queues": queues.run,
-=======
     "mappings": mappings.run,
->>>>>>> 523ebf6 (bench: SQS message -> function start latency through an event source mapping when idle (p50 against the 20 ms budget), in make bench)
 }
 
 for name in sys.argv[1:] or list(BENCHMARKS):

@@ -1,25 +1,52 @@
-"""Clients and a `seen` queue (where the test functions send the events they got) for the mapping tests."""
+"""The mapping tests' own server (their queues start its bus, which the suite's shared server must not have started:
+tests/test_server.py checks that an idle server runs none), its clients, and a `seen` queue where the test
+functions send the events they got."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, RunningServer, start_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
+def server() -> Iterator[RunningServer]:
+    with tempfile.TemporaryDirectory(prefix="overcast-mappings-") as tmp:
+        running = start_server(Path(tmp) / "data")
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture(scope="package")
+def aws(server: RunningServer) -> ClientFactory:
+    def make(service: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
+        return boto3.client(service, endpoint_url=server.url, **kwargs)
+
+    return make
+
+
+@pytest.fixture(scope="package")
 def sqs(aws: ClientFactory) -> Any:
     return aws("sqs")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def lam(aws: ClientFactory) -> Any:
     return aws("lambda")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def seen(sqs: Any) -> str:
     return str(sqs.create_queue(QueueName=f"seen-{uuid.uuid4().hex[:8]}")["QueueUrl"])
