@@ -52,11 +52,13 @@ async def test_a_batch_waits_for_its_window_on_the_clock_then_goes_with_what_cam
     service: Queues, clock: FakeClock
 ) -> None:
     poller, url = await _poller(service, clock, batch_size=50, maximum_batching_window=5)
+    assert await service.receive(CTX, url, wait_seconds=0) == []  # the queue's consumer and timers up first
     await service.send(CTX, url, "one")
     await service.send(CTX, url, "two")
     sleepers = clock.sleepers
     gathering = asyncio.create_task(poller.gather([]))
-    await clock.sleeping(sleepers + 1)  # the window's receive waits
+    # The window's receive waits on the clock, beside the queues' timers task (the received messages' visibility).
+    await clock.sleeping(sleepers + 2)
     await clock.advance(4.5)
     assert not gathering.done()
     await service.send(CTX, url, "three")
