@@ -1,0 +1,1 @@
+"""Event services: queues (SQS), topics (SNS) and event source mappings."""
