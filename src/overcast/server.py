@@ -65,6 +65,7 @@ from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
+    from overcast.events.topics import Sns
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -152,6 +153,7 @@ class Overcast:
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
+    sns: Sns | None = None  # SNS's topics and subscriptions (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -253,6 +255,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     invoker = system.invoker = await _lambda(system, store, registry)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
+    system.parts["sns"] = Part("SNS", lambda: _sns(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -301,6 +304,15 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _sns(system: Overcast, store: Store) -> None:
+    """SNS's topics and subscriptions, and its operation table."""
+    from overcast.api.services import sns as sns_api
+    from overcast.events import topics
+
+    system.sns = await topics.build(store, system.clock)
+    system.tables["sns"] = sns_api.operations(system.sns)
 
 
 async def _iam(system: Overcast, store: Store) -> None:
