@@ -262,6 +262,8 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
+    if "sns" in await components(store):  # an earlier run's deliveries may be waiting on the bus
+        await system.parts["sns"].ready()
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
@@ -310,9 +312,15 @@ async def _sns(system: Overcast, store: Store) -> None:
     """SNS's topics and subscriptions, and its operation table."""
     from overcast.api.services import sns as sns_api
     from overcast.events import topics
+    from overcast.events.topics.targets import Targets
 
-    system.sns = await topics.build(store, system.clock)
-    system.tables["sns"] = sns_api.operations(system.sns)
+    assert system.bus is not None
+    # Queues come with the SQS service (issue 14's contract 3); until then a delivery to a queue fails visibly.
+    targets = Targets(invoker=system.invoker)
+    data_dir = system.settings.data_dir
+    sns = system.sns = await topics.build(store, system.clock, system.bus, data_dir, system.url, targets)
+    system.closers.append(sns.close)
+    system.tables["sns"] = sns_api.operations(sns)
 
 
 async def _iam(system: Overcast, store: Store) -> None:

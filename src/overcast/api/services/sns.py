@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from overcast.api.services import OperationTable, Output, Params, Unbound, bind, sns_subscriptions
+from overcast.api.services import OperationTable, Output, Params, Unbound, bind, sns_publish, sns_subscriptions
 from overcast.context import RequestContext
 from overcast.events.topics import Sns
 from overcast.events.topics.attributes import DEFAULT_DELIVERY_POLICY
@@ -117,6 +117,7 @@ HANDLERS: dict[str, Unbound[Sns]] = {
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,
     **sns_subscriptions.HANDLERS,
+    **sns_publish.HANDLERS,
 }
 
 

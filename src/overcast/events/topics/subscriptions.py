@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from overcast.arn import parse_arn
@@ -24,6 +24,7 @@ from overcast.events.topics.topics import LISTS, Topics
 from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Queries, Row, Store
 
+Announce = Callable[[Subscription, str], Awaitable[None]]  # (the subscription, the topic's SignatureVersion)
 PROTOCOLS = frozenset({"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"})
 CONFIRMED_AT_ONCE = frozenset({"sms", "sqs", "application", "lambda", "firehose"})
 PENDING = "pending confirmation"
@@ -80,10 +81,11 @@ def validate(protocol: str, given: Mapping[str, str]) -> dict[str, str]:
 
 
 class Subscriptions:
-    def __init__(self, store: Store, clock: Clock, topics: Topics) -> None:
+    def __init__(self, store: Store, clock: Clock, topics: Topics, announce: Announce | None = None) -> None:
         self.store = store
         self.clock = clock
         self.topics = topics
+        self.announce = announce  # sends a pending subscription its SubscriptionConfirmation
 
     async def subscribe(
         self, ctx: RequestContext, topic_arn: str, protocol: str, endpoint: str, given: Mapping[str, str]
@@ -118,6 +120,8 @@ class Subscriptions:
                 self.clock.now(),
             )
             await _insert(tx, made, ctx.region)
+        if not made.confirmed and self.announce is not None:
+            await self.announce(made, topic.attributes.get("SignatureVersion", "1"))
         return made
 
     async def confirm(self, ctx: RequestContext, topic_arn: str, token: str) -> Subscription:
@@ -152,6 +156,10 @@ class Subscriptions:
     async def unsubscribe(self, ctx: RequestContext, arn: str) -> None:
         subscription = await self.get(ctx, arn, "Unsubscribe")
         await self.store.execute("DELETE FROM sns_subscriptions WHERE arn = ?", subscription.arn)
+
+    async def remove(self, arn: str) -> bool:
+        """The UnsubscribeURL's GET: whoever holds the URL may unsubscribe (as on SNS, unless authenticated)."""
+        return await self.store.execute("DELETE FROM sns_subscriptions WHERE arn = ?", arn) > 0
 
     async def set_attribute(self, ctx: RequestContext, arn: str, name: str, value: str) -> None:
         subscription = await self.get(ctx, arn, "SetSubscriptionAttributes")
