@@ -27,7 +27,8 @@ class Endpoint:
 
 
 @contextmanager
-def endpoint() -> Iterator[Endpoint]:
+def endpoint(port: int = 0, into: Endpoint | None = None) -> Iterator[Endpoint]:
+    """An endpoint on `port` (0: a free one), recording into `into` when given (to outlive a restart)."""
     found: list[Endpoint] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -42,8 +43,9 @@ def endpoint() -> Iterator[Endpoint]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.append(Endpoint(f"http://127.0.0.1:{server.server_address[1]}/hook"))
+    ThreadingHTTPServer.request_queue_size = 1024  # SNS delivers many at once
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    found.append(into or Endpoint(f"http://127.0.0.1:{server.server_address[1]}/hook"))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

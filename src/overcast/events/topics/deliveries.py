@@ -40,6 +40,7 @@ HTTP_TIMEOUT = 15.0  # SNS waits 15 seconds for an HTTP/S endpoint
 DEDUP_WINDOW = 300.0
 RECORDED = frozenset({"email", "email-json", "sms"})
 AGENT = "Amazon Simple Notification Service Agent"
+HTTP_CONCURRENCY = 64  # requests in flight to HTTP/S endpoints at once (the rest wait their turn, not a retry)
 
 Outcome = tuple[bool, str] | None  # None: delivered; else (worth retrying, why not)
 
@@ -59,6 +60,7 @@ class Deliveries:
         self._loop: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._http: Any = None
+        self._posting = asyncio.Semaphore(HTTP_CONCURRENCY)
 
     async def _ready(self) -> Bus:
         if self._bus is not None:
@@ -67,6 +69,10 @@ class Deliveries:
             if self._bus is None:
                 bus = await self.bus.get()
                 await bus.ensure_stream(STREAM, [SUBJECT], retention="workqueue", duplicate_window=DEDUP_WINDOW)
+                # Deliveries an earlier process held in flight wait out the consumer's 12-hour ack_wait: a new
+                # consumer (the stream keeps every unacked message) hands them all out again now. One node
+                # delivers; several would share the consumer instead, each keeping the others' in flight.
+                await bus.delete_consumer(STREAM, CONSUMER)
                 await bus.ensure_consumer(
                     STREAM, CONSUMER, filter_subject=SUBJECT, ack_wait=ACK_WAIT, max_ack_pending=-1
                 )
@@ -236,8 +242,10 @@ class Deliveries:
             headers["x-amz-sns-subscription-arn"] = record["subscription_arn"]
             if record.get("raw"):
                 headers["x-amz-sns-rawdelivery"] = "true"
+        body = self.body(record).encode()
         try:
-            response = await self._http.post(record["endpoint"], content=self.body(record).encode(), headers=headers)
+            async with self._posting:
+                response = await self._http.post(record["endpoint"], content=body, headers=headers)
         except httpx.HTTPError as exc:
             return True, f"{type(exc).__name__}: {exc}"
         if 200 <= response.status_code < 300:
