@@ -16,7 +16,6 @@ from overcast.functions.invoke import InvokeService
 from overcast.store import Store
 
 if TYPE_CHECKING:
-    from overcast.api.protocols.http import HttpRequest, HttpResponse
     from overcast.apis.httpapi import HttpApis
     from overcast.apis.restapi import RestApis
     from overcast.context import RequestContext
@@ -44,21 +43,6 @@ class WebSocketsOnFirstUse:
 
     async def manage(self, api_id: str, path: str, scope: Any, receive: Any, send: Any) -> None:
         await (await self._ready()).manage(api_id, path, scope, receive, send)
-
-
-class OwnApis:
-    """Overcast's AWS APIs as REST APIs' AWS integrations call them (gateway/services.py): the edge's dispatcher,
-    in-process, which builds a service's part on its first call as a client's request would."""
-
-    def __init__(self, system: Overcast) -> None:
-        self.system = system
-
-    def serves(self, service: str) -> bool:
-        return service in self.system.tables or service in self.system.parts
-
-    async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        assert self.system.edge is not None
-        return await self.system.edge.dispatcher.dispatch(request, request_id)
 
 
 async def build_api_gateway(system: Overcast, store: Store, invoker: InvokeService) -> None:
@@ -176,6 +160,7 @@ async def _gateway(
     clock = system.clock
 
     from overcast.gateway.services import AwsServices
+    from overcast.parts import OwnApis
 
     services = AwsServices(OwnApis(system)) if system.edge is not None else None
     integrations = Integrations(invoker, services=services)  # its HTTP client (HTTP_PROXY backends): on first use

@@ -24,6 +24,7 @@ from overcast.api.services import OperationTable
 if TYPE_CHECKING:
     from overcast.api.edge import Edge
     from overcast.functions.invoke import InvokeService
+    from overcast.server import Overcast
 
 log = logging.getLogger("overcast")
 
@@ -139,3 +140,18 @@ def execute_api(part: Part, gateway: Callable[[], ExecuteApi | None], edge: Edge
 
     return first
 
+
+class OwnApis:
+    """Overcast's AWS APIs as its own services call them in-process (REST APIs' AWS integrations, Step Functions'
+    service tasks): the edge's dispatcher, which builds a service's part on its first call as a client's request
+    would."""
+
+    def __init__(self, system: Overcast) -> None:
+        self.system = system
+
+    def serves(self, service: str) -> bool:
+        return service in self.system.tables or service in self.system.parts
+
+    async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        assert self.system.edge is not None
+        return await self.system.edge.dispatcher.dispatch(request, request_id)

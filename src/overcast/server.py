@@ -300,10 +300,13 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
 
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
+    from overcast.api.local_calls import LocalCalls
     from overcast.api.services import stepfunctions
+    from overcast.parts import OwnApis
     from overcast.workflows import engine as workflows
 
-    sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs)
+    calls = LocalCalls(OwnApis(system))
+    sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs, calls)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
 

@@ -25,28 +25,15 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from overcast.arn import new_request_id, parse_arn
 
 if TYPE_CHECKING:
-    from overcast.api.protocols.http import HttpRequest, HttpResponse
+    from overcast.api.local_calls import ServiceApis
 
 log = logging.getLogger("overcast.gateway")
-
-
-class ServiceApis(Protocol):
-    """Overcast's own AWS APIs, as the composition root hands them to the gateway."""
-
-    def serves(self, service: str) -> bool:
-        """Whether Overcast serves the service botocore names `service` (now, or once its part is built)."""
-        ...
-
-    async def dispatch(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        """The answer of api.dispatch.Dispatcher (or of the edge's stand-in that builds a service's part on its
-        first request) to an AWS API request."""
-        ...
 
 
 _MESSAGE = re.compile(rb"<Message>(.*?)</Message>", re.S)

@@ -65,6 +65,18 @@ def plain(value: Any) -> Any:
     return value
 
 
+# How many entries CloudFormation allows in a section of the template it processes
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+QUOTAS = {"Resources": 500, "Outputs": 200}
+
+
+def check_quota(section: str, entries: int) -> None:
+    quota = QUOTAS.get(section)
+    if quota is not None and entries > quota:
+        # CloudFormation's text for a template with too many resources, said alike of outputs.
+        raise format_error(f"Number of {section.lower()}, {entries}, is greater than maximum allowed, {quota}")
+
+
 def check_shape(template: dict[str, Any]) -> None:
     declared = template.get("Transform") or []
     transforms = [declared] if isinstance(declared, str) else declared
@@ -93,3 +105,5 @@ def check_shape(template: dict[str, Any]) -> None:
         value = template.get(section)
         if value is not None and not isinstance(value, dict):
             raise format_error(f"Every {section} member must be an object.")  # (a guess at AWS's wording)
+    for section in QUOTAS:
+        check_quota(section, len(template.get(section) or ()))

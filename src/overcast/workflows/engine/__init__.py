@@ -1,6 +1,7 @@
 """The Step Functions engine: state machines, durable Standard and in-memory Express executions, history,
-timers, integrations; `build(store, clock, invoker, log_sink)` assembles it for the composition root (log_sink: the
-LogStore that executions with a LoggingConfiguration write to)."""
+timers, integrations; `build(store, clock, invoker, log_sink, service_calls)` assembles it for the composition root
+(log_sink: the LogStore that executions with a LoggingConfiguration write to; service_calls: other services' APIs,
+called in-process by tasks such as sqs:sendMessage)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class Engine:
     map_runs: MapRuns
 
 
-async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any = None) -> Engine:
+async def build(
+    store: Store, clock: Clock, invoker: Any = None, log_sink: Any = None, service_calls: Any = None
+) -> Engine:
     """Migrate the tables, wire the parts together and resume RUNNING Standard executions."""
     from overcast.workflows.asl import validate_definition
     from overcast.workflows.engine.executions import Executions
@@ -38,6 +41,8 @@ async def build(store: Store, clock: Clock, invoker: Any = None, log_sink: Any =
     machines = Machines(store, clock, validate_definition)
     await machines.start()
     tasks = Tasks(store, clock)
-    executions = Executions(store, clock, machines, Integrations(clock, tasks, invoker), validate_definition, log_sink)
+    integrations = Integrations(clock, tasks, invoker)
+    integrations.service_calls = service_calls
+    executions = Executions(store, clock, machines, integrations, validate_definition, log_sink)
     await executions.resume()
     return Engine(machines, executions, tasks, executions.map_runs)

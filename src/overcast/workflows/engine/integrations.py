@@ -9,7 +9,8 @@ from `TaskRequest.previous_event_id`, and reports its last event id in the TaskR
 - `.waitForTaskToken`: the call is made, then the task waits for SendTaskSuccess/Failure
   (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html);
 - an activity ARN: ActivityScheduled/Started/Succeeded|Failed|TimedOut;
-- `arn:aws:states:::states:startExecution[.sync|.sync:2]`: a nested execution.
+- `arn:aws:states:::states:startExecution[.sync|.sync:2]`: a nested execution;
+- `arn:aws:states:::sqs:sendMessage`, `sns:publish` (and `.waitForTaskToken`): the API call (service_tasks.py).
 A function error becomes the error named by the function's errorType, its cause the error payload.
 """
 
@@ -31,6 +32,8 @@ from overcast.workflows.asl import TaskRequest, TaskResult
 from overcast.workflows.asl.errors import DATA_LIMIT_EXCEEDED, data_limit_cause, exceeds_payload_limit
 from overcast.workflows.engine.journal import Journal
 from overcast.workflows.engine.names import context_of
+from overcast.workflows.engine.service_tasks import SERVICE_TASKS, ServiceCalls, ServiceTaskFailed
+from overcast.workflows.engine.service_tasks import run as run_service_task
 from overcast.workflows.engine.tasks import Outcome, Tasks
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -94,6 +97,7 @@ class Integrations:
         self.invoker = invoker
         self.start_child: StartChild | None = None
         self.await_child: AwaitChild | None = None
+        self.service_calls: ServiceCalls | None = None  # other services' APIs, for sqs:sendMessage and the like
 
     async def run(self, journal: Journal, key: str, request: TaskRequest) -> TaskResult:
         resource = request.resource
@@ -363,6 +367,15 @@ class Integrations:
             result: Any = response
         elif service == "states" and action == "startExecution":
             result = await self._start_execution(journal, params, pattern)
+        elif (service, action) in SERVICE_TASKS:
+            owner = context_of(journal.execution_arn)
+            ctx = RequestContext(owner.account_id, owner.region, str(uuid.uuid4()))
+            try:
+                result = await run_service_task(
+                    self.service_calls, ctx, SERVICE_TASKS[service, action], params, self.clock.now()
+                )
+            except ServiceTaskFailed as failed:
+                raise _Failed(failed.error, failed.cause) from None
         else:
             raise _Failed("States.Runtime", f"Overcast does not run the '{service}:{action}' integration yet.")
         if waits:
