@@ -106,6 +106,9 @@ def test_an_http_endpoint_confirms_and_receives_signed_notifications(sns: Any) -
         "blob": {"Type": "Binary", "Value": "AAE="},
     }
     verify(message)
+    with urllib.request.urlopen(message["UnsubscribeURL"]) as response:  # noqa: S310 - GET unsubscribes, as on SNS
+        assert b"<UnsubscribeResponse" in response.read()
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
 
 def test_signature_version_2_raw_delivery_and_filter_policies(sns: Any) -> None:
