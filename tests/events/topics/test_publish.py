@@ -106,7 +106,7 @@ def test_an_http_endpoint_confirms_and_receives_signed_notifications(sns: Any) -
         "blob": {"Type": "Binary", "Value": "AAE="},
     }
     verify(message)
-    with urllib.request.urlopen(message["UnsubscribeURL"]) as response:  # noqa: S310 - GET unsubscribes, as on SNS
+    with urllib.request.urlopen(message["UnsubscribeURL"]) as response:
         assert b"<UnsubscribeResponse" in response.read()
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 

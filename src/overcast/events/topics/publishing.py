@@ -113,8 +113,9 @@ class Publisher:
         sequence: str | None = None
         if topic.fifo:
             seen, sequence = await self._deduplicate(topic, out, message_id)
-            if seen is not None:
-                return Published(seen, sequence)
+            # A duplicate fans out again under the first message's id: the bus drops deliveries it already
+            # holds (same ids, inside its 5-minute window), and stores those a crash kept the first from storing.
+            message_id = seen or message_id
         await self._fan_out(topic, out, message_id, sequence)
         return Published(message_id, sequence)
 
