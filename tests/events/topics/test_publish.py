@@ -25,8 +25,8 @@ ACCOUNT = "000000000000"
 
 
 @pytest.fixture(scope="module")
-def sns(aws: Any) -> Any:
-    return aws("sns")
+def sns(topics_aws: Any) -> Any:
+    return topics_aws("sns")
 
 
 def _topic(sns: Any, **attributes: str) -> str:
@@ -53,11 +53,11 @@ def verify(message: dict[str, Any]) -> None:
     )
 
 
-def recorded(server: RunningServer, arn: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
+def recorded(topics_server: RunningServer, arn: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
     """The finished deliveries of a topic or subscription, once there are `count` of them."""
     deadline = time.monotonic() + timeout
     while True:
-        with urllib.request.urlopen(f"{server.url}/_overcast/sns/deliveries/{ACCOUNT}/{arn}") as response:
+        with urllib.request.urlopen(f"{topics_server.url}/_overcast/sns/deliveries/{ACCOUNT}/{arn}") as response:
             found: list[dict[str, Any]] = json.load(response)["deliveries"]
         if len(found) >= count or time.monotonic() > deadline:
             return found
@@ -134,7 +134,9 @@ def test_signature_version_2_raw_delivery_and_filter_policies(sns: Any) -> None:
         assert hook.received.empty()  # the unmatched message was never queued for the endpoint
 
 
-def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(sns: Any, server: RunningServer) -> None:
+def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(
+    sns: Any, topics_server: RunningServer
+) -> None:
     topic = _topic(sns)
     policy = json.dumps({"order": {"total": [{"numeric": [">", 100]}]}})
     sns.subscribe(
@@ -143,7 +145,7 @@ def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(s
         Endpoint="a@example.com",
         Attributes={"FilterPolicy": policy, "FilterPolicyScope": "MessageBody"},
     )
-    (confirmation,) = recorded(server, topic)
+    (confirmation,) = recorded(topics_server, topic)
     assert (confirmation["kind"], confirmation["status"]) == ("confirmation", "delivered")
     token = json.loads(confirmation["body"])["Token"]
     subscription = sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
@@ -151,21 +153,23 @@ def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(s
     big = json.dumps({"order": {"total": 500}})
     structured = json.dumps({"default": big, "email-json": big, "http": "unused"})
     sent = sns.publish(TopicArn=topic, Message=structured, MessageStructure="json")["MessageId"]
-    found = [d for d in recorded(server, subscription, 2) if d["kind"] == "notification"]
+    found = [d for d in recorded(topics_server, subscription, 2) if d["kind"] == "notification"]
     assert [(d["message_id"], d["status"]) for d in found] == [(sent, "delivered")]
     assert json.loads(found[0]["body"])["Message"] == big
 
 
-def test_sms_to_a_phone_number_is_recorded(sns: Any, server: RunningServer) -> None:
+def test_sms_to_a_phone_number_is_recorded(sns: Any, topics_server: RunningServer) -> None:
     sent = sns.publish(PhoneNumber="+15555550100", Message="your code is 1234")["MessageId"]
-    with urllib.request.urlopen(f"{server.url}/_overcast/sns/deliveries/{ACCOUNT}") as response:
+    with urllib.request.urlopen(f"{topics_server.url}/_overcast/sns/deliveries/{ACCOUNT}") as response:
         texts = [d for d in json.load(response)["deliveries"] if d["message_id"] == sent]
     assert [(t["endpoint"], t["body"], t["status"]) for t in texts] == [
         ("+15555550100", "your code is 1234", "delivered")
     ]
 
 
-def test_a_failing_endpoint_is_retried_per_its_policy_then_given_up_visibly(sns: Any, server: RunningServer) -> None:
+def test_a_failing_endpoint_is_retried_per_its_policy_then_given_up_visibly(
+    sns: Any, topics_server: RunningServer
+) -> None:
     policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "minDelayTarget": 1, "maxDelayTarget": 1}}
     topic = _topic(sns)
     with endpoint() as hook:
@@ -182,16 +186,18 @@ def test_a_failing_endpoint_is_retried_per_its_policy_then_given_up_visibly(sns:
         hook.status[0] = 500
         sns.publish(TopicArn=topic, Message="doomed")
         bodies = [hook.next().body for _ in range(3)]  # the first try and two retries
-        (failed,) = [d for d in recorded(server, subscription, 2) if d["kind"] == "notification"]
+        (failed,) = [d for d in recorded(topics_server, subscription, 2) if d["kind"] == "notification"]
     assert all(json.loads(b)["Message"] == "doomed" for b in bodies)
     assert (failed["status"], failed["attempts"]) == ("failed", 3)
     assert "HTTP 500" in failed["detail"] and "dead-letter queue" in failed["detail"] and "SQS" in failed["detail"]
 
 
-def test_deliveries_whose_target_is_not_available_fail_visibly(sns: Any, aws: Any, server: RunningServer) -> None:
+def test_deliveries_whose_target_is_not_available_fail_visibly(
+    sns: Any, topics_aws: Any, topics_server: RunningServer
+) -> None:
     """Until asynchronous invocation and SQS exist, a delivery to a function or a queue fails, recorded with why."""
     topic = _topic(sns)
-    function = aws("lambda").create_function(
+    function = topics_aws("lambda").create_function(
         FunctionName=f"sns-target-{uuid.uuid4().hex[:8]}",
         Runtime="python3.12",
         Role=f"arn:aws:iam::{ACCOUNT}:role/r",
@@ -202,7 +208,7 @@ def test_deliveries_whose_target_is_not_available_fail_visibly(sns: Any, aws: An
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
     sns.publish(TopicArn=topic, Message="m")
-    found = {d["protocol"]: d for d in recorded(server, topic, 2)}
+    found = {d["protocol"]: d for d in recorded(topics_server, topic, 2)}
     assert {p: d["status"] for p, d in found.items()} == {"lambda": "failed", "sqs": "failed"}
     assert "SQS" in found["sqs"]["detail"]
     assert "not implemented" in found["lambda"]["detail"]
