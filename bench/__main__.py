@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import deploy, gateway, invoke, isolation, startup, tail, workflows
+from bench import deploy, gateway, invoke, isolation, queues, startup, tail, workflows
 
 BENCHMARKS = {
     "startup": startup.run,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "workflows": workflows.run,
     "gateway": gateway.run,
     "deploy": deploy.run,
+    "queues": queues.run,
 }
 
 for name in sys.argv[1:] or list(BENCHMARKS):

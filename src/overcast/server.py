@@ -49,6 +49,9 @@ from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.discovery import STATE_FILE, read_state, url_for
+from overcast.functions.async_dispatch import AsyncDispatch
+from overcast.functions.async_queue import STREAM as ASYNC_STREAM
+from overcast.functions.async_queue import AsyncQueue
 from overcast.functions.code import HotReloadRoots
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.invoke import InvokeService
@@ -66,6 +69,7 @@ from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
     from overcast.events.topics import Sns
+    from overcast.events.queues import Queues
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -144,6 +148,7 @@ class Overcast:
     logs: LogStore | None = None  # CloudWatch Logs: Lambda writes its functions' logs here
     meter: Meter | None = None  # every invocation's billable facts
     invoker: InvokeService | None = None  # synchronous Lambda invocation (Invoke API, Step Functions tasks)
+    async_dispatch: AsyncDispatch | None = None  # asynchronous invocation: its queue (on the bus) and dispatchers
     outbox_writer: WriterProcess | None = None  # started with the first invocation
     sandboxes: LocalSandboxes | None = None
     edge: Edge | None = None
@@ -154,6 +159,7 @@ class Overcast:
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
     sns: Sns | None = None  # SNS's topics and subscriptions (built on first use)
+    queues: Queues | None = None  # SQS (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -198,9 +204,10 @@ class Overcast:
         self.closers.clear()
 
 
-async def start(settings: Settings, url: str) -> Overcast:
-    """Start every component below the HTTP server; on any failure, stop what already started."""
-    system = Overcast(settings, url)
+async def start(settings: Settings, url: str, clock: Clock | None = None) -> Overcast:
+    """Start every component below the HTTP server; on any failure, stop what already started. `clock`: the
+    one every component times with (tests pass a FakeClock; by default the system's)."""
+    system = Overcast(settings, url, clock or SystemClock())
     try:
         await _compose(system)
     except BaseException:
@@ -256,6 +263,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
     system.parts["sns"] = Part("SNS", lambda: _sns(system, store))
+    system.parts["sqs"] = Part("SQS", lambda: _sqs(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
@@ -335,6 +343,17 @@ async def _iam(system: Overcast, store: Store) -> None:
     system.tables["iam"] = iam_api.operations(system.iam)
 
 
+async def _sqs(system: Overcast, store: Store) -> None:
+    """SQS's queues (definitions in the store, messages on the bus) and its operation table."""
+    from overcast.api.services import sqs
+    from overcast.events import queues
+
+    assert system.bus is not None
+    system.queues = await queues.build(store, system.clock, system.bus, system.url)
+    system.closers.append(system.queues.close)
+    system.tables["sqs"] = sqs.operations(system.queues)
+
+
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
     """Function execution: sandboxes, the warm instance pool, concurrency, the invoke service."""
     settings, clock = system.settings, system.clock
@@ -371,7 +390,25 @@ async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeS
     )
     system.closers.append(invoker.close)
     await invoker.start()
+    assert system.bus is not None
+    # Records and dead letters reach functions through it; queues, topics and buses once a service wires
+    # itself in as `system.async_dispatch.destinations.others`.
+    dispatch = system.async_dispatch = AsyncDispatch(AsyncQueue(system.bus), invoker, registry.event_invoke, clock)
+    invoker.events = dispatch
+    system.closers.append(dispatch.close)  # (closed before the invoker: closers run in reverse)
+    if system.bus.may_hold(ASYNC_STREAM):  # an earlier run's accepted events resume
+        system.background.append(asyncio.create_task(_resume(dispatch)))
     return invoker
+
+
+async def _resume(dispatch: AsyncDispatch) -> None:
+    try:
+        resumed = await dispatch.resume()
+    except Exception:
+        log.exception("could not resume the asynchronous invocations queued by an earlier run")
+        return
+    if resumed:
+        log.info("resumed the queued asynchronous invocations of %d function(s)", resumed)
 
 
 def _edge_limits(settings: Settings) -> EdgeLimits:

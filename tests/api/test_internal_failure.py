@@ -79,9 +79,9 @@ def test_the_answer_carries_no_traceback(faulty: RunningServer) -> None:
 
 
 def test_invoke_past_the_fast_path_is_still_the_real_one(faulty_aws: Clients) -> None:
-    # With X-Amz-Invocation-Type the generic path answers, from the real invoker.
+    # With X-Amz-Invocation-Type DryRun the generic path answers, from the real invoker.
     with pytest.raises(ClientError) as raised:
-        faulty_aws("lambda").invoke(FunctionName="anything", InvocationType="RequestResponse")
+        faulty_aws("lambda").invoke(FunctionName="anything", InvocationType="DryRun")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 

@@ -20,7 +20,6 @@ from tests.conftest import ClientFactory, RunningServer
 CALLS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "secretsmanager": ("json", "get_secret_value", {"SecretId": "db-password"}),
     "ssm": ("json", "get_parameter", {"Name": "/app/setting"}),
-    "sqs": ("json, query-compatible", "list_queues", {}),
     "ec2": ("ec2", "describe_instances", {}),
     "s3": ("rest-xml", "list_buckets", {}),
     "iam": ("query", "list_users", {}),

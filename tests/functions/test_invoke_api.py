@@ -116,13 +116,6 @@ def test_dry_run_checks_existence(lam: Any) -> None:
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_event_invocation_is_not_implemented_yet(lam: Any) -> None:
-    name = create(lam)
-    with pytest.raises(ClientError) as caught:
-        lam.invoke(FunctionName=name, InvocationType="Event")
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-
-
 def test_function_error(lam: Any) -> None:
     name = create(lam)
     answer = call(lam, name, {"fail": True})

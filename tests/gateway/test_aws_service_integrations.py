@@ -183,8 +183,8 @@ def test_a_service_overcast_does_not_serve_answers_as_an_integration_failure(
     """Accepted when made, as AWS accepts it; called, a 500 whose access log line names what is missing."""
     group = f"/overcast/tests/aws-integrations-{uuid.uuid4().hex[:8]}"
     aws("logs").create_log_group(logGroupName=group)
-    api = RestApi(aws, "aws-sqs")
-    send = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("sqs", "action/SendMessage")}
+    api = RestApi(aws, "aws-ssm")
+    send = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("ssm", "action/GetParameter")}
     api.method("send", "POST", send)
     publish = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("ses", "action/SendEmail")}
     api.method("publish", "POST", publish)
@@ -203,8 +203,8 @@ def test_a_service_overcast_does_not_serve_answers_as_an_integration_failure(
         assert (answer.status_code, answer.json()) == (500, {"message": "Internal server error"})
     logged = [json.loads(line) for line in lines(aws, group, 2)]
     assert [entry["status"] for entry in logged] == [500, 500]
-    sqs, ses = (entry["integrationError"] for entry in logged)
-    assert sqs.startswith("sqs:action/SendMessage: ") and "not implemented in Overcast" in sqs
+    ssm, ses = (entry["integrationError"] for entry in logged)
+    assert ssm.startswith("ssm:action/GetParameter: ") and "not implemented in Overcast" in ssm
     assert ses == "ses:action/SendEmail: the service ses is not implemented in Overcast yet"
 
 

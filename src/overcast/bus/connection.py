@@ -447,6 +447,19 @@ class Bus:
         with translated(f"reading consumer {durable} on stream {stream}"):
             return consumer_state(await self._js.consumer_info(stream, durable))
 
+    async def consumers(self, stream: str) -> list[ConsumerState]:
+        """Every consumer of the stream, with its state (empty if the stream does not exist)."""
+        with translated(f"listing the consumers of stream {stream}"):
+            found: list[ConsumerState] = []
+            while True:  # the server answers 256 at a time
+                try:
+                    page = await self._js.consumers_info(stream, offset=len(found))
+                except nats.js.errors.NotFoundError:
+                    return found
+                found.extend(consumer_state(info) for info in page)
+                if len(page) < 256:
+                    return found
+
     async def delete_consumer(self, stream: str, durable: str) -> bool:
         with translated(f"deleting consumer {durable} on stream {stream}"):
             try:

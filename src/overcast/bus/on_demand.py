@@ -72,6 +72,13 @@ class OnDemandBus:
             await self._stop_nats()
             raise
 
+    def may_hold(self, stream: str) -> bool:
+        """Whether the stream may hold messages from an earlier run, without starting anything: its directory
+        in the embedded server's store (`jetstream/<account>/streams/<name>`), or always with a configured server."""
+        if self.nats_url is not None:
+            return True
+        return any((self.store_dir / "jetstream").glob(f"*/streams/{stream}"))
+
     def describe(self) -> dict[str, Any]:
         """What runs, as `overcast status` and `/_overcast/health` show it."""
         from overcast.bus.credentials import shown  # not at start-up: ~0.7 ms for a status page

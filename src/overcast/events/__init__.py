@@ -1,1 +1,1 @@
-"""Event services: queues (SQS), topics (SNS) and event source mappings."""
+"""Events: queues (SQS), topics (SNS) and mappings (event source mappings: pollers that invoke functions)."""

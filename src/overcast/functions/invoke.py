@@ -23,15 +23,18 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from overcast.billing.metering import Meter
 from overcast.clock import Clock
 from overcast.context import Caller, RequestContext, account_root
 from overcast.errors import AwsError, NotImplementedOperation, ResourceNotFound
 from overcast.functions import versions
+from overcast.functions.async_queue import MAX_EVENT_BYTES
 from overcast.functions.concurrency import Concurrency
 from overcast.functions.errors import ResourceConflict, ValidationException
 from overcast.functions.instances import Instance, InstanceSpec, Invocation, InvocationResult, ResponseSink
+from overcast.functions.invocation_records import AsyncEvent
 from overcast.functions.names import AccessDenied, function_arn, parse_function_ref
 from overcast.functions.outbox import BatchWriter, Finished, Outbox, StoreWriter
 from overcast.functions.packages import Packages
@@ -61,9 +64,15 @@ class ResourceNotReady(AwsError):
     sender_fault = False
 
 
+class AsyncEvents(Protocol):
+    """Where an accepted asynchronous event goes (functions/async_dispatch.py's AsyncDispatch)."""
+
+    async def accept(self, event: AsyncEvent) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InvokeOutput:
-    status_code: int  # 200 RequestResponse, 204 DryRun (202 Event, later)
+    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
     payload: bytes
     function_error: str | None  # "Unhandled" when the function failed
     executed_version: str
@@ -159,6 +168,8 @@ class InvokeService:
         # on this store; `overcast up` passes a WriterProcess (functions/outbox_process.py).
         self.outbox = Outbox(outbox_writer or StoreWriter(self.store, logs, meter is not None), clock)
         self._targets: dict[tuple[str, str, str, str | None], Target] = {}
+        # Asynchronous invocation's queue and dispatchers (set by the composition root; None: not available).
+        self.events: AsyncEvents | None = None
         self.provisioner = Provisioner(self.store, concurrency, pool, self._spec)
         concurrency.listener = self.provisioner.changed
 
@@ -201,10 +212,12 @@ class InvokeService:
                 f"1 validation error detected: Value '{log_type}' at 'logType' failed to satisfy constraint: "
                 "Member must satisfy enum value set: [None, Tail]"
             )
-        if len(payload) > self.max_payload_bytes:
-            # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 6 MB each way, synchronous.
+        if len(payload) > self.max_payload_bytes or (invocation_type == "Event" and len(payload) > MAX_EVENT_BYTES):
+            # https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html: "For synchronous invocations, the
+            # maximum payload size is 6 MB. For asynchronous invocations, the maximum payload size is 1 MB."
+            limit = MAX_EVENT_BYTES if invocation_type == "Event" else self.max_payload_bytes
             raise RequestTooLargeException(
-                f"Request must be smaller than {self.max_payload_bytes} bytes for the InvokeFunction operation"
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
             )
         target = self._targets.get((ctx.account_id, ctx.region, function_name, qualifier))
         if target is None or target.generation != self.registry.cache.generation:
@@ -218,11 +231,6 @@ class InvokeService:
         check_state(version)
         if invocation_type == "DryRun":
             return InvokeOutput(204, b"", None, version.version, None)
-        if invocation_type == "Event":
-            raise NotImplementedOperation(
-                "Asynchronous invocation (InvocationType Event) is not implemented by Overcast yet; "
-                "use RequestResponse."
-            )
         if not payload.strip():
             payload = b"{}"
         elif not json_payload:
@@ -236,7 +244,26 @@ class InvokeService:
                     f"Could not parse request body into json: Could not parse payload into json: {reason}"
                 ) from None
         request_id = ctx.request_id or str(uuid.uuid4())
+        if invocation_type == "Event":
+            return await self._queue(ctx, target, payload, request_id, trace_id)
         return await self._run(ctx, target, payload, request_id, log_type, client_context, trace_id, stream)
+
+    async def _queue(
+        self, ctx: RequestContext, target: Target, payload: bytes, request_id: str, trace_id: str | None
+    ) -> InvokeOutput:
+        """Accept the event for asynchronous invocation: 202 once it is queued on disk."""
+        if self.events is None:
+            raise NotImplementedOperation("Asynchronous invocation (InvocationType Event) is not available here.")
+        version = target.version
+        event = AsyncEvent(
+            request_id, ctx.account_id, ctx.region, version.name, target.qualifier, payload, self.clock.now(), trace_id
+        )
+        await self.events.accept(event)
+        return InvokeOutput(202, b"", None, version.version, None)
+
+    async def version_of(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
+        """The version a name and qualifier run now (an alias' weights choosing, as for an invocation)."""
+        return (await self._resolve(ctx, name, qualifier))[0]
 
     async def _target(
         self, ctx: RequestContext, function_name: str, qualifier: str | None, caller: Caller | None

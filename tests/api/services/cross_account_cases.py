@@ -62,10 +62,6 @@ def _lambda(code: Params, own: str = NOT_FOUND, gap: str = "") -> Case:
     return Case(code, DENIED, own, gap)
 
 
-# Lambda's gaps, left to the change that adds resource policies (functions/, api/services/lambda_*.py).
-
-INVOKE_ASYNC_GAP = "InvokeAsync is not implemented: every caller is answered NotImplemented"
-
 FN: Params = lambda r: {"FunctionName": r["function_arn"]}  # noqa: E731
 ALIAS: Params = lambda r: {"FunctionName": r["function_arn"], "Qualifier": "live"}  # noqa: E731
 
@@ -122,7 +118,7 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "GetLayerVersionPolicy": (_lambda(lambda r: {"LayerName": r["layer_arn"], "VersionNumber": 1}),),
     "Invoke": (_lambda(FN), _lambda(ALIAS)),
     "InvokeWithResponseStream": (_lambda(FN),),
-    "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}, gap=INVOKE_ASYNC_GAP),),
+    "InvokeAsync": (_lambda(lambda r: {**FN(r), "InvokeArgs": b"{}"}),),
     "PutFunctionConcurrency": (_lambda(lambda r: {**FN(r), "ReservedConcurrentExecutions": 1}),),
     "GetFunctionConcurrency": (_lambda(FN),),
     "DeleteFunctionConcurrency": (_lambda(FN),),
@@ -742,6 +738,53 @@ SNS: dict[str, tuple[Case, ...]] = {
     ),
 }
 
+
+# SQS: a queue URL names its account. Another account's queue answers AccessDenied unless its queue policy
+# grants the caller (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-basic-examples-of-sqs-policies.html);
+# Overcast stores queue policies but does not evaluate them yet, so every such call is denied.
+SQS_DENIED = "AccessDenied"
+QUEUE: Params = lambda r: {"QueueUrl": r["queue_url"]}  # noqa: E731
+RECEIPT = "cmVjZWlwdA=="
+SQS: dict[str, tuple[Case, ...]] = {
+    "GetQueueUrl": (
+        Case(lambda r: {"QueueName": r["queue"]}, "AWS.SimpleQueueService.NonExistentQueue"),
+        Case(lambda r: {"QueueName": r["queue"], "QueueOwnerAWSAccountId": r["queue_arn"].split(":")[4]}, SQS_DENIED),
+    ),
+    "DeleteQueue": (Case(QUEUE, SQS_DENIED),),
+    "GetQueueAttributes": (Case(lambda r: {**QUEUE(r), "AttributeNames": ["All"]}, SQS_DENIED),),
+    "SetQueueAttributes": (Case(lambda r: {**QUEUE(r), "Attributes": {"DelaySeconds": "5"}}, SQS_DENIED),),
+    "PurgeQueue": (Case(QUEUE, SQS_DENIED),),
+    "AddPermission": (
+        Case(lambda r: {**QUEUE(r), "Label": "b", "AWSAccountIds": [B], "Actions": ["SendMessage"]}, SQS_DENIED),
+    ),
+    "RemovePermission": (Case(lambda r: {**QUEUE(r), "Label": "b"}, SQS_DENIED),),
+    "ListDeadLetterSourceQueues": (Case(QUEUE, SQS_DENIED),),
+    "TagQueue": (Case(lambda r: {**QUEUE(r), "Tags": {"owner": "b"}}, SQS_DENIED),),
+    "UntagQueue": (Case(lambda r: {**QUEUE(r), "TagKeys": ["owner"]}, SQS_DENIED),),
+    "ListQueueTags": (Case(QUEUE, SQS_DENIED),),
+    "SendMessage": (Case(lambda r: {**QUEUE(r), "MessageBody": "b"}, SQS_DENIED),),
+    "SendMessageBatch": (Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "MessageBody": "b"}]}, SQS_DENIED),),
+    "ReceiveMessage": (Case(QUEUE, SQS_DENIED),),
+    "DeleteMessage": (Case(lambda r: {**QUEUE(r), "ReceiptHandle": RECEIPT}, SQS_DENIED),),
+    "DeleteMessageBatch": (
+        Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "ReceiptHandle": RECEIPT}]}, SQS_DENIED),
+    ),
+    "ChangeMessageVisibility": (
+        Case(lambda r: {**QUEUE(r), "ReceiptHandle": RECEIPT, "VisibilityTimeout": 0}, SQS_DENIED),
+    ),
+    "StartMessageMoveTask": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    "ListMessageMoveTasks": (
+        Case(lambda r: {"SourceArn": r["queue_arn"]}, SQS_DENIED, "AWS.SimpleQueueService.NonExistentQueue"),
+    ),
+    # a task handle of no task of B's (A has none running)
+    "CancelMessageMoveTask": (Case(lambda r: {"TaskHandle": RECEIPT}, "ResourceNotFoundException"),),
+    "ChangeMessageVisibilityBatch": (
+        Case(lambda r: {**QUEUE(r), "Entries": [{"Id": "b", "ReceiptHandle": RECEIPT}]}, SQS_DENIED),
+    ),
+}
+
 MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "lambda": LAMBDA,
     "stepfunctions": STEP_FUNCTIONS,
@@ -751,6 +794,7 @@ MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "cloudformation": CLOUDFORMATION,
     "iam": IAM,
     "sns": SNS,
+    "sqs": SQS,
 }
 
 # Operations that name no existing resource, each with the parameters B calls it with (None: not called,
@@ -820,5 +864,9 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "ListTopics": {},  # B's topics only
         "ListSubscriptions": {},  # B's subscriptions only
         "CreateTopic": None,  # a new topic, in the caller's account
+    },
+    "sqs": {
+        "ListQueues": {},  # B's queues only
+        "CreateQueue": None,  # a new queue, in the caller's account
     },
 }

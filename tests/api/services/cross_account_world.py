@@ -18,7 +18,9 @@ A, B = "111111111111", "222222222222"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{A}:role/r"
 AWS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation", "sns")
+SERVICES = (
+    "lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation", "sqs", "sns"
+)  # fmt: skip
 
 Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
 Resources = dict[str, str]
@@ -41,6 +43,7 @@ def build(a: Clients) -> Resources:
     _logs(a["logs"], r, tag)
     _iam(a["iam"], r, tag)
     _stack(a["cloudformation"], r, tag)
+    _queue(a["sqs"], r, tag)
     _sns(a["sns"], r, tag)
     return r
 
@@ -54,6 +57,13 @@ def _sns(sns: Any, r: Resources, tag: str) -> None:
     r["subscription_arn"] = sns.subscribe(
         TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes={"FilterPolicy": '{"a": ["b"]}'}
     )["SubscriptionArn"]
+
+
+def _queue(sqs: Any, r: Resources, tag: str) -> None:
+    r["queue"] = f"queue-{tag}"
+    r["queue_url"] = url = sqs.create_queue(QueueName=r["queue"], tags={"owner": "a"})["QueueUrl"]
+    r["queue_arn"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=url, MessageBody="a's message")
 
 
 def _lambda(lam: Any, r: Resources, tag: str) -> None:
@@ -363,6 +373,15 @@ def _cloudformation_reads(a: Clients, r: Resources) -> dict[str, Callable[[], An
     }
 
 
+def _sqs_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    sqs, url = a["sqs"], r["queue_url"]
+    return {
+        "queue": lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]),
+        "tags": lambda: sqs.list_queue_tags(QueueUrl=url),
+        "url": lambda: sqs.get_queue_url(QueueName=r["queue"]),
+    }
+
+
 SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]]] = {
     "lambda": _lambda_reads,
     "stepfunctions": _step_functions_reads,
@@ -372,5 +391,6 @@ SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]
     "sts": _sts_reads,
     "iam": _iam_reads,
     "cloudformation": _cloudformation_reads,
+    "sqs": _sqs_reads,
     "sns": _sns_reads,
 }

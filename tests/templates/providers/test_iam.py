@@ -4,34 +4,28 @@ them, and (through a real server in this process) what boto3's IAM client then s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import re
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from overcast import iam
 from overcast.clock import FakeClock
-from overcast.config import load_settings
 from overcast.context import RequestContext
-from overcast.discovery import url_for
 from overcast.iam import Iam
 from overcast.iam.errors import IamValidationError, NoSuchEntity
-from overcast.server import start
 from overcast.store import Store
 from overcast.templates.intrinsics import resolve
 from overcast.templates.providers.base import Made, Provider, Providers, ResourceRequest
 from overcast.templates.providers.iam import register
 from overcast.templates.sam import transform
+from tests.in_process import call, serving
 from tests.templates.scope import PSEUDO, Created, scope
 
 CTX = RequestContext(account_id="111111111111", region="us-east-1")
@@ -340,45 +334,18 @@ async def test_an_instance_profile_holds_its_role(stack: Stack) -> None:
 # --- through a real server: what boto3's IAM client sees of what the providers made ---
 
 
-class _Serving(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the test runner owns the signals
-        yield
-
-
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[Stack, Any]]:
     """Overcast's composition root and HTTP server in this process; the providers over its store's IAM, and a
     boto3 IAM client of the stack's account."""
-    data = tmp_path / "data"
-    data.mkdir()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    url = url_for(*sock.getsockname()[:2])
-    system = await start(load_settings(flags={"data_dir": data, "port": 0}, env={}), url)
-    server = _Serving(uvicorn.Config(system.edge, lifespan="off", log_level="warning"))  # type: ignore[arg-type]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
+    async with serving(tmp_path) as (system, url):
         await system.parts["iam"].ready()
         assert system.store is not None
         client = boto3.client(  # a 12-digit access key id names the account: the stack's
             "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id=CTX.account_id,
             aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
         )  # fmt: skip
-        while not server.started:
-            await asyncio.sleep(0.01)
         yield Stack(await iam.build(system.store, system.clock)), client
-    finally:
-        server.should_exit = True
-        await serving
-        await system.close()
-        sock.close()
-
-
-async def call(client: Any, operation: str, **params: Any) -> Any:
-    """A blocking boto3 call, off the event loop that serves it."""
-    return await asyncio.to_thread(getattr(client, operation), **params)
 
 
 async def test_boto3_sees_the_stacks_role_made_changed_in_place_and_deleted(served: tuple[Stack, Any]) -> None:

@@ -3,11 +3,8 @@ resources: made, changed in place, removed; and a function behind an HTTP API ma
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,24 +13,16 @@ from urllib.parse import urlsplit
 import boto3
 import httpx
 import pytest
-import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from overcast.config import load_settings
-from overcast.discovery import url_for
-from overcast.server import Overcast, start
+from overcast.server import Overcast
 from overcast.templates.providers.base import Provider
+from tests.in_process import call, serving
 
 from .conftest import CTX, ROLE, request
 
 SOURCE = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'made by a stack'}\n"
-
-
-class _Serving(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the test runner owns the signals
-        yield
 
 
 @dataclass
@@ -56,29 +45,8 @@ class Live:
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[Live]:
     """Overcast's real composition root and HTTP server, in this process, so the test can reach its providers."""
-    data = tmp_path / "data"
-    data.mkdir()
-    settings = load_settings(flags={"data_dir": data, "port": 0}, env={})
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    url = url_for(*sock.getsockname()[:2])
-    system = await start(settings, url)
-    server = _Serving(uvicorn.Config(system.edge, lifespan="off", log_level="warning"))  # type: ignore[arg-type]
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
+    async with serving(tmp_path) as (system, url):
         yield Live(system, url)
-    finally:
-        server.should_exit = True
-        await serving
-        await system.close()
-        sock.close()
-
-
-async def call(client: Any, operation: str, **params: Any) -> Any:
-    return await asyncio.to_thread(getattr(client, operation), **params)
 
 
 async def test_a_function_made_changed_and_removed_by_its_provider(live: Live) -> None:

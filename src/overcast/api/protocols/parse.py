@@ -54,8 +54,21 @@ def parse_request(
     if encoding and request.body:
         request = _decoded(request, encoding, max_decoded_bytes)
     parsed = _service_parser(service_name).parse(request)
+    if parsed.protocol == "query" and "QueueUrl" not in parsed.params:
+        _queue_url_from_path(parsed, request)
     validate(parsed.operation, parsed.params)
     return parsed
+
+
+def _queue_url_from_path(parsed: ParsedRequest, request: HttpRequest) -> None:
+    """SQS's query clients send a queue's operations to the queue's URL and may leave QueueUrl out; the
+    path `/<account>/<queue name>` is then the queue.
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-xml.html"""
+    shape = parsed.operation.input_shape
+    segments = [s for s in request.path.split("/") if s]
+    if shape is not None and "QueueUrl" in shape.members and len(segments) == 2:
+        host = request.headers.get("host", "localhost")
+        parsed.params["QueueUrl"] = f"http://{host}/{segments[0]}/{segments[1]}"
 
 
 def _decoded(request: HttpRequest, encoding: str, max_bytes: int) -> HttpRequest:

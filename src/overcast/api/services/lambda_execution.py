@@ -11,10 +11,12 @@ from typing import Any
 from overcast.api.services import Output, Params, Unbound
 from overcast.api.services.lambda_functions import lambda_time, listed
 from overcast.context import RequestContext
-from overcast.errors import NotImplementedOperation, ValidationException
+from overcast.errors import ValidationException
 from overcast.functions.concurrency import Concurrency, ProvisionedConfig
-from overcast.functions.invoke import InvokeOutput, InvokeService
+from overcast.functions.invoke import InvokeOutput, InvokeService, RequestTooLargeException
 from overcast.functions.streams import QueueSink
+
+INVOKE_ASYNC_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ async def invoke(s: Execution, ctx: RequestContext, p: Params) -> Output:
         log_type=p.get("LogType") or "None",
         client_context=p.get("ClientContext"),
     )
+    if result.status_code == 202:  # accepted for asynchronous invocation: no version ran yet, no payload
+        return {"StatusCode": 202, "Payload": b""}
     out: Output = {"StatusCode": result.status_code, "ExecutedVersion": result.executed_version}
     if result.status_code != 204:
         out["Payload"] = result.payload
@@ -133,9 +137,15 @@ def _stream_error(payload: bytes, function_error: str) -> tuple[str, str]:
 
 
 async def invoke_async(s: Execution, ctx: RequestContext, p: Params) -> Output:
-    # https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html (deprecated): comes with the
-    # asynchronous invocation queue.
-    raise NotImplementedOperation("InvokeAsync (asynchronous invocation) is not implemented by Overcast yet.")
+    """InvokeAsync (deprecated): Invoke with InvocationType Event, its payload limited to 256 KB
+    (https://docs.aws.amazon.com/lambda/latest/api/API_InvokeAsync.html), answered 202 {"Status": 202}."""
+    body = p.get("InvokeArgs") or b""
+    if len(body) > INVOKE_ASYNC_BYTES:
+        raise RequestTooLargeException(
+            f"Request must be smaller than {INVOKE_ASYNC_BYTES} bytes for the InvokeFunction operation"
+        )
+    await s.invoker.invoke(ctx, p["FunctionName"], body, invocation_type="Event")
+    return {"Status": 202}
 
 
 async def put_function_concurrency(s: Execution, ctx: RequestContext, p: Params) -> Output:

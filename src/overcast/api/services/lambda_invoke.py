@@ -3,7 +3,7 @@
 The generic dispatcher parses any operation from botocore's model, which for a warm Invoke cost
 more of the server's CPU than everything else Overcast does for it (Architecture, "Performance
 budgets": a warm invoke is budgeted at 2.5 minimal HTTP round trips). This path takes the plain
-synchronous Invoke only — `POST /2015-03-31/functions/<name>/invocations`, an optional
+Invoke only (synchronous, or InvocationType Event) — `POST /2015-03-31/functions/<name>/invocations`, an optional
 `Qualifier`, `X-Amz-Log-Type`, a SigV4 scope for Lambda or none — and calls InvokeService
 directly. Anything else it declines (returns None) and the generic path answers, so every
 validation error keeps coming from the model. Errors raised by the invocation are serialized by
@@ -32,7 +32,9 @@ _QUALIFIER = re.compile(r"Qualifier=(\$LATEST|%24LATEST|[A-Za-z0-9_-]{1,128})")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # Headers that change what Invoke does beyond this path's cases; their presence sends the request
 # the generic way (where they are validated).
-_DECLINED = frozenset((b"x-amz-client-context", b"x-amz-invocation-type", b"x-amz-durable-execution-name"))
+_DECLINED = frozenset((b"x-amz-client-context", b"x-amz-durable-execution-name"))
+# Invocation types this path takes (DryRun and anything else go the generic way).
+_TYPES = {b"RequestResponse": "RequestResponse", b"Event": "Event"}
 
 
 class InvokePath:
@@ -57,6 +59,7 @@ class InvokePath:
                 return None
             qualifier = "$LATEST" if match.group(1) == "%24LATEST" else match.group(1)
         authorization = log_type = ""
+        invocation_type = "RequestResponse"
         for key, value in headers:
             lowered = key.lower()
             if lowered == b"authorization":
@@ -65,6 +68,11 @@ class InvokePath:
                 log_type = value.decode("latin-1")
                 if log_type not in ("None", "Tail"):
                     return None
+            elif lowered == b"x-amz-invocation-type":
+                chosen = _TYPES.get(value)
+                if chosen is None:
+                    return None
+                invocation_type = chosen
             elif lowered in _DECLINED:
                 return None
         access_key, region = "", self.default_region
@@ -82,9 +90,13 @@ class InvokePath:
             operation="Invoke",
         )
         try:
-            result = await self.invoker.invoke(ctx, name, body, qualifier=qualifier, log_type=log_type or "None")
+            result = await self.invoker.invoke(
+                ctx, name, body, qualifier=qualifier, invocation_type=invocation_type, log_type=log_type or "None"
+            )
         except AwsError as error:
             return serialize_error(load_service("lambda"), error, "rest-json", request_id)
+        if result.status_code == 202:  # queued for asynchronous invocation: no version ran yet, no payload
+            return HttpResponse(202, [("x-amzn-requestid", request_id), ("content-type", "application/json")], b"")
         response_headers = [("x-amzn-requestid", request_id), ("x-amz-executed-version", result.executed_version)]
         if result.function_error is not None:
             response_headers.append(("x-amz-function-error", result.function_error))
