@@ -68,8 +68,8 @@ from overcast.store.migrations import components
 from overcast.templates.providers.base import Providers
 
 if TYPE_CHECKING:
-    from overcast.events.topics import Sns
     from overcast.events.queues import Queues
+    from overcast.events.topics import Sns
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -326,8 +326,12 @@ async def _sns(system: Overcast, store: Store) -> None:
     from overcast.events.topics.targets import Targets
 
     assert system.bus is not None
-    # Queues come with the SQS service (issue 14's contract 3); until then a delivery to a queue fails visibly.
-    targets = Targets(invoker=system.invoker)
+    async def queues() -> Queues:  # SQS is built on its first use, which may be SNS's
+        await system.parts["sqs"].ready()
+        assert system.queues is not None
+        return system.queues
+
+    targets = Targets(invoker=system.invoker, queues=queues)
     data_dir = system.settings.data_dir
     sns = system.sns = await topics.build(store, system.clock, system.bus, data_dir, system.url, targets)
     system.closers.append(sns.close)

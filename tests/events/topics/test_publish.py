@@ -167,51 +167,142 @@ def test_sms_to_a_phone_number_is_recorded(sns: Any, topics_server: RunningServe
     ]
 
 
-def test_a_failing_endpoint_is_retried_per_its_policy_then_given_up_visibly(
-    sns: Any, topics_server: RunningServer
+def _queue(topics_aws: Any, name: str, **attributes: str) -> tuple[Any, str, str]:
+    """A queue of the SNS tests' server: (its client, URL, ARN)."""
+    sqs = topics_aws("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs, url, arn
+
+
+def _receive(sqs: Any, url: str) -> dict[str, Any]:
+    got = sqs.receive_message(
+        QueueUrl=url, WaitTimeSeconds=20, MessageAttributeNames=["All"], AttributeNames=["All"]
+    ).get("Messages", [])
+    assert got, "nothing arrived in the queue"
+    return dict(got[0])
+
+
+def test_a_failing_endpoint_is_retried_per_its_policy_then_moved_to_its_dead_letter_queue(
+    sns: Any, topics_aws: Any, topics_server: RunningServer
 ) -> None:
     policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "minDelayTarget": 1, "maxDelayTarget": 1}}
     topic = _topic(sns)
+    sqs, dlq_url, dlq = _queue(topics_aws, f"dlq-{uuid.uuid4().hex[:8]}")
     with endpoint() as hook:
         subscription = _confirmed_http(sns, topic, hook)
         sns.set_subscription_attributes(
             SubscriptionArn=subscription, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(policy)
         )
-        dlq = f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"
         sns.set_subscription_attributes(
             SubscriptionArn=subscription,
             AttributeName="RedrivePolicy",
             AttributeValue=json.dumps({"deadLetterTargetArn": dlq}),
         )
         hook.status[0] = 500
-        sns.publish(TopicArn=topic, Message="doomed")
+        sent = sns.publish(TopicArn=topic, Message="doomed")["MessageId"]
         bodies = [hook.next().body for _ in range(3)]  # the first try and two retries
         (failed,) = [d for d in recorded(topics_server, subscription, 2) if d["kind"] == "notification"]
     assert all(json.loads(b)["Message"] == "doomed" for b in bodies)
     assert (failed["status"], failed["attempts"]) == ("failed", 3)
-    assert "HTTP 500" in failed["detail"] and "dead-letter queue" in failed["detail"] and "SQS" in failed["detail"]
+    assert "HTTP 500" in failed["detail"] and "moved to the dead-letter queue" in failed["detail"]
+    dead = json.loads(_receive(sqs, dlq_url)["Body"])
+    assert (dead["MessageId"], dead["Message"]) == (sent, "doomed")
 
 
-def test_deliveries_whose_target_is_not_available_fail_visibly(
-    sns: Any, topics_aws: Any, topics_server: RunningServer
-) -> None:
-    """Until asynchronous invocation and SQS exist, a delivery to a function or a queue fails, recorded with why."""
+def test_a_queue_gets_the_envelope_or_the_raw_message_with_its_attributes(sns: Any, topics_aws: Any) -> None:
     topic = _topic(sns)
+    sqs, url, arn = _queue(topics_aws, f"sub-{uuid.uuid4().hex[:8]}")
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    attributes = {"color": {"DataType": "String", "StringValue": "red"}}
+    sent = sns.publish(TopicArn=topic, Message="to a queue", Subject="s", MessageAttributes=attributes)["MessageId"]
+    got = _receive(sqs, url)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+    assert got["Body"].startswith('{\n  "Type" : "Notification",\n')  # as SNS writes it (snsSqsEvent.json)
+    envelope = json.loads(got["Body"])
+    assert (envelope["MessageId"], envelope["Message"], envelope["TopicArn"]) == (sent, "to a queue", topic)
+    assert envelope["MessageAttributes"] == {"color": {"Type": "String", "Value": "red"}}
+    assert "MessageAttributes" not in got  # they travel inside the envelope
+    verify(envelope)
+
+    sns.set_subscription_attributes(
+        SubscriptionArn=subscription, AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
+    sns.publish(TopicArn=topic, Message="raw", MessageAttributes=attributes)
+    got = _receive(sqs, url)
+    assert got["Body"] == "raw"
+    assert got["MessageAttributes"] == {"color": {"DataType": "String", "StringValue": "red"}}
+
+
+def test_a_fifo_topic_delivers_to_a_fifo_queue_once_per_deduplication_id(sns: Any, topics_aws: Any) -> None:
+    name = f"fifo-{uuid.uuid4().hex[:8]}"
+    topic = sns.create_topic(Name=name + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sqs, url, arn = _queue(topics_aws, name + ".fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    first = sns.publish(TopicArn=topic, Message="once", MessageGroupId="g", MessageDeduplicationId="d")
+    sns.publish(TopicArn=topic, Message="once", MessageGroupId="g", MessageDeduplicationId="d")
+    sns.publish(TopicArn=topic, Message="next", MessageGroupId="g", MessageDeduplicationId="e")
+    bodies = []
+    while len(bodies) < 2:
+        got = _receive(sqs, url)
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+        bodies.append(json.loads(got["Body"]))
+        assert got["Attributes"]["MessageGroupId"] == "g" and got["Attributes"]["MessageDeduplicationId"]
+    assert [b["Message"] for b in bodies] == ["once", "next"]  # in order, the duplicate dropped
+    assert bodies[0]["SequenceNumber"] == first["SequenceNumber"] and "Signature" not in bodies[0]
+    assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
+
+
+def test_a_function_gets_the_sns_event(sns: Any, topics_aws: Any) -> None:
+    name = f"sns-target-{uuid.uuid4().hex[:8]}"
+    body = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n"
     function = topics_aws("lambda").create_function(
-        FunctionName=f"sns-target-{uuid.uuid4().hex[:8]}",
+        FunctionName=name,
         Runtime="python3.12",
         Role=f"arn:aws:iam::{ACCOUNT}:role/r",
         Handler="index.handler",
-        Code={"ZipFile": handler_zip()},
+        Code={"ZipFile": handler_zip(body)},
     )["FunctionArn"]
-    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:nowhere"
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)
-    sns.publish(TopicArn=topic, Message="m")
-    found = {d["protocol"]: d for d in recorded(topics_server, topic, 2)}
-    assert {p: d["status"] for p, d in found.items()} == {"lambda": "failed", "sqs": "failed"}
-    assert "SQS" in found["sqs"]["detail"]
-    assert "not implemented" in found["lambda"]["detail"]
+    topic = _topic(sns)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)["SubscriptionArn"]
+    attributes = {"Test": {"DataType": "String", "StringValue": "TestString"}}
+    sent = sns.publish(TopicArn=topic, Message="Hello from SNS!", Subject="TestInvoke", MessageAttributes=attributes)
+    logs = topics_aws("logs")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="EVENT")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            found = []
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)  # polls the function's log: the invocation runs in the server
+    assert found, "the function was never invoked"
+    event = json.loads(found[0]["message"].split("EVENT ", 1)[1])
+    (record,) = event["Records"]
+    assert (record["EventSource"], record["EventVersion"], record["EventSubscriptionArn"]) == (
+        "aws:sns", "1.0", subscription,
+    )  # fmt: skip
+    sns_part = record["Sns"]
+    assert sorted(sns_part) == sorted(
+        [
+            "SignatureVersion",
+            "Timestamp",
+            "Signature",
+            "SigningCertUrl",
+            "MessageId",
+            "Message",
+            "MessageAttributes",
+            "Type",
+            "UnsubscribeUrl",
+            "TopicArn",
+            "Subject",
+        ]
+    )  # fmt: skip  (snsEvent.json's keys)
+    assert (sns_part["MessageId"], sns_part["Message"], sns_part["Subject"]) == (
+        sent["MessageId"], "Hello from SNS!", "TestInvoke",
+    )  # fmt: skip
+    assert sns_part["MessageAttributes"] == {"Test": {"Type": "String", "Value": "TestString"}}
 
 
 def test_a_fifo_topic_deduplicates_for_five_minutes_and_numbers_its_messages(sns: Any) -> None:

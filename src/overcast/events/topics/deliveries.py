@@ -173,7 +173,7 @@ class Deliveries:
             try:
                 await self.targets.to_queue(
                     _ctx(record), dead_letter, self._queue_body(record), self._queue_attributes(record),
-                    record.get("group_id"), record.get("deduplication_id"),
+                    record.get("group_id"), record.get("deduplication_id"), record["topic_arn"],
                 )  # fmt: skip
                 reason += f" (moved to the dead-letter queue {dead_letter})"
             except AwsError as exc:
@@ -193,7 +193,7 @@ class Deliveries:
             if protocol == "sqs":
                 await self.targets.to_queue(
                     _ctx(record), record["endpoint"], self._queue_body(record), self._queue_attributes(record),
-                    record.get("group_id"), record.get("deduplication_id"),
+                    record.get("group_id"), record.get("deduplication_id"), record["topic_arn"],
                 )  # fmt: skip
             elif protocol == "lambda":
                 event = envelopes.lambda_event(record, self.signer, self.base_url)

@@ -182,7 +182,7 @@ class Publisher:
     async def _deduplicate(self, topic: Topic, out: Outgoing, message_id: str) -> tuple[str | None, str]:
         """(the first MessageId, its sequence number) when this deduplication id was seen within 5 minutes;
         else (None, a new sequence number), the id recorded."""
-        dedup = out.deduplication_id or hashlib.sha256(out.message.encode()).hexdigest()
+        dedup = out.deduplication_id or _content_id(out.message)
         now = self.clock.now()
         async with self.store.transaction() as tx:
             row = await tx.fetch_one(
@@ -254,7 +254,8 @@ class Publisher:
             "fifo": topic.fifo,
             "sequence_number": sequence,
             "group_id": out.group_id,
-            "deduplication_id": out.deduplication_id,
+            # what a FIFO queue deduplicates the delivery by: the message's id, or its content's SHA-256
+            "deduplication_id": (out.deduplication_id or _content_id(out.message)) if topic.fifo else None,
             "signature_version": topic.attributes.get("SignatureVersion", "1"),
             "dead_letter_arn": json.loads(s.attributes.get("RedrivePolicy") or "{}").get("deadLetterTargetArn"),
         }
@@ -263,6 +264,11 @@ class Publisher:
                 topic.attributes.get("DeliveryPolicy"), s.attributes.get("DeliveryPolicy")
             )["healthyRetryPolicy"]
         return record
+
+
+def _content_id(message: str) -> str:
+    """ContentBasedDeduplication's id: the message's SHA-256."""
+    return hashlib.sha256(message.encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,26 +1,30 @@
 """Where deliveries go outside SNS: queues (SQS, through the queues service) and functions (asynchronous Invoke).
 
-`Targets` is what the composition root gives SNS. Until the queues service exists (`queues` None), a
-delivery to a queue fails, logged and recorded as failed naming why: never pretended delivered.
+`Targets` is what the composition root gives SNS: the invoke service, and a way to the queues service (built
+on its first use, so SNS's first delivery to a queue may build it). Without one, a delivery there fails,
+logged and recorded as failed naming why: never pretended delivered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from overcast.context import RequestContext, service
 from overcast.errors import NotImplementedOperation
+
+if TYPE_CHECKING:
+    from overcast.events.queues import Queues
+    from overcast.functions.invoke import InvokeService
 
 Attributes = Mapping[str, tuple[str, str | bytes]]  # name -> (DataType, value)
 
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    invoker: Any = None  # overcast.functions.invoke.InvokeService
-    queues: Any = None  # overcast.events.queues.Queues (contract 3 of issue 14), None until it exists
-    message_attribute: Any = None  # its MessageAttribute record type
+    invoker: InvokeService | None = None
+    queues: Callable[[], Awaitable[Queues]] | None = None  # the queues service, built if it is not yet
 
     async def to_queue(
         self,
@@ -30,15 +34,26 @@ class Targets:
         attributes: Attributes,
         group_id: str | None,
         deduplication_id: str | None,
+        topic_arn: str,
     ) -> None:
-        if self.queues is None or self.message_attribute is None:
-            raise NotImplementedOperation("SNS cannot deliver to SQS queues yet: Overcast has no SQS service")
+        """SendMessage as SNS makes it, for `topic_arn` (the aws:SourceArn a queue policy may name)."""
+        if self.queues is None:
+            raise NotImplementedOperation("SNS cannot deliver to SQS queues here: this Overcast has no SQS")
+        from overcast.events.queues.records import MessageAttribute
+
         made = {
-            name: self.message_attribute(t, None, v) if isinstance(v, bytes) else self.message_attribute(t, v)
+            name: MessageAttribute(t, None, v) if isinstance(v, bytes) else MessageAttribute(t, v)
             for name, (t, v) in attributes.items()
         }
-        await self.queues.send(
-            ctx, queue_arn, body, attributes=made, group_id=group_id, deduplication_id=deduplication_id
+        queues = await self.queues()
+        await queues.send(
+            ctx,
+            queue_arn,
+            body,
+            attributes=made,
+            group_id=group_id,
+            deduplication_id=deduplication_id,
+            source_arn=topic_arn,
         )
 
     async def to_function(self, ctx: RequestContext, function_arn: str, event: bytes, topic_arn: str) -> None:
