@@ -25,8 +25,8 @@ ACCOUNT = "000000000000"
 
 
 @pytest.fixture(scope="module")
-def sns(topics_aws: Any) -> Any:
-    return topics_aws("sns")
+def sns(aws: Any) -> Any:
+    return aws("sns")
 
 
 def _topic(sns: Any, **attributes: str) -> str:
@@ -53,11 +53,11 @@ def verify(message: dict[str, Any]) -> None:
     )
 
 
-def recorded(topics_server: RunningServer, arn: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
+def recorded(server: RunningServer, arn: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
     """The finished deliveries of a topic or subscription, once there are `count` of them."""
     deadline = time.monotonic() + timeout
     while True:
-        with urllib.request.urlopen(f"{topics_server.url}/_overcast/sns/deliveries/{ACCOUNT}/{arn}") as response:
+        with urllib.request.urlopen(f"{server.url}/_overcast/sns/deliveries/{ACCOUNT}/{arn}") as response:
             found: list[dict[str, Any]] = json.load(response)["deliveries"]
         if len(found) >= count or time.monotonic() > deadline:
             return found
@@ -134,9 +134,7 @@ def test_signature_version_2_raw_delivery_and_filter_policies(sns: Any) -> None:
         assert hook.received.empty()  # the unmatched message was never queued for the endpoint
 
 
-def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(
-    sns: Any, topics_server: RunningServer
-) -> None:
+def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(sns: Any, server: RunningServer) -> None:
     topic = _topic(sns)
     policy = json.dumps({"order": {"total": [{"numeric": [">", 100]}]}})
     sns.subscribe(
@@ -145,7 +143,7 @@ def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(
         Endpoint="a@example.com",
         Attributes={"FilterPolicy": policy, "FilterPolicyScope": "MessageBody"},
     )
-    (confirmation,) = recorded(topics_server, topic)
+    (confirmation,) = recorded(server, topic)
     assert (confirmation["kind"], confirmation["status"]) == ("confirmation", "delivered")
     token = json.loads(confirmation["body"])["Token"]
     subscription = sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
@@ -153,23 +151,23 @@ def test_a_body_filter_policy_and_per_protocol_messages_reach_a_recorded_email(
     big = json.dumps({"order": {"total": 500}})
     structured = json.dumps({"default": big, "email-json": big, "http": "unused"})
     sent = sns.publish(TopicArn=topic, Message=structured, MessageStructure="json")["MessageId"]
-    found = [d for d in recorded(topics_server, subscription, 2) if d["kind"] == "notification"]
+    found = [d for d in recorded(server, subscription, 2) if d["kind"] == "notification"]
     assert [(d["message_id"], d["status"]) for d in found] == [(sent, "delivered")]
     assert json.loads(found[0]["body"])["Message"] == big
 
 
-def test_sms_to_a_phone_number_is_recorded(sns: Any, topics_server: RunningServer) -> None:
+def test_sms_to_a_phone_number_is_recorded(sns: Any, server: RunningServer) -> None:
     sent = sns.publish(PhoneNumber="+15555550100", Message="your code is 1234")["MessageId"]
-    with urllib.request.urlopen(f"{topics_server.url}/_overcast/sns/deliveries/{ACCOUNT}") as response:
+    with urllib.request.urlopen(f"{server.url}/_overcast/sns/deliveries/{ACCOUNT}") as response:
         texts = [d for d in json.load(response)["deliveries"] if d["message_id"] == sent]
     assert [(t["endpoint"], t["body"], t["status"]) for t in texts] == [
         ("+15555550100", "your code is 1234", "delivered")
     ]
 
 
-def _queue(topics_aws: Any, name: str, **attributes: str) -> tuple[Any, str, str]:
+def _queue(aws: Any, name: str, **attributes: str) -> tuple[Any, str, str]:
     """A queue of the SNS tests' server: (its client, URL, ARN)."""
-    sqs = topics_aws("sqs")
+    sqs = aws("sqs")
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return sqs, url, arn
@@ -184,11 +182,11 @@ def _receive(sqs: Any, url: str) -> dict[str, Any]:
 
 
 def test_a_failing_endpoint_is_retried_per_its_policy_then_moved_to_its_dead_letter_queue(
-    sns: Any, topics_aws: Any, topics_server: RunningServer
+    sns: Any, aws: Any, server: RunningServer
 ) -> None:
     policy = {"healthyRetryPolicy": {"numRetries": 2, "numNoDelayRetries": 2, "minDelayTarget": 1, "maxDelayTarget": 1}}
     topic = _topic(sns)
-    sqs, dlq_url, dlq = _queue(topics_aws, f"dlq-{uuid.uuid4().hex[:8]}")
+    sqs, dlq_url, dlq = _queue(aws, f"dlq-{uuid.uuid4().hex[:8]}")
     with endpoint() as hook:
         subscription = _confirmed_http(sns, topic, hook)
         sns.set_subscription_attributes(
@@ -202,7 +200,7 @@ def test_a_failing_endpoint_is_retried_per_its_policy_then_moved_to_its_dead_let
         hook.status[0] = 500
         sent = sns.publish(TopicArn=topic, Message="doomed")["MessageId"]
         bodies = [hook.next().body for _ in range(3)]  # the first try and two retries
-        (failed,) = [d for d in recorded(topics_server, subscription, 2) if d["kind"] == "notification"]
+        (failed,) = [d for d in recorded(server, subscription, 2) if d["kind"] == "notification"]
     assert all(json.loads(b)["Message"] == "doomed" for b in bodies)
     assert (failed["status"], failed["attempts"]) == ("failed", 3)
     assert "HTTP 500" in failed["detail"] and "moved to the dead-letter queue" in failed["detail"]
@@ -210,9 +208,9 @@ def test_a_failing_endpoint_is_retried_per_its_policy_then_moved_to_its_dead_let
     assert (dead["MessageId"], dead["Message"]) == (sent, "doomed")
 
 
-def test_a_queue_gets_the_envelope_or_the_raw_message_with_its_attributes(sns: Any, topics_aws: Any) -> None:
+def test_a_queue_gets_the_envelope_or_the_raw_message_with_its_attributes(sns: Any, aws: Any) -> None:
     topic = _topic(sns)
-    sqs, url, arn = _queue(topics_aws, f"sub-{uuid.uuid4().hex[:8]}")
+    sqs, url, arn = _queue(aws, f"sub-{uuid.uuid4().hex[:8]}")
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
     attributes = {"color": {"DataType": "String", "StringValue": "red"}}
     sent = sns.publish(TopicArn=topic, Message="to a queue", Subject="s", MessageAttributes=attributes)["MessageId"]
@@ -234,10 +232,10 @@ def test_a_queue_gets_the_envelope_or_the_raw_message_with_its_attributes(sns: A
     assert got["MessageAttributes"] == {"color": {"DataType": "String", "StringValue": "red"}}
 
 
-def test_a_fifo_topic_delivers_to_a_fifo_queue_once_per_deduplication_id(sns: Any, topics_aws: Any) -> None:
+def test_a_fifo_topic_delivers_to_a_fifo_queue_once_per_deduplication_id(sns: Any, aws: Any) -> None:
     name = f"fifo-{uuid.uuid4().hex[:8]}"
     topic = sns.create_topic(Name=name + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
-    sqs, url, arn = _queue(topics_aws, name + ".fifo", FifoQueue="true")
+    sqs, url, arn = _queue(aws, name + ".fifo", FifoQueue="true")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     first = sns.publish(TopicArn=topic, Message="once", MessageGroupId="g", MessageDeduplicationId="d")
     sns.publish(TopicArn=topic, Message="once", MessageGroupId="g", MessageDeduplicationId="d")
@@ -253,10 +251,10 @@ def test_a_fifo_topic_delivers_to_a_fifo_queue_once_per_deduplication_id(sns: An
     assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
 
 
-def test_a_function_gets_the_sns_event(sns: Any, topics_aws: Any) -> None:
+def test_a_function_gets_the_sns_event(sns: Any, aws: Any) -> None:
     name = f"sns-target-{uuid.uuid4().hex[:8]}"
     body = "import json\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n"
-    function = topics_aws("lambda").create_function(
+    function = aws("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",
         Role=f"arn:aws:iam::{ACCOUNT}:role/r",
@@ -267,7 +265,7 @@ def test_a_function_gets_the_sns_event(sns: Any, topics_aws: Any) -> None:
     subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)["SubscriptionArn"]
     attributes = {"Test": {"DataType": "String", "StringValue": "TestString"}}
     sent = sns.publish(TopicArn=topic, Message="Hello from SNS!", Subject="TestInvoke", MessageAttributes=attributes)
-    logs = topics_aws("logs")
+    logs = aws("logs")
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -1,14 +1,33 @@
-"""The AWS CLI's `aws sns` commands against a real server."""
+"""The AWS CLI's `aws sns` commands against a real server, pointed at it by AWS_ENDPOINT_URL as a user does."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
+import pytest
+
+from tests.conftest import RunningServer
+
 Cli = Callable[..., CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def aws_cli(server: RunningServer) -> Cli:
+    aws = str(Path(sys.executable).parent / "aws")
+    env = {**os.environ, "AWS_ENDPOINT_URL": server.url, "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def run(*args: str) -> CompletedProcess[str]:
+        return subprocess.run([aws, "--output", "json", *args], capture_output=True, text=True, env=env, timeout=60)
+
+    return run
 
 
 def _json(result: CompletedProcess[str]) -> Any:

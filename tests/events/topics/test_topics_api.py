@@ -13,8 +13,8 @@ ACCOUNT = "000000000000"
 
 
 @pytest.fixture(scope="module")
-def sns(topics_aws: Any) -> Any:
-    return topics_aws("sns")
+def sns(aws: Any) -> Any:
+    return aws("sns")
 
 
 def _name(kind: str = "t") -> str:

@@ -12,32 +12,21 @@ from typing import Any
 from overcast.api.services import Output, Params, Unbound
 from overcast.context import RequestContext
 from overcast.errors import AwsError, NotImplementedOperation
+
+# SNS answers a bad batch with SQS's codes (API_PublishBatch.html#API_PublishBatch_Errors): one set of errors
+from overcast.events.queues.errors import (
+    BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
+    EmptyBatchRequest,
+    InvalidBatchEntryId,
+    TooManyEntriesInBatchRequest,
+)
 from overcast.events.topics import Sns
 from overcast.events.topics.errors import invalid
 from overcast.events.topics.publishing import MAX_BYTES, Outgoing, Published
 
 MAX_ENTRIES = 10
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
-
-
-class EmptyBatchRequest(AwsError):
-    code, status = "EmptyBatchRequest", 400
-
-
-class TooManyEntriesInBatchRequest(AwsError):
-    code, status = "TooManyEntriesInBatchRequest", 400
-
-
-class BatchEntryIdsNotDistinct(AwsError):
-    code, status = "BatchEntryIdsNotDistinct", 400
-
-
-class InvalidBatchEntryId(AwsError):
-    code, status = "InvalidBatchEntryId", 400
-
-
-class BatchRequestTooLong(AwsError):
-    code, status = "BatchRequestTooLong", 400
 
 
 def _attributes(given: dict[str, Any] | None) -> dict[str, dict[str, str]]:

@@ -1,5 +1,5 @@
-"""SNS's tests that publish or confirm share a server of their own: deliveries start its bus, and the session's
-server must stay idle (tests/test_server.py checks that an idle server runs no nats-server)."""
+"""The event services' tests share a server of their own: their messages and deliveries start its bus, which the
+suite's shared server must not have started (tests/test_server.py checks that an idle server runs none)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests.conftest import ClientFactory, RunningServer, start_server
 
 
 @pytest.fixture(scope="package")
-def topics_server() -> Iterator[RunningServer]:
-    with tempfile.TemporaryDirectory(prefix="overcast-sns-") as tmp:
+def server() -> Iterator[RunningServer]:
+    with tempfile.TemporaryDirectory(prefix="overcast-events-") as tmp:
         running = start_server(Path(tmp) / "data")
         try:
             yield running
@@ -26,12 +26,10 @@ def topics_server() -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="package")
-def topics_aws(topics_server: RunningServer) -> ClientFactory:
-    """`topics_aws("sns")`: a boto3 client of the SNS tests' own server."""
-
+def aws(server: RunningServer) -> ClientFactory:
     def make(service: str, **kwargs: Any) -> Any:
         kwargs.setdefault("region_name", "us-east-1")
         kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
-        return boto3.client(service, endpoint_url=topics_server.url, **kwargs)
+        return boto3.client(service, endpoint_url=server.url, **kwargs)
 
     return make
