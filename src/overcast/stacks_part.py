@@ -28,7 +28,7 @@ def register_providers(
 ) -> None:
     """Each service's CloudFormation types (templates/providers/), over its own domain objects; those of a
     service built on first use build it when a stack first needs them."""
-    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, sqs, stepfunctions
+    from overcast.templates.providers import apigateway, apigatewayv2, iam, lambda_, sns, sqs, stepfunctions
     from overcast.templates.providers.logs import LogGroups
 
     async def machines() -> Machines:
@@ -54,6 +54,7 @@ def register_providers(
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
     iam.register(system.providers, roles)
     sqs.register(system.providers, operations("sqs"))
+    sns.register(system.providers, operations("sns"))
     assert system.logs is not None
     system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 
