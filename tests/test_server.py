@@ -79,7 +79,7 @@ def test_an_idle_server_runs_no_helper_process(tmp_path: Path) -> None:
         assert str(running["zygotes"]).startswith("none")
         assert not (tmp_path / "data" / "nats").exists()
         not_started = "not started (started on its first request)"
-        parts = ("stepfunctions", "iam", "sqs", "apigateway", "apigatewayv2", "cloudformation")
+        parts = ("stepfunctions", "iam", "sns", "sqs", "apigateway", "apigatewayv2", "cloudformation")
         assert running["services"] == dict.fromkeys(parts, not_started)
     finally:
         server.stop()

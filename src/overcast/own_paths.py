@@ -91,7 +91,18 @@ def routes(system: Overcast) -> dict[str, InternalRoute]:
             return _answer(404, {"error": f"no artifact with sha256 {sha256_hex}"})
         return _answer(200, {"bucket": ARTIFACT_BUCKET, "key": store.key_of(sha256_hex)})
 
-    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis, "artifacts": artifact}
+    async def sns(rest: str) -> HttpResponse:
+        # SNS's own URLs in the messages it sends (overcast.events.topics.envelopes), and what it delivered:
+        # <certificate>.pem (SigningCertURL), confirm/<token> (SubscribeURL), unsubscribe/<subscription arn>
+        # (UnsubscribeURL), deliveries/<account>[/<topic or subscription arn>] (email, sms and every other
+        # finished delivery, with its body and status: nothing is sent by email or SMS).
+        from overcast.api.services.sns_paths import answer
+
+        await system.parts["sns"].ready()
+        assert system.sns is not None
+        return await answer(system.sns, rest)
+
+    return {"code": code, "usage": usage, "metrics": metrics, "apis": apis, "artifacts": artifact, "sns": sns}
 
 
 def uploads(system: Overcast) -> dict[str, InternalUpload]:

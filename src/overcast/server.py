@@ -73,6 +73,7 @@ from overcast.templates.providers.base import Providers
 if TYPE_CHECKING:
     from overcast.events.mappings.catalog import Mappings
     from overcast.events.queues import Queues
+    from overcast.events.topics import Sns
     from overcast.gateway.front_door import Gateway
     from overcast.gateway.websockets import WebSockets
     from overcast.iam import Iam
@@ -170,6 +171,7 @@ class Overcast:
     mappings: Mappings | None = None  # event source mappings and their pollers (built on first use)
     mappings_on_first_use: MappingsOnFirstUse = _no_mappings
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
+    sns: Sns | None = None  # SNS's topics and subscriptions (built on first use)
     queues: Queues | None = None  # SQS (built on first use)
     providers: Providers = field(default_factory=Providers)  # CloudFormation's resource types, by type name
     stacks: Stacks | None = None  # CloudFormation (built on first use); its `transform` is SAM's seam
@@ -274,6 +276,7 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     mappings = system.mappings_on_first_use = _mappings(system, store, invoker)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
+    system.parts["sns"] = Part("SNS", lambda: _sns(system, store))
     system.parts["sqs"] = Part("SQS", lambda: _sqs(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
@@ -281,6 +284,8 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
+    if "sns" in await components(store):  # an earlier run's deliveries may be waiting on the bus
+        await system.parts["sns"].ready()
     await _resume_mappings(system, store)
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
@@ -359,6 +364,25 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     sfn = system.workflows = await workflows.build(store, system.clock, invoker, system.logs, calls)
     system.closers.append(sfn.executions.close)
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
+
+
+async def _sns(system: Overcast, store: Store) -> None:
+    """SNS's topics and subscriptions, and its operation table."""
+    from overcast.api.services import sns as sns_api
+    from overcast.events import topics
+    from overcast.events.topics.targets import Targets
+
+    assert system.bus is not None
+    async def queues() -> Queues:  # SQS is built on its first use, which may be SNS's
+        await system.parts["sqs"].ready()
+        assert system.queues is not None
+        return system.queues
+
+    targets = Targets(invoker=system.invoker, queues=queues)
+    data_dir = system.settings.data_dir
+    sns = system.sns = await topics.build(store, system.clock, system.bus, data_dir, system.url, targets)
+    system.closers.append(sns.close)
+    system.tables["sns"] = sns_api.operations(sns)
 
 
 async def _iam(system: Overcast, store: Store) -> None:

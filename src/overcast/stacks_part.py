@@ -34,6 +34,7 @@ def register_providers(
         iam,
         lambda_,
         lambda_event_sources,
+        sns,
         sqs,
         stepfunctions,
     )
@@ -63,6 +64,7 @@ def register_providers(
     apigatewayv2.register(system.providers, operations("apigatewayv2"))
     iam.register(system.providers, roles)
     sqs.register(system.providers, operations("sqs"))
+    sns.register(system.providers, operations("sns"))
     assert system.logs is not None
     system.providers.add("AWS::Logs::LogGroup", LogGroups(system.logs))
 

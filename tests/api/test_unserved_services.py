@@ -23,7 +23,7 @@ CALLS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "ec2": ("ec2", "describe_instances", {}),
     "s3": ("rest-xml", "list_buckets", {}),
     "iam": ("query", "list_users", {}),
-    "sns": ("query", "list_topics", {}),
+    "ses": ("query", "list_identities", {}),
     "kms": ("json", "list_keys", {}),
     "route53": ("rest-xml, a date in its paths", "list_hosted_zones", {}),
     "sesv2": ("rest-json", "list_email_identities", {}),

@@ -186,7 +186,7 @@ def test_a_service_overcast_does_not_serve_answers_as_an_integration_failure(
     api = RestApi(aws, "aws-ssm")
     send = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("ssm", "action/GetParameter")}
     api.method("send", "POST", send)
-    publish = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("sns", "action/Publish")}
+    publish = {"type": "AWS", "integrationHttpMethod": "POST", "uri": uri("ses", "action/SendEmail")}
     api.method("publish", "POST", publish)
     api.deploy()
     api.apigw.update_stage(
@@ -203,9 +203,9 @@ def test_a_service_overcast_does_not_serve_answers_as_an_integration_failure(
         assert (answer.status_code, answer.json()) == (500, {"message": "Internal server error"})
     logged = [json.loads(line) for line in lines(aws, group, 2)]
     assert [entry["status"] for entry in logged] == [500, 500]
-    ssm, sns = (entry["integrationError"] for entry in logged)
+    ssm, ses = (entry["integrationError"] for entry in logged)
     assert ssm.startswith("ssm:action/GetParameter: ") and "not implemented in Overcast" in ssm
-    assert sns == "sns:action/Publish: the service sns is not implemented in Overcast yet"
+    assert ses == "ses:action/SendEmail: the service ses is not implemented in Overcast yet"
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ SIGNING_NAMES: dict[str, tuple[str, ...]] = {
     "lambda": ("lambda",),
     "states": ("stepfunctions",),
     "sqs": ("sqs",),
+    "sns": ("sns",),
     "kinesis": ("kinesis",),
     "events": ("events",),
     "scheduler": ("scheduler",),
@@ -56,6 +57,7 @@ QUERY_VERSIONS: dict[str, str] = {
     "2011-06-15": "sts",
     "2010-05-15": "cloudformation",
     "2012-11-05": "sqs",
+    "2010-03-31": "sns",
     "2010-08-01": "cloudwatch",
 }
 

@@ -703,6 +703,48 @@ IAM: dict[str, tuple[Case, ...]] = {
     "ListInstanceProfilesForRole": (_iam(ROLE_NAME),),
 }
 
+
+def _sns(params: Params, not_found: str = "NotFound") -> Case:
+    """SNS names topics and subscriptions by ARN: another account's is refused (AuthorizationError) unless its
+    topic policy allows the caller (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html);
+    the same ARN with B's account names nothing of B's."""
+    return Case(params, "AuthorizationError", not_found)
+
+
+TOPIC: Params = lambda r: {"TopicArn": r["topic_arn"]}  # noqa: E731
+TOPIC_RESOURCE: Params = lambda r: {"ResourceArn": r["topic_arn"]}  # noqa: E731
+SUBSCRIPTION: Params = lambda r: {"SubscriptionArn": r["subscription_arn"]}  # noqa: E731
+
+SNS: dict[str, tuple[Case, ...]] = {
+    "DeleteTopic": (Case(TOPIC, "AuthorizationError", "succeeded: {}"),),  # deleting nothing succeeds
+    "GetTopicAttributes": (_sns(TOPIC),),
+    "SetTopicAttributes": (_sns(lambda r: {**TOPIC(r), "AttributeName": "DisplayName", "AttributeValue": "b"}),),
+    "AddPermission": (_sns(lambda r: {**TOPIC(r), "Label": "b", "AWSAccountId": [B], "ActionName": ["Publish"]}),),
+    "RemovePermission": (_sns(lambda r: {**TOPIC(r), "Label": "__default_statement_ID"}),),
+    "GetDataProtectionPolicy": (_sns(TOPIC_RESOURCE, "ResourceNotFound"),),
+    "PutDataProtectionPolicy": (
+        _sns(lambda r: {**TOPIC_RESOURCE(r), "DataProtectionPolicy": '{"Statement": []}'}, "ResourceNotFound"),
+    ),
+    "TagResource": (
+        _sns(lambda r: {**TOPIC_RESOURCE(r), "Tags": [{"Key": "owner", "Value": "b"}]}, "ResourceNotFound"),
+    ),
+    "UntagResource": (_sns(lambda r: {**TOPIC_RESOURCE(r), "TagKeys": ["owner"]}, "ResourceNotFound"),),
+    "ListTagsForResource": (_sns(TOPIC_RESOURCE, "ResourceNotFound"),),
+    "Subscribe": (_sns(lambda r: {**TOPIC(r), "Protocol": "email", "Endpoint": "b@example.com"}),),
+    "ConfirmSubscription": (_sns(lambda r: {**TOPIC(r), "Token": "t"}),),
+    "ListSubscriptionsByTopic": (_sns(TOPIC),),
+    "Unsubscribe": (_sns(SUBSCRIPTION),),
+    "GetSubscriptionAttributes": (_sns(SUBSCRIPTION),),
+    "SetSubscriptionAttributes": (
+        _sns(lambda r: {**SUBSCRIPTION(r), "AttributeName": "RawMessageDelivery", "AttributeValue": "true"}),
+    ),
+    "Publish": (_sns(lambda r: {**TOPIC(r), "Message": "m"}),),
+    "PublishBatch": (
+        _sns(lambda r: {"TopicArn": r["topic_arn"], "PublishBatchRequestEntries": [{"Id": "1", "Message": "m"}]}),
+    ),
+}
+
+
 # SQS: a queue URL names its account. Another account's queue answers AccessDenied unless its queue policy
 # grants the caller (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-basic-examples-of-sqs-policies.html);
 # Overcast stores queue policies but does not evaluate them yet, so every such call is denied.
@@ -757,6 +799,7 @@ MATRIX: dict[str, dict[str, tuple[Case, ...]]] = {
     "logs": LOGS,
     "cloudformation": CLOUDFORMATION,
     "iam": IAM,
+    "sns": SNS,
     "sqs": SQS,
 }
 
@@ -822,6 +865,11 @@ NAMELESS: dict[str, dict[str, dict[str, Any] | None]] = {
         "CreateRole": None,  # a new role, in the caller's account
         "CreatePolicy": None,  # a new policy, in the caller's account
         "CreateInstanceProfile": None,  # a new instance profile, in the caller's account
+    },
+    "sns": {
+        "ListTopics": {},  # B's topics only
+        "ListSubscriptions": {},  # B's subscriptions only
+        "CreateTopic": None,  # a new topic, in the caller's account
     },
     "sqs": {
         "ListQueues": {},  # B's queues only

@@ -18,7 +18,9 @@ A, B = "111111111111", "222222222222"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{A}:role/r"
 AWS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-SERVICES = ("lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation", "sqs")
+SERVICES = (
+    "lambda", "stepfunctions", "apigateway", "apigatewayv2", "logs", "sts", "iam", "cloudformation", "sqs", "sns"
+)  # fmt: skip
 
 Clients = dict[str, Any]  # botocore service name -> a boto3 client of one account
 Resources = dict[str, str]
@@ -42,7 +44,19 @@ def build(a: Clients) -> Resources:
     _iam(a["iam"], r, tag)
     _stack(a["cloudformation"], r, tag)
     _queue(a["sqs"], r, tag)
+    _sns(a["sns"], r, tag)
     return r
+
+
+def _sns(sns: Any, r: Resources, tag: str) -> None:
+    """A topic with a tag and a data protection policy, and a subscription with a filter policy."""
+    r["topic_arn"] = arn = sns.create_topic(Name=f"topic-{tag}", Tags=[{"Key": "owner", "Value": "a"}])["TopicArn"]
+    policy = json.dumps({"Name": "p", "Version": "2021-06-01", "Statement": []})
+    sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy=policy)
+    queue = f"arn:aws:sqs:{REGION}:{A}:queue-{tag}"
+    r["subscription_arn"] = sns.subscribe(
+        TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes={"FilterPolicy": '{"a": ["b"]}'}
+    )["SubscriptionArn"]
 
 
 def _queue(sqs: Any, r: Resources, tag: str) -> None:
@@ -338,6 +352,17 @@ def _iam_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     }
 
 
+def _sns_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
+    sns, topic = a["sns"], r["topic_arn"]
+    return {
+        "topic": lambda: sns.get_topic_attributes(TopicArn=topic),
+        "tags": lambda: sns.list_tags_for_resource(ResourceArn=topic),
+        "data protection": lambda: sns.get_data_protection_policy(ResourceArn=topic),
+        "subscriptions": lambda: sns.list_subscriptions_by_topic(TopicArn=topic),
+        "subscription": lambda: sns.get_subscription_attributes(SubscriptionArn=r["subscription_arn"]),
+    }
+
+
 def _cloudformation_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
     cf, stack = a["cloudformation"], r["stack"]
     return {
@@ -369,4 +394,5 @@ SNAPSHOTS: dict[str, Callable[[Clients, Resources], dict[str, Callable[[], Any]]
     "iam": _iam_reads,
     "cloudformation": _cloudformation_reads,
     "sqs": _sqs_reads,
+    "sns": _sns_reads,
 }

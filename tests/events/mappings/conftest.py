@@ -1,40 +1,14 @@
-"""The mapping tests' own server (their queues start its bus, which the suite's shared server must not have started:
-tests/test_server.py checks that an idle server runs none), its clients, and a `seen` queue where the test
-functions send the events they got."""
+"""The mapping tests' clients (on the event services' server, tests/events/conftest.py) and a `seen` queue where
+the test functions send the events they got."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from tests.conftest import ClientFactory, RunningServer, start_server
-
-
-@pytest.fixture(scope="package")
-def server() -> Iterator[RunningServer]:
-    with tempfile.TemporaryDirectory(prefix="overcast-mappings-") as tmp:
-        running = start_server(Path(tmp) / "data")
-        try:
-            yield running
-        finally:
-            running.stop()
-
-
-@pytest.fixture(scope="package")
-def aws(server: RunningServer) -> ClientFactory:
-    def make(service: str, **kwargs: Any) -> Any:
-        kwargs.setdefault("region_name", "us-east-1")
-        kwargs.setdefault("config", Config(retries={"max_attempts": 1}))
-        return boto3.client(service, endpoint_url=server.url, **kwargs)
-
-    return make
+from tests.conftest import ClientFactory
 
 
 @pytest.fixture(scope="package")

@@ -14,6 +14,7 @@ SERVICES: tuple[str, ...] = (
     "lambda",
     "stepfunctions",
     "sqs",
+    "sns",
     "kinesis",
     "events",
     "scheduler",
