@@ -6,6 +6,7 @@ starts it; tests talk to it only through boto3 and the AWS CLI.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -93,6 +94,11 @@ ClientFactory = Callable[..., Any]
 @pytest.fixture(scope="session")
 def aws(server: RunningServer) -> ClientFactory:
     """`aws("lambda")` -> a boto3 client for the test server; keyword arguments pass through."""
+    return clients_of(server)
+
+
+def clients_of(server: RunningServer) -> ClientFactory:
+    """A factory of boto3 clients for `server` (us-east-1, no retries); keyword arguments pass through."""
 
     def make(service: str, **kwargs: Any) -> Any:
         kwargs.setdefault("region_name", "us-east-1")
@@ -100,6 +106,18 @@ def aws(server: RunningServer) -> ClientFactory:
         return boto3.client(service, endpoint_url=server.url, **kwargs)
 
     return make
+
+
+@contextlib.contextmanager
+def own_server(prefix: str) -> Iterator[RunningServer]:
+    """A server of the tests' own (for tests whose queues, topics or events start its bus, which the suite's
+    shared server must not have started: tests/test_server.py checks that an idle server runs none)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        running = start_server(Path(tmp) / "data")
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="session")

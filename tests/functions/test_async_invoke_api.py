@@ -12,12 +12,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import ClientFactory, start_server
+from tests.conftest import ClientFactory, clients_of, own_server
 from tests.functions.hostile import create
 
 SINK = """import json
@@ -31,20 +29,10 @@ MB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientFactory]:
-    """A server of this module's own: accepting an event starts the bus, which the session's server's
-    status tests expect not started."""
-    server = start_server(tmp_path_factory.mktemp("async-api") / "data")
-
-    def make(service: str) -> Any:
-        return boto3.client(
-            service, endpoint_url=server.url, region_name="us-east-1", config=Config(retries={"max_attempts": 1})
-        )
-
-    try:
-        yield make
-    finally:
-        server.stop()
+def aws() -> Iterator[ClientFactory]:
+    """A server of this module's own: accepting an event starts the bus (see conftest.own_server)."""
+    with own_server("overcast-async-api-") as server:
+        yield clients_of(server)
 
 
 @pytest.fixture(scope="module")

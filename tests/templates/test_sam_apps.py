@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from botocore.exceptions import ClientError
 from overcast.deploy.package import code_sites, inline_definitions, locate, read_template
 from overcast.templates import sam
 from overcast.templates.plan import NETWORKING
-from tests.conftest import ClientFactory, RunningServer
+from tests.conftest import ClientFactory, RunningServer, clients_of, own_server
 
 APPS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "sam-apps"
 FOLDERS = sorted(f"{p.parent.name}/{p.name}" for p in APPS.glob("*/*") if (p / "template.yaml").is_file())
@@ -53,6 +54,18 @@ STATE_INPUTS = {("step-func-etl", "FnCheck"): {"JobName": "overcast-pgluejobname
 # the service's NotImplemented answer (which names it), until the service exists.
 UNSERVED = {"step-func-etl": "GetJobRun"}  # AWS Glue
 OVERCAST_URL = re.compile(r"on Overcast:\s*(http://[^)\s]+)\)")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    """The apps' own server: an app with a queue or a topic starts its bus (see conftest.own_server)."""
+    with own_server("overcast-sam-apps-") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def aws(server: RunningServer) -> ClientFactory:
+    return clients_of(server)
 
 
 def expanded_types(root: Path) -> dict[str, str]:

@@ -485,7 +485,7 @@ def test_list_types_names_the_resource_types_this_overcast_deploys(cf: Any) -> N
     public = cf.list_types(Visibility="PUBLIC", Type="RESOURCE")["TypeSummaries"]
     names = {t["TypeName"] for t in public}
     assert {"AWS::Lambda::Function", "AWS::Logs::LogGroup", "AWS::IAM::Role"} <= names
-    assert "AWS::SQS::Queue" not in names  # no provider yet: a template using it is refused before any change
+    assert "AWS::DynamoDB::Table" not in names  # no provider yet: a template using it is refused before any change
     lambda_ = next(t for t in public if t["TypeName"] == "AWS::Lambda::Function")
     assert lambda_["TypeArn"] == "arn:aws:cloudformation:us-east-1::type/resource/AWS-Lambda-Function"
     assert cf.list_types()["TypeSummaries"] == []  # PRIVATE, the default: the account registered none
