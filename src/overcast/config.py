@@ -40,6 +40,10 @@ class Settings:
     # max_bytes of each stream or KV bucket Overcast creates (also on a configured nats_url), and the
     # most one may ask for (64 MiB): a full stream refuses new messages.
     nats_stream_max_bytes: int = 64 * 1024 * 1024
+    # max_bytes of each stream that holds work clients were told was accepted: SQS's messages (all queues),
+    # queued asynchronous invocations, SNS's deliveries (512 MiB each): a full one refuses new work with the
+    # service's error (SQS OverLimit, Lambda TooManyRequestsException, SNS ...). Reserved like any stream.
+    nats_message_stream_max_bytes: int = 512 * 1024 * 1024
     default_account: str = DEFAULT_ACCOUNT
     default_region: str = DEFAULT_REGION
     # Largest request body the edge reads (Lambda's 50 MB zipped code, base64-encoded, fits).
@@ -215,6 +219,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"setting 'nats_stream_max_bytes': {settings.nats_stream_max_bytes} must be at least 1 and at most "
             "'nats_max_store_bytes' and 'nats_max_memory_bytes'"
+        )
+    if not 0 < settings.nats_message_stream_max_bytes <= settings.nats_max_store_bytes:
+        raise ConfigError(
+            f"setting 'nats_message_stream_max_bytes': {settings.nats_message_stream_max_bytes} must be at least 1 "
+            "and at most 'nats_max_store_bytes'"
         )
     if not 16 <= settings.max_log_event_bytes <= 1_048_576 - 26:
         raise ConfigError(f"setting 'max_log_event_bytes': must be 16 to 1048550, got {settings.max_log_event_bytes}")

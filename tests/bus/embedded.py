@@ -9,7 +9,12 @@ from overcast.bus.server import EmbeddedNats
 async def connected(server: EmbeddedNats) -> Bus:
     """A Bus to `server` as OnDemandBus makes one: its credentials, its per-stream max_bytes."""
     assert server.url is not None and server.credentials is not None
-    return await Bus.connect(server.url, credentials=server.credentials, stream_max_bytes=server.limits.stream_bytes)
+    return await Bus.connect(
+        server.url,
+        credentials=server.credentials,
+        stream_max_bytes=server.limits.stream_bytes,
+        message_stream_bytes=server.limits.message_bytes,
+    )
 
 
 def url_with_credentials(server: EmbeddedNats) -> str:

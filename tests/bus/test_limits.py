@@ -14,8 +14,9 @@ from overcast.config import load_settings
 from overcast.errors import InvalidParameterValue, ServiceUnavailable
 from tests.bus.embedded import connected
 
-# Four 1 MiB streams fill the account's file storage; two fill its memory storage.
-LIMITS = JetStreamLimits(store_bytes=4 * MiB, memory_bytes=2 * MiB, stream_bytes=MiB)
+# Four 1 MiB streams fill the account's file storage; two fill its memory storage. A stream of accepted work
+# (Bus.message_stream_bytes) may hold 2 MiB.
+LIMITS = JetStreamLimits(store_bytes=4 * MiB, memory_bytes=2 * MiB, stream_bytes=MiB, message_bytes=2 * MiB)
 
 
 @pytest.fixture
@@ -52,8 +53,9 @@ async def test_kv_buckets_are_bounded_too(bus: Bus) -> None:
 
 
 async def test_a_stream_may_not_ask_for_more_than_its_ceiling(bus: Bus) -> None:
+    # The ceiling is the largest a stream of accepted work may hold (2 MiB here).
     with pytest.raises(InvalidParameterValue, match="max bytes exceeds account limit"):
-        await bus.ensure_stream("GREEDY", ["greedy"], max_bytes=MiB + 1)
+        await bus.ensure_stream("GREEDY", ["greedy"], max_bytes=2 * MiB + 1)
     assert (await bus.ensure_stream("MODEST", ["modest"], max_bytes=MiB // 2)).max_bytes == MiB // 2
 
 
@@ -87,4 +89,15 @@ def test_the_settings_default_to_the_bus_s_default_limits() -> None:
     settings = load_settings(env={})
     limits = JetStreamLimits.of(settings)
     assert limits == DEFAULT_LIMITS
-    assert limits.store_bytes // limits.stream_bytes == 64  # full-size streams the defaults hold
+    # full-size streams the defaults hold beside the three of accepted work (SQS, LAMBDA_ASYNC, SNS_DELIVERY)
+    assert (limits.store_bytes - 3 * limits.message_bytes) // limits.stream_bytes == 40
+
+
+async def test_a_stream_of_accepted_work_holds_more_than_any_other(bus: Bus) -> None:
+    assert bus.message_stream_bytes == 2 * MiB
+    state = await bus.ensure_stream("WORK", ["work"], retention="workqueue", max_bytes=bus.message_stream_bytes)
+    assert state.max_bytes == 2 * MiB
+    chunk = b"x" * (100 * 1024)
+    for _ in range(15):  # 1.5 MB: more than a default stream's 1 MiB
+        await bus.publish("work", chunk)
+    assert (await bus.stream_state("WORK")).messages == 15

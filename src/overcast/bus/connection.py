@@ -86,11 +86,19 @@ class Subscription:
 class Bus:
     """A connection to NATS with JetStream. Create with `await Bus.connect(url)`."""
 
-    def __init__(self, client: Client, timeout: float, stream_max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        timeout: float,
+        stream_max_bytes: int | None = None,
+        message_stream_bytes: int | None = None,
+    ) -> None:
         self._nc = client
         self._js = client.jetstream(timeout=timeout)
         self._timeout = timeout
         self._stream_max_bytes = stream_max_bytes
+        # max_bytes for a stream of accepted work (SQS messages, async events, SNS deliveries); None: the default
+        self.message_stream_bytes = message_stream_bytes if message_stream_bytes is not None else stream_max_bytes
         self._kvs: dict[str, KeyValue] = {}
         self.reconnects = 0
         self.last_error: str | None = None
@@ -104,12 +112,14 @@ class Bus:
         timeout: float = 5.0,
         credentials: Credentials | None = None,
         stream_max_bytes: int | None = None,
+        message_stream_bytes: int | None = None,
     ) -> Bus:
         """Connect (retrying for up to `timeout` seconds); afterwards reconnect forever on loss.
 
         `credentials`: the embedded server's; without them, those `url` carries (`nats://user:password@host`
         or `nats://token@host`) are used. `stream_max_bytes`: the max_bytes of every stream and KV
-        bucket created without one (None: unlimited, where the server allows it).
+        bucket created without one (None: unlimited, where the server allows it); `message_stream_bytes`
+        that of each stream of accepted work (`Bus.message_stream_bytes`).
         """
         where = shown(url)  # for messages and logs, which must not carry a password
         bus: Bus | None = None
@@ -155,7 +165,7 @@ class Bus:
                 await client.close()
             cause = last[-1] if last else exc
             raise ServiceUnavailable(f"cannot connect to NATS at {where}: {type(cause).__name__}: {cause}") from exc
-        bus = cls(client, timeout, stream_max_bytes)
+        bus = cls(client, timeout, stream_max_bytes, message_stream_bytes)
         return bus
 
     async def close(self) -> None:

@@ -67,7 +67,12 @@ class OnDemandBus:
             credentials = nats.credentials
             self._nats = nats
         try:
-            return await Bus.connect(url, credentials=credentials, stream_max_bytes=self.limits.stream_bytes)
+            return await Bus.connect(
+                url,
+                credentials=credentials,
+                stream_max_bytes=self.limits.stream_bytes,
+                message_stream_bytes=self.limits.message_bytes,
+            )
         except BaseException:
             await self._stop_nats()
             raise

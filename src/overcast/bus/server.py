@@ -131,7 +131,7 @@ def render_config(
             "    jetstream {",
             f"      max_file: {limits.store_bytes}",
             f"      max_mem: {limits.memory_bytes}",
-            f"      disk_max_stream_bytes: {limits.stream_bytes}",
+            f"      disk_max_stream_bytes: {limits.largest_stream}",
             f"      memory_max_stream_bytes: {stream_memory}",
             "      max_bytes_required: true",
             "    }",

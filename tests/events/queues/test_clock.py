@@ -167,8 +167,9 @@ async def test_definitions_on_both_engines(store: Store, clock: FakeClock, tmp_p
 
 
 async def test_a_full_message_store_answers_over_limit(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> None:
-    """The SQS stream's max_bytes reached: SQS's OverLimit, never a 500, and nothing accepted is lost."""
-    bus = OnDemandBus(None, tmp_path / "nats", JetStreamLimits(stream_bytes=MiB))
+    """The SQS stream's max_bytes (the bus's message_stream_bytes) reached: SQS's OverLimit, never a 500, and nothing
+    accepted is lost."""
+    bus = OnDemandBus(None, tmp_path / "nats", JetStreamLimits(stream_bytes=MiB, message_bytes=MiB))
     service = await queues.build(sqlite_store, clock, bus, "http://127.0.0.1:4566")
     try:
         url = await _queue(service)

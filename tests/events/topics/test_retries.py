@@ -54,7 +54,7 @@ def test_managed_endpoints_get_100015_retries_as_aws_documents() -> None:
 async def sns(tmp_path: Path) -> AsyncIterator[tuple[topics.Sns, FakeClock]]:
     clock = FakeClock()
     store = await open_store(None, tmp_path / "overcast.db")
-    bus = OnDemandBus(None, tmp_path / "nats", JetStreamLimits(64 * MiB, 16 * MiB, 8 * MiB))
+    bus = OnDemandBus(None, tmp_path / "nats", JetStreamLimits(64 * MiB, 16 * MiB, 8 * MiB, 8 * MiB))
     built = await topics.build(store, clock, bus, tmp_path, "http://127.0.0.1:4566", Targets())
     try:
         yield built, clock

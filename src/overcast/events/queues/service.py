@@ -85,7 +85,7 @@ class Queues:
     async def _connected(self) -> Bus:
         if self._bus is None:
             bus = await self._bus_holder.get()
-            await bus.ensure_stream(STREAM, ["sqs.>"], retention="workqueue")
+            await bus.ensure_stream(STREAM, ["sqs.>"], retention="workqueue", max_bytes=bus.message_stream_bytes)
             self._bus = bus
         return self._bus
 

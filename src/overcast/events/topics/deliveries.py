@@ -68,7 +68,10 @@ class Deliveries:
         async with self._lock:
             if self._bus is None:
                 bus = await self.bus.get()
-                await bus.ensure_stream(STREAM, [SUBJECT], retention="workqueue", duplicate_window=DEDUP_WINDOW)
+                await bus.ensure_stream(
+                    STREAM, [SUBJECT], retention="workqueue", duplicate_window=DEDUP_WINDOW,
+                    max_bytes=bus.message_stream_bytes,
+                )  # fmt: skip
                 # Deliveries an earlier process held in flight wait out the consumer's 12-hour ack_wait: a new
                 # consumer (the stream keeps every unacked message) hands them all out again now. One node
                 # delivers; several would share the consumer instead, each keeping the others' in flight.
