@@ -3,9 +3,13 @@ suite's shared server must not have started (tests/test_server.py checks that an
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from botocore.exceptions import WaiterError
 
 from tests.conftest import ClientFactory, RunningServer, clients_of, own_server
 
@@ -19,3 +23,15 @@ def server() -> Iterator[RunningServer]:
 @pytest.fixture(scope="package")
 def aws(server: RunningServer) -> ClientFactory:
     return clients_of(server)
+
+
+FAST = {"Delay": 0.05, "MaxAttempts": 400}  # CloudFormation waiters' polls: a stack here takes milliseconds
+
+
+def deployed(cf: Any, name: str, waiter: str, template: dict[str, Any], update: bool = False) -> dict[str, Any]:
+    """The stack `name` once `template` is created (or, with `update`, updated) and `waiter` is done with it."""
+    (cf.update_stack if update else cf.create_stack)(StackName=name, TemplateBody=json.dumps(template))
+    with contextlib.suppress(WaiterError):  # a failure state: the caller asserts the status it expects
+        cf.get_waiter(waiter).wait(StackName=name, WaiterConfig=FAST)
+    stack: dict[str, Any] = cf.describe_stacks(StackName=name)["Stacks"][0]
+    return stack

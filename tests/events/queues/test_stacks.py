@@ -3,17 +3,16 @@ defaults when dropped, tags), QueuePolicy and QueueInlinePolicy, and everything 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import ClientError
 
 from tests.conftest import ClientFactory
+from tests.events.conftest import FAST, deployed
 
-FAST = {"Delay": 0.05, "MaxAttempts": 400}
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
@@ -24,14 +23,6 @@ POLICY = {
 @pytest.fixture
 def cf(aws: ClientFactory) -> Any:
     return aws("cloudformation")
-
-
-def _stack(cf: Any, name: str, waiter: str, template: dict[str, Any], update: bool = False) -> dict[str, Any]:
-    (cf.update_stack if update else cf.create_stack)(StackName=name, TemplateBody=json.dumps(template))
-    with contextlib.suppress(WaiterError):
-        cf.get_waiter(waiter).wait(StackName=name, WaiterConfig=FAST)
-    stack: dict[str, Any] = cf.describe_stacks(StackName=name)["Stacks"][0]
-    return stack
 
 
 def _template(dead_letters: dict[str, Any], queue: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +56,7 @@ def test_a_stack_makes_changes_and_removes_its_queues(cf: Any, sqs: Any) -> None
         "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]}, "maxReceiveCount": 3},
     }  # fmt: skip
     dead_letters = {"MessageRetentionPeriod": 1209600}
-    stack = _stack(cf, name, "stack_create_complete", _template(dead_letters, queue))
+    stack = deployed(cf, name, "stack_create_complete", _template(dead_letters, queue))
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     assert out["Name"].startswith(f"{name}-Work-") and out["Url"].endswith("/" + out["Name"])
@@ -83,7 +74,7 @@ def test_a_stack_makes_changes_and_removes_its_queues(cf: Any, sqs: Any) -> None
 
     # Dropped properties go back to SQS's defaults; the tags change in place; the queue stays the same one.
     changed = {"VisibilityTimeout": 60, "Tags": [{"Key": "stage", "Value": "dev"}]}
-    stack = _stack(cf, name, "stack_update_complete", _template(dead_letters, changed), update=True)
+    stack = deployed(cf, name, "stack_update_complete", _template(dead_letters, changed), update=True)
     assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
     assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["Url"] == out["Url"]
     attributes = sqs.get_queue_attributes(QueueUrl=out["Url"], AttributeNames=["All"])["Attributes"]
@@ -104,7 +95,7 @@ def test_an_inline_policy_is_set_and_cleared_with_its_stack(cf: Any, sqs: Any) -
     name = f"p-{uuid.uuid4().hex[:8]}"
     template = {"Resources": {"P": {"Type": "AWS::SQS::QueueInlinePolicy",
                                     "Properties": {"Queue": url, "PolicyDocument": POLICY}}}}  # fmt: skip
-    stack = _stack(cf, name, "stack_create_complete", template)
+    stack = deployed(cf, name, "stack_create_complete", template)
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     assert (
         json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]) == POLICY

@@ -4,18 +4,17 @@ sns:publish task."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 import uuid
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import ClientError
 
 from tests.conftest import ClientFactory
+from tests.events.conftest import FAST, deployed
 
-FAST = {"Delay": 0.05, "MaxAttempts": 400}
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
@@ -36,14 +35,6 @@ def sns(aws: ClientFactory) -> Any:
 @pytest.fixture
 def sqs(aws: ClientFactory) -> Any:
     return aws("sqs")
-
-
-def _stack(cf: Any, name: str, waiter: str, template: dict[str, Any], update: bool = False) -> dict[str, Any]:
-    (cf.update_stack if update else cf.create_stack)(StackName=name, TemplateBody=json.dumps(template))
-    with contextlib.suppress(WaiterError):
-        cf.get_waiter(waiter).wait(StackName=name, WaiterConfig=FAST)
-    stack: dict[str, Any] = cf.describe_stacks(StackName=name)["Stacks"][0]
-    return stack
 
 
 def _queue(sqs: Any) -> tuple[str, str]:
@@ -82,7 +73,7 @@ def test_a_stack_makes_a_topic_that_delivers_to_its_subscriptions(cf: Any, sns: 
     everything, everything_arn = _queue(sqs)
     filtered, filtered_arn = _queue(sqs)
     name = f"t-{uuid.uuid4().hex[:8]}"
-    stack = _stack(cf, name, "stack_create_complete", _template("Orders", everything_arn, filtered_arn))
+    stack = deployed(cf, name, "stack_create_complete", _template("Orders", everything_arn, filtered_arn))
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     topic = out["Arn"]
@@ -103,7 +94,7 @@ def test_a_stack_makes_a_topic_that_delivers_to_its_subscriptions(cf: Any, sns: 
 
     # In place: the display name changes, the inline subscription moves to another queue.
     _, moved_arn = _queue(sqs)
-    stack = _stack(cf, name, "stack_update_complete", _template("Orders!", moved_arn, filtered_arn), update=True)
+    stack = deployed(cf, name, "stack_update_complete", _template("Orders!", moved_arn, filtered_arn), update=True)
     assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "Orders!"
     endpoints = sorted(s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"])
