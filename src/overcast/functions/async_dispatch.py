@@ -196,11 +196,7 @@ class AsyncDispatch:
 
     async def _policy(self, event: AsyncEvent) -> Policy:
         ctx = RequestContext(account_id=event.account, region=event.region)
-        try:
-            config = await self.configs.get(ctx, event.function_name, event.qualifier)
-        except ResourceNotFound:
-            return Policy()
-        settings = config.settings
+        settings = await self.configs.settings(ctx, event.function_name, event.qualifier)
         return Policy(
             DEFAULT_RETRIES if settings.maximum_retry_attempts is None else settings.maximum_retry_attempts,
             DEFAULT_MAX_AGE if settings.maximum_event_age_in_seconds is None else settings.maximum_event_age_in_seconds,
