@@ -14,7 +14,9 @@ queue", API_PutFunctionEventInvokeConfig); then it is acknowledged and leaves th
 Every wait is on the injected clock.
 
 At least once: an event whose retries were under way when the server died is run again from its
-first attempt after the restart (its age still counts from when it was accepted).
+first attempt after the restart (its age still counts from when it was accepted). Events accepted together
+share a message (async_queue.py's group commit), acknowledged once the last of them is done: after a crash
+each of them runs again, finished or not.
 """
 
 from __future__ import annotations

@@ -14,18 +14,23 @@ hours): retries wait on Overcast's clock, never on nats-server's timers (contrac
 is delivered again only after a restart, when the consumer is made anew and hands out again
 everything unacknowledged (at least once).
 
-Group commit. nats-server syncs every write on its own (a confirmed publish here took 0.75 ms p50, a bare
-write + fsync of this disk 0.26 ms), and so does each ack, which deletes the message. One message per event
-held accepts to 570-908/s against 2,764-4,744 synchronous Invokes/s (0.12-0.20x, `bench invoke`'s 8 clients).
-So while a publish of a function's events is in flight, the events that arrive meanwhile form one group,
-published as one message when it returns (no timer: an event that finds nothing in flight goes out at once,
-as itself, so an idle function pays nothing). A group holds at most MAX_GROUP_EVENTS events and about
-MAX_EVENT_BYTES of payloads; its message (header `Overcast-Events`) frames each event's headers (JSON) and
-payload. The dispatcher acknowledges a message once every event in it is done, so a group costs one write to
-store and one to delete; after a crash all of its events run again, those that had finished too (at least
-once). With 8 clients groups held ~4 events and accepts rose to 1,443-1,452/s (0.28-0.37x), load 6-7.
-JetStream's atomic batch publish (nats-server 2.12's `allow_atomic`) was not taken: it still stores, and
-acks, each event as its own message.
+Group commit. nats-server syncs every write on its own, and so does each ack, which deletes the message: a
+confirmed publish took 0.48 ms p50 on a file stream against 0.21 ms on a memory one, a bare write + fsync of
+this disk 0.26 ms. One message per event held accepts to 855-930/s against 4,856-5,038 synchronous Invokes/s
+(0.18x, the `_async_throughput` of `python -m bench invoke`, 8 clients, load 1.3-3.5). So while a publish of a
+function's events is in flight, the events that arrive meanwhile form one group, published as one message when
+it returns (no timer: an event that finds nothing in flight goes out at once, as itself, so an idle function
+pays nothing). A group holds at most MAX_GROUP_EVENTS events and about MAX_EVENT_BYTES of payloads; its
+message (header `Overcast-Events`) frames each event's headers (JSON) and payload. The dispatcher
+acknowledges a message once every event in it is done, so a group costs one write to store it and one to
+delete it; after a crash all of its events run again, those that had finished too (at least once). With 8
+clients a group held ~4 events and accepts reached 1,850-2,024/s against 4,703-4,937 (0.39-0.41x, alternating
+runs, load 3.2-4.3; with the dispatcher's config reads cached too). What is left is the wait itself: with
+nothing drained (reserved concurrency 0) accepts reach 2,000-3,500/s, the rest of a round trip being ~1.5
+publishes (the one in flight, then the event's own); two publishes in flight per function instead of one
+measured the same (2,005-2,958 against 2,062-3,548/s throttled), so one it is. JetStream's atomic batch
+publish (nats-server 2.12's `allow_atomic`) was not measured: it would still store, and delete, each event as a
+message of its own.
 """
 
 from __future__ import annotations
