@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from overcast.functions.async_queue import STREAM
 from tests.functions.hostile import create
 from tests.functions.live import Live, call, live_server, until
 
@@ -59,6 +60,13 @@ async def _starts(live: Live, name: str) -> list[int]:
 async def _records(live: Live, sink: str) -> list[dict[str, Any]]:
     lines = [message for _, message in await _log(live, sink) if message.startswith("RECORD ")]
     return [json.loads(line.removeprefix("RECORD ")) for line in lines]
+
+
+async def _drained(live: Live) -> bool:
+    """Whether no event is queued, running or not: an event leaves the queue once it and its destinations are done."""
+    assert live.system.async_dispatch is not None
+    bus = await live.system.async_dispatch.queue.bus()
+    return (await bus.stream_state(STREAM)).messages == 0
 
 
 def _waiting(live: Live) -> int:
@@ -147,6 +155,26 @@ async def test_a_success_sends_its_record_to_on_success(live: Live) -> None:
     assert records[0]["requestContext"]["functionArn"] == echo_arn + ":$LATEST"
     assert records[0]["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
     assert records[0]["requestPayload"] == records[0]["responsePayload"] == {"hello": "world"}
+
+
+async def test_an_event_runs_with_the_config_as_it_is_when_the_event_is_taken(live: Live) -> None:
+    echo, _ = await _function(live, ECHO, "echo")
+    sink, sink_arn = await _function(live, SINK, "sink")
+    lam = live.client("lambda")
+    await call(lam, "invoke", FunctionName=echo, InvocationType="Event", Payload=b'{"n": 1}')
+    await until(lambda: _starts(live, echo), "the event run without a config")  # its settings read (and kept)
+    await call(
+        lam, "put_function_event_invoke_config", FunctionName=echo,
+        DestinationConfig={"OnSuccess": {"Destination": sink_arn}},
+    )  # fmt: skip
+    await call(lam, "invoke", FunctionName=echo, InvocationType="Event", Payload=b'{"n": 2}')
+    records = await until(lambda: _records(live, sink), "the OnSuccess record of the second event")
+    assert [record["requestPayload"] for record in records] == [{"n": 2}]
+    await call(lam, "delete_function_event_invoke_config", FunctionName=echo)
+    await call(lam, "invoke", FunctionName=echo, InvocationType="Event", Payload=b'{"n": 3}')
+    await until(lambda: _drained(live), "the third event done (acknowledged after its destination's turn)")
+    assert len(await _starts(live, echo)) == 3
+    assert len(await _records(live, sink)) == 1  # no destination any more
 
 
 async def test_maximum_retry_attempts_zero_fails_after_one_attempt(live: Live) -> None:

@@ -14,7 +14,9 @@ queue", API_PutFunctionEventInvokeConfig); then it is acknowledged and leaves th
 Every wait is on the injected clock.
 
 At least once: an event whose retries were under way when the server died is run again from its
-first attempt after the restart (its age still counts from when it was accepted).
+first attempt after the restart (its age still counts from when it was accepted). Events accepted together
+share a message (async_queue.py's group commit), acknowledged once the last of them is done: after a crash
+each of them runs again, finished or not.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600  # seconds: six hours
 RETRY_DELAYS = (60.0, 120.0)  # after the first and the second function error
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 300.0  # throttles and service errors
-MAX_IN_FLIGHT = 256  # events one function's dispatcher holds at once (running or waiting for their next attempt)
+# Messages one function's dispatcher holds at once (their events running or waiting for their next attempt): each
+# holds up to MAX_GROUP_EVENTS events and at most about MAX_EVENT_BYTES of payloads.
+MAX_IN_FLIGHT = 256
 # Invocations one function's dispatcher runs at once: AWS's pollers scale a function's concurrency up gradually,
 # and a burst of accepted events starting dozens of instances at once would cost more than it drains.
 MAX_RUNNING = 8
@@ -72,11 +76,21 @@ class Policy:
     on_failure: str | None = None
 
 
+@dataclass(slots=True, eq=False)
+class _Held:
+    """A message taken off the queue, with how many of its events are still to finish."""
+
+    message: Message
+    left: int
+    failed: bool = False  # an event failed unexpectedly: the message stays unacknowledged, to run again
+
+
 class _Dispatcher:
     def __init__(self, max_running: int) -> None:
         self.kicked = True
         self.task: asyncio.Task[None] | None = None
         self.running = asyncio.Semaphore(max_running)
+        self.held: set[_Held] = set()  # messages taken and not yet done
 
 
 class AsyncDispatch:
@@ -150,7 +164,7 @@ class AsyncDispatch:
         try:
             while True:
                 dispatcher.kicked = False
-                room = self.max_in_flight - len(running)
+                room = self.max_in_flight - len(dispatcher.held)
                 if room <= 0:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue
@@ -163,15 +177,17 @@ class AsyncDispatch:
                 # The event invoke config is read once for the events taken together (each reading it cost a
                 # store transaction per event: a third of the throughput of accepting them).
                 policies: dict[str | None, asyncio.Future[Policy]] = {}
-                for message, event in taken:
-                    if event.qualifier not in policies:
-                        policies[event.qualifier] = asyncio.ensure_future(self._policy(event))
-                    policy = policies[event.qualifier]
-                    task = asyncio.get_running_loop().create_task(
-                        self._deliver(message, event, policy, dispatcher.running)
-                    )
-                    running.add(task)
-                    task.add_done_callback(running.discard)
+                for message, events in taken:
+                    held = _Held(message, len(events))
+                    dispatcher.held.add(held)
+                    for event in events:
+                        if event.qualifier not in policies:
+                            policies[event.qualifier] = asyncio.ensure_future(self._policy(event))
+                        task = asyncio.get_running_loop().create_task(
+                            self._deliver(held, event, policies[event.qualifier], dispatcher)
+                        )
+                        running.add(task)
+                        task.add_done_callback(running.discard)
                 if not taken and not running and not dispatcher.kicked:
                     return
         finally:
@@ -182,11 +198,7 @@ class AsyncDispatch:
 
     async def _policy(self, event: AsyncEvent) -> Policy:
         ctx = RequestContext(account_id=event.account, region=event.region)
-        try:
-            config = await self.configs.get(ctx, event.function_name, event.qualifier)
-        except ResourceNotFound:
-            return Policy()
-        settings = config.settings
+        settings = await self.configs.settings(ctx, event.function_name, event.qualifier)
         return Policy(
             DEFAULT_RETRIES if settings.maximum_retry_attempts is None else settings.maximum_retry_attempts,
             DEFAULT_MAX_AGE if settings.maximum_event_age_in_seconds is None else settings.maximum_event_age_in_seconds,
@@ -202,16 +214,21 @@ class AsyncDispatch:
             self.waiting -= 1
 
     async def _deliver(
-        self, message: Message, event: AsyncEvent, policy: asyncio.Future[Policy], running: asyncio.Semaphore
+        self, held: _Held, event: AsyncEvent, policy: asyncio.Future[Policy], dispatcher: _Dispatcher
     ) -> None:
         try:
-            await self._run(event, await policy, running)
-        except Exception:  # one event's failure must not stop its function's others; it stays queued
+            await self._run(event, await policy, dispatcher.running)
+        except Exception:  # one event's failure must not stop its function's others; its message stays queued
             log.exception("asynchronous event %s of %s failed to run", event.request_id, event.function_name)
+            held.failed = True
+        held.left -= 1
+        if not held.left:
+            dispatcher.held.discard(held)
+        if held.left or held.failed:  # the message is acknowledged once, when its last event is done
             return
         try:
-            await message.ack()
-        except AwsError as error:  # the bus is gone: the event runs again once it is back (at least once)
+            await held.message.ack()
+        except AwsError as error:  # the bus is gone: the events run again once it is back (at least once)
             log.warning("could not acknowledge asynchronous event %s: %s", event.request_id, error.message)
 
     async def _run(self, event: AsyncEvent, policy: Policy, running: asyncio.Semaphore) -> None:

@@ -2,11 +2,9 @@
 
 One config per function and qualifier ($LATEST, a published version or an alias): retries, the maximum age
 of an event, and where a success or a failure is sent
-(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html). Overcast does not run
-asynchronous invocations with these settings yet (a later issue: retries, event ages and destinations need the
-queues, topics and buses that come later), so they are kept and answered and change nothing of how a
-function runs. Kept in lambda_function_options (option "event-invoke"), which forgets them with the function,
-the version or the alias they belong to.
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html); asynchronous invocation
+(async_dispatch.py) runs with them. Kept in lambda_function_options (option "event-invoke"), which forgets them
+with the function, the version or the alias they belong to.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from overcast.functions import options, validation, versions
 from overcast.functions.errors import InvalidParameterValue
 from overcast.functions.names import constraint_error, function_arn, parse_function_ref
 from overcast.functions.records import LATEST
+from overcast.functions.version_cache import VersionCache
 from overcast.kit.pages import Keyset, fetch_page
 from overcast.store import Queries, Row, Store
 
@@ -136,9 +135,10 @@ def _config(ctx: RequestContext, name: str, qualifier: str, text: str) -> EventI
 class EventInvokeConfigs:
     """The caller's functions' event invoke configs."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, cache: VersionCache) -> None:
         self.store = store
         self.clock = clock
+        self.cache = cache  # a change drops it: what `settings` kept there is read again
 
     async def _target(
         self, q: Queries, ctx: RequestContext, function_name: str, qualifier: str | None
@@ -155,7 +155,7 @@ class EventInvokeConfigs:
     ) -> EventInvokeConfig:
         """PutFunctionEventInvokeConfig: the whole config, members not given removed."""
         _check(settings)
-        async with self.store.transaction() as tx:
+        async with self.cache.changing(self.store) as tx:
             name, stored_as = await self._target(tx, ctx, function_name, qualifier)
             text = _text(settings, self.clock.now())
             await options.write(tx, ctx, name, stored_as, _OPTION, text)
@@ -166,7 +166,7 @@ class EventInvokeConfigs:
     ) -> EventInvokeConfig:
         """UpdateFunctionEventInvokeConfig: the members given replace the stored ones, the others stay."""
         _check(change)
-        async with self.store.transaction() as tx:
+        async with self.cache.changing(self.store) as tx:
             name, stored_as = await self._target(tx, ctx, function_name, qualifier)
             current = await options.read(tx, ctx, name, stored_as, _OPTION)
             if current is None:
@@ -185,8 +185,22 @@ class EventInvokeConfigs:
             raise _no_config(ctx, name, stored_as)
         return _config(ctx, name, stored_as, text)
 
+    async def settings(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> EventInvokeSettings:
+        """What an asynchronous event runs with: the config's settings, none set where there is no config (or no
+        function). Kept in the version cache, which every change to the registry or to a config drops: read from
+        the store for every batch of events a dispatcher took, it cost the event loop more than taking them."""
+
+        async def load() -> EventInvokeSettings:
+            try:
+                return (await self.get(ctx, function_name, qualifier)).settings
+            except ResourceNotFound:
+                return EventInvokeSettings()
+
+        key = ("event-invoke", ctx.account_id, ctx.region, function_name, qualifier or "")
+        return await self.cache.get(key, load)
+
     async def delete(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> None:
-        async with self.store.transaction() as tx:
+        async with self.cache.changing(self.store) as tx:
             name, stored_as = await self._target(tx, ctx, function_name, qualifier)
             removed = await tx.execute(
                 "DELETE FROM lambda_function_options WHERE account = ? AND region = ? AND function_name = ? "

@@ -110,7 +110,7 @@ class Registry:
         self.urls = FunctionUrls(store, self.clock, self.cache)
         self.layer_policies = LayerPolicies(store, self.new_id)
         self.options = FunctionOptions(store)
-        self.event_invoke = EventInvokeConfigs(store, self.clock)
+        self.event_invoke = EventInvokeConfigs(store, self.clock, self.cache)
         # TagResource / UntagResource / ListTags, over the kit's one tags table.
         self.tagging = Tagging(store, taggable, validation.TAG_RULES)
 
