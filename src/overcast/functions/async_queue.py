@@ -126,7 +126,7 @@ class AsyncQueue:
                     bus = await self._on_demand.get()
                     await bus.ensure_stream(
                         STREAM, [f"{_PREFIX}.>"], retention="workqueue", storage="file",
-                        max_msg_size=MAX_EVENT_BYTES + 64 * 1024,
+                        max_msg_size=MAX_EVENT_BYTES + 64 * 1024, max_bytes=bus.message_stream_bytes,
                     )  # fmt: skip
                     self._bus = bus
         return self._bus
