@@ -23,7 +23,7 @@ from overcast.events.mappings import settings as checks
 from overcast.events.mappings.records import Change, InvalidTransition, Mapping, Settings, State, transition
 from overcast.events.mappings.schema import STEPS
 from overcast.functions import versions
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import AccessDenied, caller_arn, function_arn, parse_function_ref
 from overcast.functions.validation import TAG_RULES
 from overcast.kit import tags
 from overcast.kit.pages import Keyset, Lists, PageLimits, fetch_page
@@ -102,7 +102,12 @@ class Mappings:
         """A mapping's ARN, from TagResource's Resource, when the mapping is the caller's."""
         arn = parse_arn(resource)
         uuid = arn.resource.removeprefix(MAPPING_PREFIX) if arn is not None else ""
-        if arn is None or arn.account != ctx.account_id or arn.region != ctx.region or uuid == arn.resource:
+        if arn is not None and arn.account != ctx.account_id:  # as another account's function is
+            raise AccessDenied(
+                f"User: {caller_arn(ctx.account_id, ctx.region)} is not authorized to perform: "
+                f"lambda:{ctx.operation} on resource: {resource}"
+            )
+        if arn is None or arn.region != ctx.region or uuid == arn.resource:
             raise ResourceNotFound(f"Event source mapping not found: {resource}")
         return _mapping(await self._row(q, ctx, uuid)).arn
 
