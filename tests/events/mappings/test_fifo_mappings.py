@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.events.mappings import queue_flows as flows
 from tests.functions.hostile import create
@@ -66,6 +67,7 @@ def test_groups_keep_their_order_and_a_failure_holds_back_its_group(
             got = flows.bodies(sqs, seen, 1)
             assert got, f"the function saw {batches}"
             batches += [json.loads(body) for body in got]
+        assert flows.drained(sqs, url)  # the last batch's deletes follow its answer
     finally:
         lam.delete_event_source_mapping(UUID=made["UUID"])
     assert all(1 <= len(batch) <= 10 for batch in batches)
@@ -85,4 +87,20 @@ def test_groups_keep_their_order_and_a_failure_holds_back_its_group(
     retried = attempts["a"].index("a-5", first + 1)
     assert set(attempts["a"][first + 1 : retried]) <= {f"a-{n}" for n in range(6, EACH)}
     assert attempts["a"][retried:] == [f"a-{n}" for n in range(5, EACH)]
-    assert flows.drained(sqs, url)
+
+
+def test_a_fifo_queue_takes_batches_of_10_at_most_and_no_window(sqs: Any, lam: Any, function: str) -> None:
+    url = sqs.create_queue(QueueName=f"limits-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})
+    arn = flows.arn(sqs, url["QueueUrl"])
+    refusals = (
+        (
+            {"BatchSize": 11, "MaximumBatchingWindowInSeconds": 1},
+            "Maximum batch size must be between 1 and 10 inclusive",
+        ),
+        ({"MaximumBatchingWindowInSeconds": 1}, "Batching window is not supported for FIFO queues."),
+    )
+    for settings, message in refusals:
+        with pytest.raises(ClientError) as caught:
+            lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=function, **settings)
+        error = caught.value.response["Error"]
+        assert (error["Code"], error["Message"]) == ("InvalidParameterValueException", message)

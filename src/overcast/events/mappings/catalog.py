@@ -44,6 +44,9 @@ _LISTS = Lists(
 USER_INITIATED = "USER_INITIATED"
 NO_RECORDS = "No records processed"
 MAPPING_PREFIX = "event-source-mapping:"
+_NO_QUEUE = (
+    "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist or you do not have access to it."
+)  # fmt: skip
 
 
 class ResourceInUse(AwsError):
@@ -120,9 +123,11 @@ class Mappings:
         try:
             attributes = await self.queues.attributes(ctx, queue_arn)
         except AwsError as e:
-            # Lambda reports the queue's own error (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
+            # Lambda reports the queue's own error by its query-protocol code, a missing queue with SQS's longer
+            # text (as LocalStack, whose messages follow AWS's, answers it).
+            code, message = _NO_QUEUE if e.code == "QueueDoesNotExist" else (e.code, e.message)
             raise InvalidParameterValue(
-                f"Error occurred while ReceiveMessage. SQS Error Code: {e.code}. SQS Error Message: {e.message}"
+                f"Error occurred while ReceiveMessage. SQS Error Code: {code}. SQS Error Message: {message}"
             ) from None
         return attributes.get("FifoQueue") == "true"
 

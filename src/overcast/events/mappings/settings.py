@@ -114,7 +114,9 @@ def settled(current: Settings, given: Mapping[str, Any], *, fifo: bool) -> Setti
     settings = replace(current, **given)
     if fifo:
         if settings.batch_size > 10:
-            raise InvalidParameterValue("BatchSize must be less than or equal to 10 for FIFO queues.")
+            # Lambda's text for an SQS batch over 10 from when every queue's most was 10, as AWS answered it
+            # (https://github.com/pulumi/pulumi-aws-serverless/issues/20); a FIFO queue's most is still 10.
+            raise InvalidParameterValue("Maximum batch size must be between 1 and 10 inclusive")
         if settings.maximum_batching_window:
             raise InvalidParameterValue("Batching window is not supported for FIFO queues.")
     elif settings.batch_size > 10 and settings.maximum_batching_window < 1:
