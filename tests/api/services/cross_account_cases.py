@@ -86,9 +86,15 @@ LAMBDA: dict[str, tuple[Case, ...]] = {
     "PublishVersion": (_lambda(FN),),
     "UpdateFunctionCode": (_lambda(lambda r: {**FN(r), "ZipFile": handler_zip("def handler(e, c):\n    return 1\n")}),),
     "UpdateFunctionConfiguration": (_lambda(lambda r: {**FN(r), "Description": "b was here"}),),
-    "ListTags": (_lambda(lambda r: {"Resource": r["function_arn"]}),),
-    "TagResource": (_lambda(lambda r: {"Resource": r["function_arn"], "Tags": {"owner": "b"}}),),
-    "UntagResource": (_lambda(lambda r: {"Resource": r["function_arn"], "TagKeys": ["owner"]}),),
+    "ListTags": (_lambda(lambda r: {"Resource": r["function_arn"]}), _lambda(lambda r: {"Resource": r["mapping_arn"]})),
+    "TagResource": (
+        _lambda(lambda r: {"Resource": r["function_arn"], "Tags": {"owner": "b"}}),
+        _lambda(lambda r: {"Resource": r["mapping_arn"], "Tags": {"owner": "b"}}),
+    ),
+    "UntagResource": (
+        _lambda(lambda r: {"Resource": r["function_arn"], "TagKeys": ["owner"]}),
+        _lambda(lambda r: {"Resource": r["mapping_arn"], "TagKeys": ["owner"]}),
+    ),
     "CreateAlias": (_lambda(lambda r: {**FN(r), "Name": "b", "FunctionVersion": "1"}),),
     "DeleteAlias": (_lambda(lambda r: {**FN(r), "Name": "live"}),),
     "GetAlias": (_lambda(lambda r: {**FN(r), "Name": "live"}),),

@@ -44,8 +44,17 @@ def build(a: Clients) -> Resources:
     _iam(a["iam"], r, tag)
     _stack(a["cloudformation"], r, tag)
     _queue(a["sqs"], r, tag)
+    _mapping(a["lambda"], r)
     _sns(a["sns"], r, tag)
     return r
+
+
+def _mapping(lam: Any, r: Resources) -> None:
+    """A's function mapped to A's queue, tagged; Disabled, so the queue keeps its message for the snapshot."""
+    made = lam.create_event_source_mapping(
+        EventSourceArn=r["queue_arn"], FunctionName=r["function"], Enabled=False, Tags={"owner": "a"}
+    )
+    r["mapping_uuid"], r["mapping_arn"] = made["UUID"], made["EventSourceMappingArn"]
 
 
 def _sns(sns: Any, r: Resources, tag: str) -> None:
@@ -80,8 +89,6 @@ def _lambda(lam: Any, r: Resources, tag: str) -> None:
         Layers=[layer["LayerVersionArn"]],
     )
     r["function_arn"] = made["FunctionArn"]
-    # A's event source mapping once queues exist to map (events/mappings); until then a UUID nobody has.
-    r["mapping_uuid"] = str(uuid.uuid4())
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
@@ -254,6 +261,8 @@ def _lambda_reads(a: Clients, r: Resources) -> dict[str, Callable[[], Any]]:
         "versions": lambda: lam.list_versions_by_function(FunctionName=fn),
         "aliases": lambda: lam.list_aliases(FunctionName=fn),
         "tags": lambda: lam.list_tags(Resource=r["function_arn"]),
+        "mapping": lambda: lam.get_event_source_mapping(UUID=r["mapping_uuid"]),
+        "mapping tags": lambda: lam.list_tags(Resource=r["mapping_arn"]),
         "concurrency": lambda: lam.get_function_concurrency(FunctionName=fn),
         "provisioned": lambda: lam.list_provisioned_concurrency_configs(FunctionName=fn),
         "layer": lambda: lam.list_layer_versions(LayerName=r["layer"]),

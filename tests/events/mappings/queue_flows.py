@@ -44,9 +44,9 @@ def batches(sqs: Any, seen: str, records: int) -> list[list[dict[str, Any]]]:
     """The events the function got, until `records` records in all."""
     batches: list[list[dict[str, Any]]] = []
     while sum(len(b) for b in batches) < records:
-        got = bodies(sqs, seen, 1)
+        got = bodies(sqs, seen, 1)  # a receive may bring several: each is a batch
         assert got, f"the function saw {batches}, not {records} records"
-        batches.append(json.loads(got[0]))
+        batches += [json.loads(body) for body in got]
     return batches
 
 

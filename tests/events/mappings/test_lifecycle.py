@@ -48,7 +48,7 @@ def test_settings_follow_lambdas_rules_for_queues() -> None:
     assert standard.batch_size == 10000
     with pytest.raises(InvalidParameterValue, match="greater than 0 if maximum batch size is greater than 10"):
         settled(Settings(), changes({"BatchSize": 11}), fifo=False)
-    with pytest.raises(InvalidParameterValue, match="FIFO"):
+    with pytest.raises(InvalidParameterValue, match=r"^Maximum batch size must be between 1 and 10 inclusive$"):
         settled(Settings(), changes({"BatchSize": 11, "MaximumBatchingWindowInSeconds": 1}), fifo=True)
     with pytest.raises(ValidationException, match="less than or equal to 10000"):
         changes({"BatchSize": 10001})

@@ -160,7 +160,10 @@ def test_the_control_plane_answers_and_refuses_as_lambda_does(
     )
     missing = arn.rsplit(":", 1)[0] + ":no-such-queue"
     code, message = _error(create, EventSourceArn=missing, FunctionName=function)
-    assert code == "InvalidParameterValueException" and "SQS Error Code" in message
+    assert code == "InvalidParameterValueException" and message == (
+        "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. "
+        "SQS Error Message: The specified queue does not exist or you do not have access to it."
+    )
     assert _error(create, EventSourceArn=arn, FunctionName="no-such-function")[0] == "ResourceNotFoundException"
 
     made = create(

@@ -59,5 +59,5 @@ def operations(
     if invoker is not None:
         table |= bind(lambda_execution.HANDLERS, Execution(invoker, invoker.concurrency))
     if mappings is not None:
-        table |= bind(lambda_event_sources.HANDLERS, EventSources(mappings))
+        table |= bind(lambda_event_sources.HANDLERS, EventSources(mappings, dict(table)))
     return table

@@ -1,13 +1,14 @@
-"""Lambda's event source mapping operations: Create/Get/Update/Delete/ListEventSourceMappings (SQS queues)."""
+"""Lambda's event source mapping operations: Create/Get/Update/Delete/ListEventSourceMappings (SQS queues), and
+TagResource / UntagResource / ListTags when their Resource is a mapping's ARN (a function's goes to Lambda's own)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from collections.abc import Mapping as Members
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from overcast.api.services import Output, Params, Unbound
+from overcast.api.services import OperationTable, Output, Params, Unbound
 from overcast.api.services.lambda_functions import listed
 from overcast.context import RequestContext
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class EventSources:
     built: Callable[[], Awaitable[Mappings]]  # the mappings, built on the first call that needs them
+    functions: OperationTable = field(default_factory=dict)  # Lambda's own tag operations, for functions' ARNs
 
 
 def mapping_out(mapping: Mapping) -> Output:
@@ -42,6 +44,10 @@ def mapping_out(mapping: Mapping) -> Output:
         out["FilterCriteria"] = {"Filters": [{"Pattern": pattern} for pattern in settings.filters]}
     if settings.maximum_concurrency is not None:
         out["ScalingConfig"] = {"MaximumConcurrency": settings.maximum_concurrency}
+    if settings.metrics is not None:
+        out["MetricsConfig"] = {"Metrics": list(settings.metrics)}
+    if settings.kms_key_arn is not None:
+        out["KMSKeyArn"] = settings.kms_key_arn
     return out
 
 
@@ -68,10 +74,37 @@ async def list_event_source_mappings(s: EventSources, ctx: RequestContext, p: Pa
     return listed("EventSourceMappings", [mapping_out(mapping) for mapping in mappings], marker)
 
 
+def _names_mapping(resource: object) -> bool:
+    return isinstance(resource, str) and ":event-source-mapping:" in resource
+
+
+async def tag_resource(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    if not _names_mapping(p.get("Resource")):
+        return await s.functions["TagResource"](ctx, p)
+    await (await s.built()).tag(ctx, p["Resource"], p.get("Tags") or {})
+    return {}
+
+
+async def untag_resource(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    if not _names_mapping(p.get("Resource")):
+        return await s.functions["UntagResource"](ctx, p)
+    await (await s.built()).untag(ctx, p["Resource"], p.get("TagKeys") or [])
+    return {}
+
+
+async def list_tags(s: EventSources, ctx: RequestContext, p: Params) -> Output:
+    if not _names_mapping(p.get("Resource")):
+        return await s.functions["ListTags"](ctx, p)
+    return {"Tags": await (await s.built()).tags(ctx, p["Resource"])}
+
+
 HANDLERS: Members[str, Unbound[EventSources]] = {
     "CreateEventSourceMapping": create_event_source_mapping,
     "GetEventSourceMapping": get_event_source_mapping,
     "UpdateEventSourceMapping": update_event_source_mapping,
     "DeleteEventSourceMapping": delete_event_source_mapping,
     "ListEventSourceMappings": list_event_source_mappings,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTags": list_tags,
 }

@@ -23,7 +23,9 @@ from overcast.events.mappings import settings as checks
 from overcast.events.mappings.records import Change, InvalidTransition, Mapping, Settings, State, transition
 from overcast.events.mappings.schema import STEPS
 from overcast.functions import versions
-from overcast.functions.names import function_arn, parse_function_ref
+from overcast.functions.names import AccessDenied, caller_arn, function_arn, parse_function_ref
+from overcast.functions.validation import TAG_RULES
+from overcast.kit import tags
 from overcast.kit.pages import Keyset, Lists, PageLimits, fetch_page
 from overcast.store import Queries, Row, Store
 from overcast.store.migrations import components
@@ -41,6 +43,10 @@ _LISTS = Lists(
 )
 USER_INITIATED = "USER_INITIATED"
 NO_RECORDS = "No records processed"
+MAPPING_PREFIX = "event-source-mapping:"
+_NO_QUEUE = (
+    "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist or you do not have access to it."
+)  # fmt: skip
 
 
 class ResourceInUse(AwsError):
@@ -70,12 +76,43 @@ class Mappings:
         self.queues = queues
         self.pollers = pollers
         self._migrated: asyncio.Task[None] | None = None
+        # TagResource / UntagResource / ListTags on a mapping's ARN, over the kit's one tags table.
+        self.tagging = tags.Tagging(store, self._taggable, TAG_RULES)
 
     async def _ready(self) -> None:
         """The tables, made on first use (a server that maps nothing pays nothing at start)."""
         if self._migrated is None or (self._migrated.done() and self._migrated.exception() is not None):
-            self._migrated = asyncio.get_running_loop().create_task(self.store.migrate("mappings", STEPS))
+            self._migrated = asyncio.get_running_loop().create_task(self._migrate())
         await asyncio.shield(self._migrated)
+
+    async def _migrate(self) -> None:
+        await tags.migrate(self.store)
+        await self.store.migrate("mappings", STEPS)
+
+    async def tag(self, ctx: RequestContext, arn: str, given: Members[str, str]) -> None:
+        await self._ready()
+        await self.tagging.tag(ctx, arn, given)
+
+    async def untag(self, ctx: RequestContext, arn: str, keys: Sequence[str]) -> None:
+        await self._ready()
+        await self.tagging.untag(ctx, arn, keys)
+
+    async def tags(self, ctx: RequestContext, arn: str) -> dict[str, str]:
+        await self._ready()
+        return await self.tagging.tags(ctx, arn)
+
+    async def _taggable(self, q: Queries, ctx: RequestContext, resource: str) -> str:
+        """A mapping's ARN, from TagResource's Resource, when the mapping is the caller's."""
+        arn = parse_arn(resource)
+        uuid = arn.resource.removeprefix(MAPPING_PREFIX) if arn is not None else ""
+        if arn is not None and arn.account != ctx.account_id:  # as another account's function is
+            raise AccessDenied(
+                f"User: {caller_arn(ctx.account_id, ctx.region)} is not authorized to perform: "
+                f"lambda:{ctx.operation} on resource: {resource}"
+            )
+        if arn is None or arn.region != ctx.region or uuid == arn.resource:
+            raise ResourceNotFound(f"Event source mapping not found: {resource}")
+        return _mapping(await self._row(q, ctx, uuid)).arn
 
     async def _fifo(self, ctx: RequestContext, queue_arn: str) -> bool:
         arn = parse_arn(queue_arn)
@@ -86,9 +123,11 @@ class Mappings:
         try:
             attributes = await self.queues.attributes(ctx, queue_arn)
         except AwsError as e:
-            # Lambda reports the queue's own error (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
+            # Lambda reports the queue's own error by its query-protocol code, a missing queue with SQS's longer
+            # text (as LocalStack, whose messages follow AWS's, answers it).
+            code, message = _NO_QUEUE if e.code == "QueueDoesNotExist" else (e.code, e.message)
             raise InvalidParameterValue(
-                f"Error occurred while ReceiveMessage. SQS Error Code: {e.code}. SQS Error Message: {e.message}"
+                f"Error occurred while ReceiveMessage. SQS Error Code: {code}. SQS Error Message: {message}"
             ) from None
         return attributes.get("FifoQueue") == "true"
 
@@ -102,6 +141,8 @@ class Mappings:
             await versions.resolve(tx, ctx, ref.name, ref.qualifier)
         settings = checks.settled(Settings(), given, fifo=await self._fifo(ctx, queue_arn))
         enabled = members.get("Enabled") is not False
+        given_tags = dict(members.get("Tags") or {})
+        TAG_RULES.check(given_tags)
         mapping = Mapping(
             str(uuids.uuid4()), ctx.account_id, ctx.region, queue_arn,
             function_arn(ctx.account_id, ctx.region, ref.name, ref.qualifier), enabled, State.CREATING,
@@ -120,6 +161,7 @@ class Mappings:
                     f"exists. Please update or delete the existing mapping with UUID {twin['uuid']}"
                 )
             await tx.execute(_INSERT, *_values(mapping))
+            await tags.add(tx, mapping.arn, given_tags, TAG_RULES)
         await self._settle(mapping)
         return mapping
 
@@ -175,7 +217,9 @@ class Mappings:
     async def _settle(self, mapping: Mapping) -> None:
         await self.pollers.apply(mapping)
         if mapping.state is State.DELETING:
-            await self.store.execute("DELETE FROM event_source_mappings WHERE uuid = ?", mapping.uuid)
+            async with self.store.transaction() as tx:
+                await tx.execute("DELETE FROM event_source_mappings WHERE uuid = ?", mapping.uuid)
+                await tags.drop(tx, mapping.arn)
             return
         settled = transition(mapping.state, Change.SETTLE, enabled=mapping.enabled)
         await self.store.execute(
@@ -249,6 +293,8 @@ def _values(mapping: Mapping) -> list[Any]:
 def _mapping(row: Row) -> Mapping:
     stored = json.loads(row["settings"])
     stored["filters"] = tuple(stored["filters"])
+    if stored.get("metrics") is not None:
+        stored["metrics"] = tuple(stored["metrics"])
     return Mapping(
         str(row["uuid"]), str(row["account"]), str(row["region"]), str(row["event_source_arn"]),
         str(row["function_arn"]), bool(row["enabled"]), State(row["state"]), str(row["reason"]),

@@ -36,6 +36,7 @@ LONG_POLL_SECONDS = 20  # SQS's longest receive wait
 RECEIVE_MOST = 10  # SQS's most messages a receive returns
 PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's payload (a batch stops gathering there)
 BACKOFF_FIRST, BACKOFF_MOST = 1.0, 60.0
+STOP_RECHECK = 0.1  # seconds a stopping worker has before it is cancelled again
 RECORD_OVERHEAD = 1024  # a record's keys, ids, receipt handle and message attributes, roughly
 
 
@@ -118,27 +119,37 @@ class Poller:
         self.cap = mapping.settings.maximum_concurrency or pollers.most
         self.workers: set[asyncio.Task[None]] = set()
         self.last_result = mapping.last_processing_result
+        self.stopped = False
 
     def start(self) -> None:
         self._add()
 
     def _add(self) -> None:
+        if self.stopped:
+            return
         task = asyncio.get_running_loop().create_task(self._work(), name=f"mapping {self.mapping.uuid}")
         self.workers.add(task)
         task.add_done_callback(self.workers.discard)
 
     async def stop(self) -> None:
-        workers = list(self.workers)
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        """Stop every worker. A cancellation can be lost (Python 3.11's wait_for drops one that meets its inner
+        future's result, as nats-py's fetch does), so the workers also check `stopped`, and a worker still running
+        after a moment is cancelled again rather than waited for through its long poll."""
+        self.stopped = True
+        while self.workers:
+            workers = list(self.workers)
+            for task in workers:
+                task.cancel()
+            await asyncio.wait(workers, timeout=STOP_RECHECK)
 
     async def _work(self) -> None:
         backoff = BACKOFF_FIRST
         rest: list[QueueMessage] = []
-        while True:
+        while not self.stopped:
             try:
                 batch, rest = await self.gather(rest)
+                if self.stopped:
+                    return  # what it received comes back after its visibility timeout
                 if not batch:
                     if len(self.workers) > 1:
                         return  # the backlog is gone: one poller stays

@@ -68,6 +68,8 @@ class Settings:
     filters: tuple[str, ...] = ()  # FilterCriteria's patterns, as given
     report_batch_item_failures: bool = False
     maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency
+    metrics: tuple[str, ...] | None = None  # MetricsConfig.Metrics (None: no MetricsConfig given)
+    kms_key_arn: str | None = None  # KMSKeyArn, the key AWS encrypts the filter criteria with
 
 
 @dataclass(frozen=True, slots=True)

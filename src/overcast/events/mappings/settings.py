@@ -5,10 +5,14 @@ https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html: Batch
 queue and 1-10 for a FIFO queue, a batching window of 0-300 s that a batch size over 10 needs (at least 1 s),
 ScalingConfig.MaximumConcurrency 2-1,000, and up to five filters
 (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html), each a valid event pattern.
+MetricsConfig names the metrics to produce: for a queue only EventCount, ErrorCount and KafkaMetrics being
+Kafka's (https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingMetricsConfig.html); KMSKeyArn is
+kept as given (an empty one removes it), as botocore's model constrains it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,6 +24,9 @@ from overcast.functions.names import constraint_error
 
 MAX_FILTERS = 5  # the default quota; AWS raises it to 10 on request
 RESPONSE_TYPES = ("ReportBatchItemFailures",)
+METRICS = ("EventCount",)
+KAFKA_METRICS = ("ErrorCount", "KafkaMetrics")
+_KMS_KEY = re.compile(r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 
 
 def _range(value: int, member: str, low: int, high: int) -> int:
@@ -47,7 +54,34 @@ def changes(members: Mapping[str, Any]) -> dict[str, Any]:
         given["maximum_concurrency"] = (
             None if concurrency is None else _range(int(concurrency), "scalingConfig.maximumConcurrency", 2, 1000)
         )
+    if members.get("MetricsConfig") is not None:
+        given["metrics"] = _metrics(members["MetricsConfig"])
+    if members.get("KMSKeyArn") is not None:
+        given["kms_key_arn"] = _kms_key(str(members["KMSKeyArn"]))
     return given
+
+
+def _metrics(config: Any) -> tuple[str, ...]:
+    metrics = tuple(str(m) for m in ((config or {}).get("Metrics") or ()))
+    for metric in metrics:
+        if metric in KAFKA_METRICS:
+            raise InvalidParameterValue(
+                f"Unsupported metric {metric} for an Amazon SQS event source: "
+                "only EventCount is supported; ErrorCount and KafkaMetrics are for Apache Kafka event sources."
+            )
+        if metric not in METRICS:
+            raise constraint_error(
+                list(metrics), "metricsConfig.metrics",
+                "Member must satisfy constraint: [Member must satisfy enum value set: [EventCount, ErrorCount, "
+                "KafkaMetrics]]",
+            )  # fmt: skip
+    return metrics
+
+
+def _kms_key(arn: str) -> str | None:
+    if arn and not _KMS_KEY.fullmatch(arn):
+        raise constraint_error(arn, "kMSKeyArn", "Member must satisfy regular expression pattern: " + _KMS_KEY.pattern)
+    return arn or None
 
 
 def _filters(criteria: Any) -> tuple[str, ...]:
@@ -80,7 +114,9 @@ def settled(current: Settings, given: Mapping[str, Any], *, fifo: bool) -> Setti
     settings = replace(current, **given)
     if fifo:
         if settings.batch_size > 10:
-            raise InvalidParameterValue("BatchSize must be less than or equal to 10 for FIFO queues.")
+            # Lambda's text for an SQS batch over 10 from when every queue's most was 10, as AWS answered it
+            # (https://github.com/pulumi/pulumi-aws-serverless/issues/20); a FIFO queue's most is still 10.
+            raise InvalidParameterValue("Maximum batch size must be between 1 and 10 inclusive")
         if settings.maximum_batching_window:
             raise InvalidParameterValue("Batching window is not supported for FIFO queues.")
     elif settings.batch_size > 10 and settings.maximum_batching_window < 1:

@@ -2,7 +2,7 @@
 
 EventSourceArn is create-only (a change replaces the mapping); the other properties change in place, a property
 the template no longer sets going back to Lambda's default. Ref: the mapping's UUID; GetAtt: Id and
-EventSourceMappingArn
+EventSourceMappingArn; Tags (Key/Value pairs) are the mapping's, changed in place
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventsourcemapping.html).
 SAM's `SQS` event source becomes one of these. Streams and brokers are not mapped yet: their properties are refused
 before any change.
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from overcast.errors import ResourceNotFound
+from overcast.kit import tags
 from overcast.templates.providers.base import Made, Providers, ResourceRequest, Unsupported
 
 if TYPE_CHECKING:
@@ -41,12 +42,15 @@ _DEFAULTS = {
     "FilterCriteria": {"Filters": []},
     "FunctionResponseTypes": [],
     "ScalingConfig": {},
+    "MetricsConfig": {"Metrics": []},
+    "KMSKeyArn": "",
     "Enabled": True,
 }
 
 
 def _members(properties: Members[str, Any]) -> dict[str, Any]:
     members = dict(properties)
+    members["Tags"] = tags.from_pairs(members.get("Tags") or ())  # a template's Key/Value pairs
     if isinstance(members.get("Enabled"), str):  # a template's "false" (a parameter's value is a string)
         members["Enabled"] = members["Enabled"].lower() == "true"
     return members
@@ -65,7 +69,14 @@ class EventSourceMappingProvider:
 
     async def update(self, request: ResourceRequest, current: Made, previous: Members[str, Any]) -> Made:
         members = {**_DEFAULTS, **_members(request.properties)}
-        return _made(await (await self.built()).update(request.ctx, current.ref, members))
+        mappings = await self.built()
+        made = _made(await mappings.update(request.ctx, current.ref, members))
+        arn = made.attributes["EventSourceMappingArn"]
+        wanted: dict[str, str] = members.pop("Tags")
+        gone = (await mappings.tags(request.ctx, arn)).keys() - wanted.keys()
+        await mappings.untag(request.ctx, arn, sorted(gone))
+        await mappings.tag(request.ctx, arn, wanted)
+        return made
 
     async def delete(self, request: ResourceRequest, current: Made) -> None:
         with contextlib.suppress(ResourceNotFound):
