@@ -61,6 +61,21 @@ def test_settings_follow_lambdas_rules_for_queues() -> None:
     assert changes({"FunctionResponseTypes": ["ReportBatchItemFailures"]}) == {"report_batch_item_failures": True}
 
 
+@pytest.mark.parametrize(
+    "member",
+    [{"StartingPosition": "LATEST"}, {"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:x"}}},
+     {"MaximumRetryAttempts": 2}, {"BisectBatchOnFunctionError": False}, {"Topics": ["t"]}],
+)  # fmt: skip
+def test_a_member_of_streams_or_brokers_is_refused_not_ignored(member: dict[str, object]) -> None:
+    with pytest.raises(InvalidParameterValue, match=f"Unsupported {next(iter(member))} parameter"):
+        changes(member)
+
+
+def test_a_member_overcast_does_not_run_yet_says_so() -> None:
+    with pytest.raises(InvalidParameterValue, match="LoggingConfig on event source mappings is not implemented"):
+        changes({"LoggingConfig": {"SystemLogLevel": "INFO"}})
+
+
 def test_filters_are_compiled_and_counted() -> None:
     pattern = '{"body": {"a": ["1"]}}'
     assert changes({"FilterCriteria": {"Filters": [{"Pattern": pattern}] * 5}})["filters"] == (pattern,) * 5
