@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import WaiterError
 
+from overcast.bus.on_demand import OnDemandBus
+from overcast.clock import FakeClock
+from overcast.events import queues
+from overcast.events.queues.service import Queues
+from overcast.store import Store
 from tests.conftest import ClientFactory, RunningServer, clients_of, own_server
 
 
@@ -35,3 +41,20 @@ def deployed(cf: Any, name: str, waiter: str, template: dict[str, Any], update: 
         cf.get_waiter(waiter).wait(StackName=name, WaiterConfig=FAST)
     stack: dict[str, Any] = cf.describe_stacks(StackName=name)["Stacks"][0]
     return stack
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def service(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Queues]:
+    """SQS's domain service on a real store and an embedded bus, timed by the fake clock."""
+    bus = OnDemandBus(None, tmp_path / "nats")
+    built = await queues.build(sqlite_store, clock, bus, "http://127.0.0.1:4566")
+    try:
+        yield built
+    finally:
+        await built.close()
+        await bus.close()

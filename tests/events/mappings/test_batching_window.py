@@ -4,37 +4,14 @@ embedded nats-server) with a FakeClock the tests advance, so a 5-second batching
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
-from overcast.events import queues
 from overcast.events.mappings.pollers import Poller, SqsPollers
 from overcast.events.mappings.records import Mapping, Settings, State
 from overcast.events.queues.service import Queues
-from overcast.store import Store
 
 CTX = RequestContext("123456789012", "eu-west-1")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def service(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Queues]:
-    bus = OnDemandBus(None, tmp_path / "nats")
-    built = await queues.build(sqlite_store, clock, bus, "http://127.0.0.1:4566")
-    try:
-        yield built
-    finally:
-        await built.close()
-        await bus.close()
 
 
 async def _poller(service: Queues, clock: FakeClock, **settings: int) -> tuple[Poller, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,22 +25,6 @@ CTX = RequestContext("123456789012", "eu-west-1")
 @pytest.fixture(params=["sqlite_store", "pg_store"])
 def store(request: pytest.FixtureRequest) -> Store:
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def service(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Queues]:
-    bus = OnDemandBus(None, tmp_path / "nats")
-    built = await queues.build(sqlite_store, clock, bus, "http://127.0.0.1:4566")
-    try:
-        yield built
-    finally:
-        await built.close()
-        await bus.close()
 
 
 async def _queue(service: Queues, name: str = "work", **attributes: str) -> str:
