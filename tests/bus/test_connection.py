@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from overcast.bus.connection import Bus, max_deliveries_subject
+from overcast.bus.connection import Bus
+from overcast.bus.consumers import max_deliveries_subject
 from overcast.bus.messages import Envelope, Reply
 from overcast.errors import (
     AwsError,
