@@ -26,7 +26,7 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -51,7 +51,7 @@ from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import Clock, SystemClock
 from overcast.config import Settings
 from overcast.discovery import STATE_FILE, read_state, url_for
-from overcast.errors import NotImplementedOperation
+from overcast.events_part import MappingsOnFirstUse, add_event_parts, no_mappings, resume_event_parts
 from overcast.functions.async_dispatch import AsyncDispatch
 from overcast.functions.async_queue import STREAM as ASYNC_STREAM
 from overcast.functions.async_queue import AsyncQueue
@@ -138,13 +138,6 @@ class DataDirLock:
             self.handle = None
 
 
-MappingsOnFirstUse = Callable[[], Awaitable["Mappings"]]
-
-
-async def _no_mappings() -> Mappings:
-    raise NotImplementedOperation("Event source mappings are not built in this server.")
-
-
 @dataclass
 class Overcast:
     """A running Overcast: everything `serve` started, in start order."""
@@ -169,7 +162,7 @@ class Overcast:
     parts: dict[str, Part] = field(default_factory=dict)  # services built on first use, by botocore name
     workflows: WorkflowEngine | None = None  # Step Functions' engine (built on first use)
     mappings: Mappings | None = None  # event source mappings and their pollers (built on first use)
-    mappings_on_first_use: MappingsOnFirstUse = _no_mappings
+    mappings_on_first_use: MappingsOnFirstUse = no_mappings
     iam: Iam | None = None  # IAM's roles and policies (built on first use)
     sns: Sns | None = None  # SNS's topics and subscriptions (built on first use)
     queues: Queues | None = None  # SQS (built on first use)
@@ -273,20 +266,16 @@ async def _services(system: Overcast, store: Store) -> dict[str, OperationTable]
     )
     await registry.start()
     invoker = system.invoker = await _lambda(system, store, registry)
-    mappings = system.mappings_on_first_use = _mappings(system, store, invoker)
+    mappings = system.mappings_on_first_use = add_event_parts(system, store, invoker)
     system.parts["stepfunctions"] = Part("Step Functions", lambda: _step_functions(system, store, invoker))
     system.parts["iam"] = Part("IAM", lambda: _iam(system, store))
-    system.parts["sns"] = Part("SNS", lambda: _sns(system, store))
-    system.parts["sqs"] = Part("SQS", lambda: _sqs(system, store))
     system.parts["apigateway"] = system.parts["apigatewayv2"] = Part(
         "API Gateway", lambda: build_api_gateway(system, store, invoker)
     )
     system.parts["cloudformation"] = Part("CloudFormation", lambda: build_stacks(system, store))
     if "stepfunctions" in await components(store):  # an earlier run's executions may be waiting to resume
         await system.parts["stepfunctions"].ready()
-    if "sns" in await components(store):  # an earlier run's deliveries may be waiting on the bus
-        await system.parts["sns"].ready()
-    await _resume_mappings(system, store)
+    await resume_event_parts(system, store)
     register_providers(system, registry, invoker, _function_url_of(system.url))
     return {
         "lambda": lambda_.operations(
@@ -325,36 +314,6 @@ def _function_url_of(url: str) -> Callable[[str, str], str]:
     return lambda url_id, region: f"http://{url_id}.lambda-url.{region}.localhost:{port}/"
 
 
-def _mappings(system: Overcast, store: Store, invoker: InvokeService) -> MappingsOnFirstUse:
-    """Event source mappings and their pollers, built on first use (their modules cost an idle server's start);
-    the pollers reach the queues through the "sqs" part."""
-
-    async def queues() -> Any:
-        part = system.parts.get("sqs")
-        if part is None:
-            raise NotImplementedOperation("Amazon SQS is not available in this Overcast yet: no queue can be polled.")
-        await part.ready()
-        return system.queues
-
-    async def mappings() -> Mappings:
-        if system.mappings is None:
-            from overcast.events import mappings as event_sources
-
-            system.mappings = event_sources.build(store, system.clock, invoker, queues)
-            system.closers.append(system.mappings.pollers.close)
-        return system.mappings
-
-    return mappings
-
-
-async def _resume_mappings(system: Overcast, store: Store) -> None:
-    """An earlier run's Enabled mappings poll again (their first receive builds the queues)."""
-    if "mappings" in await components(store):
-        built = await system.mappings_on_first_use()
-        for mapping in await built.enabled():
-            await built.pollers.apply(mapping)
-
-
 async def _step_functions(system: Overcast, store: Store, invoker: InvokeService) -> None:
     """The Step Functions engine and its operation table (resuming RUNNING Standard executions)."""
     from overcast.api.services import stepfunctions
@@ -366,25 +325,6 @@ async def _step_functions(system: Overcast, store: Store, invoker: InvokeService
     system.tables["stepfunctions"] = stepfunctions.operations(sfn)
 
 
-async def _sns(system: Overcast, store: Store) -> None:
-    """SNS's topics and subscriptions, and its operation table."""
-    from overcast.api.services import sns as sns_api
-    from overcast.events import topics
-    from overcast.events.topics.targets import Targets
-
-    assert system.bus is not None
-    async def queues() -> Queues:  # SQS is built on its first use, which may be SNS's
-        await system.parts["sqs"].ready()
-        assert system.queues is not None
-        return system.queues
-
-    targets = Targets(invoker=system.invoker, queues=queues)
-    data_dir = system.settings.data_dir
-    sns = system.sns = await topics.build(store, system.clock, system.bus, data_dir, system.url, targets)
-    system.closers.append(sns.close)
-    system.tables["sns"] = sns_api.operations(sns)
-
-
 async def _iam(system: Overcast, store: Store) -> None:
     """IAM's roles, policies and instance profiles, and its operation table."""
     from overcast import iam
@@ -392,17 +332,6 @@ async def _iam(system: Overcast, store: Store) -> None:
 
     system.iam = await iam.build(store, system.clock)
     system.tables["iam"] = iam_api.operations(system.iam)
-
-
-async def _sqs(system: Overcast, store: Store) -> None:
-    """SQS's queues (definitions in the store, messages on the bus) and its operation table."""
-    from overcast.api.services import sqs
-    from overcast.events import queues
-
-    assert system.bus is not None
-    system.queues = await queues.build(store, system.clock, system.bus, system.url)
-    system.closers.append(system.queues.close)
-    system.tables["sqs"] = sqs.operations(system.queues)
 
 
 async def _lambda(system: Overcast, store: Store, registry: Registry) -> InvokeService:
