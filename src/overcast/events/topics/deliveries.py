@@ -6,7 +6,8 @@ delivery in flight, waits between tries on the injected clock (`retries.delays`)
 delivered, or has failed for good (then sent to the subscription's dead-letter queue, if it has one). After a
 crash the consumer hands every unacked delivery out again: at least once, never lost. Each finished delivery
 is recorded (`sns_deliveries`): email, email-json and sms deliveries are only recorded, since nothing is sent,
-and `/_overcast/sns/deliveries/...` shows them.
+and `/_overcast/sns/deliveries/...` shows them. The record keeps an account's newest KEPT_RECORDS deliveries
+(pruned every PRUNE_EVERY records it writes), so it cannot grow without bound.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,8 @@ HTTP_TIMEOUT = 15.0  # SNS waits 15 seconds for an HTTP/S endpoint
 DEDUP_WINDOW = 300.0
 RECORDED = frozenset({"email", "email-json", "sms"})
 AGENT = "Amazon Simple Notification Service Agent"
+KEPT_RECORDS = 1000  # finished deliveries kept per account (the newest)
+PRUNE_EVERY = 100  # records an account writes between two prunings: it holds at most KEPT_RECORDS + PRUNE_EVERY
 HTTP_CONCURRENCY = 64  # requests in flight to HTTP/S endpoints at once (the rest wait their turn, not a retry)
 
 Outcome = tuple[bool, str] | None  # None: delivered; else (worth retrying, why not)
@@ -49,6 +53,7 @@ class Deliveries:
     def __init__(
         self, bus: OnDemandBus, store: Store, clock: Clock, signer: Signer, base_url: str, targets: Targets
     ) -> None:
+        self._written: Counter[str] = Counter()  # records written per account since its last pruning
         self.bus = bus
         self.store = store
         self.clock = clock
@@ -278,14 +283,28 @@ class Deliveries:
             attempts,
             self.clock.now(),
         )
+        self._written[record["account"]] += 1
+        if self._written[record["account"]] >= PRUNE_EVERY:
+            self._written[record["account"]] = 0
+            await self.store.execute(
+                "DELETE FROM sns_deliveries WHERE account = ? AND id NOT IN (SELECT id FROM sns_deliveries "
+                f"WHERE account = ? ORDER BY time DESC, id DESC LIMIT {KEPT_RECORDS})",
+                record["account"],
+                record["account"],
+            )
 
     async def recorded(self, account: str, arn: str | None) -> list[dict[str, Any]]:
-        """The finished deliveries of an account, of one topic or subscription if `arn` names one, oldest first."""
+        """The finished deliveries of an account (its newest KEPT_RECORDS at most), of one topic or subscription if
+        `arn` names one, oldest first."""
         where, params = "account = ?", [account]
         if arn:
             where += " AND (topic_arn = ? OR subscription_arn = ?)"
             params += [arn, arn]
-        rows = await self.store.fetch_all(f"SELECT * FROM sns_deliveries WHERE {where} ORDER BY time, id", *params)
+        rows = await self.store.fetch_all(
+            f"SELECT * FROM (SELECT * FROM sns_deliveries WHERE {where} ORDER BY time DESC, id DESC "
+            f"LIMIT {KEPT_RECORDS}) AS newest ORDER BY time, id",
+            *params,
+        )
         return [dict(row) for row in rows]
 
 
