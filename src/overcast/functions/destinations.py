@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
+from overcast.arn import parse_arn
 from overcast.context import RequestContext
 
 
@@ -39,7 +40,8 @@ class FunctionDestinations:
         self.others = others
 
     async def send(self, ctx: RequestContext, arn: str, body: str, attributes: Mapping[str, str] = {}) -> None:
-        service = arn.split(":", 3)[2] if arn.count(":") >= 3 else ""
+        parsed = parse_arn(arn)
+        service = parsed.service if parsed is not None else ""
         if service == "lambda":
             try:
                 await self.invoke_event(ctx, arn, body.encode())

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from overcast.arn import parse_arn
 from overcast.clock import Clock
 from overcast.context import RequestContext
 from overcast.errors import AwsError, NotImplementedOperation
@@ -121,7 +122,7 @@ class Deliveries:
                 "topic_arn": subscription.topic_arn,
                 "subscription_arn": subscription.arn,
                 "account": subscription.account,
-                "region": subscription.topic_arn.split(":")[3],
+                "region": _region_of(subscription.topic_arn),
                 "protocol": subscription.protocol,
                 "endpoint": subscription.endpoint,
                 "token": subscription.token,
@@ -306,6 +307,11 @@ class Deliveries:
             *params,
         )
         return [dict(row) for row in rows]
+
+
+def _region_of(topic_arn: str) -> str:
+    parsed = parse_arn(topic_arn)
+    return parsed.region if parsed is not None else ""
 
 
 def _ctx(record: Mapping[str, Any]) -> RequestContext:

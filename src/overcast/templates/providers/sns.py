@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.templates.providers.base import Made, Providers, ResourceRequest, Unsupported
 from overcast.templates.providers.operated import Operations, OperationsOf, Properties, gone_already
 from overcast.templates.providers.sqs import attribute
@@ -172,7 +173,8 @@ class SubscriptionProvider:
 def default_policy(topic_arn: str) -> str:
     """The policy SNS gives a topic it creates (its owner may do everything), which a TopicPolicy deleted leaves
     behind (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html)."""
-    account = topic_arn.split(":")[4]
+    parsed = parse_arn(topic_arn)
+    account = parsed.account if parsed is not None else ""
     actions = [
         "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
         "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.arn import parse_arn
 from overcast.templates.providers.base import Made, Providers, ResourceRequest
 from overcast.templates.providers.operated import Operations, OperationsOf, Properties, gone_already
 from overcast.templates.providers.tags import removed, tag_map
@@ -81,7 +82,8 @@ class QueueProvider:
     async def _made(ops: Operations, request: ResourceRequest, url: str) -> Made:
         out = await ops["GetQueueAttributes"](request.ctx, {"QueueUrl": url, "AttributeNames": ["QueueArn"]})
         arn = out["Attributes"]["QueueArn"]
-        return Made(url, {"Arn": arn, "QueueName": arn.rsplit(":", 1)[-1], "QueueUrl": url})
+        parsed = parse_arn(arn)
+        return Made(url, {"Arn": arn, "QueueName": parsed.resource if parsed else "", "QueueUrl": url})
 
     async def create(self, request: ResourceRequest) -> Made:
         p, ops = request.properties, await self.operations()
