@@ -320,6 +320,19 @@ def _async_throughput(oc: Overcast) -> None:
         ratio >= 0.8,
     )
     print(f"{'limit: synchronous Invoke, same function':<46} {rates['sync']:>8,.0f} req/s")
+    # What accepting costs alone: a function with no concurrency (as AWS keeps such a function's events queued),
+    # so nothing runs while it is measured; deleted afterwards, which drops its events, so that no backlog runs
+    # during the figures that follow.
+    oc.create("async-held", ECHO, memory=1769)
+    oc.lam.put_function_concurrency(FunctionName="async-held", ReservedConcurrentExecutions=0)
+    held = statistics.median(
+        _throughput(oc.port, _invoke_raw("async-held", {"X-Amz-Invocation-Type": "Event"})) for _ in range(3)
+    )
+    oc.lam.delete_function(FunctionName="async-held")
+    print(
+        f"{'async Invoke accepted, function at concurrency 0':<46} {held:>8,.0f} req/s  = "
+        f"{held / rates['sync']:6.2f} x limit (no budget: the accept path alone)"
+    )
 
 
 def _freeze_thaw_seconds(rounds: int = 2000) -> float | None:

@@ -1,4 +1,7 @@
-"""Bus: Overcast's one connection to NATS, and the JetStream and core operations services build on.
+"""Bus: Overcast's connection to NATS, and the JetStream and core operations services build on.
+
+Confirmed publishes go on a second, lean connection of their own (publisher.py: one socket write, the ack
+read in the protocol's callback), where the server speaks plain NATS; everything else goes through nats-py.
 
 Streams store messages durably (queues, Kinesis streams, async invocations, event delivery);
 durable pull consumers (consumers.py, a part of Bus) deliver them with acks and redelivery; direct
@@ -43,6 +46,7 @@ from overcast.bus.messages import (
     stored,
     stream_state,
 )
+from overcast.bus.publisher import Address, Publisher, Unsupported
 from overcast.errors import AwsError, InternalFailure, InvalidParameterValue, ResourceNotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,7 @@ class Bus(PullConsumers):
         self._kvs: dict[str, KeyValue] = {}
         self.reconnects = 0
         self.last_error: str | None = None
+        self._lean = Publisher(self._address, timeout)  # confirmed publishes (bus/publisher.py)
 
     @classmethod
     async def connect(
@@ -162,6 +167,7 @@ class Bus(PullConsumers):
 
     async def close(self) -> None:
         """Finish pending work (drain subscriptions, flush publishes), then disconnect."""
+        self._lean.close()
         if self._nc.is_closed:
             return
         try:
@@ -350,9 +356,28 @@ class Bus(PullConsumers):
         all_headers = dict(headers or {})
         if msg_id is not None:
             all_headers[MSG_ID] = msg_id
+        connection = await self._lean.connection()
+        if connection is not None:
+            return await self._lean.publish(connection, subject, data, all_headers, timeout or self._timeout)
         with translated(f"publishing to {subject}"):
             ack = await self._js.publish(subject, data, timeout=timeout or self._timeout, headers=all_headers or None)
         return int(ack.seq)
+
+    def _address(self) -> Address | None:
+        """Where nats-py is connected and how it signed in, for the lean publisher (bus/publisher.py); None when
+        it is not connected."""
+        url = self._nc.connected_url
+        if url is None or url.hostname is None:
+            return None
+        if url.scheme not in ("nats", ""):  # tls:// and websockets: nats-py publishes
+            raise Unsupported(f"a {url.scheme} URL")
+        options = self._nc.options
+        user, password, token = options["user"], options["password"], options["token"]
+        if user is None and token is None and url.username is not None:  # nats://user:password@ or nats://token@
+            user, password, token = (url.username, url.password, None) if url.password else (None, None, url.username)
+        if not all(isinstance(x, str | None) for x in (user, password, token)):  # callables: nats-py publishes
+            raise Unsupported("credentials given as callables")
+        return Address(url.hostname, url.port or 4222, user, password, token)
 
     async def get(self, stream: str, sequence: int) -> StoredMessage | None:
         """The message at `sequence`, or None if there is none (never stored, deleted, expired)."""

@@ -10,7 +10,8 @@ or InternalFailure (server-side). Domain services re-raise these as their own AW
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import nats.errors
 import nats.js.errors
@@ -42,8 +43,36 @@ _CONFLICT_CODES = {
 _FULL_CODES = {10047, 10028}
 
 
+def _status_of(exc: nats.js.errors.APIError) -> int | None:
+    """The status nats-py's error class stands for, where it was raised without one."""
+    for kind, status in (
+        (nats.js.errors.NotFoundError, 404),
+        (nats.js.errors.ServiceUnavailableError, 503),
+        (nats.js.errors.BadRequestError, 400),
+    ):
+        if isinstance(exc, kind):
+            return status
+    return None
+
+
 class RemoteError(AwsError):
     """An AwsError raised by a request handler on another node, carried back over request/reply."""
+
+
+def translate_api_error(error: Mapping[str, Any], doing: str) -> AwsError:
+    """The AwsError for a JetStream API error as the server sends it (`{"code", "err_code", "description"}`),
+    for callers that read the server's answers themselves (bus/publisher.py)."""
+    code, status = error.get("err_code"), error.get("code")
+    detail = f"{doing}: {error.get('description') or 'JetStream error'} (JetStream error {code})"
+    if code in _CONFLICT_CODES:
+        return ResourceConflict(detail)
+    if status == 404:
+        return ResourceNotFound(detail)
+    if status == 503 or code in _FULL_CODES:
+        return ServiceUnavailable(detail)
+    if status == 400:
+        return InvalidParameterValue(detail)
+    return InternalFailure(detail)
 
 
 def translate(exc: BaseException, doing: str) -> AwsError:
@@ -51,18 +80,14 @@ def translate(exc: BaseException, doing: str) -> AwsError:
     if isinstance(exc, AwsError):
         return exc
     if isinstance(exc, nats.js.errors.APIError):
-        code = getattr(exc, "err_code", None)  # some nats-py subclasses never set it
-        description = getattr(exc, "description", None) or type(exc).__name__
-        detail = f"{doing}: {description} (JetStream error {code})"
-        if code in _CONFLICT_CODES or isinstance(exc, nats.js.errors.KeyWrongLastSequenceError):
-            return ResourceConflict(detail)
-        if isinstance(exc, nats.js.errors.NotFoundError):
-            return ResourceNotFound(detail)
-        if isinstance(exc, nats.js.errors.ServiceUnavailableError) or code in _FULL_CODES:
-            return ServiceUnavailable(detail)
-        if isinstance(exc, nats.js.errors.BadRequestError):
-            return InvalidParameterValue(detail)
-        return InternalFailure(detail)
+        error = {
+            "code": getattr(exc, "code", None) or _status_of(exc),
+            "err_code": getattr(exc, "err_code", None),  # some nats-py subclasses never set it
+            "description": getattr(exc, "description", None) or type(exc).__name__,
+        }
+        if isinstance(exc, nats.js.errors.KeyWrongLastSequenceError):
+            return ResourceConflict(translate_api_error(error, doing).message)
+        return translate_api_error(error, doing)
     if isinstance(exc, nats.js.errors.InvalidKeyError | nats.js.errors.InvalidBucketNameError):
         return InvalidParameterValue(f"{doing}: invalid key or bucket name")
     if isinstance(exc, nats.errors.BadSubjectError):
