@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from overcast.config import Settings
 from overcast.functions.instances import InstanceSpec
+from overcast.functions.runtime.python import frames
 from overcast.functions.sandbox import LocalSandboxes, network
 from overcast.functions.sandbox.network import InstanceNetwork, NetworkPlan, is_public
 from tests.functions.sandbox.conftest import invocation
@@ -197,3 +199,30 @@ async def test_function_internet_decides_whether_an_instance_has_a_proxy(
         assert seen["env"]["HTTPS_PROXY"] == "http://127.0.0.1:3128" and seen["proxy"] == "connected"
     else:
         assert seen["env"]["HTTPS_PROXY"] is None and seen["proxy"] == "ConnectionRefusedError"
+
+
+async def test_listeners_received_from_a_vessel_are_not_inherited_by_what_the_server_spawns() -> None:
+    """uvloop's subprocesses close only descriptors marked close-on-exec (it has no close_fds), and received ones
+    are not marked unless asked: a zygote spawned while the server held one kept it, and so did every instance it
+    forked, holding a listener inside another instance's network namespace."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    made = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    made.bind(("127.0.0.1", 0))
+    made.listen()
+    frames.send(theirs, {"op": "prepared", "error": None}, fds=[made.fileno()])
+    made.close()
+    listeners = await network.receive_listeners(ours, ["runtime"])
+    listener = listeners["runtime"]
+    assert not os.get_inheritable(listener.fileno())
+    port = listener.getsockname()[1]
+    child = await asyncio.create_subprocess_exec(  # as the server spawns on uvloop: nothing closed but what is marked
+        sys.executable, "-c", "import os; print(sorted(int(f) for f in os.listdir('/proc/self/fd')))",
+        stdout=asyncio.subprocess.PIPE, close_fds=False,
+    )  # fmt: skip
+    out, _ = await child.communicate()
+    assert listener.fileno() not in json.loads(out)
+    listener.close()
+    with pytest.raises(ConnectionRefusedError):  # no copy of it is left anywhere
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    ours.close()
+    theirs.close()

@@ -89,7 +89,11 @@ async def receive_listeners(channel: socket.socket, names: list[str]) -> dict[st
         await asyncio.wait_for(readable, PREPARE_TIMEOUT_S)
     finally:
         loop.remove_reader(channel.fileno())
-    header, _body, fds = frames.recv(channel)
+    # Close-on-exec as they arrive: a zygote or vessel the server spawned while holding an inheritable one kept
+    # it (uvloop's subprocesses, unlike Python's close_fds, close only what is marked), and every instance it
+    # forked then held a listener inside another instance's namespace, free to accept what that instance sent to
+    # its Runtime API or endpoint (tests/functions/test_private_network.py caught it, run after test_confinement).
+    header, _body, fds = frames.recv(channel, cloexec=True)
     listeners = [socket.socket(fileno=fd) for fd in fds]
     if header.get("op") != "prepared" or header.get("error") or len(listeners) != len(names):
         for listener in listeners:

@@ -109,10 +109,13 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def recv(sock: socket.socket) -> tuple[dict[str, Any], bytes, list[int]]:
-    """One frame (blocking); the file descriptors that came with its first bytes, if any."""
+def recv(sock: socket.socket, *, cloexec: bool = False) -> tuple[dict[str, Any], bytes, list[int]]:
+    """One frame (blocking); the file descriptors that came with its first bytes, if any. `cloexec`: they are
+    closed on exec from the moment they arrive (received descriptors are otherwise inheritable, unlike those
+    Python opens, and a process the receiver spawns would hold them too)."""
     fds: list[int] = []
-    prefix, ancdata, _flags, _addr = sock.recvmsg(PREFIX.size, socket.CMSG_SPACE(MAX_FDS * 4))
+    flags = socket.MSG_CMSG_CLOEXEC if cloexec else 0
+    prefix, ancdata, _flags, _addr = sock.recvmsg(PREFIX.size, socket.CMSG_SPACE(MAX_FDS * 4), flags)
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.extend(array.array("i", data[: len(data) - len(data) % 4]))
