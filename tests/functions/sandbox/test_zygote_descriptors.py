@@ -1,8 +1,9 @@
-"""What a vessel forked by the zygote holds: its stdio and its channel, nothing the server's spawn left behind.
+"""What a vessel holds, forked by the zygote or spawned: its stdio and its channel, nothing a spawn left behind.
 
 The server runs on uvloop, whose subprocesses have no close_fds: a zygote it spawns starts with copies of its
 stdio at higher numbers (and anything else not marked close-on-exec), and every instance forked from it would
-hold them. The zygote closes them as it starts (runtime/python/zygote.py)."""
+hold them. The zygote closes them as it starts (runtime/python/zygote.py), and so does every vessel
+(runtime/python/child.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import uvloop
 
-from overcast.functions.sandbox.zygote import Zygote
+from overcast.functions.sandbox.zygote import Zygote, spawn_vessel
 
 
 def _descriptors(pid: int) -> set[int]:
@@ -41,3 +42,19 @@ def test_a_vessel_holds_only_its_stdio_and_its_channel_when_the_server_runs_on_u
     in_zygote, in_vessel = uvloop.run(scenario())
     assert len(in_vessel - {0, 1, 2}) == 1, in_vessel  # its channel
     assert len(in_zygote - {0, 1, 2}) == 4, in_zygote  # its command and event sockets, its wake-up pipe
+
+
+def test_a_spawned_vessel_holds_only_its_stdio_and_its_channel_when_the_server_runs_on_uvloop() -> None:
+    async def scenario() -> set[int]:
+        leaked_r, leaked_w = os.pipe()
+        os.set_inheritable(leaked_r, True)
+        vessel = await spawn_vessel(Path(sys.executable), None)
+        try:
+            await asyncio.sleep(0.3)  # the child is past its start and waits to be claimed
+            return _descriptors(vessel.pid)
+        finally:
+            vessel.discard()
+            os.close(leaked_r)
+            os.close(leaked_w)
+
+    assert len(uvloop.run(scenario()) - {0, 1, 2}) == 1  # its channel

@@ -13,6 +13,7 @@ from . import confine, frames, loop
 def main(channel_fd: int) -> None:
     """Never returns: the process becomes the Python runtime loop or the exec'd program, or exits."""
     sock = socket.socket(fileno=channel_fd)
+    confine.close_all_but({0, 1, 2, channel_fd})  # what a spawn without close_fds (uvloop's) left it
     unprepared: Exception | None = None
     try:
         header, _body, _fds = frames.recv(sock)

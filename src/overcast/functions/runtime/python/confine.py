@@ -239,8 +239,13 @@ def _hold_nothing(keep: int) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
+    close_all_but({0, 1, 2, keep})
+
+
+def close_all_but(keep: set[int]) -> None:
+    """Close every descriptor of this process but those in `keep`."""
     for name in os.listdir("/proc/self/fd"):
-        if int(name) > 2 and int(name) != keep:
+        if int(name) not in keep:
             with contextlib.suppress(OSError):
                 os.close(int(name))
 

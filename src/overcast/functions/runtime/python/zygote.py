@@ -99,20 +99,13 @@ def _become_child(fds: list[int], closing: list[int]) -> None:
     child.main(channel)
 
 
-def _close_inherited(keep: set[int]) -> None:
-    """Close what the zygote did not ask for: uvloop's spawn leaves copies of the child's stdio at higher numbers
-    (it has no close_fds), and every instance forked from here would hold them, the zygote's own output among them."""
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            with contextlib.suppress(OSError):
-                os.close(int(name))
-
-
 def main(argument: int) -> None:
     """`argument` packs the command and event socket fds: command * 65536 + events."""
     commands = socket.socket(fileno=argument // 65536)
     events = socket.socket(fileno=argument % 65536)
-    _close_inherited({0, 1, 2, commands.fileno(), events.fileno()})
+    # uvloop's spawn (it has no close_fds) leaves copies of the zygote's stdio at higher numbers, and anything
+    # else the server had not marked close-on-exec: every instance forked from here would hold them.
+    confine.close_all_but({0, 1, 2, commands.fileno(), events.fileno()})
     children: set[int] = set()
     signal.signal(signal.SIGTERM, lambda *_: _take_down(children))
     confine.die_with_parent(signal.SIGTERM)
