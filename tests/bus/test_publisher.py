@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from overcast.bus.connection import Bus
-from overcast.bus.publisher import Address, Publisher
+from overcast.bus.publisher import Address, Connection, Publisher
 from overcast.errors import ResourceNotFound, ServiceUnavailable
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[None]]
@@ -75,6 +75,15 @@ async def scripted() -> AsyncIterator[Callable[..., Awaitable[Address]]]:
         server.close()
 
 
+async def _connected(scripted: Callable[..., Awaitable[Address]], script: Script) -> tuple[Publisher, Connection]:
+    """A publisher connected to a scripted server."""
+    address = await scripted(script)
+    publisher = Publisher(lambda: address, timeout=2)
+    connection = await publisher.connection()
+    assert connection is not None
+    return publisher, connection
+
+
 def _ack(reply: bytes, answer: dict[str, object]) -> bytes:
     body = json.dumps(answer).encode()
     return b"MSG %s 1 %d\r\n%s\r\n" % (reply, len(body), body)
@@ -86,10 +95,7 @@ async def test_an_answer_that_comes_in_pieces_is_read_whole(scripted: Callable[.
             writer.write(bytes([byte]))
             await writer.drain()
 
-    publisher = Publisher(lambda: address, timeout=2)
-    address = await scripted(one_byte_at_a_time)
-    connection = await publisher.connection()
-    assert connection is not None
+    publisher, connection = await _connected(scripted, one_byte_at_a_time)
     assert await publisher.publish(connection, "s", b"x", {}, 2) == 7
     publisher.close()
 
@@ -105,10 +111,7 @@ async def test_jetstream_errors_and_no_responders(scripted: Callable[..., Awaita
         else:  # a status 503 and no body: no stream takes the subject
             writer.write(b"HMSG %s 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\n" % reply)
 
-    publisher = Publisher(lambda: address, timeout=2)
-    address = await scripted(refuse)
-    connection = await publisher.connection()
-    assert connection is not None
+    publisher, connection = await _connected(scripted, refuse)
     with pytest.raises(ResourceNotFound, match="stream not found"):
         await publisher.publish(connection, "s", b"x", {}, 2)
     with pytest.raises(ServiceUnavailable, match="nothing on the message bus is listening"):
@@ -120,10 +123,7 @@ async def test_a_publish_never_answered_fails_after_its_timeout(scripted: Callab
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reply: bytes) -> None:
         return
 
-    publisher = Publisher(lambda: address, timeout=2)
-    address = await scripted(silent)
-    connection = await publisher.connection()
-    assert connection is not None
+    publisher, connection = await _connected(scripted, silent)
     with pytest.raises(ServiceUnavailable, match="did not answer in time"):
         await publisher.publish(connection, "s", b"x", {}, 0.3)
     assert not connection.waiting
@@ -143,10 +143,7 @@ async def test_a_dropped_connection_fails_what_waits_and_the_next_publish_connec
         else:
             writer.write(_ack(reply, {"stream": "S", "seq": 2}))
 
-    publisher = Publisher(lambda: address, timeout=2)
-    address = await scripted(drop_the_first)
-    first = await publisher.connection()
-    assert first is not None
+    publisher, first = await _connected(scripted, drop_the_first)
     with pytest.raises(ServiceUnavailable):
         await publisher.publish(first, "s", b"x", {}, 2)
     second = await publisher.connection()

@@ -48,7 +48,7 @@ class Address:
     token: str | None = None
 
 
-class _Connection(asyncio.Protocol):
+class Connection(asyncio.Protocol):
     """One connection: its inbox, the publishes waiting for their acks, and the parser of what comes back."""
 
     def __init__(self, address: Address, ready: asyncio.Future[None]) -> None:
@@ -208,10 +208,10 @@ class Publisher:
         self.where = where
         self.timeout = timeout
         self.unsupported = False  # the server wants what this does not speak: publish through nats-py
-        self._connection: _Connection | None = None
+        self._connection: Connection | None = None
         self._lock = asyncio.Lock()
 
-    async def connection(self) -> _Connection | None:
+    async def connection(self) -> Connection | None:
         """The open connection (made now if there is none), or None if the server is not one to speak to."""
         connection = self._connection
         if connection is not None and not connection.closed:
@@ -224,13 +224,13 @@ class Publisher:
                     self.unsupported = True
             return None if self.unsupported else self._connection
 
-    async def _open(self) -> _Connection:
+    async def _open(self) -> Connection:
         address = self.where()
         if address is None:
             raise ServiceUnavailable("the message bus is not connected")
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
-        connection = _Connection(address, ready)
+        connection = Connection(address, ready)
         try:
             async with asyncio.timeout(self.timeout):
                 await loop.create_connection(lambda: connection, address.host, address.port)
@@ -241,7 +241,7 @@ class Publisher:
         return connection
 
     async def publish(
-        self, connection: _Connection, subject: str, data: bytes, headers: Mapping[str, str], timeout: float
+        self, connection: Connection, subject: str, data: bytes, headers: Mapping[str, str], timeout: float
     ) -> int:
         """Store a message; its stream sequence once the stream has it on disk."""
         doing = f"publishing to {subject}"
