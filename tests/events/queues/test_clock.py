@@ -14,7 +14,7 @@ from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
 from overcast.events import queues
-from overcast.events.queues.errors import AccessDenied, OverLimit, QueueDoesNotExist
+from overcast.events.queues.errors import AccessDenied, OverLimit, PurgeQueueInProgress, QueueDoesNotExist
 from overcast.events.queues.records import MessageAttribute
 from overcast.events.queues.service import Queues
 from overcast.store import Store
@@ -163,3 +163,19 @@ async def test_a_full_message_store_answers_over_limit(sqlite_store: Store, cloc
     finally:
         await service.close()
         await bus.close()
+
+
+async def test_a_queue_is_purged_at_most_once_a_minute(service: Queues, clock: FakeClock) -> None:
+    url = await _queue(service)
+    await service.send(CTX, url, "first")
+    await service.purge(CTX, url)
+    await service.send(CTX, url, "second")
+    await clock.advance(59)
+    with pytest.raises(PurgeQueueInProgress, match="Only one PurgeQueue operation on work is allowed every 60 seconds"):
+        await service.purge(CTX, url)
+    assert [m.body for m in await service.receive(CTX, url)] == ["second"]  # the refused purge deleted nothing
+    other = await _queue(service, "other")
+    await service.purge(CTX, other)  # each queue has its own minute
+    await clock.advance(1)
+    await service.purge(CTX, url)
+    assert await service.receive(CTX, url) == []

@@ -190,6 +190,10 @@ def test_purge_queue(sqs: Any, queue: str) -> None:
     sqs.purge_queue(QueueUrl=queue)
     assert _counts(sqs, queue) == (0, 0, 0)
     assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    with pytest.raises(ClientError) as exc:  # one purge a minute (tests/events/queues/test_clock.py: on the clock)
+        sqs.purge_queue(QueueUrl=queue)
+    assert _code(exc) == "AWS.SimpleQueueService.PurgeQueueInProgress"  # the query-compatible code, as boto3 reads it
+    assert "is allowed every 60 seconds" in exc.value.response["Error"]["Message"]
 
 
 def test_redrive_to_a_dead_letter_queue_after_max_receive_count(sqs: Any, queue: str, queue_name: str) -> None:

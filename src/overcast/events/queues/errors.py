@@ -60,6 +60,11 @@ class OverLimit(AwsError):
     code, status = "OverLimit", 403
 
 
+class PurgeQueueInProgress(AwsError):
+    # 400 in the JSON protocol (API_PurgeQueue.html); the query protocol's code and 403 are in serialize_query_compat
+    code, status = "PurgeQueueInProgress", 400
+
+
 class EmptyBatchRequest(AwsError):
     code, status = "EmptyBatchRequest", 400
 

@@ -24,7 +24,7 @@ from overcast.events.queues import contents, digests, envelopes, fifo
 from overcast.events.queues.backlog import Backlog, parse_receipt, receipt_of, subject_of
 from overcast.events.queues.definitions import Definitions
 from overcast.events.queues.envelopes import DEDUPLICATION, DUE, GROUP, SEQUENCE, SOURCE, ms
-from overcast.events.queues.errors import InvalidParameterValue, MessageNotInflight, OverLimit
+from overcast.events.queues.errors import InvalidParameterValue, MessageNotInflight, OverLimit, PurgeQueueInProgress
 from overcast.events.queues.records import MessageAttribute, Queue, ReceivedMessage, SentMessage
 from overcast.events.queues.timers import Timers, first_of
 
@@ -45,6 +45,7 @@ FIFO_READ_AHEAD = 100
 # the account's storage (10047), measured with nats-server 2.15.1.
 FULL_CODES = (10077, 10076, 10047)
 ATTEMPT_WINDOW = 300.0  # a FIFO ReceiveRequestAttemptId is answered alike for 5 minutes
+PURGE_INTERVAL = 60.0  # one PurgeQueue per queue this often
 
 
 def _range(name: str, value: float, low: int, high: int) -> None:
@@ -66,6 +67,7 @@ class Queues:
         self._backlogs: dict[str, Backlog] = {}
         self._locks: dict[str, asyncio.Lock] = {}  # a queue's first use; a FIFO queue's sends, one at a time
         self._timers = Timers(clock, self._due)
+        self._purged: dict[str, float] = {}  # queue id -> when it was last purged (this node, since it started)
 
     # --- addresses ---
 
@@ -118,6 +120,7 @@ class Queues:
         """Drop a deleted queue's messages, consumer and deduplication ids."""
         bus = await self._connected()
         backlog = self._backlogs.pop(queue.id, None)
+        self._purged.pop(queue.id, None)
         if backlog is not None:
             backlog.clear()
         await bus.purge_stream(STREAM, subject_of(queue.id))
@@ -125,7 +128,15 @@ class Queues:
         await fifo.forget(self.definitions.store, queue)
 
     async def purge(self, ctx: RequestContext, queue: str) -> None:
+        """https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html: one purge
+        per queue every 60 seconds ("the time it can take to delete the messages"); here the deletion is done
+        when this returns, but a second purge within the minute is refused as AWS refuses it."""
         found = await self.find(ctx, queue)
+        now = self.clock.now()
+        last = self._purged.get(found.id)
+        if last is not None and now - last < PURGE_INTERVAL:
+            raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {found.name} is allowed every 60 seconds.")
+        self._purged[found.id] = now
         backlog = await self._backlog(found)
         await (await self._connected()).purge_stream(STREAM, backlog.subject)
         backlog.clear()
