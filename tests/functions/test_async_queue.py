@@ -4,11 +4,16 @@ out together as one message, and each comes back whole."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from overcast.clock import SystemClock
+from overcast.functions.async_dispatch import AsyncDispatch
 from overcast.functions.async_queue import MAX_EVENT_BYTES, STREAM, AsyncQueue, FunctionKey
 from overcast.functions.invocation_records import AsyncEvent
 from tests.functions.live import Live, live_server
@@ -52,3 +57,60 @@ async def test_a_group_holds_at_most_a_maximum_events_worth_of_payloads(live: Li
     taken = await queue.fetch(KEY, 10, 1.0)
     assert [len(events) for _, events in taken] == [1, 1, 1, 1]
     assert [event.payload for _, events in taken for event in events] == [_event(0).payload, big, big, big]
+
+
+class _Blocking:
+    """An invoker whose invocations wait until released, counting how many have started."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.release = asyncio.Semaphore(0)
+
+    async def invoke(self, ctx: object, name: str, payload: bytes, **_: object) -> object:
+        self.started += 1
+        await self.release.acquire()
+        return SimpleNamespace(status_code=200, executed_version="$LATEST", function_error=None, payload=b"null")
+
+
+class _Defaults:
+    async def settings(self, ctx: object, name: str, qualifier: str | None) -> object:
+        return SimpleNamespace(
+            maximum_retry_attempts=None, maximum_event_age_in_seconds=None, on_success=None, on_failure=None
+        )
+
+
+async def _settled(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never settled")
+
+
+async def test_a_dispatcher_holds_at_most_max_in_flight_messages_and_takes_more_as_they_finish(live: Live) -> None:
+    assert live.system.bus is not None
+    invoker = _Blocking()
+    dispatch = AsyncDispatch(
+        AsyncQueue(live.system.bus),
+        invoker,
+        _Defaults(),
+        SystemClock(),
+        max_in_flight=2,
+        max_running=10,  # type: ignore[arg-type]
+    )
+    try:
+        for n in range(5):  # one after another: each its own message, received now (young enough to run)
+            await dispatch.accept(dataclasses.replace(_event(n), received=time.time()))
+        await _settled(lambda: invoker.started == 2)
+        await asyncio.sleep(0.2)
+        assert invoker.started == 2  # two messages held, no more taken
+        invoker.release.release()
+        await _settled(lambda: invoker.started == 3)
+        for _ in range(4):
+            invoker.release.release()
+        await _settled(lambda: invoker.started == 5)
+        bus = await dispatch.queue.bus()
+        await _settled(lambda: dispatch.running == 0)
+        assert (await bus.stream_state(STREAM)).messages == 0  # every message acknowledged
+    finally:
+        await dispatch.close()

@@ -91,6 +91,11 @@ class _Dispatcher:
         self.task: asyncio.Task[None] | None = None
         self.running = asyncio.Semaphore(max_running)
         self.held: set[_Held] = set()  # messages taken and not yet done
+        self.room = asyncio.Event()  # set when a held message is done: the pump may take more
+
+    def done(self, held: _Held) -> None:
+        self.held.discard(held)
+        self.room.set()
 
 
 class AsyncDispatch:
@@ -166,7 +171,10 @@ class AsyncDispatch:
                 dispatcher.kicked = False
                 room = self.max_in_flight - len(dispatcher.held)
                 if room <= 0:
-                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    # Woken by a message done, not by asyncio.wait over every running event: that registered and
+                    # removed a callback on each of up to max_in_flight * MAX_GROUP_EVENTS tasks at every wake-up.
+                    dispatcher.room.clear()
+                    await dispatcher.room.wait()
                     continue
                 try:
                     taken = await self.queue.fetch(key, room, self.poll_seconds)
@@ -223,7 +231,7 @@ class AsyncDispatch:
             held.failed = True
         held.left -= 1
         if not held.left:
-            dispatcher.held.discard(held)
+            dispatcher.done(held)
         if held.left or held.failed:  # the message is acknowledged once, when its last event is done
             return
         try:
