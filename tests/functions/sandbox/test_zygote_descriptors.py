@@ -1,4 +1,4 @@
-"""What a vessel holds, forked by the zygote or spawned: its stdio and its channel, nothing a spawn left behind.
+"""What a vessel holds, forked by the zygote or spawned, and what a program it execs holds: nothing a spawn left.
 
 The server runs on uvloop, whose subprocesses have no close_fds: a zygote it spawns starts with copies of its
 stdio at higher numbers (and anything else not marked close-on-exec), and every instance forked from it would
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import uvloop
 
+from overcast.functions.sandbox.processes import claim
 from overcast.functions.sandbox.zygote import Zygote, spawn_vessel
 
 
@@ -58,3 +59,17 @@ def test_a_spawned_vessel_holds_only_its_stdio_and_its_channel_when_the_server_r
             os.close(leaked_w)
 
     assert len(uvloop.run(scenario()) - {0, 1, 2}) == 1  # its channel
+
+
+def test_a_program_a_vessel_execs_holds_no_channel_to_overcast() -> None:
+    """A custom or Node.js runtime speaks the Runtime API: the vessel's channel to Overcast ends at the exec."""
+
+    async def scenario() -> set[int]:
+        vessel = await spawn_vessel(Path(sys.executable), None)
+        argv = ["/bin/sh", "-c", "exec ls /proc/self/fd"]
+        process = await claim(vessel, {"op": "exec", "argv": argv, "environment": {"PATH": "/usr/bin:/bin"}})
+        listed = await process.stdout.read()
+        await process.wait()
+        return {int(fd) for fd in listed.split()}
+
+    assert uvloop.run(scenario()) == {0, 1, 2, 3}  # its stdio, and the directory ls is reading

@@ -40,6 +40,9 @@ def main(channel_fd: int) -> None:
         os._exit(126)
     if header["op"] == "exec":
         argv = header["argv"]
+        # The channel ends here: a custom or Node.js runtime speaks the Runtime API, and nothing reads the channel
+        # after the claim, so the program (and what it runs) is not handed a socket to Overcast it has no use for.
+        os.set_inheritable(sock.fileno(), False)
         try:
             os.execve(argv[0], argv, header["environment"])
         except OSError as exc:
