@@ -11,7 +11,7 @@ import pytest
 
 from overcast.bus.connection import Bus
 from overcast.bus.publisher import Address, Connection, Publisher
-from overcast.errors import ResourceNotFound, ServiceUnavailable
+from overcast.errors import InvalidParameterValue, ResourceNotFound, ServiceUnavailable
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[None]]
 
@@ -178,3 +178,11 @@ async def test_a_server_that_wants_tls_is_left_to_nats_py(scripted: Callable[...
     publisher = Publisher(lambda: address, timeout=2)
     assert await publisher.connection() is None
     assert publisher.unsupported
+
+
+async def test_a_header_with_a_line_break_is_refused_and_nothing_is_sent(bus: Bus, name: str) -> None:
+    await bus.ensure_stream(name, [name])
+    with pytest.raises(InvalidParameterValue, match="line break"):
+        await bus.publish(name, b"x", {"Group": "a\r\nPUB other 1\r\nx"})
+    assert (await bus.stream_state(name)).messages == 0
+    assert await bus.publish(name, b"y", {"Group": "a"}) == 1  # the connection is still in step

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from overcast.bus.errors import translate_api_error
-from overcast.errors import AwsError, RequestTooLarge, ServiceUnavailable
+from overcast.errors import AwsError, InvalidParameterValue, RequestTooLarge, ServiceUnavailable
 
 _CRLF = b"\r\n"
 _LONGEST_LINE = 64 * 1024  # a protocol line (INFO is the longest): anything longer is not a NATS server
@@ -57,15 +57,16 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.inbox = b"_INBOX." + secrets.token_hex(11).encode()
         self.waiting: dict[bytes, asyncio.Future[bytes]] = {}
-        # (deadline, reply) of each publish in the order sent: every one has the same timeout, so the order of
-        # their deadlines (a publish given a shorter one waits for the sweep after it).
+        # (deadline, reply) of each publish in the order sent, swept from the oldest: a publish given a shorter
+        # timeout than one sent before it fails no sooner than that one (Bus gives them all the same).
         self.deadlines: deque[tuple[float, bytes]] = deque()
         self._sweep: asyncio.TimerHandle | None = None
         self.max_payload = 1024 * 1024
         self.closed = False
         self._next = 0
         self._buffer = bytearray()
-        self._body: tuple[bytes, int, int] | None = None  # a MSG/HMSG whose bytes are still coming: sid, headers, total
+        # A MSG / HMSG whose bytes are still coming: its subject (the publish's reply), header size, total size.
+        self._body: tuple[bytes, int, int] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not asyncio.Transport's subclasses
@@ -96,7 +97,11 @@ class Connection(asyncio.Protocol):
             raise ServiceUnavailable("the message bus is not connected")
         self._next += 1
         reply = b"%s.%d" % (self.inbox, self._next)
-        head = b"NATS/1.0\r\n" + b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items()) + _CRLF
+        lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        if lines.count("\n") != len(headers) or lines.count("\r") != len(headers):
+            # A line break inside a header would end it early and let the rest be read as protocol.
+            raise InvalidParameterValue(f"publishing to {subject}: a header holds a line break")
+        head = b"NATS/1.0\r\n" + lines.encode() + _CRLF
         if len(head) + len(data) > self.max_payload:
             raise RequestTooLarge(f"publishing to {subject}: the message is larger than the bus's maximum payload")
         loop = asyncio.get_running_loop()
