@@ -179,3 +179,15 @@ async def test_a_queue_is_purged_at_most_once_a_minute(service: Queues, clock: F
     await clock.advance(1)
     await service.purge(CTX, url)
     assert await service.receive(CTX, url) == []
+
+
+async def test_receive_attempt_ids_are_kept_for_their_five_minutes_only(service: Queues, clock: FakeClock) -> None:
+    url = await _queue(service, "work.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+    for n in range(3):
+        await service.receive(CTX, url, wait_seconds=0, attempt_id=f"early-{n}")
+    found = await service.find(CTX, url)
+    backlog = await service._backlog(found)
+    assert list(backlog.attempts) == ["early-0", "early-1", "early-2"]
+    await clock.advance(301)
+    await service.receive(CTX, url, wait_seconds=0, attempt_id="late")
+    assert list(backlog.attempts) == ["late"]  # the window of the others had passed

@@ -51,6 +51,19 @@ class Backlog:
     attempts: dict[str, tuple[float, list[ReceivedMessage]]] = field(default_factory=dict)  # FIFO receive attempts
     arrived: asyncio.Event = field(default_factory=asyncio.Event)  # something may have become visible
 
+    def remember_attempt(self, attempt_id: str, until: float, messages: list[ReceivedMessage], now: float) -> None:
+        """Keep a FIFO receive's answer for its ReceiveRequestAttemptId until `until`, dropping those past theirs
+        first: every attempt is kept for the same window, so the oldest are at the front (a client naming a new
+        attempt id on every receive grows this by the attempts of one window only)."""
+        attempts = self.attempts
+        attempts.pop(attempt_id, None)  # a retried id goes to the back, with its new deadline
+        while attempts:
+            oldest = next(iter(attempts))
+            if attempts[oldest][0] > now:
+                break
+            del attempts[oldest]
+        attempts[attempt_id] = (until, messages)
+
     @property
     def durable(self) -> str:
         return f"q{self.queue_id}"

@@ -284,7 +284,8 @@ class Queues:
                 break
             await first_of(self.clock, backlog.arrived, remaining)
         if attempt_id and found.fifo:
-            backlog.attempts[attempt_id] = (self.clock.now() + ATTEMPT_WINDOW, got)
+            now = self.clock.now()
+            backlog.remember_attempt(attempt_id, now + ATTEMPT_WINDOW, got, now)
         return got
 
     async def _fill(self, queue: Queue, backlog: Backlog, most: int, now: float) -> int:
