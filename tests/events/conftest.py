@@ -31,6 +31,11 @@ def aws(server: RunningServer) -> ClientFactory:
     return clients_of(server)
 
 
+@pytest.fixture
+def cf(aws: ClientFactory) -> Any:
+    return aws("cloudformation")
+
+
 FAST = {"Delay": 0.05, "MaxAttempts": 400}  # CloudFormation waiters' polls: a stack here takes milliseconds
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import ClientFactory
 from tests.events.conftest import FAST, deployed
 
 POLICY = {
@@ -18,11 +17,6 @@ POLICY = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
                    "Resource": "*"}],
 }  # fmt: skip
-
-
-@pytest.fixture
-def cf(aws: ClientFactory) -> Any:
-    return aws("cloudformation")
 
 
 def _template(dead_letters: dict[str, Any], queue: dict[str, Any]) -> dict[str, Any]:

@@ -23,11 +23,6 @@ POLICY = {
 
 
 @pytest.fixture
-def cf(aws: ClientFactory) -> Any:
-    return aws("cloudformation")
-
-
-@pytest.fixture
 def sns(aws: ClientFactory) -> Any:
     return aws("sns")
 
