@@ -110,6 +110,14 @@ def _stat(pid: int) -> list[str]:
         return stat.read().rpartition(")")[2].split()
 
 
+def gone(pid: int) -> bool:
+    """The process has exited: no /proc entry, or a zombie (the entry can vanish between a check and a read)."""
+    try:
+        return _stat(pid)[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
 def cpu_ticks(pids: set[int]) -> int:
     """CPU time (user + system, clock ticks) the processes have used, their threads included, as /proc shows it."""
     total = 0
@@ -294,7 +302,7 @@ async def test_a_thread_left_spinning_uses_no_cpu_while_idle(
         await until(lambda: freezer.frozen(pid), "frozen again after the second invocation")
     finally:
         await pool.close()
-    assert not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z"  # thawed and killed at shutdown
+    assert gone(pid)  # thawed and killed at shutdown
 
 
 async def test_an_instance_back_from_an_invocation_is_frozen_after_the_pools_delay_not_before(
@@ -474,4 +482,4 @@ def test_a_killed_server_leaves_no_frozen_instance_behind(tmp_path: Path) -> Non
         asyncio.run(until(lambda: cgroup_frozen(cgroup_dir(pid)), "the instance frozen"))
     finally:
         server.stop(signal.SIGKILL)
-    asyncio.run(until(lambda: not Path(f"/proc/{pid}").exists() or _stat(pid)[0] == "Z", "the instance gone"))
+    asyncio.run(until(lambda: gone(pid), "the instance gone"))
