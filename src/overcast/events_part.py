@@ -2,16 +2,18 @@
 
 server.py adds them as parts built on their first use (their modules and the bus cost an idle server nothing):
 SQS on its first request or when SNS or a mapping first needs a queue, SNS on its first request, the mappings on
-Lambda's first mapping call. At start, what an earlier run left waiting resumes: SNS's deliveries on the bus, and
-the Enabled mappings' pollers.
+Lambda's first mapping call. At start, what an earlier run left waiting resumes: SNS's deliveries on the bus, the
+Enabled mappings' pollers, and SQS's running message move tasks.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from overcast.errors import NotImplementedOperation
+from overcast.events.queues.schema import moves_left_running
 from overcast.functions.invoke import InvokeService
 from overcast.parts import Part
 from overcast.store import Store
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from overcast.events.mappings.catalog import Mappings
     from overcast.events.queues import Queues
     from overcast.server import Overcast
+
+log = logging.getLogger(__name__)
 
 MappingsOnFirstUse = Callable[[], Awaitable["Mappings"]]
 
@@ -37,9 +41,12 @@ def add_event_parts(system: Overcast, store: Store, invoker: InvokeService) -> M
 
 
 async def resume_event_parts(system: Overcast, store: Store) -> None:
-    """What an earlier run left waiting: SNS's deliveries on the bus, and the Enabled mappings' pollers (their
-    first receive builds the queues)."""
+    """What an earlier run left waiting: SNS's deliveries on the bus, the Enabled mappings' pollers (their first
+    receive builds the queues), and the message move tasks that were running."""
     built = await components(store)
+    if "sqs" in built and await moves_left_running(store):
+        moves = (await _queues(system)).moves
+        log.info("resumed %d message move task(s)", await moves.resume())
     if "sns" in built:
         await system.parts["sns"].ready()
     if "mappings" in built:

@@ -184,6 +184,7 @@ class Definitions:
         async with self.store.transaction() as tx:
             queue = await self.find(ctx, reference, tx)
             await tx.execute("DELETE FROM sqs_queues WHERE arn = ?", queue.arn)
+            await tx.execute("DELETE FROM sqs_move_tasks WHERE source_arn = ?", queue.arn)
             await tags.drop(tx, queue.arn)
             self._forget(queue)
         self._forget(queue)

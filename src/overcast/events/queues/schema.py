@@ -1,6 +1,9 @@
-"""The SQS tables (one schema on SQLite and PostgreSQL): queue definitions; messages live on the bus."""
+"""The SQS tables (one schema on SQLite and PostgreSQL): queue definitions and message move tasks; messages live
+on the bus."""
 
 from __future__ import annotations
+
+from overcast.store import Queries
 
 STEPS: list[str] = [
     """
@@ -25,4 +28,28 @@ STEPS: list[str] = [
         PRIMARY KEY (queue_id, dedup_key)
     )
     """,
+    """
+    CREATE TABLE sqs_move_tasks (
+        handle TEXT PRIMARY KEY,
+        source_arn TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        destination_arn TEXT,
+        rate INTEGER,
+        to_move INTEGER NOT NULL,
+        started BIGINT NOT NULL,
+        moved INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        failure TEXT
+    );
+    CREATE UNIQUE INDEX sqs_move_tasks_order ON sqs_move_tasks (source_arn, ordinal)
+    """,
 ]
+MOVE_TASKS_STEP = 3  # the schema version from which sqs_move_tasks exists
+
+
+async def moves_left_running(store: Queries) -> bool:
+    """Whether an earlier run left a message move task running (read without building SQS: at start)."""
+    row = await store.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", "sqs")
+    if row is None or int(row["version"]) < MOVE_TASKS_STEP:
+        return False
+    return await store.fetch_one("SELECT handle FROM sqs_move_tasks WHERE status = ? LIMIT 1", "RUNNING") is not None
