@@ -44,9 +44,14 @@ class Starts:
         await bus.close()
 
 
+@pytest.fixture(params=["sqlite_store", "pg_store"])
+def store(request: pytest.FixtureRequest) -> Store:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-async def starts(sqlite_store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Starts]:
-    made = Starts(sqlite_store, clock, tmp_path / "nats")
+async def starts(store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Starts]:
+    made = Starts(store, clock, tmp_path / "nats")
     yield made
     for service, _ in list(made.running.values()):
         await made.stop(service)
