@@ -18,8 +18,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from overcast.functions.async_queue import STREAM
-from tests.functions.hostile import create
+from tests.functions.hostile import ROLE, create
 from tests.functions.live import Live, call, live_server, until
+from tests.functions.zips import make_zip
 
 FAILS = "def handler(event, context):\n    raise ValueError('always ' + str(event.get('n')))\n"
 ECHO = "def handler(event, context):\n    return event\n"
@@ -243,3 +244,36 @@ async def test_a_dead_letter_queue_that_cannot_be_reached_is_counted_not_pretend
 async def _updated(lam: Any, name: str) -> bool:
     got = await call(lam, "get_function_configuration", FunctionName=name)
     return bool(got.get("LastUpdateStatus") == "Successful")
+
+
+async def test_a_deleted_functions_queued_events_go_with_it(live: Live) -> None:
+    """AWS drops a deleted function's queued events: its queue on the bus (events and consumer) and its numbers go,
+    and a function made again with its name runs none of the old ones."""
+    name, _ = await _function(live, ECHO, "deleted")
+    lam = live.client("lambda")
+    await call(lam, "put_function_concurrency", FunctionName=name, ReservedConcurrentExecutions=0)  # kept queued
+    for n in range(3):
+        await call(lam, "invoke", FunctionName=name, InvocationType="Event", Payload=json.dumps({"n": n}).encode())
+    assert live.system.bus is not None and live.system.async_dispatch is not None
+    bus = await live.system.bus.get()
+    durable = f"000000000000_us-east-1_{name}"
+    assert durable in {c.name for c in await bus.consumers(STREAM)}
+    await call(lam, "delete_function", FunctionName=name)
+    assert durable not in {c.name for c in await bus.consumers(STREAM)}
+    assert (await bus.stream_state(STREAM)).messages == 0
+    assert live.system.async_dispatch.metrics.snapshot(("000000000000", "us-east-1", name))["AsyncEventsReceived"] == 0
+
+    await call(
+        lam, "create_function", FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="index.handler",
+        Code={"ZipFile": make_zip({"index.py": ECHO})},
+    )  # fmt: skip
+    await until(lambda: _active(lam, name), "the function made again")
+    await call(lam, "invoke", FunctionName=name, InvocationType="Event", Payload=b'{"n": "new"}')
+    await until(lambda: _starts(live, name), "the new event's run")
+    await until(lambda: _drained(live), "the queue drained")
+    assert len(await _starts(live, name)) == 1
+
+
+async def _active(lam: Any, name: str) -> bool:
+    got = await call(lam, "get_function_configuration", FunctionName=name)
+    return bool(got.get("State") == "Active")

@@ -133,6 +133,16 @@ class AsyncDispatch:
         self.metrics.count((event.account, event.region, event.function_name), metric.RECEIVED)
         self._kick(FunctionKey(event.account, event.region, event.function_name))
 
+    async def forget(self, account: str, region: str, name: str) -> None:
+        """A function deleted: its dispatcher stopped, its queued events dropped and its numbers forgotten."""
+        key = FunctionKey(account, region, name)
+        dispatcher = self._dispatchers.pop(key, None)
+        if dispatcher is not None and dispatcher.task is not None:
+            dispatcher.task.cancel()
+            await asyncio.gather(dispatcher.task, return_exceptions=True)
+        await self.queue.drop(key)
+        self.metrics.forget((account, region, name))
+
     async def resume(self) -> int:
         """Start a dispatcher for every function with queued events (at start); how many were started."""
         queued = await self.queue.queued()

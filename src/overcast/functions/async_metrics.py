@@ -33,6 +33,12 @@ class AsyncMetrics:
         stats[1] += milliseconds
         stats[2] = max(stats[2], milliseconds)
 
+    def forget(self, function: Function) -> None:
+        """A deleted function's numbers (a function made again with its name starts at zero)."""
+        for metric in (RECEIVED, DROPPED, DESTINATION_FAILURES, DEAD_LETTER_ERRORS):
+            self._counts.pop((function, metric), None)
+        self._ages.pop(function, None)
+
     def snapshot(self, function: Function) -> Mapping[str, float]:
         """Sums so far of the counted metrics, and AsyncEventAge's SampleCount, Sum and Maximum."""
         out: dict[str, float] = {

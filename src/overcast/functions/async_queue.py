@@ -197,6 +197,17 @@ class AsyncQueue:
         messages = await bus.fetch(STREAM, key.durable, batch=batch, timeout=timeout)
         return [(m, _unpack(key, m)) for m in messages]
 
+    async def drop(self, key: FunctionKey) -> None:
+        """A deleted function's queue: its events purged and its consumer deleted, as AWS drops a deleted function's
+        queued events (left, the consumer would stay on the bus for every name ever invoked asynchronously). Nothing
+        to do if this run has not used the queue: an earlier run's events would have started it at start."""
+        if self._bus is None:
+            return
+        async with self._lock:
+            self._consumers.discard(key)
+            await self._bus.purge_stream(STREAM, key.subject)
+            await self._bus.delete_consumer(STREAM, key.durable)
+
     async def queued(self) -> list[FunctionKey]:
         """The functions with events not yet done (pending or delivered and unacknowledged)."""
         bus = await self.bus()

@@ -69,6 +69,8 @@ class AsyncEvents(Protocol):
 
     async def accept(self, event: AsyncEvent) -> None: ...
 
+    async def forget(self, account: str, region: str, name: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class InvokeOutput:
@@ -260,6 +262,15 @@ class InvokeService:
         )
         await self.events.accept(event)
         return InvokeOutput(202, b"", None, version.version, None)
+
+    async def function_deleted(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> None:
+        """What runs for a deleted function or version goes with it: its instances, its concurrency settings and,
+        the whole function deleted, its queued asynchronous events."""
+        ref = parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
+        self.pool.retire(ctx.account_id, ctx.region, ref.name, ref.qualifier)
+        await self.concurrency.function_deleted(ctx, function_name, qualifier)
+        if ref.qualifier is None and self.events is not None:
+            await self.events.forget(ctx.account_id, ctx.region, ref.name)
 
     async def version_of(self, ctx: RequestContext, name: str, qualifier: str | None) -> FunctionVersion:
         """The version a name and qualifier run now (an alias' weights choosing, as for an invocation)."""

@@ -302,9 +302,7 @@ async def update_function_configuration(s: Lambda, ctx: RequestContext, p: Param
 async def delete_function(s: Lambda, ctx: RequestContext, p: Params) -> Output:
     await s.registry.delete_function(ctx, p["FunctionName"], p.get("Qualifier"))
     if s.invoker is not None:
-        ref = parse_function_ref(p["FunctionName"], ctx.account_id, ctx.region, p.get("Qualifier"))
-        s.invoker.pool.retire(ctx.account_id, ctx.region, ref.name, ref.qualifier)
-        await s.invoker.concurrency.function_deleted(ctx, p["FunctionName"], p.get("Qualifier"))
+        await s.invoker.function_deleted(ctx, p["FunctionName"], p.get("Qualifier"))
     return {}
 
 

@@ -195,8 +195,7 @@ class FunctionProvider:
         except ResourceNotFound:
             return
         if self.invoker is not None:
-            self.invoker.pool.retire(ctx.account_id, ctx.region, current.ref, None)
-            await self.invoker.concurrency.function_deleted(ctx, current.ref, None)
+            await self.invoker.function_deleted(ctx, current.ref, None)
 
 
 @dataclass(frozen=True, slots=True)
