@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,7 @@ from overcast.bus.limits import JetStreamLimits
 from overcast.bus.on_demand import OnDemandBus
 from overcast.clock import FakeClock
 from overcast.context import RequestContext
+from overcast.errors import AwsError
 from overcast.events import topics
 from overcast.events.topics.publishing import Outgoing
 from overcast.events.topics.retries import DEFAULT_CUSTOMER, MANAGED, delays
@@ -91,3 +94,71 @@ async def test_a_failing_endpoint_is_retried_20_seconds_apart_on_the_clock(
             await asyncio.sleep(0.01)  # the give-up is written by the delivery's own task
     failed = found[-1]
     assert (failed["status"], failed["attempts"]) == ("failed", 4) and "HTTP 503" in failed["detail"]
+
+
+async def _confirmed(built: topics.Sns, ctx: RequestContext, topic: str, url: str, hook: Any, policy: str) -> str:
+    """A confirmed http subscription of `topic` to `url` with the delivery policy `policy`: its ARN."""
+    await built.subscriptions.subscribe(ctx, topic, "http", url, {"DeliveryPolicy": policy})
+    await asyncio.to_thread(hook.next)  # its SubscriptionConfirmation
+    (pending,) = await built.subscriptions.of_topic(topic)
+    await built.subscriptions.confirm(ctx, topic, pending.token)
+    return pending.arn
+
+
+async def test_a_throttled_subscription_gets_at_most_its_deliveries_a_second(
+    sns: tuple[topics.Sns, FakeClock],
+) -> None:
+    """throttlePolicy.maxReceivesPerSecond, on the clock: five messages to a subscription allowed two a second reach
+    it two at once, then one more every half second."""
+    built, clock = sns
+    ctx = RequestContext()
+    arn = await built.topics.create(ctx, "throttled", {}, {}, "")
+    with endpoint() as hook:
+        await _confirmed(built, ctx, arn, hook.url, hook, json.dumps({"throttlePolicy": {"maxReceivesPerSecond": 2}}))
+        for n in range(5):
+            await built.publisher.publish(ctx, arn, Outgoing(f"m{n}"))
+        got = [await asyncio.to_thread(hook.next)]  # the first goes at once
+        async with asyncio.timeout(10):
+            await clock.sleeping(4)  # the other four wait for their slots
+        assert hook.received.empty()
+        for _ in range(4):
+            await clock.advance(0.5)
+            got.append(await asyncio.to_thread(hook.next))
+            await asyncio.sleep(0.05)
+            assert hook.received.empty()  # one per slot, no more
+    assert sorted(json.loads(r.body)["Message"] for r in got) == [f"m{n}" for n in range(5)]
+
+
+async def test_the_request_policy_sets_the_content_type_posted(sns: tuple[topics.Sns, FakeClock]) -> None:
+    built, _ = sns
+    ctx = RequestContext()
+    topic_policy = {"http": {"defaultRequestPolicy": {"headerContentType": "application/xml"}}}
+    arn = await built.topics.create(ctx, "typed", {"DeliveryPolicy": json.dumps(topic_policy)}, {}, "")
+    with endpoint() as hook:
+        subscription = await _confirmed(built, ctx, arn, hook.url, hook, "{}")  # the topic's default
+        await built.publisher.publish(ctx, arn, Outgoing("as the topic says"))
+        assert (await asyncio.to_thread(hook.next)).headers["content-type"] == "application/xml"
+        own = json.dumps({"requestPolicy": {"headerContentType": "application/json"}})
+        await built.subscriptions.set_attribute(ctx, subscription, "DeliveryPolicy", own)
+        await built.publisher.publish(ctx, arn, Outgoing("as the subscription says"))
+        assert (await asyncio.to_thread(hook.next)).headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"throttlePolicy": {"maxReceivesPerSecond": 0}},
+        {"throttlePolicy": {"maxReceivesPerSecond": "10"}},
+        {"throttlePolicy": []},
+        {"requestPolicy": {"headerContentType": 7}},
+    ],
+)
+async def test_a_bad_throttle_or_request_policy_is_refused(sns: tuple[topics.Sns, FakeClock], policy: Any) -> None:
+    built, _ = sns
+    ctx = RequestContext()
+    arn = await built.topics.create(ctx, "refusing", {}, {}, "")
+    with pytest.raises(AwsError, match="DeliveryPolicy"):
+        await built.subscriptions.subscribe(
+            ctx, arn, "http", "http://127.0.0.1:9/", {"DeliveryPolicy": json.dumps(policy)}
+        )
+    assert await built.subscriptions.of_topic(arn) == []

@@ -174,17 +174,43 @@ def _retry_policy(where: str, policy: Any) -> None:
         raise invalid("DeliveryPolicy", f"{where}.backoffFunction must be one of {sorted(BACKOFF)}")
 
 
+def _throttle_policy(where: str, policy: Any) -> None:
+    rate = policy.get("maxReceivesPerSecond") if isinstance(policy, dict) else None
+    if not isinstance(policy, dict) or (
+        "maxReceivesPerSecond" in policy and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1)
+    ):
+        raise invalid("DeliveryPolicy", f"{where}.maxReceivesPerSecond must be a positive integer")
+
+
+def _request_policy(where: str, policy: Any) -> None:
+    kind = policy.get("headerContentType") if isinstance(policy, dict) else None
+    if not isinstance(policy, dict) or ("headerContentType" in policy and (not isinstance(kind, str) or not kind)):
+        raise invalid("DeliveryPolicy", f"{where}.headerContentType must be a content type")
+
+
 def check_delivery_policy(policy: Mapping[str, Any], *, topic: bool) -> None:
     """A topic's policy is keyed by protocol ({"http": {"defaultHealthyRetryPolicy": ...}}), a subscription's
-    is the protocol's own ({"healthyRetryPolicy": ...})."""
+    is the protocol's own ({"healthyRetryPolicy": ...}); each may hold a throttle policy (deliveries a second, per
+    subscription) and a request policy (the Content-Type of what is posted):
+    https://docs.aws.amazon.com/sns/latest/dg/set-topic-attributes-delivery-policy-json.html and
+    set-sub-attributes-delivery-policy-json.html."""
     if topic:
         for protocol, body in policy.items():
             if not isinstance(body, dict):
                 raise invalid("DeliveryPolicy", f"{protocol}: must be an object")
             if "defaultHealthyRetryPolicy" in body:
                 _retry_policy(f"{protocol}.defaultHealthyRetryPolicy", body["defaultHealthyRetryPolicy"])
-    elif "healthyRetryPolicy" in policy:
+            if "defaultThrottlePolicy" in body:
+                _throttle_policy(f"{protocol}.defaultThrottlePolicy", body["defaultThrottlePolicy"])
+            if "defaultRequestPolicy" in body:
+                _request_policy(f"{protocol}.defaultRequestPolicy", body["defaultRequestPolicy"])
+        return
+    if "healthyRetryPolicy" in policy:
         _retry_policy("healthyRetryPolicy", policy["healthyRetryPolicy"])
+    if "throttlePolicy" in policy:
+        _throttle_policy("throttlePolicy", policy["throttlePolicy"])
+    if "requestPolicy" in policy:
+        _request_policy("requestPolicy", policy["requestPolicy"])
 
 
 def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
@@ -213,16 +239,17 @@ def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
 
 
 def effective_delivery_policy(topic_policy: str | None, subscription_policy: str | None = None) -> dict[str, Any]:
-    """The http/https retry policy a delivery follows: the subscription's, unless the topic forbids overrides,
-    over the topic's, over SNS's default."""
+    """The http/https policy a delivery follows (its retries, throttle and request): the subscription's, unless the
+    topic forbids overrides, over the topic's, over SNS's default."""
     http: dict[str, Any] = dict(DEFAULT_DELIVERY_POLICY["http"])
     if topic_policy:
         http.update(json.loads(topic_policy).get("http", {}))
     retry = {**DEFAULT_HTTP_RETRY, **http.get("defaultHealthyRetryPolicy", {})}
+    throttle = http.get("defaultThrottlePolicy")
+    request = http.get("defaultRequestPolicy", {"headerContentType": "text/plain; charset=UTF-8"})
     if subscription_policy and not http.get("disableSubscriptionOverrides"):
-        retry = {**retry, **json.loads(subscription_policy).get("healthyRetryPolicy", {})}
-    return {
-        "healthyRetryPolicy": retry,
-        "throttlePolicy": http.get("defaultThrottlePolicy"),
-        "requestPolicy": http.get("defaultRequestPolicy", {"headerContentType": "text/plain; charset=UTF-8"}),
-    }
+        own = json.loads(subscription_policy)
+        retry = {**retry, **own.get("healthyRetryPolicy", {})}
+        throttle = own.get("throttlePolicy", throttle)
+        request = own.get("requestPolicy", request)
+    return {"healthyRetryPolicy": retry, "throttlePolicy": throttle, "requestPolicy": request}

@@ -46,6 +46,8 @@ AGENT = "Amazon Simple Notification Service Agent"
 KEPT_RECORDS = 1000  # finished deliveries kept per account (the newest)
 PRUNE_EVERY = 100  # records an account writes between two prunings: it holds at most KEPT_RECORDS + PRUNE_EVERY
 HTTP_CONCURRENCY = 64  # requests in flight to HTTP/S endpoints at once (the rest wait their turn, not a retry)
+PLAIN_TEXT = "text/plain; charset=UTF-8"  # what SNS posts unless the delivery policy's requestPolicy says otherwise
+MOST_PACED = 10_000  # subscriptions whose next throttled slot is kept at once (those past are dropped beyond it)
 
 Outcome = tuple[bool, str] | None  # None: delivered; else (worth retrying, why not)
 
@@ -67,6 +69,7 @@ class Deliveries:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._http: Any = None
         self._posting = asyncio.Semaphore(HTTP_CONCURRENCY)
+        self._slots: dict[str, float] = {}  # a throttled subscription's next free slot, on the clock
 
     async def _ready(self) -> Bus:
         if self._bus is not None:
@@ -244,7 +247,7 @@ class Deliveries:
             "x-amz-sns-message-type": kind,
             "x-amz-sns-message-id": record["message_id"],
             "x-amz-sns-topic-arn": record["topic_arn"],
-            "content-type": "text/plain; charset=UTF-8",
+            "content-type": record.get("content_type") or PLAIN_TEXT,
             "user-agent": AGENT,
         }
         if kind == "Notification":
@@ -252,6 +255,8 @@ class Deliveries:
             if record.get("raw"):
                 headers["x-amz-sns-rawdelivery"] = "true"
         body = self.body(record).encode()
+        if record.get("per_second"):
+            await self._throttle(record["subscription_arn"], int(record["per_second"]))
         try:
             async with self._posting:
                 response = await self._http.post(record["endpoint"], content=body, headers=headers)
@@ -262,6 +267,17 @@ class Deliveries:
         # 429 and server errors are retried; other client errors are not (sns-message-delivery-retries.html)
         retryable = response.status_code == 429 or response.status_code >= 500
         return retryable, f"the endpoint answered HTTP {response.status_code}"
+
+    async def _throttle(self, subscription: str, per_second: int) -> None:
+        """Wait for the subscription's next slot: its throttle policy's maxReceivesPerSecond deliveries a second at
+        most, tries again included (https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html)."""
+        now = self.clock.now()
+        if len(self._slots) >= MOST_PACED:
+            self._slots = {arn: at for arn, at in self._slots.items() if at > now}
+        slot = max(now, self._slots.get(subscription, now))
+        self._slots[subscription] = slot + 1.0 / per_second
+        if slot > now:
+            await self.clock.sleep(slot - now)
 
     async def record(self, record: Mapping[str, Any], status: str, detail: str, attempts: int) -> None:
         await self.store.execute(

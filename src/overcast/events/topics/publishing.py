@@ -260,9 +260,12 @@ class Publisher:
             "dead_letter_arn": json.loads(s.attributes.get("RedrivePolicy") or "{}").get("deadLetterTargetArn"),
         }
         if s.protocol in ("http", "https"):
-            record["retry"] = topic_attributes.effective_delivery_policy(
+            policy = topic_attributes.effective_delivery_policy(
                 topic.attributes.get("DeliveryPolicy"), s.attributes.get("DeliveryPolicy")
-            )["healthyRetryPolicy"]
+            )
+            record["retry"] = policy["healthyRetryPolicy"]
+            record["content_type"] = (policy["requestPolicy"] or {}).get("headerContentType")
+            record["per_second"] = (policy["throttlePolicy"] or {}).get("maxReceivesPerSecond")
         return record
 
 
