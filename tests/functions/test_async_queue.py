@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from overcast.clock import SystemClock
+from overcast.errors import ServiceUnavailable
 from overcast.functions.async_dispatch import AsyncDispatch
 from overcast.functions.async_queue import MAX_EVENT_BYTES, STREAM, AsyncQueue, FunctionKey
 from overcast.functions.invocation_records import AsyncEvent
@@ -114,3 +115,20 @@ async def test_a_dispatcher_holds_at_most_max_in_flight_messages_and_takes_more_
         assert (await bus.stream_state(STREAM)).messages == 0  # every message acknowledged
     finally:
         await dispatch.close()
+
+
+class _DownQueue(AsyncQueue):
+    """A queue whose bus is gone when a deleted function's events are dropped."""
+
+    async def drop(self, key: FunctionKey) -> None:
+        raise ServiceUnavailable("the message bus is not connected")
+
+
+async def test_forgetting_a_deleted_function_with_the_bus_down_fails_nothing(live: Live) -> None:
+    """DeleteFunction has deleted the function when its queue is dropped: a bus that cannot drop it now leaves the
+    events to be dropped when they come up, and the deletion still answers."""
+    assert live.system.bus is not None
+    dispatch = AsyncDispatch(_DownQueue(live.system.bus), _Blocking(), _Defaults(), SystemClock())  # type: ignore[arg-type]
+    dispatch.metrics.count(("000000000000", "us-east-1", "gone"), "AsyncEventsReceived")
+    await dispatch.forget("000000000000", "us-east-1", "gone")
+    assert dispatch.metrics.snapshot(("000000000000", "us-east-1", "gone"))["AsyncEventsReceived"] == 0

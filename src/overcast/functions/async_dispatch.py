@@ -140,8 +140,11 @@ class AsyncDispatch:
         if dispatcher is not None and dispatcher.task is not None:
             dispatcher.task.cancel()
             await asyncio.gather(dispatcher.task, return_exceptions=True)
-        await self.queue.drop(key)
         self.metrics.forget((account, region, name))
+        try:
+            await self.queue.drop(key)
+        except AwsError as error:  # the function is deleted already: its events are dropped when they come up
+            log.warning("could not drop the queued asynchronous events of %s: %s", name, error.message)
 
     async def resume(self) -> int:
         """Start a dispatcher for every function with queued events (at start); how many were started."""
