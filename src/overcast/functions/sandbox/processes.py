@@ -46,9 +46,11 @@ class Vessel:
             self.network.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        for fd in (self.stdout_fd, self.stderr_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        fds, (self.stdout_fd, self.stderr_fd) = (self.stdout_fd, self.stderr_fd), (-1, -1)
+        for fd in fds:
+            if fd >= 0:  # -1: closed already, or its reader's (see `claim`)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
 
 def returncode(wait_status: int) -> int:
@@ -67,10 +69,17 @@ def describe_exit(code: int) -> str:
 
 
 async def _reader(fd: int) -> asyncio.StreamReader:
+    """A reader of the pipe's read end `fd`, which its transport owns from here. uvloop's transport closes the fd
+    itself (libuv's uv_close) and then the file object it was given, so under uvloop that object must not close
+    it again (closefd=False): a second close of the number would close whatever another thread opened in
+    between, such as a file being extracted in a worker thread (whose writes then fail with EBADF). asyncio's own
+    transport closes only the file object, which must then close the fd."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 20)
     protocol = asyncio.StreamReaderProtocol(reader)
-    await loop.connect_read_pipe(lambda: protocol, os.fdopen(fd, "rb", buffering=0))
+    closes_fd_itself = type(loop).__module__.startswith("uvloop")
+    pipe = os.fdopen(fd, "rb", buffering=0, closefd=not closes_fd_itself)
+    await loop.connect_read_pipe(lambda: protocol, pipe)
     return reader
 
 
@@ -199,8 +208,11 @@ def _vm_hwm(pid: int) -> int:
 
 
 async def claim(vessel: Vessel, setup: dict[str, Any]) -> SandboxedProcess:
-    """Send the setup frame to a waiting vessel and take it over."""
+    """Send the setup frame to a waiting vessel and take it over. Each output pipe belongs to its reader once it
+    has one (`discard` then leaves it to the reader's transport, so it is closed once)."""
     frames.send(vessel.channel, setup)
-    stdout = await _reader(vessel.stdout_fd)
-    stderr = await _reader(vessel.stderr_fd)
+    stdout_fd, vessel.stdout_fd = vessel.stdout_fd, -1
+    stdout = await _reader(stdout_fd)
+    stderr_fd, vessel.stderr_fd = vessel.stderr_fd, -1
+    stderr = await _reader(stderr_fd)
     return SandboxedProcess(vessel, stdout, stderr)
