@@ -64,17 +64,18 @@ class KeyValue:
             await self._kv.delete(key, last=revision)
 
     async def keys(self, pattern: str = ">") -> list[str]:
-        """Keys that exist now and match `pattern` (NATS wildcards: `*` one token, `>` the rest)."""
-        found: list[str] = []
+        """Keys that exist now and match `pattern` (NATS wildcards: `*` one token, `>` the rest): the bucket stream's
+        subjects under the pattern, less the keys whose last entry deletes them. (nats-py's listing, a watcher ended
+        by a marker, could put the marker before entries the server had already sent, and answered [] for keys that
+        existed.)"""
+        prefix = f"$KV.{self.bucket}."
         with translated(f"listing keys of bucket {self.bucket}"):
-            watcher = await self._kv.watch(pattern, ignore_deletes=True, meta_only=True)
-            try:
-                async for entry in watcher:
-                    if entry is None:  # the end of what is stored now
-                        break
-                    found.append(entry.key)
-            finally:
-                await watcher.stop()
+            info = await self._kv._js.stream_info(self._kv._stream, subjects_filter=prefix + pattern)
+        found = []
+        for subject in sorted(info.state.subjects or {}):
+            key = subject.removeprefix(prefix)
+            if await self.get(key) is not None:
+                found.append(key)
         return found
 
     def watch(self, pattern: str = ">", *, include_history: bool = False) -> KvWatch:
