@@ -142,3 +142,16 @@ async def test_a_source_queue_keeps_its_ten_newest_tasks(starts: Starts) -> None
     assert len(rows) == 10
     await service.definitions.delete(CTX, dlq)  # a queue's tasks go with it
     assert await service.definitions.store.fetch_all("SELECT handle FROM sqs_move_tasks") == []
+
+
+async def test_of_two_starts_at_once_for_one_queue_one_runs(starts: Starts) -> None:
+    """One active task per source queue, held by the store itself (an index), so starts racing each other on
+    PostgreSQL, where both may find none running, cannot both win."""
+    service = await starts.start()
+    dlq, other = await _dead_letters(service, 3)
+    outcomes = await asyncio.gather(
+        service.moves.start(CTX, dlq, other, 1), service.moves.start(CTX, dlq, other, 1), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["UnsupportedOperation", "str"]
+    rows = await service.definitions.store.fetch_all("SELECT status FROM sqs_move_tasks WHERE source_arn = ?", dlq)
+    assert [row["status"] for row in rows] == [RUNNING]

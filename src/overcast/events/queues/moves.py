@@ -28,6 +28,7 @@ from overcast.events.queues.errors import InvalidParameterValue, ResourceNotFoun
 from overcast.events.queues.records import Queue
 from overcast.events.queues.service import Queues
 from overcast.store import Row
+from overcast.store.errors import Conflict
 
 if TYPE_CHECKING:
     from overcast.bus.messages import Message
@@ -51,6 +52,12 @@ class MoveTask:
     moved: int = 0
     status: str = RUNNING
     failure: str | None = None
+
+
+def _already_running() -> UnsupportedOperation:
+    return UnsupportedOperation(
+        "There is already a task running. Only one active task is allowed for a source queue arn at a given time."
+    )
 
 
 def _task(row: Row) -> MoveTask:
@@ -94,20 +101,26 @@ class MoveTasks:
             int(counts["ApproximateNumberOfMessages"]),
             ms(self.queues.clock.now()),
         )
+        try:
+            await self._insert(task)
+        except Conflict:  # another start for the queue won the race (one active task per source: an index says so)
+            raise _already_running() from None
+        self._launch(task, source, destination)
+        return handle
+
+    async def _insert(self, task: MoveTask) -> None:
+        """Store the new task, and keep the source queue's KEEP newest."""
         async with self.store.transaction() as tx:
             running = await tx.fetch_one(
                 "SELECT handle FROM sqs_move_tasks WHERE source_arn = ? AND status IN (?, ?)",
-                source.arn,
+                task.source_arn,
                 RUNNING,
                 CANCELLING,
             )
             if running is not None:
-                raise UnsupportedOperation(
-                    "There is already a task running. Only one active task is allowed for a source queue arn at a "
-                    "given time."
-                )
+                raise _already_running()
             last = await tx.fetch_one(
-                "SELECT MAX(ordinal) AS last FROM sqs_move_tasks WHERE source_arn = ?", source.arn
+                "SELECT MAX(ordinal) AS last FROM sqs_move_tasks WHERE source_arn = ?", task.source_arn
             )
             ordinal = int(last["last"] or 0) + 1 if last is not None else 1
             await tx.execute(
@@ -117,10 +130,8 @@ class MoveTasks:
                 task.moved, task.status, task.failure,
             )  # fmt: skip
             await tx.execute(
-                "DELETE FROM sqs_move_tasks WHERE source_arn = ? AND ordinal <= ?", source.arn, ordinal - KEEP
+                "DELETE FROM sqs_move_tasks WHERE source_arn = ? AND ordinal <= ?", task.source_arn, ordinal - KEEP
             )
-        self._launch(task, source, destination)
-        return handle
 
     def _launch(self, task: MoveTask, source: Queue, destination: Queue | None) -> None:
         handle = task.handle

@@ -41,7 +41,8 @@ STEPS: list[str] = [
         status TEXT NOT NULL,
         failure TEXT
     );
-    CREATE UNIQUE INDEX sqs_move_tasks_order ON sqs_move_tasks (source_arn, ordinal)
+    CREATE UNIQUE INDEX sqs_move_tasks_order ON sqs_move_tasks (source_arn, ordinal);
+    CREATE UNIQUE INDEX sqs_move_tasks_active ON sqs_move_tasks (source_arn) WHERE status IN ('RUNNING', 'CANCELLING')
     """,
 ]
 MOVE_TASKS_STEP = 3  # the schema version from which sqs_move_tasks exists
