@@ -441,7 +441,7 @@ class Bus(PullConsumers):
                         direct=True,
                         max_bytes=self._stream_max_bytes,
                     )
-            self._kvs[bucket] = KeyValue(bucket, handle)
+            self._kvs[bucket] = KeyValue(bucket, handle, self._js)
         return self._kvs[bucket]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import nats.js.errors
 import nats.js.kv
+from nats.js.client import JetStreamContext
 
 from overcast.bus.errors import translated
 
@@ -30,9 +31,10 @@ class KvEntry:
 class KeyValue:
     """One bucket. Keys are dot-separated tokens of letters, digits, '-', '_', '=' and '/'."""
 
-    def __init__(self, bucket: str, kv: nats.js.kv.KeyValue) -> None:
+    def __init__(self, bucket: str, kv: nats.js.kv.KeyValue, js: JetStreamContext) -> None:
         self.bucket = bucket
         self._kv = kv
+        self._js = js  # for the bucket's stream (KV_<bucket>, NATS's naming)
 
     async def get(self, key: str) -> KvEntry | None:
         """The key's current entry, or None if it does not exist or was deleted."""
@@ -67,10 +69,10 @@ class KeyValue:
         """Keys that exist now and match `pattern` (NATS wildcards: `*` one token, `>` the rest): the bucket stream's
         subjects under the pattern, less the keys whose last entry deletes them. (nats-py's listing, a watcher ended
         by a marker, could put the marker before entries the server had already sent, and answered [] for keys that
-        existed.)"""
+        existed.) A read per key found: a listing for tools and tests, not for a hot path."""
         prefix = f"$KV.{self.bucket}."
         with translated(f"listing keys of bucket {self.bucket}"):
-            info = await self._kv._js.stream_info(self._kv._stream, subjects_filter=prefix + pattern)
+            info = await self._js.stream_info(f"KV_{self.bucket}", subjects_filter=prefix + pattern)
         found = []
         for subject in sorted(info.state.subjects or {}):
             key = subject.removeprefix(prefix)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 RECEIVED, AGE, DROPPED = "AsyncEventsReceived", "AsyncEventAge", "AsyncEventsDropped"
 DESTINATION_FAILURES, DEAD_LETTER_ERRORS = "DestinationDeliveryFailures", "DeadLetterErrors"
+COUNTED = (RECEIVED, DROPPED, DESTINATION_FAILURES, DEAD_LETTER_ERRORS)  # summed; AGE is a statistic
 
 Function = tuple[str, str, str]  # account, Region, function name
 
@@ -35,16 +36,13 @@ class AsyncMetrics:
 
     def forget(self, function: Function) -> None:
         """A deleted function's numbers (a function made again with its name starts at zero)."""
-        for metric in (RECEIVED, DROPPED, DESTINATION_FAILURES, DEAD_LETTER_ERRORS):
+        for metric in COUNTED:
             self._counts.pop((function, metric), None)
         self._ages.pop(function, None)
 
     def snapshot(self, function: Function) -> Mapping[str, float]:
         """Sums so far of the counted metrics, and AsyncEventAge's SampleCount, Sum and Maximum."""
-        out: dict[str, float] = {
-            metric: self._counts[(function, metric)]
-            for metric in (RECEIVED, DROPPED, DESTINATION_FAILURES, DEAD_LETTER_ERRORS)
-        }
+        out: dict[str, float] = {metric: self._counts[(function, metric)] for metric in COUNTED}
         count, total, maximum = self._ages.get(function, [0.0, 0.0, 0.0])
         out.update({f"{AGE}.SampleCount": count, f"{AGE}.Sum": total, f"{AGE}.Maximum": maximum})
         return out

@@ -60,12 +60,18 @@ async def components(queries: Queries) -> set[str]:
     return {str(row["component"]) for row in await queries.fetch_all("SELECT component FROM schema_migrations")}
 
 
+async def version(queries: Queries, component: str) -> int:
+    """How many of the component's migration steps this store has run (0: none); after `components`, which makes the
+    bookkeeping table where there is none."""
+    row = await queries.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", component)
+    return 0 if row is None else int(row["version"])
+
+
 async def _version(tx: Queries, component: str, known: int) -> int:
-    row = await tx.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", component)
-    version = 0 if row is None else int(row["version"])
-    if version > known:
+    found = await version(tx, component)
+    if found > known:
         raise StoreFailure(
-            f"the schema of component {component!r} is at version {version}, newer than the {known} "
+            f"the schema of component {component!r} is at version {found}, newer than the {known} "
             "migration steps this Overcast knows; run a newer Overcast"
         )
-    return version
+    return found

@@ -4,6 +4,7 @@ on the bus."""
 from __future__ import annotations
 
 from overcast.store import Queries
+from overcast.store.migrations import version
 
 STEPS: list[str] = [
     """
@@ -49,8 +50,8 @@ MOVE_TASKS_STEP = 3  # the schema version from which sqs_move_tasks exists
 
 
 async def moves_left_running(store: Queries) -> bool:
-    """Whether an earlier run left a message move task running (read without building SQS: at start)."""
-    row = await store.fetch_one("SELECT version FROM schema_migrations WHERE component = ?", "sqs")
-    if row is None or int(row["version"]) < MOVE_TASKS_STEP:
+    """Whether an earlier run left a message move task running (read without building SQS: at start, once
+    `components` has found SQS's tables)."""
+    if await version(store, "sqs") < MOVE_TASKS_STEP:
         return False
     return await store.fetch_one("SELECT handle FROM sqs_move_tasks WHERE status = ? LIMIT 1", "RUNNING") is not None

@@ -175,16 +175,18 @@ def _retry_policy(where: str, policy: Any) -> None:
 
 
 def _throttle_policy(where: str, policy: Any) -> None:
-    rate = policy.get("maxReceivesPerSecond") if isinstance(policy, dict) else None
-    if not isinstance(policy, dict) or (
-        "maxReceivesPerSecond" in policy and (not isinstance(rate, int) or isinstance(rate, bool) or rate < 1)
-    ):
+    if not isinstance(policy, dict):
+        raise invalid("DeliveryPolicy", f"{where}: must be an object")
+    rate = policy.get("maxReceivesPerSecond", 1)
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
         raise invalid("DeliveryPolicy", f"{where}.maxReceivesPerSecond must be a positive integer")
 
 
 def _request_policy(where: str, policy: Any) -> None:
-    kind = policy.get("headerContentType") if isinstance(policy, dict) else None
-    if not isinstance(policy, dict) or ("headerContentType" in policy and (not isinstance(kind, str) or not kind)):
+    if not isinstance(policy, dict):
+        raise invalid("DeliveryPolicy", f"{where}: must be an object")
+    kind = policy.get("headerContentType", "text/plain")
+    if not isinstance(kind, str) or not kind:
         raise invalid("DeliveryPolicy", f"{where}.headerContentType must be a content type")
 
 
