@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from overcast.context import RequestContext
 from overcast.functions.async_queue import STREAM
+from overcast.functions.front_door import FrontDoor
 from tests.functions.hostile import ROLE, create
 from tests.functions.live import Live, call, live_server, until
 from tests.functions.zips import make_zip
@@ -277,3 +279,25 @@ async def test_a_deleted_functions_queued_events_go_with_it(live: Live) -> None:
 async def _active(lam: Any, name: str) -> bool:
     got = await call(lam, "get_function_configuration", FunctionName=name)
     return bool(got.get("State") == "Active")
+
+
+async def test_only_the_apis_accepts_make_the_runs_give_way(live: Live) -> None:
+    """Invoke and InvokeAsync hold back the runs while callers keep sending (functions/front_door.py); an event
+    Overcast queues itself (a destination's, an SNS delivery's) does not, or it would hold back the runs that make
+    such events."""
+    name, arn = await _function(live, ECHO, "door")
+    assert live.system.async_dispatch is not None and live.system.invoker is not None
+    door = live.system.async_dispatch.front_door = FrontDoor(quiet=3600.0, window=0.0)  # nothing held: idle shows
+    await live.system.invoker.invoke(RequestContext(), arn, b'{"n": 0}', invocation_type="Event")
+    assert door.idle
+    lam = live.client("lambda")
+    await call(lam, "invoke", FunctionName=name, InvocationType="Event", Payload=b'{"n": 1}')
+    assert not door.idle
+    door = live.system.async_dispatch.front_door = FrontDoor(quiet=3600.0, window=0.0)
+    await call(lam, "invoke_async", FunctionName=name, InvokeArgs=b'{"n": 2}')
+    assert not door.idle
+    await until(lambda: _ran(live, name, 3), "the three runs")
+
+
+async def _ran(live: Live, name: str, count: int) -> bool:
+    return len(await _starts(live, name)) == count

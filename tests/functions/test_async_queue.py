@@ -16,6 +16,7 @@ from overcast.clock import SystemClock
 from overcast.errors import ServiceUnavailable
 from overcast.functions.async_dispatch import AsyncDispatch
 from overcast.functions.async_queue import MAX_EVENT_BYTES, STREAM, AsyncQueue, FunctionKey
+from overcast.functions.front_door import FrontDoor
 from overcast.functions.invocation_records import AsyncEvent
 from tests.functions.live import Live, live_server
 
@@ -132,3 +133,63 @@ async def test_forgetting_a_deleted_function_with_the_bus_down_fails_nothing(liv
     dispatch.metrics.count(("000000000000", "us-east-1", "gone"), "AsyncEventsReceived")
     await dispatch.forget("000000000000", "us-east-1", "gone")
     assert dispatch.metrics.snapshot(("000000000000", "us-east-1", "gone"))["AsyncEventsReceived"] == 0
+
+
+class _DoorTime:
+    """The front door's time, moved by the test; its sleeps wait for that."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.t + seconds
+        while self.t < until:
+            self.moved.clear()
+            await self.moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+        self.moved.set()
+
+
+async def test_events_from_the_invoke_api_run_once_its_accepts_pause_and_overcasts_own_at_once(live: Live) -> None:
+    assert live.system.bus is not None
+    invoker, time_ = _Blocking(), _DoorTime()
+    door = FrontDoor(quiet=1.0, window=10.0, now=time_.now, sleep=time_.sleep)
+    dispatch = AsyncDispatch(
+        AsyncQueue(live.system.bus),
+        invoker,
+        _Defaults(),
+        SystemClock(),
+        front_door=door,  # type: ignore[arg-type]
+    )
+    try:
+        await dispatch.accept(dataclasses.replace(_event(0), received=time.time()), from_api=True)
+        await asyncio.sleep(0.2)
+        assert invoker.started == 0  # taken off the queue, waiting for the accepts to pause
+        time_.advance(1.0)
+        await _settled(lambda: invoker.started == 1)
+        invoker.release.release()
+
+        time_.advance(5.0)
+        await dispatch.accept(dataclasses.replace(_event(1), received=time.time()))  # Overcast's own: not counted
+        await _settled(lambda: invoker.started == 2)
+        invoker.release.release()
+
+        await dispatch.accept(dataclasses.replace(_event(2), received=time.time()), from_api=True)
+        for _ in range(19):  # accepts keep coming: it waits its window, no longer
+            await asyncio.sleep(0.02)
+            assert invoker.started == 2
+            time_.advance(0.5)
+            door.accepted()
+        time_.advance(0.5)  # the window's end, the front door still busy
+        assert not door.idle
+        await _settled(lambda: invoker.started == 3)
+        invoker.release.release()
+        await _settled(lambda: dispatch.running == 0)
+    finally:
+        await dispatch.close()

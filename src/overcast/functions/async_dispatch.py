@@ -35,6 +35,7 @@ from overcast.functions.async_metrics import AsyncMetrics
 from overcast.functions.async_queue import AsyncQueue, FunctionKey
 from overcast.functions.destinations import Destinations, FunctionDestinations, Undeliverable
 from overcast.functions.event_invoke import EventInvokeConfigs
+from overcast.functions.front_door import FrontDoor
 from overcast.functions.invocation_records import (
     EVENT_AGE_EXCEEDED,
     RETRIES_EXHAUSTED,
@@ -82,6 +83,7 @@ class _Held:
 
     message: Message
     left: int
+    taken: float  # FrontDoor.now() when it was taken off the queue
     failed: bool = False  # an event failed unexpectedly: the message stays unacknowledged, to run again
 
 
@@ -110,6 +112,7 @@ class AsyncDispatch:
         destinations: Destinations | None = None,
         *,
         metrics: AsyncMetrics | None = None,
+        front_door: FrontDoor | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         max_running: int = MAX_RUNNING,
         poll_seconds: float = POLL_SECONDS,
@@ -120,6 +123,7 @@ class AsyncDispatch:
         self.clock = clock
         self.destinations = FunctionDestinations(self._invoke_event, destinations)
         self.metrics = metrics or AsyncMetrics()
+        self.front_door = front_door or FrontDoor()
         self.max_in_flight = max_in_flight
         self.max_running = max_running
         self.poll_seconds = poll_seconds
@@ -127,8 +131,11 @@ class AsyncDispatch:
         self._dispatchers: dict[FunctionKey, _Dispatcher] = {}
         self._closed = False
 
-    async def accept(self, event: AsyncEvent) -> None:
-        """Queue the event durably, and make sure its function's dispatcher runs."""
+    async def accept(self, event: AsyncEvent, *, from_api: bool = False) -> None:
+        """Queue the event durably, and make sure its function's dispatcher runs. `from_api`: a caller of the
+        Invoke API sent it (while they keep coming, the runs give way: front_door.py)."""
+        if from_api:
+            self.front_door.accepted()
         await self.queue.put(event)
         self.metrics.count((event.account, event.region, event.function_name), metric.RECEIVED)
         self._kick(FunctionKey(event.account, event.region, event.function_name))
@@ -198,8 +205,9 @@ class AsyncDispatch:
                 # The event invoke config is read once for the events taken together (each reading it cost a
                 # store transaction per event: a third of the throughput of accepting them).
                 policies: dict[str | None, asyncio.Future[Policy]] = {}
+                now = self.front_door.now()
                 for message, events in taken:
-                    held = _Held(message, len(events))
+                    held = _Held(message, len(events), now)
                     dispatcher.held.add(held)
                     for event in events:
                         if event.qualifier not in policies:
@@ -238,7 +246,7 @@ class AsyncDispatch:
         self, held: _Held, event: AsyncEvent, policy: asyncio.Future[Policy], dispatcher: _Dispatcher
     ) -> None:
         try:
-            await self._run(event, await policy, dispatcher.running)
+            await self._run(event, await policy, dispatcher.running, held.taken)
         except Exception:  # one event's failure must not stop its function's others; its message stays queued
             log.exception("asynchronous event %s of %s failed to run", event.request_id, event.function_name)
             held.failed = True
@@ -252,7 +260,7 @@ class AsyncDispatch:
         except AwsError as error:  # the bus is gone: the events run again once it is back (at least once)
             log.warning("could not acknowledge asynchronous event %s: %s", event.request_id, error.message)
 
-    async def _run(self, event: AsyncEvent, policy: Policy, running: asyncio.Semaphore) -> None:
+    async def _run(self, event: AsyncEvent, policy: Policy, running: asyncio.Semaphore, taken: float) -> None:
         function = (event.account, event.region, event.function_name)
         ctx = RequestContext(account_id=event.account, region=event.region, request_id=event.request_id)
         invokes, last, backoff = 0, None, FIRST_BACKOFF
@@ -265,6 +273,7 @@ class AsyncDispatch:
             self.metrics.age(function, (now - event.received) * 1000)
             try:
                 async with running:
+                    await self.front_door.turn(taken)
                     out = await self.invoker.invoke(
                         ctx, event.function_name, event.payload, qualifier=event.qualifier, trace_id=event.trace_id,
                         json_payload=True,

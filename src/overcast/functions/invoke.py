@@ -48,6 +48,8 @@ from overcast.observe.logs import LogStore, lambda_log_group, lambda_stream_name
 log = logging.getLogger("overcast.functions.invoke")
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+# The operations whose events are a caller's, not Overcast's own (destinations, SNS deliveries): see front_door.py.
+_API_OPERATIONS = ("Invoke", "InvokeAsync")
 LOG_TAIL_BYTES = 4096  # X-Amz-Log-Result: "The last 4 KB of the execution log"
 
 
@@ -67,7 +69,7 @@ class ResourceNotReady(AwsError):
 class AsyncEvents(Protocol):
     """Where an accepted asynchronous event goes (functions/async_dispatch.py's AsyncDispatch)."""
 
-    async def accept(self, event: AsyncEvent) -> None: ...
+    async def accept(self, event: AsyncEvent, *, from_api: bool = False) -> None: ...
 
     async def forget(self, account: str, region: str, name: str) -> None: ...
 
@@ -260,7 +262,7 @@ class InvokeService:
         event = AsyncEvent(
             request_id, ctx.account_id, ctx.region, version.name, target.qualifier, payload, self.clock.now(), trace_id
         )
-        await self.events.accept(event)
+        await self.events.accept(event, from_api=ctx.operation in _API_OPERATIONS)
         return InvokeOutput(202, b"", None, version.version, None)
 
     async def function_deleted(self, ctx: RequestContext, function_name: str, qualifier: str | None) -> None:
