@@ -314,10 +314,10 @@ def _async_throughput(oc: Overcast) -> None:
     status, body = RawClient("127.0.0.1", oc.port).send(event)
     assert status == 202, (status, body)
     # This VM's speed drifts by a third within seconds: each async round is set against the mean of the synchronous
-    # rounds just before and just after it, and the figure is the median of five such ratios.
+    # rounds just before and just after it, and the figure is the median of seven such ratios.
     sync_rates = [_throughput(oc.port, _invoke_raw("async-echo"))]
     async_rates, run_rates, ratios = [], [], []
-    for _ in range(5):
+    for _ in range(7):
         async_rates.append(_throughput(oc.port, event))
         started = time.perf_counter()
         run_rates.append((WARMUP_PER_CLIENT + PER_CLIENT) * CLIENTS / (_quiet_after(oc) - started))

@@ -156,10 +156,10 @@ class _DoorTime:
         self.moved.set()
 
 
-async def test_events_from_the_invoke_api_run_once_its_accepts_pause_and_overcasts_own_at_once(live: Live) -> None:
+async def test_events_wait_while_a_burst_of_the_apis_accepts_is_under_way_for_their_window_at_most(live: Live) -> None:
     assert live.system.bus is not None
     invoker, time_ = _Blocking(), _DoorTime()
-    door = FrontDoor(quiet=1.0, window=10.0, now=time_.now, sleep=time_.sleep)
+    door = FrontDoor(window=10.0, busy=2, quiet=1.0, now=time_.now, sleep=time_.sleep)
     dispatch = AsyncDispatch(
         AsyncQueue(live.system.bus),
         invoker,
@@ -168,27 +168,34 @@ async def test_events_from_the_invoke_api_run_once_its_accepts_pause_and_overcas
         front_door=door,  # type: ignore[arg-type]
     )
     try:
-        await dispatch.accept(dataclasses.replace(_event(0), received=time.time()), from_api=True)
-        await asyncio.sleep(0.2)
-        assert invoker.started == 0  # taken off the queue, waiting for the accepts to pause
-        time_.advance(1.0)
+        await dispatch.accept(dataclasses.replace(_event(0), received=time.time()), from_api=True)  # one caller
         await _settled(lambda: invoker.started == 1)
         invoker.release.release()
 
-        time_.advance(5.0)
-        await dispatch.accept(dataclasses.replace(_event(1), received=time.time()))  # Overcast's own: not counted
+        with door.accepting():  # another caller's accept under way: with this one, a burst
+            await dispatch.accept(dataclasses.replace(_event(1), received=time.time()), from_api=True)
+            await asyncio.sleep(0.2)
+            assert invoker.started == 1  # taken off the queue, waiting for the burst to end
+        await asyncio.sleep(0.1)
+        assert invoker.started == 1  # over, but not for a quiet second yet
+        time_.advance(1.0)
         await _settled(lambda: invoker.started == 2)
         invoker.release.release()
 
-        await dispatch.accept(dataclasses.replace(_event(2), received=time.time()), from_api=True)
-        for _ in range(19):  # accepts keep coming: it waits its window, no longer
-            await asyncio.sleep(0.02)
-            assert invoker.started == 2
-            time_.advance(0.5)
-            door.accepted()
-        time_.advance(0.5)  # the window's end, the front door still busy
-        assert not door.idle
-        await _settled(lambda: invoker.started == 3)
+        with door.accepting():  # one caller's accept under way, and an event of Overcast's own: no burst
+            await dispatch.accept(dataclasses.replace(_event(2), received=time.time()))
+            await _settled(lambda: invoker.started == 3)
+        invoker.release.release()
+
+        with door.accepting(), door.accepting():  # a burst that goes on
+            await dispatch.accept(dataclasses.replace(_event(3), received=time.time()), from_api=True)
+            for _ in range(3):
+                await asyncio.sleep(0.05)
+                assert invoker.started == 3
+                time_.advance(3.0)
+            time_.advance(1.0)  # event 3's window is over, the burst is not
+            await _settled(lambda: invoker.started == 4)
+            assert not door.idle
         invoker.release.release()
         await _settled(lambda: dispatch.running == 0)
     finally:

@@ -1,4 +1,5 @@
-"""The front door's turn: a run waits while the Invoke API keeps accepting, for at most its window."""
+"""The front door: a run waits while several of the Invoke API's accepts are under way, for at most its window;
+one caller sending one event after another holds nothing back."""
 
 from __future__ import annotations
 
@@ -8,69 +9,90 @@ from overcast.functions.front_door import FrontDoor
 
 
 class _Time:
-    """The machine's time, moved by the test: a sleep returns when the time has come."""
+    """The machine's time, moved by the test: a sleep returns once the time has come."""
 
     def __init__(self) -> None:
         self.t = 100.0
-        self.slept: list[float] = []
+        self.moved = asyncio.Event()
 
     def now(self) -> float:
         return self.t
 
     async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
+        until = self.t + seconds
+        while self.t < until:
+            self.moved.clear()
+            await self.moved.wait()
+
+    async def advance(self, seconds: float) -> None:
         self.t += seconds
+        self.moved.set()
+        for _ in range(20):
+            await asyncio.sleep(0)  # what waited on the time goes on (a few turns of the loop)
 
 
 def _door(time: _Time) -> FrontDoor:
-    return FrontDoor(quiet=0.005, window=2.0, now=time.now, sleep=time.sleep)
+    return FrontDoor(window=2.0, busy=2, quiet=0.25, now=time.now, sleep=time.sleep)  # binary fractions: exact sums
 
 
-async def test_a_run_goes_at_once_when_nothing_was_accepted() -> None:
+async def _waiting(door: FrontDoor, taken: float) -> asyncio.Task[None]:
+    turn = asyncio.create_task(door.turn(taken))
+    for _ in range(5):
+        await asyncio.sleep(0)  # waiting now, its timer started
+    return turn
+
+
+async def test_a_run_goes_at_once_when_nothing_is_accepted() -> None:
     time = _Time()
     door = _door(time)
     assert door.idle
-    await door.turn(taken=time.t)
-    assert time.slept == []
+    await asyncio.wait_for(door.turn(taken=time.t), timeout=1.0)
 
 
-async def test_a_run_waits_until_the_front_door_was_quiet_for_a_while() -> None:
+async def test_one_caller_after_another_holds_nothing_back() -> None:
     time = _Time()
     door = _door(time)
-    door.accepted()
-    time.t += 0.002
-    assert not door.idle
-    await door.turn(taken=time.t)
-    assert time.t == 100.005 and door.idle
+    for _ in range(3):
+        with door.accepting():
+            assert door.idle
+            await asyncio.wait_for(door.turn(taken=time.t), timeout=1.0)
 
 
-async def test_while_accepts_keep_coming_a_run_waits_its_window_and_no_longer() -> None:
+async def test_a_run_waits_while_a_burst_is_under_way_and_a_moment_after() -> None:
     time = _Time()
+    door = _door(time)
+    with door.accepting(), door.accepting():
+        assert not door.idle
+        turn = await _waiting(door, time.t)
+        await time.advance(1.0)
+        assert not turn.done()
+    await time.advance(0.125)
+    assert not turn.done()  # fewer under way, but not for long enough
+    await time.advance(0.125)
+    assert turn.done() and door.idle
 
-    async def accepting(seconds: float) -> None:
-        await time.sleep(seconds)
-        door.accepted()  # another accept came meanwhile
 
-    door = FrontDoor(quiet=0.005, window=2.0, now=time.now, sleep=accepting)
-    taken = time.t
-    door.accepted()
-    await door.turn(taken)
-    assert abs(time.t - (taken + 2.0)) < 1e-9  # the window's end, not a moment later
-    assert not door.idle  # still accepting: the run goes anyway
-
-
-async def test_an_event_taken_long_ago_does_not_wait() -> None:
+async def test_a_burst_that_goes_on_holds_a_run_for_its_window_and_no_longer() -> None:
     time = _Time()
     door = _door(time)
     taken = time.t
-    time.t += 5.0
-    door.accepted()
-    await door.turn(taken)
-    assert time.slept == []
+    with door.accepting(), door.accepting():
+        turn = await _waiting(door, taken)
+        await time.advance(1.75)
+        assert not turn.done()
+        await time.advance(0.25)
+        assert turn.done() and not door.idle
+        await asyncio.wait_for(door.turn(taken), timeout=1.0)  # taken long enough ago: no wait at all
 
 
-async def test_the_real_clock_waits_milliseconds_not_more() -> None:
-    door = FrontDoor()
-    door.accepted()
-    await asyncio.wait_for(door.turn(taken=door.now()), timeout=5.0)
-    assert door.idle
+async def test_a_burst_resuming_within_the_quiet_moment_keeps_the_door_busy() -> None:
+    time = _Time()
+    door = _door(time)
+    with door.accepting(), door.accepting():
+        turn = await _waiting(door, time.t)
+    await time.advance(0.125)
+    with door.accepting(), door.accepting():
+        await time.advance(0.5)
+        assert not turn.done() and not door.idle
+    await time.advance(0.25)
+    assert turn.done() and door.idle

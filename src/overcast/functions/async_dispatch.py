@@ -133,10 +133,12 @@ class AsyncDispatch:
 
     async def accept(self, event: AsyncEvent, *, from_api: bool = False) -> None:
         """Queue the event durably, and make sure its function's dispatcher runs. `from_api`: a caller of the
-        Invoke API sent it (while they keep coming, the runs give way: front_door.py)."""
+        Invoke API sent it (while several are under way at once, the runs give way: front_door.py)."""
         if from_api:
-            self.front_door.accepted()
-        await self.queue.put(event)
+            with self.front_door.accepting():
+                await self.queue.put(event)
+        else:
+            await self.queue.put(event)
         self.metrics.count((event.account, event.region, event.function_name), metric.RECEIVED)
         self._kick(FunctionKey(event.account, event.region, event.function_name))
 
