@@ -19,6 +19,7 @@ from overcast.functions.async_queue import MAX_EVENT_BYTES, STREAM, AsyncQueue, 
 from overcast.functions.front_door import FrontDoor
 from overcast.functions.invocation_records import AsyncEvent
 from tests.functions.live import Live, live_server
+from tests.functions.machine_time import MachineTime
 
 KEY = FunctionKey("000000000000", "us-east-1", "grouped")  # no such function: nothing dispatches its events
 
@@ -135,30 +136,9 @@ async def test_forgetting_a_deleted_function_with_the_bus_down_fails_nothing(liv
     assert dispatch.metrics.snapshot(("000000000000", "us-east-1", "gone"))["AsyncEventsReceived"] == 0
 
 
-class _DoorTime:
-    """The front door's time, moved by the test; its sleeps wait for that."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.moved = asyncio.Event()
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        until = self.t + seconds
-        while self.t < until:
-            self.moved.clear()
-            await self.moved.wait()
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-        self.moved.set()
-
-
 async def test_events_wait_while_a_burst_of_the_apis_accepts_is_under_way_for_their_window_at_most(live: Live) -> None:
     assert live.system.bus is not None
-    invoker, time_ = _Blocking(), _DoorTime()
+    invoker, time_ = _Blocking(), MachineTime()
     door = FrontDoor(window=10.0, busy=2, quiet=1.0, now=time_.now, sleep=time_.sleep)
     dispatch = AsyncDispatch(
         AsyncQueue(live.system.bus),

@@ -6,32 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from overcast.functions.front_door import FrontDoor
+from tests.functions.machine_time import MachineTime
 
 
-class _Time:
-    """The machine's time, moved by the test: a sleep returns once the time has come."""
-
-    def __init__(self) -> None:
-        self.t = 100.0
-        self.moved = asyncio.Event()
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        until = self.t + seconds
-        while self.t < until:
-            self.moved.clear()
-            await self.moved.wait()
-
-    async def advance(self, seconds: float) -> None:
-        self.t += seconds
-        self.moved.set()
-        for _ in range(20):
-            await asyncio.sleep(0)  # what waited on the time goes on (a few turns of the loop)
-
-
-def _door(time: _Time) -> FrontDoor:
+def _door(time: MachineTime) -> FrontDoor:
     return FrontDoor(window=2.0, busy=2, quiet=0.25, now=time.now, sleep=time.sleep)  # binary fractions: exact sums
 
 
@@ -43,14 +21,14 @@ async def _waiting(door: FrontDoor, taken: float) -> asyncio.Task[None]:
 
 
 async def test_a_run_goes_at_once_when_nothing_is_accepted() -> None:
-    time = _Time()
+    time = MachineTime(100.0)
     door = _door(time)
     assert door.idle
     await asyncio.wait_for(door.turn(taken=time.t), timeout=1.0)
 
 
 async def test_one_caller_after_another_holds_nothing_back() -> None:
-    time = _Time()
+    time = MachineTime(100.0)
     door = _door(time)
     for _ in range(3):
         with door.accepting():
@@ -59,40 +37,40 @@ async def test_one_caller_after_another_holds_nothing_back() -> None:
 
 
 async def test_a_run_waits_while_a_burst_is_under_way_and_a_moment_after() -> None:
-    time = _Time()
+    time = MachineTime(100.0)
     door = _door(time)
     with door.accepting(), door.accepting():
         assert not door.idle
         turn = await _waiting(door, time.t)
-        await time.advance(1.0)
+        await time.passed(1.0)
         assert not turn.done()
-    await time.advance(0.125)
+    await time.passed(0.125)
     assert not turn.done()  # fewer under way, but not for long enough
-    await time.advance(0.125)
+    await time.passed(0.125)
     assert turn.done() and door.idle
 
 
 async def test_a_burst_that_goes_on_holds_a_run_for_its_window_and_no_longer() -> None:
-    time = _Time()
+    time = MachineTime(100.0)
     door = _door(time)
     taken = time.t
     with door.accepting(), door.accepting():
         turn = await _waiting(door, taken)
-        await time.advance(1.75)
+        await time.passed(1.75)
         assert not turn.done()
-        await time.advance(0.25)
+        await time.passed(0.25)
         assert turn.done() and not door.idle
         await asyncio.wait_for(door.turn(taken), timeout=1.0)  # taken long enough ago: no wait at all
 
 
 async def test_a_burst_resuming_within_the_quiet_moment_keeps_the_door_busy() -> None:
-    time = _Time()
+    time = MachineTime(100.0)
     door = _door(time)
     with door.accepting(), door.accepting():
         turn = await _waiting(door, time.t)
-    await time.advance(0.125)
+    await time.passed(0.125)
     with door.accepting(), door.accepting():
-        await time.advance(0.5)
+        await time.passed(0.5)
         assert not turn.done() and not door.idle
-    await time.advance(0.25)
+    await time.passed(0.25)
     assert turn.done() and door.idle
