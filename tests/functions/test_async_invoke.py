@@ -286,11 +286,12 @@ async def test_only_the_apis_accepts_make_the_runs_give_way(live: Live) -> None:
     Overcast queues itself (a destination's, an SNS delivery's) does not, or it would hold back the runs that make
     such events."""
     name, arn = await _function(live, ECHO, "door")
-    assert live.system.async_dispatch is not None and live.system.invoker is not None
+    dispatch = live.system.async_dispatch
+    assert dispatch is not None and live.system.invoker is not None
 
     def door() -> FrontDoor:  # one accept a burst, over an hour after it ends, holding nothing back (no window)
-        made = live.system.async_dispatch.front_door = FrontDoor(window=0.0, busy=1, quiet=3600.0)  # type: ignore[union-attr]
-        return made
+        dispatch.front_door = FrontDoor(window=0.0, busy=1, quiet=3600.0)
+        return dispatch.front_door
 
     watched = door()
     await live.system.invoker.invoke(RequestContext(), arn, b'{"n": 0}', invocation_type="Event")
