@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from overcast.clock import SystemClock
+from overcast.clock import FakeClock, SystemClock
 from overcast.errors import ServiceUnavailable
 from overcast.functions.async_dispatch import AsyncDispatch
 from overcast.functions.async_queue import MAX_EVENT_BYTES, STREAM, AsyncQueue, FunctionKey
@@ -176,6 +176,33 @@ async def test_events_wait_while_a_burst_of_the_apis_accepts_is_under_way_for_th
             time_.advance(1.0)  # event 3's window is over, the burst is not
             await _settled(lambda: invoker.started == 4)
             assert not door.idle
+        invoker.release.release()
+        await _settled(lambda: dispatch.running == 0)
+    finally:
+        await dispatch.close()
+
+
+async def test_an_events_age_at_its_attempt_counts_its_wait_behind_a_burst(live: Live) -> None:
+    """AsyncEventAge is from queueing to the attempt: a wait at the front door is part of it."""
+    assert live.system.bus is not None
+    invoker, clock = _Blocking(), FakeClock(start=time.time())
+    door = FrontDoor(window=3600.0, busy=1, quiet=0.0)
+    dispatch = AsyncDispatch(
+        AsyncQueue(live.system.bus),
+        invoker,
+        _Defaults(),
+        clock,
+        front_door=door,  # type: ignore[arg-type]
+    )
+    try:
+        with door.accepting():  # a burst under way
+            await dispatch.accept(dataclasses.replace(_event(0), received=clock.now()))
+            await asyncio.sleep(0.2)
+            assert invoker.started == 0
+            await clock.advance(30.0)
+        await _settled(lambda: invoker.started == 1)
+        function = (KEY.account, KEY.region, KEY.name)
+        assert dispatch.metrics.snapshot(function)["AsyncEventAge.Maximum"] >= 30_000
         invoker.release.release()
         await _settled(lambda: dispatch.running == 0)
     finally:
