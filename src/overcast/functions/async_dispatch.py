@@ -22,6 +22,7 @@ each of them runs again, finished or not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -134,10 +135,7 @@ class AsyncDispatch:
     async def accept(self, event: AsyncEvent, *, from_api: bool = False) -> None:
         """Queue the event durably, and make sure its function's dispatcher runs. `from_api`: a caller of the
         Invoke API sent it (while several are under way at once, the runs give way: front_door.py)."""
-        if from_api:
-            with self.front_door.accepting():
-                await self.queue.put(event)
-        else:
+        with self.front_door.accepting() if from_api else contextlib.nullcontext():
             await self.queue.put(event)
         self.metrics.count((event.account, event.region, event.function_name), metric.RECEIVED)
         self._kick(FunctionKey(event.account, event.region, event.function_name))

@@ -151,9 +151,7 @@ def check_topic_attribute(name: str, value: str, *, fifo: bool, creating: bool =
     return value
 
 
-def _retry_policy(where: str, policy: Any) -> None:
-    if not isinstance(policy, dict):
-        raise invalid("DeliveryPolicy", f"{where}: must be an object")
+def _retry_policy(where: str, policy: dict[str, Any]) -> None:
     numbers = {k: v for k, v in policy.items() if k != "backoffFunction"}
     for key, value in numbers.items():
         if key not in DEFAULT_HTTP_RETRY or not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -174,20 +172,24 @@ def _retry_policy(where: str, policy: Any) -> None:
         raise invalid("DeliveryPolicy", f"{where}.backoffFunction must be one of {sorted(BACKOFF)}")
 
 
-def _throttle_policy(where: str, policy: Any) -> None:
-    if not isinstance(policy, dict):
-        raise invalid("DeliveryPolicy", f"{where}: must be an object")
+def _throttle_policy(where: str, policy: dict[str, Any]) -> None:
     rate = policy.get("maxReceivesPerSecond", 1)
     if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
         raise invalid("DeliveryPolicy", f"{where}.maxReceivesPerSecond must be a positive integer")
 
 
-def _request_policy(where: str, policy: Any) -> None:
-    if not isinstance(policy, dict):
-        raise invalid("DeliveryPolicy", f"{where}: must be an object")
+def _request_policy(where: str, policy: dict[str, Any]) -> None:
     kind = policy.get("headerContentType", "text/plain")
     if not isinstance(kind, str) or not kind:
         raise invalid("DeliveryPolicy", f"{where}.headerContentType must be a content type")
+
+
+# A delivery policy's parts: (the name in a subscription's policy, in a topic's, the check of either).
+_POLICY_PARTS = (
+    ("healthyRetryPolicy", "defaultHealthyRetryPolicy", _retry_policy),
+    ("throttlePolicy", "defaultThrottlePolicy", _throttle_policy),
+    ("requestPolicy", "defaultRequestPolicy", _request_policy),
+)
 
 
 def check_delivery_policy(policy: Mapping[str, Any], *, topic: bool) -> None:
@@ -196,23 +198,23 @@ def check_delivery_policy(policy: Mapping[str, Any], *, topic: bool) -> None:
     subscription) and a request policy (the Content-Type of what is posted):
     https://docs.aws.amazon.com/sns/latest/dg/set-topic-attributes-delivery-policy-json.html and
     set-sub-attributes-delivery-policy-json.html."""
-    if topic:
-        for protocol, body in policy.items():
-            if not isinstance(body, dict):
-                raise invalid("DeliveryPolicy", f"{protocol}: must be an object")
-            if "defaultHealthyRetryPolicy" in body:
-                _retry_policy(f"{protocol}.defaultHealthyRetryPolicy", body["defaultHealthyRetryPolicy"])
-            if "defaultThrottlePolicy" in body:
-                _throttle_policy(f"{protocol}.defaultThrottlePolicy", body["defaultThrottlePolicy"])
-            if "defaultRequestPolicy" in body:
-                _request_policy(f"{protocol}.defaultRequestPolicy", body["defaultRequestPolicy"])
+    if not topic:
+        _check_parts("", policy, topic=False)
         return
-    if "healthyRetryPolicy" in policy:
-        _retry_policy("healthyRetryPolicy", policy["healthyRetryPolicy"])
-    if "throttlePolicy" in policy:
-        _throttle_policy("throttlePolicy", policy["throttlePolicy"])
-    if "requestPolicy" in policy:
-        _request_policy("requestPolicy", policy["requestPolicy"])
+    for protocol, body in policy.items():
+        if not isinstance(body, dict):
+            raise invalid("DeliveryPolicy", f"{protocol}: must be an object")
+        _check_parts(f"{protocol}.", body, topic=True)
+
+
+def _check_parts(where: str, policy: Mapping[str, Any], *, topic: bool) -> None:
+    for subscription_name, topic_name, check in _POLICY_PARTS:
+        name = topic_name if topic else subscription_name
+        if name not in policy:
+            continue
+        if not isinstance(policy[name], dict):
+            raise invalid("DeliveryPolicy", f"{where}{name}: must be an object")
+        check(f"{where}{name}", policy[name])
 
 
 def check_subscription_attribute(name: str, value: str, protocol: str) -> str:
